@@ -1,0 +1,70 @@
+// swift-tools-version: 6.1
+// SeismicTorch: seismic record classification with small CNNs, end to end, in Swift.
+import PackageDescription
+
+
+let package = Package(
+    name: "SeismicTorch",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "SeismicIO", targets: ["SeismicIO"]),
+        .library(name: "SeismicSignal", targets: ["SeismicSignal"]),
+        .library(name: "SeismicNN", targets: ["SeismicNN"]),
+        .library(name: "SeismicTorch", targets: ["SeismicTorch"]),
+        .executable(name: "seismic", targets: ["seismic"]),
+        .executable(name: "seismic-bench", targets: ["Benchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // C libraries from Debian's -dev packages (scripts/install-deps.sh installs them).
+        .systemLibrary(
+            name: "CBLAS", pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(
+            name: "CHDF5", pkgConfig: "hdf5",
+            providers: [.apt(["libhdf5-dev"]), .brew(["hdf5"])]),
+        .systemLibrary(
+            name: "CKissFFT", pkgConfig: "kissfft-float",
+            providers: [.apt(["libkissfft-dev"]), .brew(["kissfft"])]),
+
+        // Bytes on disk <-> typed values: SAC, NPY, HDF5.
+        .target(name: "SeismicIO", dependencies: ["CHDF5"]),
+        // Waveform -> Waveform: detrend, taper, filters, resampling, spectrograms, amplitude chain.
+        .target(name: "SeismicSignal", dependencies: ["SeismicIO", "CKissFFT"]),
+        // Tensor, kernels, layers with forward and backward, loss, optimizers. Knows no seismology.
+        .target(
+            name: "SeismicNN",
+            // CBLAS comes from OpenBLAS on Linux and from Accelerate on Apple platforms.
+            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        // The domain: models, checkpoints, datasets, training.
+        .target(
+            name: "SeismicTorch",
+            dependencies: ["SeismicIO", "SeismicSignal", "SeismicNN",
+                           .product(name: "Logging", package: "swift-log")]),
+        // The command-line tool.
+        .executableTarget(
+            name: "seismic",
+            dependencies: ["SeismicTorch", "SeismicIO", "SeismicSignal", "SeismicNN",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                           .product(name: "Logging", package: "swift-log")]),
+        // Throughput programs (`make bench`).
+        .executableTarget(
+            name: "Benchmarks",
+            dependencies: ["SeismicTorch", "SeismicIO", "SeismicSignal", "SeismicNN",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Sources/Benchmarks"),
+
+        // Reads Tests/Fixtures (the reference numbers) for every test target.
+        .target(name: "TestSupport", dependencies: ["SeismicIO"], path: "Tests/TestSupport"),
+        .testTarget(name: "SeismicIOTests", dependencies: ["SeismicIO", "TestSupport"]),
+        .testTarget(name: "SeismicSignalTests", dependencies: ["SeismicSignal", "SeismicIO", "TestSupport"]),
+        .testTarget(name: "SeismicNNTests", dependencies: ["SeismicNN", "SeismicIO", "TestSupport"]),
+        .testTarget(
+            name: "SeismicTorchTests",
+            dependencies: ["SeismicTorch", "SeismicNN", "SeismicIO", "SeismicSignal", "TestSupport"]),
+    ]
+)

@@ -1,0 +1,208 @@
+// SACHeader: the 158-word binary SAC header (version 6) as one table that drives reader and writer.
+
+/// A SAC header, version 6: 70 floats, 40 integers and 23 strings (KEVNM takes 16 bytes, the
+/// others 8). Raw values are kept exactly as stored, so writing what was read is lossless, bit for
+/// bit; the typed accessors turn SAC's undefined values (-12345, -12345.0, "-12345  ") into `nil`.
+///
+/// Field names and order follow the SAC manual and ObsPy's `obspy.io.sac.header`.
+public struct SACHeader: Equatable, Sendable {
+    /// SAC's "undefined" markers.
+    public static let undefinedFloat: Float = -12345.0
+    public static let undefinedInt: Int32 = -12345
+    public static let undefinedString = "-12345"
+
+    /// Float header words, in file order (70).
+    public static let floatNames: [String] = [
+        "delta", "depmin", "depmax", "scale", "odelta", "b", "e", "o", "a", "internal0",
+        "t0", "t1", "t2", "t3", "t4", "t5", "t6", "t7", "t8", "t9", "f",
+        "resp0", "resp1", "resp2", "resp3", "resp4", "resp5", "resp6", "resp7", "resp8", "resp9",
+        "stla", "stlo", "stel", "stdp", "evla", "evlo", "evel", "evdp", "mag",
+        "user0", "user1", "user2", "user3", "user4", "user5", "user6", "user7", "user8", "user9",
+        "dist", "az", "baz", "gcarc", "internal1", "internal2", "depmen", "cmpaz", "cmpinc",
+        "xminimum", "xmaximum", "yminimum", "ymaximum",
+        "unused6", "unused7", "unused8", "unused9", "unused10", "unused11", "unused12",
+    ]
+    /// Integer (and logical) header words, in file order (40).
+    public static let intNames: [String] = [
+        "nzyear", "nzjday", "nzhour", "nzmin", "nzsec", "nzmsec", "nvhdr", "norid", "nevid",
+        "npts", "internal3", "nwfid", "nxsize", "nysize", "unused13", "iftype", "idep", "iztype",
+        "unused14", "iinst", "istreg", "ievreg", "ievtyp", "iqual", "isynth", "imagtyp", "imagsrc",
+        "unused15", "unused16", "unused17", "unused18", "unused19", "unused20", "unused21",
+        "unused22", "leven", "lpspol", "lovrok", "lcalda", "unused23",
+    ]
+    /// String header fields, in file order (23); `kevnm` is 16 bytes, every other one 8.
+    public static let stringNames: [String] = [
+        "kstnm", "kevnm", "khole", "ko", "ka", "kt0", "kt1", "kt2", "kt3", "kt4", "kt5", "kt6",
+        "kt7", "kt8", "kt9", "kf", "kuser0", "kuser1", "kuser2", "kcmpnm", "knetwk", "kdatrd",
+        "kinst",
+    ]
+    /// Byte width of each string field.
+    public static func stringWidth(_ index: Int) -> Int { index == 1 ? 16 : 8 }
+
+    /// Bytes in a binary SAC header: 70*4 + 40*4 + 192.
+    public static let byteCount = 632
+    /// `iftype` value of an evenly sampled time series (ITIME) and of an XY file (IXY).
+    public static let iftypeTime: Int32 = 1
+    public static let iftypeXY: Int32 = 4
+
+    private static let floatIndex = Dictionary(
+        uniqueKeysWithValues: floatNames.enumerated().map { ($1, $0) })
+    private static let intIndex = Dictionary(
+        uniqueKeysWithValues: intNames.enumerated().map { ($1, $0) })
+    private static let stringIndex = Dictionary(
+        uniqueKeysWithValues: stringNames.enumerated().map { ($1, $0) })
+
+    /// Raw stored values (undefined markers included).
+    public var floats: [Float]
+    public var ints: [Int32]
+    /// Raw string fields, each exactly `stringWidth` bytes (space padded, possibly NUL terminated).
+    public var stringBytes: [[UInt8]]
+
+    /// A header with every field undefined, version 6, and the logical defaults SAC writes.
+    public init() {
+        floats = Array(repeating: Self.undefinedFloat, count: Self.floatNames.count)
+        ints = Array(repeating: Self.undefinedInt, count: Self.intNames.count)
+        stringBytes = Self.stringNames.indices.map {
+            Self.padded(Self.undefinedString, width: Self.stringWidth($0))
+        }
+        ints[Self.intIndex["nvhdr"]!] = 6
+        ints[Self.intIndex["iftype"]!] = Self.iftypeTime
+        ints[Self.intIndex["leven"]!] = 1
+        ints[Self.intIndex["lpspol"]!] = 0
+        ints[Self.intIndex["lovrok"]!] = 1
+        ints[Self.intIndex["lcalda"]!] = 1
+        ints[Self.intIndex["unused23"]!] = 0
+    }
+
+    init(floats: [Float], ints: [Int32], stringBytes: [[UInt8]]) {
+        self.floats = floats
+        self.ints = ints
+        self.stringBytes = stringBytes
+    }
+
+    /// Whether `name` is a header field of any kind.
+    public static func isField(_ name: String) -> Bool {
+        floatIndex[name] != nil || intIndex[name] != nil || stringIndex[name] != nil
+    }
+
+    // MARK: Typed access by name
+
+    /// The float field `name`, or nil when undefined. Precondition: `name` is a float field.
+    public func float(_ name: String) -> Float? {
+        guard let i = Self.floatIndex[name] else { preconditionFailure("no SAC float field \(name)") }
+        let v = floats[i]
+        return v == Self.undefinedFloat ? nil : v
+    }
+
+    public mutating func setFloat(_ name: String, _ value: Float?) {
+        guard let i = Self.floatIndex[name] else { preconditionFailure("no SAC float field \(name)") }
+        floats[i] = value ?? Self.undefinedFloat
+    }
+
+    /// The integer field `name`, or nil when undefined.
+    public func int(_ name: String) -> Int? {
+        guard let i = Self.intIndex[name] else { preconditionFailure("no SAC int field \(name)") }
+        let v = ints[i]
+        return v == Self.undefinedInt ? nil : Int(v)
+    }
+
+    public mutating func setInt(_ name: String, _ value: Int?) {
+        guard let i = Self.intIndex[name] else { preconditionFailure("no SAC int field \(name)") }
+        ints[i] = value.map { Int32(clamping: $0) } ?? Self.undefinedInt
+    }
+
+    /// The string field `name` with padding and anything after a NUL removed, or nil when undefined.
+    public func string(_ name: String) -> String? {
+        guard let i = Self.stringIndex[name] else { preconditionFailure("no SAC string field \(name)") }
+        var bytes = stringBytes[i]
+        if let nul = bytes.firstIndex(of: 0) { bytes = Array(bytes[..<nul]) }
+        let text = String(decoding: bytes, as: UTF8.self).trimmingCharacters(in: " ")
+        return text == Self.undefinedString ? nil : text
+    }
+
+    public mutating func setString(_ name: String, _ value: String?) {
+        guard let i = Self.stringIndex[name] else { preconditionFailure("no SAC string field \(name)") }
+        stringBytes[i] = Self.padded(value ?? Self.undefinedString, width: Self.stringWidth(i))
+    }
+
+    static func padded(_ text: String, width: Int) -> [UInt8] {
+        var bytes = Array(text.utf8.prefix(width))
+        bytes.append(contentsOf: repeatElement(UInt8(ascii: " "), count: width - bytes.count))
+        return bytes
+    }
+
+    // MARK: The fields a seismologist reaches for
+
+    public var npts: Int { Int(ints[Self.intIndex["npts"]!]) }
+    public var delta: Float { floats[0] }
+    /// DELTA rounded to microseconds, as ObsPy does, so that 0.01 stored as float32 means 100 Hz
+    /// exactly rather than 99.999998 Hz.
+    public var samplingIntervalSeconds: Double { (Double(delta) * 1e6).rounded() / 1e6 }
+    public var b: Float? { float("b") }
+    public var e: Float? { float("e") }
+    public var stationLatitude: Float? { float("stla") }
+    public var stationLongitude: Float? { float("stlo") }
+    public var eventLatitude: Float? { float("evla") }
+    public var eventLongitude: Float? { float("evlo") }
+    /// Event depth as stored (SAC convention km; some writers use metres).
+    public var eventDepth: Float? { float("evdp") }
+    public var station: String? { string("kstnm") }
+    public var network: String? { string("knetwk") }
+    public var channelCode: String? { string("kcmpnm") }
+    public var isEvenlySampled: Bool { ints[Self.intIndex["leven"]!] == 1 }
+    public var fileType: Int32 { ints[Self.intIndex["iftype"]!] }
+
+    /// Reference time (NZYEAR, NZJDAY, NZHOUR, NZMIN, NZSEC, NZMSEC) as seconds since 1970-01-01
+    /// UTC, or nil when any part is undefined.
+    public var referenceTime: Double? {
+        guard let year = int("nzyear"), let jday = int("nzjday"), let hour = int("nzhour"),
+              let minute = int("nzmin"), let second = int("nzsec"), let msec = int("nzmsec")
+        else { return nil }
+        return Double(Self.daysSinceEpoch(year: year, dayOfYear: jday)) * 86400
+            + Double(hour * 3600 + minute * 60 + second) + Double(msec) / 1000
+    }
+
+    /// Start of the first sample: reference time + B, in seconds since the epoch.
+    public var startTime: Double? {
+        guard let ref = referenceTime else { return nil }
+        return ref + Double(b ?? 0)
+    }
+
+    /// Sets NZ* from seconds since the epoch (millisecond precision) and B to the remainder.
+    public mutating func setReferenceTime(_ seconds: Double) {
+        let wholeMs = (seconds * 1000).rounded(.down)
+        var days = Int((wholeMs / 86_400_000).rounded(.down))
+        var msOfDay = Int(wholeMs - Double(days) * 86_400_000)
+        if msOfDay < 0 { days -= 1; msOfDay += 86_400_000 }
+        var year = 1970
+        while days < 0 { year -= 1; days += Self.isLeap(year) ? 366 : 365 }
+        while days >= (Self.isLeap(year) ? 366 : 365) { days -= Self.isLeap(year) ? 366 : 365; year += 1 }
+        setInt("nzyear", year)
+        setInt("nzjday", days + 1)
+        setInt("nzhour", msOfDay / 3_600_000)
+        setInt("nzmin", (msOfDay / 60_000) % 60)
+        setInt("nzsec", (msOfDay / 1000) % 60)
+        setInt("nzmsec", msOfDay % 1000)
+    }
+
+    static func isLeap(_ y: Int) -> Bool { (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 }
+
+    static func daysSinceEpoch(year: Int, dayOfYear: Int) -> Int {
+        var days = 0
+        if year >= 1970 {
+            for y in 1970..<year { days += isLeap(y) ? 366 : 365 }
+        } else {
+            for y in year..<1970 { days -= isLeap(y) ? 366 : 365 }
+        }
+        return days + dayOfYear - 1
+    }
+}
+
+extension String {
+    fileprivate func trimmingCharacters(in character: Character) -> String {
+        var s = Substring(self)
+        while s.first == character { s = s.dropFirst() }
+        while s.last == character { s = s.dropLast() }
+        return String(s)
+    }
+}

@@ -1,0 +1,148 @@
+// SACTrace: one component of a record as a binary SAC file: header + float32 samples, read and written.
+
+import Foundation
+
+/// Byte order of a binary file.
+public enum ByteOrder: Sendable, Equatable {
+    case littleEndian, bigEndian
+    public static var native: ByteOrder {
+        1.littleEndian == 1 ? .littleEndian : .bigEndian
+    }
+}
+
+/// A binary SAC trace: the header and its evenly spaced float32 samples.
+///
+/// Reading detects the byte order from NVHDR (6 in one of the two orders), checks the file size
+/// against NPTS, and refuses files that are not evenly sampled time series. Writing is atomic and,
+/// in the same byte order, reproduces what was read bit for bit.
+public struct SACTrace: Equatable, Sendable {
+    public var header: SACHeader
+    public var samples: [Float]
+    /// The byte order the trace was read in (and is written in unless told otherwise).
+    public var byteOrder: ByteOrder
+
+    /// A new trace from samples, with NPTS, DELTA, B, E and the amplitude summary set.
+    public init(samples: [Float], delta: Float, begin: Float = 0, header: SACHeader = SACHeader(),
+                byteOrder: ByteOrder = .littleEndian) {
+        self.samples = samples
+        self.header = header
+        self.byteOrder = byteOrder
+        self.header.setInt("npts", samples.count)
+        self.header.setFloat("delta", delta)
+        self.header.setFloat("b", begin)
+        self.header.setFloat("e", begin + delta * Float(max(samples.count - 1, 0)))
+        if !samples.isEmpty {
+            self.header.setFloat("depmin", samples.min()!)
+            self.header.setFloat("depmax", samples.max()!)
+            self.header.setFloat("depmen", Float(samples.reduce(0.0) { $0 + Double($1) } / Double(samples.count)))
+        }
+    }
+
+    init(header: SACHeader, samples: [Float], byteOrder: ByteOrder) {
+        self.header = header
+        self.samples = samples
+        self.byteOrder = byteOrder
+    }
+
+    /// Samples per second from DELTA rounded to microseconds (ObsPy's convention).
+    public var samplingRateHz: Double { 1.0 / header.samplingIntervalSeconds }
+
+    // MARK: Reading
+
+    /// Reads the SAC file at `path`.
+    public init(contentsOf path: String) throws(SACError) {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
+        } catch {
+            throw .cannotOpen(path: path, reason: error.localizedDescription)
+        }
+        try self.init(bytes: data, path: path)
+    }
+
+    /// Parses a SAC file held in memory; `path` is only used in error messages.
+    public init(bytes data: Data, path: String = "<memory>") throws(SACError) {
+        let count = data.count
+        guard count >= SACHeader.byteCount else { throw .tooShort(path: path, byteCount: count) }
+        let nvhdrOffset = 70 * 4 + 6 * 4
+        let little = Self.int32(data, nvhdrOffset, .littleEndian)
+        let big = Self.int32(data, nvhdrOffset, .bigEndian)
+        let order: ByteOrder
+        if little == 6 { order = .littleEndian } else if big == 6 { order = .bigEndian } else {
+            let looksLikeText = data.prefix(64).allSatisfy { $0 == 0x0A || $0 == 0x0D || (0x20...0x7E).contains($0) }
+            let hint = looksLikeText ? "; the header is printable text, so this may be an alphanumeric (ASCII) SAC file" : ""
+            throw .notBinarySAC(
+                path: path,
+                reason: "header version NVHDR is \(little) (little-endian) or \(big) (big-endian), expected 6\(hint)")
+        }
+        var floats = [Float](repeating: 0, count: 70)
+        for i in 0..<70 { floats[i] = Float(bitPattern: UInt32(bitPattern: Self.int32(data, i * 4, order))) }
+        var ints = [Int32](repeating: 0, count: 40)
+        for i in 0..<40 { ints[i] = Self.int32(data, 280 + i * 4, order) }
+        var strings: [[UInt8]] = []
+        var offset = 440
+        for i in SACHeader.stringNames.indices {
+            let w = SACHeader.stringWidth(i)
+            strings.append(Array(data[data.startIndex + offset ..< data.startIndex + offset + w]))
+            offset += w
+        }
+        let header = SACHeader(floats: floats, ints: ints, stringBytes: strings)
+        let npts = header.npts
+        let iftype = header.fileType
+        let leven = ints[35]
+        if iftype != SACHeader.iftypeTime || leven != 1 {
+            throw .unevenlySampled(path: path, iftype: iftype, leven: leven)
+        }
+        guard npts > 0 else { throw .invalidNPTS(path: path, npts: npts) }
+        let expected = SACHeader.byteCount + 4 * npts
+        guard expected == count else {
+            throw .sizeMismatch(path: path, npts: npts, expectedBytes: expected, actualBytes: count)
+        }
+        let delta = header.delta
+        guard delta.isFinite, delta > 0 else { throw .invalidDelta(path: path, delta: delta) }
+        var samples = [Float](repeating: 0, count: npts)
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            samples.withUnsafeMutableBufferPointer { out in
+                for i in 0..<npts {
+                    let bits = raw.loadUnaligned(fromByteOffset: SACHeader.byteCount + 4 * i, as: UInt32.self)
+                    out[i] = Float(bitPattern: order == .littleEndian ? UInt32(littleEndian: bits) : UInt32(bigEndian: bits))
+                }
+            }
+        }
+        self.init(header: header, samples: samples, byteOrder: order)
+    }
+
+    private static func int32(_ data: Data, _ offset: Int, _ order: ByteOrder) -> Int32 {
+        let bits = data.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset, as: UInt32.self) }
+        return Int32(bitPattern: order == .littleEndian ? UInt32(littleEndian: bits) : UInt32(bigEndian: bits))
+    }
+
+    // MARK: Writing
+
+    /// The file's bytes in `order` (default: the trace's own). NPTS is taken from `samples`.
+    public func encoded(byteOrder order: ByteOrder? = nil) -> Data {
+        let order = order ?? byteOrder
+        var header = self.header
+        header.setInt("npts", samples.count)
+        var out = [UInt8]()
+        out.reserveCapacity(SACHeader.byteCount + 4 * samples.count)
+        func put(_ bits: UInt32) {
+            let v = order == .littleEndian ? bits.littleEndian : bits.bigEndian
+            withUnsafeBytes(of: v) { out.append(contentsOf: $0) }
+        }
+        for f in header.floats { put(f.bitPattern) }
+        for i in header.ints { put(UInt32(bitPattern: i)) }
+        for s in header.stringBytes { out.append(contentsOf: s) }
+        for x in samples { put(x.bitPattern) }
+        return Data(out)
+    }
+
+    /// Writes the trace atomically (a temporary file renamed into place).
+    public func write(to path: String, byteOrder order: ByteOrder? = nil) throws(SACError) {
+        do {
+            try encoded(byteOrder: order).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch {
+            throw .cannotWrite(path: path, reason: error.localizedDescription)
+        }
+    }
+}

@@ -1,0 +1,92 @@
+// ThreeComponentRecord: find a SAC file's sibling components and read them as one Waveform.
+
+import Foundation
+
+/// Why a three-component set could not be assembled.
+public enum RecordError: Error, CustomStringConvertible, Equatable {
+    case noComponentCode(path: String)
+    case missingComponent(path: String, expected: String)
+    case inconsistent(paths: [String], reason: String)
+
+    public var description: String {
+        switch self {
+        case .noComponentCode(let p):
+            return "\(p): no component code (…HLX…, …EHZ…) found in the file name, so its siblings cannot be named"
+        case .missingComponent(let p, let e): return "\(p): sibling component \(e) does not exist"
+        case .inconsistent(let ps, let r): return "\(ps.joined(separator: ", ")): \(r)"
+        }
+    }
+}
+
+/// A record delivered as one SAC file per component, named alike except for the component letter
+/// (the reference's `…HLX…` → `…HLY…`, `…HLZ…`; also E/N/Z).
+public enum ThreeComponentRecord {
+    /// Component letter families, in the order the components are stacked.
+    public static let families: [[Character]] = [["X", "Y", "Z"], ["E", "N", "Z"], ["1", "2", "Z"]]
+
+    /// Paths of the three components of the record that `path` belongs to, in family order.
+    /// The component code is the last three-character band/instrument/component code in the file
+    /// name (two letters and a component letter, delimited by non-alphanumerics).
+    public static func siblingPaths(of path: String, fileExists: (String) -> Bool = {
+        FileManager.default.fileExists(atPath: $0)
+    }) throws(RecordError) -> [String] {
+        let url = URL(fileURLWithPath: path)
+        let name = Array(url.lastPathComponent)
+        let dir = url.deletingLastPathComponent().path
+        func isAlnum(_ c: Character) -> Bool { c.isLetter || c.isNumber }
+        var position: Int? = nil
+        var i = name.count - 3
+        while i >= 0 {
+            let before = i == 0 ? "." : name[i - 1]
+            let after = i + 3 == name.count ? "." : name[i + 3]
+            let comp = name[i + 2]
+            if !isAlnum(before), !isAlnum(after), name[i].isLetter, name[i + 1].isLetter,
+               families.contains(where: { $0.contains(comp) }) {
+                position = i + 2
+                break
+            }
+            i -= 1
+        }
+        guard let p = position else { throw .noComponentCode(path: path) }
+        let letter = name[p]
+        let candidates = families.filter { $0.contains(letter) }
+        func pathFor(_ c: Character) -> String {
+            var n = name
+            n[p] = c
+            return (dir as NSString).appendingPathComponent(String(n))
+        }
+        // Prefer the family whose siblings all exist (Z belongs to every family).
+        for family in candidates where family.allSatisfy({ fileExists(pathFor($0)) }) {
+            return family.map(pathFor)
+        }
+        let family = candidates[0]
+        let missing = family.map(pathFor).first { !fileExists($0) }!
+        throw .missingComponent(path: path, expected: missing)
+    }
+
+    /// Reads the three components of the record `path` belongs to and checks that they agree in
+    /// length, sampling interval and start time (to half a sample).
+    public static func read(_ path: String) throws -> (waveform: Waveform, traces: [SACTrace], paths: [String]) {
+        let paths = try siblingPaths(of: path)
+        let traces = try paths.map { p throws(SACError) in try SACTrace(contentsOf: p) }
+        let counts = traces.map(\.samples.count)
+        guard Set(counts).count == 1 else {
+            throw RecordError.inconsistent(paths: paths, reason: "components differ in length: \(counts)")
+        }
+        let deltas = traces.map(\.header.delta)
+        guard deltas.allSatisfy({ abs($0 - deltas[0]) <= 1e-6 * deltas[0] }) else {
+            throw RecordError.inconsistent(paths: paths, reason: "components differ in sampling interval: \(deltas)")
+        }
+        let starts = traces.map { $0.header.startTime ?? Double($0.header.b ?? 0) }
+        guard starts.allSatisfy({ abs($0 - starts[0]) <= 0.5 * Double(deltas[0]) }) else {
+            throw RecordError.inconsistent(paths: paths, reason: "components start at different times: \(starts)")
+        }
+        let codes = zip(traces, paths).map { t, p in
+            t.header.channelCode ?? URL(fileURLWithPath: p).lastPathComponent
+        }
+        let waveform = Waveform(
+            components: traces.map { $0.samples.map(Double.init) }, componentCodes: codes,
+            samplingRateHz: traces[0].samplingRateHz, startTime: starts[0])
+        return (waveform, traces, paths)
+    }
+}

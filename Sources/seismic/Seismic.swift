@@ -1,0 +1,6 @@
+import ArgumentParser
+
+@main
+struct Seismic: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "SeismicTorch")
+}
