@@ -17,6 +17,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
     ],
     targets: [
         // C libraries from Debian's -dev packages (scripts/install-deps.sh installs them).
@@ -33,7 +34,9 @@ let package = Package(
         // Bytes on disk <-> typed values: SAC, NPY, HDF5.
         .target(name: "SeismicIO", dependencies: ["CHDF5"]),
         // Waveform -> Waveform: detrend, taper, filters, resampling, spectrograms, amplitude chain.
-        .target(name: "SeismicSignal", dependencies: ["SeismicIO", "CKissFFT"]),
+        .target(
+            name: "SeismicSignal",
+            dependencies: ["SeismicIO", "CKissFFT", .product(name: "ComplexModule", package: "swift-numerics")]),
         // Tensor, kernels, layers with forward and backward, loss, optimizers. Knows no seismology.
         .target(
             name: "SeismicNN",

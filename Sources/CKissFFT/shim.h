@@ -4,3 +4,4 @@
 #endif
 #include <kiss_fft.h>
 #include <kiss_fftr.h>
+static inline void seismic_kiss_free(void *p) { kiss_fft_free(p); }

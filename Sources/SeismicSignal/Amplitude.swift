@@ -1,0 +1,89 @@
+// Amplitude: the seed's window-level amplitude functions (filters, normalise, int16 quantise).
+
+/// A batch of windows stored contiguously as [count, length, components] float32 (the reference's
+/// [N, 80, 3]), with the reference's amplitude functions.
+public struct WindowBatch: Equatable, Sendable {
+    public var values: [Float]
+    public var count: Int
+    public var length: Int
+    public var components: Int
+
+    public init(values: [Float], count: Int, length: Int, components: Int) {
+        precondition(values.count == count * length * components,
+                     "\(values.count) values is not \(count)×\(length)×\(components)")
+        self.values = values
+        self.count = count
+        self.length = length
+        self.components = components
+    }
+
+    public var windowSize: Int { length * components }
+
+    /// Values of window `i`.
+    public func window(_ i: Int) -> ArraySlice<Float> { values[(i * windowSize)..<((i + 1) * windowSize)] }
+
+    /// Only the windows at `indices`, in that order.
+    public func selecting(_ indices: [Int]) -> WindowBatch {
+        var out = [Float]()
+        out.reserveCapacity(indices.count * windowSize)
+        for i in indices { out.append(contentsOf: window(i)) }
+        return WindowBatch(values: out, count: indices.count, length: length, components: components)
+    }
+
+    func maxAbs(_ i: Int) -> Float { window(i).reduce(0) { max($0, abs($1)) } }
+
+    /// Indices of windows whose peak |value| exceeds `threshold` (seed: `remove_small_amplitude`, 1e-8).
+    public func indicesAboveSmallAmplitude(_ threshold: Float = 1e-8) -> [Int] {
+        (0..<count).filter { maxAbs($0) > threshold }
+    }
+
+    /// Indices of windows whose peak |value| is below `threshold` (seed: `remove_large_amplitude`,
+    /// 2·9.81 m/s², i.e. windows that clipped or are not ground motion are dropped).
+    public func indicesBelowLargeAmplitude(_ threshold: Float = 2 * 9.81) -> [Int] {
+        (0..<count).filter { maxAbs($0) < threshold }
+    }
+
+    /// Each window divided by its signed maximum (not max |x|); an all-zero maximum leaves the
+    /// window as it is (seed: `normalize`).
+    public func normalized() -> WindowBatch {
+        var out = self
+        let n = windowSize
+        out.values.withUnsafeMutableBufferPointer { v in
+            for w in 0..<count {
+                var m = -Float.infinity
+                for i in 0..<n { m = max(m, v[w * n + i]) }
+                if m == 0 { m = 1 }
+                for i in 0..<n { v[w * n + i] = v[w * n + i] / m }
+            }
+        }
+        return out
+    }
+
+    /// Each window scaled so its peak |x| maps to 32767 and truncated toward zero to int16
+    /// (seed: `quantize`, float32 arithmetic as NumPy does it).
+    public func quantized() -> [Int16] {
+        var out = [Int16](repeating: 0, count: values.count)
+        let n = windowSize
+        for w in 0..<count {
+            let scale = Float(Int16.max) / maxAbs(w)
+            guard scale.isFinite else { continue }
+            for i in 0..<n {
+                let v = values[w * n + i] * scale
+                out[w * n + i] = v.isFinite ? Int16(max(-32768, min(32767, v))) : 0
+            }
+        }
+        return out
+    }
+
+    /// The seed's training-time chain: drop tiny and huge windows, normalise, quantise to int16,
+    /// normalise again. Returns the kept windows and their indices in the input.
+    public func referenceAmplitudeChain(small: Float = 1e-8, large: Float = 2 * 9.81) -> (windows: WindowBatch, kept: [Int]) {
+        let keptSmall = indicesAboveSmallAmplitude(small)
+        let afterSmall = selecting(keptSmall)
+        let keptLarge = afterSmall.indicesBelowLargeAmplitude(large)
+        let kept = keptLarge.map { keptSmall[$0] }
+        let q = afterSmall.selecting(keptLarge).normalized().quantized()
+        let back = WindowBatch(values: q.map(Float.init), count: kept.count, length: length, components: components)
+        return (back.normalized(), kept)
+    }
+}

@@ -1,0 +1,57 @@
+// Taper: window functions (scipy.signal.windows tukey/hann) and the tapers applied to records.
+
+import Foundation
+
+/// Window functions with SciPy's definitions.
+public enum WindowFunction {
+    /// `scipy.signal.windows.hann(m, sym)`.
+    public static func hann(_ m: Int, symmetric: Bool = true) -> [Double] {
+        tukey(m, alpha: 1, symmetric: symmetric)
+    }
+
+    /// `scipy.signal.windows.tukey(m, alpha, sym)`: flat top, cosine tapers of total fraction
+    /// `alpha` (0 → rectangle, 1 → Hann).
+    public static func tukey(_ m: Int, alpha: Double, symmetric: Bool = true) -> [Double] {
+        if m <= 0 { return [] }
+        if m == 1 { return [1] }
+        if !symmetric { return Array(tukey(m + 1, alpha: alpha, symmetric: true).prefix(m)) }
+        if alpha <= 0 { return [Double](repeating: 1, count: m) }
+        if alpha >= 1 {
+            return (0..<m).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(m - 1)) }
+        }
+        let width = Int((alpha * Double(m - 1) / 2).rounded(.down))
+        var w = [Double](repeating: 1, count: m)
+        let denom = alpha * Double(m - 1)
+        for n in 0...width {
+            w[n] = 0.5 * (1 + cos(Double.pi * (-1 + 2 * Double(n) / denom)))
+        }
+        for n in (m - width - 1)..<m {
+            w[n] = 0.5 * (1 + cos(Double.pi * (-2 / alpha + 1 + 2 * Double(n) / denom)))
+        }
+        return w
+    }
+}
+
+/// Tapers applied to a whole series.
+public enum Taper {
+    /// ObsPy `Trace.taper(max_percentage, type='hann', side='both')`: Hann flanks of
+    /// `int(maxPercentage * npts)` samples each (at most half the series).
+    public static func obspyHann(_ x: [Double], maxPercentage: Double = 0.05) -> [Double] {
+        let n = x.count
+        let wlen = min(Int(maxPercentage * Double(n)), n / 2)
+        if wlen == 0 { return x }
+        let sides = WindowFunction.hann(2 * wlen == n ? 2 * wlen : 2 * wlen + 1)
+        var out = x
+        for i in 0..<wlen {
+            out[i] *= sides[i]
+            out[n - wlen + i] *= sides[sides.count - wlen + i]
+        }
+        return out
+    }
+
+    /// The seed's `taper(A, alpha)`: the series times `tukey(npts, alpha)`.
+    public static func tukey(_ x: [Double], alpha: Double) -> [Double] {
+        let w = WindowFunction.tukey(x.count, alpha: alpha)
+        return zip(x, w).map { $0 * $1 }
+    }
+}

@@ -1,0 +1,40 @@
+// Waveform+Processing: the record-level chain (detrend, taper, filter, resample) on every component.
+
+import SeismicIO
+
+extension Waveform {
+    /// Linear detrend of every component (ObsPy `detrend('linear')`).
+    public func detrended() -> Waveform { mapComponents(Detrend.linear) }
+
+    /// Hann taper of `maxPercentage` at both ends (ObsPy `taper(maxPercentage)`).
+    public func tapered(maxPercentage: Double = 0.05) -> Waveform {
+        mapComponents { Taper.obspyHann($0, maxPercentage: maxPercentage) }
+    }
+
+    /// Causal Butterworth high-pass (ObsPy `filter('highpass', freq, corners, zerophase=False)`).
+    public func highpassed(cornerHz: Double = 0.5, corners: Int = 4) throws(Butterworth.DesignError) -> Waveform {
+        let f = try Butterworth.highpass(order: corners, cornerHz: cornerHz, samplingRateHz: samplingRateHz)
+        return mapComponents(f.apply)
+    }
+
+    /// The seed's record preparation: detrend → taper 0.05 → high-pass 0.5 Hz, 4 corners.
+    public func preparedLikeReference(cornerHz: Double = 0.5) throws(Butterworth.DesignError) -> Waveform {
+        try detrended().tapered(maxPercentage: 0.05).highpassed(cornerHz: cornerHz)
+    }
+
+    /// Fourier resampling of every component to `count` samples (scipy.signal.resample); the rate
+    /// changes in proportion.
+    public func resampled(to count: Int) -> Waveform {
+        let r = FourierResampler(from: npts, to: count)
+        var out = mapComponents { r($0) }
+        out.samplingRateHz = samplingRateHz * Double(count) / Double(npts)
+        return out
+    }
+
+    /// The components as one window, sample-major float32 (the reference's [length, components]).
+    public func sampleMajorFloats() -> [Float] {
+        var out = [Float](repeating: 0, count: npts * componentCount)
+        for (c, comp) in components.enumerated() { for t in 0..<npts { out[t * componentCount + c] = Float(comp[t]) } }
+        return out
+    }
+}

@@ -1,0 +1,80 @@
+// Tests of the seed's amplitude chain (fixtures/signal/amplitude_pipeline) and the augmentations' laws.
+
+import SeismicSignal
+import Testing
+import TestSupport
+
+private let pipeline = "signal/amplitude_pipeline"
+
+@Suite struct AmplitudeTests {
+    private func batch(_ name: String) throws -> WindowBatch {
+        let a = try Fixtures.npy(pipeline, name)
+        return WindowBatch(values: a.floats, count: a.shape[0], length: a.shape[1], components: a.shape[2])
+    }
+
+    @Test func chainMatchesSeedStepByStep() throws {
+        let x = try batch("x")
+        let keptSmall = x.indicesAboveSmallAmplitude(1e-8)
+        #expect(keptSmall == (try Fixtures.npy(pipeline, "kept_after_small")).ints)
+        let afterSmall = x.selecting(keptSmall)
+        let keptLarge = afterSmall.indicesBelowLargeAmplitude(2 * 9.81)
+        #expect(keptLarge == (try Fixtures.npy(pipeline, "kept_after_large")).ints)
+        let normalized = afterSmall.selecting(keptLarge).normalized()
+        let wantNormalized = try batch("normalized")
+        #expect(maxRelativeError(normalized.values, wantNormalized.values).error <= 1e-6)
+        let q = normalized.quantized()
+        #expect(q.map(Int.init) == (try Fixtures.npy(pipeline, "quantized")).ints)
+        let (final, kept) = x.referenceAmplitudeChain()
+        #expect(kept == keptLarge.map { keptSmall[$0] })
+        #expect(maxRelativeError(final.values, try batch("final").values).error <= 1e-6)
+    }
+
+    @Test func normalizeDividesBySignedMaximumAndLeavesZerosAlone() {
+        let b = WindowBatch(values: [-4, 2, 0, 0, 0, 0], count: 2, length: 3, components: 1).normalized()
+        #expect(b.values == [-2, 1, 0, 0, 0, 0])
+    }
+
+    @Test func augmentationsKeepTheirLaws() {
+        var rng = TestRNG(seed: 11)
+        for _ in 0..<200 {
+            var w = (0..<240).map { _ in Float.random(in: -1...1, using: &rng) }
+            let original = w
+            let f = Augmentation.scaleAmplitude(&w, rate: 0.3, using: &rng)
+            #expect((1.0 / 3.0...3.0).contains(Double(f)))
+            #expect(zip(w, original).allSatisfy { abs($0 - $1 * f) <= 1e-6 })
+
+            var g = original
+            if let gap = Augmentation.addGaps(&g, components: 3, rate: 1, using: &rng) {
+                #expect(gap.allSatisfy { t in (0..<3).allSatisfy { g[t * 3 + $0] == 0 } })
+            }
+            var d = original
+            let keep = Augmentation.dropChannel(&d, components: 3, rate: 1, using: &rng)
+            #expect(keep.contains(true))
+            Augmentation.adjustAmplitudeForMultichannels(&d, components: 3)
+            let live = keep.filter { $0 }.count
+            for c in 0..<3 where keep[c] {
+                #expect(abs(d[c] - original[c] * 3 / Float(live)) <= 1e-6)
+            }
+
+            var s = original
+            let shift = Int.random(in: -100...100, using: &rng)
+            let arrivals = Augmentation.shift(&s, components: 3, by: shift, arrivals: [10, 70])
+            let length = 80
+            let k = ((shift % length) + length) % length
+            #expect(s[((5 + k) % length) * 3 + 1] == original[5 * 3 + 1])
+            #expect(arrivals[0] == ((0..<80).contains(10 + shift) ? 10 + shift : nil))
+        }
+    }
+
+    @Test func seededAugmentationIsReproducible() {
+        func run() -> [Float] {
+            var rng = TestRNG(seed: 5)
+            var w = [Float](repeating: 0.5, count: 240)
+            Augmentation.addNoise(&w, components: 3, rate: 1, using: &rng)
+            Augmentation.scaleAmplitude(&w, rate: 0.5, using: &rng)
+            return w
+        }
+        #expect(run() == run())
+        #expect(run() != [Float](repeating: 0.5, count: 240))
+    }
+}

@@ -1,0 +1,103 @@
+// Tests of detrend, taper, Butterworth, resampling and spectrogram against ObsPy/SciPy (fixtures/signal/rjob).
+
+import Foundation
+import SeismicIO
+import SeismicSignal
+import Testing
+import TestSupport
+
+private let rjob = "signal/rjob"
+
+/// Rows of a [rows, n] fixture as Double series.
+private func rows(_ name: String) throws -> [[Double]] {
+    let a = try Fixtures.npy(rjob, name)
+    let v = a.doubles
+    let n = a.shape.last!
+    return stride(from: 0, to: v.count, by: n).map { Array(v[$0..<($0 + n)]) }
+}
+
+/// Float32-path tolerance of the brief: 1e-5 relative to the series' largest magnitude.
+private func expectClose(_ got: [[Double]], _ want: [[Double]], _ what: String, tolerance: Double = 1e-5) {
+    #expect(got.count == want.count, "\(what): \(got.count) rows vs \(want.count)")
+    for (r, (g, w)) in zip(got, want).enumerated() {
+        let (err, at) = maxRelativeError(g, w)
+        #expect(err <= tolerance, "\(what) row \(r): relative error \(err) at \(at): \(g[max(at, 0)]) vs \(w[max(at, 0)])")
+    }
+}
+
+@Suite struct SignalChainTests {
+    @Test func linearDetrendMatchesObsPy() throws {
+        expectClose(try rows("raw").map(Detrend.linear), try rows("obspy_detrended"), "detrend")
+    }
+
+    @Test func referenceDetrendMatchesSeed() throws {
+        expectClose(try rows("raw").map(Detrend.referenceLeastSquares), try rows("seed_detrend"), "seed detrend")
+    }
+
+    @Test func tukeyMatchesSciPy() throws {
+        let want = try Fixtures.npy(rjob, "tukey_200_a005")
+        expectClose([WindowFunction.tukey(want.count, alpha: 0.05)], [want.doubles], "tukey")
+    }
+
+    @Test func hannTaperMatchesObsPy() throws {
+        expectClose(try rows("obspy_detrended").map { Taper.obspyHann($0, maxPercentage: 0.05) },
+                    try rows("obspy_tapered"), "taper")
+    }
+
+    @Test func highpassMatchesObsPy() throws {
+        let f = try Butterworth.highpass(order: 4, cornerHz: 0.5, samplingRateHz: 100)
+        expectClose(try rows("obspy_tapered").map(f.apply), try rows("obspy_highpassed"), "highpass")
+    }
+
+    @Test func wholeChainFromRawSAC() throws {
+        let (w, _, _) = try ThreeComponentRecord.read(Fixtures.path("sac/BW.RJOB..EHZ.sac"))
+        let prepared = try w.preparedLikeReference()
+        expectClose(prepared.components, try rows("obspy_highpassed"), "detrend→taper→highpass")
+    }
+
+    @Test func fourierResampleMatchesSciPy() throws {
+        let window = try rows("window_200")
+        let want = try rows("resampled_80")
+        expectClose(window.map { FourierResampler.resample($0, to: want[0].count) }, want, "resample")
+    }
+
+    @Test func resampleIsIdentityAtSameLengthAndKeepsLowTones() {
+        for n in [7, 64, 81, 200] {
+            let x = (0..<n).map { Double($0 % 5) - 2 }
+            let y = FourierResampler.resample(x, to: n)
+            #expect(maxRelativeError(y, x).error < 1e-5)
+        }
+        // A tone well below both Nyquist frequencies survives resampling unchanged.
+        let n = 300, m = 120
+        let tone = (0..<n).map { sin(2 * Double.pi * 3 * Double($0) / Double(n)) }
+        let down = FourierResampler.resample(tone, to: m)
+        let want = (0..<m).map { sin(2 * Double.pi * 3 * Double($0) / Double(m)) }
+        #expect(maxRelativeError(down, want).error < 1e-5)
+        let up = FourierResampler.resample(down, to: n)
+        #expect(maxRelativeError(up, tone).error < 1e-5)
+    }
+
+    @Test func spectrogramMatchesSciPy() throws {
+        let z = try rows("raw")[2]
+        let s = Spectrogram.compute(z, samplingRateHz: 100, segmentLength: 256, overlap: 128)
+        expectClose([s.frequenciesHz], [try Fixtures.npy(rjob, "spectrogram_f").doubles], "f")
+        expectClose([s.timesSeconds], [try Fixtures.npy(rjob, "spectrogram_t").doubles], "t")
+        // One [f, t] array, judged relative to its largest value like every other fixture array
+        // (KissFFT is single precision; the reference is float64 stored as float32).
+        expectClose([s.power.flatMap { $0 }], [try rows("spectrogram_z").flatMap { $0 }], "Sxx")
+    }
+
+    @Test func designRefusesCornerAboveNyquist() {
+        #expect(throws: Butterworth.DesignError.cornerAboveNyquist(cornerHz: 60, nyquistHz: 50)) {
+            try Butterworth.highpass(cornerHz: 60, samplingRateHz: 100)
+        }
+    }
+
+    @Test func highpassRemovesConstantAndLowpassKeepsIt() throws {
+        let ones = [Double](repeating: 1, count: 4000)
+        let hp = try Butterworth.highpass(cornerHz: 0.5, samplingRateHz: 100).apply(ones)
+        #expect(abs(hp.last!) < 1e-6)
+        let lp = try Butterworth.lowpass(cornerHz: 5, samplingRateHz: 100).apply(ones)
+        #expect(abs(lp.last! - 1) < 1e-9)
+    }
+}
