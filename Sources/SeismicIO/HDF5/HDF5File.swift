@@ -1,0 +1,286 @@
+// HDF5File: typed reading and writing of HDF5 datasets, groups and attributes through libhdf5.
+
+import CHDF5
+import Foundation
+
+public enum HDF5Error: Error, CustomStringConvertible, Equatable {
+    case cannotOpen(path: String)
+    case cannotCreate(path: String)
+    case missing(path: String, object: String)
+    case wrongType(path: String, object: String, expected: String)
+    case readFailed(path: String, object: String)
+    case writeFailed(path: String, object: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let p): return "\(p): cannot open as HDF5 (missing, unreadable or not an HDF5 file)"
+        case .cannotCreate(let p): return "\(p): cannot create the HDF5 file"
+        case .missing(let p, let o): return "\(p): no object \(o)"
+        case .wrongType(let p, let o, let e): return "\(p): \(o) is not \(e)"
+        case .readFailed(let p, let o): return "\(p): reading \(o) failed"
+        case .writeFailed(let p, let o): return "\(p): writing \(o) failed"
+        }
+    }
+}
+
+/// An open HDF5 file. Closed when the value is released. Not for concurrent use from several
+/// threads (serial libhdf5); open one per task instead.
+public final class HDF5File {
+    public let path: String
+    private let id: hid_t
+
+    /// Opens an existing file read-only (or read-write).
+    public init(readingAt path: String, writable: Bool = false) throws(HDF5Error) {
+        seismic_h5_quiet()
+        self.path = path
+        let fid = H5Fopen(path, writable ? seismic_h5f_acc_rdwr() : seismic_h5f_acc_rdonly(), seismic_h5p_default())
+        guard fid >= 0 else { throw .cannotOpen(path: path) }
+        id = fid
+    }
+
+    /// Creates (truncates) a file.
+    public init(creatingAt path: String) throws(HDF5Error) {
+        seismic_h5_quiet()
+        self.path = path
+        let fid = H5Fcreate(path, seismic_h5f_acc_trunc(), seismic_h5p_default(), seismic_h5p_default())
+        guard fid >= 0 else { throw .cannotCreate(path: path) }
+        id = fid
+    }
+
+    deinit { H5Fclose(id) }
+
+    /// Flushes buffered writes to disk.
+    public func flush() { H5Fflush(id, H5F_SCOPE_GLOBAL) }
+
+    // MARK: Structure
+
+    /// Whether a link `name` (e.g. "data/trace1") exists, checking each path component.
+    public func exists(_ name: String) -> Bool {
+        var prefix = ""
+        for part in name.split(separator: "/") {
+            prefix += (prefix.isEmpty ? "" : "/") + part
+            if H5Lexists(id, prefix, seismic_h5p_default()) <= 0 { return false }
+        }
+        return true
+    }
+
+    /// Names of the members of group `group`, in name order.
+    public func members(of group: String) throws(HDF5Error) -> [String] {
+        let gid = H5Gopen2(id, group, seismic_h5p_default())
+        guard gid >= 0 else { throw .missing(path: path, object: group) }
+        defer { H5Gclose(gid) }
+        var info = H5G_info_t()
+        guard H5Gget_info(gid, &info) >= 0 else { throw .readFailed(path: path, object: group) }
+        var names: [String] = []
+        names.reserveCapacity(Int(info.nlinks))
+        for i in 0..<info.nlinks {
+            let size = H5Lget_name_by_idx(gid, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, seismic_h5p_default())
+            guard size >= 0 else { throw .readFailed(path: path, object: group) }
+            var buf = [CChar](repeating: 0, count: Int(size) + 1)
+            H5Lget_name_by_idx(gid, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, Int(size) + 1, seismic_h5p_default())
+            names.append(String(decoding: buf.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return names
+    }
+
+    /// Creates group `name` (and its parents) when missing.
+    public func createGroup(_ name: String) throws(HDF5Error) {
+        var prefix = ""
+        for part in name.split(separator: "/") {
+            prefix += (prefix.isEmpty ? "" : "/") + part
+            if H5Lexists(id, prefix, seismic_h5p_default()) > 0 { continue }
+            let gid = H5Gcreate2(id, prefix, seismic_h5p_default(), seismic_h5p_default(), seismic_h5p_default())
+            guard gid >= 0 else { throw .writeFailed(path: path, object: prefix) }
+            H5Gclose(gid)
+        }
+    }
+
+    // MARK: Datasets
+
+    /// Shape of dataset `name`.
+    public func shape(of name: String) throws(HDF5Error) -> [Int] {
+        let did = try openDataset(name)
+        defer { H5Dclose(did) }
+        return try dims(did, name)
+    }
+
+    /// Reads dataset `name` converted to float32 (any numeric stored type), with its shape.
+    public func readFloats(_ name: String) throws(HDF5Error) -> (values: [Float], shape: [Int]) {
+        try read(name, memoryType: seismic_h5t_native_float(), zero: Float(0))
+    }
+
+    public func readDoubles(_ name: String) throws(HDF5Error) -> (values: [Double], shape: [Int]) {
+        try read(name, memoryType: seismic_h5t_native_double(), zero: Double(0))
+    }
+
+    public func readInt64s(_ name: String) throws(HDF5Error) -> (values: [Int64], shape: [Int]) {
+        try read(name, memoryType: seismic_h5t_native_int64(), zero: Int64(0))
+    }
+
+    public func readInt16s(_ name: String) throws(HDF5Error) -> (values: [Int16], shape: [Int]) {
+        try read(name, memoryType: seismic_h5t_native_int16(), zero: Int16(0))
+    }
+
+    /// Reads rows `rows` of a dataset whose first axis is the row axis, converted to float32.
+    public func readFloatRows(_ name: String, rows: Range<Int>) throws(HDF5Error) -> [Float] {
+        let did = try openDataset(name)
+        defer { H5Dclose(did) }
+        let shape = try dims(did, name)
+        guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
+            throw .readFailed(path: path, object: "\(name)[\(rows)]")
+        }
+        let rowSize = shape.dropFirst().reduce(1, *)
+        var out = [Float](repeating: 0, count: rows.count * rowSize)
+        if rows.isEmpty { return out }
+        let fileSpace = H5Dget_space(did)
+        defer { H5Sclose(fileSpace) }
+        var start = [hsize_t](repeating: 0, count: shape.count)
+        var count = shape.map { hsize_t($0) }
+        start[0] = hsize_t(rows.lowerBound)
+        count[0] = hsize_t(rows.count)
+        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil)
+        let memSpace = H5Screate_simple(Int32(count.count), count, nil)
+        defer { H5Sclose(memSpace) }
+        let status = out.withUnsafeMutableBytes {
+            H5Dread(did, seismic_h5t_native_float(), memSpace, fileSpace, seismic_h5p_default(), $0.baseAddress)
+        }
+        guard status >= 0 else { throw .readFailed(path: path, object: name) }
+        return out
+    }
+
+    public func write(_ name: String, floats: [Float], shape: [Int]) throws(HDF5Error) {
+        try write(name, values: floats, shape: shape, type: seismic_h5t_native_float())
+    }
+
+    public func write(_ name: String, int64s: [Int64], shape: [Int]) throws(HDF5Error) {
+        try write(name, values: int64s, shape: shape, type: seismic_h5t_native_int64())
+    }
+
+    public func write(_ name: String, int16s: [Int16], shape: [Int]) throws(HDF5Error) {
+        try write(name, values: int16s, shape: shape, type: seismic_h5t_native_int16())
+    }
+
+    // MARK: Attributes
+
+    /// A numeric attribute of `object` as Double, or nil when absent.
+    public func doubleAttribute(_ attribute: String, of object: String) throws(HDF5Error) -> Double? {
+        guard let aid = try openAttribute(attribute, of: object) else { return nil }
+        defer { H5Aclose(aid) }
+        let type = H5Aget_type(aid)
+        defer { H5Tclose(type) }
+        let cls = H5Tget_class(type)
+        guard cls == H5T_FLOAT || cls == H5T_INTEGER else {
+            throw .wrongType(path: path, object: "\(object)@\(attribute)", expected: "a number")
+        }
+        var v = 0.0
+        guard H5Aread(aid, seismic_h5t_native_double(), &v) >= 0 else { throw .readFailed(path: path, object: attribute) }
+        return v
+    }
+
+    /// A string attribute (fixed or variable length) of `object`, or nil when absent.
+    public func stringAttribute(_ attribute: String, of object: String) throws(HDF5Error) -> String? {
+        guard let aid = try openAttribute(attribute, of: object) else { return nil }
+        defer { H5Aclose(aid) }
+        let type = H5Aget_type(aid)
+        defer { H5Tclose(type) }
+        guard H5Tget_class(type) == H5T_STRING else {
+            throw .wrongType(path: path, object: "\(object)@\(attribute)", expected: "a string")
+        }
+        if H5Tis_variable_str(type) > 0 {
+            var ptr: UnsafeMutablePointer<CChar>? = nil
+            guard H5Aread(aid, type, &ptr) >= 0 else { throw .readFailed(path: path, object: attribute) }
+            defer { free(ptr) }
+            return ptr.map { String(cString: $0) } ?? ""
+        }
+        let size = H5Tget_size(type)
+        var buf = [UInt8](repeating: 0, count: size + 1)
+        guard H5Aread(aid, type, &buf) >= 0 else { throw .readFailed(path: path, object: attribute) }
+        return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// Sets a fixed-length string attribute on `object` ("/" for the file), replacing any old one.
+    public func setAttribute(_ attribute: String, of object: String = "/", string value: String) throws(HDF5Error) {
+        let type = H5Tcopy(seismic_h5t_c_s1())
+        defer { H5Tclose(type) }
+        let bytes = Array(value.utf8)
+        H5Tset_size(type, max(bytes.count, 1))
+        try writeAttribute(attribute, of: object, type: type, bytes: bytes.isEmpty ? [0] : bytes)
+    }
+
+    /// Sets a float64 scalar attribute on `object`.
+    public func setAttribute(_ attribute: String, of object: String = "/", double value: Double) throws(HDF5Error) {
+        try withUnsafeBytes(of: value) { (raw) throws(HDF5Error) in
+            try writeAttribute(attribute, of: object, type: seismic_h5t_native_double(), bytes: Array(raw))
+        }
+    }
+
+    // MARK: Internals
+
+    private func openDataset(_ name: String) throws(HDF5Error) -> hid_t {
+        guard exists(name) else { throw .missing(path: path, object: name) }
+        let did = H5Dopen2(id, name, seismic_h5p_default())
+        guard did >= 0 else { throw .wrongType(path: path, object: name, expected: "a dataset") }
+        return did
+    }
+
+    private func dims(_ did: hid_t, _ name: String) throws(HDF5Error) -> [Int] {
+        let space = H5Dget_space(did)
+        defer { H5Sclose(space) }
+        let rank = H5Sget_simple_extent_ndims(space)
+        guard rank >= 0 else { throw .readFailed(path: path, object: name) }
+        var d = [hsize_t](repeating: 0, count: Int(rank))
+        H5Sget_simple_extent_dims(space, &d, nil)
+        return d.map { Int($0) }
+    }
+
+    private func read<T>(_ name: String, memoryType: hid_t, zero: T) throws(HDF5Error) -> (values: [T], shape: [Int]) {
+        let did = try openDataset(name)
+        defer { H5Dclose(did) }
+        let shape = try dims(did, name)
+        var out = [T](repeating: zero, count: shape.reduce(1, *))
+        if out.isEmpty { return (out, shape) }
+        let status = out.withUnsafeMutableBytes {
+            H5Dread(did, memoryType, seismic_h5s_all(), seismic_h5s_all(), seismic_h5p_default(), $0.baseAddress)
+        }
+        guard status >= 0 else { throw .readFailed(path: path, object: name) }
+        return (out, shape)
+    }
+
+    private func write<T>(_ name: String, values: [T], shape: [Int], type: hid_t) throws(HDF5Error) {
+        precondition(values.count == shape.reduce(1, *), "\(values.count) values for shape \(shape)")
+        if let slash = name.lastIndex(of: "/"), slash != name.startIndex {
+            try createGroup(String(name[..<slash]))
+        }
+        if exists(name) { H5Ldelete(id, name, seismic_h5p_default()) }
+        let dims = shape.map { hsize_t($0) }
+        let space = H5Screate_simple(Int32(dims.count), dims, nil)
+        defer { H5Sclose(space) }
+        let did = H5Dcreate2(id, name, type, space, seismic_h5p_default(), seismic_h5p_default(), seismic_h5p_default())
+        guard did >= 0 else { throw .writeFailed(path: path, object: name) }
+        defer { H5Dclose(did) }
+        let status = values.withUnsafeBytes {
+            H5Dwrite(did, type, seismic_h5s_all(), seismic_h5s_all(), seismic_h5p_default(), $0.baseAddress)
+        }
+        guard status >= 0 else { throw .writeFailed(path: path, object: name) }
+    }
+
+    private func openAttribute(_ attribute: String, of object: String) throws(HDF5Error) -> hid_t? {
+        guard object == "/" || exists(object) else { throw .missing(path: path, object: object) }
+        guard H5Aexists_by_name(id, object, attribute, seismic_h5p_default()) > 0 else { return nil }
+        let aid = H5Aopen_by_name(id, object, attribute, seismic_h5p_default(), seismic_h5p_default())
+        guard aid >= 0 else { throw .readFailed(path: path, object: "\(object)@\(attribute)") }
+        return aid
+    }
+
+    private func writeAttribute(_ attribute: String, of object: String, type: hid_t, bytes: [UInt8]) throws(HDF5Error) {
+        if H5Aexists_by_name(id, object, attribute, seismic_h5p_default()) > 0 {
+            H5Adelete_by_name(id, object, attribute, seismic_h5p_default())
+        }
+        let space = H5Screate(H5S_SCALAR)
+        defer { H5Sclose(space) }
+        let aid = H5Acreate_by_name(id, object, attribute, type, space, seismic_h5p_default(), seismic_h5p_default(), seismic_h5p_default())
+        guard aid >= 0 else { throw .writeFailed(path: path, object: "\(object)@\(attribute)") }
+        defer { H5Aclose(aid) }
+        guard H5Awrite(aid, type, bytes) >= 0 else { throw .writeFailed(path: path, object: "\(object)@\(attribute)") }
+    }
+}

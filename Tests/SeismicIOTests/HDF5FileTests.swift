@@ -1,0 +1,59 @@
+// Tests of HDF5 reading (the STEAD-layout fixture written by h5py) and writing.
+
+import Foundation
+import SeismicIO
+import Testing
+import TestSupport
+
+@Suite struct HDF5FileTests {
+    private let stead = Fixtures.path("stead_mini/merged.hdf5")
+
+    @Test func readsSTEADTracesAndAttributes() throws {
+        let f = try HDF5File(readingAt: stead)
+        let names = try f.members(of: "data")
+        let csv = try String(contentsOfFile: Fixtures.path("stead_mini/merged.csv"), encoding: .utf8)
+        let csvNames = csv.split(whereSeparator: \.isNewline).dropFirst().map { String($0.split(separator: ",").last!) }
+        #expect(names == csvNames.sorted())
+        for name in names {
+            let (values, shape) = try f.readFloats("data/\(name)")
+            #expect(shape == [6000, 3])
+            #expect(values.count == 18000)
+            #expect(try f.stringAttribute("trace_name", of: "data/\(name)") == name)
+            let category = try f.stringAttribute("trace_category", of: "data/\(name)")
+            #expect(category == (name.hasSuffix("_EV") ? "earthquake_local" : "noise"))
+            if name.hasSuffix("_EV") {
+                #expect(try f.doubleAttribute("p_arrival_sample", of: "data/\(name)") != nil)
+            }
+        }
+        let rows = try f.readFloatRows("data/\(names[0])", rows: 10..<20)
+        #expect(rows == Array(try f.readFloats("data/\(names[0])").values[30..<60]))
+    }
+
+    @Test func namesMissingObjectsAndRefusesNonHDF5() throws {
+        let f = try HDF5File(readingAt: stead)
+        #expect(throws: HDF5Error.missing(path: stead, object: "data/nope")) { try f.readFloats("data/nope") }
+        let sac = Fixtures.path("sac/test.sac")
+        #expect(throws: HDF5Error.cannotOpen(path: sac)) { try HDF5File(readingAt: sac) }
+    }
+
+    @Test func writeThenReadRoundTrips() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("h5-\(UUID()).h5").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        do {
+            let f = try HDF5File(creatingAt: path)
+            try f.write("windows/x", floats: (0..<24).map(Float.init), shape: [2, 4, 3])
+            try f.write("windows/labels", int64s: [0, 2], shape: [2])
+            try f.write("windows/q", int16s: [-32768, 32767], shape: [2])
+            try f.setAttribute("classes", string: "P-wave,S-wave,Noise")
+            try f.setAttribute("rate", of: "windows/x", double: 40)
+        }
+        let g = try HDF5File(readingAt: path)
+        #expect(try g.readFloats("windows/x").shape == [2, 4, 3])
+        #expect(try g.readFloats("windows/x").values == (0..<24).map(Float.init))
+        #expect(try g.readInt64s("windows/labels").values == [0, 2])
+        #expect(try g.readInt16s("windows/q").values == [-32768, 32767])
+        #expect(try g.stringAttribute("classes", of: "/") == "P-wave,S-wave,Noise")
+        #expect(try g.doubleAttribute("rate", of: "windows/x") == 40)
+        #expect(try g.members(of: "windows") == ["labels", "q", "x"])
+    }
+}
