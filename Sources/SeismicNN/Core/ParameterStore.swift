@@ -1,0 +1,150 @@
+// ParameterStore: every parameter, gradient and buffer of a model in arenas, addressed by PyTorch names.
+
+/// What a named state entry is (PyTorch: `named_parameters()` vs `named_buffers()`).
+public enum StateKind: Sendable, Equatable {
+    /// Trainable, with a gradient.
+    case parameter
+    /// A float buffer such as `bn1.running_mean`.
+    case buffer
+    /// BatchNorm's int64 `num_batches_tracked`.
+    case counter
+}
+
+/// One named tensor in a store.
+public struct StateEntry: Sendable, Equatable {
+    public let name: String
+    public let shape: [Int]
+    public let kind: StateKind
+    /// Offset into the arena of its kind (parameters: `values`/`gradients`; buffers: `buffers`;
+    /// counters: index into `counters`).
+    public let offset: Int
+    public var count: Int { shape.reduce(1, *) }
+}
+
+/// Parameters, gradients and buffers, each in one allocation (stable addresses for the kernels).
+/// The optimizer, gradient zeroing and checkpointing each walk one list. Entries keep PyTorch's
+/// `state_dict()` order.
+public final class ParameterStore: @unchecked Sendable {
+    public let entries: [StateEntry]
+    private let index: [String: Int]
+    public let parameterCount: Int
+    public let bufferCount: Int
+    /// Parameter values and their gradients, `parameterCount` each.
+    public let values: UnsafeMutablePointer<Float>
+    public let gradients: UnsafeMutablePointer<Float>
+    /// Float buffers (running statistics).
+    public let buffers: UnsafeMutablePointer<Float>
+    /// Int64 counters (`num_batches_tracked`).
+    public var counters: [Int64]
+
+    /// A store for `specs` in order; parameters and buffers start at zero.
+    public init(_ specs: [(name: String, shape: [Int], kind: StateKind)]) {
+        var entries: [StateEntry] = []
+        var p = 0, b = 0, c = 0
+        for s in specs {
+            let n = s.shape.reduce(1, *)
+            switch s.kind {
+            case .parameter: entries.append(StateEntry(name: s.name, shape: s.shape, kind: .parameter, offset: p)); p += n
+            case .buffer: entries.append(StateEntry(name: s.name, shape: s.shape, kind: .buffer, offset: b)); b += n
+            case .counter: entries.append(StateEntry(name: s.name, shape: [], kind: .counter, offset: c)); c += 1
+            }
+        }
+        self.entries = entries
+        var idx: [String: Int] = [:]
+        for (i, e) in entries.enumerated() {
+            precondition(idx[e.name] == nil, "duplicate state name \(e.name)")
+            idx[e.name] = i
+        }
+        index = idx
+        parameterCount = p
+        bufferCount = b
+        values = .allocate(capacity: max(p, 1))
+        values.initialize(repeating: 0, count: max(p, 1))
+        gradients = .allocate(capacity: max(p, 1))
+        gradients.initialize(repeating: 0, count: max(p, 1))
+        buffers = .allocate(capacity: max(b, 1))
+        buffers.initialize(repeating: 0, count: max(b, 1))
+        counters = [Int64](repeating: 0, count: c)
+    }
+
+    deinit {
+        values.deallocate()
+        gradients.deallocate()
+        buffers.deallocate()
+    }
+
+    public var parameterEntries: [StateEntry] { entries.filter { $0.kind == .parameter } }
+
+    public func entry(_ name: String) -> StateEntry? { index[name].map { entries[$0] } }
+
+    /// The entry called `name`; a missing name is a programming error.
+    public func require(_ name: String) -> StateEntry {
+        guard let e = entry(name) else { preconditionFailure("no state entry \(name)") }
+        return e
+    }
+
+    /// Address of an entry's values.
+    public func pointer(_ e: StateEntry) -> UnsafeMutablePointer<Float> {
+        switch e.kind {
+        case .parameter: return values + e.offset
+        case .buffer: return buffers + e.offset
+        case .counter: preconditionFailure("\(e.name) is an int64 counter")
+        }
+    }
+
+    public func gradient(_ e: StateEntry) -> UnsafeMutablePointer<Float> {
+        precondition(e.kind == .parameter, "\(e.name) has no gradient")
+        return gradients + e.offset
+    }
+
+    /// Sets every gradient to zero (PyTorch `zero_grad`, set_to_none=False semantics).
+    public func zeroGradients() { gradients.update(repeating: 0, count: max(parameterCount, 1)) }
+
+    /// A copy of a float entry as a tensor.
+    public func tensor(_ name: String) -> Tensor {
+        let e = require(name)
+        return Tensor(shape: e.shape, storage: Array(UnsafeBufferPointer(start: pointer(e), count: e.count)))
+    }
+
+    public func gradientTensor(_ name: String) -> Tensor {
+        let e = require(name)
+        return Tensor(shape: e.shape, storage: Array(UnsafeBufferPointer(start: gradient(e), count: e.count)))
+    }
+
+    /// Why a value could not be loaded into the store.
+    public enum LoadError: Error, CustomStringConvertible, Equatable {
+        case unknownName(String)
+        case shapeMismatch(name: String, expected: [Int], found: [Int])
+        case missingNames([String])
+        public var description: String {
+            switch self {
+            case .unknownName(let n): return "unexpected tensor \(n): the model has no such parameter or buffer"
+            case .shapeMismatch(let n, let e, let f): return "\(n): shape \(f) does not match the model's \(e)"
+            case .missingNames(let ns): return "missing tensors: \(ns.joined(separator: ", "))"
+            }
+        }
+    }
+
+    /// Copies `values` into the entry `name` after checking its shape.
+    public func set(_ name: String, _ values: [Float], shape: [Int]) throws(LoadError) {
+        guard let e = entry(name) else { throw .unknownName(name) }
+        guard e.kind != .counter else { throw .shapeMismatch(name: name, expected: [], found: shape) }
+        guard e.shape == shape else { throw .shapeMismatch(name: name, expected: e.shape, found: shape) }
+        values.withUnsafeBufferPointer { pointer(e).update(from: $0.baseAddress!, count: e.count) }
+    }
+
+    public func setCounter(_ name: String, _ value: Int64) throws(LoadError) {
+        guard let e = entry(name), e.kind == .counter else { throw .unknownName(name) }
+        counters[e.offset] = value
+    }
+
+    public func counter(_ name: String) -> Int64 { counters[require(name).offset] }
+
+    /// Copies every value, buffer and counter from a store of the same layout.
+    public func copyState(from other: ParameterStore) {
+        precondition(other.entries == entries, "stores differ in layout")
+        values.update(from: other.values, count: max(parameterCount, 1))
+        buffers.update(from: other.buffers, count: max(bufferCount, 1))
+        counters = other.counters
+    }
+}

@@ -1,0 +1,47 @@
+// Tensor: Float32 values in one contiguous buffer with a shape (NCHW for images, [N, F] for features).
+
+/// A dense float32 tensor in C order. A value type: copies are cheap until written (array CoW).
+public struct Tensor: Equatable, Sendable {
+    public var shape: [Int]
+    public var storage: [Float]
+
+    public init(shape: [Int], storage: [Float]) {
+        precondition(shape.reduce(1, *) == storage.count, "shape \(shape) holds \(shape.reduce(1, *)) values, got \(storage.count)")
+        self.shape = shape
+        self.storage = storage
+    }
+
+    public init(zeros shape: [Int]) {
+        self.init(shape: shape, storage: [Float](repeating: 0, count: shape.reduce(1, *)))
+    }
+
+    public var count: Int { storage.count }
+    public var rank: Int { shape.count }
+    /// Size of the first axis (the batch).
+    public var batch: Int { shape[0] }
+    /// Values per batch item.
+    public var itemSize: Int { shape.dropFirst().reduce(1, *) }
+
+    /// The same values under another shape with the same count.
+    public func reshaped(_ newShape: [Int]) -> Tensor {
+        Tensor(shape: newShape, storage: storage)
+    }
+
+    /// Items `range` of the first axis.
+    public func items(_ range: Range<Int>) -> Tensor {
+        var s = shape
+        s[0] = range.count
+        return Tensor(shape: s, storage: Array(storage[(range.lowerBound * itemSize)..<(range.upperBound * itemSize)]))
+    }
+
+    /// Index of the largest value in each row of a [N, C] tensor (ties: first).
+    public func argmaxRows() -> [Int] {
+        precondition(rank == 2, "argmaxRows needs [N, C], got \(shape)")
+        let c = shape[1]
+        return (0..<shape[0]).map { n in
+            var best = 0
+            for j in 1..<c where storage[n * c + j] > storage[n * c + best] { best = j }
+            return best
+        }
+    }
+}

@@ -1,0 +1,149 @@
+// BatchNorm2d: per-channel batch normalisation over N, H, W (reference: torch.nn.BatchNorm2d).
+
+import Foundation
+
+/// Training: y = γ (x − μ_B) / √(σ²_B + ε) + β with the batch mean and *biased* variance; running
+/// stats updated as r ← (1 − m) r + m s with the *unbiased* variance, m = 0.1, and
+/// `num_batches_tracked` += 1. Evaluation: the running stats instead. ε = 1e-5.
+public final class BatchNorm2d: Layer {
+    public let channels: Int
+    public let eps: Float
+    public let momentum: Float
+    public let weight: StateEntry, bias: StateEntry
+    public let runningMean: StateEntry, runningVar: StateEntry, batchesTracked: StateEntry
+    let store: ParameterStore
+    private var normalized: Tensor?
+    private var invStd: [Float] = []
+    private var trainedBatch = false
+
+    public init(store: ParameterStore, prefix: String, channels: Int, eps: Float = 1e-5, momentum: Float = 0.1) {
+        self.store = store
+        self.channels = channels
+        self.eps = eps
+        self.momentum = momentum
+        weight = store.require(prefix + ".weight")
+        bias = store.require(prefix + ".bias")
+        runningMean = store.require(prefix + ".running_mean")
+        runningVar = store.require(prefix + ".running_var")
+        batchesTracked = store.require(prefix + ".num_batches_tracked")
+    }
+
+    public static func specs(_ prefix: String, channels: Int) -> [(name: String, shape: [Int], kind: StateKind)] {
+        [(prefix + ".weight", [channels], .parameter), (prefix + ".bias", [channels], .parameter),
+         (prefix + ".running_mean", [channels], .buffer), (prefix + ".running_var", [channels], .buffer),
+         (prefix + ".num_batches_tracked", [], .counter)]
+    }
+
+    /// PyTorch's initial values: γ = 1, β = 0, running mean 0, running variance 1.
+    public func resetToDefaults() {
+        store.pointer(weight).update(repeating: 1, count: channels)
+        store.pointer(bias).update(repeating: 0, count: channels)
+        store.pointer(runningMean).update(repeating: 0, count: channels)
+        store.pointer(runningVar).update(repeating: 1, count: channels)
+        store.counters[batchesTracked.offset] = 0
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(x.rank == 4 && x.shape[1] == channels, "BatchNorm2d(\(channels)) got \(x.shape)")
+        let (n, c, plane) = (x.shape[0], channels, x.shape[2] * x.shape[3])
+        let m = n * plane
+        var xhat = Tensor(zeros: x.shape)
+        var y = Tensor(zeros: x.shape)
+        var inv = [Float](repeating: 0, count: c)
+        let g = store.pointer(weight), b = store.pointer(bias)
+        let rm = store.pointer(runningMean), rv = store.pointer(runningVar)
+        let mom = momentum, eps = eps
+        x.storage.withUnsafeBufferPointer { xb in
+            xhat.storage.withUnsafeMutableBufferPointer { hb in
+                y.storage.withUnsafeMutableBufferPointer { yb in
+                    inv.withUnsafeMutableBufferPointer { ib in
+                        let xp = xb.baseAddress!, hp = hb.baseAddress!, yp = yb.baseAddress!, ip = ib.baseAddress!
+                        Parallel.forEachChunk(c) { _, channelsRange in
+                            for ch in channelsRange {
+                                var mean: Float, variance: Float
+                                if training {
+                                    var s = 0.0
+                                    for i in 0..<n { let p = xp + (i * c + ch) * plane; for j in 0..<plane { s += Double(p[j]) } }
+                                    let mu = s / Double(m)
+                                    var ss = 0.0
+                                    for i in 0..<n {
+                                        let p = xp + (i * c + ch) * plane
+                                        for j in 0..<plane { let d = Double(p[j]) - mu; ss += d * d }
+                                    }
+                                    mean = Float(mu)
+                                    variance = Float(ss / Double(m))
+                                    let unbiased = m > 1 ? Float(ss / Double(m - 1)) : variance
+                                    rm[ch] = (1 - mom) * rm[ch] + mom * mean
+                                    rv[ch] = (1 - mom) * rv[ch] + mom * unbiased
+                                } else {
+                                    mean = rm[ch]
+                                    variance = rv[ch]
+                                }
+                                let istd = 1 / (variance + eps).squareRoot()
+                                ip[ch] = istd
+                                let gamma = g[ch], beta = b[ch]
+                                for i in 0..<n {
+                                    let o = (i * c + ch) * plane
+                                    for j in 0..<plane {
+                                        let h = (xp[o + j] - mean) * istd
+                                        hp[o + j] = h
+                                        yp[o + j] = h * gamma + beta
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        if training { store.counters[batchesTracked.offset] += 1 }
+        normalized = xhat
+        invStd = inv
+        trainedBatch = training
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let xhat = normalized else { preconditionFailure("BatchNorm2d.backward before forward") }
+        precondition(dy.shape == xhat.shape, "gradient shape \(dy.shape) vs \(xhat.shape)")
+        let (n, c, plane) = (dy.shape[0], channels, dy.shape[2] * dy.shape[3])
+        let m = Float(n * plane)
+        var dx = Tensor(zeros: dy.shape)
+        let g = store.pointer(weight)
+        let gg = store.gradient(weight), gb = store.gradient(bias)
+        let training = trainedBatch
+        let inv = invStd
+        dy.storage.withUnsafeBufferPointer { db in
+            xhat.storage.withUnsafeBufferPointer { hb in
+                dx.storage.withUnsafeMutableBufferPointer { xb in
+                    let dp = db.baseAddress!, hp = hb.baseAddress!, xp = xb.baseAddress!
+                    Parallel.forEachChunk(c) { _, channelsRange in
+                        for ch in channelsRange {
+                            var sumDy = 0.0, sumDyH = 0.0
+                            for i in 0..<n {
+                                let o = (i * c + ch) * plane
+                                for j in 0..<plane { sumDy += Double(dp[o + j]); sumDyH += Double(dp[o + j] * hp[o + j]) }
+                            }
+                            gg[ch] += Float(sumDyH)
+                            gb[ch] += Float(sumDy)
+                            let k = g[ch] * inv[ch]
+                            if training {
+                                let a = Float(sumDy) / m, bb = Float(sumDyH) / m
+                                for i in 0..<n {
+                                    let o = (i * c + ch) * plane
+                                    for j in 0..<plane { xp[o + j] = k * (dp[o + j] - a - hp[o + j] * bb) }
+                                }
+                            } else {
+                                for i in 0..<n {
+                                    let o = (i * c + ch) * plane
+                                    for j in 0..<plane { xp[o + j] = k * dp[o + j] }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}

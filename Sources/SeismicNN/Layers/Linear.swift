@@ -1,0 +1,85 @@
+// Linear: y = x Wᵀ + b with W [out, in] (reference: torch.nn.Linear), forward and backward.
+
+/// Batched through sgemm; rows of the batch (forward, dx) and rows of W (dW) split across cores.
+public final class Linear: Layer {
+    public let inFeatures: Int
+    public let outFeatures: Int
+    public let weight: StateEntry, bias: StateEntry
+    let store: ParameterStore
+    private var input: Tensor?
+
+    public init(store: ParameterStore, prefix: String, inFeatures: Int, outFeatures: Int) {
+        self.store = store
+        self.inFeatures = inFeatures
+        self.outFeatures = outFeatures
+        weight = store.require(prefix + ".weight")
+        bias = store.require(prefix + ".bias")
+        precondition(weight.shape == [outFeatures, inFeatures], "\(prefix).weight shape \(weight.shape)")
+    }
+
+    public static func specs(_ prefix: String, inFeatures: Int, outFeatures: Int) -> [(name: String, shape: [Int], kind: StateKind)] {
+        [(prefix + ".weight", [outFeatures, inFeatures], .parameter), (prefix + ".bias", [outFeatures], .parameter)]
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let n = x.batch
+        precondition(x.itemSize == inFeatures, "Linear(\(inFeatures)→\(outFeatures)) got \(x.shape)")
+        input = x
+        var y = Tensor(zeros: [n, outFeatures])
+        let (i, o) = (inFeatures, outFeatures)
+        let wp = UnsafePointer(store.pointer(weight)), bp = store.pointer(bias)
+        x.storage.withUnsafeBufferPointer { xb in
+            y.storage.withUnsafeMutableBufferPointer { yb in
+                let xp = xb.baseAddress!, yp = yb.baseAddress!
+                // Split over rows of the batch, or over output features when the batch is small.
+                if n >= Parallel.workerCount * 4 || o < 64 {
+                    Parallel.forEachChunk(n, minimumPerChunk: 16) { _, r in
+                        for row in r { (yp + row * o).update(from: bp, count: o) }
+                        sgemm(transA: false, transB: true, m: r.count, n: o, k: i, a: xp + r.lowerBound * i, lda: i,
+                              b: wp, ldb: i, beta: 1, c: yp + r.lowerBound * o, ldc: o)
+                    }
+                } else {
+                    for row in 0..<n { (yp + row * o).update(from: bp, count: o) }
+                    Parallel.forEachChunk(o, minimumPerChunk: 32) { _, r in
+                        sgemm(transA: false, transB: true, m: n, n: r.count, k: i, a: xp, lda: i,
+                              b: wp + r.lowerBound * i, ldb: i, beta: 1, c: yp + r.lowerBound, ldc: o)
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let x = input else { preconditionFailure("Linear.backward before forward") }
+        let n = x.batch
+        let (i, o) = (inFeatures, outFeatures)
+        precondition(dy.shape == [n, o], "gradient shape \(dy.shape)")
+        var dx = Tensor(zeros: x.shape)
+        let wp = UnsafePointer(store.pointer(weight))
+        let gw = store.gradient(weight), gb = store.gradient(bias)
+        x.storage.withUnsafeBufferPointer { xb in
+            dy.storage.withUnsafeBufferPointer { db in
+                dx.storage.withUnsafeMutableBufferPointer { dxb in
+                    let xp = xb.baseAddress!, dp = db.baseAddress!, dxp = dxb.baseAddress!
+                    // dW[o-range, :] += dy[:, o-range]ᵀ · x ; db += Σ rows of dy
+                    Parallel.forEachChunk(o, minimumPerChunk: 8) { _, r in
+                        sgemm(transA: true, transB: false, m: r.count, n: i, k: n, a: dp + r.lowerBound, lda: o,
+                              b: xp, ldb: i, beta: 1, c: gw + r.lowerBound * i, ldc: i)
+                        for f in r {
+                            var s: Float = 0
+                            for row in 0..<n { s += dp[row * o + f] }
+                            gb[f] += s
+                        }
+                    }
+                    // dx = dy · W
+                    Parallel.forEachChunk(n, minimumPerChunk: 16) { _, r in
+                        sgemm(transA: false, transB: false, m: r.count, n: i, k: o, a: dp + r.lowerBound * o, lda: o,
+                              b: wp, ldb: i, beta: 0, c: dxp + r.lowerBound * i, ldc: i)
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}

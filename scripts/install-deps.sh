@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs what SeismicTorch needs from Debian's packages, and only what is missing.
+# Idempotent and quiet when everything is there. Needs root (or sudo) only when installing.
+set -euo pipefail
+
+packages=(
+  pkg-config         # lets SwiftPM find the C libraries' headers
+  libopenblas-dev    # CBLAS (sgemm) for SeismicNN
+  libhdf5-dev        # HDF5 (STEAD, prepared datasets)
+  libkissfft-dev     # FFTs for resampling and spectrograms
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  p=${p%%#*}; p=${p// /}
+  [ -z "$p" ] && continue
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  sudo=""
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if ! command -v swift >/dev/null 2>&1; then
+  echo "install-deps: the Swift toolchain (6.1 or later) is not on PATH; install it from swift.org first" >&2
+  exit 1
+fi
