@@ -1,0 +1,178 @@
+// ConvNet: the reference's network shape — 3 × (Conv → BN → GELU → MaxPool → Dropout), then 3 Linear.
+
+import SeismicNN
+
+/// The hyper-parameters that make a `ConvNet` one of the reference's two models.
+public struct ConvNetArchitecture: Codable, Equatable, Sendable {
+    /// "EarthquakeCNN" or "SpectrogramCNN".
+    public var name: String
+    /// Input [channels, height, width] of one item.
+    public var inputShape: [Int]
+    /// Output channels of conv1…conv3.
+    public var channels: [Int]
+    public var kernel: [Int]
+    public var pool: [Int]
+    /// Widths of fc1 and fc2 (fc3 maps to the classes).
+    public var hidden: [Int]
+    public var classCount: Int
+    public var dropout: Float
+
+    /// EarthquakeCNN: [N,1,80,3] → 3 × (Conv (3,1), BN, GELU, MaxPool (3,1), Dropout 0.1) with 16/32/64
+    /// channels → 384 → 64 → 16 → classes. 33,795 parameters with 3 classes.
+    public static func earthquake(classCount: Int = 3) -> ConvNetArchitecture {
+        ConvNetArchitecture(name: "EarthquakeCNN", inputShape: [1, 80, 3], channels: [16, 32, 64], kernel: [3, 1],
+                            pool: [3, 1], hidden: [64, 16], classCount: classCount, dropout: 0.1)
+    }
+
+    /// SpectrogramCNN: [N,3,100,150] → 3 × (Conv 3×3, BN, GELU, MaxPool 2×2, Dropout 0.1) with 48/96/192
+    /// channels → 32640 → 1280 → 64 → classes. 42,072,258 parameters with 2 classes.
+    public static func spectrogram(classCount: Int = 2) -> ConvNetArchitecture {
+        ConvNetArchitecture(name: "SpectrogramCNN", inputShape: [3, 100, 150], channels: [48, 96, 192], kernel: [3, 3],
+                            pool: [2, 2], hidden: [1280, 64], classCount: classCount, dropout: 0.1)
+    }
+
+    /// Shapes [C, H, W] after each block.
+    public var blockOutputShapes: [[Int]] {
+        var (h, w) = (inputShape[1], inputShape[2])
+        return channels.map { c in
+            h = (h - kernel[0] + 1) / pool[0]
+            w = (w - kernel[1] + 1) / pool[1]
+            return [c, h, w]
+        }
+    }
+
+    public var flattenedFeatures: Int { blockOutputShapes.last!.reduce(1, *) }
+
+    /// Every state entry in PyTorch `state_dict()` order with the seed's names.
+    public var stateSpecs: [(name: String, shape: [Int], kind: StateKind)] {
+        var specs: [(name: String, shape: [Int], kind: StateKind)] = []
+        var inC = inputShape[0]
+        for (i, c) in channels.enumerated() {
+            specs += Conv2d.specs("conv\(i + 1)", inChannels: inC, outChannels: c, kernel: (kernel[0], kernel[1]))
+            specs += BatchNorm2d.specs("bn\(i + 1)", channels: c)
+            inC = c
+        }
+        let widths = [flattenedFeatures] + hidden + [classCount]
+        for i in 0..<(widths.count - 1) {
+            specs += Linear.specs("fc\(i + 1)", inFeatures: widths[i], outFeatures: widths[i + 1])
+        }
+        return specs
+    }
+
+    public var parameterCount: Int {
+        stateSpecs.filter { $0.kind == .parameter }.reduce(0) { $0 + $1.shape.reduce(1, *) }
+    }
+}
+
+/// One of the reference's networks, with forward and backward through every layer.
+public final class ConvNet {
+    public let architecture: ConvNetArchitecture
+    public let store: ParameterStore
+    public let convs: [Conv2d]
+    public let norms: [BatchNorm2d]
+    public let blockActivations: [GELU]
+    public let pools: [MaxPool2d]
+    public let dropouts: [Dropout]
+    public let linears: [Linear]
+    public let headActivations: [GELU]
+    private var lastConvShape: [Int] = []
+
+    /// A network with PyTorch's default initialisation drawn from `seed`.
+    public init(_ architecture: ConvNetArchitecture, seed: UInt64 = 0) {
+        self.architecture = architecture
+        let store = ParameterStore(architecture.stateSpecs)
+        self.store = store
+        var convs: [Conv2d] = [], norms: [BatchNorm2d] = []
+        var inC = architecture.inputShape[0]
+        for (i, c) in architecture.channels.enumerated() {
+            convs.append(Conv2d(store: store, prefix: "conv\(i + 1)", inChannels: inC, outChannels: c,
+                                kernel: (architecture.kernel[0], architecture.kernel[1])))
+            norms.append(BatchNorm2d(store: store, prefix: "bn\(i + 1)", channels: c))
+            inC = c
+        }
+        self.convs = convs
+        self.norms = norms
+        blockActivations = architecture.channels.map { _ in GELU() }
+        pools = architecture.channels.map { _ in MaxPool2d(kernel: (architecture.pool[0], architecture.pool[1])) }
+        dropouts = architecture.channels.indices.map {
+            Dropout(probability: architecture.dropout, seed: seed &+ 1000 &+ UInt64($0))
+        }
+        let widths = [architecture.flattenedFeatures] + architecture.hidden + [architecture.classCount]
+        linears = (0..<(widths.count - 1)).map {
+            Linear(store: store, prefix: "fc\($0 + 1)", inFeatures: widths[$0], outFeatures: widths[$0 + 1])
+        }
+        headActivations = architecture.hidden.map { _ in GELU() }
+        initialize(seed: seed)
+    }
+
+    /// PyTorch's default initialisation: weights and biases U(−1/√fan_in, 1/√fan_in) (Kaiming
+    /// uniform with a = √5 gives the same bound), BatchNorm γ = 1, β = 0, running stats 0 / 1.
+    public func initialize(seed: UInt64) {
+        var rng = SeededGenerator(seed: seed)
+        for layer in convs {
+            let fanIn = layer.inChannels * layer.kernelHeight * layer.kernelWidth
+            fillUniform(layer.weight, bound: 1 / Float(fanIn).squareRoot(), &rng)
+            fillUniform(layer.bias, bound: 1 / Float(fanIn).squareRoot(), &rng)
+        }
+        for layer in linears {
+            fillUniform(layer.weight, bound: 1 / Float(layer.inFeatures).squareRoot(), &rng)
+            fillUniform(layer.bias, bound: 1 / Float(layer.inFeatures).squareRoot(), &rng)
+        }
+        norms.forEach { $0.resetToDefaults() }
+    }
+
+    private func fillUniform(_ e: StateEntry, bound: Float, _ rng: inout SeededGenerator) {
+        let p = store.pointer(e)
+        for i in 0..<e.count { p[i] = (rng.nextUnitFloat() * 2 - 1) * bound }
+    }
+
+    /// Dropout probability of every block (0 turns dropout off in training, as the fixtures need).
+    public var dropoutProbability: Float {
+        get { dropouts[0].probability }
+        set { dropouts.forEach { $0.probability = newValue } }
+    }
+
+    /// Logits [N, classes] for input [N, C, H, W].
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        precondition(Array(x.shape.dropFirst()) == architecture.inputShape,
+                     "\(architecture.name) expects [N, \(architecture.inputShape.map(String.init).joined(separator: ", "))], got \(x.shape)")
+        var h = x
+        for i in convs.indices {
+            h = convs[i].forward(h, training: training)
+            h = norms[i].forward(h, training: training)
+            h = blockActivations[i].forward(h, training: training)
+            h = pools[i].forward(h, training: training)
+            h = dropouts[i].forward(h, training: training)
+        }
+        lastConvShape = h.shape
+        h = h.reshaped([h.batch, h.itemSize])
+        for i in linears.indices {
+            h = linears[i].forward(h, training: training)
+            if i < headActivations.count { h = headActivations[i].forward(h, training: training) }
+        }
+        return h
+    }
+
+    /// Back-propagates ∂L/∂logits, accumulating every parameter's gradient in `store`.
+    /// Returns ∂L/∂input.
+    @discardableResult
+    public func backward(_ dLogits: Tensor) -> Tensor {
+        var g = dLogits
+        for i in linears.indices.reversed() {
+            if i < headActivations.count { g = headActivations[i].backward(g) }
+            g = linears[i].backward(g)
+        }
+        g = g.reshaped(lastConvShape)
+        for i in convs.indices.reversed() {
+            g = dropouts[i].backward(g)
+            g = pools[i].backward(g)
+            g = blockActivations[i].backward(g)
+            g = norms[i].backward(g)
+            g = convs[i].backward(g)
+        }
+        return g
+    }
+
+    /// Class probabilities [N, classes] in evaluation mode.
+    public func predict(_ x: Tensor) -> Tensor { CrossEntropy.softmax(forward(x, training: false)) }
+}
