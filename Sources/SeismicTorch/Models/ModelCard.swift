@@ -1,0 +1,85 @@
+// ModelCard: a model's contract as data — classes, sampling, window, components, preprocessing, history.
+
+/// How windows were prepared for the model; classify and monitor repeat exactly this.
+public struct Preprocessing: Codable, Equatable, Sendable {
+    public var detrend: String = "linear"
+    /// Hann taper fraction at each end of the record (ObsPy `taper(max_percentage)`).
+    public var taperFraction: Double = 0.05
+    public var highpassCornerHz: Double = 0.5
+    public var highpassCorners: Int = 4
+    /// Samples cut around an arrival at the record's rate, before Fourier resampling.
+    public var sourceWindowSamples: Int = 200
+    public var sourceSamplingRateHz: Double = 100
+    /// Amplitude steps applied to each window, in order.
+    public var amplitudeChain: [String] = ["normalize", "quantize_int16", "normalize"]
+    /// Physical unit of the samples before normalisation.
+    public var units: String = "m/s^2"
+
+    public init() {}
+}
+
+/// One epoch of a training run.
+public struct EpochRecord: Codable, Equatable, Sendable {
+    public var epoch: Int
+    public var learningRate: Double
+    public var trainLoss: Double
+    public var trainAccuracy: Double
+    public var validationLoss: Double
+    public var validationAccuracy: Double
+    public var seconds: Double
+
+    public init(epoch: Int, learningRate: Double, trainLoss: Double, trainAccuracy: Double,
+                validationLoss: Double, validationAccuracy: Double, seconds: Double) {
+        self.epoch = epoch
+        self.learningRate = learningRate
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.validationLoss = validationLoss
+        self.validationAccuracy = validationAccuracy
+        self.seconds = seconds
+    }
+}
+
+/// What a checkpoint promises its user: the network, the ordered classes (order = logit index),
+/// the sampling rate and window of its input, the component order, the preprocessing, and how it
+/// was trained. Travels inside every checkpoint.
+public struct ModelCard: Codable, Equatable, Sendable {
+    public var architecture: ConvNetArchitecture
+    public var classNames: [String]
+    public var samplingRateHz: Double
+    public var windowSamples: Int
+    public var componentOrder: [String]
+    public var preprocessing: Preprocessing
+    public var history: [EpochRecord]
+    /// Free-form provenance (dataset, seed, command line).
+    public var notes: [String: String]
+
+    public init(architecture: ConvNetArchitecture, classNames: [String], samplingRateHz: Double, windowSamples: Int,
+                componentOrder: [String], preprocessing: Preprocessing = Preprocessing(), history: [EpochRecord] = [],
+                notes: [String: String] = [:]) {
+        precondition(classNames.count == architecture.classCount,
+                     "\(classNames.count) class names for \(architecture.classCount) outputs")
+        self.architecture = architecture
+        self.classNames = classNames
+        self.samplingRateHz = samplingRateHz
+        self.windowSamples = windowSamples
+        self.componentOrder = componentOrder
+        self.preprocessing = preprocessing
+        self.history = history
+        self.notes = notes
+    }
+
+    /// The reference's pre-training task: P-wave, S-wave, Noise on 2 s windows at 40 Hz.
+    public static func earthquakePretraining() -> ModelCard {
+        ModelCard(architecture: .earthquake(classCount: 3), classNames: ["P-wave", "S-wave", "Noise"],
+                  samplingRateHz: 40, windowSamples: 80, componentOrder: ["E", "N", "Z"])
+    }
+
+    /// The reference's spectrogram task: Event, Noise on [3, 100, 150] images of Z, X, Y.
+    public static func spectrogramEvents() -> ModelCard {
+        var p = Preprocessing()
+        p.amplitudeChain = ["spectrogram", "image_100x150"]
+        return ModelCard(architecture: .spectrogram(classCount: 2), classNames: ["Event", "Noise"], samplingRateHz: 100,
+                         windowSamples: 0, componentOrder: ["Z", "X", "Y"], preprocessing: p)
+    }
+}
