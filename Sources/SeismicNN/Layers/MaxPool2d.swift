@@ -16,6 +16,15 @@ public final class MaxPool2d: Layer {
         [s[0], s[1], s[2] / kernelHeight, s[3] / kernelWidth]
     }
 
+    /// An Int32 that orders like the float (−0 and +0 equal; every NaN above +∞).
+    @inline(__always)
+    static func orderKey(_ v: Float) -> Int32 {
+        let bits = Int32(bitPattern: v.bitPattern)
+        var key = bits ^ ((bits >> 31) & 0x7FFF_FFFF)
+        key &+= bits == Int32.min ? 1 : 0
+        return (bits & 0x7FFF_FFFF) > 0x7F80_0000 ? Int32.max : key
+    }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.rank == 4, "MaxPool2d expects NCHW, got \(x.shape)")
         let os = outputShape(x.shape)
@@ -31,18 +40,29 @@ public final class MaxPool2d: Layer {
                         for pl in r {
                             let src = xp + pl * h * w
                             for i in 0..<ho {
+                                let out = yp + (pl * ho + i) * wo
+                                let arg = ap + (pl * ho + i) * wo
+                                let rowBase = i * kh * w
                                 for j in 0..<wo {
-                                    var best = src[i * kh * w + j * kw]
-                                    var at = i * kh * w + j * kw
+                                    // Candidates in PyTorch's scan order (row, then column); a later
+                                    // element wins only if strictly greater, or NaN. Compared as
+                                    // order-preserving integer keys, so the selection has no branches
+                                    // (the winner is data-dependent and would defeat the predictor).
+                                    let first = rowBase + j * kw
+                                    var bestKey = Self.orderKey(src[first])
+                                    var at = first
                                     for p in 0..<kh {
-                                        for q in 0..<kw {
-                                            let idx = (i * kh + p) * w + j * kw + q
-                                            let v = src[idx]
-                                            if v > best || v.isNaN && !best.isNaN { best = v; at = idx }
+                                        for q in 0..<kw where p != 0 || q != 0 {
+                                            let idx = first + p * w + q
+                                            let key = Self.orderKey(src[idx])
+                                            let take = key > bestKey
+                                            bestKey = take ? key : bestKey
+                                            at = take ? idx : at
                                         }
                                     }
-                                    yp[(pl * ho + i) * wo + j] = best
-                                    ap[(pl * ho + i) * wo + j] = Int32(at)
+                                    let best = src[at]
+                                    out[j] = best
+                                    arg[j] = Int32(at)
                                 }
                             }
                         }

@@ -1,0 +1,64 @@
+// NNBenchmark: training and inference throughput of both models (windows/s), single-window latency.
+
+import Foundation
+import SeismicNN
+import SeismicTorch
+
+struct NNResult {
+    let model: String
+    let metric: String
+    let value: Double
+    let unit: String
+}
+
+enum NNBenchmark {
+    static func randomInput(_ arch: ConvNetArchitecture, batch: Int, seed: UInt64) -> Tensor {
+        var rng = SeededGenerator(seed: seed)
+        let n = batch * arch.inputShape.reduce(1, *)
+        return Tensor(shape: [batch] + arch.inputShape, storage: (0..<n).map { _ in rng.nextUnitFloat() * 2 - 1 })
+    }
+
+    /// Seconds per call of `body`, the best of `rounds` timings of `iterations` calls.
+    static func time(iterations: Int, rounds: Int = 3, _ body: () -> Void) -> Double {
+        var best = Double.infinity
+        for _ in 0..<rounds {
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<iterations { body() }
+            let t1 = DispatchTime.now().uptimeNanoseconds
+            best = min(best, Double(t1 - t0) / 1e9 / Double(iterations))
+        }
+        return best
+    }
+
+    static func run(_ arch: ConvNetArchitecture, quick: Bool) -> [NNResult] {
+        var out: [NNResult] = []
+        let model = ConvNet(arch, seed: 1)
+        let adam = Adam(store: model.store)
+        let spectrogram = arch.name == "SpectrogramCNN"
+        for batch in [256, 32] {
+            let b = spectrogram && quick ? min(batch, 32) : batch
+            let x = randomInput(arch, batch: b, seed: 2)
+            let labels = (0..<b).map { $0 % arch.classCount }
+            let step = {
+                model.store.zeroGradients()
+                let logits = model.forward(x, training: true)
+                model.backward(CrossEntropy.loss(logits: logits, labels: labels).gradient)
+                adam.update()
+            }
+            step()
+            let iterations = spectrogram ? 1 : (batch == 256 ? 20 : 100)
+            let s = time(iterations: iterations, rounds: spectrogram ? 1 : 3, step)
+            out.append(NNResult(model: arch.name, metric: "train batch \(b)", value: Double(b) / s, unit: "windows/s"))
+        }
+        let inferBatch = spectrogram ? 32 : 1024
+        let xi = randomInput(arch, batch: inferBatch, seed: 3)
+        _ = model.forward(xi, training: false)
+        let si = time(iterations: spectrogram ? 1 : 20, rounds: spectrogram ? 1 : 3) { _ = model.forward(xi, training: false) }
+        out.append(NNResult(model: arch.name, metric: "inference batch \(inferBatch)", value: Double(inferBatch) / si, unit: "windows/s"))
+        let x1 = randomInput(arch, batch: 1, seed: 4)
+        _ = model.forward(x1, training: false)
+        let s1 = time(iterations: spectrogram ? 3 : 2000, rounds: 3) { _ = model.forward(x1, training: false) }
+        out.append(NNResult(model: arch.name, metric: "latency 1 window", value: s1 * 1e6, unit: "µs"))
+        return out
+    }
+}
