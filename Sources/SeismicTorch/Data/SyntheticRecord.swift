@@ -1,0 +1,89 @@
+// SyntheticRecord: realistic-looking three-component accelerograms with known P and S arrivals.
+
+import Foundation
+import SeismicIO
+import SeismicNN
+
+/// A synthetic local earthquake (or noise-only) record: coloured background noise, a P phase
+/// strongest on the vertical, an S phase 2–4× larger and strongest on the horizontals, and a
+/// decaying coda. Arrivals follow a constant-velocity crust (6 and 3.5 km/s). Units m/s².
+public struct SyntheticRecord: Sendable {
+    public var waveform: Waveform
+    /// Seconds after the first sample; nil for noise-only records.
+    public var pArrivalSeconds: Double?
+    public var sArrivalSeconds: Double?
+    public var distanceKm: Double
+    public var depthKm: Double
+
+    /// Generates one record of `durationSeconds` at `samplingRateHz` (components X, Y, Z).
+    public static func generate(event: Bool, durationSeconds: Double = 60, samplingRateHz: Double = 100,
+                                using rng: inout SeededGenerator) -> SyntheticRecord {
+        let n = Int(durationSeconds * samplingRateHz)
+        let dt = 1 / samplingRateHz
+        func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(rng.nextUnitFloat()) }
+        func gaussian() -> Double {
+            let u1 = max(Double(rng.nextUnitFloat()), 1e-12), u2 = Double(rng.nextUnitFloat())
+            return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+        }
+        // Background: AR(1)-coloured noise plus a weak microseism, 0.2–2 mgal.
+        let noiseLevel = uniform(2e-5, 2e-4)
+        var comps = [[Double]](repeating: [Double](repeating: 0, count: n), count: 3)
+        for c in 0..<3 {
+            var state = 0.0
+            let microPhase = uniform(0, 2 * .pi), microFreq = uniform(0.15, 0.3)
+            for i in 0..<n {
+                state = 0.7 * state + gaussian()
+                comps[c][i] = noiseLevel * (0.6 * state + 0.5 * sin(2 * .pi * microFreq * Double(i) * dt + microPhase))
+            }
+        }
+        let distance = uniform(5, 120), depth = uniform(2, 30)
+        guard event else {
+            return SyntheticRecord(waveform: Waveform(components: comps, componentCodes: ["HLX", "HLY", "HLZ"], samplingRateHz: samplingRateHz),
+                                   pArrivalSeconds: nil, sArrivalSeconds: nil, distanceKm: distance, depthKm: depth)
+        }
+        let hypocentral = (distance * distance + depth * depth).squareRoot()
+        let tP = uniform(8, durationSeconds * 0.35)
+        let tS = tP + hypocentral / 3.5 - hypocentral / 6.0
+        let pAmplitude = noiseLevel * uniform(15, 300)
+        let sAmplitude = pAmplitude * uniform(2, 4)
+        let azimuth = uniform(0, 2 * .pi)
+        // Phase: a sum of damped sinusoids under a rise-and-decay envelope.
+        func addPhase(at t0: Double, amplitude: Double, band: (Double, Double), decay: Double, weights: [Double]) {
+            let freqs = (0..<4).map { _ in uniform(band.0, band.1) }
+            let phases = (0..<4).map { _ in uniform(0, 2 * .pi) }
+            let start = Int(t0 * samplingRateHz)
+            guard start < n else { return }
+            for i in start..<n {
+                let t = Double(i - start) * dt
+                let envelope = (1 - exp(-t / 0.15)) * exp(-t / decay)
+                if envelope < 1e-4 && t > 1 { break }
+                var s = 0.0
+                for k in 0..<4 { s += sin(2 * .pi * freqs[k] * t + phases[k]) }
+                for c in 0..<3 { comps[c][i] += amplitude * envelope * weights[c] * s / 4 * (1 + 0.3 * gaussian()) }
+            }
+        }
+        addPhase(at: tP, amplitude: pAmplitude, band: (4, 14), decay: uniform(1.5, 4),
+                 weights: [0.35 * cos(azimuth), 0.35 * sin(azimuth), 1.0])
+        addPhase(at: tS, amplitude: sAmplitude, band: (1.5, 7), decay: uniform(3, 8),
+                 weights: [cos(azimuth + .pi / 2), sin(azimuth + .pi / 2), 0.4])
+        return SyntheticRecord(waveform: Waveform(components: comps, componentCodes: ["HLX", "HLY", "HLZ"], samplingRateHz: samplingRateHz),
+                               pArrivalSeconds: tP, sArrivalSeconds: tS, distanceKm: distance, depthKm: depth)
+    }
+
+    /// Writes the record as three SAC files `<folder>/<name>.HL{X,Y,Z}.sac` in gal (as QSIS
+    /// stations deliver them), with the arrivals as picks A (P) and T1 (S).
+    public func writeSAC(folder: String, name: String, startTime: Double = 1_577_836_800) throws {
+        for (c, code) in waveform.componentCodes.enumerated() {
+            var t = SACTrace(samples: waveform.components[c].map { Float($0 * 100) }, delta: Float(1 / waveform.samplingRateHz))
+            t.header.setReferenceTime(startTime)
+            t.header.setString("kstnm", String(name.prefix(8)))
+            t.header.setString("knetwk", "SY")
+            t.header.setString("kcmpnm", code)
+            t.header.setFloat("a", pArrivalSeconds.map(Float.init))
+            t.header.setFloat("t1", sArrivalSeconds.map(Float.init))
+            t.header.setFloat("dist", Float(distanceKm))
+            t.header.setFloat("evdp", Float(depthKm))
+            try t.write(to: "\(folder)/\(name).\(code).sac")
+        }
+    }
+}

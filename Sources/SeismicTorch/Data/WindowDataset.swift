@@ -1,0 +1,55 @@
+// WindowDataset: prepared windows [N, length, components] with integer labels and class names.
+
+import SeismicNN
+import SeismicSignal
+
+/// Windows ready for a model: float32 [count, length, components] (sample-major, the reference's
+/// [N, 80, 3]) with a label per window indexing `classNames`.
+public struct WindowDataset: Sendable, Equatable {
+    public var windows: WindowBatch
+    public var labels: [Int]
+    public var classNames: [String]
+
+    public init(windows: WindowBatch, labels: [Int], classNames: [String]) {
+        precondition(windows.count == labels.count, "\(windows.count) windows, \(labels.count) labels")
+        precondition(labels.allSatisfy { (0..<classNames.count).contains($0) }, "label outside the class set")
+        self.windows = windows
+        self.labels = labels
+        self.classNames = classNames
+    }
+
+    public var count: Int { labels.count }
+
+    /// Windows per class, in class order.
+    public var classCounts: [Int] {
+        var c = [Int](repeating: 0, count: classNames.count)
+        for l in labels { c[l] += 1 }
+        return c
+    }
+
+    public func subset(_ indices: [Int]) -> WindowDataset {
+        WindowDataset(windows: windows.selecting(indices), labels: indices.map { labels[$0] }, classNames: classNames)
+    }
+
+    /// The model input [n, 1, length, components] for windows `indices` (the memory layout is the same).
+    public func batch(_ indices: ArraySlice<Int>) -> (input: Tensor, labels: [Int]) {
+        let size = windows.windowSize
+        var storage = [Float](repeating: 0, count: indices.count * size)
+        windows.values.withUnsafeBufferPointer { src in
+            storage.withUnsafeMutableBufferPointer { dst in
+                for (k, i) in indices.enumerated() {
+                    (dst.baseAddress! + k * size).update(from: src.baseAddress! + i * size, count: size)
+                }
+            }
+        }
+        return (Tensor(shape: [indices.count, 1, windows.length, windows.components], storage: storage), indices.map { labels[$0] })
+    }
+
+    /// A seeded split into (train, validation) with `validationFraction` of the windows held out.
+    public func split(validationFraction: Double = 0.2, seed: UInt64) -> (train: [Int], validation: [Int]) {
+        var rng = SeededGenerator(seed: seed)
+        let order = Array(0..<count).shuffled(using: &rng)
+        let validationCount = Int((Double(count) * validationFraction).rounded())
+        return (Array(order[validationCount...]).sorted(), Array(order[..<validationCount]).sorted())
+    }
+}

@@ -1,0 +1,83 @@
+// seismic checkpoint: create, inspect and run checkpoints (also how scripts talk to PyTorch).
+
+import ArgumentParser
+import Foundation
+import SeismicIO
+import SeismicNN
+import SeismicTorch
+
+/// The two networks of the reference.
+enum ModelKind: String, ExpressibleByArgument, CaseIterable {
+    case earthquake, spectrogram
+
+    var card: ModelCard { self == .earthquake ? .earthquakePretraining() : .spectrogramEvents() }
+}
+
+extension Seismic {
+    struct CheckpointCommand: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "checkpoint",
+            abstract: "Create, inspect and run model checkpoints (safetensors).",
+            subcommands: [Init.self, Info.self, Logits.self])
+    }
+}
+
+extension Seismic.CheckpointCommand {
+    struct Init: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Write a freshly initialised model (PyTorch's default initialisation, seeded).",
+            discussion: "Example: seismic checkpoint init --model earthquake --seed 1 -o init.safetensors")
+
+        @Option(help: "earthquake (EarthquakeCNN) or spectrogram (SpectrogramCNN).") var model: ModelKind = .earthquake
+        @Option(help: "Random seed of the initialisation.") var seed: UInt64 = 0
+        @Option(name: [.short, .customLong("output")], help: "Checkpoint to write.") var output: String
+
+        func run() throws {
+            let card = model.card
+            try Checkpoint.save(model: ConvNet(card.architecture, seed: seed), card: card, to: output)
+            print("wrote \(output): \(card.architecture.name), \(card.architecture.parameterCount) parameters, classes \(card.classNames.joined(separator: ", "))")
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show a checkpoint's model card and tensors.")
+
+        @Argument(help: "Checkpoint file.") var path: String
+
+        func run() throws {
+            let (model, card) = try Checkpoint.load(from: path)
+            print("\(path): \(card.architecture.name), \(card.architecture.parameterCount) parameters")
+            print("  classes    \(card.classNames.joined(separator: ", "))")
+            print("  input      \(card.componentOrder.joined(separator: ",")) at \(String(format: "%g", card.samplingRateHz)) Hz, window \(card.windowSamples) samples, shape [N, \(card.architecture.inputShape.map(String.init).joined(separator: ", "))]")
+            print("  preprocess detrend \(card.preprocessing.detrend), taper \(card.preprocessing.taperFraction), high-pass \(card.preprocessing.highpassCornerHz) Hz, then \(card.preprocessing.amplitudeChain.joined(separator: " → "))")
+            if let best = card.history.max(by: { $0.validationAccuracy < $1.validationAccuracy }) {
+                print("  trained    \(card.history.count) epochs, best validation accuracy \(String(format: "%.2f", best.validationAccuracy * 100)) % (epoch \(best.epoch))")
+            }
+            for e in model.store.entries {
+                print("  \(e.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(e.kind == .counter ? "int64" : "float32") \(e.shape)")
+            }
+        }
+    }
+
+    struct Logits: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Run a checkpoint in evaluation mode on an .npy batch and save the logits.",
+            discussion: "Example: seismic checkpoint logits --model best.safetensors --input x.npy -o logits.npy")
+
+        @Option(help: "Checkpoint file.") var model: String
+        @Option(help: "float32 .npy of shape [N, C, H, W] matching the model.") var input: String
+        @Option(name: [.short, .customLong("output")], help: "Where to write the [N, classes] logits (.npy).") var output: String
+
+        func run() throws {
+            Seismic.prepareEngine()
+            let (net, card) = try Checkpoint.load(from: model)
+            let x = try NPYArray(contentsOf: input)
+            guard Array(x.shape.dropFirst()) == card.architecture.inputShape else {
+                throw UserFacingError("\(input): shape \(x.shape) does not fit \(card.architecture.name), which takes [N, \(card.architecture.inputShape.map(String.init).joined(separator: ", "))]")
+            }
+            let logits = net.forward(Tensor(shape: x.shape, storage: x.floats), training: false)
+            try NPYArray(float32: logits.storage, shape: logits.shape).write(to: output)
+            print("wrote \(output) \(logits.shape)")
+        }
+    }
+}

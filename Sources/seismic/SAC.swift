@@ -1,0 +1,94 @@
+// seismic sac: look inside SAC files and run the record preparation chain on them.
+
+import ArgumentParser
+import Foundation
+import SeismicIO
+import SeismicSignal
+
+extension Seismic {
+    struct SAC: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "sac",
+            abstract: "Inspect SAC files and prepare three-component records.",
+            subcommands: [Info.self, Prepare.self])
+    }
+}
+
+extension Seismic.SAC {
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print the main header values of SAC files.",
+            discussion: "Example: seismic sac info data/ST01.HLZ.sac")
+
+        @Argument(help: "SAC files.") var files: [String]
+
+        func run() throws {
+            var failed = 0
+            for path in files {
+                do {
+                    let t = try SACTrace(contentsOf: path)
+                    let h = t.header
+                    func f(_ v: Float?) -> String { v.map { String(format: "%g", $0) } ?? "-" }
+                    let start = h.startTime.map { ISO8601.format($0) } ?? "-"
+                    print("\(path)")
+                    print("  station \(h.network ?? "-").\(h.station ?? "-")  component \(h.channelCode ?? "-")  \(t.byteOrder == .littleEndian ? "little" : "big")-endian")
+                    print("  npts \(h.npts)  rate \(String(format: "%g", t.samplingRateHz)) Hz  start \(start)  b \(f(h.b))  e \(f(h.e))")
+                    print("  station lat/lon \(f(h.stationLatitude))/\(f(h.stationLongitude))  event lat/lon/depth \(f(h.eventLatitude))/\(f(h.eventLongitude))/\(f(h.eventDepth))")
+                    print("  picks  A \(f(h.float("a")))  T0 \(f(h.float("t0")))  T1 \(f(h.float("t1")))  amplitude \(f(h.float("depmin")))…\(f(h.float("depmax")))")
+                } catch {
+                    failed += 1
+                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                }
+            }
+            if failed > 0 { throw ExitCode(1) }
+        }
+    }
+
+    struct Prepare: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Detrend, taper and high-pass a three-component record; write the result as SAC.",
+            discussion: """
+                Reads the record that FILE belongs to (its sibling components are found by name),
+                applies the reference chain (linear detrend → Hann taper → causal Butterworth high-pass)
+                and writes three SAC files to --out with the same names.
+
+                Example: seismic sac prepare data/ST01.HLX.sac --out prepared/
+                """)
+
+        @Argument(help: "Any one component file of the record.") var file: String
+        @Option(help: "Output folder (created when missing).") var out: String
+        @Option(help: "High-pass corner in Hz.") var highpass: Double = 0.5
+        @Option(help: "Taper fraction at each end (0–0.5).") var taper: Double = 0.05
+        @Option(help: "Multiply samples by this factor first (0.01 turns gal into m/s²).") var scale: Double = 1
+
+        func validate() throws {
+            guard (0...0.5).contains(taper) else { throw ValidationError("--taper must be between 0 and 0.5, got \(taper)") }
+            guard highpass > 0 else { throw ValidationError("--highpass must be a positive frequency in Hz, got \(highpass)") }
+        }
+
+        func run() throws {
+            let (w, traces, paths) = try ThreeComponentRecord.read(file)
+            let scaled = w.mapComponents { $0.map { $0 * scale } }
+            let prepared = try scaled.detrended().tapered(maxPercentage: taper).highpassed(cornerHz: highpass)
+            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
+            for (i, path) in paths.enumerated() {
+                var t = traces[i]
+                t.samples = prepared.components[i].map(Float.init)
+                t.header.setFloat("depmin", t.samples.min())
+                t.header.setFloat("depmax", t.samples.max())
+                let target = (out as NSString).appendingPathComponent((path as NSString).lastPathComponent)
+                try t.write(to: target)
+                print("wrote \(target)")
+            }
+        }
+    }
+}
+
+/// ISO 8601 text for seconds since the epoch (UTC, milliseconds).
+enum ISO8601 {
+    static func format(_ seconds: Double) -> String {
+        let f = ISO8601DateFormatter()
+        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return f.string(from: Date(timeIntervalSince1970: seconds))
+    }
+}
