@@ -2,9 +2,9 @@
 # Debian machine with the Swift toolchain: each installs what is missing first.
 
 SWIFT      ?= swift
-RELEASE    := $(SWIFT) build -c release
 BIN        := .build/release
 DEMO_DIR   ?= out/demo
+PYTHON     ?= python3
 
 .PHONY: deps build test demo bench clean
 
@@ -12,18 +12,25 @@ deps:
 	@scripts/install-deps.sh
 
 build: deps
-	$(RELEASE) --product seismic
+	$(SWIFT) build -c release --product seismic
 
+# Tests run in release: the whole-model fixtures are heavy in a debug build.
 test: deps
 	$(SWIFT) build --build-tests -c release
 	$(SWIFT) test -c release --skip-build
+	@if $(PYTHON) -c "import torch, safetensors" >/dev/null 2>&1; then \
+		$(SWIFT) build -c release --product seismic && $(PYTHON) scripts/check_torch_interop.py $(BIN)/seismic; \
+	else echo "interop check skipped: PyTorch and safetensors are not installed"; fi
 
 demo: build
 	$(BIN)/seismic demo --out $(DEMO_DIR)
 
 bench: deps
-	$(RELEASE) --product seismic-bench
+	$(SWIFT) build -c release --product seismic-bench
+	$(SWIFT) build -c release --product seismic
 	$(BIN)/seismic-bench all
+	@if $(PYTHON) -c "import torch" >/dev/null 2>&1; then $(PYTHON) scripts/bench_pytorch.py $(BIN)/seismic-bench; fi
+	@if $(PYTHON) -c "import obspy" >/dev/null 2>&1; then $(PYTHON) scripts/bench_obspy.py $(BIN)/seismic-bench; fi
 
 clean:
 	rm -rf .build out

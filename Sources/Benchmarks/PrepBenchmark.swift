@@ -27,10 +27,12 @@ enum PrepBenchmark {
 
     static func run(quick: Bool) throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("seismic-bench-records").path
-        let count = quick ? 8 : 40
+        let count = quick ? 16 : 200
         try makeRecords(in: folder, count: count)
         let files = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.hasSuffix("HLX.sac") }.sorted()
             .map { "\(folder)/\($0)" }
+        var best = Double.infinity
+        for _ in 0..<3 {
         let t0 = Date()
         let chunks = ProcessInfo.processInfo.activeProcessorCount
         DispatchQueue.concurrentPerform(iterations: chunks) { c in
@@ -44,7 +46,9 @@ enum PrepBenchmark {
                 }
             }
         }
-        let seconds = Date().timeIntervalSince(t0)
+        best = min(best, Date().timeIntervalSince(t0))
+        }
+        let seconds = best
         print(String(format: "%-16@ %-26@ %14.1f records/s  (%d records of 480 s in %.2f s)",
                      "prep" as NSString, "read+prepare 480 s record" as NSString, Double(files.count) / seconds, files.count, seconds))
     }

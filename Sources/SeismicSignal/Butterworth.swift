@@ -14,6 +14,71 @@ public struct SOSFilter: Sendable, Equatable {
         self.sections = sections
     }
 
+    /// Filters up to four equal-length series at once, one per SIMD lane: the recursion is
+    /// latency-bound along time, so the lanes come for free. Same results as `apply` on each.
+    public func apply(components: [[Double]]) -> [[Double]] {
+        var out: [[Double]] = []
+        var start = 0
+        while start < components.count {
+            let group = Array(components[start..<min(start + 4, components.count)])
+            let n = group[0].count
+            precondition(group.allSatisfy { $0.count == n }, "series differ in length")
+            var lanes = [SIMD4<Double>](repeating: .zero, count: n)
+            lanes.withUnsafeMutableBytes { raw in
+                let p = raw.bindMemory(to: Double.self).baseAddress!
+                for (c, series) in group.enumerated() {
+                    series.withUnsafeBufferPointer { src in for i in 0..<n { p[i * 4 + c] = src[i] } }
+                }
+            }
+            lanes.withUnsafeMutableBufferPointer { buf in
+                // Sections two at a time in one pass: each recursion is latency-bound, and the
+                // second section's chain overlaps the first's.
+                var k = 0
+                while k < sections.count {
+                    let s = sections[k]
+                    let (b0, b1, b2, a1, a2) = (s[0], s[1], s[2], s[3], s[4])
+                    var z0 = SIMD4<Double>.zero, z1 = SIMD4<Double>.zero
+                    if k + 1 < sections.count {
+                        let t = sections[k + 1]
+                        let (c0, c1, c2, d1, d2) = (t[0], t[1], t[2], t[3], t[4])
+                        var w0 = SIMD4<Double>.zero, w1 = SIMD4<Double>.zero
+                        for i in 0..<buf.count {
+                            let xi = buf[i]
+                            let yi = b0 * xi + z0
+                            z0 = b1 * xi - a1 * yi + z1
+                            z1 = b2 * xi - a2 * yi
+                            let ui = c0 * yi + w0
+                            w0 = c1 * yi - d1 * ui + w1
+                            w1 = c2 * yi - d2 * ui
+                            buf[i] = ui
+                        }
+                        k += 2
+                    } else {
+                        for i in 0..<buf.count {
+                            let xi = buf[i]
+                            let yi = b0 * xi + z0
+                            z0 = b1 * xi - a1 * yi + z1
+                            z1 = b2 * xi - a2 * yi
+                            buf[i] = yi
+                        }
+                        k += 1
+                    }
+                }
+            }
+            lanes.withUnsafeBytes { raw in
+                let p = raw.bindMemory(to: Double.self).baseAddress!
+                for c in 0..<group.count {
+                    out.append([Double](unsafeUninitializedCapacity: n) { dst, count in
+                        for i in 0..<n { dst[i] = p[i * 4 + c] }
+                        count = n
+                    })
+                }
+            }
+            start += 4
+        }
+        return out
+    }
+
     /// Filters `x` from zero initial conditions.
     public func apply(_ x: [Double]) -> [Double] {
         var y = x

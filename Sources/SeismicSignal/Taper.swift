@@ -37,10 +37,21 @@ public enum Taper {
     /// ObsPy `Trace.taper(max_percentage, type='hann', side='both')`: Hann flanks of
     /// `int(maxPercentage * npts)` samples each (at most half the series).
     public static func obspyHann(_ x: [Double], maxPercentage: Double = 0.05) -> [Double] {
-        let n = x.count
+        obspyHann(x, sides: obspyHannSides(count: x.count, maxPercentage: maxPercentage))
+    }
+
+    /// The Hann window ObsPy builds for a series of `count` samples (compute once per record).
+    public static func obspyHannSides(count n: Int, maxPercentage: Double) -> [Double] {
         let wlen = min(Int(maxPercentage * Double(n)), n / 2)
+        if wlen == 0 { return [] }
+        return WindowFunction.hann(2 * wlen == n ? 2 * wlen : 2 * wlen + 1)
+    }
+
+    /// Applies precomputed `sides` (from `obspyHannSides`) to both ends of `x`.
+    public static func obspyHann(_ x: [Double], sides: [Double]) -> [Double] {
+        let n = x.count
+        let wlen = sides.count / 2
         if wlen == 0 { return x }
-        let sides = WindowFunction.hann(2 * wlen == n ? 2 * wlen : 2 * wlen + 1)
         var out = x
         for i in 0..<wlen {
             out[i] *= sides[i]

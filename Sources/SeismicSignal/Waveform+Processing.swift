@@ -8,13 +8,16 @@ extension Waveform {
 
     /// Hann taper of `maxPercentage` at both ends (ObsPy `taper(maxPercentage)`).
     public func tapered(maxPercentage: Double = 0.05) -> Waveform {
-        mapComponents { Taper.obspyHann($0, maxPercentage: maxPercentage) }
+        let sides = Taper.obspyHannSides(count: npts, maxPercentage: maxPercentage)
+        return mapComponents { Taper.obspyHann($0, sides: sides) }
     }
 
     /// Causal Butterworth high-pass (ObsPy `filter('highpass', freq, corners, zerophase=False)`).
     public func highpassed(cornerHz: Double = 0.5, corners: Int = 4) throws(Butterworth.DesignError) -> Waveform {
         let f = try Butterworth.highpass(order: corners, cornerHz: cornerHz, samplingRateHz: samplingRateHz)
-        return mapComponents(f.apply)
+        var out = self
+        out.components = f.apply(components: components)
+        return out
     }
 
     /// The seed's record preparation: detrend → taper 0.05 → high-pass 0.5 Hz, 4 corners.

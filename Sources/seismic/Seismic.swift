@@ -9,8 +9,8 @@ struct Seismic: ParsableCommand {
         commandName: "seismic",
         abstract: "Classify seismic records with small CNNs: read, prepare, train, evaluate, export.",
         discussion: """
-            Records are SAC files (one per component, …HLX/HLY/HLZ… or …E/N/Z…) or STEAD-layout HDF5.
-            Models and their contracts (classes, sampling rate, window, preprocessing) travel in
+            Records are SAC files (one per component, …HLX/HLY/HLZ… or …E/N/Z…) or STEAD-layout HDF5. \
+            Models and their contracts (classes, sampling rate, window, preprocessing) travel in \
             safetensors checkpoints that PyTorch loads too.
 
             Start with:  seismic demo --out out/demo
