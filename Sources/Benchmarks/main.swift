@@ -24,6 +24,17 @@ case "nn", "all":
     if what == "all" { try PrepBenchmark.run(quick: quick) }
 case "nn-earthquake":
     printResults(NNBenchmark.run(.earthquake(), quick: quick))
+case "infer-earthquake":
+    // Profiling aid: batched inference only.
+    let model = ConvNet(.earthquake(), seed: 1)
+    let x = NNBenchmark.randomInput(.earthquake(), batch: 1024, seed: 2)
+    let s = NNBenchmark.time(iterations: 100, rounds: 1) { _ = model.forward(x, training: false) }
+    print("inference batch 1024: \(Int(1024 / s)) windows/s")
+case "latency-earthquake":
+    let model = ConvNet(.earthquake(), seed: 1)
+    let x = NNBenchmark.randomInput(.earthquake(), batch: 1, seed: 2)
+    let s = NNBenchmark.time(iterations: 20000, rounds: 1) { _ = model.forward(x, training: false) }
+    print("latency: \(s * 1e6) µs")
 case "prep":
     try PrepBenchmark.run(quick: quick)
 default:

@@ -90,7 +90,7 @@ private let readable = headers.filter { $0.value["error"] == nil }.keys.sorted()
             try SACTrace(contentsOf: path)
         } throws: { error in
             guard let e = error as? SACError, case .notBinarySAC(let p, let reason) = e else { return false }
-            return p == path && reason.contains("NVHDR") && "\(e)".contains("testxy.sac")
+            return p == path && reason.contains("NVHDR") && reason.contains("but the file has 3072") && "\(e)".contains("testxy.sac")
         }
     }
 

@@ -71,9 +71,13 @@ public struct SACTrace: Equatable, Sendable {
         if little == 6 { order = .littleEndian } else if big == 6 { order = .bigEndian } else {
             let looksLikeText = data.prefix(64).allSatisfy { $0 == 0x0A || $0 == 0x0D || (0x20...0x7E).contains($0) }
             let hint = looksLikeText ? "; the header is printable text, so this may be an alphanumeric (ASCII) SAC file" : ""
+            // What the size check would say if the header were taken at face value (as ObsPy does).
+            let nptsOffset = 280 + 9 * 4
+            let sizes = [ByteOrder.littleEndian, .bigEndian].map { SACHeader.byteCount + 4 * Int(Self.int32(data, nptsOffset, $0)) }
             throw .notBinarySAC(
                 path: path,
-                reason: "header version NVHDR is \(little) (little-endian) or \(big) (big-endian), expected 6\(hint)")
+                reason: "header version NVHDR is \(little) (little-endian) or \(big) (big-endian), expected 6; "
+                    + "read as binary, its NPTS would need \(sizes[0]) or \(sizes[1]) bytes but the file has \(count)\(hint)")
         }
         var floats = [Float](repeating: 0, count: 70)
         for i in 0..<70 { floats[i] = Float(bitPattern: UInt32(bitPattern: Self.int32(data, i * 4, order))) }

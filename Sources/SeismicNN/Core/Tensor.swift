@@ -15,6 +15,12 @@ public struct Tensor: Equatable, Sendable {
         self.init(shape: shape, storage: [Float](repeating: 0, count: shape.reduce(1, *)))
     }
 
+    /// A tensor whose values are unspecified: for kernels that overwrite every element.
+    public init(uninitialized shape: [Int]) {
+        let n = shape.reduce(1, *)
+        self.init(shape: shape, storage: [Float](unsafeUninitializedCapacity: n) { _, count in count = n })
+    }
+
     public var count: Int { storage.count }
     public var rank: Int { shape.count }
     /// Size of the first axis (the batch).

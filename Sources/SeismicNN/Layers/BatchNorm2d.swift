@@ -12,7 +12,8 @@ public final class BatchNorm2d: Layer {
     public let weight: StateEntry, bias: StateEntry
     public let runningMean: StateEntry, runningVar: StateEntry, batchesTracked: StateEntry
     let store: ParameterStore
-    private var normalized: Tensor?
+    private var input: Tensor?
+    private var batchMean: [Float] = []
     private var invStd: [Float] = []
     private var trainedBatch = false
 
@@ -47,21 +48,22 @@ public final class BatchNorm2d: Layer {
         precondition(x.rank == 4 && x.shape[1] == channels, "BatchNorm2d(\(channels)) got \(x.shape)")
         let (n, c, plane) = (x.shape[0], channels, x.shape[2] * x.shape[3])
         let m = n * plane
-        var xhat = Tensor(zeros: x.shape)
-        var y = Tensor(zeros: x.shape)
+        var y = Tensor(uninitialized: x.shape)
+        var means = [Float](repeating: 0, count: c)
         var inv = [Float](repeating: 0, count: c)
         let g = store.pointer(weight), b = store.pointer(bias)
         let rm = store.pointer(runningMean), rv = store.pointer(runningVar)
         let mom = momentum, eps = eps
         x.storage.withUnsafeBufferPointer { xb in
-            xhat.storage.withUnsafeMutableBufferPointer { hb in
-                y.storage.withUnsafeMutableBufferPointer { yb in
+            y.storage.withUnsafeMutableBufferPointer { yb in
+                means.withUnsafeMutableBufferPointer { mb in
                     inv.withUnsafeMutableBufferPointer { ib in
-                        let xp = xb.baseAddress!, hp = hb.baseAddress!, yp = yb.baseAddress!, ip = ib.baseAddress!
-                        Parallel.forEachChunk(c) { _, channelsRange in
+                        let xp = xb.baseAddress!, yp = yb.baseAddress!, mp = mb.baseAddress!, ip = ib.baseAddress!
+                        Parallel.forEachChunk(c, minimumPerChunk: max(1, 32_768 / max(m, 1))) { _, channelsRange in
                             for ch in channelsRange {
                                 var mean: Float, variance: Float
                                 if training {
+                                    // Two-pass statistics in double precision: exact enough for any batch.
                                     var s = 0.0
                                     for i in 0..<n { let p = xp + (i * c + ch) * plane; for j in 0..<plane { s += Double(p[j]) } }
                                     let mu = s / Double(m)
@@ -80,15 +82,13 @@ public final class BatchNorm2d: Layer {
                                     variance = rv[ch]
                                 }
                                 let istd = 1 / (variance + eps).squareRoot()
+                                mp[ch] = mean
                                 ip[ch] = istd
-                                let gamma = g[ch], beta = b[ch]
+                                // y = (x − μ)·istd·γ + β as one multiply-add per value.
+                                let scale = istd * g[ch], shift = b[ch] - mean * istd * g[ch]
                                 for i in 0..<n {
                                     let o = (i * c + ch) * plane
-                                    for j in 0..<plane {
-                                        let h = (xp[o + j] - mean) * istd
-                                        hp[o + j] = h
-                                        yp[o + j] = h * gamma + beta
-                                    }
+                                    for j in 0..<plane { yp[o + j] = xp[o + j] * scale + shift }
                                 }
                             }
                         }
@@ -97,46 +97,53 @@ public final class BatchNorm2d: Layer {
             }
         }
         if training { store.counters[batchesTracked.offset] += 1 }
-        normalized = xhat
+        input = x
+        batchMean = means
         invStd = inv
         trainedBatch = training
         return y
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        guard let xhat = normalized else { preconditionFailure("BatchNorm2d.backward before forward") }
-        precondition(dy.shape == xhat.shape, "gradient shape \(dy.shape) vs \(xhat.shape)")
+        guard let x = input else { preconditionFailure("BatchNorm2d.backward before forward") }
+        precondition(dy.shape == x.shape, "gradient shape \(dy.shape) vs \(x.shape)")
         let (n, c, plane) = (dy.shape[0], channels, dy.shape[2] * dy.shape[3])
         let m = Float(n * plane)
-        var dx = Tensor(zeros: dy.shape)
+        var dx = Tensor(uninitialized: dy.shape)
         let g = store.pointer(weight)
         let gg = store.gradient(weight), gb = store.gradient(bias)
         let training = trainedBatch
-        let inv = invStd
+        let inv = invStd, means = batchMean
         dy.storage.withUnsafeBufferPointer { db in
-            xhat.storage.withUnsafeBufferPointer { hb in
-                dx.storage.withUnsafeMutableBufferPointer { xb in
-                    let dp = db.baseAddress!, hp = hb.baseAddress!, xp = xb.baseAddress!
-                    Parallel.forEachChunk(c) { _, channelsRange in
+            x.storage.withUnsafeBufferPointer { xb in
+                dx.storage.withUnsafeMutableBufferPointer { ob in
+                    let dp = db.baseAddress!, xp = xb.baseAddress!, op = ob.baseAddress!
+                    Parallel.forEachChunk(c, minimumPerChunk: max(1, 32_768 / max(n * plane, 1))) { _, channelsRange in
                         for ch in channelsRange {
+                            // x̂ is recomputed from the cached input: (x − μ)·istd.
+                            let mu = means[ch], istd = inv[ch]
                             var sumDy = 0.0, sumDyH = 0.0
                             for i in 0..<n {
                                 let o = (i * c + ch) * plane
-                                for j in 0..<plane { sumDy += Double(dp[o + j]); sumDyH += Double(dp[o + j] * hp[o + j]) }
+                                for j in 0..<plane {
+                                    let d = dp[o + j]
+                                    sumDy += Double(d)
+                                    sumDyH += Double(d * ((xp[o + j] - mu) * istd))
+                                }
                             }
                             gg[ch] += Float(sumDyH)
                             gb[ch] += Float(sumDy)
-                            let k = g[ch] * inv[ch]
+                            let k = g[ch] * istd
                             if training {
                                 let a = Float(sumDy) / m, bb = Float(sumDyH) / m
                                 for i in 0..<n {
                                     let o = (i * c + ch) * plane
-                                    for j in 0..<plane { xp[o + j] = k * (dp[o + j] - a - hp[o + j] * bb) }
+                                    for j in 0..<plane { op[o + j] = k * (dp[o + j] - a - (xp[o + j] - mu) * istd * bb) }
                                 }
                             } else {
                                 for i in 0..<n {
                                     let o = (i * c + ch) * plane
-                                    for j in 0..<plane { xp[o + j] = k * dp[o + j] }
+                                    for j in 0..<plane { op[o + j] = k * dp[o + j] }
                                 }
                             }
                         }

@@ -68,7 +68,7 @@ public final class Conv2d: Layer {
         let os = outputShape(x.shape)
         let (n, h, w, ho, wo) = (x.shape[0], x.shape[2], x.shape[3], os[2], os[3])
         input = x
-        var y = Tensor(zeros: os)
+        var y = Tensor(uninitialized: os)
         let plane = ho * wo
         let k = inChannels * kernelHeight * kernelWidth
         let group = groupSize(plane)

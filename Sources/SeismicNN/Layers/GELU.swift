@@ -19,7 +19,7 @@ public final class GELU: Layer {
         var y = x
         y.storage.withUnsafeMutableBufferPointer { yb in
             let p = yb.baseAddress!
-            Parallel.forEachChunk(yb.count, minimumPerChunk: 4096) { _, r in
+            Parallel.forEachChunk(yb.count, minimumPerChunk: 16_384) { _, r in
                 for i in r { p[i] = Self.value(p[i]) }
             }
         }
@@ -32,7 +32,7 @@ public final class GELU: Layer {
         x.storage.withUnsafeBufferPointer { xb in
             dx.storage.withUnsafeMutableBufferPointer { db in
                 let xp = xb.baseAddress!, dp = db.baseAddress!
-                Parallel.forEachChunk(db.count, minimumPerChunk: 4096) { _, r in
+                Parallel.forEachChunk(db.count, minimumPerChunk: 16_384) { _, r in
                     for i in r { dp[i] *= Self.derivative(xp[i]) }
                 }
             }

@@ -25,14 +25,18 @@ public final class Linear: Layer {
         let n = x.batch
         precondition(x.itemSize == inFeatures, "Linear(\(inFeatures)→\(outFeatures)) got \(x.shape)")
         input = x
-        var y = Tensor(zeros: [n, outFeatures])
+        var y = Tensor(uninitialized: [n, outFeatures])
         let (i, o) = (inFeatures, outFeatures)
         let wp = UnsafePointer(store.pointer(weight)), bp = store.pointer(bias)
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
                 let xp = xb.baseAddress!, yp = yb.baseAddress!
-                // Split over rows of the batch, or over output features when the batch is small.
-                if n >= Parallel.workerCount * 4 || o < 64 {
+                // Split over rows of the batch, or over output features when the batch is small;
+                // run inline when the product is too small to pay for waking a thread.
+                if n * i * o < 65_536 {
+                    for row in 0..<n { (yp + row * o).update(from: bp, count: o) }
+                    sgemm(transA: false, transB: true, m: n, n: o, k: i, a: xp, lda: i, b: wp, ldb: i, beta: 1, c: yp, ldc: o)
+                } else if n >= Parallel.workerCount * 4 || o < 64 {
                     Parallel.forEachChunk(n, minimumPerChunk: 16) { _, r in
                         for row in r { (yp + row * o).update(from: bp, count: o) }
                         sgemm(transA: false, transB: true, m: r.count, n: o, k: i, a: xp + r.lowerBound * i, lda: i,

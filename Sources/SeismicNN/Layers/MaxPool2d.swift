@@ -25,20 +25,69 @@ public final class MaxPool2d: Layer {
         return (bits & 0x7FFF_FFFF) > 0x7F80_0000 ? Int32.max : key
     }
 
+    /// Kernel (kh, 1): each output row is the lane-wise maximum of kh input rows, four columns
+    /// at a time in SIMD registers (compare and select, no branches); same winner rule as above.
+    @inline(__always)
+    static func poolColumns(src: UnsafePointer<Float>, w: Int, kh: Int, ho: Int, end: UnsafePointer<Float>,
+                            out: UnsafeMutablePointer<Float>, arg: UnsafeMutablePointer<Int32>) {
+        let laneOffsets = SIMD4<Int32>(0, 1, 2, 3)
+        @inline(__always) func load(_ base: Int, _ lanes: Int) -> SIMD4<Float> {
+            if src + base + 4 <= end {
+                // Whole-vector load; lanes past the row are ignored when storing.
+                return UnsafeRawPointer(src + base).loadUnaligned(as: SIMD4<Float>.self)
+            }
+            var v = SIMD4<Float>(repeating: 0)
+            for l in 0..<lanes { v[l] = src[base + l] }
+            return v
+        }
+        for i in 0..<ho {
+            var j = 0
+            while j < w {
+                let lanes = min(4, w - j)
+                let first = i * kh * w + j
+                var best = load(first, lanes)
+                var at = laneOffsets &+ Int32(first)
+                var p = 1
+                while p < kh {
+                    let base = first + p * w
+                    let v = load(base, lanes)
+                    let take = (v .> best) .| (v .!= v)
+                    best.replace(with: v, where: take)
+                    at.replace(with: laneOffsets &+ Int32(base), where: take)
+                    p += 1
+                }
+                if lanes == 4 {
+                    UnsafeMutableRawPointer(out + i * w + j).storeBytes(of: best, as: SIMD4<Float>.self)
+                    UnsafeMutableRawPointer(arg + i * w + j).storeBytes(of: at, as: SIMD4<Int32>.self)
+                } else {
+                    for l in 0..<lanes {
+                        out[i * w + j + l] = best[l]
+                        arg[i * w + j + l] = at[l]
+                    }
+                }
+                j += 4
+            }
+        }
+    }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.rank == 4, "MaxPool2d expects NCHW, got \(x.shape)")
         let os = outputShape(x.shape)
         let (planes, h, w, ho, wo) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3], os[2], os[3])
-        var y = Tensor(zeros: os)
-        var arg = [Int32](repeating: 0, count: y.count)
+        var y = Tensor(uninitialized: os)
+        var arg = [Int32](unsafeUninitializedCapacity: y.count) { _, c in c = y.count }
         let kh = kernelHeight, kw = kernelWidth
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
                 arg.withUnsafeMutableBufferPointer { ab in
                     let xp = xb.baseAddress!, yp = yb.baseAddress!, ap = ab.baseAddress!
-                    Parallel.forEachChunk(planes, minimumPerChunk: 8) { _, r in
+                    Parallel.forEachChunk(planes, minimumPerChunk: max(8, 16_384 / max(h * w, 1))) { _, r in
                         for pl in r {
                             let src = xp + pl * h * w
+                            if kw == 1 {
+                                Self.poolColumns(src: src, w: w, kh: kh, ho: ho, end: xp + planes * h * w, out: yp + pl * ho * wo, arg: ap + pl * ho * wo)
+                                continue
+                            }
                             for i in 0..<ho {
                                 let out = yp + (pl * ho + i) * wo
                                 let arg = ap + (pl * ho + i) * wo

@@ -173,6 +173,21 @@ public final class ConvNet {
         return g
     }
 
+    /// A copy of this network for `classCount` classes: every layer's state is kept except fc3,
+    /// which is freshly initialised from `seed` (fine-tuning to a new label set).
+    public func replacingHead(classCount: Int, seed: UInt64) -> ConvNet {
+        var arch = architecture
+        arch.classCount = classCount
+        let fresh = ConvNet(arch, seed: seed)
+        for e in store.entries where !e.name.hasPrefix("fc3.") {
+            let target = fresh.store.require(e.name)
+            if e.kind == .counter { fresh.store.counters[target.offset] = store.counters[e.offset] }
+            else { fresh.store.pointer(target).update(from: store.pointer(e), count: e.count) }
+        }
+        fresh.dropoutProbability = dropoutProbability
+        return fresh
+    }
+
     /// Class probabilities [N, classes] in evaluation mode.
     public func predict(_ x: Tensor) -> Tensor { CrossEntropy.softmax(forward(x, training: false)) }
 }
