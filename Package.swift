@@ -37,11 +37,13 @@ let package = Package(
         .target(
             name: "SeismicSignal",
             dependencies: ["SeismicIO", "CKissFFT", .product(name: "ComplexModule", package: "swift-numerics")]),
+        // Elementwise hot loops in C, compiled per instruction set and chosen at load time.
+        .target(name: "CSeismicKernels", cSettings: [.unsafeFlags(["-O3", "-ffp-contract=fast"])]),
         // Tensor, kernels, layers with forward and backward, loss, optimizers. Knows no seismology.
         .target(
             name: "SeismicNN",
             // CBLAS comes from OpenBLAS on Linux and from Accelerate on Apple platforms.
-            dependencies: [.target(name: "CBLAS", condition: .when(platforms: [.linux]))],
+            dependencies: ["CSeismicKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         // The domain: models, checkpoints, datasets, training.
         .target(

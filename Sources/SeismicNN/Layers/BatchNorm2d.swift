@@ -1,5 +1,6 @@
 // BatchNorm2d: per-channel batch normalisation over N, H, W (reference: torch.nn.BatchNorm2d).
 
+import CSeismicKernels
 import Foundation
 
 /// Training: y = γ (x − μ_B) / √(σ²_B + ε) + β with the batch mean and *biased* variance; running
@@ -65,13 +66,10 @@ public final class BatchNorm2d: Layer {
                                 if training {
                                     // Two-pass statistics in double precision: exact enough for any batch.
                                     var s = 0.0
-                                    for i in 0..<n { let p = xp + (i * c + ch) * plane; for j in 0..<plane { s += Double(p[j]) } }
+                                    for i in 0..<n { s += sk_sum(xp + (i * c + ch) * plane, plane) }
                                     let mu = s / Double(m)
                                     var ss = 0.0
-                                    for i in 0..<n {
-                                        let p = xp + (i * c + ch) * plane
-                                        for j in 0..<plane { let d = Double(p[j]) - mu; ss += d * d }
-                                    }
+                                    for i in 0..<n { ss += sk_sum_squared_deviation(xp + (i * c + ch) * plane, plane, mu) }
                                     mean = Float(mu)
                                     variance = Float(ss / Double(m))
                                     let unbiased = m > 1 ? Float(ss / Double(m - 1)) : variance
@@ -88,7 +86,7 @@ public final class BatchNorm2d: Layer {
                                 let scale = istd * g[ch], shift = b[ch] - mean * istd * g[ch]
                                 for i in 0..<n {
                                     let o = (i * c + ch) * plane
-                                    for j in 0..<plane { yp[o + j] = xp[o + j] * scale + shift }
+                                    sk_affine(xp + o, yp + o, plane, scale, shift)
                                 }
                             }
                         }

@@ -1,0 +1,57 @@
+// seismic_kernels: see the header. Loops are written for the auto-vectoriser.
+#include "seismic_kernels.h"
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define SK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+#else
+#define SK_CLONES
+#endif
+
+static inline float gelu(float x) { return 0.5f * x * (1.0f + sk_erf(x * 0.70710678118654752f)); }
+
+static inline float gelu_derivative(float x) {
+    return 0.5f * (1.0f + sk_erf(x * 0.70710678118654752f)) + x * sk_exp(-0.5f * x * x) * 0.39894228040143268f;
+}
+
+SK_CLONES void sk_gelu_forward(const float *restrict x, float *restrict y, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = gelu(x[i]);
+}
+
+SK_CLONES void sk_gelu_backward(const float *restrict x, const float *restrict dy, float *restrict dx, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) dx[i] = dy[i] * gelu_derivative(x[i]);
+}
+
+SK_CLONES void sk_affine(const float *restrict x, float *restrict y, ptrdiff_t n, float scale, float shift) {
+    for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] * scale + shift;
+}
+
+SK_CLONES void sk_affine_gelu(const float *restrict x, float *restrict y, float *restrict pre, ptrdiff_t n, float scale,
+                              float shift) {
+    if (pre) {
+        for (ptrdiff_t i = 0; i < n; i++) { float v = x[i] * scale + shift; pre[i] = v; y[i] = gelu(v); }
+    } else {
+        for (ptrdiff_t i = 0; i < n; i++) y[i] = gelu(x[i] * scale + shift);
+    }
+}
+
+SK_CLONES double sk_sum(const float *restrict x, ptrdiff_t n) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) acc[k] += (double)x[i + k];
+    double s = 0;
+    for (int k = 0; k < 8; k++) s += acc[k];
+    for (; i < n; i++) s += (double)x[i];
+    return s;
+}
+
+SK_CLONES double sk_sum_squared_deviation(const float *restrict x, ptrdiff_t n, double mean) {
+    double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) { double d = (double)x[i + k] - mean; acc[k] += d * d; }
+    double s = 0;
+    for (int k = 0; k < 8; k++) s += acc[k];
+    for (; i < n; i++) { double d = (double)x[i] - mean; s += d * d; }
+    return s;
+}
