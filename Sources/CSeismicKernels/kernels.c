@@ -55,3 +55,26 @@ SK_CLONES double sk_sum_squared_deviation(const float *restrict x, ptrdiff_t n, 
     for (; i < n; i++) { double d = (double)x[i] - mean; s += d * d; }
     return s;
 }
+
+SK_CLONES void sk_maxpool_plane(const float *restrict src, ptrdiff_t h, ptrdiff_t w, ptrdiff_t kh, ptrdiff_t kw,
+                                float *restrict out, int32_t *restrict arg) {
+    ptrdiff_t ho = h / kh, wo = w / kw;
+    for (ptrdiff_t i = 0; i < ho; i++) {
+        for (ptrdiff_t j = 0; j < wo; j++) {
+            ptrdiff_t first = i * kh * w + j * kw;
+            float best = src[first];
+            int32_t at = (int32_t)first;
+            for (ptrdiff_t p = 0; p < kh; p++) {
+                for (ptrdiff_t q = 0; q < kw; q++) {
+                    ptrdiff_t idx = first + p * w + q;
+                    float v = src[idx];
+                    int take = (v > best) | (v != v);
+                    best = take ? v : best;
+                    at = take ? (int32_t)idx : at;
+                }
+            }
+            out[i * wo + j] = best;
+            if (arg) arg[i * wo + j] = at;
+        }
+    }
+}

@@ -55,3 +55,8 @@ double sk_sum(const float *x, ptrdiff_t n);
 double sk_sum_squared_deviation(const float *x, ptrdiff_t n, double mean);
 
 #endif
+
+/// Max pooling of one [h, w] plane with kernel (kh, kw) = stride, floor mode. out is [h/kh, w/kw];
+/// arg (may be NULL) receives each winner's index in the plane. The first maximum in row-then-
+/// column order wins; a NaN always wins (PyTorch's rule).
+void sk_maxpool_plane(const float *src, ptrdiff_t h, ptrdiff_t w, ptrdiff_t kh, ptrdiff_t kw, float *out, int32_t *arg);
