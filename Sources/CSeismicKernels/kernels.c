@@ -59,6 +59,23 @@ SK_CLONES double sk_sum_squared_deviation(const float *restrict x, ptrdiff_t n, 
 SK_CLONES void sk_maxpool_plane(const float *restrict src, ptrdiff_t h, ptrdiff_t w, ptrdiff_t kh, ptrdiff_t kw,
                                 float *restrict out, int32_t *restrict arg) {
     ptrdiff_t ho = h / kh, wo = w / kw;
+    if (kw == 1 && kh == 3) {
+        // The EarthquakeCNN case, unrolled: three candidates per output, two selects.
+        for (ptrdiff_t i = 0; i < ho; i++) {
+            for (ptrdiff_t j = 0; j < w; j++) {
+                ptrdiff_t i0 = i * 3 * w + j, i1 = i0 + w, i2 = i1 + w;
+                float b = src[i0], v1 = src[i1], v2 = src[i2];
+                int32_t at = (int32_t)i0;
+                int t1 = (v1 > b) | (v1 != v1);
+                b = t1 ? v1 : b; at = t1 ? (int32_t)i1 : at;
+                int t2 = (v2 > b) | (v2 != v2);
+                b = t2 ? v2 : b; at = t2 ? (int32_t)i2 : at;
+                out[i * w + j] = b;
+                if (arg) arg[i * w + j] = at;
+            }
+        }
+        return;
+    }
     for (ptrdiff_t i = 0; i < ho; i++) {
         for (ptrdiff_t j = 0; j < wo; j++) {
             ptrdiff_t first = i * kh * w + j * kw;

@@ -23,15 +23,16 @@ public final class MaxPool2d: Layer {
         let os = outputShape(x.shape)
         let (planes, h, w, ho, wo) = (x.shape[0] * x.shape[1], x.shape[2], x.shape[3], os[2], os[3])
         var y = Tensor(uninitialized: os)
-        var arg = [Int32](unsafeUninitializedCapacity: y.count) { _, c in c = y.count }
+        // Winner indices are only needed for backward, i.e. after a training-mode forward.
+        var arg = [Int32](unsafeUninitializedCapacity: training ? y.count : 0) { _, c in c = training ? y.count : 0 }
         let kh = kernelHeight, kw = kernelWidth
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
                 arg.withUnsafeMutableBufferPointer { ab in
-                    let xp = xb.baseAddress!, yp = yb.baseAddress!, ap = ab.baseAddress!
+                    let xp = xb.baseAddress!, yp = yb.baseAddress!, ap = ab.baseAddress
                     Parallel.forEachChunk(planes, minimumPerChunk: max(8, 16_384 / max(h * w, 1))) { _, r in
                         for pl in r {
-                            sk_maxpool_plane(xp + pl * h * w, h, w, kh, kw, yp + pl * ho * wo, ap + pl * ho * wo)
+                            sk_maxpool_plane(xp + pl * h * w, h, w, kh, kw, yp + pl * ho * wo, training ? ap.map { $0 + pl * ho * wo } : nil)
                         }
                     }
                 }
@@ -43,7 +44,8 @@ public final class MaxPool2d: Layer {
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        precondition(!inputShape.isEmpty && dy.count == argmax.count, "MaxPool2d.backward before forward")
+        precondition(!inputShape.isEmpty && dy.count == argmax.count && dy.count > 0,
+                     "MaxPool2d.backward needs a training-mode forward of a non-empty batch first")
         var dx = Tensor(zeros: inputShape)
         let plane = inputShape[2] * inputShape[3]
         let outPlane = dy.shape[2] * dy.shape[3]
