@@ -95,3 +95,29 @@ SK_CLONES void sk_maxpool_plane(const float *restrict src, ptrdiff_t h, ptrdiff_
         }
     }
 }
+
+SK_CLONES void sk_bn_backward_sums(const float *restrict x, const float *restrict dy, ptrdiff_t n, float mean, float istd,
+                                   double *sums) {
+    double s0[8] = {0, 0, 0, 0, 0, 0, 0, 0}, s1[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+    ptrdiff_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int k = 0; k < 8; k++) {
+            float d = dy[i + k];
+            s0[k] += (double)d;
+            s1[k] += (double)(d * ((x[i + k] - mean) * istd));
+        }
+    double a = 0, b = 0;
+    for (int k = 0; k < 8; k++) { a += s0[k]; b += s1[k]; }
+    for (; i < n; i++) { float d = dy[i]; a += (double)d; b += (double)(d * ((x[i] - mean) * istd)); }
+    sums[0] += a;
+    sums[1] += b;
+}
+
+SK_CLONES void sk_bn_backward_dx(const float *restrict x, const float *restrict dy, float *restrict dx, ptrdiff_t n,
+                                 float mean, float istd, float k, float a, float b) {
+    for (ptrdiff_t i = 0; i < n; i++) dx[i] = k * (dy[i] - a - (x[i] - mean) * istd * b);
+}
+
+SK_CLONES void sk_gelu_backward_inplace(const float *restrict pre, float *restrict dy, ptrdiff_t n) {
+    for (ptrdiff_t i = 0; i < n; i++) dy[i] *= gelu_derivative(pre[i]);
+}

@@ -60,3 +60,11 @@ double sk_sum_squared_deviation(const float *x, ptrdiff_t n, double mean);
 /// arg (may be NULL) receives each winner's index in the plane. The first maximum in row-then-
 /// column order wins; a NaN always wins (PyTorch's rule).
 void sk_maxpool_plane(const float *src, ptrdiff_t h, ptrdiff_t w, ptrdiff_t kh, ptrdiff_t kw, float *out, int32_t *arg);
+
+/// For one BatchNorm channel segment: adds Σ dy and Σ dy·x̂ (x̂ = (x − mean)·istd) to sums[0..1].
+void sk_bn_backward_sums(const float *x, const float *dy, ptrdiff_t n, float mean, float istd, double *sums);
+/// dx = k·(dy − a − x̂·b) with x̂ = (x − mean)·istd (training-mode BatchNorm input gradient).
+void sk_bn_backward_dx(const float *x, const float *dy, float *dx, ptrdiff_t n, float mean, float istd, float k,
+                       float a, float b);
+/// In place: dy[i] *= GELU'(pre[i]).
+void sk_gelu_backward_inplace(const float *pre, float *dy, ptrdiff_t n);

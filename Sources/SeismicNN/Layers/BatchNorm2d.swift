@@ -13,6 +13,10 @@ public final class BatchNorm2d: Layer {
     public let weight: StateEntry, bias: StateEntry
     public let runningMean: StateEntry, runningVar: StateEntry, batchesTracked: StateEntry
     let store: ParameterStore
+    /// When set, `forward` returns GELU(BN(x)) in one pass and `backward` takes the gradient of
+    /// that (the block's Conv → BN → GELU), saving a pass over the activations.
+    public var fusedGELU = false
+    private var preActivation: Tensor?
     private var input: Tensor?
     private var batchMean: [Float] = []
     private var invStd: [Float] = []
@@ -50,6 +54,8 @@ public final class BatchNorm2d: Layer {
         let (n, c, plane) = (x.shape[0], channels, x.shape[2] * x.shape[3])
         let m = n * plane
         var y = Tensor(uninitialized: x.shape)
+        let fused = fusedGELU
+        var pre = Tensor(uninitialized: fused && training ? x.shape : [0])
         var means = [Float](repeating: 0, count: c)
         var inv = [Float](repeating: 0, count: c)
         let g = store.pointer(weight), b = store.pointer(bias)
@@ -57,9 +63,11 @@ public final class BatchNorm2d: Layer {
         let mom = momentum, eps = eps
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
+              pre.storage.withUnsafeMutableBufferPointer { pb in
                 means.withUnsafeMutableBufferPointer { mb in
                     inv.withUnsafeMutableBufferPointer { ib in
                         let xp = xb.baseAddress!, yp = yb.baseAddress!, mp = mb.baseAddress!, ip = ib.baseAddress!
+                        let pp = fused && training ? pb.baseAddress : nil
                         Parallel.forEachChunk(c, minimumPerChunk: max(1, 32_768 / max(m, 1))) { _, channelsRange in
                             for ch in channelsRange {
                                 var mean: Float, variance: Float
@@ -86,14 +94,20 @@ public final class BatchNorm2d: Layer {
                                 let scale = istd * g[ch], shift = b[ch] - mean * istd * g[ch]
                                 for i in 0..<n {
                                     let o = (i * c + ch) * plane
-                                    sk_affine(xp + o, yp + o, plane, scale, shift)
+                                    if fused {
+                                        sk_affine_gelu(xp + o, yp + o, pp.map { $0 + o }, plane, scale, shift)
+                                    } else {
+                                        sk_affine(xp + o, yp + o, plane, scale, shift)
+                                    }
                                 }
                             }
                         }
                     }
                 }
+              }
             }
         }
+        preActivation = fused && training ? pre : nil
         if training { store.counters[batchesTracked.offset] += 1 }
         input = x
         batchMean = means
@@ -102,9 +116,21 @@ public final class BatchNorm2d: Layer {
         return y
     }
 
-    public func backward(_ dy: Tensor) -> Tensor {
+    public func backward(_ upstream: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("BatchNorm2d.backward before forward") }
-        precondition(dy.shape == x.shape, "gradient shape \(dy.shape) vs \(x.shape)")
+        precondition(upstream.shape == x.shape, "gradient shape \(upstream.shape) vs \(x.shape)")
+        var dy = upstream
+        if fusedGELU {
+            guard let pre = preActivation else { preconditionFailure("fused BatchNorm2d+GELU backward needs a training-mode forward") }
+            pre.storage.withUnsafeBufferPointer { pb in
+                dy.storage.withUnsafeMutableBufferPointer { db in
+                    let pp = pb.baseAddress!, dp = db.baseAddress!
+                    Parallel.forEachChunk(db.count, minimumPerChunk: 16_384) { _, r in
+                        sk_gelu_backward_inplace(pp + r.lowerBound, dp + r.lowerBound, r.count)
+                    }
+                }
+            }
+        }
         let (n, c, plane) = (dy.shape[0], channels, dy.shape[2] * dy.shape[3])
         let m = Float(n * plane)
         var dx = Tensor(uninitialized: dy.shape)
@@ -120,15 +146,12 @@ public final class BatchNorm2d: Layer {
                         for ch in channelsRange {
                             // x̂ is recomputed from the cached input: (x − μ)·istd.
                             let mu = means[ch], istd = inv[ch]
-                            var sumDy = 0.0, sumDyH = 0.0
-                            for i in 0..<n {
-                                let o = (i * c + ch) * plane
-                                for j in 0..<plane {
-                                    let d = dp[o + j]
-                                    sumDy += Double(d)
-                                    sumDyH += Double(d * ((xp[o + j] - mu) * istd))
-                                }
+                            var sums = (0.0, 0.0)
+                            withUnsafeMutableBytes(of: &sums) { raw in
+                                let sp = raw.baseAddress!.assumingMemoryBound(to: Double.self)
+                                for i in 0..<n { let o = (i * c + ch) * plane; sk_bn_backward_sums(xp + o, dp + o, plane, mu, istd, sp) }
                             }
+                            let (sumDy, sumDyH) = sums
                             gg[ch] += Float(sumDyH)
                             gb[ch] += Float(sumDy)
                             let k = g[ch] * istd
@@ -136,12 +159,12 @@ public final class BatchNorm2d: Layer {
                                 let a = Float(sumDy) / m, bb = Float(sumDyH) / m
                                 for i in 0..<n {
                                     let o = (i * c + ch) * plane
-                                    for j in 0..<plane { op[o + j] = k * (dp[o + j] - a - (xp[o + j] - mu) * istd * bb) }
+                                    sk_bn_backward_dx(xp + o, dp + o, op + o, plane, mu, istd, k, a, bb)
                                 }
                             } else {
                                 for i in 0..<n {
                                     let o = (i * c + ch) * plane
-                                    for j in 0..<plane { op[o + j] = k * dp[o + j] }
+                                    sk_affine(dp + o, op + o, plane, k, 0)
                                 }
                             }
                         }

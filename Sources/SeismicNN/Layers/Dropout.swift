@@ -16,10 +16,27 @@ public final class Dropout: Layer {
         guard training, probability > 0 else { mask = nil; return x }
         let keep = 1 - probability
         let scale = 1 / keep
-        var m = [Float](repeating: 0, count: x.count)
-        var y = x
-        for i in 0..<x.count where generator.nextUnitFloat() < keep { m[i] = scale }
-        for i in 0..<x.count { y.storage[i] *= m[i] }
+        // Two 32-bit draws per generator step; a value survives when its draw is below keep·2³².
+        let threshold = UInt64(Double(keep) * 4_294_967_296.0)
+        let n = x.count
+        var m = [Float](unsafeUninitializedCapacity: n) { buf, count in
+            var i = 0
+            while i < n {
+                let r = generator.next()
+                buf[i] = (r & 0xFFFF_FFFF) < threshold ? scale : 0
+                if i + 1 < n { buf[i + 1] = (r >> 32) < threshold ? scale : 0 }
+                i += 2
+            }
+            count = n
+        }
+        var y = Tensor(uninitialized: x.shape)
+        x.storage.withUnsafeBufferPointer { xb in
+            m.withUnsafeBufferPointer { mb in
+                y.storage.withUnsafeMutableBufferPointer { yb in
+                    for i in 0..<n { yb[i] = xb[i] * mb[i] }
+                }
+            }
+        }
         mask = m
         return y
     }

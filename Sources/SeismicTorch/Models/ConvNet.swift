@@ -70,7 +70,6 @@ public final class ConvNet {
     public let store: ParameterStore
     public let convs: [Conv2d]
     public let norms: [BatchNorm2d]
-    public let blockActivations: [GELU]
     public let pools: [MaxPool2d]
     public let dropouts: [Dropout]
     public let linears: [Linear]
@@ -91,8 +90,9 @@ public final class ConvNet {
             inC = c
         }
         self.convs = convs
+        // Each block's BN → GELU runs as one fused pass (same numbers, one pass fewer).
+        norms.forEach { $0.fusedGELU = true }
         self.norms = norms
-        blockActivations = architecture.channels.map { _ in GELU() }
         pools = architecture.channels.map { _ in MaxPool2d(kernel: (architecture.pool[0], architecture.pool[1])) }
         dropouts = architecture.channels.indices.map {
             Dropout(probability: architecture.dropout, seed: seed &+ 1000 &+ UInt64($0))
@@ -139,8 +139,7 @@ public final class ConvNet {
         var h = x
         for i in convs.indices {
             h = convs[i].forward(h, training: training)
-            h = norms[i].forward(h, training: training)
-            h = blockActivations[i].forward(h, training: training)
+            h = norms[i].forward(h, training: training)  // BN and GELU, fused
             h = pools[i].forward(h, training: training)
             h = dropouts[i].forward(h, training: training)
         }
@@ -166,8 +165,7 @@ public final class ConvNet {
         for i in convs.indices.reversed() {
             g = dropouts[i].backward(g)
             g = pools[i].backward(g)
-            g = blockActivations[i].backward(g)
-            g = norms[i].backward(g)
+            g = norms[i].backward(g)  // GELU and BN, fused
             g = convs[i].backward(g)
         }
         return g
