@@ -16,11 +16,11 @@ build: deps
 
 # Tests run in release: the whole-model fixtures are heavy in a debug build.
 test: deps
-	$(SWIFT) build --build-tests -c release
-	$(SWIFT) test -c release --skip-build
 	@if $(PYTHON) -c "import torch, safetensors" >/dev/null 2>&1; then \
 		$(SWIFT) build -c release --product seismic && $(PYTHON) scripts/check_torch_interop.py $(BIN)/seismic; \
 	else echo "interop check skipped: PyTorch and safetensors are not installed"; fi
+	$(SWIFT) build --build-tests -c release
+	$(SWIFT) test -c release --skip-build
 
 demo: build
 	$(BIN)/seismic demo --out $(DEMO_DIR)

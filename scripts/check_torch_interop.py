@@ -56,7 +56,7 @@ def main():
         e2 = np.abs(got - ref).max() / np.abs(ref).max(); worst = max(worst, e2)
         print(f"PyTorch checkpoint in Swift: max relative logit difference {e2:.2e}")
     ok = worst <= 1e-4
-    print("interop: 2 passed, 0 failed" if ok else "interop: FAILED (tolerance 1e-4)")
+    print("interop: both directions agree to 1e-4" if ok else "interop: FAILED (tolerance 1e-4)")
     return 0 if ok else 1
 
 if __name__ == "__main__":
