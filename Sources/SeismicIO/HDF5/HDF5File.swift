@@ -160,6 +160,56 @@ public final class HDF5File {
         try write(name, values: int16s, shape: shape, type: seismic_h5t_native_int16())
     }
 
+    /// Writes `strings` as a fixed-length string dataset (h5py reads them as bytes).
+    public func write(_ name: String, strings: [String]) throws(HDF5Error) {
+        let width = max(strings.map { $0.utf8.count }.max() ?? 1, 1)
+        var bytes = [UInt8](repeating: 0, count: strings.count * width)
+        for (i, s) in strings.enumerated() {
+            for (k, b) in s.utf8.enumerated() { bytes[i * width + k] = b }
+        }
+        let type = H5Tcopy(seismic_h5t_c_s1())
+        defer { H5Tclose(type) }
+        H5Tset_size(type, width)
+        if let slash = name.lastIndex(of: "/"), slash != name.startIndex { try createGroup(String(name[..<slash])) }
+        if exists(name) { H5Ldelete(id, name, seismic_h5p_default()) }
+        var dims = [hsize_t(strings.count)]
+        let space = H5Screate_simple(1, &dims, nil)
+        defer { H5Sclose(space) }
+        let did = H5Dcreate2(id, name, type, space, seismic_h5p_default(), seismic_h5p_default(), seismic_h5p_default())
+        guard did >= 0 else { throw .writeFailed(path: path, object: name) }
+        defer { H5Dclose(did) }
+        if strings.isEmpty { return }
+        guard H5Dwrite(did, type, seismic_h5s_all(), seismic_h5s_all(), seismic_h5p_default(), bytes) >= 0 else {
+            throw .writeFailed(path: path, object: name)
+        }
+    }
+
+    /// Reads a fixed-length string dataset.
+    public func readStrings(_ name: String) throws(HDF5Error) -> [String] {
+        let did = try openDataset(name)
+        defer { H5Dclose(did) }
+        let count = try dims(did, name).reduce(1, *)
+        let type = H5Dget_type(did)
+        defer { H5Tclose(type) }
+        guard H5Tget_class(type) == H5T_STRING, H5Tis_variable_str(type) <= 0 else {
+            throw .wrongType(path: path, object: name, expected: "a fixed-length string dataset")
+        }
+        let width = H5Tget_size(type)
+        var bytes = [UInt8](repeating: 0, count: max(count * width, 1))
+        if count > 0 {
+            guard H5Dread(did, type, seismic_h5s_all(), seismic_h5s_all(), seismic_h5p_default(), &bytes) >= 0 else {
+                throw .readFailed(path: path, object: name)
+            }
+        }
+        return (0..<count).map { i in
+            String(decoding: bytes[(i * width)..<((i + 1) * width)].prefix { $0 != 0 }, as: UTF8.self)
+        }
+    }
+
+    public func write(_ name: String, doubles: [Double], shape: [Int]) throws(HDF5Error) {
+        try write(name, values: doubles, shape: shape, type: seismic_h5t_native_double())
+    }
+
     // MARK: Attributes
 
     /// A numeric attribute of `object` as Double, or nil when absent.

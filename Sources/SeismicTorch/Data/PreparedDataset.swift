@@ -1,0 +1,218 @@
+// PreparedDataset: prepared windows (or images) + labels + provenance in one HDF5 file, and merging.
+
+import Foundation
+import SeismicIO
+import SeismicNN
+import SeismicSignal
+
+/// Where one window came from.
+public struct WindowProvenance: Sendable, Equatable, Codable {
+    public var source: String
+    public var station: String
+    /// Time of the window's first sample, seconds since 1970 (0 when unknown).
+    public var startTime: Double
+    /// How the window was placed: "P:header", "S:reference", "noise:sta-lta", …
+    public var method: String
+
+    public init(source: String, station: String, startTime: Double, method: String) {
+        self.source = source
+        self.station = station
+        self.startTime = startTime
+        self.method = method
+    }
+}
+
+/// How a dataset was made; stored as attributes of the file.
+public struct DatasetMetadata: Sendable, Equatable, Codable {
+    public var classNames: [String]
+    public var samplingRateHz: Double
+    public var windowSamples: Int
+    public var componentOrder: [String]
+    public var preparation: [String: String]
+    public var seed: UInt64
+    public var toolVersion: String
+
+    public init(classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String],
+                preparation: [String: String] = [:], seed: UInt64 = 0, toolVersion: String = SeismicTorchVersion.current) {
+        self.classNames = classNames
+        self.samplingRateHz = samplingRateHz
+        self.windowSamples = windowSamples
+        self.componentOrder = componentOrder
+        self.preparation = preparation
+        self.seed = seed
+        self.toolVersion = toolVersion
+    }
+}
+
+public enum SeismicTorchVersion {
+    public static let current = "0.1.0"
+}
+
+public enum DatasetError: Error, CustomStringConvertible {
+    case hdf5(HDF5Error)
+    case notADataset(path: String, reason: String)
+    case incompatible(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .hdf5(let e): return e.description
+        case .notADataset(let p, let r): return "\(p): not a SeismicTorch dataset: \(r)"
+        case .incompatible(let p, let r): return "\(p): cannot be merged: \(r)"
+        case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"
+        }
+    }
+}
+
+/// A prepared dataset: `X` float32 [N, …itemShape] (time series [N, 80, 3], images [N, 3, 100, 150]),
+/// `y` int64 [N], per-window provenance and the metadata.
+public struct PreparedDataset: Sendable {
+    public var values: [Float]
+    public var itemShape: [Int]
+    public var labels: [Int]
+    public var provenance: [WindowProvenance]
+    public var metadata: DatasetMetadata
+
+    public init(values: [Float], itemShape: [Int], labels: [Int], provenance: [WindowProvenance], metadata: DatasetMetadata) {
+        precondition(values.count == labels.count * itemShape.reduce(1, *), "values do not match \(labels.count) × \(itemShape)")
+        precondition(provenance.count == labels.count, "one provenance record per window")
+        self.values = values
+        self.itemShape = itemShape
+        self.labels = labels
+        self.provenance = provenance
+        self.metadata = metadata
+    }
+
+    public var count: Int { labels.count }
+    public var itemSize: Int { itemShape.reduce(1, *) }
+
+    /// The windows as a training set ([N, length, components] time series only).
+    public func windowDataset() -> WindowDataset {
+        precondition(itemShape.count == 2, "windowDataset() is for [N, length, components] time series, not \(itemShape)")
+        return WindowDataset(windows: WindowBatch(values: values, count: count, length: itemShape[0], components: itemShape[1]),
+                             labels: labels, classNames: metadata.classNames)
+    }
+
+    /// Windows at `indices`, in that order.
+    public func selecting(_ indices: [Int]) -> PreparedDataset {
+        var v = [Float]()
+        v.reserveCapacity(indices.count * itemSize)
+        for i in indices { v.append(contentsOf: values[(i * itemSize)..<((i + 1) * itemSize)]) }
+        return PreparedDataset(values: v, itemShape: itemShape, labels: indices.map { labels[$0] },
+                               provenance: indices.map { provenance[$0] }, metadata: metadata)
+    }
+
+    // MARK: Files
+
+    /// Writes the dataset atomically: a temporary file next to `path`, renamed over it at the end,
+    /// so an interrupted run never leaves a complete-looking partial file.
+    public func save(to path: String) throws(DatasetError) {
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
+        do {
+            do {
+                let f = try HDF5File(creatingAt: temporary)
+                try f.write("X", floats: values, shape: [count] + itemShape)
+                try f.write("y", int64s: labels.map(Int64.init), shape: [count])
+                try f.write("provenance/source", strings: provenance.map(\.source))
+                try f.write("provenance/station", strings: provenance.map(\.station))
+                try f.write("provenance/method", strings: provenance.map(\.method))
+                try f.write("provenance/start_time", doubles: provenance.map(\.startTime), shape: [count])
+                try f.setAttribute("class_names", string: metadata.classNames.joined(separator: ","))
+                try f.setAttribute("sampling_rate_hz", double: metadata.samplingRateHz)
+                try f.setAttribute("window_samples", double: Double(metadata.windowSamples))
+                try f.setAttribute("component_order", string: metadata.componentOrder.joined(separator: ","))
+                try f.setAttribute("seed", string: String(metadata.seed))
+                try f.setAttribute("tool_version", string: metadata.toolVersion)
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys]
+                try f.setAttribute("preparation", string: String(decoding: (try? encoder.encode(metadata.preparation)) ?? Data("{}".utf8), as: UTF8.self))
+                f.flush()
+            }
+            guard rename(temporary, path) == 0 else {
+                throw DatasetError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+            }
+        } catch let e as HDF5Error {
+            unlink(temporary)
+            throw .hdf5(e)
+        } catch let e as DatasetError {
+            unlink(temporary)
+            throw e
+        } catch {
+            unlink(temporary)
+            throw .cannotWrite(path: path, reason: "\(error)")
+        }
+    }
+
+    public static func load(from path: String) throws(DatasetError) -> PreparedDataset {
+        do {
+            let f = try HDF5File(readingAt: path)
+            guard f.exists("X"), f.exists("y") else { throw DatasetError.notADataset(path: path, reason: "it has no X and y datasets") }
+            let (x, xShape) = try f.readFloats("X")
+            let (y, yShape) = try f.readInt64s("y")
+            guard xShape.first == yShape.first, yShape.count == 1 else {
+                throw DatasetError.notADataset(path: path, reason: "X has shape \(xShape) but y has \(yShape)")
+            }
+            let n = yShape[0]
+            guard let names = try f.stringAttribute("class_names", of: "/")?.split(separator: ",").map(String.init), !names.isEmpty else {
+                throw DatasetError.notADataset(path: path, reason: "no class_names attribute")
+            }
+            guard y.allSatisfy({ $0 >= 0 && Int($0) < names.count }) else {
+                throw DatasetError.notADataset(path: path, reason: "labels outside 0..<\(names.count)")
+            }
+            var provenance: [WindowProvenance]
+            if f.exists("provenance/source") {
+                let s = try f.readStrings("provenance/source"), st = try f.readStrings("provenance/station")
+                let m = try f.readStrings("provenance/method"), t = try f.readDoubles("provenance/start_time").values
+                guard s.count == n, st.count == n, m.count == n, t.count == n else {
+                    throw DatasetError.notADataset(path: path, reason: "provenance does not have one entry per window")
+                }
+                provenance = (0..<n).map { WindowProvenance(source: s[$0], station: st[$0], startTime: t[$0], method: m[$0]) }
+            } else {
+                provenance = Array(repeating: WindowProvenance(source: path, station: "", startTime: 0, method: "unknown"), count: n)
+            }
+            let prep = try f.stringAttribute("preparation", of: "/").flatMap {
+                try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
+            } ?? [:]
+            let metadata = DatasetMetadata(
+                classNames: names, samplingRateHz: try f.doubleAttribute("sampling_rate_hz", of: "/") ?? 0,
+                windowSamples: Int(try f.doubleAttribute("window_samples", of: "/") ?? Double(xShape.count > 1 ? xShape[1] : 0)),
+                componentOrder: try f.stringAttribute("component_order", of: "/")?.split(separator: ",").map(String.init) ?? [],
+                preparation: prep, seed: UInt64(try f.stringAttribute("seed", of: "/") ?? "0") ?? 0,
+                toolVersion: try f.stringAttribute("tool_version", of: "/") ?? "unknown")
+            return PreparedDataset(values: x, itemShape: Array(xShape.dropFirst()), labels: y.map { Int($0) },
+                                   provenance: provenance, metadata: metadata)
+        } catch let e as HDF5Error {
+            throw .hdf5(e)
+        } catch let e as DatasetError {
+            throw e
+        } catch {
+            throw .notADataset(path: path, reason: "\(error)")
+        }
+    }
+
+    /// Concatenates datasets whose window shape, sampling rate and class names agree, then shuffles
+    /// with `seed` (the reference's merge step).
+    public static func merge(_ parts: [(path: String, dataset: PreparedDataset)], seed: UInt64) throws(DatasetError) -> PreparedDataset {
+        guard let first = parts.first else { throw .incompatible(path: "-", reason: "nothing to merge") }
+        for (path, d) in parts.dropFirst() {
+            if d.itemShape != first.dataset.itemShape {
+                throw .incompatible(path: path, reason: "windows are \(d.itemShape), \(first.path) has \(first.dataset.itemShape)")
+            }
+            if d.metadata.samplingRateHz != first.dataset.metadata.samplingRateHz {
+                throw .incompatible(path: path, reason: "sampling rate \(d.metadata.samplingRateHz) Hz, \(first.path) has \(first.dataset.metadata.samplingRateHz) Hz")
+            }
+            if d.metadata.classNames != first.dataset.metadata.classNames {
+                throw .incompatible(path: path, reason: "classes \(d.metadata.classNames), \(first.path) has \(first.dataset.metadata.classNames)")
+            }
+        }
+        var values: [Float] = [], labels: [Int] = [], provenance: [WindowProvenance] = []
+        for (_, d) in parts { values += d.values; labels += d.labels; provenance += d.provenance }
+        var metadata = first.dataset.metadata
+        metadata.seed = seed
+        metadata.preparation["merged_from"] = parts.map(\.path).joined(separator: ",")
+        let all = PreparedDataset(values: values, itemShape: first.dataset.itemShape, labels: labels, provenance: provenance, metadata: metadata)
+        var rng = SeededGenerator(seed: seed)
+        return all.selecting(Array(0..<all.count).shuffled(using: &rng))
+    }
+}
