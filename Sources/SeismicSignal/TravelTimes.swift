@@ -140,4 +140,52 @@ public struct TravelTimeCalculator: Sendable {
         }
         return best.isFinite ? best : nil
     }
+
+    /// The phase the reference picks from TauP's arrival list: the last arrival named "P" or "Pn"
+    /// (for S: "S" or "Sn"). Those are the down-going rays bottoming at each velocity increase
+    /// below the source (and the head waves along them); the last to arrive is the family under the
+    /// first discontinuity below the source, whose rays at long range travel at the source layer's
+    /// speed. nil where only the direct p (s) reaches the distance; the reference then falls back
+    /// to constant velocities.
+    public func referencePick(distanceKm x: Double, depthKm: Double, s: Bool) -> Double? {
+        let v = s ? vS : vP
+        let r = Self.earthRadiusKm
+        let zs = r * log(r / (r - depthKm))
+        var sourceLayer = 0
+        while sourceLayer < thickness.count - 1 && top[sourceLayer] + thickness[sourceLayer] <= zs { sourceLayer += 1 }
+        let partial = zs - top[sourceLayer]
+        // X and T of a down-going ray with parameter p bottoming at the top of layer k + 1.
+        func ray(_ p: Double, bottomingBelow k: Int) -> (x: Double, t: Double)? {
+            var xs = 0.0, ts = 0.0
+            for i in 0...k {
+                let receiverLeg = thickness[i]
+                let sourceLeg = i < sourceLayer ? 0 : (i == sourceLayer ? thickness[i] - partial : thickness[i])
+                let q = 1 - p * p * v[i] * v[i]
+                if q <= 0 { return nil }
+                let c = q.squareRoot()
+                xs += (receiverLeg + sourceLeg) * p * v[i] / c
+                ts += (receiverLeg + sourceLeg) / (v[i] * c)
+            }
+            return (xs, ts)
+        }
+        var latest: Double? = nil
+        var vmax = (0...sourceLayer).map { v[$0] }.max()!
+        var families = 0
+        for k in sourceLayer..<(thickness.count - 1) where families < 3 {
+            vmax = max(vmax, v[k])
+            guard v[k + 1] > vmax * 1.05 else { continue }  // first-order discontinuities only
+            families += 1
+            var lo = 1 / v[k + 1], hi = 1 / vmax * (1 - 1e-12)
+            guard let near = ray(lo, bottomingBelow: k) else { continue }
+            // Head wave along the interface (TauP's Pn-type arrival) from the critical distance on.
+            if x >= near.x { latest = max(latest ?? 0, near.t + (x - near.x) * lo) }
+            guard let far = ray(hi, bottomingBelow: k), far.x >= x, near.x <= x else { continue }
+            for _ in 0..<80 {
+                let mid = (lo + hi) / 2
+                if let m = ray(mid, bottomingBelow: k), m.x < x { lo = mid } else { hi = mid }
+            }
+            if let hit = ray((lo + hi) / 2, bottomingBelow: k) { latest = max(latest ?? 0, hit.t) }
+        }
+        return latest
+    }
 }

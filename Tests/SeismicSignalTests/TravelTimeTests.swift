@@ -70,3 +70,23 @@ nonisolated(unsafe) private let table = (try! Fixtures.json("traveltimes/ak135_l
         #expect((2000..<2100).contains(peak))
     }
 }
+
+@Suite struct ReferencePickTests {
+    @Test func reproducesTheReferencesTauPChoice() {
+        let calc = TravelTimeCalculator()
+        var lines: [String] = []
+        for row in table {
+            let depth = row["depth_km"] as! Double, distance = row["distance_km"] as! Double
+            for (key, s) in [("seed_p_s", false), ("seed_s_s", true)] {
+                let want = row[key] as? Double
+                let got = calc.referencePick(distanceKm: distance, depthKm: depth, s: s)
+                switch (want, got) {
+                case (nil, nil): break
+                case let (w?, g?) where abs(w - g) <= 0.05: break
+                default: lines.append("\(key) depth \(depth) km, \(distance) km: \(String(describing: got)) vs \(String(describing: want))")
+                }
+            }
+        }
+        #expect(lines.isEmpty, "\(lines.count) picks differ: \(lines.prefix(10))")
+    }
+}
