@@ -42,6 +42,8 @@ public struct TravelTimeCalculator: Sendable {
     private let vP: [Double]
     private let vS: [Double]
 
+    /// `layerKm` slices the crust; below 40 km the slices are four times thicker (gentle gradients), and
+    /// rays to 500 km never turn below the model's 410 km.
     public init(model: VelocityModel = .ak135, layerKm: Double = 0.25) {
         self.model = model
         self.layerKm = layerKm
@@ -50,7 +52,7 @@ public struct TravelTimeCalculator: Sendable {
         var z = 0.0
         let r = Self.earthRadiusKm
         while z < bottom - 1e-9 {
-            var next = min(z + layerKm, bottom)
+            var next = min(z + (z < 40 ? layerKm : layerKm * 4), bottom)
             // Never straddle a node (keeps discontinuities sharp).
             if let node = model.depthKm.first(where: { $0 > z + 1e-9 && $0 < next - 1e-9 }) { next = node }
             let mid = (z + next) / 2
@@ -73,7 +75,7 @@ public struct TravelTimeCalculator: Sendable {
         let zs = r * log(r / (r - depthKm))
         // Index of the source layer, and partial thickness above the source within it.
         var sourceLayer = 0
-        while sourceLayer < thickness.count - 1 && top[sourceLayer] + thickness[sourceLayer] <= zs { sourceLayer += 1 }
+        while sourceLayer < thickness.count - 1 && top[sourceLayer] + thickness[sourceLayer] < zs { sourceLayer += 1 }
         let partial = zs - top[sourceLayer]
         func h(_ i: Int) -> Double { i < sourceLayer ? thickness[i] : (i == sourceLayer ? partial : 0) }
         var best = Double.infinity
@@ -152,7 +154,7 @@ public struct TravelTimeCalculator: Sendable {
         let r = Self.earthRadiusKm
         let zs = r * log(r / (r - depthKm))
         var sourceLayer = 0
-        while sourceLayer < thickness.count - 1 && top[sourceLayer] + thickness[sourceLayer] <= zs { sourceLayer += 1 }
+        while sourceLayer < thickness.count - 1 && top[sourceLayer] + thickness[sourceLayer] < zs { sourceLayer += 1 }
         let partial = zs - top[sourceLayer]
         // X and T of a down-going ray with parameter p bottoming at the top of layer k + 1.
         func ray(_ p: Double, bottomingBelow k: Int) -> (x: Double, t: Double)? {

@@ -7,12 +7,108 @@ import SeismicTorch
 extension Seismic {
     struct Prep: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Prepare window datasets from raw records (STEAD, …).",
-            subcommands: [Stead.self])
+            abstract: "Prepare window datasets from raw records (QSIS SAC folders, STEAD).",
+            subcommands: [QSISEvents.self, QSISNoise.self, Stead.self])
     }
 }
 
+extension ArrivalMethod: ExpressibleByArgument {}
+
+/// Options shared by the QSIS preparations.
+struct QSISOptions: ParsableArguments {
+    @Option(help: "Folder of SAC triples (…HLX/HLY/HLZ…), searched recursively (one sub-folder per station is fine).")
+    var folder: String
+    @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
+    @Option(help: "Random seed (window shifts, augmentation, noise windows).") var seed: UInt64 = 0
+    @Option(help: "Minimum samples per component (the reference: 40,000).") var minSamples: Int = 40_000
+
+    func validate() throws {
+        var isDir: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
+            throw ValidationError("--folder \(folder) is not a folder")
+        }
+    }
+}
+
+/// Prints the summary table of a QSIS preparation and writes the dataset.
+func finishQSIS(_ data: PreparedDataset, _ summary: PreparationSummary, output: String, started: Date) throws {
+    try data.save(to: output)
+    var rows: [(String, String)] = [("records read", "\(summary.recordsRead)")]
+    for (name, n) in zip(data.metadata.classNames, summary.windowsPerClass) where n > 0 { rows.append(("\(name) windows", "\(n)")) }
+    for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append(("skipped", "\(n) × \(reason)")) }
+    rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(started))))
+    printSummary("wrote \(output): \(data.count) windows", rows)
+}
+
 extension Seismic.Prep {
+    struct QSISEvents: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "qsis-events",
+            abstract: "Prepare P and S windows from QSIS event records (SAC triples in gal).",
+            discussion: """
+                Per record, as the reference: × 0.01 (gal → m/s²); keep triples of ≥ 40,000 equal samples \
+                whose peak composite acceleration reaches --min-pga gal; detrend, taper 0.05, high-pass \
+                0.5 Hz; find P and S (--arrivals); cut 200 samples around the composite peak within 12 s \
+                after each arrival (P stops 1 s before S), shift by up to ±80 samples, resample to 80 \
+                (40 Hz), scale_amplitude (rate 0.3). Labels: P-wave 0, S-wave 1.
+
+                --arrivals model: first P and S of ak135 from the header's event and station coordinates \
+                (WGS84 distance, EVDP) after the trigger at −B; reference: the reference's TauP choice with \
+                its constant-velocity fallback and +12 s on S; header: picks A (or T0) and T1.
+
+                Example: seismic prep qsis-events --folder data_QSIS_Event -o data/qsis_events.h5
+                """)
+
+        @OptionGroup var common: QSISOptions
+        @Option(help: "How to find P and S: model, reference or header.") var arrivals: ArrivalMethod = .model
+        @Option(help: "Minimum peak composite acceleration in gal.") var minPga: Double = 2.0
+
+        func run() throws {
+            let t0 = Date()
+            var settings = QSISSettings()
+            settings.arrivals = arrivals
+            settings.minimumPGAGal = minPga
+            settings.minimumSamples = common.minSamples
+            settings.seed = common.seed
+            let progress = Progress("records:", unit: "records")
+            let (data, summary) = QSIS.prepare(folder: common.folder, event: true, settings: settings) { progress.update($0, of: $1) }
+            guard summary.recordsRead > 0 else { throw UserFacingError("no SAC triples (…HLX…/…E…) found under \(common.folder)") }
+            try finishQSIS(data, summary, output: common.output, started: t0)
+        }
+    }
+
+    struct QSISNoise: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "qsis-noise",
+            abstract: "Prepare Noise windows from QSIS noise records (STA/LTA-centred).",
+            discussion: """
+                Same chain as qsis-events; the window is centred on the largest classic STA/LTA ratio \
+                (STA 1 s, LTA 5 s, on the composite acceleration) above 3.01, else on a random sample, \
+                shifted as for events but kept inside the record; --windows-per-record adds random windows.
+
+                Example: seismic prep qsis-noise --folder data_QSIS_Noise -o data/qsis_noise.h5
+                """)
+
+        @OptionGroup var common: QSISOptions
+        @Option(help: "Windows per record (the first STA/LTA-centred, the rest random).") var windowsPerRecord: Int = 1
+
+        func validate() throws {
+            guard windowsPerRecord >= 1 else { throw ValidationError("--windows-per-record must be at least 1") }
+        }
+
+        func run() throws {
+            let t0 = Date()
+            var settings = QSISSettings()
+            settings.windowsPerNoiseRecord = windowsPerRecord
+            settings.minimumSamples = common.minSamples
+            settings.seed = common.seed
+            let progress = Progress("records:", unit: "records")
+            let (data, summary) = QSIS.prepare(folder: common.folder, event: false, settings: settings) { progress.update($0, of: $1) }
+            guard summary.recordsRead > 0 else { throw UserFacingError("no SAC triples (…HLX…/…E…) found under \(common.folder)") }
+            try finishQSIS(data, summary, output: common.output, started: t0)
+        }
+    }
+
     struct Stead: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Prepare P / S / Noise windows from STEAD (merged.hdf5 + merged.csv), split by time.",

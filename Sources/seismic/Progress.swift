@@ -4,7 +4,8 @@ import Foundation
 
 /// Reports `done / total` with items/s and the time left. On a terminal the line is redrawn in
 /// place; in logs a line is printed every 10 %.
-final class Progress {
+final class Progress: @unchecked Sendable {
+    private let lock = NSLock()
     private let label: String
     private let unit: String
     private let start = Date()
@@ -17,7 +18,10 @@ final class Progress {
         self.unit = unit
     }
 
+    /// Thread-safe: parallel workers may report.
     func update(_ done: Int, of total: Int) {
+        lock.lock()
+        defer { lock.unlock() }
         let elapsed = Date().timeIntervalSince(start)
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         let eta = rate > 0 ? Double(total - done) / rate : 0

@@ -3,6 +3,7 @@
 import Foundation
 import SeismicIO
 import SeismicNN
+import SeismicSignal
 
 /// A synthetic local earthquake (or noise-only) record: coloured background noise, a P phase
 /// strongest on the vertical, an S phase 2–4× larger and strongest on the horizontals, and a
@@ -14,9 +15,12 @@ public struct SyntheticRecord: Sendable {
     public var sArrivalSeconds: Double?
     public var distanceKm: Double
     public var depthKm: Double
+    /// Origin time of the event, seconds after the first sample (SAC B = −origin).
+    public var originSeconds: Double = 0
 
     /// Generates one record of `durationSeconds` at `samplingRateHz` (components X, Y, Z).
     public static func generate(event: Bool, durationSeconds: Double = 60, samplingRateHz: Double = 100,
+                                travelTimes: TravelTimeCalculator = TravelTimeCalculator(),
                                 using rng: inout SeededGenerator) -> SyntheticRecord {
         let n = Int(durationSeconds * samplingRateHz)
         let dt = 1 / samplingRateHz
@@ -41,9 +45,10 @@ public struct SyntheticRecord: Sendable {
             return SyntheticRecord(waveform: Waveform(components: comps, componentCodes: ["HLX", "HLY", "HLZ"], samplingRateHz: samplingRateHz),
                                    pArrivalSeconds: nil, sArrivalSeconds: nil, distanceKm: distance, depthKm: depth)
         }
-        let hypocentral = (distance * distance + depth * depth).squareRoot()
-        let tP = uniform(8, durationSeconds * 0.35)
-        let tS = tP + hypocentral / 3.5 - hypocentral / 6.0
+        // Arrivals from ak135 rays, after an origin time early in the record.
+        let origin = uniform(5, durationSeconds * 0.2)
+        let tP = origin + (travelTimes.firstArrival(distanceKm: distance, depthKm: depth, s: false) ?? distance / 6)
+        let tS = origin + (travelTimes.firstArrival(distanceKm: distance, depthKm: depth, s: true) ?? distance / 3.5)
         let pAmplitude = noiseLevel * uniform(15, 300)
         let sAmplitude = pAmplitude * uniform(2, 4)
         let azimuth = uniform(0, 2 * .pi)
@@ -67,11 +72,13 @@ public struct SyntheticRecord: Sendable {
         addPhase(at: tS, amplitude: sAmplitude, band: (1.5, 7), decay: uniform(3, 8),
                  weights: [cos(azimuth + .pi / 2), sin(azimuth + .pi / 2), 0.4])
         return SyntheticRecord(waveform: Waveform(components: comps, componentCodes: ["HLX", "HLY", "HLZ"], samplingRateHz: samplingRateHz),
-                               pArrivalSeconds: tP, sArrivalSeconds: tS, distanceKm: distance, depthKm: depth)
+                               pArrivalSeconds: tP, sArrivalSeconds: tS, distanceKm: distance, depthKm: depth,
+                               originSeconds: origin)
     }
 
     /// Writes the record as three SAC files `<folder>/<name>.HL{X,Y,Z}.sac` in gal (as QSIS
-    /// stations deliver them), with the arrivals as picks A (P) and T1 (S).
+    /// stations deliver them): B = −origin (the trigger), station and event coordinates, depth, and
+    /// the arrivals as picks A (P) and T1 (S) relative to the origin.
     public func writeSAC(folder: String, name: String, startTime: Double = 1_577_836_800) throws {
         for (c, code) in waveform.componentCodes.enumerated() {
             var t = SACTrace(samples: waveform.components[c].map { Float($0 * 100) }, delta: Float(1 / waveform.samplingRateHz))
@@ -79,10 +86,16 @@ public struct SyntheticRecord: Sendable {
             t.header.setString("kstnm", String(name.prefix(8)))
             t.header.setString("knetwk", "SY")
             t.header.setString("kcmpnm", code)
-            t.header.setFloat("a", pArrivalSeconds.map(Float.init))
-            t.header.setFloat("t1", sArrivalSeconds.map(Float.init))
-            t.header.setFloat("dist", Float(distanceKm))
+            // Station at 24.0 N 121.0 E; the event due north at the record's distance.
+            t.header.setFloat("stla", 24.0)
+            t.header.setFloat("stlo", 121.0)
+            t.header.setFloat("evla", Float(24.0 + distanceKm / 110.77))
+            t.header.setFloat("evlo", 121.0)
             t.header.setFloat("evdp", Float(depthKm))
+            t.header.setFloat("b", Float(-originSeconds))
+            t.header.setFloat("e", Float(-originSeconds + Double(waveform.npts - 1) / waveform.samplingRateHz))
+            t.header.setFloat("a", pArrivalSeconds.map { Float($0 - originSeconds) })
+            t.header.setFloat("t1", sArrivalSeconds.map { Float($0 - originSeconds) })
             try t.write(to: "\(folder)/\(name).\(code).sac")
         }
     }

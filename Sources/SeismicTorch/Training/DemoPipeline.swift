@@ -33,7 +33,8 @@ public enum DemoPipeline {
         for name in names {
             let (raw, traces, _) = try ThreeComponentRecord.read("\(recordsFolder)/\(name).HLX.sac")
             let w = try raw.mapComponents { $0.map { $0 * 0.01 } }.preparedLikeReference()
-            guard let p = traces[0].header.float("a").map(Double.init), let s = traces[0].header.float("t1").map(Double.init) else {
+            let b = Double(traces[0].header.b ?? 0)
+            guard let p = traces[0].header.float("a").map({ Double($0) - b }), let s = traces[0].header.float("t1").map({ Double($0) - b }) else {
                 skipped += 1
                 continue
             }

@@ -1,0 +1,224 @@
+// QSIS: the reference's preparation of MEMS accelerometer records (event and noise SAC triples).
+
+import Foundation
+import SeismicIO
+import SeismicNN
+import SeismicSignal
+
+/// How P and S onsets are found in an event record.
+public enum ArrivalMethod: String, Sendable, CaseIterable, Codable {
+    /// The reference: TauP's last P/Pn (S/Sn) arrival, else (distance + depth)/6 and /3.5 km/s; +12 s on S.
+    case reference
+    /// First P and first S of ak135 by ray tracing (default).
+    case model
+    /// Picks in the header: A (or T0) for P, T1 for S.
+    case header
+}
+
+/// Settings of a QSIS preparation (the reference's values by default).
+public struct QSISSettings: Sendable, Codable {
+    public var galToMetersPerSecondSquared = 0.01
+    public var minimumSamples = 40_000
+    public var minimumPGAGal = 2.0
+    public var arrivals: ArrivalMethod = .model
+    public var scaleAmplitudeRate = 0.3
+    public var staSeconds = 1.0
+    public var ltaSeconds = 5.0
+    public var triggerRatio = 3.01
+    public var windowsPerNoiseRecord = 1
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    var preparation: [String: String] {
+        ["chain": "×\(galToMetersPerSecondSquared) (gal → m/s²), detrend linear, taper 0.05 hann, highpass 0.5 Hz 4 corners",
+         "filters": "npts ≥ \(minimumSamples), PGA ≥ \(minimumPGAGal) gal", "arrivals": arrivals.rawValue,
+         "window": "200 samples around the composite peak after the arrival, shift ±80 (p 0.995), resampled to 80",
+         "augmentation": "scale_amplitude rate \(scaleAmplitudeRate)", "units": "m/s^2"]
+    }
+}
+
+/// What happened to each record, for the summary table.
+public struct PreparationSummary: Sendable {
+    public var recordsRead = 0
+    public var windowsPerClass: [Int]
+    public var skipped: [String: Int] = [:]
+
+    public init(classCount: Int) { windowsPerClass = Array(repeating: 0, count: classCount) }
+}
+
+public enum QSIS {
+    public static let classNames = ["P-wave", "S-wave", "Noise"]
+
+    /// One file per record (the X/E component, or the first found) under `folder`, sorted.
+    public static func recordFiles(in folder: String) -> [String] {
+        guard let e = FileManager.default.enumerator(atPath: folder) else { return [] }
+        var files: [String] = []
+        while let rel = e.nextObject() as? String {
+            let name = (rel as NSString).lastPathComponent.uppercased()
+            guard name.hasSuffix(".SAC") || name.contains(".SAC") || name.hasSuffix("SAC") else { continue }
+            if name.contains("HLX") || name.contains("HHE") || name.contains("HLE") || name.contains("EHE") || name.contains("HNE") {
+                files.append((folder as NSString).appendingPathComponent(rel))
+            }
+        }
+        return files.sorted()
+    }
+
+    /// P and S onsets in seconds from the first sample, from `method`.
+    public static func arrivals(_ header: SACHeader, method: ArrivalMethod, travelTimes: TravelTimeCalculator)
+        -> Result<(p: Double, s: Double), PrepSkip> {
+        let b = Double(header.b ?? 0)
+        switch method {
+        case .header:
+            guard let p = header.float("a") ?? header.float("t0") else { return .failure(.missingHeader("A/T0 (P pick)")) }
+            guard let s = header.float("t1") else { return .failure(.missingHeader("T1 (S pick)")) }
+            return .success((Double(p) - b, Double(s) - b))
+        case .model, .reference:
+            guard let stla = header.stationLatitude, let stlo = header.stationLongitude,
+                  let evla = header.eventLatitude, let evlo = header.eventLongitude, let evdp = header.eventDepth else {
+                return .failure(.missingHeader("STLA/STLO/EVLA/EVLO/EVDP"))
+            }
+            let km = Geodesic.distance(latitude1: Double(evla), longitude1: Double(evlo),
+                                       latitude2: Double(stla), longitude2: Double(stlo)).meters / 1000
+            // SAC wants km; some writers store metres (ObsPy's II.TLY has 24400): above 800 it is metres.
+            let depth = Double(evdp) > 800 ? Double(evdp) / 1000 : Double(evdp)
+            // The trigger (origin) is −B seconds into the record.
+            if method == .model {
+                guard let p = travelTimes.firstArrival(distanceKm: km, depthKm: depth, s: false),
+                      let s = travelTimes.firstArrival(distanceKm: km, depthKm: depth, s: true) else {
+                    return .failure(.noArrival)
+                }
+                return .success((p - b, s - b))
+            }
+            let p = travelTimes.referencePick(distanceKm: km, depthKm: depth, s: false) ?? (km + depth) / 6
+            let s = (travelTimes.referencePick(distanceKm: km, depthKm: depth, s: true) ?? (km + depth) / 3.5) + 12
+            return .success((p - b, s - b))
+        }
+    }
+
+    public enum PrepSkip: Error, CustomStringConvertible, Hashable {
+        case unreadable(String), tooShort(Int), belowPGA, missingHeader(String), noArrival, windowOutside(String)
+        public var description: String {
+            switch self {
+            case .unreadable(let r): return "unreadable: \(r)"
+            case .tooShort: return "shorter than the minimum length"
+            case .belowPGA: return "peak acceleration below the threshold"
+            case .missingHeader(let f): return "header lacks \(f)"
+            case .noArrival: return "no ray reaches the station"
+            case .windowOutside(let w): return "\(w) window outside the record"
+            }
+        }
+        var reason: String {
+            if case .unreadable = self { return "unreadable or inconsistent triple" }
+            return description
+        }
+    }
+
+    struct RecordWindows {
+        var windows: [(values: [Float], label: Int, start: Double, method: String)] = []
+        var skips: [PrepSkip] = []
+        var station = ""
+        var read = false
+    }
+
+    /// Reads, filters and prepares one triple; `event` selects P/S windows, otherwise noise windows.
+    static func prepareRecord(_ path: String, event: Bool, settings: QSISSettings, travelTimes: TravelTimeCalculator,
+                              seed: UInt64) -> RecordWindows {
+        var out = RecordWindows()
+        let record: (waveform: Waveform, traces: [SACTrace], paths: [String])
+        do { record = try ThreeComponentRecord.read(path) } catch {
+            out.skips.append(.unreadable("\(error)"))
+            return out
+        }
+        out.read = true
+        out.station = record.traces[0].header.station ?? ""
+        var w = record.waveform.mapComponents { $0.map { $0 * settings.galToMetersPerSecondSquared } }
+        guard w.npts >= settings.minimumSamples else { out.skips.append(.tooShort(w.npts)); return out }
+        let pgaGal = (w.compositeAmplitude.max() ?? 0) / settings.galToMetersPerSecondSquared
+        if event && pgaGal < settings.minimumPGAGal { out.skips.append(.belowPGA); return out }
+        guard let prepared = try? w.preparedLikeReference() else { out.skips.append(.unreadable("filter design")); return out }
+        w = prepared
+        var rng = SeededGenerator(seed: seed)
+        let cutter = WindowCutter()
+        let composite = w.compositeAmplitude
+        func add(_ start: Int, _ label: Int, _ method: String) {
+            var values = cutter.cut(w, start: start)
+            if label != 2 { Augmentation.scaleAmplitude(&values, rate: settings.scaleAmplitudeRate, using: &rng) }
+            out.windows.append((values, label, w.startTime + Double(start) / w.samplingRateHz, method))
+        }
+        if event {
+            switch arrivals(record.traces[0].header, method: settings.arrivals, travelTimes: travelTimes) {
+            case .failure(let skip): out.skips.append(skip)
+            case .success(let (p, s)):
+                if let start = cutter.windowStart(in: w, composite: composite, arrival: p, nextArrival: s, using: &rng) {
+                    add(start, 0, "P:\(settings.arrivals.rawValue)")
+                } else { out.skips.append(.windowOutside("P")) }
+                if let start = cutter.windowStart(in: w, composite: composite, arrival: s, nextArrival: nil, using: &rng) {
+                    add(start, 1, "S:\(settings.arrivals.rawValue)")
+                } else { out.skips.append(.windowOutside("S")) }
+            }
+        } else {
+            let rate = w.samplingRateHz
+            let ratio = STALTA.classic(composite, shortWindow: Int(settings.staSeconds * rate), longWindow: Int(settings.ltaSeconds * rate))
+            let peak = ratio.indices.max { ratio[$0] < ratio[$1] } ?? 0
+            let maxStart = w.npts - cutter.sourceSamples
+            var centre = ratio[peak] > settings.triggerRatio ? peak : Int(rng.next() % UInt64(max(w.npts, 1)))
+            if Double(rng.nextUnitFloat()) < cutter.shiftProbability {
+                centre += Int(rng.next() % UInt64(2 * cutter.maxShift + 1)) - cutter.maxShift
+            }
+            add(min(max(centre - cutter.sourceSamples / 2, 0), maxStart), 2, ratio[peak] > settings.triggerRatio ? "noise:sta-lta" : "noise:random")
+            for _ in 1..<max(settings.windowsPerNoiseRecord, 1) {
+                add(Int(rng.next() % UInt64(maxStart + 1)), 2, "noise:random")
+            }
+        }
+        return out
+    }
+
+    /// Prepares every record in `folder` (event or noise records) on all cores.
+    public static func prepare(folder: String, event: Bool, settings: QSISSettings,
+                               progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> (PreparedDataset, PreparationSummary) {
+        let files = recordFiles(in: folder)
+        let travelTimes = TravelTimeCalculator()
+        var results = [RecordWindows](repeating: RecordWindows(), count: files.count)
+        let done = ManagedAtomicCounter()
+        results.withUnsafeMutableBufferPointer { buf in
+            let box = ResultsBox(base: buf.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: files.count) { i in
+                box.base[i] = prepareRecord(files[i], event: event, settings: settings, travelTimes: travelTimes,
+                                            seed: settings.seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
+                progress(done.increment(), files.count)
+            }
+        }
+        var values: [Float] = [], labels: [Int] = [], provenance: [WindowProvenance] = []
+        var summary = PreparationSummary(classCount: classNames.count)
+        for (i, r) in results.enumerated() {
+            if r.read { summary.recordsRead += 1 }
+            for s in r.skips { summary.skipped[s.reason, default: 0] += 1 }
+            for w in r.windows {
+                values += w.values
+                labels.append(w.label)
+                summary.windowsPerClass[w.label] += 1
+                provenance.append(WindowProvenance(source: files[i], station: r.station, startTime: w.start, method: w.method))
+            }
+        }
+        var prep = settings.preparation
+        prep["source"] = event ? "QSIS event records" : "QSIS noise records"
+        let metadata = DatasetMetadata(classNames: classNames, samplingRateHz: 40, windowSamples: 80, componentOrder: ["X", "Y", "Z"],
+                                       preparation: prep, seed: settings.seed)
+        return (PreparedDataset(values: values, itemShape: [80, 3], labels: labels, provenance: provenance, metadata: metadata), summary)
+    }
+
+    private struct ResultsBox: @unchecked Sendable { let base: UnsafeMutablePointer<RecordWindows> }
+}
+
+/// A thread-safe counter for progress reports from parallel loops.
+final class ManagedAtomicCounter: @unchecked Sendable {
+    private var value = 0
+    private let lock = NSLock()
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}
