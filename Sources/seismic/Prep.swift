@@ -8,7 +8,7 @@ extension Seismic {
     struct Prep: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Prepare window datasets from raw records (QSIS SAC folders, STEAD).",
-            subcommands: [QSISEvents.self, QSISNoise.self, Stead.self])
+            subcommands: [QSISEvents.self, QSISNoise.self, Folders.self, Spectrograms.self, Stead.self])
     }
 }
 
@@ -106,6 +106,86 @@ extension Seismic.Prep {
             let (data, summary) = QSIS.prepare(folder: common.folder, event: false, settings: settings) { progress.update($0, of: $1) }
             guard summary.recordsRead > 0 else { throw UserFacingError("no SAC triples (…HLX…/…E…) found under \(common.folder)") }
             try finishQSIS(data, summary, output: common.output, started: t0)
+        }
+    }
+
+    struct Folders: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prepare windows from labelled folders of SAC triples, any class set.",
+            discussion: """
+                Each --class NAME=FOLDER gives one class (in the order given: label 0, 1, …). Every record \
+                gets the reference chain and a window centred on its largest STA/LTA ratio (the event \
+                trigger), plus --windows-per-record − 1 random ones.
+
+                Example: seismic prep folders --class earthquake=eq --class active-source=shots \
+                --class noise=quiet -o data/three_class.h5
+                """)
+
+        @Option(name: .customLong("class"), help: "NAME=FOLDER, repeated once per class.") var classes: [String]
+        @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
+        @Option(help: "Random seed.") var seed: UInt64 = 0
+        @Option(help: "Minimum samples per component.") var minSamples: Int = 40_000
+        @Option(help: "Windows per record.") var windowsPerRecord: Int = 1
+
+        func parsed() throws -> [(name: String, folder: String)] {
+            try classes.map { spec in
+                let parts = spec.split(separator: "=", maxSplits: 1).map(String.init)
+                guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
+                    throw ValidationError("--class takes NAME=FOLDER, got '\(spec)'")
+                }
+                return (parts[0], parts[1])
+            }
+        }
+
+        func validate() throws {
+            let c = try parsed()
+            guard c.count >= 2 else { throw ValidationError("give at least two --class NAME=FOLDER options") }
+            guard Set(c.map(\.name)).count == c.count else { throw ValidationError("class names must differ") }
+            for (_, folder) in c where !FileManager.default.fileExists(atPath: folder) {
+                throw ValidationError("\(folder) does not exist")
+            }
+        }
+
+        func run() throws {
+            let t0 = Date()
+            var settings = QSISSettings()
+            settings.seed = seed
+            settings.minimumSamples = minSamples
+            settings.windowsPerNoiseRecord = windowsPerRecord
+            let (data, summary) = QSIS.labelledFolders(try parsed(), settings: settings)
+            try finishQSIS(data, summary, output: output, started: t0)
+        }
+    }
+
+    struct Spectrograms: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Prepare [3, 100, 150] spectrogram images (Event / Noise) for SpectrogramCNN.",
+            discussion: """
+                Per record: the reference chain, then per component a spectrogram (nperseg 256, \
+                noverlap 128), 10·log10, scaled from its own min/max to 0…255 with low frequencies at \
+                the bottom, resized bilinearly to 100 × 150; channels Z, X, Y.
+
+                Example: seismic prep spectrograms --events data_QSIS_Event --noise data_QSIS_Noise -o data/spec.h5
+                """)
+
+        @Option(help: "Folder of event records (label Event).") var events: String
+        @Option(help: "Folder of noise records (label Noise).") var noise: String
+        @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
+        @Option(help: "Minimum samples per component.") var minSamples: Int = 40_000
+
+        func run() throws {
+            let t0 = Date()
+            var settings = QSISSettings()
+            settings.minimumSamples = minSamples
+            let (ev, s1) = QSIS.spectrogramImages(folder: events, label: 0, settings: settings)
+            let (no, s2) = QSIS.spectrogramImages(folder: noise, label: 1, settings: settings)
+            var summary = s1
+            summary.recordsRead += s2.recordsRead
+            summary.windowsPerClass[1] = s2.windowsPerClass[1]
+            for (k, v) in s2.skipped { summary.skipped[k, default: 0] += v }
+            let data = PreparedDataset(values: ev.values + no.values, itemShape: ev.itemShape, labels: ev.labels + no.labels,
+                                       provenance: ev.provenance + no.provenance, metadata: ev.metadata)
+            try finishQSIS(data, summary, output: output, started: t0)
         }
     }
 

@@ -222,3 +222,70 @@ final class ManagedAtomicCounter: @unchecked Sendable {
         return value
     }
 }
+
+extension QSIS {
+    /// Spectrogram images of every record in `folder` with `label` (Event 0, Noise 1 by default):
+    /// the same reading and filter chain, then `SpectrogramImage.input`.
+    public static func spectrogramImages(folder: String, label: Int, classNames: [String] = ["Event", "Noise"],
+                                         settings: QSISSettings) -> (PreparedDataset, PreparationSummary) {
+        let files = recordFiles(in: folder)
+        var results = [(values: [Float], station: String, skip: String?)](repeating: ([], "", nil), count: files.count)
+        results.withUnsafeMutableBufferPointer { buf in
+            let box = ImagesBox(base: buf.baseAddress!)
+            DispatchQueue.concurrentPerform(iterations: files.count) { i in
+                guard let (w, traces, _) = try? ThreeComponentRecord.read(files[i]) else {
+                    box.base[i] = ([], "", "unreadable or inconsistent triple"); return
+                }
+                guard w.npts >= max(settings.minimumSamples, 256) else { box.base[i] = ([], "", "shorter than the minimum length"); return }
+                guard let prepared = try? w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } }).preparedLikeReference() else {
+                    box.base[i] = ([], "", "filter design"); return
+                }
+                box.base[i] = (SpectrogramImage.input(prepared), traces[0].header.station ?? "", nil)
+            }
+        }
+        var summary = PreparationSummary(classCount: classNames.count)
+        var values: [Float] = [], provenance: [WindowProvenance] = []
+        for (i, r) in results.enumerated() {
+            if let skip = r.skip { summary.skipped[skip, default: 0] += 1; if skip.hasPrefix("unreadable") { continue } }
+            summary.recordsRead += 1
+            guard r.skip == nil else { continue }
+            values += r.values
+            summary.windowsPerClass[label] += 1
+            provenance.append(WindowProvenance(source: files[i], station: r.station, startTime: 0, method: "spectrogram"))
+        }
+        var prep = settings.preparation
+        prep["image"] = "spectrogram nperseg 256 noverlap 128, 10·log10, min–max to 0…255, low frequencies at the bottom, bilinear to 100×150, channels Z,X,Y"
+        let metadata = DatasetMetadata(classNames: classNames, samplingRateHz: 100, windowSamples: 0, componentOrder: ["Z", "X", "Y"],
+                                       preparation: prep, seed: settings.seed)
+        return (PreparedDataset(values: values, itemShape: [3, SpectrogramImage.height, SpectrogramImage.width],
+                                labels: Array(repeating: label, count: provenance.count), provenance: provenance, metadata: metadata), summary)
+    }
+
+    private struct ImagesBox: @unchecked Sendable { let base: UnsafeMutablePointer<(values: [Float], station: String, skip: String?)> }
+
+    /// Windows from labelled folders (`classes[k]` = (name, folder)): every record's window is
+    /// centred on its largest classic STA/LTA ratio (the event trigger; random when nothing
+    /// triggers), labelled with its folder's class.
+    public static func labelledFolders(_ classes: [(name: String, folder: String)], settings: QSISSettings)
+        -> (PreparedDataset, PreparationSummary) {
+        var parts: [PreparedDataset] = []
+        var summary = PreparationSummary(classCount: classes.count)
+        for (k, c) in classes.enumerated() {
+            var s = settings
+            s.seed = settings.seed &+ UInt64(k) &* 1_000_003
+            let (data, sum) = prepare(folder: c.folder, event: false, settings: s)
+            summary.recordsRead += sum.recordsRead
+            for (reason, n) in sum.skipped { summary.skipped[reason, default: 0] += n }
+            summary.windowsPerClass[k] = data.count
+            parts.append(PreparedDataset(values: data.values, itemShape: data.itemShape, labels: Array(repeating: k, count: data.count),
+                                         provenance: data.provenance.map { var p = $0; p.method = p.method.replacingOccurrences(of: "noise:", with: "\(c.name):"); return p },
+                                         metadata: data.metadata))
+        }
+        var prep = settings.preparation
+        prep["source"] = "labelled folders " + classes.map { "\($0.name)=\($0.folder)" }.joined(separator: " ")
+        let metadata = DatasetMetadata(classNames: classes.map(\.name), samplingRateHz: 40, windowSamples: 80,
+                                       componentOrder: ["X", "Y", "Z"], preparation: prep, seed: settings.seed)
+        return (PreparedDataset(values: parts.flatMap(\.values), itemShape: [80, 3], labels: parts.flatMap(\.labels),
+                                provenance: parts.flatMap(\.provenance), metadata: metadata), summary)
+    }
+}
