@@ -1,0 +1,101 @@
+// SyntheticCorpus: the built-in data — QSIS-style SAC folders and a mini STEAD file, from a seed.
+
+import Foundation
+import SeismicIO
+import SeismicNN
+import SeismicSignal
+
+/// Writes synthetic data in the layouts the preparations read: QSIS folders of SAC triples (one
+/// sub-folder per station) and STEAD's merged.hdf5 + merged.csv. Deterministic from the seed.
+public enum SyntheticCorpus {
+    public struct Counts: Sendable {
+        public var events = 0, activeSources = 0, noise = 0, steadEarthquakes = 0, steadNoise = 0
+        public init() {}
+    }
+
+    /// Writes `count` records of `kind` under `folder/<station>/` (480 s at 100 Hz in gal).
+    public static func writeQSIS(folder: String, kind: SyntheticRecord.Kind, count: Int, stations: Int = 4,
+                                 durationSeconds: Double = 480, seed: UInt64) throws {
+        let travelTimes = TravelTimeCalculator()
+        let errors = ErrorCollector()
+        let stream: UInt64 = kind == .earthquake ? 1 : (kind == .activeSource ? 2 : 3)
+        DispatchQueue.concurrentPerform(iterations: count) { i in
+            var rng = SeededGenerator(seed: (seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15) ^ (stream &* 0xD6E8_FEB8_6659_FD93))
+            let record = SyntheticRecord.generate(kind: kind, durationSeconds: durationSeconds, travelTimes: travelTimes, using: &rng)
+            let station = String(format: "ST%02d", i % max(stations, 1))
+            let dir = "\(folder)/\(station)"
+            do {
+                try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+                let start = 1_577_836_800 + Double(i) * 3600
+                try record.writeSAC(folder: dir, name: "\(station).\(kind.rawValue).\(String(format: "%05d", i))", startTime: start)
+            } catch {
+                errors.add("\(error)")
+            }
+        }
+        if let first = errors.first { throw RecordError.inconsistent(paths: [folder], reason: "writing synthetic records failed: \(first)") }
+    }
+
+    /// Writes a STEAD-layout mini dataset: `earthquakes` 60 s local earthquake traces and `noise`
+    /// noise traces, [6000, 3] float32 E, N, Z in counts, with STEAD's columns in merged.csv.
+    public static func writeSTEAD(folder: String, earthquakes: Int, noise: Int, seed: UInt64) throws {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let columns = ["network_code", "receiver_code", "receiver_type", "receiver_latitude", "receiver_longitude",
+                       "p_arrival_sample", "p_weight", "s_arrival_sample", "s_weight", "source_magnitude",
+                       "source_depth_km", "source_distance_km", "snr_db", "trace_start_time", "trace_category", "trace_name"]
+        var rows: [[String]] = []
+        let travelTimes = TravelTimeCalculator()
+        var rng = SeededGenerator(seed: seed)
+        let file = try HDF5File(creatingAt: folder + "/merged.hdf5.partial")
+        let countsPerMeter = 1e6
+        for i in 0..<(earthquakes + noise) {
+            // Earthquakes and noise interleaved in time, so both fall on each side of the split.
+            let quake = i % 2 == 0 ? (i / 2 < earthquakes) : (i / 2 >= noise)
+            let record = SyntheticRecord.generate(event: quake, durationSeconds: 60, travelTimes: travelTimes,
+                                                  magnitude: quake ? 3.5 + 1.5 * Double(rng.nextUnitFloat()) : nil,
+                                                  distanceRangeKm: 5...105, using: &rng)
+            let name = String(format: "SYN.ST%02d_%08d_%@", i % 5, i, quake ? "EV" : "NO")
+            var values = [Float](repeating: 0, count: 6000 * 3)
+            for t in 0..<min(6000, record.waveform.npts) {
+                for c in 0..<3 { values[t * 3 + c] = Float(record.waveform.components[c][t] * countsPerMeter) }
+            }
+            try file.write("data/\(name)", floats: values, shape: [6000, 3])
+            let time = String(format: "2020-01-%02d %02d:%02d:00.00", 1 + i / 1440 % 28, (i / 60) % 24, i % 60)
+            var row = ["SY", String(format: "ST%02d", i % 5), "HH", "24.0", "121.0"]
+            if quake, let p = record.pArrivalSeconds, let s = record.sArrivalSeconds {
+                let w = record.waveform
+                let pi = Int(p * 100), si = Int(s * 100)
+                func rms(_ r: Range<Int>) -> Double {
+                    let rr = max(r.lowerBound, 0)..<min(r.upperBound, w.npts)
+                    guard !rr.isEmpty else { return 1e-30 }
+                    return (w.components.map { c in rr.reduce(0.0) { $0 + c[$1] * c[$1] } }.reduce(0, +) / Double(rr.count * 3)).squareRoot()
+                }
+                let snr = 20 * log10(max(rms(si..<(si + 300)), 1e-30) / max(rms((pi - 300)..<pi), 1e-30))
+                row += ["\(Double(pi))", String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), "\(Double(si))",
+                        String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), "2.5", String(format: "%.1f", record.depthKm),
+                        String(format: "%.1f", record.distanceKm), String(format: "[%.1f %.1f %.1f]", snr, snr - 1, snr + 1)]
+                try file.setAttribute("p_arrival_sample", of: "data/\(name)", double: Double(pi))
+                try file.setAttribute("s_arrival_sample", of: "data/\(name)", double: Double(si))
+            } else {
+                row += ["", "", "", "", "", "", "", ""]
+            }
+            row += [time, quake ? "earthquake_local" : "noise", name]
+            try file.setAttribute("trace_name", of: "data/\(name)", string: name)
+            try file.setAttribute("trace_category", of: "data/\(name)", string: quake ? "earthquake_local" : "noise")
+            rows.append(row)
+        }
+        file.flush()
+        let csv = ([columns] + rows).map { $0.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        try csv.write(toFile: folder + "/merged.csv", atomically: true, encoding: .utf8)
+        guard rename(folder + "/merged.hdf5.partial", folder + "/merged.hdf5") == 0 else {
+            throw RecordError.inconsistent(paths: [folder], reason: "could not move merged.hdf5 into place")
+        }
+    }
+}
+
+/// Collects error messages from parallel workers.
+final class ErrorCollector: @unchecked Sendable {
+    private var messages: [String] = []
+    private let lock = NSLock()
+    func add(_ m: String) { lock.lock(); messages.append(m); lock.unlock() }
+    var first: String? { lock.lock(); defer { lock.unlock() }; return messages.first }
+}
