@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "SeismicIO", targets: ["SeismicIO"]),
         .library(name: "SeismicSignal", targets: ["SeismicSignal"]),
         .library(name: "SeismicNN", targets: ["SeismicNN"]),
+        .library(name: "SeismicPlot", targets: ["SeismicPlot"]),
         .library(name: "SeismicTorch", targets: ["SeismicTorch"]),
         .executable(name: "seismic", targets: ["seismic"]),
         .executable(name: "seismic-bench", targets: ["Benchmarks"]),
@@ -45,10 +46,12 @@ let package = Package(
             // CBLAS comes from OpenBLAS on Linux and from Accelerate on Apple platforms.
             dependencies: ["CSeismicKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        // SVG plots (line panels, heat-maps) written by the project.
+        .target(name: "SeismicPlot"),
         // The domain: models, checkpoints, datasets, training.
         .target(
             name: "SeismicTorch",
-            dependencies: ["SeismicIO", "SeismicSignal", "SeismicNN",
+            dependencies: ["SeismicIO", "SeismicSignal", "SeismicNN", "SeismicPlot",
                            .product(name: "Logging", package: "swift-log")]),
         // The command-line tool.
         .executableTarget(

@@ -64,10 +64,12 @@ public final class Trainer {
     /// Runs the epochs `startEpoch..<epochs`; `onEpoch` sees each record as it completes and may
     /// return false to stop after it.
     public func fit(_ data: WindowDataset, train: [Int], validation: [Int], startEpoch: Int = 0,
+                    previous: [EpochRecord] = [],
                     onBatch: (Int, Int) -> Void = { _, _ in },
                     onEpoch: (EpochRecord, ConfusionMatrix) -> Bool = { _, _ in true }) -> TrainingResult {
-        var history: [EpochRecord] = []
-        var bestAccuracy = -1.0, bestEpoch = -1
+        var history: [EpochRecord] = previous
+        var bestAccuracy = previous.map(\.validationAccuracy).max() ?? -1
+        var bestEpoch = previous.max { $0.validationAccuracy < $1.validationAccuracy }?.epoch ?? -1
         var bestConfusion = ConfusionMatrix(classNames: data.classNames)
         for epoch in startEpoch..<configuration.epochs {
             let t0 = Date()

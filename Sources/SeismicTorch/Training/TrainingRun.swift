@@ -1,0 +1,186 @@
+// TrainingRun: a training or fine-tuning run in a folder — checkpoints, history, metrics, plots, resume.
+
+import Foundation
+import SeismicIO
+import SeismicNN
+import SeismicPlot
+import SeismicSignal
+
+/// Set from a signal handler (Ctrl-C): the run stops after the epoch in progress, with consistent
+/// files. A plain flag: a signal handler may only store to memory.
+public enum StopRequest {
+    nonisolated(unsafe) public static var isRequested = false
+}
+
+public enum TrainingRunError: Error, CustomStringConvertible {
+    case classMismatch(checkpoint: [String], dataset: [String])
+    case unsuitableData(String)
+    case resume(String)
+
+    public var description: String {
+        switch self {
+        case .classMismatch(let c, let d):
+            return "the checkpoint's classes \(c) differ from the dataset's \(d); pass --replace-head to train a new output layer for the dataset's classes"
+        case .unsuitableData(let r): return r
+        case .resume(let r): return "cannot resume: \(r)"
+        }
+    }
+}
+
+/// What a run writes into its folder.
+public enum RunFiles {
+    public static let best = "best.safetensors", last = "last.safetensors", optimizer = "optimizer.safetensors"
+    public static let history = "history.csv", metrics = "metrics.json", curves = "training_curves.svg"
+    public static let confusion = "confusion_matrix.svg", report = "report.html"
+}
+
+public enum TrainingRun {
+    /// The reference's training-time amplitude chain on time-series windows: drop windows below
+    /// 1e-8 (and, for data in m/s², above 2·9.81), normalise, int16, normalise.
+    public static func amplitudeChain(_ data: PreparedDataset) -> WindowDataset {
+        let w = data.windowDataset()
+        let large: Float = (data.metadata.preparation["units"] ?? "m/s^2").hasPrefix("m/s") ? 2 * 9.81 : .infinity
+        let (windows, kept) = w.windows.referenceAmplitudeChain(small: 1e-8, large: large)
+        return WindowDataset(windows: windows, labels: kept.map { w.labels[$0] }, classNames: w.classNames)
+    }
+
+    /// Trains `model` on `data` in `folder`, writing after every epoch (atomically) last and best
+    /// checkpoints, optimizer state, history.csv, metrics.json, the curves and confusion plots and
+    /// report.html. With `resume`, continues from the folder's last checkpoint and optimizer state.
+    public static func run(model: ConvNet, card baseCard: ModelCard, data: WindowDataset, folder: String,
+                           configuration: TrainingConfiguration, validationFraction: Double = 0.2,
+                           frozen: Set<String> = [], resume: Bool = false, title: String = "Training",
+                           log: (String) -> Void, onBatch: (Int, Int) -> Void = { _, _ in }) throws -> TrainingResult {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        guard data.count >= 5 else { throw TrainingRunError.unsuitableData("only \(data.count) windows: too few to train and validate") }
+        let (train, validation) = data.split(validationFraction: validationFraction, seed: configuration.seed)
+        let trainer = Trainer(model: model, configuration: configuration, frozen: frozen)
+        var previous: [EpochRecord] = []
+        if resume {
+            let last = folder + "/" + RunFiles.last
+            guard FileManager.default.fileExists(atPath: last) else { throw TrainingRunError.resume("\(last) does not exist") }
+            let (saved, card) = try Checkpoint.load(from: last)
+            guard saved.architecture == model.architecture else { throw TrainingRunError.resume("\(last) holds another architecture") }
+            model.store.copyState(from: saved.store)
+            previous = card.history
+            if FileManager.default.fileExists(atPath: folder + "/" + RunFiles.best) {
+                trainer.best.store.copyState(from: try Checkpoint.load(from: folder + "/" + RunFiles.best).model.store)
+            }
+            try restoreOptimizer(trainer, from: folder + "/" + RunFiles.optimizer)
+            log("resuming after epoch \(previous.count) of \(configuration.epochs)")
+        }
+        log("training on \(train.count) windows, validating on \(validation.count); classes \(data.classNames.joined(separator: ", "))")
+        log("epoch  train loss  train acc  val loss  val acc       lr       s")
+        var card = baseCard
+        let result = trainer.fit(data, train: train, validation: validation, startEpoch: previous.count, previous: previous,
+                                 onBatch: onBatch) { record, confusion in
+            let previousBest = card.history.map(\.validationAccuracy).max() ?? -1
+            card.history.append(record)
+            log(String(format: "%5d  %10.4f  %8.2f%%  %8.4f  %6.2f%%  %.1e  %6.2f", record.epoch + 1, record.trainLoss,
+                       record.trainAccuracy * 100, record.validationLoss, record.validationAccuracy * 100, record.learningRate, record.seconds))
+            do {
+                try Checkpoint.save(model: model, card: card, to: folder + "/" + RunFiles.last)
+                try saveOptimizer(trainer, to: folder + "/" + RunFiles.optimizer)
+                // Same rule as the trainer's snapshot: strictly better than every earlier epoch.
+                if record.validationAccuracy > previousBest {
+                    try Checkpoint.save(model: trainer.best, card: card, to: folder + "/" + RunFiles.best)
+                    try writeConfusion(confusion, folder: folder, epoch: record.epoch)
+                    try writeMetrics(confusion, epoch: record.epoch, folder: folder)
+                }
+                try writeHistory(card.history, folder: folder)
+                try writeCurves(card.history, folder: folder, title: title)
+                try Report.write(folder: folder, title: title, card: card, configuration: configuration)
+            } catch {
+                log("error: writing run files failed: \(error)")
+                return false
+            }
+            if StopRequest.isRequested {
+                log("stopped on request after epoch \(record.epoch + 1); resume with --resume")
+                return false
+            }
+            return true
+        }
+        return result
+    }
+
+    // MARK: Optimizer state (so a resumed run equals an uninterrupted one)
+
+    static func saveOptimizer(_ trainer: Trainer, to path: String) throws {
+        let n = trainer.model.store.parameterCount
+        var file = SafeTensorsFile()
+        file.tensors["adam.m"] = .init(float32: Array(UnsafeBufferPointer(start: trainer.optimizer.firstMoment, count: n)), shape: [n])
+        file.tensors["adam.v"] = .init(float32: Array(UnsafeBufferPointer(start: trainer.optimizer.secondMoment, count: n)), shape: [n])
+        file.metadata["adam.step"] = String(trainer.optimizer.step)
+        let generators = trainer.model.dropouts.map(\.generator)
+        file.metadata["dropout.generators"] = String(decoding: try JSONEncoder().encode(generators), as: UTF8.self)
+        try file.write(to: path)
+    }
+
+    static func restoreOptimizer(_ trainer: Trainer, from path: String) throws {
+        let file = try SafeTensorsFile(contentsOf: path)
+        guard let m = file.tensors["adam.m"]?.floats, let v = file.tensors["adam.v"]?.floats,
+              let step = file.metadata["adam.step"].flatMap({ Int($0) }), m.count == trainer.model.store.parameterCount else {
+            throw TrainingRunError.resume("\(path) is not this model's optimizer state")
+        }
+        trainer.optimizer.restore(step: step, first: m, second: v)
+        if let json = file.metadata["dropout.generators"],
+           let generators = try? JSONDecoder().decode([SeededGenerator].self, from: Data(json.utf8)),
+           generators.count == trainer.model.dropouts.count {
+            for (d, g) in zip(trainer.model.dropouts, generators) { d.generator = g }
+        }
+    }
+
+    // MARK: Outputs
+
+    static func writeHistory(_ history: [EpochRecord], folder: String) throws {
+        var csv = "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n"
+        for r in history {
+            csv += String(format: "%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.3f\n", r.epoch + 1, r.learningRate, r.trainLoss, r.trainAccuracy,
+                          r.validationLoss, r.validationAccuracy, r.seconds)
+        }
+        try writeFileAtomically(csv, to: folder + "/" + RunFiles.history)
+    }
+
+    public static func metricsJSON(_ c: ConfusionMatrix, extra: [String: Any] = [:]) -> [String: Any] {
+        var perClass: [String: Any] = [:]
+        for (i, name) in c.classNames.enumerated() {
+            perClass[name] = ["precision": c.precision(i), "recall": c.recall(i), "f1": c.f1(i), "support": c.counts[i].reduce(0, +)]
+        }
+        var out: [String: Any] = ["accuracy": c.accuracy, "classes": c.classNames, "confusion_matrix": c.counts,
+                                  "confusion_matrix_row_normalized": c.rowNormalized, "per_class": perClass]
+        for (k, v) in extra { out[k] = v }
+        return out
+    }
+
+    static func writeMetrics(_ c: ConfusionMatrix, epoch: Int, folder: String) throws {
+        let json = metricsJSON(c, extra: ["best_epoch": epoch + 1, "best_validation_accuracy": c.accuracy])
+        let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+        try writeFileAtomically(String(decoding: data, as: UTF8.self), to: folder + "/" + RunFiles.metrics)
+    }
+
+    public static func confusionPlot(_ c: ConfusionMatrix, title: String) -> String {
+        let norm = c.rowNormalized
+        return Heatmap(title: title, rowLabels: c.classNames, columnLabels: c.classNames, values: norm,
+                       cellText: c.counts.indices.map { i in c.counts[i].indices.map { j in String(format: "%.2f (%d)", norm[i][j], c.counts[i][j]) } }).svg()
+    }
+
+    static func writeConfusion(_ c: ConfusionMatrix, folder: String, epoch: Int) throws {
+        try writeFileAtomically(confusionPlot(c, title: String(format: "Validation, epoch %d — Accuracy = %.2f %%", epoch + 1, c.accuracy * 100)),
+                                to: folder + "/" + RunFiles.confusion)
+    }
+
+    static func writeCurves(_ history: [EpochRecord], folder: String, title: String) throws {
+        let epochs = history.map { Double($0.epoch + 1) }
+        let plot = LinePlot(title: title, panels: [
+            Panel(title: "Loss", xLabel: "Epoch", yLabel: "Cross-entropy", series: [
+                Series(name: "train", x: epochs, y: history.map(\.trainLoss), color: Palette.blue),
+                Series(name: "validation", x: epochs, y: history.map(\.validationLoss), color: Palette.orange)]),
+            Panel(title: "Accuracy", xLabel: "Epoch", yLabel: "Accuracy (%)", series: [
+                Series(name: "train", x: epochs, y: history.map { $0.trainAccuracy * 100 }, color: Palette.blue),
+                Series(name: "validation", x: epochs, y: history.map { $0.validationAccuracy * 100 }, color: Palette.orange)]),
+            Panel(title: "Learning rate", xLabel: "Epoch", yLabel: "Learning rate", series: [
+                Series(name: "lr", x: epochs, y: history.map(\.learningRate), color: Palette.green)]),
+        ], columns: 3)
+        try writeFileAtomically(plot.svg(), to: folder + "/" + RunFiles.curves)
+    }
+}

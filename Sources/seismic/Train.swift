@@ -1,0 +1,161 @@
+// seismic train / finetune: train EarthquakeCNN or SpectrogramCNN on a prepared dataset into a run folder.
+
+import ArgumentParser
+import Foundation
+import SeismicNN
+import SeismicTorch
+
+/// The reference's training settings, every one a flag.
+struct TrainingOptions: ParsableArguments {
+    @Option(help: "Epochs.") var epochs: Int = 50
+    @Option(help: "Windows per batch.") var batchSize: Int = 256
+    @Option(help: "Adam learning rate.") var lr: Double = 1e-3
+    @Option(help: "StepLR: epochs between learning-rate cuts.") var stepSize: Int = 7
+    @Option(help: "StepLR: factor of each cut.") var gamma: Double = 0.5
+    @Option(help: "Fraction of windows held out for validation.") var validation: Double = 0.2
+    @Option(help: "Random seed (split, shuffling, dropout, initialisation).") var seed: UInt64 = 0
+    @Flag(help: "Continue an interrupted run from its last checkpoint in --out.") var resume = false
+
+    func validate() throws {
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
+        guard lr > 0 else { throw ValidationError("--lr must be positive") }
+        guard (0.01...0.9).contains(validation) else { throw ValidationError("--validation must be between 0.01 and 0.9") }
+    }
+
+    var configuration: TrainingConfiguration {
+        var c = TrainingConfiguration()
+        c.epochs = epochs; c.batchSize = batchSize; c.learningRate = lr; c.stepSize = stepSize; c.gamma = gamma; c.seed = seed
+        return c
+    }
+}
+
+/// Ctrl-C finishes the epoch in progress, writes a consistent checkpoint and stops.
+func installStopHandler() {
+    signal(SIGINT) { _ in StopRequest.isRequested = true }
+}
+
+/// A live in-epoch progress line on a terminal (silent in logs): windows done, rate, time left.
+func batchProgress() -> (Int, Int) -> Void {
+    guard isatty(STDERR_FILENO) != 0 else { return { _, _ in } }
+    var epochStart = Date()
+    var lastDone = Int.max
+    return { done, total in
+        if done < lastDone { epochStart = Date() }
+        lastDone = done
+        let rate = Double(done) / max(Date().timeIntervalSince(epochStart), 1e-9)
+        let line = done == total ? "\r\u{1B}[K" : String(format: "\r\u{1B}[K  %d/%d windows  %.0f windows/s  %.0f s left", done, total, rate,
+                                                            Double(total - done) / max(rate, 1e-9))
+        FileHandle.standardError.write(Data(line.utf8))
+    }
+}
+
+extension Seismic {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a model on a prepared dataset (the reference's settings by default).",
+            discussion: """
+                Seeded 80/20 split, batches of 256 shuffled each epoch, Adam (lr 1e-3), StepLR(7, 0.5), \\
+                cross-entropy, 50 epochs; the best-validation weights are kept. Time-series windows get \\
+                the reference's amplitude chain first (drop tiny and huge windows, normalise, int16, \\
+                normalise). Writes to --out after every epoch: best.safetensors, last.safetensors, \\
+                history.csv, metrics.json, training_curves.svg, confusion_matrix.svg and report.html. \\
+                Ctrl-C stops after the epoch in progress; --resume continues with the same result.
+
+                Example: seismic train --data data/stead/train.h5 --model earthquake --out runs/pretrain
+                """)
+
+        @Option(help: "Prepared dataset (.h5).") var data: String
+        @Option(help: "earthquake (EarthquakeCNN) or spectrogram (SpectrogramCNN).") var model: ModelKind = .earthquake
+        @Option(help: "Run folder.") var out: String
+        @OptionGroup var options: TrainingOptions
+
+        func run() throws {
+            Seismic.prepareEngine()
+            installStopHandler()
+            let prepared = try PreparedDataset.load(from: data)
+            let (windows, card) = try trainingInputs(prepared, kind: model)
+            let net = ConvNet(card.architecture, seed: options.seed)
+            let result = try TrainingRun.run(model: net, card: card, data: windows, folder: out, configuration: options.configuration,
+                                             validationFraction: options.validation, resume: options.resume,
+                                             title: "Training \(card.architecture.name) on \((data as NSString).lastPathComponent)",
+                                             log: { print($0) }, onBatch: batchProgress())
+            printRunSummary(result, folder: out)
+        }
+    }
+
+    struct Finetune: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Fine-tune a pre-trained checkpoint on a new dataset.",
+            discussion: """
+                Starts from --from (ours, or a reference state dict saved with safetensors). The class \\
+                names of checkpoint and dataset are compared: if they differ, --replace-head trains a new \\
+                output layer (fc3) for the dataset's classes; otherwise the command stops. --freeze-conv \\
+                keeps the convolution and BatchNorm weights fixed.
+
+                Example: seismic finetune --from runs/pretrain/best.safetensors --data data/qsis.h5 --out runs/qsis
+                """)
+
+        @Option(help: "Pre-trained checkpoint.") var from: String
+        @Option(help: "Prepared dataset (.h5).") var data: String
+        @Option(help: "Run folder.") var out: String
+        @Flag(help: "Replace the output layer when the dataset's classes differ from the checkpoint's.") var replaceHead = false
+        @Flag(help: "Keep conv1–3 and bn1–3 weights fixed.") var freezeConv = false
+        @OptionGroup var options: TrainingOptions
+
+        func run() throws {
+            Seismic.prepareEngine()
+            installStopHandler()
+            let (pretrained, pretrainedCard) = try Checkpoint.load(from: from)
+            let prepared = try PreparedDataset.load(from: data)
+            let kind: ModelKind = pretrainedCard.architecture.name == "SpectrogramCNN" ? .spectrogram : .earthquake
+            let (windows, baseCard) = try trainingInputs(prepared, kind: kind)
+            var card = baseCard
+            var net = pretrained
+            if pretrainedCard.classNames != prepared.metadata.classNames {
+                guard replaceHead else {
+                    throw TrainingRunError.classMismatch(checkpoint: pretrainedCard.classNames, dataset: prepared.metadata.classNames)
+                }
+                net = pretrained.replacingHead(classCount: prepared.metadata.classNames.count, seed: options.seed)
+            }
+            card.architecture = net.architecture
+            card.notes["fine-tuned from"] = from
+            let frozen: Set<String> = freezeConv
+                ? Set(net.store.parameterEntries.map(\.name).filter { $0.hasPrefix("conv") || $0.hasPrefix("bn") }) : []
+            let result = try TrainingRun.run(model: net, card: card, data: windows, folder: out, configuration: options.configuration,
+                                             validationFraction: options.validation, frozen: frozen, resume: options.resume,
+                                             title: "Fine-tuning \(card.architecture.name) on \((data as NSString).lastPathComponent)",
+                                             log: { print($0) }, onBatch: batchProgress())
+            printRunSummary(result, folder: out)
+        }
+    }
+}
+
+/// Training windows and the card for a prepared dataset.
+func trainingInputs(_ prepared: PreparedDataset, kind: ModelKind) throws -> (WindowDataset, ModelCard) {
+    var card = kind.card
+    switch kind {
+    case .earthquake:
+        guard prepared.itemShape == [80, 3] else {
+            throw UserFacingError("EarthquakeCNN needs [N, 80, 3] windows; this dataset holds \(prepared.itemShape)")
+        }
+        card.architecture = .earthquake(classCount: prepared.metadata.classNames.count)
+        card.componentOrder = prepared.metadata.componentOrder
+        card.samplingRateHz = prepared.metadata.samplingRateHz
+    case .spectrogram:
+        throw UserFacingError("training SpectrogramCNN from the command line is not available yet; the model and its gradients are (see the README)")
+    }
+    card.classNames = prepared.metadata.classNames
+    card.notes["dataset"] = prepared.provenance.first?.source ?? ""
+    return (TrainingRun.amplitudeChain(prepared), card)
+}
+
+func printRunSummary(_ result: TrainingResult, folder: String) {
+    print(String(format: "\nbest validation accuracy %.2f %% at epoch %d", result.bestValidationAccuracy * 100, result.bestEpoch + 1))
+    let c = result.bestConfusion
+    print("confusion matrix (rows: true class, columns: predicted):")
+    for (i, name) in c.classNames.enumerated() {
+        print("  " + name.padding(toLength: 14, withPad: " ", startingAt: 0) + c.counts[i].map { String(format: "%7d", $0) }.joined())
+    }
+    print("outputs in \(folder): \(RunFiles.best), \(RunFiles.last), \(RunFiles.history), \(RunFiles.metrics), \(RunFiles.report)")
+}
