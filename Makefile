@@ -3,7 +3,7 @@
 
 SWIFT      ?= swift
 BIN        := .build/release
-DEMO_DIR   ?= out/demo
+DEMO_DIR   ?= demo-run
 PYTHON     ?= python3
 
 .PHONY: deps build test demo bench clean
@@ -33,4 +33,4 @@ bench: deps
 	@if $(PYTHON) -c "import obspy" >/dev/null 2>&1; then $(PYTHON) scripts/bench_obspy.py $(BIN)/seismic-bench; fi
 
 clean:
-	rm -rf .build out
+	rm -rf .build out demo-run

@@ -9,28 +9,36 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Run the pipeline end to end on built-in synthetic records (no data needed).",
             discussion: """
-                Writes synthetic three-component SAC records, prepares P/S/noise windows from them,
-                trains EarthquakeCNN, evaluates it and saves the checkpoint, all under --out.
+                Synthesises QSIS-like SAC records and a mini STEAD, prepares windows from both, \
+                pre-trains EarthquakeCNN on the STEAD part (P / S / Noise), fine-tunes it on the QSIS \
+                part, evaluates, plots and writes --out/report.html. Prints each step and where its \
+                output is.
 
-                Example: seismic demo --out out/demo
+                Example: seismic demo --out demo-run
                 """)
 
-        @Option(help: "Output folder.") var out: String = "out/demo"
-        @Option(help: "Synthetic records to generate.") var records: Int = 1000
-        @Option(help: "Training epochs.") var epochs: Int = 20
+        @Option(help: "Output folder.") var out: String = "demo-run"
+        @Option(help: "Synthetic QSIS earthquake records (as many noise records).") var records: Int = 600
+        @Option(help: "Earthquakes in the synthetic mini STEAD (as many noise traces).") var stead: Int = 3000
+        @Option(help: "Pre-training epochs.") var pretrainEpochs: Int = 12
+        @Option(help: "Fine-tuning epochs.") var finetuneEpochs: Int = 10
         @Option(help: "Random seed (same seed, same result).") var seed: UInt64 = 1
 
         func validate() throws {
-            guard records >= 10 else { throw ValidationError("--records must be at least 10 for an 80/20 split, got \(records)") }
-            guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+            guard records >= 20, stead >= 100 else { throw ValidationError("use at least 20 --records and 100 --stead earthquakes") }
+            guard pretrainEpochs >= 1, finetuneEpochs >= 1 else { throw ValidationError("epochs must be at least 1") }
         }
 
         func run() throws {
             Seismic.prepareEngine()
-            let summary = try DemoPipeline.run(outputFolder: out, recordCount: records, epochs: epochs, seed: seed) { line in
-                print(line)
-            }
-            print(summary)
+            var settings = DemoPipeline.Settings()
+            settings.qsisEvents = records
+            settings.qsisNoise = records
+            settings.steadEarthquakes = stead
+            settings.pretrainEpochs = pretrainEpochs
+            settings.finetuneEpochs = finetuneEpochs
+            settings.seed = seed
+            try DemoPipeline.run(folder: out, settings: settings) { print($0) }
         }
     }
 }

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import SeismicPlot
 import SeismicTorch
 
 extension Seismic {
@@ -25,6 +26,7 @@ extension Seismic {
         @Option(help: "Earthquake traces in the mini STEAD (as many noise traces).") var stead: Int = 200
         @Option(help: "Record length in seconds.") var duration: Double = 480
         @Option(help: "Random seed.") var seed: UInt64 = 0
+        @Option(help: "Also write one SVG plot per kind of record into this folder.") var plots: String?
 
         func validate() throws {
             guard events >= 0, noise >= 0, activeSources >= 0, stead >= 0 else { throw ValidationError("counts must not be negative") }
@@ -38,6 +40,14 @@ extension Seismic {
             try SyntheticCorpus.writeQSIS(folder: out + "/data_active_source", kind: .activeSource, count: activeSources,
                                           durationSeconds: duration, seed: seed)
             if stead > 0 { try SyntheticCorpus.writeSTEAD(folder: out + "/stead", earthquakes: stead, noise: stead, seed: seed) }
+            if let plots {
+                try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
+                for (dir, name) in [("data_QSIS_Event", "earthquake"), ("data_QSIS_Noise", "noise"), ("data_active_source", "active_source")] {
+                    if let first = QSIS.recordFiles(in: out + "/" + dir).first {
+                        try writeFileAtomically(try DemoPipeline.recordPlot(first), to: "\(plots)/synthetic_\(name).svg")
+                    }
+                }
+            }
             printSummary("wrote \(out)", [
                 ("data_QSIS_Event", "\(events) records × 3 SAC files"), ("data_QSIS_Noise", "\(noise) records × 3 SAC files"),
                 ("data_active_source", "\(activeSources) records × 3 SAC files"),

@@ -1,0 +1,79 @@
+// Evaluation: a checkpoint on a dataset — accuracy, confusion, per-class scores, score histograms.
+
+import Foundation
+import SeismicNN
+import SeismicPlot
+
+/// The result of evaluating a model on windows.
+public struct Evaluation: Sendable {
+    public var confusion: ConfusionMatrix
+    public var meanLoss: Double
+    /// For each class c: histogram (20 bins over 0…1) of P(c) for windows of class c (`positive`)
+    /// and of the other classes (`negative`) — the ROC-style view of how well c separates.
+    public var positiveHistogram: [[Int]]
+    public var negativeHistogram: [[Int]]
+
+    public static let bins = 20
+
+    public static func run(model: ConvNet, data: WindowDataset, batchSize: Int = 1024) -> Evaluation {
+        let k = data.classNames.count
+        var confusion = ConfusionMatrix(classNames: data.classNames)
+        var pos = Array(repeating: Array(repeating: 0, count: bins), count: k)
+        var neg = pos
+        var loss = 0.0
+        var start = 0
+        while start < data.count {
+            let idx = Array(start..<min(start + batchSize, data.count))
+            let (x, y) = data.batch(idx[...])
+            let logits = model.forward(x, training: false)
+            loss += Double(CrossEntropy.loss(logits: logits, labels: y).loss) * Double(idx.count)
+            let p = CrossEntropy.softmax(logits)
+            for (r, truth) in y.enumerated() {
+                let row = Array(p.storage[(r * k)..<((r + 1) * k)])
+                confusion.add(truth: truth, prediction: row.indices.max { row[$0] < row[$1] }!)
+                for c in 0..<k {
+                    let b = min(Int(row[c] * Float(bins)), bins - 1)
+                    if c == truth { pos[c][b] += 1 } else { neg[c][b] += 1 }
+                }
+            }
+            start += batchSize
+        }
+        return Evaluation(confusion: confusion, meanLoss: data.count > 0 ? loss / Double(data.count) : 0,
+                          positiveHistogram: pos, negativeHistogram: neg)
+    }
+
+    public var json: [String: Any] {
+        TrainingRun.metricsJSON(confusion, extra: ["mean_loss": meanLoss, "windows": confusion.total,
+                                                   "score_histograms": Dictionary(uniqueKeysWithValues: confusion.classNames.enumerated().map {
+                                                       ($1, ["bins": Self.bins, "own_class": positiveHistogram[$0], "other_classes": negativeHistogram[$0]])
+                                                   })])
+    }
+
+    /// A readable table: accuracy, confusion (counts and row-normalised), precision/recall/F1.
+    public var table: String {
+        let c = confusion
+        let w = max(10, (c.classNames.map(\.count).max() ?? 0) + 2)
+        func pad(_ s: String) -> String { s.padding(toLength: w, withPad: " ", startingAt: 0) }
+        var lines = [String(format: "accuracy %.2f %% on %d windows (mean loss %.4f)", c.accuracy * 100, c.total, meanLoss), "",
+                     "confusion (rows: true, columns: predicted)", pad("") + c.classNames.map { pad($0) }.joined()]
+        for (i, n) in c.classNames.enumerated() {
+            lines.append(pad(n) + c.counts[i].indices.map { pad(String(format: "%d (%.2f)", c.counts[i][$0], c.rowNormalized[i][$0])) }.joined())
+        }
+        lines += ["", pad("class") + pad("precision") + pad("recall") + pad("F1") + "support"]
+        for (i, n) in c.classNames.enumerated() {
+            lines.append(pad(n) + pad(String(format: "%.3f", c.precision(i))) + pad(String(format: "%.3f", c.recall(i)))
+                + pad(String(format: "%.3f", c.f1(i))) + "\(c.counts[i].reduce(0, +))")
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// Score histograms as SVG: one panel per class, own class vs the others.
+    public var histogramPlot: String {
+        let centres = (0..<Self.bins).map { (Double($0) + 0.5) / Double(Self.bins) }
+        return LinePlot(title: "Class probability histograms", panels: confusion.classNames.enumerated().map { c, name in
+            Panel(title: "P(\(name))", xLabel: "Predicted probability", yLabel: "Windows", series: [
+                Series(name: name, x: centres, y: positiveHistogram[c].map(Double.init), color: Palette.blue),
+                Series(name: "other classes", x: centres, y: negativeHistogram[c].map(Double.init), color: Palette.red, dashed: true)])
+        }, columns: confusion.classNames.count).svg()
+    }
+}

@@ -1,0 +1,52 @@
+// seismic evaluate: a checkpoint on a prepared dataset — table, JSON and plots.
+
+import ArgumentParser
+import Foundation
+import SeismicPlot
+import SeismicTorch
+
+extension Seismic {
+    struct Evaluate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Evaluate a checkpoint on a prepared dataset: accuracy, confusion, precision/recall/F1.",
+            discussion: """
+                The dataset's windows get the training-time amplitude chain, then the model runs in \\
+                evaluation mode. Class names of checkpoint and dataset must agree. --json writes the \\
+                metrics (with ROC-style score histograms); --plots DIR writes the confusion heat-map and \\
+                the histograms as SVG.
+
+                Example: seismic evaluate --model runs/qsis/best.safetensors --data data/qsis_test.h5 --json eval.json
+                """)
+
+        @Option(help: "Checkpoint (.safetensors).") var model: String
+        @Option(help: "Prepared dataset (.h5).") var data: String
+        @Option(help: "Write the metrics as JSON here.") var json: String?
+        @Option(help: "Write confusion_matrix.svg and score_histograms.svg into this folder.") var plots: String?
+
+        func run() throws {
+            Seismic.prepareEngine()
+            let (net, card) = try Checkpoint.load(from: model)
+            let prepared = try PreparedDataset.load(from: data)
+            guard card.classNames == prepared.metadata.classNames else {
+                throw UserFacingError("the checkpoint's classes \(card.classNames) differ from the dataset's \(prepared.metadata.classNames)")
+            }
+            guard prepared.itemShape == Array(card.architecture.inputShape.dropFirst()) || prepared.itemShape == card.architecture.inputShape else {
+                throw UserFacingError("\(data) holds \(prepared.itemShape) windows; \(card.architecture.name) takes \(card.architecture.inputShape)")
+            }
+            let result = Evaluation.run(model: net, data: TrainingRun.amplitudeChain(prepared))
+            print(result.table)
+            if let json {
+                let d = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys])
+                try writeFileAtomically(String(decoding: d, as: UTF8.self), to: json)
+                print("wrote \(json)")
+            }
+            if let plots {
+                try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
+                try writeFileAtomically(TrainingRun.confusionPlot(result.confusion, title: String(format: "Accuracy = %.2f %%", result.confusion.accuracy * 100)),
+                                        to: plots + "/confusion_matrix.svg")
+                try writeFileAtomically(result.histogramPlot, to: plots + "/score_histograms.svg")
+                print("wrote \(plots)/confusion_matrix.svg, \(plots)/score_histograms.svg")
+            }
+        }
+    }
+}
