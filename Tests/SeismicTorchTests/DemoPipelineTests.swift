@@ -1,0 +1,46 @@
+// The demo pipeline end to end on a small synthetic set; labelled folders.
+
+import Foundation
+import SeismicNN
+import SeismicTorch
+import Testing
+import TestSupport
+
+@Suite struct DemoPipelineTests {
+    @Test func smallDemoRunsEndToEndAndWritesItsReport() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("demo-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var settings = DemoPipeline.Settings()
+        settings.qsisEvents = 40
+        settings.qsisNoise = 40
+        settings.steadEarthquakes = 400
+        settings.pretrainEpochs = 3
+        settings.finetuneEpochs = 3
+        var lines: [String] = []
+        let accuracy = try DemoPipeline.run(folder: folder, settings: settings) { lines.append($0) }
+        #expect((0...1).contains(accuracy))
+        for f in ["report.html", "pretrain/best.safetensors", "finetune/best.safetensors", "data/qsis.h5", "example_windows.svg",
+                  "example_record.svg", "score_histograms.svg"] {
+            #expect(FileManager.default.fileExists(atPath: folder + "/" + f), "\(f) missing")
+        }
+        #expect(lines.contains { $0.contains("6/6") } && lines.contains { $0.contains("final validation accuracy") })
+        let report = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
+        #expect(report.contains("<svg") && report.contains("Fine-tuning"))
+    }
+
+    @Test func labelledFoldersGiveOneClassPerFolder() throws {
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("folders-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        try SyntheticCorpus.writeQSIS(folder: base + "/eq", kind: .earthquake, count: 4, durationSeconds: 120, seed: 1)
+        try SyntheticCorpus.writeQSIS(folder: base + "/shots", kind: .activeSource, count: 3, durationSeconds: 120, seed: 1)
+        try SyntheticCorpus.writeQSIS(folder: base + "/quiet", kind: .noise, count: 5, durationSeconds: 120, seed: 1)
+        var settings = QSISSettings()
+        settings.minimumSamples = 6000
+        let (data, summary) = QSIS.labelledFolders([("earthquake", base + "/eq"), ("active-source", base + "/shots"), ("noise", base + "/quiet")],
+                                                   settings: settings)
+        #expect(data.metadata.classNames == ["earthquake", "active-source", "noise"])
+        #expect(summary.windowsPerClass == [4, 3, 5])
+        #expect(data.labels == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2])
+        #expect(data.provenance.allSatisfy { !$0.method.hasPrefix("noise:") || data.labels[data.provenance.firstIndex(of: $0)!] == 2 })
+    }
+}
