@@ -21,7 +21,7 @@ switch what {
 case "nn", "all":
     printResults(NNBenchmark.run(.earthquake(), quick: quick))
     printResults(NNBenchmark.run(.spectrogram(), quick: quick))
-    if what == "all" { try PrepBenchmark.run(quick: quick) }
+    if what == "all" { try PrepBenchmark.run(quick: quick); try SteadBenchmark.run(quick: quick) }
 case "nn-earthquake":
     printResults(NNBenchmark.run(.earthquake(), quick: quick))
 case "infer-earthquake":
@@ -37,7 +37,9 @@ case "latency-earthquake":
     print("latency: \(s * 1e6) µs")
 case "prep":
     try PrepBenchmark.run(quick: quick)
+case "stead":
+    try SteadBenchmark.run(quick: quick)
 default:
-    print("usage: seismic-bench [all|nn|prep] [--quick]")
+    print("usage: seismic-bench [all|nn|prep|stead|nn-earthquake|infer-earthquake|latency-earthquake] [--quick]")
     exit(2)
 }

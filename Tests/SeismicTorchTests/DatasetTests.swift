@@ -67,6 +67,25 @@ private func temporaryPath(_ name: String) -> String {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
         #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".partial-") }.isEmpty)
         #expect(throws: DatasetError.self) { try PreparedDataset.load(from: Fixtures.path("stead_mini/merged.hdf5")) }
+        // h5py opens it (when Python with h5py is installed; scripts/check_dataset.py checks the layout).
+        let script = URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("scripts/check_dataset.py").path
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import h5py"]
+        probe.standardError = FileHandle.nullDevice
+        if (try? probe.run()) != nil {
+            probe.waitUntilExit()
+            if probe.terminationStatus == 0 {
+                let check = Process()
+                check.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+                check.arguments = ["python3", script, path]
+                check.standardOutput = FileHandle.nullDevice
+                try check.run()
+                check.waitUntilExit()
+                #expect(check.terminationStatus == 0, "h5py could not read \(path) as a dataset")
+            }
+        }
     }
 
     @Test func mergeChecksCompatibilityAndShuffles() throws {
