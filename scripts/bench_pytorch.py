@@ -2,7 +2,8 @@
 """Side-by-side speed: SeismicTorch (seismic-bench nn) vs PyTorch CPU and ONNX Runtime, same shapes.
 
 Prints windows/s (and µs for one window) for both models and the ratios Swift / reference.
-Usage: scripts/bench_pytorch.py [path/to/seismic-bench] [--quick]
+Usage: scripts/bench_pytorch.py [path/to/seismic-bench] [--quick] [--epoch]
+  --epoch: end-to-end time of one EarthquakeCNN training epoch on 100,000 windows, both sides.
 """
 import os, re, subprocess, sys, tempfile, time
 import numpy as np
@@ -71,7 +72,24 @@ def swift_results():
         if m: res[(m.group(1), m.group(2).strip())] = float(m.group(3))
     return res
 
+def epoch():
+    n = 20_000 if QUICK else 100_000
+    out = subprocess.run([BENCH, "epoch"] + (["--quick"] if QUICK else []), check=True, capture_output=True, text=True).stdout
+    swift_s = float(re.search(r"([\d.]+) s", out).group(1))
+    x = torch.rand(n, 1, 80, 3) * 2 - 1; y = torch.arange(n) % 3
+    loader = torch.utils.data.DataLoader(torch.utils.data.TensorDataset(x, y), batch_size=256, shuffle=True)
+    m = earthquake(); opt = torch.optim.Adam(m.parameters(), lr=1e-3); sched = torch.optim.lr_scheduler.StepLR(opt, 7, 0.5)
+    m.train(); t0 = time.perf_counter()
+    for xb, yb in loader:
+        opt.zero_grad(); F.cross_entropy(m(xb), yb).backward(); opt.step()
+    sched.step(); torch_s = time.perf_counter() - t0
+    print(out.strip())
+    print(f"{'PyTorch':16} {'epoch of %d windows' % n:26} {torch_s:14.2f} s  ({n / torch_s:.0f} windows/s)")
+    print(f"ratio SeismicTorch / PyTorch (epoch time): {torch_s / swift_s:.2f}x  (target >= 3x)")
+
 def main():
+    if "--epoch" in sys.argv:
+        epoch(); return
     swift = swift_results()
     print(f"{'model':16} {'measure':26} {'Swift':>12} {'PyTorch':>12} {'ratio':>7} {'ONNX RT':>12} {'ratio':>7}")
     for name, make, shape, classes, spectro in (("EarthquakeCNN", earthquake, (1, 80, 3), 3, False),

@@ -3,6 +3,7 @@
 
 import Foundation
 import SeismicNN
+import SeismicSignal
 import SeismicTorch
 
 let args = Array(CommandLine.arguments.dropFirst())
@@ -37,6 +38,20 @@ case "latency-earthquake":
     print("latency: \(s * 1e6) µs")
 case "prep":
     try PrepBenchmark.run(quick: quick)
+case "epoch":
+    // One training epoch of EarthquakeCNN on 100,000 windows (batch 256, shuffled, Adam, StepLR).
+    var rng = SeededGenerator(seed: 5)
+    let n = quick ? 20_000 : 100_000
+    let values = (0..<(n * 240)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+    let data = WindowDataset(windows: WindowBatch(values: values, count: n, length: 80, components: 3),
+                             labels: (0..<n).map { $0 % 3 }, classNames: ["P-wave", "S-wave", "Noise"])
+    var config = TrainingConfiguration()
+    config.epochs = 1
+    let trainer = Trainer(model: ConvNet(.earthquake(), seed: 1), configuration: config)
+    let t0 = Date()
+    _ = trainer.fit(data, train: Array(0..<n), validation: [])
+    let seconds = Date().timeIntervalSince(t0)
+    print(String(format: "%-16@ %-26@ %14.2f s  (%.0f windows/s)", "EarthquakeCNN" as NSString, "epoch of \(n) windows" as NSString, seconds, Double(n) / seconds))
 case "stead":
     try SteadBenchmark.run(quick: quick)
 default:

@@ -143,7 +143,12 @@ func trainingInputs(_ prepared: PreparedDataset, kind: ModelKind) throws -> (Win
         card.componentOrder = prepared.metadata.componentOrder
         card.samplingRateHz = prepared.metadata.samplingRateHz
     case .spectrogram:
-        throw UserFacingError("training SpectrogramCNN from the command line is not available yet; the model and its gradients are (see the README)")
+        guard prepared.itemShape == [3, 100, 150] else {
+            throw UserFacingError("SpectrogramCNN needs [N, 3, 100, 150] images (seismic prep spectrograms); this dataset holds \(prepared.itemShape)")
+        }
+        card.architecture = .spectrogram(classCount: prepared.metadata.classNames.count)
+        card.componentOrder = prepared.metadata.componentOrder
+        card.samplingRateHz = prepared.metadata.samplingRateHz
     }
     card.classNames = prepared.metadata.classNames
     card.notes["dataset"] = prepared.provenance.first?.source ?? ""

@@ -86,11 +86,15 @@ public struct PreparedDataset: Sendable {
     public var count: Int { labels.count }
     public var itemSize: Int { itemShape.reduce(1, *) }
 
-    /// The windows as a training set ([N, length, components] time series only).
+    /// The windows as a training set: time series [N, length, components] as model input
+    /// [N, 1, length, components]; images [N, C, H, W] as they are.
     public func windowDataset() -> WindowDataset {
-        precondition(itemShape.count == 2, "windowDataset() is for [N, length, components] time series, not \(itemShape)")
-        return WindowDataset(windows: WindowBatch(values: values, count: count, length: itemShape[0], components: itemShape[1]),
-                             labels: labels, classNames: metadata.classNames)
+        if itemShape.count == 2 {
+            return WindowDataset(windows: WindowBatch(values: values, count: count, length: itemShape[0], components: itemShape[1]),
+                                 labels: labels, classNames: metadata.classNames)
+        }
+        return WindowDataset(windows: WindowBatch(values: values, count: count, length: itemSize, components: 1),
+                             labels: labels, classNames: metadata.classNames, inputShape: itemShape)
     }
 
     /// Windows at `indices`, in that order.

@@ -9,13 +9,19 @@ public struct WindowDataset: Sendable, Equatable {
     public var windows: WindowBatch
     public var labels: [Int]
     public var classNames: [String]
+    /// Shape of one model input item: [1, length, components] for time series (the default), or
+    /// e.g. [3, 100, 150] for spectrogram images (stored with `components` = 1).
+    public var inputShape: [Int]
 
-    public init(windows: WindowBatch, labels: [Int], classNames: [String]) {
+    public init(windows: WindowBatch, labels: [Int], classNames: [String], inputShape: [Int]? = nil) {
         precondition(windows.count == labels.count, "\(windows.count) windows, \(labels.count) labels")
         precondition(labels.allSatisfy { (0..<classNames.count).contains($0) }, "label outside the class set")
+        let shape = inputShape ?? [1, windows.length, windows.components]
+        precondition(shape.reduce(1, *) == windows.windowSize, "input shape \(shape) does not hold \(windows.windowSize) values")
         self.windows = windows
         self.labels = labels
         self.classNames = classNames
+        self.inputShape = shape
     }
 
     public var count: Int { labels.count }
@@ -28,10 +34,10 @@ public struct WindowDataset: Sendable, Equatable {
     }
 
     public func subset(_ indices: [Int]) -> WindowDataset {
-        WindowDataset(windows: windows.selecting(indices), labels: indices.map { labels[$0] }, classNames: classNames)
+        WindowDataset(windows: windows.selecting(indices), labels: indices.map { labels[$0] }, classNames: classNames, inputShape: inputShape)
     }
 
-    /// The model input [n, 1, length, components] for windows `indices` (the memory layout is the same).
+    /// The model input [n] + `inputShape` for windows `indices` (the memory layout is the same).
     public func batch(_ indices: ArraySlice<Int>) -> (input: Tensor, labels: [Int]) {
         let size = windows.windowSize
         var storage = [Float](repeating: 0, count: indices.count * size)
@@ -42,7 +48,7 @@ public struct WindowDataset: Sendable, Equatable {
                 }
             }
         }
-        return (Tensor(shape: [indices.count, 1, windows.length, windows.components], storage: storage), indices.map { labels[$0] })
+        return (Tensor(shape: [indices.count] + inputShape, storage: storage), indices.map { labels[$0] })
     }
 
     /// A seeded split into (train, validation) with `validationFraction` of the windows held out.

@@ -138,7 +138,7 @@ public enum DemoPipeline {
         let html = """
             <!doctype html><html><head><meta charset="utf-8"><title>SeismicTorch demo</title>
             <style>body{font-family:Helvetica,Arial,sans-serif;margin:2em;max-width:1300px}table{border-collapse:collapse}
-            th,td{border:1px solid #ccc;padding:4px 10px}pre{background:#f6f6f6;padding:1em}</style></head><body>
+            th,td{border:1px solid #ccc;padding:4px 10px}pre{background:#f6f6f6;padding:1em}svg{max-width:100%;height:auto}</style></head><body>
             <h1>SeismicTorch demo run</h1>
             <table>
             <tr><th>Data</th><td>\(settings.qsisEvents) synthetic QSIS earthquake records, \(settings.qsisNoise) noise records, mini STEAD with \(settings.steadEarthquakes) earthquakes</td></tr>

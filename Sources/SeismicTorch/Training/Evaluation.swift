@@ -52,7 +52,7 @@ public struct Evaluation: Sendable {
     /// A readable table: accuracy, confusion (counts and row-normalised), precision/recall/F1.
     public var table: String {
         let c = confusion
-        let w = max(10, (c.classNames.map(\.count).max() ?? 0) + 2)
+        let w = max(13, (c.classNames.map(\.count).max() ?? 0) + 2)
         func pad(_ s: String) -> String { s.padding(toLength: w, withPad: " ", startingAt: 0) }
         var lines = [String(format: "accuracy %.2f %% on %d windows (mean loss %.4f)", c.accuracy * 100, c.total, meanLoss), "",
                      "confusion (rows: true, columns: predicted)", pad("") + c.classNames.map { pad($0) }.joined()]

@@ -37,11 +37,12 @@ public enum Report {
             <html><head><meta charset="utf-8"><title>\(escape(title))</title>
             <style>body{font-family:Helvetica,Arial,sans-serif;margin:2em;max-width:1250px}table{border-collapse:collapse;margin:1em 0}
             th,td{border:1px solid #ccc;padding:4px 10px;text-align:left}th{background:#f4f4f4}figure{margin:1em 0}
-            figcaption{color:#666;font-size:12px}</style></head><body>
+            figcaption{color:#666;font-size:12px}svg{max-width:100%;height:auto}</style></head><body>
             <h1>\(escape(title))</h1>
             <table>\(table)</table>
             <h2>Training curves</h2>\(embed(RunFiles.curves))
             <h2>Confusion matrix (best epoch)</h2>\(embed(RunFiles.confusion))
+            <h2>Example inputs</h2>\(embed(RunFiles.examples))
             \(sections)
             <h2>History</h2>
             <table><tr><th>Epoch</th><th>Train loss</th><th>Train acc.</th><th>Val. loss</th><th>Val. acc.</th><th>LR</th><th>Time</th></tr>

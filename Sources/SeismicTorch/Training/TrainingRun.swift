@@ -31,14 +31,16 @@ public enum TrainingRunError: Error, CustomStringConvertible {
 public enum RunFiles {
     public static let best = "best.safetensors", last = "last.safetensors", optimizer = "optimizer.safetensors"
     public static let history = "history.csv", metrics = "metrics.json", curves = "training_curves.svg"
-    public static let confusion = "confusion_matrix.svg", report = "report.html"
+    public static let confusion = "confusion_matrix.svg", report = "report.html", examples = "examples.svg"
 }
 
 public enum TrainingRun {
     /// The reference's training-time amplitude chain on time-series windows: drop windows below
     /// 1e-8 (and, for data in m/s², above 2·9.81), normalise, int16, normalise.
+    /// Images (spectrograms) are returned as they are.
     public static func amplitudeChain(_ data: PreparedDataset) -> WindowDataset {
         let w = data.windowDataset()
+        guard data.itemShape.count == 2 else { return w }
         let large: Float = (data.metadata.preparation["units"] ?? "m/s^2").hasPrefix("m/s") ? 2 * 9.81 : .infinity
         let (windows, kept) = w.windows.referenceAmplitudeChain(small: 1e-8, large: large)
         return WindowDataset(windows: windows, labels: kept.map { w.labels[$0] }, classNames: w.classNames)
@@ -70,14 +72,16 @@ public enum TrainingRun {
             log("resuming after epoch \(previous.count) of \(configuration.epochs)")
         }
         log("training on \(train.count) windows, validating on \(validation.count); classes \(data.classNames.joined(separator: ", "))")
-        log("epoch  train loss  train acc  val loss  val acc       lr       s")
+        try writeFileAtomically(examplesPlot(data, componentOrder: baseCard.componentOrder), to: folder + "/" + RunFiles.examples)
+        log("epoch  train loss  train acc  val loss  val acc       lr       s   validation confusion (rows: true class)")
         var card = baseCard
         let result = trainer.fit(data, train: train, validation: validation, startEpoch: previous.count, previous: previous,
                                  onBatch: onBatch) { record, confusion in
             let previousBest = card.history.map(\.validationAccuracy).max() ?? -1
             card.history.append(record)
             log(String(format: "%5d  %10.4f  %8.2f%%  %8.4f  %6.2f%%  %.1e  %6.2f", record.epoch + 1, record.trainLoss,
-                       record.trainAccuracy * 100, record.validationLoss, record.validationAccuracy * 100, record.learningRate, record.seconds))
+                       record.trainAccuracy * 100, record.validationLoss, record.validationAccuracy * 100, record.learningRate, record.seconds)
+                + "   confusion " + confusion.counts.map { "[" + $0.map(String.init).joined(separator: " ") + "]" }.joined(separator: " "))
             do {
                 try Checkpoint.save(model: model, card: card, to: folder + "/" + RunFiles.last)
                 try saveOptimizer(trainer, to: folder + "/" + RunFiles.optimizer)
@@ -131,6 +135,33 @@ public enum TrainingRun {
     }
 
     // MARK: Outputs
+
+    /// Two example inputs per class: time-series windows as three lines, images as grey pictures.
+    public static func examplesPlot(_ data: WindowDataset, componentOrder: [String]) -> String {
+        let size = data.windows.windowSize
+        func values(_ i: Int) -> [Float] { Array(data.windows.values[(i * size)..<((i + 1) * size)]) }
+        var picks: [(Int, Int)] = []
+        for c in data.classNames.indices { for i in data.labels.indices.filter({ data.labels[$0] == c }).prefix(2) { picks.append((c, i)) } }
+        if data.inputShape.count == 3 && data.inputShape[0] > 1 {
+            let (ch, h, w) = (data.inputShape[0], data.inputShape[1], data.inputShape[2])
+            let onePerClass = data.classNames.indices.compactMap { c in picks.first { $0.0 == c } }
+            let images = onePerClass.flatMap { c, i -> [(title: String, rows: Int, cols: Int, values: [Float])] in
+                let v = values(i)
+                return (0..<ch).map { k in ("\(data.classNames[c]) #\(i) — \(componentOrder[safe: k] ?? "channel \(k)")", h, w, Array(v[(k * h * w)..<((k + 1) * h * w)])) }
+            }
+            return ImagePlot(title: "Example spectrogram images (low frequencies at the bottom)", images: images).svg()
+        }
+        let length = data.windows.length, comps = data.windows.components
+        let t = (0..<length).map { Double($0) }
+        let panels = picks.map { c, i -> Panel in
+            let v = values(i)
+            return Panel(title: "\(data.classNames[c]) #\(i)", xLabel: "Sample", yLabel: "Normalised amplitude",
+                         series: (0..<comps).map { k in
+                             Series(name: componentOrder[safe: k] ?? "C\(k)", x: t, y: (0..<length).map { Double(v[$0 * comps + k]) }, color: Palette.cycle[k % 6])
+                         })
+        }
+        return LinePlot(title: "Example inputs per class", panels: panels, columns: 2).svg()
+    }
 
     static func writeHistory(_ history: [EpochRecord], folder: String) throws {
         var csv = "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n"
