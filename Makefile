@@ -5,6 +5,7 @@ SWIFT      ?= swift
 BIN        := .build/release
 DEMO_DIR   ?= demo-run
 PYTHON     ?= python3
+VENV_PY    := .venv/bin/python
 
 .PHONY: deps build test demo bench clean
 
@@ -16,8 +17,10 @@ build: deps
 
 # Tests run in release: the whole-model fixtures are heavy in a debug build.
 test: deps
+	$(SWIFT) build -c release --product seismic
+	$(VENV_PY) scripts/check_onnx.py $(BIN)/seismic
 	@if $(PYTHON) -c "import torch, safetensors" >/dev/null 2>&1; then \
-		$(SWIFT) build -c release --product seismic && $(PYTHON) scripts/check_torch_interop.py $(BIN)/seismic; \
+		$(PYTHON) scripts/check_torch_interop.py $(BIN)/seismic; \
 	else echo "interop check skipped: PyTorch and safetensors are not installed"; fi
 	$(SWIFT) build --build-tests -c release
 	$(SWIFT) test -c release --skip-build

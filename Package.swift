@@ -19,6 +19,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
     ],
     targets: [
         // C libraries from Debian's -dev packages (scripts/install-deps.sh installs them).
@@ -46,12 +47,15 @@ let package = Package(
             // CBLAS comes from OpenBLAS on Linux and from Accelerate on Apple platforms.
             dependencies: ["CSeismicKernels", .target(name: "CBLAS", condition: .when(platforms: [.linux]))],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        // ONNX protobuf types generated once from onnx.proto (scripts/generate_onnx_proto.sh).
+        .target(name: "SeismicONNX", dependencies: [.product(name: "SwiftProtobuf", package: "swift-protobuf")]),
         // SVG plots (line panels, heat-maps) written by the project.
         .target(name: "SeismicPlot"),
         // The domain: models, checkpoints, datasets, training.
         .target(
             name: "SeismicTorch",
-            dependencies: ["SeismicIO", "SeismicSignal", "SeismicNN", "SeismicPlot",
+            dependencies: ["SeismicIO", "SeismicSignal", "SeismicNN", "SeismicPlot", "SeismicONNX",
+                           .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                            .product(name: "Logging", package: "swift-log")]),
         // The command-line tool.
         .executableTarget(

@@ -28,6 +28,23 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
+# Python side of the checks (ONNX Runtime comparison), in a git-ignored virtual environment, once.
+venv="$(dirname "$0")/../.venv"
+if command -v python3 >/dev/null 2>&1; then
+  if [ ! -x "$venv/bin/python" ]; then
+    if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+      echo "install-deps: installing python3-venv"
+      sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
+      $sudo apt-get install -y -qq python3-venv >/dev/null
+      rm -rf "$venv"; python3 -m venv "$venv"
+    fi
+  fi
+  if ! "$venv/bin/python" -c "import numpy, onnx, onnxruntime" >/dev/null 2>&1; then
+    echo "install-deps: installing numpy, onnx and onnxruntime into .venv (once)"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check numpy onnx onnxruntime
+  fi
+fi
+
 if ! command -v swift >/dev/null 2>&1; then
   echo "install-deps: the Swift toolchain (6.1 or later) is not on PATH; install it from swift.org first" >&2
   exit 1

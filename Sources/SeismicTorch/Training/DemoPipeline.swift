@@ -76,7 +76,7 @@ public enum DemoPipeline {
                                        log: { log("      " + $0) })
         log(String(format: "      → %@/finetune (best validation %.2f %%)", folder, fine.bestValidationAccuracy * 100))
 
-        step("5/6 evaluating and plotting")
+        step("5/6 evaluating, plotting and exporting ONNX")
         let (best, _) = try Checkpoint.load(from: folder + "/finetune/" + RunFiles.best)
         let evaluation = Evaluation.run(model: best, data: TrainingRun.amplitudeChain(qsis))
         try writeFileAtomically(evaluation.histogramPlot, to: folder + "/score_histograms.svg")
@@ -85,7 +85,8 @@ public enum DemoPipeline {
             try writeFileAtomically(try recordPlot(record), to: folder + "/example_record.svg")
         }
         log("      → \(folder)/example_windows.svg, example_record.svg, score_histograms.svg")
-        log("      ONNX export: not part of this build yet (the export issue is open)")
+        try ONNXExport.write(best, card: try Checkpoint.load(from: folder + "/finetune/" + RunFiles.best).card, to: folder + "/model.onnx")
+        log("      → \(folder)/model.onnx (ONNX opset \(ONNXExport.opset), the fine-tuned model for ONNX Runtime)")
 
         step("6/6 writing the report")
         try writeReport(folder: folder, pretrain: pre, finetune: fine, steadTest: steadEval, evaluation: evaluation, settings: settings)
