@@ -32,9 +32,11 @@ bench: deps
 	$(SWIFT) build -c release --product seismic-bench
 	$(SWIFT) build -c release --product seismic
 	$(BIN)/seismic-bench all
+	$(BIN)/seismic-bench epoch
 	@if $(PYTHON) -c "import torch" >/dev/null 2>&1; then $(PYTHON) scripts/bench_pytorch.py $(BIN)/seismic-bench; \
 		$(PYTHON) scripts/bench_pytorch.py $(BIN)/seismic-bench --epoch; fi
 	@if $(PYTHON) -c "import obspy" >/dev/null 2>&1; then $(PYTHON) scripts/bench_obspy.py $(BIN)/seismic-bench; fi
+	$(VENV_PY) scripts/bench_classify.py $(BIN)/seismic-bench $(BIN)/seismic
 
 clean:
 	rm -rf .build out demo-run

@@ -2,6 +2,7 @@
 // PyTorch / ONNX Runtime / ObsPy side and print the ratios.
 
 import Foundation
+import SeismicIO
 import SeismicNN
 import SeismicSignal
 import SeismicTorch
@@ -52,6 +53,20 @@ case "epoch":
     _ = trainer.fit(data, train: Array(0..<n), validation: [])
     let seconds = Date().timeIntervalSince(t0)
     print(String(format: "%-16@ %-26@ %14.2f s  (%.0f windows/s)", "EarthquakeCNN" as NSString, "epoch of \(n) windows" as NSString, seconds, Double(n) / seconds))
+case "classify-day":
+    // A day of one 100 Hz three-component station, classified in 2 s windows every 0.5 s.
+    let hours = quick ? 2.0 : 24.0
+    let n = Int(hours * 3600 * 100)
+    var rng = SeededGenerator(seed: 9)
+    let comps = (0..<3).map { _ in (0..<n).map { _ in Double(rng.nextUnitFloat() - 0.5) * 1e-3 } }
+    let w = Waveform(components: comps, componentCodes: ["HLX", "HLY", "HLZ"], samplingRateHz: 100)
+    let card = ModelCard.earthquakePretraining()
+    let classifier = Classifier(model: ConvNet(card.architecture, seed: 1), card: card, strideSeconds: 0.5)
+    let t0 = Date()
+    let result = try classifier.classify(w)
+    let seconds = Date().timeIntervalSince(t0)
+    print(String(format: "%-16@ %-26@ %14.1f windows/s  (%d windows, %.0f h of 100 Hz 3-component data in %.2f s)", "classify" as NSString,
+                 "\(Int(hours)) h record" as NSString, Double(result.predictions.count) / seconds, result.predictions.count, hours, seconds))
 case "stead":
     try SteadBenchmark.run(quick: quick)
 default:

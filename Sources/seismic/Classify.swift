@@ -1,0 +1,131 @@
+// seismic classify: class probabilities over time for new records, with the model's own preprocessing.
+
+import ArgumentParser
+import Foundation
+import SeismicIO
+import SeismicPlot
+import SeismicTorch
+
+extension Seismic {
+    struct Classify: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Classify new records: sliding windows, class probabilities over time, a summary per record.",
+            discussion: """
+                RECORDS are SAC files (any component of a triple; its siblings are found by name) or \\
+                folders of them. The checkpoint's card supplies the window (2 s), the sampling rate it \\
+                resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \\
+                normalise). A record that cannot be read is reported with its reason and the rest go on; \\
+                the exit status is 1 when any failed.
+
+                Example: seismic classify --model runs/qsis/best.safetensors data_new/ --format csv > predictions.csv
+                """)
+
+        enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
+
+        @Option(help: "Checkpoint (.safetensors) of a time-series model.") var model: String
+        @Argument(help: "SAC files or folders.") var records: [String]
+        @Option(help: "Seconds between window starts.") var stride: Double = 0.5
+        @Option(help: "Output format: table (summary and non-noise windows), csv or json (every window).") var format: Format = .table
+        @Option(help: "Multiply samples by this first (0.01 turns gal into m/s²).") var scale: Double = 1
+        @Option(help: "Write one SVG per record (record above, probabilities beneath) into this folder.") var plot: String?
+
+        func validate() throws {
+            guard stride > 0 else { throw ValidationError("--stride must be positive, in seconds") }
+            guard !records.isEmpty else { throw ValidationError("name at least one record file or folder") }
+        }
+
+        func run() throws {
+            Seismic.prepareEngine()
+            let (net, card) = try Checkpoint.load(from: model)
+            guard card.architecture.inputShape[0] == 1 else {
+                throw UserFacingError("\(model) is a \(card.architecture.name); classify runs time-series models (EarthquakeCNN)")
+            }
+            let classifier = Classifier(model: net, card: card, strideSeconds: stride)
+            var files: [String] = []
+            for r in records {
+                var isDir: ObjCBool = false
+                if FileManager.default.fileExists(atPath: r, isDirectory: &isDir), isDir.boolValue {
+                    files += QSIS.recordFiles(in: r)
+                } else { files.append(r) }
+            }
+            var failures = 0
+            var json: [[String: Any]] = []
+            if format == .csv { print((["record", "window_start_s", "window_start_utc"] + card.classNames.map { "p_\($0)" } + ["label"]).joined(separator: ",")) }
+            for file in files {
+                do {
+                    let (w, _, _) = try ThreeComponentRecord.read(file)
+                    let result = try classifier.classify(w.mapComponents { $0.map { $0 * scale } }, source: file)
+                    try emit(result)
+                    if let plot { try writePlot(result, waveform: w, folder: plot) }
+                    if format == .json { json.append(jsonObject(result)) }
+                } catch {
+                    failures += 1
+                    let text = "\(error)"
+                    FileHandle.standardError.write(Data("error: \(text.contains(file) ? text : "\(file): \(text)")\n".utf8))
+                }
+            }
+            if format == .json {
+                let d = try JSONSerialization.data(withJSONObject: ["model": model, "classes": card.classNames, "records": json], options: [.prettyPrinted, .sortedKeys])
+                print(String(decoding: d, as: UTF8.self))
+            }
+            if failures > 0 {
+                FileHandle.standardError.write(Data("\(failures) of \(files.count) records failed\n".utf8))
+                throw ExitCode(1)
+            }
+        }
+
+        func iso(_ t: Double) -> String { t > 0 ? ISO8601.format(t) : "" }
+
+        func emit(_ r: RecordClassification) throws {
+            switch format {
+            case .csv:
+                for p in r.predictions {
+                    print(([r.source, String(format: "%.2f", p.startSeconds), iso(r.startTime + p.startSeconds)]
+                        + p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]).joined(separator: ","))
+                }
+            case .json: break
+            case .table:
+                let bg = r.backgroundClass
+                print("\(r.source): \(r.predictions.count) windows of \(String(format: "%.1f", r.windowSeconds)) s — \(r.hasEvent ? "EVENT" : "no event")")
+                for (c, name) in r.classNames.enumerated() where c != bg {
+                    let first = r.firstWindow(of: c).map { String(format: "%.2f s", $0) } ?? "—"
+                    print("  first \(name) window: \(first)   max P(\(name)) \(String(format: "%.3f", r.maxProbabilities[c]))")
+                }
+                let events = r.predictions.filter { $0.label != bg }
+                if !events.isEmpty {
+                    print("  " + (["start (s)"] + r.classNames.map { "P(\($0))" } + ["label"]).map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined())
+                    for p in events.prefix(50) {
+                        print("  " + ([String(format: "%.2f", p.startSeconds)] + p.probabilities.map { String(format: "%.3f", $0) } + [r.classNames[p.label]])
+                            .map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined())
+                    }
+                    if events.count > 50 { print("  … \(events.count - 50) more (use --format csv for every window)") }
+                }
+            }
+        }
+
+        func jsonObject(_ r: RecordClassification) -> [String: Any] {
+            ["record": r.source, "start_time": iso(r.startTime), "event": r.hasEvent,
+             "first_window_seconds": Dictionary(uniqueKeysWithValues: r.classNames.enumerated().compactMap { c, n in r.firstWindow(of: c).map { (n, $0) } }),
+             "max_probabilities": Dictionary(uniqueKeysWithValues: zip(r.classNames, r.maxProbabilities.map(Double.init))),
+             "windows": r.predictions.map { ["start_seconds": $0.startSeconds, "probabilities": $0.probabilities.map(Double.init), "label": r.classNames[$0.label]] }]
+        }
+
+        func writePlot(_ r: RecordClassification, waveform w: Waveform, folder: String) throws {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let step = max(1, w.npts / 4000)
+            let idx = Array(Swift.stride(from: 0, to: w.npts, by: step))
+            let t = idx.map { Double($0) / w.samplingRateHz }
+            let centres = r.predictions.map { $0.startSeconds + r.windowSeconds / 2 }
+            var plot = LinePlot(title: (r.source as NSString).lastPathComponent, panels: [
+                Panel(title: "Record", xLabel: "Time (s)", yLabel: "Amplitude",
+                      series: w.components.enumerated().map { k, c in Series(name: w.componentCodes[k], x: t, y: idx.map { c[$0] }, color: Palette.cycle[k % 6]) }),
+                Panel(title: "Class probabilities (window centres)", xLabel: "Time (s)", yLabel: "Probability",
+                      series: r.classNames.enumerated().map { c, n in Series(name: n, x: centres, y: r.predictions.map { Double($0.probabilities[c]) }, color: Palette.cycle[c % 6]) }),
+            ])
+            plot.panelWidth = 900
+            plot.panelHeight = 180
+            let name = ((r.source as NSString).lastPathComponent as NSString).deletingPathExtension
+            try writeFileAtomically(plot.svg(), to: "\(folder)/\(name).svg")
+        }
+    }
+}
