@@ -20,8 +20,8 @@ test: deps
 	$(SWIFT) build -c release --product seismic
 	$(VENV_PY) scripts/check_onnx.py $(BIN)/seismic
 	@if $(PYTHON) -c "import torch, safetensors" >/dev/null 2>&1; then \
-		$(PYTHON) scripts/check_torch_interop.py $(BIN)/seismic; \
-	else echo "interop check skipped: PyTorch and safetensors are not installed"; fi
+		$(PYTHON) scripts/check_torch_interop.py $(BIN)/seismic && $(PYTHON) scripts/check_onnx_import.py $(BIN)/seismic; \
+	else echo "PyTorch checks skipped (interop, ONNX import from the reference): torch and safetensors are not installed"; fi
 	$(SWIFT) build --build-tests -c release
 	$(SWIFT) test -c release --skip-build
 

@@ -3,6 +3,8 @@
 import ArgumentParser
 import Foundation
 import SeismicIO
+import SeismicNN
+import SeismicSignal
 import SeismicPlot
 import SeismicTorch
 
@@ -53,6 +55,10 @@ extension Seismic {
             if format == .csv { print((["record", "window_start_s", "window_start_utc"] + card.classNames.map { "p_\($0)" } + ["label"]).joined(separator: ",")) }
             for file in files {
                 do {
+                    if file.hasSuffix(".h5") {
+                        try emit(classifyDataset(file, net: net, card: card))
+                        continue
+                    }
                     let (w, _, _) = try ThreeComponentRecord.read(file)
                     let result = try classifier.classify(w.mapComponents { $0.map { $0 * scale } }, source: file)
                     try emit(result)
@@ -76,11 +82,38 @@ extension Seismic {
 
         func iso(_ t: Double) -> String { t > 0 ? ISO8601.format(t) : "" }
 
+        /// A prepared dataset: its windows are already cut; only the amplitude chain and the model run.
+        /// Window k is reported at "start" k (its index) with its provenance time.
+        func classifyDataset(_ path: String, net: ConvNet, card: ModelCard) throws -> RecordClassification {
+            let prepared = try PreparedDataset.load(from: path)
+            guard prepared.itemShape == [card.windowSamples, card.architecture.inputShape[2]] else {
+                throw UserFacingError("\(path): windows \(prepared.itemShape) do not fit \(card.architecture.name) ([\(card.windowSamples), \(card.architecture.inputShape[2])])")
+            }
+            let w = prepared.windowDataset()
+            let x = WindowBatch(values: w.windows.normalized().quantized().map(Float.init), count: w.count, length: w.windows.length,
+                                components: w.windows.components).normalized()
+            let data = WindowDataset(windows: x, labels: w.labels, classNames: w.classNames)
+            var predictions: [WindowPrediction] = []
+            var start = 0
+            let k = card.classNames.count
+            while start < data.count {
+                let idx = Array(start..<min(start + 4096, data.count))
+                let p = CrossEntropy.softmax(net.forward(data.batch(idx[...]).input, training: false))
+                for (r, i) in idx.enumerated() {
+                    let row = Array(p.storage[(r * k)..<((r + 1) * k)])
+                    predictions.append(WindowPrediction(startSeconds: Double(i), probabilities: row, label: row.indices.max { row[$0] < row[$1] }!))
+                }
+                start += idx.count
+            }
+            return RecordClassification(source: path, startTime: 0, windowSeconds: Double(card.windowSamples) / card.samplingRateHz,
+                                        classNames: card.classNames, predictions: predictions)
+        }
+
         func emit(_ r: RecordClassification) throws {
             switch format {
             case .csv:
                 for p in r.predictions {
-                    print(([r.source, String(format: "%.2f", p.startSeconds), iso(r.startTime + p.startSeconds)]
+                    print(([r.source, String(format: "%.2f", p.startSeconds), r.startTime != 0 ? iso(r.startTime + p.startSeconds) : ""]
                         + p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]).joined(separator: ","))
                 }
             case .json: break

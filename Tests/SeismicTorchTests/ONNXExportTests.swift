@@ -34,3 +34,35 @@ import Testing
         #expect(meta["class_names"] == "P-wave,S-wave,Noise" && meta["sampling_rate_hz"] == "40.0")
     }
 }
+
+@Suite struct ONNXImportTests {
+    @Test func importsOurOwnExportWithTheSameLogits() throws {
+        let net = ConvNet(.earthquake(), seed: 6)
+        // Non-default BatchNorm statistics, as after training.
+        for i in 0..<net.store.bufferCount { net.store.buffers[i] = 0.5 + Float(i % 7) * 0.1 }
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("m-\(UUID()).onnx").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try ONNXExport.write(net, card: .earthquakePretraining(), to: path)
+        let (back, card) = try ONNXImport.load(path: path)
+        #expect(card.classNames == ["P-wave", "S-wave", "Noise"])
+        var rng = SeededGenerator(seed: 1)
+        let x = Tensor(shape: [6, 1, 80, 3], storage: (0..<1440).map { _ in rng.nextUnitFloat() - 0.5 })
+        #expect(back.forward(x, training: false) == net.forward(x, training: false))
+    }
+
+    @Test func refusesOtherGraphsListingTheirOperators() throws {
+        var model = Onnx_ModelProto()
+        var node = Onnx_NodeProto()
+        node.opType = "Sigmoid"
+        var other = Onnx_NodeProto()
+        other.opType = "LSTM"
+        model.graph.node = [node, other]
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-\(UUID()).onnx").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let bytes: Data = try model.serializedBytes()
+        try bytes.write(to: URL(fileURLWithPath: path))
+        #expect { try ONNXImport.load(path: path) } throws: { "\($0)".contains("LSTM, Sigmoid") }
+        try Data("not onnx".utf8).write(to: URL(fileURLWithPath: path))
+        #expect(throws: ONNXImportError.self) { try ONNXImport.load(path: path) }
+    }
+}

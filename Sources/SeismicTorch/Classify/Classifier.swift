@@ -11,6 +11,12 @@ public struct WindowPrediction: Sendable, Equatable {
     public var startSeconds: Double
     public var probabilities: [Float]
     public var label: Int
+
+    public init(startSeconds: Double, probabilities: [Float], label: Int) {
+        self.startSeconds = startSeconds
+        self.probabilities = probabilities
+        self.label = label
+    }
 }
 
 /// A record's predictions and their summary.
@@ -20,6 +26,14 @@ public struct RecordClassification: Sendable {
     public var windowSeconds: Double
     public var classNames: [String]
     public var predictions: [WindowPrediction]
+
+    public init(source: String, startTime: Double, windowSeconds: Double, classNames: [String], predictions: [WindowPrediction]) {
+        self.source = source
+        self.startTime = startTime
+        self.windowSeconds = windowSeconds
+        self.classNames = classNames
+        self.predictions = predictions
+    }
 
     /// The class treated as "nothing happening": a class named Noise, else the last class.
     public var backgroundClass: Int { classNames.firstIndex { $0.lowercased() == "noise" } ?? classNames.count - 1 }
