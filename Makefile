@@ -33,6 +33,8 @@ bench: deps
 	$(SWIFT) build -c release --product seismic
 	$(BIN)/seismic-bench all
 	$(BIN)/seismic-bench epoch
+	$(BIN)/seismic-bench classify-day
+	$(BIN)/seismic-bench monitor-latency
 	@if $(PYTHON) -c "import torch" >/dev/null 2>&1; then $(PYTHON) scripts/bench_pytorch.py $(BIN)/seismic-bench; \
 		$(PYTHON) scripts/bench_pytorch.py $(BIN)/seismic-bench --epoch; fi
 	@if $(PYTHON) -c "import obspy" >/dev/null 2>&1; then $(PYTHON) scripts/bench_obspy.py $(BIN)/seismic-bench; fi

@@ -67,6 +67,28 @@ case "classify-day":
     let seconds = Date().timeIntervalSince(t0)
     print(String(format: "%-16@ %-26@ %14.1f windows/s  (%d windows, %.0f h of 100 Hz 3-component data in %.2f s)", "classify" as NSString,
                  "\(Int(hours)) h record" as NSString, Double(result.predictions.count) / seconds, result.predictions.count, hours, seconds))
+case "monitor-latency":
+    // From the packet that completes a window to the classified line (parse excluded), 125 Hz, hop 1 s.
+    let card = ModelCard.earthquakePretraining()
+    let engine = try MonitorEngine(model: ConvNet(card.architecture, seed: 1), card: card, samplingRateHz: 125)
+    engine.lagSeconds = 0
+    var rng = SeededGenerator(seed: 4)
+    var latencies: [Double] = []
+    let packetsCount = quick ? 3000 : 30_000
+    for k in 0..<packetsCount {
+        for c in 0..<3 {
+            let samples = (0..<25).map { _ in Double(rng.nextUnitFloat() - 0.5) * 1e-3 }
+            let t0 = DispatchTime.now().uptimeNanoseconds
+            let lines = engine.ingest(component: c, time: 1000 + Double(k) * 0.2, samples: samples)
+            if !lines.isEmpty {
+                for l in lines { _ = String(format: "%.3f %.3f", l.time, l.pgaGal) }
+                latencies.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+        }
+    }
+    latencies.sort()
+    print(String(format: "%-16@ %-26@ median %.3f ms, p99 %.3f ms over %d windows (target: median ≤ 5 ms)", "monitor" as NSString,
+                 "packet → classified line" as NSString, latencies[latencies.count / 2], latencies[latencies.count * 99 / 100], latencies.count))
 case "stead":
     try SteadBenchmark.run(quick: quick)
 default:

@@ -15,7 +15,7 @@ struct Seismic: ParsableCommand {
 
             Start with:  seismic demo --out out/demo
             """,
-        subcommands: [Demo.self, Synth.self, Prep.self, Merge.self, Train.self, Finetune.self, Evaluate.self, Export.self, Import.self, Classify.self, SAC.self, CheckpointCommand.self])
+        subcommands: [Demo.self, Synth.self, Prep.self, Merge.self, Train.self, Finetune.self, Evaluate.self, Export.self, Import.self, Classify.self, Monitor.self, SAC.self, CheckpointCommand.self])
 
     /// Settings every compute-heavy subcommand applies before it starts.
     static func prepareEngine() {

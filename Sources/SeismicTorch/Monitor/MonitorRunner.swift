@@ -1,0 +1,74 @@
+// MonitorRunner: drains the packet queue into the engine — rate discovery, unit conversion, triggers.
+
+import Foundation
+import SeismicNN
+
+/// Runs a monitor over a `PacketQueue` until the stream ends or `shouldStop` says so.
+public final class MonitorRunner {
+    public let model: ConvNet
+    public let card: ModelCard
+    public var samplingRateHz: Double?
+    /// Multiplies every sample into m/s² (counts × gain, g × 9.81, gal × 0.01).
+    public var scale: Double
+    public var windowSeconds = 2.0, hopSeconds = 1.0
+    public var pgaThresholdGal = 2.0, noiseMaximum: Float = 0.5, minimumGapSeconds = 10.0
+    public private(set) var engine: MonitorEngine?
+    private var pending: [StreamPacket] = []
+    private var lastTime: [String: (time: Double, count: Int)] = [:]
+
+    public init(model: ConvNet, card: ModelCard, samplingRateHz: Double?, scale: Double) {
+        self.model = model
+        self.card = card
+        self.samplingRateHz = samplingRateHz
+        self.scale = scale
+    }
+
+    /// Feeds one packet; returns completed hops (none while the rate is still being learnt).
+    public func handle(_ p: StreamPacket) throws -> [MonitorLine] {
+        guard let c = StreamParsing.componentIndex(p.channel), c < card.architecture.inputShape[2] else {
+            engine?.countMalformed()
+            return []
+        }
+        if engine == nil {
+            if samplingRateHz == nil, let prev = lastTime[p.channel], p.time > prev.time {
+                // Samples per second between two packets of one channel; 125 Hz when inconclusive.
+                let estimate = Double(prev.count) / (p.time - prev.time)
+                samplingRateHz = estimate.isFinite && estimate > 1 && estimate < 10_000 ? (estimate * 1000).rounded() / 1000 : 125
+            }
+            lastTime[p.channel] = (p.time, p.samples.count)
+            pending.append(p)
+            guard let rate = samplingRateHz else {
+                if pending.count > 64 { samplingRateHz = 125 } else { return [] }
+                return try handle(pending.removeLast())
+            }
+            let e = try MonitorEngine(model: model, card: card, samplingRateHz: rate, windowSeconds: windowSeconds, hopSeconds: hopSeconds)
+            e.pgaThresholdGal = pgaThresholdGal
+            e.noiseMaximum = noiseMaximum
+            e.minimumGapSeconds = minimumGapSeconds
+            engine = e
+            let buffered = pending
+            pending = []
+            return try buffered.flatMap { try handle($0) }
+        }
+        return engine!.ingest(component: c, time: p.time, samples: p.samples.map { $0 * scale })
+    }
+
+    /// Runs the command `command[0]` with arguments `command[1...]` (never a shell), writing the
+    /// event as JSON to its standard input; returns without waiting for it.
+    public static func runTriggerCommand(_ command: [String], event: MonitorLine) {
+        guard let exe = command.first else { return }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: exe.contains("/") ? exe : "/usr/bin/env")
+        p.arguments = exe.contains("/") ? Array(command.dropFirst()) : command
+        let pipe = Pipe()
+        p.standardInput = pipe
+        do {
+            try p.run()
+            let data = (try? JSONSerialization.data(withJSONObject: event.json, options: [.sortedKeys])) ?? Data()
+            pipe.fileHandleForWriting.write(data + Data("\n".utf8))
+            try? pipe.fileHandleForWriting.close()
+        } catch {
+            FileHandle.standardError.write(Data("monitor: --on-trigger \(exe) failed: \(error)\n".utf8))
+        }
+    }
+}

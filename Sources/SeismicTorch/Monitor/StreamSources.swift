@@ -1,0 +1,147 @@
+// StreamSources: live inputs for the monitor — UDP (Raspberry Shake), stdin lines, SAC replay —
+// each on its own thread, feeding a bounded queue so a slow model never blocks the receiver.
+
+import Foundation
+import SeismicIO
+
+/// A bounded multi-producer queue of packets; a full queue drops the newest packet and counts it.
+public final class PacketQueue: @unchecked Sendable {
+    private var items: [StreamPacket] = []
+    private var head = 0
+    private let lock = NSCondition()
+    public let capacity: Int
+    public private(set) var dropped = 0
+    public private(set) var malformed = 0
+    private var finished = false
+
+    public init(capacity: Int = 20_000) { self.capacity = capacity }
+
+    public func push(_ p: StreamPacket) {
+        lock.lock()
+        if items.count - head >= capacity { dropped += 1 } else { items.append(p) }
+        lock.signal()
+        lock.unlock()
+    }
+
+    public func countMalformed() { lock.lock(); malformed += 1; lock.unlock() }
+
+    /// Marks the end of the stream (replay done, stdin closed).
+    public func finish() { lock.lock(); finished = true; lock.broadcast(); lock.unlock() }
+
+    /// The next packet, waiting up to `timeout` seconds; nil on timeout or when finished and empty.
+    public func pop(timeout: Double) -> (packet: StreamPacket?, finished: Bool) {
+        lock.lock()
+        defer { lock.unlock() }
+        let deadline = Date().addingTimeInterval(timeout)
+        while head >= items.count && !finished {
+            if !lock.wait(until: deadline) { break }
+        }
+        guard head < items.count else { return (nil, finished) }
+        let p = items[head]
+        head += 1
+        if head > 4096 && head * 2 > items.count { items.removeFirst(head); head = 0 }
+        return (p, false)
+    }
+}
+
+public enum StreamSourceError: Error, CustomStringConvertible {
+    case badAddress(String), socket(String), replay(String)
+    public var description: String {
+        switch self {
+        case .badAddress(let a): return "cannot listen on \(a): give udp://HOST:PORT (HOST an IPv4 address, default 127.0.0.1)"
+        case .socket(let r): return "UDP socket: \(r)"
+        case .replay(let r): return "replay: \(r)"
+        }
+    }
+}
+
+public enum StreamSources {
+    /// Listens on `host:port` (UDP) and pushes every parsed datagram; malformed ones are counted.
+    /// Returns the bound port (useful with port 0) and a function that stops the listener.
+    public static func udp(host: String, port: UInt16, into queue: PacketQueue) throws -> (port: UInt16, stop: @Sendable () -> Void) {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw StreamSourceError.socket(String(cString: strerror(errno))) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_port = port.bigEndian
+        guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { close(fd); throw StreamSourceError.badAddress("\(host):\(port)") }
+        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        guard bound == 0 else { close(fd); throw StreamSourceError.socket("bind \(host):\(port): \(String(cString: strerror(errno)))") }
+        var actual = sockaddr_in()
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &actual) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        // A receive timeout lets the thread notice a stop request.
+        var tv = timeval(tv_sec: 0, tv_usec: 200_000)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        let stopFlag = StopFlag()
+        let thread = Thread {
+            var buffer = [UInt8](repeating: 0, count: 65_536)
+            while !stopFlag.isSet {
+                let n = recv(fd, &buffer, buffer.count, 0)
+                if n <= 0 { continue }
+                if let p = StreamParsing.shakePacket(String(decoding: buffer[0..<n], as: UTF8.self)) { queue.push(p) } else { queue.countMalformed() }
+            }
+            close(fd)
+        }
+        thread.start()
+        return (UInt16(bigEndian: actual.sin_port), { stopFlag.set() })
+    }
+
+    /// Reads `time,x,y,z` lines from `handle` until it closes; each line becomes one sample per component.
+    public static func lines(from handle: FileHandle, into queue: PacketQueue) {
+        let thread = Thread {
+            var pending = Data()
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                pending.append(chunk)
+                while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
+                    let line = String(decoding: pending[pending.startIndex..<nl], as: UTF8.self)
+                    pending.removeSubrange(pending.startIndex...nl)
+                    if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
+                    guard let (t, v) = StreamParsing.csvLine(line) else { queue.countMalformed(); continue }
+                    for (c, value) in v.enumerated() { queue.push(StreamPacket(channel: ["X", "Y", "Z"][safeIndex: c] ?? "C\(c)", time: t, samples: [value])) }
+                }
+            }
+            queue.finish()
+        }
+        thread.start()
+    }
+
+    /// Replays a SAC triple as packets of `packetSeconds` per component, at real time × `speed`
+    /// (speed 0: as fast as possible). Samples are sent in the file's units.
+    public static func replay(_ path: String, speed: Double, packetSeconds: Double = 0.25, into queue: PacketQueue) throws -> Double {
+        let (w, _, _) = try ThreeComponentRecord.read(path)
+        let per = max(1, Int(packetSeconds * w.samplingRateHz))
+        let thread = Thread {
+            let t0 = Date()
+            var i = 0
+            while i < w.npts {
+                let n = min(per, w.npts - i)
+                let at = Double(i) / w.samplingRateHz
+                if speed > 0 {
+                    let wait = at / speed - Date().timeIntervalSince(t0)
+                    if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                }
+                for (c, code) in w.componentCodes.enumerated() {
+                    queue.push(StreamPacket(channel: code, time: w.startTime + at, samples: Array(w.components[c][i..<(i + n)])))
+                }
+                i += n
+            }
+            queue.finish()
+        }
+        thread.start()
+        return w.samplingRateHz
+    }
+}
+
+final class StopFlag: @unchecked Sendable {
+    private var value = false
+    private let lock = NSLock()
+    var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
+    func set() { lock.lock(); value = true; lock.unlock() }
+}
+
+extension Array {
+    subscript(safeIndex i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}

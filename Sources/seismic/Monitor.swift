@@ -1,0 +1,96 @@
+// seismic monitor: classify a live accelerometer stream every second and raise triggers.
+
+import ArgumentParser
+import Foundation
+import SeismicTorch
+
+extension Seismic {
+    struct Monitor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Watch a live accelerometer stream: class probabilities and PGA every hop, triggers.",
+            discussion: """
+                --source udp://HOST:PORT listens for Raspberry Shake UDP packets ({'ENZ', time, counts…}, \\
+                one per component; counts × --gain → m/s²; binds 127.0.0.1 unless you name another \\
+                address); stdin reads lines time,x,y,z in --units; replay:FILE plays a SAC triple at real \\
+                time × --speed. Every --hop the last --window is detrended, tapered, high-passed, resampled \\
+                and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \\
+                once per --min-gap s. --on-trigger CMD runs CMD (no shell) with the event as JSON on stdin. \\
+                Ctrl-C prints a summary (windows, triggers, drops).
+
+                --gain default: 1/384,500 m/s² per count (Raspberry Shake 4D accelerometer channels EN*).
+
+                Example: seismic monitor --model best.safetensors --source udp://127.0.0.1:8888 --json
+                """)
+
+        @Option(help: "Checkpoint of a time-series model.") var model: String
+        @Option(help: "udp://HOST:PORT, stdin, or replay:FILE.sac") var source: String
+        @Option(help: "Counts → m/s² for UDP sources.") var gain: Double = 1.0 / 384_500
+        @Option(help: "Units of stdin and replay samples: g, m/s2 or gal.") var units: String = "g"
+        @Option(help: "Sampling rate in Hz when the stream carries none (else estimated).") var rate: Double?
+        @Option(help: "Window length in seconds.") var window: Double = 2
+        @Option(help: "Seconds between classifications.") var hop: Double = 1
+        @Option(help: "PGA threshold in gal.") var pga: Double = 2.0
+        @Option(help: "Largest P(Noise) that still triggers.") var noiseMax: Double = 0.5
+        @Option(help: "Seconds between two triggers.") var minGap: Double = 10
+        @Option(help: "Replay speed factor (0: as fast as possible).") var speed: Double = 1
+        @Option(help: "Command to run on a trigger (event JSON on its stdin).") var onTrigger: String?
+        @Flag(help: "One JSON object per line instead of text.") var json = false
+
+        func validate() throws {
+            guard StreamUnits(rawValue: units) != nil else { throw ValidationError("--units must be g, m/s2 or gal") }
+            guard window > 0, hop > 0, pga >= 0, minGap >= 0, speed >= 0 else { throw ValidationError("window, hop, pga, min-gap and speed must be positive") }
+        }
+
+        func run() throws {
+            Seismic.prepareEngine()
+            let (net, card) = try Checkpoint.load(from: model)
+            let queue = PacketQueue()
+            var scale = StreamUnits(rawValue: units)!.toMetersPerSecondSquared
+            var knownRate = rate
+            var stopUDP: (@Sendable () -> Void)?
+            if source.hasPrefix("udp://") {
+                let hostPort = source.dropFirst(6).split(separator: ":")
+                guard hostPort.count == 2, let port = UInt16(hostPort[1]) else { throw StreamSourceError.badAddress(source) }
+                let (bound, stop) = try StreamSources.udp(host: hostPort[0].isEmpty ? "127.0.0.1" : String(hostPort[0]), port: port, into: queue)
+                stopUDP = stop
+                scale = gain
+                FileHandle.standardError.write(Data("monitor: listening on udp://\(hostPort[0]):\(bound)\n".utf8))
+            } else if source == "stdin" {
+                StreamSources.lines(from: .standardInput, into: queue)
+            } else if source.hasPrefix("replay:") {
+                knownRate = try StreamSources.replay(String(source.dropFirst(7)), speed: speed, into: queue)
+            } else {
+                throw ValidationError("--source must be udp://HOST:PORT, stdin or replay:FILE")
+            }
+            let runner = MonitorRunner(model: net, card: card, samplingRateHz: knownRate, scale: scale)
+            runner.windowSeconds = window
+            runner.hopSeconds = hop
+            runner.pgaThresholdGal = pga
+            runner.noiseMaximum = Float(noiseMax)
+            runner.minimumGapSeconds = minGap
+            installStopHandler()
+            let command = onTrigger?.split(separator: " ").map(String.init) ?? []
+            while !StopRequest.isRequested {
+                let (packet, finished) = queue.pop(timeout: 0.2)
+                if finished { break }
+                guard let packet else { continue }
+                for line in try runner.handle(packet) {
+                    if json {
+                        let d = try JSONSerialization.data(withJSONObject: line.json, options: [.sortedKeys])
+                        print(String(decoding: d, as: UTF8.self))
+                    } else {
+                        let probs = zip(card.classNames, line.probabilities).map { String(format: "%@ %5.1f%%", $0 as NSString, $1 * 100) }.joined(separator: "  ")
+                        print(String(format: "%@  %@  PGA %7.3f gal%@%@", ISO8601.format(line.time) as NSString, probs as NSString, line.pgaGal,
+                                     line.bridgedSamples > 0 ? " (bridged \(line.bridgedSamples))" : "", line.trigger ? "  TRIGGER" : ""))
+                    }
+                    fflush(nil)
+                    if line.trigger && !command.isEmpty { MonitorRunner.runTriggerCommand(command, event: line) }
+                }
+            }
+            stopUDP?()
+            let s = runner.engine?.statistics ?? MonitorStatistics()
+            FileHandle.standardError.write(Data(("monitor: \(s.windows) windows classified, \(s.triggers) triggers, \(queue.dropped) packets dropped (queue full), "
+                + "\(queue.malformed + s.malformed) malformed, \(s.late) late samples, \(s.duplicates) duplicates, \(s.bridged) windows bridged, \(s.resets) resets\n").utf8))
+        }
+    }
+}
