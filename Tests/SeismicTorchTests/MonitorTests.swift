@@ -56,6 +56,8 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
                 let first = try #require(triggers.first, "no trigger on the earthquake; peak \(peak.pgaGal) gal, probabilities \(peak.probabilities)")
                 let delay = first.time - (1_700_000_000 + p!)
                 #expect(delay >= 0 && delay <= 12, "trigger \(delay) s after P")
+                // Debounced: triggers at least --min-gap (10 s) apart.
+                for (a, b) in zip(triggers, triggers.dropFirst()) { #expect(b.time - a.time >= 10) }
             } else {
                 #expect(triggers.isEmpty)
             }
@@ -125,6 +127,19 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         #expect(abs((runner.samplingRateHz ?? 0) - 125) < 0.01)
         #expect(lines.count >= 85 && lines.contains { $0.trigger })
         #expect(lines.map(\.pgaGal).max()! > 2)
+    }
+
+    @Test func triggerCommandGetsTheEventAsJSONWithoutAShell() throws {
+        let out = FileManager.default.temporaryDirectory.appendingPathComponent("trigger; x \(UUID()).json").path
+        defer { try? FileManager.default.removeItem(atPath: out) }
+        let line = MonitorLine(time: 1234.5, probabilities: [0.7, 0.2, 0.1], classNames: ["P-wave", "S-wave", "Noise"], pgaGal: 3.5,
+                               trigger: true, bridgedSamples: 0)
+        // The path holds a space and a semicolon: passed as one argument, never interpreted by a shell.
+        MonitorRunner.runTriggerCommand(["/usr/bin/tee", out], event: line)
+        var text = ""
+        for _ in 0..<100 where text.isEmpty { usleep(20_000); text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+        let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
+        #expect(json["label"] as? String == "P-wave" && json["pga_gal"] as? Double == 3.5 && json["trigger"] as? Bool == true)
     }
 
     /// Ten minutes at 125 Hz with 1 % of packets lost and neighbours swapped: every hop is either

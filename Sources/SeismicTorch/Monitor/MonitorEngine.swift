@@ -19,6 +19,15 @@ public struct MonitorLine: Sendable {
 
     public var label: String { classNames[probabilities.indices.max { probabilities[$0] < probabilities[$1] }!] }
 
+    public init(time: Double, probabilities: [Float], classNames: [String], pgaGal: Double, trigger: Bool, bridgedSamples: Int) {
+        self.time = time
+        self.probabilities = probabilities
+        self.classNames = classNames
+        self.pgaGal = pgaGal
+        self.trigger = trigger
+        self.bridgedSamples = bridgedSamples
+    }
+
     public var json: [String: Any] {
         ["time": time, "probabilities": Dictionary(uniqueKeysWithValues: zip(classNames, probabilities.map(Double.init))),
          "label": label, "pga_gal": pgaGal, "trigger": trigger, "bridged_samples": bridgedSamples]
