@@ -67,16 +67,21 @@ public struct TravelTimeCalculator: Sendable {
         thickness = th; top = tp; vP = p; vS = s
     }
 
+    /// The flattened layer holding a source at `depthKm` (a source on an interface belongs to the
+    /// layer above) and the thickness of that layer above the source.
+    func sourcePosition(depthKm: Double) -> (layer: Int, partial: Double) {
+        let r = Self.earthRadiusKm
+        let zs = r * log(r / (r - depthKm))
+        var layer = 0
+        while layer < thickness.count - 1 && top[layer] + thickness[layer] < zs { layer += 1 }
+        return (layer, zs - top[layer])
+    }
+
     /// Earliest P (or S) arrival in seconds at epicentral distance `distanceKm` (along the surface)
     /// from a source at `depthKm`; nil when no ray of the model reaches it.
     public func firstArrival(distanceKm x: Double, depthKm: Double, s: Bool) -> Double? {
         let v = s ? vS : vP
-        let r = Self.earthRadiusKm
-        let zs = r * log(r / (r - depthKm))
-        // Index of the source layer, and partial thickness above the source within it.
-        var sourceLayer = 0
-        while sourceLayer < thickness.count - 1 && top[sourceLayer] + thickness[sourceLayer] < zs { sourceLayer += 1 }
-        let partial = zs - top[sourceLayer]
+        let (sourceLayer, partial) = sourcePosition(depthKm: depthKm)
         func h(_ i: Int) -> Double { i < sourceLayer ? thickness[i] : (i == sourceLayer ? partial : 0) }
         var best = Double.infinity
         // Distance and time of a ray with parameter p through `legs` of each layer.
@@ -151,11 +156,7 @@ public struct TravelTimeCalculator: Sendable {
     /// to constant velocities.
     public func referencePick(distanceKm x: Double, depthKm: Double, s: Bool) -> Double? {
         let v = s ? vS : vP
-        let r = Self.earthRadiusKm
-        let zs = r * log(r / (r - depthKm))
-        var sourceLayer = 0
-        while sourceLayer < thickness.count - 1 && top[sourceLayer] + thickness[sourceLayer] < zs { sourceLayer += 1 }
-        let partial = zs - top[sourceLayer]
+        let (sourceLayer, partial) = sourcePosition(depthKm: depthKm)
         // X and T of a down-going ray with parameter p bottoming at the top of layer k + 1.
         func ray(_ p: Double, bottomingBelow k: Int) -> (x: Double, t: Double)? {
             var xs = 0.0, ts = 0.0

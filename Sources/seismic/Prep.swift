@@ -28,6 +28,20 @@ struct QSISOptions: ParsableArguments {
             throw ValidationError("--folder \(folder) is not a folder")
         }
     }
+
+    /// Settings from these options, adjusted by `configure`, run over the folder with progress,
+    /// then the dataset written and summarised.
+    func prepare(event: Bool, configure: (inout QSISSettings) -> Void) throws {
+        let t0 = Date()
+        var settings = QSISSettings()
+        settings.minimumSamples = minSamples
+        settings.seed = seed
+        configure(&settings)
+        let progress = Progress("records:", unit: "records")
+        let (data, summary) = QSIS.prepare(folder: folder, event: event, settings: settings) { progress.update($0, of: $1) }
+        guard summary.recordsRead > 0 else { throw UserFacingError("no SAC triples (…HLX…/…E…) found under \(folder)") }
+        try finishQSIS(data, summary, output: output, started: t0)
+    }
 }
 
 /// Prints the summary table of a QSIS preparation and writes the dataset.
@@ -64,16 +78,10 @@ extension Seismic.Prep {
         @Option(help: "Minimum peak composite acceleration in gal.") var minPga: Double = 2.0
 
         func run() throws {
-            let t0 = Date()
-            var settings = QSISSettings()
-            settings.arrivals = arrivals
-            settings.minimumPGAGal = minPga
-            settings.minimumSamples = common.minSamples
-            settings.seed = common.seed
-            let progress = Progress("records:", unit: "records")
-            let (data, summary) = QSIS.prepare(folder: common.folder, event: true, settings: settings) { progress.update($0, of: $1) }
-            guard summary.recordsRead > 0 else { throw UserFacingError("no SAC triples (…HLX…/…E…) found under \(common.folder)") }
-            try finishQSIS(data, summary, output: common.output, started: t0)
+            try common.prepare(event: true) { settings in
+                settings.arrivals = arrivals
+                settings.minimumPGAGal = minPga
+            }
         }
     }
 
@@ -97,15 +105,7 @@ extension Seismic.Prep {
         }
 
         func run() throws {
-            let t0 = Date()
-            var settings = QSISSettings()
-            settings.windowsPerNoiseRecord = windowsPerRecord
-            settings.minimumSamples = common.minSamples
-            settings.seed = common.seed
-            let progress = Progress("records:", unit: "records")
-            let (data, summary) = QSIS.prepare(folder: common.folder, event: false, settings: settings) { progress.update($0, of: $1) }
-            guard summary.recordsRead > 0 else { throw UserFacingError("no SAC triples (…HLX…/…E…) found under \(common.folder)") }
-            try finishQSIS(data, summary, output: common.output, started: t0)
+            try common.prepare(event: false) { $0.windowsPerNoiseRecord = windowsPerRecord }
         }
     }
 
