@@ -118,6 +118,3 @@ SK_CLONES void sk_bn_backward_dx(const float *restrict x, const float *restrict 
     for (ptrdiff_t i = 0; i < n; i++) dx[i] = k * (dy[i] - a - (x[i] - mean) * istd * b);
 }
 
-SK_CLONES void sk_gelu_backward_inplace(const float *restrict pre, float *restrict dy, ptrdiff_t n) {
-    for (ptrdiff_t i = 0; i < n; i++) dy[i] *= gelu_derivative(pre[i]);
-}

@@ -66,5 +66,3 @@ void sk_bn_backward_sums(const float *x, const float *dy, ptrdiff_t n, float mea
 /// dx = k·(dy − a − x̂·b) with x̂ = (x − mean)·istd (training-mode BatchNorm input gradient).
 void sk_bn_backward_dx(const float *x, const float *dy, float *dx, ptrdiff_t n, float mean, float istd, float k,
                        float a, float b);
-/// In place: dy[i] *= GELU'(pre[i]).
-void sk_gelu_backward_inplace(const float *pre, float *dy, ptrdiff_t n);
