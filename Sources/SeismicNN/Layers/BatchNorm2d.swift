@@ -16,6 +16,11 @@ public final class BatchNorm2d: Layer {
     /// When set, `forward` returns GELU(BN(x)) in one pass and `backward` takes the gradient of
     /// that (the block's Conv → BN → GELU), saving a pass over the activations.
     public var fusedGELU = false
+    /// In data-parallel training, batch statistics (and their gradients) are summed over all
+    /// processes, so every process normalises with the statistics of the whole global batch
+    /// (synchronised BatchNorm) and K processes compute what one would.
+    public var collective: Collective?
+    private var globalCount = 0
     private var preActivation: Tensor?
     private var input: Tensor?
     private var batchMean: [Float] = []
@@ -49,6 +54,31 @@ public final class BatchNorm2d: Layer {
         store.counters[batchesTracked.offset] = 0
     }
 
+    /// Mean, biased and unbiased variance per channel over the whole global batch: Σx, Σx² and the
+    /// count summed across processes (double precision).
+    private func synchronisedStatistics(_ x: Tensor) -> [(mean: Double, variance: Double, unbiased: Double)] {
+        let (n, c, plane) = (x.shape[0], channels, x.shape[2] * x.shape[3])
+        var flat = [Double](repeating: 0, count: 2 * c + 1)
+        x.storage.withUnsafeBufferPointer { xb in
+            for ch in 0..<c {
+                for i in 0..<n {
+                    let p = xb.baseAddress! + (i * c + ch) * plane
+                    flat[2 * ch] += sk_sum(p, plane)
+                    flat[2 * ch + 1] += sk_sum_squared_deviation(p, plane, 0)
+                }
+            }
+        }
+        flat[2 * c] = Double(n * plane)
+        flat.withUnsafeMutableBufferPointer { collective!.sum($0.baseAddress!, count: 2 * c + 1) }
+        let m = flat[2 * c]
+        globalCount = Int(m)
+        return (0..<c).map { ch in
+            let mean = flat[2 * ch] / m
+            let variance = max(flat[2 * ch + 1] / m - mean * mean, 0)
+            return (mean, variance, m > 1 ? variance * m / (m - 1) : variance)
+        }
+    }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(x.rank == 4 && x.shape[1] == channels, "BatchNorm2d(\(channels)) got \(x.shape)")
         let (n, c, plane) = (x.shape[0], channels, x.shape[2] * x.shape[3])
@@ -61,6 +91,7 @@ public final class BatchNorm2d: Layer {
         let g = store.pointer(weight), b = store.pointer(bias)
         let rm = store.pointer(runningMean), rv = store.pointer(runningVar)
         let mom = momentum, eps = eps
+        let globalStats = training && collective != nil ? synchronisedStatistics(x) : nil
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
               pre.storage.withUnsafeMutableBufferPointer { pb in
@@ -71,7 +102,12 @@ public final class BatchNorm2d: Layer {
                         Parallel.forEachChunk(c, minimumPerChunk: max(1, 32_768 / max(m, 1))) { _, channelsRange in
                             for ch in channelsRange {
                                 var mean: Float, variance: Float
-                                if training {
+                                if training, let g = globalStats {
+                                    mean = Float(g[ch].mean)
+                                    variance = Float(g[ch].variance)
+                                    rm[ch] = (1 - mom) * rm[ch] + mom * mean
+                                    rv[ch] = (1 - mom) * rv[ch] + mom * Float(g[ch].unbiased)
+                                } else if training {
                                     // Two-pass statistics in double precision: exact enough for any batch.
                                     var s = 0.0
                                     for i in 0..<n { s += sk_sum(xp + (i * c + ch) * plane, plane) }
@@ -143,6 +179,23 @@ public final class BatchNorm2d: Layer {
         let gg = store.gradient(weight), gb = store.gradient(bias)
         let training = trainedBatch
         let inv = invStd, means = batchMean
+        // Σdy and Σdy·x̂ per channel (summed over all processes in data-parallel training).
+        var flat = [Double](repeating: 0, count: 2 * c)
+        dy.storage.withUnsafeBufferPointer { db in
+            x.storage.withUnsafeBufferPointer { xb in
+                flat.withUnsafeMutableBufferPointer { fb in
+                    let dp = db.baseAddress!, xp = xb.baseAddress!, fp = fb.baseAddress!
+                    Parallel.forEachChunk(c, minimumPerChunk: max(1, 32_768 / max(n * plane, 1))) { _, channelsRange in
+                        for ch in channelsRange {
+                            for i in 0..<n { let o = (i * c + ch) * plane; sk_bn_backward_sums(xp + o, dp + o, plane, means[ch], inv[ch], fp + 2 * ch) }
+                        }
+                    }
+                }
+            }
+        }
+        let count = training && collective != nil ? Float(globalCount) : m
+        if training, let col = collective { flat.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2 * c) } }
+        let sums = (0..<c).map { (flat[2 * $0], flat[2 * $0 + 1]) }
         dy.storage.withUnsafeBufferPointer { db in
             x.storage.withUnsafeBufferPointer { xb in
                 dx.storage.withUnsafeMutableBufferPointer { ob in
@@ -151,17 +204,12 @@ public final class BatchNorm2d: Layer {
                         for ch in channelsRange {
                             // x̂ is recomputed from the cached input: (x − μ)·istd.
                             let mu = means[ch], istd = inv[ch]
-                            var sums = (0.0, 0.0)
-                            withUnsafeMutableBytes(of: &sums) { raw in
-                                let sp = raw.baseAddress!.assumingMemoryBound(to: Double.self)
-                                for i in 0..<n { let o = (i * c + ch) * plane; sk_bn_backward_sums(xp + o, dp + o, plane, mu, istd, sp) }
-                            }
-                            let (sumDy, sumDyH) = sums
+                            let (sumDy, sumDyH) = sums[ch]
                             gg[ch] += Float(sumDyH)
                             gb[ch] += Float(sumDy)
                             let k = g[ch] * istd
                             if training {
-                                let a = Float(sumDy) / m, bb = Float(sumDyH) / m
+                                let a = Float(sumDy) / count, bb = Float(sumDyH) / count
                                 for i in 0..<n {
                                     let o = (i * c + ch) * plane
                                     sk_bn_backward_dx(xp + o, dp + o, op + o, plane, mu, istd, k, a, bb)

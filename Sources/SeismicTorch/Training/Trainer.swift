@@ -34,6 +34,12 @@ public final class Trainer {
     /// Snapshot of the best-validation state.
     public let best: ConvNet
     private let schedule: StepLR
+    /// Data-parallel training: every process takes its contiguous share of each global batch,
+    /// BatchNorm statistics are synchronised, and gradients are summed in one call per step, so
+    /// K processes compute what one process computes (to float rounding; dropout masks differ).
+    public var collective: Collective? {
+        didSet { model.norms.forEach { $0.collective = collective } }
+    }
 
     public init(model: ConvNet, configuration: TrainingConfiguration, frozen: Set<String> = []) {
         self.model = model
@@ -45,10 +51,12 @@ public final class Trainer {
     }
 
     /// Mean loss, accuracy and confusion of `model` on `indices` of `data` in evaluation mode.
-    public static func evaluate(_ model: ConvNet, on data: WindowDataset, indices: [Int], batchSize: Int = 1024)
+    public static func evaluate(_ model: ConvNet, on data: WindowDataset, indices all: [Int], batchSize: Int = 1024,
+                                collective: Collective? = nil)
         -> (loss: Double, accuracy: Double, confusion: ConfusionMatrix) {
         var confusion = ConfusionMatrix(classNames: data.classNames)
         var lossSum = 0.0
+        let indices = collective.map { Self.share(all[...], of: $0) }.map(Array.init) ?? all
         var start = 0
         while start < indices.count {
             let slice = indices[start..<min(start + batchSize, indices.count)]
@@ -58,7 +66,21 @@ public final class Trainer {
             for (p, t) in zip(logits.argmaxRows(), y) { confusion.add(truth: t, prediction: p) }
             start += batchSize
         }
-        return (indices.isEmpty ? 0 : lossSum / Double(indices.count), confusion.accuracy, confusion)
+        if let col = collective {
+            let k = data.classNames.count
+            var flat = confusion.counts.flatMap { $0.map(Double.init) } + [lossSum]
+            flat.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: k * k + 1) }
+            confusion.counts = (0..<k).map { r in (0..<k).map { Int(flat[r * k + $0]) } }
+            lossSum = flat[k * k]
+        }
+        return (all.isEmpty ? 0 : lossSum / Double(all.count), confusion.accuracy, confusion)
+    }
+
+    /// This process's contiguous share of `batch` (rank r of K takes [r·n/K, (r+1)·n/K)).
+    static func share(_ batch: ArraySlice<Int>, of c: Collective) -> ArraySlice<Int> {
+        let n = batch.count
+        let lo = batch.startIndex + c.rank * n / c.size, hi = batch.startIndex + (c.rank + 1) * n / c.size
+        return batch[lo..<hi]
     }
 
     /// Runs the epochs `startEpoch..<epochs`; `onEpoch` sees each record as it completes and may
@@ -80,20 +102,35 @@ public final class Trainer {
             var lossSum = 0.0, correct = 0, seen = 0
             var start = 0
             while start < order.count {
-                let slice = order[start..<min(start + configuration.batchSize, order.count)]
+                let global = order[start..<min(start + configuration.batchSize, order.count)]
+                let slice = collective.map { Self.share(global, of: $0) } ?? global
                 let (x, y) = data.batch(slice)
                 model.store.zeroGradients()
                 let logits = model.forward(x, training: true)
-                let (loss, dLogits) = CrossEntropy.loss(logits: logits, labels: y)
-                model.backward(dLogits)
+                var (loss, dLogits) = CrossEntropy.loss(logits: logits, labels: y)
+                if let col = collective {
+                    // The mean over the global batch: scale the local mean's gradient by n_local / n,
+                    // then one sum over the whole gradient arena.
+                    let f = Float(slice.count) / Float(global.count)
+                    for i in dLogits.storage.indices { dLogits.storage[i] *= f }
+                    model.backward(dLogits)
+                    col.sum(model.store.gradients, count: model.store.parameterCount)
+                    var stats = [Double(loss) * Double(slice.count), Double(zip(logits.argmaxRows(), y).filter { $0 == $1 }.count)]
+                    stats.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2) }
+                    lossSum += stats[0]
+                    correct += Int(stats[1])
+                    loss = Float(stats[0] / Double(global.count))
+                } else {
+                    model.backward(dLogits)
+                    lossSum += Double(loss) * Double(slice.count)
+                    correct += zip(logits.argmaxRows(), y).filter { $0 == $1 }.count
+                }
                 optimizer.update()
-                lossSum += Double(loss) * Double(slice.count)
-                correct += zip(logits.argmaxRows(), y).filter { $0 == $1 }.count
-                seen += slice.count
+                seen += global.count
                 start += configuration.batchSize
                 onBatch(seen, order.count)
             }
-            let (valLoss, valAccuracy, confusion) = Self.evaluate(model, on: data, indices: validation)
+            let (valLoss, valAccuracy, confusion) = Self.evaluate(model, on: data, indices: validation, collective: collective)
             let record = EpochRecord(epoch: epoch, learningRate: lr, trainLoss: seen == 0 ? 0 : lossSum / Double(seen),
                                      trainAccuracy: seen == 0 ? 0 : Double(correct) / Double(seen), validationLoss: valLoss,
                                      validationAccuracy: valAccuracy, seconds: Date().timeIntervalSince(t0))

@@ -1,0 +1,11 @@
+// Collective: sums across the processes of a data-parallel job (an MPI allreduce), when there is one.
+
+/// What data-parallel training needs from a communicator: element-wise sums across all processes,
+/// in place. SeismicMPI implements it over MPI_Allreduce; a single process has none.
+public protocol Collective: AnyObject {
+    var rank: Int { get }
+    var size: Int { get }
+    /// Replaces `values[0..<count]` on every process by their sum over all processes.
+    func sum(_ values: UnsafeMutablePointer<Double>, count: Int)
+    func sum(_ values: UnsafeMutablePointer<Float>, count: Int)
+}

@@ -1,0 +1,127 @@
+// Data-parallel training: K processes (simulated by threads sharing an in-memory collective)
+// compute what one process computes — synchronised BatchNorm and summed gradients.
+
+import Foundation
+import SeismicNN
+import SeismicSignal
+import SeismicTorch
+import Testing
+import TestSupport
+
+/// An in-process stand-in for MPI_Allreduce(SUM) among `size` threads.
+final class ThreadGroup: @unchecked Sendable {
+    let size: Int
+    private let condition = NSCondition()
+    private var buffer: [Double] = []
+    private var arrived = 0, generation = 0, leaving = 0
+    init(size: Int) { self.size = size }
+
+    func reduce(_ values: [Double]) -> [Double] {
+        condition.lock()
+        while leaving > 0 { condition.wait() }  // the previous round is still being read
+        if arrived == 0 { buffer = [Double](repeating: 0, count: values.count) }
+        for i in values.indices { buffer[i] += values[i] }
+        arrived += 1
+        let myGeneration = generation
+        if arrived == size {
+            generation += 1
+            leaving = size
+            condition.broadcast()
+        } else {
+            while generation == myGeneration { condition.wait() }
+        }
+        let result = buffer
+        leaving -= 1
+        if leaving == 0 { arrived = 0; condition.broadcast() }
+        condition.unlock()
+        return result
+    }
+}
+
+final class ThreadCollective: Collective {
+    let rank: Int
+    let group: ThreadGroup
+    var size: Int { group.size }
+    init(rank: Int, group: ThreadGroup) { self.rank = rank; self.group = group }
+    func sum(_ values: UnsafeMutablePointer<Double>, count: Int) {
+        let r = group.reduce(Array(UnsafeBufferPointer(start: values, count: count)))
+        for i in 0..<count { values[i] = r[i] }
+    }
+    func sum(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        let r = group.reduce((0..<count).map { Double(values[$0]) })
+        for i in 0..<count { values[i] = Float(r[i]) }
+    }
+}
+
+@Suite struct DataParallelTests {
+    private func data() -> WindowDataset { RunFilesTestData.dataset() }
+
+    /// Conv biases in front of BatchNorm have an analytically zero gradient; their float noise,
+    /// which Adam turns into ±lr steps, differs with the summation order (see ModelFixtureTests),
+    /// and running means inherit those steps. They are held to Adam's bound; the rest to 1e-4.
+    private func compare(_ many: (weights: [Float], buffers: [Float], history: [EpochRecord]),
+                         _ one: (weights: [Float], buffers: [Float], history: [EpochRecord]), k: Int, steps: Int) {
+        let store = ConvNet(.earthquake()).store
+        let bound = Float(2e-3 * Double(steps)) * 1.001
+        for e in store.entries where e.kind != .counter {
+            let range = e.offset..<(e.offset + e.count)
+            let a = Array((e.kind == .parameter ? many.weights : many.buffers)[range])
+            let b = Array((e.kind == .parameter ? one.weights : one.buffers)[range])
+            if (e.name.hasPrefix("conv") && e.name.hasSuffix(".bias")) || e.name.hasSuffix("running_mean") {
+                let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+                #expect(worst <= bound, "K=\(k): \(e.name) differs by \(worst), beyond Adam's bound \(bound)")
+            } else {
+                let (err, at) = maxRelativeError(a, b)
+                #expect(err <= 1e-4, "K=\(k): \(e.name) differs by \(err) (relative) at \(at)")
+            }
+        }
+    }
+
+    private func train(processes: Int) -> (weights: [Float], buffers: [Float], history: [EpochRecord]) {
+        var c = TrainingConfiguration()
+        c.epochs = 2
+        c.batchSize = 64
+        c.seed = 4
+        let config = c
+        let (train, validation) = data().split(validationFraction: 0.2, seed: 4)
+        let results = ResultBox(count: processes)
+        let group = ThreadGroup(size: processes)
+        let lock = NSLock()
+        // One thread per simulated process (not concurrentPerform, which runs at most one per core
+        // and would leave the others waiting at the first collective forever).
+        let done = DispatchGroup()
+        for rank in 0..<processes {
+            done.enter()
+            Thread {
+            let model = ConvNet(.earthquake(), seed: 4)
+            model.dropoutProbability = 0  // masks are per process; the law holds without dropout
+            let trainer = Trainer(model: model, configuration: config)
+            if processes > 1 { trainer.collective = ThreadCollective(rank: rank, group: group) }
+            let result = trainer.fit(data(), train: train, validation: validation)
+            let w = Array(UnsafeBufferPointer(start: model.store.values, count: model.store.parameterCount))
+            let b = Array(UnsafeBufferPointer(start: model.store.buffers, count: model.store.bufferCount))
+            lock.lock(); results.items[rank] = (w, b, result.history); lock.unlock()
+            done.leave()
+            }.start()
+        }
+        done.wait()
+        return results.items[0]
+    }
+
+    @Test func twoAndFourProcessesComputeWhatOneComputes() {
+        let one = train(processes: 1)
+        for k in [2, 4] {
+            let many = train(processes: k)
+            compare(many, one, k: k, steps: 2 * 3)
+            for (a, b) in zip(many.history, one.history) {
+                #expect(abs(a.trainLoss - b.trainLoss) <= 1e-4 * max(1, b.trainLoss))
+                #expect(a.validationAccuracy == b.validationAccuracy)
+            }
+        }
+    }
+}
+
+final class ResultBox: @unchecked Sendable {
+    var items: [(weights: [Float], buffers: [Float], history: [EpochRecord])]
+    init(count: Int) { items = Array(repeating: ([], [], []), count: count) }
+}
