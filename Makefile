@@ -19,6 +19,7 @@ build: deps
 test: deps
 	$(SWIFT) build -c release --product seismic
 	$(VENV_PY) scripts/check_onnx.py $(BIN)/seismic
+	scripts/check_mpi.sh
 	@if $(PYTHON) -c "import torch, safetensors" >/dev/null 2>&1; then \
 		$(PYTHON) scripts/check_torch_interop.py $(BIN)/seismic && $(PYTHON) scripts/check_onnx_import.py $(BIN)/seismic; \
 	else echo "PyTorch checks skipped (interop, ONNX import from the reference): torch and safetensors are not installed"; fi

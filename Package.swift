@@ -13,7 +13,11 @@ let package = Package(
         .library(name: "SeismicPlot", targets: ["SeismicPlot"]),
         .library(name: "SeismicTorch", targets: ["SeismicTorch"]),
         .executable(name: "seismic", targets: ["seismic"]),
+        .executable(name: "seismic-mpi", targets: ["seismic-mpi"]),
         .executable(name: "seismic-bench", targets: ["Benchmarks"]),
+    ],
+    traits: [
+        .trait(name: "MPI", description: "Build seismic-mpi against Open MPI (libopenmpi-dev) for data-parallel jobs."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,12 +61,17 @@ let package = Package(
             dependencies: ["SeismicIO", "SeismicSignal", "SeismicNN", "SeismicPlot", "SeismicONNX",
                            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                            .product(name: "Logging", package: "swift-log")]),
-        // The command-line tool.
-        .executableTarget(
-            name: "seismic",
-            dependencies: ["SeismicTorch", "SeismicIO", "SeismicSignal", "SeismicNN",
+        // Open MPI, only with the MPI trait (C shims for MPI_COMM_WORLD and friends).
+        .systemLibrary(name: "CMPI", pkgConfig: "ompi-c", providers: [.apt(["libopenmpi-dev"]), .brew(["open-mpi"])]),
+        .target(name: "SeismicMPI", dependencies: ["SeismicNN", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]),
+        // The command-line tool: the commands in a library, two thin executables.
+        .target(
+            name: "SeismicCLI",
+            dependencies: ["SeismicTorch", "SeismicIO", "SeismicSignal", "SeismicNN", "SeismicPlot",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]),
+        .executableTarget(name: "seismic", dependencies: ["SeismicCLI"]),
+        .executableTarget(name: "seismic-mpi", dependencies: ["SeismicCLI", "SeismicTorch", "SeismicNN", "SeismicMPI"]),
         // Throughput programs (`make bench`).
         .executableTarget(
             name: "Benchmarks",

@@ -8,6 +8,8 @@ packages=(
   libopenblas-dev    # CBLAS (sgemm) for SeismicNN
   libhdf5-dev        # HDF5 (STEAD, prepared datasets)
   libkissfft-dev     # FFTs for resampling and spectrograms
+  libopenmpi-dev     # Open MPI for data-parallel jobs (seismic-mpi, built with --traits MPI)
+  openmpi-bin        # mpirun
 )
 
 missing=()
@@ -39,9 +41,9 @@ if command -v python3 >/dev/null 2>&1; then
       rm -rf "$venv"; python3 -m venv "$venv"
     fi
   fi
-  if ! "$venv/bin/python" -c "import numpy, onnx, onnxruntime" >/dev/null 2>&1; then
-    echo "install-deps: installing numpy, onnx and onnxruntime into .venv (once)"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check numpy onnx onnxruntime
+  if ! "$venv/bin/python" -c "import numpy, onnx, onnxruntime, h5py" >/dev/null 2>&1; then
+    echo "install-deps: installing numpy, onnx, onnxruntime and h5py into .venv (once)"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check numpy onnx onnxruntime h5py
   fi
 fi
 

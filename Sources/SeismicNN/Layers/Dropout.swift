@@ -19,7 +19,7 @@ public final class Dropout: Layer {
         // Two 32-bit draws per generator step; a value survives when its draw is below keep·2³².
         let threshold = UInt64(Double(keep) * 4_294_967_296.0)
         let n = x.count
-        var m = [Float](unsafeUninitializedCapacity: n) { buf, count in
+        let m = [Float](unsafeUninitializedCapacity: n) { buf, count in
             var i = 0
             while i < n {
                 let r = generator.next()

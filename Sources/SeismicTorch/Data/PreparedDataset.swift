@@ -195,6 +195,13 @@ public struct PreparedDataset: Sendable {
         }
     }
 
+    /// The parts of a sharded preparation joined in order (no shuffling).
+    public static func concatenate(_ parts: [PreparedDataset]) -> PreparedDataset {
+        precondition(!parts.isEmpty, "nothing to concatenate")
+        return PreparedDataset(values: parts.flatMap(\.values), itemShape: parts[0].itemShape, labels: parts.flatMap(\.labels),
+                               provenance: parts.flatMap(\.provenance), metadata: parts[0].metadata)
+    }
+
     /// Concatenates datasets whose window shape, sampling rate and class names agree, then shuffles
     /// with `seed` (the reference's merge step).
     public static func merge(_ parts: [(path: String, dataset: PreparedDataset)], seed: UInt64) throws(DatasetError) -> PreparedDataset {

@@ -79,7 +79,10 @@ public enum STEAD {
     /// S window per earthquake (peak after the pick, shifted, as `WindowCutter`), two random noise
     /// windows per noise trace, 200 samples resampled to 80 (40 Hz). Traces are read serially from
     /// HDF5 in blocks of `blockSize` and processed in parallel, so memory stays bounded.
-    public static func prepare(_ traces: [STEADTrace], hdf5 path: String, seed: UInt64, blockSize: Int = 512,
+    /// `firstIndex` is the position of `traces[0]` in the whole list (for a shard of a
+    /// data-parallel preparation): each trace's random draws depend on its global position only,
+    /// so shards concatenated equal one process's result.
+    public static func prepare(_ traces: [STEADTrace], hdf5 path: String, seed: UInt64, blockSize: Int = 512, firstIndex: Int = 0,
                                progress: (Int, Int) -> Void = { _, _ in }) throws -> (PreparedDataset, Summary) {
         let file = try HDF5File(readingAt: path)
         var values: [Float] = []
@@ -96,7 +99,7 @@ public enum STEAD {
                     raw.append(shape.count == 2 && shape[1] == 3 && shape[0] >= 200 ? v : nil)
                 } catch { raw.append(nil) }
             }
-            let results = processBlock(block, raw: raw, seed: seed &+ UInt64(start))
+            let results = processBlock(block, raw: raw, seed: seed, firstIndex: firstIndex + start)
             for (i, r) in results.enumerated() {
                 guard raw[i] != nil else { summary.skipped["unreadable trace", default: 0] += 1; continue }
                 summary.tracesRead += 1
@@ -123,13 +126,13 @@ public enum STEAD {
 
     private struct Window { var values: [Float]; var label: Int; var method: String }
 
-    private static func processBlock(_ block: [STEADTrace], raw: [[Float]?], seed: UInt64) -> [(windows: [Window], skips: [String])] {
+    private static func processBlock(_ block: [STEADTrace], raw: [[Float]?], seed: UInt64, firstIndex: Int) -> [(windows: [Window], skips: [String])] {
         var out = [(windows: [Window], skips: [String])](repeating: ([], []), count: block.count)
         out.withUnsafeMutableBufferPointer { results in
             let box = UncheckedResults(base: results.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: block.count) { i in
                 guard let data = raw[i] else { return }
-                box.base[i] = prepareTrace(block[i], data: data, seed: seed &+ UInt64(i) &* 0x9E37_79B9)
+                box.base[i] = prepareTrace(block[i], data: data, seed: seed &+ UInt64(firstIndex + i) &* 0x9E37_79B9)
             }
         }
         return out

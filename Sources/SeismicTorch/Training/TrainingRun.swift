@@ -52,11 +52,16 @@ public enum TrainingRun {
     public static func run(model: ConvNet, card baseCard: ModelCard, data: WindowDataset, folder: String,
                            configuration: TrainingConfiguration, validationFraction: Double = 0.2,
                            frozen: Set<String> = [], resume: Bool = false, title: String = "Training",
-                           log: (String) -> Void, onBatch: (Int, Int) -> Void = { _, _ in }) throws -> TrainingResult {
+                           log rawLog: (String) -> Void, onBatch: (Int, Int) -> Void = { _, _ in }) throws -> TrainingResult {
+        // In a data-parallel job every rank trains; rank 0 alone logs and writes the run's files.
+        let leader = SeismicJob.isLeader
+        func log(_ line: String) { if leader { rawLog(line) } }
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         guard data.count >= 5 else { throw TrainingRunError.unsuitableData("only \(data.count) windows: too few to train and validate") }
         let (train, validation) = data.split(validationFraction: validationFraction, seed: configuration.seed)
         let trainer = Trainer(model: model, configuration: configuration, frozen: frozen)
+        trainer.collective = SeismicJob.collective
+        if let c = SeismicJob.collective { log("data-parallel over \(c.size) processes (synchronised BatchNorm)") }
         var previous: [EpochRecord] = []
         if resume {
             let last = folder + "/" + RunFiles.last
@@ -72,7 +77,7 @@ public enum TrainingRun {
             log("resuming after epoch \(previous.count) of \(configuration.epochs)")
         }
         log("training on \(train.count) windows, validating on \(validation.count); classes \(data.classNames.joined(separator: ", "))")
-        try writeFileAtomically(examplesPlot(data, componentOrder: baseCard.componentOrder), to: folder + "/" + RunFiles.examples)
+        if leader { try writeFileAtomically(examplesPlot(data, componentOrder: baseCard.componentOrder), to: folder + "/" + RunFiles.examples) }
         log("epoch  train loss  train acc  val loss  val acc       lr       s   validation confusion (rows: true class)")
         var card = baseCard
         let result = trainer.fit(data, train: train, validation: validation, startEpoch: previous.count, previous: previous,
@@ -83,6 +88,7 @@ public enum TrainingRun {
                        record.trainAccuracy * 100, record.validationLoss, record.validationAccuracy * 100, record.learningRate, record.seconds)
                 + "   confusion " + confusion.counts.map { "[" + $0.map(String.init).joined(separator: " ") + "]" }.joined(separator: " "))
             do {
+                guard leader else { return !StopRequest.isRequested }
                 try Checkpoint.save(model: model, card: card, to: folder + "/" + RunFiles.last)
                 try saveOptimizer(trainer, to: folder + "/" + RunFiles.optimizer)
                 // Same rule as the trainer's snapshot: strictly better than every earlier epoch.

@@ -3,9 +3,10 @@
 import ArgumentParser
 import SeismicNN
 
-@main
-struct Seismic: ParsableCommand {
-    static let configuration = CommandConfiguration(
+
+public struct Seismic: ParsableCommand {
+    public init() {}
+    public static let configuration = CommandConfiguration(
         commandName: "seismic",
         abstract: "Classify seismic records with small CNNs: read, prepare, train, evaluate, export.",
         discussion: """

@@ -229,19 +229,32 @@ extension Seismic.Prep {
             print("catalogue: \(catalogue.count) traces, \(quakes.count) earthquakes (\(clean.count) pass cleaning), \(catalogue.filter(\.isNoise).count) noise")
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var rows: [(String, String)] = []
+            let job = SeismicJob.collective
             for (name, part) in [("train", train), ("test", test)] {
                 let progress = Progress("\(name):", unit: "traces")
-                let (data, summary) = try STEAD.prepare(part, hdf5: hdf5, seed: seed &+ (name == "test" ? 1 : 0)) {
-                    progress.update($0, of: $1)
-                }
+                // Under mpirun each rank prepares a contiguous share; rank 0 joins the parts in order.
+                let share = job.map { c in (part.count * c.rank / c.size)..<(part.count * (c.rank + 1) / c.size) } ?? part.indices
                 let path = (out as NSString).appendingPathComponent("\(name).h5")
+                var (data, summary) = try STEAD.prepare(Array(part[share]), hdf5: hdf5, seed: seed &+ (name == "test" ? 1 : 0),
+                                                        firstIndex: share.lowerBound) { progress.update($0, of: $1) }
+                if let c = job {
+                    try data.save(to: path + ".part\(c.rank)")
+                    var counts = summary.windowsPerClass.map(Double.init) + [Double(summary.tracesRead)]
+                    counts.withUnsafeMutableBufferPointer { c.sum($0.baseAddress!, count: 4) }  // also a barrier
+                    summary.windowsPerClass = counts.prefix(3).map { Int($0) }
+                    summary.tracesRead = Int(counts[3])
+                    guard c.rank == 0 else { continue }
+                    let parts = try (0..<c.size).map { try PreparedDataset.load(from: path + ".part\($0)") }
+                    data = PreparedDataset.concatenate(parts)
+                    for r in 0..<c.size { try? FileManager.default.removeItem(atPath: path + ".part\(r)") }
+                }
                 try data.save(to: path)
                 rows.append(("\(name).h5", "\(data.count) windows: P \(summary.windowsPerClass[0]), S \(summary.windowsPerClass[1]), noise \(summary.windowsPerClass[2]) from \(summary.tracesRead) traces"))
                 for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append(("  skipped", "\(n) × \(reason)")) }
             }
             rows.append(("dropped by cleaning", "\(quakes.count - clean.count) earthquakes"))
             rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(t0))))
-            printSummary("wrote \(out)", rows)
+            if SeismicJob.isLeader { printSummary("wrote \(out)", rows) }
         }
     }
 }

@@ -14,6 +14,7 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "StepLR: factor of each cut.") var gamma: Double = 0.5
     @Option(help: "Fraction of windows held out for validation.") var validation: Double = 0.2
     @Option(help: "Random seed (split, shuffling, dropout, initialisation).") var seed: UInt64 = 0
+    @Option(help: "Dropout probability of the conv blocks (the reference: 0.1).") var dropout: Double = 0.1
     @Flag(help: "Continue an interrupted run from its last checkpoint in --out.") var resume = false
 
     func validate() throws {
@@ -21,6 +22,7 @@ struct TrainingOptions: ParsableArguments {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard lr > 0 else { throw ValidationError("--lr must be positive") }
         guard (0.01...0.9).contains(validation) else { throw ValidationError("--validation must be between 0.01 and 0.9") }
+        guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1)") }
     }
 
     var configuration: TrainingConfiguration {
@@ -76,11 +78,12 @@ extension Seismic {
             let prepared = try PreparedDataset.load(from: data)
             let (windows, card) = try trainingInputs(prepared, kind: model)
             let net = ConvNet(card.architecture, seed: options.seed)
+            net.dropoutProbability = Float(options.dropout)
             let result = try TrainingRun.run(model: net, card: card, data: windows, folder: out, configuration: options.configuration,
                                              validationFraction: options.validation, resume: options.resume,
                                              title: "Training \(card.architecture.name) on \((data as NSString).lastPathComponent)",
                                              log: { print($0) }, onBatch: batchProgress())
-            printRunSummary(result, folder: out)
+            if SeismicJob.isLeader { printRunSummary(result, folder: out) }
         }
     }
 
@@ -120,13 +123,14 @@ extension Seismic {
             }
             card.architecture = net.architecture
             card.notes["fine-tuned from"] = from
+            net.dropoutProbability = Float(options.dropout)
             let frozen: Set<String> = freezeConv
                 ? Set(net.store.parameterEntries.map(\.name).filter { $0.hasPrefix("conv") || $0.hasPrefix("bn") }) : []
             let result = try TrainingRun.run(model: net, card: card, data: windows, folder: out, configuration: options.configuration,
                                              validationFraction: options.validation, frozen: frozen, resume: options.resume,
                                              title: "Fine-tuning \(card.architecture.name) on \((data as NSString).lastPathComponent)",
                                              log: { print($0) }, onBatch: batchProgress())
-            printRunSummary(result, folder: out)
+            if SeismicJob.isLeader { printRunSummary(result, folder: out) }
         }
     }
 }

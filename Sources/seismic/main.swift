@@ -1,0 +1,5 @@
+// seismic: the SeismicTorch command-line tool (commands live in SeismicCLI).
+
+import SeismicCLI
+
+Seismic.main()
