@@ -40,6 +40,7 @@ bench: deps
 		$(PYTHON) scripts/bench_pytorch.py $(BIN)/seismic-bench --epoch; fi
 	@if $(PYTHON) -c "import obspy" >/dev/null 2>&1; then $(PYTHON) scripts/bench_obspy.py $(BIN)/seismic-bench; fi
 	$(VENV_PY) scripts/bench_classify.py $(BIN)/seismic-bench $(BIN)/seismic
+	scripts/bench_mpi.sh
 
 clean:
 	rm -rf .build out demo-run

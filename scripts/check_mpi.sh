@@ -16,6 +16,24 @@ for np in 1 2; do
   run $np $mpi prep stead --hdf5 "$work/syn/stead/merged.hdf5" --csv "$work/syn/stead/merged.csv" --out "$work/stead$np" --seed 4 >/dev/null 2>&1
   run $np $mpi train --data "$work/stead1/train.h5" --out "$work/run$np" --epochs 1 --batch-size 64 --dropout 0 --seed 3 >/dev/null 2>&1
 done
+# A rank that dies stops the whole job (no hang) and leaves a checkpoint that resumes.
+(set +e; run 2 $mpi train --data "$work/stead1/train.h5" --out "$work/fault" --epochs 400 --batch-size 16 --dropout 0 >/dev/null 2>&1; echo $? > "$work/fault.rc") &
+for _ in $(seq 1 300); do [ -f "$work/fault/last.safetensors" ] && break; sleep 0.1; done
+victim=$(pgrep -f "seismic-mpi train --data $work/stead1/train.h5 --out $work/fault" | tail -1)
+kill -9 "$victim"
+for _ in $(seq 1 300); do [ -f "$work/fault.rc" ] && break; sleep 0.1; done
+[ -f "$work/fault.rc" ] && [ "$(cat "$work/fault.rc")" != 0 ] || { echo "mpi: FAILED — the job did not stop within 30 s of losing a rank"; exit 1; }
+done_epochs=$(($(wc -l < "$work/fault/history.csv") - 1))
+$seismic train --data "$work/stead1/train.h5" --out "$work/fault" --epochs $((done_epochs + 1)) --batch-size 16 --dropout 0 --resume >/dev/null
+echo "fault: killing a rank stopped the job (exit $(cat "$work/fault.rc")); resumed after epoch $done_epochs from its last checkpoint"
+# A rank that hangs (stopped) trips the others' watchdog: the job ends instead of waiting forever.
+(set +e; SEISMIC_MPI_TIMEOUT=3 mpirun --allow-run-as-root --oversubscribe -x SEISMIC_MPI_TIMEOUT -np 2 $mpi train --data "$work/stead1/train.h5" \
+   --out "$work/hang" --epochs 400 --batch-size 16 --dropout 0 >/dev/null 2>&1; echo $? > "$work/hang.rc") &
+for _ in $(seq 1 300); do [ -f "$work/hang/last.safetensors" ] && break; sleep 0.1; done
+kill -STOP "$(pgrep -f "seismic-mpi train --data $work/stead1/train.h5 --out $work/hang" | tail -1)"
+for _ in $(seq 1 300); do [ -f "$work/hang.rc" ] && break; sleep 0.1; done
+[ -f "$work/hang.rc" ] && [ "$(cat "$work/hang.rc")" != 0 ] || { echo "mpi: FAILED — a hung rank was not detected within 30 s"; exit 1; }
+echo "hang: a stopped rank ended the job through the collective watchdog (exit $(cat "$work/hang.rc"))"
 .venv/bin/python - "$work" <<'PY'
 import json, struct, sys
 import numpy as np, h5py

@@ -38,7 +38,22 @@ struct QSISOptions: ParsableArguments {
         settings.seed = seed
         configure(&settings)
         let progress = Progress("records:", unit: "records")
-        let (data, summary) = QSIS.prepare(folder: folder, event: event, settings: settings) { progress.update($0, of: $1) }
+        let job = SeismicJob.collective
+        var (data, summary) = QSIS.prepare(folder: folder, event: event, settings: settings, share: job.map { ($0.rank, $0.size) }) {
+            progress.update($0, of: $1)
+        }
+        if let c = job {
+            // Under mpirun: each rank writes its share, rank 0 joins them in order.
+            try data.save(to: output + ".part\(c.rank)")
+            var counts = summary.windowsPerClass.map(Double.init) + [Double(summary.recordsRead)]
+            let n = counts.count
+            counts.withUnsafeMutableBufferPointer { c.sum($0.baseAddress!, count: n) }  // also a barrier
+            summary.windowsPerClass = counts.dropLast().map { Int($0) }
+            summary.recordsRead = Int(counts.last!)
+            guard c.rank == 0 else { return }
+            data = PreparedDataset.concatenate(try (0..<c.size).map { try PreparedDataset.load(from: output + ".part\($0)") })
+            for r in 0..<c.size { try? FileManager.default.removeItem(atPath: output + ".part\(r)") }
+        }
         guard summary.recordsRead > 0 else { throw UserFacingError("no SAC triples (…HLX…/…E…) found under \(folder)") }
         try finishQSIS(data, summary, output: output, started: t0)
     }
@@ -49,7 +64,8 @@ func finishQSIS(_ data: PreparedDataset, _ summary: PreparationSummary, output: 
     try data.save(to: output)
     var rows: [(String, String)] = [("records read", "\(summary.recordsRead)")]
     for (name, n) in zip(data.metadata.classNames, summary.windowsPerClass) where n > 0 { rows.append(("\(name) windows", "\(n)")) }
-    for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append(("skipped", "\(n) × \(reason)")) }
+    let skipLabel = SeismicJob.collective == nil ? "skipped" : "skipped (rank 0)"
+    for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append((skipLabel, "\(n) × \(reason)")) }
     rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(started))))
     printSummary("wrote \(output): \(data.count) windows", rows)
 }

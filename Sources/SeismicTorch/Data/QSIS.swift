@@ -175,9 +175,15 @@ public enum QSIS {
     }
 
     /// Prepares every record in `folder` (event or noise records) on all cores.
-    public static func prepare(folder: String, event: Bool, settings: QSISSettings,
+    /// With `share` (rank, size) of a data-parallel job, only that contiguous share of the files is
+    /// prepared; every record's random draws depend on its position in the whole folder, so the
+    /// shares joined in rank order equal one process's result.
+    public static func prepare(folder: String, event: Bool, settings: QSISSettings, share: (rank: Int, size: Int)? = nil,
                                progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> (PreparedDataset, PreparationSummary) {
-        let files = recordFiles(in: folder)
+        let all = recordFiles(in: folder)
+        let range = share.map { (all.count * $0.rank / $0.size)..<(all.count * ($0.rank + 1) / $0.size) } ?? all.indices
+        let files = Array(all[range])
+        let offset = range.lowerBound
         let travelTimes = TravelTimeCalculator()
         var results = [RecordWindows](repeating: RecordWindows(), count: files.count)
         let done = ManagedAtomicCounter()
@@ -185,7 +191,7 @@ public enum QSIS {
             let box = ResultsBox(base: buf.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: files.count) { i in
                 box.base[i] = prepareRecord(files[i], event: event, settings: settings, travelTimes: travelTimes,
-                                            seed: settings.seed &+ UInt64(i) &* 0x9E37_79B9_7F4A_7C15)
+                                            seed: settings.seed &+ UInt64(offset + i) &* 0x9E37_79B9_7F4A_7C15)
                 progress(done.increment(), files.count)
             }
         }
