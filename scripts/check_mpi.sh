@@ -13,6 +13,7 @@ run() { mpirun --allow-run-as-root --oversubscribe -np "$1" "${@:2}"; }
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 $seismic synth --out "$work/syn" --events 40 --noise 40 --active-sources 0 --stead 200 --seed 2 >/dev/null
 for np in 1 2; do
+  run $np $mpi prep qsis-events --folder "$work/syn/data_QSIS_Event" -o "$work/qsis$np.h5" >/dev/null 2>&1
   run $np $mpi prep stead --hdf5 "$work/syn/stead/merged.hdf5" --csv "$work/syn/stead/merged.csv" --out "$work/stead$np" --seed 4 >/dev/null 2>&1
   run $np $mpi train --data "$work/stead1/train.h5" --out "$work/run$np" --epochs 1 --batch-size 64 --dropout 0 --seed 3 >/dev/null 2>&1
 done
@@ -50,6 +51,10 @@ for part in ("train", "test"):
     same = np.array_equal(a["X"][...], b["X"][...]) and np.array_equal(a["y"][...], b["y"][...])
     print(f"prep stead {part}.h5: 2 ranks {'identical to' if same else 'DIFFER from'} 1 rank ({a['X'].shape[0]} windows)")
     ok &= same
+a, b = h5py.File(f"{w}/qsis1.h5"), h5py.File(f"{w}/qsis2.h5")
+same = np.array_equal(a["X"][...], b["X"][...]) and np.array_equal(a["y"][...], b["y"][...])
+print(f"prep qsis-events: 2 ranks {'identical to' if same else 'DIFFER from'} 1 rank ({a['X'].shape[0]} windows)")
+ok &= same
 t1, t2 = tensors(f"{w}/run1/last.safetensors"), tensors(f"{w}/run2/last.safetensors")
 worst, noisy = 0.0, 0.0
 for k in t1:
