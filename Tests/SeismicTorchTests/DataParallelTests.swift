@@ -8,51 +8,6 @@ import SeismicTorch
 import Testing
 import TestSupport
 
-/// An in-process stand-in for MPI_Allreduce(SUM) among `size` threads.
-final class ThreadGroup: @unchecked Sendable {
-    let size: Int
-    private let condition = NSCondition()
-    private var buffer: [Double] = []
-    private var arrived = 0, generation = 0, leaving = 0
-    init(size: Int) { self.size = size }
-
-    func reduce(_ values: [Double]) -> [Double] {
-        condition.lock()
-        while leaving > 0 { condition.wait() }  // the previous round is still being read
-        if arrived == 0 { buffer = [Double](repeating: 0, count: values.count) }
-        for i in values.indices { buffer[i] += values[i] }
-        arrived += 1
-        let myGeneration = generation
-        if arrived == size {
-            generation += 1
-            leaving = size
-            condition.broadcast()
-        } else {
-            while generation == myGeneration { condition.wait() }
-        }
-        let result = buffer
-        leaving -= 1
-        if leaving == 0 { arrived = 0; condition.broadcast() }
-        condition.unlock()
-        return result
-    }
-}
-
-final class ThreadCollective: Collective {
-    let rank: Int
-    let group: ThreadGroup
-    var size: Int { group.size }
-    init(rank: Int, group: ThreadGroup) { self.rank = rank; self.group = group }
-    func sum(_ values: UnsafeMutablePointer<Double>, count: Int) {
-        let r = group.reduce(Array(UnsafeBufferPointer(start: values, count: count)))
-        for i in 0..<count { values[i] = r[i] }
-    }
-    func sum(_ values: UnsafeMutablePointer<Float>, count: Int) {
-        let r = group.reduce((0..<count).map { Double(values[$0]) })
-        for i in 0..<count { values[i] = Float(r[i]) }
-    }
-}
-
 @Suite struct DataParallelTests {
     private func data() -> WindowDataset { RunFilesTestData.dataset() }
 
@@ -97,6 +52,7 @@ final class ThreadCollective: Collective {
             model.dropoutProbability = 0  // masks are per process; the law holds without dropout
             let trainer = Trainer(model: model, configuration: config)
             if processes > 1 { trainer.collective = ThreadCollective(rank: rank, group: group) }
+            trainer.workers = 1
             let result = trainer.fit(data(), train: train, validation: validation)
             let w = Array(UnsafeBufferPointer(start: model.store.values, count: model.store.parameterCount))
             let b = Array(UnsafeBufferPointer(start: model.store.buffers, count: model.store.bufferCount))

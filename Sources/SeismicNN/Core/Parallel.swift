@@ -6,8 +6,26 @@ import Foundation
 /// Work splitting over cores. Deterministic: a range is always cut into the same chunks, so
 /// reductions over per-chunk partial results give bit-identical sums run after run.
 public enum Parallel {
-    /// Cores used by kernels (all active processors unless set lower, e.g. for a latency benchmark).
+    /// Cores used by kernels (all active processors unless set lower, e.g. for a latency benchmark
+    /// or by seismic-mpi, which shares the cores among the ranks of one machine).
     nonisolated(unsafe) public static var workerCount: Int = ProcessInfo.processInfo.activeProcessorCount
+
+    private static let overrideKey = "seismic.parallel.workers"
+
+    /// Runs `body` with kernels on the calling thread limited to `workers` (per thread: a data-
+    /// parallel trainer gives each of its threads one core without touching other threads).
+    public static func withWorkers<T>(_ workers: Int, _ body: () throws -> T) rethrows -> T {
+        let dictionary = Thread.current.threadDictionary
+        let previous = dictionary[overrideKey]
+        dictionary[overrideKey] = workers
+        defer { dictionary[overrideKey] = previous }
+        return try body()
+    }
+
+    /// Workers for a kernel started on this thread.
+    public static var effectiveWorkers: Int {
+        (Thread.current.threadDictionary[overrideKey] as? Int) ?? workerCount
+    }
 
     /// Calls `body(chunk, range)` for `chunks` contiguous pieces of `0..<count`, concurrently.
     @inline(__always)
@@ -29,7 +47,7 @@ public enum Parallel {
 
     /// How many chunks `forEachChunk` will use.
     public static func chunkCount(_ count: Int, requested: Int? = nil, minimumPerChunk: Int = 1) -> Int {
-        max(1, min(requested ?? workerCount, count / max(minimumPerChunk, 1)))
+        max(1, min(requested ?? effectiveWorkers, count / max(minimumPerChunk, 1)))
     }
 
     @inline(__always)

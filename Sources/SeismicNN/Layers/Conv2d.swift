@@ -160,9 +160,14 @@ public final class Conv2d: Layer {
                                             let row = (c * kernelHeight + p) * kernelWidth + q
                                             let src = cols + row * width + g * plane
                                             let dst = dxn + c * inPlane + p * w + q
-                                            for i in 0..<ho {
-                                                let d = dst + i * w, sr = src + i * wo
-                                                for j in 0..<wo { d[j] += sr[j] }
+                                            if wo == w {
+                                                // Full-width rows (kernel width 1): one contiguous run.
+                                                for j in 0..<plane { dst[j] += src[j] }
+                                            } else {
+                                                for i in 0..<ho {
+                                                    let d = dst + i * w, sr = src + i * wo
+                                                    for j in 0..<wo { d[j] += sr[j] }
+                                                }
                                             }
                                         }
                                     }

@@ -36,7 +36,7 @@ public final class Linear: Layer {
                 if n * i * o < 65_536 {
                     for row in 0..<n { (yp + row * o).update(from: bp, count: o) }
                     sgemm(transA: false, transB: true, m: n, n: o, k: i, a: xp, lda: i, b: wp, ldb: i, beta: 1, c: yp, ldc: o)
-                } else if n >= Parallel.workerCount * 4 || o < 64 {
+                } else if n >= Parallel.effectiveWorkers * 4 || o < 64 {
                     Parallel.forEachChunk(n, minimumPerChunk: 16) { _, r in
                         for row in r { (yp + row * o).update(from: bp, count: o) }
                         sgemm(transA: false, transB: true, m: r.count, n: o, k: i, a: xp + r.lowerBound * i, lda: i,

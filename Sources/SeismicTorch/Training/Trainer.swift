@@ -45,6 +45,7 @@ public final class Trainer {
         self.model = model
         self.configuration = configuration
         optimizer = Adam(store: model.store, learningRate: Float(configuration.learningRate), frozen: frozen)
+        self.frozen = frozen
         schedule = StepLR(baseLearningRate: configuration.learningRate, stepSize: configuration.stepSize, gamma: configuration.gamma)
         best = ConvNet(model.architecture)
         best.store.copyState(from: model.store)
@@ -83,6 +84,81 @@ public final class Trainer {
         return batch[lo..<hi]
     }
 
+    /// Threads that train in data parallel inside this process: each takes a share of every batch
+    /// with its own replica of the model (synchronised BatchNorm, one gradient sum per step), which
+    /// uses the cores far better than splitting each small layer. By default all cores for models
+    /// under a million parameters (EarthquakeCNN), one otherwise; ignored under MPI.
+    public lazy var workers: Int = model.store.parameterCount < 1_000_000 ? Parallel.effectiveWorkers : 1
+    private var replicas: [(model: ConvNet, optimizer: Adam)] = []
+    private let frozen: Set<String>
+    /// Dropout generators of the replicas, to save and restore with the optimizer state.
+    public var replicaDropoutGenerators: [[SeededGenerator]] {
+        get { replicas.map { $0.model.dropouts.map(\.generator) } }
+        set { pendingReplicaGenerators = newValue }
+    }
+    private var pendingReplicaGenerators: [[SeededGenerator]]?
+
+    /// Replicas 1…workers−1, copied from the model and its optimizer state.
+    private func prepareReplicas() {
+        guard replicas.count != workers - 1 else { return }
+        replicas = (1..<workers).map { w in
+            let replica = ConvNet(model.architecture, seed: configuration.seed &+ UInt64(w))
+            replica.store.copyState(from: model.store)
+            replica.dropoutProbability = model.dropoutProbability
+            for (k, d) in replica.dropouts.enumerated() {
+                d.generator = model.dropouts[k].generator.derived(UInt64(w))
+            }
+            let adam = Adam(store: replica.store, learningRate: optimizer.learningRate, frozen: frozen)
+            let n = model.store.parameterCount
+            adam.restore(step: optimizer.step, first: Array(UnsafeBufferPointer(start: optimizer.firstMoment, count: n)),
+                         second: Array(UnsafeBufferPointer(start: optimizer.secondMoment, count: n)))
+            return (replica, adam)
+        }
+        if let saved = pendingReplicaGenerators, saved.count == replicas.count {
+            for (r, gens) in zip(replicas, saved) where gens.count == r.model.dropouts.count {
+                for (d, g) in zip(r.model.dropouts, gens) { d.generator = g }
+            }
+        }
+        pendingReplicaGenerators = nil
+    }
+
+    /// One pass over `order` in batches: forward, backward, gradient sum (data parallel), update.
+    static func trainEpoch(model: ConvNet, optimizer: Adam, collective: Collective?, data: WindowDataset, order: [Int],
+                           batchSize: Int, onBatch: (Int, Int) -> Void) -> (lossSum: Double, correct: Int, seen: Int) {
+        var lossSum = 0.0, correct = 0, seen = 0
+        var start = 0
+        while start < order.count {
+            let global = order[start..<min(start + batchSize, order.count)]
+            let slice = collective.map { share(global, of: $0) } ?? global
+            let (x, y) = data.batch(slice)
+            model.store.zeroGradients()
+            let logits = model.forward(x, training: true)
+            var (loss, dLogits) = CrossEntropy.loss(logits: logits, labels: y)
+            if let col = collective {
+                // The mean over the global batch: scale the local mean's gradient by n_local / n,
+                // then one sum over the whole gradient arena.
+                let f = Float(slice.count) / Float(global.count)
+                for i in dLogits.storage.indices { dLogits.storage[i] *= f }
+                model.backward(dLogits)
+                col.sum(model.store.gradients, count: model.store.parameterCount)
+                var stats = [Double(loss) * Double(slice.count), Double(zip(logits.argmaxRows(), y).filter { $0 == $1 }.count)]
+                stats.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2) }
+                lossSum += stats[0]
+                correct += Int(stats[1])
+                loss = Float(stats[0] / Double(global.count))
+            } else {
+                model.backward(dLogits)
+                lossSum += Double(loss) * Double(slice.count)
+                correct += zip(logits.argmaxRows(), y).filter { $0 == $1 }.count
+            }
+            optimizer.update()
+            seen += global.count
+            start += batchSize
+            onBatch(seen, order.count)
+        }
+        return (lossSum, correct, seen)
+    }
+
     /// Runs the epochs `startEpoch..<epochs`; `onEpoch` sees each record as it completes and may
     /// return false to stop after it.
     public func fit(_ data: WindowDataset, train: [Int], validation: [Int], startEpoch: Int = 0,
@@ -93,43 +169,21 @@ public final class Trainer {
         var bestAccuracy = previous.map(\.validationAccuracy).max() ?? -1
         var bestEpoch = previous.max { $0.validationAccuracy < $1.validationAccuracy }?.epoch ?? -1
         var bestConfusion = ConfusionMatrix(classNames: data.classNames)
+        let threads = collective == nil ? max(1, workers) : 1
         for epoch in startEpoch..<configuration.epochs {
             let t0 = Date()
             let lr = schedule.learningRate(epoch: epoch)
             optimizer.learningRate = Float(lr)
             var rng = SeededGenerator(seed: configuration.seed &+ UInt64(epoch) &* 0x9E37_79B9)
             let order = train.shuffled(using: &rng)
-            var lossSum = 0.0, correct = 0, seen = 0
-            var start = 0
-            while start < order.count {
-                let global = order[start..<min(start + configuration.batchSize, order.count)]
-                let slice = collective.map { Self.share(global, of: $0) } ?? global
-                let (x, y) = data.batch(slice)
-                model.store.zeroGradients()
-                let logits = model.forward(x, training: true)
-                var (loss, dLogits) = CrossEntropy.loss(logits: logits, labels: y)
-                if let col = collective {
-                    // The mean over the global batch: scale the local mean's gradient by n_local / n,
-                    // then one sum over the whole gradient arena.
-                    let f = Float(slice.count) / Float(global.count)
-                    for i in dLogits.storage.indices { dLogits.storage[i] *= f }
-                    model.backward(dLogits)
-                    col.sum(model.store.gradients, count: model.store.parameterCount)
-                    var stats = [Double(loss) * Double(slice.count), Double(zip(logits.argmaxRows(), y).filter { $0 == $1 }.count)]
-                    stats.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2) }
-                    lossSum += stats[0]
-                    correct += Int(stats[1])
-                    loss = Float(stats[0] / Double(global.count))
-                } else {
-                    model.backward(dLogits)
-                    lossSum += Double(loss) * Double(slice.count)
-                    correct += zip(logits.argmaxRows(), y).filter { $0 == $1 }.count
-                }
-                optimizer.update()
-                seen += global.count
-                start += configuration.batchSize
-                onBatch(seen, order.count)
+            var totals: (lossSum: Double, correct: Int, seen: Int)
+            if threads > 1 {
+                totals = trainEpochInThreads(threads, data: data, order: order, learningRate: Float(lr), onBatch: onBatch)
+            } else {
+                totals = Self.trainEpoch(model: model, optimizer: optimizer, collective: collective, data: data, order: order,
+                                         batchSize: configuration.batchSize, onBatch: onBatch)
             }
+            let (lossSum, correct, seen) = totals
             let (valLoss, valAccuracy, confusion) = Self.evaluate(model, on: data, indices: validation, collective: collective)
             let record = EpochRecord(epoch: epoch, learningRate: lr, trainLoss: seen == 0 ? 0 : lossSum / Double(seen),
                                      trainAccuracy: seen == 0 ? 0 : Double(correct) / Double(seen), validationLoss: valLoss,
@@ -145,4 +199,46 @@ public final class Trainer {
         }
         return TrainingResult(history: history, bestEpoch: bestEpoch, bestValidationAccuracy: bestAccuracy, bestConfusion: bestConfusion)
     }
+
+    /// One epoch with `count` threads, each on its own replica (the model itself is replica 0), each
+    /// kernel single-threaded; afterwards every replica holds the same state as the model.
+    private func trainEpochInThreads(_ count: Int, data: WindowDataset, order: [Int], learningRate: Float,
+                                     onBatch: (Int, Int) -> Void) -> (lossSum: Double, correct: Int, seen: Int) {
+        prepareReplicas()
+        let members = [(model, optimizer)] + replicas.map { ($0.model, $0.optimizer) }
+        let group = ThreadGroup(size: count)
+        let box = EpochBox()
+        let batchSize = configuration.batchSize
+        let done = DispatchGroup()
+        for (rank, member) in members.enumerated() {
+            let (m, opt) = member
+            opt.learningRate = learningRate
+            let col = ThreadCollective(rank: rank, group: group)
+            m.norms.forEach { $0.collective = col }
+            let job = UncheckedJob {
+                // Each thread's kernels run on its own core; other threads are not affected.
+                Parallel.withWorkers(1) {
+                    let r = Self.trainEpoch(model: m, optimizer: opt, collective: col, data: data, order: order, batchSize: batchSize,
+                                            onBatch: rank == 0 ? { seen, _ in box.setProgress(seen) } : { _, _ in })
+                    if rank == 0 { box.totals = r }
+                }
+            }
+            done.enter()
+            Thread { job.run(); done.leave() }.start()
+        }
+        // Progress is reported from the calling thread while the workers run.
+        while done.wait(timeout: .now() + 0.1) == .timedOut { onBatch(box.progress, order.count) }
+        onBatch(order.count, order.count)
+        members.forEach { m, _ in m.norms.forEach { $0.collective = nil } }
+        return box.totals
+    }
 }
+
+private final class EpochBox: @unchecked Sendable {
+    var totals: (lossSum: Double, correct: Int, seen: Int) = (0, 0, 0)
+    private let lock = NSLock()
+    private var seen = 0
+    func setProgress(_ n: Int) { lock.lock(); seen = n; lock.unlock() }
+    var progress: Int { lock.lock(); defer { lock.unlock() }; return seen }
+}
+private struct UncheckedJob: @unchecked Sendable { let run: () -> Void }
