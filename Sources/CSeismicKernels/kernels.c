@@ -98,20 +98,23 @@ SK_CLONES void sk_maxpool_plane(const float *restrict src, ptrdiff_t h, ptrdiff_
 
 SK_CLONES void sk_bn_backward_sums(const float *restrict x, const float *restrict dy, ptrdiff_t n, float mean, float istd,
                                    double *sums) {
-    // 16 float lanes over blocks of 512 (vectorised without reassociating), each block added in double.
+    // 16 float lanes (vectorised without reassociating), flushed into double every 512 values.
     double a = 0, b = 0;
-    ptrdiff_t start = 0;
-    for (; start + 512 <= n; start += 512) {
-        float s0[16] = {0}, s1[16] = {0};
-        for (ptrdiff_t i = start; i < start + 512; i += 16)
-            for (int k = 0; k < 16; k++) {
-                float d = dy[i + k];
-                s0[k] += d;
-                s1[k] += d * ((x[i + k] - mean) * istd);
-            }
-        for (int k = 0; k < 16; k++) { a += (double)s0[k]; b += (double)s1[k]; }
+    float s0[16] = {0}, s1[16] = {0};
+    ptrdiff_t i = 0, sinceFlush = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int k = 0; k < 16; k++) {
+            float d = dy[i + k];
+            s0[k] += d;
+            s1[k] += d * ((x[i + k] - mean) * istd);
+        }
+        if ((sinceFlush += 16) == 512) {
+            for (int k = 0; k < 16; k++) { a += (double)s0[k]; b += (double)s1[k]; s0[k] = 0; s1[k] = 0; }
+            sinceFlush = 0;
+        }
     }
-    for (ptrdiff_t i = start; i < n; i++) { float d = dy[i]; a += (double)d; b += (double)(d * ((x[i] - mean) * istd)); }
+    for (int k = 0; k < 16; k++) { a += (double)s0[k]; b += (double)s1[k]; }
+    for (; i < n; i++) { float d = dy[i]; a += (double)d; b += (double)(d * ((x[i] - mean) * istd)); }
     sums[0] += a;
     sums[1] += b;
 }

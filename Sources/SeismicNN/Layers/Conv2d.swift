@@ -11,6 +11,9 @@ public final class Conv2d: Layer {
     public let bias: StateEntry
     let store: ParameterStore
     private var input: Tensor?
+    /// Whether `backward` computes ∂L/∂input (the first layer's input is data: no one needs it,
+    /// and `backward` then returns zeros).
+    public var computeInputGradient = true
 
     public init(store: ParameterStore, prefix: String, inChannels: Int, outChannels: Int, kernel: (Int, Int)) {
         self.store = store
@@ -149,10 +152,12 @@ public final class Conv2d: Layer {
                             // dW += dOut · colsᵀ
                             sgemm(transA: false, transB: true, m: o, n: k, k: width, a: dout, lda: width, b: cols,
                                   ldb: width, beta: 1, c: dW, ldc: k)
-                            // dCols = Wᵀ · dOut, then col2im into dx
+                            // dCols = Wᵀ · dOut, then col2im into dx (skipped for a network's first layer).
+                            if computeInputGradient {
                             sgemm(transA: true, transB: false, m: k, n: width, k: o, a: wp, lda: k, b: dout, ldb: width,
                                   beta: 0, c: cols, ldc: width)
-                            for (g, s) in samples.enumerated() {
+                            }
+                            for (g, s) in samples.enumerated() where computeInputGradient {
                                 let dxn = dxp + s * inChannels * inPlane
                                 for c in 0..<inChannels {
                                     for p in 0..<kernelHeight {

@@ -90,6 +90,8 @@ public final class ConvNet {
             inC = c
         }
         self.convs = convs
+        // Nothing needs the gradient with respect to the input data.
+        convs[0].computeInputGradient = false
         // Each block's BN → GELU runs as one fused pass (same numbers, one pass fewer).
         norms.forEach { $0.fusedGELU = true }
         self.norms = norms
@@ -153,7 +155,7 @@ public final class ConvNet {
     }
 
     /// Back-propagates ∂L/∂logits, accumulating every parameter's gradient in `store`.
-    /// Returns ∂L/∂input.
+    /// Returns ∂L/∂input when `convs[0].computeInputGradient` is set (off by default: zeros).
     @discardableResult
     public func backward(_ dLogits: Tensor) -> Tensor {
         var g = dLogits
