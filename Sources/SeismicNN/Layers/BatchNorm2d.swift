@@ -159,18 +159,7 @@ public final class BatchNorm2d: Layer {
         if fusedGELU {
             guard let pre = preActivation else { preconditionFailure("fused BatchNorm2d+GELU backward needs a training-mode forward") }
             // dy·GELU'(pre) into a fresh buffer: one pass, no copy of the caller's gradient.
-            var scaled = Tensor(uninitialized: upstream.shape)
-            pre.storage.withUnsafeBufferPointer { pb in
-                upstream.storage.withUnsafeBufferPointer { ub in
-                    scaled.storage.withUnsafeMutableBufferPointer { sb in
-                        let pp = pb.baseAddress!, up = ub.baseAddress!, sp = sb.baseAddress!
-                        Parallel.forEachChunk(sb.count, minimumPerChunk: 16_384) { _, r in
-                            sk_gelu_backward(pp + r.lowerBound, up + r.lowerBound, sp + r.lowerBound, r.count)
-                        }
-                    }
-                }
-            }
-            dy = scaled
+            dy = GELU.gradient(input: pre, upstream: upstream)
         }
         let (n, c, plane) = (dy.shape[0], channels, dy.shape[2] * dy.shape[3])
         let m = Float(n * plane)
