@@ -14,7 +14,7 @@ public struct Seismic: ParsableCommand {
             Models and their contracts (classes, sampling rate, window, preprocessing) travel in \
             safetensors checkpoints that PyTorch loads too.
 
-            Start with:  seismic demo --out out/demo
+            Start with:  seismic demo   (writes demo-run/report.html)
             """,
         subcommands: [Demo.self, Synth.self, Prep.self, Merge.self, Train.self, Finetune.self, Evaluate.self, Export.self, Import.self, Classify.self, Monitor.self, SAC.self, CheckpointCommand.self])
 
