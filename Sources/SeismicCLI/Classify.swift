@@ -90,15 +90,14 @@ extension Seismic {
                 throw UserFacingError("\(path): windows \(prepared.itemShape) do not fit \(card.architecture.name) ([\(card.windowSamples), \(card.architecture.inputShape[2])])")
             }
             let w = prepared.windowDataset()
-            let x = WindowBatch(values: w.windows.normalized().quantized().map(Float.init), count: w.count, length: w.windows.length,
-                                components: w.windows.components).normalized()
+            let x = w.windows.quantizedNormalized()
             let data = WindowDataset(windows: x, labels: w.labels, classNames: w.classNames)
             var predictions: [WindowPrediction] = []
             var start = 0
             let k = card.classNames.count
             while start < data.count {
                 let idx = Array(start..<min(start + 4096, data.count))
-                let p = CrossEntropy.softmax(net.forward(data.batch(idx[...]).input, training: false))
+                let p = net.predict(data.batch(idx[...]).input)
                 for (r, i) in idx.enumerated() {
                     let row = Array(p.storage[(r * k)..<((r + 1) * k)])
                     predictions.append(WindowPrediction(startSeconds: Double(i), probabilities: row, label: row.indices.max { row[$0] < row[$1] }!))

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import SeismicNN
 import SeismicTorch
 
 extension Seismic {
@@ -43,20 +44,29 @@ struct QSISOptions: ParsableArguments {
             progress.update($0, of: $1)
         }
         if let c = job {
-            // Under mpirun: each rank writes its share, rank 0 joins them in order.
-            try data.save(to: output + ".part\(c.rank)")
-            var counts = summary.windowsPerClass.map(Double.init) + [Double(summary.recordsRead)]
-            let n = counts.count
-            counts.withUnsafeMutableBufferPointer { c.sum($0.baseAddress!, count: n) }  // also a barrier
+            let (joined, counts) = try joinShares(data, path: output, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.recordsRead)], job: c)
             summary.windowsPerClass = counts.dropLast().map { Int($0) }
             summary.recordsRead = Int(counts.last!)
-            guard c.rank == 0 else { return }
-            data = PreparedDataset.concatenate(try (0..<c.size).map { try PreparedDataset.load(from: output + ".part\($0)") })
-            for r in 0..<c.size { try? FileManager.default.removeItem(atPath: output + ".part\(r)") }
+            guard let joined else { return }
+            data = joined
         }
         guard summary.recordsRead > 0 else { throw UserFacingError("no SAC triples (…HLX…/…E…) found under \(folder)") }
         try finishQSIS(data, summary, output: output, started: t0)
     }
+}
+
+/// Under mpirun: every rank writes its share of a preparation next to `path`, `counts` are summed
+/// over the ranks (which is also the barrier), and rank 0 gets the shares joined in rank order;
+/// the other ranks get nil.
+func joinShares(_ data: PreparedDataset, path: String, counts: [Double], job: Collective) throws -> (PreparedDataset?, [Double]) {
+    try data.save(to: path + ".part\(job.rank)")
+    var total = counts
+    let n = total.count
+    total.withUnsafeMutableBufferPointer { job.sum($0.baseAddress!, count: n) }
+    guard job.rank == 0 else { return (nil, total) }
+    let joined = PreparedDataset.concatenate(try (0..<job.size).map { try PreparedDataset.load(from: path + ".part\($0)") })
+    for r in 0..<job.size { try? FileManager.default.removeItem(atPath: path + ".part\(r)") }
+    return (joined, total)
 }
 
 /// Prints the summary table of a QSIS preparation and writes the dataset.
@@ -254,15 +264,11 @@ extension Seismic.Prep {
                 var (data, summary) = try STEAD.prepare(Array(part[share]), hdf5: hdf5, seed: seed &+ (name == "test" ? 1 : 0),
                                                         firstIndex: share.lowerBound) { progress.update($0, of: $1) }
                 if let c = job {
-                    try data.save(to: path + ".part\(c.rank)")
-                    var counts = summary.windowsPerClass.map(Double.init) + [Double(summary.tracesRead)]
-                    counts.withUnsafeMutableBufferPointer { c.sum($0.baseAddress!, count: 4) }  // also a barrier
-                    summary.windowsPerClass = counts.prefix(3).map { Int($0) }
-                    summary.tracesRead = Int(counts[3])
-                    guard c.rank == 0 else { continue }
-                    let parts = try (0..<c.size).map { try PreparedDataset.load(from: path + ".part\($0)") }
-                    data = PreparedDataset.concatenate(parts)
-                    for r in 0..<c.size { try? FileManager.default.removeItem(atPath: path + ".part\(r)") }
+                    let (joined, counts) = try joinShares(data, path: path, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.tracesRead)], job: c)
+                    summary.windowsPerClass = counts.dropLast().map { Int($0) }
+                    summary.tracesRead = Int(counts.last!)
+                    guard let joined else { continue }
+                    data = joined
                 }
                 try data.save(to: path)
                 rows.append(("\(name).h5", "\(data.count) windows: P \(summary.windowsPerClass[0]), S \(summary.windowsPerClass[1]), noise \(summary.windowsPerClass[2]) from \(summary.tracesRead) traces"))

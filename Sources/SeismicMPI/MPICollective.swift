@@ -49,12 +49,6 @@ public final class MPICollective: Collective {
         check(MPI_Allreduce(seismic_mpi_in_place(), values, Int32(count), seismic_mpi_float(), seismic_mpi_sum(), seismic_mpi_comm_world()), "MPI_Allreduce")
     }
 
-    public func barrier() {
-        watchdog.arm(timeoutSeconds)
-        defer { watchdog.disarm() }
-        check(MPI_Barrier(seismic_mpi_comm_world()), "MPI_Barrier")
-    }
-
     public func finish() { MPI_Finalize() }
 }
 /// Ends the process when a collective outlives its deadline, so a hung peer never hangs the job.

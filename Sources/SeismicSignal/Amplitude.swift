@@ -75,6 +75,11 @@ public struct WindowBatch: Equatable, Sendable {
         return out
     }
 
+    /// Normalise → int16 → float → normalise: the amplitude steps every model input goes through.
+    public func quantizedNormalized() -> WindowBatch {
+        WindowBatch(values: normalized().quantized().map(Float.init), count: count, length: length, components: components).normalized()
+    }
+
     /// The seed's training-time chain: drop tiny and huge windows, normalise, quantise to int16,
     /// normalise again. Returns the kept windows and their indices in the input.
     public func referenceAmplitudeChain(small: Float = 1e-8, large: Float = 2 * 9.81) -> (windows: WindowBatch, kept: [Int]) {
@@ -82,8 +87,6 @@ public struct WindowBatch: Equatable, Sendable {
         let afterSmall = selecting(keptSmall)
         let keptLarge = afterSmall.indicesBelowLargeAmplitude(large)
         let kept = keptLarge.map { keptSmall[$0] }
-        let q = afterSmall.selecting(keptLarge).normalized().quantized()
-        let back = WindowBatch(values: q.map(Float.init), count: kept.count, length: length, components: components)
-        return (back.normalized(), kept)
+        return (afterSmall.selecting(keptLarge).quantizedNormalized(), kept)
     }
 }

@@ -33,13 +33,6 @@ public struct Tensor: Equatable, Sendable {
         Tensor(shape: newShape, storage: storage)
     }
 
-    /// Items `range` of the first axis.
-    public func items(_ range: Range<Int>) -> Tensor {
-        var s = shape
-        s[0] = range.count
-        return Tensor(shape: s, storage: Array(storage[(range.lowerBound * itemSize)..<(range.upperBound * itemSize)]))
-    }
-
     /// Index of the largest value in each row of a [N, C] tensor (ties: first).
     public func argmaxRows() -> [Int] {
         precondition(rank == 2, "argmaxRows needs [N, C], got \(shape)")

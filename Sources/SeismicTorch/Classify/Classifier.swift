@@ -113,15 +113,14 @@ public struct Classifier {
             }
         }
         let batch = WindowBatch(values: values, count: starts.count, length: length, components: comps)
-        let normalized = WindowBatch(values: batch.normalized().quantized().map(Float.init), count: batch.count, length: length,
-                                     components: comps).normalized()
+        let normalized = batch.quantizedNormalized()
         var predictions: [WindowPrediction] = []
         predictions.reserveCapacity(starts.count)
         var first = 0
         while first < starts.count {
             let n = min(batchSize, starts.count - first)
             let x = Tensor(shape: [n, 1, length, comps], storage: Array(normalized.values[(first * size)..<((first + n) * size)]))
-            let probs = CrossEntropy.softmax(model.forward(x, training: false))
+            let probs = model.predict(x)
             let k = card.classNames.count
             for r in 0..<n {
                 let row = Array(probs.storage[(r * k)..<((r + 1) * k)])

@@ -36,7 +36,7 @@ public struct MonitorLine: Sendable {
 
 /// Counters of what the stream did, for the summary.
 public struct MonitorStatistics: Sendable {
-    public var windows = 0, triggers = 0, duplicates = 0, late = 0, resets = 0, bridged = 0, malformed = 0, dropped = 0
+    public var windows = 0, triggers = 0, duplicates = 0, late = 0, resets = 0, bridged = 0, malformed = 0
     public init() {}
 }
 
@@ -91,7 +91,6 @@ public final class MonitorEngine {
     }
 
     public func countMalformed() { statistics.malformed += 1 }
-    public func countDropped(_ n: Int = 1) { statistics.dropped += n }
 
     /// Adds samples of `component` starting at `time` (m/s²); returns the hops that completed.
     public func ingest(component: Int, time: Double, samples: [Double]) -> [MonitorLine] {
@@ -173,8 +172,8 @@ public final class MonitorEngine {
             for t in 0..<length { window[t * components + c] = Float(r[t]) }
         }
         let batch = WindowBatch(values: window, count: 1, length: length, components: components)
-        let x = WindowBatch(values: batch.normalized().quantized().map(Float.init), count: 1, length: length, components: components).normalized()
-        let probs = CrossEntropy.softmax(model.forward(Tensor(shape: [1, 1, length, components], storage: x.values), training: false)).storage
+        let x = batch.quantizedNormalized()
+        let probs = model.predict(Tensor(shape: [1, 1, length, components], storage: x.values)).storage
         let noise = card.classNames.firstIndex { $0.lowercased() == "noise" } ?? card.classNames.count - 1
         let endTime = time(of: end - 1)
         let pgaGal = pga * 100

@@ -45,12 +45,11 @@ public final class PacketQueue: @unchecked Sendable {
 }
 
 public enum StreamSourceError: Error, CustomStringConvertible {
-    case badAddress(String), socket(String), replay(String)
+    case badAddress(String), socket(String)
     public var description: String {
         switch self {
         case .badAddress(let a): return "cannot listen on \(a): give udp://HOST:PORT (HOST an IPv4 address, default 127.0.0.1)"
         case .socket(let r): return "UDP socket: \(r)"
-        case .replay(let r): return "replay: \(r)"
         }
     }
 }
@@ -100,7 +99,7 @@ public enum StreamSources {
                     pending.removeSubrange(pending.startIndex...nl)
                     if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
                     guard let (t, v) = StreamParsing.csvLine(line) else { queue.countMalformed(); continue }
-                    for (c, value) in v.enumerated() { queue.push(StreamPacket(channel: ["X", "Y", "Z"][safeIndex: c] ?? "C\(c)", time: t, samples: [value])) }
+                    for (c, value) in v.enumerated() { queue.push(StreamPacket(channel: ["X", "Y", "Z"][safe: c] ?? "C\(c)", time: t, samples: [value])) }
                 }
             }
             queue.finish()
@@ -140,8 +139,4 @@ final class StopFlag: @unchecked Sendable {
     private let lock = NSLock()
     var isSet: Bool { lock.lock(); defer { lock.unlock() }; return value }
     func set() { lock.lock(); value = true; lock.unlock() }
-}
-
-extension Array {
-    subscript(safeIndex i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

@@ -80,7 +80,8 @@ public enum DemoPipeline {
         let (best, _) = try Checkpoint.load(from: folder + "/finetune/" + RunFiles.best)
         let evaluation = Evaluation.run(model: best, data: TrainingRun.amplitudeChain(qsis))
         try writeFileAtomically(evaluation.histogramPlot, to: folder + "/score_histograms.svg")
-        try writeFileAtomically(examplesPlot(qsis), to: folder + "/example_windows.svg")
+        try writeFileAtomically(TrainingRun.examplesPlot(TrainingRun.amplitudeChain(qsis), componentOrder: qsis.metadata.componentOrder),
+                                to: folder + "/example_windows.svg")
         if let record = QSIS.recordFiles(in: synth + "/data_QSIS_Event").first {
             try writeFileAtomically(try recordPlot(record), to: folder + "/example_record.svg")
         }
@@ -93,23 +94,6 @@ public enum DemoPipeline {
         log(String(format: "      → %@/report.html\n\nfinal validation accuracy %.2f %% (fine-tuned, QSIS); total %.0f s", folder,
                    fine.bestValidationAccuracy * 100, Date().timeIntervalSince(t0)))
         return fine.bestValidationAccuracy
-    }
-
-    /// Three example windows per class, components as lines.
-    static func examplesPlot(_ data: PreparedDataset) -> String {
-        var panels: [Panel] = []
-        let t = (0..<80).map { Double($0) / 40 }
-        for (c, name) in data.metadata.classNames.enumerated() {
-            for i in data.labels.indices.filter({ data.labels[$0] == c }).prefix(2) {
-                let w = Array(data.values[(i * 240)..<((i + 1) * 240)])
-                panels.append(Panel(title: "\(name) #\(i)", xLabel: "Time in window (s)", yLabel: "Acceleration (m/s²)",
-                                    series: (0..<3).map { k in
-                                        Series(name: data.metadata.componentOrder[safe: k] ?? "C\(k)", x: t, y: (0..<80).map { Double(w[$0 * 3 + k]) },
-                                               color: Palette.cycle[k])
-                                    }))
-            }
-        }
-        return LinePlot(title: "Example windows per class (2 s at 40 Hz)", panels: panels, columns: 2).svg()
     }
 
     /// One record, three components, with its P and S picks marked as the windows' search bands.
@@ -157,8 +141,4 @@ public enum DemoPipeline {
             """
         try writeFileAtomically(html, to: folder + "/" + RunFiles.report)
     }
-}
-
-extension Array {
-    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
 }

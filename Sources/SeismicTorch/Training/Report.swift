@@ -9,8 +9,7 @@ public enum Report {
     }
 
     /// Writes report.html in `folder`, embedding the SVG files that exist there.
-    public static func write(folder: String, title: String, card: ModelCard, configuration: TrainingConfiguration,
-                             extraSections: [(String, String)] = []) throws {
+    public static func write(folder: String, title: String, card: ModelCard, configuration: TrainingConfiguration) throws {
         func embed(_ name: String) -> String {
             guard let svg = try? String(contentsOfFile: folder + "/" + name, encoding: .utf8) else { return "" }
             return "<figure>\(svg)<figcaption>\(escape(name))</figcaption></figure>"
@@ -31,7 +30,6 @@ public enum Report {
             String(format: "<tr><td>%d</td><td>%.4f</td><td>%.2f %%</td><td>%.4f</td><td>%.2f %%</td><td>%.1e</td><td>%.2f s</td></tr>",
                    $0.epoch + 1, $0.trainLoss, $0.trainAccuracy * 100, $0.validationLoss, $0.validationAccuracy * 100, $0.learningRate, $0.seconds)
         }.joined(separator: "\n")
-        let sections = extraSections.map { "<h2>\(escape($0.0))</h2>\n\($0.1)" }.joined(separator: "\n")
         let html = """
             <!doctype html>
             <html><head><meta charset="utf-8"><title>\(escape(title))</title>
@@ -43,7 +41,6 @@ public enum Report {
             <h2>Training curves</h2>\(embed(RunFiles.curves))
             <h2>Confusion matrix (best epoch)</h2>\(embed(RunFiles.confusion))
             <h2>Example inputs</h2>\(embed(RunFiles.examples))
-            \(sections)
             <h2>History</h2>
             <table><tr><th>Epoch</th><th>Train loss</th><th>Train acc.</th><th>Val. loss</th><th>Val. acc.</th><th>LR</th><th>Time</th></tr>
             \(history)</table>
