@@ -1,5 +1,6 @@
 // seismic_kernels: see the header. Loops are written for the auto-vectoriser.
 #include "seismic_kernels.h"
+#include <stdlib.h>
 
 #if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
 #define SK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
@@ -7,11 +8,8 @@
 #define SK_CLONES
 #endif
 
-static inline float gelu(float x) { return 0.5f * x * (1.0f + sk_erf(x * 0.70710678118654752f)); }
-
-static inline float gelu_derivative(float x) {
-    return 0.5f * (1.0f + sk_erf(x * 0.70710678118654752f)) + x * sk_exp(-0.5f * x * x) * 0.39894228040143268f;
-}
+static inline float gelu(float x) { return sk_gelu(x); }
+static inline float gelu_derivative(float x) { return sk_gelu_derivative(x); }
 
 SK_CLONES void sk_gelu_forward(const float *restrict x, float *restrict y, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) y[i] = gelu(x[i]);
@@ -124,3 +122,22 @@ SK_CLONES void sk_bn_backward_dx(const float *restrict x, const float *restrict 
     for (ptrdiff_t i = 0; i < n; i++) dx[i] = k * (dy[i] - a - (x[i] - mean) * istd * b);
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// Convolution block tail: BatchNorm (as v = z·scale + shift) → GELU → max pool → dropout, fused.
+
+SK_CLONES void sk_dropout_mask(float *restrict mask, ptrdiff_t n, int64_t first, uint64_t key, uint32_t threshold,
+                               float scale) {
+    for (ptrdiff_t i = 0; i < n; i++) mask[i] = sk_dropout_keep((uint64_t)(first + i), key, threshold) ? scale : 0.0f;
+}
+
+SK_CLONES void sk_channel_moments(const float *restrict x, ptrdiff_t n, ptrdiff_t stride, ptrdiff_t len, double *mean,
+                                  double *sumSquaredDeviation) {
+    double s = 0;
+    for (ptrdiff_t i = 0; i < n; i++) s += sk_sum(x + i * stride, len);
+    double mu = (n * len) > 0 ? s / (double)(n * len) : 0;
+    double ss = 0;
+    for (ptrdiff_t i = 0; i < n; i++) ss += sk_sum_squared_deviation(x + i * stride, len, mu);
+    *mean = mu;
+    *sumSquaredDeviation = ss;
+}

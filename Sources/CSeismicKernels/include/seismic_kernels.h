@@ -42,6 +42,12 @@ static inline float sk_exp(float v) {
     return p * s.f;
 }
 
+/// GELU(x) = x Φ(x) = ½ x (1 + erf(x/√2)) and its derivative Φ(x) + x φ(x).
+static inline float sk_gelu(float x) { return 0.5f * x * (1.0f + sk_erf(x * 0.70710678118654752f)); }
+static inline float sk_gelu_derivative(float x) {
+    return 0.5f * (1.0f + sk_erf(x * 0.70710678118654752f)) + x * sk_exp(-0.5f * x * x) * 0.39894228040143268f;
+}
+
 /// y[i] = GELU(x[i]) = x Φ(x) (exact-erf form).
 void sk_gelu_forward(const float *x, float *y, ptrdiff_t n);
 /// dx[i] = dy[i] · GELU'(x[i]).
@@ -54,7 +60,6 @@ void sk_affine_gelu(const float *x, float *y, float *pre, ptrdiff_t n, float sca
 double sk_sum(const float *x, ptrdiff_t n);
 double sk_sum_squared_deviation(const float *x, ptrdiff_t n, double mean);
 
-#endif
 
 /// Max pooling of one [h, w] plane with kernel (kh, kw) = stride, floor mode. out is [h/kh, w/kw];
 /// arg (may be NULL) receives each winner's index in the plane. The first maximum in row-then-
@@ -66,3 +71,33 @@ void sk_bn_backward_sums(const float *x, const float *dy, ptrdiff_t n, float mea
 /// dx = k·(dy − a − x̂·b) with x̂ = (x − mean)·istd (training-mode BatchNorm input gradient).
 void sk_bn_backward_dx(const float *x, const float *dy, float *dx, ptrdiff_t n, float mean, float istd, float k,
                        float a, float b);
+
+/// Dropout: a value at flat index i survives when the hash of (i, key) is below
+/// `threshold` (keep probability · 2³²; 0 turns dropout off) and is then multiplied by `scale`.
+/// `first` is the flat NCHW index of the batch's first value and `stride` the values per sample,
+/// so the fused blocks and `sk_dropout_mask` give the same masks.
+typedef struct {
+    uint64_t key;
+    uint32_t threshold;
+    float scale;
+    int64_t first;
+    int64_t stride;
+} sk_dropout_params;
+
+/// Whether flat index i survives dropout under `key`: a counter-based hash (two rounds of a 32-bit
+/// integer mixer), vectorisable and independent of the order in which values are visited.
+static inline int sk_dropout_keep(uint64_t i, uint64_t key, uint32_t threshold) {
+    uint32_t h = (uint32_t)i ^ (uint32_t)key;
+    h ^= h >> 16; h *= 0x7feb352dU; h ^= h >> 15; h *= 0x846ca68bU; h ^= h >> 16;
+    h += (uint32_t)(key >> 32) ^ (uint32_t)(i >> 32) * 0x9E3779B9U;
+    h ^= h >> 16; h *= 0x7feb352dU; h ^= h >> 15; h *= 0x846ca68bU; h ^= h >> 16;
+    return h < threshold;
+}
+
+/// mask[i] = scale when flat index first + i survives, else 0.
+void sk_dropout_mask(float *mask, ptrdiff_t n, int64_t first, uint64_t key, uint32_t threshold, float scale);
+
+/// Mean and Σ(x − mean)² (double) of n segments of `len` values, `stride` apart (one BatchNorm channel).
+void sk_channel_moments(const float *x, ptrdiff_t n, ptrdiff_t stride, ptrdiff_t len, double *mean,
+                        double *sumSquaredDeviation);
+#endif

@@ -13,15 +13,11 @@ public final class BatchNorm2d: Layer {
     public let weight: StateEntry, bias: StateEntry
     public let runningMean: StateEntry, runningVar: StateEntry, batchesTracked: StateEntry
     let store: ParameterStore
-    /// When set, `forward` returns GELU(BN(x)) in one pass and `backward` takes the gradient of
-    /// that (the block's Conv → BN → GELU), saving a pass over the activations.
-    public var fusedGELU = false
     /// In data-parallel training, batch statistics (and their gradients) are summed over all
     /// processes, so every process normalises with the statistics of the whole global batch
     /// (synchronised BatchNorm) and K processes compute what one would.
     public var collective: Collective?
     private var globalCount = 0
-    private var preActivation: Tensor?
     private var input: Tensor?
     private var batchMean: [Float] = []
     private var invStd: [Float] = []
@@ -54,118 +50,130 @@ public final class BatchNorm2d: Layer {
         store.counters[batchesTracked.offset] = 0
     }
 
-    /// Mean, biased and unbiased variance per channel over the whole global batch: Σx, Σx² and the
-    /// count summed across processes (double precision).
-    private func synchronisedStatistics(_ x: Tensor) -> [(mean: Double, variance: Double, unbiased: Double)] {
-        let (n, c, plane) = (x.shape[0], channels, x.shape[2] * x.shape[3])
-        var flat = [Double](repeating: 0, count: 2 * c + 1)
-        x.storage.withUnsafeBufferPointer { xb in
-            for ch in 0..<c {
-                for i in 0..<n {
-                    let p = xb.baseAddress! + (i * c + ch) * plane
-                    flat[2 * ch] += sk_sum(p, plane)
-                    flat[2 * ch + 1] += sk_sum_squared_deviation(p, plane, 0)
-                }
-            }
-        }
-        flat[2 * c] = Double(n * plane)
-        flat.withUnsafeMutableBufferPointer { collective!.sum($0.baseAddress!, count: 2 * c + 1) }
-        let m = flat[2 * c]
-        globalCount = Int(m)
-        return (0..<c).map { ch in
-            let mean = flat[2 * ch] / m
-            let variance = max(flat[2 * ch + 1] / m - mean * mean, 0)
-            return (mean, variance, m > 1 ? variance * m / (m - 1) : variance)
-        }
-    }
-
-    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+    /// The normalisation of `x` as one affine map per channel, y = x·scale + shift: with the batch's
+    /// statistics in training (running statistics and the batch counter are updated), the running
+    /// ones in evaluation. Keeps what `backward` needs (the input, mean and 1/σ per channel).
+    public func normalisation(_ x: Tensor, training: Bool) -> (scale: [Float], shift: [Float]) {
         precondition(x.rank == 4 && x.shape[1] == channels, "BatchNorm2d(\(channels)) got \(x.shape)")
         let (n, c, plane) = (x.shape[0], channels, x.shape[2] * x.shape[3])
-        let m = n * plane
-        var y = Tensor(uninitialized: x.shape)
-        let fused = fusedGELU
-        var pre = Tensor(uninitialized: fused && training ? x.shape : [0])
-        var means = [Float](repeating: 0, count: c)
-        var inv = [Float](repeating: 0, count: c)
-        let g = store.pointer(weight), b = store.pointer(bias)
-        let rm = store.pointer(runningMean), rv = store.pointer(runningVar)
-        let mom = momentum, eps = eps
-        let globalStats = training && collective != nil ? synchronisedStatistics(x) : nil
-        x.storage.withUnsafeBufferPointer { xb in
-            y.storage.withUnsafeMutableBufferPointer { yb in
-              pre.storage.withUnsafeMutableBufferPointer { pb in
-                means.withUnsafeMutableBufferPointer { mb in
-                    inv.withUnsafeMutableBufferPointer { ib in
-                        let xp = xb.baseAddress!, yp = yb.baseAddress!, mp = mb.baseAddress!, ip = ib.baseAddress!
-                        let pp = fused && training ? pb.baseAddress : nil
-                        Parallel.forEachChunk(c, minimumPerChunk: max(1, 32_768 / max(m, 1))) { _, channelsRange in
-                            for ch in channelsRange {
-                                var mean: Float, variance: Float
-                                if training, let g = globalStats {
-                                    mean = Float(g[ch].mean)
-                                    variance = Float(g[ch].variance)
-                                    rm[ch] = (1 - mom) * rm[ch] + mom * mean
-                                    rv[ch] = (1 - mom) * rv[ch] + mom * Float(g[ch].unbiased)
-                                } else if training {
-                                    // Two-pass statistics in double precision: exact enough for any batch.
-                                    var s = 0.0
-                                    for i in 0..<n { s += sk_sum(xp + (i * c + ch) * plane, plane) }
-                                    let mu = s / Double(m)
-                                    var ss = 0.0
-                                    for i in 0..<n { ss += sk_sum_squared_deviation(xp + (i * c + ch) * plane, plane, mu) }
-                                    mean = Float(mu)
-                                    variance = Float(ss / Double(m))
-                                    let unbiased = m > 1 ? Float(ss / Double(m - 1)) : variance
-                                    rm[ch] = (1 - mom) * rm[ch] + mom * mean
-                                    rv[ch] = (1 - mom) * rv[ch] + mom * unbiased
-                                } else {
-                                    mean = rm[ch]
-                                    variance = rv[ch]
-                                }
-                                let istd = 1 / (variance + eps).squareRoot()
-                                mp[ch] = mean
-                                ip[ch] = istd
-                                // y = (x − μ)·istd·γ + β as one multiply-add per value.
-                                let scale = istd * g[ch], shift = b[ch] - mean * istd * g[ch]
-                                for i in 0..<n {
-                                    let o = (i * c + ch) * plane
-                                    if fused {
-                                        sk_affine_gelu(xp + o, yp + o, pp.map { $0 + o }, plane, scale, shift)
-                                    } else {
-                                        sk_affine(xp + o, yp + o, plane, scale, shift)
-                                    }
-                                }
-                            }
+        var mean = [Double](repeating: 0, count: c), deviations = [Double](repeating: 0, count: c)
+        if training {
+            x.storage.withUnsafeBufferPointer { xb in
+                mean.withUnsafeMutableBufferPointer { mb in
+                    deviations.withUnsafeMutableBufferPointer { db in
+                        let (xp, mp, dp) = (xb.baseAddress!, mb.baseAddress!, db.baseAddress!)
+                        Parallel.forEachChunk(c, minimumPerChunk: max(1, 32_768 / max(n * plane, 1))) { _, channelsRange in
+                            for ch in channelsRange { sk_channel_moments(xp + ch * plane, n, c * plane, plane, mp + ch, dp + ch) }
                         }
                     }
                 }
-              }
             }
         }
-        preActivation = fused && training ? pre : nil
-        if training { store.counters[batchesTracked.offset] += 1 }
         input = x
+        return normalisation(mean: mean, squaredDeviations: deviations, count: n * plane, training: training)
+    }
+
+    /// The same from per-channel moments of this process's batch — the mean and Σ(x − mean)² over
+    /// `count` values per channel (two-pass, double precision) — for callers that hold the
+    /// activations in another layout. In data-parallel training the moments of all processes are
+    /// combined (Σx, Σx² and the count summed), so every process normalises with the global batch.
+    public func normalisation(mean localMean: [Double], squaredDeviations: [Double], count: Int,
+                              training: Bool) -> (scale: [Float], shift: [Float]) {
+        let c = channels
+        precondition(localMean.count == c && squaredDeviations.count == c, "BatchNorm2d(\(c)) got \(localMean.count) moments")
+        var statistics = (0..<c).map { (mean: localMean[$0], variance: squaredDeviations[$0] / Double(max(count, 1))) }
+        var m = Double(count)
+        if training, let col = collective {
+            var flat = [Double](repeating: 0, count: 2 * c + 1)
+            for ch in 0..<c {
+                flat[2 * ch] = localMean[ch] * m
+                flat[2 * ch + 1] = squaredDeviations[ch] + m * localMean[ch] * localMean[ch]
+            }
+            flat[2 * c] = m
+            flat.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2 * c + 1) }
+            m = flat[2 * c]
+            statistics = (0..<c).map { ch in
+                let mean = flat[2 * ch] / m
+                return (mean, max(flat[2 * ch + 1] / m - mean * mean, 0))
+            }
+        }
+        globalCount = Int(m)
+        var means = [Float](repeating: 0, count: c), inv = [Float](repeating: 0, count: c)
+        var scale = [Float](repeating: 0, count: c), shift = [Float](repeating: 0, count: c)
+        let g = store.pointer(weight), b = store.pointer(bias)
+        let rm = store.pointer(runningMean), rv = store.pointer(runningVar)
+        for ch in 0..<c {
+            var mean: Float, variance: Float
+            if training {
+                mean = Float(statistics[ch].mean)
+                variance = Float(statistics[ch].variance)
+                let unbiased = m > 1 ? Float(statistics[ch].variance * m / (m - 1)) : variance
+                rm[ch] = (1 - momentum) * rm[ch] + momentum * mean
+                rv[ch] = (1 - momentum) * rv[ch] + momentum * unbiased
+            } else {
+                mean = rm[ch]
+                variance = rv[ch]
+            }
+            let istd = 1 / (variance + eps).squareRoot()
+            means[ch] = mean
+            inv[ch] = istd
+            // y = (x − μ)·istd·γ + β as one multiply-add per value.
+            scale[ch] = istd * g[ch]
+            shift[ch] = b[ch] - mean * istd * g[ch]
+        }
+        if training { store.counters[batchesTracked.offset] += 1 }
         batchMean = means
         invStd = inv
         trainedBatch = training
+        return (scale, shift)
+    }
+
+    /// Mean and 1/σ per channel of the last normalisation, and whether it used the batch's statistics.
+    public var statistics: (mean: [Float], invStd: [Float], training: Bool) { (batchMean, invStd, trainedBatch) }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let (scale, shift) = normalisation(x, training: training)
+        let (n, c, plane) = (x.shape[0], channels, x.shape[2] * x.shape[3])
+        var y = Tensor(uninitialized: x.shape)
+        x.storage.withUnsafeBufferPointer { xb in
+            y.storage.withUnsafeMutableBufferPointer { yb in
+                let xp = xb.baseAddress!, yp = yb.baseAddress!
+                Parallel.forEachChunk(c, minimumPerChunk: max(1, 32_768 / max(n * plane, 1))) { _, channelsRange in
+                    for ch in channelsRange {
+                        for i in 0..<n {
+                            let o = (i * c + ch) * plane
+                            sk_affine(xp + o, yp + o, plane, scale[ch], shift[ch])
+                        }
+                    }
+                }
+            }
+        }
         return y
     }
 
-    public func backward(_ upstream: Tensor) -> Tensor {
-        guard let x = input else { preconditionFailure("BatchNorm2d.backward before forward") }
-        precondition(upstream.shape == x.shape, "gradient shape \(upstream.shape) vs \(x.shape)")
-        var dy = upstream
-        if fusedGELU {
-            guard let pre = preActivation else { preconditionFailure("fused BatchNorm2d+GELU backward needs a training-mode forward") }
-            // dy·GELU'(pre) into a fresh buffer: one pass, no copy of the caller's gradient.
-            dy = GELU.gradient(input: pre, upstream: upstream)
-        }
-        let (n, c, plane) = (dy.shape[0], channels, dy.shape[2] * dy.shape[3])
-        let m = Float(n * plane)
-        var dx = Tensor(uninitialized: dy.shape)
+    /// From Σdy and Σdy·x̂ per channel (`flat[2c]`, `flat[2c+1]`, summed over processes here in
+    /// data-parallel training), accumulates ∂L/∂γ and ∂L/∂β and returns the input gradient's
+    /// coefficients per channel: dx = k·(dy − a − x̂·b) in training, dx = k·dy in evaluation.
+    public func gradientCoefficients(_ flat: inout [Double], count m: Int) -> [(k: Float, a: Float, b: Float)] {
+        let c = channels
+        let count = trainedBatch && collective != nil ? Float(globalCount) : Float(m)
+        if trainedBatch, let col = collective { flat.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2 * c) } }
         let g = store.pointer(weight)
         let gg = store.gradient(weight), gb = store.gradient(bias)
+        return (0..<c).map { ch in
+            let (sumDy, sumDyH) = (flat[2 * ch], flat[2 * ch + 1])
+            gg[ch] += Float(sumDyH)
+            gb[ch] += Float(sumDy)
+            let k = g[ch] * invStd[ch]
+            return trainedBatch ? (k, Float(sumDy) / count, Float(sumDyH) / count) : (k, 0, 0)
+        }
+    }
+
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let x = input else { preconditionFailure("BatchNorm2d.backward before forward") }
+        precondition(dy.shape == x.shape, "gradient shape \(dy.shape) vs \(x.shape)")
+        let (n, c, plane) = (dy.shape[0], channels, dy.shape[2] * dy.shape[3])
+        var dx = Tensor(uninitialized: dy.shape)
         let training = trainedBatch
         let inv = invStd, means = batchMean
         // Σdy and Σdy·x̂ per channel (summed over all processes in data-parallel training).
@@ -182,9 +190,7 @@ public final class BatchNorm2d: Layer {
                 }
             }
         }
-        let count = training && collective != nil ? Float(globalCount) : m
-        if training, let col = collective { flat.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2 * c) } }
-        let sums = (0..<c).map { (flat[2 * $0], flat[2 * $0 + 1]) }
+        let coefficients = gradientCoefficients(&flat, count: n * plane)
         dy.storage.withUnsafeBufferPointer { db in
             x.storage.withUnsafeBufferPointer { xb in
                 dx.storage.withUnsafeMutableBufferPointer { ob in
@@ -192,20 +198,12 @@ public final class BatchNorm2d: Layer {
                     Parallel.forEachChunk(c, minimumPerChunk: max(1, 32_768 / max(n * plane, 1))) { _, channelsRange in
                         for ch in channelsRange {
                             // x̂ is recomputed from the cached input: (x − μ)·istd.
-                            let mu = means[ch], istd = inv[ch]
-                            let (sumDy, sumDyH) = sums[ch]
-                            gg[ch] += Float(sumDyH)
-                            gb[ch] += Float(sumDy)
-                            let k = g[ch] * istd
-                            if training {
-                                let a = Float(sumDy) / count, bb = Float(sumDyH) / count
-                                for i in 0..<n {
-                                    let o = (i * c + ch) * plane
-                                    sk_bn_backward_dx(xp + o, dp + o, op + o, plane, mu, istd, k, a, bb)
-                                }
-                            } else {
-                                for i in 0..<n {
-                                    let o = (i * c + ch) * plane
+                            let (k, a, b) = coefficients[ch]
+                            for i in 0..<n {
+                                let o = (i * c + ch) * plane
+                                if training {
+                                    sk_bn_backward_dx(xp + o, dp + o, op + o, plane, means[ch], inv[ch], k, a, b)
+                                } else {
                                     sk_affine(dp + o, op + o, plane, k, 0)
                                 }
                             }

@@ -1,9 +1,17 @@
 // Dropout: zero each value with probability p in training, scale survivors by 1/(1−p) (torch.nn.Dropout).
 
-/// Identity in evaluation or when p = 0. The mask comes from the layer's own seeded generator.
+import CSeismicKernels
+
+/// Identity in evaluation or when p = 0. Each training-mode call draws one key from the layer's
+/// seeded generator; value i of the batch survives when a hash of (key, i) falls below the keep
+/// probability, so masks are reproducible, cheap to vectorise and independent of how the work is
+/// split. In data-parallel training, `firstSample` (this share's first sample in the global batch)
+/// makes every process draw the mask the whole batch would have in one process.
 public final class Dropout: Layer {
     public var probability: Float
     public var generator: SeededGenerator
+    /// Index of this batch's first sample in the global batch (0 unless training in data parallel).
+    public var firstSample = 0
     private var mask: [Float]?
 
     public init(probability: Float, seed: UInt64) {
@@ -12,21 +20,21 @@ public final class Dropout: Layer {
         generator = SeededGenerator(seed: seed)
     }
 
+    /// The mask of this call for items of `itemSize` values (draws the call's key), or nil when the
+    /// layer is the identity.
+    func maskParameters(training: Bool, itemSize: Int) -> sk_dropout_params? {
+        guard training, probability > 0 else { return nil }
+        let keep = Double(1 - probability)
+        let threshold = UInt32(max(1, min(keep * 4_294_967_296.0, 4_294_967_295.0)))
+        return sk_dropout_params(key: generator.next(), threshold: threshold, scale: 1 / (1 - probability),
+                                 first: Int64(firstSample * itemSize), stride: Int64(itemSize))
+    }
+
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        guard training, probability > 0 else { mask = nil; return x }
-        let keep = 1 - probability
-        let scale = 1 / keep
-        // Two 32-bit draws per generator step; a value survives when its draw is below keep·2³².
-        let threshold = UInt64(Double(keep) * 4_294_967_296.0)
+        guard let p = maskParameters(training: training, itemSize: x.itemSize) else { mask = nil; return x }
         let n = x.count
         let m = [Float](unsafeUninitializedCapacity: n) { buf, count in
-            var i = 0
-            while i < n {
-                let r = generator.next()
-                buf[i] = (r & 0xFFFF_FFFF) < threshold ? scale : 0
-                if i + 1 < n { buf[i + 1] = (r >> 32) < threshold ? scale : 0 }
-                i += 2
-            }
+            sk_dropout_mask(buf.baseAddress!, n, p.first, p.key, p.threshold, p.scale)
             count = n
         }
         var y = Tensor(uninitialized: x.shape)

@@ -72,6 +72,8 @@ public final class ConvNet {
     public let norms: [BatchNorm2d]
     public let pools: [MaxPool2d]
     public let dropouts: [Dropout]
+    /// convs[i] → norms[i] → GELU → pools[i] → dropouts[i], computed channels-last and fused.
+    public let blocks: [ConvBlock]
     public let linears: [Linear]
     public let headActivations: [GELU]
     private var lastConvShape: [Int] = []
@@ -92,13 +94,14 @@ public final class ConvNet {
         self.convs = convs
         // Nothing needs the gradient with respect to the input data.
         convs[0].computeInputGradient = false
-        // Each block's BN → GELU runs as one fused pass (same numbers, one pass fewer).
-        norms.forEach { $0.fusedGELU = true }
         self.norms = norms
-        pools = architecture.channels.map { _ in MaxPool2d(kernel: (architecture.pool[0], architecture.pool[1])) }
-        dropouts = architecture.channels.indices.map {
+        let pools = architecture.channels.map { _ in MaxPool2d(kernel: (architecture.pool[0], architecture.pool[1])) }
+        self.pools = pools
+        let dropouts = architecture.channels.indices.map {
             Dropout(probability: architecture.dropout, seed: seed &+ 1000 &+ UInt64($0))
         }
+        self.dropouts = dropouts
+        blocks = norms.indices.map { ConvBlock(conv: convs[$0], norm: norms[$0], pool: pools[$0], dropout: dropouts[$0]) }
         let widths = [architecture.flattenedFeatures] + architecture.hidden + [architecture.classCount]
         linears = (0..<(widths.count - 1)).map {
             Linear(store: store, prefix: "fc\($0 + 1)", inFeatures: widths[$0], outFeatures: widths[$0 + 1])
@@ -138,14 +141,11 @@ public final class ConvNet {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         precondition(Array(x.shape.dropFirst()) == architecture.inputShape,
                      "\(architecture.name) expects [N, \(architecture.inputShape.map(String.init).joined(separator: ", "))], got \(x.shape)")
-        var h = x
-        for i in convs.indices {
-            h = convs[i].forward(h, training: training)
-            h = norms[i].forward(h, training: training)  // BN and GELU, fused
-            h = pools[i].forward(h, training: training)
-            h = dropouts[i].forward(h, training: training)
-        }
+        // The blocks work channels-last; the head sees PyTorch's flattening order (C, H, W).
+        var h = x.channelsLast()
+        for block in blocks { h = block.forward(h, training: training) }
         lastConvShape = h.shape
+        h = h.channelsFirst()
         h = h.reshaped([h.batch, h.itemSize])
         for i in linears.indices {
             h = linears[i].forward(h, training: training)
@@ -155,7 +155,7 @@ public final class ConvNet {
     }
 
     /// Back-propagates ∂L/∂logits, accumulating every parameter's gradient in `store`.
-    /// Returns ∂L/∂input when `convs[0].computeInputGradient` is set (off by default: zeros).
+    /// Returns ∂L/∂input [N, C, H, W] when `convs[0].computeInputGradient` is set (off by default: zeros).
     @discardableResult
     public func backward(_ dLogits: Tensor) -> Tensor {
         var g = dLogits
@@ -163,14 +163,10 @@ public final class ConvNet {
             if i < headActivations.count { g = headActivations[i].backward(g) }
             g = linears[i].backward(g)
         }
-        g = g.reshaped(lastConvShape)
-        for i in convs.indices.reversed() {
-            g = dropouts[i].backward(g)
-            g = pools[i].backward(g)
-            g = norms[i].backward(g)  // GELU and BN, fused
-            g = convs[i].backward(g)
-        }
-        return g
+        let s = lastConvShape
+        g = g.reshaped([s[0], s[3], s[1], s[2]]).channelsLast()
+        for block in blocks.reversed() { g = block.backward(g) }
+        return g.channelsFirst()
     }
 
     /// A copy of this network for `classCount` classes: every layer's state is kept except fc3,

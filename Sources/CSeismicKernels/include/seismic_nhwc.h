@@ -1,0 +1,52 @@
+// seismic_nhwc: the convolution blocks of the models in channels-last layout ([N, H, W, C]). Every
+// per-position step is a loop over contiguous channels (16, 32, 64, … values), so it vectorises
+// fully; the convolution itself is im2col + one GEMM whose output is already channels-last.
+#ifndef SEISMIC_NHWC_H
+#define SEISMIC_NHWC_H
+
+#include "seismic_kernels.h"
+
+/// cols[(s·ho + i)·wo + j, (p·kw + q)·c + ch] = x[s, i+p, j+q, ch] with ho = h−kh+1, wo = w−kw+1:
+/// rows n·ho·wo, K = kh·kw·c (valid convolution, stride 1).
+void sk_nhwc_im2col(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,
+                    float *cols);
+/// The adjoint of im2col: dx [n, h, w, c] (overwritten) = the sum of dcols over every use of each input.
+void sk_nhwc_col2im(const float *dcols, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,
+                    float *dx);
+/// out[r, o] = bias[o] + Σ_k a[r, k]·b[k, o] (a [rows, k], b [k, o]): the product for small k, where
+/// a GEMM library is slow (the first convolution, k = 3).
+void sk_small_k_product(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, const float *bias,
+                        float *out);
+/// Every row of out [rows, o] set to bias.
+void sk_fill_rows(float *out, ptrdiff_t rows, ptrdiff_t o, const float *bias);
+/// sum[ch] += Σ_r x[r, ch] in double precision (x [rows, c]).
+void sk_column_sums(const float *x, ptrdiff_t rows, ptrdiff_t c, double *sum);
+/// m2[ch] += Σ_r (x[r, ch] − mean[ch])² in double precision.
+void sk_column_squared_deviations(const float *x, ptrdiff_t rows, ptrdiff_t c, const double *mean, double *m2);
+/// sum[ch] += Σ_r x[r, ch] in float (the bias gradient).
+void sk_column_sums_float(const float *x, ptrdiff_t rows, ptrdiff_t c, float *sum);
+
+/// Block tail forward for n samples: v = z·scale[ch] + shift[ch] (BatchNorm as an affine map),
+/// GELU, max pool (ph, pw) with stride = kernel, floor mode, first maximum wins and a NaN always wins
+/// (PyTorch's rule), dropout (drop may be NULL; mask index = the pooled tensor's flat NCHW index).
+/// z [n, h, w, c] → y [n, h/ph, w/pw, c]. Training (arg, gain, zwin not NULL, laid out as y): the
+/// winner's offset p·pw + q in its window, dropout factor · GELU'(v winner), and z at the winner.
+void sk_nhwc_block_forward(const float *z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t ph,
+                           ptrdiff_t pw, const float *scale, const float *shift, float *y, int32_t *arg, float *gain,
+                           float *zwin, const sk_dropout_params *drop);
+/// Backward, first half, over `rows` pooled positions: dv = dy·gain, and per channel
+/// sumDy += Σ dv, sumDyXhat += Σ dv·(zwin − mean)·istd (double precision).
+void sk_nhwc_block_backward_sums(const float *dy, const float *gain, const float *zwin, ptrdiff_t rows, ptrdiff_t c,
+                                 const float *mean, const float *istd, float *dv, double *sumDy, double *sumDyXhat);
+/// Backward, second half: the BatchNorm input gradient dz [n, h, w, c] =
+/// k·(dv at the winner, else 0) − k·(a + (z − mean)·istd·b), per channel coefficients.
+void sk_nhwc_block_backward_dx(const float *z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t ph,
+                               ptrdiff_t pw, const float *dv, const int32_t *arg, const float *mean, const float *istd,
+                               const float *k, const float *a, const float *b, float *dz);
+
+/// y[s, ch, t] = x[s, t, ch] for n items of `positions` × c values (channels-last → channels-first).
+void sk_channels_first(const float *x, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t c, float *y);
+/// y[s, t, ch] = x[s, ch, t] (channels-first → channels-last).
+void sk_channels_last(const float *x, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t c, float *y);
+
+#endif

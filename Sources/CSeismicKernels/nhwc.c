@@ -1,0 +1,264 @@
+// seismic_nhwc: see the header. Loops over channels are innermost and written for the vectoriser.
+#include "seismic_nhwc.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+// Channel loops are short (16–192 values): one vector per iteration, no interleaving, so that 16
+// channels still run in the vector body. Inputs and outputs never overlap (callers' contract).
+#if defined(__clang__)
+#define SK_CHANNELS _Pragma("clang loop vectorize(assume_safety) interleave_count(1)")
+#else
+#define SK_CHANNELS
+#endif
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
+#define SK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
+#else
+#define SK_CLONES
+#endif
+
+SK_CLONES void sk_nhwc_im2col(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh,
+                              ptrdiff_t kw, float *restrict cols) {
+    const ptrdiff_t ho = h - kh + 1, wo = w - kw + 1, k = kh * kw * c;
+    for (ptrdiff_t s = 0; s < n; s++)
+        for (ptrdiff_t i = 0; i < ho; i++)
+            for (ptrdiff_t j = 0; j < wo; j++) {
+                float *row = cols + ((s * ho + i) * wo + j) * k;
+                for (ptrdiff_t p = 0; p < kh; p++) {
+                    // kw consecutive pixels of one input row are kw·c contiguous values.
+                    const float *src = x + ((s * h + i + p) * w + j) * c;
+                    memcpy(row + p * kw * c, src, sizeof(float) * (size_t)(kw * c));
+                }
+            }
+}
+
+SK_CLONES void sk_nhwc_col2im(const float *restrict dcols, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
+                              ptrdiff_t kh, ptrdiff_t kw, float *restrict dx) {
+    const ptrdiff_t ho = h - kh + 1, wo = w - kw + 1, k = kh * kw * c;
+    memset(dx, 0, sizeof(float) * (size_t)(n * h * w * c));
+    for (ptrdiff_t s = 0; s < n; s++)
+        for (ptrdiff_t i = 0; i < ho; i++)
+            for (ptrdiff_t j = 0; j < wo; j++) {
+                const float *row = dcols + ((s * ho + i) * wo + j) * k;
+                for (ptrdiff_t p = 0; p < kh; p++) {
+                    float *dst = dx + ((s * h + i + p) * w + j) * c;
+                    const float *src = row + p * kw * c;
+                    SK_CHANNELS
+                    for (ptrdiff_t t = 0; t < kw * c; t++) dst[t] += src[t];
+                }
+            }
+}
+
+SK_CLONES void sk_small_k_product(const float *restrict a, ptrdiff_t rows, ptrdiff_t k, const float *restrict b,
+                                  ptrdiff_t o, const float *restrict bias, float *restrict out) {
+    for (ptrdiff_t r = 0; r < rows; r++) {
+        float *dst = out + r * o;
+        const float *ar = a + r * k;
+        SK_CHANNELS
+        for (ptrdiff_t t = 0; t < o; t++) dst[t] = bias[t];
+        for (ptrdiff_t q = 0; q < k; q++) {
+            const float av = ar[q], *bq = b + q * o;
+            SK_CHANNELS
+            for (ptrdiff_t t = 0; t < o; t++) dst[t] += av * bq[t];
+        }
+    }
+}
+
+SK_CLONES void sk_fill_rows(float *restrict out, ptrdiff_t rows, ptrdiff_t o, const float *restrict bias) {
+    for (ptrdiff_t r = 0; r < rows; r++)
+        SK_CHANNELS
+        for (ptrdiff_t t = 0; t < o; t++) out[r * o + t] = bias[t];
+}
+
+// Column reductions: float partial sums over blocks of rows, flushed into double, channel-wise.
+enum { SK_FLUSH_ROWS = 64, SK_MAX_LANES = 1024 };
+
+SK_CLONES void sk_column_sums(const float *restrict x, ptrdiff_t rows, ptrdiff_t c, double *restrict sum) {
+    for (ptrdiff_t c0 = 0; c0 < c; c0 += SK_MAX_LANES) {
+        const ptrdiff_t cc = c - c0 < SK_MAX_LANES ? c - c0 : SK_MAX_LANES;
+        float part[SK_MAX_LANES];
+        for (ptrdiff_t r0 = 0; r0 < rows; r0 += SK_FLUSH_ROWS) {
+            const ptrdiff_t r1 = rows - r0 < SK_FLUSH_ROWS ? rows : r0 + SK_FLUSH_ROWS;
+            SK_CHANNELS
+            for (ptrdiff_t t = 0; t < cc; t++) part[t] = 0;
+            for (ptrdiff_t r = r0; r < r1; r++)
+                SK_CHANNELS
+                for (ptrdiff_t t = 0; t < cc; t++) part[t] += x[r * c + c0 + t];
+            SK_CHANNELS
+            for (ptrdiff_t t = 0; t < cc; t++) sum[c0 + t] += (double)part[t];
+        }
+    }
+}
+
+SK_CLONES void sk_column_squared_deviations(const float *restrict x, ptrdiff_t rows, ptrdiff_t c,
+                                            const double *restrict mean, double *restrict m2) {
+    for (ptrdiff_t c0 = 0; c0 < c; c0 += SK_MAX_LANES) {
+        const ptrdiff_t cc = c - c0 < SK_MAX_LANES ? c - c0 : SK_MAX_LANES;
+        float part[SK_MAX_LANES], mu[SK_MAX_LANES];
+        SK_CHANNELS
+        for (ptrdiff_t t = 0; t < cc; t++) mu[t] = (float)mean[c0 + t];
+        // The float mean's own error is corrected exactly: Σ(x − μ)² = Σ(x − μf)² − n(μ − μf)².
+        for (ptrdiff_t r0 = 0; r0 < rows; r0 += SK_FLUSH_ROWS) {
+            const ptrdiff_t r1 = rows - r0 < SK_FLUSH_ROWS ? rows : r0 + SK_FLUSH_ROWS;
+            SK_CHANNELS
+            for (ptrdiff_t t = 0; t < cc; t++) part[t] = 0;
+            for (ptrdiff_t r = r0; r < r1; r++)
+                SK_CHANNELS
+                for (ptrdiff_t t = 0; t < cc; t++) { float d = x[r * c + c0 + t] - mu[t]; part[t] += d * d; }
+            SK_CHANNELS
+            for (ptrdiff_t t = 0; t < cc; t++) m2[c0 + t] += (double)part[t];
+        }
+        SK_CHANNELS
+        for (ptrdiff_t t = 0; t < cc; t++) {
+            double e = mean[c0 + t] - (double)mu[t];
+            m2[c0 + t] -= (double)rows * e * e;
+        }
+    }
+}
+
+SK_CLONES void sk_column_sums_float(const float *restrict x, ptrdiff_t rows, ptrdiff_t c, float *restrict sum) {
+    for (ptrdiff_t r = 0; r < rows; r++)
+        SK_CHANNELS
+        for (ptrdiff_t t = 0; t < c; t++) sum[t] += x[r * c + t];
+}
+
+SK_CLONES void sk_nhwc_block_forward(const float *restrict z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
+                                     ptrdiff_t ph, ptrdiff_t pw, const float *restrict scale,
+                                     const float *restrict shift, float *restrict y, int32_t *restrict arg,
+                                     float *restrict gain, float *restrict zwin, const sk_dropout_params *drop) {
+    const ptrdiff_t ho = h / ph, wo = w / pw, pooled = ho * wo;
+    const int dropping = drop != NULL && drop->threshold != 0;
+    for (ptrdiff_t s = 0; s < n; s++)
+        for (ptrdiff_t i = 0; i < ho; i++)
+            for (ptrdiff_t j = 0; j < wo; j++) {
+                const ptrdiff_t at = (s * ho + i) * wo + j;
+                const float *first = z + ((s * h + i * ph) * w + j * pw) * c;
+                float *out = y + at * c;
+                if (arg) {
+                    int32_t *ao = arg + at * c;
+                    float *zo = zwin + at * c;
+                    SK_CHANNELS
+                    for (ptrdiff_t t = 0; t < c; t++) {
+                        out[t] = sk_gelu(first[t] * scale[t] + shift[t]);
+                        zo[t] = first[t];
+                        ao[t] = 0;
+                    }
+                    for (ptrdiff_t p = 0; p < ph; p++)
+                        for (ptrdiff_t q = 0; q < pw; q++) {
+                            if (p == 0 && q == 0) continue;
+                            const float *cand = first + (p * w + q) * c;
+                            const int32_t offset = (int32_t)(p * pw + q);
+                            SK_CHANNELS
+                            for (ptrdiff_t t = 0; t < c; t++) {
+                                float g = sk_gelu(cand[t] * scale[t] + shift[t]);
+                                int take = (g > out[t]) | (g != g);
+                                out[t] = take ? g : out[t];
+                                zo[t] = take ? cand[t] : zo[t];
+                                ao[t] = take ? offset : ao[t];
+                            }
+                        }
+                    float *go = gain + at * c;
+                    if (dropping) {
+                        const int64_t base = drop->first + (int64_t)s * drop->stride + (int64_t)(i * wo + j);
+                        SK_CHANNELS
+                        for (ptrdiff_t t = 0; t < c; t++) {
+                            float m = sk_dropout_keep((uint64_t)(base + (int64_t)t * pooled), drop->key, drop->threshold)
+                                          ? drop->scale : 0.0f;
+                            out[t] *= m;
+                            go[t] = sk_gelu_derivative(zo[t] * scale[t] + shift[t]) * m;
+                        }
+                    } else {
+                        SK_CHANNELS
+                        for (ptrdiff_t t = 0; t < c; t++) go[t] = sk_gelu_derivative(zo[t] * scale[t] + shift[t]);
+                    }
+                } else {
+                    SK_CHANNELS
+                    for (ptrdiff_t t = 0; t < c; t++) out[t] = sk_gelu(first[t] * scale[t] + shift[t]);
+                    for (ptrdiff_t p = 0; p < ph; p++)
+                        for (ptrdiff_t q = 0; q < pw; q++) {
+                            if (p == 0 && q == 0) continue;
+                            const float *cand = first + (p * w + q) * c;
+                            SK_CHANNELS
+                            for (ptrdiff_t t = 0; t < c; t++) {
+                                float g = sk_gelu(cand[t] * scale[t] + shift[t]);
+                                int take = (g > out[t]) | (g != g);
+                                out[t] = take ? g : out[t];
+                            }
+                        }
+                    if (dropping) {
+                        const int64_t base = drop->first + (int64_t)s * drop->stride + (int64_t)(i * wo + j);
+                        SK_CHANNELS
+                        for (ptrdiff_t t = 0; t < c; t++)
+                            out[t] *= sk_dropout_keep((uint64_t)(base + (int64_t)t * pooled), drop->key, drop->threshold)
+                                          ? drop->scale : 0.0f;
+                    }
+                }
+            }
+}
+
+SK_CLONES void sk_nhwc_block_backward_sums(const float *restrict dy, const float *restrict gain,
+                                           const float *restrict zwin, ptrdiff_t rows, ptrdiff_t c,
+                                           const float *restrict mean, const float *restrict istd, float *restrict dv,
+                                           double *restrict sumDy, double *restrict sumDyXhat) {
+    for (ptrdiff_t c0 = 0; c0 < c; c0 += SK_MAX_LANES) {
+        const ptrdiff_t cc = c - c0 < SK_MAX_LANES ? c - c0 : SK_MAX_LANES;
+        float s0[SK_MAX_LANES], s1[SK_MAX_LANES];
+        for (ptrdiff_t r0 = 0; r0 < rows; r0 += SK_FLUSH_ROWS) {
+            const ptrdiff_t r1 = rows - r0 < SK_FLUSH_ROWS ? rows : r0 + SK_FLUSH_ROWS;
+            SK_CHANNELS
+            for (ptrdiff_t t = 0; t < cc; t++) { s0[t] = 0; s1[t] = 0; }
+            for (ptrdiff_t r = r0; r < r1; r++) {
+                const ptrdiff_t o = r * c + c0;
+                SK_CHANNELS
+                for (ptrdiff_t t = 0; t < cc; t++) {
+                    float d = dy[o + t] * gain[o + t];
+                    dv[o + t] = d;
+                    s0[t] += d;
+                    s1[t] += d * ((zwin[o + t] - mean[c0 + t]) * istd[c0 + t]);
+                }
+            }
+            SK_CHANNELS
+            for (ptrdiff_t t = 0; t < cc; t++) { sumDy[c0 + t] += (double)s0[t]; sumDyXhat[c0 + t] += (double)s1[t]; }
+        }
+    }
+}
+
+SK_CLONES void sk_nhwc_block_backward_dx(const float *restrict z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
+                                         ptrdiff_t ph, ptrdiff_t pw, const float *restrict dv,
+                                         const int32_t *restrict arg, const float *restrict mean,
+                                         const float *restrict istd, const float *restrict k,
+                                         const float *restrict a, const float *restrict b, float *restrict dz) {
+    const ptrdiff_t ho = h / ph, wo = w / pw;
+    for (ptrdiff_t s = 0; s < n; s++)
+        for (ptrdiff_t yy = 0; yy < h; yy++)
+            for (ptrdiff_t xx = 0; xx < w; xx++) {
+                const ptrdiff_t o = ((s * h + yy) * w + xx) * c;
+                if (yy < ho * ph && xx < wo * pw) {
+                    const ptrdiff_t at = ((s * ho + yy / ph) * wo + xx / pw) * c;
+                    const int32_t offset = (int32_t)((yy % ph) * pw + xx % pw);
+                    SK_CHANNELS
+                    for (ptrdiff_t t = 0; t < c; t++) {
+                        float d = arg[at + t] == offset ? dv[at + t] : 0.0f;
+                        dz[o + t] = k[t] * (d - a[t] - (z[o + t] - mean[t]) * istd[t] * b[t]);
+                    }
+                } else {
+                    SK_CHANNELS
+                    for (ptrdiff_t t = 0; t < c; t++) dz[o + t] = k[t] * (0.0f - a[t] - (z[o + t] - mean[t]) * istd[t] * b[t]);
+                }
+            }
+}
+
+SK_CLONES void sk_channels_first(const float *restrict x, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t c,
+                                 float *restrict y) {
+    for (ptrdiff_t s = 0; s < n; s++)
+        for (ptrdiff_t t = 0; t < positions; t++)
+            for (ptrdiff_t ch = 0; ch < c; ch++) y[(s * c + ch) * positions + t] = x[(s * positions + t) * c + ch];
+}
+
+SK_CLONES void sk_channels_last(const float *restrict x, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t c,
+                                float *restrict y) {
+    for (ptrdiff_t s = 0; s < n; s++)
+        for (ptrdiff_t t = 0; t < positions; t++)
+            for (ptrdiff_t ch = 0; ch < c; ch++) y[(s * positions + t) * c + ch] = x[(s * c + ch) * positions + t];
+}

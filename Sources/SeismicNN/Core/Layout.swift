@@ -1,0 +1,29 @@
+// Layout: channels-first (NCHW, PyTorch's) ↔ channels-last (NHWC, the convolution blocks') tensors.
+
+import CSeismicKernels
+
+extension Tensor {
+    /// [N, C, H, W] → [N, H, W, C] (a reshape when C = 1).
+    public func channelsLast() -> Tensor {
+        precondition(rank == 4, "channelsLast needs [N, C, H, W], got \(shape)")
+        let (n, c, h, w) = (shape[0], shape[1], shape[2], shape[3])
+        if c == 1 { return reshaped([n, h, w, 1]) }
+        var y = Tensor(uninitialized: [n, h, w, c])
+        storage.withUnsafeBufferPointer { xb in
+            y.storage.withUnsafeMutableBufferPointer { sk_channels_last(xb.baseAddress!, n, h * w, c, $0.baseAddress!) }
+        }
+        return y
+    }
+
+    /// [N, H, W, C] → [N, C, H, W] (a reshape when C = 1).
+    public func channelsFirst() -> Tensor {
+        precondition(rank == 4, "channelsFirst needs [N, H, W, C], got \(shape)")
+        let (n, h, w, c) = (shape[0], shape[1], shape[2], shape[3])
+        if c == 1 { return reshaped([n, 1, h, w]) }
+        var y = Tensor(uninitialized: [n, c, h, w])
+        storage.withUnsafeBufferPointer { xb in
+            y.storage.withUnsafeMutableBufferPointer { sk_channels_first(xb.baseAddress!, n, h * w, c, $0.baseAddress!) }
+        }
+        return y
+    }
+}

@@ -1,0 +1,267 @@
+// ConvBlock: Conv2d → BatchNorm2d → GELU → MaxPool2d → Dropout, one block of the reference's
+// networks, computed channels-last with the blocks' fused kernels.
+
+import CSeismicKernels
+
+/// The same numbers as the five layers one after the other (tested against them and, through the
+/// models, against PyTorch), with the layers' own state: the convolution's weight and bias, the
+/// BatchNorm's parameters, statistics and collective, the pool's kernel and the dropout's generator.
+///
+/// Activations are channels-last, [N, H, W, C]: the convolution is im2col + one GEMM whose output
+/// rows are pixels and columns channels, so BatchNorm, GELU, pooling and dropout run as one pass of
+/// whole-vector channel loops, and backward needs GELU' only at the pooling winners. The models'
+/// channel counts (16 … 192) are multiples of the vector width. Work is split across cores by sample.
+public final class ConvBlock {
+    public let conv: Conv2d
+    public let norm: BatchNorm2d
+    public let pool: MaxPool2d
+    public let dropout: Dropout
+    private var cache: Cache?
+
+    private struct Cache {
+        var input: (n: Int, h: Int, w: Int)
+        var cols: [Float], z: [Float], winners: [Int32], gains: [Float], winnerInputs: [Float]
+        var weights: [Float]
+    }
+
+    public init(conv: Conv2d, norm: BatchNorm2d, pool: MaxPool2d, dropout: Dropout) {
+        precondition(norm.channels == conv.outChannels, "BatchNorm2d(\(norm.channels)) after a convolution to \(conv.outChannels) channels")
+        self.conv = conv
+        self.norm = norm
+        self.pool = pool
+        self.dropout = dropout
+    }
+
+    /// [N, H, W, C_in] → [N, H', W', C_out] with H' = (H − kH + 1) / pH, W' = (W − kW + 1) / pW.
+    public func outputShape(_ s: [Int]) -> [Int] {
+        precondition(s.count == 4 && s[3] == conv.inChannels, "ConvBlock expects [N, H, W, \(conv.inChannels)], got \(s)")
+        precondition(s[1] >= conv.kernelHeight && s[2] >= conv.kernelWidth, "input \(s) smaller than the kernel")
+        return [s[0], (s[1] - conv.kernelHeight + 1) / pool.kernelHeight, (s[2] - conv.kernelWidth + 1) / pool.kernelWidth,
+                conv.outChannels]
+    }
+
+    /// The convolution's weight as a [kH·kW·C_in, C_out] matrix, rows in im2col order (p, q, c).
+    private func weightMatrix() -> [Float] {
+        let (o, c, kh, kw) = (conv.outChannels, conv.inChannels, conv.kernelHeight, conv.kernelWidth)
+        let w = conv.store.pointer(conv.weight)
+        var m = [Float](repeating: 0, count: kh * kw * c * o)
+        for oc in 0..<o { for ic in 0..<c { for p in 0..<kh { for q in 0..<kw {
+            m[((p * kw + q) * c + ic) * o + oc] = w[((oc * c + ic) * kh + p) * kw + q]
+        } } } }
+        return m
+    }
+
+    /// z [rows, C_out] = cols [rows, K] · weights [K, C_out] + bias.
+    private func product(_ cols: UnsafePointer<Float>, rows: Int, _ weights: UnsafePointer<Float>,
+                         into z: UnsafeMutablePointer<Float>) {
+        let (k, o) = (conv.kernelHeight * conv.kernelWidth * conv.inChannels, conv.outChannels)
+        let bias = UnsafePointer(conv.store.pointer(conv.bias))
+        if k <= 8 {
+            sk_small_k_product(cols, rows, k, weights, o, bias, z)
+        } else {
+            sk_fill_rows(z, rows, o, bias)
+            sgemm(transA: false, transB: false, m: rows, n: o, k: k, a: cols, lda: k, b: weights, ldb: o, beta: 1, c: z, ldc: o)
+        }
+    }
+
+    public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        let os = outputShape(x.shape)
+        let (n, h, w, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (kh, kw, o) = (conv.kernelHeight, conv.kernelWidth, conv.outChannels)
+        let (ho, wo) = (h - kh + 1, w - kw + 1)
+        let (ph, pw) = (pool.kernelHeight, pool.kernelWidth)
+        let k = kh * kw * cin
+        let positions = ho * wo, pooled = os[1] * os[2]
+        let weights = weightMatrix()
+        var y = Tensor(uninitialized: os)
+        if !training {
+            // Evaluation: each group of samples goes convolution → tail while it is in cache.
+            let (scale, shift) = norm.normalisation(mean: [Double](repeating: 0, count: o),
+                                                    squaredDeviations: [Double](repeating: 0, count: o), count: 0, training: false)
+            let group = max(1, min(64, 16_384 / max(positions, 1)))
+            x.storage.withUnsafeBufferPointer { xb in
+                y.storage.withUnsafeMutableBufferPointer { yb in
+                    let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
+                    Parallel.forEachChunk(n, minimumPerChunk: max(1, 4_096 / max(positions * k, 1))) { _, range in
+                        let cols = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
+                        let z = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * o)
+                        defer { cols.deallocate(); z.deallocate() }
+                        var s0 = range.lowerBound
+                        while s0 < range.upperBound {
+                            let count = min(group, range.upperBound - s0)
+                            sk_nhwc_im2col(xp + s0 * h * w * cin, count, h, w, cin, kh, kw, cols)
+                            product(cols, rows: count * positions, weights, into: z)
+                            sk_nhwc_block_forward(z, count, ho, wo, o, ph, pw, scale, shift, yp + s0 * pooled * o, nil, nil, nil, nil)
+                            s0 += count
+                        }
+                    }
+                }
+            }
+            cache = nil
+            return y
+        }
+        var cols = [Float](unsafeUninitializedCapacity: n * positions * k) { _, c in c = n * positions * k }
+        var z = [Float](unsafeUninitializedCapacity: n * positions * o) { _, c in c = n * positions * o }
+        let chunks = Parallel.chunkCount(n)
+        var sums = [Double](repeating: 0, count: chunks * o), deviations = [Double](repeating: 0, count: chunks * o)
+        var mean = [Double](repeating: 0, count: o)
+        x.storage.withUnsafeBufferPointer { xb in
+            cols.withUnsafeMutableBufferPointer { cb in
+                z.withUnsafeMutableBufferPointer { zb in
+                    sums.withUnsafeMutableBufferPointer { sb in
+                        let (xp, cp, zp, sp) = (xb.baseAddress!, cb.baseAddress!, zb.baseAddress!, sb.baseAddress!)
+                        Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
+                            let rows = r.count * positions
+                            let c = cp + r.lowerBound * positions * k, zc = zp + r.lowerBound * positions * o
+                            sk_nhwc_im2col(xp + r.lowerBound * h * w * cin, r.count, h, w, cin, kh, kw, c)
+                            product(c, rows: rows, weights, into: zc)
+                            sk_column_sums(zc, rows, o, sp + chunk * o)
+                        }
+                    }
+                }
+            }
+        }
+        let count = n * positions
+        for chunk in 0..<chunks { for ch in 0..<o { mean[ch] += sums[chunk * o + ch] } }
+        for ch in 0..<o { mean[ch] /= Double(max(count, 1)) }
+        z.withUnsafeBufferPointer { zb in
+            deviations.withUnsafeMutableBufferPointer { db in
+                let (zp, dp) = (zb.baseAddress!, db.baseAddress!)
+                Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
+                    sk_column_squared_deviations(zp + r.lowerBound * positions * o, r.count * positions, o, mean, dp + chunk * o)
+                }
+            }
+        }
+        var squared = [Double](repeating: 0, count: o)
+        for chunk in 0..<chunks { for ch in 0..<o { squared[ch] += deviations[chunk * o + ch] } }
+        let (scale, shift) = norm.normalisation(mean: mean, squaredDeviations: squared, count: count, training: true)
+        let drop = dropout.maskParameters(training: true, itemSize: pooled * o)
+        var winners = [Int32](unsafeUninitializedCapacity: y.count) { _, c in c = y.count }
+        var gains = [Float](unsafeUninitializedCapacity: y.count) { _, c in c = y.count }
+        var winnerInputs = [Float](unsafeUninitializedCapacity: y.count) { _, c in c = y.count }
+        z.withUnsafeBufferPointer { zb in
+            y.storage.withUnsafeMutableBufferPointer { yb in
+                winners.withUnsafeMutableBufferPointer { ab in
+                    gains.withUnsafeMutableBufferPointer { gb in
+                        winnerInputs.withUnsafeMutableBufferPointer { wb in
+                            let (zp, yp, ap, gp, wp) = (zb.baseAddress!, yb.baseAddress!, ab.baseAddress!, gb.baseAddress!, wb.baseAddress!)
+                            Parallel.forEachChunk(n, chunks: chunks) { _, r in
+                                let out = r.lowerBound * pooled * o
+                                let zc = zp + r.lowerBound * positions * o
+                                if var d = drop {
+                                    d.first += Int64(r.lowerBound) * d.stride
+                                    sk_nhwc_block_forward(zc, r.count, ho, wo, o, ph, pw, scale, shift, yp + out, ap + out, gp + out, wp + out, &d)
+                                } else {
+                                    sk_nhwc_block_forward(zc, r.count, ho, wo, o, ph, pw, scale, shift, yp + out, ap + out, gp + out, wp + out, nil)
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        cache = Cache(input: (n, h, w), cols: cols, z: z, winners: winners, gains: gains, winnerInputs: winnerInputs, weights: weights)
+        return y
+    }
+
+    /// ∂L/∂output [N, H', W', C_out] → ∂L/∂input [N, H, W, C_in] (zeros when the convolution's
+    /// `computeInputGradient` is off), accumulating the convolution's and BatchNorm's gradients.
+    public func backward(_ dy: Tensor) -> Tensor {
+        guard let cache, norm.statistics.training else {
+            preconditionFailure("ConvBlock.backward needs a training-mode forward first")
+        }
+        let (n, h, w) = cache.input
+        let cin = conv.inChannels
+        precondition(dy.shape == outputShape([n, h, w, cin]), "gradient shape \(dy.shape)")
+        let (kh, kw, o) = (conv.kernelHeight, conv.kernelWidth, conv.outChannels)
+        let (ho, wo) = (h - kh + 1, w - kw + 1)
+        let (ph, pw) = (pool.kernelHeight, pool.kernelWidth)
+        let k = kh * kw * cin
+        let positions = ho * wo, pooled = dy.shape[1] * dy.shape[2]
+        let (mean, istd, _) = norm.statistics
+        let chunks = Parallel.chunkCount(n)
+        // 1. Through dropout, pool and GELU to the BatchNorm output at the winners; BatchNorm sums.
+        var dv = [Float](unsafeUninitializedCapacity: dy.count) { _, c in c = dy.count }
+        var partial = [Double](repeating: 0, count: chunks * 2 * o)
+        dy.storage.withUnsafeBufferPointer { db in
+            dv.withUnsafeMutableBufferPointer { vb in
+                partial.withUnsafeMutableBufferPointer { pb in
+                    let (dp, vp, pp) = (db.baseAddress!, vb.baseAddress!, pb.baseAddress!)
+                    cache.gains.withUnsafeBufferPointer { gb in
+                        cache.winnerInputs.withUnsafeBufferPointer { wb in
+                            let (gp, wp) = (gb.baseAddress!, wb.baseAddress!)
+                            Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
+                                let at = r.lowerBound * pooled * o
+                                sk_nhwc_block_backward_sums(dp + at, gp + at, wp + at, r.count * pooled, o, mean, istd, vp + at,
+                                                            pp + chunk * 2 * o, pp + chunk * 2 * o + o)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        var flat = [Double](repeating: 0, count: 2 * o)
+        for chunk in 0..<chunks {
+            for ch in 0..<o {
+                flat[2 * ch] += partial[chunk * 2 * o + ch]
+                flat[2 * ch + 1] += partial[chunk * 2 * o + o + ch]
+            }
+        }
+        let coefficients = norm.gradientCoefficients(&flat, count: n * positions)
+        let kk = coefficients.map(\.k), aa = coefficients.map(\.a), bb = coefficients.map(\.b)
+        // 2. BatchNorm's input gradient (the convolution's output gradient), then the convolution.
+        var dz = [Float](unsafeUninitializedCapacity: n * positions * o) { _, c in c = n * positions * o }
+        var dx = Tensor(zeros: [n, h, w, cin])
+        let wantInput = conv.computeInputGradient
+        var parameterPartial = [Float](repeating: 0, count: chunks * (k * o + o))
+        dz.withUnsafeMutableBufferPointer { zb in
+            dx.storage.withUnsafeMutableBufferPointer { xb in
+                parameterPartial.withUnsafeMutableBufferPointer { pb in
+                    let (dzp, dxp, pp) = (zb.baseAddress!, xb.baseAddress!, pb.baseAddress!)
+                    cache.z.withUnsafeBufferPointer { zs in
+                        cache.winners.withUnsafeBufferPointer { ab in
+                            dv.withUnsafeBufferPointer { vb in
+                                cache.cols.withUnsafeBufferPointer { cb in
+                                    cache.weights.withUnsafeBufferPointer { wb in
+                                        let (zp, ap, vp, cp, wp) = (zs.baseAddress!, ab.baseAddress!, vb.baseAddress!, cb.baseAddress!, wb.baseAddress!)
+                                        Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
+                                            let rows = r.count * positions
+                                            let zc = r.lowerBound * positions * o, pc = r.lowerBound * pooled * o
+                                            sk_nhwc_block_backward_dx(zp + zc, r.count, ho, wo, o, ph, pw, vp + pc, ap + pc, mean, istd,
+                                                                      kk, aa, bb, dzp + zc)
+                                            let dW = pp + chunk * (k * o + o), dB = dW + k * o
+                                            let c = cp + r.lowerBound * positions * k
+                                            // dW += colsᵀ · dz ; db += Σ rows of dz
+                                            sgemm(transA: true, transB: false, m: k, n: o, k: rows, a: c, lda: k, b: dzp + zc, ldb: o,
+                                                  beta: 1, c: dW, ldc: o)
+                                            sk_column_sums_float(dzp + zc, rows, o, dB)
+                                            if wantInput {
+                                                // dcols = dz · weightsᵀ, then back to the input's pixels.
+                                                let dcols = UnsafeMutablePointer<Float>.allocate(capacity: rows * k)
+                                                defer { dcols.deallocate() }
+                                                sgemm(transA: false, transB: true, m: rows, n: k, k: o, a: dzp + zc, lda: o, b: wp, ldb: o,
+                                                      beta: 0, c: dcols, ldc: k)
+                                                sk_nhwc_col2im(dcols, r.count, h, w, cin, kh, kw, dxp + r.lowerBound * h * w * cin)
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        let gw = conv.store.gradient(conv.weight), gb = conv.store.gradient(conv.bias)
+        for chunk in 0..<chunks {
+            let dW = chunk * (k * o + o)
+            for oc in 0..<o {
+                for ic in 0..<cin { for p in 0..<kh { for q in 0..<kw {
+                    gw[((oc * cin + ic) * kh + p) * kw + q] += parameterPartial[dW + ((p * kw + q) * cin + ic) * o + oc]
+                } } }
+                gb[oc] += parameterPartial[dW + k * o + oc]
+            }
+        }
+        return dx
+    }
+}
