@@ -1,0 +1,98 @@
+// The fused channels-last ConvBlock against the five reference layers one after the other
+// (Conv2d → BatchNorm2d → GELU → MaxPool2d → Dropout, channels-first), forward and backward.
+
+import SeismicNN
+import Testing
+import TestSupport
+
+private func randomTensor(_ shape: [Int], _ rng: inout TestRNG, scale: Float = 1) -> Tensor {
+    Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) * scale })
+}
+
+private struct BlockCase: CustomTestStringConvertible, Sendable {
+    let n, cin, h, w, cout: Int
+    let kernel: (Int, Int), pool: (Int, Int)
+    let dropout: Float
+    var testDescription: String { "[\(n),\(cin),\(h),\(w)]→\(cout) k\(kernel) p\(pool) dropout \(dropout)" }
+}
+
+/// One block's state (conv + BatchNorm) with random values; two of them are filled identically.
+private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
+    let store = ParameterStore(Conv2d.specs("conv", inChannels: c.cin, outChannels: c.cout, kernel: c.kernel)
+                               + BatchNorm2d.specs("bn", channels: c.cout))
+    var rng = TestRNG(seed: seed)
+    for e in store.entries where e.kind != .counter {
+        for i in 0..<e.count { store.pointer(e)[i] = Float.random(in: -0.6...0.6, using: &rng) + (e.name == "bn.running_var" ? 1 : 0) }
+    }
+    return store
+}
+
+@Suite struct ConvBlockTests {
+    private static let cases = [
+        // EarthquakeCNN's first block at a small batch, and its later shapes.
+        BlockCase(n: 5, cin: 1, h: 80, w: 3, cout: 16, kernel: (3, 1), pool: (3, 1), dropout: 0),
+        BlockCase(n: 3, cin: 16, h: 26, w: 3, cout: 32, kernel: (3, 1), pool: (3, 1), dropout: 0.1),
+        // Floor mode (rows and columns left over), 2×2 pools, channel counts off the vector width.
+        BlockCase(n: 2, cin: 3, h: 12, w: 10, cout: 17, kernel: (3, 3), pool: (2, 2), dropout: 0.25),
+        BlockCase(n: 4, cin: 5, h: 9, w: 7, cout: 6, kernel: (2, 2), pool: (3, 2), dropout: 0),
+    ]
+
+    @Test(arguments: cases)
+    fileprivate func fusedBlockEqualsTheLayers(_ c: BlockCase) {
+        var rng = TestRNG(seed: UInt64(c.n * 1000 + c.cout))
+        let ref = makeStore(c, seed: 7), fused = makeStore(c, seed: 7)
+        func layers(_ s: ParameterStore) -> (Conv2d, BatchNorm2d, MaxPool2d, Dropout) {
+            (Conv2d(store: s, prefix: "conv", inChannels: c.cin, outChannels: c.cout, kernel: c.kernel),
+             BatchNorm2d(store: s, prefix: "bn", channels: c.cout), MaxPool2d(kernel: c.pool),
+             Dropout(probability: c.dropout, seed: 3))
+        }
+        let (conv, bn, pool, drop) = layers(ref)
+        let gelu = GELU()
+        let (fc, fb, fp, fd) = layers(fused)
+        let block = ConvBlock(conv: fc, norm: fb, pool: fp, dropout: fd)
+        let x = randomTensor([c.n, c.cin, c.h, c.w], &rng, scale: 2)
+        for training in [true, false, true] {
+            var y = conv.forward(x, training: training)
+            y = bn.forward(y, training: training)
+            y = gelu.forward(y, training: training)
+            y = pool.forward(y, training: training)
+            y = drop.forward(y, training: training)
+            let fy = block.forward(x.channelsLast(), training: training).channelsFirst()
+            #expect(fy.shape == y.shape)
+            #expect(maxRelativeError(fy.storage, y.storage).error <= 1e-5, "forward, training \(training)")
+            for name in ["bn.running_mean", "bn.running_var"] {
+                #expect(maxRelativeError(fused.tensor(name).storage, ref.tensor(name).storage).error <= 1e-6, "\(name)")
+            }
+        }
+        // Backward after the last (training) forward.
+        let dy = randomTensor(pool.outputShape(conv.outputShape(x.shape)), &rng)
+        ref.zeroGradients()
+        fused.zeroGradients()
+        let dx = conv.backward(bn.backward(gelu.backward(pool.backward(drop.backward(dy)))))
+        let fdx = block.backward(dy.channelsLast()).channelsFirst()
+        #expect(maxRelativeError(fdx.storage, dx.storage, floor: 1e-4).error <= 1e-4, "input gradient")
+        // A convolution bias right before BatchNorm has an analytically zero gradient (the batch mean
+        // absorbs it): both sides hold rounding noise, held to the scale of the weight gradient.
+        let weightScale = ref.gradientTensor("conv.weight").storage.map(abs).max() ?? 1
+        let biasNoise = zip(fused.gradientTensor("conv.bias").storage, ref.gradientTensor("conv.bias").storage).map { abs($0 - $1) }
+        #expect((biasNoise.max() ?? 0) <= 1e-4 * weightScale, "conv.bias gradient beyond rounding noise")
+        for e in ref.parameterEntries where e.name != "conv.bias" {
+            let err = maxRelativeError(fused.gradientTensor(e.name).storage, ref.gradientTensor(e.name).storage, floor: 1e-4)
+            #expect(err.error <= 1e-4, "\(e.name) gradient")
+        }
+    }
+
+    @Test func layoutRoundTrips() {
+        var rng = TestRNG(seed: 11)
+        for shape in [[2, 3, 4, 5], [1, 1, 7, 3], [3, 16, 2, 3]] {
+            let x = randomTensor(shape, &rng)
+            let last = x.channelsLast()
+            #expect(last.shape == [shape[0], shape[2], shape[3], shape[1]])
+            #expect(last.channelsFirst() == x)
+            // [n, c, h, w] at (s, ch, i, j) is [n, h, w, c] at (s, i, j, ch).
+            let (s, ch, i, j) = (shape[0] - 1, shape[1] - 1, shape[2] - 1, 0)
+            #expect(last.storage[((s * shape[2] + i) * shape[3] + j) * shape[1] + ch]
+                    == x.storage[((s * shape[1] + ch) * shape[2] + i) * shape[3] + j])
+        }
+    }
+}
