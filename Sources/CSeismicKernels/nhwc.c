@@ -262,3 +262,51 @@ SK_CLONES void sk_channels_last(const float *restrict x, ptrdiff_t n, ptrdiff_t 
         for (ptrdiff_t t = 0; t < positions; t++)
             for (ptrdiff_t ch = 0; ch < c; ch++) y[(s * positions + t) * c + ch] = x[(s * c + ch) * positions + t];
 }
+
+SK_CLONES void sk_conv_weight_matrix(const float *restrict w, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,
+                                     float *restrict m) {
+    for (ptrdiff_t oc = 0; oc < o; oc++)
+        for (ptrdiff_t ic = 0; ic < c; ic++)
+            for (ptrdiff_t p = 0; p < kh; p++)
+                for (ptrdiff_t q = 0; q < kw; q++) m[((p * kw + q) * c + ic) * o + oc] = w[((oc * c + ic) * kh + p) * kw + q];
+}
+
+SK_CLONES void sk_conv_weight_gradient_add(const float *restrict dm, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,
+                                           float *restrict dw) {
+    for (ptrdiff_t oc = 0; oc < o; oc++)
+        for (ptrdiff_t ic = 0; ic < c; ic++)
+            for (ptrdiff_t p = 0; p < kh; p++)
+                for (ptrdiff_t q = 0; q < kw; q++) dw[((oc * c + ic) * kh + p) * kw + q] += dm[((p * kw + q) * c + ic) * o + oc];
+}
+
+// out[r, :] = bias + Σ_k a[r, k]·b[k, :] for 8 rows at a time and 16 output channels at a time: the
+// 8 × 16 accumulators stay in registers, each b row segment is loaded once per 8 rows.
+SK_CLONES void sk_gemm_bias(const float *restrict a, ptrdiff_t rows, ptrdiff_t k, const float *restrict b, ptrdiff_t o,
+                            const float *restrict bias, float *restrict out) {
+    enum { R = 8, L = 16 };
+    ptrdiff_t r0 = 0;
+    for (; r0 + R <= rows; r0 += R) {
+        ptrdiff_t t0 = 0;
+        for (; t0 + L <= o; t0 += L) {
+            float acc[R][L];
+            for (int rr = 0; rr < R; rr++)
+                for (int t = 0; t < L; t++) acc[rr][t] = bias[t0 + t];
+            for (ptrdiff_t q = 0; q < k; q++) {
+                const float *bq = b + q * o + t0;
+                for (int rr = 0; rr < R; rr++) {
+                    const float av = a[(r0 + rr) * k + q];
+                    for (int t = 0; t < L; t++) acc[rr][t] += av * bq[t];
+                }
+            }
+            for (int rr = 0; rr < R; rr++)
+                for (int t = 0; t < L; t++) out[(r0 + rr) * o + t0 + t] = acc[rr][t];
+        }
+        for (; t0 < o; t0++)
+            for (int rr = 0; rr < R; rr++) {
+                float acc = bias[t0];
+                for (ptrdiff_t q = 0; q < k; q++) acc += a[(r0 + rr) * k + q] * b[q * o + t0];
+                out[(r0 + rr) * o + t0] = acc;
+            }
+    }
+    if (r0 < rows) sk_small_k_product(a + r0 * k, rows - r0, k, b, o, bias, out + r0 * o);
+}

@@ -21,7 +21,7 @@ public final class ConvBlock {
     private struct Cache {
         var input: (n: Int, h: Int, w: Int)
         var cols: [Float], z: [Float], winners: [Int32], gains: [Float], winnerInputs: [Float]
-        var weights: [Float]
+        var weightsByOutput: [Float]
     }
 
     public init(conv: Conv2d, norm: BatchNorm2d, pool: MaxPool2d, dropout: Dropout) {
@@ -40,28 +40,32 @@ public final class ConvBlock {
                 conv.outChannels]
     }
 
-    /// The convolution's weight as a [kH·kW·C_in, C_out] matrix, rows in im2col order (p, q, c).
-    private func weightMatrix() -> [Float] {
+    /// The convolution's weight as a [kH·kW·C_in, C_out] matrix (rows in im2col order p, q, c) and
+    /// its transpose, rebuilt only when the weights changed since the last call.
+    private func weightMatrices() -> (byInput: [Float], byOutput: [Float]) {
         let (o, c, kh, kw) = (conv.outChannels, conv.inChannels, conv.kernelHeight, conv.kernelWidth)
-        let w = conv.store.pointer(conv.weight)
-        var m = [Float](repeating: 0, count: kh * kw * c * o)
-        for oc in 0..<o { for ic in 0..<c { for p in 0..<kh { for q in 0..<kw {
-            m[((p * kw + q) * c + ic) * o + oc] = w[((oc * c + ic) * kh + p) * kw + q]
-        } } } }
-        return m
+        let count = o * c * kh * kw
+        let w = UnsafeBufferPointer(start: conv.store.pointer(conv.weight), count: count)
+        if let m = matrices, m.source.elementsEqual(w) { return (m.byInput, m.byOutput) }
+        let byInput = [Float](unsafeUninitializedCapacity: count) { buffer, n in
+            sk_conv_weight_matrix(w.baseAddress!, o, c, kh, kw, buffer.baseAddress!)
+            n = count
+        }
+        let k = count / o
+        let byOutput = [Float](unsafeUninitializedCapacity: count) { buffer, n in
+            for r in 0..<k { for oc in 0..<o { buffer[oc * k + r] = byInput[r * o + oc] } }
+            n = count
+        }
+        matrices = (Array(w), byInput, byOutput)
+        return (byInput, byOutput)
     }
+    private var matrices: (source: [Float], byInput: [Float], byOutput: [Float])?
 
     /// z [rows, C_out] = cols [rows, K] · weights [K, C_out] + bias.
     private func product(_ cols: UnsafePointer<Float>, rows: Int, _ weights: UnsafePointer<Float>,
                          into z: UnsafeMutablePointer<Float>) {
         let (k, o) = (conv.kernelHeight * conv.kernelWidth * conv.inChannels, conv.outChannels)
-        let bias = UnsafePointer(conv.store.pointer(conv.bias))
-        if k <= 8 {
-            sk_small_k_product(cols, rows, k, weights, o, bias, z)
-        } else {
-            sk_fill_rows(z, rows, o, bias)
-            sgemm(transA: false, transB: false, m: rows, n: o, k: k, a: cols, lda: k, b: weights, ldb: o, beta: 1, c: z, ldc: o)
-        }
+        sk_gemm_bias(cols, rows, k, weights, o, conv.store.pointer(conv.bias), z)
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
@@ -72,7 +76,7 @@ public final class ConvBlock {
         let (ph, pw) = (pool.kernelHeight, pool.kernelWidth)
         let k = kh * kw * cin
         let positions = ho * wo, pooled = os[1] * os[2]
-        let weights = weightMatrix()
+        let (weights, weightsByOutput) = weightMatrices()
         var y = Tensor(uninitialized: os)
         if !training {
             // Evaluation: each group of samples goes convolution → tail while it is in cache.
@@ -160,7 +164,7 @@ public final class ConvBlock {
                 }
             }
         }
-        cache = Cache(input: (n, h, w), cols: cols, z: z, winners: winners, gains: gains, winnerInputs: winnerInputs, weights: weights)
+        cache = Cache(input: (n, h, w), cols: cols, z: z, winners: winners, gains: gains, winnerInputs: winnerInputs, weightsByOutput: weightsByOutput)
         return y
     }
 
@@ -214,6 +218,7 @@ public final class ConvBlock {
         var dx = Tensor(zeros: [n, h, w, cin])
         let wantInput = conv.computeInputGradient
         var parameterPartial = [Float](repeating: 0, count: chunks * (k * o + o))
+        let zeros = [Float](repeating: 0, count: k)
         dz.withUnsafeMutableBufferPointer { zb in
             dx.storage.withUnsafeMutableBufferPointer { xb in
                 parameterPartial.withUnsafeMutableBufferPointer { pb in
@@ -222,7 +227,7 @@ public final class ConvBlock {
                         cache.winners.withUnsafeBufferPointer { ab in
                             dv.withUnsafeBufferPointer { vb in
                                 cache.cols.withUnsafeBufferPointer { cb in
-                                    cache.weights.withUnsafeBufferPointer { wb in
+                                    cache.weightsByOutput.withUnsafeBufferPointer { wb in
                                         let (zp, ap, vp, cp, wp) = (zs.baseAddress!, ab.baseAddress!, vb.baseAddress!, cb.baseAddress!, wb.baseAddress!)
                                         Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
                                             let rows = r.count * positions
@@ -239,8 +244,7 @@ public final class ConvBlock {
                                                 // dcols = dz · weightsᵀ, then back to the input's pixels.
                                                 let dcols = UnsafeMutablePointer<Float>.allocate(capacity: rows * k)
                                                 defer { dcols.deallocate() }
-                                                sgemm(transA: false, transB: true, m: rows, n: k, k: o, a: dzp + zc, lda: o, b: wp, ldb: o,
-                                                      beta: 0, c: dcols, ldc: k)
+                                                sk_gemm_bias(dzp + zc, rows, o, wp, k, zeros, dcols)
                                                 sk_nhwc_col2im(dcols, r.count, h, w, cin, kh, kw, dxp + r.lowerBound * h * w * cin)
                                             }
                                         }
@@ -253,13 +257,11 @@ public final class ConvBlock {
             }
         }
         let gw = conv.store.gradient(conv.weight), gb = conv.store.gradient(conv.bias)
-        for chunk in 0..<chunks {
-            let dW = chunk * (k * o + o)
-            for oc in 0..<o {
-                for ic in 0..<cin { for p in 0..<kh { for q in 0..<kw {
-                    gw[((oc * cin + ic) * kh + p) * kw + q] += parameterPartial[dW + ((p * kw + q) * cin + ic) * o + oc]
-                } } }
-                gb[oc] += parameterPartial[dW + k * o + oc]
+        parameterPartial.withUnsafeBufferPointer { pb in
+            for chunk in 0..<chunks {
+                let dW = pb.baseAddress! + chunk * (k * o + o)
+                sk_conv_weight_gradient_add(dW, o, cin, kh, kw, gw)
+                for oc in 0..<o { gb[oc] += dW[k * o + oc] }
             }
         }
         return dx
