@@ -28,7 +28,9 @@ SK_CLONES void sk_nhwc_im2col(const float *restrict x, ptrdiff_t n, ptrdiff_t h,
                 for (ptrdiff_t p = 0; p < kh; p++) {
                     // kw consecutive pixels of one input row are kw·c contiguous values.
                     const float *src = x + ((s * h + i + p) * w + j) * c;
-                    memcpy(row + p * kw * c, src, sizeof(float) * (size_t)(kw * c));
+                    float *dst = row + p * kw * c;
+                    SK_CHANNELS
+                    for (ptrdiff_t t = 0; t < kw * c; t++) dst[t] = src[t];
                 }
             }
 }
@@ -172,6 +174,29 @@ SK_CLONES void sk_nhwc_block_forward(const float *restrict z, ptrdiff_t n, ptrdi
                         SK_CHANNELS
                         for (ptrdiff_t t = 0; t < c; t++) go[t] = sk_gelu_derivative(zo[t] * scale[t] + shift[t]);
                     }
+                } else if (c <= SK_MAX_LANES) {
+                    // Only the value is needed. GELU falls, then rises (minimum at ≈ −0.75), so the
+                    // largest GELU of a window is that of its smallest or its largest input: two
+                    // evaluations per window instead of ph·pw. A NaN input makes the largest NaN.
+                    float lo[SK_MAX_LANES];
+                    SK_CHANNELS
+                    for (ptrdiff_t t = 0; t < c; t++) { float v = first[t] * scale[t] + shift[t]; lo[t] = v; out[t] = v; }
+                    for (ptrdiff_t p = 0; p < ph; p++)
+                        for (ptrdiff_t q = 0; q < pw; q++) {
+                            if (p == 0 && q == 0) continue;
+                            const float *cand = first + (p * w + q) * c;
+                            SK_CHANNELS
+                            for (ptrdiff_t t = 0; t < c; t++) {
+                                float v = cand[t] * scale[t] + shift[t];
+                                out[t] = ((v > out[t]) | (v != v)) ? v : out[t];
+                                lo[t] = v < lo[t] ? v : lo[t];
+                            }
+                        }
+                    SK_CHANNELS
+                    for (ptrdiff_t t = 0; t < c; t++) {
+                        float gh = sk_gelu(out[t]), gl = sk_gelu(lo[t]);
+                        out[t] = gl > gh ? gl : gh;
+                    }
                 } else {
                     SK_CHANNELS
                     for (ptrdiff_t t = 0; t < c; t++) out[t] = sk_gelu(first[t] * scale[t] + shift[t]);
@@ -279,10 +304,14 @@ SK_CLONES void sk_conv_weight_gradient_add(const float *restrict dm, ptrdiff_t o
                 for (ptrdiff_t q = 0; q < kw; q++) dw[((oc * c + ic) * kh + p) * kw + q] += dm[((p * kw + q) * c + ic) * o + oc];
 }
 
-// out[r, :] = bias + Σ_k a[r, k]·b[k, :] for 8 rows at a time and 16 output channels at a time: the
-// 8 × 16 accumulators stay in registers, each b row segment is loaded once per 8 rows.
-SK_CLONES void sk_gemm_bias(const float *restrict a, ptrdiff_t rows, ptrdiff_t k, const float *restrict b, ptrdiff_t o,
-                            const float *restrict bias, float *restrict out) {
+// out[r, :] = bias + Σ_q A(r, q)·b[q, :] with A(r, tap·width + cc) = a[r·rowStride + offsets[tap] + cc]:
+// 8 rows × 16 output channels of accumulators stay in registers, each b row segment is loaded once
+// per 8 rows. One tap of width k is an ordinary matrix; several taps read a convolution's input in
+// place (kernel width 1, channels-last: tap p of row t is the input row t + p·w).
+static inline __attribute__((always_inline)) void gemm_bias_taps(const float *restrict a, ptrdiff_t rows, ptrdiff_t rowStride,
+                                  const ptrdiff_t *restrict offsets, ptrdiff_t taps, ptrdiff_t width,
+                                  const float *restrict b, ptrdiff_t o, const float *restrict bias,
+                                  float *restrict out) {
     enum { R = 8, L = 16 };
     ptrdiff_t r0 = 0;
     for (; r0 + R <= rows; r0 += R) {
@@ -291,11 +320,15 @@ SK_CLONES void sk_gemm_bias(const float *restrict a, ptrdiff_t rows, ptrdiff_t k
             float acc[R][L];
             for (int rr = 0; rr < R; rr++)
                 for (int t = 0; t < L; t++) acc[rr][t] = bias[t0 + t];
-            for (ptrdiff_t q = 0; q < k; q++) {
-                const float *bq = b + q * o + t0;
-                for (int rr = 0; rr < R; rr++) {
-                    const float av = a[(r0 + rr) * k + q];
-                    for (int t = 0; t < L; t++) acc[rr][t] += av * bq[t];
+            for (ptrdiff_t tap = 0; tap < taps; tap++) {
+                const float *at = a + r0 * rowStride + offsets[tap];
+                const float *bt = b + tap * width * o + t0;
+                for (ptrdiff_t q = 0; q < width; q++) {
+                    const float *bq = bt + q * o;
+                    for (int rr = 0; rr < R; rr++) {
+                        const float av = at[rr * rowStride + q];
+                        for (int t = 0; t < L; t++) acc[rr][t] += av * bq[t];
+                    }
                 }
             }
             for (int rr = 0; rr < R; rr++)
@@ -304,9 +337,35 @@ SK_CLONES void sk_gemm_bias(const float *restrict a, ptrdiff_t rows, ptrdiff_t k
         for (; t0 < o; t0++)
             for (int rr = 0; rr < R; rr++) {
                 float acc = bias[t0];
-                for (ptrdiff_t q = 0; q < k; q++) acc += a[(r0 + rr) * k + q] * b[q * o + t0];
+                for (ptrdiff_t tap = 0; tap < taps; tap++)
+                    for (ptrdiff_t q = 0; q < width; q++)
+                        acc += a[(r0 + rr) * rowStride + offsets[tap] + q] * b[(tap * width + q) * o + t0];
                 out[(r0 + rr) * o + t0] = acc;
             }
     }
-    if (r0 < rows) sk_small_k_product(a + r0 * k, rows - r0, k, b, o, bias, out + r0 * o);
+    for (; r0 < rows; r0++) {
+        float *dst = out + r0 * o;
+        for (ptrdiff_t t = 0; t < o; t++) dst[t] = bias[t];
+        for (ptrdiff_t tap = 0; tap < taps; tap++)
+            for (ptrdiff_t q = 0; q < width; q++) {
+                const float av = a[r0 * rowStride + offsets[tap] + q], *bq = b + (tap * width + q) * o;
+                for (ptrdiff_t t = 0; t < o; t++) dst[t] += av * bq[t];
+            }
+    }
+}
+
+SK_CLONES void sk_gemm_bias(const float *restrict a, ptrdiff_t rows, ptrdiff_t k, const float *restrict b, ptrdiff_t o,
+                            const float *restrict bias, float *restrict out) {
+    const ptrdiff_t zero = 0;
+    gemm_bias_taps(a, rows, k, &zero, 1, k, b, o, bias, out);
+}
+
+SK_CLONES void sk_nhwc_conv_width1(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
+                                   ptrdiff_t kh, const float *restrict b, ptrdiff_t o, const float *restrict bias,
+                                   float *restrict out) {
+    ptrdiff_t offsets[64];
+    const ptrdiff_t positions = (h - kh + 1) * w;
+    for (ptrdiff_t p = 0; p < kh && p < 64; p++) offsets[p] = p * w * c;
+    for (ptrdiff_t s = 0; s < n; s++)
+        gemm_bias_taps(x + s * h * w * c, positions, c, offsets, kh, c, b, o, bias, out + s * positions * o);
 }

@@ -82,6 +82,27 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         }
     }
 
+    /// A NaN in the input poisons exactly the pooled values whose windows it reaches, as in PyTorch.
+    @Test func nanPropagatesLikeTheLayers() {
+        let c = BlockCase(n: 2, cin: 3, h: 12, w: 10, cout: 17, kernel: (3, 3), pool: (2, 2), dropout: 0)
+        var rng = TestRNG(seed: 5)
+        let ref = makeStore(c, seed: 9), fused = makeStore(c, seed: 9)
+        let conv = Conv2d(store: ref, prefix: "conv", inChannels: 3, outChannels: 17, kernel: (3, 3))
+        let bn = BatchNorm2d(store: ref, prefix: "bn", channels: 17)
+        let block = ConvBlock(conv: Conv2d(store: fused, prefix: "conv", inChannels: 3, outChannels: 17, kernel: (3, 3)),
+                              norm: BatchNorm2d(store: fused, prefix: "bn", channels: 17), pool: MaxPool2d(kernel: (2, 2)),
+                              dropout: Dropout(probability: 0, seed: 1))
+        var x = randomTensor([2, 3, 12, 10], &rng)
+        x.storage[37] = .nan
+        let y = MaxPool2d(kernel: (2, 2)).forward(GELU().forward(bn.forward(conv.forward(x, training: false), training: false),
+                                                                 training: false), training: false)
+        let fy = block.forward(x.channelsLast(), training: false).channelsFirst()
+        #expect(fy.storage.map(\.isNaN) == y.storage.map(\.isNaN))
+        #expect(y.storage.contains(where: \.isNaN) && y.storage.contains(where: { !$0.isNaN }))
+        let finite = zip(fy.storage, y.storage).filter { !$0.1.isNaN }
+        #expect(maxRelativeError(finite.map(\.0), finite.map(\.1)).error <= 1e-5)
+    }
+
     @Test func layoutRoundTrips() {
         var rng = TestRNG(seed: 11)
         for shape in [[2, 3, 4, 5], [1, 1, 7, 3], [3, 16, 2, 3]] {

@@ -22,6 +22,10 @@ void sk_small_k_product(const float *a, ptrdiff_t rows, ptrdiff_t k, const float
 /// AVX-512 cores (its Haswell kernel), and free of the call overhead that dominates one window.
 void sk_gemm_bias(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, const float *bias,
                   float *out);
+/// The convolution of n channels-last samples with a kernel of width 1 (kh ≤ 64) without im2col:
+/// out [n·(h−kh+1)·w, o] = bias + the input rows read in place, b [kh·c, o] as for im2col.
+void sk_nhwc_conv_width1(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh,
+                         const float *b, ptrdiff_t o, const float *bias, float *out);
 /// Every row of out [rows, o] set to bias.
 void sk_fill_rows(float *out, ptrdiff_t rows, ptrdiff_t o, const float *bias);
 /// sum[ch] += Σ_r x[r, ch] in double precision (x [rows, c]).

@@ -2,6 +2,7 @@
 // networks, computed channels-last with the blocks' fused kernels.
 
 import CSeismicKernels
+import Foundation
 
 /// The same numbers as the five layers one after the other (tested against them and, through the
 /// models, against PyTorch), with the layers' own state: the convolution's weight and bias, the
@@ -46,7 +47,9 @@ public final class ConvBlock {
         let (o, c, kh, kw) = (conv.outChannels, conv.inChannels, conv.kernelHeight, conv.kernelWidth)
         let count = o * c * kh * kw
         let w = UnsafeBufferPointer(start: conv.store.pointer(conv.weight), count: count)
-        if let m = matrices, m.source.elementsEqual(w) { return (m.byInput, m.byOutput) }
+        if let m = matrices, m.source.withUnsafeBufferPointer({ memcmp($0.baseAddress!, w.baseAddress!, count * 4) == 0 }) {
+            return (m.byInput, m.byOutput)
+        }
         let byInput = [Float](unsafeUninitializedCapacity: count) { buffer, n in
             sk_conv_weight_matrix(w.baseAddress!, o, c, kh, kw, buffer.baseAddress!)
             n = count
@@ -93,8 +96,13 @@ public final class ConvBlock {
                         var s0 = range.lowerBound
                         while s0 < range.upperBound {
                             let count = min(group, range.upperBound - s0)
-                            sk_nhwc_im2col(xp + s0 * h * w * cin, count, h, w, cin, kh, kw, cols)
-                            product(cols, rows: count * positions, weights, into: z)
+                            if kw == 1 {
+                                sk_nhwc_conv_width1(xp + s0 * h * w * cin, count, h, w, cin, kh, weights, o,
+                                                    conv.store.pointer(conv.bias), z)
+                            } else {
+                                sk_nhwc_im2col(xp + s0 * h * w * cin, count, h, w, cin, kh, kw, cols)
+                                product(cols, rows: count * positions, weights, into: z)
+                            }
                             sk_nhwc_block_forward(z, count, ho, wo, o, ph, pw, scale, shift, yp + s0 * pooled * o, nil, nil, nil, nil)
                             s0 += count
                         }

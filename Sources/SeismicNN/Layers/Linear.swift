@@ -33,7 +33,13 @@ public final class Linear: Layer {
                 let xp = xb.baseAddress!, yp = yb.baseAddress!
                 // Split over rows of the batch, or over output features when the batch is small;
                 // run inline when the product is too small to pay for waking a thread.
-                if n * i * o < 65_536 {
+                if n <= 2 {
+                    // One or two windows (latency): matrix-vector products read W once, unpacked.
+                    for row in 0..<n {
+                        (yp + row * o).update(from: bp, count: o)
+                        sgemv(m: o, n: i, a: wp, lda: i, x: xp + row * i, beta: 1, y: yp + row * o)
+                    }
+                } else if n * i * o < 65_536 {
                     for row in 0..<n { (yp + row * o).update(from: bp, count: o) }
                     sgemm(transA: false, transB: true, m: n, n: o, k: i, a: xp, lda: i, b: wp, ldb: i, beta: 1, c: yp, ldc: o)
                 } else if n >= Parallel.effectiveWorkers * 4 || o < 64 {
