@@ -125,99 +125,109 @@ SK_CLONES void sk_column_sums_float(const float *restrict x, ptrdiff_t rows, ptr
         for (ptrdiff_t t = 0; t < c; t++) sum[t] += x[r * c + t];
 }
 
+// The largest GELU of one window's candidates, channels [t0, t1), value only. GELU falls, then rises
+// (minimum at ≈ −0.75), so it is the GELU of the window's smallest or largest input: two evaluations
+// per window instead of ph·pw. A NaN input makes the result NaN.
+static inline __attribute__((always_inline)) void window_largest(const float *restrict first, ptrdiff_t rowStep,
+                                                                 ptrdiff_t colStep, ptrdiff_t ph, ptrdiff_t pw,
+                                                                 ptrdiff_t t0, ptrdiff_t t1,
+                                                                 const float *restrict scale,
+                                                                 const float *restrict shift, float *restrict out) {
+    float hi[16], lo[16];
+    SK_CHANNELS
+    for (ptrdiff_t u = 0; u < t1 - t0; u++) {
+        const ptrdiff_t t = t0 + u;
+        hi[u] = lo[u] = first[t] * scale[t] + shift[t];
+    }
+    for (ptrdiff_t p = 0; p < ph; p++)
+        for (ptrdiff_t q = 0; q < pw; q++) {
+            if (p == 0 && q == 0) continue;
+            const float *cand = first + p * rowStep + q * colStep;
+            SK_CHANNELS
+            for (ptrdiff_t u = 0; u < t1 - t0; u++) {
+                const ptrdiff_t t = t0 + u;
+                float v = cand[t] * scale[t] + shift[t];
+                hi[u] = ((v > hi[u]) | (v != v)) ? v : hi[u];
+                lo[u] = v < lo[u] ? v : lo[u];
+            }
+        }
+    SK_CHANNELS
+    for (ptrdiff_t u = 0; u < t1 - t0; u++) {
+        float gh = sk_gelu(hi[u]), gl = sk_gelu(lo[u]);
+        out[t0 + u] = gl > gh ? gl : gh;
+    }
+}
+
 SK_CLONES void sk_nhwc_block_forward(const float *restrict z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
                                      ptrdiff_t ph, ptrdiff_t pw, const float *restrict scale,
                                      const float *restrict shift, float *restrict y, int32_t *restrict arg,
                                      float *restrict gain, float *restrict zwin, const sk_dropout_params *drop) {
     const ptrdiff_t ho = h / ph, wo = w / pw, pooled = ho * wo;
+    const ptrdiff_t c16 = c - c % 16, rowStep = w * c;
     const int dropping = drop != NULL && drop->threshold != 0;
+    // Dropout parameters as locals: a select between a loaded field and a constant becomes a gather.
+    const uint64_t key = dropping ? drop->key : 0;
+    const uint32_t threshold = dropping ? drop->threshold : 0;
+    const float keepScale = dropping ? drop->scale : 1.0f;
+    const int64_t maskFirst = dropping ? drop->first : 0, maskStride = dropping ? drop->stride : 0;
     for (ptrdiff_t s = 0; s < n; s++)
         for (ptrdiff_t i = 0; i < ho; i++)
             for (ptrdiff_t j = 0; j < wo; j++) {
                 const ptrdiff_t at = (s * ho + i) * wo + j;
                 const float *first = z + ((s * h + i * ph) * w + j * pw) * c;
                 float *out = y + at * c;
-                if (arg) {
-                    int32_t *ao = arg + at * c;
-                    float *zo = zwin + at * c;
-                    SK_CHANNELS
-                    for (ptrdiff_t t = 0; t < c; t++) {
-                        out[t] = sk_gelu(first[t] * scale[t] + shift[t]);
-                        zo[t] = first[t];
-                        ao[t] = 0;
-                    }
-                    for (ptrdiff_t p = 0; p < ph; p++)
-                        for (ptrdiff_t q = 0; q < pw; q++) {
-                            if (p == 0 && q == 0) continue;
-                            const float *cand = first + (p * w + q) * c;
-                            const int32_t offset = (int32_t)(p * pw + q);
-                            SK_CHANNELS
-                            for (ptrdiff_t t = 0; t < c; t++) {
-                                float g = sk_gelu(cand[t] * scale[t] + shift[t]);
-                                int take = (g > out[t]) | (g != g);
-                                out[t] = take ? g : out[t];
-                                zo[t] = take ? cand[t] : zo[t];
-                                ao[t] = take ? offset : ao[t];
-                            }
-                        }
-                    float *go = gain + at * c;
+                if (!arg) {
+                    for (ptrdiff_t t0 = 0; t0 < c16; t0 += 16)
+                        window_largest(first, rowStep, c, ph, pw, t0, t0 + 16, scale, shift, out);
+                    for (ptrdiff_t t0 = c16; t0 < c; t0++)
+                        window_largest(first, rowStep, c, ph, pw, t0, t0 + 1, scale, shift, out);
                     if (dropping) {
-                        const int64_t base = drop->first + (int64_t)s * drop->stride + (int64_t)(i * wo + j);
+                        const int64_t base = maskFirst + (int64_t)s * maskStride + (int64_t)(i * wo + j);
+                        SK_CHANNELS
+                        for (ptrdiff_t t = 0; t < c; t++)
+                            out[t] *= sk_dropout_keep((uint64_t)(base + (int64_t)t * pooled), key, threshold) ? keepScale : 0.0f;
+                    }
+                    continue;
+                }
+                // Training: the winner of GELU(z·scale + shift) over the window (first maximum; a NaN
+                // wins), its z and its offset p·pw + q, every candidate evaluated.
+                int32_t *ao = arg + at * c;
+                float *zo = zwin + at * c, *go = gain + at * c;
+                SK_CHANNELS
+                for (ptrdiff_t t = 0; t < c; t++) {
+                    out[t] = sk_gelu(first[t] * scale[t] + shift[t]);
+                    zo[t] = first[t];
+                    ao[t] = 0;
+                }
+                for (ptrdiff_t p = 0; p < ph; p++)
+                    for (ptrdiff_t q = 0; q < pw; q++) {
+                        if (p == 0 && q == 0) continue;
+                        const float *cand = first + p * rowStep + q * c;
+                        const int32_t offset = (int32_t)(p * pw + q);
                         SK_CHANNELS
                         for (ptrdiff_t t = 0; t < c; t++) {
-                            float m = sk_dropout_keep((uint64_t)(base + (int64_t)t * pooled), drop->key, drop->threshold)
-                                          ? drop->scale : 0.0f;
-                            out[t] *= m;
-                            go[t] = sk_gelu_derivative(zo[t] * scale[t] + shift[t]) * m;
+                            // Values loaded first: selecting between two addresses makes a gather.
+                            const float v = cand[t], best = out[t], bz = zo[t];
+                            const int32_t ba = ao[t];
+                            float g = sk_gelu(v * scale[t] + shift[t]);
+                            int take = (g > best) | (g != g);
+                            out[t] = take ? g : best;
+                            zo[t] = take ? v : bz;
+                            ao[t] = take ? offset : ba;
                         }
-                    } else {
-                        SK_CHANNELS
-                        for (ptrdiff_t t = 0; t < c; t++) go[t] = sk_gelu_derivative(zo[t] * scale[t] + shift[t]);
                     }
-                } else if (c <= SK_MAX_LANES) {
-                    // Only the value is needed. GELU falls, then rises (minimum at ≈ −0.75), so the
-                    // largest GELU of a window is that of its smallest or its largest input: two
-                    // evaluations per window instead of ph·pw. A NaN input makes the largest NaN.
-                    float lo[SK_MAX_LANES];
-                    SK_CHANNELS
-                    for (ptrdiff_t t = 0; t < c; t++) { float v = first[t] * scale[t] + shift[t]; lo[t] = v; out[t] = v; }
-                    for (ptrdiff_t p = 0; p < ph; p++)
-                        for (ptrdiff_t q = 0; q < pw; q++) {
-                            if (p == 0 && q == 0) continue;
-                            const float *cand = first + (p * w + q) * c;
-                            SK_CHANNELS
-                            for (ptrdiff_t t = 0; t < c; t++) {
-                                float v = cand[t] * scale[t] + shift[t];
-                                out[t] = ((v > out[t]) | (v != v)) ? v : out[t];
-                                lo[t] = v < lo[t] ? v : lo[t];
-                            }
-                        }
+                // The backward factor at each winner: dropout factor · GELU'(pre-activation).
+                if (dropping) {
+                    const int64_t base = maskFirst + (int64_t)s * maskStride + (int64_t)(i * wo + j);
                     SK_CHANNELS
                     for (ptrdiff_t t = 0; t < c; t++) {
-                        float gh = sk_gelu(out[t]), gl = sk_gelu(lo[t]);
-                        out[t] = gl > gh ? gl : gh;
+                        float m = sk_dropout_keep((uint64_t)(base + (int64_t)t * pooled), key, threshold) ? keepScale : 0.0f;
+                        out[t] *= m;
+                        go[t] = sk_gelu_derivative(zo[t] * scale[t] + shift[t]) * m;
                     }
                 } else {
                     SK_CHANNELS
-                    for (ptrdiff_t t = 0; t < c; t++) out[t] = sk_gelu(first[t] * scale[t] + shift[t]);
-                    for (ptrdiff_t p = 0; p < ph; p++)
-                        for (ptrdiff_t q = 0; q < pw; q++) {
-                            if (p == 0 && q == 0) continue;
-                            const float *cand = first + (p * w + q) * c;
-                            SK_CHANNELS
-                            for (ptrdiff_t t = 0; t < c; t++) {
-                                float g = sk_gelu(cand[t] * scale[t] + shift[t]);
-                                int take = (g > out[t]) | (g != g);
-                                out[t] = take ? g : out[t];
-                            }
-                        }
-                    if (dropping) {
-                        const int64_t base = drop->first + (int64_t)s * drop->stride + (int64_t)(i * wo + j);
-                        SK_CHANNELS
-                        for (ptrdiff_t t = 0; t < c; t++)
-                            out[t] *= sk_dropout_keep((uint64_t)(base + (int64_t)t * pooled), drop->key, drop->threshold)
-                                          ? drop->scale : 0.0f;
-                    }
+                    for (ptrdiff_t t = 0; t < c; t++) go[t] = sk_gelu_derivative(zo[t] * scale[t] + shift[t]);
                 }
             }
 }
