@@ -1,5 +1,6 @@
 // Data-parallel training: K processes (simulated by threads sharing an in-memory collective)
-// compute what one process computes — synchronised BatchNorm and summed gradients.
+// compute what one process computes — synchronised BatchNorm, summed gradients and dropout masks
+// drawn by position in the global batch.
 
 import Foundation
 import SeismicNN
@@ -32,7 +33,7 @@ import TestSupport
         }
     }
 
-    private func train(processes: Int) -> (weights: [Float], buffers: [Float], history: [EpochRecord]) {
+    private func train(processes: Int, threads: Int = 1) -> (weights: [Float], buffers: [Float], history: [EpochRecord]) {
         var c = TrainingConfiguration()
         c.epochs = 2
         c.batchSize = 64
@@ -49,10 +50,10 @@ import TestSupport
             done.enter()
             Thread {
             let model = ConvNet(.earthquake(), seed: 4)
-            model.dropoutProbability = 0  // masks are per process; the law holds without dropout
+            // Dropout stays on: masks follow each sample's place in the global batch.
             let trainer = Trainer(model: model, configuration: config)
             if processes > 1 { trainer.collective = ThreadCollective(rank: rank, group: group) }
-            trainer.workers = 1
+            trainer.workers = threads
             let result = trainer.fit(data(), train: train, validation: validation)
             let w = Array(UnsafeBufferPointer(start: model.store.values, count: model.store.parameterCount))
             let b = Array(UnsafeBufferPointer(start: model.store.buffers, count: model.store.bufferCount))
@@ -62,6 +63,14 @@ import TestSupport
         }
         done.wait()
         return results.items[0]
+    }
+
+    /// One process training with a model replica per thread (as `seismic train` does) computes what
+    /// one thread computes.
+    @Test func replicasInThreadsComputeWhatOneThreadComputes() {
+        let one = train(processes: 1)
+        let threaded = train(processes: 1, threads: 3)
+        compare(threaded, one, k: 3, steps: 2 * 3)
     }
 
     @Test func twoAndFourProcessesComputeWhatOneComputes() {

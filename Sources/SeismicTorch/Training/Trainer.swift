@@ -35,8 +35,9 @@ public final class Trainer {
     public let best: ConvNet
     private let schedule: StepLR
     /// Data-parallel training: every process takes its contiguous share of each global batch,
-    /// BatchNorm statistics are synchronised, and gradients are summed in one call per step, so
-    /// K processes compute what one process computes (to float rounding; dropout masks differ).
+    /// BatchNorm statistics are synchronised, gradients are summed in one call per step and dropout
+    /// masks follow the sample's place in the global batch, so K processes compute what one process
+    /// computes (to float rounding).
     public var collective: Collective? {
         didSet { model.norms.forEach { $0.collective = collective } }
     }
@@ -105,9 +106,8 @@ public final class Trainer {
             let replica = ConvNet(model.architecture, seed: configuration.seed &+ UInt64(w))
             replica.store.copyState(from: model.store)
             replica.dropoutProbability = model.dropoutProbability
-            for (k, d) in replica.dropouts.enumerated() {
-                d.generator = model.dropouts[k].generator.derived(UInt64(w))
-            }
+            // The same generators as the model: each step's key is shared, masks follow the sample.
+            for (k, d) in replica.dropouts.enumerated() { d.generator = model.dropouts[k].generator }
             let adam = Adam(store: replica.store, learningRate: optimizer.learningRate, frozen: frozen)
             let n = model.store.parameterCount
             adam.restore(step: optimizer.step, first: Array(UnsafeBufferPointer(start: optimizer.firstMoment, count: n)),
@@ -130,6 +130,9 @@ public final class Trainer {
         while start < order.count {
             let global = order[start..<min(start + batchSize, order.count)]
             let slice = collective.map { share(global, of: $0) } ?? global
+            // Dropout masks are indexed by position in the global batch: every share draws the
+            // values one process would draw for the whole batch.
+            model.dropouts.forEach { $0.firstSample = slice.startIndex - global.startIndex }
             let (x, y) = data.batch(slice)
             model.store.zeroGradients()
             let logits = model.forward(x, training: true)
