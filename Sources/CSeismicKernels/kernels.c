@@ -23,15 +23,6 @@ SK_CLONES void sk_affine(const float *restrict x, float *restrict y, ptrdiff_t n
     for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] * scale + shift;
 }
 
-SK_CLONES void sk_affine_gelu(const float *restrict x, float *restrict y, float *restrict pre, ptrdiff_t n, float scale,
-                              float shift) {
-    if (pre) {
-        for (ptrdiff_t i = 0; i < n; i++) { float v = x[i] * scale + shift; pre[i] = v; y[i] = gelu(v); }
-    } else {
-        for (ptrdiff_t i = 0; i < n; i++) y[i] = gelu(x[i] * scale + shift);
-    }
-}
-
 SK_CLONES double sk_sum(const float *restrict x, ptrdiff_t n) {
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     ptrdiff_t i = 0;

@@ -52,27 +52,6 @@ SK_CLONES void sk_nhwc_col2im(const float *restrict dcols, ptrdiff_t n, ptrdiff_
             }
 }
 
-SK_CLONES void sk_small_k_product(const float *restrict a, ptrdiff_t rows, ptrdiff_t k, const float *restrict b,
-                                  ptrdiff_t o, const float *restrict bias, float *restrict out) {
-    for (ptrdiff_t r = 0; r < rows; r++) {
-        float *dst = out + r * o;
-        const float *ar = a + r * k;
-        SK_CHANNELS
-        for (ptrdiff_t t = 0; t < o; t++) dst[t] = bias[t];
-        for (ptrdiff_t q = 0; q < k; q++) {
-            const float av = ar[q], *bq = b + q * o;
-            SK_CHANNELS
-            for (ptrdiff_t t = 0; t < o; t++) dst[t] += av * bq[t];
-        }
-    }
-}
-
-SK_CLONES void sk_fill_rows(float *restrict out, ptrdiff_t rows, ptrdiff_t o, const float *restrict bias) {
-    for (ptrdiff_t r = 0; r < rows; r++)
-        SK_CHANNELS
-        for (ptrdiff_t t = 0; t < o; t++) out[r * o + t] = bias[t];
-}
-
 // Column reductions: float partial sums over blocks of rows, flushed into double, channel-wise.
 enum { SK_FLUSH_ROWS = 64, SK_MAX_LANES = 1024 };
 

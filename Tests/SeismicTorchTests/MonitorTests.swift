@@ -101,6 +101,28 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         #expect(lines.contains { $0.trigger })
     }
 
+    /// Inputs that can wait (stdin, replay) block on a full queue and lose nothing; a live input
+    /// that cannot wait (UDP) drops the newest packet and counts it.
+    @Test func fullQueueBlocksWaitingProducersAndCountsDrops() {
+        let queue = PacketQueue(capacity: 8)
+        let total = 500
+        Thread {
+            for i in 0..<total { queue.push(StreamPacket(channel: "Z", time: Double(i), samples: [Double(i)]), waitForRoom: true) }
+            queue.finish()
+        }.start()
+        var times: [Double] = []
+        while true {
+            let (p, finished) = queue.pop(timeout: 2)
+            if finished { break }
+            if let p { times.append(p.time) }
+            if times.count % 50 == 0 { Thread.sleep(forTimeInterval: 0.001) }  // a slow consumer
+        }
+        #expect(times == (0..<total).map(Double.init) && queue.dropped == 0)
+        let live = PacketQueue(capacity: 8)
+        for i in 0..<20 { live.push(StreamPacket(channel: "Z", time: Double(i), samples: [0])) }
+        #expect(live.dropped == 12)
+    }
+
     @Test func stdinLinesInGAreConverted() throws {
         let (model, card) = trained
         let (w, _) = stream(event: true, seed: 5)

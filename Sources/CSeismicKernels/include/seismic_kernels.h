@@ -54,8 +54,6 @@ void sk_gelu_forward(const float *x, float *y, ptrdiff_t n);
 void sk_gelu_backward(const float *x, const float *dy, float *dx, ptrdiff_t n);
 /// y[i] = x[i] · scale + shift.
 void sk_affine(const float *x, float *y, ptrdiff_t n, float scale, float shift);
-/// y[i] = GELU(x[i] · scale + shift) and, when pre is not NULL, pre[i] = x[i] · scale + shift.
-void sk_affine_gelu(const float *x, float *y, float *pre, ptrdiff_t n, float scale, float shift);
 /// Σ x[i] and Σ (x[i] − mean)² in double precision.
 double sk_sum(const float *x, ptrdiff_t n);
 double sk_sum_squared_deviation(const float *x, ptrdiff_t n, double mean);

@@ -13,21 +13,16 @@ void sk_nhwc_im2col(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdi
 /// The adjoint of im2col: dx [n, h, w, c] (overwritten) = the sum of dcols over every use of each input.
 void sk_nhwc_col2im(const float *dcols, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,
                     float *dx);
-/// out[r, o] = bias[o] + Σ_k a[r, k]·b[k, o] (a [rows, k], b [k, o]): the product for small k, where
-/// a GEMM library is slow (the first convolution, k = 3).
-void sk_small_k_product(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, const float *bias,
-                        float *out);
-/// The same product for any k, register-blocked (8 rows × 16 channels, full-width vectors): for the
-/// blocks' shapes (k = 27 … 864, o = 16 … 192) 1.4–2× OpenBLAS 0.3.21's choice on this machine's
-/// AVX-512 cores (its Haswell kernel), and free of the call overhead that dominates one window.
+/// out[r, o] = bias[o] + Σ_k a[r, k]·b[k, o] (a [rows, k], b [k, o]), register-blocked (8 rows ×
+/// 16 channels, full-width vectors): for the blocks' shapes (k = 3 … 864, o = 16 … 192) 1.4–3.5×
+/// OpenBLAS 0.3.21's choice on this machine's AVX-512 cores (its Haswell kernel), and free of the
+/// call overhead that dominates one window. (Gradients keep OpenBLAS: aᵀ·b products stream rows.)
 void sk_gemm_bias(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, const float *bias,
                   float *out);
 /// The convolution of n channels-last samples with a kernel of width 1 (kh ≤ 64) without im2col:
 /// out [n·(h−kh+1)·w, o] = bias + the input rows read in place, b [kh·c, o] as for im2col.
 void sk_nhwc_conv_width1(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh,
                          const float *b, ptrdiff_t o, const float *bias, float *out);
-/// Every row of out [rows, o] set to bias.
-void sk_fill_rows(float *out, ptrdiff_t rows, ptrdiff_t o, const float *bias);
 /// sum[ch] += Σ_r x[r, ch] in double precision (x [rows, c]).
 void sk_column_sums(const float *x, ptrdiff_t rows, ptrdiff_t c, double *sum);
 /// m2[ch] += Σ_r (x[r, ch] − mean[ch])² in double precision.
@@ -40,6 +35,8 @@ void sk_column_sums_float(const float *x, ptrdiff_t rows, ptrdiff_t c, float *su
 /// (PyTorch's rule), dropout (drop may be NULL; mask index = the pooled tensor's flat NCHW index).
 /// z [n, h, w, c] → y [n, h/ph, w/pw, c]. Training (arg, gain, zwin not NULL, laid out as y): the
 /// winner's offset p·pw + q in its window, dropout factor · GELU'(v winner), and z at the winner.
+/// Evaluation (arg NULL) needs only the value: GELU falls then rises, so the largest GELU of a window
+/// is that of its smallest or largest input — two evaluations per window.
 void sk_nhwc_block_forward(const float *z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t ph,
                            ptrdiff_t pw, const float *scale, const float *shift, float *y, int32_t *arg, float *gain,
                            float *zwin, const sk_dropout_params *drop);

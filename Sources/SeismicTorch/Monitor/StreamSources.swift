@@ -4,7 +4,9 @@
 import Foundation
 import SeismicIO
 
-/// A bounded multi-producer queue of packets; a full queue drops the newest packet and counts it.
+/// A bounded multi-producer queue of packets. A full queue drops the newest packet and counts it
+/// (a live UDP stream cannot wait), or makes a producer that can wait (stdin, replay) block until
+/// there is room, so those inputs lose nothing.
 public final class PacketQueue: @unchecked Sendable {
     private var items: [StreamPacket] = []
     private var head = 0
@@ -16,10 +18,11 @@ public final class PacketQueue: @unchecked Sendable {
 
     public init(capacity: Int = 20_000) { self.capacity = capacity }
 
-    public func push(_ p: StreamPacket) {
+    public func push(_ p: StreamPacket, waitForRoom: Bool = false) {
         lock.lock()
+        while waitForRoom && items.count - head >= capacity && !finished { lock.wait() }
         if items.count - head >= capacity { dropped += 1 } else { items.append(p) }
-        lock.signal()
+        lock.broadcast()
         lock.unlock()
     }
 
@@ -40,6 +43,7 @@ public final class PacketQueue: @unchecked Sendable {
         let p = items[head]
         head += 1
         if head > 4096 && head * 2 > items.count { items.removeFirst(head); head = 0 }
+        lock.broadcast()  // a producer may be waiting for room
         return (p, false)
     }
 }
@@ -99,7 +103,7 @@ public enum StreamSources {
                     pending.removeSubrange(pending.startIndex...nl)
                     if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
                     guard let (t, v) = StreamParsing.csvLine(line) else { queue.countMalformed(); continue }
-                    for (c, value) in v.enumerated() { queue.push(StreamPacket(channel: ["X", "Y", "Z"][safe: c] ?? "C\(c)", time: t, samples: [value])) }
+                    for (c, value) in v.enumerated() { queue.push(StreamPacket(channel: ["X", "Y", "Z"][safe: c] ?? "C\(c)", time: t, samples: [value]), waitForRoom: true) }
                 }
             }
             queue.finish()
@@ -123,7 +127,7 @@ public enum StreamSources {
                     if wait > 0 { Thread.sleep(forTimeInterval: wait) }
                 }
                 for (c, code) in w.componentCodes.enumerated() {
-                    queue.push(StreamPacket(channel: code, time: w.startTime + at, samples: Array(w.components[c][i..<(i + n)])))
+                    queue.push(StreamPacket(channel: code, time: w.startTime + at, samples: Array(w.components[c][i..<(i + n)])), waitForRoom: true)
                 }
                 i += n
             }
