@@ -37,6 +37,11 @@ case "latency-earthquake":
     let x = NNBenchmark.randomInput(.earthquake(), batch: 1, seed: 2)
     let s = NNBenchmark.time(iterations: 20000, rounds: 1) { _ = model.forward(x, training: false) }
     print("latency: \(s * 1e6) µs")
+case "latency-spectrogram":
+    let model = ConvNet(.spectrogram(), seed: 1)
+    let x = NNBenchmark.randomInput(.spectrogram(), batch: 1, seed: 2)
+    let s = NNBenchmark.time(iterations: 30, rounds: 1) { _ = model.forward(x, training: false) }
+    print("latency: \(s * 1e6) µs")
 case "prep":
     try PrepBenchmark.run(quick: quick)
 case "epoch":
@@ -92,6 +97,6 @@ case "monitor-latency":
 case "stead":
     try SteadBenchmark.run(quick: quick)
 default:
-    print("usage: seismic-bench [all|nn|prep|stead|nn-earthquake|infer-earthquake|latency-earthquake] [--quick]")
+    print("usage: seismic-bench [all|nn|prep|stead|nn-earthquake|infer-earthquake|latency-earthquake|latency-spectrogram] [--quick]")
     exit(2)
 }

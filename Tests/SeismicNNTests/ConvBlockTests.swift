@@ -35,6 +35,8 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         // Floor mode (rows and columns left over), 2×2 pools, channel counts off the vector width.
         BlockCase(n: 2, cin: 3, h: 12, w: 10, cout: 17, kernel: (3, 3), pool: (2, 2), dropout: 0.25),
         BlockCase(n: 4, cin: 5, h: 9, w: 7, cout: 6, kernel: (2, 2), pool: (3, 2), dropout: 0),
+        // One large image in evaluation: its pooled rows are split across the cores.
+        BlockCase(n: 1, cin: 3, h: 61, w: 70, cout: 48, kernel: (3, 3), pool: (2, 2), dropout: 0.1),
     ]
 
     @Test(arguments: cases)

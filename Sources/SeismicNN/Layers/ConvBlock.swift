@@ -86,9 +86,39 @@ public final class ConvBlock {
             let (scale, shift) = norm.normalisation(mean: [Double](repeating: 0, count: o),
                                                     squaredDeviations: [Double](repeating: 0, count: o), count: 0, training: false)
             let group = max(1, min(64, 16_384 / max(positions, 1)))
+            let bias = UnsafePointer(conv.store.pointer(conv.bias))
+            let (hp, wp) = (os[1], os[2])
+            // Fewer samples than cores and a large image (one spectrogram): split each sample's
+            // pooled rows across the cores instead, each part computed from its own input rows.
+            let splitRows = n < Parallel.effectiveWorkers && hp > 1 && positions * k * o >= 2_000_000
             x.storage.withUnsafeBufferPointer { xb in
                 y.storage.withUnsafeMutableBufferPointer { yb in
                     let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
+                    /// `count` samples (or rows `rows` of pooled output of one sample) from input `input`.
+                    func run(_ input: UnsafePointer<Float>, count: Int, inputRows: Int, output: UnsafeMutablePointer<Float>,
+                             cols: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>) {
+                        let convRows = inputRows - kh + 1
+                        if kw == 1 {
+                            sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights, o, bias, z)
+                        } else {
+                            sk_nhwc_im2col(input, count, inputRows, w, cin, kh, kw, cols)
+                            product(cols, rows: count * convRows * wo, weights, into: z)
+                        }
+                        sk_nhwc_block_forward(z, count, convRows, wo, o, ph, pw, scale, shift, output, nil, nil, nil, nil)
+                    }
+                    if splitRows {
+                        for sample in 0..<n {
+                            Parallel.forEachChunk(hp) { _, rows in
+                                let convRows = rows.count * ph
+                                let cols = UnsafeMutablePointer<Float>.allocate(capacity: convRows * wo * k)
+                                let z = UnsafeMutablePointer<Float>.allocate(capacity: convRows * wo * o)
+                                defer { cols.deallocate(); z.deallocate() }
+                                run(xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
+                                    output: yp + (sample * hp + rows.lowerBound) * wp * o, cols: cols, z: z)
+                            }
+                        }
+                        return
+                    }
                     Parallel.forEachChunk(n, minimumPerChunk: max(1, 4_096 / max(positions * k, 1))) { _, range in
                         let cols = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
                         let z = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * o)
@@ -96,14 +126,7 @@ public final class ConvBlock {
                         var s0 = range.lowerBound
                         while s0 < range.upperBound {
                             let count = min(group, range.upperBound - s0)
-                            if kw == 1 {
-                                sk_nhwc_conv_width1(xp + s0 * h * w * cin, count, h, w, cin, kh, weights, o,
-                                                    conv.store.pointer(conv.bias), z)
-                            } else {
-                                sk_nhwc_im2col(xp + s0 * h * w * cin, count, h, w, cin, kh, kw, cols)
-                                product(cols, rows: count * positions, weights, into: z)
-                            }
-                            sk_nhwc_block_forward(z, count, ho, wo, o, ph, pw, scale, shift, yp + s0 * pooled * o, nil, nil, nil, nil)
+                            run(xp + s0 * h * w * cin, count: count, inputRows: h, output: yp + s0 * pooled * o, cols: cols, z: z)
                             s0 += count
                         }
                     }

@@ -34,10 +34,15 @@ public final class Linear: Layer {
                 // Split over rows of the batch, or over output features when the batch is small;
                 // run inline when the product is too small to pay for waking a thread.
                 if n <= 2 {
-                    // One or two windows (latency): matrix-vector products read W once, unpacked.
-                    for row in 0..<n {
-                        (yp + row * o).update(from: bp, count: o)
-                        sgemv(m: o, n: i, a: wp, lda: i, x: xp + row * i, beta: 1, y: yp + row * o)
+                    // One or two windows (latency): matrix-vector products read W once, unpacked;
+                    // a large W (SpectrogramCNN's fc1, 167 MB) is read by all cores, a row range each.
+                    let split = i * o >= 1_000_000 ? Parallel.effectiveWorkers : 1
+                    Parallel.forEachChunk(o, chunks: split) { _, r in
+                        for row in 0..<n {
+                            (yp + row * o + r.lowerBound).update(from: bp + r.lowerBound, count: r.count)
+                            sgemv(m: r.count, n: i, a: wp + r.lowerBound * i, lda: i, x: xp + row * i, beta: 1,
+                                  y: yp + row * o + r.lowerBound)
+                        }
                     }
                 } else if n * i * o < 65_536 {
                     for row in 0..<n { (yp + row * o).update(from: bp, count: o) }
