@@ -55,47 +55,48 @@ SK_CLONES void sk_nhwc_col2im(const float *restrict dcols, ptrdiff_t n, ptrdiff_
 // Column reductions: float partial sums over blocks of rows, flushed into double, channel-wise.
 enum { SK_FLUSH_ROWS = 64, SK_MAX_LANES = 1024 };
 
-SK_CLONES void sk_column_sums(const float *restrict x, ptrdiff_t rows, ptrdiff_t c, double *restrict sum) {
-    for (ptrdiff_t c0 = 0; c0 < c; c0 += SK_MAX_LANES) {
-        const ptrdiff_t cc = c - c0 < SK_MAX_LANES ? c - c0 : SK_MAX_LANES;
-        float part[SK_MAX_LANES];
-        for (ptrdiff_t r0 = 0; r0 < rows; r0 += SK_FLUSH_ROWS) {
-            const ptrdiff_t r1 = rows - r0 < SK_FLUSH_ROWS ? rows : r0 + SK_FLUSH_ROWS;
-            SK_CHANNELS
-            for (ptrdiff_t t = 0; t < cc; t++) part[t] = 0;
-            for (ptrdiff_t r = r0; r < r1; r++)
-                SK_CHANNELS
-                for (ptrdiff_t t = 0; t < cc; t++) part[t] += x[r * c + c0 + t];
-            SK_CHANNELS
-            for (ptrdiff_t t = 0; t < cc; t++) sum[c0 + t] += (double)part[t];
-        }
-    }
-}
-
-SK_CLONES void sk_column_squared_deviations(const float *restrict x, ptrdiff_t rows, ptrdiff_t c,
-                                            const double *restrict mean, double *restrict m2) {
+// Σ_r f(x[r, ch]) per channel with f(v) = v, or (v − mean)² when `squared`: inlined with a constant
+// `squared` so each use is one straight vector loop.
+static inline __attribute__((always_inline)) void column_reduce(const float *restrict x, ptrdiff_t rows, ptrdiff_t c,
+                                                                int squared, const double *restrict mean,
+                                                                double *restrict out) {
     for (ptrdiff_t c0 = 0; c0 < c; c0 += SK_MAX_LANES) {
         const ptrdiff_t cc = c - c0 < SK_MAX_LANES ? c - c0 : SK_MAX_LANES;
         float part[SK_MAX_LANES], mu[SK_MAX_LANES];
         SK_CHANNELS
-        for (ptrdiff_t t = 0; t < cc; t++) mu[t] = (float)mean[c0 + t];
-        // The float mean's own error is corrected exactly: Σ(x − μ)² = Σ(x − μf)² − n(μ − μf)².
+        for (ptrdiff_t t = 0; t < cc; t++) mu[t] = squared ? (float)mean[c0 + t] : 0.0f;
         for (ptrdiff_t r0 = 0; r0 < rows; r0 += SK_FLUSH_ROWS) {
             const ptrdiff_t r1 = rows - r0 < SK_FLUSH_ROWS ? rows : r0 + SK_FLUSH_ROWS;
             SK_CHANNELS
             for (ptrdiff_t t = 0; t < cc; t++) part[t] = 0;
             for (ptrdiff_t r = r0; r < r1; r++)
                 SK_CHANNELS
-                for (ptrdiff_t t = 0; t < cc; t++) { float d = x[r * c + c0 + t] - mu[t]; part[t] += d * d; }
+                for (ptrdiff_t t = 0; t < cc; t++) {
+                    float d = x[r * c + c0 + t] - mu[t];
+                    part[t] += squared ? d * d : d;
+                }
             SK_CHANNELS
-            for (ptrdiff_t t = 0; t < cc; t++) m2[c0 + t] += (double)part[t];
+            for (ptrdiff_t t = 0; t < cc; t++) out[c0 + t] += (double)part[t];
         }
-        SK_CHANNELS
-        for (ptrdiff_t t = 0; t < cc; t++) {
-            double e = mean[c0 + t] - (double)mu[t];
-            m2[c0 + t] -= (double)rows * e * e;
+        if (squared) {
+            // Deviations were taken from the float mean μf: Σ(x − μ)² = Σ(x − μf)² − n(μ − μf)² over
+            // all rows (the cross terms of the parts sum to zero), so each part subtracts its share.
+            SK_CHANNELS
+            for (ptrdiff_t t = 0; t < cc; t++) {
+                double e = mean[c0 + t] - (double)mu[t];
+                out[c0 + t] -= (double)rows * e * e;
+            }
         }
     }
+}
+
+SK_CLONES void sk_column_sums(const float *restrict x, ptrdiff_t rows, ptrdiff_t c, double *restrict sum) {
+    column_reduce(x, rows, c, 0, NULL, sum);
+}
+
+SK_CLONES void sk_column_squared_deviations(const float *restrict x, ptrdiff_t rows, ptrdiff_t c,
+                                            const double *restrict mean, double *restrict m2) {
+    column_reduce(x, rows, c, 1, mean, m2);
 }
 
 SK_CLONES void sk_column_sums_float(const float *restrict x, ptrdiff_t rows, ptrdiff_t c, float *restrict sum) {
