@@ -26,22 +26,16 @@ case "nn", "all":
     if what == "all" { try PrepBenchmark.run(quick: quick); try SteadBenchmark.run(quick: quick) }
 case "nn-earthquake":
     printResults(NNBenchmark.run(.earthquake(), quick: quick))
-case "infer-earthquake":
-    // Profiling aid: batched inference only.
-    let model = ConvNet(.earthquake(), seed: 1)
-    let x = NNBenchmark.randomInput(.earthquake(), batch: 1024, seed: 2)
-    let s = NNBenchmark.time(iterations: 100, rounds: 1) { _ = model.forward(x, training: false) }
-    print("inference batch 1024: \(Int(1024 / s)) windows/s")
-case "latency-earthquake":
-    let model = ConvNet(.earthquake(), seed: 1)
-    let x = NNBenchmark.randomInput(.earthquake(), batch: 1, seed: 2)
-    let s = NNBenchmark.time(iterations: 20000, rounds: 1) { _ = model.forward(x, training: false) }
-    print("latency: \(s * 1e6) µs")
-case "latency-spectrogram":
-    let model = ConvNet(.spectrogram(), seed: 1)
-    let x = NNBenchmark.randomInput(.spectrogram(), batch: 1, seed: 2)
-    let s = NNBenchmark.time(iterations: 30, rounds: 1) { _ = model.forward(x, training: false) }
-    print("latency: \(s * 1e6) µs")
+case "infer-earthquake", "latency-earthquake", "latency-spectrogram":
+    // Profiling aids: batched inference, or one window, in evaluation mode only.
+    let arch: ConvNetArchitecture = what == "latency-spectrogram" ? .spectrogram() : .earthquake()
+    let batch = what == "infer-earthquake" ? 1024 : 1
+    let model = ConvNet(arch, seed: 1)
+    let x = NNBenchmark.randomInput(arch, batch: batch, seed: 2)
+    let s = NNBenchmark.time(iterations: what == "latency-spectrogram" ? 30 : (batch == 1 ? 20_000 : 100), rounds: 1) {
+        _ = model.forward(x, training: false)
+    }
+    print(batch == 1 ? "latency: \(s * 1e6) µs" : "inference batch \(batch): \(Int(Double(batch) / s)) windows/s")
 case "prep":
     try PrepBenchmark.run(quick: quick)
 case "epoch":
