@@ -294,54 +294,56 @@ SK_CLONES void sk_conv_weight_gradient_add(const float *restrict dm, ptrdiff_t o
                 for (ptrdiff_t q = 0; q < kw; q++) dw[((oc * c + ic) * kh + p) * kw + q] += dm[((p * kw + q) * c + ic) * o + oc];
 }
 
+// One tile of `tile` rows (a compile-time constant after inlining) × all output channels, 16 at a
+// time, accumulators in registers.
+static inline __attribute__((always_inline)) void gemm_tile(const float *restrict a, ptrdiff_t rowStride,
+                                                            const ptrdiff_t *restrict offsets, ptrdiff_t taps,
+                                                            ptrdiff_t width, const float *restrict b, ptrdiff_t o,
+                                                            const float *restrict bias, float *restrict out,
+                                                            const int tile) {
+    enum { L = 16 };
+    ptrdiff_t t0 = 0;
+    for (; t0 + L <= o; t0 += L) {
+        float acc[8][L];
+        for (int rr = 0; rr < tile; rr++)
+            for (int t = 0; t < L; t++) acc[rr][t] = bias[t0 + t];
+        for (ptrdiff_t tap = 0; tap < taps; tap++) {
+            const float *at = a + offsets[tap];
+            const float *bt = b + tap * width * o + t0;
+            for (ptrdiff_t q = 0; q < width; q++) {
+                const float *bq = bt + q * o;
+                for (int rr = 0; rr < tile; rr++) {
+                    const float av = at[rr * rowStride + q];
+                    for (int t = 0; t < L; t++) acc[rr][t] += av * bq[t];
+                }
+            }
+        }
+        for (int rr = 0; rr < tile; rr++)
+            for (int t = 0; t < L; t++) out[rr * o + t0 + t] = acc[rr][t];
+    }
+    for (; t0 < o; t0++)
+        for (int rr = 0; rr < tile; rr++) {
+            float acc = bias[t0];
+            for (ptrdiff_t tap = 0; tap < taps; tap++)
+                for (ptrdiff_t q = 0; q < width; q++) acc += a[rr * rowStride + offsets[tap] + q] * b[(tap * width + q) * o + t0];
+            out[rr * o + t0] = acc;
+        }
+}
+
 // out[r, :] = bias + Σ_q A(r, q)·b[q, :] with A(r, tap·width + cc) = a[r·rowStride + offsets[tap] + cc]:
-// 8 rows × 16 output channels of accumulators stay in registers, each b row segment is loaded once
-// per 8 rows. One tap of width k is an ordinary matrix; several taps read a convolution's input in
-// place (kernel width 1, channels-last: tap p of row t is the input row t + p·w).
+// tiles of 8 rows × 16 output channels keep their accumulators in registers, each b row segment is
+// loaded once per tile; the last rows go in tiles of 4, 2 and 1. One tap of width k is an ordinary
+// matrix; several taps read a convolution's input in place (kernel width 1, channels-last: tap p of
+// row t is the input row t + p·w).
 static inline __attribute__((always_inline)) void gemm_bias_taps(const float *restrict a, ptrdiff_t rows, ptrdiff_t rowStride,
                                   const ptrdiff_t *restrict offsets, ptrdiff_t taps, ptrdiff_t width,
                                   const float *restrict b, ptrdiff_t o, const float *restrict bias,
                                   float *restrict out) {
-    enum { R = 8, L = 16 };
     ptrdiff_t r0 = 0;
-    for (; r0 + R <= rows; r0 += R) {
-        ptrdiff_t t0 = 0;
-        for (; t0 + L <= o; t0 += L) {
-            float acc[R][L];
-            for (int rr = 0; rr < R; rr++)
-                for (int t = 0; t < L; t++) acc[rr][t] = bias[t0 + t];
-            for (ptrdiff_t tap = 0; tap < taps; tap++) {
-                const float *at = a + r0 * rowStride + offsets[tap];
-                const float *bt = b + tap * width * o + t0;
-                for (ptrdiff_t q = 0; q < width; q++) {
-                    const float *bq = bt + q * o;
-                    for (int rr = 0; rr < R; rr++) {
-                        const float av = at[rr * rowStride + q];
-                        for (int t = 0; t < L; t++) acc[rr][t] += av * bq[t];
-                    }
-                }
-            }
-            for (int rr = 0; rr < R; rr++)
-                for (int t = 0; t < L; t++) out[(r0 + rr) * o + t0 + t] = acc[rr][t];
-        }
-        for (; t0 < o; t0++)
-            for (int rr = 0; rr < R; rr++) {
-                float acc = bias[t0];
-                for (ptrdiff_t tap = 0; tap < taps; tap++)
-                    for (ptrdiff_t q = 0; q < width; q++)
-                        acc += a[(r0 + rr) * rowStride + offsets[tap] + q] * b[(tap * width + q) * o + t0];
-                out[(r0 + rr) * o + t0] = acc;
-            }
-    }
-    for (; r0 < rows; r0++) {
-        float *dst = out + r0 * o;
-        for (ptrdiff_t t = 0; t < o; t++) dst[t] = bias[t];
-        for (ptrdiff_t tap = 0; tap < taps; tap++)
-            for (ptrdiff_t q = 0; q < width; q++) {
-                const float av = a[r0 * rowStride + offsets[tap] + q], *bq = b + (tap * width + q) * o;
-                for (ptrdiff_t t = 0; t < o; t++) dst[t] += av * bq[t];
-            }
-    }
+    for (; r0 + 8 <= rows; r0 += 8) gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 8);
+    if (r0 + 4 <= rows) { gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 4); r0 += 4; }
+    if (r0 + 2 <= rows) { gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 2); r0 += 2; }
+    if (r0 < rows) gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 1);
 }
 
 SK_CLONES void sk_gemm_bias(const float *restrict a, ptrdiff_t rows, ptrdiff_t k, const float *restrict b, ptrdiff_t o,
