@@ -13,7 +13,11 @@ private struct BlockCase: CustomTestStringConvertible, Sendable {
     let n, cin, h, w, cout: Int
     let kernel: (Int, Int), pool: (Int, Int)
     let dropout: Float
-    var testDescription: String { "[\(n),\(cin),\(h),\(w)]→\(cout) k\(kernel) p\(pool) dropout \(dropout)" }
+    /// Whether backward rebuilds the im2col rows instead of keeping them (large inputs).
+    var rebuildColumns = false
+    var testDescription: String {
+        "[\(n),\(cin),\(h),\(w)]→\(cout) k\(kernel) p\(pool) dropout \(dropout)\(rebuildColumns ? ", im2col rebuilt" : "")"
+    }
 }
 
 /// One block's state (conv + BatchNorm) with random values; two of them are filled identically.
@@ -37,6 +41,9 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         BlockCase(n: 4, cin: 5, h: 9, w: 7, cout: 6, kernel: (2, 2), pool: (3, 2), dropout: 0),
         // One large image in evaluation: its pooled rows are split across the cores.
         BlockCase(n: 1, cin: 3, h: 61, w: 70, cout: 48, kernel: (3, 3), pool: (2, 2), dropout: 0.1),
+        // Backward rebuilding im2col rows group by group, as for SpectrogramCNN's large batches.
+        BlockCase(n: 5, cin: 4, h: 13, w: 11, cout: 20, kernel: (3, 3), pool: (2, 2), dropout: 0.1, rebuildColumns: true),
+        BlockCase(n: 3, cin: 16, h: 26, w: 3, cout: 32, kernel: (3, 1), pool: (3, 1), dropout: 0, rebuildColumns: true),
     ]
 
     @Test(arguments: cases)
@@ -52,6 +59,7 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         let gelu = GELU()
         let (fc, fb, fp, fd) = layers(fused)
         let block = ConvBlock(conv: fc, norm: fb, pool: fp, dropout: fd)
+        if c.rebuildColumns { block.keptColumnsLimit = 0 }
         let x = randomTensor([c.n, c.cin, c.h, c.w], &rng, scale: 2)
         for training in [true, false, true] {
             var y = conv.forward(x, training: training)

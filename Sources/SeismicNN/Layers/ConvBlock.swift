@@ -21,9 +21,18 @@ public final class ConvBlock {
 
     private struct Cache {
         var input: (n: Int, h: Int, w: Int)
+        /// The block's input when its im2col rows are not kept.
+        var x: Tensor?
         var cols: [Float], z: [Float], winners: [Int32], gains: [Float], winnerInputs: [Float]
         var weightsByOutput: [Float]
     }
+
+    /// im2col values kept from forward to backward at most (default 8 Mi values, 32 MB): memory
+    /// against time. Beyond it, backward rebuilds them from the kept input, a few samples at a time.
+    public var keptColumnsLimit = 8 << 20
+
+    /// Samples per im2col group so that a group's rows stay near 4 MB.
+    private func groupSize(_ valuesPerSample: Int) -> Int { max(1, (1 << 20) / max(valuesPerSample, 1)) }
 
     public init(conv: Conv2d, norm: BatchNorm2d, pool: MaxPool2d, dropout: Dropout) {
         precondition(norm.channels == conv.outChannels, "BatchNorm2d(\(norm.channels)) after a convolution to \(conv.outChannels) channels")
@@ -135,22 +144,33 @@ public final class ConvBlock {
             cache = nil
             return y
         }
-        var cols = [Float](unsafeUninitializedCapacity: n * positions * k) { _, c in c = n * positions * k }
+        // im2col rows are kept for the weight gradient when small (EarthquakeCNN); large ones
+        // (SpectrogramCNN: gigabytes at batch 256) are rebuilt in backward from the kept input.
+        let keepColumns = n * positions * k <= keptColumnsLimit
+        var cols = [Float](unsafeUninitializedCapacity: keepColumns ? n * positions * k : 0) { _, c in c = keepColumns ? n * positions * k : 0 }
         var z = [Float](unsafeUninitializedCapacity: n * positions * o) { _, c in c = n * positions * o }
         let chunks = Parallel.chunkCount(n)
         var sums = [Double](repeating: 0, count: chunks * o), deviations = [Double](repeating: 0, count: chunks * o)
         var mean = [Double](repeating: 0, count: o)
+        let group = groupSize(positions * k)
         x.storage.withUnsafeBufferPointer { xb in
             cols.withUnsafeMutableBufferPointer { cb in
                 z.withUnsafeMutableBufferPointer { zb in
                     sums.withUnsafeMutableBufferPointer { sb in
-                        let (xp, cp, zp, sp) = (xb.baseAddress!, cb.baseAddress!, zb.baseAddress!, sb.baseAddress!)
+                        let (xp, zp, sp) = (xb.baseAddress!, zb.baseAddress!, sb.baseAddress!)
+                        let kept = keepColumns ? cb.baseAddress : nil  // (an empty array may still have an address)
                         Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
-                            let rows = r.count * positions
-                            let c = cp + r.lowerBound * positions * k, zc = zp + r.lowerBound * positions * o
-                            sk_nhwc_im2col(xp + r.lowerBound * h * w * cin, r.count, h, w, cin, kh, kw, c)
-                            product(c, rows: rows, weights, into: zc)
-                            sk_column_sums(zc, rows, o, sp + chunk * o)
+                            let scratch = keepColumns ? nil : UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
+                            defer { scratch?.deallocate() }
+                            var s0 = r.lowerBound
+                            while s0 < r.upperBound {
+                                let count = min(group, r.upperBound - s0)
+                                let c = kept.map { $0 + s0 * positions * k } ?? scratch!
+                                sk_nhwc_im2col(xp + s0 * h * w * cin, count, h, w, cin, kh, kw, c)
+                                product(c, rows: count * positions, weights, into: zp + s0 * positions * o)
+                                s0 += count
+                            }
+                            sk_column_sums(zp + r.lowerBound * positions * o, r.count * positions, o, sp + chunk * o)
                         }
                     }
                 }
@@ -195,7 +215,8 @@ public final class ConvBlock {
                 }
             }
         }
-        cache = Cache(input: (n, h, w), cols: cols, z: z, winners: winners, gains: gains, winnerInputs: winnerInputs, weightsByOutput: weightsByOutput)
+        cache = Cache(input: (n, h, w), x: keepColumns ? nil : x, cols: cols, z: z, winners: winners, gains: gains,
+                      winnerInputs: winnerInputs, weightsByOutput: weightsByOutput)
         return y
     }
 
@@ -258,28 +279,40 @@ public final class ConvBlock {
                         cache.winners.withUnsafeBufferPointer { ab in
                             dv.withUnsafeBufferPointer { vb in
                                 cache.cols.withUnsafeBufferPointer { cb in
+                                  (cache.x ?? Tensor(zeros: [0])).storage.withUnsafeBufferPointer { xb in
                                     cache.weightsByOutput.withUnsafeBufferPointer { wb in
-                                        let (zp, ap, vp, cp, wp) = (zs.baseAddress!, ab.baseAddress!, vb.baseAddress!, cb.baseAddress!, wb.baseAddress!)
+                                        let (zp, ap, vp, wp) = (zs.baseAddress!, ab.baseAddress!, vb.baseAddress!, wb.baseAddress!)
+                                        let (kept, input) = cache.x == nil ? (cb.baseAddress, nil) : (nil, xb.baseAddress)
+                                        let group = groupSize(positions * k)
                                         Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
-                                            let rows = r.count * positions
                                             let zc = r.lowerBound * positions * o, pc = r.lowerBound * pooled * o
                                             sk_nhwc_block_backward_dx(zp + zc, r.count, ho, wo, o, ph, pw, vp + pc, ap + pc, mean, istd,
                                                                       kk, aa, bb, dzp + zc)
                                             let dW = pp + chunk * (k * o + o), dB = dW + k * o
-                                            let c = cp + r.lowerBound * positions * k
-                                            // dW += colsᵀ · dz ; db += Σ rows of dz
-                                            sgemm(transA: true, transB: false, m: k, n: o, k: rows, a: c, lda: k, b: dzp + zc, ldb: o,
-                                                  beta: 1, c: dW, ldc: o)
-                                            sk_column_sums_float(dzp + zc, rows, o, dB)
-                                            if wantInput {
-                                                // dcols = dz · weightsᵀ, then back to the input's pixels.
-                                                let dcols = UnsafeMutablePointer<Float>.allocate(capacity: rows * k)
-                                                defer { dcols.deallocate() }
-                                                sk_gemm_bias(dzp + zc, rows, o, wp, k, zeros, dcols)
-                                                sk_nhwc_col2im(dcols, r.count, h, w, cin, kh, kw, dxp + r.lowerBound * h * w * cin)
+                                            sk_column_sums_float(dzp + zc, r.count * positions, o, dB)
+                                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
+                                            defer { scratch.deallocate() }
+                                            var s0 = r.lowerBound
+                                            while s0 < r.upperBound {
+                                                let count = min(group, r.upperBound - s0), rows = min(group, r.upperBound - s0) * positions
+                                                let dzs = dzp + s0 * positions * o
+                                                // dW += colsᵀ · dz (cols kept, or rebuilt from the input)
+                                                var c = UnsafePointer(scratch)
+                                                if let kept { c = kept + s0 * positions * k } else {
+                                                    sk_nhwc_im2col(input! + s0 * h * w * cin, count, h, w, cin, kh, kw, scratch)
+                                                }
+                                                sgemm(transA: true, transB: false, m: k, n: o, k: rows, a: c, lda: k, b: dzs, ldb: o,
+                                                      beta: 1, c: dW, ldc: o)
+                                                if wantInput {
+                                                    // dcols = dz · weightsᵀ (into the scratch), then back to the input's pixels.
+                                                    sk_gemm_bias(dzs, rows, o, wp, k, zeros, scratch)
+                                                    sk_nhwc_col2im(scratch, count, h, w, cin, kh, kw, dxp + s0 * h * w * cin)
+                                                }
+                                                s0 += count
                                             }
                                         }
                                     }
+                                  }
                                 }
                             }
                         }
