@@ -50,6 +50,20 @@ private func toyDataset(count: Int, seed: UInt64) -> WindowDataset {
             != Array(UnsafeBufferPointer(start: c.store.values, count: c.store.parameterCount)))
     }
 
+    /// A last batch with fewer windows than threads (here 1 window, 3 threads): the threads without
+    /// a share contribute nothing, and the epoch's loss stays the mean over the windows seen.
+    @Test func lastBatchSmallerThanTheThreadCount() {
+        let data = toyDataset(count: 129, seed: 3)
+        var config = TrainingConfiguration()
+        config.epochs = 1
+        config.batchSize = 64
+        let trainer = Trainer(model: ConvNet(.earthquake(), seed: 1), configuration: config)
+        trainer.workers = 3
+        let result = trainer.fit(data, train: Array(0..<129), validation: Array(0..<9))
+        #expect(result.history.count == 1 && result.history[0].trainLoss.isFinite && result.history[0].trainLoss > 0)
+        #expect((0..<trainer.model.store.parameterCount).allSatisfy { trainer.model.store.values[$0].isFinite })
+    }
+
     @Test func learnsSeparableWindowsAndKeepsBestWeights() {
         let (_, result) = train(seed: 3)
         #expect(result.history.count == 3)

@@ -107,7 +107,7 @@ public final class ConvBlock {
                     func run(_ input: UnsafePointer<Float>, count: Int, inputRows: Int, output: UnsafeMutablePointer<Float>,
                              cols: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>) {
                         let convRows = inputRows - kh + 1
-                        if kw == 1 {
+                        if kw == 1 && kh <= 64 {  // (the in-place kernel takes up to 64 taps)
                             sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights, o, bias, z)
                         } else {
                             sk_nhwc_im2col(input, count, inputRows, w, cin, kh, kw, cols)

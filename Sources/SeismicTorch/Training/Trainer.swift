@@ -144,7 +144,10 @@ public final class Trainer {
                 for i in dLogits.storage.indices { dLogits.storage[i] *= f }
                 model.backward(dLogits)
                 col.sum(model.store.gradients, count: model.store.parameterCount)
-                var stats = [Double(loss) * Double(slice.count), Double(zip(logits.argmaxRows(), y).filter { $0 == $1 }.count)]
+                // A share can be empty (a last batch smaller than the process count): it adds nothing
+                // (its mean loss over no windows is NaN, as in PyTorch).
+                var stats = [slice.isEmpty ? 0 : Double(loss) * Double(slice.count),
+                             Double(zip(logits.argmaxRows(), y).filter { $0 == $1 }.count)]
                 stats.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2) }
                 lossSum += stats[0]
                 correct += Int(stats[1])
