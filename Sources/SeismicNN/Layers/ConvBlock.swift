@@ -80,7 +80,77 @@ public final class ConvBlock {
         sk_gemm_bias(cols, rows, k, weights, o, conv.store.pointer(conv.bias), z)
     }
 
+    /// [N, H, W, C_in] → [N, H', W', C_out]; training mode keeps what `backward` needs.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        training ? trainingForward(x) : evaluationForward(x)
+    }
+
+    /// Evaluation: running statistics; each group of samples goes convolution → tail while it is in cache.
+    private func evaluationForward(_ x: Tensor) -> Tensor {
+        let os = outputShape(x.shape)
+        let (n, h, w, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
+        let (kh, kw, o) = (conv.kernelHeight, conv.kernelWidth, conv.outChannels)
+        let wo = w - kw + 1
+        let (ph, pw) = (pool.kernelHeight, pool.kernelWidth)
+        let k = kh * kw * cin
+        let positions = (h - kh + 1) * wo, pooled = os[1] * os[2]
+        let weights = weightMatrices().byInput
+        var y = Tensor(uninitialized: os)
+        cache = nil
+        let (scale, shift) = norm.normalisation(mean: [Double](repeating: 0, count: o),
+                                                squaredDeviations: [Double](repeating: 0, count: o), count: 0, training: false)
+        let group = max(1, min(64, 16_384 / max(positions, 1)))
+        let bias = UnsafePointer(conv.store.pointer(conv.bias))
+        let (hp, wp) = (os[1], os[2])
+        // Fewer samples than cores and a large image (one spectrogram): split each sample's
+        // pooled rows across the cores instead, each part computed from its own input rows.
+        let splitRows = n < Parallel.effectiveWorkers && hp > 1 && positions * k * o >= 2_000_000
+        x.storage.withUnsafeBufferPointer { xb in
+            y.storage.withUnsafeMutableBufferPointer { yb in
+                let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
+                /// `count` samples (or rows `rows` of pooled output of one sample) from input `input`.
+                func run(_ input: UnsafePointer<Float>, count: Int, inputRows: Int, output: UnsafeMutablePointer<Float>,
+                         cols: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>) {
+                    let convRows = inputRows - kh + 1
+                    if kw == 1 && kh <= 64 {  // (the in-place kernel takes up to 64 taps)
+                        sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights, o, bias, z)
+                    } else {
+                        sk_nhwc_im2col(input, count, inputRows, w, cin, kh, kw, cols)
+                        product(cols, rows: count * convRows * wo, weights, into: z)
+                    }
+                    sk_nhwc_block_forward(z, count, convRows, wo, o, ph, pw, scale, shift, output, nil, nil, nil, nil)
+                }
+                if splitRows {
+                    for sample in 0..<n {
+                        Parallel.forEachChunk(hp) { _, rows in
+                            let convRows = rows.count * ph
+                            let cols = UnsafeMutablePointer<Float>.allocate(capacity: convRows * wo * k)
+                            let z = UnsafeMutablePointer<Float>.allocate(capacity: convRows * wo * o)
+                            defer { cols.deallocate(); z.deallocate() }
+                            run(xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
+                                output: yp + (sample * hp + rows.lowerBound) * wp * o, cols: cols, z: z)
+                        }
+                    }
+                    return
+                }
+                Parallel.forEachChunk(n, minimumPerChunk: max(1, 4_096 / max(positions * k, 1))) { _, range in
+                    let cols = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
+                    let z = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * o)
+                    defer { cols.deallocate(); z.deallocate() }
+                    var s0 = range.lowerBound
+                    while s0 < range.upperBound {
+                        let count = min(group, range.upperBound - s0)
+                        run(xp + s0 * h * w * cin, count: count, inputRows: h, output: yp + s0 * pooled * o, cols: cols, z: z)
+                        s0 += count
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// Training: batch statistics (synchronised across processes when the BatchNorm has a collective).
+    private func trainingForward(_ x: Tensor) -> Tensor {
         let os = outputShape(x.shape)
         let (n, h, w, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (kh, kw, o) = (conv.kernelHeight, conv.kernelWidth, conv.outChannels)
@@ -90,60 +160,6 @@ public final class ConvBlock {
         let positions = ho * wo, pooled = os[1] * os[2]
         let (weights, weightsByOutput) = weightMatrices()
         var y = Tensor(uninitialized: os)
-        if !training {
-            // Evaluation: each group of samples goes convolution → tail while it is in cache.
-            let (scale, shift) = norm.normalisation(mean: [Double](repeating: 0, count: o),
-                                                    squaredDeviations: [Double](repeating: 0, count: o), count: 0, training: false)
-            let group = max(1, min(64, 16_384 / max(positions, 1)))
-            let bias = UnsafePointer(conv.store.pointer(conv.bias))
-            let (hp, wp) = (os[1], os[2])
-            // Fewer samples than cores and a large image (one spectrogram): split each sample's
-            // pooled rows across the cores instead, each part computed from its own input rows.
-            let splitRows = n < Parallel.effectiveWorkers && hp > 1 && positions * k * o >= 2_000_000
-            x.storage.withUnsafeBufferPointer { xb in
-                y.storage.withUnsafeMutableBufferPointer { yb in
-                    let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
-                    /// `count` samples (or rows `rows` of pooled output of one sample) from input `input`.
-                    func run(_ input: UnsafePointer<Float>, count: Int, inputRows: Int, output: UnsafeMutablePointer<Float>,
-                             cols: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>) {
-                        let convRows = inputRows - kh + 1
-                        if kw == 1 && kh <= 64 {  // (the in-place kernel takes up to 64 taps)
-                            sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights, o, bias, z)
-                        } else {
-                            sk_nhwc_im2col(input, count, inputRows, w, cin, kh, kw, cols)
-                            product(cols, rows: count * convRows * wo, weights, into: z)
-                        }
-                        sk_nhwc_block_forward(z, count, convRows, wo, o, ph, pw, scale, shift, output, nil, nil, nil, nil)
-                    }
-                    if splitRows {
-                        for sample in 0..<n {
-                            Parallel.forEachChunk(hp) { _, rows in
-                                let convRows = rows.count * ph
-                                let cols = UnsafeMutablePointer<Float>.allocate(capacity: convRows * wo * k)
-                                let z = UnsafeMutablePointer<Float>.allocate(capacity: convRows * wo * o)
-                                defer { cols.deallocate(); z.deallocate() }
-                                run(xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
-                                    output: yp + (sample * hp + rows.lowerBound) * wp * o, cols: cols, z: z)
-                            }
-                        }
-                        return
-                    }
-                    Parallel.forEachChunk(n, minimumPerChunk: max(1, 4_096 / max(positions * k, 1))) { _, range in
-                        let cols = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
-                        let z = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * o)
-                        defer { cols.deallocate(); z.deallocate() }
-                        var s0 = range.lowerBound
-                        while s0 < range.upperBound {
-                            let count = min(group, range.upperBound - s0)
-                            run(xp + s0 * h * w * cin, count: count, inputRows: h, output: yp + s0 * pooled * o, cols: cols, z: z)
-                            s0 += count
-                        }
-                    }
-                }
-            }
-            cache = nil
-            return y
-        }
         // im2col rows are kept for the weight gradient when small (EarthquakeCNN); large ones
         // (SpectrogramCNN: gigabytes at batch 256) are rebuilt in backward from the kept input.
         let keepColumns = n * positions * k <= keptColumnsLimit
