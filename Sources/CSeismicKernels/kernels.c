@@ -23,7 +23,7 @@ SK_CLONES void sk_affine(const float *restrict x, float *restrict y, ptrdiff_t n
     for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] * scale + shift;
 }
 
-SK_CLONES double sk_sum(const float *restrict x, ptrdiff_t n) {
+static inline __attribute__((always_inline)) double sum(const float *restrict x, ptrdiff_t n) {
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     ptrdiff_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -34,7 +34,7 @@ SK_CLONES double sk_sum(const float *restrict x, ptrdiff_t n) {
     return s;
 }
 
-SK_CLONES double sk_sum_squared_deviation(const float *restrict x, ptrdiff_t n, double mean) {
+static inline __attribute__((always_inline)) double sum_squared_deviation(const float *restrict x, ptrdiff_t n, double mean) {
     double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
     ptrdiff_t i = 0;
     for (; i + 8 <= n; i += 8)
@@ -125,10 +125,10 @@ SK_CLONES void sk_dropout_mask(float *restrict mask, ptrdiff_t n, int64_t first,
 SK_CLONES void sk_channel_moments(const float *restrict x, ptrdiff_t n, ptrdiff_t stride, ptrdiff_t len, double *mean,
                                   double *sumSquaredDeviation) {
     double s = 0;
-    for (ptrdiff_t i = 0; i < n; i++) s += sk_sum(x + i * stride, len);
+    for (ptrdiff_t i = 0; i < n; i++) s += sum(x + i * stride, len);
     double mu = (n * len) > 0 ? s / (double)(n * len) : 0;
     double ss = 0;
-    for (ptrdiff_t i = 0; i < n; i++) ss += sk_sum_squared_deviation(x + i * stride, len, mu);
+    for (ptrdiff_t i = 0; i < n; i++) ss += sum_squared_deviation(x + i * stride, len, mu);
     *mean = mu;
     *sumSquaredDeviation = ss;
 }

@@ -63,6 +63,16 @@ private let pipeline = "signal/amplitude_pipeline"
             let k = ((shift % length) + length) % length
             #expect(s[((5 + k) % length) * 3 + 1] == original[5 * 3 + 1])
             #expect(arrivals[0] == ((0..<80).contains(10 + shift) ? 10 + shift : nil))
+
+            // shift_event: with rate 1 a rotation by 1 ≤ n < length − codaEnd, arrivals moved with it.
+            var e = original
+            let moved = Augmentation.shiftEvent(&e, components: 3, arrivals: [10, nil], codaEnd: 30, rate: 1, using: &rng)
+            let n = moved[0]! - 10
+            #expect((1..<50).contains(n) && moved[1] == nil)
+            #expect(e[((5 + n) % length) * 3 + 2] == original[5 * 3 + 2])
+            var unchanged = original
+            #expect(Augmentation.shiftEvent(&unchanged, components: 3, arrivals: [10], codaEnd: 30, rate: 0, using: &rng) == [10])
+            #expect(unchanged == original)
         }
     }
 

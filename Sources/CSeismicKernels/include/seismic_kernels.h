@@ -54,9 +54,6 @@ void sk_gelu_forward(const float *x, float *y, ptrdiff_t n);
 void sk_gelu_backward(const float *x, const float *dy, float *dx, ptrdiff_t n);
 /// y[i] = x[i] · scale + shift.
 void sk_affine(const float *x, float *y, ptrdiff_t n, float scale, float shift);
-/// Σ x[i] and Σ (x[i] − mean)² in double precision.
-double sk_sum(const float *x, ptrdiff_t n);
-double sk_sum_squared_deviation(const float *x, ptrdiff_t n, double mean);
 
 
 /// Max pooling of one [h, w] plane with kernel (kh, kw) = stride, floor mode. out is [h/kh, w/kw];

@@ -80,11 +80,6 @@ public struct SACHeader: Equatable, Sendable {
         self.stringBytes = stringBytes
     }
 
-    /// Whether `name` is a header field of any kind.
-    public static func isField(_ name: String) -> Bool {
-        floatIndex[name] != nil || intIndex[name] != nil || stringIndex[name] != nil
-    }
-
     // MARK: Typed access by name
 
     /// The float field `name`, or nil when undefined. Precondition: `name` is a float field.

@@ -32,10 +32,4 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable, Equatable, Codab
     public mutating func nextUnitFloat() -> Float {
         Float(next() >> 40) * (1.0 / 16_777_216.0)
     }
-
-    /// An independent generator derived from this one's state and `stream` (e.g. one per worker).
-    public func derived(_ stream: UInt64) -> SeededGenerator {
-        var copy = self
-        return SeededGenerator(seed: copy.next() ^ (stream &* 0x9E37_79B9_7F4A_7C15))
-    }
 }

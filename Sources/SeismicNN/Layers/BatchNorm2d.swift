@@ -53,48 +53,53 @@ public final class BatchNorm2d: Layer {
     /// The normalisation of `x` as one affine map per channel, y = x·scale + shift: with the batch's
     /// statistics in training (running statistics and the batch counter are updated), the running
     /// ones in evaluation. Keeps what `backward` needs (the input, mean and 1/σ per channel).
-    public func normalisation(_ x: Tensor, training: Bool) -> (scale: [Float], shift: [Float]) {
+    private func normalisation(_ x: Tensor, training: Bool) -> (scale: [Float], shift: [Float]) {
         precondition(x.rank == 4 && x.shape[1] == channels, "BatchNorm2d(\(channels)) got \(x.shape)")
+        input = x
+        guard training else { return normalisation(batchMoments: nil) }
         let (n, c, plane) = (x.shape[0], channels, x.shape[2] * x.shape[3])
         var mean = [Double](repeating: 0, count: c), deviations = [Double](repeating: 0, count: c)
-        if training {
-            x.storage.withUnsafeBufferPointer { xb in
-                mean.withUnsafeMutableBufferPointer { mb in
-                    deviations.withUnsafeMutableBufferPointer { db in
-                        let (xp, mp, dp) = (xb.baseAddress!, mb.baseAddress!, db.baseAddress!)
-                        Parallel.forEachChunk(c, minimumPerChunk: max(1, 32_768 / max(n * plane, 1))) { _, channelsRange in
-                            for ch in channelsRange { sk_channel_moments(xp + ch * plane, n, c * plane, plane, mp + ch, dp + ch) }
-                        }
+        x.storage.withUnsafeBufferPointer { xb in
+            mean.withUnsafeMutableBufferPointer { mb in
+                deviations.withUnsafeMutableBufferPointer { db in
+                    let (xp, mp, dp) = (xb.baseAddress!, mb.baseAddress!, db.baseAddress!)
+                    Parallel.forEachChunk(c, minimumPerChunk: max(1, 32_768 / max(n * plane, 1))) { _, channelsRange in
+                        for ch in channelsRange { sk_channel_moments(xp + ch * plane, n, c * plane, plane, mp + ch, dp + ch) }
                     }
                 }
             }
         }
-        input = x
-        return normalisation(mean: mean, squaredDeviations: deviations, count: n * plane, training: training)
+        return normalisation(batchMoments: (mean, deviations, n * plane))
     }
 
-    /// The same from per-channel moments of this process's batch — the mean and Σ(x − mean)² over
-    /// `count` values per channel (two-pass, double precision) — for callers that hold the
-    /// activations in another layout. In data-parallel training the moments of all processes are
-    /// combined (Σx, Σx² and the count summed), so every process normalises with the global batch.
-    public func normalisation(mean localMean: [Double], squaredDeviations: [Double], count: Int,
-                              training: Bool) -> (scale: [Float], shift: [Float]) {
+    /// The same for callers that hold the activations in another layout: in training, from the
+    /// per-channel moments of this process's batch — the mean and Σ(x − mean)² over `count` values
+    /// per channel (two-pass, double precision); in evaluation (nil), from the running statistics.
+    /// In data-parallel training the moments of all processes are combined (Σx, Σx² and the count
+    /// summed), so every process normalises with the global batch.
+    public func normalisation(batchMoments: (mean: [Double], squaredDeviations: [Double], count: Int)?)
+        -> (scale: [Float], shift: [Float]) {
         let c = channels
-        precondition(localMean.count == c && squaredDeviations.count == c, "BatchNorm2d(\(c)) got \(localMean.count) moments")
-        var statistics = (0..<c).map { (mean: localMean[$0], variance: squaredDeviations[$0] / Double(max(count, 1))) }
-        var m = Double(count)
-        if training, let col = collective {
-            var flat = [Double](repeating: 0, count: 2 * c + 1)
-            for ch in 0..<c {
-                flat[2 * ch] = localMean[ch] * m
-                flat[2 * ch + 1] = squaredDeviations[ch] + m * localMean[ch] * localMean[ch]
-            }
-            flat[2 * c] = m
-            flat.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2 * c + 1) }
-            m = flat[2 * c]
-            statistics = (0..<c).map { ch in
-                let mean = flat[2 * ch] / m
-                return (mean, max(flat[2 * ch + 1] / m - mean * mean, 0))
+        let training = batchMoments != nil
+        var statistics: [(mean: Double, variance: Double)] = []
+        var m = 0.0
+        if let (localMean, squaredDeviations, count) = batchMoments {
+            precondition(localMean.count == c && squaredDeviations.count == c, "BatchNorm2d(\(c)) got \(localMean.count) moments")
+            statistics = (0..<c).map { (localMean[$0], squaredDeviations[$0] / Double(max(count, 1))) }
+            m = Double(count)
+            if let col = collective {
+                var flat = [Double](repeating: 0, count: 2 * c + 1)
+                for ch in 0..<c {
+                    flat[2 * ch] = localMean[ch] * m
+                    flat[2 * ch + 1] = squaredDeviations[ch] + m * localMean[ch] * localMean[ch]
+                }
+                flat[2 * c] = m
+                flat.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2 * c + 1) }
+                m = flat[2 * c]
+                statistics = (0..<c).map { ch in
+                    let mean = flat[2 * ch] / m
+                    return (mean, max(flat[2 * ch + 1] / m - mean * mean, 0))
+                }
             }
         }
         globalCount = Int(m)

@@ -19,12 +19,15 @@ public final class ConvBlock {
     public let dropout: Dropout
     private var cache: Cache?
 
+    /// What backward needs from a training-mode forward.
     private struct Cache {
         var input: (n: Int, h: Int, w: Int)
-        /// The block's input when its im2col rows are not kept.
-        var x: Tensor?
-        var cols: [Float], z: [Float], winners: [Int32], gains: [Float], winnerInputs: [Float]
-        var weightsByOutput: [Float]
+        /// The block's input when its im2col rows are not kept (`cols` nil).
+        var x: Buffer<Float>?
+        var cols: Buffer<Float>?
+        /// Convolution output; per pooled value the winner's offset, backward factor and z.
+        var z: Buffer<Float>, winners: Buffer<Int32>, gains: Buffer<Float>, winnerInputs: Buffer<Float>
+        var weightsByOutput: Buffer<Float>
     }
 
     /// im2col values kept from forward to backward at most (default 8 Mi values, 32 MB): memory
@@ -52,26 +55,19 @@ public final class ConvBlock {
 
     /// The convolution's weight as a [kH·kW·C_in, C_out] matrix (rows in im2col order p, q, c) and
     /// its transpose, rebuilt only when the weights changed since the last call.
-    private func weightMatrices() -> (byInput: [Float], byOutput: [Float]) {
+    private func weightMatrices() -> (byInput: Buffer<Float>, byOutput: Buffer<Float>) {
         let (o, c, kh, kw) = (conv.outChannels, conv.inChannels, conv.kernelHeight, conv.kernelWidth)
         let count = o * c * kh * kw
-        let w = UnsafeBufferPointer(start: conv.store.pointer(conv.weight), count: count)
-        if let m = matrices, m.source.withUnsafeBufferPointer({ memcmp($0.baseAddress!, w.baseAddress!, count * 4) == 0 }) {
-            return (m.byInput, m.byOutput)
-        }
-        let byInput = [Float](unsafeUninitializedCapacity: count) { buffer, n in
-            sk_conv_weight_matrix(w.baseAddress!, o, c, kh, kw, buffer.baseAddress!)
-            n = count
-        }
+        let w = conv.store.pointer(conv.weight)
+        if let m = matrices, memcmp(m.source.pointer, w, count * MemoryLayout<Float>.size) == 0 { return (m.byInput, m.byOutput) }
+        let byInput = Buffer<Float>(count: count), byOutput = Buffer<Float>(count: count)
+        sk_conv_weight_matrix(w, o, c, kh, kw, byInput.pointer)
         let k = count / o
-        let byOutput = [Float](unsafeUninitializedCapacity: count) { buffer, n in
-            for r in 0..<k { for oc in 0..<o { buffer[oc * k + r] = byInput[r * o + oc] } }
-            n = count
-        }
-        matrices = (Array(w), byInput, byOutput)
+        for r in 0..<k { for oc in 0..<o { byOutput[oc * k + r] = byInput[r * o + oc] } }
+        matrices = (Buffer(copying: w, count: count), byInput, byOutput)
         return (byInput, byOutput)
     }
-    private var matrices: (source: [Float], byInput: [Float], byOutput: [Float])?
+    private var matrices: (source: Buffer<Float>, byInput: Buffer<Float>, byOutput: Buffer<Float>)?
 
     /// z [rows, C_out] = cols [rows, K] · weights [K, C_out] + bias.
     private func product(_ cols: UnsafePointer<Float>, rows: Int, _ weights: UnsafePointer<Float>,
@@ -97,8 +93,7 @@ public final class ConvBlock {
         let weights = weightMatrices().byInput
         var y = Tensor(uninitialized: os)
         cache = nil
-        let (scale, shift) = norm.normalisation(mean: [Double](repeating: 0, count: o),
-                                                squaredDeviations: [Double](repeating: 0, count: o), count: 0, training: false)
+        let (scale, shift) = norm.normalisation(batchMoments: nil)
         let group = max(1, min(64, 16_384 / max(positions, 1)))
         let bias = UnsafePointer(conv.store.pointer(conv.bias))
         let (hp, wp) = (os[1], os[2])
@@ -108,15 +103,15 @@ public final class ConvBlock {
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
                 let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
-                /// `count` samples (or rows `rows` of pooled output of one sample) from input `input`.
+                /// `count` samples of `inputRows` rows each (whole samples, or a band of one) → pooled output.
                 func run(_ input: UnsafePointer<Float>, count: Int, inputRows: Int, output: UnsafeMutablePointer<Float>,
                          cols: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>) {
                     let convRows = inputRows - kh + 1
                     if kw == 1 && kh <= 64 {  // (the in-place kernel takes up to 64 taps)
-                        sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights, o, bias, z)
+                        sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights.pointer, o, bias, z)
                     } else {
                         sk_nhwc_im2col(input, count, inputRows, w, cin, kh, kw, cols)
-                        product(cols, rows: count * convRows * wo, weights, into: z)
+                        product(cols, rows: count * convRows * wo, weights.pointer, into: z)
                     }
                     sk_nhwc_block_forward(z, count, convRows, wo, o, ph, pw, scale, shift, output, nil, nil, nil, nil)
                 }
@@ -157,81 +152,58 @@ public final class ConvBlock {
         let (ho, wo) = (h - kh + 1, w - kw + 1)
         let (ph, pw) = (pool.kernelHeight, pool.kernelWidth)
         let k = kh * kw * cin
-        let positions = ho * wo, pooled = os[1] * os[2]
+        let positions = ho * wo, pooled = os[1] * os[2], count = n * positions
         let (weights, weightsByOutput) = weightMatrices()
-        var y = Tensor(uninitialized: os)
         // im2col rows are kept for the weight gradient when small (EarthquakeCNN); large ones
         // (SpectrogramCNN: gigabytes at batch 256) are rebuilt in backward from the kept input.
-        let keepColumns = n * positions * k <= keptColumnsLimit
-        var cols = [Float](unsafeUninitializedCapacity: keepColumns ? n * positions * k : 0) { _, c in c = keepColumns ? n * positions * k : 0 }
-        var z = [Float](unsafeUninitializedCapacity: n * positions * o) { _, c in c = n * positions * o }
+        let cols = count * k <= keptColumnsLimit ? Buffer<Float>(count: count * k) : nil
+        let z = Buffer<Float>(count: count * o)
         let chunks = Parallel.chunkCount(n)
-        var sums = [Double](repeating: 0, count: chunks * o), deviations = [Double](repeating: 0, count: chunks * o)
-        var mean = [Double](repeating: 0, count: o)
+        let sums = Buffer<Double>(repeating: 0, count: chunks * o), deviations = Buffer<Double>(repeating: 0, count: chunks * o)
         let group = groupSize(positions * k)
-        x.storage.withUnsafeBufferPointer { xb in
-            cols.withUnsafeMutableBufferPointer { cb in
-                z.withUnsafeMutableBufferPointer { zb in
-                    sums.withUnsafeMutableBufferPointer { sb in
-                        let (xp, zp, sp) = (xb.baseAddress!, zb.baseAddress!, sb.baseAddress!)
-                        let kept = keepColumns ? cb.baseAddress : nil  // (an empty array may still have an address)
-                        Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
-                            let scratch = keepColumns ? nil : UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
-                            defer { scratch?.deallocate() }
-                            var s0 = r.lowerBound
-                            while s0 < r.upperBound {
-                                let count = min(group, r.upperBound - s0)
-                                let c = kept.map { $0 + s0 * positions * k } ?? scratch!
-                                sk_nhwc_im2col(xp + s0 * h * w * cin, count, h, w, cin, kh, kw, c)
-                                product(c, rows: count * positions, weights, into: zp + s0 * positions * o)
-                                s0 += count
-                            }
-                            sk_column_sums(zp + r.lowerBound * positions * o, r.count * positions, o, sp + chunk * o)
-                        }
-                    }
+        let input = x.storage.withUnsafeBufferPointer { xb in
+            let xp = xb.baseAddress!
+            Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
+                let scratch = cols == nil ? UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k) : nil
+                defer { scratch?.deallocate() }
+                var s0 = r.lowerBound
+                while s0 < r.upperBound {
+                    let samples = min(group, r.upperBound - s0)
+                    let c = cols.map { $0.pointer + s0 * positions * k } ?? scratch!
+                    sk_nhwc_im2col(xp + s0 * h * w * cin, samples, h, w, cin, kh, kw, c)
+                    product(c, rows: samples * positions, weights.pointer, into: z.pointer + s0 * positions * o)
+                    s0 += samples
                 }
+                sk_column_sums(z.pointer + r.lowerBound * positions * o, r.count * positions, o, sums.pointer + chunk * o)
             }
+            return cols == nil ? Buffer(copying: xp, count: x.count) : nil
         }
-        let count = n * positions
+        // Two-pass batch moments per channel, chunk partials summed in chunk order.
+        var mean = [Double](repeating: 0, count: o), squared = [Double](repeating: 0, count: o)
         for chunk in 0..<chunks { for ch in 0..<o { mean[ch] += sums[chunk * o + ch] } }
         for ch in 0..<o { mean[ch] /= Double(max(count, 1)) }
-        z.withUnsafeBufferPointer { zb in
-            deviations.withUnsafeMutableBufferPointer { db in
-                let (zp, dp) = (zb.baseAddress!, db.baseAddress!)
-                Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
-                    sk_column_squared_deviations(zp + r.lowerBound * positions * o, r.count * positions, o, mean, dp + chunk * o)
-                }
-            }
+        Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
+            sk_column_squared_deviations(z.pointer + r.lowerBound * positions * o, r.count * positions, o, mean,
+                                         deviations.pointer + chunk * o)
         }
-        var squared = [Double](repeating: 0, count: o)
         for chunk in 0..<chunks { for ch in 0..<o { squared[ch] += deviations[chunk * o + ch] } }
-        let (scale, shift) = norm.normalisation(mean: mean, squaredDeviations: squared, count: count, training: true)
+        let (scale, shift) = norm.normalisation(batchMoments: (mean, squared, count))
         let drop = dropout.maskParameters(training: true, itemSize: pooled * o)
-        var winners = [Int32](unsafeUninitializedCapacity: y.count) { _, c in c = y.count }
-        var gains = [Float](unsafeUninitializedCapacity: y.count) { _, c in c = y.count }
-        var winnerInputs = [Float](unsafeUninitializedCapacity: y.count) { _, c in c = y.count }
-        z.withUnsafeBufferPointer { zb in
-            y.storage.withUnsafeMutableBufferPointer { yb in
-                winners.withUnsafeMutableBufferPointer { ab in
-                    gains.withUnsafeMutableBufferPointer { gb in
-                        winnerInputs.withUnsafeMutableBufferPointer { wb in
-                            let (zp, yp, ap, gp, wp) = (zb.baseAddress!, yb.baseAddress!, ab.baseAddress!, gb.baseAddress!, wb.baseAddress!)
-                            Parallel.forEachChunk(n, chunks: chunks) { _, r in
-                                let out = r.lowerBound * pooled * o
-                                let zc = zp + r.lowerBound * positions * o
-                                if var d = drop {
-                                    d.first += Int64(r.lowerBound) * d.stride
-                                    sk_nhwc_block_forward(zc, r.count, ho, wo, o, ph, pw, scale, shift, yp + out, ap + out, gp + out, wp + out, &d)
-                                } else {
-                                    sk_nhwc_block_forward(zc, r.count, ho, wo, o, ph, pw, scale, shift, yp + out, ap + out, gp + out, wp + out, nil)
-                                }
-                            }
-                        }
-                    }
-                }
+        var y = Tensor(uninitialized: os)
+        let winners = Buffer<Int32>(count: y.count), gains = Buffer<Float>(count: y.count), winnerInputs = Buffer<Float>(count: y.count)
+        y.storage.withUnsafeMutableBufferPointer { yb in
+            let yp = yb.baseAddress!
+            Parallel.forEachChunk(n, chunks: chunks) { _, r in
+                let at = r.lowerBound * pooled * o
+                let zc = z.pointer + r.lowerBound * positions * o
+                // No dropout: all-zero parameters (threshold 0 is off). Masks continue at this chunk's first sample.
+                var d = drop ?? sk_dropout_params()
+                d.first += Int64(r.lowerBound) * d.stride
+                sk_nhwc_block_forward(zc, r.count, ho, wo, o, ph, pw, scale, shift, yp + at, winners.pointer + at,
+                                      gains.pointer + at, winnerInputs.pointer + at, &d)
             }
         }
-        cache = Cache(input: (n, h, w), x: keepColumns ? nil : x, cols: cols, z: z, winners: winners, gains: gains,
+        cache = Cache(input: (n, h, w), x: input, cols: cols, z: z, winners: winners, gains: gains,
                       winnerInputs: winnerInputs, weightsByOutput: weightsByOutput)
         return y
     }
@@ -253,23 +225,14 @@ public final class ConvBlock {
         let (mean, istd, _) = norm.statistics
         let chunks = Parallel.chunkCount(n)
         // 1. Through dropout, pool and GELU to the BatchNorm output at the winners; BatchNorm sums.
-        var dv = [Float](unsafeUninitializedCapacity: dy.count) { _, c in c = dy.count }
-        var partial = [Double](repeating: 0, count: chunks * 2 * o)
+        let dv = Buffer<Float>(count: dy.count)
+        let partial = Buffer<Double>(repeating: 0, count: chunks * 2 * o)
         dy.storage.withUnsafeBufferPointer { db in
-            dv.withUnsafeMutableBufferPointer { vb in
-                partial.withUnsafeMutableBufferPointer { pb in
-                    let (dp, vp, pp) = (db.baseAddress!, vb.baseAddress!, pb.baseAddress!)
-                    cache.gains.withUnsafeBufferPointer { gb in
-                        cache.winnerInputs.withUnsafeBufferPointer { wb in
-                            let (gp, wp) = (gb.baseAddress!, wb.baseAddress!)
-                            Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
-                                let at = r.lowerBound * pooled * o
-                                sk_nhwc_block_backward_sums(dp + at, gp + at, wp + at, r.count * pooled, o, mean, istd, vp + at,
-                                                            pp + chunk * 2 * o, pp + chunk * 2 * o + o)
-                            }
-                        }
-                    }
-                }
+            Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
+                let at = r.lowerBound * pooled * o
+                sk_nhwc_block_backward_sums(db.baseAddress! + at, cache.gains.pointer + at, cache.winnerInputs.pointer + at,
+                                            r.count * pooled, o, mean, istd, dv.pointer + at,
+                                            partial.pointer + chunk * 2 * o, partial.pointer + chunk * 2 * o + o)
             }
         }
         var flat = [Double](repeating: 0, count: 2 * o)
@@ -282,67 +245,45 @@ public final class ConvBlock {
         let coefficients = norm.gradientCoefficients(&flat, count: n * positions)
         let kk = coefficients.map(\.k), aa = coefficients.map(\.a), bb = coefficients.map(\.b)
         // 2. BatchNorm's input gradient (the convolution's output gradient), then the convolution.
-        var dz = [Float](unsafeUninitializedCapacity: n * positions * o) { _, c in c = n * positions * o }
-        var dx = Tensor(zeros: [n, h, w, cin])
-        let wantInput = conv.computeInputGradient
-        var parameterPartial = [Float](repeating: 0, count: chunks * (k * o + o))
+        let dz = Buffer<Float>(count: n * positions * o)
+        let parameterPartial = Buffer<Float>(repeating: 0, count: chunks * (k * o + o))
         let zeros = [Float](repeating: 0, count: k)
-        dz.withUnsafeMutableBufferPointer { zb in
-            dx.storage.withUnsafeMutableBufferPointer { xb in
-                parameterPartial.withUnsafeMutableBufferPointer { pb in
-                    let (dzp, dxp, pp) = (zb.baseAddress!, xb.baseAddress!, pb.baseAddress!)
-                    cache.z.withUnsafeBufferPointer { zs in
-                        cache.winners.withUnsafeBufferPointer { ab in
-                            dv.withUnsafeBufferPointer { vb in
-                                cache.cols.withUnsafeBufferPointer { cb in
-                                  (cache.x ?? Tensor(zeros: [0])).storage.withUnsafeBufferPointer { xb in
-                                    cache.weightsByOutput.withUnsafeBufferPointer { wb in
-                                        let (zp, ap, vp, wp) = (zs.baseAddress!, ab.baseAddress!, vb.baseAddress!, wb.baseAddress!)
-                                        let (kept, input) = cache.x == nil ? (cb.baseAddress, nil) : (nil, xb.baseAddress)
-                                        let group = groupSize(positions * k)
-                                        Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
-                                            let zc = r.lowerBound * positions * o, pc = r.lowerBound * pooled * o
-                                            sk_nhwc_block_backward_dx(zp + zc, r.count, ho, wo, o, ph, pw, vp + pc, ap + pc, mean, istd,
-                                                                      kk, aa, bb, dzp + zc)
-                                            let dW = pp + chunk * (k * o + o), dB = dW + k * o
-                                            sk_column_sums_float(dzp + zc, r.count * positions, o, dB)
-                                            let scratch = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
-                                            defer { scratch.deallocate() }
-                                            var s0 = r.lowerBound
-                                            while s0 < r.upperBound {
-                                                let count = min(group, r.upperBound - s0), rows = min(group, r.upperBound - s0) * positions
-                                                let dzs = dzp + s0 * positions * o
-                                                // dW += colsᵀ · dz (cols kept, or rebuilt from the input)
-                                                var c = UnsafePointer(scratch)
-                                                if let kept { c = kept + s0 * positions * k } else {
-                                                    sk_nhwc_im2col(input! + s0 * h * w * cin, count, h, w, cin, kh, kw, scratch)
-                                                }
-                                                sgemm(transA: true, transB: false, m: k, n: o, k: rows, a: c, lda: k, b: dzs, ldb: o,
-                                                      beta: 1, c: dW, ldc: o)
-                                                if wantInput {
-                                                    // dcols = dz · weightsᵀ (into the scratch), then back to the input's pixels.
-                                                    sk_gemm_bias(dzs, rows, o, wp, k, zeros, scratch)
-                                                    sk_nhwc_col2im(scratch, count, h, w, cin, kh, kw, dxp + s0 * h * w * cin)
-                                                }
-                                                s0 += count
-                                            }
-                                        }
-                                    }
-                                  }
-                                }
-                            }
-                        }
+        let group = groupSize(positions * k)
+        var dx = Tensor(zeros: [n, h, w, cin])
+        dx.storage.withUnsafeMutableBufferPointer { xb in
+            let dxp = xb.baseAddress!
+            Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
+                let zc = r.lowerBound * positions * o, pc = r.lowerBound * pooled * o
+                sk_nhwc_block_backward_dx(cache.z.pointer + zc, r.count, ho, wo, o, ph, pw, dv.pointer + pc, cache.winners.pointer + pc,
+                                          mean, istd, kk, aa, bb, dz.pointer + zc)
+                let dW = parameterPartial.pointer + chunk * (k * o + o), dB = dW + k * o
+                sk_column_sums_float(dz.pointer + zc, r.count * positions, o, dB)
+                let scratch = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
+                defer { scratch.deallocate() }
+                var s0 = r.lowerBound
+                while s0 < r.upperBound {
+                    let samples = min(group, r.upperBound - s0), rows = samples * positions
+                    let dzs = dz.pointer + s0 * positions * o
+                    // dW += colsᵀ · dz, the rows kept or rebuilt from the input.
+                    var c = UnsafePointer(scratch)
+                    if let cols = cache.cols { c = UnsafePointer(cols.pointer) + s0 * positions * k } else {
+                        sk_nhwc_im2col(cache.x!.pointer + s0 * h * w * cin, samples, h, w, cin, kh, kw, scratch)
                     }
+                    sgemm(transA: true, transB: false, m: k, n: o, k: rows, a: c, lda: k, b: dzs, ldb: o, beta: 1, c: dW, ldc: o)
+                    if conv.computeInputGradient {
+                        // dcols = dz · weightsᵀ (into the scratch), then back to the input's pixels.
+                        sk_gemm_bias(dzs, rows, o, cache.weightsByOutput.pointer, k, zeros, scratch)
+                        sk_nhwc_col2im(scratch, samples, h, w, cin, kh, kw, dxp + s0 * h * w * cin)
+                    }
+                    s0 += samples
                 }
             }
         }
         let gw = conv.store.gradient(conv.weight), gb = conv.store.gradient(conv.bias)
-        parameterPartial.withUnsafeBufferPointer { pb in
-            for chunk in 0..<chunks {
-                let dW = pb.baseAddress! + chunk * (k * o + o)
-                sk_conv_weight_gradient_add(dW, o, cin, kh, kw, gw)
-                for oc in 0..<o { gb[oc] += dW[k * o + oc] }
-            }
+        for chunk in 0..<chunks {
+            let dW = parameterPartial.pointer + chunk * (k * o + o)
+            sk_conv_weight_gradient_add(dW, o, cin, kh, kw, gw)
+            for oc in 0..<o { gb[oc] += dW[k * o + oc] }
         }
         return dx
     }

@@ -24,13 +24,9 @@ public final class GELU: Layer {
         return y
     }
 
+    /// ∂L/∂x = ∂L/∂y · GELU'(x), in a fresh tensor.
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("GELU.backward needs a training-mode forward first") }
-        return Self.gradient(input: x, upstream: dy)
-    }
-
-    /// ∂L/∂x = ∂L/∂y · GELU'(x), in a fresh tensor (also used by the fused BatchNorm + GELU).
-    public static func gradient(input x: Tensor, upstream dy: Tensor) -> Tensor {
         precondition(x.count == dy.count, "GELU gradient: \(x.shape) vs \(dy.shape)")
         var dx = Tensor(uninitialized: dy.shape)
         x.storage.withUnsafeBufferPointer { xb in

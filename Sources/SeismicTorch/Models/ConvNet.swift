@@ -68,12 +68,11 @@ public struct ConvNetArchitecture: Codable, Equatable, Sendable {
 public final class ConvNet {
     public let architecture: ConvNetArchitecture
     public let store: ParameterStore
-    public let convs: [Conv2d]
-    public let norms: [BatchNorm2d]
-    public let pools: [MaxPool2d]
-    public let dropouts: [Dropout]
-    /// convs[i] → norms[i] → GELU → pools[i] → dropouts[i], computed channels-last and fused.
+    /// The three Conv → BN → GELU → MaxPool → Dropout blocks, computed channels-last and fused.
     public let blocks: [ConvBlock]
+    public var convs: [Conv2d] { blocks.map(\.conv) }
+    public var norms: [BatchNorm2d] { blocks.map(\.norm) }
+    public var dropouts: [Dropout] { blocks.map(\.dropout) }
     public let linears: [Linear]
     public let headActivations: [GELU]
     private var lastConvShape: [Int] = []
@@ -83,25 +82,20 @@ public final class ConvNet {
         self.architecture = architecture
         let store = ParameterStore(architecture.stateSpecs)
         self.store = store
-        var convs: [Conv2d] = [], norms: [BatchNorm2d] = []
+        var blocks: [ConvBlock] = []
         var inC = architecture.inputShape[0]
         for (i, c) in architecture.channels.enumerated() {
-            convs.append(Conv2d(store: store, prefix: "conv\(i + 1)", inChannels: inC, outChannels: c,
-                                kernel: (architecture.kernel[0], architecture.kernel[1])))
-            norms.append(BatchNorm2d(store: store, prefix: "bn\(i + 1)", channels: c))
+            blocks.append(ConvBlock(
+                conv: Conv2d(store: store, prefix: "conv\(i + 1)", inChannels: inC, outChannels: c,
+                             kernel: (architecture.kernel[0], architecture.kernel[1])),
+                norm: BatchNorm2d(store: store, prefix: "bn\(i + 1)", channels: c),
+                pool: MaxPool2d(kernel: (architecture.pool[0], architecture.pool[1])),
+                dropout: Dropout(probability: architecture.dropout, seed: seed &+ 1000 &+ UInt64(i))))
             inC = c
         }
-        self.convs = convs
+        self.blocks = blocks
         // Nothing needs the gradient with respect to the input data.
-        convs[0].computeInputGradient = false
-        self.norms = norms
-        let pools = architecture.channels.map { _ in MaxPool2d(kernel: (architecture.pool[0], architecture.pool[1])) }
-        self.pools = pools
-        let dropouts = architecture.channels.indices.map {
-            Dropout(probability: architecture.dropout, seed: seed &+ 1000 &+ UInt64($0))
-        }
-        self.dropouts = dropouts
-        blocks = norms.indices.map { ConvBlock(conv: convs[$0], norm: norms[$0], pool: pools[$0], dropout: dropouts[$0]) }
+        blocks[0].conv.computeInputGradient = false
         let widths = [architecture.flattenedFeatures] + architecture.hidden + [architecture.classCount]
         linears = (0..<(widths.count - 1)).map {
             Linear(store: store, prefix: "fc\($0 + 1)", inFeatures: widths[$0], outFeatures: widths[$0 + 1])

@@ -92,12 +92,6 @@ public final class Trainer {
     public lazy var workers: Int = model.store.parameterCount < 1_000_000 ? Parallel.effectiveWorkers : 1
     private var replicas: [(model: ConvNet, optimizer: Adam)] = []
     private let frozen: Set<String>
-    /// Dropout generators of the replicas, to save and restore with the optimizer state.
-    public var replicaDropoutGenerators: [[SeededGenerator]] {
-        get { replicas.map { $0.model.dropouts.map(\.generator) } }
-        set { pendingReplicaGenerators = newValue }
-    }
-    private var pendingReplicaGenerators: [[SeededGenerator]]?
 
     /// Replicas 1…workers−1, copied from the model and its optimizer state.
     private func prepareReplicas() {
@@ -106,7 +100,8 @@ public final class Trainer {
             let replica = ConvNet(model.architecture, seed: configuration.seed &+ UInt64(w))
             replica.store.copyState(from: model.store)
             replica.dropoutProbability = model.dropoutProbability
-            // The same generators as the model: each step's key is shared, masks follow the sample.
+            // The same generators as the model: each step's key is shared, masks follow the sample,
+            // and the replicas' generators stay equal to the model's (saved with it).
             for (k, d) in replica.dropouts.enumerated() { d.generator = model.dropouts[k].generator }
             let adam = Adam(store: replica.store, learningRate: optimizer.learningRate, frozen: frozen)
             let n = model.store.parameterCount
@@ -114,12 +109,6 @@ public final class Trainer {
                          second: Array(UnsafeBufferPointer(start: optimizer.secondMoment, count: n)))
             return (replica, adam)
         }
-        if let saved = pendingReplicaGenerators, saved.count == replicas.count {
-            for (r, gens) in zip(replicas, saved) where gens.count == r.model.dropouts.count {
-                for (d, g) in zip(r.model.dropouts, gens) { d.generator = g }
-            }
-        }
-        pendingReplicaGenerators = nil
     }
 
     /// One pass over `order` in batches: forward, backward, gradient sum (data parallel), update.

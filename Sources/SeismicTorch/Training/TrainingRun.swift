@@ -123,7 +123,6 @@ public enum TrainingRun {
         file.metadata["adam.step"] = String(trainer.optimizer.step)
         let generators = trainer.model.dropouts.map(\.generator)
         file.metadata["dropout.generators"] = String(decoding: try JSONEncoder().encode(generators), as: UTF8.self)
-        file.metadata["dropout.replica_generators"] = String(decoding: try JSONEncoder().encode(trainer.replicaDropoutGenerators), as: UTF8.self)
         try file.write(to: path)
     }
 
@@ -138,10 +137,6 @@ public enum TrainingRun {
            let generators = try? JSONDecoder().decode([SeededGenerator].self, from: Data(json.utf8)),
            generators.count == trainer.model.dropouts.count {
             for (d, g) in zip(trainer.model.dropouts, generators) { d.generator = g }
-        }
-        if let json = file.metadata["dropout.replica_generators"],
-           let replicas = try? JSONDecoder().decode([[SeededGenerator]].self, from: Data(json.utf8)) {
-            trainer.replicaDropoutGenerators = replicas
         }
     }
 
