@@ -144,16 +144,14 @@ func trainingInputs(_ prepared: PreparedDataset, kind: ModelKind) throws -> (Win
             throw UserFacingError("EarthquakeCNN needs [N, 80, 3] windows; this dataset holds \(prepared.itemShape)")
         }
         card.architecture = .earthquake(classCount: prepared.metadata.classNames.count)
-        card.componentOrder = prepared.metadata.componentOrder
-        card.samplingRateHz = prepared.metadata.samplingRateHz
     case .spectrogram:
         guard prepared.itemShape == [3, 100, 150] else {
             throw UserFacingError("SpectrogramCNN needs [N, 3, 100, 150] images (seismic prep spectrograms); this dataset holds \(prepared.itemShape)")
         }
         card.architecture = .spectrogram(classCount: prepared.metadata.classNames.count)
-        card.componentOrder = prepared.metadata.componentOrder
-        card.samplingRateHz = prepared.metadata.samplingRateHz
     }
+    card.componentOrder = prepared.metadata.componentOrder
+    card.samplingRateHz = prepared.metadata.samplingRateHz
     card.classNames = prepared.metadata.classNames
     card.notes["dataset"] = prepared.provenance.first?.source ?? ""
     return (TrainingRun.amplitudeChain(prepared), card)

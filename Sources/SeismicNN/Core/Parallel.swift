@@ -45,6 +45,20 @@ public enum Parallel {
         }
     }
 
+    /// `body(i)` for every i in 0..<count, concurrently, one task per item (for uneven work such as
+    /// files or traces); the results in index order.
+    public static func map<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
+        guard count > 0 else { return [] }
+        return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+            withoutActuallyEscaping(body) { escaping in
+                // Every index writes its own slot; the box only crosses the Sendable check.
+                let box = UncheckedMap(run: escaping, base: buffer.baseAddress!)
+                DispatchQueue.concurrentPerform(iterations: count) { i in (box.base + i).initialize(to: box.run(i)) }
+            }
+            initialized = count
+        }
+    }
+
     /// How many chunks `forEachChunk` will use.
     public static func chunkCount(_ count: Int, requested: Int? = nil, minimumPerChunk: Int = 1) -> Int {
         max(1, min(requested ?? effectiveWorkers, count / max(minimumPerChunk, 1)))
@@ -58,4 +72,9 @@ public enum Parallel {
 
 private struct UncheckedBody: @unchecked Sendable {
     let run: (Int, Range<Int>) -> Void
+}
+
+private struct UncheckedMap<T>: @unchecked Sendable {
+    let run: (Int) -> T
+    let base: UnsafeMutablePointer<T>
 }

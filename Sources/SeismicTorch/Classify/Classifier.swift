@@ -93,22 +93,14 @@ public struct Classifier {
         let starts = Array(stride(from: 0, through: prepared.npts - sourceSamples, by: step))
         let length = card.windowSamples
         let size = length * comps
-        // Cut, resample and normalise windows in parallel chunks (one resampler per chunk).
+        // Cut, resample and normalise windows in parallel chunks (one cutter per chunk).
         var values = [Float](repeating: 0, count: starts.count * size)
         values.withUnsafeMutableBufferPointer { out in
             let base = UncheckedFloats(pointer: out.baseAddress!)
             Parallel.forEachChunk(starts.count, minimumPerChunk: 64) { _, range in
-                let resampler = FourierResampler(from: sourceSamples, to: length)
-                var window = [Double](repeating: 0, count: sourceSamples)
+                let cutter = WindowCutter(sourceSamples: sourceSamples, targetSamples: length)
                 for w in range {
-                    let dst = base.pointer + w * size
-                    for c in 0..<comps {
-                        prepared.components[c].withUnsafeBufferPointer { src in
-                            for i in 0..<sourceSamples { window[i] = src[starts[w] + i] }
-                        }
-                        let r = length == sourceSamples ? window : resampler(window)
-                        for t in 0..<length { dst[t * comps + c] = Float(r[t]) }
-                    }
+                    cutter.cut(prepared, start: starts[w]).withUnsafeBufferPointer { (base.pointer + w * size).update(from: $0.baseAddress!, count: size) }
                 }
             }
         }

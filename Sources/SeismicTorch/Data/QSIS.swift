@@ -185,15 +185,12 @@ public enum QSIS {
         let files = Array(all[range])
         let offset = range.lowerBound
         let travelTimes = TravelTimeCalculator()
-        var results = [RecordWindows](repeating: RecordWindows(), count: files.count)
         let done = ManagedAtomicCounter()
-        results.withUnsafeMutableBufferPointer { buf in
-            let box = ResultsBox(base: buf.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: files.count) { i in
-                box.base[i] = prepareRecord(files[i], event: event, settings: settings, travelTimes: travelTimes,
-                                            seed: settings.seed &+ UInt64(offset + i) &* 0x9E37_79B9_7F4A_7C15)
-                progress(done.increment(), files.count)
-            }
+        let results = Parallel.map(files.count) { i in
+            let r = prepareRecord(files[i], event: event, settings: settings, travelTimes: travelTimes,
+                                  seed: settings.seed &+ UInt64(offset + i) &* 0x9E37_79B9_7F4A_7C15)
+            progress(done.increment(), files.count)
+            return r
         }
         var values: [Float] = [], labels: [Int] = [], provenance: [WindowProvenance] = []
         var summary = PreparationSummary(classCount: classNames.count)
@@ -213,8 +210,6 @@ public enum QSIS {
                                        preparation: prep, seed: settings.seed)
         return (PreparedDataset(values: values, itemShape: [80, 3], labels: labels, provenance: provenance, metadata: metadata), summary)
     }
-
-    private struct ResultsBox: @unchecked Sendable { let base: UnsafeMutablePointer<RecordWindows> }
 }
 
 /// A thread-safe counter for progress reports from parallel loops.
@@ -235,19 +230,13 @@ extension QSIS {
     public static func spectrogramImages(folder: String, label: Int, classNames: [String] = ["Event", "Noise"],
                                          settings: QSISSettings) -> (PreparedDataset, PreparationSummary) {
         let files = recordFiles(in: folder)
-        var results = [(values: [Float], station: String, skip: String?)](repeating: ([], "", nil), count: files.count)
-        results.withUnsafeMutableBufferPointer { buf in
-            let box = ImagesBox(base: buf.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: files.count) { i in
-                guard let (w, traces, _) = try? ThreeComponentRecord.read(files[i]) else {
-                    box.base[i] = ([], "", "unreadable or inconsistent triple"); return
-                }
-                guard w.npts >= max(settings.minimumSamples, 256) else { box.base[i] = ([], "", "shorter than the minimum length"); return }
-                guard let prepared = try? w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } }).preparedLikeReference() else {
-                    box.base[i] = ([], "", "filter design"); return
-                }
-                box.base[i] = (SpectrogramImage.input(prepared), traces[0].header.station ?? "", nil)
+        let results = Parallel.map(files.count) { i -> (values: [Float], station: String, skip: String?) in
+            guard let (w, traces, _) = try? ThreeComponentRecord.read(files[i]) else { return ([], "", "unreadable or inconsistent triple") }
+            guard w.npts >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length") }
+            guard let prepared = try? w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } }).preparedLikeReference() else {
+                return ([], "", "filter design")
             }
+            return (SpectrogramImage.input(prepared), traces[0].header.station ?? "", nil)
         }
         var summary = PreparationSummary(classCount: classNames.count)
         var values: [Float] = [], provenance: [WindowProvenance] = []
@@ -266,8 +255,6 @@ extension QSIS {
         return (PreparedDataset(values: values, itemShape: [3, SpectrogramImage.height, SpectrogramImage.width],
                                 labels: Array(repeating: label, count: provenance.count), provenance: provenance, metadata: metadata), summary)
     }
-
-    private struct ImagesBox: @unchecked Sendable { let base: UnsafeMutablePointer<(values: [Float], station: String, skip: String?)> }
 
     /// Windows from labelled folders (`classes[k]` = (name, folder)): every record's window is
     /// centred on its largest classic STA/LTA ratio (the event trigger; random when nothing

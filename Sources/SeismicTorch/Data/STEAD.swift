@@ -127,18 +127,11 @@ public enum STEAD {
     private struct Window { var values: [Float]; var label: Int; var method: String }
 
     private static func processBlock(_ block: [STEADTrace], raw: [[Float]?], seed: UInt64, firstIndex: Int) -> [(windows: [Window], skips: [String])] {
-        var out = [(windows: [Window], skips: [String])](repeating: ([], []), count: block.count)
-        out.withUnsafeMutableBufferPointer { results in
-            let box = UncheckedResults(base: results.baseAddress!)
-            DispatchQueue.concurrentPerform(iterations: block.count) { i in
-                guard let data = raw[i] else { return }
-                box.base[i] = prepareTrace(block[i], data: data, seed: seed &+ UInt64(firstIndex + i) &* 0x9E37_79B9)
-            }
+        Parallel.map(block.count) { i in
+            guard let data = raw[i] else { return ([], []) }
+            return prepareTrace(block[i], data: data, seed: seed &+ UInt64(firstIndex + i) &* 0x9E37_79B9)
         }
-        return out
     }
-
-    private struct UncheckedResults: @unchecked Sendable { let base: UnsafeMutablePointer<(windows: [Window], skips: [String])> }
 
     private static func prepareTrace(_ t: STEADTrace, data: [Float], seed: UInt64) -> (windows: [Window], skips: [String]) {
         var rng = SeededGenerator(seed: seed)

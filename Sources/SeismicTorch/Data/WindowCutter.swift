@@ -43,9 +43,13 @@ public struct WindowCutter {
         return start
     }
 
-    /// The window starting at `start`, resampled, sample-major float32 [targetSamples × components].
+    /// The window starting at `start`, resampled (unless the lengths agree), sample-major float32
+    /// [targetSamples × components].
     public func cut(_ w: Waveform, start: Int) -> [Float] {
-        let comps = w.components.map { resampler(Array($0[start..<(start + sourceSamples)])) }
+        let comps = w.components.map { component in
+            let source = Array(component[start..<(start + sourceSamples)])
+            return sourceSamples == targetSamples ? source : resampler(source)
+        }
         var out = [Float](repeating: 0, count: targetSamples * comps.count)
         for (c, series) in comps.enumerated() { for t in 0..<targetSamples { out[t * comps.count + c] = Float(series[t]) } }
         return out
