@@ -206,12 +206,9 @@ extension Seismic.Prep {
             let (ev, s1) = QSIS.spectrogramImages(folder: events, label: 0, settings: settings)
             let (no, s2) = QSIS.spectrogramImages(folder: noise, label: 1, settings: settings)
             var summary = s1
-            summary.recordsRead += s2.recordsRead
+            summary.addReading(s2)
             summary.windowsPerClass[1] = s2.windowsPerClass[1]
-            for (k, v) in s2.skipped { summary.skipped[k, default: 0] += v }
-            let data = PreparedDataset(values: ev.values + no.values, itemShape: ev.itemShape, labels: ev.labels + no.labels,
-                                       provenance: ev.provenance + no.provenance, metadata: ev.metadata)
-            try finishQSIS(data, summary, output: output, started: t0)
+            try finishQSIS(PreparedDataset.concatenate([ev, no]), summary, output: output, started: t0)
         }
     }
 

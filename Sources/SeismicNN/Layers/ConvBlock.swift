@@ -21,7 +21,7 @@ public final class ConvBlock {
 
     /// What backward needs from a training-mode forward.
     private struct Cache {
-        var input: (n: Int, h: Int, w: Int)
+        var inputShape: [Int]
         /// The block's input when its im2col rows are not kept (`cols` nil).
         var x: Buffer<Float>?
         var cols: Buffer<Float>?
@@ -51,6 +51,17 @@ public final class ConvBlock {
         precondition(s[1] >= conv.kernelHeight && s[2] >= conv.kernelWidth, "input \(s) smaller than the kernel")
         return [s[0], (s[1] - conv.kernelHeight + 1) / pool.kernelHeight, (s[2] - conv.kernelWidth + 1) / pool.kernelWidth,
                 conv.outChannels]
+    }
+
+    /// Sizes of one call for input [N, H, W, C_in]: kernel, convolution output (ho × wo = positions),
+    /// pool, im2col width k and pooled output shape.
+    private func geometry(_ s: [Int]) -> (n: Int, h: Int, w: Int, cin: Int, kh: Int, kw: Int, o: Int, ho: Int, wo: Int,
+                                          ph: Int, pw: Int, k: Int, positions: Int, pooledShape: [Int], pooled: Int) {
+        let os = outputShape(s)
+        let (kh, kw) = (conv.kernelHeight, conv.kernelWidth)
+        let (ho, wo) = (s[1] - kh + 1, s[2] - kw + 1)
+        return (s[0], s[1], s[2], s[3], kh, kw, conv.outChannels, ho, wo, pool.kernelHeight, pool.kernelWidth,
+                kh * kw * s[3], ho * wo, os, os[1] * os[2])
     }
 
     /// The convolution's weight as a [kH·kW·C_in, C_out] matrix (rows in im2col order p, q, c) and
@@ -83,13 +94,7 @@ public final class ConvBlock {
 
     /// Evaluation: running statistics; each group of samples goes convolution → tail while it is in cache.
     private func evaluationForward(_ x: Tensor) -> Tensor {
-        let os = outputShape(x.shape)
-        let (n, h, w, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (kh, kw, o) = (conv.kernelHeight, conv.kernelWidth, conv.outChannels)
-        let wo = w - kw + 1
-        let (ph, pw) = (pool.kernelHeight, pool.kernelWidth)
-        let k = kh * kw * cin
-        let positions = (h - kh + 1) * wo, pooled = os[1] * os[2]
+        let (n, h, w, cin, kh, kw, o, _, wo, ph, pw, k, positions, os, pooled) = geometry(x.shape)
         let weights = weightMatrices().byInput
         var y = Tensor(uninitialized: os)
         cache = nil
@@ -146,13 +151,8 @@ public final class ConvBlock {
 
     /// Training: batch statistics (synchronised across processes when the BatchNorm has a collective).
     private func trainingForward(_ x: Tensor) -> Tensor {
-        let os = outputShape(x.shape)
-        let (n, h, w, cin) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
-        let (kh, kw, o) = (conv.kernelHeight, conv.kernelWidth, conv.outChannels)
-        let (ho, wo) = (h - kh + 1, w - kw + 1)
-        let (ph, pw) = (pool.kernelHeight, pool.kernelWidth)
-        let k = kh * kw * cin
-        let positions = ho * wo, pooled = os[1] * os[2], count = n * positions
+        let (n, h, w, cin, kh, kw, o, ho, wo, ph, pw, k, positions, os, pooled) = geometry(x.shape)
+        let count = n * positions
         let (weights, weightsByOutput) = weightMatrices()
         // im2col rows are kept for the weight gradient when small (EarthquakeCNN); large ones
         // (SpectrogramCNN: gigabytes at batch 256) are rebuilt in backward from the kept input.
@@ -203,7 +203,7 @@ public final class ConvBlock {
                                       gains.pointer + at, winnerInputs.pointer + at, &d)
             }
         }
-        cache = Cache(input: (n, h, w), x: input, cols: cols, z: z, winners: winners, gains: gains,
+        cache = Cache(inputShape: x.shape, x: input, cols: cols, z: z, winners: winners, gains: gains,
                       winnerInputs: winnerInputs, weightsByOutput: weightsByOutput)
         return y
     }
@@ -214,14 +214,8 @@ public final class ConvBlock {
         guard let cache, norm.statistics.training else {
             preconditionFailure("ConvBlock.backward needs a training-mode forward first")
         }
-        let (n, h, w) = cache.input
-        let cin = conv.inChannels
-        precondition(dy.shape == outputShape([n, h, w, cin]), "gradient shape \(dy.shape)")
-        let (kh, kw, o) = (conv.kernelHeight, conv.kernelWidth, conv.outChannels)
-        let (ho, wo) = (h - kh + 1, w - kw + 1)
-        let (ph, pw) = (pool.kernelHeight, pool.kernelWidth)
-        let k = kh * kw * cin
-        let positions = ho * wo, pooled = dy.shape[1] * dy.shape[2]
+        let (n, h, w, cin, kh, kw, o, ho, wo, ph, pw, k, positions, pooledShape, pooled) = geometry(cache.inputShape)
+        precondition(dy.shape == pooledShape, "gradient shape \(dy.shape), output \(pooledShape)")
         let (mean, istd, _) = norm.statistics
         let chunks = Parallel.chunkCount(n)
         // 1. Through dropout, pool and GELU to the BatchNorm output at the winners; BatchNorm sums.

@@ -45,6 +45,12 @@ public struct PreparationSummary: Sendable {
     public var skipped: [String: Int] = [:]
 
     public init(classCount: Int) { windowsPerClass = Array(repeating: 0, count: classCount) }
+
+    /// Adds what another preparation read: its records and its skip reasons.
+    public mutating func addReading(_ other: PreparationSummary) {
+        recordsRead += other.recordsRead
+        for (reason, n) in other.skipped { skipped[reason, default: 0] += n }
+    }
 }
 
 public enum QSIS {
@@ -267,8 +273,7 @@ extension QSIS {
             var s = settings
             s.seed = settings.seed &+ UInt64(k) &* 1_000_003
             let (data, sum) = prepare(folder: c.folder, event: false, settings: s)
-            summary.recordsRead += sum.recordsRead
-            for (reason, n) in sum.skipped { summary.skipped[reason, default: 0] += n }
+            summary.addReading(sum)
             summary.windowsPerClass[k] = data.count
             parts.append(PreparedDataset(values: data.values, itemShape: data.itemShape, labels: Array(repeating: k, count: data.count),
                                          provenance: data.provenance.map { var p = $0; p.method = p.method.replacingOccurrences(of: "noise:", with: "\(c.name):"); return p },
