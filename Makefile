@@ -15,7 +15,9 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product seismic
 
-# Tests run in release: the whole-model fixtures are heavy in a debug build.
+# Tests run in release (the whole-model fixtures are heavy in a debug build) with preconditions on:
+# no target is built -Ounchecked. The numerical suites then run again with the C kernels forced to
+# each narrower instruction set the CPU has (scripts/test_kernel_variants.sh).
 test: deps
 	$(SWIFT) build -c release --product seismic
 	$(VENV_PY) scripts/check_onnx.py $(BIN)/seismic
@@ -25,6 +27,7 @@ test: deps
 	else echo "PyTorch checks skipped (interop, ONNX import from the reference): torch and safetensors are not installed"; fi
 	$(SWIFT) build --build-tests -c release
 	$(SWIFT) test -c release --skip-build
+	SWIFT=$(SWIFT) scripts/test_kernel_variants.sh
 
 demo: build
 	$(BIN)/seismic demo --out $(DEMO_DIR)

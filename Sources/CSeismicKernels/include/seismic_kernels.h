@@ -1,10 +1,20 @@
 // seismic_kernels: SeismicNN's elementwise hot loops in C, compiled once per instruction set
 // (AVX-512, AVX2+FMA, baseline) and picked at load time, so one binary is both portable and fast.
+// SEISMIC_MAX_ISA=avx2|baseline caps the choice (dispatch.c), so every path can be tested anywhere.
 #ifndef SEISMIC_KERNELS_H
 #define SEISMIC_KERNELS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+/// Instruction-set levels of the kernels, lowest first.
+enum { SK_ISA_BASELINE = 0, SK_ISA_AVX2 = 1, SK_ISA_AVX512 = 2 };
+/// The level the kernels run at in this process (chosen once at load; see dispatch.c).
+int sk_isa(void);
+/// Whether this CPU (and build) can run the kernels of `level`.
+int sk_isa_supported(int level);
+/// "avx512", "avx2" or "baseline".
+const char *sk_isa_name(int level);
 
 /// erf(x) as a rational minimax approximation on [-4, 4] (±1 outside); absolute error < 5e-7.
 static inline float sk_erf(float v) {

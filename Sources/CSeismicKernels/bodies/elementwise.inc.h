@@ -1,25 +1,19 @@
-// seismic_kernels: see the header. Loops are written for the auto-vectoriser.
-#include "seismic_kernels.h"
-#include <stdlib.h>
+// Bodies of the elementwise kernels (GELU, affine, pooling planes, BatchNorm sums, dropout, moments): compiled once per instruction set by the
+// variant_*.c files, which define SK_FN (the name suffix) and the target first. See dispatch.c.
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
-#define SK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
-#else
-#define SK_CLONES
-#endif
 
 static inline float gelu(float x) { return sk_gelu(x); }
 static inline float gelu_derivative(float x) { return sk_gelu_derivative(x); }
 
-SK_CLONES void sk_gelu_forward(const float *restrict x, float *restrict y, ptrdiff_t n) {
+void SK_FN(sk_gelu_forward)(const float *restrict x, float *restrict y, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) y[i] = gelu(x[i]);
 }
 
-SK_CLONES void sk_gelu_backward(const float *restrict x, const float *restrict dy, float *restrict dx, ptrdiff_t n) {
+void SK_FN(sk_gelu_backward)(const float *restrict x, const float *restrict dy, float *restrict dx, ptrdiff_t n) {
     for (ptrdiff_t i = 0; i < n; i++) dx[i] = dy[i] * gelu_derivative(x[i]);
 }
 
-SK_CLONES void sk_affine(const float *restrict x, float *restrict y, ptrdiff_t n, float scale, float shift) {
+void SK_FN(sk_affine)(const float *restrict x, float *restrict y, ptrdiff_t n, float scale, float shift) {
     for (ptrdiff_t i = 0; i < n; i++) y[i] = x[i] * scale + shift;
 }
 
@@ -45,7 +39,7 @@ static inline __attribute__((always_inline)) double sum_squared_deviation(const 
     return s;
 }
 
-SK_CLONES void sk_maxpool_plane(const float *restrict src, ptrdiff_t h, ptrdiff_t w, ptrdiff_t kh, ptrdiff_t kw,
+void SK_FN(sk_maxpool_plane)(const float *restrict src, ptrdiff_t h, ptrdiff_t w, ptrdiff_t kh, ptrdiff_t kw,
                                 float *restrict out, int32_t *restrict arg) {
     ptrdiff_t ho = h / kh, wo = w / kw;
     if (kw == 1 && kh == 3) {
@@ -85,7 +79,7 @@ SK_CLONES void sk_maxpool_plane(const float *restrict src, ptrdiff_t h, ptrdiff_
     }
 }
 
-SK_CLONES void sk_bn_backward_sums(const float *restrict x, const float *restrict dy, ptrdiff_t n, float mean, float istd,
+void SK_FN(sk_bn_backward_sums)(const float *restrict x, const float *restrict dy, ptrdiff_t n, float mean, float istd,
                                    double *sums) {
     // 16 float lanes (vectorised without reassociating), flushed into double every 512 values.
     double a = 0, b = 0;
@@ -108,7 +102,7 @@ SK_CLONES void sk_bn_backward_sums(const float *restrict x, const float *restric
     sums[1] += b;
 }
 
-SK_CLONES void sk_bn_backward_dx(const float *restrict x, const float *restrict dy, float *restrict dx, ptrdiff_t n,
+void SK_FN(sk_bn_backward_dx)(const float *restrict x, const float *restrict dy, float *restrict dx, ptrdiff_t n,
                                  float mean, float istd, float k, float a, float b) {
     for (ptrdiff_t i = 0; i < n; i++) dx[i] = k * (dy[i] - a - (x[i] - mean) * istd * b);
 }
@@ -117,12 +111,12 @@ SK_CLONES void sk_bn_backward_dx(const float *restrict x, const float *restrict 
 // ---------------------------------------------------------------------------------------------
 // Convolution block tail: BatchNorm (as v = z·scale + shift) → GELU → max pool → dropout, fused.
 
-SK_CLONES void sk_dropout_mask(float *restrict mask, ptrdiff_t n, int64_t first, uint64_t key, uint32_t threshold,
+void SK_FN(sk_dropout_mask)(float *restrict mask, ptrdiff_t n, int64_t first, uint64_t key, uint32_t threshold,
                                float scale) {
     for (ptrdiff_t i = 0; i < n; i++) mask[i] = sk_dropout_keep((uint64_t)(first + i), key, threshold) ? scale : 0.0f;
 }
 
-SK_CLONES void sk_channel_moments(const float *restrict x, ptrdiff_t n, ptrdiff_t stride, ptrdiff_t len, double *mean,
+void SK_FN(sk_channel_moments)(const float *restrict x, ptrdiff_t n, ptrdiff_t stride, ptrdiff_t len, double *mean,
                                   double *sumSquaredDeviation) {
     double s = 0;
     for (ptrdiff_t i = 0; i < n; i++) s += sum(x + i * stride, len);

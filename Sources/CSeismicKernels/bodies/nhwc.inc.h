@@ -1,8 +1,6 @@
-// seismic_nhwc: see the header. Loops over channels are innermost and written for the vectoriser.
-#include "seismic_nhwc.h"
+// Bodies of the channels-last convolution-block kernels: compiled once per instruction set by the
+// variant_*.c files, which define SK_FN (the name suffix) and the target first. See dispatch.c.
 
-#include <stdlib.h>
-#include <string.h>
 
 // Channel loops are short (16–192 values): one vector per iteration, no interleaving, so that 16
 // channels still run in the vector body. Inputs and outputs never overlap (callers' contract).
@@ -12,13 +10,8 @@
 #define SK_CHANNELS
 #endif
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__clang__)
-#define SK_CLONES __attribute__((target_clones("avx512f", "arch=haswell", "default")))
-#else
-#define SK_CLONES
-#endif
 
-SK_CLONES void sk_nhwc_im2col(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh,
+void SK_FN(sk_nhwc_im2col)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh,
                               ptrdiff_t kw, float *restrict cols) {
     const ptrdiff_t ho = h - kh + 1, wo = w - kw + 1, k = kh * kw * c;
     for (ptrdiff_t s = 0; s < n; s++)
@@ -35,7 +28,7 @@ SK_CLONES void sk_nhwc_im2col(const float *restrict x, ptrdiff_t n, ptrdiff_t h,
             }
 }
 
-SK_CLONES void sk_nhwc_col2im(const float *restrict dcols, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
+void SK_FN(sk_nhwc_col2im)(const float *restrict dcols, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
                               ptrdiff_t kh, ptrdiff_t kw, float *restrict dx) {
     const ptrdiff_t ho = h - kh + 1, wo = w - kw + 1, k = kh * kw * c;
     memset(dx, 0, sizeof(float) * (size_t)(n * h * w * c));
@@ -90,16 +83,16 @@ static inline __attribute__((always_inline)) void column_reduce(const float *res
     }
 }
 
-SK_CLONES void sk_column_sums(const float *restrict x, ptrdiff_t rows, ptrdiff_t c, double *restrict sum) {
+void SK_FN(sk_column_sums)(const float *restrict x, ptrdiff_t rows, ptrdiff_t c, double *restrict sum) {
     column_reduce(x, rows, c, 0, NULL, sum);
 }
 
-SK_CLONES void sk_column_squared_deviations(const float *restrict x, ptrdiff_t rows, ptrdiff_t c,
+void SK_FN(sk_column_squared_deviations)(const float *restrict x, ptrdiff_t rows, ptrdiff_t c,
                                             const double *restrict mean, double *restrict m2) {
     column_reduce(x, rows, c, 1, mean, m2);
 }
 
-SK_CLONES void sk_column_sums_float(const float *restrict x, ptrdiff_t rows, ptrdiff_t c, float *restrict sum) {
+void SK_FN(sk_column_sums_float)(const float *restrict x, ptrdiff_t rows, ptrdiff_t c, float *restrict sum) {
     for (ptrdiff_t r = 0; r < rows; r++)
         SK_CHANNELS
         for (ptrdiff_t t = 0; t < c; t++) sum[t] += x[r * c + t];
@@ -138,7 +131,7 @@ static inline __attribute__((always_inline)) void window_largest(const float *re
     }
 }
 
-SK_CLONES void sk_nhwc_block_forward(const float *restrict z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
+void SK_FN(sk_nhwc_block_forward)(const float *restrict z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
                                      ptrdiff_t ph, ptrdiff_t pw, const float *restrict scale,
                                      const float *restrict shift, float *restrict y, int32_t *restrict arg,
                                      float *restrict gain, float *restrict zwin, const sk_dropout_params *drop) {
@@ -212,7 +205,7 @@ SK_CLONES void sk_nhwc_block_forward(const float *restrict z, ptrdiff_t n, ptrdi
             }
 }
 
-SK_CLONES void sk_nhwc_block_backward_sums(const float *restrict dy, const float *restrict gain,
+void SK_FN(sk_nhwc_block_backward_sums)(const float *restrict dy, const float *restrict gain,
                                            const float *restrict zwin, ptrdiff_t rows, ptrdiff_t c,
                                            const float *restrict mean, const float *restrict istd, float *restrict dv,
                                            double *restrict sumDy, double *restrict sumDyXhat) {
@@ -239,7 +232,7 @@ SK_CLONES void sk_nhwc_block_backward_sums(const float *restrict dy, const float
     }
 }
 
-SK_CLONES void sk_nhwc_block_backward_dx(const float *restrict z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
+void SK_FN(sk_nhwc_block_backward_dx)(const float *restrict z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
                                          ptrdiff_t ph, ptrdiff_t pw, const float *restrict dv,
                                          const int32_t *restrict arg, const float *restrict mean,
                                          const float *restrict istd, const float *restrict k,
@@ -264,21 +257,21 @@ SK_CLONES void sk_nhwc_block_backward_dx(const float *restrict z, ptrdiff_t n, p
             }
 }
 
-SK_CLONES void sk_channels_first(const float *restrict x, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t c,
+void SK_FN(sk_channels_first)(const float *restrict x, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t c,
                                  float *restrict y) {
     for (ptrdiff_t s = 0; s < n; s++)
         for (ptrdiff_t t = 0; t < positions; t++)
             for (ptrdiff_t ch = 0; ch < c; ch++) y[(s * c + ch) * positions + t] = x[(s * positions + t) * c + ch];
 }
 
-SK_CLONES void sk_channels_last(const float *restrict x, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t c,
+void SK_FN(sk_channels_last)(const float *restrict x, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t c,
                                 float *restrict y) {
     for (ptrdiff_t s = 0; s < n; s++)
         for (ptrdiff_t t = 0; t < positions; t++)
             for (ptrdiff_t ch = 0; ch < c; ch++) y[(s * positions + t) * c + ch] = x[(s * c + ch) * positions + t];
 }
 
-SK_CLONES void sk_conv_weight_matrix(const float *restrict w, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,
+void SK_FN(sk_conv_weight_matrix)(const float *restrict w, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,
                                      float *restrict m) {
     for (ptrdiff_t oc = 0; oc < o; oc++)
         for (ptrdiff_t ic = 0; ic < c; ic++)
@@ -286,7 +279,7 @@ SK_CLONES void sk_conv_weight_matrix(const float *restrict w, ptrdiff_t o, ptrdi
                 for (ptrdiff_t q = 0; q < kw; q++) m[((p * kw + q) * c + ic) * o + oc] = w[((oc * c + ic) * kh + p) * kw + q];
 }
 
-SK_CLONES void sk_conv_weight_gradient_add(const float *restrict dm, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,
+void SK_FN(sk_conv_weight_gradient_add)(const float *restrict dm, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,
                                            float *restrict dw) {
     for (ptrdiff_t oc = 0; oc < o; oc++)
         for (ptrdiff_t ic = 0; ic < c; ic++)
@@ -346,13 +339,13 @@ static inline __attribute__((always_inline)) void gemm_bias_taps(const float *re
     if (r0 < rows) gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 1);
 }
 
-SK_CLONES void sk_gemm_bias(const float *restrict a, ptrdiff_t rows, ptrdiff_t k, const float *restrict b, ptrdiff_t o,
+void SK_FN(sk_gemm_bias)(const float *restrict a, ptrdiff_t rows, ptrdiff_t k, const float *restrict b, ptrdiff_t o,
                             const float *restrict bias, float *restrict out) {
     const ptrdiff_t zero = 0;
     gemm_bias_taps(a, rows, k, &zero, 1, k, b, o, bias, out);
 }
 
-SK_CLONES void sk_nhwc_conv_width1(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
+void SK_FN(sk_nhwc_conv_width1)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
                                    ptrdiff_t kh, const float *restrict b, ptrdiff_t o, const float *restrict bias,
                                    float *restrict out) {
     ptrdiff_t offsets[64];

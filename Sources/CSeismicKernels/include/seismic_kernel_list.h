@@ -1,0 +1,66 @@
+// The kernels compiled once per instruction set, as an X-macro list: SK_KERNEL(name, parameters,
+// arguments). dispatch.c expands it into the public functions of seismic_kernels.h and
+// seismic_nhwc.h; variant_*.c compile the bodies under each target.
+#define SK_KERNELS                                                                                                  \
+    SK_KERNEL(sk_gelu_forward, (const float *x, float *y, ptrdiff_t n), (x, y, n))                                  \
+    SK_KERNEL(sk_gelu_backward, (const float *x, const float *dy, float *dx, ptrdiff_t n), (x, dy, dx, n))          \
+    SK_KERNEL(sk_affine, (const float *x, float *y, ptrdiff_t n, float scale, float shift), (x, y, n, scale, shift)) \
+    SK_KERNEL(sk_maxpool_plane,                                                                                     \
+              (const float *src, ptrdiff_t h, ptrdiff_t w, ptrdiff_t kh, ptrdiff_t kw, float *out, int32_t *arg),   \
+              (src, h, w, kh, kw, out, arg))                                                                        \
+    SK_KERNEL(sk_bn_backward_sums,                                                                                  \
+              (const float *x, const float *dy, ptrdiff_t n, float mean, float istd, double *sums),                 \
+              (x, dy, n, mean, istd, sums))                                                                         \
+    SK_KERNEL(sk_bn_backward_dx,                                                                                    \
+              (const float *x, const float *dy, float *dx, ptrdiff_t n, float mean, float istd, float k, float a,   \
+               float b),                                                                                            \
+              (x, dy, dx, n, mean, istd, k, a, b))                                                                  \
+    SK_KERNEL(sk_dropout_mask,                                                                                      \
+              (float *mask, ptrdiff_t n, int64_t first, uint64_t key, uint32_t threshold, float scale),            \
+              (mask, n, first, key, threshold, scale))                                                              \
+    SK_KERNEL(sk_channel_moments,                                                                                   \
+              (const float *x, ptrdiff_t n, ptrdiff_t stride, ptrdiff_t len, double *mean,                          \
+               double *sumSquaredDeviation),                                                                        \
+              (x, n, stride, len, mean, sumSquaredDeviation))                                                       \
+    SK_KERNEL(sk_nhwc_im2col,                                                                                       \
+              (const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,      \
+               float *cols),                                                                                        \
+              (x, n, h, w, c, kh, kw, cols))                                                                        \
+    SK_KERNEL(sk_nhwc_col2im,                                                                                       \
+              (const float *dcols, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,  \
+               float *dx),                                                                                          \
+              (dcols, n, h, w, c, kh, kw, dx))                                                                      \
+    SK_KERNEL(sk_gemm_bias,                                                                                         \
+              (const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, const float *bias,         \
+               float *out),                                                                                         \
+              (a, rows, k, b, o, bias, out))                                                                        \
+    SK_KERNEL(sk_nhwc_conv_width1,                                                                                  \
+              (const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, const float *b,    \
+               ptrdiff_t o, const float *bias, float *out),                                                         \
+              (x, n, h, w, c, kh, b, o, bias, out))                                                                 \
+    SK_KERNEL(sk_column_sums, (const float *x, ptrdiff_t rows, ptrdiff_t c, double *sum), (x, rows, c, sum))        \
+    SK_KERNEL(sk_column_squared_deviations,                                                                         \
+              (const float *x, ptrdiff_t rows, ptrdiff_t c, const double *mean, double *m2), (x, rows, c, mean, m2)) \
+    SK_KERNEL(sk_column_sums_float, (const float *x, ptrdiff_t rows, ptrdiff_t c, float *sum), (x, rows, c, sum))   \
+    SK_KERNEL(sk_nhwc_block_forward,                                                                                \
+              (const float *z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t ph, ptrdiff_t pw,      \
+               const float *scale, const float *shift, float *y, int32_t *arg, float *gain, float *zwin,            \
+               const sk_dropout_params *drop),                                                                      \
+              (z, n, h, w, c, ph, pw, scale, shift, y, arg, gain, zwin, drop))                                      \
+    SK_KERNEL(sk_nhwc_block_backward_sums,                                                                          \
+              (const float *dy, const float *gain, const float *zwin, ptrdiff_t rows, ptrdiff_t c, const float *mean, \
+               const float *istd, float *dv, double *sumDy, double *sumDyXhat),                                     \
+              (dy, gain, zwin, rows, c, mean, istd, dv, sumDy, sumDyXhat))                                          \
+    SK_KERNEL(sk_nhwc_block_backward_dx,                                                                            \
+              (const float *z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t ph, ptrdiff_t pw,      \
+               const float *dv, const int32_t *arg, const float *mean, const float *istd, const float *k,           \
+               const float *a, const float *b, float *dz),                                                          \
+              (z, n, h, w, c, ph, pw, dv, arg, mean, istd, k, a, b, dz))                                            \
+    SK_KERNEL(sk_conv_weight_matrix, (const float *w, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw, float *m), \
+              (w, o, c, kh, kw, m))                                                                                 \
+    SK_KERNEL(sk_conv_weight_gradient_add,                                                                          \
+              (const float *dm, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw, float *dw), (dm, o, c, kh, kw, dw)) \
+    SK_KERNEL(sk_channels_first, (const float *x, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t c, float *y),         \
+              (x, n, positions, c, y))                                                                              \
+    SK_KERNEL(sk_channels_last, (const float *x, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t c, float *y),          \
+              (x, n, positions, c, y))

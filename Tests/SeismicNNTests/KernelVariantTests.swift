@@ -1,0 +1,88 @@
+// Every compiled variant of the C kernels (AVX-512, AVX2+FMA, baseline) that this CPU can run,
+// called by name and compared with a double-precision reference under a stated error bound; and
+// the dispatch honours SEISMIC_MAX_ISA (scripts/test_kernel_variants.sh reruns the numerical suites
+// under each forced variant).
+
+import CSeismicKernels
+import Foundation
+import SeismicNN
+import Testing
+
+@Suite struct KernelVariantTests {
+    typealias Gemm = (UnsafePointer<Float>?, Int, Int, UnsafePointer<Float>?, Int, UnsafePointer<Float>?,
+                      UnsafeMutablePointer<Float>?) -> Void
+    typealias Elementwise = (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
+
+    #if arch(x86_64)
+    nonisolated(unsafe) static let gemm: [(InstructionSet, Gemm)] = [(.baseline, sk_gemm_bias_baseline), (.avx2, sk_gemm_bias_avx2),
+                                                 (.avx512, sk_gemm_bias_avx512)]
+    nonisolated(unsafe) static let gelu: [(InstructionSet, Elementwise)] = [(.baseline, sk_gelu_forward_baseline),
+                                                        (.avx2, sk_gelu_forward_avx2), (.avx512, sk_gelu_forward_avx512)]
+    #else
+    nonisolated(unsafe) static let gemm: [(InstructionSet, Gemm)] = [(.baseline, sk_gemm_bias_baseline)]
+    nonisolated(unsafe) static let gelu: [(InstructionSet, Elementwise)] = [(.baseline, sk_gelu_forward_baseline)]
+    #endif
+
+    /// Unit roundoff of float32.
+    static let u = 0x1p-24
+
+    @Test func dispatchHonoursSEISMIC_MAX_ISA() {
+        let widest = InstructionSet.allCases.last { $0.isSupported } ?? .baseline
+        let requested = ProcessInfo.processInfo.environment["SEISMIC_MAX_ISA"]
+            .flatMap { name in InstructionSet.allCases.first { $0.description == name } }
+        let expected = requested.map { InstructionSet(rawValue: min($0.rawValue, widest.rawValue))! } ?? widest
+        print("kernels run the \(InstructionSet.active) variant (widest on this CPU: \(widest))")
+        #expect(InstructionSet.active == expected)
+        #expect(InstructionSet.baseline.isSupported)
+    }
+
+    /// out = bias + A·B for every variant, on shapes that hit every tile (8/4/2/1 rows, 16-channel
+    /// blocks and the leftover channels). Bound: the forward error of an inner product of n terms in
+    /// any order, with or without fused multiply-adds, is at most γₙ·Σ|terms| with γₙ = n·u/(1 − n·u)
+    /// (Higham, Accuracy and Stability of Numerical Algorithms, §3.1); here n = k + 1 with the bias.
+    @Test func gemmBiasVariantsMatchTheReferenceWithinTheInnerProductBound() {
+        var rng = SeededGenerator(seed: 11)
+        for (isa, kernel) in Self.gemm where isa.isSupported {
+            for rows in [1, 2, 3, 5, 8, 13, 31] { for k in [1, 3, 9, 48, 130] { for o in [1, 3, 16, 17, 48] {
+                let a = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                let b = (0..<(k * o)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                let bias = (0..<o).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                var out = [Float](repeating: .nan, count: rows * o)
+                kernel(a, rows, k, b, o, bias, &out)
+                let n = Double(k + 1), gamma = n * Self.u / (1 - n * Self.u)
+                var worstRatio = 0.0
+                for r in 0..<rows {
+                    for j in 0..<o {
+                        var exact = Double(bias[j]), magnitude = abs(Double(bias[j]))
+                        for q in 0..<k {
+                            let t = Double(a[r * k + q]) * Double(b[q * o + j])
+                            exact += t
+                            magnitude += abs(t)
+                        }
+                        worstRatio = max(worstRatio, abs(Double(out[r * o + j]) - exact) / (gamma * magnitude))
+                    }
+                }
+                #expect(worstRatio <= 1, "\(isa) sk_gemm_bias rows \(rows) k \(k) o \(o): error \(worstRatio)× the bound")
+            } } }
+        }
+    }
+
+    /// GELU(x) = x·Φ(x) for every variant against the double-precision function. Bound: the erf
+    /// approximation's error (< 5e-7 absolute, FastMathTests) times ½|x|, plus the rounding of the
+    /// four float operations around it (x/√2, 1 + erf, ½x, the product): 4u relative to |x|.
+    @Test func geluVariantsMatchTheErfDefinition() {
+        let xs = (-60_000...60_000).map { Float($0) * 1e-4 }
+        for (isa, kernel) in Self.gelu where isa.isSupported {
+            var y = [Float](repeating: .nan, count: xs.count)
+            kernel(xs, &y, xs.count)
+            var worstRatio = 0.0
+            for (x, v) in zip(xs, y) {
+                let xd = Double(x)
+                let exact = 0.5 * xd * (1 + Foundation.erf(xd / 2.0.squareRoot()))
+                let bound = abs(xd) * (0.5 * 5e-7 + 4 * Self.u) + 0x1p-149
+                worstRatio = max(worstRatio, abs(Double(v) - exact) / bound)
+            }
+            #expect(worstRatio <= 1, "\(isa) sk_gelu_forward: error \(worstRatio)× the bound")
+        }
+    }
+}
