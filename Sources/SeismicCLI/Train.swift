@@ -15,9 +15,12 @@ struct TrainingOptions: ParsableArguments {
     @Option(help: "Fraction of windows held out for validation.") var validation: Double = 0.2
     @Option(help: "Random seed (split, shuffling, dropout, initialisation).") var seed: UInt64 = 0
     @Option(help: "Dropout probability of the conv blocks (the reference: 0.1).") var dropout: Double = 0.1
+    @Option(help: "Model replicas trained in parallel threads (default: one per core for EarthquakeCNN, one for SpectrogramCNN). Each count rounds differently; K threads give the results of K MPI ranks bit for bit.")
+    var threads: Int?
     @Flag(help: "Continue an interrupted run from its last checkpoint in --out.") var resume = false
 
     func validate() throws {
+        if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be between 1 and 1024 (got \(threads))") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
         guard lr > 0 else { throw ValidationError("--lr must be positive") }
@@ -28,6 +31,7 @@ struct TrainingOptions: ParsableArguments {
     var configuration: TrainingConfiguration {
         var c = TrainingConfiguration()
         c.epochs = epochs; c.batchSize = batchSize; c.learningRate = lr; c.stepSize = stepSize; c.gamma = gamma; c.seed = seed
+        c.threads = threads
         return c
     }
 }

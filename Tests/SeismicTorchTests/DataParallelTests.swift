@@ -54,7 +54,10 @@ import TestSupport
             let trainer = Trainer(model: model, configuration: config)
             if processes > 1 { trainer.collective = ThreadCollective(rank: rank, group: group) }
             trainer.workers = threads
-            let result = trainer.fit(data(), train: train, validation: validation)
+            // A process's kernels get its share of the cores, as seismic-mpi gives each rank.
+            let result = Parallel.withWorkers(max(1, Parallel.workerCount / processes)) {
+                trainer.fit(data(), train: train, validation: validation)
+            }
             let w = Array(UnsafeBufferPointer(start: model.store.values, count: model.store.parameterCount))
             let b = Array(UnsafeBufferPointer(start: model.store.buffers, count: model.store.bufferCount))
             lock.lock(); results.items[rank] = (w, b, result.history); lock.unlock()
@@ -71,6 +74,18 @@ import TestSupport
         let one = train(processes: 1)
         let threaded = train(processes: 1, threads: 3)
         compare(threaded, one, k: 3, steps: 2 * 3)
+    }
+
+    /// K processes and one process with K thread replicas take the same shares of every batch and
+    /// sum them in the same order: the same bits, no tolerance (scripts/check_mpi.sh checks the same
+    /// for two MPI ranks against `seismic train --threads 2`).
+    @Test(arguments: [2, 3])
+    func processesComputeBitForBitWhatAsManyThreadReplicasCompute(k: Int) {
+        let processes = train(processes: k)
+        let threads = train(processes: 1, threads: k)
+        #expect(processes.weights == threads.weights)
+        #expect(processes.buffers == threads.buffers)
+        #expect(processes.history.map(\.trainLoss) == threads.history.map(\.trainLoss))
     }
 
     @Test func twoAndFourProcessesComputeWhatOneComputes() {

@@ -11,6 +11,11 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
     public var stepSize = 7
     public var gamma = 0.5
     public var seed: UInt64 = 0
+    /// Model replicas trained in threads of this process (nil: all cores for models under a million
+    /// parameters, one otherwise; ignored under MPI). The gradient of a batch is the sum of the
+    /// replicas' shares in rank order, so the count sets the rounding: K threads give the bits of
+    /// K MPI ranks, and other counts agree to float rounding.
+    public var threads: Int? = nil
 
     public init() {}
 }
@@ -89,7 +94,8 @@ public final class Trainer {
     /// with its own replica of the model (synchronised BatchNorm, one gradient sum per step), which
     /// uses the cores far better than splitting each small layer. By default all cores for models
     /// under a million parameters (EarthquakeCNN), one otherwise; ignored under MPI.
-    public lazy var workers: Int = model.store.parameterCount < 1_000_000 ? Parallel.effectiveWorkers : 1
+    public lazy var workers: Int = configuration.threads
+        ?? (model.store.parameterCount < 1_000_000 ? Parallel.effectiveWorkers : 1)
     private var replicas: [(model: ConvNet, optimizer: Adam)] = []
     private let frozen: Set<String>
 
@@ -204,6 +210,7 @@ public final class Trainer {
         let group = ThreadGroup(size: count)
         let box = EpochBox()
         let batchSize = configuration.batchSize
+        let workersPerReplica = max(1, Parallel.effectiveWorkers / count)
         let done = DispatchGroup()
         for (rank, member) in members.enumerated() {
             let (m, opt) = member
@@ -211,8 +218,10 @@ public final class Trainer {
             let col = ThreadCollective(rank: rank, group: group)
             m.norms.forEach { $0.collective = col }
             let job = UncheckedJob {
-                // Each thread's kernels run on its own core; other threads are not affected.
-                Parallel.withWorkers(1) {
+                // Each thread's kernels get an equal share of the cores (the rule seismic-mpi applies to
+                // the ranks of one machine, so K threads and K ranks compute the same bits); other
+                // threads are not affected.
+                Parallel.withWorkers(workersPerReplica) {
                     let r = Self.trainEpoch(model: m, optimizer: opt, collective: col, data: data, order: order, batchSize: batchSize,
                                             onBatch: rank == 0 ? { seen, _ in box.setProgress(seen) } : { _, _ in })
                     if rank == 0 { box.totals = r }
