@@ -89,7 +89,7 @@ extension Seismic {
             }
             stopUDP?()
             let s = runner.engine?.statistics ?? MonitorStatistics()
-            FileHandle.standardError.write(Data(("monitor: \(s.windows) windows classified, \(s.triggers) triggers, \(queue.dropped) packets dropped (queue full), "
+            FileHandle.standardError.write(Data(("monitor: \(s.windows) windows classified, \(s.triggers) triggers, \(queue.dropped) packets dropped (queue full), \(queue.kernelDropped) dropped by the system (socket buffer full), "
                 + "\(queue.malformed + s.malformed) malformed, \(s.late) late samples, \(s.duplicates) duplicates, \(s.bridged) windows bridged, \(s.resets) resets\n").utf8))
         }
     }

@@ -12,8 +12,14 @@ public final class PacketQueue: @unchecked Sendable {
     private var head = 0
     private let lock = NSCondition()
     public let capacity: Int
+    /// Packets taken into the queue.
+    public private(set) var accepted = 0
+    /// Packets refused because the queue was full.
     public private(set) var dropped = 0
     public private(set) var malformed = 0
+    /// Datagrams the operating system dropped before the receiver read them (its socket buffer was
+    /// full), as the kernel reports them (Linux SO_RXQ_OVFL; 0 where it cannot be observed).
+    public private(set) var kernelDropped = 0
     private var finished = false
 
     public init(capacity: Int = 20_000) { self.capacity = capacity }
@@ -21,12 +27,19 @@ public final class PacketQueue: @unchecked Sendable {
     public func push(_ p: StreamPacket, waitForRoom: Bool = false) {
         lock.lock()
         while waitForRoom && items.count - head >= capacity && !finished { lock.wait() }
-        if items.count - head >= capacity { dropped += 1 } else { items.append(p) }
+        if items.count - head >= capacity { dropped += 1 } else { items.append(p); accepted += 1 }
         lock.broadcast()
         lock.unlock()
     }
 
     public func countMalformed() { lock.lock(); malformed += 1; lock.unlock() }
+
+    /// Records the kernel's running count of dropped datagrams.
+    func setKernelDropped(_ count: Int) { lock.lock(); kernelDropped = max(kernelDropped, count); lock.unlock() }
+
+    /// Every packet that reached the receiver, however it ended: accepted, dropped by the queue or
+    /// by the kernel, or malformed.
+    public var accounted: Int { lock.lock(); defer { lock.unlock() }; return accepted + dropped + malformed + kernelDropped }
 
     /// Marks the end of the stream (replay done, stdin closed).
     public func finish() { lock.lock(); finished = true; lock.broadcast(); lock.unlock() }
@@ -59,9 +72,13 @@ public enum StreamSourceError: Error, CustomStringConvertible {
 }
 
 public enum StreamSources {
-    /// Listens on `host:port` (UDP) and pushes every parsed datagram; malformed ones are counted.
+    /// Listens on `host:port` (UDP) and pushes every parsed datagram; malformed ones are counted, and
+    /// so are datagrams the kernel dropped because the socket's buffer (`receiveBufferBytes`, capped
+    /// by net.core.rmem_max) was full. Datagrams lost before they reach the socket (a sender's or an
+    /// interface's queue) cannot be seen by the receiver and are not counted.
     /// Returns the bound port (useful with port 0) and a function that stops the listener.
-    public static func udp(host: String, port: UInt16, into queue: PacketQueue) throws -> (port: UInt16, stop: @Sendable () -> Void) {
+    public static func udp(host: String, port: UInt16, receiveBufferBytes: Int32 = 8 << 20,
+                           into queue: PacketQueue) throws -> (port: UInt16, stop: @Sendable () -> Void) {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw StreamSourceError.socket(String(cString: strerror(errno))) }
         var addr = sockaddr_in()
@@ -76,11 +93,22 @@ public enum StreamSources {
         // A receive timeout lets the thread notice a stop request.
         var tv = timeval(tv_sec: 0, tv_usec: 200_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
+        // A large receive buffer rides out bursts while the model runs (the kernel caps it at
+        // net.core.rmem_max), and the kernel's drop counter comes with every datagram, so a loss
+        // the receiver could not prevent is still counted.
+        var bufferBytes = receiveBufferBytes
+        setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferBytes, socklen_t(MemoryLayout<Int32>.size))
+        #if os(Linux)
+        var on: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, Self.receiveQueueOverflow, &on, socklen_t(MemoryLayout<Int32>.size))
+        #endif
         let stopFlag = StopFlag()
         let thread = Thread {
             var buffer = [UInt8](repeating: 0, count: 65_536)
+            var control = [UInt64](repeating: 0, count: 8)
             while !stopFlag.isSet {
-                let n = recv(fd, &buffer, buffer.count, 0)
+                let (n, kernelDrops) = Self.receive(fd, into: &buffer, control: &control)
+                if let kernelDrops { queue.setKernelDropped(kernelDrops) }
                 if n <= 0 { continue }
                 if let p = StreamParsing.shakePacket(String(decoding: buffer[0..<n], as: UTF8.self)) { queue.push(p) } else { queue.countMalformed() }
             }
@@ -88,6 +116,42 @@ public enum StreamSources {
         }
         thread.start()
         return (UInt16(bigEndian: actual.sin_port), { stopFlag.set() })
+    }
+
+    /// Linux's SO_RXQ_OVFL (asm-generic/socket.h), which the C module does not export.
+    static let receiveQueueOverflow: Int32 = 40
+
+    /// One datagram into `buffer`: its length (≤ 0 when none arrived) and the kernel's running count
+    /// of datagrams dropped on this socket, when it sent one (a control message of type SO_RXQ_OVFL).
+    private static func receive(_ fd: Int32, into buffer: inout [UInt8], control: inout [UInt64]) -> (Int, Int?) {
+        buffer.withUnsafeMutableBytes { data in
+            control.withUnsafeMutableBytes { ctl in
+                var iov = iovec(iov_base: data.baseAddress, iov_len: data.count)
+                return withUnsafeMutablePointer(to: &iov) { iovp in
+                    var msg = msghdr()
+                    msg.msg_iov = iovp
+                    msg.msg_iovlen = 1
+                    msg.msg_control = ctl.baseAddress
+                    msg.msg_controllen = ctl.count
+                    let n = recvmsg(fd, &msg, 0)
+                    guard n > 0 else { return (n, nil) }
+                    // Control messages: {size_t length; int level; int type; data…}, each padded to 8 bytes.
+                    let headerBytes = MemoryLayout<Int>.size + 2 * MemoryLayout<Int32>.size
+                    var offset = 0
+                    while offset + headerBytes + 4 <= Int(msg.msg_controllen) {
+                        let length = ctl.load(fromByteOffset: offset, as: Int.self)
+                        let level = ctl.load(fromByteOffset: offset + MemoryLayout<Int>.size, as: Int32.self)
+                        let type = ctl.load(fromByteOffset: offset + MemoryLayout<Int>.size + 4, as: Int32.self)
+                        guard length >= headerBytes else { break }
+                        if level == SOL_SOCKET && type == receiveQueueOverflow {
+                            return (n, Int(ctl.load(fromByteOffset: offset + headerBytes, as: UInt32.self)))
+                        }
+                        offset += (length + 7) & ~7
+                    }
+                    return (n, nil)
+                }
+            }
+        }
     }
 
     /// Reads `time,x,y,z` lines from `handle` until it closes; each line becomes one sample per component.
