@@ -63,13 +63,13 @@ same = np.array_equal(a["X"][...], b["X"][...]) and np.array_equal(a["y"][...], 
 print(f"prep qsis-events: 2 ranks {'identical to' if same else 'DIFFER from'} 1 rank ({a['X'].shape[0]} windows)")
 ok &= same
 import csv
-def losses(run): return [r["train_loss"] + "/" + r["validation_loss"] for r in csv.DictReader(open(f"{w}/{run}/history.csv"))]
+def losses(run): return [r["train_loss"] + "/" + r["val_accuracy"] for r in csv.DictReader(open(f"{w}/{run}/history.csv"))]
 for mpi_run, threads_run, what in (("run2", "runT", "1 epoch, dropout off"), ("drop2", "dropT", "2 epochs, dropout 0.3")):
     t1, t2 = tensors(f"{w}/{mpi_run}/last.safetensors"), tensors(f"{w}/{threads_run}/last.safetensors")
     differing = [k for k in t1 if not np.array_equal(t1[k], t2[k])]
     same_history = losses(mpi_run) == losses(threads_run)
     print(f"train {what}: 2 ranks vs one process with 2 threads: "
-          + ("identical weights, buffers and losses" if not differing and same_history else
+          + ("identical weights, buffers, training losses and validation accuracies" if not differing and same_history else
              f"DIFFER in {differing or 'history'}"))
     ok &= not differing and same_history and len(t1) == len(t2)
 print("mpi: 2 ranks reproduce one process" if ok else "mpi: FAILED")
