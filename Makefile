@@ -7,7 +7,7 @@ DEMO_DIR   ?= demo-run
 PYTHON     ?= python3
 VENV_PY    := .venv/bin/python
 
-.PHONY: deps build test demo bench clean
+.PHONY: deps build test demo bench faults clean
 
 deps:
 	@scripts/install-deps.sh
@@ -22,12 +22,17 @@ test: deps
 	$(SWIFT) build -c release --product seismic
 	$(VENV_PY) scripts/check_onnx.py $(BIN)/seismic
 	scripts/check_mpi.sh
+	scripts/check_faults.sh
 	@if $(PYTHON) -c "import torch, safetensors" >/dev/null 2>&1; then \
 		$(PYTHON) scripts/check_torch_interop.py $(BIN)/seismic && $(PYTHON) scripts/check_onnx_import.py $(BIN)/seismic; \
 	else echo "PyTorch checks skipped (interop, ONNX import from the reference): torch and safetensors are not installed"; fi
 	$(SWIFT) build --build-tests -c release
 	$(SWIFT) test -c release --skip-build
 	SWIFT=$(SWIFT) scripts/test_kernel_variants.sh
+
+# Fault injection on training runs (full disk, SIGKILL, concurrent runs); also part of `make test`.
+faults: build
+	scripts/check_faults.sh
 
 demo: build
 	$(BIN)/seismic demo --out $(DEMO_DIR)

@@ -110,3 +110,102 @@ enum RunFilesTestData {
                              classNames: ["P-wave", "S-wave", "Noise"])
     }
 }
+
+/// A run folder is one consistent generation at every moment: resumed runs keep their whole
+/// history, a folder is trained into by one process at a time, and a resume refuses files that
+/// are not of one generation.
+@Suite struct RunFolderTests {
+    private func setUp() -> (WindowDataset, ModelCard, TrainingConfiguration, String) {
+        let data = RunFilesTestData.dataset()
+        var config = TrainingConfiguration()
+        config.epochs = 4
+        config.batchSize = 32
+        config.seed = 2
+        let card = ModelCard(architecture: .earthquake(classCount: 3), classNames: data.classNames, samplingRateHz: 40,
+                             windowSamples: 80, componentOrder: ["E", "N", "Z"])
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("runfolder-\(UUID())").path
+        return (data, card, config, base)
+    }
+
+    private func historyRows(_ folder: String) throws -> [String] {
+        try String(contentsOfFile: folder + "/" + RunFiles.history, encoding: .utf8).split(separator: "\n").map(String.init)
+    }
+
+    @Test func resumingTwiceKeepsTheWholeHistoryAndTheUninterruptedFiles() throws {
+        let (data, card, config, base) = setUp()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/full",
+                                configuration: config, log: { _ in })
+        for epochs in [1, 3, 4, 4] {  // interrupted after 1 and 3 epochs, then resumed; the last resume has nothing to do
+            var c = config
+            c.epochs = epochs
+            _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/split",
+                                    configuration: c, resume: epochs > 1, log: { _ in })
+        }
+        let full = try historyRows(base + "/full"), split = try historyRows(base + "/split")
+        #expect(split.count == 5)
+        // The same rows but for the seconds column.
+        #expect(split.map { $0.split(separator: ",").dropLast() } == full.map { $0.split(separator: ",").dropLast() })
+        let (a, cardA) = try Checkpoint.load(from: base + "/full/" + RunFiles.best)
+        let (b, cardB) = try Checkpoint.load(from: base + "/split/" + RunFiles.best)
+        #expect(cardA.history.count == cardB.history.count)
+        #expect(Array(UnsafeBufferPointer(start: a.store.values, count: a.store.parameterCount))
+                == Array(UnsafeBufferPointer(start: b.store.values, count: b.store.parameterCount)))
+        let metricsA = try String(contentsOfFile: base + "/full/" + RunFiles.metrics, encoding: .utf8)
+        let metricsB = try String(contentsOfFile: base + "/split/" + RunFiles.metrics, encoding: .utf8)
+        #expect(metricsA == metricsB)
+        // One generation is kept; the names users open lead into it.
+        let entries = try FileManager.default.contentsOfDirectory(atPath: base + "/split")
+        #expect(entries.filter { $0.hasPrefix("state-") } == ["state-000004"])
+    }
+
+    @Test func aSecondTrainingIntoTheSameFolderIsRefused() throws {
+        let (data, card, config, base) = setUp()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        var one = config
+        one.epochs = 1
+        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+                                configuration: one, log: { _ in })
+        #expect(throws: RunFolderError.runExists(folder: base, epochs: 1)) {
+            _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+                                    configuration: one, log: { _ in })
+        }
+        // While a training holds the folder, another is refused whatever it asks.
+        let holder = try RunFolder(path: base)
+        #expect(throws: RunFolderError.self) {
+            _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+                                    configuration: config, resume: true, log: { _ in })
+        }
+        holder.release()
+        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+                                configuration: config, resume: true, log: { _ in })
+    }
+
+    @Test func aResumeRefusesFilesThatAreNotOfOneGeneration() throws {
+        let (data, card, config, base) = setUp()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        var two = config
+        two.epochs = 2
+        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+                                configuration: two, log: { _ in })
+        let generation = try #require(RunFolder(path: base).currentGeneration)
+        // A checkpoint from another epoch put in place of the current one (what a kill between two
+        // plain renames used to leave behind).
+        var one = config
+        one.epochs = 1
+        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "-other",
+                                configuration: one, log: { _ in })
+        defer { try? FileManager.default.removeItem(atPath: base + "-other") }
+        let other = try #require(FileManager.default.contents(atPath: base + "-other/" + RunFiles.last))
+        try FileManager.default.removeItem(atPath: generation + "/" + RunFiles.last)
+        try other.write(to: URL(fileURLWithPath: generation + "/" + RunFiles.last))
+        do {
+            _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+                                    configuration: config, resume: true, log: { _ in })
+            Issue.record("a mismatched generation was resumed")
+        } catch let error as RunFolderError {
+            guard case .inconsistent(_, let reason) = error else { Issue.record("unexpected \(error)"); return }
+            #expect(reason.contains(RunFiles.last))
+        }
+    }
+}

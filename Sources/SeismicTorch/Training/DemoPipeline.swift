@@ -26,6 +26,8 @@ public enum DemoPipeline {
         try fm.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let synth = folder + "/synthetic", data = folder + "/data"
         try fm.createDirectory(atPath: data, withIntermediateDirectories: true)
+        // The demo makes everything anew: runs of an earlier demo in this folder are replaced.
+        for run in ["pretrain", "finetune"] { try? fm.removeItem(atPath: folder + "/" + run) }
 
         step("1/6 synthesising \(settings.qsisEvents) earthquake and \(settings.qsisNoise) noise records (QSIS layout, SAC) and a mini STEAD")
         try SyntheticCorpus.writeQSIS(folder: synth + "/data_QSIS_Event", kind: .earthquake, count: settings.qsisEvents, seed: settings.seed)

@@ -46,9 +46,13 @@ public enum TrainingRun {
         return WindowDataset(windows: windows, labels: kept.map { w.labels[$0] }, classNames: w.classNames)
     }
 
-    /// Trains `model` on `data` in `folder`, writing after every epoch (atomically) last and best
-    /// checkpoints, optimizer state, history.csv, metrics.json, the curves and confusion plots and
-    /// report.html. With `resume`, continues from the folder's last checkpoint and optimizer state.
+    /// Trains `model` on `data` in `folder`, writing after every epoch one consistent generation
+    /// (`RunFolder`): last and best checkpoints, optimizer state, history.csv, metrics.json, the
+    /// curves and confusion plots and report.html. With `resume`, continues from the folder's last
+    /// checkpoint and optimizer state after checking that they are one generation.
+    /// Throws `RunFolderError.inUse` when another training holds the folder, `.runExists` when it
+    /// holds a run and `resume` is false, `.inconsistent` when a resume finds mismatched files, and
+    /// any write failure (after the epoch, with the previous generation still current).
     public static func run(model: ConvNet, card baseCard: ModelCard, data: WindowDataset, folder: String,
                            configuration: TrainingConfiguration, validationFraction: Double = 0.2,
                            frozen: Set<String> = [], resume: Bool = false, title: String = "Training",
@@ -56,8 +60,13 @@ public enum TrainingRun {
         // In a data-parallel job every rank trains; rank 0 alone logs and writes the run's files.
         let leader = SeismicJob.isLeader
         func log(_ line: String) { if leader { rawLog(line) } }
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         guard data.count >= 5 else { throw TrainingRunError.unsuitableData("only \(data.count) windows: too few to train and validate") }
+        // Rank 0 owns the folder: its lock keeps a second training out while this one runs.
+        let runFolder = leader ? try RunFolder(path: folder) : nil
+        defer { runFolder?.release() }
+        if let runFolder, !resume, let done = runFolder.completedEpochs() {
+            throw RunFolderError.runExists(folder: folder, epochs: done)
+        }
         let (train, validation) = data.split(validationFraction: validationFraction, seed: configuration.seed)
         let trainer = Trainer(model: model, configuration: configuration, frozen: frozen)
         trainer.collective = SeismicJob.collective
@@ -74,12 +83,22 @@ public enum TrainingRun {
                 trainer.best.store.copyState(from: try Checkpoint.load(from: folder + "/" + RunFiles.best).model.store)
             }
             try restoreOptimizer(trainer, from: folder + "/" + RunFiles.optimizer)
+            try runFolder?.verifyCurrent(lastEpochs: previous.count, optimizerStep: trainer.optimizer.step)
+            guard previous.count < configuration.epochs else {
+                log("the run in \(folder) has already completed \(previous.count) of \(configuration.epochs) epochs; nothing to do")
+                return TrainingResult(history: previous, bestEpoch: previous.max { $0.validationAccuracy < $1.validationAccuracy }?.epoch ?? -1,
+                                      bestValidationAccuracy: previous.map(\.validationAccuracy).max() ?? 0,
+                                      bestConfusion: ConfusionMatrix(classNames: data.classNames))
+            }
             log("resuming after epoch \(previous.count) of \(configuration.epochs)")
         }
         log("training on \(train.count) windows, validating on \(validation.count); classes \(data.classNames.joined(separator: ", "))")
-        if leader { try writeFileAtomically(examplesPlot(data, componentOrder: baseCard.componentOrder), to: folder + "/" + RunFiles.examples) }
+        let examples = leader ? examplesPlot(data, componentOrder: baseCard.componentOrder) : ""
         log("epoch  train loss  train acc  val loss  val acc       lr       s   validation confusion (rows: true class)")
         var card = baseCard
+        // The card carries the whole history, so a resumed run's files describe every epoch.
+        card.history = previous
+        var writeFailure: Error?
         let result = trainer.fit(data, train: train, validation: validation, startEpoch: previous.count, previous: previous,
                                  onBatch: onBatch) { record, confusion in
             let previousBest = card.history.map(\.validationAccuracy).max() ?? -1
@@ -87,22 +106,28 @@ public enum TrainingRun {
             log(String(format: "%5d  %10.4f  %8.2f%%  %8.4f  %6.2f%%  %.1e  %6.2f", record.epoch + 1, record.trainLoss,
                        record.trainAccuracy * 100, record.validationLoss, record.validationAccuracy * 100, record.learningRate, record.seconds)
                 + "   confusion " + confusion.counts.map { "[" + $0.map(String.init).joined(separator: " ") + "]" }.joined(separator: " "))
-            do {
-                guard leader else { return !StopRequest.isRequested }
-                try Checkpoint.save(model: model, card: card, to: folder + "/" + RunFiles.last)
-                try saveOptimizer(trainer, to: folder + "/" + RunFiles.optimizer)
-                // Same rule as the trainer's snapshot: strictly better than every earlier epoch.
-                if record.validationAccuracy > previousBest {
-                    try Checkpoint.save(model: trainer.best, card: card, to: folder + "/" + RunFiles.best)
-                    try writeConfusion(confusion, folder: folder, epoch: record.epoch)
-                    try writeMetrics(confusion, epoch: record.epoch, folder: folder)
+            if let runFolder {
+                do {
+                    // Every file of this epoch goes into one generation, made current at once.
+                    let g = try runFolder.beginGeneration(epochs: card.history.count)
+                    if runFolder.currentGeneration == nil { try writeFileAtomically(examples, to: g.path(RunFiles.examples)) }
+                    try Checkpoint.save(model: model, card: card, to: g.path(RunFiles.last))
+                    try saveOptimizer(trainer, to: g.path(RunFiles.optimizer))
+                    // Same rule as the trainer's snapshot: strictly better than every earlier epoch.
+                    if record.validationAccuracy > previousBest {
+                        try Checkpoint.save(model: trainer.best, card: card, to: g.path(RunFiles.best))
+                        try writeConfusion(confusion, to: g.path(RunFiles.confusion), epoch: record.epoch)
+                        try writeMetrics(confusion, epoch: record.epoch, to: g.path(RunFiles.metrics))
+                    }
+                    try writeHistory(card.history, to: g.path(RunFiles.history))
+                    try writeCurves(card.history, to: g.path(RunFiles.curves), title: title)
+                    try Report.write(folder: g.folder, title: title, card: card, configuration: configuration)
+                    try runFolder.commit(g, optimizerStep: trainer.optimizer.step)
+                } catch {
+                    log("error: writing the files of epoch \(record.epoch + 1) failed: \(error)")
+                    writeFailure = error
+                    return false
                 }
-                try writeHistory(card.history, folder: folder)
-                try writeCurves(card.history, folder: folder, title: title)
-                try Report.write(folder: folder, title: title, card: card, configuration: configuration)
-            } catch {
-                log("error: writing run files failed: \(error)")
-                return false
             }
             if StopRequest.isRequested {
                 log("stopped on request after epoch \(record.epoch + 1); resume with --resume")
@@ -110,6 +135,7 @@ public enum TrainingRun {
             }
             return true
         }
+        if let writeFailure { throw writeFailure }
         return result
     }
 
@@ -169,13 +195,13 @@ public enum TrainingRun {
         return LinePlot(title: "Example inputs per class", panels: panels, columns: 2).svg()
     }
 
-    static func writeHistory(_ history: [EpochRecord], folder: String) throws {
+    static func writeHistory(_ history: [EpochRecord], to path: String) throws {
         var csv = "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n"
         for r in history {
             csv += String(format: "%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.3f\n", r.epoch + 1, r.learningRate, r.trainLoss, r.trainAccuracy,
                           r.validationLoss, r.validationAccuracy, r.seconds)
         }
-        try writeFileAtomically(csv, to: folder + "/" + RunFiles.history)
+        try writeFileAtomically(csv, to: path)
     }
 
     public static func metricsJSON(_ c: ConfusionMatrix, extra: [String: Any] = [:]) -> [String: Any] {
@@ -189,10 +215,10 @@ public enum TrainingRun {
         return out
     }
 
-    static func writeMetrics(_ c: ConfusionMatrix, epoch: Int, folder: String) throws {
+    static func writeMetrics(_ c: ConfusionMatrix, epoch: Int, to path: String) throws {
         let json = metricsJSON(c, extra: ["best_epoch": epoch + 1, "best_validation_accuracy": c.accuracy])
         let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
-        try writeFileAtomically(String(decoding: data, as: UTF8.self), to: folder + "/" + RunFiles.metrics)
+        try writeFileAtomically(String(decoding: data, as: UTF8.self), to: path)
     }
 
     public static func confusionPlot(_ c: ConfusionMatrix, title: String) -> String {
@@ -201,12 +227,12 @@ public enum TrainingRun {
                        cellText: c.counts.indices.map { i in c.counts[i].indices.map { j in String(format: "%.2f (%d)", norm[i][j], c.counts[i][j]) } }).svg()
     }
 
-    static func writeConfusion(_ c: ConfusionMatrix, folder: String, epoch: Int) throws {
+    static func writeConfusion(_ c: ConfusionMatrix, to path: String, epoch: Int) throws {
         try writeFileAtomically(confusionPlot(c, title: String(format: "Validation, epoch %d — Accuracy = %.2f %%", epoch + 1, c.accuracy * 100)),
-                                to: folder + "/" + RunFiles.confusion)
+                                to: path)
     }
 
-    static func writeCurves(_ history: [EpochRecord], folder: String, title: String) throws {
+    static func writeCurves(_ history: [EpochRecord], to path: String, title: String) throws {
         let epochs = history.map { Double($0.epoch + 1) }
         let plot = LinePlot(title: title, panels: [
             Panel(title: "Loss", xLabel: "Epoch", yLabel: "Cross-entropy", series: [
@@ -218,6 +244,6 @@ public enum TrainingRun {
             Panel(title: "Learning rate", xLabel: "Epoch", yLabel: "Learning rate", series: [
                 Series(name: "lr", x: epochs, y: history.map(\.learningRate), color: Palette.green)]),
         ], columns: 3)
-        try writeFileAtomically(plot.svg(), to: folder + "/" + RunFiles.curves)
+        try writeFileAtomically(plot.svg(), to: path)
     }
 }

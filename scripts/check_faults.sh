@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Fault injection on training runs (`make faults`, also run by `make test`): a full disk, SIGKILL at
+# random moments, and two trainings into one folder. What must hold: a failed write exits non-zero
+# and leaves the previous epoch's files current; a killed run resumes to exactly the weights of an
+# uninterrupted one; a second training into a folder in use is refused.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+seismic=${SEISMIC:-.build/release/seismic}
+[ -x "$seismic" ] || { echo "faults: $seismic not built (swift build -c release --product seismic)"; exit 1; }
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+fail() { echo "faults: FAILED — $*"; exit 1; }
+$seismic synth --out "$work/syn" --events 0 --noise 0 --active-sources 0 --stead 300 --seed 5 >/dev/null
+$seismic prep stead --hdf5 "$work/syn/stead/merged.hdf5" --csv "$work/syn/stead/merged.csv" --out "$work/data" --seed 5 >/dev/null 2>&1
+train() { $seismic train --data "$work/data/train.h5" --batch-size 16 --seed 7 --threads 1 "$@"; }
+# In the background as the process itself (so that kill reaches it, not a subshell).
+train_bg() { exec $seismic train --data "$work/data/train.h5" --batch-size 16 --seed 7 --threads 1 "$@"; }
+weights() { .venv/bin/python - "$1" <<'PY'
+import hashlib, json, struct, sys
+raw = open(sys.argv[1], "rb").read(); n = struct.unpack("<Q", raw[:8])[0]; header = json.loads(raw[8:8 + n])
+h = hashlib.sha256()
+for k in sorted(k for k in header if k != "__metadata__"):
+    a, b = header[k]["data_offsets"]; h.update(k.encode()); h.update(raw[8 + n + a:8 + n + b])
+print(h.hexdigest())
+PY
+}
+epochs_in() { .venv/bin/python -c "import csv,sys; print(sum(1 for _ in csv.DictReader(open(sys.argv[1]))))" "$1/history.csv"; }
+
+train --out "$work/ref" --epochs 30 >/dev/null 2>&1
+ref=$(weights "$work/ref/last.safetensors")
+
+# 1. A full disk (a file-size limit: writes fail with EFBIG) while epoch 3 is written.
+train --out "$work/disk" --epochs 2 >/dev/null 2>&1
+set +e
+(trap '' XFSZ; ulimit -f 64; exec $seismic train --data "$work/data/train.h5" --batch-size 16 --seed 7 --threads 1 \
+   --out "$work/disk" --epochs 30 --resume) >"$work/disk.log" 2>&1
+rc=$?
+set -e
+[ $rc -ne 0 ] || fail "a write failure exited 0: $(tail -2 "$work/disk.log")"
+[ "$(epochs_in "$work/disk")" = 2 ] || fail "after a failed write the run shows $(epochs_in "$work/disk") epochs, not the 2 written before"
+train --out "$work/disk" --epochs 30 --resume >/dev/null 2>&1 || fail "resume after a failed write did not work"
+[ "$(weights "$work/disk/last.safetensors")" = "$ref" ] || fail "resume after a failed write differs from the uninterrupted run"
+echo "full disk: exit $rc ($(grep -m1 -o 'error: [^:]*' "$work/disk.log" || echo error)), epoch 2 stayed current, resume equals the uninterrupted run"
+
+# 2. SIGKILL at random moments (during epochs and while their files are written), then resume.
+for k in 1 2 3 4 5; do
+  rm -rf "$work/kill"
+  (train_bg --out "$work/kill" --epochs 30 >/dev/null 2>&1) &
+  pid=$!
+  sleep "$((RANDOM % 2)).$((RANDOM % 10))$((RANDOM % 10))"
+  kill -9 "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  done_before=$( [ -e "$work/kill/current" ] && epochs_in "$work/kill" || echo 0)
+  # A run killed before its first epoch was written holds nothing to resume: it starts again.
+  if [ "$done_before" = 0 ]; then rm -rf "$work/kill"; train --out "$work/kill" --epochs 30 >/dev/null 2>&1 || fail "restart after kill $k";
+  else train --out "$work/kill" --epochs 30 --resume >"$work/kill.log" 2>&1 || fail "resume after kill $k (at epoch $done_before): $(tail -1 "$work/kill.log")"; fi
+  [ "$(weights "$work/kill/last.safetensors")" = "$ref" ] || fail "kill $k at epoch $done_before: the resumed weights differ"
+  [ "$(epochs_in "$work/kill")" = 30 ] || fail "kill $k: history has $(epochs_in "$work/kill") rows"
+  echo "kill $k: killed after $done_before epochs; resumed to the uninterrupted weights and a 30-row history"
+done
+
+# 3. Two trainings into one folder: the second is refused while the first runs, and after it.
+(train_bg --out "$work/two" --epochs 400 >/dev/null 2>&1) &
+first=$!
+for _ in $(seq 1 200); do [ -s "$work/two/.lock" ] && break; sleep 0.05; done
+set +e; second=$(train --out "$work/two" --epochs 40 --resume 2>&1); rc=$?; set -e
+kill "$first" 2>/dev/null || true; wait "$first" 2>/dev/null || true
+[ $rc -ne 0 ] && [[ "$second" == *"in use"* ]] || fail "a second training into a folder in use was not refused (exit $rc): $second"
+set +e; again=$(train --out "$work/ref" --epochs 30 2>&1); rc=$?; set -e
+[ $rc -ne 0 ] && [[ "$again" == *"already holds a training run"* ]] || fail "training into a finished run without --resume was not refused"
+echo "two trainings: the second was refused while the first ran ('in use') and a finished run without --resume too"
+echo "faults: every fault left a consistent run"
