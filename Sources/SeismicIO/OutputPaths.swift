@@ -1,0 +1,43 @@
+// OutputPaths: refuse to write an output over one of the command's inputs.
+
+import Foundation
+
+public enum OutputPathError: Error, CustomStringConvertible, Equatable {
+    case isInput(output: String, input: String)
+
+    public var description: String {
+        switch self {
+        case .isInput(let o, let i):
+            return o == i ? "\(o) is an input of this command: writing it would destroy the input; choose another output"
+                : "\(o) is the same file as the input \(i): writing it would destroy the input; choose another output"
+        }
+    }
+}
+
+public enum OutputPaths {
+    /// Throws `.isInput` when `output` is, after resolving symbolic links and `..`, the same file
+    /// as one of `inputs` (the same path, or the same device and inode: a hard link). Outputs that
+    /// do not exist yet cannot be an input, unless their resolved path names one.
+    public static func refuseInputs(_ output: String, inputs: [String]) throws {
+        let resolvedOutput = resolve(output)
+        let outputIdentity = identity(output)
+        for input in inputs {
+            if resolve(input) == resolvedOutput { throw OutputPathError.isInput(output: output, input: input) }
+            if let o = outputIdentity, let i = identity(input), o == i { throw OutputPathError.isInput(output: output, input: input) }
+        }
+    }
+
+    /// The absolute path with symbolic links and `.`/`..` resolved (as far as the path exists).
+    static func resolve(_ path: String) -> String {
+        let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+        return URL(fileURLWithPath: absolute).standardizedFileURL.resolvingSymlinksInPath().path
+    }
+
+    private struct Identity: Equatable { let device: UInt64, inode: UInt64 }
+
+    private static func identity(_ path: String) -> Identity? {
+        var s = stat()
+        guard stat(path, &s) == 0 else { return nil }
+        return Identity(device: UInt64(s.st_dev), inode: UInt64(s.st_ino))
+    }
+}
