@@ -267,11 +267,13 @@ extension Seismic.Prep {
                     guard let joined else { continue }
                     data = joined
                 }
+                try STEAD.requireWindows(data, path: path, catalogue: catalogue, summary: summary)
                 try data.save(to: path)
                 rows.append(("\(name).h5", "\(data.count) windows: P \(summary.windowsPerClass[0]), S \(summary.windowsPerClass[1]), noise \(summary.windowsPerClass[2]) from \(summary.tracesRead) traces"))
                 for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append(("  skipped", "\(n) × \(reason)")) }
             }
             rows.append(("dropped by cleaning", "\(quakes.count - clean.count) earthquakes"))
+            for (reason, n) in STEAD.cleaningCounts(catalogue).sorted(by: { $0.key < $1.key }) { rows.append(("  cleaning", "\(n) × \(reason)")) }
             rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(t0))))
             if SeismicJob.isLeader { printSummary("wrote \(out)", rows) }
         }
