@@ -83,6 +83,38 @@ private struct Catalogue {
         #expect(data.count == 2 * (traces.count - 2))
     }
 
+    /// Waveforms in merged.hdf5 that are short, of another shape, or hold NaN/inf are counted, not used.
+    @Test func badTracesInTheHDF5FileAreCounted() throws {
+        let path = temporaryPath("merged.hdf5")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let noise = try STEAD.catalogue(csv: Fixtures.path("stead_mini/merged.csv")).filter(\.isNoise)
+        let source = try HDF5File(readingAt: hdf5)
+        let (good, shape) = try source.readFloats("data/\(noise[0].name)")
+        do {
+            let f = try HDF5File(creatingAt: path)
+            try f.write("data/good", floats: good, shape: shape)
+            var nan = good
+            nan[3 * 1000 + 2] = .nan
+            try f.write("data/nan", floats: nan, shape: shape)
+            var inf = good
+            inf[0] = -.infinity
+            try f.write("data/inf", floats: inf, shape: shape)
+            try f.write("data/short", floats: Array(good.prefix(199 * 3)), shape: [199, 3])
+            try f.write("data/four", floats: Array(good.prefix(4000)), shape: [1000, 4])
+            f.flush()
+        }
+        let traces = ["good", "nan", "inf", "short", "four", "absent"].map { name -> STEADTrace in
+            var t = noise[0]
+            t.name = name
+            return t
+        }
+        let (data, summary) = try STEAD.prepare(traces, hdf5: path, seed: 1)
+        #expect(summary.skipped == ["trace with non-finite samples": 2, "unreadable trace (not float [≥ 200, 3])": 2,
+                                    "trace missing from the HDF5 file": 1])
+        #expect(data.count == 2 && summary.tracesRead == 1)
+        #expect(data.values.allSatisfy { $0.isFinite })
+    }
+
     @Test func anEmptyPreparationIsAnErrorListingTheRules() throws {
         var traces = try STEAD.catalogue(csv: Fixtures.path("stead_mini/merged.csv")).filter(\.isNoise)
         for i in traces.indices { traces[i].name += "_MISSING" }
