@@ -264,6 +264,32 @@ private func externalised(_ folder: Folder, file: String = "model.onnx.data") th
         #expect(try importOutcome(m, folder)?.contains("something other than ½") == true)
     }
 
+    /// Flatten written as Reshape to a constant shape: [0, -1] and [-1, 384] import, other shapes are refused.
+    @Test func reshapeTargets() throws {
+        let folder = try Folder()
+        defer { folder.clean() }
+        func reshaped(_ target: [Int64]) -> Onnx_ModelProto {
+            var m = exported()
+            let f = index(m, node: "flatten")
+            m.graph.node[f].opType = "Reshape"
+            m.graph.node[f].attribute = []
+            m.graph.node[f].input.append("flatten.shape")
+            var t = Onnx_TensorProto()
+            t.name = "flatten.shape"
+            t.dataType = 7
+            t.dims = [Int64(target.count)]
+            t.int64Data = target
+            m.graph.initializer.append(t)
+            return m
+        }
+        #expect(try importOutcome(reshaped([0, -1]), folder) == nil)
+        #expect(try importOutcome(reshaped([-1, 384]), folder) == nil)
+        #expect(try importOutcome(reshaped([-1, 96]), folder)?.contains("a Reshape to [N, 96]; the last block has 384 features") == true)
+        for target: [Int64] in [[384, -1], [0, 0], [0, -1, 1]] {
+            #expect(try importOutcome(reshaped(target), folder)?.contains("a Reshape to a shape other than [N, features]") == true, "\(target)")
+        }
+    }
+
     @Test func nodesOffThePathAreRefused() throws {
         let folder = try Folder()
         defer { folder.clean() }

@@ -84,6 +84,9 @@ public enum ONNXImport {
         guard network.convs.count == card.architecture.channels.count, network.linears.count == card.architecture.hidden.count + 1 else {
             throw ONNXImportError.unrecognised(path: path, reason: "found \(network.convs.count) Conv and \(network.linears.count) fully connected layers; the reference has 3 and 3")
         }
+        if let f = network.flattenedFeatures, f != card.architecture.flattenedFeatures {
+            throw ONNXImportError.unrecognised(path: path, reason: "a Reshape to [N, \(f)]; the last block has \(card.architecture.flattenedFeatures) features")
+        }
         if network.pools.contains(where: { $0 != card.architecture.pool }) {
             throw ONNXImportError.unrecognised(path: path, reason: "max-pool kernels \(network.pools), expected \(card.architecture.pool)")
         }
@@ -144,6 +147,8 @@ struct MatchedNetwork {
     var norms: [(g: [Float], b: [Float], m: [Float], v: [Float], eps: Float)?] = []
     var pools: [[Int]] = []
     var linears: [(w: Constant, b: [Float]?, transposed: Bool)] = []
+    /// The feature count a constant Reshape target names, when it names one.
+    var flattenedFeatures: Int?
 }
 
 /// Follows an ONNX graph from its input along the reference network's layers, checking every
@@ -406,9 +411,13 @@ struct GraphMatcher {
             try checkAttributes(flat, ["allowzero": Self.int([0], "0")])
             guard flat.input.count == 2 else { throw unrecognised("a Reshape without a shape") }
             if let shape = sources[flat.input[1]] {
-                guard shape.dataType == 7, shape.int64Data.count == 2 || shape.rawData.count == 16 else {
+                // A constant target: [0 or -1 (the batch), -1 or the feature count].
+                let values: [Int64] = shape.rawData.isEmpty ? shape.int64Data : shape.rawData.count == 16
+                    ? shape.rawData.withUnsafeBytes { r in (0..<2).map { Int64(littleEndian: r.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) } } : []
+                guard shape.dataType == 7, shape.dims == [2], values.count == 2, [0, -1].contains(values[0]), values[1] == -1 || values[1] > 0 else {
                     throw unrecognised("a Reshape to a shape other than [N, features]")
                 }
+                if values[1] > 0 { net.flattenedFeatures = Int(values[1]) }
                 if let p = producer[flat.input[1]] { used.insert(p) }
             } else {
                 try markShapeComputation(flat.input[1])
