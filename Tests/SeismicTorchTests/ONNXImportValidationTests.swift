@@ -258,6 +258,12 @@ private func externalised(_ folder: Folder, file: String = "model.onnx.data") th
         #expect(try importOutcome(geluOperator("none"), folder) == nil)
         let message = try #require(try importOutcome(geluOperator("tanh"), folder))
         #expect(message.contains("Gelu node 'gelu1': attribute 'approximate' is 'tanh'; expected 'none'") && message.contains("tanh approximation"), "\(message)")
+        var old = geluOperator(nil)
+        old.opsetImport[0].version = 17
+        #expect(try importOutcome(old, folder)?.contains("a Gelu operator in a model of opset 17") == true)
+        var contrib = exported()
+        contrib.graph.node[index(contrib, node: "conv1")].domain = "com.example"
+        #expect(try importOutcome(contrib, folder)?.contains("does not map to EarthquakeCNN/SpectrogramCNN: com.example.Conv") == true)
         // A wrong constant in the erf pattern.
         m = exported()
         m.graph.initializer[index(m, initializer: "gelu.half")].rawData = withUnsafeBytes(of: Float(0.6).bitPattern.littleEndian) { Data($0) }

@@ -65,6 +65,14 @@ public enum ONNXImport {
         let g = proto.graph
         let unsupported = Set(g.node.map(\.opType)).subtracting(structural)
         if !unsupported.isEmpty { throw ONNXImportError.unsupportedOps(path: path, ops: unsupported.sorted()) }
+        // Operators of other domains share names, not semantics; Gelu exists from opset 20 on.
+        if let n = g.node.first(where: { !["", "ai.onnx"].contains($0.domain) }) {
+            throw ONNXImportError.unsupportedOps(path: path, ops: ["\(n.domain).\(n.opType)"])
+        }
+        let opset = proto.opsetImport.first { ["", "ai.onnx"].contains($0.domain) }?.version ?? 0
+        if opset < 20, g.node.contains(where: { $0.opType == "Gelu" }) {
+            throw ONNXImportError.unrecognised(path: path, reason: "a Gelu operator in a model of opset \(opset); Gelu exists from opset 20 on")
+        }
         var matcher = try GraphMatcher(g, path: path)
         let network = try matcher.match()
 
