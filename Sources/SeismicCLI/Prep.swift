@@ -233,10 +233,13 @@ extension Seismic.Prep {
         @Option(help: "Output folder for train.h5 and test.h5.") var out: String
         @Option(help: "Random seed (noise sampling, window shifts).") var seed: UInt64 = 0
         @Option(help: "Fraction of earthquakes (earliest first) used for training.") var trainFraction: Double = 0.8
-        @Flag(help: "Keep counts; do not attempt instrument-response removal (the only offline option).")
+        @Flag(inversion: .prefixedNo, help: "Keep counts; do not attempt instrument-response removal (the only offline option).")
         var responseFree = true
 
         func validate() throws {
+            guard responseFree else {
+                throw ValidationError("--no-response-free: removing instrument responses needs an online service; this tool works offline")
+            }
             guard (0.0...1.0).contains(trainFraction) else { throw ValidationError("--train-fraction must be within 0…1") }
             for f in [hdf5, csv] where !FileManager.default.fileExists(atPath: f) {
                 throw ValidationError("\(f) does not exist")
