@@ -42,8 +42,8 @@ extension ConvNetArchitecture {
     /// Checks every field against what `ConvNet` can build: three-entry input shape, two-entry
     /// kernel and pool, counts and extents within `Limits`, every block's convolution and pooling
     /// output at least 1 × 1 (fc1's input is the last block's flattened output by construction),
-    /// dropout in [0, 1) and at
-    /// most `Limits.stateValues` values in all. Throws the first field that fails.
+    /// dropout in [0, 1) and at most `Limits.stateValues` values in all. Throws the first field
+    /// that fails.
     public func validate() throws(ModelCardError) {
         func fail(_ field: String, _ value: Any, _ expected: String) -> ModelCardError {
             ModelCardError(field: "architecture.\(field)", value: "\(value)", expected: expected)
