@@ -25,15 +25,7 @@ extension Seismic {
 
         func run() throws {
             Seismic.prepareEngine()
-            let (net, card) = try Checkpoint.load(from: model)
-            let prepared = try PreparedDataset.load(from: data)
-            guard card.classNames == prepared.metadata.classNames else {
-                throw UserFacingError("the checkpoint's classes \(card.classNames) differ from the dataset's \(prepared.metadata.classNames)")
-            }
-            guard prepared.itemShape == Array(card.architecture.inputShape.dropFirst()) || prepared.itemShape == card.architecture.inputShape else {
-                throw UserFacingError("\(data) holds \(prepared.itemShape) windows; \(card.architecture.name) takes \(card.architecture.inputShape)")
-            }
-            let result = Evaluation.run(model: net, data: TrainingRun.amplitudeChain(prepared))
+            let result = try Evaluation.run(checkpoint: model, dataset: data)
             print(result.table)
             if let json {
                 let d = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys])

@@ -233,10 +233,13 @@ extension Seismic.Prep {
         @Option(help: "Output folder for train.h5 and test.h5.") var out: String
         @Option(help: "Random seed (noise sampling, window shifts).") var seed: UInt64 = 0
         @Option(help: "Fraction of earthquakes (earliest first) used for training.") var trainFraction: Double = 0.8
-        @Flag(help: "Keep counts; do not attempt instrument-response removal (the only offline option).")
+        @Flag(inversion: .prefixedNo, help: "Keep counts; do not attempt instrument-response removal (the only offline option).")
         var responseFree = true
 
         func validate() throws {
+            guard responseFree else {
+                throw ValidationError("--no-response-free: removing instrument responses needs an online service; this tool works offline")
+            }
             guard (0.0...1.0).contains(trainFraction) else { throw ValidationError("--train-fraction must be within 0…1") }
             for f in [hdf5, csv] where !FileManager.default.fileExists(atPath: f) {
                 throw ValidationError("\(f) does not exist")
@@ -267,11 +270,13 @@ extension Seismic.Prep {
                     guard let joined else { continue }
                     data = joined
                 }
+                try STEAD.requireWindows(data, path: path, catalogue: catalogue, summary: summary)
                 try data.save(to: path)
                 rows.append(("\(name).h5", "\(data.count) windows: P \(summary.windowsPerClass[0]), S \(summary.windowsPerClass[1]), noise \(summary.windowsPerClass[2]) from \(summary.tracesRead) traces"))
                 for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append(("  skipped", "\(n) × \(reason)")) }
             }
             rows.append(("dropped by cleaning", "\(quakes.count - clean.count) earthquakes"))
+            for (reason, n) in STEAD.cleaningCounts(catalogue).sorted(by: { $0.key < $1.key }) { rows.append(("  cleaning", "\(n) × \(reason)")) }
             rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(t0))))
             if SeismicJob.isLeader { printSummary("wrote \(out)", rows) }
         }

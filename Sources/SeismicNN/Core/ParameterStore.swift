@@ -116,11 +116,14 @@ public final class ParameterStore: @unchecked Sendable {
         case unknownName(String)
         case shapeMismatch(name: String, expected: [Int], found: [Int])
         case missingNames([String])
+        /// The values given do not fill the shape (a truncated or padded buffer).
+        case valueCount(name: String, shape: [Int], expected: Int, found: Int)
         public var description: String {
             switch self {
             case .unknownName(let n): return "unexpected tensor \(n): the model has no such parameter or buffer"
             case .shapeMismatch(let n, let e, let f): return "\(n): shape \(f) does not match the model's \(e)"
             case .missingNames(let ns): return "missing tensors: \(ns.joined(separator: ", "))"
+            case .valueCount(let n, let s, let e, let f): return "\(n): \(f) values for shape \(s), which holds \(e)"
             }
         }
     }
@@ -130,6 +133,7 @@ public final class ParameterStore: @unchecked Sendable {
         guard let e = entry(name) else { throw .unknownName(name) }
         guard e.kind != .counter else { throw .shapeMismatch(name: name, expected: [], found: shape) }
         guard e.shape == shape else { throw .shapeMismatch(name: name, expected: e.shape, found: shape) }
+        guard values.count == e.count else { throw .valueCount(name: name, shape: shape, expected: e.count, found: values.count) }
         values.withUnsafeBufferPointer { pointer(e).update(from: $0.baseAddress!, count: e.count) }
     }
 

@@ -53,6 +53,15 @@ public enum DatasetError: Error, CustomStringConvertible {
     case notADataset(path: String, reason: String)
     case incompatible(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
+    /// An attribute or dataset shape outside what the file's windows and the code allow.
+    case invalidAttribute(path: String, name: String, value: String, expected: String)
+    /// A window value that is NaN or infinite (`sample` and `component` for time series [length,
+    /// components]; for images `sample` is the flat index within the item and `component` is nil).
+    case nonFiniteValue(path: String, window: Int, component: String?, sample: Int, value: Float)
+    /// The dataset cannot be used with the model of `model` (a checkpoint path).
+    case modelMismatch(path: String, model: String, field: String, dataset: String, expected: String)
+    /// Nothing usable: the file (or what a rule left of it) holds no windows.
+    case noWindows(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -60,6 +69,11 @@ public enum DatasetError: Error, CustomStringConvertible {
         case .notADataset(let p, let r): return "\(p): not a SeismicTorch dataset: \(r)"
         case .incompatible(let p, let r): return "\(p): cannot be merged: \(r)"
         case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"
+        case .invalidAttribute(let p, let n, let v, let e): return "\(p): '\(n)' is \(v); expected \(e)"
+        case .nonFiniteValue(let p, let w, let c, let s, let v):
+            return "\(p): window \(w)\(c.map { ", component \($0)" } ?? ""), sample \(s) is \(v); expected finite values"
+        case .modelMismatch(let p, let m, let f, let d, let e): return "\(p): \(f) \(d) does not fit the model \(m), which expects \(e)"
+        case .noWindows(let p, let r): return "\(p): the dataset has no windows: \(r)"
         }
     }
 }
@@ -148,7 +162,17 @@ public struct PreparedDataset: Sendable {
         }
     }
 
+    /// Reads a dataset written by `save(to:)` and validates it: X is [N, …item] with every extent
+    /// positive and y is [N]; `class_names` non-empty, unique, each non-empty; labels in
+    /// 0..<classes; `sampling_rate_hz` finite and in `ModelCard.samplingRateLimits`; `window_samples`
+    /// a whole number, equal to the item's samples for time series [N, length, components] (0 or
+    /// absent for images); `component_order` one code per component (time series) or channel
+    /// (images); provenance one entry per window; every value finite.
+    /// Throws `DatasetError` naming the file, attribute or window.
     public static func load(from path: String) throws(DatasetError) -> PreparedDataset {
+        func invalid(_ name: String, _ value: Any, _ expected: String) -> DatasetError {
+            .invalidAttribute(path: path, name: name, value: "\(value)", expected: expected)
+        }
         do {
             let f = try HDF5File(readingAt: path)
             guard f.exists("X"), f.exists("y") else { throw DatasetError.notADataset(path: path, reason: "it has no X and y datasets") }
@@ -158,11 +182,47 @@ public struct PreparedDataset: Sendable {
                 throw DatasetError.notADataset(path: path, reason: "X has shape \(xShape) but y has \(yShape)")
             }
             let n = yShape[0]
-            guard let names = try f.stringAttribute("class_names", of: "/")?.split(separator: ",").map(String.init), !names.isEmpty else {
+            let itemShape = Array(xShape.dropFirst())
+            guard (2...3).contains(itemShape.count), itemShape.allSatisfy({ $0 > 0 }) else {
+                throw invalid("X", "of shape \(xShape)", "[N, length, components] or [N, channels, height, width] with positive extents")
+            }
+            let itemSize = itemShape.reduce(1, *)  // the file holds n × itemSize floats, so this cannot overflow
+            guard x.count == n * itemSize else { throw invalid("X", "\(x.count) values", "\(n) × \(itemShape)") }
+            guard let names = try f.stringAttribute("class_names", of: "/")?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
+                  !names.isEmpty, names != [""] else {
                 throw DatasetError.notADataset(path: path, reason: "no class_names attribute")
             }
-            guard y.allSatisfy({ $0 >= 0 && Int($0) < names.count }) else {
-                throw DatasetError.notADataset(path: path, reason: "labels outside 0..<\(names.count)")
+            if let i = firstInvalidName(names) { throw invalid("class_names", names, "unique, non-empty names (name \(i) is '\(names[i])')") }
+            if let i = y.firstIndex(where: { $0 < 0 || $0 >= names.count }) {
+                throw invalid("y", "\(y[i]) at window \(i)", "a label in 0..<\(names.count)")
+            }
+            guard let rate = try f.doubleAttribute("sampling_rate_hz", of: "/") else {
+                throw DatasetError.notADataset(path: path, reason: "no sampling_rate_hz attribute")
+            }
+            guard rate.isFinite, ModelCard.samplingRateLimits.contains(rate) else {
+                throw invalid("sampling_rate_hz", rate, "a finite rate in \(ModelCard.samplingRateLimits.lowerBound)…\(ModelCard.samplingRateLimits.upperBound) Hz")
+            }
+            let isTimeSeries = itemShape.count == 2
+            let storedWindow = try f.doubleAttribute("window_samples", of: "/")
+            let windowSamples: Int
+            if isTimeSeries {
+                let w = storedWindow ?? Double(itemShape[0])
+                guard w == Double(itemShape[0]) else { throw invalid("window_samples", w, "\(itemShape[0]), the samples per window of X \(xShape)") }
+                windowSamples = itemShape[0]
+            } else {
+                let w = storedWindow ?? 0
+                guard w == 0 else { throw invalid("window_samples", w, "0 for images [N, channels, height, width]") }
+                windowSamples = 0
+            }
+            let components = try f.stringAttribute("component_order", of: "/")?.split(separator: ",").map(String.init) ?? []
+            let componentCount = isTimeSeries ? itemShape[1] : itemShape[0]
+            guard components.count == componentCount, firstInvalidName(components) == nil else {
+                throw invalid("component_order", components, "\(componentCount) unique component codes for X \(xShape)")
+            }
+            if let i = x.firstIndex(where: { !$0.isFinite }) {
+                let (window, offset) = i.quotientAndRemainder(dividingBy: itemSize)
+                throw DatasetError.nonFiniteValue(path: path, window: window, component: isTimeSeries ? components[offset % itemShape[1]] : nil,
+                                                  sample: isTimeSeries ? offset / itemShape[1] : offset, value: x[i])
             }
             var provenance: [WindowProvenance]
             if f.exists("provenance/source") {
@@ -179,12 +239,10 @@ public struct PreparedDataset: Sendable {
                 try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
             } ?? [:]
             let metadata = DatasetMetadata(
-                classNames: names, samplingRateHz: try f.doubleAttribute("sampling_rate_hz", of: "/") ?? 0,
-                windowSamples: Int(try f.doubleAttribute("window_samples", of: "/") ?? Double(xShape.count > 1 ? xShape[1] : 0)),
-                componentOrder: try f.stringAttribute("component_order", of: "/")?.split(separator: ",").map(String.init) ?? [],
+                classNames: names, samplingRateHz: rate, windowSamples: windowSamples, componentOrder: components,
                 preparation: prep, seed: UInt64(try f.stringAttribute("seed", of: "/") ?? "0") ?? 0,
                 toolVersion: try f.stringAttribute("tool_version", of: "/") ?? "unknown")
-            return PreparedDataset(values: x, itemShape: Array(xShape.dropFirst()), labels: y.map { Int($0) },
+            return PreparedDataset(values: x, itemShape: itemShape, labels: y.map { Int($0) },
                                    provenance: provenance, metadata: metadata)
         } catch let e as HDF5Error {
             throw .hdf5(e)
@@ -193,6 +251,25 @@ public struct PreparedDataset: Sendable {
         } catch {
             throw .notADataset(path: path, reason: "\(error)")
         }
+    }
+
+    /// Refuses to run the model of `card` (loaded from `modelPath`) on this dataset (read from
+    /// `path`) unless the windows have the model's input shape, sampling rate and component count,
+    /// and — when `sameClasses` (evaluation; fine-tuning may replace the head) — the same class names.
+    public func checkCompatible(with card: ModelCard, modelPath: String, path: String, sameClasses: Bool) throws(DatasetError) {
+        func mismatch(_ field: String, _ dataset: Any, _ expected: Any) -> DatasetError {
+            .modelMismatch(path: path, model: modelPath, field: field, dataset: "\(dataset)", expected: "\(expected)")
+        }
+        let input = card.architecture.inputShape
+        let expectedItem = card.isTimeSeries ? Array(input.dropFirst()) : input
+        guard itemShape == expectedItem else { throw mismatch("window shape", itemShape, expectedItem) }
+        guard metadata.samplingRateHz == card.samplingRateHz else {
+            throw mismatch("sampling rate", "\(metadata.samplingRateHz) Hz", "\(card.samplingRateHz) Hz")
+        }
+        guard metadata.componentOrder.count == card.componentOrder.count else {
+            throw mismatch("component order", metadata.componentOrder, card.componentOrder)
+        }
+        if sameClasses, metadata.classNames != card.classNames { throw mismatch("class names", metadata.classNames, card.classNames) }
     }
 
     /// The parts of a sharded preparation joined in order (no shuffling).

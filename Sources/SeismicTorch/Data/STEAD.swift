@@ -22,23 +22,38 @@ public struct STEADTrace: Sendable, Equatable {
     public var isNoise: Bool { category == "noise" }
 
     /// The reference's `clean()`: P at least 200 samples in, epicentre within 100 km, median SNR
-    /// above 40 dB, S more than 20 samples after P, both pick weights above 0.75.
-    public var passesReferenceCleaning: Bool {
+    /// above 40 dB, S more than 20 samples after P, both pick weights above 0.75 (and, added here,
+    /// every one of these values present and finite).
+    public var passesReferenceCleaning: Bool { cleaningFailure == nil }
+
+    /// The first cleaning rule this row fails, as the summary names it; nil when it passes.
+    public var cleaningFailure: String? {
         guard let p = pArrivalSample, let s = sArrivalSample, let d = distanceKm, let pw = pWeight, let sw = sWeight,
-              !snrDb.isEmpty else { return false }
+              !snrDb.isEmpty else { return "missing arrival, pick weight, distance or SNR" }
+        guard ([p, s, d, pw, sw] + snrDb).allSatisfy(\.isFinite) else { return "non-finite arrival, pick weight, distance or SNR" }
         let sorted = snrDb.sorted()
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
-        return p >= 200 && d < 100 && median > 40 && s - p > 20 && pw > 0.75 && sw > 0.75
+        if p < 200 { return "P arrival before sample 200" }
+        if d >= 100 { return "epicentral distance ≥ 100 km" }
+        if median <= 40 { return "median SNR ≤ 40 dB" }
+        if s - p <= 20 { return "S not more than 20 samples after P" }
+        if pw <= 0.75 || sw <= 0.75 { return "pick weight ≤ 0.75" }
+        return nil
     }
 }
 
 /// Reads the catalogue and prepares STEAD windows the way the reference does.
 public enum STEAD {
     public static let classNames = ["P-wave", "S-wave", "Noise"]
+    /// The merged.csv columns the preparation reads (network_code and receiver_code, for the
+    /// station in the provenance, are optional).
+    public static let requiredColumns = ["trace_name", "trace_category", "trace_start_time", "p_arrival_sample", "s_arrival_sample",
+                                         "p_weight", "s_weight", "source_distance_km", "snr_db"]
 
-    /// The catalogue rows of merged.csv.
+    /// The catalogue rows of merged.csv. Throws `CSVError.missingColumns` naming every one of
+    /// `requiredColumns` the header lacks.
     public static func catalogue(csv path: String) throws -> [STEADTrace] {
-        let table = try CSVTable(contentsOf: path, requiring: ["trace_name", "trace_category"])
+        let table = try CSVTable(contentsOf: path, requiring: requiredColumns)
         return table.rows.indices.map { r in
             let snr = (table.value(r, "snr_db") ?? "").split(whereSeparator: { "[] ,".contains($0) }).compactMap { Double($0) }
             return STEADTrace(name: table.value(r, "trace_name") ?? "", category: table.value(r, "trace_category") ?? "",
@@ -68,11 +83,39 @@ public enum STEAD {
         return (trainQuakes + trainNoise, testQuakes + testNoise)
     }
 
+    /// Earthquakes of `traces` that fail the reference's cleaning, counted per rule (`cleaningFailure`).
+    public static func cleaningCounts(_ traces: [STEADTrace]) -> [String: Int] {
+        var counts: [String: Int] = [:]
+        for t in traces where t.isEarthquake { if let r = t.cleaningFailure { counts[r, default: 0] += 1 } }
+        return counts
+    }
+
+    /// Refuses an empty preparation: throws `DatasetError.noWindows` naming `path` with the count of
+    /// every rule that dropped `catalogue`'s earthquakes (cleaning) or `summary`'s traces and windows.
+    public static func requireWindows(_ data: PreparedDataset, path: String, catalogue: [STEADTrace], summary: Summary) throws(DatasetError) {
+        guard data.count == 0 else { return }
+        let dropped = cleaningCounts(catalogue).merging(summary.skipped, uniquingKeysWith: +)
+        throw .noWindows(path: path, reason: "no window was cut; dropped: \(Summary.report(dropped)) (nothing written)")
+    }
+
     /// Counts of what a preparation did, for the summary table.
     public struct Summary: Sendable {
         public var tracesRead = 0
         public var windowsPerClass = [0, 0, 0]
+        /// Traces or windows not used, per rule: "trace missing from the HDF5 file", "unreadable trace
+        /// (not float [≥ 200, 3])", "trace with non-finite samples", "arrival not a sample of the trace",
+        /// "earthquake without P and S arrivals", "category neither earthquake nor noise",
+        /// "P window outside trace", "S window outside trace", "filter design failed".
         public var skipped: [String: Int] = [:]
+
+        public init() {}
+
+        public var windows: Int { windowsPerClass.reduce(0, +) }
+
+        /// The per-rule counts in one line, "2 × trace missing from the HDF5 file, 1 × …" ("nothing skipped" when none).
+        public static func report(_ counts: [String: Int]) -> String {
+            counts.isEmpty ? "nothing skipped" : counts.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }.joined(separator: ", ")
+        }
     }
 
     /// Prepares windows for `traces`: detrend → taper 0.05 → high-pass 0.5 Hz on each trace, a P and an
@@ -93,15 +136,22 @@ public enum STEAD {
         while start < traces.count {
             let block = Array(traces[start..<min(start + blockSize, traces.count)])
             var raw: [[Float]?] = []
+            var unread: [String?] = []
             for t in block {
-                do {
-                    let (v, shape) = try file.readFloats("data/\(t.name)")
-                    raw.append(shape.count == 2 && shape[1] == 3 && shape[0] >= 200 ? v : nil)
-                } catch { raw.append(nil) }
+                let name = "data/\(t.name)"
+                guard !t.name.isEmpty, file.exists(name) else { raw.append(nil); unread.append("trace missing from the HDF5 file"); continue }
+                if let (v, shape) = try? file.readFloats(name), shape.count == 2, shape[1] == 3, shape[0] >= 200 {
+                    let finite = v.allSatisfy(\.isFinite)
+                    raw.append(finite ? v : nil)
+                    unread.append(finite ? nil : "trace with non-finite samples")
+                } else {
+                    raw.append(nil)
+                    unread.append("unreadable trace (not float [≥ 200, 3])")
+                }
             }
             let results = processBlock(block, raw: raw, seed: seed, firstIndex: firstIndex + start)
             for (i, r) in results.enumerated() {
-                guard raw[i] != nil else { summary.skipped["unreadable trace", default: 0] += 1; continue }
+                if let reason = unread[i] { summary.skipped[reason, default: 0] += 1; continue }
                 summary.tracesRead += 1
                 for reason in r.skips { summary.skipped[reason, default: 0] += 1 }
                 for w in r.windows {
@@ -142,7 +192,11 @@ public enum STEAD {
         }
         let cutter = WindowCutter()
         var windows: [Window] = [], skips: [String] = []
-        if t.isEarthquake, let p = t.pArrivalSample, let s = t.sArrivalSample {
+        if t.isEarthquake {
+            // An arrival must be a sample of this trace; otherwise neither window is cut (the P
+            // window's search ends before S, so a bogus S would move it too).
+            guard let p = t.pArrivalSample, let s = t.sArrivalSample else { return ([], ["earthquake without P and S arrivals"]) }
+            guard [p, s].allSatisfy({ $0.isFinite && $0 >= 0 && $0 < Double(n) }) else { return ([], ["arrival not a sample of the trace"]) }
             let composite = w.compositeAmplitude
             for (label, arrival, next) in [(0, p / 100, Optional(s / 100)), (1, s / 100, nil)] {
                 if let start = cutter.windowStart(in: w, composite: composite, arrival: arrival, nextArrival: next, using: &rng) {
@@ -154,6 +208,8 @@ public enum STEAD {
                 let start = Int(rng.next() % UInt64(max(n - cutter.sourceSamples, 1)))
                 windows.append(Window(values: cutter.cut(w, start: start), label: 2, method: "noise:random"))
             }
+        } else {
+            skips.append("category neither earthquake nor noise")
         }
         return (windows, skips)
     }

@@ -24,15 +24,17 @@ public struct WindowCutter {
     }
 
     /// Start index of the window around `arrival` (seconds from the first sample), or nil when the
-    /// window would leave the record.
+    /// window would leave the record or an arrival is negative or not finite.
     public func windowStart(in w: Waveform, composite: [Double], arrival: Double, nextArrival: Double?,
                             using rng: inout SeededGenerator) -> Int? {
         let rate = w.samplingRateHz
-        let from = Int(arrival * rate)
-        var to = Int((arrival + searchSeconds) * rate)
-        if let next = nextArrival { to = min(to, Int((next - guardSeconds) * rate)) }
-        to = min(to, w.npts)
-        guard from >= 0, from < to else { return nil }
+        // Bounds are compared as Double first: an arrival of inf, NaN or 1e300 gives nil, not a trap.
+        guard arrival.isFinite, arrival >= 0, nextArrival?.isFinite ?? true else { return nil }
+        let fromSample = (arrival * rate).rounded(.towardZero)
+        var toSample = min(((arrival + searchSeconds) * rate).rounded(.towardZero), Double(w.npts))
+        if let next = nextArrival { toSample = min(toSample, ((next - guardSeconds) * rate).rounded(.towardZero)) }
+        guard fromSample < toSample else { return nil }
+        let from = Int(fromSample), to = Int(toSample)
         var peak = from
         for i in from..<to where composite[i] > composite[peak] { peak = i }
         var start = peak - sourceSamples / 2

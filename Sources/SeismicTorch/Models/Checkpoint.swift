@@ -10,6 +10,10 @@ public enum CheckpointError: Error, CustomStringConvertible {
     case state(path: String, ParameterStore.LoadError)
     case unrecognised(path: String, reason: String)
     case badCard(path: String, reason: String)
+    /// The card decodes but describes a model the code cannot build or run.
+    case invalidCard(path: String, ModelCardError)
+    /// A parameter or buffer value that no trained model holds (non-finite, or a negative variance).
+    case invalidValue(path: String, tensor: String, index: Int, value: Float, expected: String)
 
     public var description: String {
         switch self {
@@ -17,6 +21,8 @@ public enum CheckpointError: Error, CustomStringConvertible {
         case .state(let p, let e): return "\(p): \(e)"
         case .unrecognised(let p, let r): return "\(p): not a SeismicTorch or reference checkpoint: \(r)"
         case .badCard(let p, let r): return "\(p): the model card in the metadata is unreadable: \(r)"
+        case .invalidCard(let p, let e): return "\(p): \(e)"
+        case .invalidValue(let p, let t, let i, let v, let e): return "\(p): tensor '\(t)' value \(i) is \(v); expected \(e)"
         }
     }
 }
@@ -50,7 +56,10 @@ public enum Checkpoint {
     }
 
     /// Loads a checkpoint written by us, or a reference state dict saved with safetensors (its card
-    /// is then inferred from the tensor shapes, with the reference's class names).
+    /// is then inferred from the tensor shapes, with the reference's class names). The card is
+    /// validated (`ModelCard.validate()`) before the model is allocated, every tensor must have the
+    /// shape the card's architecture needs, and every value must be finite (running variances ≥ 0).
+    /// Errors name `path`: `.badCard`, `.invalidCard`, `.state`, `.invalidValue`, `.unrecognised`, `.file`.
     public static func load(from path: String) throws(CheckpointError) -> (model: ConvNet, card: ModelCard) {
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(contentsOf: path) } catch { throw .file(error) }
@@ -62,8 +71,10 @@ public enum Checkpoint {
         } else {
             card = try inferCard(file, path: path)
         }
+        do { try card.validate() } catch { throw .invalidCard(path: path, error) }
         let model = ConvNet(card.architecture)
         try load(file, into: model, path: path)
+        try validateValues(model, path: path)
         return (model, card)
     }
 
@@ -84,6 +95,19 @@ public enum Checkpoint {
             let essential = missing.filter { store.entry($0)?.kind != .counter }
             if !essential.isEmpty { throw ParameterStore.LoadError.missingNames(essential) }
         } catch { throw .state(path: path, error) }
+    }
+
+    /// Refuses a model whose parameters or buffers hold a non-finite value, or a negative running
+    /// variance (either turns every prediction into NaN).
+    public static func validateValues(_ model: ConvNet, path: String) throws(CheckpointError) {
+        for e in model.store.entries where e.kind != .counter {
+            let p = model.store.pointer(e)
+            let isVariance = e.name.hasSuffix("running_var")
+            for i in 0..<e.count where !p[i].isFinite || (isVariance && p[i] < 0) {
+                throw .invalidValue(path: path, tensor: e.name, index: i, value: p[i],
+                                    expected: isVariance ? "a finite variance ≥ 0" : "a finite value")
+            }
+        }
     }
 
     /// The reference's architectures recognised from tensor shapes.

@@ -77,8 +77,10 @@ public final class ConvNet {
     public let headActivations: [GELU]
     private var lastConvShape: [Int] = []
 
-    /// A network with PyTorch's default initialisation drawn from `seed`.
+    /// A network with PyTorch's default initialisation drawn from `seed`. `architecture` must pass
+    /// `validate()` (every path from a file validates first; this is an internal invariant).
     public init(_ architecture: ConvNetArchitecture, seed: UInt64 = 0) {
+        do { try architecture.validate() } catch { preconditionFailure("invalid architecture: \(error)") }
         self.architecture = architecture
         let store = ParameterStore(architecture.stateSpecs)
         self.store = store

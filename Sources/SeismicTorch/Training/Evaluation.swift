@@ -15,6 +15,22 @@ public struct Evaluation: Sendable {
 
     public static let bins = 20
 
+    /// The checkpoint at `modelPath` on the prepared dataset at `dataPath`, after the training-time
+    /// amplitude chain. Throws `CheckpointError` or `DatasetError` (both naming their file) when either
+    /// is invalid, when the dataset does not fit the model (`checkCompatible`, same classes), or when
+    /// it has no windows (none in the file, or none left by the amplitude chain).
+    public static func run(checkpoint modelPath: String, dataset dataPath: String) throws -> Evaluation {
+        let (model, card) = try Checkpoint.load(from: modelPath)
+        let prepared = try PreparedDataset.load(from: dataPath)
+        try prepared.checkCompatible(with: card, modelPath: modelPath, path: dataPath, sameClasses: true)
+        guard prepared.count > 0 else { throw DatasetError.noWindows(path: dataPath, reason: "X holds 0 windows") }
+        let data = TrainingRun.amplitudeChain(prepared)
+        guard data.count > 0 else {
+            throw DatasetError.noWindows(path: dataPath, reason: "all \(prepared.count) windows were dropped by the training-time amplitude chain (peak below 1e-8, or above 2 × 9.81 for m/s² data)")
+        }
+        return run(model: model, data: data)
+    }
+
     public static func run(model: ConvNet, data: WindowDataset, batchSize: Int = 1024) -> Evaluation {
         let k = data.classNames.count
         var confusion = ConfusionMatrix(classNames: data.classNames)
