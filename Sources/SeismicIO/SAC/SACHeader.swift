@@ -130,9 +130,18 @@ public struct SACHeader: Equatable, Sendable {
 
     public var npts: Int { Int(ints[Self.intIndex["npts"]!]) }
     public var delta: Float { floats[0] }
-    /// DELTA rounded to microseconds, as ObsPy does, so that 0.01 stored as float32 means 100 Hz
-    /// exactly rather than 99.999998 Hz.
-    public var samplingIntervalSeconds: Double { (Double(delta) * 1e6).rounded() / 1e6 }
+    /// DELTA in seconds. Rounded to whole microseconds, as ObsPy does, when that changes it by at
+    /// most 0.01 % (always so for DELTA ≥ 5 ms, i.e. 200 Hz and below), so that 0.01 stored as
+    /// float32 means 100 Hz exactly rather than 99.999998 Hz, and 0.05000016 means 20 Hz. A finer
+    /// interval (4e-7 s, 2.5 MHz) would round to 0 or to another rate, so it is kept as the shortest
+    /// decimal that reads back as the stored float32 instead. Not meaningful for a DELTA that is not
+    /// finite and positive (the reader refuses those).
+    public var samplingIntervalSeconds: Double {
+        let stored = Double(delta)
+        let rounded = (stored * 1e6).rounded() / 1e6
+        if rounded > 0, abs(rounded - stored) <= 1e-4 * stored { return rounded }
+        return Double("\(delta)") ?? stored
+    }
     public var b: Float? { float("b") }
     public var e: Float? { float("e") }
     public var stationLatitude: Float? { float("stla") }
