@@ -113,3 +113,73 @@ private func writeTriple(delta: Float, samples: [String: [Float]]) throws -> Str
     }
 }
 
+/// The reference-time rules of docs/DATA.md ("SAC reference time"), one test per rule.
+@Suite struct SACReferenceTimeTests {
+    private func header(_ year: Int, _ jday: Int, _ hour: Int = 0, _ minute: Int = 0, _ second: Int = 0, _ msec: Int = 0) -> SACHeader {
+        var h = SACHeader()
+        for (name, v) in [("nzyear", year), ("nzjday", jday), ("nzhour", hour), ("nzmin", minute), ("nzsec", second), ("nzmsec", msec)] {
+            h.setInt(name, v)
+        }
+        return h
+    }
+
+    /// Reads `h` back from SAC bytes, as a file would be.
+    private func read(_ h: SACHeader) throws -> SACTrace {
+        try SACTrace(bytes: SACTrace(samples: [1, 2], delta: 0.01, header: h).encoded(), path: "t.sac")
+    }
+
+    @Test func validTimesAreTheCalendarDates() throws {
+        #expect(try read(header(2020, 366, 23, 59, 59, 500)).header.referenceTime == 1_609_459_199.5)  // 2020-12-31T23:59:59.5
+        #expect(try read(header(2019, 365)).header.referenceTime == 1_577_750_400)  // 2019-12-31
+        #expect(try read(header(2000, 60)).header.referenceTime == 951_782_400)  // 2000-02-29 (leap by 400)
+        #expect(try read(header(1969, 365, 23)).header.referenceTime == -3600)
+    }
+
+    @Test func twoDigitYearsAreNineteenHundreds() throws {
+        let t = try read(header(99, 1))
+        #expect(t.header.referenceTime == 915_148_800)  // 1999-01-01
+        #expect(t.header.hasTwoDigitYear)
+        #expect(try read(header(0, 1)).header.referenceTime == -2_208_988_800)  // 1900-01-01
+        // 1900 is not a leap year, so two-digit 0 has no day 366; 96 (1996) has.
+        #expect(throws: SACError.invalidReferenceTime(path: "t.sac", SACReferenceTimeError(field: "NZJDAY", value: 366, expected: "1…365 in 1900"))) {
+            try read(header(0, 366))
+        }
+        #expect(try read(header(96, 366)).header.referenceTime == 851_990_400)  // 1996-12-31
+    }
+
+    @Test(arguments: [(2019, 366, "1…365 in 2019"), (2020, 367, "1…366 in 2020"), (2020, 0, "1…366 in 2020"), (2021, -1, "1…365 in 2021")])
+    func dayOfYearOutsideTheYearIsRefused(year: Int, jday: Int, expected: String) throws {
+        let error = SACReferenceTimeError(field: "NZJDAY", value: jday, expected: expected)
+        #expect(throws: SACError.invalidReferenceTime(path: "t.sac", error)) { try read(header(year, jday)) }
+        #expect("\(SACError.invalidReferenceTime(path: "t.sac", error))" == "t.sac: reference time NZJDAY = \(jday); expected \(expected)")
+        #expect(header(year, jday).referenceTime == nil)
+    }
+
+    @Test(arguments: [100, 999, -1, 10000, Int(Int32.max), Int(Int32.min)])
+    func yearsObsPyCannotBuildAreRefused(year: Int) throws {
+        #expect(throws: SACError.invalidReferenceTime(path: "t.sac", SACReferenceTimeError(field: "NZYEAR", value: year, expected: "0…99 (1900…1999) or 1000…9999"))) {
+            try read(header(year, 1))
+        }
+    }
+
+    @Test func clockFieldsOutOfRangeAreRefused() throws {
+        let cases: [(SACHeader, String, Int, String)] = [
+            (header(2020, 1, 24), "NZHOUR", 24, "0…23"), (header(2020, 1, 0, 60), "NZMIN", 60, "0…59"),
+            (header(2020, 1, 0, 0, 60), "NZSEC", 60, "0…59"), (header(2020, 1, 0, 0, 0, 1000), "NZMSEC", 1000, "0…999"),
+            (header(2020, 1, -1), "NZHOUR", -1, "0…23"), (header(2020, 1, 0, 0, 0, -5), "NZMSEC", -5, "0…999"),
+        ]
+        for (h, field, value, expected) in cases {
+            #expect(throws: SACError.invalidReferenceTime(path: "t.sac", SACReferenceTimeError(field: field, value: value, expected: expected))) {
+                try read(h)
+            }
+        }
+    }
+
+    @Test func anyUndefinedFieldMeansNoReferenceTime() throws {
+        var h = header(2020, 1)
+        h.setInt("nzmsec", nil)
+        let t = try read(h)
+        #expect(t.header.referenceTime == nil)
+        #expect(t.header.startTime == nil)
+    }
+}

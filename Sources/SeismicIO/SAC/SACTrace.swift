@@ -53,7 +53,7 @@ public struct SACTrace: Equatable, Sendable {
 
     /// Reads the SAC file at `path`. Throws `SACError` naming the file: not binary SAC version 6,
     /// too short, size not 632 + 4 × NPTS bytes, NPTS < 1, DELTA not finite and positive, not an
-    /// evenly sampled time series. Samples are not checked
+    /// evenly sampled time series, or a defined but invalid reference time. Samples are not checked
     /// (a NaN sample is read as NaN; `ThreeComponentRecord.read` refuses it).
     public init(contentsOf path: String) throws(SACError) {
         let data: Data
@@ -111,6 +111,7 @@ public struct SACTrace: Equatable, Sendable {
         guard delta.isFinite, delta > 0, (1 / header.samplingIntervalSeconds).isFinite else {
             throw .invalidDelta(path: path, delta: delta)
         }
+        do { _ = try header.checkedReferenceTime() } catch { throw .invalidReferenceTime(path: path, error) }
         var samples = [Float](repeating: 0, count: npts)
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             samples.withUnsafeMutableBufferPointer { out in
