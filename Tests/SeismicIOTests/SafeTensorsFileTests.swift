@@ -4,6 +4,7 @@
 import Foundation
 import SeismicIO
 import Testing
+import TestSupport
 
 /// A safetensors file from a header text and a data buffer (the header is not padded).
 func safetensorsBytes(header: String, buffer: [UInt8]) -> Data {
@@ -119,5 +120,20 @@ func safetensorsBytes(header: String, buffer: [UInt8]) -> Data {
         expectMalformed("{\"a\u{01}\":1}", 0, saying: "control character")
         // Trailing spaces (the writers' 8-byte padding) are allowed.
         #expect((try? load("{}      ", 0))?.tensors.isEmpty == true)
+    }
+
+    /// The fuzzer's seeds, written by a Python writer following the specification (header
+    /// padded to 8 bytes, __metadata__ first, I64 scalar, an empty tensor), must load.
+    @Test func pythonWrittenSeedFilesLoad() throws {
+        let dir = Fixtures.path("fuzz-seeds/safetensors")
+        let conv = try SafeTensorsFile(contentsOf: dir + "/conv.safetensors")
+        #expect(conv.tensors["conv1.weight"]?.shape == [2, 1, 3, 1])
+        #expect(conv.tensors["conv1.weight"]?.floats == [0, 1, 2, 3, 4, 5])
+        #expect(conv.tensors["bn.num_batches_tracked"]?.firstInteger == 3)
+        #expect(conv.metadata["card"] == "{\"classes\": [\"Event\", \"Noise\"]}")
+        let dtypes = try SafeTensorsFile(contentsOf: dir + "/dtypes.safetensors")
+        #expect(dtypes.tensors["b"]?.dtype == .i32 && dtypes.tensors["b"]?.floats == [0, 1, 2, 3])
+        #expect(dtypes.tensors["empty"]?.shape == [0, 3] && dtypes.tensors["empty"]?.bytes.isEmpty == true)
+        #expect(try SafeTensorsFile(contentsOf: dir + "/empty.safetensors").tensors.isEmpty)
     }
 }
