@@ -340,6 +340,8 @@ private func checkNPY(_ bytes: Data) -> Outcome {
     }
     if a.bytes.count != count * a.dtype.byteWidth { return .inconsistent("\(a.bytes.count) bytes for \(a.dtype) × \(a.shape)") }
     if a.doubles.count != count { return .inconsistent("\(a.doubles.count) values for \(a.shape)") }
+    // Integers from floats: a NaN or huge float must throw, not trap (the fuzzer's first NPY find).
+    if let ints = try? a.ints, ints.count != count { return .inconsistent("\(ints.count) integers for \(a.shape)") }
     return .loaded
 }
 
