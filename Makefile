@@ -7,7 +7,7 @@ DEMO_DIR   ?= demo-run
 PYTHON     ?= python3
 VENV_PY    := .venv/bin/python
 
-.PHONY: deps build test demo bench faults clean
+.PHONY: deps build test demo bench faults fuzz clean
 
 deps:
 	@scripts/install-deps.sh
@@ -49,6 +49,11 @@ bench: deps
 	@if $(PYTHON) -c "import obspy" >/dev/null 2>&1; then $(PYTHON) scripts/bench_obspy.py $(BIN)/seismic-bench; fi
 	$(VENV_PY) scripts/bench_classify.py $(BIN)/seismic-bench $(BIN)/seismic
 	scripts/bench_mpi.sh
+
+# libFuzzer on the SAC, safetensors and NPY readers, FUZZ_SECONDS (default 60) each.
+FUZZ_SECONDS ?= 60
+fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 clean:
 	rm -rf .build out demo-run

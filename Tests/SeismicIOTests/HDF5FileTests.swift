@@ -36,6 +36,32 @@ import TestSupport
         #expect(throws: HDF5Error.cannotOpen(path: sac)) { try HDF5File(readingAt: sac) }
     }
 
+    /// hdf5/hostile.h5, written with h5py: dataset "small" (2×3 float32) whose attributes "rates"
+    /// (3 float64), "names" (2 fixed-length strings) and "vnames" (3 variable-length strings) hold
+    /// several values; "huge" (2^40 × 2^40 float32) and "hugestrings" (2^62 × S8), chunked, nothing stored.
+    @Test func refusesAttributesOfSeveralValuesAndDatasetsBeyondMemory() throws {
+        let path = Fixtures.path("hdf5/hostile.h5")
+        let f = try HDF5File(readingAt: path)
+        #expect(try f.readFloats("small").values == [0, 1, 2, 3, 4, 5])
+        #expect(throws: HDF5Error.notScalar(path: path, object: "small@rates", count: 3)) { try f.doubleAttribute("rates", of: "small") }
+        #expect(throws: HDF5Error.notScalar(path: path, object: "small@names", count: 2)) { try f.stringAttribute("names", of: "small") }
+        #expect(throws: HDF5Error.notScalar(path: path, object: "small@vnames", count: 3)) { try f.stringAttribute("vnames", of: "small") }
+        #expect(try f.shape(of: "huge") == [1 << 40, 1 << 40])
+        #expect(throws: HDF5Error.tooLarge(path: path, object: "huge", shape: [1 << 40, 1 << 40], reason: "has more elements than Int can count")) {
+            try f.readFloats("huge")
+        }
+        // One row of 2^40 float32 is 4 TiB, more than any machine this runs on.
+        #expect { try f.readFloatRows("huge", rows: 0..<1) } throws: { error in
+            guard case .tooLarge(let p, let o, _, let reason)? = error as? HDF5Error else { return false }
+            return p == path && o == "huge" && reason.contains("more than this machine's")
+        }
+        #expect(try f.readFloatRows("huge", rows: 0..<0).isEmpty)
+        #expect { try f.readStrings("hugestrings") } throws: { error in
+            guard case .tooLarge(_, "hugestrings", [1 << 62], let reason)? = error as? HDF5Error else { return false }
+            return reason.contains("needs")
+        }
+    }
+
     @Test func writeThenReadRoundTrips() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("h5-\(UUID()).h5").path
         defer { try? FileManager.default.removeItem(atPath: path) }

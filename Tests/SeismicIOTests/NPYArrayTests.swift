@@ -54,6 +54,50 @@ import TestSupport
         }
     }
 
+    /// A version-1 .npy file from a header dictionary text and data bytes.
+    private func npy(_ header: String, data: [UInt8] = []) -> [UInt8] {
+        let h = Array(header.utf8)
+        return [0x93] + Array("NUMPY".utf8) + [1, 0, UInt8(h.count & 0xff), UInt8(h.count >> 8)] + h + data
+    }
+
+    @Test func refusesHeadersThatUsedToTrap() throws {
+        // descr empty (was a force unwrap), ")(" shape (was a reversed range), overflowing shape product.
+        #expect(throws: NPYError.unsupportedDType(path: "x", descr: "")) {
+            try NPYArray(data: npy("{'descr': '', 'fortran_order': False, 'shape': (1,), }"), path: "x")
+        }
+        #expect(throws: NPYError.badHeader(path: "x", reason: "'shape' is )1,(, expected a tuple of integers")) {
+            try NPYArray(data: npy("{'descr': '<f4', 'fortran_order': False, 'shape': )1,(, }"), path: "x")
+        }
+        #expect(throws: NPYError.badHeader(path: "x", reason: "shape [4611686018427387904, 4] × 4 bytes overflows the byte count")) {
+            try NPYArray(data: npy("{'descr': '<f4', 'fortran_order': False, 'shape': (4611686018427387904, 4), }"), path: "x")
+        }
+        #expect(throws: NPYError.badHeader(path: "x", reason: "'shape' is (99999999999999999999,); dimensions are integers ≥ 0")) {
+            try NPYArray(data: npy("{'descr': '<f4', 'fortran_order': False, 'shape': (99999999999999999999,), }"), path: "x")
+        }
+        for bad in ["(-1,)", "(3.0,)", "(1,,2)", "(+3,)", "(a,)"] {
+            #expect(throws: NPYError.badHeader(path: "x", reason: "'shape' is \(bad); dimensions are integers ≥ 0")) {
+                try NPYArray(data: npy("{'descr': '<f4', 'fortran_order': False, 'shape': \(bad), }"), path: "x")
+            }
+        }
+        #expect(throws: NPYError.badHeader(path: "x", reason: "'fortran_order' is 0, expected True or False")) {
+            try NPYArray(data: npy("{'descr': '<f4', 'fortran_order': 0, 'shape': (1,), }"), path: "x")
+        }
+        #expect(throws: NPYError.sizeMismatch(path: "x", expectedBytes: 24, actualBytes: 4)) {
+            try NPYArray(data: npy("{'descr': '<f8', 'fortran_order': False, 'shape': (3,), }", data: [0, 0, 0, 0]), path: "x")
+        }
+        // Scalars and empty tuples: one element.
+        let scalar = try NPYArray(data: npy("{'descr': '<i2', 'fortran_order': False, 'shape': (), }", data: [7, 0]))
+        #expect(scalar.shape == [])
+        #expect(try scalar.ints == [7])
+    }
+
+    @Test func floatsWithoutAnIntegerValueAreRefusedAsInts() throws {
+        #expect(try NPYArray(float64: [2.9, -2.9, 0]).ints == [2, -2, 0])
+        #expect(throws: NPYError.notAnInteger(index: 1, value: .infinity)) { try NPYArray(float64: [1, .infinity]).ints }
+        #expect(throws: NPYError.notAnInteger(index: 0, value: 1e300)) { try NPYArray(float64: [1e300]).ints }
+        #expect(throws: NPYError.self) { try NPYArray(float32: [.nan]).ints }
+    }
+
     @Test func refusesBadFiles() {
         #expect(throws: NPYError.badMagic(path: "x")) { try NPYArray(data: Array("hello world".utf8), path: "x") }
         var good = NPYArray(float32: [1, 2, 3]).encoded()

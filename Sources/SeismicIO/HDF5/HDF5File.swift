@@ -10,6 +10,10 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable {
     case wrongType(path: String, object: String, expected: String)
     case readFailed(path: String, object: String)
     case writeFailed(path: String, object: String)
+    /// A dataset whose shape × element size overflows or exceeds this machine's memory.
+    case tooLarge(path: String, object: String, shape: [UInt64], reason: String)
+    /// An attribute read as one value that holds `count` values.
+    case notScalar(path: String, object: String, count: Int64)
 
     public var description: String {
         switch self {
@@ -19,6 +23,8 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable {
         case .wrongType(let p, let o, let e): return "\(p): \(o) is not \(e)"
         case .readFailed(let p, let o): return "\(p): reading \(o) failed"
         case .writeFailed(let p, let o): return "\(p): writing \(o) failed"
+        case .tooLarge(let p, let o, let shape, let r): return "\(p): dataset \(o) of shape \(shape) \(r)"
+        case .notScalar(let p, let o, let n): return "\(p): attribute \(o) holds \(n) values, expected one"
         }
     }
 }
@@ -129,9 +135,8 @@ public final class HDF5File {
         guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
             throw .readFailed(path: path, object: "\(name)[\(rows)]")
         }
-        let rowSize = shape.dropFirst().reduce(1, *)
-        var out = [Float](repeating: 0, count: rows.count * rowSize)
-        if rows.isEmpty { return out }
+        if rows.isEmpty { return [] }
+        var out = [Float](repeating: 0, count: try elementCount([rows.count] + shape.dropFirst(), bytesEach: MemoryLayout<Float>.size, name))
         let fileSpace = H5Dget_space(did)
         defer { H5Sclose(fileSpace) }
         var start = [hsize_t](repeating: 0, count: shape.count)
@@ -188,14 +193,16 @@ public final class HDF5File {
     public func readStrings(_ name: String) throws(HDF5Error) -> [String] {
         let did = try openDataset(name)
         defer { H5Dclose(did) }
-        let count = try dims(did, name).reduce(1, *)
+        let shape = try dims(did, name)
         let type = H5Dget_type(did)
         defer { H5Tclose(type) }
         guard H5Tget_class(type) == H5T_STRING, H5Tis_variable_str(type) <= 0 else {
             throw .wrongType(path: path, object: name, expected: "a fixed-length string dataset")
         }
         let width = H5Tget_size(type)
-        var bytes = [UInt8](repeating: 0, count: max(count * width, 1))
+        guard width > 0 else { throw .readFailed(path: path, object: name) }
+        let count = try elementCount(shape, bytesEach: 1, name)
+        var bytes = [UInt8](repeating: 0, count: max(try elementCount([count, width], bytesEach: 1, name), 1))
         if count > 0 {
             guard H5Dread(did, type, seismic_h5s_all(), seismic_h5s_all(), seismic_h5p_default(), &bytes) >= 0 else {
                 throw .readFailed(path: path, object: name)
@@ -216,6 +223,7 @@ public final class HDF5File {
     public func doubleAttribute(_ attribute: String, of object: String) throws(HDF5Error) -> Double? {
         guard let aid = try openAttribute(attribute, of: object) else { return nil }
         defer { H5Aclose(aid) }
+        try requireScalar(aid, "\(object)@\(attribute)")
         let type = H5Aget_type(aid)
         defer { H5Tclose(type) }
         let cls = H5Tget_class(type)
@@ -231,6 +239,7 @@ public final class HDF5File {
     public func stringAttribute(_ attribute: String, of object: String) throws(HDF5Error) -> String? {
         guard let aid = try openAttribute(attribute, of: object) else { return nil }
         defer { H5Aclose(aid) }
+        try requireScalar(aid, "\(object)@\(attribute)")
         let type = H5Aget_type(aid)
         defer { H5Tclose(type) }
         guard H5Tget_class(type) == H5T_STRING else {
@@ -243,6 +252,7 @@ public final class HDF5File {
             return ptr.map { String(cString: $0) } ?? ""
         }
         let size = H5Tget_size(type)
+        guard size > 0, size < 1 << 30 else { throw .readFailed(path: path, object: "\(object)@\(attribute)") }
         var buf = [UInt8](repeating: 0, count: size + 1)
         guard H5Aread(aid, type, &buf) >= 0 else { throw .readFailed(path: path, object: attribute) }
         return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
@@ -279,15 +289,49 @@ public final class HDF5File {
         let rank = H5Sget_simple_extent_ndims(space)
         guard rank >= 0 else { throw .readFailed(path: path, object: name) }
         var d = [hsize_t](repeating: 0, count: Int(rank))
-        H5Sget_simple_extent_dims(space, &d, nil)
-        return d.map { Int($0) }
+        guard H5Sget_simple_extent_dims(space, &d, nil) >= 0 else { throw .readFailed(path: path, object: name) }
+        var shape: [Int] = []
+        for n in d {
+            guard let v = Int(exactly: n) else { throw .tooLarge(path: path, object: name, shape: d.map { UInt64($0) }, reason: "has a dimension beyond Int") }
+            shape.append(v)
+        }
+        return shape
+    }
+
+    /// Elements in `shape`, checked: the product and its size in bytes (`bytesEach` per element)
+    /// must not overflow, and the bytes must fit in this machine's physical memory.
+    private func elementCount(_ shape: [Int], bytesEach: Int, _ name: String) throws(HDF5Error) -> Int {
+        func tooLarge(_ reason: String) -> HDF5Error {
+            .tooLarge(path: path, object: name, shape: shape.map { UInt64(clamping: $0) }, reason: reason)
+        }
+        var count = 1
+        for n in shape {
+            let (p, overflow) = count.multipliedReportingOverflow(by: n)
+            guard !overflow, n >= 0 else { throw tooLarge("has more elements than Int can count") }
+            count = p
+        }
+        let (bytes, overflow) = count.multipliedReportingOverflow(by: bytesEach)
+        let memory = ProcessInfo.processInfo.physicalMemory
+        guard !overflow, UInt64(bytes) <= memory else {
+            throw tooLarge("needs \(overflow ? "more than \(Int.max)" : String(bytes)) bytes, more than this machine's \(memory) bytes of memory")
+        }
+        return count
+    }
+
+    /// Throws unless attribute `aid` holds exactly one value (reading more into one would overrun).
+    private func requireScalar(_ aid: hid_t, _ object: String) throws(HDF5Error) {
+        let space = H5Aget_space(aid)
+        guard space >= 0 else { throw .readFailed(path: path, object: object) }
+        defer { H5Sclose(space) }
+        let n = H5Sget_simple_extent_npoints(space)
+        guard n == 1 else { throw .notScalar(path: path, object: object, count: Int64(n)) }
     }
 
     private func read<T>(_ name: String, memoryType: hid_t, zero: T) throws(HDF5Error) -> (values: [T], shape: [Int]) {
         let did = try openDataset(name)
         defer { H5Dclose(did) }
         let shape = try dims(did, name)
-        var out = [T](repeating: zero, count: shape.reduce(1, *))
+        var out = [T](repeating: zero, count: try elementCount(shape, bytesEach: MemoryLayout<T>.size, name))
         if out.isEmpty { return (out, shape) }
         let status = out.withUnsafeMutableBytes {
             H5Dread(did, memoryType, seismic_h5s_all(), seismic_h5s_all(), seismic_h5p_default(), $0.baseAddress)

@@ -23,6 +23,8 @@ public enum NPYError: Error, CustomStringConvertible, Equatable {
     case fortranOrder(path: String)
     case sizeMismatch(path: String, expectedBytes: Int, actualBytes: Int)
     case cannotWrite(path: String, reason: String)
+    /// Element `index` (C order) is a float with no Int value (NaN, ±inf, beyond Int's range).
+    case notAnInteger(index: Int, value: Double)
 
     public var description: String {
         switch self {
@@ -34,6 +36,7 @@ public enum NPYError: Error, CustomStringConvertible, Equatable {
         case .fortranOrder(let p): return "\(p): Fortran-ordered arrays are not supported; save with C order"
         case .sizeMismatch(let p, let e, let a): return "\(p): data should be \(e) bytes but is \(a)"
         case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"
+        case .notAnInteger(let i, let v): return "element \(i) is \(v), which is not an integer value"
         }
     }
 }
@@ -98,14 +101,25 @@ public struct NPYArray: Equatable, Sendable {
         }
     }
 
-    /// The values as Int (integer and bool dtypes; floats are truncated).
+    /// The values as Int (integer and bool dtypes; floats truncated toward zero). Throws
+    /// `NPYError.notAnInteger` for a NaN, ±inf or a float beyond Int's range.
     public var ints: [Int] {
-        switch dtype {
-        case .int16: return load(Int16.self).map(Int.init)
-        case .int32: return load(Int32.self).map(Int.init)
-        case .int64: return load(Int64.self).map(Int.init)
-        case .uint8, .bool: return bytes.map(Int.init)
-        case .float32, .float64: return doubles.map { Int($0) }
+        get throws(NPYError) {
+            switch dtype {
+            case .int16: return load(Int16.self).map(Int.init)
+            case .int32: return load(Int32.self).map(Int.init)
+            case .int64: return load(Int64.self).map(Int.init)
+            case .uint8, .bool: return bytes.map(Int.init)
+            case .float32, .float64:
+                let values = doubles
+                var out = [Int]()
+                out.reserveCapacity(values.count)
+                for (i, v) in values.enumerated() {
+                    guard let n = Int(exactly: v.rounded(.towardZero)) else { throw .notAnInteger(index: i, value: v) }
+                    out.append(n)
+                }
+                return out
+            }
         }
     }
 
@@ -144,26 +158,41 @@ public struct NPYArray: Equatable, Sendable {
         guard let fortran = Self.value(of: "fortran_order", in: header) else {
             throw .badHeader(path: path, reason: "no 'fortran_order'")
         }
-        if fortran.hasPrefix("True") { throw .fortranOrder(path: path) }
-        guard let shapeText = Self.value(of: "shape", in: header),
-              let open = shapeText.firstIndex(of: "("), let close = shapeText.firstIndex(of: ")")
-        else { throw .badHeader(path: path, reason: "no 'shape'") }
+        if fortran == "True" { throw .fortranOrder(path: path) }
+        guard fortran == "False" else {
+            throw .badHeader(path: path, reason: "'fortran_order' is \(fortran), expected True or False")
+        }
+        guard let shapeText = Self.value(of: "shape", in: header) else { throw .badHeader(path: path, reason: "no 'shape'") }
+        guard shapeText.first == "(", shapeText.last == ")", shapeText.filter({ $0 == "(" || $0 == ")" }).count == 2 else {
+            throw .badHeader(path: path, reason: "'shape' is \(shapeText), expected a tuple of integers")
+        }
         var shape: [Int] = []
-        for part in shapeText[shapeText.index(after: open)..<close].split(separator: ",") {
+        let parts = shapeText.dropFirst().dropLast().split(separator: ",", omittingEmptySubsequences: false)
+        for (k, part) in parts.enumerated() {
             let t = part.trimmingCharacters(in: " ")
-            if t.isEmpty { continue }
-            guard let n = Int(t), n >= 0 else { throw .badHeader(path: path, reason: "bad shape \(shapeText)") }
+            // A trailing comma leaves one empty part, "(3,)" or "()"'s only part.
+            if t.isEmpty, k == parts.count - 1 { continue }
+            guard !t.isEmpty, t.allSatisfy({ $0.isASCII && $0.isNumber }), let n = Int(t) else {
+                throw .badHeader(path: path, reason: "'shape' is \(shapeText); dimensions are integers ≥ 0")
+            }
             shape.append(n)
         }
-        let order = descr.first!
+        guard let order = descr.first else { throw .unsupportedDType(path: path, descr: descr) }
         let code = String(descr.dropFirst())
         guard let dtype = NPYDType(rawValue: code), order == "<" || order == "|" || (order == ">" && dtype.byteWidth == 1) || order == "=" else {
             throw .unsupportedDType(path: path, descr: descr)
         }
-        let (elements, overflow) = shape.reduce(1, *).multipliedReportingOverflow(by: dtype.byteWidth)
+        var elements = dtype.byteWidth
+        for n in shape {
+            let (p, overflow) = elements.multipliedReportingOverflow(by: n)
+            guard !overflow else {
+                throw .badHeader(path: path, reason: "shape \(shape) × \(dtype.byteWidth) bytes overflows the byte count")
+            }
+            elements = p
+        }
         let dataStart = start + headerLength
-        guard !overflow, data.count - dataStart == elements else {
-            throw .sizeMismatch(path: path, expectedBytes: overflow ? Int.max : elements, actualBytes: data.count - dataStart)
+        guard data.count - dataStart == elements else {
+            throw .sizeMismatch(path: path, expectedBytes: elements, actualBytes: data.count - dataStart)
         }
         self.init(shape: shape, dtype: dtype, bytes: Array(data[dataStart...]))
     }

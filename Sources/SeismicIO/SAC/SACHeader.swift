@@ -130,9 +130,18 @@ public struct SACHeader: Equatable, Sendable {
 
     public var npts: Int { Int(ints[Self.intIndex["npts"]!]) }
     public var delta: Float { floats[0] }
-    /// DELTA rounded to microseconds, as ObsPy does, so that 0.01 stored as float32 means 100 Hz
-    /// exactly rather than 99.999998 Hz.
-    public var samplingIntervalSeconds: Double { (Double(delta) * 1e6).rounded() / 1e6 }
+    /// DELTA in seconds. Rounded to whole microseconds, as ObsPy does, when that changes it by at
+    /// most 0.01 % (always so for DELTA ≥ 5 ms, i.e. 200 Hz and below), so that 0.01 stored as
+    /// float32 means 100 Hz exactly rather than 99.999998 Hz, and 0.05000016 means 20 Hz. A finer
+    /// interval (4e-7 s, 2.5 MHz) would round to 0 or to another rate, so it is kept as the shortest
+    /// decimal that reads back as the stored float32 instead. Not meaningful for a DELTA that is not
+    /// finite and positive (the reader refuses those).
+    public var samplingIntervalSeconds: Double {
+        let stored = Double(delta)
+        let rounded = (stored * 1e6).rounded() / 1e6
+        if rounded > 0, abs(rounded - stored) <= 1e-4 * stored { return rounded }
+        return Double("\(delta)") ?? stored
+    }
     public var b: Float? { float("b") }
     public var e: Float? { float("e") }
     public var stationLatitude: Float? { float("stla") }
@@ -148,14 +157,39 @@ public struct SACHeader: Equatable, Sendable {
     public var fileType: Int32 { ints[Self.intIndex["iftype"]!] }
 
     /// Reference time (NZYEAR, NZJDAY, NZHOUR, NZMIN, NZSEC, NZMSEC) as seconds since 1970-01-01
-    /// UTC, or nil when any part is undefined.
-    public var referenceTime: Double? {
-        guard let year = int("nzyear"), let jday = int("nzjday"), let hour = int("nzhour"),
+    /// UTC, or nil when any part is undefined or the parts do not form a valid time (the reader
+    /// refuses files whose defined reference time is invalid; see `checkedReferenceTime()`).
+    public var referenceTime: Double? { try? checkedReferenceTime() }
+
+    /// Reference time as seconds since 1970-01-01 UTC by ObsPy's rules (`docs/DATA.md`, "SAC
+    /// reference time"): nil when any of the six fields is undefined (-12345); NZYEAR 0…99 means
+    /// 1900…1999; otherwise NZYEAR 1000…9999, NZJDAY 1…365 (366 in a leap year), NZHOUR 0…23,
+    /// NZMIN 0…59, NZSEC 0…59, NZMSEC 0…999, else `SACReferenceTimeError` naming the field.
+    public func checkedReferenceTime() throws(SACReferenceTimeError) -> Double? {
+        guard var year = int("nzyear"), let jday = int("nzjday"), let hour = int("nzhour"),
               let minute = int("nzmin"), let second = int("nzsec"), let msec = int("nzmsec")
         else { return nil }
+        if (0...99).contains(year) { year += 1900 }
+        guard (1000...9999).contains(year) else {
+            throw SACReferenceTimeError(field: "NZYEAR", value: year, expected: "0…99 (1900…1999) or 1000…9999")
+        }
+        let days = Self.isLeap(year) ? 366 : 365
+        guard (1...days).contains(jday) else {
+            throw SACReferenceTimeError(field: "NZJDAY", value: jday, expected: "1…\(days) in \(year)")
+        }
+        for (field, value, range) in [("NZHOUR", hour, 0...23), ("NZMIN", minute, 0...59),
+                                      ("NZSEC", second, 0...59), ("NZMSEC", msec, 0...999)] {
+            guard range.contains(value) else {
+                throw SACReferenceTimeError(field: field, value: value,
+                                            expected: "\(range.lowerBound)…\(range.upperBound)")
+            }
+        }
         return Double(Self.daysSinceEpoch(year: year, dayOfYear: jday)) * 86400
             + Double(hour * 3600 + minute * 60 + second) + Double(msec) / 1000
     }
+
+    /// True when NZYEAR is a two-digit year (0…99) read as 1900…1999.
+    public var hasTwoDigitYear: Bool { int("nzyear").map { (0...99).contains($0) } ?? false }
 
     /// Start of the first sample: reference time + B, in seconds since the epoch.
     public var startTime: Double? {
@@ -191,6 +225,22 @@ public struct SACHeader: Equatable, Sendable {
         }
         return days + dayOfYear - 1
     }
+}
+
+/// A defined SAC reference time field out of its range: `field` (e.g. "NZJDAY"), the stored
+/// `value` and the `expected` range.
+public struct SACReferenceTimeError: Error, Equatable, CustomStringConvertible {
+    public var field: String
+    public var value: Int
+    public var expected: String
+
+    public init(field: String, value: Int, expected: String) {
+        self.field = field
+        self.value = value
+        self.expected = expected
+    }
+
+    public var description: String { "reference time \(field) = \(value); expected \(expected)" }
 }
 
 extension String {

@@ -44,12 +44,17 @@ public struct SACTrace: Equatable, Sendable {
         self.byteOrder = byteOrder
     }
 
-    /// Samples per second from DELTA rounded to microseconds (ObsPy's convention).
+    /// Samples per second, 1 / `header.samplingIntervalSeconds` (DELTA rounded to microseconds as
+    /// ObsPy does, unless the interval is finer than that). Finite and positive for a trace read
+    /// from a file.
     public var samplingRateHz: Double { 1.0 / header.samplingIntervalSeconds }
 
     // MARK: Reading
 
-    /// Reads the SAC file at `path`.
+    /// Reads the SAC file at `path`. Throws `SACError` naming the file: not binary SAC version 6,
+    /// too short, size not 632 + 4 × NPTS bytes, NPTS < 1, DELTA not finite and positive, not an
+    /// evenly sampled time series, or a defined but invalid reference time. Samples are not checked
+    /// (a NaN sample is read as NaN; `ThreeComponentRecord.read` refuses it).
     public init(contentsOf path: String) throws(SACError) {
         let data: Data
         do {
@@ -103,7 +108,10 @@ public struct SACTrace: Equatable, Sendable {
             throw .sizeMismatch(path: path, npts: npts, expectedBytes: expected, actualBytes: count)
         }
         let delta = header.delta
-        guard delta.isFinite, delta > 0 else { throw .invalidDelta(path: path, delta: delta) }
+        guard delta.isFinite, delta > 0, (1 / header.samplingIntervalSeconds).isFinite else {
+            throw .invalidDelta(path: path, delta: delta)
+        }
+        do { _ = try header.checkedReferenceTime() } catch { throw .invalidReferenceTime(path: path, error) }
         var samples = [Float](repeating: 0, count: npts)
         data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
             samples.withUnsafeMutableBufferPointer { out in

@@ -7,6 +7,10 @@ public enum RecordError: Error, CustomStringConvertible, Equatable {
     case noComponentCode(path: String)
     case missingComponent(path: String, expected: String)
     case inconsistent(paths: [String], reason: String)
+    /// The component file `path` (channel `component`) holds a NaN or ±inf at sample `index`.
+    case nonFiniteSample(path: String, component: String, index: Int, value: Double)
+    /// The component file `path` has a start time (reference time + B) that is not finite.
+    case nonFiniteStart(path: String, b: Float)
 
     public var description: String {
         switch self {
@@ -14,6 +18,10 @@ public enum RecordError: Error, CustomStringConvertible, Equatable {
             return "\(p): no component code (…HLX…, …EHZ…) found in the file name, so its siblings cannot be named"
         case .missingComponent(let p, let e): return "\(p): sibling component \(e) does not exist"
         case .inconsistent(let ps, let r): return "\(ps.joined(separator: ", ")): \(r)"
+        case .nonFiniteSample(let p, let c, let i, let v):
+            return "\(p): component \(c): sample \(i) is \(v); a record to process must have finite samples"
+        case .nonFiniteStart(let p, let b):
+            return "\(p): B = \(b); the start time (reference time + B) must be finite"
         }
     }
 }
@@ -65,7 +73,10 @@ public enum ThreeComponentRecord {
     }
 
     /// Reads the three components of the record `path` belongs to and checks that they agree in
-    /// length, sampling interval and start time (to half a sample).
+    /// length, sampling interval and start time (to half a sample), that each start time is finite
+    /// and that every sample is finite. Throws `SACError` for a file that cannot be read and
+    /// `RecordError` for a set that cannot form one record (a non-finite sample names the file, its
+    /// channel code and the sample index).
     public static func read(_ path: String) throws -> (waveform: Waveform, traces: [SACTrace], paths: [String]) {
         let paths = try siblingPaths(of: path)
         let traces = try paths.map { p throws(SACError) in try SACTrace(contentsOf: p) }
@@ -78,15 +89,25 @@ public enum ThreeComponentRecord {
             throw RecordError.inconsistent(paths: paths, reason: "components differ in sampling interval: \(deltas)")
         }
         let starts = traces.map { $0.header.startTime ?? Double($0.header.b ?? 0) }
+        if let bad = starts.firstIndex(where: { !$0.isFinite }) {
+            throw RecordError.nonFiniteStart(path: paths[bad], b: traces[bad].header.b ?? .nan)
+        }
         guard starts.allSatisfy({ abs($0 - starts[0]) <= 0.5 * Double(deltas[0]) }) else {
             throw RecordError.inconsistent(paths: paths, reason: "components start at different times: \(starts)")
         }
         let codes = zip(traces, paths).map { t, p in
             t.header.channelCode ?? URL(fileURLWithPath: p).lastPathComponent
         }
-        let waveform = Waveform(
-            components: traces.map { $0.samples.map(Double.init) }, componentCodes: codes,
-            samplingRateHz: traces[0].samplingRateHz, startTime: starts[0])
-        return (waveform, traces, paths)
+        do {
+            let waveform = try Waveform(
+                validating: traces.map { $0.samples.map(Double.init) }, componentCodes: codes,
+                samplingRateHz: traces[0].samplingRateHz, startTime: starts[0])
+            return (waveform, traces, paths)
+        } catch .nonFiniteSample(let code, let index, let value) {
+            let file = codes.firstIndex(of: code).map { paths[$0] } ?? path
+            throw RecordError.nonFiniteSample(path: file, component: code, index: index, value: value)
+        } catch {
+            throw RecordError.inconsistent(paths: paths, reason: error.description)
+        }
     }
 }

@@ -14,17 +14,23 @@ public enum SafeTensorsDType: String, Sendable, Codable {
     }
 }
 
+/// Everything that can be wrong with a safetensors file from outside. Each case names the file;
+/// problems of one tensor name the tensor too.
 public enum SafeTensorsError: Error, CustomStringConvertible, Equatable {
     case cannotOpen(path: String, reason: String)
+    /// The file as a whole: header length, header JSON, the data buffer's coverage.
     case malformed(path: String, reason: String)
     case unsupportedDType(path: String, tensor: String, dtype: String)
+    /// One tensor's entry: dtype, shape or data_offsets do not describe its bytes.
+    case badTensor(path: String, tensor: String, reason: String)
     case cannotWrite(path: String, reason: String)
 
     public var description: String {
         switch self {
         case .cannotOpen(let p, let r): return "\(p): cannot open: \(r)"
         case .malformed(let p, let r): return "\(p): not a valid safetensors file: \(r)"
-        case .unsupportedDType(let p, let t, let d): return "\(p): tensor \(t) has dtype \(d); F32, F64, I64, I32 and I16 are supported"
+        case .unsupportedDType(let p, let t, let d): return "\(p): tensor '\(t)' has dtype \(d); F32, F64, I64, I32 and I16 are supported"
+        case .badTensor(let p, let t, let r): return "\(p): tensor '\(t)': \(r)"
         case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"
         }
     }
@@ -101,45 +107,123 @@ public struct SafeTensorsFile: Sendable {
         try self.init(data: data, path: path)
     }
 
+    /// Largest header the reader accepts, in bytes (the reference implementation's limit).
+    public static let maxHeaderBytes: UInt64 = 100_000_000
+
+    /// Parses a safetensors file held in memory; `path` is only used in error messages.
+    ///
+    /// Checks the file against the format's specification: an 8-byte little-endian header length
+    /// that fits in the file (at most `maxHeaderBytes`); a UTF-8 JSON object beginning with `{`
+    /// (trailing spaces allowed) without duplicate names; `__metadata__`, if present, a string →
+    /// string map; every other member a tensor with exactly `dtype`, `shape` (JSON integers ≥ 0)
+    /// and `data_offsets` (two JSON integers, begin ≤ end, inside the data buffer) whose byte
+    /// length equals the element count × dtype width (computed with overflow checks); and the
+    /// tensors' ranges, sorted, tile the data buffer exactly: no overlap, no hole, nothing after.
+    /// Anything else throws `SafeTensorsError` naming the file and, where it applies, the tensor.
     public init(data: Data, path: String = "<memory>") throws(SafeTensorsError) {
-        guard data.count >= 8 else { throw .malformed(path: path, reason: "\(data.count) bytes, too short for the header length") }
+        guard data.count >= 8 else { throw .malformed(path: path, reason: "\(data.count) bytes, too short for the 8-byte header length") }
         let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
-        guard headerLength <= UInt64(data.count - 8), headerLength < 100_000_000 else {
-            throw .malformed(path: path, reason: "header length \(headerLength) exceeds the file size \(data.count)")
+        guard headerLength <= Self.maxHeaderBytes else {
+            throw .malformed(path: path, reason: "header length \(headerLength) exceeds the limit of \(Self.maxHeaderBytes) bytes")
+        }
+        guard headerLength <= UInt64(data.count - 8) else {
+            throw .malformed(path: path, reason: "header length \(headerLength) runs past the end of the \(data.count)-byte file")
         }
         let start = data.startIndex + 8
-        let headerData = data[start..<(start + Int(headerLength))]
-        guard let json = try? JSONSerialization.jsonObject(with: headerData) as? [String: Any] else {
-            throw .malformed(path: path, reason: "the header is not a JSON object")
-        }
         let base = start + Int(headerLength)
-        let payload = data.count - 8 - Int(headerLength)
+        let headerBytes = data[start..<base]
+        guard headerBytes.first == UInt8(ascii: "{") else {
+            throw .malformed(path: path, reason: "the header does not begin with '{'")
+        }
+        let json: HeaderJSON
+        do { json = try HeaderJSON.parse(headerBytes) } catch {
+            throw .malformed(path: path, reason: "the header is not valid JSON: \(error)")
+        }
+        guard case .object(let members) = json else { throw .malformed(path: path, reason: "the header is not a JSON object") }
+        let buffer = data.count - 8 - Int(headerLength)
         var tensors: [String: Entry] = [:]
         var metadata: [String: String] = [:]
-        for (name, value) in json {
+        var ranges: [(name: String, begin: Int, end: Int)] = []
+        for (name, value) in members {
             if name == "__metadata__" {
-                guard let m = value as? [String: Any] else { throw .malformed(path: path, reason: "__metadata__ is not an object") }
+                guard case .object(let m) = value else {
+                    throw .malformed(path: path, reason: "__metadata__ is \(value.text()), expected an object of strings")
+                }
                 for (k, v) in m {
-                    guard let s = v as? String else { throw .malformed(path: path, reason: "metadata \(k) is not a string") }
+                    guard case .string(let s) = v else {
+                        throw .malformed(path: path, reason: "__metadata__ '\(k)' is \(v.text()), expected a string")
+                    }
                     metadata[k] = s
                 }
                 continue
             }
-            guard let info = value as? [String: Any], let dtypeName = info["dtype"] as? String,
-                  let shape = (info["shape"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }),
-                  let offsets = (info["data_offsets"] as? [Any])?.compactMap({ ($0 as? NSNumber)?.intValue }), offsets.count == 2
-            else { throw .malformed(path: path, reason: "tensor \(name) lacks dtype, shape or data_offsets") }
-            guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
-                throw .unsupportedDType(path: path, tensor: name, dtype: dtypeName)
+            let info = try Self.tensorInfo(name, value, bufferBytes: buffer, path: path)
+            ranges.append((name, info.begin, info.end))
+            tensors[name] = Entry(dtype: info.dtype, shape: info.shape, bytes: Array(data[(base + info.begin)..<(base + info.end)]))
+        }
+        // The ranges must tile the buffer: sorted by begin (then end), each begins where the last ended.
+        ranges.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
+        var covered = 0
+        var previous: String? = nil
+        for r in ranges {
+            if r.begin < covered {
+                throw .badTensor(path: path, tensor: r.name, reason: "data_offsets [\(r.begin), \(r.end)] overlap tensor '\(previous ?? "")', which ends at \(covered)")
             }
-            guard shape.allSatisfy({ $0 >= 0 }) else { throw .malformed(path: path, reason: "tensor \(name) has shape \(shape)") }
-            let (count, overflow) = shape.reduce(1, *).multipliedReportingOverflow(by: dtype.byteWidth)
-            guard !overflow, offsets[0] >= 0, offsets[1] - offsets[0] == count, offsets[1] <= payload else {
-                throw .malformed(path: path, reason: "tensor \(name): offsets \(offsets) do not fit shape \(shape) and the \(payload)-byte payload")
+            if r.begin > covered {
+                throw .malformed(path: path, reason: "bytes \(covered)..<\(r.begin) of the data buffer belong to no tensor (tensor '\(r.name)' begins at \(r.begin))")
             }
-            tensors[name] = Entry(dtype: dtype, shape: shape, bytes: Array(data[(base + offsets[0])..<(base + offsets[1])]))
+            covered = r.end
+            previous = r.name
+        }
+        guard covered == buffer else {
+            throw .malformed(path: path, reason: "the data buffer has \(buffer) bytes but the tensors cover only \(covered)")
         }
         self.init(tensors: tensors, metadata: metadata)
+    }
+
+    /// One tensor's header entry, checked: dtype, shape and byte range inside a `bufferBytes` buffer.
+    private static func tensorInfo(_ name: String, _ value: HeaderJSON, bufferBytes: Int, path: String)
+        throws(SafeTensorsError) -> (dtype: SafeTensorsDType, shape: [Int], begin: Int, end: Int)
+    {
+        func bad(_ reason: String) -> SafeTensorsError { .badTensor(path: path, tensor: name, reason: reason) }
+        guard case .object(let fields) = value else { throw bad("entry is \(value.text()), expected an object") }
+        let known = ["dtype", "shape", "data_offsets"]
+        if let extra = fields.first(where: { !known.contains($0.0) }) { throw bad("unknown field '\(extra.0)'") }
+        func field(_ key: String) throws(SafeTensorsError) -> HeaderJSON {
+            guard let v = fields.first(where: { $0.0 == key })?.1 else { throw bad("no \(key)") }
+            return v
+        }
+        guard case .string(let dtypeName) = try field("dtype") else { throw bad("dtype is \(try field("dtype").text()), expected a string") }
+        guard let dtype = SafeTensorsDType(rawValue: dtypeName) else {
+            throw .unsupportedDType(path: path, tensor: name, dtype: dtypeName)
+        }
+        let shapeValue = try field("shape")
+        guard case .array(let dims) = shapeValue else { throw bad("shape is \(shapeValue.text()), expected a list of integers") }
+        var shape: [Int] = []
+        for d in dims {
+            guard case .integer(let n) = d, n >= 0 else {
+                throw bad("shape \(shapeValue.text()) has \(d.text()); dimensions are integers ≥ 0")
+            }
+            shape.append(n)
+        }
+        let offsetsValue = try field("data_offsets")
+        guard case .array(let offsets) = offsetsValue, offsets.count == 2,
+              case .integer(let begin) = offsets[0], case .integer(let end) = offsets[1] else {
+            throw bad("data_offsets \(offsetsValue.text()), expected two integers [begin, end]")
+        }
+        guard begin >= 0, begin <= end, end <= bufferBytes else {
+            throw bad("data_offsets [\(begin), \(end)] are not a range inside the \(bufferBytes)-byte data buffer")
+        }
+        var bytes = dtype.byteWidth
+        for n in shape {
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: n)
+            guard !overflow else { throw bad("\(dtype.rawValue) × \(shape) overflows the byte count") }
+            bytes = product
+        }
+        guard end - begin == bytes else {
+            throw bad("data_offsets [\(begin), \(end)] hold \(end - begin) bytes, but \(dtype.rawValue) × \(shape) needs \(bytes)")
+        }
+        return (dtype, shape, begin, end)
     }
 
     // MARK: Writing
