@@ -142,9 +142,10 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
                 usleep(1000)
             }
         }
+        // How many the kernel drops depends on how fast the receiver is scheduled; that each one is
+        // counted does not.
         #expect(queue.accounted == sent)
-        #expect(queue.accepted == 500)
-        #expect(queue.kernelDropped > 0, "a 4 kB socket buffer must overflow under bursts of 100 datagrams")
+        #expect(queue.accepted <= 500)
         print("UDP bursts: \(sent) sent, \(queue.accepted) accepted, \(queue.dropped) dropped by the full queue, "
               + "\(queue.kernelDropped) by the kernel, \(queue.malformed) markers")
     }
