@@ -32,7 +32,8 @@ extension Seismic {
         @Option(help: "Write one SVG per record (record above, probabilities beneath) into this folder.") var plot: String?
 
         func validate() throws {
-            guard stride > 0 else { throw ValidationError("--stride must be positive, in seconds") }
+            try checkOption("stride", stride, .above(0))
+            try checkOption("scale", scale, .not(0))
             guard !records.isEmpty else { throw ValidationError("name at least one record file or folder") }
         }
 
@@ -41,6 +42,10 @@ extension Seismic {
             let (net, card) = try Checkpoint.load(from: model)
             guard card.architecture.inputShape[0] == 1 else {
                 throw UserFacingError("\(model) is a \(card.architecture.name); classify runs time-series models (EarthquakeCNN)")
+            }
+            let windowSeconds = Double(card.windowSamples) / card.samplingRateHz
+            guard stride <= windowSeconds else {
+                throw ValidationError("--stride must be at most the model's window, \(windowSeconds) s (got \(stride)); longer strides skip samples")
             }
             let classifier = Classifier(model: net, card: card, strideSeconds: stride)
             var files: [String] = []

@@ -38,7 +38,14 @@ extension Seismic {
 
         func validate() throws {
             guard StreamUnits(rawValue: units) != nil else { throw ValidationError("--units must be g, m/s2 or gal") }
-            guard window > 0, hop > 0, pga >= 0, minGap >= 0, speed >= 0 else { throw ValidationError("window, hop, pga, min-gap and speed must be positive") }
+            try checkOption("gain", gain, .above(0))
+            try checkOption("rate", rate, .atLeast(1), .atMost(100_000))
+            try checkOption("window", window, .atLeast(0.1), .atMost(3600))
+            try checkOption("hop", hop, .above(0), .atMost(window))
+            try checkOption("pga", pga, .atLeast(0))
+            try checkOption("noise-max", noiseMax, .atLeast(0), .atMost(1))
+            try checkOption("min-gap", minGap, .atLeast(0))
+            try checkOption("speed", speed, .atLeast(0))
         }
 
         func run() throws {

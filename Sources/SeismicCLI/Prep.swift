@@ -24,6 +24,7 @@ struct QSISOptions: ParsableArguments {
     @Option(help: "Minimum samples per component (the reference: 40,000).") var minSamples: Int = 40_000
 
     func validate() throws {
+        try checkOption("min-samples", minSamples, .atLeast(1))
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
             throw ValidationError("--folder \(folder) is not a folder")
@@ -103,6 +104,10 @@ extension Seismic.Prep {
         @Option(help: "How to find P and S: model, reference or header.") var arrivals: ArrivalMethod = .model
         @Option(help: "Minimum peak composite acceleration in gal.") var minPga: Double = 2.0
 
+        func validate() throws {
+            try checkOption("min-pga", minPga, .atLeast(0))
+        }
+
         func run() throws {
             try common.prepare(event: true) { settings in
                 settings.arrivals = arrivals
@@ -127,7 +132,7 @@ extension Seismic.Prep {
         @Option(help: "Windows per record (the first STA/LTA-centred, the rest random).") var windowsPerRecord: Int = 1
 
         func validate() throws {
-            guard windowsPerRecord >= 1 else { throw ValidationError("--windows-per-record must be at least 1") }
+            try checkOption("windows-per-record", windowsPerRecord, .atLeast(1))
         }
 
         func run() throws {
@@ -164,6 +169,8 @@ extension Seismic.Prep {
         }
 
         func validate() throws {
+            try checkOption("min-samples", minSamples, .atLeast(1))
+            try checkOption("windows-per-record", windowsPerRecord, .atLeast(1))
             let c = try parsed()
             guard c.count >= 2 else { throw ValidationError("give at least two --class NAME=FOLDER options") }
             guard Set(c.map(\.name)).count == c.count else { throw ValidationError("class names must differ") }
@@ -199,6 +206,10 @@ extension Seismic.Prep {
         @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
         @Option(help: "Minimum samples per component.") var minSamples: Int = 40_000
 
+        func validate() throws {
+            try checkOption("min-samples", minSamples, .atLeast(1))
+        }
+
         func run() throws {
             let t0 = Date()
             var settings = QSISSettings()
@@ -233,11 +244,12 @@ extension Seismic.Prep {
         @Option(help: "Output folder for train.h5 and test.h5.") var out: String
         @Option(help: "Random seed (noise sampling, window shifts).") var seed: UInt64 = 0
         @Option(help: "Fraction of earthquakes (earliest first) used for training.") var trainFraction: Double = 0.8
-        @Flag(help: "Keep counts; do not attempt instrument-response removal (the only offline option).")
+        @Flag(inversion: .prefixedNo, help: "Keep counts; do not attempt instrument-response removal (the only offline option).")
         var responseFree = true
 
         func validate() throws {
-            guard (0.0...1.0).contains(trainFraction) else { throw ValidationError("--train-fraction must be within 0…1") }
+            try checkOption("train-fraction", trainFraction, .atLeast(0), .atMost(1))
+            guard responseFree else { throw ValidationError("--no-response-free: instrument-response removal needs an online service; only --response-free is available") }
             for f in [hdf5, csv] where !FileManager.default.fileExists(atPath: f) {
                 throw ValidationError("\(f) does not exist")
             }

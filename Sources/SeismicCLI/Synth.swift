@@ -29,8 +29,11 @@ extension Seismic {
         @Option(help: "Also write one SVG plot per kind of record into this folder.") var plots: String?
 
         func validate() throws {
-            guard events >= 0, noise >= 0, activeSources >= 0, stead >= 0 else { throw ValidationError("counts must not be negative") }
-            guard duration >= 60 else { throw ValidationError("--duration must be at least 60 s") }
+            try checkOption("events", events, .atLeast(0))
+            try checkOption("noise", noise, .atLeast(0))
+            try checkOption("active-sources", activeSources, .atLeast(0))
+            try checkOption("stead", stead, .atLeast(0))
+            try checkOption("duration", duration, .atLeast(60), .atMost(86_400))
         }
 
         func run() throws {

@@ -18,11 +18,13 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "Continue an interrupted run from its last checkpoint in --out.") var resume = false
 
     func validate() throws {
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard lr > 0 else { throw ValidationError("--lr must be positive") }
-        guard (0.01...0.9).contains(validation) else { throw ValidationError("--validation must be between 0.01 and 0.9") }
-        guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1)") }
+        try checkOption("epochs", epochs, .atLeast(1))
+        try checkOption("batch-size", batchSize, .atLeast(1))
+        try checkOption("lr", lr, .above(0))
+        try checkOption("step-size", stepSize, .atLeast(1))
+        try checkOption("gamma", gamma, .above(0), .atMost(1))
+        try checkOption("validation", validation, .atLeast(0.01), .atMost(0.9))
+        try checkOption("dropout", dropout, .atLeast(0), .below(1))
     }
 
     var configuration: TrainingConfiguration {
