@@ -13,10 +13,10 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Classify new records: sliding windows, class probabilities over time, a summary per record.",
             discussion: """
-                RECORDS are SAC files (any component of a triple; its siblings are found by name) or \\
-                folders of them. The checkpoint's card supplies the window (2 s), the sampling rate it \\
-                resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \\
-                normalise). A record that cannot be read is reported with its reason and the rest go on; \\
+                RECORDS are SAC files (any component of a triple; its siblings are found by name) or \
+                folders of them. The checkpoint's card supplies the window (2 s), the sampling rate it \
+                resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \
+                normalise). A record that cannot be read is reported with its reason and the rest go on; \
                 the exit status is 1 when any failed.
 
                 Example: seismic classify --model runs/qsis/best.safetensors data_new/ --format csv > predictions.csv

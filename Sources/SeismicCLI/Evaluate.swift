@@ -10,9 +10,9 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Evaluate a checkpoint on a prepared dataset: accuracy, confusion, precision/recall/F1.",
             discussion: """
-                The dataset's windows get the training-time amplitude chain, then the model runs in \\
-                evaluation mode. Class names of checkpoint and dataset must agree. --json writes the \\
-                metrics (with ROC-style score histograms); --plots DIR writes the confusion heat-map and \\
+                The dataset's windows get the training-time amplitude chain, then the model runs in \
+                evaluation mode. Class names of checkpoint and dataset must agree. --json writes the \
+                metrics (with ROC-style score histograms); --plots DIR writes the confusion heat-map and \
                 the histograms as SVG.
 
                 Example: seismic evaluate --model runs/qsis/best.safetensors --data data/qsis_test.h5 --json eval.json

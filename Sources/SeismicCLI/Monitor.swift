@@ -9,12 +9,12 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Watch a live accelerometer stream: class probabilities and PGA every hop, triggers.",
             discussion: """
-                --source udp://HOST:PORT listens for Raspberry Shake UDP packets ({'ENZ', time, counts…}, \\
-                one per component; counts × --gain → m/s²; binds 127.0.0.1 unless you name another \\
-                address); stdin reads lines time,x,y,z in --units; replay:FILE plays a SAC triple at real \\
-                time × --speed. Every --hop the last --window is detrended, tapered, high-passed, resampled \\
-                and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \\
-                once per --min-gap s. --on-trigger CMD runs CMD (no shell) with the event as JSON on stdin. \\
+                --source udp://HOST:PORT listens for Raspberry Shake UDP packets ({'ENZ', time, counts…}, \
+                one per component; counts × --gain → m/s²; binds 127.0.0.1 unless you name another \
+                address); stdin reads lines time,x,y,z in --units; replay:FILE plays a SAC triple at real \
+                time × --speed. Every --hop the last --window is detrended, tapered, high-passed, resampled \
+                and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
+                once per --min-gap s. --on-trigger CMD runs CMD (no shell) with the event as JSON on stdin. \
                 Ctrl-C prints a summary (windows, triggers, drops).
 
                 --gain default: 1/384,500 m/s² per count (Raspberry Shake 4D accelerometer channels EN*).

@@ -227,13 +227,13 @@ extension Seismic.Prep {
         static let configuration = CommandConfiguration(
             abstract: "Prepare P / S / Noise windows from STEAD (merged.hdf5 + merged.csv), split by time.",
             discussion: """
-                As the reference's data_reader: cleans the catalogue (P ≥ 200 samples, distance < 100 km, \\
-                median SNR > 40 dB, S − P > 20 samples, pick weights > 0.75), splits earthquakes 80/20 by \\
-                start time with noise before/after the split time sampled to the same count, prepares each \\
-                trace (detrend, taper, 0.5 Hz high-pass), cuts a P and an S window per earthquake and two \\
+                As the reference's data_reader: cleans the catalogue (P ≥ 200 samples, distance < 100 km, \
+                median SNR > 40 dB, S − P > 20 samples, pick weights > 0.75), splits earthquakes 80/20 by \
+                start time with noise before/after the split time sampled to the same count, prepares each \
+                trace (detrend, taper, 0.5 Hz high-pass), cuts a P and an S window per earthquake and two \
                 noise windows per noise trace, and resamples 100 → 40 Hz. Writes train.h5 and test.h5.
 
-                Instrument responses are not removed (the reference used an online service; this tool \\
+                Instrument responses are not removed (the reference used an online service; this tool \
                 works offline): windows stay in counts (--response-free, the default).
 
                 Example: seismic prep stead --hdf5 STEAD/merged.hdf5 --csv STEAD/merged.csv --out data/stead

@@ -10,10 +10,10 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Write synthetic records: QSIS-style SAC folders and a mini STEAD, from a seed.",
             discussion: """
-                Writes under --out: data_QSIS_Event/<station>/…HLX/HLY/HLZ.sac (local earthquakes, 480 s at \\
-                100 Hz in gal, with station and event coordinates, depth, B = −trigger and P/S picks), \\
-                data_QSIS_Noise/ (MEMS self-noise, cultural noise, spikes, gaps), data_active_source/ \\
-                (explosions and hammer shots: short, high-frequency, no S) and stead/merged.hdf5 + \\
+                Writes under --out: data_QSIS_Event/<station>/…HLX/HLY/HLZ.sac (local earthquakes, 480 s at \
+                100 Hz in gal, with station and event coordinates, depth, B = −trigger and P/S picks), \
+                data_QSIS_Noise/ (MEMS self-noise, cultural noise, spikes, gaps), data_active_source/ \
+                (explosions and hammer shots: short, high-frequency, no S) and stead/merged.hdf5 + \
                 merged.csv in STEAD's layout. The same seed writes the same files.
 
                 Example: seismic synth --out synthetic --events 200 --noise 200 --seed 1

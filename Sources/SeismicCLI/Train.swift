@@ -59,11 +59,11 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Train a model on a prepared dataset (the reference's settings by default).",
             discussion: """
-                Seeded 80/20 split, batches of 256 shuffled each epoch, Adam (lr 1e-3), StepLR(7, 0.5), \\
-                cross-entropy, 50 epochs; the best-validation weights are kept. Time-series windows get \\
-                the reference's amplitude chain first (drop tiny and huge windows, normalise, int16, \\
-                normalise). Writes to --out after every epoch: best.safetensors, last.safetensors, \\
-                history.csv, metrics.json, training_curves.svg, confusion_matrix.svg and report.html. \\
+                Seeded 80/20 split, batches of 256 shuffled each epoch, Adam (lr 1e-3), StepLR(7, 0.5), \
+                cross-entropy, 50 epochs; the best-validation weights are kept. Time-series windows get \
+                the reference's amplitude chain first (drop tiny and huge windows, normalise, int16, \
+                normalise). Writes to --out after every epoch: best.safetensors, last.safetensors, \
+                history.csv, metrics.json, training_curves.svg, confusion_matrix.svg and report.html. \
                 Ctrl-C stops after the epoch in progress; --resume continues with the same result.
 
                 Example: seismic train --data data/stead/train.h5 --model earthquake --out runs/pretrain
@@ -93,9 +93,9 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Fine-tune a pre-trained checkpoint on a new dataset.",
             discussion: """
-                Starts from --from (ours, or a reference state dict saved with safetensors). The class \\
-                names of checkpoint and dataset are compared: if they differ, --replace-head trains a new \\
-                output layer (fc3) for the dataset's classes; otherwise the command stops. --freeze-conv \\
+                Starts from --from (ours, or a reference state dict saved with safetensors). The class \
+                names of checkpoint and dataset are compared: if they differ, --replace-head trains a new \
+                output layer (fc3) for the dataset's classes; otherwise the command stops. --freeze-conv \
                 keeps the convolution and BatchNorm weights fixed.
 
                 Example: seismic finetune --from runs/pretrain/best.safetensors --data data/qsis.h5 --out runs/qsis
