@@ -16,7 +16,7 @@ extension Seismic {
                 Example: seismic export --model runs/qsis/best.safetensors -o model.onnx
                 """)
 
-        enum Format: String, ExpressibleByArgument { case onnx }
+        enum Format: String, ExpressibleByArgument, CaseIterable { case onnx }
 
         @Option(help: "Checkpoint (.safetensors).") var model: String
         @Option(help: "Output format.") var format: Format = .onnx

@@ -4,6 +4,8 @@ import ArgumentParser
 import Foundation
 import SeismicTorch
 
+extension StreamUnits: ExpressibleByArgument {}
+
 extension Seismic {
     struct Monitor: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -11,13 +13,18 @@ extension Seismic {
             discussion: """
                 --source udp://HOST:PORT listens for Raspberry Shake UDP packets ({'ENZ', time, counts…}, \
                 one per component; counts × --gain → m/s²; binds 127.0.0.1 unless you name another \
-                address); stdin reads lines time,x,y,z in --units; replay:FILE plays a SAC triple at real \
-                time × --speed. Every --hop the last --window is detrended, tapered, high-passed, resampled \
+                address); stdin reads lines time,x,y,z; replay:FILE plays a SAC triple at real time × \
+                --speed. Every --hop the last --window is detrended, tapered, high-passed, resampled \
                 and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
                 once per --min-gap s. --on-trigger CMD runs CMD (no shell) with the event as JSON on stdin. \
                 Ctrl-C prints a summary (windows, triggers, drops).
 
                 --gain default: 1/384,500 m/s² per count (Raspberry Shake 4D accelerometer channels EN*).
+
+                Units, never guessed: UDP packets are counts (× --gain; --units is refused). A replayed \
+                record's units come from its SAC header (IDEP = IACC with the unit, gal, m/s2 or g, in \
+                KUSER0, as `seismic synth` writes); --units must agree with it, and is required when the \
+                header states none. stdin lines are in --units, else in the model card's units.
 
                 Example: seismic monitor --model best.safetensors --source udp://127.0.0.1:8888 --json
                 """)
@@ -25,7 +32,7 @@ extension Seismic {
         @Option(help: "Checkpoint of a time-series model.") var model: String
         @Option(help: "udp://HOST:PORT, stdin, or replay:FILE.sac") var source: String
         @Option(help: "Counts → m/s² for UDP sources.") var gain: Double = 1.0 / 384_500
-        @Option(help: "Units of stdin and replay samples: g, m/s2 or gal.") var units: String = "g"
+        @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: StreamUnits?
         @Option(help: "Sampling rate in Hz when the stream carries none (else estimated).") var rate: Double?
         @Option(help: "Window length in seconds.") var window: Double = 2
         @Option(help: "Seconds between classifications.") var hop: Double = 1
@@ -37,7 +44,6 @@ extension Seismic {
         @Flag(help: "One JSON object per line instead of text.") var json = false
 
         func validate() throws {
-            guard StreamUnits(rawValue: units) != nil else { throw ValidationError("--units must be g, m/s2 or gal") }
             try checkOption("gain", gain, .above(0))
             try checkOption("rate", rate, .atLeast(1), .atMost(100_000))
             try checkOption("window", window, .atLeast(0.1), .atMost(3600))
@@ -52,22 +58,30 @@ extension Seismic {
             Seismic.prepareEngine()
             let (net, card) = try Checkpoint.load(from: model)
             let queue = PacketQueue()
-            var scale = StreamUnits(rawValue: units)!.toMetersPerSecondSquared
+            var scale = gain
             var knownRate = rate
+            var unitSource = StreamUnits.Source.stdin
             var stopUDP: (@Sendable () -> Void)?
             if source.hasPrefix("udp://") {
                 let hostPort = source.dropFirst(6).split(separator: ":")
                 guard hostPort.count == 2, let port = UInt16(hostPort[1]) else { throw StreamSourceError.badAddress(source) }
                 let (bound, stop) = try StreamSources.udp(host: hostPort[0].isEmpty ? "127.0.0.1" : String(hostPort[0]), port: port, into: queue)
                 stopUDP = stop
-                scale = gain
+                unitSource = .udp
                 FileHandle.standardError.write(Data("monitor: listening on udp://\(hostPort[0]):\(bound)\n".utf8))
             } else if source == "stdin" {
                 StreamSources.lines(from: .standardInput, into: queue)
             } else if source.hasPrefix("replay:") {
-                knownRate = try StreamSources.replay(String(source.dropFirst(7)), speed: speed, into: queue)
+                let path = String(source.dropFirst(7))
+                let (recordRate, stated) = try StreamSources.replay(path, speed: speed, into: queue)
+                knownRate = recordRate
+                unitSource = .record(path: path, stated: stated)
             } else {
                 throw ValidationError("--source must be udp://HOST:PORT, stdin or replay:FILE")
+            }
+            if let (u, from) = try StreamUnits.resolve(given: units, source: unitSource, card: card) {
+                scale = u.toMetersPerSecondSquared
+                FileHandle.standardError.write(Data("monitor: samples in \(u.rawValue), from \(from)\n".utf8))
             }
             let runner = MonitorRunner(model: net, card: card, samplingRateHz: knownRate, scale: scale)
             runner.windowSeconds = window

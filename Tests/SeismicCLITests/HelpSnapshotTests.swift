@@ -11,6 +11,7 @@
 import ArgumentParser
 import Foundation
 import SeismicCLI
+import SeismicTorch
 import Testing
 import TestSupport
 
@@ -61,5 +62,27 @@ struct HelpSnapshotTests {
                 #expect(!line.hasSuffix("\\"), "`\(path.joined(separator: " ")) --help`: \(line)")
             }
         }
+    }
+}
+
+struct VersionAndChoicesTests {
+    @Test func versionIsTheLibrarysVersion() throws {
+        let failure = try #require(parseFailure(["--version"]))
+        #expect(failure.message == SeismicTorchVersion.current && failure.code == .success)
+        #expect(SeismicTorchVersion.current.split(separator: ".").count == 3)
+    }
+
+    /// An invalid choice lists the valid ones, for every enum-valued option.
+    @Test(arguments: [
+        (["train", "--data", "d", "--out", "o", "--model", "x"], "'earthquake' and 'spectrogram'"),
+        (["classify", "--model", "m", "r", "--format", "x"], "'table', 'csv' or 'json'"),
+        (["export", "--model", "m", "-o", "o", "--format", "x"], "'onnx'"),
+        (["prep", "qsis-events", "--folder", "/", "-o", "o", "--arrivals", "x"], "'reference', 'model' or 'header'"),
+        (["monitor", "--model", "m", "--source", "stdin", "--units", "x"], "'g', 'm/s2' or 'gal'"),
+    ])
+    func invalidChoicesListTheValidOnes(_ arguments: [String], _ choices: String) throws {
+        let failure = try #require(parseFailure(arguments))
+        #expect(failure.message.hasSuffix("Please provide one of \(choices)."), "\(failure.message)")
+        #expect(failure.code == .validationFailure)
     }
 }

@@ -27,7 +27,8 @@ public enum SyntheticCorpus {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 let start = 1_577_836_800 + Double(i) * 3600
-                try record.writeSAC(folder: dir, name: "\(station).\(kind.rawValue).\(String(format: "%05d", i))", startTime: start)
+                try record.writeSAC(folder: dir, name: "\(station).\(kind.rawValue).\(String(format: "%05d", i))", station: station,
+                                    startTime: start)
             } catch {
                 errors.add("\(error)")
             }

@@ -54,15 +54,3 @@ public enum StreamParsing {
         }
     }
 }
-
-/// Units a stream may carry, converted to m/s².
-public enum StreamUnits: String, Sendable, CaseIterable {
-    case g, mps2 = "m/s2", gal
-    public var toMetersPerSecondSquared: Double {
-        switch self {
-        case .g: return 9.81
-        case .mps2: return 1
-        case .gal: return 0.01
-        }
-    }
-}
