@@ -16,8 +16,12 @@ extension Seismic {
                 address); stdin reads lines time,x,y,z; replay:FILE plays a SAC triple at real time × \
                 --speed. Every --hop the last --window is detrended, tapered, high-passed, resampled \
                 and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
-                once per --min-gap s. --on-trigger CMD runs CMD (no shell) with the event as JSON on stdin. \
-                Ctrl-C prints a summary (windows, triggers, drops).
+                once per --min-gap s. Ctrl-C prints a summary (windows, triggers, drops).
+
+                On a trigger, --on-trigger PROGRAM runs PROGRAM (a path or a name in PATH) with the event \
+                as one line of JSON on its stdin, never through a shell. Give its arguments with \
+                --on-trigger-arg, once per argument, exactly as the program should receive them:
+                  --on-trigger notify-send --on-trigger-arg 'Earthquake!' --on-trigger-arg "PGA above 2 gal"
 
                 --gain default: 1/384,500 m/s² per count (Raspberry Shake 4D accelerometer channels EN*).
 
@@ -40,7 +44,8 @@ extension Seismic {
         @Option(help: "Largest P(Noise) that still triggers.") var noiseMax: Double = 0.5
         @Option(help: "Seconds between two triggers.") var minGap: Double = 10
         @Option(help: "Replay speed factor (0: as fast as possible).") var speed: Double = 1
-        @Option(help: "Command to run on a trigger (event JSON on its stdin).") var onTrigger: String?
+        @Option(help: "Program to run on a trigger (event JSON on its stdin; no shell).") var onTrigger: String?
+        @Option(help: "One argument of the --on-trigger program (repeat for each, in order).") var onTriggerArg: [String] = []
         @Flag(help: "One JSON object per line instead of text.") var json = false
 
         func validate() throws {
@@ -52,6 +57,12 @@ extension Seismic {
             try checkOption("noise-max", noiseMax, .atLeast(0), .atMost(1))
             try checkOption("min-gap", minGap, .atLeast(0))
             try checkOption("speed", speed, .atLeast(0))
+            if !onTriggerArg.isEmpty && onTrigger == nil { throw ValidationError("--on-trigger-arg needs --on-trigger PROGRAM") }
+            if let program = onTrigger, onTriggerArg.isEmpty, program.contains(" "), !FileManager.default.isExecutableFile(atPath: program) {
+                let words = program.split(separator: " ")
+                throw ValidationError("--on-trigger takes the program alone, without a shell; give each argument with --on-trigger-arg, e.g. "
+                    + "--on-trigger \(words[0]) " + words.dropFirst().map { "--on-trigger-arg '\($0)'" }.joined(separator: " "))
+            }
         }
 
         func run() throws {
@@ -90,14 +101,14 @@ extension Seismic {
             runner.noiseMaximum = Float(noiseMax)
             runner.minimumGapSeconds = minGap
             installStopHandler()
-            let command = onTrigger?.split(separator: " ").map(String.init) ?? []
+            let command = onTrigger.map { [$0] + onTriggerArg } ?? []
             while !StopRequest.isRequested {
                 let (packet, finished) = queue.pop(timeout: 0.2)
                 if finished { break }
                 guard let packet else { continue }
                 for line in try runner.handle(packet) {
                     if json {
-                        let d = try JSONSerialization.data(withJSONObject: line.json, options: [.sortedKeys])
+                        let d = try JSONSerialization.data(withJSONObject: line.json, options: [.sortedKeys, .withoutEscapingSlashes])
                         print(String(decoding: d, as: UTF8.self))
                     } else {
                         let probs = zip(card.classNames, line.probabilities).map { String(format: "%@ %5.1f%%", $0 as NSString, $1 * 100) }.joined(separator: "  ")

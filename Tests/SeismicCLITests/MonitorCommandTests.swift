@@ -1,0 +1,63 @@
+// seismic monitor end to end: a replayed synthetic record (units from its header), a trigger
+// program given as an argument vector, and trigger programs that do not read their input.
+
+import ArgumentParser
+import Foundation
+import SeismicCLI
+import SeismicIO
+import SeismicNN
+import SeismicTorch
+import Testing
+
+@Suite(.serialized) struct MonitorCommandTests {
+    /// A trigger program's arguments arrive exactly as given (a space and a semicolon inside one),
+    /// with the event as JSON on its stdin.
+    @Test func onTriggerArgumentsArriveAsGivenWithoutAShell() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("monitor-cli-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let card = ModelCard.earthquakePretraining()
+        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: folder + "/m.safetensors")
+        var rng = SeededGenerator(seed: 3)
+        let record = SyntheticRecord.generate(event: true, durationSeconds: 30, magnitude: 4.5, distanceRangeKm: 10...20, using: &rng)
+        try record.writeSAC(folder: folder, name: "ST01.event", station: "ST01")
+        let out = folder + "/event; x y.json"
+        var command = try Seismic.parseAsRoot([
+            "monitor", "--model", folder + "/m.safetensors", "--source", "replay:" + folder + "/ST01.event.HLZ.sac", "--speed", "0",
+            "--pga", "0", "--noise-max", "1", "--min-gap", "1000", "--json",
+            "--on-trigger", "/usr/bin/tee", "--on-trigger-arg", out,
+        ])
+        try command.run()
+        var text = ""
+        for _ in 0..<250 where text.isEmpty { usleep(20_000); text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "tee wrote '\(text)'")
+        #expect(json["trigger"] as? Bool == true)
+        #expect((json["pga_gal"] as? Double ?? 0) > 0)
+    }
+
+    @Test func aCommandLineInOnTriggerIsRefusedWithTheArgumentForm() throws {
+        let failure = try #require(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--on-trigger", "notify-send quake now"]))
+        #expect(failure.message == "--on-trigger takes the program alone, without a shell; give each argument with --on-trigger-arg, e.g. "
+            + "--on-trigger notify-send --on-trigger-arg 'quake' --on-trigger-arg 'now'")
+        #expect(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--on-trigger-arg", "x"])?.message
+            == "--on-trigger-arg needs --on-trigger PROGRAM")
+        #expect(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--on-trigger", "notify-send", "--on-trigger-arg", "a b"]) == nil)
+    }
+
+    /// A program that exits without reading (/bin/true) must not kill the monitor with SIGPIPE:
+    /// writing to a pipe nobody reads throws EPIPE instead.
+    @Test func triggerProgramsThatDoNotReadTheirInputAreHarmless() throws {
+        let line = MonitorLine(time: 1, probabilities: [0.1, 0.1, 0.8], classNames: ["P/wave", "S-wave", "Noise"], pgaGal: 3,
+                               trigger: true, bridgedSamples: 0)
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()
+        #expect(throws: (any Error).self) { try MonitorRunner.writeEvent(line, to: pipe.fileHandleForWriting) }
+        for _ in 0..<20 { MonitorRunner.runTriggerCommand(["/bin/true"], event: line) }
+        // Still alive; and the JSON names the class as written (no escaped slash).
+        let readable = Pipe()
+        try MonitorRunner.writeEvent(line, to: readable.fileHandleForWriting)
+        try readable.fileHandleForWriting.close()
+        let text = String(decoding: readable.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("\"label\":\"Noise\"") && text.contains("\"P/wave\"") && text.hasSuffix("}\n"))
+    }
+}
