@@ -57,7 +57,7 @@ extension Seismic {
             }
             var failures = 0
             var json: [[String: Any]] = []
-            if format == .csv { print((["record", "window_start_s", "window_start_utc"] + card.classNames.map { "p_\($0)" } + ["label"]).joined(separator: ",")) }
+            if format == .csv { print(CSVTable.record(["record", "window_start_s", "window_start_utc"] + card.classNames.map { "p_\($0)" } + ["label"])) }
             for file in files {
                 do {
                     if file.hasSuffix(".h5") {
@@ -76,7 +76,7 @@ extension Seismic {
                 }
             }
             if format == .json {
-                let d = try JSONSerialization.data(withJSONObject: ["model": model, "classes": card.classNames, "records": json], options: [.prettyPrinted, .sortedKeys])
+                let d = try JSONSerialization.data(withJSONObject: ["model": model, "classes": card.classNames, "records": json], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: d, as: UTF8.self))
             }
             if failures > 0 {
@@ -117,8 +117,8 @@ extension Seismic {
             switch format {
             case .csv:
                 for p in r.predictions {
-                    print(([r.source, String(format: "%.2f", p.startSeconds), r.startTime != 0 ? iso(r.startTime + p.startSeconds) : ""]
-                        + p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]).joined(separator: ","))
+                    print(CSVTable.record([r.source, String(format: "%.2f", p.startSeconds), r.startTime != 0 ? iso(r.startTime + p.startSeconds) : ""]
+                        + p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]))
                 }
             case .json: break
             case .table:

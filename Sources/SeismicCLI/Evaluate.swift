@@ -36,7 +36,7 @@ extension Seismic {
             let result = Evaluation.run(model: net, data: TrainingRun.amplitudeChain(prepared))
             print(result.table)
             if let json {
-                let d = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys])
+                let d = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 try writeFileAtomically(String(decoding: d, as: UTF8.self), to: json)
                 print("wrote \(json)")
             }

@@ -108,8 +108,7 @@ extension Seismic {
                 guard let packet else { continue }
                 for line in try runner.handle(packet) {
                     if json {
-                        let d = try JSONSerialization.data(withJSONObject: line.json, options: [.sortedKeys, .withoutEscapingSlashes])
-                        print(String(decoding: d, as: UTF8.self))
+                        print(try line.jsonText())
                     } else {
                         let probs = zip(card.classNames, line.probabilities).map { String(format: "%@ %5.1f%%", $0 as NSString, $1 * 100) }.joined(separator: "  ")
                         print(String(format: "%@  %@  PGA %7.3f gal%@%@", ISO8601.format(line.time) as NSString, probs as NSString, line.pgaGal,

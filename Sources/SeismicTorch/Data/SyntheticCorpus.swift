@@ -85,7 +85,7 @@ public enum SyntheticCorpus {
             rows.append(row)
         }
         file.flush()
-        let csv = ([columns] + rows).map { $0.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let csv = CSVTable(header: columns, rows: rows).text
         try csv.write(toFile: folder + "/merged.csv", atomically: true, encoding: .utf8)
         guard rename(folder + "/merged.hdf5.partial", folder + "/merged.hdf5") == 0 else {
             throw RecordError.inconsistent(paths: [folder], reason: "could not move merged.hdf5 into place")

@@ -32,6 +32,11 @@ public struct MonitorLine: Sendable {
         ["time": time, "probabilities": Dictionary(uniqueKeysWithValues: zip(classNames, probabilities.map(Double.init))),
          "label": label, "pga_gal": pgaGal, "trigger": trigger, "bridged_samples": bridgedSamples]
     }
+
+    /// `json` as one compact line of text (sorted keys, slashes not escaped), without a line end.
+    public func jsonText() throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+    }
 }
 
 /// Settings a monitor cannot run with.

@@ -77,8 +77,7 @@ public final class MonitorRunner {
     /// so a reader that has gone away makes this throw (EPIPE) instead of killing the monitor.
     public static func writeEvent(_ event: MonitorLine, to handle: FileHandle) throws {
         _ = ignoreBrokenPipe
-        let data = try JSONSerialization.data(withJSONObject: event.json, options: [.sortedKeys, .withoutEscapingSlashes])
-        try handle.write(contentsOf: data + Data("\n".utf8))
+        try handle.write(contentsOf: Data((try event.jsonText() + "\n").utf8))
     }
 
     private static let ignoreBrokenPipe: Void = { signal(SIGPIPE, SIG_IGN) }()

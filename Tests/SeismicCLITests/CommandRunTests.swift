@@ -1,5 +1,6 @@
-// seismic monitor end to end: a replayed synthetic record (units from its header), a trigger
-// program given as an argument vector, and trigger programs that do not read their input.
+// Commands run end to end: monitor on a replayed synthetic record (units from its header, a
+// trigger program given as an argument vector, programs that do not read their input) and
+// classify's CSV and JSON output. Serialized: classify's test captures standard output.
 
 import ArgumentParser
 import Foundation
@@ -9,7 +10,7 @@ import SeismicNN
 import SeismicTorch
 import Testing
 
-@Suite(.serialized) struct MonitorCommandTests {
+@Suite(.serialized) struct CommandRunTests {
     /// A trigger program's arguments arrive exactly as given (a space and a semicolon inside one),
     /// with the event as JSON on its stdin.
     @Test func onTriggerArgumentsArriveAsGivenWithoutAShell() throws {
@@ -60,4 +61,46 @@ import Testing
         let text = String(decoding: readable.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(text.contains("\"label\":\"Noise\"") && text.contains("\"P/wave\"") && text.hasSuffix("}\n"))
     }
+
+    /// classify's CSV is RFC 4180 (a folder with a comma stays one column) and its JSON keeps
+    /// slashes as they are.
+    @Test func classifyWritesQuotedCSVAndUnescapedJSON() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("classify-out-\(UUID())").path
+        let folder = root + "/records, 2020"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let card = ModelCard.earthquakePretraining()
+        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: root + "/m.safetensors")
+        var rng = SeededGenerator(seed: 5)
+        try SyntheticRecord.generate(event: true, durationSeconds: 10, using: &rng).writeSAC(folder: folder, name: "ST02.ev", station: "ST02")
+        let file = folder + "/ST02.ev.HLZ.sac"
+
+        var csvCommand = try Seismic.parseAsRoot(["classify", "--model", root + "/m.safetensors", "--format", "csv", "--stride", "1", file])
+        let csv = try capturingStandardOutput { try csvCommand.run() }
+        try csv.write(toFile: root + "/out.csv", atomically: true, encoding: .utf8)
+        let table = try CSVTable(contentsOf: root + "/out.csv", requiring: ["record", "window_start_s", "label"])
+        #expect(table.header == ["record", "window_start_s", "window_start_utc", "p_P-wave", "p_S-wave", "p_Noise", "label"])
+        #expect(table.rows.count == 9)  // 10 s, 2 s windows every 1 s
+        #expect(table.rows.allSatisfy { $0[0] == file })
+
+        var jsonCommand = try Seismic.parseAsRoot(["classify", "--model", root + "/m.safetensors", "--format", "json", file])
+        let json = try capturingStandardOutput { try jsonCommand.run() }
+        #expect(json.contains("\"record\" : \"\(file)\""), "\(json.prefix(400))")
+        #expect(!json.contains("\\/"))
+    }
+}
+
+/// What `body` prints to standard output (through a file, so any amount fits).
+func capturingStandardOutput(_ body: () throws -> Void) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("stdout-\(UUID())").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    fflush(nil)
+    let saved = dup(STDOUT_FILENO)
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    dup2(fd, STDOUT_FILENO)
+    close(fd)
+    defer { fflush(nil); dup2(saved, STDOUT_FILENO); close(saved) }
+    try body()
+    fflush(nil)
+    return try String(contentsOfFile: path, encoding: .utf8)
 }
