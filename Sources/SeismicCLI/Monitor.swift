@@ -121,7 +121,7 @@ extension Seismic {
             stopUDP?()
             let s = runner.engine?.statistics ?? MonitorStatistics()
             FileHandle.standardError.write(Data(("monitor: \(s.windows) windows classified, \(s.triggers) triggers, \(queue.dropped) packets dropped (queue full), "
-                + "\(queue.malformed + s.malformed) malformed, \(s.late) late samples, \(s.duplicates) duplicates, \(s.bridged) windows bridged, \(s.resets) resets\n").utf8))
+                + "\(queue.malformed + s.malformed) malformed, \(runner.nonFinitePackets) with non-finite samples skipped, \(s.late) late samples, \(s.duplicates) duplicates, \(s.bridged) windows bridged, \(s.resets) resets\n").utf8))
         }
     }
 }

@@ -131,7 +131,13 @@ public final class MonitorEngine {
     public func ingest(component: Int, time: Double, samples: [Double]) -> [MonitorLine] {
         precondition((0..<components).contains(component), "component \(component) outside 0..<\(components)")
         if origin == nil { origin = time }
-        let first = Int(((time - origin!) * samplingRateHz).rounded())
+        // A time further than ~250 years at 125 Hz from the first packet's cannot be placed.
+        let offset = ((time - origin!) * samplingRateHz).rounded()
+        guard offset.isFinite, abs(offset) < 1e12 else {
+            statistics.malformed += 1
+            return []
+        }
+        let first = Int(offset)
         let oldest = nextWindowEnd - windowSamples
         for (k, v) in samples.enumerated() {
             let i = first + k

@@ -13,6 +13,8 @@ public final class MonitorRunner {
     public var windowSeconds = 2.0, hopSeconds = 1.0
     public var pgaThresholdGal = 2.0, noiseMaximum: Float = 0.5, minimumGapSeconds = 10.0
     public private(set) var engine: MonitorEngine?
+    /// Packets skipped because a sample was NaN or ±inf (as sent, or after × `scale`).
+    public private(set) var nonFinitePackets = 0
     private var pending: [StreamPacket] = []
     private var lastTime: [String: (time: Double, count: Int)] = [:]
 
@@ -24,7 +26,12 @@ public final class MonitorRunner {
     }
 
     /// Feeds one packet; returns completed hops (none while the rate is still being learnt).
+    /// A packet with a non-finite sample is skipped and counted in `nonFinitePackets`.
     public func handle(_ p: StreamPacket) throws -> [MonitorLine] {
+        guard p.samples.allSatisfy({ ($0 * scale).isFinite }) else {
+            nonFinitePackets += 1
+            return []
+        }
         guard let c = StreamParsing.componentIndex(p.channel), c < card.architecture.inputShape[2] else {
             engine?.countMalformed()
             return []
