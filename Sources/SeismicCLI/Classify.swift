@@ -71,8 +71,7 @@ extension Seismic {
                     if format == .json { json.append(jsonObject(result)) }
                 } catch {
                     failures += 1
-                    let text = "\(error)"
-                    FileHandle.standardError.write(Data("error: \(text.contains(file) ? text : "\(file): \(text)")\n".utf8))
+                    printFailure(file, "\(error)")
                 }
             }
             if format == .json {

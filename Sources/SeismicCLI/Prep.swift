@@ -79,6 +79,21 @@ func finishQSIS(_ data: PreparedDataset, _ summary: PreparationSummary, output: 
     for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append((skipLabel, "\(n) × \(reason)")) }
     rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(started))))
     printSummary("wrote \(output): \(data.count) windows", rows)
+    try reportFailures(summary.failures)
+}
+
+/// "error: FILE: reason" on stderr (the file named once, also when the reason already names it).
+func printFailure(_ path: String, _ reason: String) {
+    FileHandle.standardError.write(Data("error: \(reason.contains(path) ? reason : "\(path): \(reason)")\n".utf8))
+}
+
+/// Each record that could not be read, on stderr with its reason; exit status 1 when there was any
+/// (the dataset is still written from the others).
+func reportFailures(_ failures: [(path: String, reason: String)]) throws {
+    guard !failures.isEmpty else { return }
+    for (path, reason) in failures { printFailure(path, reason) }
+    FileHandle.standardError.write(Data("\(failures.count) records could not be read\n".utf8))
+    throw ExitCode(1)
 }
 
 extension Seismic.Prep {

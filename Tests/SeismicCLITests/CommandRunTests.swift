@@ -104,3 +104,25 @@ func capturingStandardOutput(_ body: () throws -> Void) throws -> String {
     fflush(nil)
     return try String(contentsOfFile: path, encoding: .utf8)
 }
+
+extension CommandRunTests {
+    /// One unreadable record in a folder run is reported with its file and reason; the dataset is
+    /// still written from the others and the exit status is 1.
+    @Test func prepFoldersReportsAnUnreadableRecordAndGoesOn() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("prep-bad-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (name, kind) in [("quake", SyntheticRecord.Kind.earthquake), ("quiet", .noise)] {
+            try SyntheticCorpus.writeQSIS(folder: root + "/" + name, kind: kind, count: 2, stations: 1, durationSeconds: 60, seed: 1)
+        }
+        for c in ["HLX", "HLY", "HLZ"] { try Data("not SAC".utf8).write(to: URL(fileURLWithPath: root + "/quake/ST00/ST00.bad.\(c).sac")) }
+        var command = try Seismic.parseAsRoot(["prep", "folders", "--class", "quake=" + root + "/quake", "--class", "quiet=" + root + "/quiet",
+                                               "--min-samples", "1000", "-o", root + "/out.h5"])
+        #expect {
+            _ = try capturingStandardOutput { try command.run() }
+        } throws: { error in
+            Seismic.exitCode(for: error) == ExitCode(1)
+        }
+        let written = try PreparedDataset.load(from: root + "/out.h5")
+        #expect(written.count == 4)
+    }
+}
