@@ -87,5 +87,7 @@ let package = Package(
         .testTarget(
             name: "SeismicTorchTests",
             dependencies: ["SeismicTorch", "SeismicNN", "SeismicIO", "SeismicSignal", "TestSupport"]),
+        // The commands through their public parser: option checks, help text snapshots, outputs.
+        .testTarget(name: "SeismicCLITests", dependencies: ["SeismicCLI", "SeismicTorch", "SeismicIO", "TestSupport"]),
     ]
 )

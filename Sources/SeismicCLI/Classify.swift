@@ -13,10 +13,10 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Classify new records: sliding windows, class probabilities over time, a summary per record.",
             discussion: """
-                RECORDS are SAC files (any component of a triple; its siblings are found by name) or \\
-                folders of them. The checkpoint's card supplies the window (2 s), the sampling rate it \\
-                resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \\
-                normalise). A record that cannot be read is reported with its reason and the rest go on; \\
+                RECORDS are SAC files (any component of a triple; its siblings are found by name) or \
+                folders of them. The checkpoint's card supplies the window (2 s), the sampling rate it \
+                resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \
+                normalise). A record that cannot be read is reported with its reason and the rest go on; \
                 the exit status is 1 when any failed.
 
                 Example: seismic classify --model runs/qsis/best.safetensors data_new/ --format csv > predictions.csv
@@ -32,7 +32,8 @@ extension Seismic {
         @Option(help: "Write one SVG per record (record above, probabilities beneath) into this folder.") var plot: String?
 
         func validate() throws {
-            guard stride > 0 else { throw ValidationError("--stride must be positive, in seconds") }
+            try checkOption("stride", stride, .above(0))
+            try checkOption("scale", scale, .not(0))
             guard !records.isEmpty else { throw ValidationError("name at least one record file or folder") }
         }
 
@@ -41,6 +42,10 @@ extension Seismic {
             let (net, card) = try Checkpoint.load(from: model)
             guard card.architecture.inputShape[0] == 1 else {
                 throw UserFacingError("\(model) is a \(card.architecture.name); classify runs time-series models (EarthquakeCNN)")
+            }
+            let windowSeconds = Double(card.windowSamples) / card.samplingRateHz
+            guard stride <= windowSeconds else {
+                throw ValidationError("--stride must be at most the model's window, \(windowSeconds) s (got \(stride)); longer strides skip samples")
             }
             let classifier = Classifier(model: net, card: card, strideSeconds: stride)
             var files: [String] = []
@@ -52,7 +57,7 @@ extension Seismic {
             }
             var failures = 0
             var json: [[String: Any]] = []
-            if format == .csv { print((["record", "window_start_s", "window_start_utc"] + card.classNames.map { "p_\($0)" } + ["label"]).joined(separator: ",")) }
+            if format == .csv { print(CSVTable.record(["record", "window_start_s", "window_start_utc"] + card.classNames.map { "p_\($0)" } + ["label"])) }
             for file in files {
                 do {
                     if file.hasSuffix(".h5") {
@@ -66,12 +71,11 @@ extension Seismic {
                     if format == .json { json.append(jsonObject(result)) }
                 } catch {
                     failures += 1
-                    let text = "\(error)"
-                    FileHandle.standardError.write(Data("error: \(text.contains(file) ? text : "\(file): \(text)")\n".utf8))
+                    printFailure(file, "\(error)")
                 }
             }
             if format == .json {
-                let d = try JSONSerialization.data(withJSONObject: ["model": model, "classes": card.classNames, "records": json], options: [.prettyPrinted, .sortedKeys])
+                let d = try JSONSerialization.data(withJSONObject: ["model": model, "classes": card.classNames, "records": json], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: d, as: UTF8.self))
             }
             if failures > 0 {
@@ -112,8 +116,8 @@ extension Seismic {
             switch format {
             case .csv:
                 for p in r.predictions {
-                    print(([r.source, String(format: "%.2f", p.startSeconds), r.startTime != 0 ? iso(r.startTime + p.startSeconds) : ""]
-                        + p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]).joined(separator: ","))
+                    print(CSVTable.record([r.source, String(format: "%.2f", p.startSeconds), r.startTime != 0 ? iso(r.startTime + p.startSeconds) : ""]
+                        + p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]))
                 }
             case .json: break
             case .table:

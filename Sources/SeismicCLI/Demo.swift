@@ -25,8 +25,10 @@ extension Seismic {
         @Option(help: "Random seed (same seed, same result).") var seed: UInt64 = 1
 
         func validate() throws {
-            guard records >= 20, stead >= 100 else { throw ValidationError("use at least 20 --records and 100 --stead earthquakes") }
-            guard pretrainEpochs >= 1, finetuneEpochs >= 1 else { throw ValidationError("epochs must be at least 1") }
+            try checkOption("records", records, .atLeast(20))
+            try checkOption("stead", stead, .atLeast(100))
+            try checkOption("pretrain-epochs", pretrainEpochs, .atLeast(1))
+            try checkOption("finetune-epochs", finetuneEpochs, .atLeast(1))
         }
 
         func run() throws {

@@ -10,9 +10,9 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Evaluate a checkpoint on a prepared dataset: accuracy, confusion, precision/recall/F1.",
             discussion: """
-                The dataset's windows get the training-time amplitude chain, then the model runs in \\
-                evaluation mode. Class names of checkpoint and dataset must agree. --json writes the \\
-                metrics (with ROC-style score histograms); --plots DIR writes the confusion heat-map and \\
+                The dataset's windows get the training-time amplitude chain, then the model runs in \
+                evaluation mode. Class names of checkpoint and dataset must agree. --json writes the \
+                metrics (with ROC-style score histograms); --plots DIR writes the confusion heat-map and \
                 the histograms as SVG.
 
                 Example: seismic evaluate --model runs/qsis/best.safetensors --data data/qsis_test.h5 --json eval.json
@@ -28,7 +28,7 @@ extension Seismic {
             let result = try Evaluation.run(checkpoint: model, dataset: data)
             print(result.table)
             if let json {
-                let d = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys])
+                let d = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 try writeFileAtomically(String(decoding: d, as: UTF8.self), to: json)
                 print("wrote \(json)")
             }

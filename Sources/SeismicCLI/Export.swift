@@ -9,14 +9,14 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Export a checkpoint as ONNX (opset 17, dynamic batch) for ONNX Runtime and friends.",
             discussion: """
-                Input modelInput [batch, 1, 80, 3] (SpectrogramCNN: [batch, 3, 100, 150]), output \\
-                modelOutput (logits), weights inside the file; class names, sampling and preprocessing in \\
+                Input modelInput [batch, 1, 80, 3] (SpectrogramCNN: [batch, 3, 100, 150]), output \
+                modelOutput (logits), weights inside the file; class names, sampling and preprocessing in \
                 metadata_props. scripts/check_onnx.py checks it with onnx.checker and ONNX Runtime.
 
                 Example: seismic export --model runs/qsis/best.safetensors -o model.onnx
                 """)
 
-        enum Format: String, ExpressibleByArgument { case onnx }
+        enum Format: String, ExpressibleByArgument, CaseIterable { case onnx }
 
         @Option(help: "Checkpoint (.safetensors).") var model: String
         @Option(help: "Output format.") var format: Format = .onnx

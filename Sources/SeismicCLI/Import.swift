@@ -10,9 +10,9 @@ extension Seismic {
             commandName: "import",
             abstract: "Import an ONNX model exported from the PyTorch reference into a checkpoint.",
             discussion: """
-                Matches the graph (Conv, BatchNormalization or BatchNorm folded into Conv, GELU as Gelu or \\
-                its Erf pattern, MaxPool, Flatten/Reshape, Gemm or MatMul+Add); other graphs are refused \\
-                with the list of operators that do not fit. Class names come from metadata_props when \\
+                Matches the graph (Conv, BatchNormalization or BatchNorm folded into Conv, GELU as Gelu or \
+                its Erf pattern, MaxPool, Flatten/Reshape, Gemm or MatMul+Add); other graphs are refused \
+                with the list of operators that do not fit. Class names come from metadata_props when \
                 present, else the reference's.
 
                 Example: seismic import reference.onnx -o reference.safetensors

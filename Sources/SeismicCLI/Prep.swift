@@ -24,6 +24,7 @@ struct QSISOptions: ParsableArguments {
     @Option(help: "Minimum samples per component (the reference: 40,000).") var minSamples: Int = 40_000
 
     func validate() throws {
+        try checkOption("min-samples", minSamples, .atLeast(1))
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
             throw ValidationError("--folder \(folder) is not a folder")
@@ -78,6 +79,21 @@ func finishQSIS(_ data: PreparedDataset, _ summary: PreparationSummary, output: 
     for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append((skipLabel, "\(n) × \(reason)")) }
     rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(started))))
     printSummary("wrote \(output): \(data.count) windows", rows)
+    try reportFailures(summary.failures)
+}
+
+/// "error: FILE: reason" on stderr (the file named once, also when the reason already names it).
+func printFailure(_ path: String, _ reason: String) {
+    FileHandle.standardError.write(Data("error: \(reason.contains(path) ? reason : "\(path): \(reason)")\n".utf8))
+}
+
+/// Each record that could not be read, on stderr with its reason; exit status 1 when there was any
+/// (the dataset is still written from the others).
+func reportFailures(_ failures: [(path: String, reason: String)]) throws {
+    guard !failures.isEmpty else { return }
+    for (path, reason) in failures { printFailure(path, reason) }
+    FileHandle.standardError.write(Data("\(failures.count) records could not be read\n".utf8))
+    throw ExitCode(1)
 }
 
 extension Seismic.Prep {
@@ -103,6 +119,10 @@ extension Seismic.Prep {
         @Option(help: "How to find P and S: model, reference or header.") var arrivals: ArrivalMethod = .model
         @Option(help: "Minimum peak composite acceleration in gal.") var minPga: Double = 2.0
 
+        func validate() throws {
+            try checkOption("min-pga", minPga, .atLeast(0))
+        }
+
         func run() throws {
             try common.prepare(event: true) { settings in
                 settings.arrivals = arrivals
@@ -127,7 +147,7 @@ extension Seismic.Prep {
         @Option(help: "Windows per record (the first STA/LTA-centred, the rest random).") var windowsPerRecord: Int = 1
 
         func validate() throws {
-            guard windowsPerRecord >= 1 else { throw ValidationError("--windows-per-record must be at least 1") }
+            try checkOption("windows-per-record", windowsPerRecord, .atLeast(1))
         }
 
         func run() throws {
@@ -164,6 +184,8 @@ extension Seismic.Prep {
         }
 
         func validate() throws {
+            try checkOption("min-samples", minSamples, .atLeast(1))
+            try checkOption("windows-per-record", windowsPerRecord, .atLeast(1))
             let c = try parsed()
             guard c.count >= 2 else { throw ValidationError("give at least two --class NAME=FOLDER options") }
             guard Set(c.map(\.name)).count == c.count else { throw ValidationError("class names must differ") }
@@ -199,6 +221,10 @@ extension Seismic.Prep {
         @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
         @Option(help: "Minimum samples per component.") var minSamples: Int = 40_000
 
+        func validate() throws {
+            try checkOption("min-samples", minSamples, .atLeast(1))
+        }
+
         func run() throws {
             let t0 = Date()
             var settings = QSISSettings()
@@ -216,13 +242,13 @@ extension Seismic.Prep {
         static let configuration = CommandConfiguration(
             abstract: "Prepare P / S / Noise windows from STEAD (merged.hdf5 + merged.csv), split by time.",
             discussion: """
-                As the reference's data_reader: cleans the catalogue (P ≥ 200 samples, distance < 100 km, \\
-                median SNR > 40 dB, S − P > 20 samples, pick weights > 0.75), splits earthquakes 80/20 by \\
-                start time with noise before/after the split time sampled to the same count, prepares each \\
-                trace (detrend, taper, 0.5 Hz high-pass), cuts a P and an S window per earthquake and two \\
+                As the reference's data_reader: cleans the catalogue (P ≥ 200 samples, distance < 100 km, \
+                median SNR > 40 dB, S − P > 20 samples, pick weights > 0.75), splits earthquakes 80/20 by \
+                start time with noise before/after the split time sampled to the same count, prepares each \
+                trace (detrend, taper, 0.5 Hz high-pass), cuts a P and an S window per earthquake and two \
                 noise windows per noise trace, and resamples 100 → 40 Hz. Writes train.h5 and test.h5.
 
-                Instrument responses are not removed (the reference used an online service; this tool \\
+                Instrument responses are not removed (the reference used an online service; this tool \
                 works offline): windows stay in counts (--response-free, the default).
 
                 Example: seismic prep stead --hdf5 STEAD/merged.hdf5 --csv STEAD/merged.csv --out data/stead
@@ -237,10 +263,8 @@ extension Seismic.Prep {
         var responseFree = true
 
         func validate() throws {
-            guard responseFree else {
-                throw ValidationError("--no-response-free: removing instrument responses needs an online service; this tool works offline")
-            }
-            guard (0.0...1.0).contains(trainFraction) else { throw ValidationError("--train-fraction must be within 0…1") }
+            try checkOption("train-fraction", trainFraction, .atLeast(0), .atMost(1))
+            guard responseFree else { throw ValidationError("--no-response-free: instrument-response removal needs an online service; only --response-free is available") }
             for f in [hdf5, csv] where !FileManager.default.fileExists(atPath: f) {
                 throw ValidationError("\(f) does not exist")
             }

@@ -62,8 +62,9 @@ extension Seismic.SAC {
         @Option(help: "Multiply samples by this factor first (0.01 turns gal into m/s²).") var scale: Double = 1
 
         func validate() throws {
-            guard (0...0.5).contains(taper) else { throw ValidationError("--taper must be between 0 and 0.5, got \(taper)") }
-            guard highpass > 0 else { throw ValidationError("--highpass must be a positive frequency in Hz, got \(highpass)") }
+            try checkOption("taper", taper, .atLeast(0), .atMost(0.5))
+            try checkOption("highpass", highpass, .above(0))
+            try checkOption("scale", scale, .not(0))
         }
 
         func run() throws {

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import SeismicNN
+import SeismicTorch
 
 
 public struct Seismic: ParsableCommand {
@@ -16,6 +17,7 @@ public struct Seismic: ParsableCommand {
 
             Start with:  seismic demo   (writes demo-run/report.html)
             """,
+        version: SeismicTorchVersion.current,
         subcommands: [Demo.self, Synth.self, Prep.self, Merge.self, Train.self, Finetune.self, Evaluate.self, Export.self, Import.self, Classify.self, Monitor.self, SAC.self, CheckpointCommand.self])
 
     /// Settings every compute-heavy subcommand applies before it starts.

@@ -10,10 +10,10 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Write synthetic records: QSIS-style SAC folders and a mini STEAD, from a seed.",
             discussion: """
-                Writes under --out: data_QSIS_Event/<station>/…HLX/HLY/HLZ.sac (local earthquakes, 480 s at \\
-                100 Hz in gal, with station and event coordinates, depth, B = −trigger and P/S picks), \\
-                data_QSIS_Noise/ (MEMS self-noise, cultural noise, spikes, gaps), data_active_source/ \\
-                (explosions and hammer shots: short, high-frequency, no S) and stead/merged.hdf5 + \\
+                Writes under --out: data_QSIS_Event/<station>/…HLX/HLY/HLZ.sac (local earthquakes, 480 s at \
+                100 Hz in gal, with station and event coordinates, depth, B = −trigger and P/S picks), \
+                data_QSIS_Noise/ (MEMS self-noise, cultural noise, spikes, gaps), data_active_source/ \
+                (explosions and hammer shots: short, high-frequency, no S) and stead/merged.hdf5 + \
                 merged.csv in STEAD's layout. The same seed writes the same files.
 
                 Example: seismic synth --out synthetic --events 200 --noise 200 --seed 1
@@ -29,8 +29,11 @@ extension Seismic {
         @Option(help: "Also write one SVG plot per kind of record into this folder.") var plots: String?
 
         func validate() throws {
-            guard events >= 0, noise >= 0, activeSources >= 0, stead >= 0 else { throw ValidationError("counts must not be negative") }
-            guard duration >= 60 else { throw ValidationError("--duration must be at least 60 s") }
+            try checkOption("events", events, .atLeast(0))
+            try checkOption("noise", noise, .atLeast(0))
+            try checkOption("active-sources", activeSources, .atLeast(0))
+            try checkOption("stead", stead, .atLeast(0))
+            try checkOption("duration", duration, .atLeast(60), .atMost(86_400))
         }
 
         func run() throws {

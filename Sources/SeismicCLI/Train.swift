@@ -20,12 +20,14 @@ struct TrainingOptions: ParsableArguments {
     @Flag(help: "Continue an interrupted run from its last checkpoint in --out.") var resume = false
 
     func validate() throws {
-        if let threads, !(1...1024).contains(threads) { throw ValidationError("--threads must be between 1 and 1024 (got \(threads))") }
-        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1") }
-        guard lr > 0 else { throw ValidationError("--lr must be positive") }
-        guard (0.01...0.9).contains(validation) else { throw ValidationError("--validation must be between 0.01 and 0.9") }
-        guard (0..<1).contains(dropout) else { throw ValidationError("--dropout must be in [0, 1)") }
+        if let threads { try checkOption("threads", threads, .atLeast(1), .atMost(1024)) }
+        try checkOption("epochs", epochs, .atLeast(1))
+        try checkOption("batch-size", batchSize, .atLeast(1))
+        try checkOption("lr", lr, .above(0))
+        try checkOption("step-size", stepSize, .atLeast(1))
+        try checkOption("gamma", gamma, .above(0), .atMost(1))
+        try checkOption("validation", validation, .atLeast(0.01), .atMost(0.9))
+        try checkOption("dropout", dropout, .atLeast(0), .below(1))
     }
 
     var configuration: TrainingConfiguration {
@@ -61,11 +63,11 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Train a model on a prepared dataset (the reference's settings by default).",
             discussion: """
-                Seeded 80/20 split, batches of 256 shuffled each epoch, Adam (lr 1e-3), StepLR(7, 0.5), \\
-                cross-entropy, 50 epochs; the best-validation weights are kept. Time-series windows get \\
-                the reference's amplitude chain first (drop tiny and huge windows, normalise, int16, \\
-                normalise). Writes to --out after every epoch: best.safetensors, last.safetensors, \\
-                history.csv, metrics.json, training_curves.svg, confusion_matrix.svg and report.html. \\
+                Seeded 80/20 split, batches of 256 shuffled each epoch, Adam (lr 1e-3), StepLR(7, 0.5), \
+                cross-entropy, 50 epochs; the best-validation weights are kept. Time-series windows get \
+                the reference's amplitude chain first (drop tiny and huge windows, normalise, int16, \
+                normalise). Writes to --out after every epoch: best.safetensors, last.safetensors, \
+                history.csv, metrics.json, training_curves.svg, confusion_matrix.svg and report.html. \
                 Ctrl-C stops after the epoch in progress; --resume continues with the same result.
 
                 Example: seismic train --data data/stead/train.h5 --model earthquake --out runs/pretrain
@@ -95,9 +97,9 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Fine-tune a pre-trained checkpoint on a new dataset.",
             discussion: """
-                Starts from --from (ours, or a reference state dict saved with safetensors). The class \\
-                names of checkpoint and dataset are compared: if they differ, --replace-head trains a new \\
-                output layer (fc3) for the dataset's classes; otherwise the command stops. --freeze-conv \\
+                Starts from --from (ours, or a reference state dict saved with safetensors). The class \
+                names of checkpoint and dataset are compared: if they differ, --replace-head trains a new \
+                output layer (fc3) for the dataset's classes; otherwise the command stops. --freeze-conv \
                 keeps the convolution and BatchNorm weights fixed.
 
                 Example: seismic finetune --from runs/pretrain/best.safetensors --data data/qsis.h5 --out runs/qsis

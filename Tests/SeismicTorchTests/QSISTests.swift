@@ -15,7 +15,7 @@ private func makeFolder(events: Int, noise: Int, shortRecords: Int, seed: UInt64
     var records: [SyntheticRecord] = []
     for i in 0..<(events + noise + shortRecords) {
         let r = SyntheticRecord.generate(event: i < events || i >= events + noise, durationSeconds: i >= events + noise ? 300 : 480, using: &rng)
-        try r.writeSAC(folder: folder + "/ST01", name: String(format: "R%03d", i))
+        try r.writeSAC(folder: folder + "/ST01", name: String(format: "R%03d", i), station: "ST01")
         records.append(r)
     }
     return (folder, records)

@@ -143,7 +143,7 @@ public struct PreparedDataset: Sendable {
                 try f.setAttribute("seed", string: String(metadata.seed))
                 try f.setAttribute("tool_version", string: metadata.toolVersion)
                 let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys]
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 try f.setAttribute("preparation", string: String(decoding: (try? encoder.encode(metadata.preparation)) ?? Data("{}".utf8), as: UTF8.self))
                 f.flush()
             }

@@ -43,6 +43,8 @@ public struct PreparationSummary: Sendable {
     public var recordsRead = 0
     public var windowsPerClass: [Int]
     public var skipped: [String: Int] = [:]
+    /// Records that could not be read, each with its file and reason (the run goes on without them).
+    public var failures: [(path: String, reason: String)] = []
 
     public init(classCount: Int) { windowsPerClass = Array(repeating: 0, count: classCount) }
 
@@ -50,6 +52,7 @@ public struct PreparationSummary: Sendable {
     public mutating func addReading(_ other: PreparationSummary) {
         recordsRead += other.recordsRead
         for (reason, n) in other.skipped { skipped[reason, default: 0] += n }
+        failures += other.failures
     }
 }
 
@@ -202,7 +205,10 @@ public enum QSIS {
         var summary = PreparationSummary(classCount: classNames.count)
         for (i, r) in results.enumerated() {
             if r.read { summary.recordsRead += 1 }
-            for s in r.skips { summary.skipped[s.reason, default: 0] += 1 }
+            for s in r.skips {
+                summary.skipped[s.reason, default: 0] += 1
+                if case .unreadable(let why) = s { summary.failures.append((files[i], why)) }
+            }
             for w in r.windows {
                 values += w.values
                 labels.append(w.label)
@@ -236,17 +242,19 @@ extension QSIS {
     public static func spectrogramImages(folder: String, label: Int, classNames: [String] = ["Event", "Noise"],
                                          settings: QSISSettings) -> (PreparedDataset, PreparationSummary) {
         let files = recordFiles(in: folder)
-        let results = Parallel.map(files.count) { i -> (values: [Float], station: String, skip: String?) in
-            guard let (w, traces, _) = try? ThreeComponentRecord.read(files[i]) else { return ([], "", "unreadable or inconsistent triple") }
-            guard w.npts >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length") }
+        let results = Parallel.map(files.count) { i -> (values: [Float], station: String, skip: String?, error: String?) in
+            let w: Waveform, traces: [SACTrace]
+            do { (w, traces, _) = try ThreeComponentRecord.read(files[i]) } catch { return ([], "", "unreadable or inconsistent triple", "\(error)") }
+            guard w.npts >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length", nil) }
             guard let prepared = try? w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } }).preparedLikeReference() else {
-                return ([], "", "filter design")
+                return ([], "", "filter design", nil)
             }
-            return (SpectrogramImage.input(prepared), traces[0].header.station ?? "", nil)
+            return (SpectrogramImage.input(prepared), traces[0].header.station ?? "", nil, nil)
         }
         var summary = PreparationSummary(classCount: classNames.count)
         var values: [Float] = [], provenance: [WindowProvenance] = []
         for (i, r) in results.enumerated() {
+            if let error = r.error { summary.failures.append((files[i], error)) }
             if let skip = r.skip { summary.skipped[skip, default: 0] += 1; if skip.hasPrefix("unreadable") { continue } }
             summary.recordsRead += 1
             guard r.skip == nil else { continue }

@@ -27,7 +27,8 @@ public enum SyntheticCorpus {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 let start = 1_577_836_800 + Double(i) * 3600
-                try record.writeSAC(folder: dir, name: "\(station).\(kind.rawValue).\(String(format: "%05d", i))", startTime: start)
+                try record.writeSAC(folder: dir, name: "\(station).\(kind.rawValue).\(String(format: "%05d", i))", station: station,
+                                    startTime: start)
             } catch {
                 errors.add("\(error)")
             }
@@ -84,7 +85,7 @@ public enum SyntheticCorpus {
             rows.append(row)
         }
         file.flush()
-        let csv = ([columns] + rows).map { $0.map { $0.contains(",") ? "\"\($0)\"" : $0 }.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let csv = CSVTable(header: columns, rows: rows).text
         try csv.write(toFile: folder + "/merged.csv", atomically: true, encoding: .utf8)
         guard rename(folder + "/merged.hdf5.partial", folder + "/merged.hdf5") == 0 else {
             throw RecordError.inconsistent(paths: [folder], reason: "could not move merged.hdf5 into place")

@@ -152,12 +152,17 @@ public struct SyntheticRecord: Sendable {
 
     /// Writes the record as three SAC files `<folder>/<name>.HL{X,Y,Z}.sac` in gal (as QSIS
     /// stations deliver them): B = −origin (the trigger), station and event coordinates, depth, and
-    /// the arrivals as picks A (P) and T1 (S) relative to the origin.
-    public func writeSAC(folder: String, name: String, startTime: Double = 1_577_836_800) throws {
+    /// the arrivals as picks A (P) and T1 (S) relative to the origin. KSTNM is `station` (at most
+    /// 8 characters, SAC's width), KNETWK "SY"; the units are stated as IDEP = IACC (acceleration)
+    /// with KUSER0 = "gal", which `monitor --source replay:` reads.
+    public func writeSAC(folder: String, name: String, station: String, startTime: Double = 1_577_836_800) throws {
+        precondition(!station.isEmpty && station.utf8.count <= 8, "station code '\(station)' does not fit SAC's KSTNM (1…8 bytes)")
         for (c, code) in waveform.componentCodes.enumerated() {
             var t = SACTrace(samples: waveform.components[c].map { Float($0 * 100) }, delta: Float(1 / waveform.samplingRateHz))
             t.header.setReferenceTime(startTime)
-            t.header.setString("kstnm", String(name.prefix(8)))
+            t.header.setString("kstnm", station)
+            t.header.setDependentVariable(.acceleration)
+            t.header.setUnitWord(StreamUnits.gal.rawValue)
             t.header.setString("knetwk", "SY")
             t.header.setString("kcmpnm", code)
             // Station at 24.0 N 121.0 E; the event due north at the record's distance.

@@ -140,7 +140,7 @@ public enum ONNXExport {
         m.opsetImport = [opset]
         m.graph = graph
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var props: [(String, String)] = [("class_names", card.classNames.joined(separator: ",")),
                                          ("sampling_rate_hz", String(card.samplingRateHz)),
                                          ("window_samples", String(card.windowSamples)),

@@ -44,7 +44,7 @@ public enum Checkpoint {
             }
         }
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         file.metadata[cardKey] = String(decoding: (try? encoder.encode(card)) ?? Data(), as: UTF8.self)
         file.metadata["format"] = "pt"
         return file

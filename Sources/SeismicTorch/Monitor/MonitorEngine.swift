@@ -32,6 +32,28 @@ public struct MonitorLine: Sendable {
         ["time": time, "probabilities": Dictionary(uniqueKeysWithValues: zip(classNames, probabilities.map(Double.init))),
          "label": label, "pga_gal": pgaGal, "trigger": trigger, "bridged_samples": bridgedSamples]
     }
+
+    /// `json` as one compact line of text (sorted keys, slashes not escaped), without a line end.
+    public func jsonText() throws -> String {
+        String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+    }
+}
+
+/// Settings a monitor cannot run with.
+public enum MonitorError: Error, CustomStringConvertible, Equatable {
+    /// The window holds too few samples (or too many to buffer) at the stream's sampling rate.
+    case windowSamples(windowSeconds: Double, samplingRateHz: Double, samples: Double)
+    /// The hop is not positive, or longer than the window (samples between windows never classified).
+    case hop(hopSeconds: Double, windowSeconds: Double)
+
+    public var description: String {
+        switch self {
+        case .windowSamples(let w, let r, let n):
+            return "a window of \(w) s at \(r) Hz holds \(n) samples; the monitor needs \(MonitorEngine.sampleRange.lowerBound)…\(MonitorEngine.sampleRange.upperBound)"
+        case .hop(let h, let w):
+            return "a hop of \(h) s does not fit a window of \(w) s: it must be > 0 and at most the window"
+        }
+    }
 }
 
 /// Counters of what the stream did, for the summary.
@@ -72,7 +94,20 @@ public final class MonitorEngine {
     private let highpass: SOSFilter
     private let taperSides: [Double]
 
+    /// Samples a window may hold: enough to detrend and taper, few enough to buffer eight windows.
+    public static let sampleRange = 8...10_000_000
+
+    /// - Throws: `MonitorError` when the window at `samplingRateHz` holds fewer than 8 or more
+    ///   than 10⁷ samples, or the hop is longer than the window; the high-pass filter's error
+    ///   when the card's corner does not fit the rate.
     public init(model: ConvNet, card: ModelCard, samplingRateHz: Double, windowSeconds: Double = 2, hopSeconds: Double = 1) throws {
+        let samples = windowSeconds * samplingRateHz
+        guard samples.isFinite, samples.rounded() >= Double(Self.sampleRange.lowerBound), samples.rounded() <= Double(Self.sampleRange.upperBound) else {
+            throw MonitorError.windowSamples(windowSeconds: windowSeconds, samplingRateHz: samplingRateHz, samples: samples)
+        }
+        guard hopSeconds > 0, hopSeconds <= windowSeconds else {
+            throw MonitorError.hop(hopSeconds: hopSeconds, windowSeconds: windowSeconds)
+        }
         self.model = model
         self.card = card
         self.samplingRateHz = samplingRateHz
@@ -96,7 +131,13 @@ public final class MonitorEngine {
     public func ingest(component: Int, time: Double, samples: [Double]) -> [MonitorLine] {
         precondition((0..<components).contains(component), "component \(component) outside 0..<\(components)")
         if origin == nil { origin = time }
-        let first = Int(((time - origin!) * samplingRateHz).rounded())
+        // A time further than ~250 years at 125 Hz from the first packet's cannot be placed.
+        let offset = ((time - origin!) * samplingRateHz).rounded()
+        guard offset.isFinite, abs(offset) < 1e12 else {
+            statistics.malformed += 1
+            return []
+        }
+        let first = Int(offset)
         let oldest = nextWindowEnd - windowSamples
         for (k, v) in samples.enumerated() {
             let i = first + k

@@ -13,6 +13,8 @@ public final class MonitorRunner {
     public var windowSeconds = 2.0, hopSeconds = 1.0
     public var pgaThresholdGal = 2.0, noiseMaximum: Float = 0.5, minimumGapSeconds = 10.0
     public private(set) var engine: MonitorEngine?
+    /// Packets skipped because a sample was NaN or ±inf (as sent, or after × `scale`).
+    public private(set) var nonFinitePackets = 0
     private var pending: [StreamPacket] = []
     private var lastTime: [String: (time: Double, count: Int)] = [:]
 
@@ -24,7 +26,12 @@ public final class MonitorRunner {
     }
 
     /// Feeds one packet; returns completed hops (none while the rate is still being learnt).
+    /// A packet with a non-finite sample is skipped and counted in `nonFinitePackets`.
     public func handle(_ p: StreamPacket) throws -> [MonitorLine] {
+        guard p.samples.allSatisfy({ ($0 * scale).isFinite }) else {
+            nonFinitePackets += 1
+            return []
+        }
         guard let c = StreamParsing.componentIndex(p.channel), c < card.architecture.inputShape[2] else {
             engine?.countMalformed()
             return []
@@ -53,8 +60,10 @@ public final class MonitorRunner {
         return engine!.ingest(component: c, time: p.time, samples: p.samples.map { $0 * scale })
     }
 
-    /// Runs the command `command[0]` with arguments `command[1...]` (never a shell), writing the
-    /// event as JSON to its standard input; returns without waiting for it.
+    /// Runs the program `command[0]` (a path, or a name looked up in PATH) with the arguments
+    /// `command[1...]`, each passed as it is (never through a shell), writing the event as JSON to
+    /// its standard input; returns without waiting for it. A program that does not read its
+    /// standard input (or exits first) is fine: see `writeEvent`.
     public static func runTriggerCommand(_ command: [String], event: MonitorLine) {
         guard let exe = command.first else { return }
         let p = Process()
@@ -64,11 +73,19 @@ public final class MonitorRunner {
         p.standardInput = pipe
         do {
             try p.run()
-            let data = (try? JSONSerialization.data(withJSONObject: event.json, options: [.sortedKeys])) ?? Data()
-            pipe.fileHandleForWriting.write(data + Data("\n".utf8))
+            try? writeEvent(event, to: pipe.fileHandleForWriting)
             try? pipe.fileHandleForWriting.close()
         } catch {
             FileHandle.standardError.write(Data("monitor: --on-trigger \(exe) failed: \(error)\n".utf8))
         }
     }
+
+    /// Writes `event` as one line of JSON to `handle`. SIGPIPE is ignored (process-wide, once),
+    /// so a reader that has gone away makes this throw (EPIPE) instead of killing the monitor.
+    public static func writeEvent(_ event: MonitorLine, to handle: FileHandle) throws {
+        _ = ignoreBrokenPipe
+        try handle.write(contentsOf: Data((try event.jsonText() + "\n").utf8))
+    }
+
+    private static let ignoreBrokenPipe: Void = { signal(SIGPIPE, SIG_IGN) }()
 }

@@ -13,10 +13,16 @@ public struct StreamPacket: Sendable, Equatable {
         self.time = time
         self.samples = samples
     }
+
+    /// True when a sample is NaN or ±inf (the runner flags, skips and counts such packets).
+    public var hasNonFiniteSamples: Bool { !samples.allSatisfy(\.isFinite) }
 }
 
 public enum StreamParsing {
-    /// A Raspberry Shake UDP datagram: `{'EHZ', 1585265558.718, 16450, 16431, …}` (counts).
+    /// A Raspberry Shake UDP datagram: `{'EHZ', 1585265558.718, 16450, 16431, …}` (counts); nil
+    /// when malformed (no braces, no samples, a channel code of 0 or more than 8 characters, a time
+    /// that is not a finite number, a sample that is not a number). Samples that are numbers but
+    /// not finite (nan, inf) are kept: `MonitorRunner` flags, skips and counts such packets.
     public static func shakePacket(_ text: String) -> StreamPacket? {
         var t = text.trimmingCharacters(in: .whitespacesAndNewlines)
         guard t.hasPrefix("{"), t.hasSuffix("}") else { return nil }
@@ -28,18 +34,20 @@ public enum StreamParsing {
         var samples: [Double] = []
         samples.reserveCapacity(parts.count - 2)
         for p in parts.dropFirst(2) {
-            guard let v = Double(p), v.isFinite else { return nil }
+            guard let v = Double(p) else { return nil }
             samples.append(v)
         }
         return StreamPacket(channel: channel, time: time, samples: samples)
     }
 
-    /// A `time,x,y,z` line (time in seconds; values in the stream's units); nil when malformed.
+    /// A `time,x,y,z` line (time in seconds; values in the stream's units); nil when malformed
+    /// (a time that is not a finite number, a value that is not a number). Values that are numbers
+    /// but not finite (nan, inf) are kept, to be flagged and counted as for UDP packets.
     public static func csvLine(_ line: String) -> (time: Double, values: [Double])? {
         let parts = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count >= 2, let t = Double(parts[0]), t.isFinite else { return nil }
         let v = parts.dropFirst().compactMap { Double($0) }
-        guard v.count == parts.count - 1, v.allSatisfy(\.isFinite) else { return nil }
+        guard v.count == parts.count - 1 else { return nil }
         return (t, v)
     }
 
@@ -51,18 +59,6 @@ public enum StreamParsing {
         case "N", "Y", "2": return 1
         case "Z": return 2
         default: return nil
-        }
-    }
-}
-
-/// Units a stream may carry, converted to m/s².
-public enum StreamUnits: String, Sendable, CaseIterable {
-    case g, mps2 = "m/s2", gal
-    public var toMetersPerSecondSquared: Double {
-        switch self {
-        case .g: return 9.81
-        case .mps2: return 1
-        case .gal: return 0.01
         }
     }
 }

@@ -177,8 +177,12 @@ public enum StreamSources {
 
     /// Replays a SAC triple as packets of `packetSeconds` per component, at real time × `speed`
     /// (speed 0: as fast as possible). Samples are sent in the file's units.
-    public static func replay(_ path: String, speed: Double, packetSeconds: Double = 0.25, into queue: PacketQueue) throws -> Double {
-        let (w, _, _) = try ThreeComponentRecord.read(path)
+    /// - Returns: the record's sampling rate and the units its header states (nil when none).
+    /// - Throws: the record's read error, or `StreamUnitsError` when its header's units are unusable.
+    public static func replay(_ path: String, speed: Double, packetSeconds: Double = 0.25,
+                              into queue: PacketQueue) throws -> (samplingRateHz: Double, units: StreamUnits?) {
+        let (w, traces, _) = try ThreeComponentRecord.read(path)
+        let units = try StreamUnits.stated(by: traces, path: path)
         let per = max(1, Int(packetSeconds * w.samplingRateHz))
         let thread = Thread {
             let t0 = Date()
@@ -198,7 +202,7 @@ public enum StreamSources {
             queue.finish()
         }
         thread.start()
-        return w.samplingRateHz
+        return (w.samplingRateHz, units)
     }
 }
 

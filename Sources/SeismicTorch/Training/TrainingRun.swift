@@ -196,12 +196,13 @@ public enum TrainingRun {
     }
 
     static func writeHistory(_ history: [EpochRecord], to path: String) throws {
-        var csv = "epoch,lr,train_loss,train_accuracy,val_loss,val_accuracy,seconds\n"
-        for r in history {
-            csv += String(format: "%d,%.6g,%.6f,%.6f,%.6f,%.6f,%.3f\n", r.epoch + 1, r.learningRate, r.trainLoss, r.trainAccuracy,
-                          r.validationLoss, r.validationAccuracy, r.seconds)
+        let rows = history.map { r in
+            [String(r.epoch + 1), String(format: "%.6g", r.learningRate)]
+                + [r.trainLoss, r.trainAccuracy, r.validationLoss, r.validationAccuracy].map { String(format: "%.6f", $0) }
+                + [String(format: "%.3f", r.seconds)]
         }
-        try writeFileAtomically(csv, to: path)
+        let table = CSVTable(header: ["epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds"], rows: rows)
+        try writeFileAtomically(table.text, to: path)
     }
 
     public static func metricsJSON(_ c: ConfusionMatrix, extra: [String: Any] = [:]) -> [String: Any] {
@@ -217,7 +218,7 @@ public enum TrainingRun {
 
     static func writeMetrics(_ c: ConfusionMatrix, epoch: Int, to path: String) throws {
         let json = metricsJSON(c, extra: ["best_epoch": epoch + 1, "best_validation_accuracy": c.accuracy])
-        let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys])
+        let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try writeFileAtomically(String(decoding: data, as: UTF8.self), to: path)
     }
 

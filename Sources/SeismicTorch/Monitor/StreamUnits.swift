@@ -1,0 +1,113 @@
+// StreamUnits: the acceleration unit of a monitor's samples — from the user, the record or the card.
+
+import Foundation
+import SeismicIO
+
+/// Units a stream of acceleration samples may carry, converted to m/s².
+public enum StreamUnits: String, Sendable, CaseIterable {
+    case g, mps2 = "m/s2", gal
+
+    public var toMetersPerSecondSquared: Double {
+        switch self {
+        case .g: return 9.81
+        case .mps2: return 1
+        case .gal: return 0.01
+        }
+    }
+
+    /// A unit from its usual spellings: "g", "gal", "m/s2", "m/s^2", "m/s**2" (any case); nil otherwise.
+    public init?(name: String) {
+        switch name.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "g": self = .g
+        case "gal": self = .gal
+        case "m/s2", "m/s^2", "m/s**2", "m s-2": self = .mps2
+        default: return nil
+        }
+    }
+
+    /// The units a SAC record states: IDEP = IACC (acceleration) with the unit word in KUSER0.
+    /// Nil when the record says nothing (IDEP undefined or IUNKN, no KUSER0).
+    /// - Throws: `StreamUnitsError` when the record is not acceleration (IDISP, IVEL, IVOLTS),
+    ///   its unit word is not one of ours, or its components disagree.
+    public static func stated(by traces: [SACTrace], path: String) throws(StreamUnitsError) -> StreamUnits? {
+        var found: [StreamUnits?] = []
+        for t in traces {
+            let h = t.header
+            let idep = h.dependentVariable
+            if let idep, idep != .acceleration, idep != .unknown {
+                throw .notAcceleration(path: path, idep: idep.name)
+            }
+            if idep == nil, let code = h.dependentVariableCode {
+                throw .notAcceleration(path: path, idep: "\(code)")
+            }
+            guard let word = h.unitWord else { found.append(nil); continue }
+            guard let unit = StreamUnits(name: word) else { throw .unknownUnitWord(path: path, word: word) }
+            found.append(unit)
+        }
+        let units = Set(found.compactMap { $0 })
+        guard units.count <= 1, units.isEmpty || !found.contains(nil) else {
+            throw .componentsDisagree(path: path, units: found.map { $0?.rawValue ?? "none" })
+        }
+        return units.first
+    }
+
+    /// Where a monitor's samples come from, as far as their units are concerned.
+    public enum Source: Sendable, Equatable {
+        /// Raspberry Shake UDP packets: counts, converted by the gain, never by a unit.
+        case udp
+        /// `time,x,y,z` lines: no unit metadata.
+        case stdin
+        /// A SAC record replayed; `stated` are the units its header states, if any.
+        case record(path: String, stated: StreamUnits?)
+    }
+
+    /// The units of a monitor's samples, and why: the user's `given` units; else those the record
+    /// states; else, for stdin, the model card's units when they name an acceleration unit.
+    /// Never a guess: with none of these it throws and says how to pass `--units`.
+    /// - Returns: nil for UDP (counts × gain), else the units and a note saying where they came from.
+    /// - Throws: `StreamUnitsError.notForUDP`, `.contradicts` (given ≠ the record's), `.missing`.
+    public static func resolve(given: StreamUnits?, source: Source, card: ModelCard) throws(StreamUnitsError) -> (units: StreamUnits, from: String)? {
+        switch source {
+        case .udp:
+            if let given { throw .notForUDP(given: given.rawValue) }
+            return nil
+        case .record(let path, let stated):
+            if let given, let stated, given != stated { throw .contradicts(path: path, stated: stated.rawValue, given: given.rawValue) }
+            if let given { return (given, "--units") }
+            if let stated { return (stated, "\(path) (SAC IDEP = IACC, KUSER0 = \(stated.rawValue))") }
+            throw .missing(source: path, hint: "its SAC header does not state them (IDEP = IACC with the unit in KUSER0)")
+        case .stdin:
+            if let given { return (given, "--units") }
+            if let u = StreamUnits(name: card.preprocessing.units) { return (u, "the model card (units \(card.preprocessing.units))") }
+            throw .missing(source: "stdin", hint: "the stream carries none and the model card's units '\(card.preprocessing.units)' are not g, m/s2 or gal")
+        }
+    }
+}
+
+/// Units the monitor cannot take or cannot find.
+public enum StreamUnitsError: Error, CustomStringConvertible, Equatable {
+    case notAcceleration(path: String, idep: String)
+    case unknownUnitWord(path: String, word: String)
+    case componentsDisagree(path: String, units: [String])
+    case contradicts(path: String, stated: String, given: String)
+    case notForUDP(given: String)
+    case missing(source: String, hint: String)
+
+    public var description: String {
+        let choices = StreamUnits.allCases.map(\.rawValue).joined(separator: ", ")
+        switch self {
+        case .notAcceleration(let p, let i):
+            return "\(p): SAC IDEP is \(i), not IACC: the monitor needs acceleration"
+        case .unknownUnitWord(let p, let w):
+            return "\(p): SAC KUSER0 says the unit is '\(w)'; expected one of \(choices)"
+        case .componentsDisagree(let p, let u):
+            return "\(p): the components state different units (\(u.joined(separator: ", ")))"
+        case .contradicts(let p, let s, let g):
+            return "\(p) states its samples are in \(s), but --units says \(g); drop --units or fix the header"
+        case .notForUDP(let g):
+            return "--units \(g) does not apply to udp:// sources: Raspberry Shake packets are counts, converted by --gain"
+        case .missing(let s, let h):
+            return "the units of \(s) are unknown: \(h). Pass them, e.g. --units gal (one of \(choices))"
+        }
+    }
+}

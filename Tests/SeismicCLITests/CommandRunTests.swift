@@ -1,0 +1,128 @@
+// Commands run end to end: monitor on a replayed synthetic record (units from its header, a
+// trigger program given as an argument vector, programs that do not read their input) and
+// classify's CSV and JSON output. Serialized: classify's test captures standard output.
+
+import ArgumentParser
+import Foundation
+import SeismicCLI
+import SeismicIO
+import SeismicNN
+import SeismicTorch
+import Testing
+
+@Suite(.serialized) struct CommandRunTests {
+    /// A trigger program's arguments arrive exactly as given (a space and a semicolon inside one),
+    /// with the event as JSON on its stdin.
+    @Test func onTriggerArgumentsArriveAsGivenWithoutAShell() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("monitor-cli-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let card = ModelCard.earthquakePretraining()
+        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: folder + "/m.safetensors")
+        var rng = SeededGenerator(seed: 3)
+        let record = SyntheticRecord.generate(event: true, durationSeconds: 30, magnitude: 4.5, distanceRangeKm: 10...20, using: &rng)
+        try record.writeSAC(folder: folder, name: "ST01.event", station: "ST01")
+        let out = folder + "/event; x y.json"
+        var command = try Seismic.parseAsRoot([
+            "monitor", "--model", folder + "/m.safetensors", "--source", "replay:" + folder + "/ST01.event.HLZ.sac", "--speed", "0",
+            "--pga", "0", "--noise-max", "1", "--min-gap", "1000", "--json",
+            "--on-trigger", "/usr/bin/tee", "--on-trigger-arg", out,
+        ])
+        try command.run()
+        var text = ""
+        for _ in 0..<250 where text.isEmpty { usleep(20_000); text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "tee wrote '\(text)'")
+        #expect(json["trigger"] as? Bool == true)
+        #expect((json["pga_gal"] as? Double ?? 0) > 0)
+    }
+
+    @Test func aCommandLineInOnTriggerIsRefusedWithTheArgumentForm() throws {
+        let failure = try #require(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--on-trigger", "notify-send quake now"]))
+        #expect(failure.message == "--on-trigger takes the program alone, without a shell; give each argument with --on-trigger-arg, e.g. "
+            + "--on-trigger notify-send --on-trigger-arg 'quake' --on-trigger-arg 'now'")
+        #expect(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--on-trigger-arg", "x"])?.message
+            == "--on-trigger-arg needs --on-trigger PROGRAM")
+        #expect(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--on-trigger", "notify-send", "--on-trigger-arg", "a b"]) == nil)
+    }
+
+    /// A program that exits without reading (/bin/true) must not kill the monitor with SIGPIPE:
+    /// writing to a pipe nobody reads throws EPIPE instead.
+    @Test func triggerProgramsThatDoNotReadTheirInputAreHarmless() throws {
+        let line = MonitorLine(time: 1, probabilities: [0.1, 0.1, 0.8], classNames: ["P/wave", "S-wave", "Noise"], pgaGal: 3,
+                               trigger: true, bridgedSamples: 0)
+        let pipe = Pipe()
+        try pipe.fileHandleForReading.close()
+        #expect(throws: (any Error).self) { try MonitorRunner.writeEvent(line, to: pipe.fileHandleForWriting) }
+        for _ in 0..<20 { MonitorRunner.runTriggerCommand(["/bin/true"], event: line) }
+        // Still alive; and the JSON names the class as written (no escaped slash).
+        let readable = Pipe()
+        try MonitorRunner.writeEvent(line, to: readable.fileHandleForWriting)
+        try readable.fileHandleForWriting.close()
+        let text = String(decoding: readable.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(text.contains("\"label\":\"Noise\"") && text.contains("\"P/wave\"") && text.hasSuffix("}\n"))
+    }
+
+    /// classify's CSV is RFC 4180 (a folder with a comma stays one column) and its JSON keeps
+    /// slashes as they are.
+    @Test func classifyWritesQuotedCSVAndUnescapedJSON() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("classify-out-\(UUID())").path
+        let folder = root + "/records, 2020"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let card = ModelCard.earthquakePretraining()
+        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: root + "/m.safetensors")
+        var rng = SeededGenerator(seed: 5)
+        try SyntheticRecord.generate(event: true, durationSeconds: 10, using: &rng).writeSAC(folder: folder, name: "ST02.ev", station: "ST02")
+        let file = folder + "/ST02.ev.HLZ.sac"
+
+        var csvCommand = try Seismic.parseAsRoot(["classify", "--model", root + "/m.safetensors", "--format", "csv", "--stride", "1", file])
+        let csv = try capturingStandardOutput { try csvCommand.run() }
+        try csv.write(toFile: root + "/out.csv", atomically: true, encoding: .utf8)
+        let table = try CSVTable(contentsOf: root + "/out.csv", requiring: ["record", "window_start_s", "label"])
+        #expect(table.header == ["record", "window_start_s", "window_start_utc", "p_P-wave", "p_S-wave", "p_Noise", "label"])
+        #expect(table.rows.count == 9)  // 10 s, 2 s windows every 1 s
+        #expect(table.rows.allSatisfy { $0[0] == file })
+
+        var jsonCommand = try Seismic.parseAsRoot(["classify", "--model", root + "/m.safetensors", "--format", "json", file])
+        let json = try capturingStandardOutput { try jsonCommand.run() }
+        #expect(json.contains("\"record\" : \"\(file)\""), "\(json.prefix(400))")
+        #expect(!json.contains("\\/"))
+    }
+}
+
+/// What `body` prints to standard output (through a file, so any amount fits).
+func capturingStandardOutput(_ body: () throws -> Void) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("stdout-\(UUID())").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    fflush(nil)
+    let saved = dup(STDOUT_FILENO)
+    let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    dup2(fd, STDOUT_FILENO)
+    close(fd)
+    defer { fflush(nil); dup2(saved, STDOUT_FILENO); close(saved) }
+    try body()
+    fflush(nil)
+    return try String(contentsOfFile: path, encoding: .utf8)
+}
+
+extension CommandRunTests {
+    /// One unreadable record in a folder run is reported with its file and reason; the dataset is
+    /// still written from the others and the exit status is 1.
+    @Test func prepFoldersReportsAnUnreadableRecordAndGoesOn() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("prep-bad-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (name, kind) in [("quake", SyntheticRecord.Kind.earthquake), ("quiet", .noise)] {
+            try SyntheticCorpus.writeQSIS(folder: root + "/" + name, kind: kind, count: 2, stations: 1, durationSeconds: 60, seed: 1)
+        }
+        for c in ["HLX", "HLY", "HLZ"] { try Data("not SAC".utf8).write(to: URL(fileURLWithPath: root + "/quake/ST00/ST00.bad.\(c).sac")) }
+        var command = try Seismic.parseAsRoot(["prep", "folders", "--class", "quake=" + root + "/quake", "--class", "quiet=" + root + "/quiet",
+                                               "--min-samples", "1000", "-o", root + "/out.h5"])
+        #expect {
+            _ = try capturingStandardOutput { try command.run() }
+        } throws: { error in
+            Seismic.exitCode(for: error) == ExitCode(1)
+        }
+        let written = try PreparedDataset.load(from: root + "/out.h5")
+        #expect(written.count == 4)
+    }
+}

@@ -1,0 +1,96 @@
+// Numeric options: every out-of-range or non-finite value stops the command with usage and
+// exit status 64 before any work, naming the option, the allowed range and the value given.
+
+import ArgumentParser
+import Foundation
+import SeismicCLI
+import SeismicNN
+import SeismicTorch
+import Testing
+
+/// The message and exit code the parser gives for `arguments`, or nil when they parse.
+func parseFailure(_ arguments: [String]) -> (message: String, code: ExitCode)? {
+    do {
+        _ = try Seismic.parseAsRoot(arguments)
+        return nil
+    } catch {
+        return (Seismic.message(for: error), Seismic.exitCode(for: error))
+    }
+}
+
+struct OptionValidationTests {
+    /// The cases of the issue (crashes and NaN models) and the other nonsensical ranges.
+    static let refused: [([String], String)] = [
+        (["classify", "--model", "m", "r", "--stride", "inf"], "--stride must be a finite number > 0 (got inf)"),
+        (["classify", "--model", "m", "r", "--stride", "0"], "--stride must be a finite number > 0 (got 0.0)"),
+        (["classify", "--model", "m", "r", "--scale", "nan"], "--scale must be a finite number other than 0 (got nan)"),
+        (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--window", "1e-9"],
+         "--window must be a finite number >= 0.1 and <= 3600 (got 1e-09)"),
+        (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--rate", "0"],
+         "--rate must be a finite number >= 1 and <= 100000 (got 0.0)"),
+        (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--hop", "3"],
+         "--hop must be a finite number > 0 and <= 2 (got 3.0)"),
+        (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--noise-max", "1.5"],
+         "--noise-max must be a finite number >= 0 and <= 1 (got 1.5)"),
+        (["monitor", "--model", "m", "--source", "udp://:1", "--gain=-inf"], "--gain must be a finite number > 0 (got -inf)"),
+        (["train", "--data", "d", "--out", "o", "--step-size", "0"], "--step-size must be an integer >= 1 (got 0)"),
+        (["train", "--data", "d", "--out", "o", "--lr", "inf"], "--lr must be a finite number > 0 (got inf)"),
+        (["train", "--data", "d", "--out", "o", "--gamma", "nan"], "--gamma must be a finite number > 0 and <= 1 (got nan)"),
+        (["train", "--data", "d", "--out", "o", "--batch-size", "0"], "--batch-size must be an integer >= 1 (got 0)"),
+        (["train", "--data", "d", "--out", "o", "--epochs", "0"], "--epochs must be an integer >= 1 (got 0)"),
+        (["train", "--data", "d", "--out", "o", "--dropout", "1"], "--dropout must be a finite number >= 0 and < 1 (got 1.0)"),
+        (["finetune", "--from", "c", "--data", "d", "--out", "o", "--validation", "nan"],
+         "--validation must be a finite number >= 0.01 and <= 0.9 (got nan)"),
+        (["synth", "--out", "o", "--duration", "inf"], "--duration must be a finite number >= 60 and <= 86400 (got inf)"),
+        (["synth", "--out", "o", "--events=-1"], "--events must be an integer >= 0 (got -1)"),
+        (["demo", "--pretrain-epochs", "0"], "--pretrain-epochs must be an integer >= 1 (got 0)"),
+        (["sac", "prepare", "f", "--out", "o", "--highpass", "inf"], "--highpass must be a finite number > 0 (got inf)"),
+        (["prep", "qsis-events", "--folder", "/", "-o", "x.h5", "--min-pga", "nan"],
+         "--min-pga must be a finite number >= 0 (got nan)"),
+        (["prep", "qsis-noise", "--folder", "/", "-o", "x.h5", "--min-samples", "0"],
+         "--min-samples must be an integer >= 1 (got 0)"),
+        (["prep", "spectrograms", "--events", "e", "--noise", "n", "-o", "x.h5", "--min-samples=-5"],
+         "--min-samples must be an integer >= 1 (got -5)"),
+        (["prep", "stead", "--hdf5", "h", "--csv", "c", "--out", "o", "--train-fraction", "nan"],
+         "--train-fraction must be a finite number >= 0 and <= 1 (got nan)"),
+    ]
+
+    @Test(arguments: refused)
+    func refusesOutOfRangeNumericOptionsBeforeAnyWork(_ arguments: [String], _ expected: String) throws {
+        let failure = try #require(parseFailure(arguments), "\(arguments) parsed")
+        #expect(failure.message == expected)
+        #expect(failure.code == .validationFailure)
+    }
+
+    @Test func acceptsTheDefaults() {
+        #expect(parseFailure(["train", "--data", "d", "--out", "o"]) == nil)
+        #expect(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--units", "gal"]) == nil)
+        #expect(parseFailure(["synth", "--out", "o"]) == nil)
+    }
+
+    /// The window is known only from the checkpoint: a stride longer than it skips samples.
+    @Test func classifyRefusesAStrideLongerThanTheModelsWindow() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("stride-\(UUID()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let card = ModelCard.earthquakePretraining()
+        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: path)
+        var command = try Seismic.parseAsRoot(["classify", "--model", path, "--stride", "2.5", "none.sac"])
+        #expect {
+            try command.run()
+        } throws: { error in
+            Seismic.message(for: error) == "--stride must be at most the model's window, 2.0 s (got 2.5); longer strides skip samples"
+                && Seismic.exitCode(for: error) == .validationFailure
+        }
+    }
+
+    @Test func monitorEngineRefusesWindowsItCannotHold() throws {
+        let card = ModelCard.earthquakePretraining()
+        let net = ConvNet(card.architecture, seed: 0)
+        #expect(throws: MonitorError.windowSamples(windowSeconds: 0.1, samplingRateHz: 1, samples: 0.1)) {
+            try MonitorEngine(model: net, card: card, samplingRateHz: 1, windowSeconds: 0.1)
+        }
+        #expect(throws: MonitorError.hop(hopSeconds: 3, windowSeconds: 2)) {
+            try MonitorEngine(model: net, card: card, samplingRateHz: 100, windowSeconds: 2, hopSeconds: 3)
+        }
+    }
+}
