@@ -57,6 +57,7 @@ extension Seismic {
             }
             var failures = 0
             var json: [[String: Any]] = []
+            var plotNames = Set<String>()
             if format == .csv { print(CSVTable.record(["record", "window_start_s", "window_start_utc"] + card.classNames.map { "p_\($0)" } + ["label"])) }
             for file in files {
                 do {
@@ -67,7 +68,7 @@ extension Seismic {
                     let (w, _, _) = try ThreeComponentRecord.read(file)
                     let result = try classifier.classify(w.mapComponents { $0.map { $0 * scale } }, source: file)
                     try emit(result)
-                    if let plot { try writePlot(result, waveform: w, folder: plot) }
+                    if let plot { try writePlot(result, waveform: w, folder: plot, taken: &plotNames) }
                     if format == .json { json.append(jsonObject(result)) }
                 } catch {
                     failures += 1
@@ -90,9 +91,9 @@ extension Seismic {
         /// Window k is reported at "start" k (its index) with its provenance time.
         func classifyDataset(_ path: String, net: ConvNet, card: ModelCard) throws -> RecordClassification {
             let prepared = try PreparedDataset.load(from: path)
-            guard prepared.itemShape == [card.windowSamples, card.architecture.inputShape[2]] else {
-                throw UserFacingError("\(path): windows \(prepared.itemShape) do not fit \(card.architecture.name) ([\(card.windowSamples), \(card.architecture.inputShape[2])])")
-            }
+            // Window shape, sampling rate and components must be the model's; the dataset's own
+            // labels may name other classes (they are only reported).
+            try prepared.checkCompatible(with: card, modelPath: model, path: path, sameClasses: false)
             let w = prepared.windowDataset()
             let x = w.windows.quantizedNormalized()
             let data = WindowDataset(windows: x, labels: w.labels, classNames: w.classNames)
@@ -146,7 +147,10 @@ extension Seismic {
              "windows": r.predictions.map { ["start_seconds": $0.startSeconds, "probabilities": $0.probabilities.map(Double.init), "label": r.classNames[$0.label]] }]
         }
 
-        func writePlot(_ r: RecordClassification, waveform w: Waveform, folder: String) throws {
+        /// One SVG per record, named after the record and its start time (UTC), so records with the
+        /// same file name from different folders or days never overwrite each other's plot; a name
+        /// still taken in this run gets a counter.
+        func writePlot(_ r: RecordClassification, waveform w: Waveform, folder: String, taken: inout Set<String>) throws {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let step = max(1, w.npts / 4000)
             let idx = Array(Swift.stride(from: 0, to: w.npts, by: step))
@@ -160,8 +164,14 @@ extension Seismic {
             ])
             plot.panelWidth = 900
             plot.panelHeight = 180
-            let name = ((r.source as NSString).lastPathComponent as NSString).deletingPathExtension
-            try writeFileAtomically(plot.svg(), to: "\(folder)/\(name).svg")
+            var name = ((r.source as NSString).lastPathComponent as NSString).deletingPathExtension
+            if w.startTime > 0 {
+                name += "_" + ISO8601.format(w.startTime).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+            }
+            var unique = name, k = 2
+            while taken.contains(unique) { unique = "\(name)-\(k)"; k += 1 }
+            taken.insert(unique)
+            try writeFileAtomically(plot.svg(), to: "\(folder)/\(unique).svg")
         }
     }
 }

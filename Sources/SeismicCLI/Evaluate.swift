@@ -23,6 +23,11 @@ extension Seismic {
         @Option(help: "Write the metrics as JSON here.") var json: String?
         @Option(help: "Write confusion_matrix.svg and score_histograms.svg into this folder.") var plots: String?
 
+        func validate() throws {
+            try refuseOverwriting(inputs: [model, data], with: json, plots.map { $0 + "/confusion_matrix.svg" },
+                                  plots.map { $0 + "/score_histograms.svg" })
+        }
+
         func run() throws {
             Seismic.prepareEngine()
             let result = try Evaluation.run(checkpoint: model, dataset: data)

@@ -22,6 +22,8 @@ extension Seismic {
         @Option(help: "Output format.") var format: Format = .onnx
         @Option(name: [.short, .customLong("output")], help: "File to write.") var output: String
 
+        func validate() throws { try refuseOverwriting(inputs: [model], with: output) }
+
         func run() throws {
             let (net, card) = try Checkpoint.load(from: model)
             try ONNXExport.write(net, card: card, to: output)

@@ -21,6 +21,8 @@ extension Seismic {
         @Argument(help: "ONNX file.") var input: String
         @Option(name: [.short, .customLong("output")], help: "Checkpoint to write (.safetensors).") var output: String
 
+        func validate() throws { try refuseOverwriting(inputs: [input], with: output) }
+
         func run() throws {
             let (model, card) = try ONNXImport.load(path: input)
             try Checkpoint.save(model: model, card: card, to: output)

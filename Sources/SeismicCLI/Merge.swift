@@ -16,7 +16,7 @@ extension Seismic {
 
         func validate() throws {
             guard inputs.count >= 1 else { throw ValidationError("name at least one dataset to merge") }
-            if inputs.contains(output) { throw ValidationError("the output \(output) is also an input; choose another name") }
+            try refuseOverwriting(inputs: inputs, with: output)
         }
 
         func run() throws {

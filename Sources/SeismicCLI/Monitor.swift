@@ -102,6 +102,7 @@ extension Seismic {
             runner.minimumGapSeconds = minGap
             installStopHandler()
             let command = onTrigger.map { [$0] + onTriggerArg } ?? []
+            var triggerCommands: [Process] = []
             while !StopRequest.isRequested {
                 let (packet, finished) = queue.pop(timeout: 0.2)
                 if finished { break }
@@ -115,13 +116,22 @@ extension Seismic {
                                      line.bridgedSamples > 0 ? " (bridged \(line.bridgedSamples))" : "", line.trigger ? "  TRIGGER" : ""))
                     }
                     fflush(nil)
-                    if line.trigger && !command.isEmpty { MonitorRunner.runTriggerCommand(command, event: line) }
+                    if line.trigger && !command.isEmpty, let p = MonitorRunner.runTriggerCommand(command, event: line) {
+                        triggerCommands.append(p)
+                        triggerCommands.removeAll { !$0.isRunning }
+                    }
                 }
             }
             stopUDP?()
             let s = runner.engine?.statistics ?? MonitorStatistics()
             FileHandle.standardError.write(Data(("monitor: \(s.windows) windows classified, \(s.triggers) triggers, \(queue.dropped) packets dropped (queue full), \(queue.kernelDropped) dropped by the system (socket buffer full), "
                 + "\(queue.malformed + s.malformed) malformed, \(runner.nonFinitePackets) with non-finite samples skipped, \(s.late) late samples, \(s.duplicates) duplicates, \(s.bridged) windows bridged, \(s.resets) resets\n").utf8))
+            // The session ends when the trigger commands it started have finished.
+            let running = triggerCommands.filter(\.isRunning)
+            if !running.isEmpty {
+                FileHandle.standardError.write(Data("monitor: waiting for \(running.count) --on-trigger command(s) to finish\n".utf8))
+                running.forEach { $0.waitUntilExit() }
+            }
         }
     }
 }

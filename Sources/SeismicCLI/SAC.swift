@@ -69,6 +69,8 @@ extension Seismic.SAC {
 
         func run() throws {
             let (w, traces, paths) = try ThreeComponentRecord.read(file)
+            let targets = paths.map { (out as NSString).appendingPathComponent(($0 as NSString).lastPathComponent) }
+            for target in targets { try refuseOverwriting(inputs: paths, with: target) }
             let scaled = w.mapComponents { $0.map { $0 * scale } }
             let prepared = try scaled.detrended().tapered(maxPercentage: taper).highpassed(cornerHz: highpass)
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
@@ -77,7 +79,7 @@ extension Seismic.SAC {
                 t.samples = prepared.components[i].map(Float.init)
                 t.header.setFloat("depmin", t.samples.min())
                 t.header.setFloat("depmax", t.samples.max())
-                let target = (out as NSString).appendingPathComponent((path as NSString).lastPathComponent)
+                let target = targets[i]
                 try t.write(to: target)
                 print("wrote \(target)")
             }

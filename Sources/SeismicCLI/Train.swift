@@ -117,6 +117,9 @@ extension Seismic {
             installStopHandler()
             let (pretrained, pretrainedCard) = try Checkpoint.load(from: from)
             let prepared = try PreparedDataset.load(from: data)
+            // The windows must fit the pre-trained model (shape, rate, components); the classes may
+            // differ only with --replace-head.
+            try prepared.checkCompatible(with: pretrainedCard, modelPath: from, path: data, sameClasses: false)
             let kind: ModelKind = pretrainedCard.architecture.name == "SpectrogramCNN" ? .spectrogram : .earthquake
             let (windows, baseCard) = try trainingInputs(prepared, kind: kind)
             var card = baseCard

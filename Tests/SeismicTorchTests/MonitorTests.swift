@@ -206,9 +206,9 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         let line = MonitorLine(time: 1234.5, probabilities: [0.7, 0.2, 0.1], classNames: ["P-wave", "S-wave", "Noise"], pgaGal: 3.5,
                                trigger: true, bridgedSamples: 0)
         // The path holds a space and a semicolon: passed as one argument, never interpreted by a shell.
-        MonitorRunner.runTriggerCommand(["/usr/bin/tee", out], event: line)
-        var text = ""
-        for _ in 0..<100 where text.isEmpty { usleep(20_000); text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? "" }
+        let process = try #require(MonitorRunner.runTriggerCommand(["/usr/bin/tee", out], event: line))
+        process.waitUntilExit()
+        let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
         #expect(json["label"] as? String == "P-wave" && json["pga_gal"] as? Double == 3.5 && json["trigger"] as? Bool == true)
     }

@@ -64,8 +64,10 @@ public final class MonitorRunner {
     /// `command[1...]`, each passed as it is (never through a shell), writing the event as JSON to
     /// its standard input; returns without waiting for it. A program that does not read its
     /// standard input (or exits first) is fine: see `writeEvent`.
-    public static func runTriggerCommand(_ command: [String], event: MonitorLine) {
-        guard let exe = command.first else { return }
+    /// Returns the started process (nil when it could not start), so a caller can wait for it.
+    @discardableResult
+    public static func runTriggerCommand(_ command: [String], event: MonitorLine) -> Process? {
+        guard let exe = command.first else { return nil }
         let p = Process()
         p.executableURL = URL(fileURLWithPath: exe.contains("/") ? exe : "/usr/bin/env")
         p.arguments = exe.contains("/") ? Array(command.dropFirst()) : command
@@ -75,8 +77,10 @@ public final class MonitorRunner {
             try p.run()
             try? writeEvent(event, to: pipe.fileHandleForWriting)
             try? pipe.fileHandleForWriting.close()
+            return p
         } catch {
             FileHandle.standardError.write(Data("monitor: --on-trigger \(exe) failed: \(error)\n".utf8))
+            return nil
         }
     }
 
