@@ -49,9 +49,11 @@ for k in 1 2 3 4 5; do
   sleep "$((RANDOM % 2)).$((RANDOM % 10))$((RANDOM % 10))"
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
-  done_before=$( [ -e "$work/kill/current" ] && epochs_in "$work/kill" || echo 0)
-  # A run killed before its first epoch was written holds nothing to resume: it starts again.
-  if [ "$done_before" = 0 ]; then rm -rf "$work/kill"; train --out "$work/kill" --epochs 30 >/dev/null 2>&1 || fail "restart after kill $k";
+  # The epochs of the current generation (its manifest); none when the first was never made current.
+  done_before=$(.venv/bin/python -c "import json,sys; print(json.load(open(sys.argv[1]))['epochs'])" "$work/kill/current/state.json" 2>/dev/null || echo 0)
+  # A run killed before its first generation was made current holds nothing to resume: training
+  # into the folder again (without --resume) must be accepted.
+  if [ "$done_before" = 0 ]; then train --out "$work/kill" --epochs 30 >"$work/kill.log" 2>&1 || fail "restart after kill $k: $(tail -1 "$work/kill.log")";
   else train --out "$work/kill" --epochs 30 --resume >"$work/kill.log" 2>&1 || fail "resume after kill $k (at epoch $done_before): $(tail -1 "$work/kill.log")"; fi
   [ "$(weights "$work/kill/last.safetensors")" = "$ref" ] || fail "kill $k at epoch $done_before: the resumed weights differ"
   [ "$(epochs_in "$work/kill")" = 30 ] || fail "kill $k: history has $(epochs_in "$work/kill") rows"

@@ -1,11 +1,12 @@
-// The kernels for AVX2 + FMA (Haswell and later, every x86-64 server of the last decade).
+// The kernels for AVX2 + FMA (Haswell and later, every x86-64 server of the last decade): exactly
+// the two features the dispatcher checks, nothing more of Haswell (BMI, LZCNT, MOVBE).
 // Forced with SEISMIC_MAX_ISA=avx2; see dispatch.c.
 #include "seismic_nhwc.h"
 #include <stdlib.h>
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__)
-#pragma clang attribute push(__attribute__((target("arch=haswell"))), apply_to = function)
+#pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #define SK_FN(name) name##_avx2
 #include "bodies/elementwise.inc.h"
 #include "bodies/nhwc.inc.h"

@@ -68,6 +68,8 @@ extension Seismic.CheckpointCommand {
         @Option(help: "float32 .npy of shape [N, C, H, W] matching the model.") var input: String
         @Option(name: [.short, .customLong("output")], help: "Where to write the [N, classes] logits (.npy).") var output: String
 
+        func validate() throws { try refuseOverwriting(inputs: [model, input], with: output) }
+
         func run() throws {
             Seismic.prepareEngine()
             let (net, card) = try Checkpoint.load(from: model)

@@ -268,6 +268,7 @@ extension Seismic.Prep {
             for f in [hdf5, csv] where !FileManager.default.fileExists(atPath: f) {
                 throw ValidationError("\(f) does not exist")
             }
+            try refuseOverwriting(inputs: [hdf5, csv], with: out + "/train.h5", out + "/test.h5")
         }
 
         func run() throws {
@@ -280,6 +281,9 @@ extension Seismic.Prep {
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var rows: [(String, String)] = []
             let job = SeismicJob.collective
+            // Both parts are prepared and checked before either is written: a refused preparation
+            // leaves no partial output.
+            var prepared: [(name: String, path: String, data: PreparedDataset, summary: STEAD.Summary)] = []
             for (name, part) in [("train", train), ("test", test)] {
                 let progress = Progress("\(name):", unit: "traces")
                 // Under mpirun each rank prepares a contiguous share; rank 0 joins the parts in order.
@@ -294,7 +298,10 @@ extension Seismic.Prep {
                     guard let joined else { continue }
                     data = joined
                 }
-                try STEAD.requireWindows(data, path: path, catalogue: catalogue, summary: summary)
+                prepared.append((name, path, data, summary))
+            }
+            for p in prepared { try STEAD.requireWindows(p.data, path: p.path, catalogue: catalogue, summary: p.summary) }
+            for (name, path, data, summary) in prepared {
                 try data.save(to: path)
                 rows.append(("\(name).h5", "\(data.count) windows: P \(summary.windowsPerClass[0]), S \(summary.windowsPerClass[1]), noise \(summary.windowsPerClass[2]) from \(summary.tracesRead) traces"))
                 for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append(("  skipped", "\(n) × \(reason)")) }

@@ -41,7 +41,7 @@ private func writeTriple(delta: Float, samples: [String: [Float]]) throws -> Str
         #expect(SACTrace(samples: [1], delta: 1.0004e-3).header.samplingIntervalSeconds == 1.0004e-3)
     }
 
-    @Test(arguments: [Float(0), -0.01, .nan, .infinity, -.infinity, -Float.leastNonzeroMagnitude])
+    @Test(arguments: [Float(0), -0.01, .nan, .infinity, -.infinity, -Float.leastNonzeroMagnitude, Float.leastNonzeroMagnitude, 1e-20, 2e6])
     func refusesDeltaThatIsNotFinitePositive(delta: Float) throws {
         var t = SACTrace(samples: [1, 2, 3], delta: 0.01)
         t.header.setFloat("delta", delta)

@@ -181,6 +181,23 @@ enum RunFilesTestData {
                                 configuration: config, resume: true, log: { _ in })
     }
 
+    /// A crash after `current` switched but before a name users open was linked: the resume reads
+    /// the current generation itself and restores the link.
+    @Test func aResumeReadsTheCurrentGenerationWhenALinkIsMissing() throws {
+        let (data, card, config, base) = setUp()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        var two = config
+        two.epochs = 2
+        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+                                configuration: two, log: { _ in })
+        try FileManager.default.removeItem(atPath: base + "/" + RunFiles.last)
+        try FileManager.default.removeItem(atPath: base + "/" + RunFiles.optimizer)
+        let resumed = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+                                          configuration: config, resume: true, log: { _ in })
+        #expect(resumed.history.count == 4)
+        #expect(try Checkpoint.load(from: base + "/" + RunFiles.last).card.history.count == 4)
+    }
+
     @Test func aResumeRefusesFilesThatAreNotOfOneGeneration() throws {
         let (data, card, config, base) = setUp()
         defer { try? FileManager.default.removeItem(atPath: base) }

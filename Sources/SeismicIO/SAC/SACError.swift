@@ -22,7 +22,7 @@ public enum SACError: Error, CustomStringConvertible, Equatable {
         case .sizeMismatch(let p, let npts, let want, let got):
             return "\(p): header says NPTS = \(npts), so the file should have \(want) bytes, but it has \(got)"
         case .invalidNPTS(let p, let n): return "\(p): NPTS = \(n); a trace needs at least one sample"
-        case .invalidDelta(let p, let d): return "\(p): DELTA = \(d); the sampling interval must be finite and positive, with a finite sampling rate 1/DELTA"
+        case .invalidDelta(let p, let d): return "\(p): DELTA = \(d); the sampling interval must lie between 1 ns and 1e6 s"
         case .unevenlySampled(let p, let t, let l):
             return "\(p): not an evenly sampled time series (IFTYPE = \(t), LEVEN = \(l)); only IFTYPE = 1 with LEVEN = 1 is supported"
         case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"

@@ -108,7 +108,9 @@ public struct SACTrace: Equatable, Sendable {
             throw .sizeMismatch(path: path, npts: npts, expectedBytes: expected, actualBytes: count)
         }
         let delta = header.delta
-        guard delta.isFinite, delta > 0, (1 / header.samplingIntervalSeconds).isFinite else {
+        // 1 ns to 1e6 s: every instrument there is (2.5 MHz acoustic-emission records included),
+        // with rates that every later computation (samples per packet, window lengths) can hold.
+        guard delta.isFinite, delta >= 1e-9, delta <= 1e6, (1 / header.samplingIntervalSeconds).isFinite else {
             throw .invalidDelta(path: path, delta: delta)
         }
         do { _ = try header.checkedReferenceTime() } catch { throw .invalidReferenceTime(path: path, error) }

@@ -141,9 +141,9 @@ public struct SafeTensorsFile: Sendable {
         }
         guard case .object(let members) = json else { throw .malformed(path: path, reason: "the header is not a JSON object") }
         let buffer = data.count - 8 - Int(headerLength)
-        var tensors: [String: Entry] = [:]
         var metadata: [String: String] = [:]
         var ranges: [(name: String, begin: Int, end: Int)] = []
+        var infos: [(name: String, dtype: SafeTensorsDType, shape: [Int], begin: Int, end: Int)] = []
         for (name, value) in members {
             if name == "__metadata__" {
                 guard case .object(let m) = value else {
@@ -159,7 +159,7 @@ public struct SafeTensorsFile: Sendable {
             }
             let info = try Self.tensorInfo(name, value, bufferBytes: buffer, path: path)
             ranges.append((name, info.begin, info.end))
-            tensors[name] = Entry(dtype: info.dtype, shape: info.shape, bytes: Array(data[(base + info.begin)..<(base + info.end)]))
+            infos.append((name, info.dtype, info.shape, info.begin, info.end))
         }
         // The ranges must tile the buffer: sorted by begin (then end), each begins where the last ended.
         ranges.sort { ($0.begin, $0.end) < ($1.begin, $1.end) }
@@ -177,6 +177,11 @@ public struct SafeTensorsFile: Sendable {
         }
         guard covered == buffer else {
             throw .malformed(path: path, reason: "the data buffer has \(buffer) bytes but the tensors cover only \(covered)")
+        }
+        // Copied only now that the ranges tile the buffer: the copies add up to the file's size.
+        var tensors: [String: Entry] = [:]
+        for info in infos {
+            tensors[info.name] = Entry(dtype: info.dtype, shape: info.shape, bytes: Array(data[(base + info.begin)..<(base + info.end)]))
         }
         self.init(tensors: tensors, metadata: metadata)
     }

@@ -78,11 +78,19 @@ struct ONNXTensorData {
         guard !location.hasPrefix("/"), !location.split(separator: "/").contains("..") else {
             throw fail("location '\(location)' leaves the model's folder; expected a path relative to \(folder)")
         }
-        let file = (folder as NSString).appendingPathComponent(location)
-        let realFolder = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
-        let realFile = URL(fileURLWithPath: file).resolvingSymlinksInPath().path
-        guard realFile.hasPrefix(realFolder.hasSuffix("/") ? realFolder : realFolder + "/") else {
-            throw fail("location '\(location)' resolves to \(realFile), outside the model's folder \(realFolder)")
+        let named = (folder as NSString).appendingPathComponent(location)
+        // Resolved by the kernel's rules (realpath), and then only the resolved path is opened, so
+        // what is checked is what is read.
+        func real(_ path: String) -> String? {
+            guard let p = realpath(path, nil) else { return nil }
+            defer { free(p) }
+            return String(cString: p)
+        }
+        guard let realFolder = real(folder.isEmpty ? "." : folder), let file = real(named) else {
+            throw fail("the external data file \(named) does not exist or cannot be read")
+        }
+        guard file.hasPrefix(realFolder.hasSuffix("/") ? realFolder : realFolder + "/") else {
+            throw fail("location '\(location)' resolves to \(file), outside the model's folder \(realFolder)")
         }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
               let size = (attributes[.size] as? NSNumber)?.intValue else {

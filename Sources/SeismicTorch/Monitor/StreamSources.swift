@@ -183,7 +183,7 @@ public enum StreamSources {
                               into queue: PacketQueue) throws -> (samplingRateHz: Double, units: StreamUnits?) {
         let (w, traces, _) = try ThreeComponentRecord.read(path)
         let units = try StreamUnits.stated(by: traces, path: path)
-        let per = max(1, Int(packetSeconds * w.samplingRateHz))
+        let per = max(1, Int(min(Double(w.npts), (packetSeconds * w.samplingRateHz).rounded(.down))))
         let thread = Thread {
             let t0 = Date()
             var i = 0

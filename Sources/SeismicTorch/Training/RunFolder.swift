@@ -151,6 +151,7 @@ public final class RunFolder {
     /// temporary folder is removed.
     public func commit(_ generation: Generation, optimizerStep: Int) throws {
         let fm = FileManager.default
+        var switched = false
         do {
             var sums: [String: String] = [:]
             for name in try fm.contentsOfDirectory(atPath: generation.folder) {
@@ -166,29 +167,48 @@ public final class RunFolder {
             let finalName = String(format: "state-%06d", generation.epochs)
             try? fm.removeItem(atPath: path + "/" + finalName)
             try Self.rename(generation.folder, path + "/" + finalName)
-            let link = path + "/.current.tmp"
-            try? fm.removeItem(atPath: link)
-            try fm.createSymbolicLink(atPath: link, withDestinationPath: finalName)
-            try Self.rename(link, path + "/" + Self.current)
-            try Self.flush(path)
-            // The names users open, as links through `current` (replacing plain files of an older layout).
-            for name in try fm.contentsOfDirectory(atPath: path + "/" + finalName) where name != Self.manifest {
+            // The names users open are links through `current`, made before the switch (a link into a
+            // generation that is not current yet is harmless) so that no moment has a current
+            // generation without them. A plain file of an older layout is replaced after the switch.
+            let names = try fm.contentsOfDirectory(atPath: path + "/" + finalName).filter { $0 != Self.manifest }
+            var legacy: [String] = []
+            for name in names {
                 let visible = path + "/" + name
                 if (try? fm.destinationOfSymbolicLink(atPath: visible)) == Self.current + "/" + name { continue }
-                let temporary = path + "/.\(name).link"
-                try? fm.removeItem(atPath: temporary)
-                try fm.createSymbolicLink(atPath: temporary, withDestinationPath: Self.current + "/" + name)
-                try Self.rename(temporary, visible)
+                if (try? fm.attributesOfItem(atPath: visible)) != nil { legacy.append(name); continue }
+                try link(name)
             }
+            let temporaryCurrent = path + "/.current.tmp"
+            try? fm.removeItem(atPath: temporaryCurrent)
+            try fm.createSymbolicLink(atPath: temporaryCurrent, withDestinationPath: finalName)
+            try Self.rename(temporaryCurrent, path + "/" + Self.current)
+            switched = true
+            for name in legacy { try link(name) }
+            try Self.flush(path)
             for old in try fm.contentsOfDirectory(atPath: path) where old.hasPrefix("state-") && old != finalName {
                 try? fm.removeItem(atPath: path + "/" + old)
             }
         } catch {
             try? fm.removeItem(atPath: generation.folder)
-            if let e = error as? RunFolderError { throw e }
+            if let e = error as? RunFolderError, !switched { throw e }
             throw RunFolderError.io(path: generation.folder, reason: "writing the generation after epoch \(generation.epochs) failed: "
-                                    + "\(error.localizedDescription); the previous state stays current")
+                                    + "\(error)" + (switched ? "; that generation is current, but some of the names linking to it are missing"
+                                                            : "; the previous state stays current"))
         }
+    }
+
+    /// `path/name` as a link to `current/name`, replacing what is there in one rename.
+    private func link(_ name: String) throws {
+        let temporary = path + "/.\(name).link"
+        try? FileManager.default.removeItem(atPath: temporary)
+        try FileManager.default.createSymbolicLink(atPath: temporary, withDestinationPath: Self.current + "/" + name)
+        try Self.rename(temporary, path + "/" + name)
+    }
+
+    /// Where to read `name` of the run's state: in the current generation when there is one (never
+    /// through a link that a crash may have left missing), else the folder's plain file.
+    public func stateFile(_ name: String) -> String {
+        (currentGeneration ?? path) + "/" + name
     }
 
     /// FNV-1a, 64 bits, as hex: detects a file that is not the one the manifest recorded.

@@ -73,16 +73,18 @@ public enum TrainingRun {
         if let c = SeismicJob.collective { log("data-parallel over \(c.size) processes (synchronised BatchNorm)") }
         var previous: [EpochRecord] = []
         if resume {
-            let last = folder + "/" + RunFiles.last
+            // Read from the current generation itself (rank 0's view; other ranks read the links).
+            func state(_ name: String) -> String { runFolder?.stateFile(name) ?? folder + "/" + name }
+            let last = state(RunFiles.last)
             guard FileManager.default.fileExists(atPath: last) else { throw TrainingRunError.resume("\(last) does not exist") }
             let (saved, card) = try Checkpoint.load(from: last)
             guard saved.architecture == model.architecture else { throw TrainingRunError.resume("\(last) holds another architecture") }
             model.store.copyState(from: saved.store)
             previous = card.history
-            if FileManager.default.fileExists(atPath: folder + "/" + RunFiles.best) {
-                trainer.best.store.copyState(from: try Checkpoint.load(from: folder + "/" + RunFiles.best).model.store)
+            if FileManager.default.fileExists(atPath: state(RunFiles.best)) {
+                trainer.best.store.copyState(from: try Checkpoint.load(from: state(RunFiles.best)).model.store)
             }
-            try restoreOptimizer(trainer, from: folder + "/" + RunFiles.optimizer)
+            try restoreOptimizer(trainer, from: state(RunFiles.optimizer))
             try runFolder?.verifyCurrent(lastEpochs: previous.count, optimizerStep: trainer.optimizer.step)
             guard previous.count < configuration.epochs else {
                 log("the run in \(folder) has already completed \(previous.count) of \(configuration.epochs) epochs; nothing to do")
