@@ -55,6 +55,9 @@ extension Seismic {
                     files += QSIS.recordFiles(in: r)
                 } else { files.append(r) }
             }
+            guard !files.isEmpty else {
+                throw UserFacingError("no records found in \(records.joined(separator: ", ")) (SAC triples, or prepared .h5 datasets)")
+            }
             var failures = 0
             var json: [[String: Any]] = []
             var plotNames = Set<String>()
@@ -103,6 +106,7 @@ extension Seismic {
             while start < data.count {
                 let idx = Array(start..<min(start + 4096, data.count))
                 let p = net.predict(data.batch(idx[...]).input)
+                try ModelOutputError.check(p, model: model, context: "windows \(idx[0])…\(idx[idx.count - 1]) of \(path)")
                 for (r, i) in idx.enumerated() {
                     let row = Array(p.storage[(r * k)..<((r + 1) * k)])
                     predictions.append(WindowPrediction(startSeconds: Double(i), probabilities: row, label: row.indices.max { row[$0] < row[$1] }!))

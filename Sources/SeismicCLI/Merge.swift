@@ -22,6 +22,7 @@ extension Seismic {
         func run() throws {
             let parts = try inputs.map { (path: $0, dataset: try PreparedDataset.load(from: $0)) }
             let merged = try PreparedDataset.merge(parts, seed: seed)
+            guard merged.count > 0 else { throw UserFacingError("\(output): the datasets hold no windows (nothing written)") }
             try merged.save(to: output)
             var counts = [Int](repeating: 0, count: merged.metadata.classNames.count)
             for l in merged.labels { counts[l] += 1 }

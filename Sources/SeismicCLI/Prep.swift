@@ -29,6 +29,7 @@ struct QSISOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
             throw ValidationError("--folder \(folder) is not a folder")
         }
+        try refuseOverwriting(inputs: QSIS.recordFiles(in: folder), with: output)
     }
 
     /// Settings from these options, adjusted by `configure`, run over the folder with progress,
@@ -72,6 +73,13 @@ func joinShares(_ data: PreparedDataset, path: String, counts: [Double], job: Co
 
 /// Prints the summary table of a QSIS preparation and writes the dataset.
 func finishQSIS(_ data: PreparedDataset, _ summary: PreparationSummary, output: String, started: Date) throws {
+    // A preparation that produced nothing usable writes nothing and says which rules dropped what.
+    guard data.count > 0 else {
+        let reasons = summary.skipped.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }
+        try? reportFailures(summary.failures)
+        throw UserFacingError("\(output): no windows from \(summary.recordsRead) records (nothing written)"
+                              + (reasons.isEmpty ? "" : "; skipped: " + reasons.joined(separator: ", ")))
+    }
     try data.save(to: output)
     var rows: [(String, String)] = [("records read", "\(summary.recordsRead)")]
     for (name, n) in zip(data.metadata.classNames, summary.windowsPerClass) where n > 0 { rows.append(("\(name) windows", "\(n)")) }
@@ -147,7 +155,7 @@ extension Seismic.Prep {
         @Option(help: "Windows per record (the first STA/LTA-centred, the rest random).") var windowsPerRecord: Int = 1
 
         func validate() throws {
-            try checkOption("windows-per-record", windowsPerRecord, .atLeast(1))
+            try checkOption("windows-per-record", windowsPerRecord, .atLeast(1), .atMost(10_000))
         }
 
         func run() throws {
@@ -185,13 +193,14 @@ extension Seismic.Prep {
 
         func validate() throws {
             try checkOption("min-samples", minSamples, .atLeast(1))
-            try checkOption("windows-per-record", windowsPerRecord, .atLeast(1))
+            try checkOption("windows-per-record", windowsPerRecord, .atLeast(1), .atMost(10_000))
             let c = try parsed()
             guard c.count >= 2 else { throw ValidationError("give at least two --class NAME=FOLDER options") }
             guard Set(c.map(\.name)).count == c.count else { throw ValidationError("class names must differ") }
             for (_, folder) in c where !FileManager.default.fileExists(atPath: folder) {
                 throw ValidationError("\(folder) does not exist")
             }
+            try refuseOverwriting(inputs: c.flatMap { QSIS.recordFiles(in: $0.folder) }, with: output)
         }
 
         func run() throws {
@@ -223,6 +232,7 @@ extension Seismic.Prep {
 
         func validate() throws {
             try checkOption("min-samples", minSamples, .atLeast(1))
+            try refuseOverwriting(inputs: QSIS.recordFiles(in: events) + QSIS.recordFiles(in: noise), with: output)
         }
 
         func run() throws {

@@ -73,6 +73,15 @@ extension Seismic.SAC {
             for target in targets { try refuseOverwriting(inputs: paths, with: target) }
             let scaled = w.mapComponents { $0.map { $0 * scale } }
             let prepared = try scaled.detrended().tapered(maxPercentage: taper).highpassed(cornerHz: highpass)
+            // SAC stores float32: a result that does not fit (a --scale too large or too small) is refused.
+            for (i, c) in prepared.components.enumerated() {
+                if let k = c.firstIndex(where: { !Float($0).isFinite }) {
+                    throw UserFacingError("\(paths[i]): prepared sample \(k) is \(c[k]), beyond float32 (check --scale \(scale)); nothing written")
+                }
+                if c.allSatisfy({ Float($0) == 0 }) && !w.components[i].allSatisfy({ $0 == 0 }) {
+                    throw UserFacingError("\(paths[i]): every prepared sample rounds to 0 in float32 (check --scale \(scale)); nothing written")
+                }
+            }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             for (i, path) in paths.enumerated() {
                 var t = traces[i]

@@ -78,6 +78,10 @@ extension Seismic {
         @Option(help: "Run folder.") var out: String
         @OptionGroup var options: TrainingOptions
 
+        func validate() throws {
+            try refuseOverwriting(inputs: [data], with: RunFiles.all.map { out + "/" + $0 } + [out + "/current"])
+        }
+
         func run() throws {
             Seismic.prepareEngine()
             installStopHandler()
@@ -90,6 +94,8 @@ extension Seismic {
                                              title: "Training \(card.architecture.name) on \((data as NSString).lastPathComponent)",
                                              log: { print($0) }, onBatch: batchProgress())
             if SeismicJob.isLeader { printRunSummary(result, folder: out) }
+            // Stopped by Ctrl-C: the run is resumable but not finished, so `train && …` stops here.
+            if StopRequest.isRequested { throw ExitCode(130) }
         }
     }
 
@@ -111,6 +117,10 @@ extension Seismic {
         @Flag(help: "Replace the output layer when the dataset's classes differ from the checkpoint's.") var replaceHead = false
         @Flag(help: "Keep conv1–3 and bn1–3 weights fixed.") var freezeConv = false
         @OptionGroup var options: TrainingOptions
+
+        func validate() throws {
+            try refuseOverwriting(inputs: [from, data], with: RunFiles.all.map { out + "/" + $0 } + [out + "/current"])
+        }
 
         func run() throws {
             Seismic.prepareEngine()
@@ -140,6 +150,8 @@ extension Seismic {
                                              title: "Fine-tuning \(card.architecture.name) on \((data as NSString).lastPathComponent)",
                                              log: { print($0) }, onBatch: batchProgress())
             if SeismicJob.isLeader { printRunSummary(result, folder: out) }
+            // Stopped by Ctrl-C: the run is resumable but not finished, so `train && …` stops here.
+            if StopRequest.isRequested { throw ExitCode(130) }
         }
     }
 }

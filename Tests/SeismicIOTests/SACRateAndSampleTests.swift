@@ -79,13 +79,15 @@ private func writeTriple(delta: Float, samples: [String: [Float]]) throws -> Str
         #expect(t.header.npts == 16 && t.header.channelCode == "HHZ")
     }
 
-    @Test func recordWithNonFiniteBeginIsRefusedNamingTheFile() throws {
+    /// B of inf, or so large that the start lies beyond the year 9999 (1e30 s) or before 1000.
+    @Test(arguments: [Float.infinity, -Float.infinity, 1e30, -1e12])
+    func recordWithABeginOutsideTheDateRangeIsRefusedNamingTheFile(b: Float) throws {
         let dir = try writeTriple(delta: 0.01, samples: [:])
         defer { try? FileManager.default.removeItem(atPath: dir) }
         var n = try SACTrace(contentsOf: "\(dir)/S.HHN.sac")
-        n.header.setFloat("b", .infinity)
+        n.header.setFloat("b", b)
         try n.write(to: "\(dir)/S.HHN.sac")
-        #expect(throws: RecordError.nonFiniteStart(path: "\(dir)/S.HHN.sac", b: .infinity)) {
+        #expect(throws: RecordError.nonFiniteStart(path: "\(dir)/S.HHN.sac", b: b)) {
             try ThreeComponentRecord.read("\(dir)/S.HHZ.sac")
         }
     }

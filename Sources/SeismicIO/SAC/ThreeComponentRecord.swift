@@ -21,7 +21,7 @@ public enum RecordError: Error, CustomStringConvertible, Equatable {
         case .nonFiniteSample(let p, let c, let i, let v):
             return "\(p): component \(c): sample \(i) is \(v); a record to process must have finite samples"
         case .nonFiniteStart(let p, let b):
-            return "\(p): B = \(b); the start time (reference time + B) must be finite"
+            return "\(p): B = \(b); the start time (reference time + B) must be a finite time within the years 1000…9999 (SAC's NZYEAR range)"
         }
     }
 }
@@ -89,7 +89,8 @@ public enum ThreeComponentRecord {
             throw RecordError.inconsistent(paths: paths, reason: "components differ in sampling interval: \(deltas)")
         }
         let starts = traces.map { $0.header.startTime ?? Double($0.header.b ?? 0) }
-        if let bad = starts.firstIndex(where: { !$0.isFinite }) {
+        // −30,610,224,000 s is 1000-01-01, 253,402,300,800 s is 10000-01-01 (UTC).
+        if let bad = starts.firstIndex(where: { !$0.isFinite || $0 < -30_610_224_000 || $0 >= 253_402_300_800 }) {
             throw RecordError.nonFiniteStart(path: paths[bad], b: traces[bad].header.b ?? .nan)
         }
         guard starts.allSatisfy({ abs($0 - starts[0]) <= 0.5 * Double(deltas[0]) }) else {

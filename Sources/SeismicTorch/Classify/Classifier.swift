@@ -113,6 +113,7 @@ public struct Classifier {
             let n = min(batchSize, starts.count - first)
             let x = Tensor(shape: [n, 1, length, comps], storage: Array(normalized.values[(first * size)..<((first + n) * size)]))
             let probs = model.predict(x)
+            try ModelOutputError.check(probs, model: "the model", context: "windows from \(Double(starts[first]) / rate) s of \(source)")
             let k = card.classNames.count
             for r in 0..<n {
                 let row = Array(probs.storage[(r * k)..<((r + 1) * k)])

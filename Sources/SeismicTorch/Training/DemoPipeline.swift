@@ -63,7 +63,7 @@ public enum DemoPipeline {
                                       folder: folder + "/pretrain", configuration: config, title: "Pre-training on synthetic STEAD",
                                       log: { log("      " + $0) })
         let (pretrained, pretrainedCard) = try Checkpoint.load(from: folder + "/pretrain/" + RunFiles.best)
-        let steadEval = Evaluation.run(model: pretrained, data: TrainingRun.amplitudeChain(steadTestData))
+        let steadEval = try Evaluation.run(model: pretrained, data: TrainingRun.amplitudeChain(steadTestData))
         log(String(format: "      → %@/pretrain (best validation %.2f %%; held-out STEAD test %.2f %%)", folder, pre.bestValidationAccuracy * 100,
                    steadEval.confusion.accuracy * 100))
 
@@ -80,7 +80,7 @@ public enum DemoPipeline {
 
         step("5/6 evaluating, plotting and exporting ONNX")
         let (best, _) = try Checkpoint.load(from: folder + "/finetune/" + RunFiles.best)
-        let evaluation = Evaluation.run(model: best, data: TrainingRun.amplitudeChain(qsis))
+        let evaluation = try Evaluation.run(model: best, data: TrainingRun.amplitudeChain(qsis))
         try writeFileAtomically(evaluation.histogramPlot, to: folder + "/score_histograms.svg")
         try writeFileAtomically(TrainingRun.examplesPlot(TrainingRun.amplitudeChain(qsis), componentOrder: qsis.metadata.componentOrder),
                                 to: folder + "/example_windows.svg")

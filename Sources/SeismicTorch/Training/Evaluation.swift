@@ -28,10 +28,11 @@ public struct Evaluation: Sendable {
         guard data.count > 0 else {
             throw DatasetError.noWindows(path: dataPath, reason: "all \(prepared.count) windows were dropped by the training-time amplitude chain (peak below 1e-8, or above 2 × 9.81 for m/s² data)")
         }
-        return run(model: model, data: data)
+        return try run(model: model, data: data, modelName: modelPath)
     }
 
-    public static func run(model: ConvNet, data: WindowDataset, batchSize: Int = 1024) -> Evaluation {
+    /// Throws `ModelOutputError` when the model's outputs are not finite.
+    public static func run(model: ConvNet, data: WindowDataset, batchSize: Int = 1024, modelName: String = "the model") throws -> Evaluation {
         let k = data.classNames.count
         var confusion = ConfusionMatrix(classNames: data.classNames)
         var pos = Array(repeating: Array(repeating: 0, count: bins), count: k)
@@ -42,6 +43,7 @@ public struct Evaluation: Sendable {
             let idx = Array(start..<min(start + batchSize, data.count))
             let (x, y) = data.batch(idx[...])
             let logits = model.forward(x, training: false)
+            try ModelOutputError.check(logits, model: modelName, context: "windows \(idx[0])…\(idx[idx.count - 1]) of the dataset")
             loss += Double(CrossEntropy.loss(logits: logits, labels: y).loss) * Double(idx.count)
             let p = CrossEntropy.softmax(logits)
             for (r, truth) in y.enumerated() {

@@ -16,6 +16,7 @@ public enum TrainingRunError: Error, CustomStringConvertible {
     case classMismatch(checkpoint: [String], dataset: [String])
     case unsuitableData(String)
     case resume(String)
+    case diverged(epoch: Int, trainLoss: Double, validationLoss: Double)
 
     public var description: String {
         switch self {
@@ -23,6 +24,9 @@ public enum TrainingRunError: Error, CustomStringConvertible {
             return "the checkpoint's classes \(c) differ from the dataset's \(d); pass --replace-head to train a new output layer for the dataset's classes"
         case .unsuitableData(let r): return r
         case .resume(let r): return "cannot resume: \(r)"
+        case .diverged(let e, let t, let v):
+            return "training diverged in epoch \(e): training loss \(t), validation loss \(v); that epoch was not written "
+                + "(the run folder keeps the previous one); try a smaller --lr"
         }
     }
 }
@@ -32,6 +36,8 @@ public enum RunFiles {
     public static let best = "best.safetensors", last = "last.safetensors", optimizer = "optimizer.safetensors"
     public static let history = "history.csv", metrics = "metrics.json", curves = "training_curves.svg"
     public static let confusion = "confusion_matrix.svg", report = "report.html", examples = "examples.svg"
+    /// Every file a run writes (each a link into the current generation).
+    public static let all = [best, last, optimizer, history, metrics, curves, confusion, report, examples]
 }
 
 public enum TrainingRun {
@@ -66,6 +72,13 @@ public enum TrainingRun {
         defer { runFolder?.release() }
         if let runFolder, !resume, let done = runFolder.completedEpochs() {
             throw RunFolderError.runExists(folder: folder, epochs: done)
+        }
+        // --resume of a run killed before its first epoch was written: nothing to resume, so it starts.
+        var resume = resume
+        if resume, let runFolder, runFolder.completedEpochs() == nil,
+           !FileManager.default.fileExists(atPath: runFolder.stateFile(RunFiles.last)) {
+            log("nothing to resume in \(folder) (no epoch was completed): starting from the first epoch")
+            resume = false
         }
         let (train, validation) = data.split(validationFraction: validationFraction, seed: configuration.seed)
         let trainer = Trainer(model: model, configuration: configuration, frozen: frozen)
@@ -104,6 +117,11 @@ public enum TrainingRun {
         let result = trainer.fit(data, train: train, validation: validation, startEpoch: previous.count, previous: previous,
                                  onBatch: onBatch) { record, confusion in
             let previousBest = card.history.map(\.validationAccuracy).max() ?? -1
+            guard record.trainLoss.isFinite, record.validationLoss.isFinite else {
+                writeFailure = TrainingRunError.diverged(epoch: record.epoch + 1, trainLoss: record.trainLoss,
+                                                         validationLoss: record.validationLoss)
+                return false
+            }
             card.history.append(record)
             log(String(format: "%5d  %10.4f  %8.2f%%  %8.4f  %6.2f%%  %.1e  %6.2f", record.epoch + 1, record.trainLoss,
                        record.trainAccuracy * 100, record.validationLoss, record.validationAccuracy * 100, record.learningRate, record.seconds)
