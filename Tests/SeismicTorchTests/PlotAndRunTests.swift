@@ -198,6 +198,28 @@ enum RunFilesTestData {
         #expect(try Checkpoint.load(from: base + "/" + RunFiles.last).card.history.count == 4)
     }
 
+    @Test func aResumeWithOtherSettingsOrDataIsRefusedNamingThem() throws {
+        let (data, card, config, base) = setUp()
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        var two = config
+        two.epochs = 2
+        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+                                configuration: two, log: { _ in })
+        var otherLR = config
+        otherLR.learningRate = 0.1
+        #expect { _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+                                          configuration: otherLR, resume: true, log: { _ in }) }
+            throws: { "\($0)".contains("learning rate was 0.001, now 0.1") }
+        var fewer = data
+        fewer.labels[0] = (fewer.labels[0] + 1) % 3
+        #expect { _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: fewer, folder: base,
+                                          configuration: config, resume: true, log: { _ in }) }
+            throws: { "\($0)".contains("data was") }
+        // The run's own settings resume it.
+        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+                                configuration: config, resume: true, log: { _ in })
+    }
+
     @Test func aResumeRefusesFilesThatAreNotOfOneGeneration() throws {
         let (data, card, config, base) = setUp()
         defer { try? FileManager.default.removeItem(atPath: base) }

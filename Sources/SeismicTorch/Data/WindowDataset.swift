@@ -59,3 +59,14 @@ public struct WindowDataset: Sendable, Equatable {
         return (Array(order[validationCount...]).sorted(), Array(order[..<validationCount]).sorted())
     }
 }
+
+extension WindowDataset {
+    /// FNV-1a (64 bits, hex) of the window values' bits and the labels: tells whether a resumed run
+    /// is given the data it started with.
+    public var checksum: String {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for v in windows.values { h = (h ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3 }
+        for l in labels { h = (h ^ UInt64(truncatingIfNeeded: l)) &* 0x100_0000_01b3 }
+        return String(format: "%016llx", h)
+    }
+}

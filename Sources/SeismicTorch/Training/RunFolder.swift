@@ -86,6 +86,8 @@ public final class RunFolder {
         var optimizerStep: Int
         /// File name → FNV-1a 64-bit checksum of its bytes (hex).
         var files: [String: String]
+        /// What a resume must keep (hyper-parameters, the data's checksum): name → value.
+        var settings: [String: String]? = nil
 
         static func read(_ path: String) throws -> Manifest {
             try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: URL(fileURLWithPath: path)))
@@ -95,7 +97,7 @@ public final class RunFolder {
     /// Checks the current generation before a resume: every file it lists is present with its
     /// checksum, and the checkpoint and optimizer state are of the manifest's epoch and step.
     /// A folder without generations (older layout) has nothing to check.
-    func verifyCurrent(lastEpochs: Int, optimizerStep: Int) throws {
+    func verifyCurrent(lastEpochs: Int, optimizerStep: Int, settings: [String: String]) throws {
         guard let g = currentGeneration else { return }
         let manifest: Manifest
         do { manifest = try Manifest.read(g + "/" + Self.manifest) } catch {
@@ -112,6 +114,15 @@ public final class RunFolder {
         guard lastEpochs == manifest.epochs, optimizerStep == manifest.optimizerStep else {
             throw RunFolderError.inconsistent(folder: path, reason: "the checkpoint holds \(lastEpochs) epochs and the optimizer step \(optimizerStep), "
                                               + "but the generation records \(manifest.epochs) epochs at step \(manifest.optimizerStep)")
+        }
+        // The same training continues only with the same settings and data.
+        let changed = (manifest.settings ?? [:]).sorted { $0.key < $1.key }.compactMap { key, was -> String? in
+            guard let now = settings[key], now != was else { return nil }
+            return "\(key) was \(was), now \(now)"
+        }
+        guard changed.isEmpty else {
+            throw RunFolderError.inconsistent(folder: path, reason: "the run was started with other settings (" + changed.joined(separator: "; ")
+                                              + "); resume with the run's settings, or train into another folder")
         }
     }
 
@@ -149,7 +160,7 @@ public final class RunFolder {
     /// Makes `generation` current: its files are checksummed into `state.json` and flushed, the
     /// folder renamed and `current` switched in one rename; older generations are then removed. On any error the previous generation stays current and the
     /// temporary folder is removed.
-    public func commit(_ generation: Generation, optimizerStep: Int) throws {
+    public func commit(_ generation: Generation, optimizerStep: Int, settings: [String: String] = [:]) throws {
         let fm = FileManager.default
         var switched = false
         do {
@@ -158,7 +169,7 @@ public final class RunFolder {
                 guard let data = fm.contents(atPath: generation.path(name)) else { continue }
                 sums[name] = Self.checksum(data)
             }
-            let manifest = Manifest(epochs: generation.epochs, optimizerStep: optimizerStep, files: sums)
+            let manifest = Manifest(epochs: generation.epochs, optimizerStep: optimizerStep, files: sums, settings: settings)
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
             try encoder.encode(manifest).write(to: URL(fileURLWithPath: generation.path(Self.manifest)))

@@ -81,6 +81,14 @@ public enum TrainingRun {
             resume = false
         }
         let (train, validation) = data.split(validationFraction: validationFraction, seed: configuration.seed)
+        // What a resume must find unchanged: everything that decides the next epoch but the epoch count.
+        let settings = leader ? [
+            "batch size": "\(configuration.batchSize)", "learning rate": "\(configuration.learningRate)",
+            "StepLR step size": "\(configuration.stepSize)", "StepLR gamma": "\(configuration.gamma)", "seed": "\(configuration.seed)",
+            "threads": configuration.threads.map(String.init) ?? "default", "validation fraction": "\(validationFraction)",
+            "dropout": "\(model.dropoutProbability)", "frozen": frozen.sorted().joined(separator: ","),
+            "data": "\(data.count) windows, checksum \(data.checksum)",
+        ] : [:]
         let trainer = Trainer(model: model, configuration: configuration, frozen: frozen)
         trainer.collective = SeismicJob.collective
         if let c = SeismicJob.collective { log("data-parallel over \(c.size) processes (synchronised BatchNorm)") }
@@ -98,7 +106,7 @@ public enum TrainingRun {
                 trainer.best.store.copyState(from: try Checkpoint.load(from: state(RunFiles.best)).model.store)
             }
             try restoreOptimizer(trainer, from: state(RunFiles.optimizer))
-            try runFolder?.verifyCurrent(lastEpochs: previous.count, optimizerStep: trainer.optimizer.step)
+            try runFolder?.verifyCurrent(lastEpochs: previous.count, optimizerStep: trainer.optimizer.step, settings: settings)
             guard previous.count < configuration.epochs else {
                 log("the run in \(folder) has already completed \(previous.count) of \(configuration.epochs) epochs; nothing to do")
                 return TrainingResult(history: previous, bestEpoch: previous.max { $0.validationAccuracy < $1.validationAccuracy }?.epoch ?? -1,
@@ -142,7 +150,7 @@ public enum TrainingRun {
                     try writeHistory(card.history, to: g.path(RunFiles.history))
                     try writeCurves(card.history, to: g.path(RunFiles.curves), title: title)
                     try Report.write(folder: g.folder, title: title, card: card, configuration: configuration)
-                    try runFolder.commit(g, optimizerStep: trainer.optimizer.step)
+                    try runFolder.commit(g, optimizerStep: trainer.optimizer.step, settings: settings)
                 } catch {
                     log("error: writing the files of epoch \(record.epoch + 1) failed: \(error)")
                     writeFailure = error
