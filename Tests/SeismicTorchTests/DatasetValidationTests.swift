@@ -127,6 +127,17 @@ private func loadOutcome(_ file: DatasetFile, _ path: String) throws -> String? 
         #expect { try Evaluation.run(checkpoint: model, dataset: path) } throws: {
             "\($0)" == "\(path): class names [\"P\", \"S\", \"N\"] does not fit the model \(model), which expects [\"P-wave\", \"S-wave\", \"Noise\"]"
         }
+        // The model's components in another order are refused; another naming scheme is matched by position.
+        file = .valid()
+        file.attributes["component_order"] = .string("Z,N,E")
+        try? FileManager.default.removeItem(atPath: path)
+        try file.write(to: path)
+        #expect { try Evaluation.run(checkpoint: model, dataset: path) } throws: { "\($0)".contains("component order") }
+        file = .valid()
+        file.attributes["component_order"] = .string("X,Y,Z")
+        try? FileManager.default.removeItem(atPath: path)
+        try file.write(to: path)
+        #expect(try Evaluation.run(checkpoint: model, dataset: path).confusion.total == 6)
         file = DatasetFile.valid(count: 0)
         try? FileManager.default.removeItem(atPath: path)
         try file.write(to: path)

@@ -121,6 +121,34 @@ private func externalised(_ folder: Folder, file: String = "model.onnx.data") th
         #expect(message.contains("outside the model's folder"), "\(message)")
     }
 
+    /// Our exporter's metadata is taken back (rate, window, components, classes); metadata that
+    /// contradicts the graph or is not a value, and a name defined twice, are refused.
+    @Test func metadataIsUsedOrRefusedAndInitializerNamesAreUnique() throws {
+        let folder = try Folder()
+        defer { folder.clean() }
+        var card = ModelCard.earthquakePretraining()
+        card.samplingRateHz = 40
+        card.componentOrder = ["X", "Y", "Z"]
+        card.classNames = ["p", "s", "n"]
+        try folder.write(ONNXExport.model(network(), card: card))
+        let (_, back) = try ONNXImport.load(path: folder.model)
+        #expect(back.componentOrder == ["X", "Y", "Z"] && back.classNames == ["p", "s", "n"] && back.samplingRateHz == 40)
+        for (key, value, expected) in [("class_names", "a,b", "3 comma-separated names"), ("sampling_rate_hz", "nan", "a finite rate"),
+                                       ("window_samples", "x", "a positive number"), ("component_order", "E,N", "3 comma-separated")] {
+            var m = exported()
+            m.metadataProps.removeAll { $0.key == key }
+            m.metadataProps.append(entry(key, value))
+            let outcome = try importOutcome(m, folder)
+            #expect(outcome?.contains("metadata '\(key)' is '\(value)'; expected \(expected)") == true, "\(outcome ?? "accepted")")
+        }
+        var m = exported()
+        m.metadataProps.append(entry("window_samples", "81"))
+        #expect(try importOutcome(m, folder)?.contains("given twice") == true)
+        m = exported()
+        m.graph.initializer.append(m.graph.initializer[index(m, initializer: "fc1.weight")])
+        #expect(try importOutcome(m, folder) == "\(folder.model): tensor 'fc1.weight': defined twice; initializer names must be unique")
+    }
+
     @Test func initializerBytesMustMatchTheirDimsAndBeFinite() throws {
         let folder = try Folder()
         defer { folder.clean() }

@@ -266,7 +266,10 @@ public struct PreparedDataset: Sendable {
         guard metadata.samplingRateHz == card.samplingRateHz else {
             throw mismatch("sampling rate", "\(metadata.samplingRateHz) Hz", "\(card.samplingRateHz) Hz")
         }
-        guard metadata.componentOrder.count == card.componentOrder.count else {
+        // Orders of one naming scheme must be equal (Z,N,E is not E,N,Z); different schemes (X,Y,Z
+        // for the accelerometers, E,N,Z for STEAD) are matched by position, as fine-tuning does.
+        guard metadata.componentOrder.count == card.componentOrder.count,
+              Set(metadata.componentOrder) != Set(card.componentOrder) || metadata.componentOrder == card.componentOrder else {
             throw mismatch("component order", metadata.componentOrder, card.componentOrder)
         }
         if sameClasses, metadata.classNames != card.classNames { throw mismatch("class names", metadata.classNames, card.classNames) }

@@ -98,9 +98,43 @@ public enum ONNXImport {
         if network.pools.contains(where: { $0 != card.architecture.pool }) {
             throw ONNXImportError.unrecognised(path: path, reason: "max-pool kernels \(network.pools), expected \(card.architecture.pool)")
         }
-        let props = Dictionary(proto.metadataProps.map { ($0.key, $0.value) }, uniquingKeysWith: { a, _ in a })
-        let names = props["class_names"]?.split(separator: ",").map(String.init)
-        card.classNames = names?.count == classes ? names! : (classes == 3 ? ["P-wave", "S-wave", "Noise"] : (classes == 2 ? ["Event", "Noise"] : (0..<classes).map { "class\($0)" }))
+        // Metadata (as our exporter writes it) is used when present and refused when it contradicts
+        // the graph; absent, the reference's values stand.
+        var props: [String: String] = [:]
+        for p in proto.metadataProps {
+            guard props[p.key] == nil else { throw ONNXImportError.invalidModel(path: path, reason: "metadata '\(p.key)' is given twice") }
+            props[p.key] = p.value
+        }
+        func badMetadata(_ key: String, _ expected: String) -> ONNXImportError {
+            .invalidModel(path: path, reason: "metadata '\(key)' is '\(props[key] ?? "")'; expected \(expected)")
+        }
+        if let text = props["class_names"] {
+            let names = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard names.count == classes else { throw badMetadata("class_names", "\(classes) comma-separated names, one per output") }
+            card.classNames = names
+        } else {
+            card.classNames = classes == 3 ? ["P-wave", "S-wave", "Noise"] : (classes == 2 ? ["Event", "Noise"] : (0..<classes).map { "class\($0)" })
+        }
+        if let text = props["sampling_rate_hz"] {
+            guard let rate = Double(text), rate.isFinite, rate > 0 else { throw badMetadata("sampling_rate_hz", "a finite rate in Hz") }
+            card.samplingRateHz = rate
+        }
+        if let text = props["window_samples"] {
+            guard let n = Int(text), n > 0 else { throw badMetadata("window_samples", "a positive number of samples") }
+            card.windowSamples = n
+        }
+        if let text = props["component_order"] {
+            let codes = text.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard codes.count == card.componentOrder.count else {
+                throw badMetadata("component_order", "\(card.componentOrder.count) comma-separated component codes")
+            }
+            card.componentOrder = codes
+        }
+        if let text = props["preprocessing"] {
+            do { card.preprocessing = try JSONDecoder().decode(type(of: card.preprocessing), from: Data(text.utf8)) } catch {
+                throw badMetadata("preprocessing", "the model card's preprocessing as JSON (\(error))")
+            }
+        }
         card.notes["source"] = "imported from ONNX \((path as NSString).lastPathComponent) (\(proto.producerName) \(proto.producerVersion))"
         do { try card.validate() } catch { throw ONNXImportError.invalidModel(path: path, reason: "\(error)") }
 
@@ -176,7 +210,12 @@ struct GraphMatcher {
         self.graph = graph
         self.path = path
         tensors = ONNXTensorData(modelPath: path)
-        for t in graph.initializer { sources[t.name] = t }
+        for t in graph.initializer {
+            guard sources[t.name] == nil else {
+                throw .badTensor(path: path, tensor: t.name, reason: "defined twice; initializer names must be unique")
+            }
+            sources[t.name] = t
+        }
         for (i, n) in graph.node.enumerated() {
             for o in n.output where !o.isEmpty { producer[o] = i }
             for input in n.input where !input.isEmpty { consumers[input, default: []].append(i) }
