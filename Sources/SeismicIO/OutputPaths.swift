@@ -27,10 +27,24 @@ public enum OutputPaths {
         }
     }
 
-    /// The absolute path with symbolic links and `.`/`..` resolved (as far as the path exists).
+    /// The path resolved by the kernel's rules (realpath(3): links, `.` and `..`), nil when it does not exist.
+    public static func realPath(_ path: String) -> String? {
+        guard let p = realpath(path, nil) else { return nil }
+        defer { free(p) }
+        return String(cString: p)
+    }
+
+    /// The absolute path resolved as the kernel would: realpath of the longest existing prefix, the
+    /// rest appended (an output that does not exist yet).
     static func resolve(_ path: String) -> String {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
-        return URL(fileURLWithPath: absolute).standardizedFileURL.resolvingSymlinksInPath().path
+        var head = absolute, tail: [String] = []
+        while realPath(head) == nil, head != "/", !head.isEmpty {
+            tail.insert((head as NSString).lastPathComponent, at: 0)
+            head = (head as NSString).deletingLastPathComponent
+        }
+        let base = realPath(head) ?? head
+        return URL(fileURLWithPath: tail.reduce(base) { ($0 as NSString).appendingPathComponent($1) }).standardizedFileURL.path
     }
 
     private struct Identity: Equatable { let device: UInt64, inode: UInt64 }

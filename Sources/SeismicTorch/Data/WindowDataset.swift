@@ -1,5 +1,6 @@
 // WindowDataset: prepared windows [N, length, components] with integer labels and class names.
 
+import SeismicIO
 import SeismicNN
 import SeismicSignal
 
@@ -64,9 +65,9 @@ extension WindowDataset {
     /// FNV-1a (64 bits, hex) of the window values' bits and the labels: tells whether a resumed run
     /// is given the data it started with.
     public var checksum: String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for v in windows.values { h = (h ^ UInt64(v.bitPattern)) &* 0x100_0000_01b3 }
-        for l in labels { h = (h ^ UInt64(truncatingIfNeeded: l)) &* 0x100_0000_01b3 }
-        return String(format: "%016llx", h)
+        var h = FNV1a()
+        windows.values.withUnsafeBytes { h.add($0) }
+        labels.withUnsafeBytes { h.add($0) }
+        return h.hex
     }
 }

@@ -1,6 +1,7 @@
 // ONNXTensorData: the float32 values of an ONNX TensorProto — inline (raw_data / float_data) or external data — checked.
 
 import Foundation
+import SeismicIO
 import SeismicONNX
 
 /// Reads float tensors of one ONNX model file. External data (`data_location` EXTERNAL with
@@ -81,12 +82,7 @@ struct ONNXTensorData {
         let named = (folder as NSString).appendingPathComponent(location)
         // Resolved by the kernel's rules (realpath), and then only the resolved path is opened, so
         // what is checked is what is read.
-        func real(_ path: String) -> String? {
-            guard let p = realpath(path, nil) else { return nil }
-            defer { free(p) }
-            return String(cString: p)
-        }
-        guard let realFolder = real(folder.isEmpty ? "." : folder), let file = real(named) else {
+        guard let realFolder = OutputPaths.realPath(folder.isEmpty ? "." : folder), let file = OutputPaths.realPath(named) else {
             throw fail("the external data file \(named) does not exist or cannot be read")
         }
         guard file.hasPrefix(realFolder.hasSuffix("/") ? realFolder : realFolder + "/") else {

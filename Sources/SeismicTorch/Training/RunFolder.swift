@@ -1,6 +1,7 @@
 // RunFolder: a training run's folder as a sequence of consistent generations, one per epoch.
 
 import Foundation
+import SeismicIO
 
 public enum RunFolderError: Error, CustomStringConvertible, Equatable {
     case inUse(folder: String, holder: String)
@@ -107,7 +108,7 @@ public final class RunFolder {
             guard let data = FileManager.default.contents(atPath: g + "/" + name) else {
                 throw RunFolderError.inconsistent(folder: path, reason: "\(name) of the generation after epoch \(manifest.epochs) is missing")
             }
-            guard Self.checksum(data) == sum else {
+            guard FNV1a.hex(data) == sum else {
                 throw RunFolderError.inconsistent(folder: path, reason: "\(name) does not match the checksum recorded after epoch \(manifest.epochs)")
             }
         }
@@ -167,7 +168,7 @@ public final class RunFolder {
             var sums: [String: String] = [:]
             for name in try fm.contentsOfDirectory(atPath: generation.folder) {
                 guard let data = fm.contents(atPath: generation.path(name)) else { continue }
-                sums[name] = Self.checksum(data)
+                sums[name] = FNV1a.hex(data)
             }
             let manifest = Manifest(epochs: generation.epochs, optimizerStep: optimizerStep, files: sums, settings: settings)
             let encoder = JSONEncoder()
@@ -220,13 +221,6 @@ public final class RunFolder {
     /// through a link that a crash may have left missing), else the folder's plain file.
     public func stateFile(_ name: String) -> String {
         (currentGeneration ?? path) + "/" + name
-    }
-
-    /// FNV-1a, 64 bits, as hex: detects a file that is not the one the manifest recorded.
-    static func checksum(_ data: Data) -> String {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for byte in data { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
-        return String(format: "%016llx", h)
     }
 
     private static func flush(_ path: String) throws {
