@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Fault injection on training runs (`make faults`, also run by `make test`): a full disk, SIGKILL at
-# random moments, and two trainings into one folder. What must hold: a failed write exits non-zero
-# and leaves the previous epoch's files current; a killed run resumes to exactly the weights of an
-# uninterrupted one; a second training into a folder in use is refused.
+# Fault injection (`make faults`, also run by `make test`): a full disk, SIGKILL at random moments,
+# two trainings into one folder, and a record too large for the memory limit. What must hold: a
+# failed write exits non-zero and leaves the previous epoch's files current; a killed run resumes
+# to exactly the weights of an uninterrupted one; a second training into a folder in use is
+# refused; classify refuses a record that cannot fit before reading it, with the figures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seismic=${SEISMIC:-.build/release/seismic}
@@ -70,4 +71,23 @@ kill "$first" 2>/dev/null || true; wait "$first" 2>/dev/null || true
 set +e; again=$(train --out "$work/ref" --epochs 30 2>&1); rc=$?; set -e
 [ $rc -ne 0 ] && [[ "$again" == *"already holds a training run"* ]] || fail "training into a finished run without --resume was not refused"
 echo "two trainings: the second was refused while the first ran ('in use') and a finished run without --resume too"
+# 4. A record larger than the memory limit (ulimit -v): refused before reading, with the figure,
+# never killed by the allocator. 3 × 2·10⁶ samples at 100 Hz needs about 0.3 GB resident.
+$seismic checkpoint init --output "$work/m.safetensors" >/dev/null
+.venv/bin/python - "$work/big" <<'PY'
+import numpy as np, os, sys
+os.makedirs(sys.argv[1]); n = 2_000_000
+for c in "ENZ":
+    f = np.full(70, -12345.0, "<f4"); f[0] = 0.01; f[5] = 0.0
+    i = np.full(40, -12345, "<i4"); i[6] = 6; i[9] = n; i[15] = 1; i[35] = 1
+    s = bytearray(b"-12345  " * 24); s[0:8] = b"ST01    "
+    x = (np.random.default_rng(1).standard_normal(n) * 0.01).astype("<f4")
+    open(f"{sys.argv[1]}/ST01.HN{c}.sac", "wb").write(f.tobytes() + i.tobytes() + bytes(s) + x.tobytes())
+PY
+set +e
+big=$( (ulimit -v 1000000; exec $seismic classify --model "$work/m.safetensors" "$work/big/ST01.HNE.sac") 2>&1); rc=$?
+set -e
+[ $rc -eq 1 ] && [[ "$big" == *"needs about"*"ulimit -v"* ]] || fail "a record over the memory limit was not refused up front (exit $rc): ${big:0:300}"
+$seismic classify --model "$work/m.safetensors" "$work/big/ST01.HNE.sac" --stride 2 >/dev/null || fail "the same record without the limit failed"
+echo "memory: under ulimit -v 1 GB classify refused the record up front: ${big%%$'\n'*}"
 echo "faults: every fault left a consistent run"

@@ -29,7 +29,7 @@ extension Seismic.CheckpointCommand {
             discussion: "Example: seismic checkpoint init --model earthquake --seed 1 -o init.safetensors")
 
         @Option(help: "earthquake (EarthquakeCNN) or spectrogram (SpectrogramCNN).") var model: ModelKind = .earthquake
-        @Option(help: "Random seed of the initialisation.") var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Random seed of the initialisation.") var seed: UInt64 = 0
         @Option(name: [.short, .customLong("output")], help: "Checkpoint to write.") var output: String
 
         func run() throws {

@@ -16,8 +16,16 @@ extension Seismic {
                 RECORDS are SAC files (any component of a triple; its siblings are found by name) or \
                 folders of them. The checkpoint's card supplies the window (2 s), the sampling rate it \
                 resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \
-                normalise). A record that cannot be read is reported with its reason and the rest go on; \
-                the exit status is 1 when any failed.
+                normalise). Windows without signal (peak |x| ≤ 1e-8 after detrend, taper and high-pass: \
+                a dead or constant channel) are not classified, as training drops them: they are counted \
+                and listed (no_signal rows in csv, silent_window_starts_seconds in json); a record with \
+                nothing else fails. A record that \
+                cannot be read is reported with its reason and the rest go on; the exit status is 1 when \
+                any failed.
+
+                Memory: about 140 bytes per sample time of a three-component record (1.2 GB for a day \
+                at 100 Hz), more at strides under 0.5 s; a record that would not fit in the memory \
+                available (the machine's, the cgroup's or ulimit -v) is refused before it is read.
 
                 Example: seismic classify --model runs/qsis/best.safetensors data_new/ --format csv > predictions.csv
                 """)
@@ -26,9 +34,9 @@ extension Seismic {
 
         @Option(help: "Checkpoint (.safetensors) of a time-series model.") var model: String
         @Argument(help: "SAC files or folders.") var records: [String]
-        @Option(help: "Seconds between window starts.") var stride: Double = 0.5
+        @Option(parsing: .unconditional, help: "Seconds between window starts.") var stride: Double = 0.5
         @Option(help: "Output format: table (summary and non-noise windows), csv or json (every window).") var format: Format = .table
-        @Option(help: "Multiply samples by this first (0.01 turns gal into m/s²).") var scale: Double = 1
+        @Option(parsing: .unconditional, help: "Multiply samples by this first (0.01 turns gal into m/s²).") var scale: Double = 1
         @Option(help: "Write one SVG per record (record above, probabilities beneath) into this folder.") var plot: String?
 
         func validate() throws {
@@ -47,7 +55,7 @@ extension Seismic {
             guard stride <= windowSeconds else {
                 throw ValidationError("--stride must be at most the model's window, \(windowSeconds) s (got \(stride)); longer strides skip samples")
             }
-            let classifier = Classifier(model: net, card: card, strideSeconds: stride)
+            let classifier = Classifier(model: net, card: card, strideSeconds: stride, modelName: model)
             var files: [String] = []
             for r in records {
                 var isDir: ObjCBool = false
@@ -65,9 +73,14 @@ extension Seismic {
             for file in files {
                 do {
                     if file.hasSuffix(".h5") {
-                        try emit(classifyDataset(file, net: net, card: card))
+                        try emit(classifyDataset(file, classifier: classifier))
                         continue
                     }
+                    // Fail before reading when the record cannot fit (the header gives its length).
+                    let (header, _) = try SACTrace.header(contentsOf: file)
+                    try MemoryBudget.current()?.check(
+                        neededBytes: classifier.estimatedPeakBytes(samples: header.npts, samplingRateHz: 1 / header.samplingIntervalSeconds),
+                        for: "classifying \(file)")
                     let (w, _, _) = try ThreeComponentRecord.read(file)
                     let result = try classifier.classify(w.mapComponents { $0.map { $0 * scale } }, source: file)
                     try emit(result)
@@ -92,29 +105,23 @@ extension Seismic {
 
         /// A prepared dataset: its windows are already cut; only the amplitude chain and the model run.
         /// Window k is reported at "start" k (its index) with its provenance time.
-        func classifyDataset(_ path: String, net: ConvNet, card: ModelCard) throws -> RecordClassification {
+        func classifyDataset(_ path: String, classifier: Classifier) throws -> RecordClassification {
+            let card = classifier.card
             let prepared = try PreparedDataset.load(from: path)
             // Window shape, sampling rate and components must be the model's; the dataset's own
             // labels may name other classes (they are only reported).
             try prepared.checkCompatible(with: card, modelPath: model, path: path, sameClasses: false)
-            let w = prepared.windowDataset()
-            let x = w.windows.quantizedNormalized()
-            let data = WindowDataset(windows: x, labels: w.labels, classNames: w.classNames)
-            var predictions: [WindowPrediction] = []
-            var start = 0
-            let k = card.classNames.count
-            while start < data.count {
-                let idx = Array(start..<min(start + 4096, data.count))
-                let p = net.predict(data.batch(idx[...]).input)
-                try ModelOutputError.check(p, model: model, context: "windows \(idx[0])…\(idx[idx.count - 1]) of \(path)")
-                for (r, i) in idx.enumerated() {
-                    let row = Array(p.storage[(r * k)..<((r + 1) * k)])
-                    predictions.append(WindowPrediction(startSeconds: Double(i), probabilities: row, label: row.indices.max { row[$0] < row[$1] }!))
-                }
-                start += idx.count
-            }
+            let windows = prepared.windowDataset().windows
+            let kept = windows.indicesAboveSmallAmplitude(Classifier.silentPeak)
+            guard !kept.isEmpty else { throw Classifier.ClassifyError.noSignal(windows: windows.count, peak: Classifier.silentPeak) }
+            let keptSet = Set(kept)
+            let rows = try classifier.predict(windows.selecting(kept).quantizedNormalized(), context: "windows of \(path)")
             return RecordClassification(source: path, startTime: 0, windowSeconds: Double(card.windowSamples) / card.samplingRateHz,
-                                        classNames: card.classNames, predictions: predictions)
+                                        classNames: card.classNames,
+                                        predictions: zip(kept, rows).map { i, row in
+                                            WindowPrediction(startSeconds: Double(i), probabilities: row, label: row.indices.max { row[$0] < row[$1] }!)
+                                        },
+                                        silentWindowStarts: (0..<windows.count).filter { !keptSet.contains($0) }.map(Double.init))
         }
 
         func emit(_ r: RecordClassification) throws {
@@ -124,10 +131,18 @@ extension Seismic {
                     print(CSVTable.record([r.source, String(format: "%.2f", p.startSeconds), r.startTime != 0 ? iso(r.startTime + p.startSeconds) : ""]
                         + p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]))
                 }
+                // Windows without signal: a row each, probabilities left empty, label no_signal.
+                for s in r.silentWindowStarts {
+                    print(CSVTable.record([r.source, String(format: "%.2f", s), r.startTime != 0 ? iso(r.startTime + s) : ""]
+                        + r.classNames.map { _ in "" } + ["no_signal"]))
+                }
             case .json: break
             case .table:
                 let bg = r.backgroundClass
                 print("\(r.source): \(r.predictions.count) windows of \(String(format: "%.1f", r.windowSeconds)) s — \(r.hasEvent ? "EVENT" : "no event")")
+                if !r.silentWindowStarts.isEmpty {
+                    print("  \(r.silentWindowStarts.count) windows without signal (peak |x| ≤ \(Classifier.silentPeak)) not classified, from \(String(format: "%.2f s", r.silentWindowStarts[0]))")
+                }
                 for (c, name) in r.classNames.enumerated() where c != bg {
                     let first = r.firstWindow(of: c).map { String(format: "%.2f s", $0) } ?? "—"
                     print("  first \(name) window: \(first)   max P(\(name)) \(String(format: "%.3f", r.maxProbabilities[c]))")
@@ -148,6 +163,7 @@ extension Seismic {
             ["record": r.source, "start_time": iso(r.startTime), "event": r.hasEvent,
              "first_window_seconds": Dictionary(uniqueKeysWithValues: r.classNames.enumerated().compactMap { c, n in r.firstWindow(of: c).map { (n, $0) } }),
              "max_probabilities": Dictionary(uniqueKeysWithValues: zip(r.classNames, r.maxProbabilities.map(Double.init))),
+             "silent_window_starts_seconds": r.silentWindowStarts,
              "windows": r.predictions.map { ["start_seconds": $0.startSeconds, "probabilities": $0.probabilities.map(Double.init), "label": r.classNames[$0.label]] }]
         }
 

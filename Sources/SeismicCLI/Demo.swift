@@ -18,11 +18,11 @@ extension Seismic {
                 """)
 
         @Option(help: "Output folder.") var out: String = "demo-run"
-        @Option(help: "Synthetic QSIS earthquake records (as many noise records).") var records: Int = 600
-        @Option(help: "Earthquakes in the synthetic mini STEAD (as many noise traces).") var stead: Int = 3000
-        @Option(help: "Pre-training epochs.") var pretrainEpochs: Int = 12
-        @Option(help: "Fine-tuning epochs.") var finetuneEpochs: Int = 10
-        @Option(help: "Random seed (same seed, same result).") var seed: UInt64 = 1
+        @Option(parsing: .unconditional, help: "Synthetic QSIS earthquake records (as many noise records).") var records: Int = 600
+        @Option(parsing: .unconditional, help: "Earthquakes in the synthetic mini STEAD (as many noise traces).") var stead: Int = 3000
+        @Option(parsing: .unconditional, help: "Pre-training epochs.") var pretrainEpochs: Int = 12
+        @Option(parsing: .unconditional, help: "Fine-tuning epochs.") var finetuneEpochs: Int = 10
+        @Option(parsing: .unconditional, help: "Random seed (same seed, same result).") var seed: UInt64 = 1
 
         func validate() throws {
             try checkOption("records", records, .atLeast(20))

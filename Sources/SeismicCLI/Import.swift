@@ -24,6 +24,8 @@ extension Seismic {
         func validate() throws { try refuseOverwriting(inputs: [input], with: output) }
 
         func run() throws {
+            // The external data files (model.onnx.data) are inputs too.
+            try refuseOverwriting(inputs: ONNXImport.inputFiles(path: input), with: output)
             let (model, card) = try ONNXImport.load(path: input)
             try Checkpoint.save(model: model, card: card, to: output)
             print("wrote \(output): \(card.architecture.name), classes \(card.classNames.joined(separator: ", "))")

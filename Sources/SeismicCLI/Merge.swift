@@ -12,7 +12,7 @@ extension Seismic {
 
         @Argument(help: "Prepared dataset files (.h5).") var inputs: [String]
         @Option(name: [.short, .customLong("output")], help: "Merged dataset to write.") var output: String
-        @Option(help: "Shuffle seed.") var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Shuffle seed.") var seed: UInt64 = 0
 
         func validate() throws {
             guard inputs.count >= 1 else { throw ValidationError("name at least one dataset to merge") }

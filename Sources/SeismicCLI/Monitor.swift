@@ -35,15 +35,15 @@ extension Seismic {
 
         @Option(help: "Checkpoint of a time-series model.") var model: String
         @Option(help: "udp://HOST:PORT, stdin, or replay:FILE.sac") var source: String
-        @Option(help: "Counts → m/s² for UDP sources.") var gain: Double = 1.0 / 384_500
+        @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources.") var gain: Double = 1.0 / 384_500
         @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: StreamUnits?
-        @Option(help: "Sampling rate in Hz when the stream carries none (else estimated).") var rate: Double?
-        @Option(help: "Window length in seconds.") var window: Double = 2
-        @Option(help: "Seconds between classifications.") var hop: Double = 1
-        @Option(help: "PGA threshold in gal.") var pga: Double = 2.0
-        @Option(help: "Largest P(Noise) that still triggers.") var noiseMax: Double = 0.5
-        @Option(help: "Seconds between two triggers.") var minGap: Double = 10
-        @Option(help: "Replay speed factor (0: as fast as possible).") var speed: Double = 1
+        @Option(parsing: .unconditional, help: "Sampling rate in Hz when the stream carries none (else estimated).") var rate: Double?
+        @Option(parsing: .unconditional, help: "Window length in seconds.") var window: Double = 2
+        @Option(parsing: .unconditional, help: "Seconds between classifications.") var hop: Double = 1
+        @Option(parsing: .unconditional, help: "PGA threshold in gal.") var pga: Double = 2.0
+        @Option(parsing: .unconditional, help: "Largest P(Noise) that still triggers.") var noiseMax: Double = 0.5
+        @Option(parsing: .unconditional, help: "Seconds between two triggers.") var minGap: Double = 10
+        @Option(parsing: .unconditional, help: "Replay speed factor (0: as fast as possible).") var speed: Double = 1
         @Option(help: "Program to run on a trigger (event JSON on its stdin; no shell).") var onTrigger: String?
         @Option(help: "One argument of the --on-trigger program (repeat for each, in order).") var onTriggerArg: [String] = []
         @Flag(help: "One JSON object per line instead of text.") var json = false

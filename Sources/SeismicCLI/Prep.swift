@@ -20,8 +20,8 @@ struct QSISOptions: ParsableArguments {
     @Option(help: "Folder of SAC triples (…HLX/HLY/HLZ…), searched recursively (one sub-folder per station is fine).")
     var folder: String
     @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
-    @Option(help: "Random seed (window shifts, augmentation, noise windows).") var seed: UInt64 = 0
-    @Option(help: "Minimum samples per component (the reference: 40,000).") var minSamples: Int = 40_000
+    @Option(parsing: .unconditional, help: "Random seed (window shifts, augmentation, noise windows).") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Minimum samples per component (the reference: 40,000).") var minSamples: Int = 40_000
 
     func validate() throws {
         try checkOption("min-samples", minSamples, .atLeast(1))
@@ -125,7 +125,7 @@ extension Seismic.Prep {
 
         @OptionGroup var common: QSISOptions
         @Option(help: "How to find P and S: model, reference or header.") var arrivals: ArrivalMethod = .model
-        @Option(help: "Minimum peak composite acceleration in gal.") var minPga: Double = 2.0
+        @Option(parsing: .unconditional, help: "Minimum peak composite acceleration in gal.") var minPga: Double = 2.0
 
         func validate() throws {
             try checkOption("min-pga", minPga, .atLeast(0))
@@ -152,7 +152,7 @@ extension Seismic.Prep {
                 """)
 
         @OptionGroup var common: QSISOptions
-        @Option(help: "Windows per record (the first STA/LTA-centred, the rest random).") var windowsPerRecord: Int = 1
+        @Option(parsing: .unconditional, help: "Windows per record (the first STA/LTA-centred, the rest random).") var windowsPerRecord: Int = 1
 
         func validate() throws {
             try checkOption("windows-per-record", windowsPerRecord, .atLeast(1), .atMost(10_000))
@@ -177,9 +177,9 @@ extension Seismic.Prep {
 
         @Option(name: .customLong("class"), help: "NAME=FOLDER, repeated once per class.") var classes: [String]
         @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
-        @Option(help: "Random seed.") var seed: UInt64 = 0
-        @Option(help: "Minimum samples per component.") var minSamples: Int = 40_000
-        @Option(help: "Windows per record.") var windowsPerRecord: Int = 1
+        @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Minimum samples per component.") var minSamples: Int = 40_000
+        @Option(parsing: .unconditional, help: "Windows per record.") var windowsPerRecord: Int = 1
 
         func parsed() throws -> [(name: String, folder: String)] {
             try classes.map { spec in
@@ -228,7 +228,7 @@ extension Seismic.Prep {
         @Option(help: "Folder of event records (label Event).") var events: String
         @Option(help: "Folder of noise records (label Noise).") var noise: String
         @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
-        @Option(help: "Minimum samples per component.") var minSamples: Int = 40_000
+        @Option(parsing: .unconditional, help: "Minimum samples per component.") var minSamples: Int = 40_000
 
         func validate() throws {
             try checkOption("min-samples", minSamples, .atLeast(1))
@@ -267,8 +267,8 @@ extension Seismic.Prep {
         @Option(help: "STEAD waveforms (merged.hdf5).") var hdf5: String
         @Option(help: "STEAD catalogue (merged.csv).") var csv: String
         @Option(help: "Output folder for train.h5 and test.h5.") var out: String
-        @Option(help: "Random seed (noise sampling, window shifts).") var seed: UInt64 = 0
-        @Option(help: "Fraction of earthquakes (earliest first) used for training.") var trainFraction: Double = 0.8
+        @Option(parsing: .unconditional, help: "Random seed (noise sampling, window shifts).") var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Fraction of earthquakes (earliest first) used for training.") var trainFraction: Double = 0.8
         @Flag(inversion: .prefixedNo, help: "Keep counts; do not attempt instrument-response removal (the only offline option).")
         var responseFree = true
 

@@ -18,7 +18,12 @@ extension Seismic.SAC {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Print the main header values of SAC files.",
-            discussion: "Example: seismic sac info data/ST01.HLZ.sac")
+            discussion: """
+                Reads the 632-byte header only (the samples are not loaded, so any size of file takes \
+                the same memory); the file size must still be 632 + 4 × NPTS bytes.
+
+                Example: seismic sac info data/ST01.HLZ.sac
+                """)
 
         @Argument(help: "SAC files.") var files: [String]
 
@@ -26,13 +31,12 @@ extension Seismic.SAC {
             var failed = 0
             for path in files {
                 do {
-                    let t = try SACTrace(contentsOf: path)
-                    let h = t.header
+                    let (h, byteOrder) = try SACTrace.header(contentsOf: path)
                     func f(_ v: Float?) -> String { v.map { String(format: "%g", $0) } ?? "-" }
                     let start = h.startTime.map { ISO8601.format($0) } ?? "-"
                     print("\(path)")
-                    print("  station \(h.network ?? "-").\(h.station ?? "-")  component \(h.channelCode ?? "-")  \(t.byteOrder == .littleEndian ? "little" : "big")-endian")
-                    print("  npts \(h.npts)  rate \(String(format: "%g", t.samplingRateHz)) Hz  start \(start)  b \(f(h.b))  e \(f(h.e))")
+                    print("  station \(h.network ?? "-").\(h.station ?? "-")  component \(h.channelCode ?? "-")  \(byteOrder == .littleEndian ? "little" : "big")-endian")
+                    print("  npts \(h.npts)  rate \(String(format: "%g", 1 / h.samplingIntervalSeconds)) Hz  start \(start)  b \(f(h.b))  e \(f(h.e))")
                     print("  station lat/lon \(f(h.stationLatitude))/\(f(h.stationLongitude))  event lat/lon/depth \(f(h.eventLatitude))/\(f(h.eventLongitude))/\(f(h.eventDepth))")
                     print("  picks  A \(f(h.float("a")))  T0 \(f(h.float("t0")))  T1 \(f(h.float("t1")))  amplitude \(f(h.float("depmin")))…\(f(h.float("depmax")))")
                 } catch {
@@ -57,9 +61,9 @@ extension Seismic.SAC {
 
         @Argument(help: "Any one component file of the record.") var file: String
         @Option(help: "Output folder (created when missing).") var out: String
-        @Option(help: "High-pass corner in Hz.") var highpass: Double = 0.5
-        @Option(help: "Taper fraction at each end (0–0.5).") var taper: Double = 0.05
-        @Option(help: "Multiply samples by this factor first (0.01 turns gal into m/s²).") var scale: Double = 1
+        @Option(parsing: .unconditional, help: "High-pass corner in Hz.") var highpass: Double = 0.5
+        @Option(parsing: .unconditional, help: "Taper fraction at each end (0–0.5).") var taper: Double = 0.05
+        @Option(parsing: .unconditional, help: "Multiply samples by this factor first (0.01 turns gal into m/s²).") var scale: Double = 1
 
         func validate() throws {
             try checkOption("taper", taper, .atLeast(0), .atMost(0.5))

@@ -20,12 +20,12 @@ extension Seismic {
                 """)
 
         @Option(help: "Output folder.") var out: String
-        @Option(help: "Earthquake records.") var events: Int = 100
-        @Option(help: "Noise records.") var noise: Int = 100
-        @Option(help: "Active-source records.") var activeSources: Int = 20
-        @Option(help: "Earthquake traces in the mini STEAD (as many noise traces).") var stead: Int = 200
-        @Option(help: "Record length in seconds.") var duration: Double = 480
-        @Option(help: "Random seed.") var seed: UInt64 = 0
+        @Option(parsing: .unconditional, help: "Earthquake records.") var events: Int = 100
+        @Option(parsing: .unconditional, help: "Noise records.") var noise: Int = 100
+        @Option(parsing: .unconditional, help: "Active-source records.") var activeSources: Int = 20
+        @Option(parsing: .unconditional, help: "Earthquake traces in the mini STEAD (as many noise traces).") var stead: Int = 200
+        @Option(parsing: .unconditional, help: "Record length in seconds.") var duration: Double = 480
+        @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = 0
         @Option(help: "Also write one SVG plot per kind of record into this folder.") var plots: String?
 
         func validate() throws {

@@ -7,15 +7,15 @@ import SeismicTorch
 
 /// The reference's training settings, every one a flag.
 struct TrainingOptions: ParsableArguments {
-    @Option(help: "Epochs.") var epochs: Int = 50
-    @Option(help: "Windows per batch.") var batchSize: Int = 256
-    @Option(help: "Adam learning rate.") var lr: Double = 1e-3
-    @Option(help: "StepLR: epochs between learning-rate cuts.") var stepSize: Int = 7
-    @Option(help: "StepLR: factor of each cut.") var gamma: Double = 0.5
-    @Option(help: "Fraction of windows held out for validation.") var validation: Double = 0.2
-    @Option(help: "Random seed (split, shuffling, dropout, initialisation).") var seed: UInt64 = 0
-    @Option(help: "Dropout probability of the conv blocks (the reference: 0.1).") var dropout: Double = 0.1
-    @Option(help: "Model replicas trained in parallel threads (default: one per core for EarthquakeCNN, one for SpectrogramCNN). Each count rounds differently; K threads give the results of K MPI ranks bit for bit.")
+    @Option(parsing: .unconditional, help: "Epochs.") var epochs: Int = 50
+    @Option(parsing: .unconditional, help: "Windows per batch.") var batchSize: Int = 256
+    @Option(parsing: .unconditional, help: "Adam learning rate.") var lr: Double = 1e-3
+    @Option(parsing: .unconditional, help: "StepLR: epochs between learning-rate cuts.") var stepSize: Int = 7
+    @Option(parsing: .unconditional, help: "StepLR: factor of each cut.") var gamma: Double = 0.5
+    @Option(parsing: .unconditional, help: "Fraction of windows held out for validation.") var validation: Double = 0.2
+    @Option(parsing: .unconditional, help: "Random seed (split, shuffling, dropout, initialisation).") var seed: UInt64 = 0
+    @Option(parsing: .unconditional, help: "Dropout probability of the conv blocks (the reference: 0.1).") var dropout: Double = 0.1
+    @Option(parsing: .unconditional, help: "Model replicas trained in parallel threads (default: one per core for EarthquakeCNN, one for SpectrogramCNN). Each count rounds differently; K threads give the results of K MPI ranks bit for bit.")
     var threads: Int?
     @Flag(help: "Continue an interrupted run from its last checkpoint in --out.") var resume = false
 

@@ -89,6 +89,32 @@ import Testing
     }
 }
 
+extension CommandRunTests {
+    /// Windows of a prepared dataset without signal (all zero) are listed as no_signal with empty
+    /// probabilities, never given a class; the others are classified as before.
+    @Test func classifyListsSilentWindowsWithoutAClass() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("classify-silent-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let card = ModelCard.earthquakePretraining()
+        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: root + "/m.safetensors")
+        var values: [Float] = []
+        for w in 0..<6 { for t in 0..<240 { values.append(w % 3 == 1 ? 0 : sin(Float(t + w) * 0.3)) } }
+        let meta = DatasetMetadata(classNames: card.classNames, samplingRateHz: card.samplingRateHz, windowSamples: 80, componentOrder: card.componentOrder)
+        try PreparedDataset(values: values, itemShape: [80, 3], labels: [0, 1, 2, 0, 1, 2],
+                            provenance: (0..<6).map { _ in WindowProvenance(source: "x", station: "ST", startTime: 0, method: "test") },
+                            metadata: meta).save(to: root + "/d.h5")
+        var command = try Seismic.parseAsRoot(["classify", "--model", root + "/m.safetensors", "--format", "csv", root + "/d.h5"])
+        let csv = try capturingStandardOutput { try command.run() }
+        try csv.write(toFile: root + "/out.csv", atomically: true, encoding: .utf8)
+        let table = try CSVTable(contentsOf: root + "/out.csv", requiring: ["window_start_s", "label"])
+        let silent = table.rows.filter { $0.last == "no_signal" }
+        #expect(silent.map { $0[1] } == ["1.00", "4.00"])
+        #expect(silent.allSatisfy { $0[3...5].allSatisfy(\.isEmpty) })
+        #expect(table.rows.filter { $0.last != "no_signal" }.map { $0[1] } == ["0.00", "2.00", "3.00", "5.00"])
+    }
+}
+
 /// What `body` prints to standard output (through a file, so any amount fits).
 func capturingStandardOutput(_ body: () throws -> Void) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("stdout-\(UUID())").path

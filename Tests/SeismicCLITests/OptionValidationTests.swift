@@ -62,6 +62,15 @@ struct OptionValidationTests {
         #expect(failure.code == .validationFailure)
     }
 
+    /// A negative number after a numeric option is its value, not another option: `--scale -1`
+    /// flips the polarity, and `--stride -1` is refused for its range, not as a missing value.
+    @Test func negativeValuesFollowTheirOptionWithoutAnEqualsSign() throws {
+        #expect(parseFailure(["classify", "--model", "m", "r", "--scale", "-1"]) == nil)
+        #expect(parseFailure(["sac", "prepare", "f", "--out", "o", "--scale", "-0.01"]) == nil)
+        #expect(parseFailure(["classify", "--model", "m", "r", "--stride", "-1"])?.message == "--stride must be a finite number > 0 (got -1.0)")
+        #expect(parseFailure(["synth", "--out", "o", "--events", "-1"])?.message == "--events must be an integer >= 0 (got -1)")
+    }
+
     @Test func acceptsTheDefaults() {
         #expect(parseFailure(["train", "--data", "d", "--out", "o"]) == nil)
         #expect(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--units", "gal"]) == nil)

@@ -104,6 +104,29 @@ private let readable = headers.filter { $0.value["error"] == nil }.keys.sorted()
         }
     }
 
+    /// The header alone (sac info): the full read's header and byte order, from 632 bytes, with
+    /// the same refusals of a file whose size does not match NPTS or that is not SAC.
+    @Test func readsTheHeaderAloneWithTheSameChecks() throws {
+        for name in ["sac/test.sac", "sac/seism.sac"] {
+            let path = Fixtures.path(name)
+            let (header, order) = try SACTrace.header(contentsOf: path)
+            let full = try SACTrace(contentsOf: path)
+            #expect(header == full.header)
+            #expect(order == full.byteOrder)
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sac-header-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let data = try Data(contentsOf: URL(fileURLWithPath: Fixtures.path("sac/test.sac")))
+        try data.prefix(1000).write(to: URL(fileURLWithPath: folder + "/cut.sac"))
+        #expect(throws: SACError.sizeMismatch(path: folder + "/cut.sac", npts: 100, expectedBytes: 1032, actualBytes: 1000)) {
+            try SACTrace.header(contentsOf: folder + "/cut.sac")
+        }
+        try data.prefix(100).write(to: URL(fileURLWithPath: folder + "/short.sac"))
+        #expect(throws: SACError.tooShort(path: folder + "/short.sac", byteCount: 100)) { try SACTrace.header(contentsOf: folder + "/short.sac") }
+        #expect(throws: SACError.self) { try SACTrace.header(contentsOf: folder + "/missing.sac") }
+    }
+
     @Test func refusesBadNptsDeltaAndUnevenFiles() throws {
         var t = SACTrace(samples: [1, 2, 3], delta: 0.01)
         var bytes = t.encoded()

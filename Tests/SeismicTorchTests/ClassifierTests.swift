@@ -38,4 +38,31 @@ import TestSupport
         let one = Waveform(components: [[Double](repeating: 0, count: 1000)], samplingRateHz: 100)
         #expect { try c.classify(one) } throws: { "\($0)".contains("1 components") }
     }
+
+    /// A constant (or all-zero) record carries nothing: refused, never called an event.
+    @Test func aConstantRecordIsRefusedAsWithoutSignal() {
+        let card = ModelCard.earthquakePretraining()
+        let c = Classifier(model: ConvNet(card.architecture, seed: 3), card: card)
+        for level in [0.0, 1234.5] {
+            let flat = Waveform(components: Array(repeating: [Double](repeating: level, count: 3000), count: 3), samplingRateHz: 100)
+            #expect { try c.classify(flat) } throws: {
+                guard case Classifier.ClassifyError.noSignal(let windows, _) = $0 else { return false }
+                return windows == 57
+            }
+        }
+    }
+
+    /// The memory estimate grows with the record and with the number of windows, and a day at
+    /// 100 Hz at the default stride comes to the figure `classify --help` states (about 1.1 GB).
+    @Test func memoryEstimateGrowsWithTheRecordAndTheWindows() {
+        let card = ModelCard.earthquakePretraining()
+        let model = ConvNet(card.architecture)
+        let c = Classifier(model: model, card: card, strideSeconds: 0.5)
+        let fine = Classifier(model: model, card: card, strideSeconds: 0.1)
+        #expect(c.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100) < c.estimatedPeakBytes(samples: 4_000_000, samplingRateHz: 100))
+        #expect(c.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100) < fine.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100))
+        let day = Double(c.estimatedPeakBytes(samples: 8_640_000, samplingRateHz: 100))
+        #expect(day > 1.0e9 && day < 1.25e9)
+        #expect(c.estimatedPeakBytes(samples: Int.max / 2, samplingRateHz: 1e-9) == Int.max)
+    }
 }

@@ -87,6 +87,17 @@ private func externalised(_ folder: Folder, file: String = "model.onnx.data") th
         #expect(message.contains("external data: the external data file \(folder.path)/model.onnx.data does not exist"), "\(message)")
     }
 
+    /// What import reads, so that `seismic import m.onnx -o m.onnx.data` is refused: the model and
+    /// its external data file, named once however many tensors it holds.
+    @Test func theFilesAnImportReadsIncludeItsExternalData() throws {
+        let folder = try Folder()
+        defer { folder.clean() }
+        try folder.write(exported())
+        #expect(try ONNXImport.inputFiles(path: folder.model) == [folder.model])
+        try folder.write(try externalised(folder))
+        #expect(try ONNXImport.inputFiles(path: folder.model) == [folder.model, folder.path + "/model.onnx.data"])
+    }
+
     @Test func externalDataOutsideTheFolderOrTheFileIsRefused() throws {
         let folder = try Folder()
         defer { folder.clean() }

@@ -20,7 +20,9 @@ import Testing
                              windowSamples: 80, componentOrder: ["E", "N", "Z"])
         var rng = SeededGenerator(seed: 2)
         let record = SyntheticRecord.generate(event: true, durationSeconds: 30, using: &rng).waveform
-        #expect(throws: ModelOutputError.self) { try Classifier(model: model, card: card).classify(record, source: "r") }
+        #expect { try Classifier(model: model, card: card, modelName: "huge.safetensors").classify(record, source: "r") } throws: {
+            ($0 is ModelOutputError) && "\($0)".contains("huge.safetensors")
+        }
     }
 
     @Test func aDivergingTrainingStopsWithAnErrorAndWritesNoNaNEpoch() throws {

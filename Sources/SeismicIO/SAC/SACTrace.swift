@@ -65,10 +65,44 @@ public struct SACTrace: Equatable, Sendable {
         try self.init(bytes: data, path: path)
     }
 
+    /// The header and byte order of the SAC file at `path`, read without its samples: 632 bytes,
+    /// whatever the file's size (as ObsPy's `read(headonly=True)`). Throws what `init(contentsOf:)`
+    /// throws for the header, including a file size that is not 632 + 4 × NPTS bytes.
+    public static func header(contentsOf path: String) throws(SACError) -> (header: SACHeader, byteOrder: ByteOrder) {
+        let prefix: Data
+        let size: Int
+        do {
+            let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
+            defer { try? handle.close() }
+            size = Int(try handle.seekToEnd())
+            try handle.seek(toOffset: 0)
+            prefix = try handle.read(upToCount: SACHeader.byteCount) ?? Data()
+        } catch {
+            throw .cannotOpen(path: path, reason: error.localizedDescription)
+        }
+        return try parseHeader(prefix, fileSize: size, path: path)
+    }
+
     /// Parses a SAC file held in memory; `path` is only used in error messages.
     public init(bytes data: Data, path: String = "<memory>") throws(SACError) {
-        let count = data.count
-        guard count >= SACHeader.byteCount else { throw .tooShort(path: path, byteCount: count) }
+        let (header, order) = try Self.parseHeader(data, fileSize: data.count, path: path)
+        let npts = header.npts
+        var samples = [Float](repeating: 0, count: npts)
+        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
+            samples.withUnsafeMutableBufferPointer { out in
+                for i in 0..<npts {
+                    let bits = raw.loadUnaligned(fromByteOffset: SACHeader.byteCount + 4 * i, as: UInt32.self)
+                    out[i] = Float(bitPattern: order == .littleEndian ? UInt32(littleEndian: bits) : UInt32(bigEndian: bits))
+                }
+            }
+        }
+        self.init(header: header, samples: samples, byteOrder: order)
+    }
+
+    /// The header of a file of `fileSize` bytes from its first bytes `data` (at least the 632 of
+    /// the header when the file has them), with every check of `init(contentsOf:)` but the samples'.
+    private static func parseHeader(_ data: Data, fileSize count: Int, path: String) throws(SACError) -> (SACHeader, ByteOrder) {
+        guard count >= SACHeader.byteCount, data.count >= SACHeader.byteCount else { throw .tooShort(path: path, byteCount: count) }
         let nvhdrOffset = 70 * 4 + 6 * 4
         let little = Self.int32(data, nvhdrOffset, .littleEndian)
         let big = Self.int32(data, nvhdrOffset, .bigEndian)
@@ -114,16 +148,7 @@ public struct SACTrace: Equatable, Sendable {
             throw .invalidDelta(path: path, delta: delta)
         }
         do { _ = try header.checkedReferenceTime() } catch { throw .invalidReferenceTime(path: path, error) }
-        var samples = [Float](repeating: 0, count: npts)
-        data.withUnsafeBytes { (raw: UnsafeRawBufferPointer) in
-            samples.withUnsafeMutableBufferPointer { out in
-                for i in 0..<npts {
-                    let bits = raw.loadUnaligned(fromByteOffset: SACHeader.byteCount + 4 * i, as: UInt32.self)
-                    out[i] = Float(bitPattern: order == .littleEndian ? UInt32(littleEndian: bits) : UInt32(bigEndian: bits))
-                }
-            }
-        }
-        self.init(header: header, samples: samples, byteOrder: order)
+        return (header, order)
     }
 
     private static func int32(_ data: Data, _ offset: Int, _ order: ByteOrder) -> Int32 {

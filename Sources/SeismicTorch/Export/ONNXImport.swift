@@ -55,6 +55,22 @@ public enum ONNXImport {
     /// BatchNormalization epsilon accepted.
     public static let epsilonRange: ClosedRange<Float> = 0...1
 
+    /// The files `load(path:)` reads: the model and the external data files its initializers name
+    /// (locations relative to the model's folder), so that a caller never writes over one of them.
+    /// Throws `ONNXImportError.unreadable` when the model is not ONNX.
+    public static func inputFiles(path: String) throws -> [String] {
+        let proto: Onnx_ModelProto
+        do {
+            proto = try Onnx_ModelProto(serializedBytes: try Data(contentsOf: URL(fileURLWithPath: path)))
+        } catch {
+            throw ONNXImportError.unreadable(path: path, reason: "\(error)")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let locations = proto.graph.initializer.filter { $0.dataLocation == .external }
+            .compactMap { $0.externalData.first { $0.key == "location" }?.value }
+        return [path] + Set(locations).sorted().map { (folder as NSString).appendingPathComponent($0) }
+    }
+
     public static func load(path: String) throws -> (model: ConvNet, card: ModelCard) {
         let proto: Onnx_ModelProto
         do {
