@@ -158,7 +158,7 @@ extension Seismic {
             }
             stopUDP?()
             FileHandle.standardError.write(Data(("monitor: \(runner.statistics.summary); \(queue.dropped) packets dropped (queue full), "
-                + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) malformed before parsing\n").utf8))
+                + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) datagrams or lines that did not parse\n").utf8))
             // The session ends when the trigger commands it started have finished.
             let running = triggerCommands.filter(\.isRunning)
             if !running.isEmpty {
