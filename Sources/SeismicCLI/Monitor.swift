@@ -35,11 +35,12 @@ extension Seismic {
                 --channels EN? names it; else the first with every component the model needs, \
                 preferring an accelerometer (instrument code N). Other channels are ignored and counted.
 
-                Sampling rate: --rate, or the replayed record's, or estimated from the first packets \
-                (the median of packet-to-packet rates: samples in a packet ÷ time to the channel's next \
-                packet, so a lost or reordered packet does not change it). It is re-checked on every \
-                packet: when the median of the last 16 rates differs by more than 2 %, the change is \
-                reported and counted and the monitor restarts at the new rate.
+                Sampling rate: --rate, or the replayed record's, or estimated from the first packets: \
+                each packet gives a rate (its samples ÷ the time to its channel's next packet); the \
+                median of these sets aside lost, reordered and duplicated packets, and the rate is the \
+                samples ÷ seconds of the packets near it. It is re-checked on every packet over the last \
+                16: when it differs by more than 2 %, the change is reported and counted and the \
+                monitor restarts at the new rate.
 
                 Gaps: holes inside a window are bridged by interpolation (flagged); a window with a \
                 component missing is skipped (a reset). After a gap longer than the buffer (8 windows) \

@@ -252,3 +252,25 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         #expect(injected.lost > 0 && injected.duplicated > 0 && injected.swapped > 0)
     }
 }
+
+@Suite struct PacketRatesTests {
+    /// One-sample lines at 300 Hz with times to 0.1 ms (3.3 or 3.4 ms apart): the pairs say 303.03
+    /// or 294.12 Hz, their median 303; the fit over the pairs says 300.
+    @Test func roundedTimestampsOfOneSampleLinesGiveTheRate() {
+        var rates = PacketRates()
+        for i in 0..<40 { rates.add(channel: "Z", time: (Double(i) / 300 * 10_000).rounded() / 10_000, count: 1) }
+        #expect(rates.recent.sorted()[8] > 303)
+        #expect(rates.estimate(minimum: 16) == 300)
+    }
+
+    /// Lost, duplicated and swapped packets at 100 Hz, 25 samples each: still 100 Hz; a channel's
+    /// first packet gives no rate.
+    @Test func lostDuplicatedAndSwappedPacketsDoNotMoveTheRate() {
+        var rates = PacketRates()
+        #expect(rates.add(channel: "ENZ", time: 0, count: 25) == nil)
+        let times = [0.5, 0.75, 0.75, 1.25, 1.0, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0, 3.25, 3.5, 3.75, 4.0, 4.25, 4.5, 4.75, 5.0, 5.25]
+        for t in times { rates.add(channel: "ENZ", time: t, count: 25) }
+        #expect(rates.estimate(minimum: 8) == 100)
+        #expect(PacketRates.rounded(99.6) == 100 && PacketRates.rounded(12.5) == 12.5)
+    }
+}

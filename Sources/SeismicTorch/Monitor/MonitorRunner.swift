@@ -13,11 +13,12 @@ import SeismicNN
 ///   the first that has sent every component the model needs, preferring an accelerometer
 ///   (instrument code N) while one is seen. Packets of other instruments are ignored and counted
 ///   (`otherInstrument`).
-/// - **Sampling rate.** Given (`samplingRateHz`, e.g. a replayed record's), or estimated as the
-///   median of at least 8 packet-to-packet rates of the instrument's channels (samples of a packet
-///   ÷ time to the channel's next packet; see `PacketRates`), so a lost, reordered or duplicated
-///   packet does not change it. It is re-checked on every packet: when the median of the last 16
-///   rates differs from the engine's by more than 2 %, the change is logged and counted
+/// - **Sampling rate.** Given (`samplingRateHz`, e.g. a replayed record's), or estimated from at
+///   least 8 packet-to-packet rates of the instrument's channels (samples of a packet ÷ time to
+///   the channel's next packet; their median sets lost, reordered and duplicated packets aside,
+///   and the rate is the fit over the pairs near it: see `PacketRates`). It is re-checked on every
+///   packet: when the estimate over the last 16 pairs differs from the engine's rate by more than
+///   2 %, the change is logged and counted
 ///   (`rateChanges`) and the engine is re-created at the new rate (windows resume once a full
 ///   window at the new rate has arrived).
 /// - **Non-finite samples.** A packet with a NaN or ±inf sample (as sent, or after × `scale`) is
@@ -55,6 +56,8 @@ public final class MonitorRunner {
     private var replaced = MonitorStatistics()
     private var pending: [StreamPacket] = []
     private var rates: [String: PacketRates] = [:]
+    /// Channels already named in the log as ignored (the first 16: memory stays bounded whatever
+    /// channel codes arrive).
     private var ignoredChannels: Set<String> = []
     private let components: Int
 
@@ -80,18 +83,18 @@ public final class MonitorRunner {
         let group = StreamParsing.instrument(of: p.channel)
         if let wanted = monitoredInstrument ?? instrument.map({ $0.uppercased() }), group != wanted {
             own.otherInstrument += 1
-            if ignoredChannels.insert(p.channel).inserted {
+            if ignoredChannels.count < 16, ignoredChannels.insert(p.channel).inserted {
                 log?("monitor: ignoring channel \(p.channel): instrument \(group)?, not the monitored \(wanted)?")
             }
             return []
         }
         rates[group, default: PacketRates(keep: Self.ratesToRecheck)].add(channel: p.channel, time: p.time, count: p.samples.count)
         guard let engine else { return try startUp(p) }
-        if let measured = rates[group]?.median(minimum: Self.ratesToRecheck),
+        if let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck),
            abs(measured - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {
             own.rateChanges += 1
             log?("monitor: the sampling rate of \(group)? changed from \(engine.samplingRateHz) to \(measured) Hz "
-                 + "(median of the last \(Self.ratesToRecheck) packet-to-packet rates); restarting the monitor at \(measured) Hz")
+                 + "(estimated over the last \(Self.ratesToRecheck) packet pairs); restarting the monitor at \(measured) Hz")
             replaced = replaced + engine.statistics
             rates[group]?.clearRecent()
             self.engine = try makeEngine(rate: measured)
@@ -128,7 +131,7 @@ public final class MonitorRunner {
             let qGroup = StreamParsing.instrument(of: q.channel)
             guard qGroup == group, let c = StreamParsing.componentIndex(q.channel) else {
                 own.otherInstrument += 1
-                if ignoredChannels.insert(q.channel).inserted {
+                if ignoredChannels.count < 16, ignoredChannels.insert(q.channel).inserted {
                     log?("monitor: ignoring channel \(q.channel): instrument \(qGroup)?, not the monitored \(group)?")
                 }
                 continue
@@ -150,7 +153,7 @@ public final class MonitorRunner {
             }
         }
         func isAccelerometer(_ g: String) -> Bool { g.count == 2 && g.last == "N" }
-        func rate(_ g: String) -> Double? { samplingRateHz ?? rates[g]?.median(minimum: Self.ratesToStart) }
+        func rate(_ g: String) -> Double? { samplingRateHz ?? rates[g]?.estimate(minimum: Self.ratesToStart) }
         let ranked = seen.keys.sorted { a, b in
             let x = seen[a]!, y = seen[b]!
             if (x.components.count == components) != (y.components.count == components) { return x.components.count == components }
