@@ -95,9 +95,10 @@ public final class MonitorRunner {
             own.rateChanges += 1
             log?("monitor: the sampling rate of \(group)? changed from \(engine.samplingRateHz) to \(measured) Hz "
                  + "(estimated over the last \(Self.ratesToRecheck) packet pairs); restarting the monitor at \(measured) Hz")
-            replaced = replaced + engine.statistics
             rates[group]?.clearRecent()
-            self.engine = try makeEngine(rate: measured)
+            let old = engine.statistics
+            _ = try makeEngine(rate: measured)  // throws (window unusable at the new rate) before replacing anything
+            replaced = replaced + old
         }
         return self.engine!.ingest(component: c, time: p.time, samples: p.samples.map { $0 * scale })
     }
