@@ -93,7 +93,7 @@ public final class MonitorRunner {
         if let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck),
            abs(measured - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {
             own.rateChanges += 1
-            log?("monitor: the sampling rate of \(group)? changed from \(engine.samplingRateHz) to \(measured) Hz "
+            log?("monitor: the sampling rate of \(Self.describe(group)) changed from \(engine.samplingRateHz) to \(measured) Hz "
                  + "(estimated over the last \(Self.ratesToRecheck) packet pairs); restarting the monitor at \(measured) Hz")
             rates[group]?.clearRecent()
             let old = engine.statistics
@@ -106,6 +106,9 @@ public final class MonitorRunner {
     /// Classifies every hop whose data has arrived, without waiting for stragglers: call at the
     /// end of the stream.
     public func flush() -> [MonitorLine] { engine?.flush() ?? [] }
+
+    /// "instrument EN?" for a SEED instrument; the columns of `time,x,y,z` lines (instrument "").
+    private static func describe(_ group: String) -> String { group.isEmpty ? "the x, y, z columns" : "instrument \(group)?" }
 
     private func makeEngine(rate: Double) throws -> MonitorEngine {
         let e = try MonitorEngine(model: model, card: card, samplingRateHz: rate, windowSeconds: windowSeconds, hopSeconds: hopSeconds)
@@ -123,7 +126,7 @@ public final class MonitorRunner {
         pending.append(p)
         guard let (group, rate) = chooseInstrument(force: pending.count >= Self.startUpPackets) else { return [] }
         monitoredInstrument = group
-        log?("monitor: monitoring instrument \(group)? at \(rate) Hz")
+        log?("monitor: monitoring \(Self.describe(group)) at \(rate) Hz")
         let e = try makeEngine(rate: rate)
         let held = pending
         pending = []
@@ -166,7 +169,7 @@ public final class MonitorRunner {
         guard let best = ranked.first else { return nil }
         if force {
             if let r = rate(best) { return (best, r) }
-            log?("monitor: could not estimate the sampling rate of \(best)? from \(pending.count) packets; assuming 125 Hz (give --rate)")
+            log?("monitor: could not estimate the sampling rate of \(Self.describe(best)) from \(pending.count) packets; assuming 125 Hz (give --rate)")
             return (best, 125)
         }
         // Complete and with a rate; an accelerometer still incomplete is waited for.
