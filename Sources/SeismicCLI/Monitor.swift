@@ -30,6 +30,26 @@ extension Seismic {
                 KUSER0, as `seismic synth` writes); --units must agree with it, and is required when the \
                 header states none. stdin lines are in --units, else in the model card's units.
 
+                Instrument: channels are grouped as SEED does, by band + instrument code (ENE, ENN, ENZ \
+                are one accelerometer; EHZ is a geophone). One instrument is monitored, never a mix: \
+                --channels EN? names it; else the first with every component the model needs, \
+                preferring an accelerometer (instrument code N). Other channels are ignored and counted.
+
+                Sampling rate: --rate, or the replayed record's, or estimated from the first packets: \
+                each packet gives a rate (its samples ÷ the time to its channel's next packet); the \
+                median of these sets aside lost, reordered and duplicated packets, and the rate is the \
+                samples ÷ seconds of the packets near it. It is re-checked on every packet over the last \
+                16: when it differs by more than 2 %, the change is reported and counted and the \
+                monitor restarts at the new rate.
+
+                Gaps: holes inside a window are bridged by interpolation (flagged); a window with a \
+                component missing is skipped (a reset). After a gap longer than the buffer (8 windows) \
+                or a forward clock jump, classification resumes once a full window of fresh data has \
+                arrived; after a backward clock jump, once a component has sent one window of samples \
+                older than the buffer, the timeline restarts there. Packets with NaN or ±inf samples, \
+                and windows whose samples or model outputs are not finite, are skipped. The summary \
+                counts each kind.
+
                 Example: seismic monitor --model best.safetensors --source udp://127.0.0.1:8888 --json
                 """)
 
@@ -37,7 +57,8 @@ extension Seismic {
         @Option(help: "udp://HOST:PORT, stdin, or replay:FILE.sac") var source: String
         @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources.") var gain: Double = 1.0 / 384_500
         @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: StreamUnits?
-        @Option(parsing: .unconditional, help: "Sampling rate in Hz when the stream carries none (else estimated).") var rate: Double?
+        @Option(parsing: .unconditional, help: "Sampling rate in Hz (else the record's, or estimated from packet times; re-checked).") var rate: Double?
+        @Option(help: "Instrument to monitor, band + instrument code: EN? (default: chosen from the stream).") var channels: String?
         @Option(parsing: .unconditional, help: "Window length in seconds.") var window: Double = 2
         @Option(parsing: .unconditional, help: "Seconds between classifications.") var hop: Double = 1
         @Option(parsing: .unconditional, help: "PGA threshold in gal.") var pga: Double = 2.0
@@ -57,12 +78,23 @@ extension Seismic {
             try checkOption("noise-max", noiseMax, .atLeast(0), .atMost(1))
             try checkOption("min-gap", minGap, .atLeast(0))
             try checkOption("speed", speed, .atLeast(0))
+            if let channels, Self.instrument(channels) == nil {
+                throw ValidationError("--channels must be a band and an instrument code followed by ?, e.g. EN? (got '\(channels)')")
+            }
             if !onTriggerArg.isEmpty && onTrigger == nil { throw ValidationError("--on-trigger-arg needs --on-trigger PROGRAM") }
             if let program = onTrigger, onTriggerArg.isEmpty, program.contains(" "), !FileManager.default.isExecutableFile(atPath: program) {
                 let words = program.split(separator: " ")
                 throw ValidationError("--on-trigger takes the program alone, without a shell; give each argument with --on-trigger-arg, e.g. "
                     + "--on-trigger \(words[0]) " + words.dropFirst().map { "--on-trigger-arg '\($0)'" }.joined(separator: " "))
             }
+        }
+
+        /// "EN?" or "EN" → "EN": two letters or digits; nil otherwise.
+        static func instrument(_ pattern: String) -> String? {
+            var p = pattern.uppercased()
+            if p.hasSuffix("?") { p.removeLast() }
+            guard p.count == 2, p.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else { return nil }
+            return p
         }
 
         func run() throws {
@@ -100,14 +132,16 @@ extension Seismic {
             runner.pgaThresholdGal = pga
             runner.noiseMaximum = Float(noiseMax)
             runner.minimumGapSeconds = minGap
+            runner.instrument = channels.flatMap(Self.instrument)
+            runner.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             installStopHandler()
             let command = onTrigger.map { [$0] + onTriggerArg } ?? []
             var triggerCommands: [Process] = []
             while !StopRequest.isRequested {
                 let (packet, finished) = queue.pop(timeout: 0.2)
-                if finished { break }
-                guard let packet else { continue }
-                for line in try runner.handle(packet) {
+                // At the end of the stream, the hops whose data is complete.
+                let lines = finished ? runner.flush() : try packet.map(runner.handle) ?? []
+                for line in lines {
                     if json {
                         print(try line.jsonText())
                     } else {
@@ -121,11 +155,11 @@ extension Seismic {
                         triggerCommands.removeAll { !$0.isRunning }
                     }
                 }
+                if finished { break }
             }
             stopUDP?()
-            let s = runner.engine?.statistics ?? MonitorStatistics()
-            FileHandle.standardError.write(Data(("monitor: \(s.windows) windows classified, \(s.triggers) triggers, \(queue.dropped) packets dropped (queue full), \(queue.kernelDropped) dropped by the system (socket buffer full), "
-                + "\(queue.malformed + s.malformed) malformed, \(runner.nonFinitePackets) with non-finite samples skipped, \(s.late) late samples, \(s.duplicates) duplicates, \(s.bridged) windows bridged, \(s.resets) resets\n").utf8))
+            FileHandle.standardError.write(Data(("monitor: \(runner.statistics.summary); \(queue.dropped) packets dropped (queue full), "
+                + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) datagrams or lines that did not parse\n").utf8))
             // The session ends when the trigger commands it started have finished.
             let running = triggerCommands.filter(\.isRunning)
             if !running.isEmpty {

@@ -33,6 +33,8 @@ struct OptionValidationTests {
         (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--noise-max", "1.5"],
          "--noise-max must be a finite number >= 0 and <= 1 (got 1.5)"),
         (["monitor", "--model", "m", "--source", "udp://:1", "--gain=-inf"], "--gain must be a finite number > 0 (got -inf)"),
+        (["monitor", "--model", "m", "--source", "udp://:1", "--channels", "ENZ"],
+         "--channels must be a band and an instrument code followed by ?, e.g. EN? (got 'ENZ')"),
         (["train", "--data", "d", "--out", "o", "--step-size", "0"], "--step-size must be an integer >= 1 (got 0)"),
         (["train", "--data", "d", "--out", "o", "--lr", "inf"], "--lr must be a finite number > 0 (got inf)"),
         (["train", "--data", "d", "--out", "o", "--gamma", "nan"], "--gamma must be a finite number > 0 and <= 1 (got nan)"),
@@ -74,6 +76,7 @@ struct OptionValidationTests {
     @Test func acceptsTheDefaults() {
         #expect(parseFailure(["train", "--data", "d", "--out", "o"]) == nil)
         #expect(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--units", "gal"]) == nil)
+        #expect(parseFailure(["monitor", "--model", "m", "--source", "udp://:1", "--channels", "en?"]) == nil)
         #expect(parseFailure(["synth", "--out", "o"]) == nil)
     }
 

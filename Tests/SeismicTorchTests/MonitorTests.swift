@@ -64,6 +64,44 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         }
     }
 
+    /// A Raspberry Shake 4D sends its geophone EHZ beside its accelerometer ENE/ENN/ENZ. The
+    /// geophone's large numbers must never enter the accelerometer's window: the lines are those
+    /// of the EN? channels alone (same times, same PGA), with no false trigger; the EHZ packets
+    /// are ignored and counted. `instrument` picks another instrument explicitly.
+    @Test func aGeophoneBesideTheAccelerometerIsNeverMixedIn() throws {
+        let (model, card) = trained
+        let (w, _) = stream(event: false, seed: 4)
+        let accelerometer = packets(w)
+        func run(_ stream: [StreamPacket], instrument: String? = nil) throws -> (MonitorRunner, [MonitorLine]) {
+            let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+            runner.instrument = instrument
+            return (runner, try stream.flatMap { try runner.handle($0) })
+        }
+        let (_, alone) = try run(accelerometer)
+        // EHZ first in every round, with values of 15 m/s² (1,500 gal if it were acceleration).
+        var mixed: [StreamPacket] = []
+        for (k, p) in accelerometer.enumerated() {
+            if k % 3 == 0 { mixed.append(StreamPacket(channel: "EHZ", time: p.time, samples: p.samples.map { _ in 15 })) }
+            mixed.append(p)
+        }
+        let (runner, lines) = try run(mixed)
+        #expect(runner.monitoredInstrument == "EN")
+        #expect(runner.statistics.otherInstrument == accelerometer.count / 3)
+        #expect(lines.count == alone.count && lines.count == 88)
+        #expect(zip(lines, alone).allSatisfy { $0.time == $1.time && $0.pgaGal == $1.pgaGal && $0.probabilities == $1.probabilities })
+        #expect(!lines.contains { $0.trigger } && lines.map(\.pgaGal).max()! < 2)
+        // Asked for by name (--channels EH?), a complete EH? instrument is used, and EN? ignored.
+        let renamed = mixed.filter { $0.channel != "EHZ" }.map { StreamPacket(channel: "EH" + $0.channel.suffix(1), time: $0.time, samples: $0.samples) }
+        var both: [StreamPacket] = []
+        for (k, p) in renamed.enumerated() {
+            both.append(p)
+            both.append(StreamPacket(channel: mixed.filter { $0.channel != "EHZ" }[k].channel, time: p.time, samples: p.samples.map { _ in 15 }))
+        }
+        let (named, namedLines) = try run(both, instrument: "EH")
+        #expect(named.monitoredInstrument == "EH" && named.statistics.otherInstrument == renamed.count)
+        #expect(zip(namedLines, alone).allSatisfy { $0.time == $1.time && $0.pgaGal == $1.pgaGal } && namedLines.count == alone.count)
+    }
+
     @Test func udpLoopbackStreamTriggersAndCountsMalformedPackets() throws {
         let (model, card) = trained
         let queue = PacketQueue()

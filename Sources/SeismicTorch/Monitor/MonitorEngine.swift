@@ -57,18 +57,72 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Counters of what the stream did, for the summary.
-public struct MonitorStatistics: Sendable {
-    public var windows = 0, triggers = 0, duplicates = 0, late = 0, resets = 0, bridged = 0, malformed = 0
+public struct MonitorStatistics: Sendable, Equatable {
+    /// Windows classified (lines produced) and triggers raised.
+    public var windows = 0, triggers = 0
+    /// Samples already held (duplicates), samples older than the buffer (late), hops skipped
+    /// because a component had < 2 samples in the window (resets), windows classified with
+    /// interpolated samples (bridged), and packets that could not be placed (malformed).
+    public var duplicates = 0, late = 0, resets = 0, bridged = 0, malformed = 0
+    /// Gaps longer than the ring buffer (the stream jumped past it: data stopped for longer than
+    /// the buffer, or its clock jumped forward) and the hops they skipped without classifying.
+    public var gaps = 0, skippedHops = 0
+    /// Backward clock jumps: a component sent a full window of samples older than the buffer, so
+    /// the engine restarted its timeline there.
+    public var clockJumps = 0
+    /// Windows skipped because their samples (after the record chain) or the model's outputs
+    /// were NaN or ±inf: never classified, never triggered.
+    public var nonFiniteWindows = 0
+    /// Packets skipped because a sample was NaN or ±inf (counted by `MonitorRunner`).
+    public var nonFinitePackets = 0
+    /// Packets of another instrument than the one monitored (counted by `MonitorRunner`).
+    public var otherInstrument = 0
+    /// Times the stream's sampling rate changed and the engine was re-created (`MonitorRunner`).
+    public var rateChanges = 0
     public init() {}
+
+    /// The sum of two sets of counters (a runner's engines, one after another).
+    public static func + (a: MonitorStatistics, b: MonitorStatistics) -> MonitorStatistics {
+        var s = a
+        s.windows += b.windows; s.triggers += b.triggers; s.duplicates += b.duplicates; s.late += b.late
+        s.resets += b.resets; s.bridged += b.bridged; s.malformed += b.malformed; s.gaps += b.gaps
+        s.skippedHops += b.skippedHops; s.clockJumps += b.clockJumps; s.nonFiniteWindows += b.nonFiniteWindows
+        s.nonFinitePackets += b.nonFinitePackets; s.otherInstrument += b.otherInstrument; s.rateChanges += b.rateChanges
+        return s
+    }
+
+    /// One line for the end of a session (no line end).
+    public var summary: String {
+        "\(windows) windows classified, \(triggers) triggers, \(malformed) malformed, "
+            + "\(nonFinitePackets) packets with non-finite samples skipped, \(nonFiniteWindows) non-finite windows skipped, "
+            + "\(late) late samples, \(duplicates) duplicates, \(bridged) windows bridged, \(resets) resets, "
+            + "\(gaps) gaps longer than the buffer (\(skippedHops) hops skipped), \(clockJumps) backward clock jumps, "
+            + "\(rateChanges) sampling-rate changes, \(otherInstrument) packets of other instruments ignored"
+    }
 }
 
 /// The reference's live loop, for real streams: samples of each component land in a ring buffer
-/// at their time index (out-of-order, duplicated and late packets are placed, ignored or counted);
-/// every hop the last window is prepared as in training (detrend, taper 0.05, high-pass 0.5 Hz,
-/// Fourier resampling to the model's window, normalise → int16 → normalise) and classified; a
-/// trigger is raised when PGA ≥ `pgaThresholdGal` and P(Noise) ≤ `noiseMaximum`, at most once per
-/// `minimumGapSeconds`. Gaps shorter than a window are bridged by linear interpolation and
-/// flagged; a window with a component missing entirely resets (is skipped and counted).
+/// of eight windows at their time index (out-of-order, duplicated and late packets are placed,
+/// ignored or counted); every hop the last window is prepared as in training (detrend, taper 0.05,
+/// high-pass 0.5 Hz, Fourier resampling to the model's window, normalise → int16 → normalise) and
+/// classified; a trigger is raised when PGA ≥ `pgaThresholdGal` and P(Noise) ≤ `noiseMaximum`, at
+/// most once per `minimumGapSeconds`.
+///
+/// Faults, and what the engine does:
+/// - Holes inside a window are bridged by linear interpolation and flagged; a window in which a
+///   component has fewer than 2 samples is skipped (a reset, counted).
+/// - A gap longer than the buffer (data stopped for more than eight windows, or the clock jumped
+///   forward): the windows whose data is complete are classified first, then the engine jumps
+///   ahead to the first hop whose window holds only samples at or after the packet that came
+///   after the gap; the hops in between are skipped (`gaps`, `skippedHops`). Classification
+///   resumes as soon as a full window of fresh data has arrived on every component, with the
+///   times of the stream's clock.
+/// - A backward clock jump: packets older than the buffer are late (counted); once one component
+///   has sent a full window of consecutive late samples, the engine restarts its timeline at that
+///   packet (`clockJumps`; the buffer is emptied and the trigger debounce reset) and classifies
+///   again once every component has a full window after it.
+/// - Windows whose prepared samples or model outputs are NaN or ±inf are skipped and counted
+///   (`nonFiniteWindows`): never a line, never a trigger.
 public final class MonitorEngine {
     public let model: ConvNet
     public let card: ModelCard
@@ -90,6 +144,8 @@ public final class MonitorEngine {
     private var origin: Double?
     private var nextWindowEnd: Int
     private var lastTrigger = -Double.infinity
+    /// Consecutive samples of each component that arrived older than the buffer.
+    private var lateRun: [Int]
     private let resampler: FourierResampler
     private let highpass: SOSFilter
     private let taperSides: [Double]
@@ -119,6 +175,7 @@ public final class MonitorEngine {
         tags = Array(repeating: Array(repeating: -1, count: capacity), count: components)
         highest = Array(repeating: -1, count: components)
         nextWindowEnd = windowSamples
+        lateRun = Array(repeating: 0, count: components)
         resampler = FourierResampler(from: windowSamples, to: card.windowSamples)
         highpass = try Butterworth.highpass(order: card.preprocessing.highpassCorners, cornerHz: card.preprocessing.highpassCornerHz,
                                             samplingRateHz: samplingRateHz)
@@ -128,17 +185,44 @@ public final class MonitorEngine {
     public func countMalformed() { statistics.malformed += 1 }
 
     /// Adds samples of `component` starting at `time` (m/s²); returns the hops that completed.
+    /// A hop completes when every component has reached its window's end plus `lagSeconds` (the
+    /// wait for stragglers); see the type's notes for gaps and clock jumps.
     public func ingest(component: Int, time: Double, samples: [Double]) -> [MonitorLine] {
         precondition((0..<components).contains(component), "component \(component) outside 0..<\(components)")
         if origin == nil { origin = time }
         // A time further than ~250 years at 125 Hz from the first packet's cannot be placed.
         let offset = ((time - origin!) * samplingRateHz).rounded()
-        guard offset.isFinite, abs(offset) < 1e12 else {
+        guard offset.isFinite, abs(offset) < 1e12, !samples.isEmpty else {
             statistics.malformed += 1
             return []
         }
         let first = Int(offset)
+        let last = first + samples.count - 1
+        var out: [MonitorLine] = []
+        if first >= nextWindowEnd - windowSamples + capacity {
+            // A gap longer than the buffer: finish what is complete, then jump to the first hop
+            // whose window is made of samples from this packet on (and in which the packet fits).
+            out += flush()
+            let target = max(first + windowSamples, last + 1 - capacity + windowSamples)
+            if target > nextWindowEnd {
+                let hops = (target - nextWindowEnd + hopSamples - 1) / hopSamples
+                statistics.gaps += 1
+                statistics.skippedHops += hops
+                nextWindowEnd += hops * hopSamples
+            }
+        }
         let oldest = nextWindowEnd - windowSamples
+        if last < oldest {
+            // Entirely older than the buffer: late, or the stream's clock went back.
+            lateRun[component] += samples.count
+            if lateRun[component] >= windowSamples {
+                restartTimeline()
+                return out + ingest(component: component, time: time, samples: samples)
+            }
+            statistics.late += samples.count
+            return out
+        }
+        lateRun[component] = 0
         for (k, v) in samples.enumerated() {
             let i = first + k
             if i < oldest { statistics.late += 1; continue }
@@ -149,14 +233,33 @@ public final class MonitorEngine {
             values[component][slot] = v
             highest[component] = max(highest[component], i)
         }
+        return out + classifyReady(lagSamples: Int(lagSeconds * samplingRateHz))
+    }
+
+    /// Classifies every hop whose data has arrived on all components, without waiting for
+    /// stragglers (the end of a stream, or before a gap).
+    public func flush() -> [MonitorLine] { classifyReady(lagSamples: 0) }
+
+    private func classifyReady(lagSamples lag: Int) -> [MonitorLine] {
         var out: [MonitorLine] = []
-        let lag = Int(lagSeconds * samplingRateHz)
-        // A window is ready when every component has reached its end (plus the wait for stragglers).
         while let frontier = highest.min(), frontier >= 0, frontier + 1 - lag >= nextWindowEnd {
             if let line = classifyWindow(endingAt: nextWindowEnd) { out.append(line) }
             nextWindowEnd += hopSamples
         }
         return out
+    }
+
+    /// The clock went back: forget the buffer; the next packet starts a new timeline.
+    private func restartTimeline() {
+        statistics.clockJumps += 1
+        origin = nil
+        nextWindowEnd = windowSamples
+        for c in 0..<components {
+            tags[c] = Array(repeating: -1, count: capacity)
+            highest[c] = -1
+            lateRun[c] = 0
+        }
+        lastTrigger = -Double.infinity
     }
 
     /// Seconds of stream time at sample index `i`.
@@ -206,6 +309,11 @@ public final class MonitorEngine {
             for c in 0..<components { s += filtered[c][k] * filtered[c][k] }
             pga = max(pga, s.squareRoot())
         }
+        // NaN propagates through max unreliably: check the samples themselves.
+        guard pga.isFinite, filtered.allSatisfy({ $0.allSatisfy(\.isFinite) }) else {
+            statistics.nonFiniteWindows += 1
+            return nil
+        }
         let length = card.windowSamples
         var window = [Float](repeating: 0, count: length * components)
         for c in 0..<components {
@@ -215,6 +323,10 @@ public final class MonitorEngine {
         let batch = WindowBatch(values: window, count: 1, length: length, components: components)
         let x = batch.quantizedNormalized()
         let probs = model.predict(Tensor(shape: [1, 1, length, components], storage: x.values)).storage
+        guard probs.allSatisfy(\.isFinite), x.values.allSatisfy(\.isFinite) else {
+            statistics.nonFiniteWindows += 1
+            return nil
+        }
         let noise = card.classNames.firstIndex { $0.lowercased() == "noise" } ?? card.classNames.count - 1
         let endTime = time(of: end - 1)
         let pgaGal = pga * 100

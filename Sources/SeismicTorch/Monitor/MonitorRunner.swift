@@ -3,61 +3,179 @@
 import Foundation
 import SeismicNN
 
-/// Runs a monitor over a `PacketQueue` until the stream ends or `shouldStop` says so.
+/// Runs a monitor over a stream of packets: picks the instrument, learns the sampling rate,
+/// converts units and feeds a `MonitorEngine`.
+///
+/// Policies:
+/// - **Instrument.** Channels are grouped by instrument as SEED does (band + instrument code, the
+///   channel code without its orientation letter: ENE/ENN/ENZ are one accelerometer, EHZ a
+///   geophone). One instrument is monitored, never a mix: `instrument` when set (e.g. "EN"), else
+///   the first that has sent every component the model needs, preferring an accelerometer
+///   (instrument code N) while one is seen. Packets of other instruments are ignored and counted
+///   (`otherInstrument`).
+/// - **Sampling rate.** Given (`samplingRateHz`, e.g. a replayed record's), or estimated from at
+///   least 8 packet-to-packet rates of the instrument's channels (samples of a packet ÷ time to
+///   the channel's next packet; their median sets lost, reordered and duplicated packets aside,
+///   and the rate is the fit over the pairs near it: see `PacketRates`). It is re-checked on every
+///   packet: when the estimate over the last 16 pairs differs from the engine's rate by more than
+///   2 %, the change is logged and counted
+///   (`rateChanges`) and the engine is re-created at the new rate (windows resume once a full
+///   window at the new rate has arrived).
+/// - **Non-finite samples.** A packet with a NaN or ±inf sample (as sent, or after × `scale`) is
+///   skipped and counted (`nonFinitePackets`); the engine bridges or resets the hole.
 public final class MonitorRunner {
     public let model: ConvNet
     public let card: ModelCard
+    /// The sampling rate in Hz: given, else nil until estimated; then the engine's.
     public var samplingRateHz: Double?
     /// Multiplies every sample into m/s² (counts × gain, g × 9.81, gal × 0.01).
     public var scale: Double
     public var windowSeconds = 2.0, hopSeconds = 1.0
     public var pgaThresholdGal = 2.0, noiseMaximum: Float = 0.5, minimumGapSeconds = 10.0
+    /// The instrument to monitor (band + instrument code, e.g. "EN"); nil: chosen from the stream.
+    public var instrument: String?
+    /// Receives notes on what the runner decided (instrument chosen, channels ignored, rate
+    /// estimated or changed), one line each without a line end.
+    public var log: ((String) -> Void)?
     public private(set) var engine: MonitorEngine?
+    /// The instrument being monitored, once chosen.
+    public private(set) var monitoredInstrument: String?
+    /// Counters of the whole session: every engine's (one per sampling rate) and the runner's own.
+    public var statistics: MonitorStatistics { replaced + (engine?.statistics ?? MonitorStatistics()) + own }
     /// Packets skipped because a sample was NaN or ±inf (as sent, or after × `scale`).
-    public private(set) var nonFinitePackets = 0
+    public var nonFinitePackets: Int { own.nonFinitePackets }
+
+    /// Packet-to-packet rates the estimate needs at start-up, and how many the re-check uses.
+    public static let ratesToStart = 8, ratesToRecheck = 16
+    /// Relative difference from the engine's rate that counts as a rate change.
+    public static let rateTolerance = 0.02
+    /// Packets held at start-up before the runner decides with what it has.
+    public static let startUpPackets = 256
+
+    private var own = MonitorStatistics()
+    private var replaced = MonitorStatistics()
     private var pending: [StreamPacket] = []
-    private var lastTime: [String: (time: Double, count: Int)] = [:]
+    private var rates: [String: PacketRates] = [:]
+    /// Channels already named in the log as ignored (the first 16: memory stays bounded whatever
+    /// channel codes arrive).
+    private var ignoredChannels: Set<String> = []
+    private let components: Int
 
     public init(model: ConvNet, card: ModelCard, samplingRateHz: Double?, scale: Double) {
         self.model = model
         self.card = card
         self.samplingRateHz = samplingRateHz
         self.scale = scale
+        components = card.architecture.inputShape[2]
     }
 
-    /// Feeds one packet; returns completed hops (none while the rate is still being learnt).
-    /// A packet with a non-finite sample is skipped and counted in `nonFinitePackets`.
+    /// Feeds one packet; returns completed hops (none while the instrument and rate are being learnt).
+    /// - Throws: `MonitorError` when the window does not fit the (new) sampling rate.
     public func handle(_ p: StreamPacket) throws -> [MonitorLine] {
         guard p.samples.allSatisfy({ ($0 * scale).isFinite }) else {
-            nonFinitePackets += 1
+            own.nonFinitePackets += 1
             return []
         }
-        guard let c = StreamParsing.componentIndex(p.channel), c < card.architecture.inputShape[2] else {
-            engine?.countMalformed()
+        guard let c = StreamParsing.componentIndex(p.channel), c < components else {
+            own.malformed += 1
             return []
         }
-        if engine == nil {
-            if samplingRateHz == nil, let prev = lastTime[p.channel], p.time > prev.time {
-                // Samples per second between two packets of one channel; 125 Hz when inconclusive.
-                let estimate = Double(prev.count) / (p.time - prev.time)
-                samplingRateHz = estimate.isFinite && estimate > 1 && estimate < 10_000 ? (estimate * 1000).rounded() / 1000 : 125
+        let group = StreamParsing.instrument(of: p.channel)
+        if let wanted = monitoredInstrument ?? instrument.map({ $0.uppercased() }), group != wanted {
+            own.otherInstrument += 1
+            if ignoredChannels.count < 16, ignoredChannels.insert(p.channel).inserted {
+                log?("monitor: ignoring channel \(p.channel): instrument \(group)?, not the monitored \(wanted)?")
             }
-            lastTime[p.channel] = (p.time, p.samples.count)
-            pending.append(p)
-            guard let rate = samplingRateHz else {
-                if pending.count > 64 { samplingRateHz = 125 } else { return [] }
-                return try handle(pending.removeLast())
-            }
-            let e = try MonitorEngine(model: model, card: card, samplingRateHz: rate, windowSeconds: windowSeconds, hopSeconds: hopSeconds)
-            e.pgaThresholdGal = pgaThresholdGal
-            e.noiseMaximum = noiseMaximum
-            e.minimumGapSeconds = minimumGapSeconds
-            engine = e
-            let buffered = pending
-            pending = []
-            return try buffered.flatMap { try handle($0) }
+            return []
         }
-        return engine!.ingest(component: c, time: p.time, samples: p.samples.map { $0 * scale })
+        rates[group, default: PacketRates(keep: Self.ratesToRecheck)].add(channel: p.channel, time: p.time, count: p.samples.count)
+        guard let engine else { return try startUp(p) }
+        if let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck),
+           abs(measured - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {
+            own.rateChanges += 1
+            log?("monitor: the sampling rate of \(Self.describe(group)) changed from \(engine.samplingRateHz) to \(measured) Hz "
+                 + "(estimated over the last \(Self.ratesToRecheck) packet pairs); restarting the monitor at \(measured) Hz")
+            rates[group]?.clearRecent()
+            let old = engine.statistics
+            _ = try makeEngine(rate: measured)  // throws (window unusable at the new rate) before replacing anything
+            replaced = replaced + old
+        }
+        return self.engine!.ingest(component: c, time: p.time, samples: p.samples.map { $0 * scale })
+    }
+
+    /// Classifies every hop whose data has arrived, without waiting for stragglers: call at the
+    /// end of the stream.
+    public func flush() -> [MonitorLine] { engine?.flush() ?? [] }
+
+    /// "instrument EN?" for a SEED instrument; the columns of `time,x,y,z` lines (instrument "").
+    private static func describe(_ group: String) -> String { group.isEmpty ? "the x, y, z columns" : "instrument \(group)?" }
+
+    private func makeEngine(rate: Double) throws -> MonitorEngine {
+        let e = try MonitorEngine(model: model, card: card, samplingRateHz: rate, windowSeconds: windowSeconds, hopSeconds: hopSeconds)
+        e.pgaThresholdGal = pgaThresholdGal
+        e.noiseMaximum = noiseMaximum
+        e.minimumGapSeconds = minimumGapSeconds
+        samplingRateHz = rate
+        engine = e
+        return e
+    }
+
+    /// Holds packets until an instrument has every component and a rate; then starts the engine
+    /// and feeds it that instrument's held packets.
+    private func startUp(_ p: StreamPacket) throws -> [MonitorLine] {
+        pending.append(p)
+        guard let (group, rate) = chooseInstrument(force: pending.count >= Self.startUpPackets) else { return [] }
+        monitoredInstrument = group
+        log?("monitor: monitoring \(Self.describe(group)) at \(rate) Hz")
+        let e = try makeEngine(rate: rate)
+        let held = pending
+        pending = []
+        var out: [MonitorLine] = []
+        for q in held {
+            let qGroup = StreamParsing.instrument(of: q.channel)
+            guard qGroup == group, let c = StreamParsing.componentIndex(q.channel) else {
+                own.otherInstrument += 1
+                if ignoredChannels.count < 16, ignoredChannels.insert(q.channel).inserted {
+                    log?("monitor: ignoring channel \(q.channel): instrument \(qGroup)?, not the monitored \(group)?")
+                }
+                continue
+            }
+            out += e.ingest(component: c, time: q.time, samples: q.samples.map { $0 * scale })
+        }
+        return out
+    }
+
+    /// The instrument to monitor and its rate, or nil to wait for more packets. With `force` (too
+    /// many packets held) it takes the best candidate and, failing an estimate, 125 Hz (logged).
+    private func chooseInstrument(force: Bool) -> (String, Double)? {
+        var seen: [String: (components: Set<Int>, packets: Int)] = [:]
+        for q in pending {
+            let g = StreamParsing.instrument(of: q.channel)
+            if let c = StreamParsing.componentIndex(q.channel) {
+                seen[g, default: ([], 0)].components.insert(c)
+                seen[g, default: ([], 0)].packets += 1
+            }
+        }
+        func isAccelerometer(_ g: String) -> Bool { g.count == 2 && g.last == "N" }
+        func rate(_ g: String) -> Double? { samplingRateHz ?? rates[g]?.estimate(minimum: Self.ratesToStart) }
+        let ranked = seen.keys.sorted { a, b in
+            let x = seen[a]!, y = seen[b]!
+            if (x.components.count == components) != (y.components.count == components) { return x.components.count == components }
+            if isAccelerometer(a) != isAccelerometer(b) { return isAccelerometer(a) }
+            if x.components.count != y.components.count { return x.components.count > y.components.count }
+            if x.packets != y.packets { return x.packets > y.packets }
+            return a < b
+        }
+        guard let best = ranked.first else { return nil }
+        if force {
+            if let r = rate(best) { return (best, r) }
+            log?("monitor: could not estimate the sampling rate of \(Self.describe(best)) from \(pending.count) packets; assuming 125 Hz (give --rate)")
+            return (best, 125)
+        }
+        // Complete and with a rate; an accelerometer still incomplete is waited for.
+        guard seen[best]!.components.count == components, let r = rate(best) else { return nil }
+        if !isAccelerometer(best), seen.keys.contains(where: isAccelerometer) { return nil }
+        return (best, r)
     }
 
     /// Runs the program `command[0]` (a path, or a name looked up in PATH) with the arguments

@@ -51,6 +51,14 @@ public enum StreamParsing {
         return (t, v)
     }
 
+    /// The instrument of a channel code, as SEED groups channels: the code without its last
+    /// letter (the orientation), i.e. band code + instrument code for SEED's three letters —
+    /// "EN" for ENE/ENN/ENZ (accelerometer), "EH" for EHZ (geophone); "" for the one-letter
+    /// channels of `time,x,y,z` lines. Upper-cased.
+    public static func instrument(of channel: String) -> String {
+        String(channel.uppercased().dropLast())
+    }
+
     /// Component index of a channel code: its last letter in E/N/Z or X/Y/Z or 1/2/Z order.
     public static func componentIndex(_ channel: String) -> Int? {
         guard let last = channel.uppercased().last else { return nil }

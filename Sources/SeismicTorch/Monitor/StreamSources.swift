@@ -154,22 +154,28 @@ public enum StreamSources {
         }
     }
 
-    /// Reads `time,x,y,z` lines from `handle` until it closes; each line becomes one sample per component.
-    public static func lines(from handle: FileHandle, into queue: PacketQueue) {
+    /// Reads `time,x,y,z` lines from `handle` until it closes; each line becomes one sample per
+    /// component. Lines end with "\n", "\r\n" or "\r"; blank lines and lines starting with "#"
+    /// are skipped; a line that does not parse, or is longer than `maximumLineBytes` (not
+    /// buffered beyond that), is counted as malformed.
+    public static func lines(from handle: FileHandle, maximumLineBytes: Int = 65_536, into queue: PacketQueue) {
         let thread = Thread {
-            var pending = Data()
-            while true {
-                let chunk = handle.availableData
-                if chunk.isEmpty { break }
-                pending.append(chunk)
-                while let nl = pending.firstIndex(of: UInt8(ascii: "\n")) {
-                    let line = String(decoding: pending[pending.startIndex..<nl], as: UTF8.self)
-                    pending.removeSubrange(pending.startIndex...nl)
+            var splitter = LineSplitter(maximumLineBytes: maximumLineBytes)
+            func deliver(_ pieces: [LineSplitter.Piece]) {
+                for piece in pieces {
+                    guard case .line(let bytes) = piece else { queue.countMalformed(); continue }
+                    let line = String(decoding: bytes, as: UTF8.self)
                     if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
                     guard let (t, v) = StreamParsing.csvLine(line) else { queue.countMalformed(); continue }
                     for (c, value) in v.enumerated() { queue.push(StreamPacket(channel: ["X", "Y", "Z"][safe: c] ?? "C\(c)", time: t, samples: [value]), waitForRoom: true) }
                 }
             }
+            while true {
+                let chunk = handle.availableData
+                if chunk.isEmpty { break }
+                deliver(splitter.take(chunk))
+            }
+            deliver(splitter.finish())
             queue.finish()
         }
         thread.start()

@@ -1,0 +1,276 @@
+// The live monitor under the faults a field stream has: long gaps, lost packets at start-up, a
+// sampling rate that changes, non-finite samples and outputs, stdin without "\n" line ends, and a
+// soak with every fault injected. Fed straight to the runner: no sockets, no sleeps, counts only.
+
+import Foundation
+import SeismicIO
+import SeismicNN
+import SeismicTorch
+import Testing
+
+/// An untrained EarthquakeCNN (3 components): what these tests check does not depend on its answers.
+private func untrained() -> (ConvNet, ModelCard) {
+    let card = ModelCard.earthquakePretraining()
+    return (ConvNet(card.architecture, seed: 0), card)
+}
+
+/// Packets of `perPacket` samples on `channels`, interleaved, from stream time `start` for
+/// `seconds` at `rate` Hz; samples are small seeded noise (m/s²).
+private func noisePackets(start: Double, seconds: Double, rate: Double, perPacket: Int = 25,
+                          channels: [String] = ["ENE", "ENN", "ENZ"], rng: inout SeededGenerator) -> [StreamPacket] {
+    var out: [StreamPacket] = []
+    let total = Int((seconds * rate).rounded())
+    var i = 0
+    while i < total {
+        let n = min(perPacket, total - i)
+        for code in channels {
+            out.append(StreamPacket(channel: code, time: start + Double(i) / rate,
+                                    samples: (0..<n).map { _ in Double(rng.nextUnitFloat() - 0.5) * 1e-3 }))
+        }
+        i += n
+    }
+    return out
+}
+
+/// Reads everything `lines(from:)` makes of `text` (written by another thread), until the end.
+private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue: PacketQueue) {
+    let pipe = Pipe()
+    let queue = PacketQueue()
+    StreamSources.lines(from: pipe.fileHandleForReading, into: queue)
+    let writer = pipe.fileHandleForWriting
+    Thread { writer.write(bytes); try? writer.close() }.start()
+    var packets: [StreamPacket] = []
+    while true {  // ends on the queue's finish event, not on time
+        let (p, finished) = queue.pop(timeout: 2)
+        if finished { break }
+        if let p { packets.append(p) }
+    }
+    return (packets, queue)
+}
+
+@Suite struct MonitorFaultTests {
+    /// A 20 s gap (longer than the 16 s buffer): the windows complete before it are classified, the
+    /// hops inside it skipped and counted, and from one full window after it every hop is
+    /// classified again, at the stream's times.
+    @Test func aTwentySecondGapIsFollowedByClassifiedWindowsAtTheRightTimes() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 1)
+        let t0 = 1_700_000_000.0
+        let before = noisePackets(start: t0, seconds: 60, rate: 100, rng: &rng)
+        let after = noisePackets(start: t0 + 80, seconds: 60, rate: 100, rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
+        var lines: [MonitorLine] = []
+        for p in before + after { lines += try runner.handle(p) }
+        lines += runner.flush()
+        // Windows of 200 samples every 100: ends at samples 200…6000 before the gap, 8200…14000 after.
+        let ends = Array(stride(from: 200, through: 6000, by: 100)) + Array(stride(from: 8200, through: 14_000, by: 100))
+        let expected = ends.map { t0 + Double($0 - 1) / 100 }
+        #expect(lines.count == expected.count)
+        #expect(zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
+                "times \(lines.map { $0.time - t0 }.filter { $0 > 55 && $0 < 90 })")
+        let s = runner.statistics
+        #expect(s.gaps == 1 && s.skippedHops == 21 && s.resets == 0 && s.windows == expected.count)
+        #expect(s.summary.contains("1 gaps longer than the buffer (21 hops skipped)"))
+    }
+
+    /// The second packet of every channel is lost: two samples' worth of time between the first two
+    /// packets. The first pair of each channel says 50 Hz; the median of the rates says 100.
+    @Test func packetsLostAtStartUpDoNotChangeTheEstimatedRate() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 2)
+        var all = noisePackets(start: 500, seconds: 20, rate: 100, rng: &rng)
+        all.removeSubrange(3..<6)  // packet 2 of ENE, ENN, ENZ
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var lines: [MonitorLine] = []
+        for p in all { lines += try runner.handle(p) }
+        #expect(runner.samplingRateHz == 100)
+        #expect(runner.engine?.samplingRateHz == 100)
+        #expect(lines.count == 18 && runner.statistics.rateChanges == 0)
+        // One lost packet later on is bridged, not taken for a rate change.
+        #expect(lines.allSatisfy { $0.bridgedSamples == 0 || $0.time < 503 })
+    }
+
+    /// 30 s at 100 Hz, then 30 s at 50 Hz: the change is detected once, the engine restarts at
+    /// 50 Hz, and hops keep coming one second apart.
+    @Test func aRateChangeMidStreamIsDetectedAndTheMonitorRestarts() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 3)
+        let all = noisePackets(start: 0, seconds: 30, rate: 100, rng: &rng) + noisePackets(start: 30, seconds: 30, rate: 50, rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var notes: [String] = []
+        runner.log = { notes.append($0) }
+        var lines: [MonitorLine] = []
+        for p in all { lines += try runner.handle(p) }
+        lines += runner.flush()
+        #expect(runner.statistics.rateChanges == 1)
+        #expect(runner.samplingRateHz == 50 && runner.engine?.samplingRateHz == 50)
+        #expect(notes.contains { $0.contains("changed from 100.0 to 50.0 Hz") }, "\(notes)")
+        // After detection (≤ 3 packets of 0.5 s per channel) and one window: every hop, 1 s apart.
+        let late = lines.filter { $0.time >= 30 + 1.5 + 2 }
+        #expect(late.count >= Int(60 - 30 - 1.5 - 2))
+        #expect(zip(late, late.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) < 1e-6 })
+        #expect(lines.filter { $0.time < 30 }.count == 29)  // ends at 2 … 30 s
+    }
+
+    /// A model whose outputs are NaN never produces a line or a trigger; NaN samples and samples so
+    /// large that the window overflows are skipped and counted.
+    @Test func nonFiniteOutputsAndSamplesAreSkippedAndCounted() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 4)
+        let all = noisePackets(start: 0, seconds: 20, rate: 100, rng: &rng)
+        let broken = ConvNet(card.architecture, seed: 0)
+        for k in 0..<broken.store.parameterCount { broken.store.values[k] = .nan }
+        let nanModel = MonitorRunner(model: broken, card: card, samplingRateHz: 100, scale: 1)
+        nanModel.pgaThresholdGal = 0
+        var lines: [MonitorLine] = []
+        for p in all { lines += try nanModel.handle(p) }
+        lines += nanModel.flush()
+        #expect(lines.isEmpty)
+        #expect(nanModel.statistics.nonFiniteWindows == 19 && nanModel.statistics.windows == 0 && nanModel.statistics.triggers == 0)
+
+        var faulty = all
+        faulty[30].samples[3] = .nan  // ENE at 2.5 s
+        faulty[61].samples[0] = .infinity  // ENN at 5 s
+        faulty[150].samples[7] = 1e300  // ENE at 12.5 s: finite, but its square is not
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
+        lines = []
+        for p in faulty { lines += try runner.handle(p) }
+        lines += runner.flush()
+        let s = runner.statistics
+        #expect(s.nonFinitePackets == 2)
+        #expect(s.nonFiniteWindows == 2)  // the two windows holding the 1e300 sample
+        #expect(lines.count == 17 && s.windows == 17)
+        #expect(lines.allSatisfy { $0.pgaGal.isFinite && $0.probabilities.allSatisfy(\.isFinite) })
+        #expect(lines.filter { $0.bridgedSamples > 0 }.count == 4)  // the NaN and inf packets' holes
+        #expect(s.summary.contains("2 packets with non-finite samples skipped, 2 non-finite windows skipped"))
+    }
+
+    /// Lines ended by "\n", "\r\n" or "\r", cut at every possible chunk boundary, give the same lines.
+    @Test func lineSplitterAcceptsEveryLineEndAcrossChunks() {
+        let text = Array("1,2\r\n3,4\r5,6\n\n7,8\r\r\n9".utf8)
+        let expected: [LineSplitter.Piece] = ["1,2", "3,4", "5,6", "", "7,8", "", "9"].map { .line(Array($0.utf8)) }
+        for cut in 0...text.count {
+            var s = LineSplitter()
+            let pieces = s.take(text[..<cut]) + s.take(text[cut...]) + s.finish()
+            #expect(pieces == expected, "cut at \(cut)")
+        }
+        var bounded = LineSplitter(maximumLineBytes: 4)
+        let pieces = bounded.take(Array("12345678".utf8)) + bounded.take(Array("9\nab\n".utf8)) + bounded.finish()
+        #expect(pieces == [.tooLong(bytes: 9), .line(Array("ab".utf8))])
+    }
+
+    /// 10 MB without a line end is one line too long: counted malformed, never buffered whole; the
+    /// line after it is read.
+    @Test func tenMegabytesWithoutLineEndsAreOneMalformedLine() {
+        var bytes = Data(repeating: UInt8(ascii: "7"), count: 10 << 20)
+        bytes.append(contentsOf: Array("\n5,1,2,3\n".utf8))
+        let (packets, queue) = packetsFromStdin(bytes)
+        #expect(queue.malformed == 1)
+        #expect(packets == [StreamPacket(channel: "X", time: 5, samples: [1]), StreamPacket(channel: "Y", time: 5, samples: [2]),
+                            StreamPacket(channel: "Z", time: 5, samples: [3])])
+    }
+
+    /// The same samples with CR, CRLF or LF line ends: the same packets, the same windows.
+    @Test func crOnlyAndCRLFInputGiveTheSameWindowsAsLF() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 5)
+        let rows = (0..<(20 * 125)).map { i in
+            String(format: "%.3f,%.6g,%.6g,%.6g", 100 + Double(i) / 125, Double(rng.nextUnitFloat()) * 1e-3,
+                   Double(rng.nextUnitFloat()) * 1e-3, Double(rng.nextUnitFloat()) * 1e-3)
+        }
+        var results: [[Double]] = []
+        for end in ["\n", "\r\n", "\r"] {
+            let (packets, queue) = packetsFromStdin(Data(("# time,x,y,z" + end + rows.joined(separator: end) + end).utf8))
+            #expect(queue.malformed == 0 && packets.count == rows.count * 3, "line end \(end.debugDescription)")
+            let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+            var lines: [MonitorLine] = []
+            for p in packets { lines += try runner.handle(p) }
+            lines += runner.flush()
+            results.append(lines.map(\.time))
+        }
+        #expect(results[0].count == 19)
+        #expect(results[1] == results[0] && results[2] == results[0])
+    }
+
+    /// Six minutes of stream with every fault injected — lost, duplicated and reordered packets
+    /// throughout; a 0.5 s gap; a 15 s gap; a forward clock jump of 30 s and one of 5 s; a backward
+    /// jump of 60 s; a change from 100 to 50 Hz. After each fault's recovery point (the policy:
+    /// at once after a gap or forward jump, one window plus a packet after a backward jump, three
+    /// packets per channel after a rate change), every hop up to the next fault is classified, one
+    /// hop apart; nothing crashes; each fault is counted.
+    @Test func faultInjectedSoakClassifiesEveryWindowAfterEachRecovery() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 6)
+        // (stream time of the first sample, rate, seconds, seconds from the start to recovery)
+        let segments: [(start: Double, rate: Double, seconds: Double, recovery: Double)] = [
+            (0, 100, 60, 0),  // start-up
+            (60.5, 100, 59.5, 0),  // after a 0.5 s gap
+            (135, 100, 65, 0),  // after a 15 s gap
+            (230, 100, 30, 0),  // the clock jumped forward by 30 s
+            (265, 100, 30, 0),  // … and by 5 s
+            (235, 100, 60, 2.25),  // back by 60 s: one window of late samples, then a restart
+            (295, 50, 60, 3.5),  // the rate halves: ≤ 3 packets of 0.5 s per channel to notice
+        ]
+        let t0 = 1_600_000_000.0
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var fed: [[MonitorLine]] = []
+        var injected = (lost: 0, duplicated: 0, swapped: 0)
+        for seg in segments {
+            var packets = noisePackets(start: t0 + seg.start, seconds: seg.seconds, rate: seg.rate, rng: &rng)
+            for i in stride(from: 5, to: packets.count - 1, by: 37) { packets.swapAt(i, i + 1); injected.swapped += 1 }
+            var stream: [StreamPacket] = []
+            for p in packets {
+                let u = rng.nextUnitFloat()
+                if u < 0.01 { injected.lost += 1; continue }
+                stream.append(p)
+                if u > 0.98 { stream.append(p); injected.duplicated += 1 }
+            }
+            var lines: [MonitorLine] = []
+            for p in stream { lines += try runner.handle(p) }
+            fed.append(lines)
+        }
+        fed[fed.count - 1] += runner.flush()
+        for (k, seg) in segments.enumerated() {
+            // Lines for this segment's windows come while it is fed, and its last ones while the next
+            // one begins (those that continue its hops, up to its end).
+            let from = t0 + seg.start + seg.recovery + 2 - 1 / seg.rate - 1e-6, to = t0 + seg.start + seg.seconds
+            var candidates = fed[k]
+            for line in k + 1 < fed.count ? fed[k + 1] : [] {
+                guard line.time > candidates.last?.time ?? -.infinity, line.time <= to else { break }
+                candidates.append(line)
+            }
+            let times = candidates.map(\.time).filter { $0 >= from && $0 <= to }.sorted()
+            let hops = Int((seg.seconds - seg.recovery - 2).rounded(.down))
+            #expect(times.count >= hops, "segment \(k) from \(seg.start) s: \(times.count) of \(hops) hops classified")
+            #expect(zip(times, times.dropFirst()).allSatisfy { abs($1 - $0 - 1) < 1e-6 }, "segment \(k): hops not 1 s apart")
+        }
+        let s = runner.statistics
+        #expect(s.windows == fed.joined().count)
+        #expect(s.gaps == 2 && s.clockJumps == 1 && s.rateChanges == 1)
+        #expect(s.resets >= 4)  // the 5 s jump's hops
+        #expect(s.duplicates > 0 && s.late > 0 && s.bridged > 0)
+        #expect(injected.lost > 0 && injected.duplicated > 0 && injected.swapped > 0)
+    }
+}
+
+@Suite struct PacketRatesTests {
+    /// One-sample lines at 300 Hz with times to 0.1 ms (3.3 or 3.4 ms apart): the pairs say 303.03
+    /// or 294.12 Hz, their median 303; the fit over the pairs says 300.
+    @Test func roundedTimestampsOfOneSampleLinesGiveTheRate() {
+        var rates = PacketRates()
+        for i in 0..<40 { rates.add(channel: "Z", time: (Double(i) / 300 * 10_000).rounded() / 10_000, count: 1) }
+        #expect(rates.recent.sorted()[8] > 303)
+        #expect(rates.estimate(minimum: 16) == 300)
+    }
+
+    /// Lost, duplicated and swapped packets at 100 Hz, 25 samples each: still 100 Hz; a channel's
+    /// first packet gives no rate.
+    @Test func lostDuplicatedAndSwappedPacketsDoNotMoveTheRate() {
+        var rates = PacketRates()
+        #expect(rates.add(channel: "ENZ", time: 0, count: 25) == nil)
+        let times = [0.5, 0.75, 0.75, 1.25, 1.0, 1.5, 1.75, 2.0, 2.25, 2.5, 3.0, 3.25, 3.5, 3.75, 4.0, 4.25, 4.5, 4.75, 5.0, 5.25]
+        for t in times { rates.add(channel: "ENZ", time: t, count: 25) }
+        #expect(rates.estimate(minimum: 8) == 100)
+        #expect(PacketRates.rounded(99.6) == 100 && PacketRates.rounded(12.5) == 12.5)
+    }
+}
