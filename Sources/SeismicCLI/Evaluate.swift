@@ -15,6 +15,10 @@ extension Seismic {
                 metrics (with ROC-style score histograms); --plots DIR writes the confusion heat-map and \
                 the histograms as SVG.
 
+                Memory: about 4 × the dataset's windows (float32, 960 bytes each for EarthquakeCNN) \
+                + 100 MB; a dataset that would not fit in the memory available (the machine's, the \
+                cgroup's or ulimit -v) is refused before it is read.
+
                 Example: seismic evaluate --model runs/qsis/best.safetensors --data data/qsis_test.h5 --json eval.json
                 """)
 

@@ -70,6 +70,10 @@ extension Seismic {
                 history.csv, metrics.json, training_curves.svg, confusion_matrix.svg and report.html. \
                 Ctrl-C stops after the epoch in progress; --resume continues with the same result.
 
+                Memory: about 4 × the dataset's windows (float32, 960 bytes each for EarthquakeCNN) \
+                + 100 MB; a dataset that would not fit in the memory available (the machine's, the \
+                cgroup's or ulimit -v) is refused before it is read.
+
                 Example: seismic train --data data/stead/train.h5 --model earthquake --out runs/pretrain
                 """)
 
@@ -85,6 +89,7 @@ extension Seismic {
         func run() throws {
             Seismic.prepareEngine()
             installStopHandler()
+            try PreparedDataset.requireMemory(toLoad: data, for: "training on \(data)")
             let prepared = try PreparedDataset.load(from: data)
             let (windows, card) = try trainingInputs(prepared, kind: model)
             let net = ConvNet(card.architecture, seed: options.seed)
@@ -108,6 +113,10 @@ extension Seismic {
                 output layer (fc3) for the dataset's classes; otherwise the command stops. --freeze-conv \
                 keeps the convolution and BatchNorm weights fixed.
 
+                Memory: about 4 × the dataset's windows (float32, 960 bytes each for EarthquakeCNN) \
+                + 100 MB; a dataset that would not fit in the memory available (the machine's, the \
+                cgroup's or ulimit -v) is refused before it is read.
+
                 Example: seismic finetune --from runs/pretrain/best.safetensors --data data/qsis.h5 --out runs/qsis
                 """)
 
@@ -126,6 +135,7 @@ extension Seismic {
             Seismic.prepareEngine()
             installStopHandler()
             let (pretrained, pretrainedCard) = try Checkpoint.load(from: from)
+            try PreparedDataset.requireMemory(toLoad: data, for: "fine-tuning on \(data)")
             let prepared = try PreparedDataset.load(from: data)
             // The windows must fit the pre-trained model (shape, rate, components); the classes may
             // differ only with --replace-head.

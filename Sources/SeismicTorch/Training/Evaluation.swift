@@ -21,6 +21,7 @@ public struct Evaluation: Sendable {
     /// it has no windows (none in the file, or none left by the amplitude chain).
     public static func run(checkpoint modelPath: String, dataset dataPath: String) throws -> Evaluation {
         let (model, card) = try Checkpoint.load(from: modelPath)
+        try PreparedDataset.requireMemory(toLoad: dataPath, for: "evaluating on \(dataPath)")
         let prepared = try PreparedDataset.load(from: dataPath)
         try prepared.checkCompatible(with: card, modelPath: modelPath, path: dataPath, sameClasses: true)
         guard prepared.count > 0 else { throw DatasetError.noWindows(path: dataPath, reason: "X holds 0 windows") }
