@@ -29,6 +29,11 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// The class of the values a dataset stores (before libhdf5 converts them to the type read).
+public enum HDF5ValueClass: Sendable, Equatable {
+    case integer, float, string, other
+}
+
 /// An open HDF5 file. Closed when the value is released. Not for concurrent use from several
 /// threads (serial libhdf5); open one per task instead.
 public final class HDF5File {
@@ -108,6 +113,22 @@ public final class HDF5File {
         let did = try openDataset(name)
         defer { H5Dclose(did) }
         return try dims(did, name)
+    }
+
+    /// The class of the values dataset `name` stores: reading a float dataset with `readInt64s`
+    /// truncates each value toward zero, so callers that need whole numbers check this first.
+    public func valueClass(of name: String) throws(HDF5Error) -> HDF5ValueClass {
+        let did = try openDataset(name)
+        defer { H5Dclose(did) }
+        let type = H5Dget_type(did)
+        guard type >= 0 else { throw .readFailed(path: path, object: name) }
+        defer { H5Tclose(type) }
+        switch H5Tget_class(type) {
+        case H5T_INTEGER: return .integer
+        case H5T_FLOAT: return .float
+        case H5T_STRING: return .string
+        default: return .other
+        }
     }
 
     /// Reads dataset `name` converted to float32 (any numeric stored type), with its shape.
