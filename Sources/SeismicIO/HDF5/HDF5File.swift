@@ -152,6 +152,7 @@ public final class HDF5File {
     public func readFloatRows(_ name: String, rows: Range<Int>) throws(HDF5Error) -> [Float] {
         let did = try openDataset(name)
         defer { H5Dclose(did) }
+        try requireStandardNumber(H5Dget_type(did), name)
         let shape = try dims(did, name)
         guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
             throw .readFailed(path: path, object: "\(name)[\(rows)]")
@@ -251,6 +252,9 @@ public final class HDF5File {
         guard cls == H5T_FLOAT || cls == H5T_INTEGER else {
             throw .wrongType(path: path, object: "\(object)@\(attribute)", expected: "a number")
         }
+        guard seismic_h5t_is_standard_number(type) == 1 else {
+            throw .wrongType(path: path, object: "\(object)@\(attribute)", expected: Self.standardNumber)
+        }
         var v = 0.0
         guard H5Aread(aid, seismic_h5t_native_double(), &v) >= 0 else { throw .readFailed(path: path, object: attribute) }
         return v
@@ -339,6 +343,19 @@ public final class HDF5File {
         return count
     }
 
+    static let standardNumber = "a standard integer (8–64 bit) or IEEE float (32/64 bit) type, as h5py and numpy write"
+
+    /// Throws unless `type` (closed here) is a standard integer or IEEE float type: libhdf5 1.10
+    /// converts other, malformed types with a fault (SIGBUS in H5T__bit_copy reading an integer
+    /// whose bit offset is beyond its size; Fixtures/fuzz/hdf5/).
+    private func requireStandardNumber(_ type: hid_t, _ name: String) throws(HDF5Error) {
+        guard type >= 0 else { throw .readFailed(path: path, object: name) }
+        defer { H5Tclose(type) }
+        let cls = H5Tget_class(type)
+        guard cls == H5T_INTEGER || cls == H5T_FLOAT else { throw .wrongType(path: path, object: name, expected: "a numeric dataset") }
+        guard seismic_h5t_is_standard_number(type) == 1 else { throw .wrongType(path: path, object: name, expected: Self.standardNumber) }
+    }
+
     /// Throws unless attribute `aid` holds exactly one value (reading more into one would overrun).
     private func requireScalar(_ aid: hid_t, _ object: String) throws(HDF5Error) {
         let space = H5Aget_space(aid)
@@ -351,6 +368,7 @@ public final class HDF5File {
     private func read<T>(_ name: String, memoryType: hid_t, zero: T) throws(HDF5Error) -> (values: [T], shape: [Int]) {
         let did = try openDataset(name)
         defer { H5Dclose(did) }
+        try requireStandardNumber(H5Dget_type(did), name)
         let shape = try dims(did, name)
         var out = [T](repeating: zero, count: try elementCount(shape, bytesEach: MemoryLayout<T>.size, name))
         if out.isEmpty { return (out, shape) }
