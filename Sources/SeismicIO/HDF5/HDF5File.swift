@@ -154,6 +154,7 @@ public final class HDF5File {
         defer { H5Dclose(did) }
         try requireStandardNumber(H5Dget_type(did), name)
         let shape = try dims(did, name)
+        try requireStoredBytes(did, name, shape)
         guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
             throw .readFailed(path: path, object: "\(name)[\(rows)]")
         }
@@ -356,6 +357,43 @@ public final class HDF5File {
         guard seismic_h5t_is_standard_number(type) == 1 else { throw .wrongType(path: path, object: name, expected: Self.standardNumber) }
     }
 
+    /// Throws unless an unchunked dataset's stored bytes are the shape's: a compact dataset's buffer
+    /// holds exactly shape × element size bytes (libhdf5 1.10 reads past a shorter one), and a
+    /// contiguous one, when allocated, that many bytes inside the file (so a few-kilobyte file cannot
+    /// make us allocate gigabytes for a dataset it does not hold). Chunked data may be compressed
+    /// or partly unwritten and is checked by libhdf5 as it reads.
+    private func requireStoredBytes(_ did: hid_t, _ name: String, _ shape: [Int]) throws(HDF5Error) {
+        let type = H5Dget_type(did)
+        guard type >= 0 else { throw .readFailed(path: path, object: name) }
+        let typeSize = H5Tget_size(type)
+        H5Tclose(type)
+        let plist = H5Dget_create_plist(did)
+        guard plist >= 0 else { throw .readFailed(path: path, object: name) }
+        let layout = H5Pget_layout(plist)
+        H5Pclose(plist)
+        guard layout == H5D_COMPACT || layout == H5D_CONTIGUOUS else { return }
+        let needed = UInt64(try elementCount(shape, bytesEach: 1, name)).multipliedReportingOverflow(by: UInt64(typeSize))
+        let stored = UInt64(H5Dget_storage_size(did))
+        func mismatch(_ reason: String) -> HDF5Error {
+            .tooLarge(path: path, object: name, shape: shape.map { UInt64($0) }, reason: reason)
+        }
+        guard !needed.overflow else { throw mismatch("has more bytes than UInt64 can count") }
+        if layout == H5D_COMPACT {
+            guard stored == needed.partialValue else {
+                throw mismatch("needs \(needed.partialValue) bytes, but its compact storage holds \(stored)")
+            }
+            return
+        }
+        let offset = UInt64(H5Dget_offset(did))
+        guard offset != UInt64.max, stored > 0 else { return }  // not allocated: libhdf5 returns fill values
+        var fileSize: hsize_t = 0
+        guard H5Fget_filesize(id, &fileSize) >= 0 else { throw .readFailed(path: path, object: name) }
+        let end = offset.addingReportingOverflow(needed.partialValue)
+        guard stored == needed.partialValue, !end.overflow, end.partialValue <= UInt64(fileSize) else {
+            throw mismatch("needs \(needed.partialValue) bytes, but the file stores \(stored) at offset \(offset) of its \(fileSize)")
+        }
+    }
+
     /// Throws unless attribute `aid` holds exactly one value (reading more into one would overrun).
     private func requireScalar(_ aid: hid_t, _ object: String) throws(HDF5Error) {
         let space = H5Aget_space(aid)
@@ -370,6 +408,7 @@ public final class HDF5File {
         defer { H5Dclose(did) }
         try requireStandardNumber(H5Dget_type(did), name)
         let shape = try dims(did, name)
+        try requireStoredBytes(did, name, shape)
         var out = [T](repeating: zero, count: try elementCount(shape, bytesEach: MemoryLayout<T>.size, name))
         if out.isEmpty { return (out, shape) }
         let status = out.withUnsafeMutableBytes {
