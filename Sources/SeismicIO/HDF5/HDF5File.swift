@@ -224,6 +224,7 @@ public final class HDF5File {
         }
         let width = H5Tget_size(type)
         guard width > 0 else { throw .readFailed(path: path, object: name) }
+        try requireStoredBytes(did, name, shape)
         let count = try elementCount(shape, bytesEach: 1, name)
         var bytes = [UInt8](repeating: 0, count: max(try elementCount([count, width], bytesEach: 1, name), 1))
         if count > 0 {
