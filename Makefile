@@ -50,7 +50,8 @@ bench: deps
 	$(VENV_PY) scripts/bench_classify.py $(BIN)/seismic-bench $(BIN)/seismic
 	scripts/bench_mpi.sh
 
-# libFuzzer on the SAC, safetensors and NPY readers, FUZZ_SECONDS (default 60) each.
+# libFuzzer on the SAC, safetensors, NPY, CSV and HDF5 readers, the stream packet parser and the
+# ONNX import (targets sac safetensors npy csv packets hdf5 onnx), FUZZ_SECONDS (default 60) each.
 FUZZ_SECONDS ?= 60
 fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh

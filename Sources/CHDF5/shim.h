@@ -18,3 +18,19 @@ static inline unsigned seismic_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
 static inline size_t seismic_h5t_variable(void) { return H5T_VARIABLE; }
 /// Silences HDF5's own error printing; SeismicIO reports errors as typed Swift errors.
 static inline void seismic_h5_quiet(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+/// 1 when `type` is one of HDF5's standard integer (8–64 bit, either byte order, signed or not) or
+/// IEEE float (32/64 bit) types — what h5py and numpy write — else 0. Reading converts from the
+/// stored type, and libhdf5 1.10's conversion of a non-standard type from a malformed file (an
+/// integer whose bit offset lies beyond its size) faults (SIGBUS in H5T__bit_copy), so only
+/// these are read.
+static inline int seismic_h5t_is_standard_number(hid_t type) {
+    const hid_t standard[] = {
+        H5T_STD_I8LE, H5T_STD_I8BE, H5T_STD_I16LE, H5T_STD_I16BE, H5T_STD_I32LE, H5T_STD_I32BE, H5T_STD_I64LE, H5T_STD_I64BE,
+        H5T_STD_U8LE, H5T_STD_U8BE, H5T_STD_U16LE, H5T_STD_U16BE, H5T_STD_U32LE, H5T_STD_U32BE, H5T_STD_U64LE, H5T_STD_U64BE,
+        H5T_IEEE_F32LE, H5T_IEEE_F32BE, H5T_IEEE_F64LE, H5T_IEEE_F64BE,
+    };
+    for (size_t i = 0; i < sizeof standard / sizeof standard[0]; i++) {
+        if (H5Tequal(type, standard[i]) > 0) return 1;
+    }
+    return 0;
+}

@@ -284,10 +284,11 @@ extension Seismic.Prep {
         func run() throws {
             let t0 = Date()
             let catalogue = try STEAD.catalogue(csv: csv)
-            let quakes = catalogue.filter(\.isEarthquake)
+            let usable = STEAD.usableRows(catalogue).rows
+            let quakes = usable.filter(\.isEarthquake)
             let clean = quakes.filter(\.passesReferenceCleaning)
             let (train, test) = STEAD.split(catalogue, trainFraction: trainFraction, seed: seed)
-            print("catalogue: \(catalogue.count) traces, \(quakes.count) earthquakes (\(clean.count) pass cleaning), \(catalogue.filter(\.isNoise).count) noise")
+            print("catalogue: \(catalogue.count) rows (\(usable.count) usable), \(quakes.count) earthquakes (\(clean.count) pass cleaning), \(usable.filter(\.isNoise).count) noise")
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var rows: [(String, String)] = []
             let job = SeismicJob.collective
@@ -316,7 +317,7 @@ extension Seismic.Prep {
                 rows.append(("\(name).h5", "\(data.count) windows: P \(summary.windowsPerClass[0]), S \(summary.windowsPerClass[1]), noise \(summary.windowsPerClass[2]) from \(summary.tracesRead) traces"))
                 for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append(("  skipped", "\(n) × \(reason)")) }
             }
-            rows.append(("dropped by cleaning", "\(quakes.count - clean.count) earthquakes"))
+            rows.append(("dropped by cleaning", "\(catalogue.count - usable.count) catalogue rows, \(quakes.count - clean.count) earthquakes"))
             for (reason, n) in STEAD.cleaningCounts(catalogue).sorted(by: { $0.key < $1.key }) { rows.append(("  cleaning", "\(n) × \(reason)")) }
             rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(t0))))
             if SeismicJob.isLeader { printSummary("wrote \(out)", rows) }

@@ -62,6 +62,24 @@ import TestSupport
         }
     }
 
+    /// Files the hdf5 fuzz target found (Fixtures/fuzz/hdf5/) on which libhdf5 1.10 reads past a
+    /// buffer or faults: refused before libhdf5 reads the values.
+    @Test func malformedStorageAndTypesAreRefusedBeforeReading() throws {
+        let compactPath = Fixtures.path("fuzz/hdf5/compact-size-overread-fdf21767")
+        let compact = try HDF5File(readingAt: compactPath)
+        #expect { try compact.readFloats("X") } throws: {
+            "\($0)" == "\(compactPath): dataset X of shape [2, 80, 3] needs 1920 bytes, but its compact storage holds 1"
+        }
+        #expect(throws: HDF5Error.self) { try compact.readFloatRows("X", rows: 0..<1) }
+        let bitOffsetPath = Fixtures.path("fuzz/hdf5/integer-bit-offset-sigbus-737e7f1a")
+        let bitOffset = try HDF5File(readingAt: bitOffsetPath)
+        #expect { try bitOffset.readFloats("y") } throws: {
+            "\($0)" == "\(bitOffsetPath): y is not a standard integer (8–64 bit) or IEEE float (32/64 bit) type, as h5py and numpy write"
+        }
+        // The well-formed X of the same file still reads.
+        #expect(try bitOffset.readFloats("X").shape == [2, 80, 3])
+    }
+
     @Test func writeThenReadRoundTrips() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("h5-\(UUID()).h5").path
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -345,6 +345,25 @@ private func checkNPY(_ bytes: Data) -> Outcome {
     return .loaded
 }
 
+/// An HDF5 file read as a prepared dataset is read (the layer `make fuzz`'s hdf5 target covers):
+/// every numeric dataset reads with as many values as its shape holds, or throws.
+private func checkHDF5(_ bytes: Data) -> Outcome {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("fuzz-\(UUID()).h5").path
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    guard FileManager.default.createFile(atPath: path, contents: bytes), let f = try? HDF5File(readingAt: path) else { return .refused }
+    var read = false
+    for name in ["X", "y", "provenance/start_time"] where f.exists(name) {
+        guard let (v, shape) = try? f.readFloats(name) else { continue }
+        if v.count != shape.reduce(1, *) { return .inconsistent("\(name): \(v.count) values for \(shape)") }
+        if let (d, _) = try? f.readDoubles(name), d.count != v.count { return .inconsistent("\(name): \(d.count) doubles, \(v.count) floats") }
+        _ = try? f.readInt64s(name)
+        read = true
+    }
+    for name in ["provenance/source", "provenance/station"] where f.exists(name) { _ = try? f.readStrings(name) }
+    _ = try? f.doubleAttribute("sampling_rate_hz", of: "/")
+    return read ? .loaded : .refused
+}
+
 // MARK: The tests
 
 @Suite(.serialized) struct ReaderFuzzTests {
@@ -392,7 +411,7 @@ private func checkNPY(_ bytes: Data) -> Outcome {
 
     /// Inputs the coverage-guided fuzzers (`make fuzz`) found, kept as regression cases: every file
     /// under Fixtures/fuzz/<format>/ must load consistently or throw.
-    @Test(arguments: ["sac", "safetensors", "npy"])
+    @Test(arguments: ["sac", "safetensors", "npy", "hdf5"])
     func fuzzerFindingsStayFixed(format: String) throws {
         let dir = Fixtures.path("fuzz/\(format)")
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
@@ -402,6 +421,7 @@ private func checkNPY(_ bytes: Data) -> Outcome {
             switch format {
             case "sac": outcome = checkSAC(bytes)
             case "safetensors": outcome = checkSafeTensors(bytes)
+            case "hdf5": outcome = checkHDF5(bytes)
             default: outcome = checkNPY(bytes)
             }
             #expect(outcome == .loaded || outcome == .refused, "\(format)/\(name): \(outcome)")

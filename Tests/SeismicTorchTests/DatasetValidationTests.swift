@@ -95,6 +95,40 @@ private func loadOutcome(_ file: DatasetFile, _ path: String) throws -> String? 
         #expect(try loadOutcome(file, path) == "\(path): not a SeismicTorch dataset: no sampling_rate_hz attribute")
     }
 
+    /// Labels stored as floats (h5py writes float64 labels when given floats) are used only when each
+    /// is finite, whole and in 0..<classes; 0.5 or 1.7 is refused naming the window, never truncated.
+    @Test func floatLabelsAreRefusedUnlessWholeNumbersInRange() throws {
+        let path = temporaryPath("h5")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let whole = "expected a whole-number label in 0..<3", inRange = "expected a label in 0..<3"
+        let cases: [(Double, String?)] = [
+            (0.5, "'y' is 0.5 at window 4; \(whole)"), (1.7, "'y' is 1.7 at window 4; \(whole)"),
+            (2.999999, "'y' is 2.999999 at window 4; \(whole)"), (.nan, "'y' is nan at window 4; \(whole)"),
+            (.infinity, "'y' is inf at window 4; \(whole)"), (-.infinity, "'y' is -inf at window 4; \(whole)"),
+            (3, "'y' is 3.0 at window 4; \(inRange)"), (-1, "'y' is -1.0 at window 4; \(inRange)"),
+            (1e300, "'y' is 1e+300 at window 4; \(inRange)"), (2, nil), (0, nil),
+        ]
+        for (value, expected) in cases {
+            let file = DatasetFile.valid()
+            try? FileManager.default.removeItem(atPath: path)
+            try file.write(to: path)
+            var y = file.y.map(Double.init)
+            y[4] = value
+            do {
+                let f = try HDF5File(readingAt: path, writable: true)
+                try f.write("y", doubles: y, shape: [y.count])
+                f.flush()
+            }
+            do {
+                let d = try PreparedDataset.load(from: path)
+                #expect(expected == nil, "label \(value) loaded")
+                #expect(d.labels == y.map { Int($0) })
+            } catch {
+                #expect("\(error)" == "\(path): \(expected ?? "no error")", "label \(value)")
+            }
+        }
+    }
+
     @Test func aNonFiniteWindowValueIsRefusedNamingWindowComponentAndSample() throws {
         let path = temporaryPath("h5")
         defer { try? FileManager.default.removeItem(atPath: path) }

@@ -60,6 +60,82 @@ private struct Catalogue {
         #expect(t.cleaningFailure == "non-finite arrival, pick weight, distance or SNR")
     }
 
+    @Test func startTimesParseAsUTCSecondsOrNotAtAll() throws {
+        var t = try #require(try STEAD.catalogue(csv: Fixtures.path("stead_mini/merged.csv")).first)
+        let cases: [(String, Double?)] = [
+            ("2005-08-01 14:00:00.00", 1_122_904_800), ("2005-08-01T14:00:00", 1_122_904_800), ("2000-02-29 00:00:01.5", 951_782_401.5),
+            ("1969-12-31 23:59:59", -1), ("1970-01-01 00:00:00.000001", 0.000001),
+            ("", nil), ("x", nil), ("nan", nil), ("inf", nil), ("2005-08-01", nil), ("2005-13-01 00:00:00.00", nil),
+            ("2005-02-29 00:00:00.00", nil), ("1900-02-29 00:00:00", nil), ("2005-04-31 00:00:00", nil), ("2005-08-00 00:00:00", nil),
+            ("2005-08-01 24:00:00", nil), ("2005-08-01 14:60:00", nil), ("2005-08-01 14:00:61", nil), ("2005-08-01 14:00:00.", nil),
+            ("2005-08-01 14:00:00.1e5", nil), ("2005-08-01 14:00:00.00 ", nil), ("2005-08-01 14:-1:00", nil), ("20050801 14:00:00.00", nil),
+        ]
+        for (text, seconds) in cases {
+            t.startTime = text
+            #expect(t.startTimeSeconds == seconds, "\(text)")
+        }
+    }
+
+    /// A row whose trace_start_time does not parse cannot be placed in time: it is dropped (the row,
+    /// not the file) and counted, whatever its category.
+    @Test func unparsableStartTimesDropTheRowAndAreCounted() throws {
+        let path = temporaryPath("merged.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var c = try Catalogue.fixture()
+        let names = c.rows.map { $0[c.column("trace_name")] }
+        c.set(0, "trace_start_time", "x")                        // a clean earthquake
+        c.set(7, "trace_start_time", "2005-02-29 14:07:00.00")    // a clean earthquake, a day 2005 does not have
+        c.set(9, "trace_start_time", "")                          // noise
+        try c.write(to: path)
+        let traces = try STEAD.catalogue(csv: path)
+        #expect(STEAD.cleaningCounts(traces) == ["unparsable trace_start_time": 3, "median SNR ≤ 40 dB": 1, "pick weight ≤ 0.75": 1,
+                                                 "epicentral distance ≥ 100 km": 1])
+        let (train, test) = STEAD.split(traces, seed: 1)
+        let used = Set((train + test).map(\.name))
+        #expect(used.isDisjoint(with: [names[0], names[7], names[9]]))
+        #expect(train.filter(\.isEarthquake).count + test.filter(\.isEarthquake).count == 3)
+    }
+
+    /// A trace listed twice (same trace_name, another start time) is used once and counted, so it can
+    /// never be in both train and test.
+    @Test func duplicateTraceNamesAreKeptOnceAndNeverInBothSplits() throws {
+        let path = temporaryPath("merged.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var c = try Catalogue.fixture()
+        var quake = c.rows[0], noise = c.rows[9], again = c.rows[4]
+        quake[c.column("trace_start_time")] = "2005-08-20 14:00:00.00"   // the earliest earthquake, listed again after the split
+        noise[c.column("trace_start_time")] = "2005-08-21 14:09:00.00"   // a training noise trace, listed again after the split
+        c.rows += [quake, noise, again]                                  // and an identical row
+        try c.write(to: path)
+        let traces = try STEAD.catalogue(csv: path)
+        #expect(STEAD.cleaningCounts(traces)["duplicate trace_name"] == 3)
+        for seed in UInt64(0)..<20 {
+            let (train, test) = STEAD.split(traces, seed: seed)
+            #expect(Set(train.map(\.name)).isDisjoint(with: test.map(\.name)), "seed \(seed)")
+            #expect(Set((train + test).map(\.name)).count == train.count + test.count, "seed \(seed)")
+            #expect(train.contains { $0.name == quake[c.column("trace_name")] })
+        }
+    }
+
+    /// A negative source_distance_km passes "within 100 km" in the reference; it is dropped by its own
+    /// rule here, and a non-finite one by the non-finite rule.
+    @Test func negativeAndNonFiniteDistancesAreDroppedAndCounted() throws {
+        let path = temporaryPath("merged.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var c = try Catalogue.fixture()
+        c.set(0, "source_distance_km", "-5")
+        c.set(1, "source_distance_km", "-0.001")
+        c.set(2, "source_distance_km", "nan")
+        c.set(4, "source_distance_km", "-inf")
+        try c.write(to: path)
+        let traces = try STEAD.catalogue(csv: path)
+        #expect(STEAD.cleaningCounts(traces) == ["negative epicentral distance": 2, "non-finite arrival, pick weight, distance or SNR": 2,
+                                                 "median SNR ≤ 40 dB": 1, "pick weight ≤ 0.75": 1, "epicentral distance ≥ 100 km": 1])
+        let (train, test) = STEAD.split(traces, seed: 1)
+        // Of the clean earthquakes 0, 1, 2, 4 and 7 only 7 is left.
+        #expect((train + test).filter(\.isEarthquake).map(\.name) == [c.rows[7][c.column("trace_name")]])
+    }
+
     /// Arrivals that are not a sample of the trace are dropped by rule and counted, never cut.
     @Test func invalidArrivalsAreDroppedAndCounted() throws {
         let clean = try STEAD.catalogue(csv: Fixtures.path("stead_mini/merged.csv")).filter { $0.isEarthquake && $0.passesReferenceCleaning }
@@ -141,6 +217,7 @@ private struct Catalogue {
         for round in 0..<200 {
             var c = base
             if round % 10 == 0 { c.remove(fields.randomElement(using: &rng)!) }
+            if round % 10 == 5 { c.rows.append(c.rows[round % c.rows.count]) }  // a trace listed twice
             for _ in 0..<(1 + round % 4) {
                 let f = fields.randomElement(using: &rng)!
                 guard c.header.contains(f) else { continue }
@@ -150,6 +227,7 @@ private struct Catalogue {
             let traces: [STEADTrace]
             do { traces = try STEAD.catalogue(csv: path) } catch is CSVError { refused += 1; continue }
             let (train, test) = STEAD.split(traces, seed: UInt64(round))
+            #expect(Set(train.map(\.name)).isDisjoint(with: test.map(\.name)))
             for part in [train, test] {
                 let (data, summary) = try STEAD.prepare(part, hdf5: hdf5, seed: 1)
                 #expect(data.values.allSatisfy { $0.isFinite })

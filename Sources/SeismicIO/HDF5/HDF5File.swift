@@ -29,6 +29,11 @@ public enum HDF5Error: Error, CustomStringConvertible, Equatable {
     }
 }
 
+/// The class of the values a dataset stores (before libhdf5 converts them to the type read).
+public enum HDF5ValueClass: Sendable, Equatable {
+    case integer, float, string, other
+}
+
 /// An open HDF5 file. Closed when the value is released. Not for concurrent use from several
 /// threads (serial libhdf5); open one per task instead.
 public final class HDF5File {
@@ -110,6 +115,22 @@ public final class HDF5File {
         return try dims(did, name)
     }
 
+    /// The class of the values dataset `name` stores: reading a float dataset with `readInt64s`
+    /// truncates each value toward zero, so callers that need whole numbers check this first.
+    public func valueClass(of name: String) throws(HDF5Error) -> HDF5ValueClass {
+        let did = try openDataset(name)
+        defer { H5Dclose(did) }
+        let type = H5Dget_type(did)
+        guard type >= 0 else { throw .readFailed(path: path, object: name) }
+        defer { H5Tclose(type) }
+        switch H5Tget_class(type) {
+        case H5T_INTEGER: return .integer
+        case H5T_FLOAT: return .float
+        case H5T_STRING: return .string
+        default: return .other
+        }
+    }
+
     /// Reads dataset `name` converted to float32 (any numeric stored type), with its shape.
     public func readFloats(_ name: String) throws(HDF5Error) -> (values: [Float], shape: [Int]) {
         try read(name, memoryType: seismic_h5t_native_float(), zero: Float(0))
@@ -131,7 +152,9 @@ public final class HDF5File {
     public func readFloatRows(_ name: String, rows: Range<Int>) throws(HDF5Error) -> [Float] {
         let did = try openDataset(name)
         defer { H5Dclose(did) }
+        try requireStandardNumber(H5Dget_type(did), name)
         let shape = try dims(did, name)
+        try requireStoredBytes(did, name, shape)
         guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
             throw .readFailed(path: path, object: "\(name)[\(rows)]")
         }
@@ -201,6 +224,7 @@ public final class HDF5File {
         }
         let width = H5Tget_size(type)
         guard width > 0 else { throw .readFailed(path: path, object: name) }
+        try requireStoredBytes(did, name, shape)
         let count = try elementCount(shape, bytesEach: 1, name)
         var bytes = [UInt8](repeating: 0, count: max(try elementCount([count, width], bytesEach: 1, name), 1))
         if count > 0 {
@@ -229,6 +253,9 @@ public final class HDF5File {
         let cls = H5Tget_class(type)
         guard cls == H5T_FLOAT || cls == H5T_INTEGER else {
             throw .wrongType(path: path, object: "\(object)@\(attribute)", expected: "a number")
+        }
+        guard seismic_h5t_is_standard_number(type) == 1 else {
+            throw .wrongType(path: path, object: "\(object)@\(attribute)", expected: Self.standardNumber)
         }
         var v = 0.0
         guard H5Aread(aid, seismic_h5t_native_double(), &v) >= 0 else { throw .readFailed(path: path, object: attribute) }
@@ -318,6 +345,56 @@ public final class HDF5File {
         return count
     }
 
+    static let standardNumber = "a standard integer (8–64 bit) or IEEE float (32/64 bit) type, as h5py and numpy write"
+
+    /// Throws unless `type` (closed here) is a standard integer or IEEE float type: libhdf5 1.10
+    /// converts other, malformed types with a fault (SIGBUS in H5T__bit_copy reading an integer
+    /// whose bit offset is beyond its size; Fixtures/fuzz/hdf5/).
+    private func requireStandardNumber(_ type: hid_t, _ name: String) throws(HDF5Error) {
+        guard type >= 0 else { throw .readFailed(path: path, object: name) }
+        defer { H5Tclose(type) }
+        let cls = H5Tget_class(type)
+        guard cls == H5T_INTEGER || cls == H5T_FLOAT else { throw .wrongType(path: path, object: name, expected: "a numeric dataset") }
+        guard seismic_h5t_is_standard_number(type) == 1 else { throw .wrongType(path: path, object: name, expected: Self.standardNumber) }
+    }
+
+    /// Throws unless an unchunked dataset's stored bytes are the shape's: a compact dataset's buffer
+    /// holds exactly shape × element size bytes (libhdf5 1.10 reads past a shorter one), and a
+    /// contiguous one, when allocated, that many bytes inside the file (so a few-kilobyte file cannot
+    /// make us allocate gigabytes for a dataset it does not hold). Chunked data may be compressed
+    /// or partly unwritten and is checked by libhdf5 as it reads.
+    private func requireStoredBytes(_ did: hid_t, _ name: String, _ shape: [Int]) throws(HDF5Error) {
+        let type = H5Dget_type(did)
+        guard type >= 0 else { throw .readFailed(path: path, object: name) }
+        let typeSize = H5Tget_size(type)
+        H5Tclose(type)
+        let plist = H5Dget_create_plist(did)
+        guard plist >= 0 else { throw .readFailed(path: path, object: name) }
+        let layout = H5Pget_layout(plist)
+        H5Pclose(plist)
+        guard layout == H5D_COMPACT || layout == H5D_CONTIGUOUS else { return }
+        let needed = UInt64(try elementCount(shape, bytesEach: 1, name)).multipliedReportingOverflow(by: UInt64(typeSize))
+        let stored = UInt64(H5Dget_storage_size(did))
+        func mismatch(_ reason: String) -> HDF5Error {
+            .tooLarge(path: path, object: name, shape: shape.map { UInt64($0) }, reason: reason)
+        }
+        guard !needed.overflow else { throw mismatch("has more bytes than UInt64 can count") }
+        if layout == H5D_COMPACT {
+            guard stored == needed.partialValue else {
+                throw mismatch("needs \(needed.partialValue) bytes, but its compact storage holds \(stored)")
+            }
+            return
+        }
+        let offset = UInt64(H5Dget_offset(did))
+        guard offset != UInt64.max, stored > 0 else { return }  // not allocated: libhdf5 returns fill values
+        var fileSize: hsize_t = 0
+        guard H5Fget_filesize(id, &fileSize) >= 0 else { throw .readFailed(path: path, object: name) }
+        let end = offset.addingReportingOverflow(needed.partialValue)
+        guard stored == needed.partialValue, !end.overflow, end.partialValue <= UInt64(fileSize) else {
+            throw mismatch("needs \(needed.partialValue) bytes, but the file stores \(stored) at offset \(offset) of its \(fileSize)")
+        }
+    }
+
     /// Throws unless attribute `aid` holds exactly one value (reading more into one would overrun).
     private func requireScalar(_ aid: hid_t, _ object: String) throws(HDF5Error) {
         let space = H5Aget_space(aid)
@@ -330,7 +407,9 @@ public final class HDF5File {
     private func read<T>(_ name: String, memoryType: hid_t, zero: T) throws(HDF5Error) -> (values: [T], shape: [Int]) {
         let did = try openDataset(name)
         defer { H5Dclose(did) }
+        try requireStandardNumber(H5Dget_type(did), name)
         let shape = try dims(did, name)
+        try requireStoredBytes(did, name, shape)
         var out = [T](repeating: zero, count: try elementCount(shape, bytesEach: MemoryLayout<T>.size, name))
         if out.isEmpty { return (out, shape) }
         let status = out.withUnsafeMutableBytes {

@@ -60,6 +60,9 @@ public enum DatasetError: Error, CustomStringConvertible {
     case nonFiniteValue(path: String, window: Int, component: String?, sample: Int, value: Float)
     /// The dataset cannot be used with the model of `model` (a checkpoint path).
     case modelMismatch(path: String, model: String, field: String, dataset: String, expected: String)
+    /// A label of `dataset` (window `window`, stored value `value`) that is not a class index:
+    /// negative, `classCount` or more, not a whole number, or not finite.
+    case invalidLabel(path: String, dataset: String, window: Int, value: String, expected: String)
     /// Nothing usable: the file (or what a rule left of it) holds no windows.
     case noWindows(path: String, reason: String)
 
@@ -73,6 +76,7 @@ public enum DatasetError: Error, CustomStringConvertible {
         case .nonFiniteValue(let p, let w, let c, let s, let v):
             return "\(p): window \(w)\(c.map { ", component \($0)" } ?? ""), sample \(s) is \(v); expected finite values"
         case .modelMismatch(let p, let m, let f, let d, let e): return "\(p): \(f) \(d) does not fit the model \(m), which expects \(e)"
+        case .invalidLabel(let p, let d, let w, let v, let e): return "\(p): '\(d)' is \(v) at window \(w); expected \(e)"
         case .noWindows(let p, let r): return "\(p): the dataset has no windows: \(r)"
         }
     }
@@ -164,7 +168,7 @@ public struct PreparedDataset: Sendable {
 
     /// Reads a dataset written by `save(to:)` and validates it: X is [N, …item] with every extent
     /// positive and y is [N]; `class_names` non-empty, unique, each non-empty; labels in
-    /// 0..<classes; `sampling_rate_hz` finite and in `ModelCard.samplingRateLimits`; `window_samples`
+    /// 0..<classes and whole numbers (a float `y` is never truncated); `sampling_rate_hz` finite and in `ModelCard.samplingRateLimits`; `window_samples`
     /// a whole number, equal to the item's samples for time series [N, length, components] (0 or
     /// absent for images); `component_order` one code per component (time series) or channel
     /// (images); provenance one entry per window; every value finite.
@@ -177,7 +181,7 @@ public struct PreparedDataset: Sendable {
             let f = try HDF5File(readingAt: path)
             guard f.exists("X"), f.exists("y") else { throw DatasetError.notADataset(path: path, reason: "it has no X and y datasets") }
             let (x, xShape) = try f.readFloats("X")
-            let (y, yShape) = try f.readInt64s("y")
+            let yShape = try f.shape(of: "y")
             guard xShape.first == yShape.first, yShape.count == 1 else {
                 throw DatasetError.notADataset(path: path, reason: "X has shape \(xShape) but y has \(yShape)")
             }
@@ -193,9 +197,7 @@ public struct PreparedDataset: Sendable {
                 throw DatasetError.notADataset(path: path, reason: "no class_names attribute")
             }
             if let i = firstInvalidName(names) { throw invalid("class_names", names, "unique, non-empty names (name \(i) is '\(names[i])')") }
-            if let i = y.firstIndex(where: { $0 < 0 || $0 >= names.count }) {
-                throw invalid("y", "\(y[i]) at window \(i)", "a label in 0..<\(names.count)")
-            }
+            let labels = try readLabels(f, path: path, classCount: names.count)
             guard let rate = try f.doubleAttribute("sampling_rate_hz", of: "/") else {
                 throw DatasetError.notADataset(path: path, reason: "no sampling_rate_hz attribute")
             }
@@ -242,7 +244,7 @@ public struct PreparedDataset: Sendable {
                 classNames: names, samplingRateHz: rate, windowSamples: windowSamples, componentOrder: components,
                 preparation: prep, seed: UInt64(try f.stringAttribute("seed", of: "/") ?? "0") ?? 0,
                 toolVersion: try f.stringAttribute("tool_version", of: "/") ?? "unknown")
-            return PreparedDataset(values: x, itemShape: itemShape, labels: y.map { Int($0) },
+            return PreparedDataset(values: x, itemShape: itemShape, labels: labels,
                                    provenance: provenance, metadata: metadata)
         } catch let e as HDF5Error {
             throw .hdf5(e)
@@ -250,6 +252,33 @@ public struct PreparedDataset: Sendable {
             throw e
         } catch {
             throw .notADataset(path: path, reason: "\(error)")
+        }
+    }
+
+    /// The labels of dataset `y` of `f`, each a whole number in 0..<`classCount`. Integer datasets are
+    /// read exactly; float datasets (h5py writes labels as float64 when given floats) are accepted
+    /// only when every value is finite and whole, never truncated. Throws `DatasetError.invalidLabel`
+    /// naming the first label that is not.
+    private static func readLabels(_ f: HDF5File, path: String, classCount: Int) throws -> [Int] {
+        let expected = "label in 0..<\(classCount)"
+        switch try f.valueClass(of: "y") {
+        case .integer:
+            let y = try f.readInt64s("y").values
+            if let i = y.firstIndex(where: { $0 < 0 || $0 >= classCount }) {
+                throw DatasetError.invalidLabel(path: path, dataset: "y", window: i, value: "\(y[i])", expected: "a " + expected)
+            }
+            return y.map { Int($0) }
+        case .float:
+            let y = try f.readDoubles("y").values
+            if let i = y.firstIndex(where: { !$0.isFinite || $0.rounded(.towardZero) != $0 }) {
+                throw DatasetError.invalidLabel(path: path, dataset: "y", window: i, value: "\(y[i])", expected: "a whole-number " + expected)
+            }
+            if let i = y.firstIndex(where: { $0 < 0 || $0 >= Double(classCount) }) {
+                throw DatasetError.invalidLabel(path: path, dataset: "y", window: i, value: "\(y[i])", expected: "a " + expected)
+            }
+            return y.map { Int($0) }  // whole and in 0..<classCount: exact
+        case .string, .other:
+            throw DatasetError.hdf5(.wrongType(path: path, object: "y", expected: "integer or float labels"))
         }
     }
 

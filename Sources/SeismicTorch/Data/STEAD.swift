@@ -18,12 +18,16 @@ public struct STEADTrace: Sendable, Equatable {
     public var snrDb: [Double]
     public var station: String
 
+    /// `startTime` ("2005-08-01 14:00:00.00", UTC; "T" may separate date and time, the fraction is
+    /// optional) as seconds since 1970; nil when it is not a valid date and time of that form.
+    public var startTimeSeconds: Double? { Self.secondsSince1970(startTime) }
+
     public var isEarthquake: Bool { category.hasPrefix("earthquake") }
     public var isNoise: Bool { category == "noise" }
 
     /// The reference's `clean()`: P at least 200 samples in, epicentre within 100 km, median SNR
     /// above 40 dB, S more than 20 samples after P, both pick weights above 0.75 (and, added here,
-    /// every one of these values present and finite).
+    /// every one of these values present and finite, and the distance not negative).
     public var passesReferenceCleaning: Bool { cleaningFailure == nil }
 
     /// The first cleaning rule this row fails, as the summary names it; nil when it passes.
@@ -31,6 +35,7 @@ public struct STEADTrace: Sendable, Equatable {
         guard let p = pArrivalSample, let s = sArrivalSample, let d = distanceKm, let pw = pWeight, let sw = sWeight,
               !snrDb.isEmpty else { return "missing arrival, pick weight, distance or SNR" }
         guard ([p, s, d, pw, sw] + snrDb).allSatisfy(\.isFinite) else { return "non-finite arrival, pick weight, distance or SNR" }
+        if d < 0 { return "negative epicentral distance" }
         let sorted = snrDb.sorted()
         let median = sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
         if p < 200 { return "P arrival before sample 200" }
@@ -42,9 +47,51 @@ public struct STEADTrace: Sendable, Equatable {
     }
 }
 
+extension STEADTrace {
+    /// "YYYY-MM-DD hh:mm:ss[.fraction]" (or "T" between date and time) as UTC seconds since 1970,
+    /// nil unless every field is in range (month 1–12, the month's days, hour 0–23, minute 0–59,
+    /// second 0–60 for a leap second).
+    static func secondsSince1970(_ text: String) -> Double? {
+        let chars = Array(text.utf8)
+        guard chars.count >= 19, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"),
+              chars[10] == UInt8(ascii: " ") || chars[10] == UInt8(ascii: "T"),
+              chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":") else { return nil }
+        func number(_ range: Range<Int>) -> Int? {
+            var v = 0
+            for c in chars[range] {
+                guard (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(c) else { return nil }
+                v = v * 10 + Int(c - UInt8(ascii: "0"))
+            }
+            return v
+        }
+        guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
+              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
+        var fraction = 0.0
+        if chars.count > 19 {
+            guard chars[19] == UInt8(ascii: "."), chars.count > 20, chars.count <= 29, number(20..<chars.count) != nil,
+                  let f = Double("0" + String(decoding: chars[19...], as: UTF8.self)) else { return nil }
+            fraction = f
+        }
+        let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
+        let monthDays = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        guard (1...12).contains(month), (1...monthDays[month - 1]).contains(day), hour < 24, minute < 60, second <= 60 else { return nil }
+        // Days from 1970-01-01 to the date (proleptic Gregorian; years 0000–9999 cannot overflow).
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yearOfEra = y - era * 400
+        let dayOfYear = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let dayOfEra = yearOfEra * 365 + yearOfEra / 4 - yearOfEra / 100 + dayOfYear
+        let days = era * 146_097 + dayOfEra - 719_468
+        return Double(days * 86_400 + hour * 3600 + minute * 60 + second) + fraction
+    }
+}
+
 /// Reads the catalogue and prepares STEAD windows the way the reference does.
 public enum STEAD {
     public static let classNames = ["P-wave", "S-wave", "Noise"]
+    /// Catalogue rows dropped before cleaning (any category), as `usableRows` counts them.
+    public static let unparsableStartTime = "unparsable trace_start_time"
+    public static let duplicateTraceName = "duplicate trace_name"
     /// The merged.csv columns the preparation reads (network_code and receiver_code, for the
     /// station in the provenance, are optional).
     public static let requiredColumns = ["trace_name", "trace_category", "trace_start_time", "p_arrival_sample", "s_arrival_sample",
@@ -65,28 +112,47 @@ public enum STEAD {
         }
     }
 
-    /// The reference's split: clean earthquakes sorted by start time, the first 80 % for training;
-    /// noise before the split time trains and after it tests, each sampled to the earthquakes' count.
-    public static func split(_ traces: [STEADTrace], trainFraction: Double = 0.8, seed: UInt64)
-        -> (train: [STEADTrace], test: [STEADTrace]) {
-        let quakes = traces.filter { $0.isEarthquake && $0.passesReferenceCleaning }.sorted { $0.startTime < $1.startTime }
-        let cut = Int((Double(quakes.count) * trainFraction).rounded(.down))
-        let trainQuakes = Array(quakes[..<cut]), testQuakes = Array(quakes[cut...])
-        let splitTime = testQuakes.first?.startTime ?? (trainQuakes.last?.startTime ?? "")
-        let noise = traces.filter(\.isNoise)
-        var rng = SeededGenerator(seed: seed)
-        func sample(_ pool: [STEADTrace], _ n: Int) -> [STEADTrace] {
-            Array(pool.shuffled(using: &rng).prefix(n)).sorted { $0.startTime < $1.startTime }
+    /// The rows of `traces` the split can place, in catalogue order, and the others counted per rule:
+    /// a row whose `trace_start_time` does not parse (`unparsableStartTime`: its place in time is
+    /// unknown, so it could land on either side of the split) and every row after the first with the
+    /// same `trace_name` (`duplicateTraceName`: one trace must never be in both train and test).
+    public static func usableRows(_ traces: [STEADTrace]) -> (rows: [STEADTrace], dropped: [String: Int]) {
+        var rows: [STEADTrace] = [], dropped: [String: Int] = [:], seen = Set<String>()
+        for t in traces {
+            if t.startTimeSeconds == nil { dropped[unparsableStartTime, default: 0] += 1; continue }
+            if !seen.insert(t.name).inserted { dropped[duplicateTraceName, default: 0] += 1; continue }
+            rows.append(t)
         }
-        let trainNoise = sample(noise.filter { $0.startTime < splitTime }, trainQuakes.count)
-        let testNoise = sample(noise.filter { $0.startTime >= splitTime }, testQuakes.count)
-        return (trainQuakes + trainNoise, testQuakes + testNoise)
+        return (rows, dropped)
     }
 
-    /// Earthquakes of `traces` that fail the reference's cleaning, counted per rule (`cleaningFailure`).
+    /// The reference's split of `usableRows(traces)`: clean earthquakes sorted by start time, the first
+    /// 80 % for training; noise before the split time trains and after it tests, each sampled to the
+    /// earthquakes' count. No trace name is in both parts.
+    public static func split(_ traces: [STEADTrace], trainFraction: Double = 0.8, seed: UInt64)
+        -> (train: [STEADTrace], test: [STEADTrace]) {
+        // usableRows keeps only rows whose start time parses.
+        let timed = usableRows(traces).rows.map { (trace: $0, time: $0.startTimeSeconds ?? 0) }
+        let quakes = timed.filter { $0.trace.isEarthquake && $0.trace.passesReferenceCleaning }.sorted { $0.time < $1.time }
+        let cut = Int((Double(quakes.count) * trainFraction).rounded(.down))
+        let trainQuakes = Array(quakes[..<cut]), testQuakes = Array(quakes[cut...])
+        let splitTime = testQuakes.first?.time ?? (trainQuakes.last?.time ?? -.infinity)
+        let noise = timed.filter(\.trace.isNoise)
+        var rng = SeededGenerator(seed: seed)
+        func sample(_ pool: [(trace: STEADTrace, time: Double)], _ n: Int) -> [STEADTrace] {
+            Array(pool.shuffled(using: &rng).prefix(n)).sorted { $0.time < $1.time }.map(\.trace)
+        }
+        let trainNoise = sample(noise.filter { $0.time < splitTime }, trainQuakes.count)
+        let testNoise = sample(noise.filter { $0.time >= splitTime }, testQuakes.count)
+        return (trainQuakes.map(\.trace) + trainNoise, testQuakes.map(\.trace) + testNoise)
+    }
+
+    /// Catalogue rows dropped by `usableRows` (any category) and the remaining earthquakes that fail
+    /// the reference's cleaning, counted per rule (`cleaningFailure`).
     public static func cleaningCounts(_ traces: [STEADTrace]) -> [String: Int] {
-        var counts: [String: Int] = [:]
-        for t in traces where t.isEarthquake { if let r = t.cleaningFailure { counts[r, default: 0] += 1 } }
+        var (rows, counts) = usableRows(traces)
+        rows.removeAll { !$0.isEarthquake }
+        for t in rows { if let r = t.cleaningFailure { counts[r, default: 0] += 1 } }
         return counts
     }
 
