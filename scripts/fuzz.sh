@@ -107,12 +107,29 @@ for t in $TARGETS; do
     # leaks 56 bytes inside libhdf5 (H5FL_blk_malloc), so leak detection is off for this target.
     # A huge allocation by our Swift code still traps, as it would outside the fuzzer.
     extra=()
-    [ "$t" = hdf5 ] && extra=(-detect_leaks=0)
-    if ! ASAN_OPTIONS=${ASAN_OPTIONS:-$([ "$t" = hdf5 ] && echo allocator_may_return_null=1)} "$OUT/fuzz-$t" "${extra[@]}" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
-        -artifact_prefix="$OUT/crashes/$t/" "$corpus" 2>"$OUT/$t.log"; then
+    # libhdf5 1.10.8 has memory-safety bugs of its own on corrupt attribute messages
+    # (Tests/Fixtures/fuzz-libhdf5-unfixed/): the hdf5 target keeps fuzzing past crashes (fork mode)
+    # and sorts each one afterwards by the first frame outside the sanitizer runtime: inside
+    # libhdf5 is upstream's (reported, not a failure), anywhere else is ours (a failure).
+    [ "$t" = hdf5 ] && extra=(-detect_leaks=0 -fork=1 -ignore_crashes=1)
+    asan=${ASAN_OPTIONS:-$([ "$t" = hdf5 ] && echo allocator_may_return_null=1:detect_leaks=0)}
+    before=$(ls "$OUT/crashes/$t" | sort)
+    # (hdf5: fork mode exits non-zero after any crash; its crashes are sorted below instead.)
+    if ! ASAN_OPTIONS=$asan "$OUT/fuzz-$t" "${extra[@]}" -max_total_time="$SECONDS_EACH" -timeout=10 -rss_limit_mb=4096 -print_final_stats=1 \
+        -artifact_prefix="$OUT/crashes/$t/" "$corpus" 2>"$OUT/$t.log" && [ "$t" != hdf5 ]; then
         failed=1
         echo "!! fuzz-$t found a crash: $(ls -t "$OUT/crashes/$t" | head -1)"
         grep -E "ERROR|Fatal error|SUMMARY" "$OUT/$t.log" | head -5
+    fi
+    if [ "$t" = hdf5 ]; then
+        upstream=0
+        for f in $(comm -13 <(echo "$before") <(ls "$OUT/crashes/$t" | sort)); do
+            frame=$(ASAN_OPTIONS=$asan "$OUT/fuzz-$t" -detect_leaks=0 -runs=1 "$OUT/crashes/$t/$f" 2>&1 \
+                | grep -E '^ +#[0-9]+ ' | grep -v -E 'libclang_rt|__asan|__interceptor|compiler-rt|sanitizer_common' | head -1)
+            if [[ "$frame" == *libhdf5* ]]; then upstream=$((upstream + 1)); mv "$OUT/crashes/$t/$f" "$OUT/crashes/$t/libhdf5-$f"
+            else failed=1; echo "!! fuzz-hdf5: a crash outside libhdf5: $OUT/crashes/$t/$f ($frame)"; fi
+        done
+        echo "fuzz-hdf5: $upstream crashes inside libhdf5 itself (upstream bugs, see Tests/Fixtures/fuzz-libhdf5-unfixed/README.md)"
     fi
     grep -E "stat::number_of_executed_units|stat::new_units_added|Done [0-9]+ runs" "$OUT/$t.log"
 done
