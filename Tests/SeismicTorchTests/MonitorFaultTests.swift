@@ -112,6 +112,27 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         #expect(lines.filter { $0.time < 30 }.count == 29)  // ends at 2 … 30 s
     }
 
+    /// Packet times that say a rate at which no window fits (25-sample packets 25 s apart: 1 Hz,
+    /// 2 samples per window) are logged, counted and ignored: the monitor keeps its rate and goes on
+    /// classifying, never stops.
+    @Test func aRateNoWindowFitsIsIgnoredAndTheMonitorGoesOn() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 4)
+        var slow = noisePackets(start: 20, seconds: 25 * 20, rate: 1, rng: &rng)
+        slow = slow.enumerated().map { i, p in StreamPacket(channel: p.channel, time: 20 + Double(i / 3) * 25, samples: p.samples) }
+        let all = noisePackets(start: 0, seconds: 20, rate: 100, rng: &rng) + slow + noisePackets(start: 540, seconds: 20, rate: 100, rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var notes: [String] = []
+        runner.log = { notes.append($0) }
+        var lines: [MonitorLine] = []
+        for p in all { lines += try runner.handle(p) }
+        lines += runner.flush()
+        #expect(runner.statistics.unusableRates >= 1 && runner.statistics.rateChanges == 0)
+        #expect(runner.engine?.samplingRateHz == 100)
+        #expect(notes.contains { $0.contains("suggest 1.0 Hz") && $0.contains("keeping 100.0 Hz") }, "\(notes.suffix(3))")
+        #expect(lines.contains { $0.time > 545 })  // classifying again after the odd packets
+    }
+
     /// A model whose outputs are NaN never produces a line or a trigger; NaN samples and samples so
     /// large that the window overflows are skipped and counted.
     @Test func nonFiniteOutputsAndSamplesAreSkippedAndCounted() throws {

@@ -79,6 +79,9 @@ public struct MonitorStatistics: Sendable, Equatable {
     public var otherInstrument = 0
     /// Times the stream's sampling rate changed and the engine was re-created (`MonitorRunner`).
     public var rateChanges = 0
+    /// Rates estimated from packet times at which no window fits (a window of fewer than 8
+    /// samples, e.g. from packets with corrupt times): logged and ignored, the engine keeps its rate.
+    public var unusableRates = 0
     public init() {}
 
     /// The sum of two sets of counters (a runner's engines, one after another).
@@ -88,6 +91,7 @@ public struct MonitorStatistics: Sendable, Equatable {
         s.resets += b.resets; s.bridged += b.bridged; s.malformed += b.malformed; s.gaps += b.gaps
         s.skippedHops += b.skippedHops; s.clockJumps += b.clockJumps; s.nonFiniteWindows += b.nonFiniteWindows
         s.nonFinitePackets += b.nonFinitePackets; s.otherInstrument += b.otherInstrument; s.rateChanges += b.rateChanges
+        s.unusableRates += b.unusableRates
         return s
     }
 
@@ -97,7 +101,8 @@ public struct MonitorStatistics: Sendable, Equatable {
             + "\(nonFinitePackets) packets with non-finite samples skipped, \(nonFiniteWindows) non-finite windows skipped, "
             + "\(late) late samples, \(duplicates) duplicates, \(bridged) windows bridged, \(resets) resets, "
             + "\(gaps) gaps longer than the buffer (\(skippedHops) hops skipped), \(clockJumps) backward clock jumps, "
-            + "\(rateChanges) sampling-rate changes, \(otherInstrument) packets of other instruments ignored"
+            + "\(rateChanges) sampling-rate changes (\(unusableRates) unusable rates ignored), "
+            + "\(otherInstrument) packets of other instruments ignored"
     }
 }
 

@@ -70,7 +70,8 @@ public final class MonitorRunner {
     }
 
     /// Feeds one packet; returns completed hops (none while the instrument and rate are being learnt).
-    /// - Throws: `MonitorError` when the window does not fit the (new) sampling rate.
+    /// - Throws: `MonitorError` when the window does not fit the sampling rate found at start-up (a
+    ///   later rate at which no window fits is logged, counted in `unusableRates` and ignored).
     public func handle(_ p: StreamPacket) throws -> [MonitorLine] {
         guard p.samples.allSatisfy({ ($0 * scale).isFinite }) else {
             own.nonFinitePackets += 1
@@ -92,13 +93,20 @@ public final class MonitorRunner {
         guard let engine else { return try startUp(p) }
         if let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck),
            abs(measured - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {
-            own.rateChanges += 1
-            log?("monitor: the sampling rate of \(Self.describe(group)) changed from \(engine.samplingRateHz) to \(measured) Hz "
-                 + "(estimated over the last \(Self.ratesToRecheck) packet pairs); restarting the monitor at \(measured) Hz")
             rates[group]?.clearRecent()
             let old = engine.statistics
-            _ = try makeEngine(rate: measured)  // throws (window unusable at the new rate) before replacing anything
-            replaced = replaced + old
+            do {
+                _ = try makeEngine(rate: measured)  // throws (window unusable at the new rate) before replacing anything
+                own.rateChanges += 1
+                replaced = replaced + old
+                log?("monitor: the sampling rate of \(Self.describe(group)) changed from \(engine.samplingRateHz) to \(measured) Hz "
+                     + "(estimated over the last \(Self.ratesToRecheck) packet pairs); restarting the monitor at \(measured) Hz")
+            } catch {
+                // Packets whose times say a rate no window fits (corrupt times): the stream goes on
+                // at the rate it had; never a reason to stop monitoring.
+                own.unusableRates += 1
+                log?("monitor: packet times of \(Self.describe(group)) suggest \(measured) Hz, where \(error); keeping \(engine.samplingRateHz) Hz")
+            }
         }
         return self.engine!.ingest(component: c, time: p.time, samples: p.samples.map { $0 * scale })
     }
