@@ -4,6 +4,7 @@ import Foundation
 import SeismicIO
 import SeismicNN
 import SeismicSignal
+import SeismicTorch
 
 enum PrepBenchmark {
     /// Writes `count` synthetic 480 s, 100 Hz records (…HLX/HLY/HLZ…) into `folder` unless present.
@@ -39,7 +40,7 @@ enum PrepBenchmark {
             let resample = FourierResampler(from: 200, to: 80)
             for i in stride(from: c, to: files.count, by: chunks) {
                 guard let (w, _, _) = try? ThreeComponentRecord.read(files[i]),
-                      let prepared = try? w.preparedLikeReference() else { continue }
+                      let prepared = try? Preprocessing.reference.prepareRecord(w) else { continue }
                 // Cut and resample two 200-sample windows as the reference does around P and S.
                 for start in [10_000, 20_000] {
                     _ = prepared.components.map { resample(Array($0[start..<(start + 200)])) }

@@ -49,7 +49,7 @@ extension Seismic.CheckpointCommand {
             print("\(path): \(card.architecture.name), \(card.architecture.parameterCount) parameters")
             print("  classes    \(card.classNames.joined(separator: ", "))")
             print("  input      \(card.componentOrder.joined(separator: ",")) at \(String(format: "%g", card.samplingRateHz)) Hz, window \(card.windowSamples) samples, shape [N, \(card.architecture.inputShape.map(String.init).joined(separator: ", "))]")
-            print("  preprocess detrend \(card.preprocessing.detrend), taper \(card.preprocessing.taperFraction), high-pass \(card.preprocessing.highpassCornerHz) Hz, then \(card.preprocessing.amplitudeChain.joined(separator: " → "))")
+            print("  preprocess detrend \(card.preprocessing.detrend.rawValue), taper \(card.preprocessing.taperFraction), high-pass \(card.preprocessing.highpassCornerHz) Hz, then \(card.preprocessing.amplitudeChain.steps.joined(separator: " → "))")
             if let best = card.history.max(by: { $0.validationAccuracy < $1.validationAccuracy }) {
                 print("  trained    \(card.history.count) epochs, best validation accuracy \(String(format: "%.2f", best.validationAccuracy * 100)) % (epoch \(best.epoch))")
             }

@@ -115,11 +115,11 @@ extension Seismic {
             let kept = windows.indicesAboveSmallAmplitude(Classifier.silentPeak)
             guard !kept.isEmpty else { throw Classifier.ClassifyError.noSignal(windows: windows.count, peak: Classifier.silentPeak) }
             let keptSet = Set(kept)
-            let rows = try classifier.predict(windows.selecting(kept).quantizedNormalized(), context: "windows of \(path)")
+            let rows = try classifier.predict(card.preprocessing.prepareWindows(windows.selecting(kept)), context: "windows of \(path)")
             return RecordClassification(source: path, startTime: 0, windowSeconds: Double(card.windowSamples) / card.samplingRateHz,
                                         classNames: card.classNames,
                                         predictions: zip(kept, rows).map { i, row in
-                                            WindowPrediction(startSeconds: Double(i), probabilities: row, label: row.indices.max { row[$0] < row[$1] }!)
+                                            WindowPrediction(startSeconds: Double(i), probabilities: row)
                                         },
                                         silentWindowStarts: (0..<windows.count).filter { !keptSet.contains($0) }.map(Double.init))
         }
@@ -191,7 +191,7 @@ extension Seismic {
             var unique = name, k = 2
             while taken.contains(unique) { unique = "\(name)-\(k)"; k += 1 }
             taken.insert(unique)
-            try writeFileAtomically(plot.svg(), to: "\(folder)/\(unique).svg")
+            try AtomicFile.write(plot.svg(), to: "\(folder)/\(unique).svg")
         }
     }
 }

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import SeismicIO
 import SeismicPlot
 import SeismicTorch
 
@@ -38,14 +39,14 @@ extension Seismic {
             print(result.table)
             if let json {
                 let d = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                try writeFileAtomically(String(decoding: d, as: UTF8.self), to: json)
+                try AtomicFile.write(String(decoding: d, as: UTF8.self), to: json)
                 print("wrote \(json)")
             }
             if let plots {
                 try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
-                try writeFileAtomically(TrainingRun.confusionPlot(result.confusion, title: String(format: "Accuracy = %.2f %%", result.confusion.accuracy * 100)),
+                try AtomicFile.write(TrainingRun.confusionPlot(result.confusion, title: String(format: "Accuracy = %.2f %%", result.confusion.accuracy * 100)),
                                         to: plots + "/confusion_matrix.svg")
-                try writeFileAtomically(result.histogramPlot, to: plots + "/score_histograms.svg")
+                try AtomicFile.write(result.histogramPlot, to: plots + "/score_histograms.svg")
                 print("wrote \(plots)/confusion_matrix.svg, \(plots)/score_histograms.svg")
             }
         }

@@ -4,7 +4,7 @@ import ArgumentParser
 import Foundation
 import SeismicTorch
 
-extension StreamUnits: ExpressibleByArgument {}
+extension AccelerationUnit: ExpressibleByArgument {}
 
 extension Seismic {
     struct Monitor: ParsableCommand {
@@ -56,7 +56,7 @@ extension Seismic {
         @Option(help: "Checkpoint of a time-series model.") var model: String
         @Option(help: "udp://HOST:PORT, stdin, or replay:FILE.sac") var source: String
         @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources.") var gain: Double = 1.0 / 384_500
-        @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: StreamUnits?
+        @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: AccelerationUnit?
         @Option(parsing: .unconditional, help: "Sampling rate in Hz (else the record's, or estimated from packet times; re-checked).") var rate: Double?
         @Option(help: "Instrument to monitor, band + instrument code: EN? (default: chosen from the stream).") var channels: String?
         @Option(parsing: .unconditional, help: "Window length in seconds.") var window: Double = 2
@@ -103,7 +103,7 @@ extension Seismic {
             let queue = PacketQueue()
             var scale = gain
             var knownRate = rate
-            var unitSource = StreamUnits.Source.stdin
+            var unitSource = AccelerationUnit.Source.stdin
             var stopUDP: (@Sendable () -> Void)?
             if source.hasPrefix("udp://") {
                 let hostPort = source.dropFirst(6).split(separator: ":")
@@ -122,7 +122,7 @@ extension Seismic {
             } else {
                 throw ValidationError("--source must be udp://HOST:PORT, stdin or replay:FILE")
             }
-            if let (u, from) = try StreamUnits.resolve(given: units, source: unitSource, card: card) {
+            if let (u, from) = try AccelerationUnit.resolve(given: units, source: unitSource, card: card) {
                 scale = u.toMetersPerSecondSquared
                 FileHandle.standardError.write(Data("monitor: samples in \(u.rawValue), from \(from)\n".utf8))
             }

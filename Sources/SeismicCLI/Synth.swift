@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import SeismicIO
 import SeismicPlot
 import SeismicTorch
 
@@ -47,7 +48,7 @@ extension Seismic {
                 try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
                 for (dir, name) in [("data_QSIS_Event", "earthquake"), ("data_QSIS_Noise", "noise"), ("data_active_source", "active_source")] {
                     if let first = QSIS.recordFiles(in: out + "/" + dir).first {
-                        try writeFileAtomically(try DemoPipeline.recordPlot(first), to: "\(plots)/synthetic_\(name).svg")
+                        try AtomicFile.write(try DemoPipeline.recordPlot(first), to: "\(plots)/synthetic_\(name).svg")
                     }
                 }
             }

@@ -47,8 +47,3 @@ public struct SVG: Sendable {
             + "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n" + body.joined(separator: "\n") + "\n</svg>\n"
     }
 }
-
-/// Writes `text` atomically to `path`.
-public func writeFileAtomically(_ text: String, to path: String) throws {
-    try text.write(to: URL(fileURLWithPath: path), atomically: true, encoding: .utf8)
-}

@@ -20,11 +20,6 @@ extension Waveform {
         return out
     }
 
-    /// The seed's record preparation: detrend → taper 0.05 → high-pass 0.5 Hz, 4 corners.
-    public func preparedLikeReference(cornerHz: Double = 0.5) throws(Butterworth.DesignError) -> Waveform {
-        try detrended().tapered(maxPercentage: 0.05).highpassed(cornerHz: cornerHz)
-    }
-
     /// Fourier resampling of every component to `count` samples (scipy.signal.resample); the rate
     /// changes in proportion.
     public func resampled(to count: Int) -> Waveform {

@@ -23,7 +23,7 @@ import TestSupport
         #expect(result.predictions.allSatisfy { abs($0.probabilities.reduce(0, +) - 1) < 1e-5 })
         #expect(result.predictions[3].startSeconds == 1.5)
         // Window 10 by hand: the record chain, 200 samples from 5 s, resampled to 80, normalise → int16 → normalise.
-        let prepared = try w.preparedLikeReference()
+        let prepared = try card.preprocessing.prepareRecord(w)
         let cut = prepared.slice(500..<700).resampled(to: 80).sampleMajorFloats()
         let chain = WindowBatch(values: cut, count: 1, length: 80, components: 3)
         let x = WindowBatch(values: chain.normalized().quantized().map(Float.init), count: 1, length: 80, components: 3).normalized()

@@ -81,7 +81,8 @@ private func loadOutcome(_ file: SafeTensorsFile, _ path: String) throws -> Stri
                                        ("highpassCornerHz", 0 as Any, "above 0"), ("highpassCorners", 0 as Any, "1…10"),
                                        ("highpassCorners", 400 as Any, "1…10"), ("taperFraction", -0.1 as Any, "0…0.5"),
                                        ("sourceSamplingRateHz", 0 as Any, "Hz"), ("detrend", "demean" as Any, "'linear'"),
-                                       ("amplitudeChain", ["normalize"] as Any, "one of")] {
+                                       ("amplitudeChain", ["normalize"] as Any, "one of"), ("units", "counts" as Any, "g, gal or m/s^2"),
+                                       ("amplitudeChain", ["spectrogram", "image_100x150"] as Any, "for the input [1, 80, 3]")] {
             let file = try checkpoint(editingCard: { card in
                 var p = card["preprocessing"] as! [String: Any]
                 p[key] = value

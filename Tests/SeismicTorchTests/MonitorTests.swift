@@ -204,7 +204,7 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         let writer = pipe.fileHandleForWriting
         let payload = Data(text.utf8)
         Thread { writer.write(payload); try? writer.close() }.start()
-        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: StreamUnits.g.toMetersPerSecondSquared)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: AccelerationUnit.g.toMetersPerSecondSquared)
         var lines: [MonitorLine] = []
         while true {
             let (p, finished) = queue.pop(timeout: 2)

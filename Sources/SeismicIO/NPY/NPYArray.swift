@@ -229,8 +229,8 @@ public struct NPYArray: Equatable, Sendable {
     }
 
     public func write(to path: String) throws(NPYError) {
-        do { try Data(encoded()).write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw .cannotWrite(path: path, reason: error.localizedDescription)
+        do { try AtomicFile.write(Data(encoded()), to: path) } catch {
+            throw .cannotWrite(path: path, reason: (error as? AtomicFileError)?.reason ?? error.localizedDescription)
         }
     }
 }

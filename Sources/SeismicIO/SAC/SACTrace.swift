@@ -179,9 +179,9 @@ public struct SACTrace: Equatable, Sendable {
     /// Writes the trace atomically (a temporary file renamed into place).
     public func write(to path: String, byteOrder order: ByteOrder? = nil) throws(SACError) {
         do {
-            try encoded(byteOrder: order).write(to: URL(fileURLWithPath: path), options: .atomic)
+            try AtomicFile.write(encoded(byteOrder: order), to: path)
         } catch {
-            throw .cannotWrite(path: path, reason: error.localizedDescription)
+            throw .cannotWrite(path: path, reason: (error as? AtomicFileError)?.reason ?? error.localizedDescription)
         }
     }
 }

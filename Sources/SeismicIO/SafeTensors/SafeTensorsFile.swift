@@ -256,8 +256,8 @@ public struct SafeTensorsFile: Sendable {
 
     /// Writes atomically: a temporary file in the same folder, renamed into place.
     public func write(to path: String) throws(SafeTensorsError) {
-        do { try encoded().write(to: URL(fileURLWithPath: path), options: .atomic) } catch {
-            throw .cannotWrite(path: path, reason: error.localizedDescription)
+        do { try AtomicFile.write(encoded(), to: path) } catch {
+            throw .cannotWrite(path: path, reason: (error as? AtomicFileError)?.reason ?? error.localizedDescription)
         }
     }
 }

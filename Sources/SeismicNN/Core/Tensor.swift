@@ -37,10 +37,14 @@ public struct Tensor: Equatable, Sendable {
     public func argmaxRows() -> [Int] {
         precondition(rank == 2, "argmaxRows needs [N, C], got \(shape)")
         let c = shape[1]
-        return (0..<shape[0]).map { n in
-            var best = 0
-            for j in 1..<c where storage[n * c + j] > storage[n * c + best] { best = j }
-            return best
-        }
+        return (0..<shape[0]).map { n in Self.argmax(storage[(n * c)..<((n + 1) * c)]) }
+    }
+
+    /// Position (0-based, from the slice's start) of the largest of `values` (ties: the first),
+    /// as `torch.argmax` over one row; 0 for an empty row.
+    public static func argmax(_ values: ArraySlice<Float>) -> Int {
+        var best = values.startIndex
+        for j in values.indices where values[j] > values[best] { best = j }
+        return best - values.startIndex
     }
 }

@@ -17,6 +17,11 @@ public struct WindowPrediction: Sendable, Equatable {
         self.probabilities = probabilities
         self.label = label
     }
+
+    /// The prediction whose label is the most probable class (ties: the first).
+    public init(startSeconds: Double, probabilities: [Float]) {
+        self.init(startSeconds: startSeconds, probabilities: probabilities, label: Tensor.argmax(probabilities[...]))
+    }
 }
 
 /// A record's predictions and their summary.
@@ -44,7 +49,7 @@ public struct RecordClassification: Sendable {
     }
 
     /// The class treated as "nothing happening": a class named Noise, else the last class.
-    public var backgroundClass: Int { classNames.firstIndex { $0.lowercased() == "noise" } ?? classNames.count - 1 }
+    public var backgroundClass: Int { ModelCard.backgroundClass(of: classNames) }
 
     /// Whether any window is predicted as something other than the background class.
     public var hasEvent: Bool { predictions.contains { $0.label != backgroundClass } }
@@ -121,9 +126,7 @@ public struct Classifier {
         let comps = card.architecture.inputShape[2]
         guard waveform.componentCount == comps else { throw ClassifyError.components(found: waveform.componentCount, expected: comps) }
         guard waveform.durationSeconds >= windowSeconds else { throw ClassifyError.tooShort(seconds: waveform.durationSeconds, window: windowSeconds) }
-        let p = card.preprocessing
-        let prepared = try waveform.detrended().tapered(maxPercentage: p.taperFraction)
-            .highpassed(cornerHz: p.highpassCornerHz, corners: p.highpassCorners)
+        let prepared = try card.preprocessing.prepareRecord(waveform)
         let rate = prepared.samplingRateHz
         let sourceSamples = Int((windowSeconds * rate).rounded())
         let step = max(1, Int((strideSeconds * rate).rounded()))
@@ -146,9 +149,9 @@ public struct Classifier {
         guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: starts.count, peak: Self.silentPeak) }
         let keptSet = Set(kept)
         let silent = starts.indices.filter { !keptSet.contains($0) }.map { Double(starts[$0]) / rate }
-        let probabilities = try predict(all.selecting(kept).quantizedNormalized(), context: "windows of \(source)")
+        let probabilities = try predict(card.preprocessing.prepareWindows(all.selecting(kept)), context: "windows of \(source)")
         let predictions = zip(kept, probabilities).map { w, row in
-            WindowPrediction(startSeconds: Double(starts[w]) / rate, probabilities: row, label: row.indices.max { row[$0] < row[$1] }!)
+            WindowPrediction(startSeconds: Double(starts[w]) / rate, probabilities: row)
         }
         return RecordClassification(source: source, startTime: waveform.startTime, windowSeconds: windowSeconds,
                                     classNames: card.classNames, predictions: predictions, silentWindowStarts: silent)

@@ -129,10 +129,8 @@ public struct PreparedDataset: Sendable {
     /// Writes the dataset atomically: a temporary file next to `path`, renamed over it at the end,
     /// so an interrupted run never leaves a complete-looking partial file.
     public func save(to path: String) throws(DatasetError) {
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).partial-\(getpid())").path
         do {
-            do {
+            try AtomicFile.write(to: path) { temporary in
                 let f = try HDF5File(creatingAt: temporary)
                 try f.write("X", floats: values, shape: [count] + itemShape)
                 try f.write("y", int64s: labels.map(Int64.init), shape: [count])
@@ -151,17 +149,11 @@ public struct PreparedDataset: Sendable {
                 try f.setAttribute("preparation", string: String(decoding: (try? encoder.encode(metadata.preparation)) ?? Data("{}".utf8), as: UTF8.self))
                 f.flush()
             }
-            guard rename(temporary, path) == 0 else {
-                throw DatasetError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-            }
         } catch let e as HDF5Error {
-            unlink(temporary)
             throw .hdf5(e)
-        } catch let e as DatasetError {
-            unlink(temporary)
-            throw e
+        } catch let e as AtomicFileError {
+            throw .cannotWrite(path: path, reason: e.reason)
         } catch {
-            unlink(temporary)
             throw .cannotWrite(path: path, reason: "\(error)")
         }
     }

@@ -145,7 +145,7 @@ public enum QSIS {
         guard w.npts >= settings.minimumSamples else { out.skips.append(.tooShort(w.npts)); return out }
         let pgaGal = (w.compositeAmplitude.max() ?? 0) / settings.galToMetersPerSecondSquared
         if event && pgaGal < settings.minimumPGAGal { out.skips.append(.belowPGA); return out }
-        guard let prepared = try? w.preparedLikeReference() else { out.skips.append(.unreadable("filter design")); return out }
+        guard let prepared = try? Preprocessing.reference.prepareRecord(w) else { out.skips.append(.unreadable("filter design")); return out }
         w = prepared
         var rng = SeededGenerator(seed: seed)
         let cutter = WindowCutter()
@@ -246,7 +246,7 @@ extension QSIS {
             let w: Waveform, traces: [SACTrace]
             do { (w, traces, _) = try ThreeComponentRecord.read(files[i]) } catch { return ([], "", "unreadable or inconsistent triple", "\(error)") }
             guard w.npts >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length", nil) }
-            guard let prepared = try? w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } }).preparedLikeReference() else {
+            guard let prepared = try? Preprocessing.reference.prepareRecord(w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } })) else {
                 return ([], "", "filter design", nil)
             }
             return (SpectrogramImage.input(prepared), traces[0].header.station ?? "", nil, nil)

@@ -253,7 +253,7 @@ public enum STEAD {
         var rng = SeededGenerator(seed: seed)
         let n = data.count / 3
         let comps = (0..<3).map { c in (0..<n).map { Double(data[$0 * 3 + c]) } }
-        guard let w = try? Waveform(components: comps, componentCodes: ["E", "N", "Z"], samplingRateHz: 100).preparedLikeReference() else {
+        guard let w = try? Preprocessing.reference.prepareRecord(Waveform(components: comps, componentCodes: ["E", "N", "Z"], samplingRateHz: 100)) else {
             return ([], ["filter design failed"])
         }
         let cutter = WindowCutter()

@@ -46,50 +46,49 @@ public enum SyntheticCorpus {
         var rows: [[String]] = []
         let travelTimes = TravelTimeCalculator()
         var rng = SeededGenerator(seed: seed)
-        let file = try HDF5File(creatingAt: folder + "/merged.hdf5.partial")
-        let countsPerMeter = 1e6
-        for i in 0..<(earthquakes + noise) {
-            // Earthquakes and noise interleaved in time, so both fall on each side of the split.
-            let quake = i % 2 == 0 ? (i / 2 < earthquakes) : (i / 2 >= noise)
-            let record = SyntheticRecord.generate(event: quake, durationSeconds: 60, travelTimes: travelTimes,
-                                                  magnitude: quake ? 3.5 + 1.5 * Double(rng.nextUnitFloat()) : nil,
-                                                  distanceRangeKm: 5...105, using: &rng)
-            let name = String(format: "SYN.ST%02d_%08d_%@", i % 5, i, quake ? "EV" : "NO")
-            var values = [Float](repeating: 0, count: 6000 * 3)
-            for t in 0..<min(6000, record.waveform.npts) {
-                for c in 0..<3 { values[t * 3 + c] = Float(record.waveform.components[c][t] * countsPerMeter) }
-            }
-            try file.write("data/\(name)", floats: values, shape: [6000, 3])
-            let time = String(format: "2020-01-%02d %02d:%02d:00.00", 1 + i / 1440 % 28, (i / 60) % 24, i % 60)
-            var row = ["SY", String(format: "ST%02d", i % 5), "HH", "24.0", "121.0"]
-            if quake, let p = record.pArrivalSeconds, let s = record.sArrivalSeconds {
-                let w = record.waveform
-                let pi = Int(p * 100), si = Int(s * 100)
-                func rms(_ r: Range<Int>) -> Double {
-                    let rr = max(r.lowerBound, 0)..<min(r.upperBound, w.npts)
-                    guard !rr.isEmpty else { return 1e-30 }
-                    return (w.components.map { c in rr.reduce(0.0) { $0 + c[$1] * c[$1] } }.reduce(0, +) / Double(rr.count * 3)).squareRoot()
+        try AtomicFile.write(to: folder + "/merged.hdf5") { temporary in
+            let file = try HDF5File(creatingAt: temporary)
+            let countsPerMeter = 1e6
+            for i in 0..<(earthquakes + noise) {
+                // Earthquakes and noise interleaved in time, so both fall on each side of the split.
+                let quake = i % 2 == 0 ? (i / 2 < earthquakes) : (i / 2 >= noise)
+                let record = SyntheticRecord.generate(event: quake, durationSeconds: 60, travelTimes: travelTimes,
+                                                      magnitude: quake ? 3.5 + 1.5 * Double(rng.nextUnitFloat()) : nil,
+                                                      distanceRangeKm: 5...105, using: &rng)
+                let name = String(format: "SYN.ST%02d_%08d_%@", i % 5, i, quake ? "EV" : "NO")
+                var values = [Float](repeating: 0, count: 6000 * 3)
+                for t in 0..<min(6000, record.waveform.npts) {
+                    for c in 0..<3 { values[t * 3 + c] = Float(record.waveform.components[c][t] * countsPerMeter) }
                 }
-                let snr = 20 * log10(max(rms(si..<(si + 300)), 1e-30) / max(rms((pi - 300)..<pi), 1e-30))
-                row += ["\(Double(pi))", String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), "\(Double(si))",
-                        String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), "2.5", String(format: "%.1f", record.depthKm),
-                        String(format: "%.1f", record.distanceKm), String(format: "[%.1f %.1f %.1f]", snr, snr - 1, snr + 1)]
-                try file.setAttribute("p_arrival_sample", of: "data/\(name)", double: Double(pi))
-                try file.setAttribute("s_arrival_sample", of: "data/\(name)", double: Double(si))
-            } else {
-                row += ["", "", "", "", "", "", "", ""]
+                try file.write("data/\(name)", floats: values, shape: [6000, 3])
+                let time = String(format: "2020-01-%02d %02d:%02d:00.00", 1 + i / 1440 % 28, (i / 60) % 24, i % 60)
+                var row = ["SY", String(format: "ST%02d", i % 5), "HH", "24.0", "121.0"]
+                if quake, let p = record.pArrivalSeconds, let s = record.sArrivalSeconds {
+                    let w = record.waveform
+                    let pi = Int(p * 100), si = Int(s * 100)
+                    func rms(_ r: Range<Int>) -> Double {
+                        let rr = max(r.lowerBound, 0)..<min(r.upperBound, w.npts)
+                        guard !rr.isEmpty else { return 1e-30 }
+                        return (w.components.map { c in rr.reduce(0.0) { $0 + c[$1] * c[$1] } }.reduce(0, +) / Double(rr.count * 3)).squareRoot()
+                    }
+                    let snr = 20 * log10(max(rms(si..<(si + 300)), 1e-30) / max(rms((pi - 300)..<pi), 1e-30))
+                    row += ["\(Double(pi))", String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), "\(Double(si))",
+                            String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), "2.5", String(format: "%.1f", record.depthKm),
+                            String(format: "%.1f", record.distanceKm), String(format: "[%.1f %.1f %.1f]", snr, snr - 1, snr + 1)]
+                    try file.setAttribute("p_arrival_sample", of: "data/\(name)", double: Double(pi))
+                    try file.setAttribute("s_arrival_sample", of: "data/\(name)", double: Double(si))
+                } else {
+                    row += ["", "", "", "", "", "", "", ""]
+                }
+                row += [time, quake ? "earthquake_local" : "noise", name]
+                try file.setAttribute("trace_name", of: "data/\(name)", string: name)
+                try file.setAttribute("trace_category", of: "data/\(name)", string: quake ? "earthquake_local" : "noise")
+                rows.append(row)
             }
-            row += [time, quake ? "earthquake_local" : "noise", name]
-            try file.setAttribute("trace_name", of: "data/\(name)", string: name)
-            try file.setAttribute("trace_category", of: "data/\(name)", string: quake ? "earthquake_local" : "noise")
-            rows.append(row)
+            file.flush()
         }
-        file.flush()
         let csv = CSVTable(header: columns, rows: rows).text
-        try csv.write(toFile: folder + "/merged.csv", atomically: true, encoding: .utf8)
-        guard rename(folder + "/merged.hdf5.partial", folder + "/merged.hdf5") == 0 else {
-            throw RecordError.inconsistent(paths: [folder], reason: "could not move merged.hdf5 into place")
-        }
+        try AtomicFile.write(csv, to: folder + "/merged.csv")
     }
 }
 

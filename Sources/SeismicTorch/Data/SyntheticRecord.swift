@@ -162,7 +162,7 @@ public struct SyntheticRecord: Sendable {
             t.header.setReferenceTime(startTime)
             t.header.setString("kstnm", station)
             t.header.setDependentVariable(.acceleration)
-            t.header.setUnitWord(StreamUnits.gal.rawValue)
+            t.header.setUnitWord(AccelerationUnit.gal.rawValue)
             t.header.setString("knetwk", "SY")
             t.header.setString("kcmpnm", code)
             // Station at 24.0 N 121.0 E; the event due north at the record's distance.

@@ -1,6 +1,7 @@
 // ONNXExport: a ConvNet as an ONNX model (opset 17) — the reference's torch.onnx.export graph.
 
 import Foundation
+import SeismicIO
 import SeismicNN
 import SeismicONNX
 import SwiftProtobuf
@@ -160,6 +161,6 @@ public enum ONNXExport {
     /// Serialises the model to `path` atomically.
     public static func write(_ model: ConvNet, card: ModelCard, to path: String) throws {
         let data: Data = try Self.model(model, card: card).serializedBytes()
-        try data.write(to: URL(fileURLWithPath: path), options: .atomic)
+        try AtomicFile.write(data, to: path)
     }
 }

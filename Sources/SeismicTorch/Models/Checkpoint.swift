@@ -65,7 +65,9 @@ public enum Checkpoint {
         do { file = try SafeTensorsFile(contentsOf: path) } catch { throw .file(error) }
         let card: ModelCard
         if let json = file.metadata[cardKey] {
-            do { card = try JSONDecoder().decode(ModelCard.self, from: Data(json.utf8)) } catch {
+            do { card = try JSONDecoder().decode(ModelCard.self, from: Data(json.utf8)) } catch let e as ModelCardError {
+                throw .invalidCard(path: path, e)  // a value the code cannot run (Preprocessing's types)
+            } catch {
                 throw .badCard(path: path, reason: "\(error)")
             }
         } else {

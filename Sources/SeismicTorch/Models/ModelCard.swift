@@ -1,23 +1,5 @@
 // ModelCard: a model's contract as data — classes, sampling, window, components, preprocessing, history.
 
-/// How windows were prepared for the model; classify and monitor repeat exactly this.
-public struct Preprocessing: Codable, Equatable, Sendable {
-    public var detrend: String = "linear"
-    /// Hann taper fraction at each end of the record (ObsPy `taper(max_percentage)`).
-    public var taperFraction: Double = 0.05
-    public var highpassCornerHz: Double = 0.5
-    public var highpassCorners: Int = 4
-    /// Samples cut around an arrival at the record's rate, before Fourier resampling.
-    public var sourceWindowSamples: Int = 200
-    public var sourceSamplingRateHz: Double = 100
-    /// Amplitude steps applied to each window, in order.
-    public var amplitudeChain: [String] = ["normalize", "quantize_int16", "normalize"]
-    /// Physical unit of the samples before normalisation.
-    public var units: String = "m/s^2"
-
-    public init() {}
-}
-
 /// One epoch of a training run.
 public struct EpochRecord: Codable, Equatable, Sendable {
     public var epoch: Int
@@ -69,6 +51,15 @@ public struct ModelCard: Codable, Equatable, Sendable {
         self.notes = notes
     }
 
+    /// The class treated as "nothing happening" (classify's summary, the monitor's trigger): a
+    /// class named Noise (any case), else the last class.
+    public static func backgroundClass(of classNames: [String]) -> Int {
+        classNames.firstIndex { $0.lowercased() == "noise" } ?? classNames.count - 1
+    }
+
+    /// The class treated as "nothing happening" (see `backgroundClass(of:)`).
+    public var backgroundClass: Int { Self.backgroundClass(of: classNames) }
+
     /// The reference's pre-training task: P-wave, S-wave, Noise on 2 s windows at 40 Hz.
     public static func earthquakePretraining() -> ModelCard {
         ModelCard(architecture: .earthquake(classCount: 3), classNames: ["P-wave", "S-wave", "Noise"],
@@ -78,7 +69,7 @@ public struct ModelCard: Codable, Equatable, Sendable {
     /// The reference's spectrogram task: Event, Noise on [3, 100, 150] images of Z, X, Y.
     public static func spectrogramEvents() -> ModelCard {
         var p = Preprocessing()
-        p.amplitudeChain = ["spectrogram", "image_100x150"]
+        p.amplitudeChain = .spectrogramImage
         return ModelCard(architecture: .spectrogram(classCount: 2), classNames: ["Event", "Noise"], samplingRateHz: 100,
                          windowSamples: 0, componentOrder: ["Z", "X", "Y"], preprocessing: p)
     }

@@ -108,8 +108,6 @@ extension ModelCard {
     public static let filterOrderLimits = 1...10
     /// Samples of the preprocessing's source window.
     public static let sourceWindowLimits = 1...10_000_000
-    /// The amplitude chains this code implements: time series, and spectrogram images.
-    public static let amplitudeChains = [["normalize", "quantize_int16", "normalize"], ["spectrogram", "image_100x150"]]
 
     /// Whether the model takes time-series windows [1, samples, components] (else images [C, H, W]).
     public var isTimeSeries: Bool { architecture.inputShape.first == 1 }
@@ -117,10 +115,9 @@ extension ModelCard {
     /// Checks the card against what the code can build and run (see `ConvNetArchitecture.validate()`),
     /// then: one unique, non-empty class name without commas per output; the sampling rate finite and in
     /// `samplingRateLimits`; for time series the window equal to the input's samples and one component
-    /// code per input column (images: one per channel, window ≥ 0); detrend "linear" (the only one
-    /// implemented); taper fraction in [0, 0.5]; high-pass corner positive and below the Nyquist
+    /// code per input column (images: one per channel, window ≥ 0); taper fraction in [0, 0.5]; high-pass corner positive and below the Nyquist
     /// frequency of both the model's and the source's rate; filter order in `filterOrderLimits`;
-    /// the source window in `sourceWindowLimits`; the amplitude chain one of `amplitudeChains`.
+    /// the source window in `sourceWindowLimits`; the amplitude chain the input's (windows or images).
     public func validate() throws(ModelCardError) {
         try architecture.validate()
         func fail(_ field: String, _ value: Any, _ expected: String) -> ModelCardError {
@@ -150,7 +147,6 @@ extension ModelCard {
             throw fail("componentOrder[\(i)]", "'\(componentOrder[i])'", "a non-empty, unique code without commas")
         }
         let p = preprocessing
-        guard p.detrend == "linear" else { throw fail("preprocessing.detrend", "'\(p.detrend)'", "'linear'") }
         guard p.taperFraction.isFinite, (0...0.5).contains(p.taperFraction) else {
             throw fail("preprocessing.taperFraction", p.taperFraction, "a fraction in 0…0.5")
         }
@@ -168,8 +164,11 @@ extension ModelCard {
             throw fail("preprocessing.sourceWindowSamples", p.sourceWindowSamples,
                        "\(Self.sourceWindowLimits.lowerBound)…\(Self.sourceWindowLimits.upperBound) samples")
         }
-        guard Self.amplitudeChains.contains(p.amplitudeChain) else {
-            throw fail("preprocessing.amplitudeChain", p.amplitudeChain, "one of \(Self.amplitudeChains)")
+        // Detrend method, amplitude chain and units are typed: a card naming one this code cannot run
+        // is refused while it is decoded. The chain must fit the input: windows or images.
+        guard (p.amplitudeChain == .timeSeries) == isTimeSeries else {
+            throw fail("preprocessing.amplitudeChain", p.amplitudeChain.steps,
+                       "\((isTimeSeries ? AmplitudeChain.timeSeries : .spectrogramImage).steps) for the input \(shape)")
         }
     }
 }

@@ -17,7 +17,7 @@ public struct MonitorLine: Sendable {
     /// Samples filled in by interpolation because packets were missing.
     public var bridgedSamples: Int
 
-    public var label: String { classNames[probabilities.indices.max { probabilities[$0] < probabilities[$1] }!] }
+    public var label: String { classNames[Tensor.argmax(probabilities[...])] }
 
     public init(time: Double, probabilities: [Float], classNames: [String], pgaGal: Double, trigger: Bool, bridgedSamples: Int) {
         self.time = time
@@ -152,8 +152,7 @@ public final class MonitorEngine {
     /// Consecutive samples of each component that arrived older than the buffer.
     private var lateRun: [Int]
     private let resampler: FourierResampler
-    private let highpass: SOSFilter
-    private let taperSides: [Double]
+    private let recordChain: RecordChain
 
     /// Samples a window may hold: enough to detrend and taper, few enough to buffer eight windows.
     public static let sampleRange = 8...10_000_000
@@ -182,9 +181,7 @@ public final class MonitorEngine {
         nextWindowEnd = windowSamples
         lateRun = Array(repeating: 0, count: components)
         resampler = FourierResampler(from: windowSamples, to: card.windowSamples)
-        highpass = try Butterworth.highpass(order: card.preprocessing.highpassCorners, cornerHz: card.preprocessing.highpassCornerHz,
-                                            samplingRateHz: samplingRateHz)
-        taperSides = Taper.obspyHannSides(count: windowSamples, maxPercentage: card.preprocessing.taperFraction)
+        recordChain = try card.preprocessing.recordChain(samplingRateHz: samplingRateHz, count: windowSamples)
     }
 
     public func countMalformed() { statistics.malformed += 1 }
@@ -306,8 +303,7 @@ public final class MonitorEngine {
             comps[c] = series
         }
         // The record chain on the window, as the reference's loop does every hop.
-        let prepared = comps.map { Taper.obspyHann(Detrend.linear($0), sides: taperSides) }
-        let filtered = highpass.apply(components: prepared)
+        let filtered = recordChain.apply(comps)
         var pga = 0.0
         for k in 0..<windowSamples {
             var s = 0.0
@@ -326,13 +322,13 @@ public final class MonitorEngine {
             for t in 0..<length { window[t * components + c] = Float(r[t]) }
         }
         let batch = WindowBatch(values: window, count: 1, length: length, components: components)
-        let x = batch.quantizedNormalized()
+        let x = card.preprocessing.prepareWindows(batch)
         let probs = model.predict(Tensor(shape: [1, 1, length, components], storage: x.values)).storage
         guard probs.allSatisfy(\.isFinite), x.values.allSatisfy(\.isFinite) else {
             statistics.nonFiniteWindows += 1
             return nil
         }
-        let noise = card.classNames.firstIndex { $0.lowercased() == "noise" } ?? card.classNames.count - 1
+        let noise = card.backgroundClass
         let endTime = time(of: end - 1)
         let pgaGal = pga * 100
         var trigger = pgaGal >= pgaThresholdGal && probs[noise] <= noiseMaximum

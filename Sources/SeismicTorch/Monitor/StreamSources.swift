@@ -184,11 +184,11 @@ public enum StreamSources {
     /// Replays a SAC triple as packets of `packetSeconds` per component, at real time × `speed`
     /// (speed 0: as fast as possible). Samples are sent in the file's units.
     /// - Returns: the record's sampling rate and the units its header states (nil when none).
-    /// - Throws: the record's read error, or `StreamUnitsError` when its header's units are unusable.
+    /// - Throws: the record's read error, or `AccelerationUnitError` when its header's units are unusable.
     public static func replay(_ path: String, speed: Double, packetSeconds: Double = 0.25,
-                              into queue: PacketQueue) throws -> (samplingRateHz: Double, units: StreamUnits?) {
+                              into queue: PacketQueue) throws -> (samplingRateHz: Double, units: AccelerationUnit?) {
         let (w, traces, _) = try ThreeComponentRecord.read(path)
-        let units = try StreamUnits.stated(by: traces, path: path)
+        let units = try AccelerationUnit.stated(by: traces, path: path)
         let per = max(1, Int(min(Double(w.npts), (packetSeconds * w.samplingRateHz).rounded(.down))))
         let thread = Thread {
             let t0 = Date()

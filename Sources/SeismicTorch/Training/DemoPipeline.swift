@@ -81,11 +81,11 @@ public enum DemoPipeline {
         step("5/6 evaluating, plotting and exporting ONNX")
         let (best, _) = try Checkpoint.load(from: folder + "/finetune/" + RunFiles.best)
         let evaluation = try Evaluation.run(model: best, data: TrainingRun.amplitudeChain(qsis))
-        try writeFileAtomically(evaluation.histogramPlot, to: folder + "/score_histograms.svg")
-        try writeFileAtomically(TrainingRun.examplesPlot(TrainingRun.amplitudeChain(qsis), componentOrder: qsis.metadata.componentOrder),
+        try AtomicFile.write(evaluation.histogramPlot, to: folder + "/score_histograms.svg")
+        try AtomicFile.write(TrainingRun.examplesPlot(TrainingRun.amplitudeChain(qsis), componentOrder: qsis.metadata.componentOrder),
                                 to: folder + "/example_windows.svg")
         if let record = QSIS.recordFiles(in: synth + "/data_QSIS_Event").first {
-            try writeFileAtomically(try recordPlot(record), to: folder + "/example_record.svg")
+            try AtomicFile.write(try recordPlot(record), to: folder + "/example_record.svg")
         }
         log("      → \(folder)/example_windows.svg, example_record.svg, score_histograms.svg")
         try ONNXExport.write(best, card: try Checkpoint.load(from: folder + "/finetune/" + RunFiles.best).card, to: folder + "/model.onnx")
@@ -141,6 +141,6 @@ public enum DemoPipeline {
             <h2>Example record</h2>\(svg("example_record.svg"))
             </body></html>
             """
-        try writeFileAtomically(html, to: folder + "/" + RunFiles.report)
+        try AtomicFile.write(html, to: folder + "/" + RunFiles.report)
     }
 }

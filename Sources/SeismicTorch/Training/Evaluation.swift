@@ -49,7 +49,7 @@ public struct Evaluation: Sendable {
             let p = CrossEntropy.softmax(logits)
             for (r, truth) in y.enumerated() {
                 let row = Array(p.storage[(r * k)..<((r + 1) * k)])
-                confusion.add(truth: truth, prediction: row.indices.max { row[$0] < row[$1] }!)
+                confusion.add(truth: truth, prediction: Tensor.argmax(row[...]))
                 for c in 0..<k {
                     let b = min(Int(row[c] * Float(bins)), bins - 1)
                     if c == truth { pos[c][b] += 1 } else { neg[c][b] += 1 }

@@ -1,6 +1,7 @@
 // Report: RUN/report.html — the run's parameters, metrics and plots on one page.
 
 import Foundation
+import SeismicIO
 import SeismicPlot
 
 public enum Report {
@@ -47,6 +48,6 @@ public enum Report {
             <p>Written by SeismicTorch \(SeismicTorchVersion.current).</p>
             </body></html>
             """
-        try writeFileAtomically(html, to: folder + "/" + RunFiles.report)
+        try AtomicFile.write(html, to: folder + "/" + RunFiles.report)
     }
 }

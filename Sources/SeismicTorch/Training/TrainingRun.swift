@@ -138,7 +138,7 @@ public enum TrainingRun {
                 do {
                     // Every file of this epoch goes into one generation, made current at once.
                     let g = try runFolder.beginGeneration(epochs: card.history.count)
-                    if runFolder.currentGeneration == nil { try writeFileAtomically(examples, to: g.path(RunFiles.examples)) }
+                    if runFolder.currentGeneration == nil { try AtomicFile.write(examples, to: g.path(RunFiles.examples)) }
                     try Checkpoint.save(model: model, card: card, to: g.path(RunFiles.last))
                     try saveOptimizer(trainer, to: g.path(RunFiles.optimizer))
                     // Same rule as the trainer's snapshot: strictly better than every earlier epoch.
@@ -230,7 +230,7 @@ public enum TrainingRun {
                 + [String(format: "%.3f", r.seconds)]
         }
         let table = CSVTable(header: ["epoch", "lr", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "seconds"], rows: rows)
-        try writeFileAtomically(table.text, to: path)
+        try AtomicFile.write(table.text, to: path)
     }
 
     public static func metricsJSON(_ c: ConfusionMatrix, extra: [String: Any] = [:]) -> [String: Any] {
@@ -247,7 +247,7 @@ public enum TrainingRun {
     static func writeMetrics(_ c: ConfusionMatrix, epoch: Int, to path: String) throws {
         let json = metricsJSON(c, extra: ["best_epoch": epoch + 1, "best_validation_accuracy": c.accuracy])
         let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        try writeFileAtomically(String(decoding: data, as: UTF8.self), to: path)
+        try AtomicFile.write(String(decoding: data, as: UTF8.self), to: path)
     }
 
     public static func confusionPlot(_ c: ConfusionMatrix, title: String) -> String {
@@ -257,7 +257,7 @@ public enum TrainingRun {
     }
 
     static func writeConfusion(_ c: ConfusionMatrix, to path: String, epoch: Int) throws {
-        try writeFileAtomically(confusionPlot(c, title: String(format: "Validation, epoch %d — Accuracy = %.2f %%", epoch + 1, c.accuracy * 100)),
+        try AtomicFile.write(confusionPlot(c, title: String(format: "Validation, epoch %d — Accuracy = %.2f %%", epoch + 1, c.accuracy * 100)),
                                 to: path)
     }
 
@@ -273,6 +273,6 @@ public enum TrainingRun {
             Panel(title: "Learning rate", xLabel: "Epoch", yLabel: "Learning rate", series: [
                 Series(name: "lr", x: epochs, y: history.map(\.learningRate), color: Palette.green)]),
         ], columns: 3)
-        try writeFileAtomically(plot.svg(), to: path)
+        try AtomicFile.write(plot.svg(), to: path)
     }
 }

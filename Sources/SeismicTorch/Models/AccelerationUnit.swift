@@ -1,10 +1,10 @@
-// StreamUnits: the acceleration unit of a monitor's samples — from the user, the record or the card.
+// AccelerationUnit: the unit of acceleration samples — a model card's, a record's, a monitor's stream's.
 
 import Foundation
 import SeismicIO
 
-/// Units a stream of acceleration samples may carry, converted to m/s².
-public enum StreamUnits: String, Sendable, CaseIterable {
+/// Units acceleration samples may carry (a model's input, a record, a live stream), converted to m/s².
+public enum AccelerationUnit: String, Sendable, CaseIterable {
     case g, mps2 = "m/s2", gal
 
     public var toMetersPerSecondSquared: Double {
@@ -27,10 +27,10 @@ public enum StreamUnits: String, Sendable, CaseIterable {
 
     /// The units a SAC record states: IDEP = IACC (acceleration) with the unit word in KUSER0.
     /// Nil when the record says nothing (IDEP undefined or IUNKN, no KUSER0).
-    /// - Throws: `StreamUnitsError` when the record is not acceleration (IDISP, IVEL, IVOLTS),
+    /// - Throws: `AccelerationUnitError` when the record is not acceleration (IDISP, IVEL, IVOLTS),
     ///   its unit word is not one of ours, or its components disagree.
-    public static func stated(by traces: [SACTrace], path: String) throws(StreamUnitsError) -> StreamUnits? {
-        var found: [StreamUnits?] = []
+    public static func stated(by traces: [SACTrace], path: String) throws(AccelerationUnitError) -> AccelerationUnit? {
+        var found: [AccelerationUnit?] = []
         for t in traces {
             let h = t.header
             let idep = h.dependentVariable
@@ -41,7 +41,7 @@ public enum StreamUnits: String, Sendable, CaseIterable {
                 throw .notAcceleration(path: path, idep: "\(code)")
             }
             guard let word = h.unitWord else { found.append(nil); continue }
-            guard let unit = StreamUnits(name: word) else { throw .unknownUnitWord(path: path, word: word) }
+            guard let unit = AccelerationUnit(name: word) else { throw .unknownUnitWord(path: path, word: word) }
             found.append(unit)
         }
         let units = Set(found.compactMap { $0 })
@@ -58,15 +58,15 @@ public enum StreamUnits: String, Sendable, CaseIterable {
         /// `time,x,y,z` lines: no unit metadata.
         case stdin
         /// A SAC record replayed; `stated` are the units its header states, if any.
-        case record(path: String, stated: StreamUnits?)
+        case record(path: String, stated: AccelerationUnit?)
     }
 
     /// The units of a monitor's samples, and why: the user's `given` units; else those the record
     /// states; else, for stdin, the model card's units when they name an acceleration unit.
     /// Never a guess: with none of these it throws and says how to pass `--units`.
     /// - Returns: nil for UDP (counts × gain), else the units and a note saying where they came from.
-    /// - Throws: `StreamUnitsError.notForUDP`, `.contradicts` (given ≠ the record's), `.missing`.
-    public static func resolve(given: StreamUnits?, source: Source, card: ModelCard) throws(StreamUnitsError) -> (units: StreamUnits, from: String)? {
+    /// - Throws: `AccelerationUnitError.notForUDP`, `.contradicts` (given ≠ the record's), `.missing`.
+    public static func resolve(given: AccelerationUnit?, source: Source, card: ModelCard) throws(AccelerationUnitError) -> (units: AccelerationUnit, from: String)? {
         switch source {
         case .udp:
             if let given { throw .notForUDP(given: given.rawValue) }
@@ -78,14 +78,13 @@ public enum StreamUnits: String, Sendable, CaseIterable {
             throw .missing(source: path, hint: "its SAC header does not state them (IDEP = IACC with the unit in KUSER0)")
         case .stdin:
             if let given { return (given, "--units") }
-            if let u = StreamUnits(name: card.preprocessing.units) { return (u, "the model card (units \(card.preprocessing.units))") }
-            throw .missing(source: "stdin", hint: "the stream carries none and the model card's units '\(card.preprocessing.units)' are not g, m/s2 or gal")
+            return (card.preprocessing.units, "the model card (units \(card.preprocessing.units.rawValue))")
         }
     }
 }
 
 /// Units the monitor cannot take or cannot find.
-public enum StreamUnitsError: Error, CustomStringConvertible, Equatable {
+public enum AccelerationUnitError: Error, CustomStringConvertible, Equatable {
     case notAcceleration(path: String, idep: String)
     case unknownUnitWord(path: String, word: String)
     case componentsDisagree(path: String, units: [String])
@@ -94,7 +93,7 @@ public enum StreamUnitsError: Error, CustomStringConvertible, Equatable {
     case missing(source: String, hint: String)
 
     public var description: String {
-        let choices = StreamUnits.allCases.map(\.rawValue).joined(separator: ", ")
+        let choices = AccelerationUnit.allCases.map(\.rawValue).joined(separator: ", ")
         switch self {
         case .notAcceleration(let p, let i):
             return "\(p): SAC IDEP is \(i), not IACC: the monitor needs acceleration"

@@ -13,7 +13,7 @@ private func temporaryFolder(_ name: String) throws -> String {
     return folder
 }
 
-struct StreamUnitsTests {
+struct AccelerationUnitTests {
     /// `synth` records name their station in KSTNM (not the first 8 characters of the file name)
     /// and state their units: IDEP = IACC, KUSER0 = gal.
     @Test func syntheticRecordsStateStationAndUnits() throws {
@@ -25,51 +25,48 @@ struct StreamUnitsTests {
         #expect(paths.allSatisfy { ($0 as NSString).lastPathComponent.hasPrefix("ST00.earthquake.") })
         #expect(traces.map(\.header.station) == ["ST00", "ST00", "ST00"])
         #expect(traces.map(\.header.dependentVariable) == [.acceleration, .acceleration, .acceleration])
-        #expect(try StreamUnits.stated(by: traces, path: file) == .gal)
+        #expect(try AccelerationUnit.stated(by: traces, path: file) == .gal)
     }
 
     @Test func recordHeadersThatAreNotAccelerationOrDisagreeAreRefused() throws {
         var a = SACTrace(samples: [0, 1], delta: 0.01)
         var b = a
-        #expect(try StreamUnits.stated(by: [a, b], path: "r.sac") == nil)  // says nothing
+        #expect(try AccelerationUnit.stated(by: [a, b], path: "r.sac") == nil)  // says nothing
         a.header.setDependentVariable(.velocity)
-        #expect(throws: StreamUnitsError.notAcceleration(path: "r.sac", idep: "IVEL")) { try StreamUnits.stated(by: [a], path: "r.sac") }
+        #expect(throws: AccelerationUnitError.notAcceleration(path: "r.sac", idep: "IVEL")) { try AccelerationUnit.stated(by: [a], path: "r.sac") }
         a.header.setDependentVariable(.acceleration)
         a.header.setUnitWord("m/s^2")
-        #expect(try StreamUnits.stated(by: [a], path: "r.sac") == .mps2)
+        #expect(try AccelerationUnit.stated(by: [a], path: "r.sac") == .mps2)
         b.header.setUnitWord("gal")
-        #expect(throws: StreamUnitsError.componentsDisagree(path: "r.sac", units: ["m/s2", "gal"])) {
-            try StreamUnits.stated(by: [a, b], path: "r.sac")
+        #expect(throws: AccelerationUnitError.componentsDisagree(path: "r.sac", units: ["m/s2", "gal"])) {
+            try AccelerationUnit.stated(by: [a, b], path: "r.sac")
         }
         a.header.setUnitWord("furlongs")
-        #expect(throws: StreamUnitsError.unknownUnitWord(path: "r.sac", word: "furlongs")) { try StreamUnits.stated(by: [a], path: "r.sac") }
+        #expect(throws: AccelerationUnitError.unknownUnitWord(path: "r.sac", word: "furlongs")) { try AccelerationUnit.stated(by: [a], path: "r.sac") }
     }
 
     @Test func resolutionTakesTheRecordOrTheUserAndRefusesToGuess() throws {
         let card = ModelCard.earthquakePretraining()
-        #expect(try StreamUnits.resolve(given: nil, source: .record(path: "r.sac", stated: .gal), card: card)?.units == .gal)
-        #expect(try StreamUnits.resolve(given: .gal, source: .record(path: "r.sac", stated: .gal), card: card)?.units == .gal)
-        #expect(throws: StreamUnitsError.contradicts(path: "r.sac", stated: "gal", given: "g")) {
-            try StreamUnits.resolve(given: .g, source: .record(path: "r.sac", stated: .gal), card: card)
+        #expect(try AccelerationUnit.resolve(given: nil, source: .record(path: "r.sac", stated: .gal), card: card)?.units == .gal)
+        #expect(try AccelerationUnit.resolve(given: .gal, source: .record(path: "r.sac", stated: .gal), card: card)?.units == .gal)
+        #expect(throws: AccelerationUnitError.contradicts(path: "r.sac", stated: "gal", given: "g")) {
+            try AccelerationUnit.resolve(given: .g, source: .record(path: "r.sac", stated: .gal), card: card)
         }
-        #expect(try StreamUnits.resolve(given: .g, source: .record(path: "r.sac", stated: nil), card: card)?.units == .g)
+        #expect(try AccelerationUnit.resolve(given: .g, source: .record(path: "r.sac", stated: nil), card: card)?.units == .g)
         do {
-            _ = try StreamUnits.resolve(given: nil, source: .record(path: "r.sac", stated: nil), card: card)
+            _ = try AccelerationUnit.resolve(given: nil, source: .record(path: "r.sac", stated: nil), card: card)
             Issue.record("a record without units was given some")
         } catch {
             #expect("\(error)".contains("r.sac") && "\(error)".contains("--units gal"))
         }
         // stdin has no metadata: the user's units, else the card's (EarthquakeCNN cards say m/s^2).
-        #expect(try StreamUnits.resolve(given: .gal, source: .stdin, card: card)?.units == .gal)
-        #expect(card.preprocessing.units == "m/s^2")
-        #expect(try StreamUnits.resolve(given: nil, source: .stdin, card: card)?.units == .mps2)
-        var counts = card
-        counts.preprocessing.units = "counts"
-        #expect(throws: StreamUnitsError.missing(source: "stdin", hint: "the stream carries none and the model card's units 'counts' are not g, m/s2 or gal")) {
-            try StreamUnits.resolve(given: nil, source: .stdin, card: counts)
-        }
-        #expect(try StreamUnits.resolve(given: nil, source: .udp, card: card) == nil)
-        #expect(throws: StreamUnitsError.notForUDP(given: "gal")) { try StreamUnits.resolve(given: .gal, source: .udp, card: card) }
+        #expect(try AccelerationUnit.resolve(given: .gal, source: .stdin, card: card)?.units == .gal)
+        #expect(card.preprocessing.units == .mps2)
+        #expect(try AccelerationUnit.resolve(given: nil, source: .stdin, card: card)?.units == .mps2)
+        // A card whose units are not an acceleration unit (counts) cannot exist: it is refused when
+        // decoded (ModelCardValidationTests.unitsAndMethodsTheCodeCannotRunAreRefusedOnLoad).
+        #expect(try AccelerationUnit.resolve(given: nil, source: .udp, card: card) == nil)
+        #expect(throws: AccelerationUnitError.notForUDP(given: "gal")) { try AccelerationUnit.resolve(given: .gal, source: .udp, card: card) }
     }
 
     /// The issue's case: a gal record replayed with the default `g` reported PGA ×981. With units
@@ -84,7 +81,7 @@ struct StreamUnitsTests {
         let queue = PacketQueue()
         let (rate, stated) = try StreamSources.replay(folder + "/ST01.event.HLZ.sac", speed: 0, into: queue)
         let card = ModelCard.earthquakePretraining()
-        let units = try #require(try StreamUnits.resolve(given: nil, source: .record(path: "r", stated: stated), card: card)).units
+        let units = try #require(try AccelerationUnit.resolve(given: nil, source: .record(path: "r", stated: stated), card: card)).units
         #expect(units == .gal)
         let runner = MonitorRunner(model: ConvNet(card.architecture, seed: 0), card: card, samplingRateHz: rate, scale: units.toMetersPerSecondSquared)
         var lines: [MonitorLine] = []

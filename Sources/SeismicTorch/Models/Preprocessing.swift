@@ -1,0 +1,157 @@
+// Preprocessing: the chain a model's input goes through, as typed values that are the chain itself —
+// the record steps (detrend, taper, high-pass) and the window steps (amplitude chain).
+
+import Foundation
+import SeismicIO
+import SeismicSignal
+
+/// How a record is detrended before tapering.
+public enum DetrendMethod: String, Codable, Sendable, CaseIterable {
+    /// The least-squares line removed (ObsPy `Trace.detrend('linear')`).
+    case linear
+
+    /// - Throws: `ModelCardError` naming the field for a method this code does not run.
+    public init(from decoder: Decoder) throws {
+        let word = try decoder.singleValueContainer().decode(String.self)
+        guard let method = Self(rawValue: word) else {
+            throw ModelCardError(field: fieldPath(decoder), value: "'\(word)'", expected: Self.allCases.map { "'\($0.rawValue)'" }.joined(separator: " or "))
+        }
+        self = method
+    }
+}
+
+/// The JSON path of the value a decoder is at, as `ModelCardError` names fields.
+private func fieldPath(_ decoder: Decoder) -> String { decoder.codingPath.map(\.stringValue).joined(separator: ".") }
+
+/// The amplitude steps every model input goes through, in order.
+public enum AmplitudeChain: Codable, Equatable, Sendable, CaseIterable {
+    /// Time-series windows: normalise by the signed maximum → int16 → normalise (the seed's chain).
+    case timeSeries
+    /// Spectrogram images: the image is the spectrogram, 100 × 150 (`SpectrogramImage`).
+    case spectrogramImage
+
+    /// The steps as checkpoints store them (`preprocessing.amplitudeChain` in the card's JSON).
+    public var steps: [String] {
+        switch self {
+        case .timeSeries: return ["normalize", "quantize_int16", "normalize"]
+        case .spectrogramImage: return ["spectrogram", "image_100x150"]
+        }
+    }
+
+    public init(from decoder: Decoder) throws {
+        let steps = try decoder.singleValueContainer().decode([String].self)
+        guard let chain = Self.allCases.first(where: { $0.steps == steps }) else {
+            throw ModelCardError(field: fieldPath(decoder), value: "\(steps)", expected: "one of \(Self.allCases.map(\.steps))")
+        }
+        self = chain
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.singleValueContainer()
+        try c.encode(steps)
+    }
+}
+
+/// A model's preprocessing: what `prepareRecord` and `prepareWindows` do, as the model card stores
+/// it. Defaults are the seed's: linear detrend, Hann taper 5 % at each end, causal Butterworth
+/// high-pass 0.5 Hz with 4 corners, 2 s windows cut at 100 Hz (200 samples) before Fourier
+/// resampling, the time-series amplitude chain, samples in m/s².
+public struct Preprocessing: Codable, Equatable, Sendable {
+    public var detrend: DetrendMethod = .linear
+    /// Hann taper fraction at each end of the record (ObsPy `taper(max_percentage)`).
+    public var taperFraction: Double = 0.05
+    public var highpassCornerHz: Double = 0.5
+    public var highpassCorners: Int = 4
+    /// Samples cut around an arrival at the record's rate, before Fourier resampling.
+    public var sourceWindowSamples: Int = 200
+    public var sourceSamplingRateHz: Double = 100
+    /// Amplitude steps applied to each window, in order.
+    public var amplitudeChain: AmplitudeChain = .timeSeries
+    /// Physical unit of the samples before normalisation.
+    public var units: AccelerationUnit = .mps2
+
+    public init() {}
+
+    /// The seed's preprocessing (the defaults).
+    public static let reference = Preprocessing()
+
+    private enum CodingKeys: String, CodingKey {
+        case detrend, taperFraction, highpassCornerHz, highpassCorners, sourceWindowSamples, sourceSamplingRateHz, amplitudeChain, units
+    }
+
+    /// Reads the card's JSON; a value this code cannot run (an unknown detrend, amplitude chain or
+    /// unit) is a decoding error naming it, so such a checkpoint is refused at load time.
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        detrend = try c.decode(DetrendMethod.self, forKey: .detrend)
+        taperFraction = try c.decode(Double.self, forKey: .taperFraction)
+        highpassCornerHz = try c.decode(Double.self, forKey: .highpassCornerHz)
+        highpassCorners = try c.decode(Int.self, forKey: .highpassCorners)
+        sourceWindowSamples = try c.decode(Int.self, forKey: .sourceWindowSamples)
+        sourceSamplingRateHz = try c.decode(Double.self, forKey: .sourceSamplingRateHz)
+        amplitudeChain = try c.decode(AmplitudeChain.self, forKey: .amplitudeChain)
+        let word = try c.decode(String.self, forKey: .units)
+        guard let unit = AccelerationUnit(name: word) else {
+            throw ModelCardError(field: (decoder.codingPath + [CodingKeys.units]).map(\.stringValue).joined(separator: "."),
+                                 value: "'\(word)'", expected: "an acceleration unit this code converts: g, gal or m/s^2")
+        }
+        units = unit
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(detrend, forKey: .detrend)
+        try c.encode(taperFraction, forKey: .taperFraction)
+        try c.encode(highpassCornerHz, forKey: .highpassCornerHz)
+        try c.encode(highpassCorners, forKey: .highpassCorners)
+        try c.encode(sourceWindowSamples, forKey: .sourceWindowSamples)
+        try c.encode(sourceSamplingRateHz, forKey: .sourceSamplingRateHz)
+        try c.encode(amplitudeChain, forKey: .amplitudeChain)
+        // Checkpoints have always spelled metres per second squared "m/s^2".
+        try c.encode(units == .mps2 ? "m/s^2" : units.rawValue, forKey: .units)
+    }
+
+    /// The record steps, designed once for records of `count` samples at `samplingRateHz`.
+    /// - Throws: `Butterworth.DesignError` when the high-pass corner does not fit the rate.
+    public func recordChain(samplingRateHz: Double, count: Int) throws(Butterworth.DesignError) -> RecordChain {
+        RecordChain(detrend: detrend,
+                    taperSides: Taper.obspyHannSides(count: count, maxPercentage: taperFraction),
+                    highpass: try Butterworth.highpass(order: highpassCorners, cornerHz: highpassCornerHz, samplingRateHz: samplingRateHz))
+    }
+
+    /// The record steps on a whole record: detrend → Hann taper → causal high-pass, each component
+    /// (ObsPy `detrend('linear')`, `taper(taperFraction)`, `filter('highpass', corners, zerophase=False)`).
+    /// - Throws: `Butterworth.DesignError` when the high-pass corner does not fit the record's rate.
+    public func prepareRecord(_ record: Waveform) throws(Butterworth.DesignError) -> Waveform {
+        var out = record
+        out.components = try recordChain(samplingRateHz: record.samplingRateHz, count: record.npts).apply(record.components)
+        return out
+    }
+
+    /// The amplitude steps on windows [count, length, components] (images pass unchanged: their
+    /// chain is the spectrogram itself, made when the dataset was prepared).
+    public func prepareWindows(_ windows: WindowBatch) -> WindowBatch {
+        switch amplitudeChain {
+        case .timeSeries: return windows.quantizedNormalized()
+        case .spectrogramImage: return windows
+        }
+    }
+}
+
+/// The record steps of a `Preprocessing` with the taper and filter designed for one record length
+/// and rate: reused on every window of a live stream.
+public struct RecordChain: Sendable {
+    let detrend: DetrendMethod
+    let taperSides: [Double]
+    let highpass: SOSFilter
+
+    /// Detrend → taper → high-pass of each component (each of the length the chain was made for).
+    public func apply(_ components: [[Double]]) -> [[Double]] {
+        let tapered = components.map { c -> [Double] in
+            switch detrend {
+            case .linear: return Taper.obspyHann(Detrend.linear(c), sides: taperSides)
+            }
+        }
+        return highpass.apply(components: tapered)
+    }
+}
