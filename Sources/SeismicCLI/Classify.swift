@@ -13,8 +13,9 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Classify new records: sliding windows, class probabilities over time, a summary per record.",
             discussion: """
-                RECORDS are SAC files (any component of a triple; its siblings are found by name) or \
-                folders of them. The checkpoint's card supplies the window (2 s), the sampling rate it \
+                RECORDS are SAC files (any component of a triple; its siblings are found by name), \
+                folders of them, or prepared datasets (.h5, from seismic prep: window k is reported at \
+                "start" k s). The checkpoint's card supplies the window (2 s), the sampling rate it \
                 resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \
                 normalise). Windows without signal (peak |x| ≤ 1e-8 after detrend, taper and high-pass: \
                 a dead or constant channel) are not classified, as training drops them: they are counted \
@@ -73,7 +74,9 @@ extension Seismic {
             for file in files {
                 do {
                     if file.hasSuffix(".h5") {
-                        try emit(classifyDataset(file, classifier: classifier))
+                        let result = try classifier.classify(datasetAt: file)
+                        try emit(result)
+                        if format == .json { json.append(jsonObject(result)) }
                         continue
                     }
                     // Fail before reading when the record cannot fit (the header gives its length).
@@ -103,38 +106,15 @@ extension Seismic {
 
         func iso(_ t: Double) -> String { t > 0 ? ISO8601.format(t) : "" }
 
-        /// A prepared dataset: its windows are already cut; only the amplitude chain and the model run.
-        /// Window k is reported at "start" k (its index) with its provenance time.
-        func classifyDataset(_ path: String, classifier: Classifier) throws -> RecordClassification {
-            let card = classifier.card
-            let prepared = try PreparedDataset.load(from: path)
-            // Window shape, sampling rate and components must be the model's; the dataset's own
-            // labels may name other classes (they are only reported).
-            try prepared.checkCompatible(with: card, modelPath: model, path: path, sameClasses: false)
-            let windows = prepared.windowDataset().windows
-            let kept = windows.indicesAboveSmallAmplitude(Classifier.silentPeak)
-            guard !kept.isEmpty else { throw Classifier.ClassifyError.noSignal(windows: windows.count, peak: Classifier.silentPeak) }
-            let keptSet = Set(kept)
-            let rows = try classifier.predict(card.preprocessing.prepareWindows(windows.selecting(kept)), context: "windows of \(path)")
-            return RecordClassification(source: path, startTime: 0, windowSeconds: Double(card.windowSamples) / card.samplingRateHz,
-                                        classNames: card.classNames,
-                                        predictions: zip(kept, rows).map { i, row in
-                                            WindowPrediction(startSeconds: Double(i), probabilities: row)
-                                        },
-                                        silentWindowStarts: (0..<windows.count).filter { !keptSet.contains($0) }.map(Double.init))
-        }
-
         func emit(_ r: RecordClassification) throws {
             switch format {
             case .csv:
-                for p in r.predictions {
-                    print(CSVTable.record([r.source, String(format: "%.2f", p.startSeconds), r.startTime != 0 ? iso(r.startTime + p.startSeconds) : ""]
-                        + p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]))
-                }
-                // Windows without signal: a row each, probabilities left empty, label no_signal.
-                for s in r.silentWindowStarts {
-                    print(CSVTable.record([r.source, String(format: "%.2f", s), r.startTime != 0 ? iso(r.startTime + s) : ""]
-                        + r.classNames.map { _ in "" } + ["no_signal"]))
+                // Every window in time order; one without signal has empty probabilities and the
+                // label no_signal.
+                let rows = r.predictions.map { p in (p.startSeconds, p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]) }
+                    + r.silentWindowStarts.map { s in (s, r.classNames.map { _ in "" } + ["no_signal"]) }
+                for (start, values) in rows.sorted(by: { $0.0 < $1.0 }) {
+                    print(CSVTable.record([r.source, String(format: "%.2f", start), r.startTime != 0 ? iso(r.startTime + start) : ""] + values))
                 }
             case .json: break
             case .table:

@@ -289,7 +289,6 @@ extension Seismic.Prep {
             let clean = quakes.filter(\.passesReferenceCleaning)
             let (train, test) = STEAD.split(catalogue, trainFraction: trainFraction, seed: seed)
             print("catalogue: \(catalogue.count) rows (\(usable.count) usable), \(quakes.count) earthquakes (\(clean.count) pass cleaning), \(usable.filter(\.isNoise).count) noise")
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var rows: [(String, String)] = []
             let job = SeismicJob.collective
             // Both parts are prepared and checked before either is written: a refused preparation
@@ -312,6 +311,8 @@ extension Seismic.Prep {
                 prepared.append((name, path, data, summary))
             }
             for p in prepared { try STEAD.requireWindows(p.data, path: p.path, catalogue: catalogue, summary: p.summary) }
+            // The folder is made only once there is something to write in it.
+            if !prepared.isEmpty { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
             for (name, path, data, summary) in prepared {
                 try data.save(to: path)
                 rows.append(("\(name).h5", "\(data.count) windows: P \(summary.windowsPerClass[0]), S \(summary.windowsPerClass[1]), noise \(summary.windowsPerClass[2]) from \(summary.tracesRead) traces"))

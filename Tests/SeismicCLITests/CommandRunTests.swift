@@ -112,6 +112,12 @@ extension CommandRunTests {
         #expect(silent.map { $0[1] } == ["1.00", "4.00"])
         #expect(silent.allSatisfy { $0[3...5].allSatisfy(\.isEmpty) })
         #expect(table.rows.filter { $0.last != "no_signal" }.map { $0[1] } == ["0.00", "2.00", "3.00", "5.00"])
+        #expect(table.rows.map { $0[1] } == ["0.00", "1.00", "2.00", "3.00", "4.00", "5.00"])  // in time order
+        var jsonCommand = try Seismic.parseAsRoot(["classify", "--model", root + "/m.safetensors", "--format", "json", root + "/d.h5"])
+        let json = try JSONSerialization.jsonObject(with: Data(try capturingStandardOutput { try jsonCommand.run() }.utf8)) as? [String: Any]
+        let records = try #require(json?["records"] as? [[String: Any]])
+        #expect(records.count == 1 && (records.first?["windows"] as? [Any])?.count == 4)
+        #expect(records.first?["silent_window_starts_seconds"] as? [Double] == [1, 4])
     }
 }
 

@@ -125,6 +125,8 @@ private let readable = headers.filter { $0.value["error"] == nil }.keys.sorted()
         try data.prefix(100).write(to: URL(fileURLWithPath: folder + "/short.sac"))
         #expect(throws: SACError.tooShort(path: folder + "/short.sac", byteCount: 100)) { try SACTrace.header(contentsOf: folder + "/short.sac") }
         #expect(throws: SACError.self) { try SACTrace.header(contentsOf: folder + "/missing.sac") }
+        #expect(throws: SACError.cannotOpen(path: folder, reason: "it is a folder, not a SAC file")) { try SACTrace.header(contentsOf: folder) }
+        #expect(throws: SACError.cannotOpen(path: folder, reason: "it is a folder, not a SAC file")) { try SACTrace(contentsOf: folder) }
     }
 
     @Test func refusesBadNptsDeltaAndUnevenFiles() throws {

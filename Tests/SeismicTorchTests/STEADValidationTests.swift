@@ -246,4 +246,27 @@ private struct Catalogue {
         #expect(refused == 20)
         #expect(windows > 500)
     }
+
+    /// Each window's provenance carries the UTC time of its first sample: the trace's start plus
+    /// the window's offset, placed around its arrival for P and S windows.
+    @Test func windowsCarryTheUTCTimeOfTheirFirstSample() throws {
+        let hdf5 = Fixtures.path("stead_mini/merged.hdf5")
+        let traces = try STEAD.catalogue(csv: Fixtures.path("stead_mini/merged.csv"))
+        let (data, _) = try STEAD.prepare(traces, hdf5: hdf5, seed: 3)
+        let byName = Dictionary(traces.map { ("\(hdf5):data/\($0.name)", $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(data.count > 0)
+        for (i, p) in data.provenance.enumerated() {
+            let t = try #require(byName[p.source])
+            let t0 = try #require(t.startTimeSeconds)
+            #expect(p.startTime >= t0 && p.startTime <= t0 + 60 - 2, "\(p)")
+            // A P or S window is centred on the peak within `searchSeconds` after its arrival,
+            // shifted by at most `maxShift` samples: its start lies in that range around the arrival.
+            if data.labels[i] < 2, let arrival = data.labels[i] == 0 ? t.pArrivalSample : t.sArrivalSample {
+                let c = WindowCutter()
+                let offset = p.startTime - (t0 + arrival / 100)
+                let earliest = -Double(c.sourceSamples / 2 + c.maxShift) / 100
+                #expect(offset >= earliest - 1e-6 && offset <= c.searchSeconds, "\(p.method) window starts \(offset) s from its arrival")
+            }
+        }
+    }
 }

@@ -57,6 +57,10 @@ public struct SACTrace: Equatable, Sendable {
     /// (a NaN sample is read as NaN; `ThreeComponentRecord.read` refuses it).
     public init(contentsOf path: String) throws(SACError) {
         let data: Data
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw .cannotOpen(path: path, reason: "it is a folder, not a SAC file")
+        }
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {
@@ -71,6 +75,10 @@ public struct SACTrace: Equatable, Sendable {
     public static func header(contentsOf path: String) throws(SACError) -> (header: SACHeader, byteOrder: ByteOrder) {
         let prefix: Data
         let size: Int
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw .cannotOpen(path: path, reason: "it is a folder, not a SAC file")
+        }
         do {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
             defer { try? handle.close() }

@@ -157,6 +157,27 @@ public struct Classifier {
                                     classNames: card.classNames, predictions: predictions, silentWindowStarts: silent)
     }
 
+    /// Predictions for the windows of a prepared dataset (already cut and resampled): the
+    /// amplitude chain and the model only. Window k is reported at `startSeconds` k (its index);
+    /// windows without signal are listed in `silentWindowStarts` as for records.
+    /// - Throws: `InsufficientMemoryError` before reading when the dataset cannot fit in memory;
+    ///   `DatasetError` for a file that is not a dataset or whose windows are not the model's
+    ///   (shape, rate, components; its classes may differ: they are not used);
+    ///   `ClassifyError.noSignal` when no window carries signal; `ModelOutputError`.
+    public func classify(datasetAt path: String) throws -> RecordClassification {
+        try PreparedDataset.requireMemory(toLoad: path, for: "classifying \(path)")
+        let prepared = try PreparedDataset.load(from: path)
+        try prepared.checkCompatible(with: card, modelPath: modelName, path: path, sameClasses: false)
+        let windows = prepared.windowDataset().windows
+        let kept = windows.indicesAboveSmallAmplitude(Self.silentPeak)
+        guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: windows.count, peak: Self.silentPeak) }
+        let keptSet = Set(kept)
+        let rows = try predict(card.preprocessing.prepareWindows(windows.selecting(kept)), context: "windows of \(path)")
+        return RecordClassification(source: path, startTime: 0, windowSeconds: windowSeconds, classNames: card.classNames,
+                                    predictions: zip(kept, rows).map { WindowPrediction(startSeconds: Double($0), probabilities: $1) },
+                                    silentWindowStarts: (0..<windows.count).filter { !keptSet.contains($0) }.map(Double.init))
+    }
+
     /// Class probabilities of windows already through the amplitude chain, `batchSize` at a time:
     /// one row of `card.classNames.count` values per window, in the windows' order.
     /// - Throws: `ModelOutputError` naming `modelName` when an output is not finite.

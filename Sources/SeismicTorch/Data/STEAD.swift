@@ -224,8 +224,10 @@ public enum STEAD {
                     values += w.values
                     labels.append(w.label)
                     summary.windowsPerClass[w.label] += 1
+                    // The window's first sample in UTC: the trace's start (usable rows parse) + its offset.
+                    let traceStart = block[i].startTimeSeconds ?? 0
                     provenance.append(WindowProvenance(source: "\(path):data/\(block[i].name)", station: block[i].station,
-                                                       startTime: 0, method: w.method))
+                                                       startTime: traceStart + Double(w.startSample) / 100, method: w.method))
                 }
             }
             start += block.count
@@ -240,7 +242,8 @@ public enum STEAD {
         return (PreparedDataset(values: values, itemShape: [80, 3], labels: labels, provenance: provenance, metadata: metadata), summary)
     }
 
-    private struct Window { var values: [Float]; var label: Int; var method: String }
+    /// A cut window: its values, label, how it was placed, and its first sample in the trace (100 Hz).
+    private struct Window { var values: [Float]; var label: Int; var method: String; var startSample: Int }
 
     private static func processBlock(_ block: [STEADTrace], raw: [[Float]?], seed: UInt64, firstIndex: Int) -> [(windows: [Window], skips: [String])] {
         Parallel.map(block.count) { i in
@@ -266,13 +269,14 @@ public enum STEAD {
             let composite = w.compositeAmplitude
             for (label, arrival, next) in [(0, p / 100, Optional(s / 100)), (1, s / 100, nil)] {
                 if let start = cutter.windowStart(in: w, composite: composite, arrival: arrival, nextArrival: next, using: &rng) {
-                    windows.append(Window(values: cutter.cut(w, start: start), label: label, method: label == 0 ? "P:catalogue" : "S:catalogue"))
+                    windows.append(Window(values: cutter.cut(w, start: start), label: label, method: label == 0 ? "P:catalogue" : "S:catalogue",
+                                          startSample: start))
                 } else { skips.append(label == 0 ? "P window outside trace" : "S window outside trace") }
             }
         } else if t.isNoise {
             for _ in 0..<2 {
                 let start = Int(rng.next() % UInt64(max(n - cutter.sourceSamples, 1)))
-                windows.append(Window(values: cutter.cut(w, start: start), label: 2, method: "noise:random"))
+                windows.append(Window(values: cutter.cut(w, start: start), label: 2, method: "noise:random", startSample: start))
             }
         } else {
             skips.append("category neither earthquake nor noise")
