@@ -13,13 +13,19 @@ extension Seismic {
             discussion: """
                 --source udp://HOST:PORT listens for Raspberry Shake UDP packets ({'ENZ', time, counts…}, \
                 one per component; counts × --gain → m/s²; binds 127.0.0.1 unless you name another \
-                address); stdin reads lines time,x,y,z; replay:FILE plays a SAC triple at real time × \
-                --speed. Every --hop the last --window is detrended, tapered, high-passed, resampled \
-                and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
-                once per --min-gap s. Ctrl-C prints a summary (windows, triggers, drops).
+                address); stdin reads lines time,x,y,z (one plain decimal number per model component; other lines \
+                are refused whole and counted); replay:FILE plays a SAC triple at real time × \
+                --speed. Every --hop (at most the window) the last window is detrended, tapered, \
+                high-passed, resampled and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
+                once per --min-gap s. Ctrl-C prints a summary (windows, triggers, drops, packets held \
+                when no instrument has the components the model needs, failed trigger programs).
 
-                On a trigger, --on-trigger PROGRAM runs PROGRAM (a path or a name in PATH) with the event \
-                as one line of JSON on its stdin, never through a shell. Give its arguments with \
+                The window is the model card's (its window samples ÷ its sampling rate); --window, \
+                when given, must be the same. A replayed record shorter than one window is refused.
+
+                On a trigger, --on-trigger PROGRAM runs PROGRAM (a path or a name in PATH, checked at \
+                start) with the event as one line of JSON on its stdin, never through a shell; runs that \
+                cannot start or exit non-zero are logged and counted. Give its arguments with \
                 --on-trigger-arg, once per argument, exactly as the program should receive them:
                   --on-trigger notify-send --on-trigger-arg 'Earthquake!' --on-trigger-arg "PGA above 2 gal"
 
@@ -59,8 +65,8 @@ extension Seismic {
         @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: AccelerationUnit?
         @Option(parsing: .unconditional, help: "Sampling rate in Hz (else the record's, or estimated from packet times; re-checked).") var rate: Double?
         @Option(help: "Instrument to monitor, band + instrument code: EN? (default: chosen from the stream).") var channels: String?
-        @Option(parsing: .unconditional, help: "Window length in seconds.") var window: Double = 2
-        @Option(parsing: .unconditional, help: "Seconds between classifications.") var hop: Double = 1
+        @Option(parsing: .unconditional, help: "Window length in seconds (default: the model card's; another value is refused).") var window: Double?
+        @Option(parsing: .unconditional, help: "Seconds between classifications; at most the window.") var hop: Double = 1
         @Option(parsing: .unconditional, help: "PGA threshold in gal.") var pga: Double = 2.0
         @Option(parsing: .unconditional, help: "Largest P(Noise) that still triggers.") var noiseMax: Double = 0.5
         @Option(parsing: .unconditional, help: "Seconds between two triggers.") var minGap: Double = 10
@@ -73,7 +79,8 @@ extension Seismic {
             try checkOption("gain", gain, .above(0))
             try checkOption("rate", rate, .atLeast(1), .atMost(100_000))
             try checkOption("window", window, .atLeast(0.1), .atMost(3600))
-            try checkOption("hop", hop, .above(0), .atMost(window))
+            // Without --window, the card's window bounds the hop once the model is loaded.
+            try checkOption("hop", hop, .above(0), .atMost(window ?? 3600))
             try checkOption("pga", pga, .atLeast(0))
             try checkOption("noise-max", noiseMax, .atLeast(0), .atMost(1))
             try checkOption("min-gap", minGap, .atLeast(0))
@@ -100,6 +107,9 @@ extension Seismic {
         func run() throws {
             Seismic.prepareEngine()
             let (net, card) = try Checkpoint.load(from: model)
+            let windowSeconds = try MonitorRunner.windowSeconds(given: window, card: card)
+            guard hop <= windowSeconds else { throw MonitorError.hop(hopSeconds: hop, windowSeconds: windowSeconds) }
+            let trigger = try onTrigger.map { try TriggerCommand(program: $0, arguments: onTriggerArg) }
             let queue = PacketQueue()
             var scale = gain
             var knownRate = rate
@@ -113,10 +123,10 @@ extension Seismic {
                 unitSource = .udp
                 FileHandle.standardError.write(Data("monitor: listening on udp://\(hostPort[0]):\(bound)\n".utf8))
             } else if source == "stdin" {
-                StreamSources.lines(from: .standardInput, into: queue)
+                StreamSources.lines(from: .standardInput, components: card.architecture.inputShape[2], into: queue)
             } else if source.hasPrefix("replay:") {
                 let path = String(source.dropFirst(7))
-                let (recordRate, stated) = try StreamSources.replay(path, speed: speed, into: queue)
+                let (recordRate, stated) = try StreamSources.replay(path, speed: speed, windowSeconds: windowSeconds, into: queue)
                 knownRate = recordRate
                 unitSource = .record(path: path, stated: stated)
             } else {
@@ -127,7 +137,7 @@ extension Seismic {
                 FileHandle.standardError.write(Data("monitor: samples in \(u.rawValue), from \(from)\n".utf8))
             }
             let runner = MonitorRunner(model: net, card: card, samplingRateHz: knownRate, scale: scale)
-            runner.windowSeconds = window
+            runner.windowSeconds = windowSeconds
             runner.hopSeconds = hop
             runner.pgaThresholdGal = pga
             runner.noiseMaximum = Float(noiseMax)
@@ -135,8 +145,6 @@ extension Seismic {
             runner.instrument = channels.flatMap(Self.instrument)
             runner.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
             installStopHandler()
-            let command = onTrigger.map { [$0] + onTriggerArg } ?? []
-            var triggerCommands: [Process] = []
             while !StopRequest.isRequested {
                 let (packet, finished) = queue.pop(timeout: 0.2)
                 // At the end of the stream, the hops whose data is complete.
@@ -150,22 +158,21 @@ extension Seismic {
                                      line.bridgedSamples > 0 ? " (bridged \(line.bridgedSamples))" : "", line.trigger ? "  TRIGGER" : ""))
                     }
                     fflush(nil)
-                    if line.trigger && !command.isEmpty, let p = MonitorRunner.runTriggerCommand(command, event: line) {
-                        triggerCommands.append(p)
-                        triggerCommands.removeAll { !$0.isRunning }
-                    }
+                    if line.trigger { trigger?.run(event: line) }
                 }
                 if finished { break }
             }
             stopUDP?()
-            FileHandle.standardError.write(Data(("monitor: \(runner.statistics.summary); \(queue.dropped) packets dropped (queue full), "
-                + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) datagrams or lines that did not parse\n").utf8))
-            // The session ends when the trigger commands it started have finished.
-            let running = triggerCommands.filter(\.isRunning)
-            if !running.isEmpty {
-                FileHandle.standardError.write(Data("monitor: waiting for \(running.count) --on-trigger command(s) to finish\n".utf8))
-                running.forEach { $0.waitUntilExit() }
+            // The session ends when the trigger commands it started have finished (their failures
+            // are in the summary).
+            if let trigger {
+                let running = trigger.runningCount
+                if running > 0 { FileHandle.standardError.write(Data("monitor: waiting for \(running) --on-trigger command(s) to finish\n".utf8)) }
+                trigger.waitForRunning()
             }
+            FileHandle.standardError.write(Data(("monitor: \(runner.summary); \(queue.dropped) packets dropped (queue full), "
+                + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) datagrams or lines that did not parse"
+                + (trigger.map { "; " + $0.summary } ?? "") + "\n").utf8))
         }
     }
 }

@@ -61,6 +61,65 @@ import Testing
         #expect(text.contains("\"label\":\"Noise\"") && text.contains("\"P/wave\"") && text.hasSuffix("}\n"))
     }
 
+    /// Before any monitoring: a --window other than the card's, a record shorter than one window,
+    /// and an --on-trigger program that cannot run are refused with what is wrong.
+    @Test func monitorRefusesAWrongWindowAShortRecordAndAMissingTriggerProgram() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("monitor-refuse-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let card = ModelCard.earthquakePretraining()
+        let model = folder + "/m.safetensors"
+        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: model)
+        var rng = SeededGenerator(seed: 5)
+        try SyntheticRecord.generate(event: false, durationSeconds: 1.5, using: &rng).writeSAC(folder: folder, name: "short", station: "ST01")
+        func failure(_ extra: [String], source: String = "replay:" + folder + "/short.HLZ.sac") -> String? {
+            do {
+                var command = try Seismic.parseAsRoot(["monitor", "--model", model, "--source", source, "--speed", "0"] + extra)
+                try command.run()
+                return nil
+            } catch {
+                return Seismic.message(for: error)
+            }
+        }
+        #expect(failure(["--window", "5"]) == "--window 5.0 s differs from the model card's window of 2.0 s (80 samples at 40.0 Hz): "
+                + "the model classifies windows of 2.0 s only; leave out --window")
+        #expect(failure([]) == folder + "/short.HLZ.sac: the record lasts 1.5 s, shorter than one 2.0 s window of the model: no window can be classified")
+        #expect(failure(["--hop", "3"]) == "a hop of 3.0 s does not fit a window of 2.0 s: it must be > 0 and at most the window")
+        let missing = "no-such-trigger-program-\(UUID())"
+        let refusal = try #require(failure(["--on-trigger", missing]))
+        #expect(refusal.hasPrefix("--on-trigger \(missing): no executable file of that name in PATH ("))
+        #expect(failure(["--on-trigger", folder + "/m.safetensors"]) == "--on-trigger \(folder)/m.safetensors: is not an executable file")
+        #expect(failure(["--on-trigger", folder + "/nothing"]) == "--on-trigger \(folder)/nothing: no such file")
+    }
+
+    /// A trigger program is found in PATH as execvp would find it; runs that fail to start or
+    /// exit non-zero are counted and logged once each, in a readable line.
+    @Test func failedTriggerRunsAreCountedAndLoggedOnce() throws {
+        #expect(try TriggerCommand.resolve("true", searchPath: "/nonexistent:/bin:/usr/bin") == "/bin/true")
+        #expect(throws: TriggerCommandError.notFound(program: "true", searched: ["/nonexistent"])) {
+            try TriggerCommand.resolve("true", searchPath: "/nonexistent")
+        }
+        #expect(throws: TriggerCommandError.notExecutable(path: "/")) { try TriggerCommand.resolve("/", searchPath: nil) }
+        let line = MonitorLine(time: 1, probabilities: [0.1, 0.1, 0.8], classNames: ["P", "S", "Noise"], pgaGal: 3, trigger: true, bridgedSamples: 0)
+        final class Lines: @unchecked Sendable { let lock = NSLock(); var all: [String] = [] }
+        let logged = Lines()
+        let log: @Sendable (String) -> Void = { l in logged.lock.lock(); logged.all.append(l); logged.lock.unlock() }
+        let failing = try TriggerCommand(program: "false", arguments: [], searchPath: "/bin:/usr/bin", log: log)
+        for _ in 0..<3 { #expect(failing.run(event: line) != nil) }
+        failing.waitForRunning()
+        Thread.sleep(forTimeInterval: 0.2)  // a termination handler still running would be counted twice
+        #expect(failing.failures == 3)
+        #expect(failing.summary == "3 --on-trigger runs failed (could not start or exited non-zero)")
+        let passing = try TriggerCommand(program: "/bin/true", arguments: [], log: log)
+        for _ in 0..<3 { passing.run(event: line) }
+        passing.waitForRunning()
+        #expect(passing.failures == 0)
+        logged.lock.lock()
+        let all = logged.all
+        logged.lock.unlock()
+        #expect(all == Array(repeating: "monitor: --on-trigger \(failing.executable) exited with status 1", count: 3))
+    }
+
     /// classify's CSV is RFC 4180 (a folder with a comma stays one column) and its JSON keeps
     /// slashes as they are.
     @Test func classifyWritesQuotedCSVAndUnescapedJSON() throws {

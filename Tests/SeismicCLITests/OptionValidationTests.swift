@@ -28,7 +28,7 @@ struct OptionValidationTests {
          "--window must be a finite number >= 0.1 and <= 3600 (got 1e-09)"),
         (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--rate", "0"],
          "--rate must be a finite number >= 1 and <= 100000 (got 0.0)"),
-        (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--hop", "3"],
+        (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--window", "2", "--hop", "3"],
          "--hop must be a finite number > 0 and <= 2 (got 3.0)"),
         (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--noise-max", "1.5"],
          "--noise-max must be a finite number >= 0 and <= 1 (got 1.5)"),

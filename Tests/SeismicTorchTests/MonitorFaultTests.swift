@@ -294,4 +294,79 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         #expect(rates.estimate(minimum: 8) == 100)
         #expect(PacketRates.rounded(99.6) == 100 && PacketRates.rounded(12.5) == 12.5)
     }
+
+    /// A line has exactly the time and one plain decimal number per component of the model, or
+    /// it is refused whole and counted: no value of a refused line reaches the monitor (an extra
+    /// column, a missing one, hex, a stray word), and every line is accounted for. The words nan
+    /// and inf stay numbers (their packets are skipped and counted as non-finite).
+    @Test func stdinLinesOtherThanTimeAndOneDecimalPerComponentAreRefusedWhole() throws {
+        let good = ["10,1,2,3", "10.25, -1.5e-3 ,+2,.5", "10.5,7.,0,0", "11,nan,0,0", "11.5,-inf,0,0"]
+        let bad = ["12,1,2,3,4", "12,1,2", "12,0x10,0,0", "0x1p3,1,2,3", "12,1e,2,3", "12,.,2,3", "12,1,,3", "12,1,2,3,",
+                   "12,1 2,2,3", "12,1,2,infinityx", "nan,1,2,3", "12,1,2,3e+", "12,--1,2,3"]
+        let (packets, queue) = packetsFromStdin(Data((good + bad).joined(separator: "\n").utf8))
+        #expect(queue.malformed == bad.count)
+        #expect(packets.count == good.count * 3 && queue.accepted == packets.count)
+        #expect(packets.allSatisfy { $0.time < 12 && $0.samples.count == 1 && ["X", "Y", "Z"].contains($0.channel) })
+        #expect(packets.map { $0.samples[0] }.prefix(9).elementsEqual([1, 2, 3, -1.5e-3, 2, 0.5, 7, 0, 0]))
+        // A two-component model: two values after the time, no more, no fewer.
+        #expect(StreamParsing.csvLine("1,2,3", components: 2).map(\.values) == [2, 3])
+        #expect(StreamParsing.csvLine("1,2,3,4", components: 2) == nil && StreamParsing.csvLine("1,2", components: 2) == nil)
+        #expect(StreamParsing.number("0x10") == nil && StreamParsing.number("1_0") == nil && StreamParsing.number("") == nil)
+        #expect(StreamParsing.number("-Infinity") == -.infinity && StreamParsing.number("NaN")?.isNaN == true)
+    }
+
+    /// A stream in which no instrument has every component the model needs (a geophone's EHZ
+    /// alone) is never monitored with a component missing: its packets are held, the oldest
+    /// dropped beyond the start-up bound and counted, and the summary says why nothing was classified.
+    @Test func aStreamWithoutTheModelsComponentsIsHeldBoundedAndReported() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 11)
+        let geophone = noisePackets(start: 1_700_000_000, seconds: 60, rate: 100, channels: ["EHZ"], rng: &rng)  // 240 packets
+        let short = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        for p in geophone { #expect(try short.handle(p).isEmpty) }
+        #expect(short.flush().isEmpty && short.engine == nil)
+        #expect(short.summary.hasSuffix("; 240 packets held (0 dropped) at start-up: no instrument with the components E, N, Z the model needs (seen: EH? with Z)"))
+        let long = noisePackets(start: 1_700_000_000, seconds: 600, rate: 100, channels: ["EHZ", "ENZ"], rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        for p in long { _ = try runner.handle(p) }
+        #expect(runner.engine == nil && runner.statistics.resets == 0)
+        #expect(runner.statistics.droppedAtStartUp == long.count - MonitorRunner.startUpPackets)
+        #expect(runner.summary.contains("\(long.count - MonitorRunner.startUpPackets) packets dropped at start-up"))
+        #expect(runner.summary.hasSuffix("256 packets held (\(long.count - 256) dropped) at start-up: no instrument with the components "
+                                         + "E, N, Z the model needs (seen: EH? with Z; EN? with Z)"))
+    }
+
+    /// The window is the model card's (80 samples at 40 Hz: 2 s); another is refused, naming both.
+    @Test func aWindowOtherThanTheCardsIsRefused() throws {
+        let (model, card) = untrained()
+        #expect(try MonitorRunner.windowSeconds(given: nil, card: card) == 2)
+        #expect(try MonitorRunner.windowSeconds(given: 2, card: card) == 2)
+        let wrong = MonitorError.windowDiffersFromCard(windowSeconds: 5, cardWindowSeconds: 2, cardWindowSamples: 80, cardSamplingRateHz: 40)
+        #expect(throws: wrong) { try MonitorRunner.windowSeconds(given: 5, card: card) }
+        #expect(wrong.description == "--window 5.0 s differs from the model card's window of 2.0 s (80 samples at 40.0 Hz): "
+                + "the model classifies windows of 2.0 s only; leave out --window")
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
+        #expect(runner.windowSeconds == 2)
+        runner.windowSeconds = 5
+        var rng = SeededGenerator(seed: 2)
+        let packets = noisePackets(start: 0, seconds: 1, rate: 100, rng: &rng)
+        #expect(throws: wrong) { for p in packets { _ = try runner.handle(p) } }
+    }
+
+    /// A replayed record shorter than one window is refused with its duration and the window.
+    @Test func aReplayedRecordShorterThanAWindowIsRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("replay-short-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var rng = SeededGenerator(seed: 4)
+        try SyntheticRecord.generate(event: false, durationSeconds: 1.5, using: &rng).writeSAC(folder: folder, name: "short", station: "ST01")
+        let path = folder + "/short.HLZ.sac"
+        #expect(throws: MonitorError.recordTooShort(path: path, seconds: 1.5, windowSeconds: 2)) {
+            try StreamSources.replay(path, speed: 0, windowSeconds: 2, into: PacketQueue())
+        }
+        #expect(MonitorError.recordTooShort(path: path, seconds: 1.5, windowSeconds: 2).description
+                == "\(path): the record lasts 1.5 s, shorter than one 2.0 s window of the model: no window can be classified")
+        let queue = PacketQueue()
+        #expect(try StreamSources.replay(path, speed: 0, windowSeconds: 1.5, into: queue).samplingRateHz == 100)
+    }
 }

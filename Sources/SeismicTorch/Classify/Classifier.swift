@@ -82,7 +82,7 @@ public struct Classifier {
         self.modelName = modelName
     }
 
-    public var windowSeconds: Double { Double(card.windowSamples) / card.samplingRateHz }
+    public var windowSeconds: Double { card.windowSeconds }
 
     /// Peak memory, in bytes, that `classify` of a record of `samples` per component takes at
     /// `samplingRateHz` (the reading of its files included): about 5.5 copies of the record in

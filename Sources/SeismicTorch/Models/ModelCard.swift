@@ -51,6 +51,10 @@ public struct ModelCard: Codable, Equatable, Sendable {
         self.notes = notes
     }
 
+    /// Seconds of signal in one model input: `windowSamples` ÷ `samplingRateHz` (0 for a
+    /// spectrogram model, whose card has no window).
+    public var windowSeconds: Double { Double(windowSamples) / samplingRateHz }
+
     /// The class treated as "nothing happening" (classify's summary, the monitor's trigger): a
     /// class named Noise (any case), else the last class.
     public static func backgroundClass(of classNames: [String]) -> Int {

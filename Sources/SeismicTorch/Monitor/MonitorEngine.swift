@@ -45,6 +45,11 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     case windowSamples(windowSeconds: Double, samplingRateHz: Double, samples: Double)
     /// The hop is not positive, or longer than the window (samples between windows never classified).
     case hop(hopSeconds: Double, windowSeconds: Double)
+    /// A window other than the model card's: the model would see a different span of signal
+    /// (resampled into its input) than it was trained on.
+    case windowDiffersFromCard(windowSeconds: Double, cardWindowSeconds: Double, cardWindowSamples: Int, cardSamplingRateHz: Double)
+    /// A replayed record shorter than one window: no window could ever be classified.
+    case recordTooShort(path: String, seconds: Double, windowSeconds: Double)
 
     public var description: String {
         switch self {
@@ -52,6 +57,11 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
             return "a window of \(w) s at \(r) Hz holds \(n) samples; the monitor needs \(MonitorEngine.sampleRange.lowerBound)…\(MonitorEngine.sampleRange.upperBound)"
         case .hop(let h, let w):
             return "a hop of \(h) s does not fit a window of \(w) s: it must be > 0 and at most the window"
+        case .windowDiffersFromCard(let w, let cw, let n, let r):
+            return "--window \(w) s differs from the model card's window of \(cw) s (\(n) samples at \(r) Hz): "
+                + "the model classifies windows of \(cw) s only; leave out --window"
+        case .recordTooShort(let path, let s, let w):
+            return "\(path): the record lasts \(s) s, shorter than one \(w) s window of the model: no window can be classified"
         }
     }
 }
@@ -82,6 +92,9 @@ public struct MonitorStatistics: Sendable, Equatable {
     /// Rates estimated from packet times at which no window fits (a window of fewer than 8
     /// samples, e.g. from packets with corrupt times): logged and ignored, the engine keeps its rate.
     public var unusableRates = 0
+    /// Packets held at start-up and dropped (oldest first) because no instrument had every
+    /// component the model needs (`MonitorRunner`).
+    public var droppedAtStartUp = 0
     public init() {}
 
     /// The sum of two sets of counters (a runner's engines, one after another).
@@ -91,7 +104,7 @@ public struct MonitorStatistics: Sendable, Equatable {
         s.resets += b.resets; s.bridged += b.bridged; s.malformed += b.malformed; s.gaps += b.gaps
         s.skippedHops += b.skippedHops; s.clockJumps += b.clockJumps; s.nonFiniteWindows += b.nonFiniteWindows
         s.nonFinitePackets += b.nonFinitePackets; s.otherInstrument += b.otherInstrument; s.rateChanges += b.rateChanges
-        s.unusableRates += b.unusableRates
+        s.unusableRates += b.unusableRates; s.droppedAtStartUp += b.droppedAtStartUp
         return s
     }
 
@@ -102,7 +115,8 @@ public struct MonitorStatistics: Sendable, Equatable {
             + "\(late) late samples, \(duplicates) duplicates, \(bridged) windows bridged, \(resets) resets, "
             + "\(gaps) gaps longer than the buffer (\(skippedHops) hops skipped), \(clockJumps) backward clock jumps, "
             + "\(rateChanges) sampling-rate changes (\(unusableRates) unusable rates ignored), "
-            + "\(otherInstrument) packets of other instruments ignored"
+            + "\(otherInstrument) packets of other instruments ignored, "
+            + "\(droppedAtStartUp) packets dropped at start-up (no instrument with every component the model needs)"
     }
 }
 

@@ -30,7 +30,10 @@ public final class MonitorRunner {
     public var samplingRateHz: Double?
     /// Multiplies every sample into m/s² (counts × gain, g × 9.81, gal × 0.01).
     public var scale: Double
-    public var windowSeconds = 2.0, hopSeconds = 1.0
+    /// The window in seconds: the model card's (`ModelCard.windowSeconds`); another value is
+    /// refused when the engine starts (see `windowSeconds(given:card:)`).
+    public var windowSeconds: Double
+    public var hopSeconds = 1.0
     public var pgaThresholdGal = 2.0, noiseMaximum: Float = 0.5, minimumGapSeconds = 10.0
     /// The instrument to monitor (band + instrument code, e.g. "EN"); nil: chosen from the stream.
     public var instrument: String?
@@ -49,7 +52,9 @@ public final class MonitorRunner {
     public static let ratesToStart = 8, ratesToRecheck = 16
     /// Relative difference from the engine's rate that counts as a rate change.
     public static let rateTolerance = 0.02
-    /// Packets held at start-up before the runner decides with what it has.
+    /// Packets held at start-up before the runner decides with what it has. When no instrument
+    /// has every component the model needs, the oldest held packets are dropped beyond this many
+    /// and counted (`droppedAtStartUp`): memory stays bounded on a stream the model cannot use.
     public static let startUpPackets = 256
 
     private var own = MonitorStatistics()
@@ -67,6 +72,51 @@ public final class MonitorRunner {
         self.samplingRateHz = samplingRateHz
         self.scale = scale
         components = card.architecture.inputShape[2]
+        windowSeconds = card.windowSeconds
+    }
+
+    /// The window a monitor of `card` classifies: the card's (`windowSamples` ÷ `samplingRateHz`);
+    /// `given`, when set, must be the same (to 1e-9 relative): another span resampled into the
+    /// model's input is not what the model was trained on.
+    /// - Throws: `MonitorError.windowDiffersFromCard` naming both windows.
+    public static func windowSeconds(given: Double?, card: ModelCard) throws -> Double {
+        let own = card.windowSeconds
+        if let given, !(abs(given - own) <= 1e-9 * own) {
+            throw MonitorError.windowDiffersFromCard(windowSeconds: given, cardWindowSeconds: own,
+                                                     cardWindowSamples: card.windowSamples, cardSamplingRateHz: card.samplingRateHz)
+        }
+        return own
+    }
+
+    /// The statistics' summary, and while no instrument is monitored yet, the packets held or
+    /// dropped at start-up and why (no instrument with every component the model needs, which
+    /// components each seen instrument sent; or a sampling rate not yet estimated).
+    public var summary: String {
+        var s = statistics.summary
+        guard engine == nil, !pending.isEmpty || own.droppedAtStartUp > 0 else { return s }
+        let seen = Self.componentsByInstrument(pending)
+        let names = card.componentOrder
+        func letter(_ c: Int) -> String { c < names.count ? names[c] : "#\(c)" }
+        let held = "\(pending.count) packets held (\(own.droppedAtStartUp) dropped) at start-up"
+        if let complete = seen.keys.sorted().first(where: { seen[$0]!.count == components }) {
+            s += "; \(held): the sampling rate of \(Self.describe(complete)) was not yet estimated (give --rate)"
+        } else {
+            let list = seen.keys.sorted().map { g in
+                (g.isEmpty ? "columns" : "\(g)?") + " with " + seen[g]!.sorted().map(letter).joined(separator: ", ")
+            }
+            s += "; \(held): no instrument with the components \((0..<components).map(letter).joined(separator: ", ")) the model needs"
+                + " (seen: \(list.isEmpty ? "none" : list.joined(separator: "; ")))"
+        }
+        return s
+    }
+
+    /// The components each instrument of `packets` sent (indices in the model's order).
+    private static func componentsByInstrument(_ packets: [StreamPacket]) -> [String: Set<Int>] {
+        var seen: [String: Set<Int>] = [:]
+        for q in packets {
+            if let c = StreamParsing.componentIndex(q.channel) { seen[StreamParsing.instrument(of: q.channel), default: []].insert(c) }
+        }
+        return seen
     }
 
     /// Feeds one packet; returns completed hops (none while the instrument and rate are being learnt).
@@ -119,6 +169,7 @@ public final class MonitorRunner {
     private static func describe(_ group: String) -> String { group.isEmpty ? "the x, y, z columns" : "instrument \(group)?" }
 
     private func makeEngine(rate: Double) throws -> MonitorEngine {
+        _ = try Self.windowSeconds(given: windowSeconds, card: card)
         let e = try MonitorEngine(model: model, card: card, samplingRateHz: rate, windowSeconds: windowSeconds, hopSeconds: hopSeconds)
         e.pgaThresholdGal = pgaThresholdGal
         e.noiseMaximum = noiseMaximum
@@ -132,7 +183,15 @@ public final class MonitorRunner {
     /// and feeds it that instrument's held packets.
     private func startUp(_ p: StreamPacket) throws -> [MonitorLine] {
         pending.append(p)
-        guard let (group, rate) = chooseInstrument(force: pending.count >= Self.startUpPackets) else { return [] }
+        guard let (group, rate) = chooseInstrument(force: pending.count >= Self.startUpPackets) else {
+            if pending.count > Self.startUpPackets {
+                // No instrument has every component: keep the newest packets only.
+                let excess = pending.count - Self.startUpPackets
+                pending.removeFirst(excess)
+                own.droppedAtStartUp += excess
+            }
+            return []
+        }
         monitoredInstrument = group
         log?("monitor: monitoring \(Self.describe(group)) at \(rate) Hz")
         let e = try makeEngine(rate: rate)
@@ -154,7 +213,9 @@ public final class MonitorRunner {
     }
 
     /// The instrument to monitor and its rate, or nil to wait for more packets. With `force` (too
-    /// many packets held) it takes the best candidate and, failing an estimate, 125 Hz (logged).
+    /// many packets held) it takes the best candidate with every component and, failing an
+    /// estimate, 125 Hz (logged); with none, nil (an instrument missing a component would only
+    /// give resets).
     private func chooseInstrument(force: Bool) -> (String, Double)? {
         var seen: [String: (components: Set<Int>, packets: Int)] = [:]
         for q in pending {
@@ -175,7 +236,7 @@ public final class MonitorRunner {
             return a < b
         }
         guard let best = ranked.first else { return nil }
-        if force {
+        if force, seen[best]!.components.count == components {
             if let r = rate(best) { return (best, r) }
             log?("monitor: could not estimate the sampling rate of \(Self.describe(best)) from \(pending.count) packets; assuming 125 Hz (give --rate)")
             return (best, 125)
@@ -188,24 +249,15 @@ public final class MonitorRunner {
 
     /// Runs the program `command[0]` (a path, or a name looked up in PATH) with the arguments
     /// `command[1...]`, each passed as it is (never through a shell), writing the event as JSON to
-    /// its standard input; returns without waiting for it. A program that does not read its
-    /// standard input (or exits first) is fine: see `writeEvent`.
-    /// Returns the started process (nil when it could not start), so a caller can wait for it.
+    /// its standard input; returns without waiting for it (see `TriggerCommand`, which also
+    /// counts failures). Returns the started process (nil when it could not be found or started).
     @discardableResult
     public static func runTriggerCommand(_ command: [String], event: MonitorLine) -> Process? {
         guard let exe = command.first else { return nil }
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: exe.contains("/") ? exe : "/usr/bin/env")
-        p.arguments = exe.contains("/") ? Array(command.dropFirst()) : command
-        let pipe = Pipe()
-        p.standardInput = pipe
         do {
-            try p.run()
-            try? writeEvent(event, to: pipe.fileHandleForWriting)
-            try? pipe.fileHandleForWriting.close()
-            return p
+            return try TriggerCommand(program: exe, arguments: Array(command.dropFirst())).run(event: event)
         } catch {
-            FileHandle.standardError.write(Data("monitor: --on-trigger \(exe) failed: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("monitor: \(error)\n".utf8))
             return nil
         }
     }

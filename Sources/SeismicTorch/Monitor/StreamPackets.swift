@@ -21,7 +21,7 @@ public struct StreamPacket: Sendable, Equatable {
 public enum StreamParsing {
     /// A Raspberry Shake UDP datagram: `{'EHZ', 1585265558.718, 16450, 16431, …}` (counts); nil
     /// when malformed (no braces, no samples, a channel code of 0 or more than 8 characters, a time
-    /// that is not a finite number, a sample that is not a number). Samples that are numbers but
+    /// that is not a finite decimal number, a sample that is not a number: see `number`). Samples that are numbers but
     /// not finite (nan, inf) are kept: `MonitorRunner` flags, skips and counts such packets.
     public static func shakePacket(_ text: String) -> StreamPacket? {
         var t = text.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -30,25 +30,54 @@ public enum StreamParsing {
         let parts = t.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         guard parts.count >= 3 else { return nil }
         let channel = parts[0].trimmingCharacters(in: CharacterSet(charactersIn: "'\""))
-        guard !channel.isEmpty, channel.count <= 8, let time = Double(parts[1]), time.isFinite else { return nil }
+        guard !channel.isEmpty, channel.count <= 8, let time = number(parts[1]), time.isFinite else { return nil }
         var samples: [Double] = []
         samples.reserveCapacity(parts.count - 2)
         for p in parts.dropFirst(2) {
-            guard let v = Double(p) else { return nil }
+            guard let v = number(p) else { return nil }
             samples.append(v)
         }
         return StreamPacket(channel: channel, time: time, samples: samples)
     }
 
-    /// A `time,x,y,z` line (time in seconds; values in the stream's units); nil when malformed
-    /// (a time that is not a finite number, a value that is not a number). Values that are numbers
-    /// but not finite (nan, inf) are kept, to be flagged and counted as for UDP packets.
-    public static func csvLine(_ line: String) -> (time: Double, values: [Double])? {
-        let parts = line.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
-        guard parts.count >= 2, let t = Double(parts[0]), t.isFinite else { return nil }
-        let v = parts.dropFirst().compactMap { Double($0) }
-        guard v.count == parts.count - 1 else { return nil }
-        return (t, v)
+    /// A `time,x,y,z` line (time in seconds; values in the stream's units) with exactly one value
+    /// per component (`components`, the model's); nil when malformed: another number of fields, a
+    /// time that is not a finite decimal number, a value that is not a number (see `number`).
+    /// Values that are numbers but not finite (nan, inf) are kept, to be flagged and counted as
+    /// for UDP packets. A malformed line is refused whole: none of its values is used.
+    public static func csvLine(_ line: String, components: Int = 3) -> (time: Double, values: [Double])? {
+        let parts = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        guard components > 0, parts.count == 1 + components, let t = number(parts[0]), t.isFinite else { return nil }
+        var values: [Double] = []
+        values.reserveCapacity(components)
+        for p in parts.dropFirst() {
+            guard let v = number(p) else { return nil }
+            values.append(v)
+        }
+        return (t, values)
+    }
+
+    /// A number as a stream writes it: plain decimal (optional sign, digits with an optional
+    /// fraction, optional exponent: `-1.5e-3`, `.5`, `7.`), or one of the words nan, inf,
+    /// infinity (any case, optional sign) for a non-finite sample; nil for anything else — hex
+    /// (`0x10`), an empty field, a stray character. (`Double(String)` alone also takes hex floats.)
+    public static func number(_ text: String) -> Double? {
+        var bytes = Substring(text).utf8[...]
+        if let first = bytes.first, first == UInt8(ascii: "+") || first == UInt8(ascii: "-") { bytes = bytes.dropFirst() }
+        let word = String(decoding: bytes, as: UTF8.self).lowercased()
+        if word == "nan" || word == "inf" || word == "infinity" { return Double(text) }
+        func isDigit(_ b: UInt8) -> Bool { b >= UInt8(ascii: "0") && b <= UInt8(ascii: "9") }
+        let mantissa = bytes.prefix { isDigit($0) || $0 == UInt8(ascii: ".") }
+        guard mantissa.filter({ $0 == UInt8(ascii: ".") }).count <= 1, mantissa.contains(where: isDigit) else { return nil }
+        var rest = bytes.dropFirst(mantissa.count)
+        if let e = rest.first, e == UInt8(ascii: "e") || e == UInt8(ascii: "E") {
+            rest = rest.dropFirst()
+            if let s = rest.first, s == UInt8(ascii: "+") || s == UInt8(ascii: "-") { rest = rest.dropFirst() }
+            guard let d = rest.first, isDigit(d) else { return nil }
+            rest = rest.drop { isDigit($0) }
+        }
+        guard rest.isEmpty else { return nil }
+        return Double(text)
     }
 
     /// The instrument of a channel code, as SEED groups channels: the code without its last

@@ -155,10 +155,12 @@ public enum StreamSources {
     }
 
     /// Reads `time,x,y,z` lines from `handle` until it closes; each line becomes one sample per
-    /// component. Lines end with "\n", "\r\n" or "\r"; blank lines and lines starting with "#"
-    /// are skipped; a line that does not parse, or is longer than `maximumLineBytes` (not
-    /// buffered beyond that), is counted as malformed.
-    public static func lines(from handle: FileHandle, maximumLineBytes: Int = 65_536, into queue: PacketQueue) {
+    /// component (`components` values after the time: the model's component count). Lines end
+    /// with "\n", "\r\n" or "\r"; blank lines and lines starting with "#" are skipped; a line
+    /// that does not parse (`StreamParsing.csvLine`: another number of fields, a field that is not
+    /// a decimal number), or is longer than `maximumLineBytes` (not buffered beyond that), is
+    /// counted as malformed and none of its values is used.
+    public static func lines(from handle: FileHandle, components: Int = 3, maximumLineBytes: Int = 65_536, into queue: PacketQueue) {
         let thread = Thread {
             var splitter = LineSplitter(maximumLineBytes: maximumLineBytes)
             func deliver(_ pieces: [LineSplitter.Piece]) {
@@ -166,7 +168,7 @@ public enum StreamSources {
                     guard case .line(let bytes) = piece else { queue.countMalformed(); continue }
                     let line = String(decoding: bytes, as: UTF8.self)
                     if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
-                    guard let (t, v) = StreamParsing.csvLine(line) else { queue.countMalformed(); continue }
+                    guard let (t, v) = StreamParsing.csvLine(line, components: components) else { queue.countMalformed(); continue }
                     for (c, value) in v.enumerated() { queue.push(StreamPacket(channel: ["X", "Y", "Z"][safe: c] ?? "C\(c)", time: t, samples: [value]), waitForRoom: true) }
                 }
             }
@@ -183,11 +185,17 @@ public enum StreamSources {
 
     /// Replays a SAC triple as packets of `packetSeconds` per component, at real time × `speed`
     /// (speed 0: as fast as possible). Samples are sent in the file's units.
+    /// - Parameter windowSeconds: the model's window; a record shorter than it is refused (no
+    ///   window of it could be classified).
     /// - Returns: the record's sampling rate and the units its header states (nil when none).
-    /// - Throws: the record's read error, or `AccelerationUnitError` when its header's units are unusable.
-    public static func replay(_ path: String, speed: Double, packetSeconds: Double = 0.25,
+    /// - Throws: the record's read error, `MonitorError.recordTooShort` (its duration and the
+    ///   window), or `AccelerationUnitError` when its header's units are unusable.
+    public static func replay(_ path: String, speed: Double, packetSeconds: Double = 0.25, windowSeconds: Double = 0,
                               into queue: PacketQueue) throws -> (samplingRateHz: Double, units: AccelerationUnit?) {
         let (w, traces, _) = try ThreeComponentRecord.read(path)
+        guard w.durationSeconds >= windowSeconds else {
+            throw MonitorError.recordTooShort(path: path, seconds: w.durationSeconds, windowSeconds: windowSeconds)
+        }
         let units = try AccelerationUnit.stated(by: traces, path: path)
         let per = max(1, Int(min(Double(w.npts), (packetSeconds * w.samplingRateHz).rounded(.down))))
         let thread = Thread {

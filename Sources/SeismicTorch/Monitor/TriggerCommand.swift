@@ -1,0 +1,141 @@
+// TriggerCommand: the program `monitor --on-trigger` runs on every trigger — found once at start
+// (as execvp would find it), run without a shell, its failures counted.
+
+import Foundation
+
+/// An `--on-trigger` program that cannot be run.
+public enum TriggerCommandError: Error, CustomStringConvertible, Equatable {
+    /// A name without a slash that no directory of PATH holds as an executable file.
+    case notFound(program: String, searched: [String])
+    /// A path (with a slash) that is not an executable file.
+    case notExecutable(path: String)
+
+    public var description: String {
+        switch self {
+        case .notFound(let p, let dirs):
+            return "--on-trigger \(p): no executable file of that name in PATH (\(dirs.isEmpty ? "empty" : dirs.joined(separator: ":"))); "
+                + "give a path or install the program"
+        case .notExecutable(let p):
+            return "--on-trigger \(p): " + (FileManager.default.fileExists(atPath: p) ? "is not an executable file" : "no such file")
+        }
+    }
+}
+
+/// Runs a trigger program (`executable` with `arguments`, each passed as it is, never through a
+/// shell) with the event as one line of JSON on its standard input, without waiting for it; counts
+/// the runs that failed (the program could not start, or exited non-zero or on a signal) and logs
+/// each failure once. Thread-safe: a program's exit is observed on another thread.
+public final class TriggerCommand: @unchecked Sendable {
+    /// The program's path: as given when it has a slash, else found in PATH.
+    public let executable: String
+    public let arguments: [String]
+    /// Receives one line (no line end) for each failed run.
+    public let log: @Sendable (String) -> Void
+    private let lock = NSLock()
+    private var failedRuns = 0
+    private var started: [Process] = []
+    /// Failed runs already counted (kept, so that their identifiers are never reused).
+    private var accounted: [ObjectIdentifier: Process] = [:]
+
+    /// - Parameters:
+    ///   - program: a path (it has a slash), or a name looked up in the directories of `searchPath`
+    ///     in order, as execvp does (an empty entry is the current directory; no PATH: /usr/bin:/bin).
+    /// - Throws: `TriggerCommandError` when the program is not an executable file or not in PATH.
+    public init(program: String, arguments: [String], searchPath: String? = ProcessInfo.processInfo.environment["PATH"],
+                log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws {
+        executable = try Self.resolve(program, searchPath: searchPath)
+        self.arguments = arguments
+        self.log = log
+    }
+
+    /// The path of `program`: itself when it has a slash (it must be an executable file), else the
+    /// first executable file of that name in the directories of `searchPath`.
+    /// - Throws: `TriggerCommandError`.
+    public static func resolve(_ program: String, searchPath: String?) throws -> String {
+        let fm = FileManager.default
+        func runnable(_ p: String) -> Bool {
+            var isDirectory: ObjCBool = false
+            return fm.fileExists(atPath: p, isDirectory: &isDirectory) && !isDirectory.boolValue && fm.isExecutableFile(atPath: p)
+        }
+        if program.contains("/") {
+            guard runnable(program) else { throw TriggerCommandError.notExecutable(path: program) }
+            return program
+        }
+        let dirs = (searchPath ?? "/usr/bin:/bin").split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        for dir in dirs {
+            let candidate = (dir.isEmpty ? "." : dir) + "/" + program
+            if !program.isEmpty, runnable(candidate) { return candidate }
+        }
+        throw TriggerCommandError.notFound(program: program, searched: dirs)
+    }
+
+    /// Runs without a shell that failed: could not start, or exited non-zero or on a signal
+    /// (counted when the program has ended).
+    public var failures: Int { lock.lock(); defer { lock.unlock() }; return failedRuns }
+
+    /// Starts the program with `event` on its standard input; returns without waiting for it. A
+    /// program that does not read its standard input (or exits first) is fine: see
+    /// `MonitorRunner.writeEvent`.
+    /// - Returns: the started process, nil when it could not start (counted and logged).
+    @discardableResult
+    public func run(event: MonitorLine) -> Process? {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        let pipe = Pipe()
+        p.standardInput = pipe
+        p.terminationHandler = { [self] in account($0) }
+        do {
+            try p.run()
+        } catch {
+            let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { ($0 as? NSError)?.localizedDescription ?? "\($0)" }
+                ?? (error as NSError).localizedDescription
+            fail("monitor: --on-trigger \(executable) could not start: \(reason)")
+            return nil
+        }
+        try? MonitorRunner.writeEvent(event, to: pipe.fileHandleForWriting)
+        try? pipe.fileHandleForWriting.close()
+        lock.lock()
+        let ended = started.filter { !$0.isRunning }
+        started.removeAll { !$0.isRunning }
+        started.append(p)
+        lock.unlock()
+        ended.forEach(account)
+        return p
+    }
+
+    /// Runs started and not yet ended.
+    public var runningCount: Int { lock.lock(); defer { lock.unlock() }; return started.filter(\.isRunning).count }
+
+    /// Waits for the runs still going; returns how many there were.
+    @discardableResult
+    public func waitForRunning() -> Int {
+        lock.lock()
+        let running = started.filter(\.isRunning)
+        lock.unlock()
+        running.forEach { $0.waitUntilExit(); account($0) }
+        return running.count
+    }
+
+    /// "N --on-trigger runs failed" for the summary.
+    public var summary: String { "\(failures) --on-trigger runs failed (could not start or exited non-zero)" }
+
+    /// Counts and logs an ended run that failed, once (its exit is seen by the termination
+    /// handler and by whoever reaps it, in either order).
+    private func account(_ p: Process) {
+        guard !p.isRunning, p.terminationReason != .exit || p.terminationStatus != 0 else { return }
+        lock.lock()
+        let first = accounted.updateValue(p, forKey: ObjectIdentifier(p)) == nil
+        lock.unlock()
+        guard first else { return }
+        let how = p.terminationReason == .exit ? "exited with status \(p.terminationStatus)" : "was killed by signal \(p.terminationStatus)"
+        fail("monitor: --on-trigger \(executable) \(how)")
+    }
+
+    private func fail(_ line: String) {
+        lock.lock()
+        failedRuns += 1
+        lock.unlock()
+        log(line)
+    }
+}
