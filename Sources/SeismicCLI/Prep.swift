@@ -61,6 +61,8 @@ struct QSISOptions: ParsableArguments {
 /// over the ranks (which is also the barrier), and rank 0 gets the shares joined in rank order;
 /// the other ranks get nil.
 func joinShares(_ data: PreparedDataset, path: String, counts: [Double], job: Collective) throws -> (PreparedDataset?, [Double]) {
+    // The output folder may not exist yet (prep stead makes it only once there is a result).
+    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
     try data.save(to: path + ".part\(job.rank)")
     var total = counts
     let n = total.count
