@@ -7,11 +7,7 @@ import SeismicNN
 import SeismicTorch
 
 /// The two networks of the reference.
-enum ModelKind: String, ExpressibleByArgument, CaseIterable {
-    case earthquake, spectrogram
-
-    var card: ModelCard { self == .earthquake ? .earthquakePretraining() : .spectrogramEvents() }
-}
+extension ModelKind: ExpressibleByArgument {}
 
 extension Seismic {
     struct CheckpointCommand: ParsableCommand {
@@ -33,7 +29,7 @@ extension Seismic.CheckpointCommand {
         @Option(name: [.short, .customLong("output")], help: "Checkpoint to write.") var output: String
 
         func run() throws {
-            let card = model.card
+            let card = model.referenceCard
             try Checkpoint.save(model: ConvNet(card.architecture, seed: seed), card: card, to: output)
             print("wrote \(output): \(card.architecture.name), \(card.architecture.parameterCount) parameters, classes \(card.classNames.joined(separator: ", "))")
         }

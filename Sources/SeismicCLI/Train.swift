@@ -140,8 +140,7 @@ extension Seismic {
             // The windows must fit the pre-trained model (shape, rate, components); the classes may
             // differ only with --replace-head.
             try prepared.checkCompatible(with: pretrainedCard, modelPath: from, path: data, sameClasses: false)
-            let kind: ModelKind = pretrainedCard.architecture.name == "SpectrogramCNN" ? .spectrogram : .earthquake
-            let (windows, baseCard) = try trainingInputs(prepared, kind: kind)
+            let (windows, baseCard) = try trainingInputs(prepared, kind: ModelKind(card: pretrainedCard))
             var card = baseCard
             var net = pretrained
             if pretrainedCard.classNames != prepared.metadata.classNames {
@@ -166,26 +165,9 @@ extension Seismic {
     }
 }
 
-/// Training windows and the card for a prepared dataset.
+/// Training windows (the training-time amplitude chain) and the card for a prepared dataset.
 func trainingInputs(_ prepared: PreparedDataset, kind: ModelKind) throws -> (WindowDataset, ModelCard) {
-    var card = kind.card
-    switch kind {
-    case .earthquake:
-        guard prepared.itemShape == [80, 3] else {
-            throw UserFacingError("EarthquakeCNN needs [N, 80, 3] windows; this dataset holds \(prepared.itemShape)")
-        }
-        card.architecture = .earthquake(classCount: prepared.metadata.classNames.count)
-    case .spectrogram:
-        guard prepared.itemShape == [3, 100, 150] else {
-            throw UserFacingError("SpectrogramCNN needs [N, 3, 100, 150] images (seismic prep spectrograms); this dataset holds \(prepared.itemShape)")
-        }
-        card.architecture = .spectrogram(classCount: prepared.metadata.classNames.count)
-    }
-    card.componentOrder = prepared.metadata.componentOrder
-    card.samplingRateHz = prepared.metadata.samplingRateHz
-    card.classNames = prepared.metadata.classNames
-    card.notes["dataset"] = prepared.provenance.first?.source ?? ""
-    return (TrainingRun.amplitudeChain(prepared), card)
+    (TrainingRun.amplitudeChain(prepared), try ModelCard.training(kind, on: prepared))
 }
 
 func printRunSummary(_ result: TrainingResult, folder: String) {
