@@ -79,13 +79,7 @@ extension Seismic {
                         if format == .json { json.append(jsonObject(result)) }
                         continue
                     }
-                    // Fail before reading when the record cannot fit (the header gives its length).
-                    let (header, _) = try SACTrace.header(contentsOf: file)
-                    try MemoryBudget.current()?.check(
-                        neededBytes: classifier.estimatedPeakBytes(samples: header.npts, samplingRateHz: 1 / header.samplingIntervalSeconds),
-                        for: "classifying \(file)")
-                    let (w, _, _) = try ThreeComponentRecord.read(file)
-                    let result = try classifier.classify(w.mapComponents { $0.map { $0 * scale } }, source: file)
+                    let (result, w) = try classifier.classify(recordAt: file, scale: scale)
                     try emit(result)
                     if let plot { try writePlot(result, waveform: w, folder: plot, taken: &plotNames) }
                     if format == .json { json.append(jsonObject(result)) }

@@ -32,8 +32,11 @@ public struct WindowBatch: Equatable, Sendable {
 
     func maxAbs(_ i: Int) -> Float { window(i).reduce(0) { max($0, abs($1)) } }
 
+    /// Peak |x| at or below which a window carries no signal (the seed's `remove_small_amplitude`).
+    public static let smallAmplitude: Float = 1e-8
+
     /// Indices of windows whose peak |value| exceeds `threshold` (seed: `remove_small_amplitude`, 1e-8).
-    public func indicesAboveSmallAmplitude(_ threshold: Float = 1e-8) -> [Int] {
+    public func indicesAboveSmallAmplitude(_ threshold: Float = smallAmplitude) -> [Int] {
         (0..<count).filter { maxAbs($0) > threshold }
     }
 
@@ -82,7 +85,7 @@ public struct WindowBatch: Equatable, Sendable {
 
     /// The seed's training-time chain: drop tiny and huge windows, normalise, quantise to int16,
     /// normalise again. Returns the kept windows and their indices in the input.
-    public func referenceAmplitudeChain(small: Float = 1e-8, large: Float = 2 * 9.81) -> (windows: WindowBatch, kept: [Int]) {
+    public func referenceAmplitudeChain(small: Float = smallAmplitude, large: Float = 2 * 9.81) -> (windows: WindowBatch, kept: [Int]) {
         let keptSmall = indicesAboveSmallAmplitude(small)
         let afterSmall = selecting(keptSmall)
         let keptLarge = afterSmall.indicesBelowLargeAmplitude(large)

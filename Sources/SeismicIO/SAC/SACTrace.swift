@@ -57,10 +57,7 @@ public struct SACTrace: Equatable, Sendable {
     /// (a NaN sample is read as NaN; `ThreeComponentRecord.read` refuses it).
     public init(contentsOf path: String) throws(SACError) {
         let data: Data
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw .cannotOpen(path: path, reason: "it is a folder, not a SAC file")
-        }
+        try Self.refuseFolder(path)
         do {
             data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe)
         } catch {
@@ -75,10 +72,7 @@ public struct SACTrace: Equatable, Sendable {
     public static func header(contentsOf path: String) throws(SACError) -> (header: SACHeader, byteOrder: ByteOrder) {
         let prefix: Data
         let size: Int
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw .cannotOpen(path: path, reason: "it is a folder, not a SAC file")
-        }
+        try refuseFolder(path)
         do {
             let handle = try FileHandle(forReadingFrom: URL(fileURLWithPath: path))
             defer { try? handle.close() }
@@ -89,6 +83,14 @@ public struct SACTrace: Equatable, Sendable {
             throw .cannotOpen(path: path, reason: error.localizedDescription)
         }
         return try parseHeader(prefix, fileSize: size, path: path)
+    }
+
+    /// A folder named as a file gets its own reason, not Foundation's "could not be completed".
+    private static func refuseFolder(_ path: String) throws(SACError) {
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw .cannotOpen(path: path, reason: "it is a folder, not a SAC file")
+        }
     }
 
     /// Parses a SAC file held in memory; `path` is only used in error messages.

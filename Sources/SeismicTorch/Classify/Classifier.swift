@@ -104,7 +104,7 @@ public struct Classifier {
 
     /// Windows whose peak |x| is at most this carry no signal and are not classified (the seed's
     /// `remove_small_amplitude` threshold, which training applies too).
-    public static let silentPeak: Float = 1e-8
+    public static let silentPeak = WindowBatch.smallAmplitude
 
     public enum ClassifyError: Error, CustomStringConvertible {
         case components(found: Int, expected: Int)
@@ -145,16 +145,34 @@ public struct Classifier {
             }
         }
         let all = WindowBatch(values: values, count: starts.count, length: length, components: comps)
-        let kept = all.indicesAboveSmallAmplitude(Self.silentPeak)
-        guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: starts.count, peak: Self.silentPeak) }
-        let keptSet = Set(kept)
-        let silent = starts.indices.filter { !keptSet.contains($0) }.map { Double(starts[$0]) / rate }
-        let probabilities = try predict(card.preprocessing.prepareWindows(all.selecting(kept)), context: "windows of \(source)")
-        let predictions = zip(kept, probabilities).map { w, row in
-            WindowPrediction(startSeconds: Double(starts[w]) / rate, probabilities: row)
-        }
+        let (predictions, silent) = try classify(all, starts: starts.map { Double($0) / rate }, source: source)
         return RecordClassification(source: source, startTime: waveform.startTime, windowSeconds: windowSeconds,
                                     classNames: card.classNames, predictions: predictions, silentWindowStarts: silent)
+    }
+
+    /// Windows cut at `starts` (seconds) through the amplitude chain and the model; the silent ones
+    /// set aside. Throws `ClassifyError.noSignal` when all are silent, `ModelOutputError`.
+    private func classify(_ windows: WindowBatch, starts: [Double], source: String) throws -> (predictions: [WindowPrediction], silent: [Double]) {
+        let kept = windows.indicesAboveSmallAmplitude(Self.silentPeak)
+        guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: windows.count, peak: Self.silentPeak) }
+        let keptSet = Set(kept)
+        let rows = try predict(card.preprocessing.prepareWindows(windows.selecting(kept)), context: "windows of \(source)")
+        return (zip(kept, rows).map { WindowPrediction(startSeconds: starts[$0], probabilities: $1) },
+                starts.indices.filter { !keptSet.contains($0) }.map { starts[$0] })
+    }
+
+    /// Predictions for the SAC record `path` belongs to (its sibling components found by name),
+    /// samples multiplied by `scale` first; also returns the record as read, unscaled. The header
+    /// alone is read first, so a record that cannot fit in memory (`estimatedPeakBytes` against
+    /// `MemoryBudget`) is refused before its samples are.
+    /// - Throws: `InsufficientMemoryError`, `SACError`/`RecordError` naming the file, and what
+    ///   `classify(_:source:)` throws.
+    public func classify(recordAt path: String, scale: Double = 1) throws -> (RecordClassification, Waveform) {
+        let (header, _) = try SACTrace.header(contentsOf: path)
+        try MemoryBudget.current()?.check(neededBytes: estimatedPeakBytes(samples: header.npts, samplingRateHz: 1 / header.samplingIntervalSeconds),
+                                          for: "classifying \(path)")
+        let (w, _, _) = try ThreeComponentRecord.read(path)
+        return (try classify(scale == 1 ? w : w.mapComponents { $0.map { $0 * scale } }, source: path), w)
     }
 
     /// Predictions for the windows of a prepared dataset (already cut and resampled): the
@@ -169,13 +187,9 @@ public struct Classifier {
         let prepared = try PreparedDataset.load(from: path)
         try prepared.checkCompatible(with: card, modelPath: modelName, path: path, sameClasses: false)
         let windows = prepared.windowDataset().windows
-        let kept = windows.indicesAboveSmallAmplitude(Self.silentPeak)
-        guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: windows.count, peak: Self.silentPeak) }
-        let keptSet = Set(kept)
-        let rows = try predict(card.preprocessing.prepareWindows(windows.selecting(kept)), context: "windows of \(path)")
+        let (predictions, silent) = try classify(windows, starts: (0..<windows.count).map(Double.init), source: path)
         return RecordClassification(source: path, startTime: 0, windowSeconds: windowSeconds, classNames: card.classNames,
-                                    predictions: zip(kept, rows).map { WindowPrediction(startSeconds: Double($0), probabilities: $1) },
-                                    silentWindowStarts: (0..<windows.count).filter { !keptSet.contains($0) }.map(Double.init))
+                                    predictions: predictions, silentWindowStarts: silent)
     }
 
     /// Class probabilities of windows already through the amplitude chain, `batchSize` at a time:

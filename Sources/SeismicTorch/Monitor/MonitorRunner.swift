@@ -133,10 +133,7 @@ public final class MonitorRunner {
         }
         let group = StreamParsing.instrument(of: p.channel)
         if let wanted = monitoredInstrument ?? instrument.map({ $0.uppercased() }), group != wanted {
-            own.otherInstrument += 1
-            if ignoredChannels.count < 16, ignoredChannels.insert(p.channel).inserted {
-                log?("monitor: ignoring channel \(p.channel): instrument \(group)?, not the monitored \(wanted)?")
-            }
+            ignore(p.channel, of: group, monitoring: wanted)
             return []
         }
         rates[group, default: PacketRates(keep: Self.ratesToRecheck)].add(channel: p.channel, time: p.time, count: p.samples.count)
@@ -159,6 +156,14 @@ public final class MonitorRunner {
             }
         }
         return self.engine!.ingest(component: c, time: p.time, samples: p.samples.map { $0 * scale })
+    }
+
+    /// Counts a packet of another instrument; logs its channel the first time (at most 16 channels).
+    private func ignore(_ channel: String, of group: String, monitoring wanted: String) {
+        own.otherInstrument += 1
+        if ignoredChannels.count < 16, ignoredChannels.insert(channel).inserted {
+            log?("monitor: ignoring channel \(channel): instrument \(group)?, not the monitored \(wanted)?")
+        }
     }
 
     /// Classifies every hop whose data has arrived, without waiting for stragglers: call at the
@@ -201,10 +206,7 @@ public final class MonitorRunner {
         for q in held {
             let qGroup = StreamParsing.instrument(of: q.channel)
             guard qGroup == group, let c = StreamParsing.componentIndex(q.channel) else {
-                own.otherInstrument += 1
-                if ignoredChannels.count < 16, ignoredChannels.insert(q.channel).inserted {
-                    log?("monitor: ignoring channel \(q.channel): instrument \(qGroup)?, not the monitored \(group)?")
-                }
+                ignore(q.channel, of: qGroup, monitoring: group)
                 continue
             }
             out += e.ingest(component: c, time: q.time, samples: q.samples.map { $0 * scale })

@@ -48,7 +48,7 @@ public enum TrainingRun {
         let w = data.windowDataset()
         guard data.itemShape.count == 2 else { return w }
         let large: Float = (data.metadata.preparation["units"] ?? "m/s^2").hasPrefix("m/s") ? 2 * 9.81 : .infinity
-        let (windows, kept) = w.windows.referenceAmplitudeChain(small: 1e-8, large: large)
+        let (windows, kept) = w.windows.referenceAmplitudeChain(large: large)
         return WindowDataset(windows: windows, labels: kept.map { w.labels[$0] }, classNames: w.classNames)
     }
 
