@@ -127,6 +127,10 @@ private let readable = headers.filter { $0.value["error"] == nil }.keys.sorted()
         #expect(throws: SACError.self) { try SACTrace.header(contentsOf: folder + "/missing.sac") }
         #expect(throws: SACError.cannotOpen(path: folder, reason: "it is a folder, not a SAC file")) { try SACTrace.header(contentsOf: folder) }
         #expect(throws: SACError.cannotOpen(path: folder, reason: "it is a folder, not a SAC file")) { try SACTrace(contentsOf: folder) }
+        #expect(throws: SACError.cannotOpen(path: folder, reason: "it is a folder, not a SAC file")) { try ThreeComponentRecord.read(folder) }
+        #expect(throws: SafeTensorsError.cannotOpen(path: folder, reason: "it is a folder, not a safetensors checkpoint")) {
+            try SafeTensorsFile(contentsOf: folder)
+        }
     }
 
     @Test func refusesBadNptsDeltaAndUnevenFiles() throws {

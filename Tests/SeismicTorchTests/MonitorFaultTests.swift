@@ -133,6 +133,22 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         #expect(lines.contains { $0.time > 545 })  // classifying again after the odd packets
     }
 
+    /// A dead stream (all zeros) is never classified: its windows are counted as without signal,
+    /// as classify refuses such a record; when the signal comes back, hops are classified again.
+    @Test func windowsWithoutSignalAreSkippedAndCounted() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 9)
+        let dead = noisePackets(start: 0, seconds: 20, rate: 100, rng: &rng).map { StreamPacket(channel: $0.channel, time: $0.time, samples: $0.samples.map { _ in 0 }) }
+        let live = noisePackets(start: 20, seconds: 20, rate: 100, rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var lines: [MonitorLine] = []
+        for p in dead + live { lines += try runner.handle(p) }
+        lines += runner.flush()
+        #expect(runner.statistics.silentWindows >= 17)
+        #expect(lines.allSatisfy { $0.time > 20 })
+        #expect(lines.count >= 17)
+    }
+
     /// A model whose outputs are NaN never produces a line or a trigger; NaN samples and samples so
     /// large that the window overflows are skipped and counted.
     @Test func nonFiniteOutputsAndSamplesAreSkippedAndCounted() throws {

@@ -87,10 +87,7 @@ public struct SACTrace: Equatable, Sendable {
 
     /// A folder named as a file gets its own reason, not Foundation's "could not be completed".
     private static func refuseFolder(_ path: String) throws(SACError) {
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw .cannotOpen(path: path, reason: "it is a folder, not a SAC file")
-        }
+        if InputPaths.isFolder(path) { throw .cannotOpen(path: path, reason: InputPaths.folderReason(expected: "a SAC file")) }
     }
 
     /// Parses a SAC file held in memory; `path` is only used in error messages.

@@ -78,6 +78,7 @@ public enum ThreeComponentRecord {
     /// `RecordError` for a set that cannot form one record (a non-finite sample names the file, its
     /// channel code and the sample index).
     public static func read(_ path: String) throws -> (waveform: Waveform, traces: [SACTrace], paths: [String]) {
+        if InputPaths.isFolder(path) { throw SACError.cannotOpen(path: path, reason: InputPaths.folderReason(expected: "a SAC file")) }
         let paths = try siblingPaths(of: path)
         let traces = try paths.map { p throws(SACError) in try SACTrace(contentsOf: p) }
         let counts = traces.map(\.samples.count)

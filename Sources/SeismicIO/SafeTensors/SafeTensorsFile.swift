@@ -101,6 +101,7 @@ public struct SafeTensorsFile: Sendable {
 
     public init(contentsOf path: String) throws(SafeTensorsError) {
         let data: Data
+        if InputPaths.isFolder(path) { throw .cannotOpen(path: path, reason: InputPaths.folderReason(expected: "a safetensors checkpoint")) }
         do { data = try Data(contentsOf: URL(fileURLWithPath: path), options: .mappedIfSafe) } catch {
             throw .cannotOpen(path: path, reason: error.localizedDescription)
         }

@@ -83,6 +83,9 @@ public struct MonitorStatistics: Sendable, Equatable {
     /// Windows skipped because their samples (after the record chain) or the model's outputs
     /// were NaN or ±inf: never classified, never triggered.
     public var nonFiniteWindows = 0
+    /// Windows skipped because they carry no signal (peak |x| ≤ `WindowBatch.smallAmplitude` after
+    /// the record chain: a dead or constant stream).
+    public var silentWindows = 0
     /// Packets skipped because a sample was NaN or ±inf (counted by `MonitorRunner`).
     public var nonFinitePackets = 0
     /// Packets of another instrument than the one monitored (counted by `MonitorRunner`).
@@ -102,7 +105,7 @@ public struct MonitorStatistics: Sendable, Equatable {
         var s = a
         s.windows += b.windows; s.triggers += b.triggers; s.duplicates += b.duplicates; s.late += b.late
         s.resets += b.resets; s.bridged += b.bridged; s.malformed += b.malformed; s.gaps += b.gaps
-        s.skippedHops += b.skippedHops; s.clockJumps += b.clockJumps; s.nonFiniteWindows += b.nonFiniteWindows
+        s.skippedHops += b.skippedHops; s.clockJumps += b.clockJumps; s.nonFiniteWindows += b.nonFiniteWindows; s.silentWindows += b.silentWindows
         s.nonFinitePackets += b.nonFinitePackets; s.otherInstrument += b.otherInstrument; s.rateChanges += b.rateChanges
         s.unusableRates += b.unusableRates; s.droppedAtStartUp += b.droppedAtStartUp
         return s
@@ -111,7 +114,7 @@ public struct MonitorStatistics: Sendable, Equatable {
     /// One line for the end of a session (no line end).
     public var summary: String {
         "\(windows) windows classified, \(triggers) triggers, \(malformed) malformed, "
-            + "\(nonFinitePackets) packets with non-finite samples skipped, \(nonFiniteWindows) non-finite windows skipped, "
+            + "\(nonFinitePackets) packets with non-finite samples skipped, \(nonFiniteWindows) non-finite windows skipped, \(silentWindows) windows without signal skipped, "
             + "\(late) late samples, \(duplicates) duplicates, \(bridged) windows bridged, \(resets) resets, "
             + "\(gaps) gaps longer than the buffer (\(skippedHops) hops skipped), \(clockJumps) backward clock jumps, "
             + "\(rateChanges) sampling-rate changes (\(unusableRates) unusable rates ignored), "
@@ -336,6 +339,12 @@ public final class MonitorEngine {
             for t in 0..<length { window[t * components + c] = Float(r[t]) }
         }
         let batch = WindowBatch(values: window, count: 1, length: length, components: components)
+        // A window without signal (a dead or constant stream) is never classified, as classify and
+        // training set such windows aside.
+        guard batch.indicesAboveSmallAmplitude().count == 1 else {
+            statistics.silentWindows += 1
+            return nil
+        }
         let x = card.preprocessing.prepareWindows(batch)
         let probs = model.predict(Tensor(shape: [1, 1, length, components], storage: x.values)).storage
         guard probs.allSatisfy(\.isFinite), x.values.allSatisfy(\.isFinite) else {
