@@ -45,8 +45,10 @@ extension Seismic {
                 each packet gives a rate (its samples ÷ the time to its channel's next packet); the \
                 median of these sets aside lost, reordered and duplicated packets, and the rate is the \
                 samples ÷ seconds of the packets near it. It is re-checked on every packet over the last \
-                16: when it differs by more than 2 %, the change is reported and counted and the \
-                monitor restarts at the new rate.
+                16 packets and 256 samples at least. When it differs by more than 2 %, packets are held \
+                until fresh ones measure the rate again: a mistimed packet is refuted (the held packets \
+                are classified, nothing is lost); a real change is reported and counted, and the \
+                monitor restarts at the new rate with the held packets (the hops between are counted).
 
                 Gaps: holes inside a window are bridged by interpolation (flagged); a window with a \
                 component missing is skipped (a reset). After a gap longer than the buffer (8 windows) \
@@ -170,7 +172,9 @@ extension Seismic {
                 if running > 0 { FileHandle.standardError.write(Data("monitor: waiting for \(running) --on-trigger command(s) to finish\n".utf8)) }
                 trigger.waitForRunning()
             }
-            FileHandle.standardError.write(Data(("monitor: \(runner.summary); \(queue.dropped) packets dropped (queue full), "
+            let unit = source == "stdin" ? "lines" : source.hasPrefix("udp://") ? "datagrams" : "packets"
+            FileHandle.standardError.write(Data(("monitor: \(queue.received > 0 ? "\(queue.received) \(unit) read (\(queue.skippedLines) blank or comment lines skipped); " : "")"
+                + "\(runner.summary); \(queue.dropped) packets dropped (queue full), "
                 + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) datagrams or lines that did not parse"
                 + (trigger.map { "; " + $0.summary } ?? "") + "\n").utf8))
         }

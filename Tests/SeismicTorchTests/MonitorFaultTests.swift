@@ -90,8 +90,10 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         #expect(lines.allSatisfy { $0.bridgedSamples == 0 || $0.time < 503 })
     }
 
-    /// 30 s at 100 Hz, then 30 s at 50 Hz: the change is detected once, the engine restarts at
-    /// 50 Hz, and hops keep coming one second apart.
+    /// 30 s at 100 Hz, then 30 s at 50 Hz: the change is suggested once the new rate holds a
+    /// majority of the last 16 pairs (3 packets of 0.5 s per channel), confirmed over 16 fresh pairs
+    /// (6 more packets per channel), and the engine restarts at 50 Hz with the held packets: hops
+    /// keep coming one second apart, and the hops between the two engines are counted.
     @Test func aRateChangeMidStreamIsDetectedAndTheMonitorRestarts() throws {
         let (model, card) = untrained()
         var rng = SeededGenerator(seed: 3)
@@ -105,11 +107,44 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         #expect(runner.statistics.rateChanges == 1)
         #expect(runner.samplingRateHz == 50 && runner.engine?.samplingRateHz == 50)
         #expect(notes.contains { $0.contains("changed from 100.0 to 50.0 Hz") }, "\(notes)")
-        // After detection (≤ 3 packets of 0.5 s per channel) and one window: every hop, 1 s apart.
+        // The new engine starts at the first held packet (≤ 1.5 s after the change): from one
+        // window later, every hop, 1 s apart.
         let late = lines.filter { $0.time >= 30 + 1.5 + 2 }
         #expect(late.count >= Int(60 - 30 - 1.5 - 2))
         #expect(zip(late, late.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) < 1e-6 })
         #expect(lines.filter { $0.time < 30 }.count == 29)  // ends at 2 … 30 s
+        // Every hop of the session is either a line or counted as skipped at the change.
+        let s = runner.statistics
+        let first = try #require(late.first), lastOld = try #require(lines.last { $0.time < first.time - 0.5 })
+        #expect(s.rateChangeHops == Int((first.time - lastOld.time).rounded()) - 1, "\(lines.map(\.time))")
+        #expect(s.rateChangeHops >= 1 && s.unconfirmedRates == 0)
+    }
+
+    /// One mistimed packet in a steady 100 Hz stream — a one-sample line 5 ms off its grid among
+    /// lines 10 ms apart, or a 25-sample packet 0.15 s late — never restarts the monitor: every hop
+    /// of the stream is classified, one second apart, at the stream's times; a suggested change
+    /// that fresh packets refute is counted, and its held packets are classified, not lost. The
+    /// line moves the fit over 256 retained samples by 0.2 % (no change suggested); the packet
+    /// moves 16 pairs of 25 samples by 3.75 % (suggested, then refuted).
+    @Test(arguments: [(1, 5.0e-3, 0), (25, 0.15, 1)])
+    func oneMistimedPacketNeverRestartsTheMonitor(perPacket: Int, offset: Double, suggested: Int) throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 11)
+        let t0 = 1_700_000_000.0
+        var packets = noisePackets(start: t0, seconds: 30, rate: 100, perPacket: perPacket, channels: ["X", "Y", "Z"], rng: &rng)
+        let k = packets.count / 2 / 3 * 3  // the three components of one line (or packet)
+        for i in k..<(k + 3) { packets[i] = StreamPacket(channel: packets[i].channel, time: packets[i].time + offset, samples: packets[i].samples) }
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var lines: [MonitorLine] = []
+        for p in packets { lines += try runner.handle(p) }
+        lines += runner.flush()
+        let s = runner.statistics
+        #expect(s.rateChanges == 0 && runner.engine?.samplingRateHz == 100)
+        // Windows of 2 s every second: ends at 2 … 30 s.
+        let expected = (2...30).map { t0 + Double($0) - 0.01 }
+        #expect(lines.count == expected.count && s.rateChangeHops == 0)
+        #expect(zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(lines.map { $0.time - t0 })")
+        #expect(s.unconfirmedRates == suggested)
     }
 
     /// Packet times that say a rate at which no window fits (25-sample packets 25 s apart: 1 Hz,
@@ -246,7 +281,7 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
             (230, 100, 30, 0),  // the clock jumped forward by 30 s
             (265, 100, 30, 0),  // … and by 5 s
             (235, 100, 60, 2.25),  // back by 60 s: one window of late samples, then a restart
-            (295, 50, 60, 3.5),  // the rate halves: ≤ 3 packets of 0.5 s per channel to notice
+            (295, 50, 60, 1.5),  // the rate halves: held from ≤ 3 packets of 0.5 s per channel on
         ]
         let t0 = 1_600_000_000.0
         let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
@@ -283,7 +318,7 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         }
         let s = runner.statistics
         #expect(s.windows == fed.joined().count)
-        #expect(s.gaps == 2 && s.clockJumps == 1 && s.rateChanges == 1)
+        #expect(s.gaps == 2 && s.clockJumps == 1 && s.rateChanges == 1 && s.unconfirmedRates == 0)
         #expect(s.resets >= 4)  // the 5 s jump's hops
         #expect(s.duplicates > 0 && s.late > 0 && s.bridged > 0)
         #expect(injected.lost > 0 && injected.duplicated > 0 && injected.swapped > 0)
@@ -298,6 +333,28 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         for i in 0..<40 { rates.add(channel: "Z", time: (Double(i) / 300 * 10_000).rounded() / 10_000, count: 1) }
         #expect(rates.recent.sorted()[8] > 303)
         #expect(rates.estimate(minimum: 16) == 300)
+    }
+
+    /// One-sample lines at 100 Hz, one of them 5 ms off its grid: the pair it lengthens is
+    /// within 40 % of the median and kept, the one it shortens is left out. Over the last 16
+    /// pairs only that moves the fit by 1/3 (3.2 %, past the monitor's 2 %); retained over 256
+    /// samples, by at most (⅔ × 1) ÷ 256 = 0.26 %: the estimate stays 100 Hz at every line.
+    @Test func oneMistimedLineMovesTheFitOverRetainedSamplesByLessThanItsBound() {
+        var short = PacketRates(keep: 16)
+        var long = PacketRates(keep: 16, minimumSamples: 256)
+        var worst = 0.0
+        for i in 0..<600 {
+            let t = Double(i) / 100 + (i == 400 ? 0.005 : 0)
+            short.add(channel: "Z", time: t, count: 1)
+            long.add(channel: "Z", time: t, count: 1)
+            if i == 402 { #expect(short.estimate(minimum: 16) == 97) }
+            if i >= 257, let r = long.estimate(minimum: 16, minimumSamples: 256) {
+                #expect(r == 100)
+                // The unrounded fit: samples ÷ seconds of the kept pairs, from the pairs themselves.
+                worst = max(worst, abs(long.fit(minimum: 16, minimumSamples: 256)! - 100) / 100)
+            }
+        }
+        #expect(worst > 0 && worst <= 2.0 / 3 / 256 + 1e-12, "worst \(worst)")
     }
 
     /// Lost, duplicated and swapped packets at 100 Hz, 25 samples each: still 100 Hz; a channel's
@@ -319,8 +376,11 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         let good = ["10,1,2,3", "10.25, -1.5e-3 ,+2,.5", "10.5,7.,0,0", "11,nan,0,0", "11.5,-inf,0,0"]
         let bad = ["12,1,2,3,4", "12,1,2", "12,0x10,0,0", "0x1p3,1,2,3", "12,1e,2,3", "12,.,2,3", "12,1,,3", "12,1,2,3,",
                    "12,1 2,2,3", "12,1,2,infinityx", "nan,1,2,3", "12,1,2,3e+", "12,--1,2,3"]
-        let (packets, queue) = packetsFromStdin(Data((good + bad).joined(separator: "\n").utf8))
+        let skipped = ["", "  \t", "# a comment", "#12,1,2,3"]
+        let (packets, queue) = packetsFromStdin(Data((good + skipped + bad).joined(separator: "\n").utf8))
         #expect(queue.malformed == bad.count)
+        // Every line is accounted for: read = packets' lines + skipped + malformed.
+        #expect(queue.received == good.count + skipped.count + bad.count && queue.skippedLines == skipped.count)
         #expect(packets.count == good.count * 3 && queue.accepted == packets.count)
         #expect(packets.allSatisfy { $0.time < 12 && $0.samples.count == 1 && ["X", "Y", "Z"].contains($0.channel) })
         #expect(packets.map { $0.samples[0] }.prefix(9).elementsEqual([1, 2, 3, -1.5e-3, 2, 0.5, 7, 0, 0]))

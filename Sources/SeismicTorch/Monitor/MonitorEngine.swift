@@ -90,8 +90,12 @@ public struct MonitorStatistics: Sendable, Equatable {
     public var nonFinitePackets = 0
     /// Packets of another instrument than the one monitored (counted by `MonitorRunner`).
     public var otherInstrument = 0
-    /// Times the stream's sampling rate changed and the engine was re-created (`MonitorRunner`).
-    public var rateChanges = 0
+    /// Times the stream's sampling rate changed and the engine was re-created (`MonitorRunner`),
+    /// and the hops between the old engine's last window and the new one's first (not classified).
+    public var rateChanges = 0, rateChangeHops = 0
+    /// Times packet times suggested another rate that fresh packets did not confirm (a mistimed
+    /// packet): the monitor kept its rate and lost nothing (`MonitorRunner`).
+    public var unconfirmedRates = 0
     /// Rates estimated from packet times at which no window fits (a window of fewer than 8
     /// samples, e.g. from packets with corrupt times): logged and ignored, the engine keeps its rate.
     public var unusableRates = 0
@@ -107,6 +111,7 @@ public struct MonitorStatistics: Sendable, Equatable {
         s.resets += b.resets; s.bridged += b.bridged; s.malformed += b.malformed; s.gaps += b.gaps
         s.skippedHops += b.skippedHops; s.clockJumps += b.clockJumps; s.nonFiniteWindows += b.nonFiniteWindows; s.silentWindows += b.silentWindows
         s.nonFinitePackets += b.nonFinitePackets; s.otherInstrument += b.otherInstrument; s.rateChanges += b.rateChanges
+        s.rateChangeHops += b.rateChangeHops; s.unconfirmedRates += b.unconfirmedRates
         s.unusableRates += b.unusableRates; s.droppedAtStartUp += b.droppedAtStartUp
         return s
     }
@@ -115,9 +120,9 @@ public struct MonitorStatistics: Sendable, Equatable {
     public var summary: String {
         "\(windows) windows classified, \(triggers) triggers, \(malformed) malformed, "
             + "\(nonFinitePackets) packets with non-finite samples skipped, \(nonFiniteWindows) non-finite windows skipped, \(silentWindows) windows without signal skipped, "
-            + "\(late) late samples, \(duplicates) duplicates, \(bridged) windows bridged, \(resets) resets, "
+            + "\(late) late samples, \(duplicates) duplicate samples, \(bridged) windows bridged, \(resets) resets, "
             + "\(gaps) gaps longer than the buffer (\(skippedHops) hops skipped), \(clockJumps) backward clock jumps, "
-            + "\(rateChanges) sampling-rate changes (\(unusableRates) unusable rates ignored), "
+            + "\(rateChanges) sampling-rate changes (\(rateChangeHops) hops skipped; \(unconfirmedRates) not confirmed and \(unusableRates) unusable rates ignored), "
             + "\(otherInstrument) packets of other instruments ignored, "
             + "\(droppedAtStartUp) packets dropped at start-up (no instrument with every component the model needs)"
     }
@@ -283,6 +288,9 @@ public final class MonitorEngine {
 
     /// Seconds of stream time at sample index `i`.
     private func time(of i: Int) -> Double { (origin ?? 0) + Double(i) / samplingRateHz }
+
+    /// Stream time (s) of the last sample of the next window to classify; nil before any packet.
+    public var nextWindowEndTime: Double? { origin == nil ? nil : time(of: nextWindowEnd - 1) }
 
     private func classifyWindow(endingAt end: Int) -> MonitorLine? {
         let start = end - windowSamples

@@ -17,10 +17,13 @@ import SeismicNN
 ///   least 8 packet-to-packet rates of the instrument's channels (samples of a packet ÷ time to
 ///   the channel's next packet; their median sets lost, reordered and duplicated packets aside,
 ///   and the rate is the fit over the pairs near it: see `PacketRates`). It is re-checked on every
-///   packet: when the estimate over the last 16 pairs differs from the engine's rate by more than
-///   2 %, the change is logged and counted
-///   (`rateChanges`) and the engine is re-created at the new rate (windows resume once a full
-///   window at the new rate has arrived).
+///   packet over the retained pairs (at least 16 pairs and 256 samples). When the estimate differs
+///   from the engine's rate by more than 2 %, the pairs are cleared and the packets held (at most
+///   `maximumHeld`) until fresh pairs give an estimate of their own: a mistimed packet, which only
+///   moves the pairs it belongs to, is then refuted (`unconfirmedRates`; the held packets go to the
+///   running engine, nothing is lost); a real change is confirmed (`rateChanges`): the old engine
+///   classifies what it completed, a new engine at the new rate takes the held packets, and the
+///   hops between the two engines' windows are counted (`rateChangeHops`).
 /// - **Non-finite samples.** A packet with a NaN or ±inf sample (as sent, or after × `scale`) is
 ///   skipped and counted (`nonFinitePackets`); the engine bridges or resets the hole.
 public final class MonitorRunner {
@@ -50,6 +53,11 @@ public final class MonitorRunner {
 
     /// Packet-to-packet rates the estimate needs at start-up, and how many the re-check uses.
     public static let ratesToStart = 8, ratesToRecheck = 16
+    /// Samples the pairs of a re-check must hold (so one mistimed one-sample line moves the
+    /// estimate by at most 0.26 %: see `PacketRates`).
+    public static let samplesToRecheck = 256
+    /// Packets held at most while a rate change waits for confirmation; beyond, the rate is kept.
+    public static let maximumHeld = 8192
     /// Relative difference from the engine's rate that counts as a rate change.
     public static let rateTolerance = 0.02
     /// Packets held at start-up before the runner decides with what it has. When no instrument
@@ -60,6 +68,12 @@ public final class MonitorRunner {
     private var own = MonitorStatistics()
     private var replaced = MonitorStatistics()
     private var pending: [StreamPacket] = []
+    /// A rate change suggested by packet times and the packets held since, until fresh packets
+    /// confirm or refute it.
+    private var confirming: (suggested: Double, held: [StreamPacket])?
+    /// After a rate change: the stream time of the old engine's next window end, until the new
+    /// engine classifies its first window (the hops between are counted as skipped).
+    private var skippedSince: Double?
     private var rates: [String: PacketRates] = [:]
     /// Channels already named in the log as ignored (the first 16: memory stays bounded whatever
     /// channel codes arrive).
@@ -136,27 +150,70 @@ public final class MonitorRunner {
             ignore(p.channel, of: group, monitoring: wanted)
             return []
         }
-        rates[group, default: PacketRates(keep: Self.ratesToRecheck)].add(channel: p.channel, time: p.time, count: p.samples.count)
+        rates[group, default: Self.newRates()].add(channel: p.channel, time: p.time, count: p.samples.count)
         guard let engine else { return try startUp(p) }
-        if let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck),
+        if confirming != nil { return confirm(p, group: group, engine: engine) }
+        if let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSamples: Self.samplesToRecheck),
            abs(measured - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {
+            // Measure afresh before acting: a mistimed packet moves only the pairs it is part of.
             rates[group]?.clearRecent()
-            let old = engine.statistics
+            confirming = (measured, [p])
+            log?("monitor: packet times of \(Self.describe(group)) suggest \(measured) Hz instead of \(engine.samplingRateHz) Hz; "
+                 + "holding packets until fresh ones confirm it")
+            return []
+        }
+        return feed(p, to: engine)
+    }
+
+    /// One packet into `engine` (a component the engine knows, × `scale`); counts the hops a rate
+    /// change skipped when the new engine classifies its first window.
+    private func feed(_ p: StreamPacket, to engine: MonitorEngine) -> [MonitorLine] {
+        guard let c = StreamParsing.componentIndex(p.channel), c < components else { return [] }
+        let lines = engine.ingest(component: c, time: p.time, samples: p.samples.map { $0 * scale })
+        if let from = skippedSince, let first = lines.first {
+            own.rateChangeHops += max(0, Int(((first.time - from) / hopSeconds).rounded()))
+            skippedSince = nil
+        }
+        return lines
+    }
+
+    /// While a rate change waits for confirmation: holds `p`; once fresh pairs give an estimate
+    /// (or `maximumHeld` packets are held), either re-creates the engine at the confirmed rate and
+    /// feeds it the held packets, or feeds them to the running engine (nothing lost).
+    private func confirm(_ p: StreamPacket, group: String, engine: MonitorEngine) -> [MonitorLine] {
+        confirming!.held.append(p)
+        let fresh = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSamples: Self.samplesToRecheck)
+        guard fresh != nil || confirming!.held.count >= Self.maximumHeld else { return [] }
+        let (suggested, held) = confirming!
+        confirming = nil
+        var out: [MonitorLine] = []
+        var target = engine
+        if let fresh, abs(fresh - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {
             do {
-                _ = try makeEngine(rate: measured)  // throws (window unusable at the new rate) before replacing anything
+                out += engine.flush()  // what the old rate completed, before its buffer goes
+                let resumeFrom = engine.nextWindowEndTime
+                target = try makeEngine(rate: fresh)  // throws (window unusable at the new rate) before replacing anything
                 own.rateChanges += 1
-                replaced = replaced + old
-                log?("monitor: the sampling rate of \(Self.describe(group)) changed from \(engine.samplingRateHz) to \(measured) Hz "
-                     + "(estimated over the last \(Self.ratesToRecheck) packet pairs); restarting the monitor at \(measured) Hz")
+                replaced = replaced + engine.statistics
+                skippedSince = resumeFrom
+                log?("monitor: the sampling rate of \(Self.describe(group)) changed from \(engine.samplingRateHz) to \(fresh) Hz "
+                     + "(confirmed over \(held.count) fresh packets); restarting the monitor at \(fresh) Hz")
             } catch {
-                // Packets whose times say a rate no window fits (corrupt times): the stream goes on
+                // Packet times that say a rate no window fits (corrupt times): the stream goes on
                 // at the rate it had; never a reason to stop monitoring.
                 own.unusableRates += 1
-                log?("monitor: packet times of \(Self.describe(group)) suggest \(measured) Hz, where \(error); keeping \(engine.samplingRateHz) Hz")
+                log?("monitor: packet times of \(Self.describe(group)) suggest \(fresh) Hz, where \(error); keeping \(engine.samplingRateHz) Hz")
             }
+        } else {
+            own.unconfirmedRates += 1
+            log?("monitor: fresh packets of \(Self.describe(group)) say \(fresh.map { "\($0) Hz" } ?? "no rate") (\(suggested) Hz not confirmed); "
+                 + "keeping \(engine.samplingRateHz) Hz")
         }
-        return self.engine!.ingest(component: c, time: p.time, samples: p.samples.map { $0 * scale })
+        for q in held { out += feed(q, to: target) }
+        return out
     }
+
+    private static func newRates() -> PacketRates { PacketRates(keep: ratesToRecheck, minimumSamples: samplesToRecheck) }
 
     /// Counts a packet of another instrument; logs its channel the first time (at most 16 channels).
     private func ignore(_ channel: String, of group: String, monitoring wanted: String) {
@@ -167,8 +224,16 @@ public final class MonitorRunner {
     }
 
     /// Classifies every hop whose data has arrived, without waiting for stragglers: call at the
-    /// end of the stream.
-    public func flush() -> [MonitorLine] { engine?.flush() ?? [] }
+    /// end of the stream. Packets held for a rate confirmation go to the running engine first.
+    public func flush() -> [MonitorLine] {
+        guard let engine else { return [] }
+        var out: [MonitorLine] = []
+        if let (_, held) = confirming {
+            confirming = nil
+            for q in held { out += feed(q, to: engine) }
+        }
+        return out + engine.flush()
+    }
 
     /// "instrument EN?" for a SEED instrument; the columns of `time,x,y,z` lines (instrument "").
     private static func describe(_ group: String) -> String { group.isEmpty ? "the x, y, z columns" : "instrument \(group)?" }

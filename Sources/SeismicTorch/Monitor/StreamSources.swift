@@ -17,6 +17,9 @@ public final class PacketQueue: @unchecked Sendable {
     /// Packets refused because the queue was full.
     public private(set) var dropped = 0
     public private(set) var malformed = 0
+    /// Datagrams or lines the source received, whatever became of them (one line gives a packet
+    /// per component), and lines skipped as blank or comments.
+    public private(set) var received = 0, skippedLines = 0
     /// Datagrams the operating system dropped before the receiver read them (its socket buffer was
     /// full), as the kernel reports them (Linux SO_RXQ_OVFL; 0 where it cannot be observed).
     public private(set) var kernelDropped = 0
@@ -33,6 +36,14 @@ public final class PacketQueue: @unchecked Sendable {
     }
 
     public func countMalformed() { lock.lock(); malformed += 1; lock.unlock() }
+
+    /// Counts a datagram or line received (`skipped`: a blank or comment line).
+    public func countReceived(skipped: Bool = false) {
+        lock.lock()
+        received += 1
+        if skipped { skippedLines += 1 }
+        lock.unlock()
+    }
 
     /// Records the kernel's running count of dropped datagrams.
     func setKernelDropped(_ count: Int) { lock.lock(); kernelDropped = max(kernelDropped, count); lock.unlock() }
@@ -110,6 +121,7 @@ public enum StreamSources {
                 let (n, kernelDrops) = Self.receive(fd, into: &buffer, control: &control)
                 if let kernelDrops { queue.setKernelDropped(kernelDrops) }
                 if n <= 0 { continue }
+                queue.countReceived()
                 if let p = StreamParsing.shakePacket(String(decoding: buffer[0..<n], as: UTF8.self)) { queue.push(p) } else { queue.countMalformed() }
             }
             close(fd)
@@ -165,9 +177,15 @@ public enum StreamSources {
             var splitter = LineSplitter(maximumLineBytes: maximumLineBytes)
             func deliver(_ pieces: [LineSplitter.Piece]) {
                 for piece in pieces {
+                    let blank: Bool
+                    if case .line(let bytes) = piece {
+                        let first = bytes.first { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
+                        blank = first == nil || bytes.first == UInt8(ascii: "#")
+                    } else { blank = false }
+                    queue.countReceived(skipped: blank)
+                    if blank { continue }
                     guard case .line(let bytes) = piece else { queue.countMalformed(); continue }
                     let line = String(decoding: bytes, as: UTF8.self)
-                    if line.trimmingCharacters(in: .whitespaces).isEmpty || line.hasPrefix("#") { continue }
                     guard let (t, v) = StreamParsing.csvLine(line, components: components) else { queue.countMalformed(); continue }
                     for (c, value) in v.enumerated() { queue.push(StreamPacket(channel: ["X", "Y", "Z"][safe: c] ?? "C\(c)", time: t, samples: [value]), waitForRoom: true) }
                 }
