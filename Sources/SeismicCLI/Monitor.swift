@@ -12,8 +12,7 @@ extension Seismic {
             abstract: "Watch a live accelerometer stream: class probabilities and PGA every hop, triggers.",
             discussion: """
                 --source udp://HOST:PORT listens for Raspberry Shake UDP packets ({'ENZ', time, counts…}, \
-                one per component; counts × --gain → m/s²; binds 127.0.0.1 unless you name another \
-                address); stdin reads lines time,x,y,z (one plain decimal number per model component; other lines \
+                one per component; counts × --gain → m/s²; udp://:PORT binds 127.0.0.1); stdin reads lines time,x,y,z (one plain decimal number per model component; other lines \
                 are refused whole and counted); replay:FILE plays a SAC triple at real time × \
                 --speed. Every --hop (at most the window) the last window is detrended, tapered, \
                 high-passed, resampled and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
@@ -41,28 +40,34 @@ extension Seismic {
                 --channels EN? names it; else the first with every component the model needs, \
                 preferring an accelerometer (instrument code N). Other channels are ignored and counted.
 
-                Sampling rate: --rate, or the replayed record's, or estimated from the first packets: \
-                each packet gives a rate (its samples ÷ the time to its channel's next packet); the \
-                median of these sets aside lost, reordered and duplicated packets, and the rate is the \
-                samples ÷ seconds of the packets near it. It is re-checked on every packet over the last \
-                16 packets and 256 samples at least. When it differs by more than 2 %, packets are held \
-                until fresh ones measure the rate again: a mistimed packet is refuted (the held packets \
-                are classified, nothing is lost); a real change is reported and counted, and the \
-                monitor restarts at the new rate with the held packets (the hops between are counted).
+                Sampling rate: --rate, or the replayed record's (another --rate is refused), or \
+                estimated from packet times: each packet gives a period (the time to its channel's \
+                next packet ÷ its samples); their median sets lost, reordered and duplicated packets \
+                aside, and the rate is the samples ÷ seconds of the packets near it, over at least 2 s \
+                per component (the monitor starts once it has them); packet times must be within ±10 % \
+                of a sample period of their grid (±1 ms at 100 Hz), else give --rate. It is re-checked \
+                on every packet. \
+                When it differs by more than 0.5 %, packets are held until fresh ones measure the rate \
+                again: a burst of mistimed packets is refuted (the held packets are classified, \
+                nothing is lost); a real change is reported and counted, and the monitor restarts at \
+                the new rate with the held packets (the hops between are counted; samples sent at the \
+                new rate before the change was noticed were placed at the old one).
 
-                Gaps: holes inside a window are bridged by interpolation (flagged); a window with a \
-                component missing is skipped (a reset). After a gap longer than the buffer (8 windows) \
-                or a forward clock jump, classification resumes once a full window of fresh data has \
-                arrived; after a backward clock jump, once a component has sent one window of samples \
-                older than the buffer, the timeline restarts there. Packets with NaN or ±inf samples, \
-                and windows whose samples or model outputs are not finite, are skipped. The summary \
-                counts each kind.
+                Gaps: holes inside a window are bridged by interpolation (flagged); a window in which \
+                a component lacks more than a quarter of its samples is skipped (a reset). After a gap \
+                longer than the buffer (8 windows) or a forward clock jump, classification resumes once \
+                a full window of fresh data has arrived; after a backward clock jump, once a component \
+                has sent one window of samples older than the buffer, the timeline restarts there. \
+                Packets with NaN or ±inf samples or samples beyond ±1000 m/s² (100 g: a corrupt count \
+                or a wrong --gain), and windows whose samples or model outputs are not finite, are \
+                skipped. The summary counts each kind; duplicate, late and bridged counts are samples \
+                per component (a duplicated line counts once per component).
 
                 Example: seismic monitor --model best.safetensors --source udp://127.0.0.1:8888 --json
                 """)
 
         @Option(help: "Checkpoint of a time-series model.") var model: String
-        @Option(help: "udp://HOST:PORT, stdin, or replay:FILE.sac") var source: String
+        @Option(help: "udp://HOST:PORT, stdin, or replay:FILE.sac", transform: { try StreamSource(parsing: $0) }) var source: StreamSource
         @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources.") var gain: Double = 1.0 / 384_500
         @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: AccelerationUnit?
         @Option(parsing: .unconditional, help: "Sampling rate in Hz (else the record's, or estimated from packet times; re-checked).") var rate: Double?
@@ -99,6 +104,16 @@ extension Seismic {
         }
 
         /// "EN?" or "EN" → "EN": two letters or digits; nil otherwise.
+        /// One note on stderr.
+        static func note(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+
+        /// A classified hop as one line of text: UTC time, class probabilities, PGA, flags.
+        static func text(_ line: MonitorLine, classNames: [String]) -> String {
+            let probs = zip(classNames, line.probabilities).map { String(format: "%@ %5.1f%%", $0 as NSString, $1 * 100) }.joined(separator: "  ")
+            return String(format: "%@  %@  PGA %7.3f gal%@%@", ISO8601.format(line.time) as NSString, probs as NSString, line.pgaGal,
+                          line.bridgedSamples > 0 ? " (bridged \(line.bridgedSamples))" : "", line.trigger ? "  TRIGGER" : "")
+        }
+
         static func instrument(_ pattern: String) -> String? {
             var p = pattern.uppercased()
             if p.hasSuffix("?") { p.removeLast() }
@@ -109,74 +124,25 @@ extension Seismic {
         func run() throws {
             Seismic.prepareEngine()
             let (net, card) = try Checkpoint.load(from: model)
-            let windowSeconds = try MonitorRunner.windowSeconds(given: window, card: card)
-            guard hop <= windowSeconds else { throw MonitorError.hop(hopSeconds: hop, windowSeconds: windowSeconds) }
             let trigger = try onTrigger.map { try TriggerCommand(program: $0, arguments: onTriggerArg) }
-            let queue = PacketQueue()
-            var scale = gain
-            var knownRate = rate
-            var unitSource = AccelerationUnit.Source.stdin
-            var stopUDP: (@Sendable () -> Void)?
-            if source.hasPrefix("udp://") {
-                let hostPort = source.dropFirst(6).split(separator: ":")
-                guard hostPort.count == 2, let port = UInt16(hostPort[1]) else { throw StreamSourceError.badAddress(source) }
-                let (bound, stop) = try StreamSources.udp(host: hostPort[0].isEmpty ? "127.0.0.1" : String(hostPort[0]), port: port, into: queue)
-                stopUDP = stop
-                unitSource = .udp
-                FileHandle.standardError.write(Data("monitor: listening on udp://\(hostPort[0]):\(bound)\n".utf8))
-            } else if source == "stdin" {
-                StreamSources.lines(from: .standardInput, components: card.architecture.inputShape[2], into: queue)
-            } else if source.hasPrefix("replay:") {
-                let path = String(source.dropFirst(7))
-                let (recordRate, stated) = try StreamSources.replay(path, speed: speed, windowSeconds: windowSeconds, into: queue)
-                knownRate = recordRate
-                unitSource = .record(path: path, stated: stated)
-            } else {
-                throw ValidationError("--source must be udp://HOST:PORT, stdin or replay:FILE")
-            }
-            if let (u, from) = try AccelerationUnit.resolve(given: units, source: unitSource, card: card) {
-                scale = u.toMetersPerSecondSquared
-                FileHandle.standardError.write(Data("monitor: samples in \(u.rawValue), from \(from)\n".utf8))
-            }
-            let runner = MonitorRunner(model: net, card: card, samplingRateHz: knownRate, scale: scale)
-            runner.windowSeconds = windowSeconds
-            runner.hopSeconds = hop
-            runner.pgaThresholdGal = pga
-            runner.noiseMaximum = Float(noiseMax)
-            runner.minimumGapSeconds = minGap
-            runner.instrument = channels.flatMap(Self.instrument)
-            runner.log = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+            var settings = MonitorSettings()
+            settings.gain = gain
+            settings.units = units
+            settings.samplingRateHz = rate
+            settings.instrument = channels.flatMap(Self.instrument)
+            settings.windowSeconds = window
+            settings.hopSeconds = hop
+            settings.pgaThresholdGal = pga
+            settings.noiseMaximum = noiseMax
+            settings.minimumGapSeconds = minGap
+            settings.replaySpeed = speed
+            let session = try MonitorSession(model: net, card: card, source: source, settings: settings, trigger: trigger, log: Self.note)
             installStopHandler()
-            while !StopRequest.isRequested {
-                let (packet, finished) = queue.pop(timeout: 0.2)
-                // At the end of the stream, the hops whose data is complete.
-                let lines = finished ? runner.flush() : try packet.map(runner.handle) ?? []
-                for line in lines {
-                    if json {
-                        print(try line.jsonText())
-                    } else {
-                        let probs = zip(card.classNames, line.probabilities).map { String(format: "%@ %5.1f%%", $0 as NSString, $1 * 100) }.joined(separator: "  ")
-                        print(String(format: "%@  %@  PGA %7.3f gal%@%@", ISO8601.format(line.time) as NSString, probs as NSString, line.pgaGal,
-                                     line.bridgedSamples > 0 ? " (bridged \(line.bridgedSamples))" : "", line.trigger ? "  TRIGGER" : ""))
-                    }
-                    fflush(nil)
-                    if line.trigger { trigger?.run(event: line) }
-                }
-                if finished { break }
+            try session.run(stop: { StopRequest.isRequested }) { line in
+                print(try json ? line.jsonText() : Self.text(line, classNames: card.classNames))
+                fflush(nil)
             }
-            stopUDP?()
-            // The session ends when the trigger commands it started have finished (their failures
-            // are in the summary).
-            if let trigger {
-                let running = trigger.runningCount
-                if running > 0 { FileHandle.standardError.write(Data("monitor: waiting for \(running) --on-trigger command(s) to finish\n".utf8)) }
-                trigger.waitForRunning()
-            }
-            let unit = source == "stdin" ? "lines" : source.hasPrefix("udp://") ? "datagrams" : "packets"
-            FileHandle.standardError.write(Data(("monitor: \(queue.received > 0 ? "\(queue.received) \(unit) read (\(queue.skippedLines) blank or comment lines skipped); " : "")"
-                + "\(runner.summary); \(queue.dropped) packets dropped (queue full), "
-                + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) datagrams or lines that did not parse"
-                + (trigger.map { "; " + $0.summary } ?? "") + "\n").utf8))
+            Self.note("monitor: " + session.summary)
         }
     }
 }

@@ -50,6 +50,10 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     case windowDiffersFromCard(windowSeconds: Double, cardWindowSeconds: Double, cardWindowSamples: Int, cardSamplingRateHz: Double)
     /// A replayed record shorter than one window: no window could ever be classified.
     case recordTooShort(path: String, seconds: Double, windowSeconds: Double)
+    /// A sampling rate given for a replayed record whose header states another.
+    case rateDiffersFromRecord(path: String, given: Double, record: Double)
+    /// An instrument named for stdin lines, which carry no channel codes.
+    case instrumentWithoutChannels(instrument: String)
 
     public var description: String {
         switch self {
@@ -62,6 +66,10 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
                 + "the model classifies windows of \(cw) s only; leave out --window"
         case .recordTooShort(let path, let s, let w):
             return "\(path): the record lasts \(s) s, shorter than one \(w) s window of the model: no window can be classified"
+        case .rateDiffersFromRecord(let path, let given, let record):
+            return "--rate \(given) Hz differs from \(path)'s sampling rate of \(record) Hz (its header's DELTA): leave out --rate for a replay"
+        case .instrumentWithoutChannels(let instrument):
+            return "--channels \(instrument)? names an instrument, but stdin lines (time,x,y,z) carry no channel codes: leave out --channels"
         }
     }
 }
@@ -70,10 +78,12 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
 public struct MonitorStatistics: Sendable, Equatable {
     /// Windows classified (lines produced) and triggers raised.
     public var windows = 0, triggers = 0
-    /// Samples already held (duplicates), samples older than the buffer (late), hops skipped
-    /// because a component had < 2 samples in the window (resets), windows classified with
-    /// interpolated samples (bridged), and packets that could not be placed (malformed).
-    public var duplicates = 0, late = 0, resets = 0, bridged = 0, malformed = 0
+    /// Samples already held, counted per component (duplicates; `conflicting` of them carried
+    /// another value than the one held, which is kept: the first to arrive), samples older than the
+    /// buffer (late), hops skipped because a component lacked more than a quarter of the window's
+    /// samples (resets), windows classified with interpolated samples (bridged), and packets that
+    /// could not be placed (malformed).
+    public var duplicates = 0, conflicting = 0, late = 0, resets = 0, bridged = 0, malformed = 0
     /// Gaps longer than the ring buffer (the stream jumped past it: data stopped for longer than
     /// the buffer, or its clock jumped forward) and the hops they skipped without classifying.
     public var gaps = 0, skippedHops = 0
@@ -88,6 +98,9 @@ public struct MonitorStatistics: Sendable, Equatable {
     public var silentWindows = 0
     /// Packets skipped because a sample was NaN or ±inf (counted by `MonitorRunner`).
     public var nonFinitePackets = 0
+    /// Packets skipped because a sample was beyond ±`MonitorRunner.plausibleAcceleration` m/s²
+    /// after × scale (a corrupt count; counted by `MonitorRunner`).
+    public var implausiblePackets = 0
     /// Packets of another instrument than the one monitored (counted by `MonitorRunner`).
     public var otherInstrument = 0
     /// Times the stream's sampling rate changed and the engine was re-created (`MonitorRunner`),
@@ -107,10 +120,10 @@ public struct MonitorStatistics: Sendable, Equatable {
     /// The sum of two sets of counters (a runner's engines, one after another).
     public static func + (a: MonitorStatistics, b: MonitorStatistics) -> MonitorStatistics {
         var s = a
-        s.windows += b.windows; s.triggers += b.triggers; s.duplicates += b.duplicates; s.late += b.late
+        s.windows += b.windows; s.triggers += b.triggers; s.duplicates += b.duplicates; s.conflicting += b.conflicting; s.late += b.late
         s.resets += b.resets; s.bridged += b.bridged; s.malformed += b.malformed; s.gaps += b.gaps
         s.skippedHops += b.skippedHops; s.clockJumps += b.clockJumps; s.nonFiniteWindows += b.nonFiniteWindows; s.silentWindows += b.silentWindows
-        s.nonFinitePackets += b.nonFinitePackets; s.otherInstrument += b.otherInstrument; s.rateChanges += b.rateChanges
+        s.nonFinitePackets += b.nonFinitePackets; s.implausiblePackets += b.implausiblePackets; s.otherInstrument += b.otherInstrument; s.rateChanges += b.rateChanges
         s.rateChangeHops += b.rateChangeHops; s.unconfirmedRates += b.unconfirmedRates
         s.unusableRates += b.unusableRates; s.droppedAtStartUp += b.droppedAtStartUp
         return s
@@ -119,8 +132,9 @@ public struct MonitorStatistics: Sendable, Equatable {
     /// One line for the end of a session (no line end).
     public var summary: String {
         "\(windows) windows classified, \(triggers) triggers, \(malformed) malformed, "
-            + "\(nonFinitePackets) packets with non-finite samples skipped, \(nonFiniteWindows) non-finite windows skipped, \(silentWindows) windows without signal skipped, "
-            + "\(late) late samples, \(duplicates) duplicate samples, \(bridged) windows bridged, \(resets) resets, "
+            + "\(nonFinitePackets) packets with non-finite samples and \(implausiblePackets) beyond ±1000 m/s² skipped, \(nonFiniteWindows) non-finite windows skipped, \(silentWindows) windows without signal skipped, "
+            + "\(late) late samples, \(duplicates) duplicate samples (\(conflicting) with another value, the first kept), "
+            + "\(bridged) windows bridged, \(resets) resets (a component lacking over a quarter of a window), "
             + "\(gaps) gaps longer than the buffer (\(skippedHops) hops skipped), \(clockJumps) backward clock jumps, "
             + "\(rateChanges) sampling-rate changes (\(rateChangeHops) hops skipped; \(unconfirmedRates) not confirmed and \(unusableRates) unusable rates ignored), "
             + "\(otherInstrument) packets of other instruments ignored, "
@@ -137,7 +151,8 @@ public struct MonitorStatistics: Sendable, Equatable {
 ///
 /// Faults, and what the engine does:
 /// - Holes inside a window are bridged by linear interpolation and flagged; a window in which a
-///   component has fewer than 2 samples is skipped (a reset, counted).
+///   component lacks more than a quarter of its samples (or has fewer than 2) is skipped (a reset,
+///   counted): never a window made mostly of interpolation.
 /// - A gap longer than the buffer (data stopped for more than eight windows, or the clock jumped
 ///   forward): the windows whose data is complete are classified first, then the engine jumps
 ///   ahead to the first hop whose window holds only samples at or after the packet that came
@@ -214,9 +229,9 @@ public final class MonitorEngine {
     public func ingest(component: Int, time: Double, samples: [Double]) -> [MonitorLine] {
         precondition((0..<components).contains(component), "component \(component) outside 0..<\(components)")
         if origin == nil { origin = time }
-        // A time further than ~250 years at 125 Hz from the first packet's cannot be placed.
+        // A time further than ~250,000 years at 125 Hz from the first packet's cannot be placed.
         let offset = ((time - origin!) * samplingRateHz).rounded()
-        guard offset.isFinite, abs(offset) < 1e12, !samples.isEmpty else {
+        guard offset.isFinite, abs(offset) < 1e15, !samples.isEmpty else {
             statistics.malformed += 1
             return []
         }
@@ -252,7 +267,11 @@ public final class MonitorEngine {
             if i < oldest { statistics.late += 1; continue }
             if i >= oldest + capacity { continue }  // far ahead of the buffer: wait for it to catch up
             let slot = ((i % capacity) + capacity) % capacity
-            if tags[component][slot] == i { statistics.duplicates += 1; continue }
+            if tags[component][slot] == i {
+                statistics.duplicates += 1
+                if values[component][slot] != v { statistics.conflicting += 1 }
+                continue
+            }
             tags[component][slot] = i
             values[component][slot] = v
             highest[component] = max(highest[component], i)
@@ -305,7 +324,7 @@ public final class MonitorEngine {
                 if tags[c][slot] == i { series[k] = values[c][slot]; present[k] = true }
             }
             let have = present.filter { $0 }.count
-            if have < 2 {
+            if have < 2 || 4 * (windowSamples - have) > windowSamples {
                 statistics.resets += 1
                 return nil
             }

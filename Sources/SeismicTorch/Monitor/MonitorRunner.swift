@@ -14,18 +14,19 @@ import SeismicNN
 ///   (instrument code N) while one is seen. Packets of other instruments are ignored and counted
 ///   (`otherInstrument`).
 /// - **Sampling rate.** Given (`samplingRateHz`, e.g. a replayed record's), or estimated from at
-///   least 8 packet-to-packet rates of the instrument's channels (samples of a packet ÷ time to
+///   least 8 packet-to-packet rates spanning `secondsToEstimate` of the instrument's channels (samples of a packet ÷ time to
 ///   the channel's next packet; their median sets lost, reordered and duplicated packets aside,
 ///   and the rate is the fit over the pairs near it: see `PacketRates`). It is re-checked on every
-///   packet over the retained pairs (at least 16 pairs and 256 samples). When the estimate differs
-///   from the engine's rate by more than 2 %, the pairs are cleared and the packets held (at most
+///   packet over the retained pairs (at least 16 pairs spanning `secondsToEstimate`, as at
+///   start-up). When the estimate differs from the engine's rate by more than 0.5 %, the pairs are cleared and the packets held (at most
 ///   `maximumHeld`) until fresh pairs give an estimate of their own: a mistimed packet, which only
 ///   moves the pairs it belongs to, is then refuted (`unconfirmedRates`; the held packets go to the
 ///   running engine, nothing is lost); a real change is confirmed (`rateChanges`): the old engine
 ///   classifies what it completed, a new engine at the new rate takes the held packets, and the
 ///   hops between the two engines' windows are counted (`rateChangeHops`).
-/// - **Non-finite samples.** A packet with a NaN or ±inf sample (as sent, or after × `scale`) is
-///   skipped and counted (`nonFinitePackets`); the engine bridges or resets the hole.
+/// - **Non-finite and implausible samples.** A packet with a NaN or ±inf sample (as sent, or after
+///   × `scale`), or one beyond ±`plausibleAcceleration`, is skipped and counted
+///   (`nonFinitePackets`, `implausiblePackets`); the engine bridges or resets the hole.
 public final class MonitorRunner {
     public let model: ConvNet
     public let card: ModelCard
@@ -53,21 +54,34 @@ public final class MonitorRunner {
 
     /// Packet-to-packet rates the estimate needs at start-up, and how many the re-check uses.
     public static let ratesToStart = 8, ratesToRecheck = 16
-    /// Samples the pairs of a re-check must hold (so one mistimed one-sample line moves the
-    /// estimate by at most 0.26 %: see `PacketRates`).
-    public static let samplesToRecheck = 256
+    /// Seconds the pairs of an estimate must span, summed over the instrument's channels (2 s of
+    /// stream per channel for three): timestamp jitter of ±1 ms then moves it by at most 0.1 %
+    /// (see `PacketRates`).
+    public static let secondsToEstimate = 6.0
     /// Packets held at most while a rate change waits for confirmation; beyond, the rate is kept.
     public static let maximumHeld = 8192
-    /// Relative difference from the engine's rate that counts as a rate change.
-    public static let rateTolerance = 0.02
+    /// The largest acceleration (m/s², after × `scale`) a packet may carry: 100 g, beyond any
+    /// recorded ground motion (the strongest are near 4 g); a larger sample is a corrupt count or a
+    /// wrong `--gain`, and its packet is skipped and counted (`implausiblePackets`).
+    public static let plausibleAcceleration = 1000.0
+    /// Relative difference from the engine's rate that counts as a rate change (estimates are
+    /// whole hertz when within 1 % of one, so 99 against 100 Hz is one).
+    public static let rateTolerance = 0.005
     /// Packets held at start-up before the runner decides with what it has. When no instrument
     /// has every component the model needs, the oldest held packets are dropped beyond this many
     /// and counted (`droppedAtStartUp`): memory stays bounded on a stream the model cannot use.
     public static let startUpPackets = 256
+    /// Packets held at start-up at most while an instrument with every component is being timed
+    /// (one-sample lines at 500 Hz: 3,000 packets in 2 s); beyond, the runner starts with the
+    /// estimate it has (logged), or 125 Hz.
+    public static let maximumStartUpPackets = 65_536
 
     private var own = MonitorStatistics()
     private var replaced = MonitorStatistics()
     private var pending: [StreamPacket] = []
+    /// The components and packet counts of each instrument among `pending`, kept as packets are
+    /// held or dropped (so start-up costs O(1) per packet, not O(held)).
+    private var pendingSeen: [String: (components: Set<Int>, packets: Int)] = [:]
     /// A rate change suggested by packet times and the packets held since, until fresh packets
     /// confirm or refute it.
     private var confirming: (suggested: Double, held: [StreamPacket])?
@@ -141,6 +155,10 @@ public final class MonitorRunner {
             own.nonFinitePackets += 1
             return []
         }
+        guard p.samples.allSatisfy({ abs($0 * scale) <= Self.plausibleAcceleration }) else {
+            own.implausiblePackets += 1
+            return []
+        }
         guard let c = StreamParsing.componentIndex(p.channel), c < components else {
             own.malformed += 1
             return []
@@ -153,7 +171,7 @@ public final class MonitorRunner {
         rates[group, default: Self.newRates()].add(channel: p.channel, time: p.time, count: p.samples.count)
         guard let engine else { return try startUp(p) }
         if confirming != nil { return confirm(p, group: group, engine: engine) }
-        if let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSamples: Self.samplesToRecheck),
+        if let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
            abs(measured - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {
             // Measure afresh before acting: a mistimed packet moves only the pairs it is part of.
             rates[group]?.clearRecent()
@@ -182,7 +200,7 @@ public final class MonitorRunner {
     /// feeds it the held packets, or feeds them to the running engine (nothing lost).
     private func confirm(_ p: StreamPacket, group: String, engine: MonitorEngine) -> [MonitorLine] {
         confirming!.held.append(p)
-        let fresh = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSamples: Self.samplesToRecheck)
+        let fresh = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate)
         guard fresh != nil || confirming!.held.count >= Self.maximumHeld else { return [] }
         let (suggested, held) = confirming!
         confirming = nil
@@ -213,7 +231,7 @@ public final class MonitorRunner {
         return out
     }
 
-    private static func newRates() -> PacketRates { PacketRates(keep: ratesToRecheck, minimumSamples: samplesToRecheck) }
+    private static func newRates() -> PacketRates { PacketRates(keep: ratesToRecheck, minimumSeconds: secondsToEstimate) }
 
     /// Counts a packet of another instrument; logs its channel the first time (at most 16 channels).
     private func ignore(_ channel: String, of group: String, monitoring wanted: String) {
@@ -253,12 +271,26 @@ public final class MonitorRunner {
     /// and feeds it that instrument's held packets.
     private func startUp(_ p: StreamPacket) throws -> [MonitorLine] {
         pending.append(p)
-        guard let (group, rate) = chooseInstrument(force: pending.count >= Self.startUpPackets) else {
-            if pending.count > Self.startUpPackets {
+        if let c = StreamParsing.componentIndex(p.channel) {
+            let g = StreamParsing.instrument(of: p.channel)
+            pendingSeen[g, default: ([], 0)].components.insert(c)
+            pendingSeen[g, default: ([], 0)].packets += 1
+        }
+        guard let (group, rate) = chooseInstrument(force: pending.count >= Self.maximumStartUpPackets) else {
+            let complete = pendingSeen.values.contains { $0.components.count == components }
+            let limit = complete ? Self.maximumStartUpPackets : Self.startUpPackets
+            if pending.count > limit {
                 // No instrument has every component: keep the newest packets only.
-                let excess = pending.count - Self.startUpPackets
+                let excess = pending.count - limit
                 pending.removeFirst(excess)
                 own.droppedAtStartUp += excess
+                pendingSeen = [:]
+                for q in pending {
+                    guard let c = StreamParsing.componentIndex(q.channel) else { continue }
+                    let g = StreamParsing.instrument(of: q.channel)
+                    pendingSeen[g, default: ([], 0)].components.insert(c)
+                    pendingSeen[g, default: ([], 0)].packets += 1
+                }
             }
             return []
         }
@@ -267,6 +299,7 @@ public final class MonitorRunner {
         let e = try makeEngine(rate: rate)
         let held = pending
         pending = []
+        pendingSeen = [:]
         var out: [MonitorLine] = []
         for q in held {
             let qGroup = StreamParsing.instrument(of: q.channel)
@@ -284,16 +317,9 @@ public final class MonitorRunner {
     /// estimate, 125 Hz (logged); with none, nil (an instrument missing a component would only
     /// give resets).
     private func chooseInstrument(force: Bool) -> (String, Double)? {
-        var seen: [String: (components: Set<Int>, packets: Int)] = [:]
-        for q in pending {
-            let g = StreamParsing.instrument(of: q.channel)
-            if let c = StreamParsing.componentIndex(q.channel) {
-                seen[g, default: ([], 0)].components.insert(c)
-                seen[g, default: ([], 0)].packets += 1
-            }
-        }
+        let seen = pendingSeen
         func isAccelerometer(_ g: String) -> Bool { g.count == 2 && g.last == "N" }
-        func rate(_ g: String) -> Double? { samplingRateHz ?? rates[g]?.estimate(minimum: Self.ratesToStart) }
+        func rate(_ g: String) -> Double? { samplingRateHz ?? rates[g]?.estimate(minimum: Self.ratesToStart, minimumSeconds: Self.secondsToEstimate) }
         let ranked = seen.keys.sorted { a, b in
             let x = seen[a]!, y = seen[b]!
             if (x.components.count == components) != (y.components.count == components) { return x.components.count == components }
@@ -305,6 +331,10 @@ public final class MonitorRunner {
         guard let best = ranked.first else { return nil }
         if force, seen[best]!.components.count == components {
             if let r = rate(best) { return (best, r) }
+            if let r = rates[best]?.estimate(minimum: Self.ratesToStart) {
+                log?("monitor: \(pending.count) packets of \(Self.describe(best)) span less than \(Self.secondsToEstimate) s; starting at \(r) Hz from them (give --rate)")
+                return (best, r)
+            }
             log?("monitor: could not estimate the sampling rate of \(Self.describe(best)) from \(pending.count) packets; assuming 125 Hz (give --rate)")
             return (best, 125)
         }

@@ -8,18 +8,26 @@ import Foundation
 /// between the two packets' first samples.
 ///
 /// The estimate has two steps:
-/// - **Which pairs.** The median of the last `keep` rates sets lost packets (a rate at half the
-///   true value), gaps and clock jumps (outliers) aside, as long as fewer than half the recent pairs
-///   are affected; the pairs within 40 % of it are kept (one-sample lines at 300 Hz with times to
-///   the millisecond are 3 and 4 ms apart: 333 and 250 Hz).
+/// - **Which pairs.** The median of the last `keep` periods (seconds per sample) sets lost packets
+///   (twice the period), gaps and clock jumps (outliers) aside, as long as fewer than half the
+///   recent pairs are affected; the pairs whose period is within 40 % of it are kept (one-sample
+///   lines at 300 Hz with times to the millisecond are 3 and 4 ms apart). The band is symmetric in
+///   time, so jittered pairs are left out as often too long as too short: no bias.
 /// - **The rate.** Those pairs' samples ÷ their seconds, over every retained pair: at least `keep`
-///   pairs and at least `minimumSamples` samples. A mistimed packet (its time off by δ) lengthens
-///   one pair and shortens the next; when one of the two is left out the other can be off by up to
-///   two thirds of a packet's duration (a longer pair is still within 40 %), so one mistimed packet
-///   moves the fit by at most (⅔ × its samples) ÷ the retained samples: 0.26 % for one-sample lines
-///   over 256 samples. Larger packets are diluted less (⅔ × 25 ÷ 400 = 4.2 % for 16 pairs of 25
-///   samples); the monitor therefore confirms a change on fresh pairs (`clearRecent`, then a full
-///   set again: see `MonitorRunner`).
+///   pairs spanning at least `minimumSeconds` (summed over the pairs of all channels). Within a
+///   channel the pairs' seconds add up to the time from its first to its last packet, so timestamp
+///   jitter of ±j moves the fit by at most 2j ÷ that span while every pair is kept (j up to 20 % of
+///   a period): ±1 ms over 2 s per channel, 0.1 %; 300 Hz with times rounded to the millisecond,
+///   0.05 %. Lost packets break the sum into pieces, each adding its ends' jitter: with ±1 ms
+///   (10 % of a period at 100 Hz) and 5 % loss the estimate stays the whole rate; with ±2 ms it can
+///   be 1 Hz off, and beyond 20 % of a period pairs are left out and the fit is noisier still (±3 ms
+///   at 100 Hz: up to 2 %). Streams whose times jitter by more than 10 % of a period need the rate
+///   given.
+///   A mistimed packet (its time off by δ, its neighbours on time) lengthens one pair and shortens
+///   the next by the same δ: both are kept (their seconds add up as if on time) or both left out
+///   (δ over 40 % of a period), so it does not move the fit at all. Several in a row can: the
+///   monitor therefore confirms a change on fresh pairs (`clearRecent`, then a full set again:
+///   see `MonitorRunner`).
 public struct PacketRates: Sendable {
     /// Rates outside this range (Hz) are not rates of a seismic stream and are left out.
     public static let plausible = 0.1...100_000.0
@@ -27,19 +35,22 @@ public struct PacketRates: Sendable {
     public static let maximumPairs = 4096
     /// How many recent rates the median is taken over (and the fewest pairs retained).
     public let keep: Int
-    /// The fewest samples the retained pairs hold (older pairs are dropped beyond both minimums).
-    public let minimumSamples: Int
+    /// The fewest seconds the retained pairs span, summed over channels (older pairs are dropped
+    /// beyond both minimums).
+    public let minimumSeconds: Double
     private var last: [String: (time: Double, count: Int)] = [:]
+    /// After `clearRecent`: the channels whose first pair since has been passed over.
+    private var passedOver: Set<String>?
     /// The retained packet pairs, oldest first: the earlier packet's sample count and the time (s)
     /// to the next packet of its channel.
     private var pairs: [(count: Int, seconds: Double)] = []
-    private var retainedSamples = 0
+    private var retainedSeconds = 0.0
     /// The most recent packet-to-packet rates (Hz), oldest first, at most `keep`.
     public var recent: [Double] { pairs.suffix(keep).map { Double($0.count) / $0.seconds } }
 
-    public init(keep: Int = 16, minimumSamples: Int = 0) {
+    public init(keep: Int = 16, minimumSeconds: Double = 0) {
         self.keep = max(1, keep)
-        self.minimumSamples = max(0, minimumSamples)
+        self.minimumSeconds = max(0, minimumSeconds)
     }
 
     /// Takes a packet of `channel` whose first sample is at `time` (s) and that holds `count`
@@ -50,14 +61,15 @@ public struct PacketRates: Sendable {
     public mutating func add(channel: String, time: Double, count: Int) -> Double? {
         defer { last[channel] = (time, count) }
         guard let prev = last[channel], time > prev.time, prev.count > 0 else { return nil }
+        if passedOver != nil, passedOver!.insert(channel).inserted { return nil }
         let rate = Double(prev.count) / (time - prev.time)
         guard rate.isFinite, Self.plausible.contains(rate) else { return nil }
         pairs.append((prev.count, time - prev.time))
-        retainedSamples += prev.count
+        retainedSeconds += time - prev.time
         var drop = 0
         while pairs.count - drop > Self.maximumPairs
-            || (pairs.count - drop > keep && retainedSamples - pairs[drop].count >= minimumSamples) {
-            retainedSamples -= pairs[drop].count
+            || (pairs.count - drop > keep && retainedSeconds - pairs[drop].seconds >= minimumSeconds) {
+            retainedSeconds -= pairs[drop].seconds
             drop += 1
         }
         if drop > 0 { pairs.removeFirst(drop) }
@@ -65,36 +77,52 @@ public struct PacketRates: Sendable {
     }
 
     /// The sampling rate the retained pairs give, rounded by `rounded` (see `fit`).
-    public func estimate(minimum: Int, minimumSamples: Int = 0) -> Double? {
-        fit(minimum: minimum, minimumSamples: minimumSamples).map(Self.rounded)
+    public func estimate(minimum: Int, minimumSeconds: Double = 0) -> Double? {
+        fit(minimum: minimum, minimumSeconds: minimumSeconds).map(Self.rounded)
     }
 
-    /// The unrounded rate (Hz) the retained pairs give; nil with fewer than `minimum` pairs, or
-    /// when the pairs near the median hold fewer than `minimumSamples` samples. The median of the
-    /// last `keep` rates (for an even count the upper of the two middle ones, so a new rate counts
-    /// only once it holds a majority) picks the retained pairs within 40 % of it, and the rate is
-    /// those pairs' samples ÷ their seconds.
-    public func fit(minimum: Int, minimumSamples: Int = 0) -> Double? {
+    /// The unrounded rate (Hz) the retained pairs give; nil with fewer than `minimum` pairs, when
+    /// they span fewer than `minimumSeconds` (summed over channels), or when the pairs near the
+    /// median span less than half of it. The
+    /// median of the last `keep` periods (seconds ÷ samples; for an even count the lower of the two
+    /// middle ones, so a new rate counts only once it holds a majority) says which rate holds; the
+    /// median of all retained periods, when within 40 % of it, is the centre (else the recent
+    /// one); the retained pairs whose period is within 40 % of the centre are kept, and the rate is
+    /// their samples ÷ their seconds.
+    public func fit(minimum: Int, minimumSeconds: Double = 0) -> Double? {
         guard pairs.count >= max(1, minimum) else { return nil }
-        let latest = recent.sorted()
-        let m = latest[latest.count / 2]
+        // Periods (s per sample), not rates: a band symmetric in time keeps jittered pairs
+        // symmetrically, so the fit is not biased by which of them are left out.
+        func median(_ p: ArraySlice<(count: Int, seconds: Double)>) -> Double {
+            let periods = p.map { $0.seconds / Double($0.count) }.sorted()
+            return periods[(periods.count - 1) / 2]
+        }
+        // The recent median says which rate holds now; the median of every retained pair, when it
+        // agrees, centres the band more precisely (a band off-centre would leave jittered pairs
+        // out on one side more than on the other, and bias the fit).
+        let now = median(pairs.suffix(keep)), all = median(pairs[...])
+        let m = abs(all - now) <= 0.4 * now ? all : now
         var samples = 0, seconds = 0.0
-        for pair in pairs where abs(Double(pair.count) / pair.seconds - m) <= 0.4 * m {
+        for pair in pairs where abs(pair.seconds / Double(pair.count) - m) <= 0.4 * m {
             samples += pair.count
             seconds += pair.seconds
         }
-        guard samples >= minimumSamples, seconds > 0 else { return nil }
+        // The retained pairs must span `minimumSeconds`, the kept ones at least half of it (timestamp
+        // jitter of ±40 % of a period leaves a quarter of the pairs out).
+        guard retainedSeconds >= minimumSeconds, 2 * seconds >= minimumSeconds, seconds > 0 else { return nil }
         return Double(samples) / seconds
     }
 
-    /// Forgets the retained pairs and each channel's last packet, to measure afresh: the next
-    /// packet of each channel starts its pairs. A mistimed packet that came before the call can
-    /// then give no pair at all in the fresh ones (it would lengthen the next channel's pair as
-    /// well: the components of one mistimed line arrive one after another).
+    /// Forgets the retained pairs and each channel's last packet, to measure afresh; the first pair
+    /// of each channel after the call is passed over too. The components of one mistimed line
+    /// arrive one after another, some before the call and some just after: none of them can then
+    /// give a pair in the fresh ones (a packet before the call has no successor pair, one just
+    /// after is its channel's first packet, and the pair it starts is passed over).
     public mutating func clearRecent() {
         pairs.removeAll()
-        retainedSamples = 0
+        retainedSeconds = 0
         last.removeAll()
+        passedOver = []
     }
 
     /// A measured rate as the stream's nominal one: the nearest whole hertz when within 1 % of it

@@ -74,9 +74,12 @@ public final class PacketQueue: @unchecked Sendable {
 
 public enum StreamSourceError: Error, CustomStringConvertible {
     case badAddress(String), socket(String)
+    /// A `--source` that is none of the three forms.
+    case badSource(String)
     public var description: String {
         switch self {
-        case .badAddress(let a): return "cannot listen on \(a): give udp://HOST:PORT (HOST an IPv4 address, default 127.0.0.1)"
+        case .badSource(let s): return "--source '\(s)' is not a source: give udp://HOST:PORT, stdin or replay:FILE.sac"
+        case .badAddress(let a): return "cannot listen on \(a): give udp://HOST:PORT with HOST an IPv4 address (udp://:PORT: 127.0.0.1) and PORT 0…65535"
         case .socket(let r): return "UDP socket: \(r)"
         }
     }

@@ -1,0 +1,172 @@
+// MonitorSession: a whole monitor session — start the stream source, resolve units, pump packets
+// through a MonitorRunner, start trigger programs, and account for everything at the end.
+
+import Foundation
+import SeismicNN
+
+/// Where a monitor's packets come from, parsed from the command line's `--source`.
+public enum StreamSource: Equatable, Sendable, CustomStringConvertible {
+    /// Raspberry Shake UDP datagrams on `host:port` (an IPv4 address; port 0: any free port).
+    case udp(host: String, port: UInt16)
+    /// Lines `time,x,y,z` on standard input.
+    case stdin
+    /// A SAC triple played back as packets (`path` names one component's file).
+    case replay(path: String)
+
+    /// Parses `udp://HOST:PORT` (HOST may be empty: 127.0.0.1), `stdin` or `replay:FILE`.
+    /// - Throws: `StreamSourceError.badSource` naming the text and the three forms.
+    public init(parsing text: String) throws(StreamSourceError) {
+        if text == "stdin" {
+            self = .stdin
+        } else if text.hasPrefix("replay:"), text.count > 7 {
+            self = .replay(path: String(text.dropFirst(7)))
+        } else if text.hasPrefix("udp://") {
+            let hostPort = text.dropFirst(6).split(separator: ":", omittingEmptySubsequences: false)
+            guard hostPort.count == 2, let port = UInt16(hostPort[1]) else { throw .badAddress(text) }
+            self = .udp(host: hostPort[0].isEmpty ? "127.0.0.1" : String(hostPort[0]), port: port)
+        } else {
+            throw .badSource(text)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .udp(let host, let port): return "udp://\(host):\(port)"
+        case .stdin: return "stdin"
+        case .replay(let path): return "replay:\(path)"
+        }
+    }
+
+    /// What the source's units of a packet count are: its records, as `AccelerationUnit.resolve` takes them.
+    var unitWord: String {
+        switch self {
+        case .udp: return "datagrams"
+        case .stdin: return "lines"
+        case .replay: return "packets"
+        }
+    }
+}
+
+/// The settings of a monitor session besides its model and source (the `monitor` command's options).
+public struct MonitorSettings: Sendable {
+    /// Counts → m/s² for UDP sources (Raspberry Shake 4D accelerometer: 1/384,500).
+    public var gain = 1.0 / 384_500
+    /// Units of stdin lines and replayed records (nil: the record's header, for stdin the card's).
+    public var units: AccelerationUnit?
+    /// Sampling rate in Hz (nil: the replayed record's, or estimated from packet times).
+    public var samplingRateHz: Double?
+    /// Band + instrument code to monitor (e.g. "EN"); nil: chosen from the stream.
+    public var instrument: String?
+    /// Window in seconds; nil: the model card's (another value is refused).
+    public var windowSeconds: Double?
+    public var hopSeconds = 1.0
+    public var pgaThresholdGal = 2.0
+    public var noiseMaximum = 0.5
+    public var minimumGapSeconds = 10.0
+    /// Replay speed factor (0: as fast as possible).
+    public var replaySpeed = 1.0
+    public init() {}
+}
+
+/// One monitor session: `start` opens the source (UDP socket, stdin reader or replay thread) and
+/// builds the runner; `run` pumps packets until the stream ends or `stop` says so; `summary`
+/// accounts for every packet. Notes (units, instrument, rate, listening address) go to `log`.
+public final class MonitorSession {
+    public let source: StreamSource
+    public let runner: MonitorRunner
+    public let queue: PacketQueue
+    public let trigger: TriggerCommand?
+    private let log: (String) -> Void
+    private var stopUDP: (@Sendable () -> Void)?
+
+    /// Checks the settings against the model, opens the source and builds the runner.
+    /// - Throws: `MonitorError` (a window other than the card's, a hop longer than it, a replayed
+    ///   record shorter than a window, a rate other than the replayed record's, an instrument for
+    ///   stdin lines, which carry no channel codes), `StreamSourceError` (address, socket), the replayed
+    ///   record's read error, `AccelerationUnitError` (units missing, contradicting or refused).
+    public init(model: ConvNet, card: ModelCard, source: StreamSource, settings: MonitorSettings,
+                trigger: TriggerCommand?, log: @escaping (String) -> Void) throws {
+        let windowSeconds = try MonitorRunner.windowSeconds(given: settings.windowSeconds, card: card)
+        guard settings.hopSeconds <= windowSeconds else {
+            throw MonitorError.hop(hopSeconds: settings.hopSeconds, windowSeconds: windowSeconds)
+        }
+        self.source = source
+        self.trigger = trigger
+        self.log = log
+        queue = PacketQueue()
+        var scale = settings.gain
+        var knownRate = settings.samplingRateHz
+        let unitSource: AccelerationUnit.Source
+        switch source {
+        case .udp(let host, let port):
+            let (bound, stop) = try StreamSources.udp(host: host, port: port, into: queue)
+            stopUDP = stop
+            unitSource = .udp
+            log("monitor: listening on udp://\(host):\(bound)")
+        case .stdin:
+            if let instrument = settings.instrument { throw MonitorError.instrumentWithoutChannels(instrument: instrument) }
+            StreamSources.lines(from: .standardInput, components: card.architecture.inputShape[2], into: queue)
+            unitSource = .stdin
+        case .replay(let path):
+            let (recordRate, stated) = try StreamSources.replay(path, speed: settings.replaySpeed, windowSeconds: windowSeconds, into: queue)
+            if let given = settings.samplingRateHz, abs(given - recordRate) > 1e-9 * recordRate {
+                throw MonitorError.rateDiffersFromRecord(path: path, given: given, record: recordRate)
+            }
+            knownRate = recordRate
+            unitSource = .record(path: path, stated: stated)
+        }
+        if let (u, from) = try AccelerationUnit.resolve(given: settings.units, source: unitSource, card: card) {
+            scale = u.toMetersPerSecondSquared
+            log("monitor: samples in \(u.rawValue), from \(from)")
+        }
+        runner = MonitorRunner(model: model, card: card, samplingRateHz: knownRate, scale: scale)
+        runner.windowSeconds = windowSeconds
+        runner.hopSeconds = settings.hopSeconds
+        runner.pgaThresholdGal = settings.pgaThresholdGal
+        runner.noiseMaximum = Float(settings.noiseMaximum)
+        runner.minimumGapSeconds = settings.minimumGapSeconds
+        runner.instrument = settings.instrument
+        runner.log = log
+    }
+
+    /// Pumps packets into the runner until the stream ends (stdin closed, replay done) or `stop`
+    /// returns true (checked at least every 0.2 s), then classifies the hops whose data is complete
+    /// without waiting for stragglers; hands every classified hop to `output` and starts the
+    /// trigger program on each trigger. At the end, waits for the trigger programs
+    /// still running (their failures are in `summary`).
+    /// - Throws: what `output` throws; `MonitorError` when the window does not fit the sampling
+    ///   rate found at start-up.
+    public func run(stop: () -> Bool, output: (MonitorLine) throws -> Void) throws {
+        defer { stopUDP?(); stopUDP = nil }
+        func emit(_ lines: [MonitorLine]) throws {
+            for line in lines {
+                try output(line)
+                if line.trigger { trigger?.run(event: line) }
+            }
+        }
+        var finished = false
+        while !finished && !stop() {
+            let (packet, end) = queue.pop(timeout: 0.2)
+            finished = end
+            if let packet { try emit(try runner.handle(packet)) }
+        }
+        // At the end of the stream or on a stop request, the hops whose data is complete.
+        try emit(runner.flush())
+        stopUDP?()
+        stopUDP = nil
+        if let trigger {
+            let running = trigger.runningCount
+            if running > 0 { log("monitor: waiting for \(running) --on-trigger command(s) to finish") }
+            trigger.waitForRunning()
+        }
+    }
+
+    /// One line (no line end) that accounts for the session: what the source received, the
+    /// runner's counters, the queue's and the kernel's drops, and the trigger programs' failures.
+    public var summary: String {
+        (queue.received > 0 ? "\(queue.received) \(source.unitWord) read (\(queue.skippedLines) blank or comment lines skipped); " : "")
+            + "\(runner.summary); \(queue.dropped) packets dropped (queue full), "
+            + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) datagrams or lines that did not parse"
+            + (trigger.map { "; " + $0.summary } ?? "")
+    }
+}

@@ -1,0 +1,94 @@
+// A monitor session as the command runs it: sources parsed from their text, a replayed record
+// pumped to its end with every packet accounted for, a stop request honoured.
+
+import Foundation
+import SeismicNN
+import SeismicTorch
+import Testing
+
+@Suite struct MonitorSessionTests {
+    @Test func sourcesParseAndAnythingElseIsRefusedWithTheForms() throws {
+        #expect(try StreamSource(parsing: "stdin") == .stdin)
+        #expect(try StreamSource(parsing: "replay:/data/ST01.HLZ.sac") == .replay(path: "/data/ST01.HLZ.sac"))
+        #expect(try StreamSource(parsing: "udp://:8888") == .udp(host: "127.0.0.1", port: 8888))
+        #expect(try StreamSource(parsing: "udp://10.0.0.7:0") == .udp(host: "10.0.0.7", port: 0))
+        #expect(StreamSource.udp(host: "127.0.0.1", port: 8888).description == "udp://127.0.0.1:8888")
+        for bad in ["", "STDIN", "replay:", "file.sac", "udp://host", "udp://1.2.3.4:65536", "udp://1.2.3.4:-1", "udp://a:b:1"] {
+            #expect(throws: StreamSourceError.self, "\(bad)") { try StreamSource(parsing: bad) }
+        }
+        #expect(StreamSourceError.badSource("file.sac").description.contains("udp://HOST:PORT, stdin or replay:FILE.sac"))
+    }
+
+    /// A 60 s record at 100 Hz replayed as fast as possible: windows of 2 s every second end at
+    /// 2 … 60 s (59 lines, 1 s apart), every packet the replay sent reached the runner, and the
+    /// summary says so.
+    @Test func aReplayedRecordIsClassifiedToItsEndWithEveryPacketAccounted() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("session-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var rng = SeededGenerator(seed: 21)
+        let record = SyntheticRecord.generate(event: true, durationSeconds: 60, magnitude: 4.5, distanceRangeKm: 10...20, using: &rng)
+        try record.writeSAC(folder: folder, name: "ST01.event", station: "ST01")
+        let card = ModelCard.earthquakePretraining()
+        var settings = MonitorSettings()
+        settings.replaySpeed = 0
+        var notes: [String] = []
+        let session = try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card,
+                                         source: .replay(path: folder + "/ST01.event.HLZ.sac"), settings: settings,
+                                         trigger: nil, log: { notes.append($0) })
+        var lines: [MonitorLine] = []
+        try session.run(stop: { false }) { lines.append($0) }
+        // writeSAC's default origin time, and the record's begin (B, a SAC float) before it.
+        let t0 = 1_577_836_800.0 + Double(Float(-record.originSeconds))
+        #expect(lines.count == 59)
+        #expect(zip(lines, lines.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) < 1e-6 })
+        #expect(abs((lines.last?.time ?? 0) - (t0 + 60 - 0.01)) < 1e-6)
+        // 0.25 s packets: 240 per component.
+        #expect(session.queue.accepted == 240 * 3 && session.queue.dropped == 0)
+        // A replay receives no lines or datagrams: the summary starts with the windows.
+        #expect(session.queue.received == 0 && session.summary.hasPrefix("59 windows classified"))
+        #expect(notes.contains { $0.contains("samples in gal") })
+    }
+
+    /// Options a source cannot honour are refused, not ignored: a rate other than a replayed
+    /// record's, an instrument for stdin lines (which carry no channel codes).
+    @Test func optionsTheSourceCannotHonourAreRefused() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("session-opts-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var rng = SeededGenerator(seed: 22)
+        try SyntheticRecord.generate(event: false, durationSeconds: 10, using: &rng).writeSAC(folder: folder, name: "n", station: "ST01")
+        let card = ModelCard.earthquakePretraining()
+        var settings = MonitorSettings()
+        settings.samplingRateHz = 50
+        settings.replaySpeed = 0
+        let path = folder + "/n.HLZ.sac"
+        #expect(throws: MonitorError.rateDiffersFromRecord(path: path, given: 50, record: 100)) {
+            try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .replay(path: path), settings: settings,
+                               trigger: nil, log: { _ in })
+        }
+        settings.samplingRateHz = nil
+        settings.instrument = "EN"
+        #expect(throws: MonitorError.instrumentWithoutChannels(instrument: "EN")) {
+            try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .stdin, settings: settings,
+                               trigger: nil, log: { _ in })
+        }
+    }
+
+    /// A stop request ends the session before any packet is taken: no line, and the summary
+    /// still accounts (nothing classified).
+    @Test func aStopRequestEndsTheSession() throws {
+        let card = ModelCard.earthquakePretraining()
+        var settings = MonitorSettings()
+        settings.units = .gal
+        let session = try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0),
+                                         settings: MonitorSettings(), trigger: nil, log: { _ in })
+        var lines = 0
+        try session.run(stop: { true }) { _ in lines += 1 }
+        #expect(lines == 0 && session.summary.hasPrefix("0 windows classified"))
+        #expect(throws: AccelerationUnitError.notForUDP(given: "gal")) {
+            try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0),
+                               settings: settings, trigger: nil, log: { _ in })
+        }
+    }
+}
