@@ -26,7 +26,9 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
                                + BatchNorm2d.specs("bn", channels: c.cout))
     var rng = TestRNG(seed: seed)
     for e in store.entries where e.kind != .counter {
-        for i in 0..<e.count { store.pointer(e)[i] = Float.random(in: -0.6...0.6, using: &rng) + (e.name == "bn.running_var" ? 1 : 0) }
+        store.withMutableValues(of: e) { p in
+            for i in 0..<e.count { p[i] = Float.random(in: -0.6...0.6, using: &rng) + (e.name == "bn.running_var" ? 1 : 0) }
+        }
     }
     return store
 }
@@ -66,8 +68,8 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         }
         let (conv, bn, pool, drop) = layers(ref)
         let gelu = GELU()
-        let (fc, fb, fp, fd) = layers(fused)
-        let block = ConvBlock(conv: fc, norm: fb, pool: fp, dropout: fd)
+        let block = ConvBlock(store: fused, convolution: "conv", normalisation: "bn", inChannels: c.cin, outChannels: c.cout,
+                              kernel: c.kernel, pool: c.pool, dropout: c.dropout, seed: 3)
         if c.rebuildColumns { block.keptColumnsLimit = 0 }
         let x = randomTensor([c.n, c.cin, c.h, c.w], &rng, scale: 2)
         for training in [true, false, true] {
@@ -108,9 +110,8 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         let ref = makeStore(c, seed: 9), fused = makeStore(c, seed: 9)
         let conv = Conv2d(store: ref, prefix: "conv", inChannels: 3, outChannels: 17, kernel: (3, 3))
         let bn = BatchNorm2d(store: ref, prefix: "bn", channels: 17)
-        let block = ConvBlock(conv: Conv2d(store: fused, prefix: "conv", inChannels: 3, outChannels: 17, kernel: (3, 3)),
-                              norm: BatchNorm2d(store: fused, prefix: "bn", channels: 17), pool: MaxPool2d(kernel: (2, 2)),
-                              dropout: Dropout(probability: 0, seed: 1))
+        let block = ConvBlock(store: fused, convolution: "conv", normalisation: "bn", inChannels: 3, outChannels: 17,
+                              kernel: (3, 3), pool: (2, 2), dropout: 0, seed: 1)
         var x = randomTensor([2, 3, 12, 10], &rng)
         x.storage[37] = .nan
         let y = MaxPool2d(kernel: (2, 2)).forward(GELU().forward(bn.forward(conv.forward(x, training: false), training: false),
@@ -120,6 +121,51 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         #expect(y.storage.contains(where: \.isNaN) && y.storage.contains(where: { !$0.isNaN }))
         let finite = zip(fy.storage, y.storage).filter { !$0.1.isNaN }
         #expect(maxRelativeError(finite.map(\.0), finite.map(\.1)).error <= 1e-5)
+    }
+
+    /// The block's weight-matrix cache is keyed on the store's version: after a forward has built it,
+    /// every public way of writing parameters (set, scoped writes of one entry or of all, copyState,
+    /// SGD and Adam steps, BatchNorm's reset) must give what a block built afresh from the new values
+    /// computes — bit for bit, and not the old answer.
+    @Test func theWeightCacheFollowsEveryWriteOfTheParameters() throws {
+        let c = BlockCase(n: 3, cin: 4, h: 11, w: 9, cout: 20, kernel: (3, 3), pool: (2, 2), dropout: 0)
+        var rng = TestRNG(seed: 21)
+        let x = randomTensor([c.n, c.h, c.w, c.cin], &rng)
+        let store = makeStore(c, seed: 1)
+        func block(_ s: ParameterStore) -> ConvBlock {
+            ConvBlock(store: s, convolution: "conv", normalisation: "bn", inChannels: c.cin, outChannels: c.cout,
+                      kernel: c.kernel, pool: c.pool, dropout: 0, seed: 1)
+        }
+        let cached = block(store)
+        func afresh() -> Tensor {
+            let copy = makeStore(c, seed: 2)
+            copy.copyState(from: store)
+            return block(copy).forward(x, training: false)
+        }
+        let weight = store.require("conv.weight")
+        let paths: [(String, () throws -> Void)] = [
+            ("set", { try store.set("conv.weight", (0..<weight.count).map { Float($0 % 7) * 0.1 - 0.3 }, shape: weight.shape) }),
+            ("withMutableValues(of:)", { store.withMutableValues(of: weight) { $0[5] += 2 } }),
+            ("withMutableParameters", { store.withMutableParameters { for i in 0..<weight.count { $0[weight.offset + i] *= -1 } } }),
+            ("copyState(from:)", { store.copyState(from: makeStore(c, seed: 3)) }),
+            ("SGD.update", {
+                for i in 0..<store.parameterCount { store.gradients[i] = 0.5 }
+                SGD(store: store, learningRate: 0.1).update()
+            }),
+            ("Adam.update", {
+                for i in 0..<store.parameterCount { store.gradients[i] = -0.5 }
+                Adam(store: store, learningRate: 0.1).update()
+            }),
+            ("BatchNormStatistics.resetToDefaults", { cached.normalisation.resetToDefaults() }),
+        ]
+        for (path, write) in paths {
+            let before = cached.forward(x, training: false)
+            #expect(before == afresh(), "before \(path)")
+            try write()
+            let after = cached.forward(x, training: false)
+            #expect(after != before, "\(path) changed nothing the block computes")
+            #expect(after == afresh(), "\(path): the block answers with its old weights")
+        }
     }
 
     @Test func layoutRoundTrips() {

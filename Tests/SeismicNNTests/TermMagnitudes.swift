@@ -6,21 +6,24 @@ import SeismicNN
 
 enum TermMagnitudes {
     /// Valid, stride-1 convolution of x [n, c, h, w] with weight [o, c, kh, kw]: per output [n, o, ho, wo],
-    /// |bias| + Σ|w|·|x| over c·kh·kw products (terms: c·kh·kw + 1).
-    static func convForward(x: Tensor, weight: Tensor, bias: [Float]) -> (magnitude: [Double], terms: Int) {
+    /// |bias| + Σ|w|·|x| over c·kh·kw products (terms: c·kh·kw + 1), and the output itself in float64
+    /// (the exact sum of the float32 products but for float64 rounding, far below float32's).
+    static func convForward(x: Tensor, weight: Tensor, bias: [Float]) -> (magnitude: [Double], exact: [Double], terms: Int) {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
         let (ho, wo) = (h - kh + 1, w - kw + 1)
-        var m = [Double](repeating: 0, count: n * o * ho * wo)
+        var m = [Double](repeating: 0, count: n * o * ho * wo), exact = m
         for s in 0..<n { for f in 0..<o { for i in 0..<ho { for j in 0..<wo {
-            var acc = Double(abs(bias[f]))
+            var acc = Double(abs(bias[f])), value = Double(bias[f])
             for ch in 0..<c { for p in 0..<kh { for q in 0..<kw {
-                acc += Double(abs(weight.storage[((f * c + ch) * kh + p) * kw + q]))
-                    * Double(abs(x.storage[((s * c + ch) * h + i + p) * w + j + q]))
+                let product = Double(weight.storage[((f * c + ch) * kh + p) * kw + q]) * Double(x.storage[((s * c + ch) * h + i + p) * w + j + q])
+                acc += abs(product)
+                value += product
             } } }
             m[((s * o + f) * ho + i) * wo + j] = acc
+            exact[((s * o + f) * ho + i) * wo + j] = value
         } } } }
-        return (m, c * kh * kw + 1)
+        return (m, exact, c * kh * kw + 1)
     }
 
     /// The convolution's input gradient from dy [n, o, ho, wo]: per input element, Σ|w|·|dy| over the

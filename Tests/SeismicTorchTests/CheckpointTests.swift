@@ -12,6 +12,21 @@ private func temporaryPath(_ ext: String) -> String {
 }
 
 @Suite struct CheckpointTests {
+    /// Loading a checkpoint into a model that has already run (its blocks hold weight matrices built
+    /// from the old values), or re-initialising it, gives the new weights' answer bit for bit.
+    @Test func loadingIntoAModelThatHasRunReplacesItsWeights() throws {
+        var rng = TestRNG(seed: 3)
+        let x = Tensor(shape: [4, 1, 80, 3], storage: (0..<960).map { _ in Float.random(in: -1...1, using: &rng) })
+        let model = ConvNet(.earthquake(), seed: 1), other = ConvNet(.earthquake(), seed: 2)
+        let before = model.forward(x, training: false)
+        try Checkpoint.load(Checkpoint.encode(model: other, card: .earthquakePretraining()), into: model, path: "other.safetensors")
+        let loaded = model.forward(x, training: false)
+        #expect(loaded != before)
+        #expect(loaded == other.forward(x, training: false))
+        model.initialize(seed: 1)
+        #expect(model.forward(x, training: false) == before)
+    }
+
     @Test func saveThenLoadGivesTheSameModelBitForBit() throws {
         let model = ConvNet(.earthquake(), seed: 42)
         // Give BatchNorm non-default state, as after training.

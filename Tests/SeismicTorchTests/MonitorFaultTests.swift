@@ -274,7 +274,7 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         var rng = SeededGenerator(seed: 4)
         let all = noisePackets(start: 0, seconds: 20, rate: 100, rng: &rng)
         let broken = ConvNet(card.architecture, seed: 0)
-        for k in 0..<broken.store.parameterCount { broken.store.values[k] = .nan }
+        broken.store.withMutableParameters { for k in 0..<broken.store.parameterCount { $0[k] = .nan } }
         let nanModel = MonitorRunner(model: broken, card: card, samplingRateHz: 100, scale: 1)
         nanModel.pgaThresholdGal = 0
         var lines: [MonitorLine] = []

@@ -11,10 +11,11 @@ import Testing
     @Test func aModelWithOverflowingWeightsIsRefusedByEvaluationAndClassification() throws {
         let data = RunFilesTestData.dataset()
         let model = ConvNet(.earthquake(classCount: 3), seed: 1)
-        let w = model.store.pointer(model.store.require("conv1.weight"))
         // Finite weights whose products overflow: inf − inf in the first convolution gives NaN.
-        w[0] = 3e38
-        w[1] = -3e38
+        model.store.withMutableValues(of: model.store.require("conv1.weight")) { w in
+            w[0] = 3e38
+            w[1] = -3e38
+        }
         #expect(throws: ModelOutputError.self) { try Evaluation.run(model: model, data: data, modelName: "huge.safetensors") }
         let card = ModelCard(architecture: .earthquake(classCount: 3), classNames: data.classNames, samplingRateHz: 40,
                              windowSamples: 80, componentOrder: ["E", "N", "Z"])

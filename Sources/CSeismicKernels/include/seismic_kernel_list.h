@@ -4,24 +4,6 @@
 #define SK_KERNELS                                                                                                  \
     SK_KERNEL(sk_gelu_forward, (const float *x, float *y, ptrdiff_t n), (x, y, n))                                  \
     SK_KERNEL(sk_gelu_backward, (const float *x, const float *dy, float *dx, ptrdiff_t n), (x, dy, dx, n))          \
-    SK_KERNEL(sk_affine, (const float *x, float *y, ptrdiff_t n, float scale, float shift), (x, y, n, scale, shift)) \
-    SK_KERNEL(sk_maxpool_plane,                                                                                     \
-              (const float *src, ptrdiff_t h, ptrdiff_t w, ptrdiff_t kh, ptrdiff_t kw, float *out, int32_t *arg),   \
-              (src, h, w, kh, kw, out, arg))                                                                        \
-    SK_KERNEL(sk_bn_backward_sums,                                                                                  \
-              (const float *x, const float *dy, ptrdiff_t n, float mean, float istd, double *sums),                 \
-              (x, dy, n, mean, istd, sums))                                                                         \
-    SK_KERNEL(sk_bn_backward_dx,                                                                                    \
-              (const float *x, const float *dy, float *dx, ptrdiff_t n, float mean, float istd, float k, float a,   \
-               float b),                                                                                            \
-              (x, dy, dx, n, mean, istd, k, a, b))                                                                  \
-    SK_KERNEL(sk_dropout_mask,                                                                                      \
-              (float *mask, ptrdiff_t n, int64_t first, uint64_t key, uint32_t threshold, float scale),            \
-              (mask, n, first, key, threshold, scale))                                                              \
-    SK_KERNEL(sk_channel_moments,                                                                                   \
-              (const float *x, ptrdiff_t n, ptrdiff_t stride, ptrdiff_t len, double *mean,                          \
-               double *sumSquaredDeviation),                                                                        \
-              (x, n, stride, len, mean, sumSquaredDeviation))                                                       \
     SK_KERNEL(sk_nhwc_im2col,                                                                                       \
               (const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,      \
                float *cols),                                                                                        \

@@ -62,25 +62,11 @@ static inline float sk_gelu_derivative(float x) {
 void sk_gelu_forward(const float *x, float *y, ptrdiff_t n);
 /// dx[i] = dy[i] · GELU'(x[i]).
 void sk_gelu_backward(const float *x, const float *dy, float *dx, ptrdiff_t n);
-/// y[i] = x[i] · scale + shift.
-void sk_affine(const float *x, float *y, ptrdiff_t n, float scale, float shift);
-
-
-/// Max pooling of one [h, w] plane with kernel (kh, kw) = stride, floor mode. out is [h/kh, w/kw];
-/// arg (may be NULL) receives each winner's index in the plane. The first maximum in row-then-
-/// column order wins; a NaN always wins (PyTorch's rule).
-void sk_maxpool_plane(const float *src, ptrdiff_t h, ptrdiff_t w, ptrdiff_t kh, ptrdiff_t kw, float *out, int32_t *arg);
-
-/// For one BatchNorm channel segment: adds Σ dy and Σ dy·x̂ (x̂ = (x − mean)·istd) to sums[0..1].
-void sk_bn_backward_sums(const float *x, const float *dy, ptrdiff_t n, float mean, float istd, double *sums);
-/// dx = k·(dy − a − x̂·b) with x̂ = (x − mean)·istd (training-mode BatchNorm input gradient).
-void sk_bn_backward_dx(const float *x, const float *dy, float *dx, ptrdiff_t n, float mean, float istd, float k,
-                       float a, float b);
 
 /// Dropout: a value at flat index i survives when the hash of (i, key) is below
 /// `threshold` (keep probability · 2³²; 0 turns dropout off) and is then multiplied by `scale`.
 /// `first` is the flat NCHW index of the batch's first value and `stride` the values per sample,
-/// so the fused blocks and `sk_dropout_mask` give the same masks.
+/// so the fused blocks give the masks of SeismicNN's `DropoutMask` (its Swift twin, tested against it).
 typedef struct {
     uint64_t key;
     uint32_t threshold;
@@ -99,10 +85,4 @@ static inline int sk_dropout_keep(uint64_t i, uint64_t key, uint32_t threshold) 
     return h < threshold;
 }
 
-/// mask[i] = scale when flat index first + i survives, else 0.
-void sk_dropout_mask(float *mask, ptrdiff_t n, int64_t first, uint64_t key, uint32_t threshold, float scale);
-
-/// Mean and Σ(x − mean)² (double) of n segments of `len` values, `stride` apart (one BatchNorm channel).
-void sk_channel_moments(const float *x, ptrdiff_t n, ptrdiff_t stride, ptrdiff_t len, double *mean,
-                        double *sumSquaredDeviation);
 #endif

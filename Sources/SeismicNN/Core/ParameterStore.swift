@@ -24,15 +24,24 @@ public struct StateEntry: Sendable, Equatable {
 /// Parameters, gradients and buffers, each in one allocation (stable addresses for the kernels).
 /// The optimizer, gradient zeroing and checkpointing each walk one list. Entries keep PyTorch's
 /// `state_dict()` order.
+///
+/// Parameter values are read through `values` and `pointer(_:)` (read-only) and written only through
+/// `set`, `copyState`, `withMutableValues(of:_:)` and `withMutableParameters(_:)`, each of which
+/// advances `version`: a cache derived from the weights (ConvBlock's weight matrices) is valid while
+/// the version it was built at is current.
 public final class ParameterStore: @unchecked Sendable {
     public let entries: [StateEntry]
     private let index: [String: Int]
     public let parameterCount: Int
     public let bufferCount: Int
-    /// Parameter values and their gradients, `parameterCount` each.
-    public let values: UnsafeMutablePointer<Float>
+    /// Parameter values (read-only here; see `withMutableParameters`), `parameterCount` of them.
+    public var values: UnsafePointer<Float> { UnsafePointer(parameterValues) }
+    private let parameterValues: UnsafeMutablePointer<Float>
+    /// The parameters' gradients, `parameterCount` of them.
     public let gradients: UnsafeMutablePointer<Float>
-    /// Float buffers (running statistics).
+    /// Advances on every write of a parameter value through the store's API (starts at 0).
+    public private(set) var version: UInt64 = 0
+    /// Float buffers (running statistics): no cache derives from them, so they are written in place.
     public let buffers: UnsafeMutablePointer<Float>
     /// Int64 counters (`num_batches_tracked`).
     public var counters: [Int64]
@@ -58,8 +67,8 @@ public final class ParameterStore: @unchecked Sendable {
         index = idx
         parameterCount = p
         bufferCount = b
-        values = .allocate(capacity: max(p, 1))
-        values.initialize(repeating: 0, count: max(p, 1))
+        parameterValues = .allocate(capacity: max(p, 1))
+        parameterValues.initialize(repeating: 0, count: max(p, 1))
         gradients = .allocate(capacity: max(p, 1))
         gradients.initialize(repeating: 0, count: max(p, 1))
         buffers = .allocate(capacity: max(b, 1))
@@ -68,7 +77,7 @@ public final class ParameterStore: @unchecked Sendable {
     }
 
     deinit {
-        values.deallocate()
+        parameterValues.deallocate()
         gradients.deallocate()
         buffers.deallocate()
     }
@@ -83,13 +92,29 @@ public final class ParameterStore: @unchecked Sendable {
         return e
     }
 
-    /// Address of an entry's values.
-    public func pointer(_ e: StateEntry) -> UnsafeMutablePointer<Float> {
+    /// Address of an entry's values, for reading.
+    public func pointer(_ e: StateEntry) -> UnsafePointer<Float> { UnsafePointer(mutablePointer(e)) }
+
+    private func mutablePointer(_ e: StateEntry) -> UnsafeMutablePointer<Float> {
         switch e.kind {
-        case .parameter: return values + e.offset
+        case .parameter: return parameterValues + e.offset
         case .buffer: return buffers + e.offset
         case .counter: preconditionFailure("\(e.name) is an int64 counter")
         }
+    }
+
+    /// Runs `body` with write access to an entry's `count` values (the pointer must not escape it);
+    /// writing a parameter advances `version`.
+    public func withMutableValues<R>(of e: StateEntry, _ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        defer { if e.kind == .parameter { version &+= 1 } }
+        return try body(mutablePointer(e))
+    }
+
+    /// Runs `body` with write access to all `parameterCount` parameter values (an optimizer step; the
+    /// pointer must not escape it), then advances `version`.
+    public func withMutableParameters<R>(_ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        defer { version &+= 1 }
+        return try body(parameterValues)
     }
 
     public func gradient(_ e: StateEntry) -> UnsafeMutablePointer<Float> {
@@ -134,7 +159,7 @@ public final class ParameterStore: @unchecked Sendable {
         guard e.kind != .counter else { throw .shapeMismatch(name: name, expected: [], found: shape) }
         guard e.shape == shape else { throw .shapeMismatch(name: name, expected: e.shape, found: shape) }
         guard values.count == e.count else { throw .valueCount(name: name, shape: shape, expected: e.count, found: values.count) }
-        values.withUnsafeBufferPointer { pointer(e).update(from: $0.baseAddress!, count: e.count) }
+        withMutableValues(of: e) { p in values.withUnsafeBufferPointer { p.update(from: $0.baseAddress!, count: e.count) } }
     }
 
     public func setCounter(_ name: String, _ value: Int64) throws(LoadError) {
@@ -147,7 +172,7 @@ public final class ParameterStore: @unchecked Sendable {
     /// Copies every value, buffer and counter from a store of the same layout.
     public func copyState(from other: ParameterStore) {
         precondition(other.entries == entries, "stores differ in layout")
-        values.update(from: other.values, count: max(parameterCount, 1))
+        withMutableParameters { $0.update(from: other.values, count: max(parameterCount, 1)) }
         buffers.update(from: other.buffers, count: max(bufferCount, 1))
         counters = other.counters
     }

@@ -2,21 +2,29 @@
 // networks, computed channels-last with the blocks' fused kernels.
 
 import CSeismicKernels
-import Foundation
 
-/// The same numbers as the five layers one after the other (tested against them and, through the
-/// models, against PyTorch), with the layers' own state: the convolution's weight and bias, the
-/// BatchNorm's parameters, statistics and collective, the pool's kernel and the dropout's generator.
+/// The same numbers as the five reference layers one after the other (tested against them and,
+/// through the models, against PyTorch). The block owns its state: the convolution's weight and bias
+/// (`convolution`), the BatchNorm's parameters, running statistics and collective (`normalisation`),
+/// the pool's kernel and the dropout's generator (`dropout`), all in one `ParameterStore` under
+/// PyTorch's names.
 ///
 /// Activations are channels-last, [N, H, W, C]: the convolution is im2col + one GEMM whose output
 /// rows are pixels and columns channels, so BatchNorm, GELU, pooling and dropout run as one pass of
 /// whole-vector channel loops, and backward needs GELU' only at the pooling winners. The models'
 /// channel counts (16 … 192) are multiples of the vector width. Work is split across cores by sample.
 public final class ConvBlock {
-    public let conv: Conv2d
-    public let norm: BatchNorm2d
-    public let pool: MaxPool2d
-    public let dropout: Dropout
+    let store: ParameterStore
+    /// Weight [C_out, C_in, kH, kW] and bias [C_out].
+    public let convolution: ConvolutionParameters
+    /// γ, β, running statistics, batch counter and collective.
+    public let normalisation: BatchNormStatistics
+    /// Max-pool kernel (= stride), floor mode.
+    public let poolHeight: Int, poolWidth: Int
+    public var dropout: DropoutMasks
+    /// Whether `backward` computes ∂L/∂input (a network's first block reads data: no one needs it,
+    /// and `backward` then returns zeros).
+    public var computeInputGradient = true
     private var cache: Cache?
 
     /// What backward needs from a training-mode forward.
@@ -37,19 +45,33 @@ public final class ConvBlock {
     /// Samples per im2col group so that a group's rows stay near 4 MB.
     private func groupSize(_ valuesPerSample: Int) -> Int { max(1, (1 << 20) / max(valuesPerSample, 1)) }
 
-    public init(conv: Conv2d, norm: BatchNorm2d, pool: MaxPool2d, dropout: Dropout) {
-        precondition(norm.channels == conv.outChannels, "BatchNorm2d(\(norm.channels)) after a convolution to \(conv.outChannels) channels")
-        self.conv = conv
-        self.norm = norm
-        self.pool = pool
-        self.dropout = dropout
+    /// The block over `store`'s entries `convolution.weight`, `convolution.bias` and
+    /// `normalisation.weight`, `.bias`, `.running_mean`, `.running_var`, `.num_batches_tracked`
+    /// (PyTorch's names, e.g. "conv1" and "bn1"), with max pooling `pool` and dropout probability
+    /// `dropout` drawing from `seed`.
+    public init(store: ParameterStore, convolution: String, normalisation: String, inChannels: Int, outChannels: Int,
+                kernel: (Int, Int), pool: (Int, Int), dropout: Float, seed: UInt64) {
+        self.store = store
+        self.convolution = ConvolutionParameters(store: store, prefix: convolution, inChannels: inChannels,
+                                                 outChannels: outChannels, kernel: kernel)
+        self.normalisation = BatchNormStatistics(store: store, prefix: normalisation, channels: outChannels)
+        (poolHeight, poolWidth) = pool
+        self.dropout = DropoutMasks(probability: dropout, seed: seed)
+    }
+
+    /// The block's state entries in PyTorch order: the convolution's, then the BatchNorm's.
+    public static func specs(convolution: String, normalisation: String, inChannels: Int, outChannels: Int,
+                             kernel: (Int, Int)) -> [(name: String, shape: [Int], kind: StateKind)] {
+        ConvolutionParameters.specs(convolution, inChannels: inChannels, outChannels: outChannels, kernel: kernel)
+            + BatchNormStatistics.specs(normalisation, channels: outChannels)
     }
 
     /// [N, H, W, C_in] → [N, H', W', C_out] with H' = (H − kH + 1) / pH, W' = (W − kW + 1) / pW.
     public func outputShape(_ s: [Int]) -> [Int] {
+        let conv = convolution
         precondition(s.count == 4 && s[3] == conv.inChannels, "ConvBlock expects [N, H, W, \(conv.inChannels)], got \(s)")
         precondition(s[1] >= conv.kernelHeight && s[2] >= conv.kernelWidth, "input \(s) smaller than the kernel")
-        return [s[0], (s[1] - conv.kernelHeight + 1) / pool.kernelHeight, (s[2] - conv.kernelWidth + 1) / pool.kernelWidth,
+        return [s[0], (s[1] - conv.kernelHeight + 1) / poolHeight, (s[2] - conv.kernelWidth + 1) / poolWidth,
                 conv.outChannels]
     }
 
@@ -58,33 +80,34 @@ public final class ConvBlock {
     private func geometry(_ s: [Int]) -> (n: Int, h: Int, w: Int, cin: Int, kh: Int, kw: Int, o: Int, ho: Int, wo: Int,
                                           ph: Int, pw: Int, k: Int, positions: Int, pooledShape: [Int], pooled: Int) {
         let os = outputShape(s)
-        let (kh, kw) = (conv.kernelHeight, conv.kernelWidth)
+        let (kh, kw) = (convolution.kernelHeight, convolution.kernelWidth)
         let (ho, wo) = (s[1] - kh + 1, s[2] - kw + 1)
-        return (s[0], s[1], s[2], s[3], kh, kw, conv.outChannels, ho, wo, pool.kernelHeight, pool.kernelWidth,
+        return (s[0], s[1], s[2], s[3], kh, kw, convolution.outChannels, ho, wo, poolHeight, poolWidth,
                 kh * kw * s[3], ho * wo, os, os[1] * os[2])
     }
 
     /// The convolution's weight as a [kH·kW·C_in, C_out] matrix (rows in im2col order p, q, c) and
-    /// its transpose, rebuilt only when the weights changed since the last call.
+    /// its transpose, rebuilt when the store's parameter version moved since they were built: every
+    /// write of a parameter (optimizer step, checkpoint load, any setter) advances it.
     private func weightMatrices() -> (byInput: Buffer<Float>, byOutput: Buffer<Float>) {
+        if let m = matrices, m.version == store.version { return (m.byInput, m.byOutput) }
+        let conv = convolution
         let (o, c, kh, kw) = (conv.outChannels, conv.inChannels, conv.kernelHeight, conv.kernelWidth)
         let count = o * c * kh * kw
-        let w = conv.store.pointer(conv.weight)
-        if let m = matrices, memcmp(m.source.pointer, w, count * MemoryLayout<Float>.size) == 0 { return (m.byInput, m.byOutput) }
         let byInput = Buffer<Float>(count: count), byOutput = Buffer<Float>(count: count)
-        sk_conv_weight_matrix(w, o, c, kh, kw, byInput.pointer)
+        sk_conv_weight_matrix(store.pointer(conv.weight), o, c, kh, kw, byInput.pointer)
         let k = count / o
         for r in 0..<k { for oc in 0..<o { byOutput[oc * k + r] = byInput[r * o + oc] } }
-        matrices = (Buffer(copying: w, count: count), byInput, byOutput)
+        matrices = (store.version, byInput, byOutput)
         return (byInput, byOutput)
     }
-    private var matrices: (source: Buffer<Float>, byInput: Buffer<Float>, byOutput: Buffer<Float>)?
+    private var matrices: (version: UInt64, byInput: Buffer<Float>, byOutput: Buffer<Float>)?
 
     /// z [rows, C_out] = cols [rows, K] · weights [K, C_out] + bias.
     private func product(_ cols: UnsafePointer<Float>, rows: Int, _ weights: UnsafePointer<Float>,
                          into z: UnsafeMutablePointer<Float>) {
-        let (k, o) = (conv.kernelHeight * conv.kernelWidth * conv.inChannels, conv.outChannels)
-        sk_gemm_bias(cols, rows, k, weights, o, conv.store.pointer(conv.bias), z)
+        let (k, o) = (convolution.fanIn, convolution.outChannels)
+        sk_gemm_bias(cols, rows, k, weights, o, store.pointer(convolution.bias), z)
     }
 
     /// [N, H, W, C_in] → [N, H', W', C_out]; training mode keeps what `backward` needs.
@@ -98,9 +121,9 @@ public final class ConvBlock {
         let weights = weightMatrices().byInput
         var y = Tensor(uninitialized: os)
         cache = nil
-        let (scale, shift) = norm.normalisation(batchMoments: nil)
+        let (scale, shift) = normalisation.normalisation(batchMoments: nil)
         let group = max(1, min(64, 16_384 / max(positions, 1)))
-        let bias = UnsafePointer(conv.store.pointer(conv.bias))
+        let bias = store.pointer(convolution.bias)
         let (hp, wp) = (os[1], os[2])
         // Fewer samples than cores and a large image (one spectrogram): split each sample's
         // pooled rows across the cores instead, each part computed from its own input rows.
@@ -187,8 +210,10 @@ public final class ConvBlock {
                                          deviations.pointer + chunk * o)
         }
         for chunk in 0..<chunks { for ch in 0..<o { squared[ch] += deviations[chunk * o + ch] } }
-        let (scale, shift) = norm.normalisation(batchMoments: (mean, squared, count))
-        let drop = dropout.maskParameters(training: true, itemSize: pooled * o)
+        let (scale, shift) = normalisation.normalisation(batchMoments: (mean, squared, count))
+        let drop = dropout.next(training: true, itemSize: pooled * o).map {
+            sk_dropout_params(key: $0.key, threshold: $0.threshold, scale: $0.scale, first: Int64($0.first), stride: Int64($0.stride))
+        }
         var y = Tensor(uninitialized: os)
         let winners = Buffer<Int32>(count: y.count), gains = Buffer<Float>(count: y.count), winnerInputs = Buffer<Float>(count: y.count)
         y.storage.withUnsafeMutableBufferPointer { yb in
@@ -208,15 +233,15 @@ public final class ConvBlock {
         return y
     }
 
-    /// ∂L/∂output [N, H', W', C_out] → ∂L/∂input [N, H, W, C_in] (zeros when the convolution's
-    /// `computeInputGradient` is off), accumulating the convolution's and BatchNorm's gradients.
+    /// ∂L/∂output [N, H', W', C_out] → ∂L/∂input [N, H, W, C_in] (zeros when `computeInputGradient`
+    /// is off), accumulating the convolution's and BatchNorm's gradients.
     public func backward(_ dy: Tensor) -> Tensor {
-        guard let cache, norm.statistics.training else {
+        guard let cache, normalisation.statistics.training else {
             preconditionFailure("ConvBlock.backward needs a training-mode forward first")
         }
         let (n, h, w, cin, kh, kw, o, ho, wo, ph, pw, k, positions, pooledShape, pooled) = geometry(cache.inputShape)
         precondition(dy.shape == pooledShape, "gradient shape \(dy.shape), output \(pooledShape)")
-        let (mean, istd, _) = norm.statistics
+        let (mean, istd, _) = normalisation.statistics
         let chunks = Parallel.chunkCount(n)
         // 1. Through dropout, pool and GELU to the BatchNorm output at the winners; BatchNorm sums.
         let dv = Buffer<Float>(count: dy.count)
@@ -236,7 +261,7 @@ public final class ConvBlock {
                 flat[2 * ch + 1] += partial[chunk * 2 * o + o + ch]
             }
         }
-        let coefficients = norm.gradientCoefficients(&flat, count: n * positions)
+        let coefficients = normalisation.gradientCoefficients(&flat, count: n * positions)
         let kk = coefficients.map(\.k), aa = coefficients.map(\.a), bb = coefficients.map(\.b)
         // 2. BatchNorm's input gradient (the convolution's output gradient), then the convolution.
         let dz = Buffer<Float>(count: n * positions * o)
@@ -264,7 +289,7 @@ public final class ConvBlock {
                         sk_nhwc_im2col(cache.x!.pointer + s0 * h * w * cin, samples, h, w, cin, kh, kw, scratch)
                     }
                     sgemm(transA: true, transB: false, m: k, n: o, k: rows, a: c, lda: k, b: dzs, ldb: o, beta: 1, c: dW, ldc: o)
-                    if conv.computeInputGradient {
+                    if computeInputGradient {
                         // dcols = dz · weightsᵀ (into the scratch), then back to the input's pixels.
                         sk_gemm_bias(dzs, rows, o, cache.weightsByOutput.pointer, k, zeros, scratch)
                         sk_nhwc_col2im(scratch, samples, h, w, cin, kh, kw, dxp + s0 * h * w * cin)
@@ -273,7 +298,7 @@ public final class ConvBlock {
                 }
             }
         }
-        let gw = conv.store.gradient(conv.weight), gb = conv.store.gradient(conv.bias)
+        let gw = store.gradient(convolution.weight), gb = store.gradient(convolution.bias)
         for chunk in 0..<chunks {
             let dW = parameterPartial.pointer + chunk * (k * o + o)
             sk_conv_weight_gradient_add(dW, o, cin, kh, kw, gw)

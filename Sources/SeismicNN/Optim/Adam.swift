@@ -53,16 +53,18 @@ public final class Adam {
         let bc2Sqrt = Float((1 - pow(Double(beta2), t)).squareRoot())
         let stepSize = Float(Double(learningRate) / bc1)
         let (b1, b2, e, wd) = (beta1, beta2, eps, weightDecay)
-        let p = store.values, g = store.gradients, m = firstMoment, v = secondMoment
-        for range in active {
-            Parallel.forEachChunk(range.count, minimumPerChunk: 1 << 15) { _, r in
-                for i in (range.lowerBound + r.lowerBound)..<(range.lowerBound + r.upperBound) {
-                    var gi = g[i]
-                    if wd != 0 { gi += wd * p[i] }
-                    m[i] += (1 - b1) * (gi - m[i])  // lerp, as exp_avg.lerp_(grad, 1 − β₁)
-                    v[i] = b2 * v[i] + (1 - b2) * gi * gi
-                    let denom = v[i].squareRoot() / bc2Sqrt + e
-                    p[i] -= stepSize * (m[i] / denom)
+        let g = store.gradients, m = firstMoment, v = secondMoment
+        store.withMutableParameters { p in
+            for range in active {
+                Parallel.forEachChunk(range.count, minimumPerChunk: 1 << 15) { _, r in
+                    for i in (range.lowerBound + r.lowerBound)..<(range.lowerBound + r.upperBound) {
+                        var gi = g[i]
+                        if wd != 0 { gi += wd * p[i] }
+                        m[i] += (1 - b1) * (gi - m[i])  // lerp, as exp_avg.lerp_(grad, 1 − β₁)
+                        v[i] = b2 * v[i] + (1 - b2) * gi * gi
+                        let denom = v[i].squareRoot() / bc2Sqrt + e
+                        p[i] -= stepSize * (m[i] / denom)
+                    }
                 }
             }
         }

@@ -19,14 +19,16 @@ public final class SGD {
     deinit { velocity.deallocate() }
 
     public func update() {
-        let p = store.values, g = store.gradients, b = velocity
+        let g = store.gradients, b = velocity
         let (lr, mu, first) = (learningRate, momentum, !started)
-        for i in 0..<store.parameterCount {
-            if mu != 0 {
-                b[i] = first ? g[i] : mu * b[i] + g[i]
-                p[i] -= lr * b[i]
-            } else {
-                p[i] -= lr * g[i]
+        store.withMutableParameters { p in
+            for i in 0..<store.parameterCount {
+                if mu != 0 {
+                    b[i] = first ? g[i] : mu * b[i] + g[i]
+                    p[i] -= lr * b[i]
+                } else {
+                    p[i] -= lr * g[i]
+                }
             }
         }
         started = true

@@ -48,8 +48,8 @@ public struct ConvNetArchitecture: Codable, Equatable, Sendable {
         var specs: [(name: String, shape: [Int], kind: StateKind)] = []
         var inC = inputShape[0]
         for (i, c) in channels.enumerated() {
-            specs += Conv2d.specs("conv\(i + 1)", inChannels: inC, outChannels: c, kernel: (kernel[0], kernel[1]))
-            specs += BatchNorm2d.specs("bn\(i + 1)", channels: c)
+            specs += ConvBlock.specs(convolution: "conv\(i + 1)", normalisation: "bn\(i + 1)", inChannels: inC, outChannels: c,
+                                     kernel: (kernel[0], kernel[1]))
             inC = c
         }
         let widths = [flattenedFeatures] + hidden + [classCount]
@@ -70,9 +70,6 @@ public final class ConvNet {
     public let store: ParameterStore
     /// The three Conv → BN → GELU → MaxPool → Dropout blocks, computed channels-last and fused.
     public let blocks: [ConvBlock]
-    public var convs: [Conv2d] { blocks.map(\.conv) }
-    public var norms: [BatchNorm2d] { blocks.map(\.norm) }
-    public var dropouts: [Dropout] { blocks.map(\.dropout) }
     public let linears: [Linear]
     public let headActivations: [GELU]
     private var lastConvShape: [Int] = []
@@ -88,16 +85,14 @@ public final class ConvNet {
         var inC = architecture.inputShape[0]
         for (i, c) in architecture.channels.enumerated() {
             blocks.append(ConvBlock(
-                conv: Conv2d(store: store, prefix: "conv\(i + 1)", inChannels: inC, outChannels: c,
-                             kernel: (architecture.kernel[0], architecture.kernel[1])),
-                norm: BatchNorm2d(store: store, prefix: "bn\(i + 1)", channels: c),
-                pool: MaxPool2d(kernel: (architecture.pool[0], architecture.pool[1])),
-                dropout: Dropout(probability: architecture.dropout, seed: seed &+ 1000 &+ UInt64(i))))
+                store: store, convolution: "conv\(i + 1)", normalisation: "bn\(i + 1)", inChannels: inC, outChannels: c,
+                kernel: (architecture.kernel[0], architecture.kernel[1]), pool: (architecture.pool[0], architecture.pool[1]),
+                dropout: architecture.dropout, seed: seed &+ 1000 &+ UInt64(i)))
             inC = c
         }
         self.blocks = blocks
         // Nothing needs the gradient with respect to the input data.
-        blocks[0].conv.computeInputGradient = false
+        blocks[0].computeInputGradient = false
         let widths = [architecture.flattenedFeatures] + architecture.hidden + [architecture.classCount]
         linears = (0..<(widths.count - 1)).map {
             Linear(store: store, prefix: "fc\($0 + 1)", inFeatures: widths[$0], outFeatures: widths[$0 + 1])
@@ -110,27 +105,49 @@ public final class ConvNet {
     /// uniform with a = √5 gives the same bound), BatchNorm γ = 1, β = 0, running stats 0 / 1.
     public func initialize(seed: UInt64) {
         var rng = SeededGenerator(seed: seed)
-        for layer in convs {
-            let fanIn = layer.inChannels * layer.kernelHeight * layer.kernelWidth
-            fillUniform(layer.weight, bound: 1 / Float(fanIn).squareRoot(), &rng)
-            fillUniform(layer.bias, bound: 1 / Float(fanIn).squareRoot(), &rng)
+        for conv in blocks.map(\.convolution) {
+            fillUniform(conv.weight, bound: 1 / Float(conv.fanIn).squareRoot(), &rng)
+            fillUniform(conv.bias, bound: 1 / Float(conv.fanIn).squareRoot(), &rng)
         }
         for layer in linears {
             fillUniform(layer.weight, bound: 1 / Float(layer.inFeatures).squareRoot(), &rng)
             fillUniform(layer.bias, bound: 1 / Float(layer.inFeatures).squareRoot(), &rng)
         }
-        norms.forEach { $0.resetToDefaults() }
+        blocks.forEach { $0.normalisation.resetToDefaults() }
     }
 
     private func fillUniform(_ e: StateEntry, bound: Float, _ rng: inout SeededGenerator) {
-        let p = store.pointer(e)
-        for i in 0..<e.count { p[i] = (rng.nextUnitFloat() * 2 - 1) * bound }
+        store.withMutableValues(of: e) { p in
+            for i in 0..<e.count { p[i] = (rng.nextUnitFloat() * 2 - 1) * bound }
+        }
     }
 
     /// Dropout probability of every block (0 turns dropout off in training, as the fixtures need).
     public var dropoutProbability: Float {
-        get { dropouts[0].probability }
-        set { dropouts.forEach { $0.probability = newValue } }
+        get { blocks[0].dropout.probability }
+        set { blocks.forEach { $0.dropout.probability = newValue } }
+    }
+
+    /// The blocks' dropout generators, in block order (saved with a run so a resumed one draws the
+    /// same masks; a list of another length is a programming error).
+    public var dropoutGenerators: [SeededGenerator] {
+        get { blocks.map(\.dropout.generator) }
+        set {
+            precondition(newValue.count == blocks.count, "\(newValue.count) dropout generators for \(blocks.count) blocks")
+            for (block, g) in zip(blocks, newValue) { block.dropout.generator = g }
+        }
+    }
+
+    /// Data-parallel training: this batch's first sample in the global batch, so every share draws
+    /// the dropout masks the whole batch would have in one process (0 otherwise).
+    public func setDropoutOffset(firstSample: Int) {
+        blocks.forEach { $0.dropout.firstSample = firstSample }
+    }
+
+    /// The collective over which the BatchNorms sum their batch statistics and gradient sums
+    /// (synchronised BatchNorm in data-parallel training), or nil for a single process.
+    public func setBatchNormCollective(_ collective: Collective?) {
+        blocks.forEach { $0.normalisation.collective = collective }
     }
 
     /// Logits [N, classes] for input [N, C, H, W].
@@ -151,7 +168,7 @@ public final class ConvNet {
     }
 
     /// Back-propagates ∂L/∂logits, accumulating every parameter's gradient in `store`.
-    /// Returns ∂L/∂input [N, C, H, W] when `convs[0].computeInputGradient` is set (off by default: zeros).
+    /// Returns ∂L/∂input [N, C, H, W] when `blocks[0].computeInputGradient` is set (off by default: zeros).
     @discardableResult
     public func backward(_ dLogits: Tensor) -> Tensor {
         var g = dLogits
@@ -174,7 +191,7 @@ public final class ConvNet {
         for e in store.entries where !e.name.hasPrefix("fc3.") {
             let target = fresh.store.require(e.name)
             if e.kind == .counter { fresh.store.counters[target.offset] = store.counters[e.offset] }
-            else { fresh.store.pointer(target).update(from: store.pointer(e), count: e.count) }
+            else { fresh.store.withMutableValues(of: target) { $0.update(from: store.pointer(e), count: e.count) } }
         }
         fresh.dropoutProbability = dropoutProbability
         return fresh

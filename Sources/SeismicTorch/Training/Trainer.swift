@@ -44,7 +44,7 @@ public final class Trainer {
     /// masks follow the sample's place in the global batch, so K processes compute what one process
     /// computes (to float rounding).
     public var collective: Collective? {
-        didSet { model.norms.forEach { $0.collective = collective } }
+        didSet { model.setBatchNormCollective(collective) }
     }
 
     public init(model: ConvNet, configuration: TrainingConfiguration, frozen: Set<String> = []) {
@@ -108,7 +108,7 @@ public final class Trainer {
             replica.dropoutProbability = model.dropoutProbability
             // The same generators as the model: each step's key is shared, masks follow the sample,
             // and the replicas' generators stay equal to the model's (saved with it).
-            for (k, d) in replica.dropouts.enumerated() { d.generator = model.dropouts[k].generator }
+            replica.dropoutGenerators = model.dropoutGenerators
             let adam = Adam(store: replica.store, learningRate: optimizer.learningRate, frozen: frozen)
             let n = model.store.parameterCount
             adam.restore(step: optimizer.step, first: Array(UnsafeBufferPointer(start: optimizer.firstMoment, count: n)),
@@ -127,7 +127,7 @@ public final class Trainer {
             let slice = collective.map { share(global, of: $0) } ?? global
             // Dropout masks are indexed by position in the global batch: every share draws the
             // values one process would draw for the whole batch.
-            model.dropouts.forEach { $0.firstSample = slice.startIndex - global.startIndex }
+            model.setDropoutOffset(firstSample: slice.startIndex - global.startIndex)
             let (x, y) = data.batch(slice)
             model.store.zeroGradients()
             let logits = model.forward(x, training: true)
@@ -216,7 +216,7 @@ public final class Trainer {
             let (m, opt) = member
             opt.learningRate = learningRate
             let col = ThreadCollective(rank: rank, group: group)
-            m.norms.forEach { $0.collective = col }
+            m.setBatchNormCollective(col)
             let job = UncheckedJob {
                 // Each thread's kernels get an equal share of the cores (the rule seismic-mpi applies to
                 // the ranks of one machine, so K threads and K ranks compute the same bits); other
@@ -233,7 +233,7 @@ public final class Trainer {
         // Progress is reported from the calling thread while the workers run.
         while done.wait(timeout: .now() + 0.1) == .timedOut { onBatch(box.progress, order.count) }
         onBatch(order.count, order.count)
-        members.forEach { m, _ in m.norms.forEach { $0.collective = nil } }
+        members.forEach { m, _ in m.setBatchNormCollective(nil) }
         return box.totals
     }
 }

@@ -175,7 +175,7 @@ public enum TrainingRun {
         file.tensors["adam.m"] = .init(float32: Array(UnsafeBufferPointer(start: trainer.optimizer.firstMoment, count: n)), shape: [n])
         file.tensors["adam.v"] = .init(float32: Array(UnsafeBufferPointer(start: trainer.optimizer.secondMoment, count: n)), shape: [n])
         file.metadata["adam.step"] = String(trainer.optimizer.step)
-        let generators = trainer.model.dropouts.map(\.generator)
+        let generators = trainer.model.dropoutGenerators
         file.metadata["dropout.generators"] = String(decoding: try JSONEncoder().encode(generators), as: UTF8.self)
         try file.write(to: path)
     }
@@ -189,8 +189,8 @@ public enum TrainingRun {
         trainer.optimizer.restore(step: step, first: m, second: v)
         if let json = file.metadata["dropout.generators"],
            let generators = try? JSONDecoder().decode([SeededGenerator].self, from: Data(json.utf8)),
-           generators.count == trainer.model.dropouts.count {
-            for (d, g) in zip(trainer.model.dropouts, generators) { d.generator = g }
+           generators.count == trainer.model.blocks.count {
+            trainer.model.dropoutGenerators = generators
         }
     }
 
