@@ -46,7 +46,7 @@ struct QSISOptions: ParsableArguments {
             progress.update($0, of: $1)
         }
         if let c = job {
-            let (joined, counts) = try joinShares(data, path: output, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.recordsRead)], job: c)
+            let (joined, counts) = try PreparedDataset.gatherShares(data, at: output, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.recordsRead)], collective: c)
             summary.windowsPerClass = counts.dropLast().map { Int($0) }
             summary.recordsRead = Int(counts.last!)
             guard let joined else { return }
@@ -55,22 +55,6 @@ struct QSISOptions: ParsableArguments {
         guard summary.recordsRead > 0 else { throw UserFacingError("no SAC triples (…HLX…/…E…) found under \(folder)") }
         try finishQSIS(data, summary, output: output, started: t0)
     }
-}
-
-/// Under mpirun: every rank writes its share of a preparation next to `path`, `counts` are summed
-/// over the ranks (which is also the barrier), and rank 0 gets the shares joined in rank order;
-/// the other ranks get nil.
-func joinShares(_ data: PreparedDataset, path: String, counts: [Double], job: Collective) throws -> (PreparedDataset?, [Double]) {
-    // The output folder may not exist yet (prep stead makes it only once there is a result).
-    try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    try data.save(to: path + ".part\(job.rank)")
-    var total = counts
-    let n = total.count
-    total.withUnsafeMutableBufferPointer { job.sum($0.baseAddress!, count: n) }
-    guard job.rank == 0 else { return (nil, total) }
-    let joined = PreparedDataset.concatenate(try (0..<job.size).map { try PreparedDataset.load(from: path + ".part\($0)") })
-    for r in 0..<job.size { try? FileManager.default.removeItem(atPath: path + ".part\(r)") }
-    return (joined, total)
 }
 
 /// Prints the summary table of a QSIS preparation and writes the dataset.
@@ -304,7 +288,7 @@ extension Seismic.Prep {
                 var (data, summary) = try STEAD.prepare(Array(part[share]), hdf5: hdf5, seed: seed &+ (name == "test" ? 1 : 0),
                                                         firstIndex: share.lowerBound) { progress.update($0, of: $1) }
                 if let c = job {
-                    let (joined, counts) = try joinShares(data, path: path, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.tracesRead)], job: c)
+                    let (joined, counts) = try PreparedDataset.gatherShares(data, at: path, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.tracesRead)], collective: c)
                     summary.windowsPerClass = counts.dropLast().map { Int($0) }
                     summary.tracesRead = Int(counts.last!)
                     guard let joined else { continue }

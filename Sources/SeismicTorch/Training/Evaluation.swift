@@ -32,32 +32,62 @@ public struct Evaluation: Sendable {
         return try run(model: model, data: data, modelName: modelPath)
     }
 
-    /// Throws `ModelOutputError` when the model's outputs are not finite.
+    /// `model` on `data` in evaluation mode, 1024 windows at a time (see the general `run`).
+    /// - Throws: `ModelOutputError` naming `modelName` and the windows when the logits are not finite.
     public static func run(model: ConvNet, data: WindowDataset, batchSize: Int = 1024, modelName: String = "the model") throws -> Evaluation {
+        try run(model: model, data: data, batchSize: batchSize) { logits, idx in
+            try ModelOutputError.check(logits, model: modelName, context: "windows \(idx.first!)…\(idx.last!) of the dataset")
+        }
+    }
+
+    /// The one evaluator (training's validation, `evaluate`, the demo): `model` on the windows
+    /// `indices` of `data` (all when nil), `batchSize` at a time, in evaluation mode. Mean
+    /// cross-entropy over the windows; the prediction of a window is the argmax of its logits (as
+    /// `torch.argmax`; the same as of its probabilities, without softmax's rounding ties); the
+    /// score histograms bin its softmax probabilities. With `collective`, each process evaluates
+    /// its contiguous share of `indices` and the counts, histograms and loss are summed over the
+    /// processes (every rank gets the whole result).
+    /// - Parameter check: called with each batch's logits [n, classes] and its window indices,
+    ///   before they are used; what it throws ends the evaluation.
+    public static func run(model: ConvNet, data: WindowDataset, indices: [Int]? = nil, batchSize: Int = 1024, collective: Collective? = nil,
+                           check: (Tensor, ArraySlice<Int>) throws -> Void) rethrows -> Evaluation {
         let k = data.classNames.count
+        let all = indices ?? Array(0..<data.count)
+        let mine = collective.map { Trainer.share(all[...], of: $0) } ?? all[...]
         var confusion = ConfusionMatrix(classNames: data.classNames)
         var pos = Array(repeating: Array(repeating: 0, count: bins), count: k)
         var neg = pos
         var loss = 0.0
-        var start = 0
-        while start < data.count {
-            let idx = Array(start..<min(start + batchSize, data.count))
-            let (x, y) = data.batch(idx[...])
+        var start = mine.startIndex
+        while start < mine.endIndex {
+            let idx = mine[start..<min(start + batchSize, mine.endIndex)]
+            let (x, y) = data.batch(idx)
             let logits = model.forward(x, training: false)
-            try ModelOutputError.check(logits, model: modelName, context: "windows \(idx[0])…\(idx[idx.count - 1]) of the dataset")
+            try check(logits, idx)
             loss += Double(CrossEntropy.loss(logits: logits, labels: y).loss) * Double(idx.count)
             let p = CrossEntropy.softmax(logits)
-            for (r, truth) in y.enumerated() {
-                let row = Array(p.storage[(r * k)..<((r + 1) * k)])
-                confusion.add(truth: truth, prediction: Tensor.argmax(row[...]))
+            for (r, (truth, prediction)) in zip(y, logits.argmaxRows()).enumerated() {
+                confusion.add(truth: truth, prediction: prediction)
                 for c in 0..<k {
-                    let b = min(Int(row[c] * Float(bins)), bins - 1)
+                    let b = min(Int(p.storage[r * k + c] * Float(bins)), bins - 1)
                     if c == truth { pos[c][b] += 1 } else { neg[c][b] += 1 }
                 }
             }
             start += batchSize
         }
-        return Evaluation(confusion: confusion, meanLoss: data.count > 0 ? loss / Double(data.count) : 0,
+        if let collective {
+            // One sum over the processes: confusion, both histograms, the loss.
+            var flat = (confusion.counts + pos + neg).flatMap { $0.map(Double.init) } + [loss]
+            flat.withUnsafeMutableBufferPointer { collective.sum($0.baseAddress!, count: $0.count) }
+            func rows(_ from: Int, _ count: Int, _ width: Int) -> [[Int]] {
+                (0..<count).map { r in (0..<width).map { Int(flat[from + r * width + $0]) } }
+            }
+            confusion.counts = rows(0, k, k)
+            pos = rows(k * k, k, bins)
+            neg = rows(k * k + k * bins, k, bins)
+            loss = flat[flat.count - 1]
+        }
+        return Evaluation(confusion: confusion, meanLoss: all.isEmpty ? 0 : loss / Double(all.count),
                           positiveHistogram: pos, negativeHistogram: neg)
     }
 

@@ -57,32 +57,6 @@ public final class Trainer {
         best.store.copyState(from: model.store)
     }
 
-    /// Mean loss, accuracy and confusion of `model` on `indices` of `data` in evaluation mode.
-    public static func evaluate(_ model: ConvNet, on data: WindowDataset, indices all: [Int], batchSize: Int = 1024,
-                                collective: Collective? = nil)
-        -> (loss: Double, accuracy: Double, confusion: ConfusionMatrix) {
-        var confusion = ConfusionMatrix(classNames: data.classNames)
-        var lossSum = 0.0
-        let indices = collective.map { Self.share(all[...], of: $0) }.map(Array.init) ?? all
-        var start = 0
-        while start < indices.count {
-            let slice = indices[start..<min(start + batchSize, indices.count)]
-            let (x, y) = data.batch(slice)
-            let logits = model.forward(x, training: false)
-            lossSum += Double(CrossEntropy.loss(logits: logits, labels: y).loss) * Double(slice.count)
-            for (p, t) in zip(logits.argmaxRows(), y) { confusion.add(truth: t, prediction: p) }
-            start += batchSize
-        }
-        if let col = collective {
-            let k = data.classNames.count
-            var flat = confusion.counts.flatMap { $0.map(Double.init) } + [lossSum]
-            flat.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: k * k + 1) }
-            confusion.counts = (0..<k).map { r in (0..<k).map { Int(flat[r * k + $0]) } }
-            lossSum = flat[k * k]
-        }
-        return (all.isEmpty ? 0 : lossSum / Double(all.count), confusion.accuracy, confusion)
-    }
-
     /// This process's contiguous share of `batch` (rank r of K takes [r·n/K, (r+1)·n/K)).
     static func share(_ batch: ArraySlice<Int>, of c: Collective) -> ArraySlice<Int> {
         let n = batch.count
@@ -185,7 +159,9 @@ public final class Trainer {
                                          batchSize: configuration.batchSize, onBatch: onBatch)
             }
             let (lossSum, correct, seen) = totals
-            let (valLoss, valAccuracy, confusion) = Self.evaluate(model, on: data, indices: validation, collective: collective)
+            // A non-finite validation loss is the divergence check's (TrainingRun), not an error here.
+            let validated = Evaluation.run(model: model, data: data, indices: validation, collective: collective) { _, _ in }
+            let (valLoss, valAccuracy, confusion) = (validated.meanLoss, validated.confusion.accuracy, validated.confusion)
             let record = EpochRecord(epoch: epoch, learningRate: lr, trainLoss: seen == 0 ? 0 : lossSum / Double(seen),
                                      trainAccuracy: seen == 0 ? 0 : Double(correct) / Double(seen), validationLoss: valLoss,
                                      validationAccuracy: valAccuracy, seconds: Date().timeIntervalSince(t0))

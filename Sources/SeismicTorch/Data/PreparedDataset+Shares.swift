@@ -1,0 +1,25 @@
+// PreparedDataset+Shares: a preparation run under mpirun, each rank preparing a share, gathered
+// into one dataset on rank 0.
+
+import Foundation
+import SeismicNN
+
+extension PreparedDataset {
+    /// Under mpirun: every rank writes its share `data` next to `path` (`path.part<rank>`), the
+    /// per-rank `counts` (windows per class, records read, …) are summed over the ranks (which is
+    /// also the barrier), and rank 0 gets the shares joined in rank order and removes the parts;
+    /// the other ranks get nil. Every rank gets the summed counts.
+    /// - Throws: the folder's or a part's write or read error (`DatasetError` naming the part).
+    public static func gatherShares(_ data: PreparedDataset, at path: String, counts: [Double],
+                                    collective: Collective) throws -> (dataset: PreparedDataset?, counts: [Double]) {
+        // The output folder may not exist yet (prep stead makes it only once there is a result).
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try data.save(to: path + ".part\(collective.rank)")
+        var total = counts
+        total.withUnsafeMutableBufferPointer { collective.sum($0.baseAddress!, count: $0.count) }
+        guard collective.rank == 0 else { return (nil, total) }
+        let joined = concatenate(try (0..<collective.size).map { try load(from: path + ".part\($0)") })
+        for r in 0..<collective.size { try? FileManager.default.removeItem(atPath: path + ".part\(r)") }
+        return (joined, total)
+    }
+}
