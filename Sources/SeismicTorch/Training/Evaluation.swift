@@ -68,8 +68,10 @@ public struct Evaluation: Sendable {
             let p = CrossEntropy.softmax(logits)
             for (r, (truth, prediction)) in zip(y, logits.argmaxRows()).enumerated() {
                 confusion.add(truth: truth, prediction: prediction)
-                for c in 0..<k {
-                    let b = min(Int(p.storage[r * k + c] * Float(bins)), bins - 1)
+                // A non-finite score (a diverged model in training, which `check` let through and
+                // whose loss says so) has no bin.
+                for c in 0..<k where p.storage[r * k + c].isFinite {
+                    let b = min(max(Int(p.storage[r * k + c] * Float(bins)), 0), bins - 1)
                     if c == truth { pos[c][b] += 1 } else { neg[c][b] += 1 }
                 }
             }
