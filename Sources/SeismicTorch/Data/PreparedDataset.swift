@@ -22,25 +22,46 @@ public struct WindowProvenance: Sendable, Equatable, Codable {
     }
 }
 
-/// How a dataset was made; stored as attributes of the file.
+/// How a dataset was made; stored as attributes of the file. Its windows' contract (`input`:
+/// classes, sampling rate, window, component order) is the type a model card holds too.
 public struct DatasetMetadata: Sendable, Equatable, Codable {
-    public var classNames: [String]
-    public var samplingRateHz: Double
-    public var windowSamples: Int
-    public var componentOrder: [String]
+    public var input: InputContract
     public var preparation: [String: String]
     public var seed: UInt64
     public var toolVersion: String
 
+    public var classNames: [String] { get { input.classNames } set { input.classNames = newValue } }
+    public var samplingRateHz: Double { get { input.samplingRateHz } set { input.samplingRateHz = newValue } }
+    public var windowSamples: Int { get { input.windowSamples } set { input.windowSamples = newValue } }
+    public var componentOrder: [String] { get { input.componentOrder } set { input.componentOrder = newValue } }
+
     public init(classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String],
                 preparation: [String: String] = [:], seed: UInt64 = 0, toolVersion: String = SeismicTorchVersion.current) {
-        self.classNames = classNames
-        self.samplingRateHz = samplingRateHz
-        self.windowSamples = windowSamples
-        self.componentOrder = componentOrder
+        input = InputContract(classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder)
         self.preparation = preparation
         self.seed = seed
         self.toolVersion = toolVersion
+    }
+
+    // Encoded flat, as before the contract had a type of its own.
+    private enum CodingKeys: String, CodingKey {
+        case classNames, samplingRateHz, windowSamples, componentOrder, preparation, seed, toolVersion
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        input = try InputContract(from: decoder)
+        preparation = try c.decode([String: String].self, forKey: .preparation)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+        toolVersion = try c.decode(String.self, forKey: .toolVersion)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        try input.encode(to: encoder)
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(preparation, forKey: .preparation)
+        try c.encode(seed, forKey: .seed)
+        try c.encode(toolVersion, forKey: .toolVersion)
     }
 }
 
@@ -284,16 +305,9 @@ public struct PreparedDataset: Sendable {
         let input = card.architecture.inputShape
         let expectedItem = card.isTimeSeries ? Array(input.dropFirst()) : input
         guard itemShape == expectedItem else { throw mismatch("window shape", itemShape, expectedItem) }
-        guard metadata.samplingRateHz == card.samplingRateHz else {
-            throw mismatch("sampling rate", "\(metadata.samplingRateHz) Hz", "\(card.samplingRateHz) Hz")
+        if let (field, dataset, model) = card.input.disagreement(withDataset: metadata.input, sameClasses: sameClasses) {
+            throw mismatch(field, dataset, model)
         }
-        // Orders of one naming scheme must be equal (Z,N,E is not E,N,Z); different schemes (X,Y,Z
-        // for the accelerometers, E,N,Z for STEAD) are matched by position, as fine-tuning does.
-        guard metadata.componentOrder.count == card.componentOrder.count,
-              Set(metadata.componentOrder) != Set(card.componentOrder) || metadata.componentOrder == card.componentOrder else {
-            throw mismatch("component order", metadata.componentOrder, card.componentOrder)
-        }
-        if sameClasses, metadata.classNames != card.classNames { throw mismatch("class names", metadata.classNames, card.classNames) }
     }
 
     /// The parts of a sharded preparation joined in order (no shuffling).

@@ -27,10 +27,9 @@ public struct EpochRecord: Codable, Equatable, Sendable {
 /// was trained. Travels inside every checkpoint.
 public struct ModelCard: Codable, Equatable, Sendable {
     public var architecture: ConvNetArchitecture
-    public var classNames: [String]
-    public var samplingRateHz: Double
-    public var windowSamples: Int
-    public var componentOrder: [String]
+    /// The input contract (classes, sampling rate, window, component order), the type a prepared
+    /// dataset's metadata holds too.
+    public var input: InputContract
     public var preprocessing: Preprocessing
     public var history: [EpochRecord]
     /// Free-form provenance (dataset, seed, command line).
@@ -42,18 +41,43 @@ public struct ModelCard: Codable, Equatable, Sendable {
         precondition(classNames.count == architecture.classCount,
                      "\(classNames.count) class names for \(architecture.classCount) outputs")
         self.architecture = architecture
-        self.classNames = classNames
-        self.samplingRateHz = samplingRateHz
-        self.windowSamples = windowSamples
-        self.componentOrder = componentOrder
+        input = InputContract(classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder)
         self.preprocessing = preprocessing
         self.history = history
         self.notes = notes
     }
 
+    public var classNames: [String] { get { input.classNames } set { input.classNames = newValue } }
+    public var samplingRateHz: Double { get { input.samplingRateHz } set { input.samplingRateHz = newValue } }
+    public var windowSamples: Int { get { input.windowSamples } set { input.windowSamples = newValue } }
+    public var componentOrder: [String] { get { input.componentOrder } set { input.componentOrder = newValue } }
+
+    // Encoded flat (the contract's fields beside the others), as every checkpoint so far is.
+    private enum CodingKeys: String, CodingKey {
+        case architecture, classNames, samplingRateHz, windowSamples, componentOrder, preprocessing, history, notes
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        architecture = try c.decode(ConvNetArchitecture.self, forKey: .architecture)
+        input = try InputContract(from: decoder)
+        preprocessing = try c.decode(Preprocessing.self, forKey: .preprocessing)
+        history = try c.decode([EpochRecord].self, forKey: .history)
+        notes = try c.decode([String: String].self, forKey: .notes)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(architecture, forKey: .architecture)
+        try input.encode(to: encoder)
+        try c.encode(preprocessing, forKey: .preprocessing)
+        try c.encode(history, forKey: .history)
+        try c.encode(notes, forKey: .notes)
+    }
+
     /// Seconds of signal in one model input: `windowSamples` ÷ `samplingRateHz` (0 for a
     /// spectrogram model, whose card has no window).
-    public var windowSeconds: Double { Double(windowSamples) / samplingRateHz }
+    public var windowSeconds: Double { input.windowSeconds }
 
     /// The class treated as "nothing happening" (classify's summary, the monitor's trigger): a
     /// class named Noise (any case), else the last class.
