@@ -16,7 +16,7 @@ extension Seismic {
                 are refused whole and counted); replay:FILE plays a SAC triple at real time × \
                 --speed. Every --hop (at most the window) the last window is detrended, tapered, \
                 high-passed, resampled and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
-                once per --min-gap s. Ctrl-C prints a summary (windows, triggers, drops, packets held \
+                once per --min-gap s (also across a restart at a new rate). Ctrl-C or SIGTERM classifies what is complete and prints a summary (windows, triggers, drops, packets held \
                 when no instrument has the components the model needs, failed trigger programs).
 
                 The window is the model card's (its window samples ÷ its sampling rate); --window, \
@@ -40,7 +40,8 @@ extension Seismic {
                 --channels EN? names it; else the first with every component the model needs, \
                 preferring an accelerometer (instrument code N). Other channels are ignored and counted.
 
-                Sampling rate: --rate, or the replayed record's (another --rate is refused), or \
+                Sampling rate: --rate (kept: packet times are never checked against it), or the \
+                replayed record's (another --rate is refused), or \
                 estimated from packet times: each packet gives a period (the time to its channel's \
                 next packet ÷ its samples); their median sets lost, reordered and duplicated packets \
                 aside, and the rate is the samples ÷ seconds of the packets near it, over at least 2 s \

@@ -38,9 +38,11 @@ struct TrainingOptions: ParsableArguments {
     }
 }
 
-/// Ctrl-C finishes the epoch in progress, writes a consistent checkpoint and stops.
+/// Ctrl-C or SIGTERM: training finishes the epoch in progress, writes a consistent checkpoint and
+/// stops; the monitor classifies what is complete and prints its summary.
 func installStopHandler() {
     signal(SIGINT) { _ in StopRequest.isRequested = true }
+    signal(SIGTERM) { _ in StopRequest.isRequested = true }  // a service manager's stop: the same orderly end
 }
 
 /// A live in-epoch progress line on a terminal (silent in logs): windows done, rate, time left.
@@ -68,7 +70,7 @@ extension Seismic {
                 the reference's amplitude chain first (drop tiny and huge windows, normalise, int16, \
                 normalise). Writes to --out after every epoch: best.safetensors, last.safetensors, \
                 history.csv, metrics.json, training_curves.svg, confusion_matrix.svg and report.html. \
-                Ctrl-C stops after the epoch in progress; --resume continues with the same result.
+                Ctrl-C (or SIGTERM) stops after the epoch in progress; --resume continues with the same result.
 
                 Memory: about 4 × the dataset's windows (float32, 960 bytes each for EarthquakeCNN) \
                 + 100 MB; a dataset that would not fit in the memory available (the machine's, the \

@@ -169,15 +169,17 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         #expect(after.count == 19 && zip(after, after.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) < 1e-6 })
     }
 
-    /// A first line whose time is wild (1e12 s, year 33,658) does not stop the stream: the real
+    /// A first line whose time is wild (1e12 s, year 33,658; an epoch in microseconds, 1.7e15; a time
+    /// too far to place at all, ±1e15 s and beyond) does not stop the stream: the real
     /// lines after it are older than the buffer, and after one window of them the timeline restarts
     /// (a backward clock jump) at the packet that completes that window (1.75 s, the eighth packet
     /// of 0.25 s); every hop from one window after that is classified.
-    @Test func aWildFirstTimeIsOvercomeAsABackwardClockJump() throws {
+    @Test(arguments: [1e12, 1e15, 1.7e15, -1e15, 1e300])
+    func aWildFirstTimeIsOvercomeAsABackwardClockJump(wildTime: Double) throws {
         let (model, card) = untrained()
         var rng = SeededGenerator(seed: 13)
         let t0 = 1_700_000_000.0
-        let wild = ["ENE", "ENN", "ENZ"].map { StreamPacket(channel: $0, time: 1e12, samples: [0.001]) }
+        let wild = ["ENE", "ENN", "ENZ"].map { StreamPacket(channel: $0, time: wildTime, samples: [0.001]) }
         let real = noisePackets(start: t0, seconds: 30, rate: 100, rng: &rng)
         let runner = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
         var lines: [MonitorLine] = []
@@ -188,6 +190,46 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         // 1.75 s of late samples, then windows ending at 3.75 … 29.75 s, 1 s apart.
         #expect(lines.count == 27 && lines.first.map { abs($0.time - (t0 + 3.75 - 0.01)) < 1e-6 } == true, "\(lines.map { $0.time - t0 })")
         #expect(zip(lines, lines.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) < 1e-6 })
+    }
+
+    /// A rate given at start is kept: packet times that say another rate (here 50 Hz) are never
+    /// taken for a change (the user's --rate, or a replayed record's header, is the authority).
+    @Test func aGivenRateIsKept() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 16)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
+        for p in noisePackets(start: 0, seconds: 30, rate: 50, rng: &rng) { _ = try runner.handle(p) }
+        #expect(runner.statistics.rateChanges == 0 && runner.statistics.unconfirmedRates == 0 && runner.engine?.samplingRateHz == 100)
+    }
+
+    /// --min-gap holds across a restart at a new rate: with every window triggering (threshold 0,
+    /// P(noise) up to 1), triggers come exactly every 10 s of stream time before and after the change.
+    @Test func theTriggerGapHoldsAcrossARateChange() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 17)
+        let all = noisePackets(start: 0, seconds: 30, rate: 100, rng: &rng) + noisePackets(start: 30, seconds: 30, rate: 50, rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        runner.pgaThresholdGal = 0
+        runner.noiseMaximum = 1
+        var lines: [MonitorLine] = []
+        for p in all { lines += try runner.handle(p) }
+        lines += runner.flush()
+        let triggers = lines.filter(\.trigger).map(\.time)
+        #expect(runner.statistics.rateChanges == 1 && triggers.count >= 5)
+        #expect(zip(triggers, triggers.dropFirst()).allSatisfy { $1 - $0 >= 10 - 1e-9 }, "\(triggers)")
+    }
+
+    /// One-sample lines at 1000 Hz on three components: the pairs span 6 s after 2 s of stream
+    /// (6,000 pairs, more than the old bound of 4,096 retained pairs), so the monitor starts then.
+    @Test func fastOneSampleLinesStartAfterTwoSeconds() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 18)
+        let packets = noisePackets(start: 0, seconds: 5, rate: 1000, perPacket: 1, rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var lines: [MonitorLine] = []
+        for p in packets { lines += try runner.handle(p) }
+        #expect(runner.engine?.samplingRateHz == 1000)
+        #expect(lines.count >= 2, "\(lines.map(\.time))")
     }
 
     /// A hole of 5 s inside the buffer: windows that would be more than a quarter interpolated are

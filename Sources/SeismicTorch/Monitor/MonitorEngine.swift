@@ -185,7 +185,9 @@ public final class MonitorEngine {
     private var highest: [Int]
     private var origin: Double?
     private var nextWindowEnd: Int
-    private var lastTrigger = -Double.infinity
+    /// Stream time of the last trigger (−∞ before any): `minimumGapSeconds` is counted from it. A
+    /// runner carries it into the engine that replaces this one at a new rate.
+    public var lastTriggerTime = -Double.infinity
     /// Consecutive samples of each component that arrived older than the buffer.
     private var lateRun: [Int]
     private let resampler: FourierResampler
@@ -231,8 +233,19 @@ public final class MonitorEngine {
         if origin == nil { origin = time }
         // A time further than ~250,000 years at 125 Hz from the first packet's cannot be placed.
         let offset = ((time - origin!) * samplingRateHz).rounded()
-        guard offset.isFinite, abs(offset) < 1e15, !samples.isEmpty else {
+        guard offset.isFinite, !samples.isEmpty else {
             statistics.malformed += 1
+            return []
+        }
+        if abs(offset) >= 1e15 {
+            // Too far from the timeline to place (a first packet with a wild time, an epoch in
+            // microseconds): counted as late; a window of such samples restarts the timeline there.
+            lateRun[component] += samples.count
+            if lateRun[component] >= windowSamples {
+                restartTimeline()
+                return ingest(component: component, time: time, samples: samples)
+            }
+            statistics.late += samples.count
             return []
         }
         let first = Int(offset)
@@ -302,7 +315,7 @@ public final class MonitorEngine {
             highest[c] = -1
             lateRun[c] = 0
         }
-        lastTrigger = -Double.infinity
+        lastTriggerTime = -Double.infinity
     }
 
     /// Seconds of stream time at sample index `i`.
@@ -383,7 +396,7 @@ public final class MonitorEngine {
         let pgaGal = pga * 100
         var trigger = pgaGal >= pgaThresholdGal && probs[noise] <= noiseMaximum
         if trigger {
-            if endTime - lastTrigger < minimumGapSeconds { trigger = false } else { lastTrigger = endTime }
+            if endTime - lastTriggerTime < minimumGapSeconds { trigger = false } else { lastTriggerTime = endTime }
         }
         statistics.windows += 1
         if trigger { statistics.triggers += 1 }

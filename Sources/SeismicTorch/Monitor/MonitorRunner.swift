@@ -13,7 +13,7 @@ import SeismicNN
 ///   the first that has sent every component the model needs, preferring an accelerometer
 ///   (instrument code N) while one is seen. Packets of other instruments are ignored and counted
 ///   (`otherInstrument`).
-/// - **Sampling rate.** Given (`samplingRateHz`, e.g. a replayed record's), or estimated from at
+/// - **Sampling rate.** Given (`samplingRateHz`, e.g. a replayed record's: kept, never re-checked), or estimated from at
 ///   least 8 packet-to-packet rates spanning `secondsToEstimate` of the instrument's channels (samples of a packet ÷ time to
 ///   the channel's next packet; their median sets lost, reordered and duplicated packets aside,
 ///   and the rate is the fit over the pairs near it: see `PacketRates`). It is re-checked on every
@@ -76,6 +76,9 @@ public final class MonitorRunner {
     /// estimate it has (logged), or 125 Hz.
     public static let maximumStartUpPackets = 65_536
 
+    /// A rate given at start (`--rate`, a replayed record's) is kept: packet times are not
+    /// re-checked against it.
+    private let rateGiven: Bool
     private var own = MonitorStatistics()
     private var replaced = MonitorStatistics()
     private var pending: [StreamPacket] = []
@@ -98,6 +101,7 @@ public final class MonitorRunner {
         self.model = model
         self.card = card
         self.samplingRateHz = samplingRateHz
+        rateGiven = samplingRateHz != nil
         self.scale = scale
         components = card.architecture.inputShape[2]
         windowSeconds = card.windowSeconds
@@ -171,7 +175,7 @@ public final class MonitorRunner {
         rates[group, default: Self.newRates()].add(channel: p.channel, time: p.time, count: p.samples.count)
         guard let engine else { return try startUp(p) }
         if confirming != nil { return confirm(p, group: group, engine: engine) }
-        if let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
+        if !rateGiven, rates[group]?.checkDue() == true, let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
            abs(measured - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {
             // Measure afresh before acting: a mistimed packet moves only the pairs it is part of.
             rates[group]?.clearRecent()
@@ -211,6 +215,7 @@ public final class MonitorRunner {
                 out += engine.flush()  // what the old rate completed, before its buffer goes
                 let resumeFrom = engine.nextWindowEndTime
                 target = try makeEngine(rate: fresh)  // throws (window unusable at the new rate) before replacing anything
+                target.lastTriggerTime = engine.lastTriggerTime  // --min-gap holds across the restart
                 own.rateChanges += 1
                 replaced = replaced + engine.statistics
                 skippedSince = resumeFrom

@@ -31,8 +31,9 @@ import Foundation
 public struct PacketRates: Sendable {
     /// Rates outside this range (Hz) are not rates of a seismic stream and are left out.
     public static let plausible = 0.1...100_000.0
-    /// Pairs retained whatever their samples, so memory stays bounded on any stream.
-    public static let maximumPairs = 4096
+    /// Pairs retained whatever their seconds, so memory stays bounded on any stream (one-sample
+    /// lines at 5 kHz on three components span 6 s in 90,000 pairs).
+    public static let maximumPairs = 131_072
     /// How many recent rates the median is taken over (and the fewest pairs retained).
     public let keep: Int
     /// The fewest seconds the retained pairs span, summed over channels (older pairs are dropped
@@ -45,6 +46,8 @@ public struct PacketRates: Sendable {
     /// to the next packet of its channel.
     private var pairs: [(count: Int, seconds: Double)] = []
     private var retainedSeconds = 0.0
+    /// Pairs added since the last `checkDue()` that returned true.
+    private var addedSinceCheck = 0
     /// The most recent packet-to-packet rates (Hz), oldest first, at most `keep`.
     public var recent: [Double] { pairs.suffix(keep).map { Double($0.count) / $0.seconds } }
 
@@ -65,6 +68,7 @@ public struct PacketRates: Sendable {
         let rate = Double(prev.count) / (time - prev.time)
         guard rate.isFinite, Self.plausible.contains(rate) else { return nil }
         pairs.append((prev.count, time - prev.time))
+        addedSinceCheck += 1
         retainedSeconds += time - prev.time
         var drop = 0
         while pairs.count - drop > Self.maximumPairs
@@ -74,6 +78,15 @@ public struct PacketRates: Sendable {
         }
         if drop > 0 { pairs.removeFirst(drop) }
         return rate
+    }
+
+    /// Whether a re-check is due: once per 1/64 of the retained pairs added (every pair while
+    /// fewer than 128 are retained), so the fit, which sorts the retained periods, costs
+    /// O(64 log n) per pair on fast streams; a change is seen at most 1/64 of the span later.
+    public mutating func checkDue() -> Bool {
+        guard addedSinceCheck >= max(1, pairs.count / 64) else { return false }
+        addedSinceCheck = 0
+        return true
     }
 
     /// The sampling rate the retained pairs give, rounded by `rounded` (see `fit`).
