@@ -38,7 +38,10 @@ extension Seismic {
                 Instrument: channels are grouped as SEED does, by band + instrument code (ENE, ENN, ENZ \
                 are one accelerometer; EHZ is a geophone). One instrument is monitored, never a mix: \
                 --channels EN? names it; else the first with every component the model needs, \
-                preferring an accelerometer (instrument code N). Other channels are ignored and counted.
+                preferring an accelerometer (instrument code N). Other channels are ignored and counted. \
+                UDP counts × --gain are acceleration only for an accelerometer: a UDP stream's other \
+                instruments (a Shake's geophone EH?) are never monitored, and --channels must name one \
+                with code N.
 
                 Sampling rate: --rate (kept: packet times are never checked against it), or the \
                 replayed record's (another --rate is refused), or \

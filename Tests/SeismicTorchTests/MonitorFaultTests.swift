@@ -232,6 +232,24 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         #expect(lines.count >= 2, "\(lines.map(\.time))")
     }
 
+    /// For a source of accelerometer counts (UDP), a geophone or seismometer alone (EH?, HH?) is
+    /// never monitored: its packets are ignored and counted, and the log says why.
+    @Test(arguments: [["EHE", "EHN", "EHZ"], ["HHE", "HHN", "HHZ"]])
+    func onlyAccelerometersAreMonitoredForCounts(channels: [String]) throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 19)
+        let packets = noisePackets(start: 0, seconds: 20, rate: 100, channels: channels, rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        runner.accelerometersOnly = true
+        var notes: [String] = []
+        runner.log = { notes.append($0) }
+        var lines: [MonitorLine] = []
+        for p in packets { lines += try runner.handle(p) }
+        #expect(lines.isEmpty && runner.engine == nil && runner.statistics.otherInstrument == packets.count)
+        #expect(notes.contains { $0.contains("is not an accelerometer") }, "\(notes)")
+        #expect(MonitorRunner.isAccelerometer("EN") && MonitorRunner.isAccelerometer("HN") && !MonitorRunner.isAccelerometer("HL"))
+    }
+
     /// A hole of 5 s inside the buffer: windows that would be more than a quarter interpolated are
     /// skipped (resets), never classified from made-up samples; a window with a quarter-window hole
     /// or less is bridged and flagged.

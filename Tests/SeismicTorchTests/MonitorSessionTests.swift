@@ -68,6 +68,11 @@ import Testing
                                trigger: nil, log: { _ in })
         }
         settings.samplingRateHz = nil
+        settings.instrument = "EH"
+        #expect(throws: MonitorError.notAnAccelerometer(instrument: "EH")) {
+            try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0), settings: settings,
+                               trigger: nil, log: { _ in })
+        }
         settings.instrument = "EN"
         #expect(throws: MonitorError.instrumentWithoutChannels(instrument: "EN")) {
             try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .stdin, settings: settings,

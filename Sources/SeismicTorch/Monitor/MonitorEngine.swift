@@ -54,6 +54,9 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     case rateDiffersFromRecord(path: String, given: Double, record: Double)
     /// An instrument named for stdin lines, which carry no channel codes.
     case instrumentWithoutChannels(instrument: String)
+    /// A UDP source's instrument that is not an accelerometer: its counts × the accelerometer
+    /// gain would be no acceleration.
+    case notAnAccelerometer(instrument: String)
 
     public var description: String {
         switch self {
@@ -68,6 +71,9 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
             return "\(path): the record lasts \(s) s, shorter than one \(w) s window of the model: no window can be classified"
         case .rateDiffersFromRecord(let path, let given, let record):
             return "--rate \(given) Hz differs from \(path)'s sampling rate of \(record) Hz (its header's DELTA): leave out --rate for a replay"
+        case .notAnAccelerometer(let instrument):
+            return "--channels \(instrument)? is not an accelerometer (SEED instrument code N, e.g. EN?): a UDP stream's counts "
+                + "× --gain are acceleration only for an accelerometer"
         case .instrumentWithoutChannels(let instrument):
             return "--channels \(instrument)? names an instrument, but stdin lines (time,x,y,z) carry no channel codes: leave out --channels"
         }

@@ -39,6 +39,11 @@ public final class MonitorRunner {
     public var windowSeconds: Double
     public var hopSeconds = 1.0
     public var pgaThresholdGal = 2.0, noiseMaximum: Float = 0.5, minimumGapSeconds = 10.0
+    /// Only accelerometers (SEED instrument code N) are monitored; other instruments' packets are
+    /// ignored and counted. Set for sources whose samples are counts × an accelerometer's gain (UDP).
+    public var accelerometersOnly = false
+    /// Whether `group` (band + instrument code) is an accelerometer: instrument code N.
+    public static func isAccelerometer(_ group: String) -> Bool { group.count == 2 && group.last == "N" }
     /// The instrument to monitor (band + instrument code, e.g. "EN"); nil: chosen from the stream.
     public var instrument: String?
     /// Receives notes on what the runner decided (instrument chosen, channels ignored, rate
@@ -168,6 +173,14 @@ public final class MonitorRunner {
             return []
         }
         let group = StreamParsing.instrument(of: p.channel)
+        if accelerometersOnly, !Self.isAccelerometer(group) {
+            // Counts of a geophone or seismometer × an accelerometer's gain are no acceleration.
+            own.otherInstrument += 1
+            if ignoredChannels.count < 16, ignoredChannels.insert(p.channel).inserted {
+                log?("monitor: ignoring channel \(p.channel): instrument \(group)? is not an accelerometer (SEED instrument code N)")
+            }
+            return []
+        }
         if let wanted = monitoredInstrument ?? instrument.map({ $0.uppercased() }), group != wanted {
             ignore(p.channel, of: group, monitoring: wanted)
             return []
@@ -323,7 +336,7 @@ public final class MonitorRunner {
     /// give resets).
     private func chooseInstrument(force: Bool) -> (String, Double)? {
         let seen = pendingSeen
-        func isAccelerometer(_ g: String) -> Bool { g.count == 2 && g.last == "N" }
+        let isAccelerometer = Self.isAccelerometer
         func rate(_ g: String) -> Double? { samplingRateHz ?? rates[g]?.estimate(minimum: Self.ratesToStart, minimumSeconds: Self.secondsToEstimate) }
         let ranked = seen.keys.sorted { a, b in
             let x = seen[a]!, y = seen[b]!

@@ -99,6 +99,9 @@ public final class MonitorSession {
         let unitSource: AccelerationUnit.Source
         switch source {
         case .udp(let host, let port):
+            if let instrument = settings.instrument, !MonitorRunner.isAccelerometer(instrument) {
+                throw MonitorError.notAnAccelerometer(instrument: instrument)
+            }
             let (bound, stop) = try StreamSources.udp(host: host, port: port, into: queue)
             stopUDP = stop
             unitSource = .udp
@@ -126,6 +129,7 @@ public final class MonitorSession {
         runner.noiseMaximum = Float(settings.noiseMaximum)
         runner.minimumGapSeconds = settings.minimumGapSeconds
         runner.instrument = settings.instrument
+        if case .udp = source { runner.accelerometersOnly = true }
         runner.log = log
     }
 
