@@ -50,7 +50,7 @@ extension Seismic {
                 aside, and the rate is the samples ÷ seconds of the packets near it, over at least 2 s \
                 per component (the monitor starts once it has them); packet times must be within ±10 % \
                 of a sample period of their grid (±1 ms at 100 Hz), else give --rate. It is re-checked \
-                on every packet. \
+                as packets arrive. \
                 When it differs by more than 0.5 %, packets are held until fresh ones measure the rate \
                 again: a burst of mistimed packets is refuted (the held packets are classified, \
                 nothing is lost); a real change is reported and counted, and the monitor restarts at \

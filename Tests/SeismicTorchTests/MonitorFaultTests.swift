@@ -170,7 +170,7 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
     }
 
     /// A first line whose time is wild (1e12 s, year 33,658; an epoch in microseconds, 1.7e15; a time
-    /// too far to place at all, ±1e15 s and beyond) does not stop the stream: the real
+    /// too far to place at all, 10¹⁵ samples and more from the first) does not stop the stream: the real
     /// lines after it are older than the buffer, and after one window of them the timeline restarts
     /// (a backward clock jump) at the packet that completes that window (1.75 s, the eighth packet
     /// of 0.25 s); every hop from one window after that is classified.
@@ -190,6 +190,23 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         // 1.75 s of late samples, then windows ending at 3.75 … 29.75 s, 1 s apart.
         #expect(lines.count == 27 && lines.first.map { abs($0.time - (t0 + 3.75 - 0.01)) < 1e-6 } == true, "\(lines.map { $0.time - t0 })")
         #expect(zip(lines, lines.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) < 1e-6 })
+    }
+
+    /// Times far beyond any real clock (1e99 s) right after a confirmed rate change: the monitor
+    /// neither traps nor loses count (the hops skipped at the change are a bounded count).
+    @Test func absurdTimesAfterARateChangeAreSurvived() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 20)
+        var all = noisePackets(start: 0, seconds: 30, rate: 100, rng: &rng) + noisePackets(start: 30, seconds: 12, rate: 50, rng: &rng)
+        all += noisePackets(start: 0, seconds: 3, rate: 50, rng: &rng).map { StreamPacket(channel: $0.channel, time: 1e99 + $0.time, samples: $0.samples) }
+        all += noisePackets(start: 42, seconds: 10, rate: 50, rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var lines: [MonitorLine] = []
+        for p in all { lines += try runner.handle(p) }
+        lines += runner.flush()
+        let s = runner.statistics
+        #expect(s.rateChanges == 1 && s.rateChangeHops >= 1 && s.rateChangeHops < 10)
+        #expect(lines.contains { $0.time > 45 && $0.time < 60 })
     }
 
     /// A rate given at start is kept: packet times that say another rate (here 50 Hz) are never

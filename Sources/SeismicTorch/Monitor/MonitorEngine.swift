@@ -244,8 +244,8 @@ public final class MonitorEngine {
             return []
         }
         if abs(offset) >= 1e15 {
-            // Too far from the timeline to place (a first packet with a wild time, an epoch in
-            // microseconds): counted as late; a window of such samples restarts the timeline there.
+            // Too far from the timeline to place (10¹⁵ samples or more from its origin: a first
+            // packet with a wild time, an epoch in microseconds): counted as late; a window of such samples restarts the timeline there.
             lateRun[component] += samples.count
             if lateRun[component] >= windowSamples {
                 restartTimeline()
@@ -265,7 +265,9 @@ public final class MonitorEngine {
             if target > nextWindowEnd {
                 let hops = (target - nextWindowEnd + hopSamples - 1) / hopSamples
                 statistics.gaps += 1
-                statistics.skippedHops += hops
+                // Saturating: crafted times could make the sum of many jumps overflow.
+                let (sum, overflow) = statistics.skippedHops.addingReportingOverflow(hops)
+                statistics.skippedHops = overflow ? Int.max : sum
                 nextWindowEnd += hops * hopSamples
             }
         }

@@ -17,8 +17,8 @@ import SeismicNN
 ///   least 8 packet-to-packet rates spanning `secondsToEstimate` of the instrument's channels (samples of a packet ÷ time to
 ///   the channel's next packet; their median sets lost, reordered and duplicated packets aside,
 ///   and the rate is the fit over the pairs near it: see `PacketRates`). It is re-checked on every
-///   packet over the retained pairs (at least 16 pairs spanning `secondsToEstimate`, as at
-///   start-up). When the estimate differs from the engine's rate by more than 0.5 %, the pairs are cleared and the packets held (at most
+///   packet (the fit itself once per 1/64 of the retained pairs: `PacketRates.checkDue`) over the
+///   retained pairs (at least 16 pairs spanning `secondsToEstimate`, as at start-up). When the estimate differs from the engine's rate by more than 0.5 %, the pairs are cleared and the packets held (at most
 ///   `maximumHeld`) until fresh pairs give an estimate of their own: a mistimed packet, which only
 ///   moves the pairs it belongs to, is then refuted (`unconfirmedRates`; the held packets go to the
 ///   running engine, nothing is lost); a real change is confirmed (`rateChanges`): the old engine
@@ -63,8 +63,10 @@ public final class MonitorRunner {
     /// stream per channel for three): timestamp jitter of ±1 ms then moves it by at most 0.1 %
     /// (see `PacketRates`).
     public static let secondsToEstimate = 6.0
-    /// Packets held at most while a rate change waits for confirmation; beyond, the rate is kept.
-    public static let maximumHeld = 8192
+    /// Packets, and samples, held at most while a rate change waits for confirmation (as many as
+    /// at start-up: one-sample lines at 5 kHz on three components need 30,000 for 2 s each);
+    /// beyond, the decision is made with what the fresh packets give.
+    public static let maximumHeld = maximumStartUpPackets, maximumHeldSamples = 8_000_000
     /// The largest acceleration (m/s², after × `scale`) a packet may carry: 100 g, beyond any
     /// recorded ground motion (the strongest are near 4 g); a larger sample is a corrupt count or a
     /// wrong `--gain`, and its packet is skipped and counted (`implausiblePackets`).
@@ -93,9 +95,8 @@ public final class MonitorRunner {
     /// A rate change suggested by packet times and the packets held since, until fresh packets
     /// confirm or refute it.
     private var confirming: (suggested: Double, held: [StreamPacket])?
-    /// After a rate change: the stream time of the old engine's next window end, until the new
-    /// engine classifies its first window (the hops between are counted as skipped).
-    private var skippedSince: Double?
+    /// Samples held (at start-up, or while a rate change waits for confirmation).
+    private var heldSamples = 0
     private var rates: [String: PacketRates] = [:]
     /// Channels already named in the log as ignored (the first 16: memory stays bounded whatever
     /// channel codes arrive).
@@ -200,16 +201,10 @@ public final class MonitorRunner {
         return feed(p, to: engine)
     }
 
-    /// One packet into `engine` (a component the engine knows, × `scale`); counts the hops a rate
-    /// change skipped when the new engine classifies its first window.
+    /// One packet into `engine` (a component the engine knows, × `scale`).
     private func feed(_ p: StreamPacket, to engine: MonitorEngine) -> [MonitorLine] {
         guard let c = StreamParsing.componentIndex(p.channel), c < components else { return [] }
-        let lines = engine.ingest(component: c, time: p.time, samples: p.samples.map { $0 * scale })
-        if let from = skippedSince, let first = lines.first {
-            own.rateChangeHops += max(0, Int(((first.time - from) / hopSeconds).rounded()))
-            skippedSince = nil
-        }
-        return lines
+        return engine.ingest(component: c, time: p.time, samples: p.samples.map { $0 * scale })
     }
 
     /// While a rate change waits for confirmation: holds `p`; once fresh pairs give an estimate
@@ -217,21 +212,29 @@ public final class MonitorRunner {
     /// feeds it the held packets, or feeds them to the running engine (nothing lost).
     private func confirm(_ p: StreamPacket, group: String, engine: MonitorEngine) -> [MonitorLine] {
         confirming!.held.append(p)
-        let fresh = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate)
-        guard fresh != nil || confirming!.held.count >= Self.maximumHeld else { return [] }
+        heldSamples += p.samples.count
+        let full = confirming!.held.count >= Self.maximumHeld || heldSamples >= Self.maximumHeldSamples
+        let fresh = rates[group]?.checkDue() == true || full
+            ? rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate) : nil
+        guard fresh != nil || full else { return [] }
+        heldSamples = 0
         let (suggested, held) = confirming!
         confirming = nil
         var out: [MonitorLine] = []
         var target = engine
         if let fresh, abs(fresh - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {
             do {
-                out += engine.flush()  // what the old rate completed, before its buffer goes
-                let resumeFrom = engine.nextWindowEndTime
                 target = try makeEngine(rate: fresh)  // throws (window unusable at the new rate) before replacing anything
+                out += engine.flush()  // what the old rate completed, before its buffer goes
                 target.lastTriggerTime = engine.lastTriggerTime  // --min-gap holds across the restart
                 own.rateChanges += 1
                 replaced = replaced + engine.statistics
-                skippedSince = resumeFrom
+                // The hops from the old engine's next window to the new one's first (its timeline
+                // starts at the first held packet), never classified.
+                if let resumeFrom = engine.nextWindowEndTime, let start = held.first?.time {
+                    let hops = ((start + Double(target.windowSamples - 1) / fresh - resumeFrom) / hopSeconds).rounded()
+                    if hops.isFinite, hops > 0 { own.rateChangeHops += Int(min(hops, 1e9)) }
+                }
                 log?("monitor: the sampling rate of \(Self.describe(group)) changed from \(engine.samplingRateHz) to \(fresh) Hz "
                      + "(confirmed over \(held.count) fresh packets); restarting the monitor at \(fresh) Hz")
             } catch {
@@ -289,12 +292,14 @@ public final class MonitorRunner {
     /// and feeds it that instrument's held packets.
     private func startUp(_ p: StreamPacket) throws -> [MonitorLine] {
         pending.append(p)
+        heldSamples += p.samples.count
         if let c = StreamParsing.componentIndex(p.channel) {
             let g = StreamParsing.instrument(of: p.channel)
             pendingSeen[g, default: ([], 0)].components.insert(c)
             pendingSeen[g, default: ([], 0)].packets += 1
         }
-        guard let (group, rate) = chooseInstrument(force: pending.count >= Self.maximumStartUpPackets) else {
+        let full = pending.count >= Self.maximumStartUpPackets || heldSamples >= Self.maximumHeldSamples
+        guard let (group, rate) = chooseInstrument(force: full) else {
             let complete = pendingSeen.values.contains { $0.components.count == components }
             let limit = complete ? Self.maximumStartUpPackets : Self.startUpPackets
             if pending.count > limit {
@@ -303,7 +308,9 @@ public final class MonitorRunner {
                 pending.removeFirst(excess)
                 own.droppedAtStartUp += excess
                 pendingSeen = [:]
+                heldSamples = 0
                 for q in pending {
+                    heldSamples += q.samples.count
                     guard let c = StreamParsing.componentIndex(q.channel) else { continue }
                     let g = StreamParsing.instrument(of: q.channel)
                     pendingSeen[g, default: ([], 0)].components.insert(c)
@@ -318,6 +325,7 @@ public final class MonitorRunner {
         let held = pending
         pending = []
         pendingSeen = [:]
+        heldSamples = 0
         var out: [MonitorLine] = []
         for q in held {
             let qGroup = StreamParsing.instrument(of: q.channel)
@@ -337,7 +345,12 @@ public final class MonitorRunner {
     private func chooseInstrument(force: Bool) -> (String, Double)? {
         let seen = pendingSeen
         let isAccelerometer = Self.isAccelerometer
-        func rate(_ g: String) -> Double? { samplingRateHz ?? rates[g]?.estimate(minimum: Self.ratesToStart, minimumSeconds: Self.secondsToEstimate) }
+        func rate(_ g: String) -> Double? {
+            if let samplingRateHz { return samplingRateHz }
+            // Throttled as the re-check is (the fit sorts the retained periods), except when forced.
+            guard force || rates[g]?.checkDue() == true else { return nil }
+            return rates[g]?.estimate(minimum: Self.ratesToStart, minimumSeconds: Self.secondsToEstimate)
+        }
         let ranked = seen.keys.sorted { a, b in
             let x = seen[a]!, y = seen[b]!
             if (x.components.count == components) != (y.components.count == components) { return x.components.count == components }

@@ -32,7 +32,7 @@ public struct PacketRates: Sendable {
     /// Rates outside this range (Hz) are not rates of a seismic stream and are left out.
     public static let plausible = 0.1...100_000.0
     /// Pairs retained whatever their seconds, so memory stays bounded on any stream (one-sample
-    /// lines at 5 kHz on three components span 6 s in 90,000 pairs).
+    /// lines at 5 kHz on three components span 6 s, summed over channels, in 30,000 pairs).
     public static let maximumPairs = 131_072
     /// How many recent rates the median is taken over (and the fewest pairs retained).
     public let keep: Int
@@ -42,9 +42,13 @@ public struct PacketRates: Sendable {
     private var last: [String: (time: Double, count: Int)] = [:]
     /// After `clearRecent`: the channels whose first pair since has been passed over.
     private var passedOver: Set<String>?
-    /// The retained packet pairs, oldest first: the earlier packet's sample count and the time (s)
-    /// to the next packet of its channel.
-    private var pairs: [(count: Int, seconds: Double)] = []
+    /// The packet pairs, oldest first, from `head` on: the earlier packet's sample count and the
+    /// time (s) to the next packet of its channel. Pairs before `head` are dropped ones, compacted
+    /// away once they are half the storage (dropping stays O(1) per pair).
+    private var storage: [(count: Int, seconds: Double)] = []
+    private var head = 0
+    /// The retained pairs.
+    private var pairs: ArraySlice<(count: Int, seconds: Double)> { storage[head...] }
     private var retainedSeconds = 0.0
     /// Pairs added since the last `checkDue()` that returned true.
     private var addedSinceCheck = 0
@@ -67,16 +71,18 @@ public struct PacketRates: Sendable {
         if passedOver != nil, passedOver!.insert(channel).inserted { return nil }
         let rate = Double(prev.count) / (time - prev.time)
         guard rate.isFinite, Self.plausible.contains(rate) else { return nil }
-        pairs.append((prev.count, time - prev.time))
+        storage.append((prev.count, time - prev.time))
         addedSinceCheck += 1
         retainedSeconds += time - prev.time
-        var drop = 0
-        while pairs.count - drop > Self.maximumPairs
-            || (pairs.count - drop > keep && retainedSeconds - pairs[drop].seconds >= minimumSeconds) {
-            retainedSeconds -= pairs[drop].seconds
-            drop += 1
+        while storage.count - head > Self.maximumPairs
+            || (storage.count - head > keep && retainedSeconds - storage[head].seconds >= minimumSeconds) {
+            retainedSeconds -= storage[head].seconds
+            head += 1
         }
-        if drop > 0 { pairs.removeFirst(drop) }
+        if head > 1024 && 2 * head > storage.count {
+            storage.removeFirst(head)
+            head = 0
+        }
         return rate
     }
 
@@ -103,7 +109,7 @@ public struct PacketRates: Sendable {
     /// one); the retained pairs whose period is within 40 % of the centre are kept, and the rate is
     /// their samples ÷ their seconds.
     public func fit(minimum: Int, minimumSeconds: Double = 0) -> Double? {
-        guard pairs.count >= max(1, minimum) else { return nil }
+        guard pairs.count >= max(1, minimum), retainedSeconds >= minimumSeconds else { return nil }
         // Periods (s per sample), not rates: a band symmetric in time keeps jittered pairs
         // symmetrically, so the fit is not biased by which of them are left out.
         func median(_ p: ArraySlice<(count: Int, seconds: Double)>) -> Double {
@@ -113,7 +119,7 @@ public struct PacketRates: Sendable {
         // The recent median says which rate holds now; the median of every retained pair, when it
         // agrees, centres the band more precisely (a band off-centre would leave jittered pairs
         // out on one side more than on the other, and bias the fit).
-        let now = median(pairs.suffix(keep)), all = median(pairs[...])
+        let now = median(pairs.suffix(keep)), all = median(pairs)
         let m = abs(all - now) <= 0.4 * now ? all : now
         var samples = 0, seconds = 0.0
         for pair in pairs where abs(pair.seconds / Double(pair.count) - m) <= 0.4 * m {
@@ -132,7 +138,8 @@ public struct PacketRates: Sendable {
     /// give a pair in the fresh ones (a packet before the call has no successor pair, one just
     /// after is its channel's first packet, and the pair it starts is passed over).
     public mutating func clearRecent() {
-        pairs.removeAll()
+        storage.removeAll()
+        head = 0
         retainedSeconds = 0
         last.removeAll()
         passedOver = []
