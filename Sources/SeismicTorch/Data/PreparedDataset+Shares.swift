@@ -13,7 +13,8 @@ extension PreparedDataset {
     public static func gatherShares(_ data: PreparedDataset, at path: String, counts: [Double],
                                     collective: Collective) throws -> (dataset: PreparedDataset?, counts: [Double]) {
         // The output folder may not exist yet (prep stead makes it only once there is a result).
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty { try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true) }
         try data.save(to: path + ".part\(collective.rank)")
         var total = counts
         total.withUnsafeMutableBufferPointer { collective.sum($0.baseAddress!, count: $0.count) }

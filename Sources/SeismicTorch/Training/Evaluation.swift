@@ -48,7 +48,9 @@ public struct Evaluation: Sendable {
     /// its contiguous share of `indices` and the counts, histograms and loss are summed over the
     /// processes (every rank gets the whole result).
     /// - Parameter check: called with each batch's logits [n, classes] and its window indices,
-    ///   before they are used; what it throws ends the evaluation.
+    ///   before they are used; what it throws ends the evaluation. With `collective`, a check that
+    ///   throws on one process leaves the others waiting in the sum: give one that cannot throw
+    ///   (training passes a no-op) or make every process throw alike.
     public static func run(model: ConvNet, data: WindowDataset, indices: [Int]? = nil, batchSize: Int = 1024, collective: Collective? = nil,
                            check: (Tensor, ArraySlice<Int>) throws -> Void) rethrows -> Evaluation {
         let k = data.classNames.count
