@@ -58,14 +58,17 @@ private func temporaryPath(_ name: String) -> String {
     @Test func datasetFileRoundTripsAndWritesAtomically() throws {
         let traces = try STEAD.catalogue(csv: csv)
         let (data, _) = try STEAD.prepare(traces.filter(\.isNoise), hdf5: hdf5, seed: 1)
-        let path = temporaryPath("a.h5")
-        defer { try? FileManager.default.removeItem(atPath: path) }
+        // A folder of its own: other tests write atomically into the shared temporary folder at the
+        // same time, and their partial files are not this save's.
+        let folder = temporaryPath("atomic")
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/a.h5"
         try data.save(to: path)
         let back = try PreparedDataset.load(from: path)
         #expect(back.values == data.values && back.labels == data.labels && back.provenance == data.provenance)
         #expect(back.metadata == data.metadata)
-        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-        #expect(try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains(".partial-") }.isEmpty)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: folder) == ["a.h5"])
         #expect(throws: DatasetError.self) { try PreparedDataset.load(from: Fixtures.path("stead_mini/merged.hdf5")) }
         // h5py opens it (when Python with h5py is installed; scripts/check_dataset.py checks the layout).
         let script = URL(fileURLWithPath: Fixtures.root).deletingLastPathComponent().deletingLastPathComponent()
