@@ -176,14 +176,11 @@ public final class MonitorRunner {
         let group = StreamParsing.instrument(of: p.channel)
         if accelerometersOnly, !Self.isAccelerometer(group) {
             // Counts of a geophone or seismometer × an accelerometer's gain are no acceleration.
-            own.otherInstrument += 1
-            if ignoredChannels.count < 16, ignoredChannels.insert(p.channel).inserted {
-                log?("monitor: ignoring channel \(p.channel): instrument \(group)? is not an accelerometer (SEED instrument code N)")
-            }
+            ignore(p.channel, because: "instrument \(group)? is not an accelerometer (SEED instrument code N)")
             return []
         }
         if let wanted = monitoredInstrument ?? instrument.map({ $0.uppercased() }), group != wanted {
-            ignore(p.channel, of: group, monitoring: wanted)
+            ignore(p.channel, because: "instrument \(group)?, not the monitored \(wanted)?")
             return []
         }
         rates[group, default: Self.newRates()].add(channel: p.channel, time: p.time, count: p.samples.count)
@@ -255,10 +252,10 @@ public final class MonitorRunner {
     private static func newRates() -> PacketRates { PacketRates(keep: ratesToRecheck, minimumSeconds: secondsToEstimate) }
 
     /// Counts a packet of another instrument; logs its channel the first time (at most 16 channels).
-    private func ignore(_ channel: String, of group: String, monitoring wanted: String) {
+    private func ignore(_ channel: String, because reason: @autoclosure () -> String) {
         own.otherInstrument += 1
         if ignoredChannels.count < 16, ignoredChannels.insert(channel).inserted {
-            log?("monitor: ignoring channel \(channel): instrument \(group)?, not the monitored \(wanted)?")
+            log?("monitor: ignoring channel \(channel): \(reason())")
         }
     }
 
@@ -292,12 +289,7 @@ public final class MonitorRunner {
     /// and feeds it that instrument's held packets.
     private func startUp(_ p: StreamPacket) throws -> [MonitorLine] {
         pending.append(p)
-        heldSamples += p.samples.count
-        if let c = StreamParsing.componentIndex(p.channel) {
-            let g = StreamParsing.instrument(of: p.channel)
-            pendingSeen[g, default: ([], 0)].components.insert(c)
-            pendingSeen[g, default: ([], 0)].packets += 1
-        }
+        noteHeld(p)
         let full = pending.count >= Self.maximumStartUpPackets || heldSamples >= Self.maximumHeldSamples
         guard let (group, rate) = chooseInstrument(force: full) else {
             let complete = pendingSeen.values.contains { $0.components.count == components }
@@ -309,13 +301,7 @@ public final class MonitorRunner {
                 own.droppedAtStartUp += excess
                 pendingSeen = [:]
                 heldSamples = 0
-                for q in pending {
-                    heldSamples += q.samples.count
-                    guard let c = StreamParsing.componentIndex(q.channel) else { continue }
-                    let g = StreamParsing.instrument(of: q.channel)
-                    pendingSeen[g, default: ([], 0)].components.insert(c)
-                    pendingSeen[g, default: ([], 0)].packets += 1
-                }
+                pending.forEach(noteHeld)
             }
             return []
         }
@@ -330,12 +316,21 @@ public final class MonitorRunner {
         for q in held {
             let qGroup = StreamParsing.instrument(of: q.channel)
             guard qGroup == group, let c = StreamParsing.componentIndex(q.channel) else {
-                ignore(q.channel, of: qGroup, monitoring: group)
+                ignore(q.channel, because: "instrument \(qGroup)?, not the monitored \(group)?")
                 continue
             }
             out += e.ingest(component: c, time: q.time, samples: q.samples.map { $0 * scale })
         }
         return out
+    }
+
+    /// Counts a packet held at start-up: its samples, and its instrument's components and packets.
+    private func noteHeld(_ p: StreamPacket) {
+        heldSamples += p.samples.count
+        guard let c = StreamParsing.componentIndex(p.channel) else { return }
+        let g = StreamParsing.instrument(of: p.channel)
+        pendingSeen[g, default: ([], 0)].components.insert(c)
+        pendingSeen[g, default: ([], 0)].packets += 1
     }
 
     /// The instrument to monitor and its rate, or nil to wait for more packets. With `force` (too

@@ -37,7 +37,7 @@ public enum StreamSource: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
-    /// What the source's units of a packet count are: its records, as `AccelerationUnit.resolve` takes them.
+    /// What the source receives one at a time, for the summary: datagrams, lines or packets.
     var unitWord: String {
         switch self {
         case .udp: return "datagrams"
