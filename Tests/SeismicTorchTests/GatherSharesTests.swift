@@ -4,14 +4,7 @@ import Foundation
 import SeismicNN
 import SeismicTorch
 import Testing
-
-/// A value shared by threads, behind a lock.
-private final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) -> T) -> T { lock.lock(); defer { lock.unlock() }; return body(&value) }
-}
+import TestSupport
 
 @Suite struct GatherSharesTests {
     /// Three ranks, each with its own windows (2, 0 and 3): rank 0 gets them joined in rank order,
@@ -54,5 +47,40 @@ private final class Locked<Value>: @unchecked Sendable {
         #expect(Array(joined.values.suffix(18)) == (0..<18).map { Float(200 + $0) })
         let left = try FileManager.default.contentsOfDirectory(atPath: folder + "/out")
         #expect(!left.contains { $0.contains(".part") }, "\(left)")
+    }
+
+    /// Rank 1 cannot write its share (a folder stands where its part goes): it still takes part
+    /// in the sum, so no rank waits forever; every rank throws (rank 1 its own write error, the
+    /// others the count of ranks that failed) and the parts that were written are removed.
+    @Test func aRankThatCannotWriteItsShareMakesEveryRankThrowWithoutHanging() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gather-fail-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = folder + "/train.h5"
+        try FileManager.default.createDirectory(atPath: path + ".part1/blocker", withIntermediateDirectories: true)
+        let metadata = DatasetMetadata(classNames: ["P-wave", "S-wave", "Noise"], samplingRateHz: 40, windowSamples: 2, componentOrder: ["E", "N", "Z"])
+        let share = PreparedDataset(values: Array(repeating: 0.5, count: 6), itemShape: [2, 3], labels: [2],
+                                    provenance: [WindowProvenance(source: "s", station: "ST", startTime: 0, method: "test")], metadata: metadata)
+        let group = ThreadGroup(size: 3)
+        let outcomes = Locked<[String?]>(Array(repeating: nil, count: 3))
+        let threads = (0..<3).map { rank in
+            Thread {
+                let outcome: String
+                do {
+                    _ = try PreparedDataset.gatherShares(share, at: path, counts: [1], collective: ThreadCollective(rank: rank, group: group))
+                    outcome = "returned"
+                } catch { outcome = "threw: \(error)" }
+                outcomes.withLock { $0[rank] = outcome }
+            }
+        }
+        threads.forEach { $0.start() }
+        // A hang is what this test guards against: it fails (not waits) after two minutes.
+        let deadline = Date().addingTimeInterval(120)
+        while outcomes.withLock({ $0.contains { $0 == nil } }) && Date() < deadline { Thread.sleep(forTimeInterval: 0.01) }
+        let all = outcomes.withLock { $0 }
+        #expect(all.allSatisfy { $0?.hasPrefix("threw") == true }, "\(all)")
+        #expect(all[0]?.contains("1 of 3 ranks could not write their share") == true && all[2] == all[0], "\(all)")
+        #expect(all[1]?.contains("1 of 3") == false, "\(all)")
+        let left = try FileManager.default.contentsOfDirectory(atPath: folder)
+        #expect(left == ["train.h5.part1"], "\(left)")  // only the folder that blocked rank 1
     }
 }
