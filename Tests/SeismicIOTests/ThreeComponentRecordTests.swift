@@ -21,6 +21,15 @@ import TestSupport
         #expect(throws: RecordError.missingComponent(path: "/d/A.HLX.sac", expected: "/d/A.HLY.sac")) {
             try ThreeComponentRecord.siblingPaths(of: "/d/A.HLX.sac") { $0 == "/d/A.HLX.sac" || $0 == "/d/A.HLZ.sac" }
         }
+        // A Z file alone could be of any family: each one's missing files are named, none as if known.
+        #expect(throws: RecordError.missingComponent(path: "/d/A.HNZ.sac",
+                                                     expected: "/d/A.HNX.sac and /d/A.HNY.sac, or A.HNE.sac and A.HNN.sac, or A.HN1.sac and A.HN2.sac")) {
+            try ThreeComponentRecord.siblingPaths(of: "/d/A.HNZ.sac") { $0 == "/d/A.HNZ.sac" }
+        }
+        // With HNE there, the E/N/Z family is the one meant: only HNN is missing.
+        #expect(throws: RecordError.missingComponent(path: "/d/A.HNZ.sac", expected: "/d/A.HNN.sac")) {
+            try ThreeComponentRecord.siblingPaths(of: "/d/A.HNZ.sac") { $0 == "/d/A.HNZ.sac" || $0 == "/d/A.HNE.sac" }
+        }
         #expect(throws: RecordError.noComponentCode(path: "/d/record.sac")) {
             try ThreeComponentRecord.siblingPaths(of: "/d/record.sac") { _ in true }
         }

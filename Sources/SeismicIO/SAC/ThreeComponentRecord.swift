@@ -16,7 +16,7 @@ public enum RecordError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .noComponentCode(let p):
             return "\(p): no component code (…HLX…, …EHZ…) found in the file name, so its siblings cannot be named"
-        case .missingComponent(let p, let e): return "\(p): sibling component \(e) does not exist"
+        case .missingComponent(let p, let e): return "\(p): sibling component file not found: \(e)"
         case .inconsistent(let ps, let r): return "\(ps.joined(separator: ", ")): \(r)"
         case .nonFiniteSample(let p, let c, let i, let v):
             return "\(p): component \(c): sample \(i) is \(v); a record to process must have finite samples"
@@ -67,9 +67,16 @@ public enum ThreeComponentRecord {
         for family in candidates where family.allSatisfy({ fileExists(pathFor($0)) }) {
             return family.map(pathFor)
         }
-        let family = candidates[0]
-        let missing = family.map(pathFor).first { !fileExists($0) }!
-        throw .missingComponent(path: path, expected: missing)
+        // Name what is missing of the family most of whose files exist; when several tie (a Z file
+        // alone could be of X/Y/Z, E/N/Z or 1/2/Z), the missing files of each, so the message never
+        // names one family as if it were known.
+        let found = candidates.map { $0.filter { fileExists(pathFor($0)) }.count }
+        let best = candidates.indices.filter { found[$0] == found.max()! }
+        let missing = best.map { candidates[$0].map(pathFor).filter { !fileExists($0) } }
+        let text = missing.enumerated().map { i, paths in
+            (i == 0 ? paths : paths.map { ($0 as NSString).lastPathComponent }).joined(separator: " and ")
+        }.joined(separator: ", or ")
+        throw .missingComponent(path: path, expected: text)
     }
 
     /// Reads the three components of the record `path` belongs to and checks that they agree in
