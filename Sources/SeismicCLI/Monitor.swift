@@ -12,12 +12,14 @@ extension Seismic {
             abstract: "Watch a live accelerometer stream: class probabilities and PGA every hop, triggers.",
             discussion: """
                 --source udp://HOST:PORT listens for Raspberry Shake UDP packets ({'ENZ', time, counts…}, \
-                one per component; counts × --gain → m/s²; udp://:PORT binds 127.0.0.1); stdin reads lines time,x,y,z (one plain decimal number per model component; other lines \
-                are refused whole and counted); replay:FILE plays a SAC triple at real time × \
-                --speed. Every --hop (at most the window) the last window is detrended, tapered, \
+                one per component; counts × --gain → m/s²; udp://:PORT binds 127.0.0.1); stdin reads lines time,x,y,z (one plain decimal number per model component, \
+                separated by commas, or by spaces or tabs; other lines are refused whole and counted, the first one described on \
+                stderr); replay:FILE plays a SAC triple at real time × --speed. --gain applies to UDP only and --speed to a replay \
+                only; either is refused elsewhere. Every --hop (at most the window) the last window is detrended, tapered, \
                 high-passed, resampled and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
                 once per --min-gap s (also across a restart at a new rate). Ctrl-C or SIGTERM classifies what is complete and prints a summary (windows, triggers, drops, packets held \
-                when no instrument has the components the model needs, failed trigger programs).
+                when no instrument has the components the model needs, failed trigger programs). After 1 s without a \
+                packet, the windows whose data is complete are classified without waiting for stragglers.
 
                 The window is the model card's (its window samples ÷ its sampling rate); --window, \
                 when given, must be the same. A replayed record shorter than one window is refused.
@@ -58,10 +60,14 @@ extension Seismic {
                 new rate before the change was noticed were placed at the old one).
 
                 Gaps: holes inside a window are bridged by interpolation (flagged); a window in which \
-                a component lacks more than a quarter of its samples is skipped (a reset). After a gap \
-                longer than the buffer (8 windows) or a forward clock jump, classification resumes once \
-                a full window of fresh data has arrived; after a backward clock jump, once a component \
-                has sent one window of samples older than the buffer, the timeline restarts there. \
+                a component lacks more than a quarter of its samples is skipped (a reset). A packet more \
+                than 1 s ahead of the stream waits for the next packet of its component: if that one \
+                is back near the stream, the first was mistimed and is dropped (counted); if it is \
+                ahead too, both are placed. After a gap longer than the buffer (8 windows) or a \
+                forward clock jump (counted as such when over a day), classification resumes once a \
+                full window of fresh data has arrived; after a backward clock jump, once a component \
+                has sent one window of samples older than the buffer, the windows complete before it \
+                are classified and the timeline restarts there. \
                 Packets with NaN or ±inf samples or samples beyond ±1000 m/s² (100 g: a corrupt count \
                 or a wrong --gain), and windows whose samples or model outputs are not finite, are \
                 skipped. The summary counts each kind; duplicate, late and bridged counts are samples \
@@ -72,7 +78,7 @@ extension Seismic {
 
         @Option(help: "Checkpoint of a time-series model.") var model: String
         @Option(help: "udp://HOST:PORT, stdin, or replay:FILE.sac", transform: { try StreamSource(parsing: $0) }) var source: StreamSource
-        @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources.") var gain: Double = 1.0 / 384_500
+        @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources (default: 1/384,500, a Raspberry Shake's EN?).") var gain: Double?
         @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: AccelerationUnit?
         @Option(parsing: .unconditional, help: "Sampling rate in Hz (else the record's, or estimated from packet times; re-checked).") var rate: Double?
         @Option(help: "Instrument to monitor, band + instrument code: EN? (default: chosen from the stream).") var channels: String?
@@ -81,7 +87,7 @@ extension Seismic {
         @Option(parsing: .unconditional, help: "PGA threshold in gal.") var pga: Double = 2.0
         @Option(parsing: .unconditional, help: "Largest P(Noise) that still triggers.") var noiseMax: Double = 0.5
         @Option(parsing: .unconditional, help: "Seconds between two triggers.") var minGap: Double = 10
-        @Option(parsing: .unconditional, help: "Replay speed factor (0: as fast as possible).") var speed: Double = 1
+        @Option(parsing: .unconditional, help: "Replay speed factor (default 1: real time; 0: as fast as possible).") var speed: Double?
         @Option(help: "Program to run on a trigger (event JSON on its stdin; no shell).") var onTrigger: String?
         @Option(help: "One argument of the --on-trigger program (repeat for each, in order).") var onTriggerArg: [String] = []
         @Flag(help: "One JSON object per line instead of text.") var json = false

@@ -7,6 +7,7 @@ import SeismicIO
 import SeismicNN
 import SeismicTorch
 import Testing
+import TestSupport
 
 /// An untrained EarthquakeCNN (3 components): what these tests check does not depend on its answers.
 private func untrained() -> (ConvNet, ModelCard) {
@@ -33,10 +34,10 @@ private func noisePackets(start: Double, seconds: Double, rate: Double, perPacke
 }
 
 /// Reads everything `lines(from:)` makes of `text` (written by another thread), until the end.
-private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue: PacketQueue) {
+private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? = nil) -> (packets: [StreamPacket], queue: PacketQueue) {
     let pipe = Pipe()
     let queue = PacketQueue()
-    StreamSources.lines(from: pipe.fileHandleForReading, into: queue)
+    StreamSources.lines(from: pipe.fileHandleForReading, into: queue, log: log)
     let writer = pipe.fileHandleForWriting
     Thread { writer.write(bytes); try? writer.close() }.start()
     var packets: [StreamPacket] = []
@@ -91,7 +92,8 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
     }
 
     /// 30 s at 100 Hz, then 30 s at 50 Hz: the change is suggested once the new rate holds a
-    /// majority of the last 16 pairs (3 packets of 0.5 s per channel), confirmed over fresh pairs
+    /// majority of the last 16 pairs and the old one fewer than an eighth (5 packets of 0.5 s per
+    /// channel: before, the old one could be a period the new one's pairs are multiples of), confirmed over fresh pairs
     /// spanning 6 s (2 s per channel), and the engine restarts at 50 Hz with the held packets: hops
     /// keep coming one second apart, and the hops between the two engines are counted.
     @Test func aRateChangeMidStreamIsDetectedAndTheMonitorRestarts() throws {
@@ -117,7 +119,9 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         let s = runner.statistics
         // The old engine's last window ends at 30.99 s, the new one's first after 31 s.
         let first = try #require(lines.first { $0.time > 31 }), lastOld = try #require(lines.last { $0.time < 31 })
-        #expect(s.rateChangeHops == Int((first.time - lastOld.time).rounded()) - 1, "\(lines.map(\.time))")
+        // (The old engine's windows over samples of the new rate, placed at the old one before
+        // the change was noticed, lack over a quarter of their samples: resets.)
+        #expect(s.rateChangeHops + s.resets == Int((first.time - lastOld.time).rounded()) - 1, "\(lines.map(\.time)) \(s)")
         #expect(s.rateChangeHops >= 1 && s.unconfirmedRates == 0)
     }
 
@@ -446,6 +450,7 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         let t0 = 1_600_000_000.0
         let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
         var fed: [[MonitorLine]] = []
+        var carried = 0  // lines at the start of a segment's that continue the previous segment's hops
         var injected = (lost: 0, duplicated: 0, swapped: 0)
         for seg in segments {
             var packets = noisePackets(start: t0 + seg.start, seconds: seg.seconds, rate: seg.rate, rng: &rng)
@@ -466,10 +471,13 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
             // Lines for this segment's windows come while it is fed, and its last ones while the next
             // one begins (those that continue its hops, up to its end).
             let from = t0 + seg.start + seg.recovery + 2 - 1 / seg.rate - 1e-6, to = t0 + seg.start + seg.seconds
-            var candidates = fed[k]
+            // (before a backward jump, the windows complete before it come first as the next is fed.)
+            var candidates = Array(fed[k].dropFirst(carried))
+            carried = 0
             for line in k + 1 < fed.count ? fed[k + 1] : [] {
                 guard line.time > candidates.last?.time ?? -.infinity, line.time <= to else { break }
                 candidates.append(line)
+                carried += 1
             }
             let times = candidates.map(\.time).filter { $0 >= from && $0 <= to }.sorted()
             let hops = Int((seg.seconds - seg.recovery - 2).rounded(.down))
@@ -565,6 +573,153 @@ private func packetsFromStdin(_ bytes: Data) -> (packets: [StreamPacket], queue:
         #expect(StreamParsing.csvLine("1,2,3,4", components: 2) == nil && StreamParsing.csvLine("1,2", components: 2) == nil)
         #expect(StreamParsing.number("0x10") == nil && StreamParsing.number("1_0") == nil && StreamParsing.number("") == nil)
         #expect(StreamParsing.number("-Infinity") == -.infinity && StreamParsing.number("NaN")?.isNaN == true)
+    }
+
+    /// `time x y z` with tabs or spaces between the fields (as awk and aligned columns write them)
+    /// gives the same packets as commas; a line mixing the two is refused; the first refused line
+    /// is described in the log at once (its number, text and field count), later ones only counted.
+    @Test func tabAndSpaceSeparatedLinesAreReadAndTheFirstRefusedLineIsDescribed() throws {
+        let commas = ["0,1e-3,2e-3,3e-3", "0.01,4,5,6"]
+        let (expected, _) = packetsFromStdin(Data(commas.joined(separator: "\n").utf8))
+        for separated in [["0\t1e-3\t2e-3\t3e-3", "0.01\t4\t5\t6"], ["0 1e-3 2e-3 3e-3", "  0.01   4 \t 5 6  "]] {
+            let (packets, queue) = packetsFromStdin(Data(separated.joined(separator: "\n").utf8))
+            #expect(queue.malformed == 0 && packets.count == 6)
+            #expect(packets.map(\.time) == expected.map(\.time) && packets.map(\.samples) == expected.map(\.samples)
+                    && packets.map(\.channel) == expected.map(\.channel))
+        }
+        let notes = Locked<[String]>([])
+        let (packets, queue) = packetsFromStdin(Data("0,1,2,3\n0.01, 1 2, 3\n0.02;1;2;3\n".utf8), log: { note in notes.withLock { $0.append(note) } })
+        #expect(packets.count == 3 && queue.malformed == 2)
+        #expect(notes.current == ["monitor: line 2 refused (further refused lines are only counted): '0.01, 1 2, 3' has 3 fields; expected 4: "
+                                  + "a time in seconds and one plain decimal number per component, separated by commas, or by spaces or tabs"])
+    }
+
+    /// A packet far ahead of the stream (5 s, inside the 16 s buffer) — one line of one-sample
+    /// lines, or one 25-sample packet per component, each sent twice — is held until the next
+    /// packet of its component other than its copy, which comes back on time: it is dropped as
+    /// mistimed (3: one per component), and the stream goes on as if it had been lost: no late
+    /// samples, no reset, no clock jump, every hop classified at the stream's times (the hole it
+    /// leaves is bridged).
+    @Test(arguments: [1, 25])
+    func aPacketFarAheadThatTheStreamDoesNotFollowIsDroppedAsMistimed(perPacket: Int) throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 31)
+        let t0 = 1_700_000_000.0
+        var packets = noisePackets(start: t0, seconds: 30, rate: 100, perPacket: perPacket, channels: ["X", "Y", "Z"], rng: &rng)
+        let k = packets.count / 2 / 3 * 3
+        for i in k..<(k + 3) { packets[i] = StreamPacket(channel: packets[i].channel, time: packets[i].time + 5, samples: packets[i].samples) }
+        // Each mistimed packet arrives twice (a duplicated datagram): the copy confirms nothing.
+        packets.insert(contentsOf: packets[k..<(k + 3)], at: k + 3)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var lines: [MonitorLine] = []
+        for p in packets { lines += try runner.handle(p) }
+        lines += runner.flush()
+        let s = runner.statistics
+        #expect(s.mistimedPackets == 3 && s.late == 0 && s.resets == 0 && s.clockJumps == 0 && s.gaps == 0, "\(s)")
+        #expect(s.duplicates == 3 * perPacket)
+        #expect(s.rateChanges == 0 && runner.engine?.samplingRateHz == 100)
+        let expected = (2...30).map { t0 + Double($0) - 0.01 }
+        #expect(lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
+                "\(lines.map { $0.time - t0 })")
+    }
+
+    /// Data that stops for 5 s on every component and resumes (inside the buffer): the first
+    /// packets after the hole are held, the next ones confirm them, and nothing is dropped; the
+    /// windows that lack over a quarter of their samples are resets, all others are classified.
+    @Test func aGapInsideTheBufferLosesNoPacketAfterIt() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 32)
+        let t0 = 1_700_000_000.0
+        let packets = noisePackets(start: t0, seconds: 12, rate: 100, rng: &rng) + noisePackets(start: t0 + 17, seconds: 13, rate: 100, rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
+        var lines: [MonitorLine] = []
+        for p in packets { lines += try runner.handle(p) }
+        lines += runner.flush()
+        let s = runner.statistics
+        #expect(s.mistimedPackets == 0 && s.late == 0 && s.gaps == 0 && s.resets == 6, "\(s)")
+        // Ends at 2 … 12 s, then 19 … 30 s (windows ending at 13 … 18 s lack a second or more).
+        let expected = (Array(2...12) + Array(19...30)).map { t0 + Double($0) - 0.01 }
+        #expect(lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
+                "\(lines.map { $0.time - t0 })")
+    }
+
+    /// A first line at time 0 and then epoch times: a forward clock jump of 54 years, reported as
+    /// one (not as 1.7·10⁹ hops skipped); classification starts one window after the jump.
+    @Test func aJumpOfMoreThanADayIsAForwardClockJumpNotSkippedHops() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 33)
+        let t0 = 1_700_000_000.0
+        let first = ["ENE", "ENN", "ENZ"].map { StreamPacket(channel: $0, time: 0, samples: [0.001]) }
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
+        var lines: [MonitorLine] = []
+        for p in first + noisePackets(start: t0, seconds: 30, rate: 100, rng: &rng) { lines += try runner.handle(p) }
+        lines += runner.flush()
+        let s = runner.statistics
+        #expect(s.forwardClockJumps == 1 && s.gaps == 0 && s.skippedHops == 0 && s.mistimedPackets == 0, "\(s)")
+        #expect(s.summary.contains("0 gaps longer than the buffer (0 hops skipped), 0 backward clock jumps, 1 forward clock jumps of over a day"))
+        let expected = (2...30).map { t0 + Double($0) - 0.01 }
+        #expect(lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 })
+    }
+
+    /// A backward clock jump (20 s of stream, then times 1000 s earlier): the last window before
+    /// the jump (ending at 20 s), complete but waiting for stragglers, is classified before the
+    /// timeline restarts, not lost.
+    @Test func aBackwardClockJumpClassifiesTheLastCompleteWindowFirst() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 34)
+        let t0 = 1_700_000_000.0
+        let packets = noisePackets(start: t0, seconds: 20, rate: 100, rng: &rng) + noisePackets(start: t0 - 1000, seconds: 20, rate: 100, rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
+        var lines: [MonitorLine] = []
+        for p in packets { lines += try runner.handle(p) }
+        lines += runner.flush()
+        #expect(runner.statistics.clockJumps == 1)
+        let before = lines.filter { $0.time >= t0 }
+        #expect(before.count == 19 && abs((before.last?.time ?? 0) - (t0 + 20 - 0.01)) < 1e-6, "\(before.map { $0.time - t0 })")
+        #expect(lines.filter { $0.time < t0 }.count == 17)  // restarted at −998.25 s: ends −996.25 … −980.25 s
+    }
+
+    /// One-sample lines at 100 Hz of which 30 % or 45 % are lost (whole lines, seeded), with no
+    /// --rate: lost lines make pairs twice or three times the period, and the recent median can
+    /// land there; the period an eighth of the recent pairs still say is kept, so the rate stays
+    /// 100 Hz for the whole minute and no change is ever suggested. (At 45 % loss the pairs of one
+    /// period hold 30 % of the stream's time; the fit needs a quarter: see `PacketRates.fit`.)
+    @Test(arguments: [0.3, 0.45])
+    func heavyLossOfOneSampleLinesIsNotARateChange(loss: Double) throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 35)
+        let all = noisePackets(start: 1_700_000_000, seconds: 60, rate: 100, perPacket: 1, channels: ["X", "Y", "Z"], rng: &rng)
+        var kept: [StreamPacket] = []
+        for line in stride(from: 0, to: all.count, by: 3) where Double(rng.nextUnitFloat()) >= loss { kept += all[line..<(line + 3)] }
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var notes: [String] = []
+        runner.log = { notes.append($0) }
+        for p in kept { _ = try runner.handle(p) }
+        _ = runner.flush()
+        let s = runner.statistics
+        #expect(runner.engine?.samplingRateHz == 100 && s.rateChanges == 0 && s.unconfirmedRates == 0, "\(notes)")
+        // The law behind it, on its own: a median at a whole multiple of a period that an eighth
+        // of the pairs support is brought back to it; without that support it stands.
+        let twice = Array(repeating: 0.02, count: 7)
+        #expect(PacketRates.shortestSupported(0.02, periods: [0.01] + twice) == 0.01)
+        #expect(PacketRates.shortestSupported(0.02, periods: [0.01] + twice + [0.02]) == 0.02)
+        #expect(PacketRates.shortestSupported(0.03, periods: [0.01, 0.03, 0.03, 0.03]) == 0.01)
+    }
+
+    /// A stream of 20 instruments (channel codes Q0Z … Q9Z, R0Z … R9Z), none complete: packet times
+    /// are tracked for the first 16 only; the packets of the others are ignored and counted, so
+    /// memory stays bounded whatever codes a stream sends.
+    @Test func packetTimesAreTrackedForSixteenInstrumentsAtMost() throws {
+        let (model, card) = untrained()
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var notes: [String] = []
+        runner.log = { notes.append($0) }
+        let codes = (0..<20).map { "\($0 < 10 ? "Q" : "R")\($0 % 10)Z" }
+        for k in 0..<10 {
+            for code in codes { _ = try runner.handle(StreamPacket(channel: code, time: Double(k) * 0.25, samples: Array(repeating: 0.001, count: 25))) }
+        }
+        #expect(runner.statistics.otherInstrument == 4 * 10 && runner.engine == nil)
+        #expect(notes.contains { $0.contains("ignoring channel R6Z: the stream has sent more than 16 instruments") }, "\(notes)")
     }
 
     /// A stream in which no instrument has every component the model needs (a geophone's EHZ

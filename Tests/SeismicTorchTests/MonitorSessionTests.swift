@@ -5,6 +5,7 @@ import Foundation
 import SeismicNN
 import SeismicTorch
 import Testing
+import TestSupport
 
 @Suite struct MonitorSessionTests {
     @Test func sourcesParseAndAnythingElseIsRefusedWithTheForms() throws {
@@ -32,10 +33,10 @@ import Testing
         let card = ModelCard.earthquakePretraining()
         var settings = MonitorSettings()
         settings.replaySpeed = 0
-        var notes: [String] = []
+        let notes = Locked<[String]>([])
         let session = try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card,
                                          source: .replay(path: folder + "/ST01.event.HLZ.sac"), settings: settings,
-                                         trigger: nil, log: { notes.append($0) })
+                                         trigger: nil, log: { note in notes.withLock { $0.append(note) } })
         var lines: [MonitorLine] = []
         try session.run(stop: { false }) { lines.append($0) }
         // writeSAC's default origin time, and the record's begin (B, a SAC float) before it.
@@ -47,7 +48,7 @@ import Testing
         #expect(session.queue.accepted == 240 * 3 && session.queue.dropped == 0)
         // A replay receives no lines or datagrams: the summary starts with the windows.
         #expect(session.queue.received == 0 && session.summary.hasPrefix("59 windows classified"))
-        #expect(notes.contains { $0.contains("samples in gal") })
+        #expect(notes.current.contains { $0.contains("samples in gal") })
     }
 
     /// Options a source cannot honour are refused, not ignored: a rate other than a replayed
@@ -68,6 +69,7 @@ import Testing
                                trigger: nil, log: { _ in })
         }
         settings.samplingRateHz = nil
+        settings.replaySpeed = nil
         settings.instrument = "EH"
         #expect(throws: MonitorError.notAnAccelerometer(instrument: "EH")) {
             try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0), settings: settings,
@@ -78,6 +80,57 @@ import Testing
             try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .stdin, settings: settings,
                                trigger: nil, log: { _ in })
         }
+        // --gain converts UDP counts only; --speed paces a replay only.
+        settings.instrument = nil
+        settings.gain = 0.01
+        for source in [StreamSource.stdin, .replay(path: path)] {
+            #expect(throws: MonitorError.optionNotForSource(option: "--gain", source: source.description,
+                                                            reason: "it converts UDP counts; these samples are in --units")) {
+                try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: source, settings: settings,
+                                   trigger: nil, log: { _ in })
+            }
+        }
+        settings.gain = nil
+        settings.replaySpeed = 2
+        for source in [StreamSource.stdin, .udp(host: "127.0.0.1", port: 0)] {
+            #expect(throws: MonitorError.optionNotForSource(option: "--speed", source: source.description,
+                                                            reason: "it paces a replay; a live stream comes at its own pace")) {
+                try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: source, settings: settings,
+                                   trigger: nil, log: { _ in })
+            }
+        }
+    }
+
+    /// A stream that pauses: 5 s of packets, then nothing. Windows of 2 s every second end at 2, 3,
+    /// 4 and 5 s; the last waits for stragglers (0.3 s of stream time that never comes) until
+    /// the session has seen `pauseSeconds` without a packet, and is then printed while the session
+    /// still runs, not at its end. (Wall-clock time only bounds how long the test may take.)
+    @Test func theLastWindowBeforeAPauseIsClassifiedWhileTheStreamIsPaused() throws {
+        let card = ModelCard.earthquakePretraining()
+        var settings = MonitorSettings()
+        settings.gain = 1
+        settings.samplingRateHz = 100
+        let session = try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0),
+                                         settings: settings, trigger: nil, log: { _ in })
+        var rng = SeededGenerator(seed: 23)
+        let t0 = 1_700_000_000.0
+        for start in stride(from: 0, to: 500, by: 25) {
+            for code in ["ENE", "ENN", "ENZ"] {
+                session.queue.push(StreamPacket(channel: code, time: t0 + Double(start) / 100,
+                                                samples: (0..<25).map { _ in Double(rng.nextUnitFloat() - 0.5) * 1e-3 }))
+            }
+        }
+        var lines: [MonitorLine] = [], stopped = false, whileRunning = 0
+        let deadline = Date().addingTimeInterval(60)
+        try session.run(stop: {
+            stopped = lines.count >= 4 || Date() > deadline
+            return stopped
+        }) { line in
+            lines.append(line)
+            if !stopped { whileRunning += 1 }
+        }
+        #expect(lines.map { $0.time - t0 }.map { ($0 * 100).rounded() } == [199, 299, 399, 499])
+        #expect(whileRunning == 4)
     }
 
     /// A stop request ends the session before any packet is taken: no line, and the summary

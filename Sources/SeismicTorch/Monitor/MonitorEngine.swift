@@ -57,6 +57,9 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     /// A UDP source's instrument that is not an accelerometer: its counts × the accelerometer
     /// gain would be no acceleration.
     case notAnAccelerometer(instrument: String)
+    /// An option that does nothing for this source (`--gain` for stdin or a replay, `--speed` for
+    /// a live stream): refused rather than silently ignored.
+    case optionNotForSource(option: String, source: String, reason: String)
 
     public var description: String {
         switch self {
@@ -74,6 +77,8 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
         case .notAnAccelerometer(let instrument):
             return "--channels \(instrument)? is not an accelerometer (SEED instrument code N, e.g. EN?): a UDP stream's counts "
                 + "× --gain are acceleration only for an accelerometer"
+        case .optionNotForSource(let option, let source, let reason):
+            return "\(option) does not apply to --source \(source): \(reason); leave out \(option)"
         case .instrumentWithoutChannels(let instrument):
             return "--channels \(instrument)? names an instrument, but stdin lines (time,x,y,z) carry no channel codes: leave out --channels"
         }
@@ -96,6 +101,14 @@ public struct MonitorStatistics: Sendable, Equatable {
     /// Backward clock jumps: a component sent a full window of samples older than the buffer, so
     /// the engine restarted its timeline there.
     public var clockJumps = 0
+    /// Forward clock jumps: a confirmed jump ahead by more than `MonitorEngine.clockJumpSeconds`
+    /// (a day), which is a clock set anew rather than a stream gap; its hops are not counted in
+    /// `skippedHops` (a first time of 0 before epoch times would be 1.7·10⁹ of them).
+    public var forwardClockJumps = 0
+    /// Packets far ahead of every component's newest sample (by more than
+    /// `MonitorEngine.aheadSeconds`) that the next packet of their component did not follow: a
+    /// mistimed packet, dropped rather than placed seconds away from where its samples belong.
+    public var mistimedPackets = 0
     /// Windows skipped because their samples (after the record chain) or the model's outputs
     /// were NaN or ±inf: never classified, never triggered.
     public var nonFiniteWindows = 0
@@ -128,7 +141,8 @@ public struct MonitorStatistics: Sendable, Equatable {
         var s = a
         s.windows += b.windows; s.triggers += b.triggers; s.duplicates += b.duplicates; s.conflicting += b.conflicting; s.late += b.late
         s.resets += b.resets; s.bridged += b.bridged; s.malformed += b.malformed; s.gaps += b.gaps
-        s.skippedHops += b.skippedHops; s.clockJumps += b.clockJumps; s.nonFiniteWindows += b.nonFiniteWindows; s.silentWindows += b.silentWindows
+        s.skippedHops += b.skippedHops; s.clockJumps += b.clockJumps; s.forwardClockJumps += b.forwardClockJumps
+        s.mistimedPackets += b.mistimedPackets; s.nonFiniteWindows += b.nonFiniteWindows; s.silentWindows += b.silentWindows
         s.nonFinitePackets += b.nonFinitePackets; s.implausiblePackets += b.implausiblePackets; s.otherInstrument += b.otherInstrument; s.rateChanges += b.rateChanges
         s.rateChangeHops += b.rateChangeHops; s.unconfirmedRates += b.unconfirmedRates
         s.unusableRates += b.unusableRates; s.droppedAtStartUp += b.droppedAtStartUp
@@ -141,7 +155,8 @@ public struct MonitorStatistics: Sendable, Equatable {
             + "\(nonFinitePackets) packets with non-finite samples and \(implausiblePackets) beyond ±1000 m/s² skipped, \(nonFiniteWindows) non-finite windows skipped, \(silentWindows) windows without signal skipped, "
             + "\(late) late samples, \(duplicates) duplicate samples (\(conflicting) with another value, the first kept), "
             + "\(bridged) windows bridged, \(resets) resets (a component lacking over a quarter of a window), "
-            + "\(gaps) gaps longer than the buffer (\(skippedHops) hops skipped), \(clockJumps) backward clock jumps, "
+            + "\(gaps) gaps longer than the buffer (\(skippedHops) hops skipped), \(clockJumps) backward clock jumps, \(forwardClockJumps) forward clock jumps of over a day, "
+            + "\(mistimedPackets) mistimed packets dropped (far ahead of the stream, not followed), "
             + "\(rateChanges) sampling-rate changes (\(rateChangeHops) hops skipped; \(unconfirmedRates) not confirmed and \(unusableRates) unusable rates ignored), "
             + "\(otherInstrument) packets of other instruments ignored, "
             + "\(droppedAtStartUp) packets dropped at start-up (no instrument with every component the model needs)"
@@ -156,6 +171,11 @@ public struct MonitorStatistics: Sendable, Equatable {
 /// most once per `minimumGapSeconds`.
 ///
 /// Faults, and what the engine does:
+/// - A packet starting more than `aheadSeconds` after every component's newest sample waits for
+///   the next packet of its component (a copy of it is a duplicate and decides nothing): if that
+///   one is far ahead too, both are placed (a gap or a clock set forward, below); if it is back
+///   near the stream, the held packet was mistimed and is dropped (`mistimedPackets`), never
+///   placed seconds away from where its samples belong.
 /// - Holes inside a window are bridged by linear interpolation and flagged; a window in which a
 ///   component lacks more than a quarter of its samples (or has fewer than 2) is skipped (a reset,
 ///   counted): never a window made mostly of interpolation.
@@ -164,11 +184,13 @@ public struct MonitorStatistics: Sendable, Equatable {
 ///   ahead to the first hop whose window holds only samples at or after the packet that came
 ///   after the gap; the hops in between are skipped (`gaps`, `skippedHops`). Classification
 ///   resumes as soon as a full window of fresh data has arrived on every component, with the
-///   times of the stream's clock.
+///   times of the stream's clock. A jump of more than a day is a clock set anew
+///   (`forwardClockJumps`), its hops not counted as skipped.
 /// - A backward clock jump: packets older than the buffer are late (counted); once one component
-///   has sent a full window of consecutive late samples, the engine restarts its timeline at that
-///   packet (`clockJumps`; the buffer is emptied and the trigger debounce reset) and classifies
-///   again once every component has a full window after it.
+///   has sent a full window of consecutive late samples, the engine classifies the windows
+///   complete before the jump, restarts its timeline at that packet (`clockJumps`; the buffer is
+///   emptied and the trigger debounce reset) and classifies again once every component has a
+///   full window after it.
 /// - Windows whose prepared samples or model outputs are NaN or ±inf are skipped and counted
 ///   (`nonFiniteWindows`): never a line, never a trigger.
 public final class MonitorEngine {
@@ -182,6 +204,15 @@ public final class MonitorEngine {
     public var minimumGapSeconds = 10.0
     /// How long to wait for a missing packet before treating it as lost.
     public var lagSeconds = 0.3
+    /// A packet starting more than this far (s) after every component's newest sample is held
+    /// until the next packet of its component: one far ahead too confirms the jump (both are
+    /// placed: a gap or a clock set forward), one back near the stream shows it mistimed (dropped,
+    /// counted in `mistimedPackets`). Placed at once, a mistimed packet a few seconds ahead would
+    /// make the stream's own samples late and restart the timeline.
+    public var aheadSeconds = 1.0
+    /// A confirmed jump ahead by more than this (s) is a clock set anew, not a gap in the data
+    /// (`forwardClockJumps`).
+    public static let clockJumpSeconds = 86_400.0
     public private(set) var statistics = MonitorStatistics()
 
     private let components: Int
@@ -196,6 +227,9 @@ public final class MonitorEngine {
     public var lastTriggerTime = -Double.infinity
     /// Consecutive samples of each component that arrived older than the buffer.
     private var lateRun: [Int]
+    /// Per component, the packet held far ahead (see `aheadSeconds`) and the offset (samples from
+    /// the origin) a following packet must pass to confirm it.
+    private var heldAhead: [(time: Double, samples: [Double], frontierLimit: Double)?]
     private let resampler: FourierResampler
     private let recordChain: RecordChain
 
@@ -225,6 +259,7 @@ public final class MonitorEngine {
         highest = Array(repeating: -1, count: components)
         nextWindowEnd = windowSamples
         lateRun = Array(repeating: 0, count: components)
+        heldAhead = Array(repeating: nil, count: components)
         resampler = FourierResampler(from: windowSamples, to: card.windowSamples)
         recordChain = try card.preprocessing.recordChain(samplingRateHz: samplingRateHz, count: windowSamples)
     }
@@ -236,6 +271,35 @@ public final class MonitorEngine {
     /// wait for stragglers); see the type's notes for gaps and clock jumps.
     public func ingest(component: Int, time: Double, samples: [Double]) -> [MonitorLine] {
         precondition((0..<components).contains(component), "component \(component) outside 0..<\(components)")
+        guard let frontier = highest.max(), frontier >= 0, !samples.isEmpty else { return place(component: component, time: time, samples: samples) }
+        let offset = ((time - origin!) * samplingRateHz).rounded()
+        guard offset.isFinite else { return place(component: component, time: time, samples: samples) }
+        let aheadSamples = Double(frontier) + 1 + (aheadSeconds * samplingRateHz).rounded()
+        if let held = heldAhead[component] {
+            // A copy of the held packet (a duplicated datagram) decides nothing.
+            if time == held.time {
+                statistics.duplicates += samples.count
+                return []
+            }
+            // The packet after one held far ahead decides: far ahead too, the stream moved on
+            // (place both); back near the stream, the held one was mistimed (dropped).
+            heldAhead[component] = nil
+            guard offset > held.frontierLimit else {
+                statistics.mistimedPackets += 1
+                return place(component: component, time: time, samples: samples)
+            }
+            let out = place(component: component, time: held.time, samples: held.samples)
+            return out + ingest(component: component, time: time, samples: samples)
+        }
+        if offset > aheadSamples, offset < 1e15 {
+            heldAhead[component] = (time, samples, aheadSamples)
+            return []
+        }
+        return place(component: component, time: time, samples: samples)
+    }
+
+    /// Places a packet's samples in the buffer (see `ingest`), with no hold.
+    private func place(component: Int, time: Double, samples: [Double]) -> [MonitorLine] {
         if origin == nil { origin = time }
         // A time further than ~250,000 years at 125 Hz from the first packet's cannot be placed.
         let offset = ((time - origin!) * samplingRateHz).rounded()
@@ -248,8 +312,9 @@ public final class MonitorEngine {
             // packet with a wild time, an epoch in microseconds): counted as late; a window of such samples restarts the timeline there.
             lateRun[component] += samples.count
             if lateRun[component] >= windowSamples {
+                let done = classifyComplete()
                 restartTimeline()
-                return ingest(component: component, time: time, samples: samples)
+                return done + place(component: component, time: time, samples: samples)
             }
             statistics.late += samples.count
             return []
@@ -260,14 +325,18 @@ public final class MonitorEngine {
         if first >= nextWindowEnd - windowSamples + capacity {
             // A gap longer than the buffer: finish what is complete, then jump to the first hop
             // whose window is made of samples from this packet on (and in which the packet fits).
-            out += flush()
+            out += classifyComplete()
             let target = max(first + windowSamples, last + 1 - capacity + windowSamples)
             if target > nextWindowEnd {
                 let hops = (target - nextWindowEnd + hopSamples - 1) / hopSamples
-                statistics.gaps += 1
-                // Saturating: crafted times could make the sum of many jumps overflow.
-                let (sum, overflow) = statistics.skippedHops.addingReportingOverflow(hops)
-                statistics.skippedHops = overflow ? Int.max : sum
+                if Double(target - nextWindowEnd) > Self.clockJumpSeconds * samplingRateHz {
+                    statistics.forwardClockJumps += 1
+                } else {
+                    statistics.gaps += 1
+                    // Saturating: crafted times could make the sum of many jumps overflow.
+                    let (sum, overflow) = statistics.skippedHops.addingReportingOverflow(hops)
+                    statistics.skippedHops = overflow ? Int.max : sum
+                }
                 nextWindowEnd += hops * hopSamples
             }
         }
@@ -276,8 +345,10 @@ public final class MonitorEngine {
             // Entirely older than the buffer: late, or the stream's clock went back.
             lateRun[component] += samples.count
             if lateRun[component] >= windowSamples {
+                // The last windows before the jump are complete if every component reached them.
+                out += classifyComplete()
                 restartTimeline()
-                return out + ingest(component: component, time: time, samples: samples)
+                return out + place(component: component, time: time, samples: samples)
             }
             statistics.late += samples.count
             return out
@@ -300,9 +371,24 @@ public final class MonitorEngine {
         return out + classifyReady(lagSamples: Int(lagSeconds * samplingRateHz))
     }
 
+    /// The end of the stream: places the packets held far ahead (nothing lost; no packet will
+    /// follow them), then classifies every hop whose data has arrived on all components, without
+    /// waiting for stragglers.
+    public func flush() -> [MonitorLine] {
+        var out: [MonitorLine] = []
+        for c in 0..<components {
+            if let held = heldAhead[c] {
+                heldAhead[c] = nil
+                out += place(component: c, time: held.time, samples: held.samples)
+            }
+        }
+        return out + classifyComplete()
+    }
+
     /// Classifies every hop whose data has arrived on all components, without waiting for
-    /// stragglers (the end of a stream, or before a gap).
-    public func flush() -> [MonitorLine] { classifyReady(lagSamples: 0) }
+    /// stragglers (before a gap or a clock jump, or when the stream has paused: see
+    /// `MonitorSession`). Packets held far ahead stay held.
+    public func classifyComplete() -> [MonitorLine] { classifyReady(lagSamples: 0) }
 
     private func classifyReady(lagSamples lag: Int) -> [MonitorLine] {
         var out: [MonitorLine] = []
@@ -322,6 +408,9 @@ public final class MonitorEngine {
             tags[c] = Array(repeating: -1, count: capacity)
             highest[c] = -1
             lateRun[c] = 0
+            // Held against the old timeline, which the clock has left.
+            if heldAhead[c] != nil { statistics.mistimedPackets += 1 }
+            heldAhead[c] = nil
         }
         lastTriggerTime = -Double.infinity
     }

@@ -82,6 +82,9 @@ public final class MonitorRunner {
     /// (one-sample lines at 500 Hz: 3,000 packets in 2 s); beyond, the runner starts with the
     /// estimate it has (logged), or 125 Hz.
     public static let maximumStartUpPackets = 65_536
+    /// Instruments (band + instrument code) whose packet times are tracked at most; packets of
+    /// further instruments are ignored and counted (`otherInstrument`), so memory stays bounded.
+    public static let maximumInstruments = 16
 
     /// A rate given at start (`--rate`, a replayed record's) is kept: packet times are not
     /// re-checked against it.
@@ -183,6 +186,11 @@ public final class MonitorRunner {
             ignore(p.channel, because: "instrument \(group)?, not the monitored \(wanted)?")
             return []
         }
+        if rates[group] == nil, rates.count >= Self.maximumInstruments {
+            // Memory stays bounded whatever channel codes a stream sends.
+            ignore(p.channel, because: "the stream has sent more than \(Self.maximumInstruments) instruments; only the first are considered")
+            return []
+        }
         rates[group, default: Self.newRates()].add(channel: p.channel, time: p.time, count: p.samples.count)
         guard let engine else { return try startUp(p) }
         if confirming != nil { return confirm(p, group: group, engine: engine) }
@@ -270,6 +278,11 @@ public final class MonitorRunner {
         }
         return out + engine.flush()
     }
+
+    /// Classifies every hop whose data has arrived on all components, without waiting for
+    /// stragglers or placing packets held far ahead: call when the stream has paused (the last
+    /// window before a pause is then not kept until data resumes).
+    public func classifyComplete() -> [MonitorLine] { engine?.classifyComplete() ?? [] }
 
     /// "instrument EN?" for a SEED instrument; the columns of `time,x,y,z` lines (instrument "").
     private static func describe(_ group: String) -> String { group.isEmpty ? "the x, y, z columns" : "instrument \(group)?" }

@@ -49,8 +49,11 @@ public enum StreamSource: Equatable, Sendable, CustomStringConvertible {
 
 /// The settings of a monitor session besides its model and source (the `monitor` command's options).
 public struct MonitorSettings: Sendable {
-    /// Counts → m/s² for UDP sources (Raspberry Shake 4D accelerometer: 1/384,500).
-    public var gain = 1.0 / 384_500
+    /// Counts → m/s² for UDP sources; nil: a Raspberry Shake 4D accelerometer's 1/384,500. Refused
+    /// for other sources (their samples are in units: `units`).
+    public var gain: Double?
+    /// The gain of a Raspberry Shake 4D accelerometer channel (EN?), m/s² per count.
+    public static let shakeAccelerometerGain = 1.0 / 384_500
     /// Units of stdin lines and replayed records (nil: the record's header, for stdin the card's).
     public var units: AccelerationUnit?
     /// Sampling rate in Hz (nil: the replayed record's, or estimated from packet times).
@@ -63,8 +66,8 @@ public struct MonitorSettings: Sendable {
     public var pgaThresholdGal = 2.0
     public var noiseMaximum = 0.5
     public var minimumGapSeconds = 10.0
-    /// Replay speed factor (0: as fast as possible).
-    public var replaySpeed = 1.0
+    /// Replay speed factor (0: as fast as possible); nil: real time. Refused for other sources.
+    public var replaySpeed: Double?
     public init() {}
 }
 
@@ -76,7 +79,7 @@ public final class MonitorSession {
     public let runner: MonitorRunner
     public let queue: PacketQueue
     public let trigger: TriggerCommand?
-    private let log: (String) -> Void
+    private let log: @Sendable (String) -> Void
     private var stopUDP: (@Sendable () -> Void)?
 
     /// Checks the settings against the model, opens the source and builds the runner.
@@ -85,7 +88,7 @@ public final class MonitorSession {
     ///   stdin lines, which carry no channel codes), `StreamSourceError` (address, socket), the replayed
     ///   record's read error, `AccelerationUnitError` (units missing, contradicting or refused).
     public init(model: ConvNet, card: ModelCard, source: StreamSource, settings: MonitorSettings,
-                trigger: TriggerCommand?, log: @escaping (String) -> Void) throws {
+                trigger: TriggerCommand?, log: @escaping @Sendable (String) -> Void) throws {
         let windowSeconds = try MonitorRunner.windowSeconds(given: settings.windowSeconds, card: card)
         guard settings.hopSeconds <= windowSeconds else {
             throw MonitorError.hop(hopSeconds: settings.hopSeconds, windowSeconds: windowSeconds)
@@ -93,8 +96,21 @@ public final class MonitorSession {
         self.source = source
         self.trigger = trigger
         self.log = log
+        let (isUDP, isReplay): (Bool, Bool)
+        switch source {
+        case .udp: (isUDP, isReplay) = (true, false)
+        case .stdin: (isUDP, isReplay) = (false, false)
+        case .replay: (isUDP, isReplay) = (false, true)
+        }
+        if settings.gain != nil, !isUDP {
+            throw MonitorError.optionNotForSource(option: "--gain", source: source.description,
+                                                  reason: "it converts UDP counts; these samples are in --units")
+        }
+        if settings.replaySpeed != nil, !isReplay {
+            throw MonitorError.optionNotForSource(option: "--speed", source: source.description, reason: "it paces a replay; a live stream comes at its own pace")
+        }
         queue = PacketQueue()
-        var scale = settings.gain
+        var scale = settings.gain ?? MonitorSettings.shakeAccelerometerGain
         var knownRate = settings.samplingRateHz
         let unitSource: AccelerationUnit.Source
         switch source {
@@ -108,10 +124,10 @@ public final class MonitorSession {
             log("monitor: listening on udp://\(host):\(bound)")
         case .stdin:
             if let instrument = settings.instrument { throw MonitorError.instrumentWithoutChannels(instrument: instrument) }
-            StreamSources.lines(from: .standardInput, components: card.architecture.inputShape[2], into: queue)
+            StreamSources.lines(from: .standardInput, components: card.architecture.inputShape[2], into: queue, log: log)
             unitSource = .stdin
         case .replay(let path):
-            let (recordRate, stated) = try StreamSources.replay(path, speed: settings.replaySpeed, windowSeconds: windowSeconds, into: queue)
+            let (recordRate, stated) = try StreamSources.replay(path, speed: settings.replaySpeed ?? 1, windowSeconds: windowSeconds, into: queue)
             if let given = settings.samplingRateHz, abs(given - recordRate) > 1e-9 * recordRate {
                 throw MonitorError.rateDiffersFromRecord(path: path, given: given, record: recordRate)
             }
@@ -129,13 +145,18 @@ public final class MonitorSession {
         runner.noiseMaximum = Float(settings.noiseMaximum)
         runner.minimumGapSeconds = settings.minimumGapSeconds
         runner.instrument = settings.instrument
-        if case .udp = source { runner.accelerometersOnly = true }
+        runner.accelerometersOnly = isUDP
         runner.log = log
     }
 
+    /// Seconds without a packet after which the windows whose data is complete are classified
+    /// without waiting for stragglers (`MonitorRunner.classifyComplete`): the last window before a
+    /// pause is printed within this time, not when data resumes.
+    public var pauseSeconds = 1.0
+
     /// Pumps packets into the runner until the stream ends (stdin closed, replay done) or `stop`
     /// returns true (checked at least every 0.2 s), then classifies the hops whose data is complete
-    /// without waiting for stragglers; hands every classified hop to `output` and starts the
+    /// without waiting for stragglers (also after `pauseSeconds` without a packet); hands every classified hop to `output` and starts the
     /// trigger program on each trigger. At the end, waits for the trigger programs
     /// still running (their failures are in `summary`).
     /// - Throws: what `output` throws; `MonitorError` when the window does not fit the sampling
@@ -149,10 +170,20 @@ public final class MonitorSession {
             }
         }
         var finished = false
+        var lastPacket = ProcessInfo.processInfo.systemUptime
+        var pauseHandled = true
         while !finished && !stop() {
             let (packet, end) = queue.pop(timeout: 0.2)
             finished = end
-            if let packet { try emit(try runner.handle(packet)) }
+            let now = ProcessInfo.processInfo.systemUptime
+            if let packet {
+                lastPacket = now
+                pauseHandled = false
+                try emit(try runner.handle(packet))
+            } else if !pauseHandled, now - lastPacket >= pauseSeconds {
+                pauseHandled = true
+                try emit(runner.classifyComplete())
+            }
         }
         // At the end of the stream or on a stop request, the hops whose data is complete.
         try emit(runner.flush())

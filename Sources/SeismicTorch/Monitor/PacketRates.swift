@@ -8,9 +8,11 @@ import Foundation
 /// between the two packets' first samples.
 ///
 /// The estimate has two steps:
-/// - **Which pairs.** The median of the last `keep` periods (seconds per sample) sets lost packets
-///   (twice the period), gaps and clock jumps (outliers) aside, as long as fewer than half the
-///   recent pairs are affected; the pairs whose period is within 40 % of it are kept (one-sample
+/// - **Which pairs.** The median of the recent periods (seconds per sample: the last quarter of the
+///   retained pairs, at least `keep`) sets lost packets (twice the period), gaps and clock jumps
+///   (outliers) aside, as long as fewer than half the recent pairs are affected; beyond, while an
+///   eighth of them still say a whole fraction of it, that fraction (`shortestSupported`: heavy
+///   loss of one-sample lines is not a rate change); the pairs whose period is within 40 % of it are kept (one-sample
 ///   lines at 300 Hz with times to the millisecond are 3 and 4 ms apart). The band is symmetric in
 ///   time, so jittered pairs are left out as often too long as too short: no bias.
 /// - **The rate.** Those pairs' samples ÷ their seconds, over every retained pair: at least `keep`
@@ -102,9 +104,10 @@ public struct PacketRates: Sendable {
 
     /// The unrounded rate (Hz) the retained pairs give; nil with fewer than `minimum` pairs, when
     /// they span fewer than `minimumSeconds` (summed over channels), or when the pairs near the
-    /// median span less than half of it. The
-    /// median of the last `keep` periods (seconds ÷ samples; for an even count the lower of the two
-    /// middle ones, so a new rate counts only once it holds a majority) says which rate holds; the
+    /// median span less than a quarter of it. The median of the recent periods (seconds ÷ samples, over
+    /// the last quarter of the retained pairs and at least `keep`; for an even count the lower of
+    /// the two middle ones, so a new rate counts only once it holds a majority), brought back to a
+    /// whole fraction of itself that an eighth of them support (`shortestSupported`), says which rate holds; the
     /// median of all retained periods, when within 40 % of it, is the centre (else the recent
     /// one); the retained pairs whose period is within 40 % of the centre are kept, and the rate is
     /// their samples ÷ their seconds.
@@ -119,17 +122,34 @@ public struct PacketRates: Sendable {
         // The recent median says which rate holds now; the median of every retained pair, when it
         // agrees, centres the band more precisely (a band off-centre would leave jittered pairs
         // out on one side more than on the other, and bias the fit).
-        let now = median(pairs.suffix(keep)), all = median(pairs)
+        let recent = pairs.suffix(max(keep, pairs.count / 4))
+        let now = Self.shortestSupported(median(recent), periods: recent.map { $0.seconds / Double($0.count) })
+        let all = median(pairs)
         let m = abs(all - now) <= 0.4 * now ? all : now
         var samples = 0, seconds = 0.0
         for pair in pairs where abs(pair.seconds / Double(pair.count) - m) <= 0.4 * m {
             samples += pair.count
             seconds += pair.seconds
         }
-        // The retained pairs must span `minimumSeconds`, the kept ones at least half of it (timestamp
-        // jitter of ±40 % of a period leaves a quarter of the pairs out).
-        guard retainedSeconds >= minimumSeconds, 2 * seconds >= minimumSeconds, seconds > 0 else { return nil }
+        // The retained pairs must span `minimumSeconds`, the kept ones at least a quarter of it
+        // (timestamp jitter of ±40 % of a period leaves a quarter of the pairs out; with 45 % of
+        // one-sample lines lost, the pairs of one period hold 30 % of the time, the rest is in
+        // pairs of two periods and more).
+        guard retainedSeconds >= minimumSeconds, 4 * seconds >= minimumSeconds, seconds > 0 else { return nil }
         return Double(samples) / seconds
+    }
+
+    /// `period` unless an eighth of `periods` lie within 20 % of `period` ÷ k for k = 4, 3 or 2 (the
+    /// largest such k wins): lost packets make pairs whole multiples of the sampling period, so a
+    /// median pushed to twice the period by heavy loss is brought back while the true period still
+    /// has that support; a real change to a longer period leaves none behind.
+    public static func shortestSupported(_ period: Double, periods: [Double]) -> Double {
+        for k in [4.0, 3.0, 2.0] {
+            let candidate = period / k
+            let support = periods.filter { abs($0 - candidate) <= 0.2 * candidate }.count
+            if 8 * support >= periods.count { return candidate }
+        }
+        return period
     }
 
     /// Forgets the retained pairs and each channel's last packet, to measure afresh; the first pair

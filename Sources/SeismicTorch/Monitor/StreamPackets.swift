@@ -43,10 +43,12 @@ public enum StreamParsing {
     /// A `time,x,y,z` line (time in seconds; values in the stream's units) with exactly one value
     /// per component (`components`, the model's); nil when malformed: another number of fields, a
     /// time that is not a finite decimal number, a value that is not a number (see `number`).
+    /// Fields are separated by commas (spaces around them allowed) or, in a line without a comma,
+    /// by runs of spaces and tabs (`time x y z`, as awk and column-aligned files write them).
     /// Values that are numbers but not finite (nan, inf) are kept, to be flagged and counted as
     /// for UDP packets. A malformed line is refused whole: none of its values is used.
     public static func csvLine(_ line: String, components: Int = 3) -> (time: Double, values: [Double])? {
-        let parts = line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        let parts = fields(line)
         guard components > 0, parts.count == 1 + components, let t = number(parts[0]), t.isFinite else { return nil }
         var values: [Double] = []
         values.reserveCapacity(components)
@@ -55,6 +57,15 @@ public enum StreamParsing {
             values.append(v)
         }
         return (t, values)
+    }
+
+    /// The fields of a `time,x,y,z` line: split at commas (each trimmed of spaces and tabs) when
+    /// it has one, else at runs of spaces and tabs.
+    public static func fields(_ line: String) -> [String] {
+        if line.contains(",") {
+            return line.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+        }
+        return line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
     }
 
     /// A number as a stream writes it: plain decimal (optional sign, digits with an optional

@@ -174,12 +174,24 @@ public enum StreamSources {
     /// with "\n", "\r\n" or "\r"; blank lines and lines starting with "#" are skipped; a line
     /// that does not parse (`StreamParsing.csvLine`: another number of fields, a field that is not
     /// a decimal number), or is longer than `maximumLineBytes` (not buffered beyond that), is
-    /// counted as malformed and none of its values is used.
-    public static func lines(from handle: FileHandle, components: Int = 3, maximumLineBytes: Int = 65_536, into queue: PacketQueue) {
+    /// counted as malformed and none of its values is used; the first such line is described to
+    /// `log` (its number, fields and a prefix of its text), so a stream in another format is seen
+    /// at once rather than only in the summary's counts.
+    public static func lines(from handle: FileHandle, components: Int = 3, maximumLineBytes: Int = 65_536, into queue: PacketQueue,
+                             log: (@Sendable (String) -> Void)? = nil) {
         let thread = Thread {
             var splitter = LineSplitter(maximumLineBytes: maximumLineBytes)
+            var number = 0, described = false
+            func refuse(_ reason: @autoclosure () -> String) {
+                queue.countMalformed()
+                if !described, let log {
+                    described = true
+                    log("monitor: line \(number) refused (further refused lines are only counted): \(reason())")
+                }
+            }
             func deliver(_ pieces: [LineSplitter.Piece]) {
                 for piece in pieces {
+                    number += 1
                     let blank: Bool
                     if case .line(let bytes) = piece {
                         let first = bytes.first { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
@@ -187,9 +199,15 @@ public enum StreamSources {
                     } else { blank = false }
                     queue.countReceived(skipped: blank)
                     if blank { continue }
-                    guard case .line(let bytes) = piece else { queue.countMalformed(); continue }
+                    guard case .line(let bytes) = piece else { refuse("longer than \(maximumLineBytes) bytes"); continue }
                     let line = String(decoding: bytes, as: UTF8.self)
-                    guard let (t, v) = StreamParsing.csvLine(line, components: components) else { queue.countMalformed(); continue }
+                    guard let (t, v) = StreamParsing.csvLine(line, components: components) else {
+                        let fields = StreamParsing.fields(line).count
+                        let shown = line.count > 80 ? String(line.prefix(80)) + "…" : line
+                        refuse("'\(shown)' has \(fields) field\(fields == 1 ? "" : "s")\(fields == 1 + components ? " (one is not a plain decimal number)" : ""); "
+                               + "expected \(1 + components): a time in seconds and one plain decimal number per component, separated by commas, or by spaces or tabs")
+                        continue
+                    }
                     for (c, value) in v.enumerated() { queue.push(StreamPacket(channel: ["X", "Y", "Z"][safe: c] ?? "C\(c)", time: t, samples: [value]), waitForRoom: true) }
                 }
             }
