@@ -70,7 +70,7 @@ let package = Package(
             dependencies: ["SeismicTorch", "SeismicIO", "SeismicSignal", "SeismicNN", "SeismicPlot",
                            .product(name: "ArgumentParser", package: "swift-argument-parser"),
                            .product(name: "Logging", package: "swift-log")]),
-        .executableTarget(name: "seismic", dependencies: ["SeismicCLI"]),
+        .executableTarget(name: "seismic", dependencies: ["SeismicCLI", "SeismicTorch"]),
         .executableTarget(name: "seismic-mpi", dependencies: ["SeismicCLI", "SeismicTorch", "SeismicNN", "SeismicMPI"]),
         // Throughput programs (`make bench`).
         .executableTarget(

@@ -40,7 +40,7 @@ extension Seismic {
             settings.pretrainEpochs = pretrainEpochs
             settings.finetuneEpochs = finetuneEpochs
             settings.seed = seed
-            try DemoPipeline.run(folder: out, settings: settings) { print($0) }
+            try DemoPipeline.run(context: Seismic.context, folder: out, settings: settings) { print($0) }
         }
     }
 }

@@ -148,7 +148,7 @@ extension Seismic {
             settings.replaySpeed = speed
             let session = try MonitorSession(model: net, card: card, source: source, settings: settings, trigger: trigger, log: Self.note)
             installStopHandler()
-            try session.run(stop: { StopRequest.isRequested }) { line in
+            try session.run(stop: { Seismic.context.stop.isRequested }) { line in
                 print(try json ? line.jsonText() : Self.text(line, classNames: card.classNames))
                 fflush(nil)
             }

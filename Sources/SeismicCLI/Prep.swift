@@ -41,7 +41,7 @@ struct QSISOptions: ParsableArguments {
         settings.seed = seed
         configure(&settings)
         let progress = Progress("records:", unit: "records")
-        let job = SeismicJob.collective
+        let job = Seismic.context.collective
         var (data, summary) = QSIS.prepare(folder: folder, event: event, settings: settings, share: job.map { ($0.rank, $0.size) }) {
             progress.update($0, of: $1)
         }
@@ -69,7 +69,7 @@ func finishQSIS(_ data: PreparedDataset, _ summary: PreparationSummary, output: 
     try data.save(to: output)
     var rows: [(String, String)] = [("records read", "\(summary.recordsRead)")]
     for (name, n) in zip(data.metadata.classNames, summary.windowsPerClass) where n > 0 { rows.append(("\(name) windows", "\(n)")) }
-    let skipLabel = SeismicJob.collective == nil ? "skipped" : "skipped (rank 0)"
+    let skipLabel = Seismic.context.collective == nil ? "skipped" : "skipped (rank 0)"
     for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append((skipLabel, "\(n) × \(reason)")) }
     rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(started))))
     printSummary("wrote \(output): \(data.count) windows", rows)
@@ -276,7 +276,7 @@ extension Seismic.Prep {
             let (train, test) = STEAD.split(catalogue, trainFraction: trainFraction, seed: seed)
             print("catalogue: \(catalogue.count) rows (\(usable.count) usable), \(quakes.count) earthquakes (\(clean.count) pass cleaning), \(usable.filter(\.isNoise).count) noise")
             var rows: [(String, String)] = []
-            let job = SeismicJob.collective
+            let job = Seismic.context.collective
             // Both parts are prepared and checked before either is written: a refused preparation
             // leaves no partial output.
             var prepared: [(name: String, path: String, data: PreparedDataset, summary: STEAD.Summary)] = []
@@ -307,7 +307,7 @@ extension Seismic.Prep {
             rows.append(("dropped by cleaning", "\(catalogue.count - usable.count) catalogue rows, \(quakes.count - clean.count) earthquakes"))
             for (reason, n) in STEAD.cleaningCounts(catalogue).sorted(by: { $0.key < $1.key }) { rows.append(("  cleaning", "\(n) × \(reason)")) }
             rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(t0))))
-            if SeismicJob.isLeader { printSummary("wrote \(out)", rows) }
+            if Seismic.context.isLeader { printSummary("wrote \(out)", rows) }
         }
     }
 }

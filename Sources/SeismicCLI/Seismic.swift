@@ -20,6 +20,17 @@ public struct Seismic: ParsableCommand {
         version: SeismicTorchVersion.current,
         subcommands: [Demo.self, Synth.self, Prep.self, Merge.self, Train.self, Finetune.self, Evaluate.self, Export.self, Import.self, Classify.self, Monitor.self, SAC.self, CheckpointCommand.self])
 
+    /// The process the commands run in, set once by `main(context:)` before any command runs (the
+    /// front end is the one place that knows it: `seismic` alone, `seismic-mpi` a rank of a job);
+    /// commands hand it to the library calls that need it.
+    nonisolated(unsafe) public private(set) static var context = JobContext()
+
+    /// Parses the command line and runs the command in `context` (its kernels on `context.workers` cores).
+    public static func main(context: JobContext) {
+        Self.context = context
+        context.run { main() }
+    }
+
     /// Settings every compute-heavy subcommand applies before it starts.
     static func prepareEngine() {
         BLASThreads.useSingleThreadPerCall()

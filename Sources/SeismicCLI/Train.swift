@@ -41,8 +41,8 @@ struct TrainingOptions: ParsableArguments {
 /// Ctrl-C or SIGTERM: training finishes the epoch in progress, writes a consistent checkpoint and
 /// stops; the monitor classifies what is complete and prints its summary.
 func installStopHandler() {
-    signal(SIGINT) { _ in StopRequest.isRequested = true }
-    signal(SIGTERM) { _ in StopRequest.isRequested = true }  // a service manager's stop: the same orderly end
+    signal(SIGINT) { _ in Seismic.context.stop.request() }
+    signal(SIGTERM) { _ in Seismic.context.stop.request() }  // a service manager's stop: the same orderly end
 }
 
 /// A live in-epoch progress line on a terminal (silent in logs): windows done, rate, time left.
@@ -96,13 +96,13 @@ extension Seismic {
             let (windows, card) = try trainingInputs(prepared, kind: model)
             let net = ConvNet(card.architecture, seed: options.seed)
             net.dropoutProbability = Float(options.dropout)
-            let result = try TrainingRun.run(model: net, card: card, data: windows, folder: out, configuration: options.configuration,
+            let result = try TrainingRun.run(context: Seismic.context, model: net, card: card, data: windows, folder: out, configuration: options.configuration,
                                              validationFraction: options.validation, resume: options.resume,
                                              title: "Training \(card.architecture.name) on \((data as NSString).lastPathComponent)",
                                              log: { print($0) }, onBatch: batchProgress())
-            if SeismicJob.isLeader { printRunSummary(result, folder: out) }
+            if Seismic.context.isLeader { printRunSummary(result, folder: out) }
             // Stopped by Ctrl-C: the run is resumable but not finished, so `train && …` stops here.
-            if StopRequest.isRequested { throw ExitCode(130) }
+            if Seismic.context.stop.isRequested { throw ExitCode(130) }
         }
     }
 
@@ -156,13 +156,13 @@ extension Seismic {
             net.dropoutProbability = Float(options.dropout)
             let frozen: Set<String> = freezeConv
                 ? Set(net.store.parameterEntries.map(\.name).filter { $0.hasPrefix("conv") || $0.hasPrefix("bn") }) : []
-            let result = try TrainingRun.run(model: net, card: card, data: windows, folder: out, configuration: options.configuration,
+            let result = try TrainingRun.run(context: Seismic.context, model: net, card: card, data: windows, folder: out, configuration: options.configuration,
                                              validationFraction: options.validation, frozen: frozen, resume: options.resume,
                                              title: "Fine-tuning \(card.architecture.name) on \((data as NSString).lastPathComponent)",
                                              log: { print($0) }, onBatch: batchProgress())
-            if SeismicJob.isLeader { printRunSummary(result, folder: out) }
+            if Seismic.context.isLeader { printRunSummary(result, folder: out) }
             // Stopped by Ctrl-C: the run is resumable but not finished, so `train && …` stops here.
-            if StopRequest.isRequested { throw ExitCode(130) }
+            if Seismic.context.stop.isRequested { throw ExitCode(130) }
         }
     }
 }

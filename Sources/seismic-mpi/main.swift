@@ -10,11 +10,9 @@ import SeismicNN
 import SeismicTorch
 
 let mpi = MPICollective()
-SeismicJob.collective = mpi
 // Share the cores among the ranks on this machine.
 let local = Int(ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"] ?? "1") ?? 1
-Parallel.workerCount = max(1, ProcessInfo.processInfo.activeProcessorCount / max(local, 1))
-Seismic.main()
+Seismic.main(context: JobContext(collective: mpi, workers: Parallel.machineWorkers / max(local, 1)))
 mpi.finish()
 #else
 FileHandle.standardError.write(Data("seismic-mpi was built without MPI: install libopenmpi-dev and build with `swift build -c release --traits MPI`\n".utf8))

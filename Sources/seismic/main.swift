@@ -1,5 +1,6 @@
 // seismic: the SeismicTorch command-line tool (commands live in SeismicCLI).
 
 import SeismicCLI
+import SeismicTorch
 
-Seismic.main()
+Seismic.main(context: JobContext())

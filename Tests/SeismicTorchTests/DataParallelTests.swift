@@ -58,7 +58,7 @@ import TestSupport
             if processes > 1 { trainer.collective = ThreadCollective(rank: rank, group: group) }
             trainer.workers = threads
             // A process's kernels get its share of the cores, as seismic-mpi gives each rank.
-            let result = Parallel.withWorkers(max(1, Parallel.workerCount / processes)) {
+            let result = Parallel.withWorkers(max(1, Parallel.machineWorkers / processes)) {
                 trainer.fit(data(), train: train, validation: validation)
             }
             let w = Array(UnsafeBufferPointer(start: model.store.values, count: model.store.parameterCount))

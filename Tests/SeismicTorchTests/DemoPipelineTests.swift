@@ -17,7 +17,7 @@ import TestSupport
         settings.pretrainEpochs = 3
         settings.finetuneEpochs = 3
         var lines: [String] = []
-        let accuracy = try DemoPipeline.run(folder: folder, settings: settings) { lines.append($0) }
+        let accuracy = try DemoPipeline.run(context: JobContext(), folder: folder, settings: settings) { lines.append($0) }
         #expect((0...1).contains(accuracy))
         for f in ["report.html", "pretrain/best.safetensors", "finetune/best.safetensors", "data/qsis.h5", "example_windows.svg",
                   "example_record.svg", "score_histograms.svg"] {

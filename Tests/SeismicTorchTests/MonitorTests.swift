@@ -14,7 +14,7 @@ nonisolated(unsafe) private let trained: (ConvNet, ModelCard) = {
     defer { try? FileManager.default.removeItem(atPath: folder) }
     var s = DemoPipeline.Settings()
     s.qsisEvents = 60; s.qsisNoise = 60; s.steadEarthquakes = 600; s.pretrainEpochs = 6; s.finetuneEpochs = 6
-    try! DemoPipeline.run(folder: folder, settings: s) { _ in }
+    try! DemoPipeline.run(context: JobContext(), folder: folder, settings: s) { _ in }
     return try! Checkpoint.load(from: folder + "/finetune/best.safetensors")
 }()
 

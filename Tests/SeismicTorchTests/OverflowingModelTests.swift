@@ -37,7 +37,7 @@ import Testing
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("diverge-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
-            _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 1), card: card, data: data, folder: folder,
+            _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 1), card: card, data: data, folder: folder,
                                     configuration: config, log: { _ in })
             Issue.record("a diverging training finished without an error")
         } catch let error as TrainingRunError {

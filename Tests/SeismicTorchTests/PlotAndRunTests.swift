@@ -59,6 +59,33 @@ private final class SVGInspector: NSObject, XMLParserDelegate {
         #expect(h.texts.contains("Accuracy = 75.00 %") && h.texts.contains("P-wave") && h.texts.contains("1.00 (2)"))
     }
 
+    /// The stop request and the cores come from the context the run is given, not from the
+    /// process: a request made during epoch 1 of one run stops it after that epoch (written, and
+    /// logged), while a run with its own context trains all its epochs; kernels started inside a
+    /// context use its workers, outside it the machine's.
+    @Test func aRunStopsOnItsOwnContextsRequestOnly() throws {
+        let data = RunFilesTestData.dataset()
+        var config = TrainingConfiguration()
+        config.epochs = 3
+        config.batchSize = 32
+        let card = ModelCard(architecture: .earthquake(classCount: 3), classNames: data.classNames, samplingRateHz: 40,
+                             windowSamples: 80, componentOrder: ["E", "N", "Z"])
+        let base = FileManager.default.temporaryDirectory.appendingPathComponent("stop-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let stopped = JobContext(workers: 1), other = JobContext(workers: 1)
+        var notes: [String] = []
+        _ = try TrainingRun.run(context: stopped, model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/a",
+                                configuration: config, log: { notes.append($0) }, onBatch: { _, _ in stopped.stop.request() })
+        #expect(notes.contains("stopped on request after epoch 1; resume with --resume"), "\(notes)")
+        #expect(try String(contentsOfFile: base + "/a/" + RunFiles.history, encoding: .utf8).split(separator: "\n").count == 2)
+        _ = try TrainingRun.run(context: other, model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/b",
+                                configuration: config, log: { _ in })
+        #expect(try String(contentsOfFile: base + "/b/" + RunFiles.history, encoding: .utf8).split(separator: "\n").count == 4)
+        #expect(stopped.stop.isRequested && !other.stop.isRequested)
+        #expect(JobContext(workers: 1).run { Parallel.effectiveWorkers } == 1 && JobContext(workers: 0).workers == 1)
+        #expect(Parallel.effectiveWorkers == Parallel.machineWorkers)
+    }
+
     @Test func runWritesItsFilesAndResumesToTheSameResult() throws {
         let data = RunFilesTestData.dataset()
         var config = TrainingConfiguration()
@@ -69,7 +96,7 @@ private final class SVGInspector: NSObject, XMLParserDelegate {
                              windowSamples: 80, componentOrder: ["E", "N", "Z"])
         let base = FileManager.default.temporaryDirectory.appendingPathComponent("run-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: base) }
-        let full = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/full",
+        let full = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/full",
                                        configuration: config, log: { _ in })
         for f in [RunFiles.best, RunFiles.last, RunFiles.history, RunFiles.metrics, RunFiles.curves, RunFiles.confusion, RunFiles.report] {
             #expect(FileManager.default.fileExists(atPath: base + "/full/" + f), "\(f) missing")
@@ -78,9 +105,9 @@ private final class SVGInspector: NSObject, XMLParserDelegate {
         // Interrupted after 2 epochs, then resumed: the same history and weights.
         var short = config
         short.epochs = 2
-        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/split",
+        _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/split",
                                 configuration: short, log: { _ in })
-        let resumed = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/split",
+        let resumed = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/split",
                                           configuration: config, resume: true, log: { _ in })
         #expect(resumed.history.map(\.trainLoss) == full.history.map(\.trainLoss))
         let a = try Checkpoint.load(from: base + "/full/" + RunFiles.last).model.store
@@ -134,12 +161,12 @@ enum RunFilesTestData {
     @Test func resumingTwiceKeepsTheWholeHistoryAndTheUninterruptedFiles() throws {
         let (data, card, config, base) = setUp()
         defer { try? FileManager.default.removeItem(atPath: base) }
-        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/full",
+        _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/full",
                                 configuration: config, log: { _ in })
         for epochs in [1, 3, 4, 4] {  // interrupted after 1 and 3 epochs, then resumed; the last resume has nothing to do
             var c = config
             c.epochs = epochs
-            _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/split",
+            _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "/split",
                                     configuration: c, resume: epochs > 1, log: { _ in })
         }
         let full = try historyRows(base + "/full"), split = try historyRows(base + "/split")
@@ -164,20 +191,20 @@ enum RunFilesTestData {
         defer { try? FileManager.default.removeItem(atPath: base) }
         var one = config
         one.epochs = 1
-        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+        _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
                                 configuration: one, log: { _ in })
         #expect(throws: RunFolderError.runExists(folder: base, epochs: 1)) {
-            _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+            _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
                                     configuration: one, log: { _ in })
         }
         // While a training holds the folder, another is refused whatever it asks.
         let holder = try RunFolder(path: base)
         #expect(throws: RunFolderError.self) {
-            _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+            _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
                                     configuration: config, resume: true, log: { _ in })
         }
         holder.release()
-        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+        _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
                                 configuration: config, resume: true, log: { _ in })
     }
 
@@ -188,11 +215,11 @@ enum RunFilesTestData {
         defer { try? FileManager.default.removeItem(atPath: base) }
         var two = config
         two.epochs = 2
-        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+        _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
                                 configuration: two, log: { _ in })
         try FileManager.default.removeItem(atPath: base + "/" + RunFiles.last)
         try FileManager.default.removeItem(atPath: base + "/" + RunFiles.optimizer)
-        let resumed = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+        let resumed = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
                                           configuration: config, resume: true, log: { _ in })
         #expect(resumed.history.count == 4)
         #expect(try Checkpoint.load(from: base + "/" + RunFiles.last).card.history.count == 4)
@@ -203,20 +230,20 @@ enum RunFilesTestData {
         defer { try? FileManager.default.removeItem(atPath: base) }
         var two = config
         two.epochs = 2
-        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+        _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
                                 configuration: two, log: { _ in })
         var otherLR = config
         otherLR.learningRate = 0.1
-        #expect { _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+        #expect { _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
                                           configuration: otherLR, resume: true, log: { _ in }) }
             throws: { "\($0)".contains("learning rate was 0.001, now 0.1") }
         var fewer = data
         fewer.labels[0] = (fewer.labels[0] + 1) % 3
-        #expect { _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: fewer, folder: base,
+        #expect { _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: fewer, folder: base,
                                           configuration: config, resume: true, log: { _ in }) }
             throws: { "\($0)".contains("data was") }
         // The run's own settings resume it.
-        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+        _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
                                 configuration: config, resume: true, log: { _ in })
     }
 
@@ -225,21 +252,21 @@ enum RunFilesTestData {
         defer { try? FileManager.default.removeItem(atPath: base) }
         var two = config
         two.epochs = 2
-        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+        _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
                                 configuration: two, log: { _ in })
         let generation = try #require(RunFolder(path: base).currentGeneration)
         // A checkpoint from another epoch put in place of the current one (what a kill between two
         // plain renames used to leave behind).
         var one = config
         one.epochs = 1
-        _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "-other",
+        _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base + "-other",
                                 configuration: one, log: { _ in })
         defer { try? FileManager.default.removeItem(atPath: base + "-other") }
         let other = try #require(FileManager.default.contents(atPath: base + "-other/" + RunFiles.last))
         try FileManager.default.removeItem(atPath: generation + "/" + RunFiles.last)
         try other.write(to: URL(fileURLWithPath: generation + "/" + RunFiles.last))
         do {
-            _ = try TrainingRun.run(model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
+            _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 2), card: card, data: data, folder: base,
                                     configuration: config, resume: true, log: { _ in })
             Issue.record("a mismatched generation was resumed")
         } catch let error as RunFolderError {

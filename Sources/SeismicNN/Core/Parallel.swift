@@ -6,9 +6,9 @@ import Foundation
 /// Work splitting over cores. Deterministic: a range is always cut into the same chunks, so
 /// reductions over per-chunk partial results give bit-identical sums run after run.
 public enum Parallel {
-    /// Cores used by kernels (all active processors unless set lower, e.g. for a latency benchmark
-    /// or by seismic-mpi, which shares the cores among the ranks of one machine).
-    nonisolated(unsafe) public static var workerCount: Int = ProcessInfo.processInfo.activeProcessorCount
+    /// The machine's active processors: the workers a kernel uses unless the calling thread runs
+    /// under `withWorkers` (a job's `JobContext.workers`, a data-parallel replica's share).
+    public static let machineWorkers = ProcessInfo.processInfo.activeProcessorCount
 
     private static let overrideKey = "seismic.parallel.workers"
 
@@ -24,7 +24,7 @@ public enum Parallel {
 
     /// Workers for a kernel started on this thread.
     public static var effectiveWorkers: Int {
-        (Thread.current.threadDictionary[overrideKey] as? Int) ?? workerCount
+        (Thread.current.threadDictionary[overrideKey] as? Int) ?? machineWorkers
     }
 
     /// Calls `body(chunk, range)` for `chunks` contiguous pieces of `0..<count`, concurrently.

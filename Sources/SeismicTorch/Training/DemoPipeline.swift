@@ -17,9 +17,9 @@ public enum DemoPipeline {
         public init() {}
     }
 
-    /// Runs the pipeline in `folder`; returns the final validation accuracy.
+    /// Runs the pipeline in `folder` (its trainings in `context`); returns the final validation accuracy.
     @discardableResult
-    public static func run(folder: String, settings: Settings, log: (String) -> Void) throws -> Double {
+    public static func run(context: JobContext, folder: String, settings: Settings, log: (String) -> Void) throws -> Double {
         let t0 = Date()
         func step(_ s: String) { log(String(format: "\n[%5.1f s] %@", Date().timeIntervalSince(t0), s)) }
         let fm = FileManager.default
@@ -59,7 +59,7 @@ public enum DemoPipeline {
         var card = ModelCard.earthquakePretraining()
         card.notes = ["dataset": "synthetic STEAD (demo)"]
         let pretrainModel = ConvNet(card.architecture, seed: settings.seed)
-        let pre = try TrainingRun.run(model: pretrainModel, card: card, data: TrainingRun.amplitudeChain(steadTrainData),
+        let pre = try TrainingRun.run(context: context, model: pretrainModel, card: card, data: TrainingRun.amplitudeChain(steadTrainData),
                                       folder: folder + "/pretrain", configuration: config, title: "Pre-training on synthetic STEAD",
                                       log: { log("      " + $0) })
         let (pretrained, pretrainedCard) = try Checkpoint.load(from: folder + "/pretrain/" + RunFiles.best)
@@ -73,7 +73,7 @@ public enum DemoPipeline {
         fineCard.history = []
         fineCard.componentOrder = ["X", "Y", "Z"]
         fineCard.notes = ["dataset": "synthetic QSIS (demo)", "fine-tuned from": folder + "/pretrain/" + RunFiles.best]
-        let fine = try TrainingRun.run(model: pretrained, card: fineCard, data: TrainingRun.amplitudeChain(qsis),
+        let fine = try TrainingRun.run(context: context, model: pretrained, card: fineCard, data: TrainingRun.amplitudeChain(qsis),
                                        folder: folder + "/finetune", configuration: config, title: "Fine-tuning on synthetic QSIS",
                                        log: { log("      " + $0) })
         log(String(format: "      → %@/finetune (best validation %.2f %%)", folder, fine.bestValidationAccuracy * 100))

@@ -6,12 +6,6 @@ import SeismicNN
 import SeismicPlot
 import SeismicSignal
 
-/// Set from a signal handler (Ctrl-C): the run stops after the epoch in progress, with consistent
-/// files. A plain flag: a signal handler may only store to memory.
-public enum StopRequest {
-    nonisolated(unsafe) public static var isRequested = false
-}
-
 public enum TrainingRunError: Error, CustomStringConvertible {
     case classMismatch(checkpoint: [String], dataset: [String])
     case unsuitableData(String)
@@ -59,12 +53,21 @@ public enum TrainingRun {
     /// Throws `RunFolderError.inUse` when another training holds the folder, `.runExists` when it
     /// holds a run and `resume` is false, `.inconsistent` when a resume finds mismatched files, and
     /// any write failure (after the epoch, with the previous generation still current).
-    public static func run(model: ConvNet, card baseCard: ModelCard, data: WindowDataset, folder: String,
+    /// `context` gives the cores, the data-parallel job (every rank trains; rank 0 alone logs and
+    /// writes) and the stop request (checked after each epoch: the run stops with that epoch written).
+    public static func run(context: JobContext, model: ConvNet, card baseCard: ModelCard, data: WindowDataset, folder: String,
                            configuration: TrainingConfiguration, validationFraction: Double = 0.2,
                            frozen: Set<String> = [], resume: Bool = false, title: String = "Training",
                            log rawLog: (String) -> Void, onBatch: (Int, Int) -> Void = { _, _ in }) throws -> TrainingResult {
         // In a data-parallel job every rank trains; rank 0 alone logs and writes the run's files.
-        let leader = SeismicJob.isLeader
+        try context.run { try train(context: context, model: model, card: baseCard, data: data, folder: folder, configuration: configuration,
+                                    validationFraction: validationFraction, frozen: frozen, resume: resume, title: title, log: rawLog, onBatch: onBatch) }
+    }
+
+    private static func train(context: JobContext, model: ConvNet, card baseCard: ModelCard, data: WindowDataset, folder: String,
+                              configuration: TrainingConfiguration, validationFraction: Double, frozen: Set<String>, resume: Bool,
+                              title: String, log rawLog: (String) -> Void, onBatch: (Int, Int) -> Void) throws -> TrainingResult {
+        let leader = context.isLeader
         func log(_ line: String) { if leader { rawLog(line) } }
         guard data.count >= 5 else { throw TrainingRunError.unsuitableData("only \(data.count) windows: too few to train and validate") }
         // Rank 0 owns the folder: its lock keeps a second training out while this one runs.
@@ -90,8 +93,8 @@ public enum TrainingRun {
             "data": "\(data.count) windows, checksum \(data.checksum)",
         ] : [:]
         let trainer = Trainer(model: model, configuration: configuration, frozen: frozen)
-        trainer.collective = SeismicJob.collective
-        if let c = SeismicJob.collective { log("data-parallel over \(c.size) processes (synchronised BatchNorm)") }
+        trainer.collective = context.collective
+        if let c = context.collective { log("data-parallel over \(c.size) processes (synchronised BatchNorm)") }
         var previous: [EpochRecord] = []
         if resume {
             // Read from the current generation itself (rank 0's view; other ranks read the links).
@@ -157,7 +160,7 @@ public enum TrainingRun {
                     return false
                 }
             }
-            if StopRequest.isRequested {
+            if context.stop.isRequested {
                 log("stopped on request after epoch \(record.epoch + 1); resume with --resume")
                 return false
             }
