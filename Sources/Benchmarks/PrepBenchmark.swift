@@ -11,13 +11,13 @@ enum PrepBenchmark {
     static func makeRecords(in folder: String, count: Int) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         var rng = SeededGenerator(seed: 7)
-        let npts = 48_000
+        let sampleCount = 48_000
         for r in 0..<count {
             for comp in ["X", "Y", "Z"] {
                 let path = "\(folder)/ST\(String(format: "%02d", r)).HL\(comp).sac"
                 if FileManager.default.fileExists(atPath: path) { continue }
-                var samples = [Float](repeating: 0, count: npts)
-                for i in 0..<npts { samples[i] = (rng.nextUnitFloat() - 0.5) * 0.2 + 0.001 * Float(i % 977) }
+                var samples = [Float](repeating: 0, count: sampleCount)
+                for i in 0..<sampleCount { samples[i] = (rng.nextUnitFloat() - 0.5) * 0.2 + 0.001 * Float(i % 977) }
                 var t = SACTrace(samples: samples, delta: 0.01)
                 t.header.setString("kcmpnm", "HL" + comp)
                 t.header.setString("kstnm", "ST\(r)")

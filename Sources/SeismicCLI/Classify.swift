@@ -146,8 +146,8 @@ extension Seismic {
         /// still taken in this run gets a counter.
         func writePlot(_ r: RecordClassification, waveform w: Waveform, folder: String, taken: inout Set<String>) throws {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let step = max(1, w.npts / 4000)
-            let idx = Array(Swift.stride(from: 0, to: w.npts, by: step))
+            let step = max(1, w.sampleCount / 4000)
+            let idx = Array(Swift.stride(from: 0, to: w.sampleCount, by: step))
             let t = idx.map { Double($0) / w.samplingRateHz }
             let centres = r.predictions.map { $0.startSeconds + r.windowSeconds / 2 }
             var plot = LinePlot(title: (r.source as NSString).lastPathComponent, panels: [

@@ -19,7 +19,12 @@ extension Seismic {
                 high-passed, resampled and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
                 once per --min-gap s (also across a restart at a new rate). Ctrl-C or SIGTERM classifies what is complete and prints a summary (windows, triggers, drops, packets held \
                 when no instrument has the components the model needs, failed trigger programs). After 1 s without a \
-                packet, the windows whose data is complete are classified without waiting for stragglers.
+                packet, the windows whose data is complete are classified without waiting for stragglers. \
+                PGA is the window's largest vector norm of the three components after detrend, taper and \
+                high-pass (the model's record chain), in gal: not the raw record's peak, which can differ \
+                either way. Times are the UTC time of each window's last sample. stdin times are seconds \
+                since 1970 (UTC); blank lines and lines starting with # are skipped; if no line can be \
+                used (or stdin is empty) the command fails after its summary.
 
                 The window is the model card's (its window samples ÷ its sampling rate); --window, \
                 when given, must be the same. A replayed record shorter than one window is refused.
@@ -45,7 +50,7 @@ extension Seismic {
                 instruments (a Shake's geophone EH?) are never monitored, and --channels must name one \
                 with code N.
 
-                Sampling rate: --rate (kept: packet times are never checked against it), or the \
+                Sampling rate: --rate (kept; packet times that say another rate are warned about once), or the \
                 replayed record's (another --rate is refused), or \
                 estimated from packet times: each packet gives a period (the time to its channel's \
                 next packet ÷ its samples); their median sets lost, reordered and duplicated packets \
@@ -70,8 +75,8 @@ extension Seismic {
                 are classified and the timeline restarts there. \
                 Packets with NaN or ±inf samples or samples beyond ±1000 m/s² (100 g: a corrupt count \
                 or a wrong --gain), and windows whose samples or model outputs are not finite, are \
-                skipped. The summary counts each kind; duplicate, late and bridged counts are samples \
-                per component (a duplicated line counts once per component).
+                skipped. The summary counts each kind; duplicate and late counts are samples per \
+                component (a duplicated line counts once per component), bridged counts are windows.
 
                 Example: seismic monitor --model best.safetensors --source udp://127.0.0.1:8888 --json
                 """)
@@ -80,11 +85,11 @@ extension Seismic {
         @Option(help: "udp://HOST:PORT, stdin, or replay:FILE.sac", transform: { try StreamSource(parsing: $0) }) var source: StreamSource
         @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources (default: 1/384,500, a Raspberry Shake's EN?).") var gain: Double?
         @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: AccelerationUnit?
-        @Option(parsing: .unconditional, help: "Sampling rate in Hz (else the record's, or estimated from packet times; re-checked).") var rate: Double?
+        @Option(parsing: .unconditional, help: "Sampling rate in Hz, kept (a warning if packet times disagree); default: the record's, or estimated from packet times and re-checked.") var rate: Double?
         @Option(help: "Instrument to monitor, band + instrument code: EN? (default: chosen from the stream).") var channels: String?
         @Option(parsing: .unconditional, help: "Window length in seconds (default: the model card's; another value is refused).") var window: Double?
         @Option(parsing: .unconditional, help: "Seconds between classifications; at most the window.") var hop: Double = 1
-        @Option(parsing: .unconditional, help: "PGA threshold in gal.") var pga: Double = 2.0
+        @Option(parsing: .unconditional, help: "PGA threshold in gal (PGA: the window's peak vector norm after the record chain).") var pga: Double = 2.0
         @Option(parsing: .unconditional, help: "Largest P(Noise) that still triggers.") var noiseMax: Double = 0.5
         @Option(parsing: .unconditional, help: "Seconds between two triggers.") var minGap: Double = 10
         @Option(parsing: .unconditional, help: "Replay speed factor (default 1: real time; 0: as fast as possible).") var speed: Double?
@@ -153,6 +158,7 @@ extension Seismic {
                 fflush(nil)
             }
             Self.note("monitor: " + session.summary)
+            if let problem = session.inputProblem { throw problem }
         }
     }
 }

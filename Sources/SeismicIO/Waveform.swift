@@ -77,8 +77,8 @@ public struct Waveform: Equatable, Sendable {
 
     public var componentCount: Int { components.count }
     /// Samples per component.
-    public var npts: Int { components[0].count }
-    public var durationSeconds: Double { Double(npts) / samplingRateHz }
+    public var sampleCount: Int { components[0].count }
+    public var durationSeconds: Double { Double(sampleCount) / samplingRateHz }
 
     /// Applies `body` to every component.
     public func mapComponents(_ body: ([Double]) -> [Double]) -> Waveform {
@@ -89,7 +89,7 @@ public struct Waveform: Equatable, Sendable {
 
     /// Samples `range` of every component (the start time moves with it).
     public func slice(_ range: Range<Int>) -> Waveform {
-        precondition(range.lowerBound >= 0 && range.upperBound <= npts, "slice \(range) outside 0..<\(npts)")
+        precondition(range.lowerBound >= 0 && range.upperBound <= sampleCount, "slice \(range) outside 0..<\(sampleCount)")
         var copy = self
         copy.components = components.map { Array($0[range]) }
         copy.startTime = startTime + Double(range.lowerBound) / samplingRateHz
@@ -98,9 +98,9 @@ public struct Waveform: Equatable, Sendable {
 
     /// √(Σ components²) per sample: the composite amplitude the reference thresholds and picks on.
     public var compositeAmplitude: [Double] {
-        var out = [Double](repeating: 0, count: npts)
-        for c in components { for i in 0..<npts { out[i] += c[i] * c[i] } }
-        for i in 0..<npts { out[i] = out[i].squareRoot() }
+        var out = [Double](repeating: 0, count: sampleCount)
+        for c in components { for i in 0..<sampleCount { out[i] += c[i] * c[i] } }
+        for i in 0..<sampleCount { out[i] = out[i].squareRoot() }
         return out
     }
 }

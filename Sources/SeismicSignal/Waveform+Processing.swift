@@ -8,7 +8,7 @@ extension Waveform {
 
     /// Hann taper of `maxPercentage` at both ends (ObsPy `taper(maxPercentage)`).
     public func tapered(maxPercentage: Double = 0.05) -> Waveform {
-        let sides = Taper.obspyHannSides(count: npts, maxPercentage: maxPercentage)
+        let sides = Taper.obspyHannSides(count: sampleCount, maxPercentage: maxPercentage)
         return mapComponents { Taper.obspyHann($0, sides: sides) }
     }
 
@@ -23,16 +23,16 @@ extension Waveform {
     /// Fourier resampling of every component to `count` samples (scipy.signal.resample); the rate
     /// changes in proportion.
     public func resampled(to count: Int) -> Waveform {
-        let r = FourierResampler(from: npts, to: count)
+        let r = FourierResampler(from: sampleCount, to: count)
         var out = mapComponents { r($0) }
-        out.samplingRateHz = samplingRateHz * Double(count) / Double(npts)
+        out.samplingRateHz = samplingRateHz * Double(count) / Double(sampleCount)
         return out
     }
 
     /// The components as one window, sample-major float32 (the reference's [length, components]).
     public func sampleMajorFloats() -> [Float] {
-        var out = [Float](repeating: 0, count: npts * componentCount)
-        for (c, comp) in components.enumerated() { for t in 0..<npts { out[t * componentCount + c] = Float(comp[t]) } }
+        var out = [Float](repeating: 0, count: sampleCount * componentCount)
+        for (c, comp) in components.enumerated() { for t in 0..<sampleCount { out[t * componentCount + c] = Float(comp[t]) } }
         return out
     }
 }

@@ -390,7 +390,7 @@ private func checkHDF5(_ bytes: Data) -> Outcome {
             guard let (w, _, _) = try? ThreeComponentRecord.read("\(dir)/S.HHZ.sac") else { continue }
             loaded += 1
             let ok = w.samplingRateHz.isFinite && w.samplingRateHz > 0 && w.startTime.isFinite
-                && w.components.allSatisfy { $0.count == w.npts && $0.allSatisfy(\.isFinite) }
+                && w.components.allSatisfy { $0.count == w.sampleCount && $0.allSatisfy(\.isFinite) }
             #expect(ok, "record seed 13 case \(n) (\(what)): rate \(w.samplingRateHz), start \(w.startTime)")
         }
         print("SAC record fuzz: \(loaded) of 400 loaded")

@@ -58,7 +58,7 @@ private func writeTriple(delta: Float, samples: [String: [Float]]) throws -> Str
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let (w, _, _) = try ThreeComponentRecord.read("\(dir)/S.HHZ.sac")
         #expect(abs(w.samplingRateHz - 2.5e6) <= 2.5e6 * 0x1p-52)
-        #expect(w.npts == 16)
+        #expect(w.sampleCount == 16)
     }
 
     @Test(arguments: [Float.nan, .infinity, -.infinity])

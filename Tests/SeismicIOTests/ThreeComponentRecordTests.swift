@@ -30,6 +30,10 @@ import TestSupport
         #expect(throws: RecordError.missingComponent(path: "/d/A.HNZ.sac", expected: "/d/A.HNN.sac")) {
             try ThreeComponentRecord.siblingPaths(of: "/d/A.HNZ.sac") { $0 == "/d/A.HNZ.sac" || $0 == "/d/A.HNE.sac" }
         }
+        // The file named is looked for first: its absence is not a missing sibling.
+        #expect(throws: RecordError.fileNotFound(path: "/d/A.HNZ.sac")) {
+            try ThreeComponentRecord.siblingPaths(of: "/d/A.HNZ.sac") { $0 != "/d/A.HNZ.sac" }
+        }
         #expect(throws: RecordError.noComponentCode(path: "/d/record.sac")) {
             try ThreeComponentRecord.siblingPaths(of: "/d/record.sac") { _ in true }
         }
@@ -40,9 +44,9 @@ import TestSupport
         #expect(w.componentCount == 3)
         #expect(w.componentCodes == ["EHE", "EHN", "EHZ"])
         #expect(w.samplingRateHz == 100)
-        #expect(w.npts == traces[0].samples.count)
+        #expect(w.sampleCount == traces[0].samples.count)
         let raw = try Fixtures.npy("signal/rjob", "raw")
-        #expect(raw.shape == [3, w.npts])
+        #expect(raw.shape == [3, w.sampleCount])
         #expect(w.components.flatMap { $0.map(Float.init) } == raw.floats)
     }
 

@@ -74,6 +74,27 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(s.summary.contains("1 gaps longer than the buffer (21 hops skipped)"))
     }
 
+    /// A 20 s gap after which the data resumes off the hop grid (at 80.01 s, one sample after a hop
+    /// boundary): the hops restart at the window that begins with the first packet after the gap
+    /// (ending at 82.00 s), so none of its samples is lost as late.
+    @Test func afterAGapTheHopsRestartWithTheFirstPacket() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 36)
+        let t0 = 1_700_000_000.0
+        let before = noisePackets(start: t0, seconds: 60, rate: 100, perPacket: 1, channels: ["X", "Y", "Z"], rng: &rng)
+        let after = noisePackets(start: t0 + 80.01, seconds: 20, rate: 100, perPacket: 1, channels: ["X", "Y", "Z"], rng: &rng)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
+        var lines: [MonitorLine] = []
+        for p in before + after { lines += try runner.handle(p) }
+        lines += runner.flush()
+        let s = runner.statistics
+        #expect(s.late == 0 && s.gaps == 1 && s.resets == 0, "\(s)")
+        let resumed = lines.filter { $0.time > t0 + 61 }.map { (($0.time - t0) * 100).rounded() / 100 }
+        #expect(resumed == (0..<19).map { 82.0 + Double($0) }, "\(resumed)")
+        // The old grid's hops that end before 82.00 s: 60.99 … 81.99 s.
+        #expect(s.skippedHops == 22)
+    }
+
     /// The second packet of every channel is lost: two samples' worth of time between the first two
     /// packets. The first pair of each channel says 50 Hz; the median of the rates says 100.
     @Test func packetsLostAtStartUpDoNotChangeTheEstimatedRate() throws {
@@ -590,8 +611,13 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         let notes = Locked<[String]>([])
         let (packets, queue) = packetsFromStdin(Data("0,1,2,3\n0.01, 1 2, 3\n0.02;1;2;3\n".utf8), log: { note in notes.withLock { $0.append(note) } })
         #expect(packets.count == 3 && queue.malformed == 2)
-        #expect(notes.current == ["monitor: line 2 refused (further refused lines are only counted): '0.01, 1 2, 3' has 3 fields; expected 4: "
-                                  + "a time in seconds and one plain decimal number per component, separated by commas, or by spaces or tabs"])
+        let tail = ": a line is a time in seconds since 1970 (UTC) and one plain decimal number per component "
+            + "(1e-3 and nan are numbers; hex is not), separated by commas, or by spaces or tabs"
+        #expect(notes.current == ["monitor: line 2 refused (further refused lines are only counted): '0.01, 1 2, 3' has 3 fields; expected 4" + tail])
+        // The field that does not parse is named.
+        let named = Locked<[String]>([])
+        _ = packetsFromStdin(Data("1.5,1e3,0x10,+5\n".utf8), log: { note in named.withLock { $0.append(note) } })
+        #expect(named.current == ["monitor: line 1 refused (further refused lines are only counted): '1.5,1e3,0x10,+5' field 3 ('0x10') is not a plain decimal number" + tail])
     }
 
     /// A packet far ahead of the stream (5 s, inside the 16 s buffer) — one line of one-sample

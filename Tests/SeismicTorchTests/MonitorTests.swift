@@ -31,8 +31,8 @@ private func stream(event: Bool, seed: UInt64) -> (Waveform, Double?) {
 private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit: Double = 1) -> [StreamPacket] {
     var out: [StreamPacket] = []
     var i = 0
-    while i < w.npts {
-        let n = min(25, w.npts - i)
+    while i < w.sampleCount {
+        let n = min(25, w.sampleCount - i)
         for (c, code) in ["ENE", "ENN", "ENZ"].enumerated() {
             out.append(StreamPacket(channel: code, time: start + Double(i) / 125, samples: w.components[c][i..<(i + n)].map { countsPerUnit == 1 ? $0 : ($0 * countsPerUnit).rounded() }))
         }
@@ -197,7 +197,7 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         let queue = PacketQueue()
         StreamSources.lines(from: pipe.fileHandleForReading, into: queue)
         var text = "# time,x,y,z in g\n"
-        for i in 0..<w.npts {
+        for i in 0..<w.sampleCount {
             text += String(format: "%.4f,%.8g,%.8g,%.8g\n", 1000 + Double(i) / 125, w.components[0][i] / 9.81, w.components[1][i] / 9.81, w.components[2][i] / 9.81)
         }
         text += "garbage line\n"

@@ -144,6 +144,13 @@ public struct SACHeader: Equatable, Sendable {
     }
     public var b: Float? { float("b") }
     public var e: Float? { float("e") }
+    /// A: the first arrival time, s from the reference time (SAC's definition).
+    public var firstArrival: Float? { float("a") }
+    /// O: the event origin time, s from the reference time.
+    public var origin: Float? { float("o") }
+    /// Tn (n = 0…9): a user-defined time pick, s from the reference time; nil when undefined or n
+    /// is outside 0…9.
+    public func userPick(_ n: Int) -> Float? { (0...9).contains(n) ? float("t\(n)") : nil }
     public var stationLatitude: Float? { float("stla") }
     public var stationLongitude: Float? { float("stlo") }
     public var eventLatitude: Float? { float("evla") }

@@ -5,6 +5,8 @@ import Foundation
 /// Why a three-component set could not be assembled.
 public enum RecordError: Error, CustomStringConvertible, Equatable {
     case noComponentCode(path: String)
+    /// The file named does not exist (before any sibling is looked for).
+    case fileNotFound(path: String)
     case missingComponent(path: String, expected: String)
     case inconsistent(paths: [String], reason: String)
     /// The component file `path` (channel `component`) holds a NaN or ±inf at sample `index`.
@@ -16,6 +18,7 @@ public enum RecordError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .noComponentCode(let p):
             return "\(p): no component code (…HLX…, …EHZ…) found in the file name, so its siblings cannot be named"
+        case .fileNotFound(let p): return "\(p): no such file"
         case .missingComponent(let p, let e): return "\(p): sibling component file not found: \(e)"
         case .inconsistent(let ps, let r): return "\(ps.joined(separator: ", ")): \(r)"
         case .nonFiniteSample(let p, let c, let i, let v):
@@ -55,6 +58,7 @@ public enum ThreeComponentRecord {
             }
             i -= 1
         }
+        guard fileExists(path) else { throw .fileNotFound(path: path) }
         guard let p = position else { throw .noComponentCode(path: path) }
         let letter = name[p]
         let candidates = families.filter { $0.contains(letter) }

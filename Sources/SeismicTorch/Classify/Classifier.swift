@@ -130,7 +130,7 @@ public struct Classifier {
         let rate = prepared.samplingRateHz
         let sourceSamples = Int((windowSeconds * rate).rounded())
         let step = max(1, Int((strideSeconds * rate).rounded()))
-        let starts = Array(stride(from: 0, through: prepared.npts - sourceSamples, by: step))
+        let starts = Array(stride(from: 0, through: prepared.sampleCount - sourceSamples, by: step))
         let length = card.windowSamples
         let size = length * comps
         // Cut, resample and normalise windows in parallel chunks (one cutter per chunk).

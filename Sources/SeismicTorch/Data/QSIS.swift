@@ -73,15 +73,23 @@ public enum QSIS {
         return files.sorted()
     }
 
+    /// The analyst's picks in a SAC header as the reference's records carry them, in seconds from
+    /// the first sample (pick − B): P in A (or T0 when A is undefined), S in T1; nil where undefined.
+    public static func headerPicks(_ header: SACHeader) -> (p: Double?, s: Double?) {
+        let b = Double(header.b ?? 0)
+        return ((header.firstArrival ?? header.userPick(0)).map { Double($0) - b }, header.userPick(1).map { Double($0) - b })
+    }
+
     /// P and S onsets in seconds from the first sample, from `method`.
     public static func arrivals(_ header: SACHeader, method: ArrivalMethod, travelTimes: TravelTimeCalculator)
         -> Result<(p: Double, s: Double), PrepSkip> {
         let b = Double(header.b ?? 0)
         switch method {
         case .header:
-            guard let p = header.float("a") ?? header.float("t0") else { return .failure(.missingHeader("A/T0 (P pick)")) }
-            guard let s = header.float("t1") else { return .failure(.missingHeader("T1 (S pick)")) }
-            return .success((Double(p) - b, Double(s) - b))
+            let picks = headerPicks(header)
+            guard let p = picks.p else { return .failure(.missingHeader("A/T0 (P pick)")) }
+            guard let s = picks.s else { return .failure(.missingHeader("T1 (S pick)")) }
+            return .success((p, s))
         case .model, .reference:
             guard let stla = header.stationLatitude, let stlo = header.stationLongitude,
                   let evla = header.eventLatitude, let evlo = header.eventLongitude, let evdp = header.eventDepth else {
@@ -142,7 +150,7 @@ public enum QSIS {
         out.read = true
         out.station = record.traces[0].header.station ?? ""
         var w = record.waveform.mapComponents { $0.map { $0 * settings.galToMetersPerSecondSquared } }
-        guard w.npts >= settings.minimumSamples else { out.skips.append(.tooShort(w.npts)); return out }
+        guard w.sampleCount >= settings.minimumSamples else { out.skips.append(.tooShort(w.sampleCount)); return out }
         let pgaGal = (w.compositeAmplitude.max() ?? 0) / settings.galToMetersPerSecondSquared
         if event && pgaGal < settings.minimumPGAGal { out.skips.append(.belowPGA); return out }
         guard let prepared = try? Preprocessing.reference.prepareRecord(w) else { out.skips.append(.unreadable("filter design")); return out }
@@ -170,8 +178,8 @@ public enum QSIS {
             let rate = w.samplingRateHz
             let ratio = STALTA.classic(composite, shortWindow: Int(settings.staSeconds * rate), longWindow: Int(settings.ltaSeconds * rate))
             let peak = ratio.indices.max { ratio[$0] < ratio[$1] } ?? 0
-            let maxStart = w.npts - cutter.sourceSamples
-            var centre = ratio[peak] > settings.triggerRatio ? peak : Int(rng.next() % UInt64(max(w.npts, 1)))
+            let maxStart = w.sampleCount - cutter.sourceSamples
+            var centre = ratio[peak] > settings.triggerRatio ? peak : Int(rng.next() % UInt64(max(w.sampleCount, 1)))
             if Double(rng.nextUnitFloat()) < cutter.shiftProbability {
                 centre += Int(rng.next() % UInt64(2 * cutter.maxShift + 1)) - cutter.maxShift
             }
@@ -245,7 +253,7 @@ extension QSIS {
         let results = Parallel.map(files.count) { i -> (values: [Float], station: String, skip: String?, error: String?) in
             let w: Waveform, traces: [SACTrace]
             do { (w, traces, _) = try ThreeComponentRecord.read(files[i]) } catch { return ([], "", "unreadable or inconsistent triple", "\(error)") }
-            guard w.npts >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length", nil) }
+            guard w.sampleCount >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length", nil) }
             guard let prepared = try? Preprocessing.reference.prepareRecord(w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } })) else {
                 return ([], "", "filter design", nil)
             }

@@ -50,7 +50,7 @@ public enum SpectrogramImage {
     /// The [3, 100, 150] input of a record whose components are ordered X, Y, Z (channels Z, X, Y).
     public static func input(_ w: Waveform) -> [Float] {
         precondition(w.componentCount == 3, "spectrogram images need three components")
-        precondition(w.npts >= 256, "a record needs at least 256 samples for one spectrogram segment")
+        precondition(w.sampleCount >= 256, "a record needs at least 256 samples for one spectrogram segment")
         return [2, 0, 1].flatMap { image(w.components[$0], samplingRateHz: w.samplingRateHz) }
     }
 }

@@ -57,7 +57,7 @@ public enum SyntheticCorpus {
                                                       distanceRangeKm: 5...105, using: &rng)
                 let name = String(format: "SYN.ST%02d_%08d_%@", i % 5, i, quake ? "EV" : "NO")
                 var values = [Float](repeating: 0, count: 6000 * 3)
-                for t in 0..<min(6000, record.waveform.npts) {
+                for t in 0..<min(6000, record.waveform.sampleCount) {
                     for c in 0..<3 { values[t * 3 + c] = Float(record.waveform.components[c][t] * countsPerMeter) }
                 }
                 try file.write("data/\(name)", floats: values, shape: [6000, 3])
@@ -67,7 +67,7 @@ public enum SyntheticCorpus {
                     let w = record.waveform
                     let pi = Int(p * 100), si = Int(s * 100)
                     func rms(_ r: Range<Int>) -> Double {
-                        let rr = max(r.lowerBound, 0)..<min(r.upperBound, w.npts)
+                        let rr = max(r.lowerBound, 0)..<min(r.upperBound, w.sampleCount)
                         guard !rr.isEmpty else { return 1e-30 }
                         return (w.components.map { c in rr.reduce(0.0) { $0 + c[$1] * c[$1] } }.reduce(0, +) / Double(rr.count * 3)).squareRoot()
                     }

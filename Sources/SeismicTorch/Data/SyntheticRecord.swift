@@ -38,7 +38,7 @@ public struct SyntheticRecord: Sendable {
         case .noise:
             var r = generate(event: false, durationSeconds: durationSeconds, samplingRateHz: samplingRateHz,
                              travelTimes: travelTimes, using: &rng)
-            let n = r.waveform.npts, dt = 1 / samplingRateHz
+            let n = r.waveform.sampleCount, dt = 1 / samplingRateHz
             // Cultural noise: a few band-limited (5–20 Hz) bursts of traffic or machinery.
             for _ in 0..<Int(uniform(1, 5)) {
                 let start = Int(uniform(0, Double(n) * 0.9)), length = Int(uniform(2, 30) * samplingRateHz)
@@ -62,7 +62,7 @@ public struct SyntheticRecord: Sendable {
         case .activeSource:
             var r = generate(event: false, durationSeconds: durationSeconds, samplingRateHz: samplingRateHz,
                              travelTimes: travelTimes, using: &rng)
-            let n = r.waveform.npts, dt = 1 / samplingRateHz
+            let n = r.waveform.sampleCount, dt = 1 / samplingRateHz
             let shots = uniform(0, 1) < 0.5 ? 1 : Int(uniform(2, 6))
             let first = uniform(20, durationSeconds * 0.5), spacing = uniform(5, 30)
             let amp = uniform(5e-3, 0.2)
@@ -172,7 +172,7 @@ public struct SyntheticRecord: Sendable {
             t.header.setFloat("evlo", 121.0)
             t.header.setFloat("evdp", Float(depthKm))
             t.header.setFloat("b", Float(-originSeconds))
-            t.header.setFloat("e", Float(-originSeconds + Double(waveform.npts - 1) / waveform.samplingRateHz))
+            t.header.setFloat("e", Float(-originSeconds + Double(waveform.sampleCount - 1) / waveform.samplingRateHz))
             t.header.setFloat("a", pArrivalSeconds.map { Float($0 - originSeconds) })
             t.header.setFloat("t1", sArrivalSeconds.map { Float($0 - originSeconds) })
             try t.write(to: "\(folder)/\(name).\(code).sac")

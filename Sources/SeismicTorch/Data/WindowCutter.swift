@@ -31,7 +31,7 @@ public struct WindowCutter {
         // Bounds are compared as Double first: an arrival of inf, NaN or 1e300 gives nil, not a trap.
         guard arrival.isFinite, arrival >= 0, nextArrival?.isFinite ?? true else { return nil }
         let fromSample = (arrival * rate).rounded(.towardZero)
-        var toSample = min(((arrival + searchSeconds) * rate).rounded(.towardZero), Double(w.npts))
+        var toSample = min(((arrival + searchSeconds) * rate).rounded(.towardZero), Double(w.sampleCount))
         if let next = nextArrival { toSample = min(toSample, ((next - guardSeconds) * rate).rounded(.towardZero)) }
         guard fromSample < toSample else { return nil }
         let from = Int(fromSample), to = Int(toSample)
@@ -41,7 +41,7 @@ public struct WindowCutter {
         if Double(rng.nextUnitFloat()) < shiftProbability {
             start += Int((rng.next() % UInt64(2 * maxShift + 1))) - maxShift
         }
-        guard start >= 0, start + sourceSamples <= w.npts else { return nil }
+        guard start >= 0, start + sourceSamples <= w.sampleCount else { return nil }
         return start
     }
 

@@ -124,7 +124,7 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     /// - Throws: `Butterworth.DesignError` when the high-pass corner does not fit the record's rate.
     public func prepareRecord(_ record: Waveform) throws(Butterworth.DesignError) -> Waveform {
         var out = record
-        out.components = try recordChain(samplingRateHz: record.samplingRateHz, count: record.npts).apply(record.components)
+        out.components = try recordChain(samplingRateHz: record.samplingRateHz, count: record.sampleCount).apply(record.components)
         return out
     }
 

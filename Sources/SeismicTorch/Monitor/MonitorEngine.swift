@@ -60,6 +60,8 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     /// An option that does nothing for this source (`--gain` for stdin or a replay, `--speed` for
     /// a live stream): refused rather than silently ignored.
     case optionNotForSource(option: String, source: String, reason: String)
+    /// Standard input gave no usable line: empty (`lines` 0), or every line refused.
+    case nothingReadable(lines: Int, refused: Int)
 
     public var description: String {
         switch self {
@@ -77,6 +79,10 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
         case .notAnAccelerometer(let instrument):
             return "--channels \(instrument)? is not an accelerometer (SEED instrument code N, e.g. EN?): a UDP stream's counts "
                 + "× --gain are acceleration only for an accelerometer"
+        case .nothingReadable(let lines, let refused):
+            return lines == 0 ? "standard input was empty: no line to monitor"
+                : "none of the \(lines) lines on standard input could be used (\(refused) refused; blank and # comment lines are skipped): "
+                + "each line must be a time in seconds since 1970 (UTC) and one number per component, e.g. 1700000000.00,0.01,-0.02,0.98"
         case .optionNotForSource(let option, let source, let reason):
             return "\(option) does not apply to --source \(source): \(reason); leave out \(option)"
         case .instrumentWithoutChannels(let instrument):
@@ -151,7 +157,7 @@ public struct MonitorStatistics: Sendable, Equatable {
 
     /// One line for the end of a session (no line end).
     public var summary: String {
-        "\(windows) windows classified, \(triggers) triggers, \(malformed) malformed, "
+        "\(windows) windows classified, \(triggers) triggers, \(malformed) packets that could not be placed (no component, samples or usable time), "
             + "\(nonFinitePackets) packets with non-finite samples and \(implausiblePackets) beyond ±1000 m/s² skipped, \(nonFiniteWindows) non-finite windows skipped, \(silentWindows) windows without signal skipped, "
             + "\(late) late samples, \(duplicates) duplicate samples (\(conflicting) with another value, the first kept), "
             + "\(bridged) windows bridged, \(resets) resets (a component lacking over a quarter of a window), "
@@ -180,9 +186,9 @@ public struct MonitorStatistics: Sendable, Equatable {
 ///   component lacks more than a quarter of its samples (or has fewer than 2) is skipped (a reset,
 ///   counted): never a window made mostly of interpolation.
 /// - A gap longer than the buffer (data stopped for more than eight windows, or the clock jumped
-///   forward): the windows whose data is complete are classified first, then the engine jumps
-///   ahead to the first hop whose window holds only samples at or after the packet that came
-///   after the gap; the hops in between are skipped (`gaps`, `skippedHops`). Classification
+///   forward): the windows whose data is complete are classified first, then the hops restart
+///   at the window that begins with the packet that came after the gap (no sample after it is
+///   lost to the old hop grid); the old grid's hops in between are skipped (`gaps`, `skippedHops`). Classification
 ///   resumes as soon as a full window of fresh data has arrived on every component, with the
 ///   times of the stream's clock. A jump of more than a day is a clock set anew
 ///   (`forwardClockJumps`), its hops not counted as skipped.
@@ -323,11 +329,13 @@ public final class MonitorEngine {
         let last = first + samples.count - 1
         var out: [MonitorLine] = []
         if first >= nextWindowEnd - windowSamples + capacity {
-            // A gap longer than the buffer: finish what is complete, then jump to the first hop
-            // whose window is made of samples from this packet on (and in which the packet fits).
+            // A gap longer than the buffer: finish what is complete, then restart the hops at the
+            // window that begins with this packet (in which the packet fits): nothing before the
+            // gap ties the hops to their old grid, so no sample after it is lost to a hop boundary.
             out += classifyComplete()
             let target = max(first + windowSamples, last + 1 - capacity + windowSamples)
             if target > nextWindowEnd {
+                // The hops of the old grid that end before the new first window.
                 let hops = (target - nextWindowEnd + hopSamples - 1) / hopSamples
                 if Double(target - nextWindowEnd) > Self.clockJumpSeconds * samplingRateHz {
                     statistics.forwardClockJumps += 1
@@ -337,7 +345,7 @@ public final class MonitorEngine {
                     let (sum, overflow) = statistics.skippedHops.addingReportingOverflow(hops)
                     statistics.skippedHops = overflow ? Int.max : sum
                 }
-                nextWindowEnd += hops * hopSamples
+                nextWindowEnd = target
             }
         }
         let oldest = nextWindowEnd - windowSamples

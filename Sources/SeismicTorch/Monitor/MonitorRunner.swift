@@ -74,6 +74,9 @@ public final class MonitorRunner {
     /// Relative difference from the engine's rate that counts as a rate change (estimates are
     /// whole hertz when within 1 % of one, so 99 against 100 Hz is one).
     public static let rateTolerance = 0.005
+    /// Relative difference between a given rate and the packet times' estimate that is warned
+    /// about (once): beyond what timestamp jitter of ±10 % of a period moves the estimate.
+    public static let givenRateTolerance = 0.01
     /// Packets held at start-up before the runner decides with what it has. When no instrument
     /// has every component the model needs, the oldest held packets are dropped beyond this many
     /// and counted (`droppedAtStartUp`): memory stays bounded on a stream the model cannot use.
@@ -87,8 +90,11 @@ public final class MonitorRunner {
     public static let maximumInstruments = 16
 
     /// A rate given at start (`--rate`, a replayed record's) is kept: packet times are not
-    /// re-checked against it.
+    /// re-checked against it, only compared once with it (a warning when they disagree by more
+    /// than `givenRateTolerance`).
     private let rateGiven: Bool
+    /// Whether packet times were found to disagree with the given rate (warned once).
+    private var rateQuestioned = false
     private var own = MonitorStatistics()
     private var replaced = MonitorStatistics()
     private var pending: [StreamPacket] = []
@@ -193,6 +199,14 @@ public final class MonitorRunner {
         }
         rates[group, default: Self.newRates()].add(channel: p.channel, time: p.time, count: p.samples.count)
         guard let engine else { return try startUp(p) }
+        if rateGiven, !rateQuestioned, rates[group]?.checkDue() == true,
+           let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
+           abs(measured - engine.samplingRateHz) > Self.givenRateTolerance * engine.samplingRateHz {
+            // The given rate is kept (it is what the user knows), but never silently.
+            rateQuestioned = true
+            log?("monitor: warning: packet times of \(Self.describe(group)) say \(measured) Hz, but the sampling rate given is "
+                 + "\(engine.samplingRateHz) Hz, which places the samples (expect duplicates, holes or resets): check --rate")
+        }
         if confirming != nil { return confirm(p, group: group, engine: engine) }
         if !rateGiven, rates[group]?.checkDue() == true, let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
            abs(measured - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {

@@ -118,6 +118,8 @@ public final class MonitorSession {
             if let instrument = settings.instrument, !MonitorRunner.isAccelerometer(instrument) {
                 throw MonitorError.notAnAccelerometer(instrument: instrument)
             }
+            // Refused units are refused before the port is opened.
+            _ = try AccelerationUnit.resolve(given: settings.units, source: .udp, card: card)
             let (bound, stop) = try StreamSources.udp(host: host, port: port, into: queue)
             stopUDP = stop
             unitSource = .udp
@@ -196,12 +198,21 @@ public final class MonitorSession {
         }
     }
 
+    /// After `run`: why the session had nothing to monitor, if so — standard input that was empty,
+    /// or none of whose lines could be read (the first refused line was described in the log). A
+    /// front end reports it as a failure after the summary; nil when lines were read (or for
+    /// UDP, which may legitimately receive nothing, and replays).
+    public var inputProblem: MonitorError? {
+        guard case .stdin = source, queue.accepted == 0 else { return nil }
+        return .nothingReadable(lines: queue.received, refused: queue.malformed)
+    }
+
     /// One line (no line end) that accounts for the session: what the source received, the
     /// runner's counters, the queue's and the kernel's drops, and the trigger programs' failures.
     public var summary: String {
-        (queue.received > 0 ? "\(queue.received) \(source.unitWord) read (\(queue.skippedLines) blank or comment lines skipped); " : "")
+        (queue.received > 0 ? "\(queue.received) \(source.unitWord) read" + (source == .stdin ? " (\(queue.skippedLines) blank or comment lines skipped); " : "; ") : "")
             + "\(runner.summary); \(queue.dropped) packets dropped (queue full), "
-            + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) datagrams or lines that did not parse"
+            + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) \(source.unitWord) that did not parse"
             + (trigger.map { "; " + $0.summary } ?? "")
     }
 }

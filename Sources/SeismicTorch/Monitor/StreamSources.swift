@@ -202,10 +202,18 @@ public enum StreamSources {
                     guard case .line(let bytes) = piece else { refuse("longer than \(maximumLineBytes) bytes"); continue }
                     let line = String(decoding: bytes, as: UTF8.self)
                     guard let (t, v) = StreamParsing.csvLine(line, components: components) else {
-                        let fields = StreamParsing.fields(line).count
+                        let fields = StreamParsing.fields(line)
                         let shown = line.count > 80 ? String(line.prefix(80)) + "…" : line
-                        refuse("'\(shown)' has \(fields) field\(fields == 1 ? "" : "s")\(fields == 1 + components ? " (one is not a plain decimal number)" : ""); "
-                               + "expected \(1 + components): a time in seconds and one plain decimal number per component, separated by commas, or by spaces or tabs")
+                        let what: String
+                        if fields.count != 1 + components {
+                            what = "has \(fields.count) field\(fields.count == 1 ? "" : "s"); expected \(1 + components)"
+                        } else if let bad = fields.indices.first(where: { StreamParsing.number(fields[$0]) == nil || ($0 == 0 && !(StreamParsing.number(fields[0])!.isFinite)) }) {
+                            what = "field \(bad + 1) ('\(fields[bad].prefix(40))') is not \(bad == 0 ? "a finite" : "a plain") decimal number"
+                        } else {
+                            what = "does not parse"
+                        }
+                        refuse("'\(shown)' \(what): a line is a time in seconds since 1970 (UTC) and one plain decimal number per component "
+                               + "(1e-3 and nan are numbers; hex is not), separated by commas, or by spaces or tabs")
                         continue
                     }
                     for (c, value) in v.enumerated() { queue.push(StreamPacket(channel: ["X", "Y", "Z"][safe: c] ?? "C\(c)", time: t, samples: [value]), waitForRoom: true) }
@@ -236,12 +244,12 @@ public enum StreamSources {
             throw MonitorError.recordTooShort(path: path, seconds: w.durationSeconds, windowSeconds: windowSeconds)
         }
         let units = try AccelerationUnit.stated(by: traces, path: path)
-        let per = max(1, Int(min(Double(w.npts), (packetSeconds * w.samplingRateHz).rounded(.down))))
+        let per = max(1, Int(min(Double(w.sampleCount), (packetSeconds * w.samplingRateHz).rounded(.down))))
         let thread = Thread {
             let t0 = Date()
             var i = 0
-            while i < w.npts {
-                let n = min(per, w.npts - i)
+            while i < w.sampleCount {
+                let n = min(per, w.sampleCount - i)
                 let at = Double(i) / w.samplingRateHz
                 if speed > 0 {
                     let wait = at / speed - Date().timeIntervalSince(t0)

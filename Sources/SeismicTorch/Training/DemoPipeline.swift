@@ -101,10 +101,9 @@ public enum DemoPipeline {
     /// One record, three components, with its P and S picks marked as the windows' search bands.
     public static func recordPlot(_ path: String) throws -> String {
         let (w, traces, _) = try ThreeComponentRecord.read(path)
-        let b = Double(traces[0].header.b ?? 0)
-        let p = traces[0].header.float("a").map { Double($0) - b }, s = traces[0].header.float("t1").map { Double($0) - b }
-        let step = max(1, w.npts / 4000)
-        let idx = Array(stride(from: 0, to: w.npts, by: step))
+        let (p, s) = QSIS.headerPicks(traces[0].header)
+        let step = max(1, w.sampleCount / 4000)
+        let idx = Array(stride(from: 0, to: w.sampleCount, by: step))
         let t = idx.map { Double($0) / w.samplingRateHz }
         var bands: [Band] = []
         if let p { bands.append(Band(from: p, to: p + 12, label: "P", color: Palette.blue)) }
