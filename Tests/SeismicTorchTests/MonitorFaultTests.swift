@@ -95,6 +95,26 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(s.skippedHops == 22)
     }
 
+    /// A rate given as 50 Hz for a 100 Hz stream is kept (it places the samples), but the packet
+    /// times' disagreement is warned about, once.
+    @Test func aGivenRateThePacketTimesContradictIsWarnedAboutOnce() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 37)
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: 50, scale: 1)
+        var notes: [String] = []
+        runner.log = { notes.append($0) }
+        for p in noisePackets(start: 1_700_000_000, seconds: 30, rate: 100, rng: &rng) { _ = try runner.handle(p) }
+        #expect(runner.engine?.samplingRateHz == 50)
+        #expect(notes.filter { $0.contains("warning: packet times of instrument EN? say 100.0 Hz, but the sampling rate given is 50.0 Hz") }.count == 1,
+                "\(notes)")
+        // Times that agree with the given rate: no warning.
+        let agreeing = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
+        var quiet: [String] = []
+        agreeing.log = { quiet.append($0) }
+        for p in noisePackets(start: 1_700_000_000, seconds: 30, rate: 100, rng: &rng) { _ = try agreeing.handle(p) }
+        #expect(!quiet.contains { $0.contains("warning") }, "\(quiet)")
+    }
+
     /// The second packet of every channel is lost: two samples' worth of time between the first two
     /// packets. The first pair of each channel says 50 Hz; the median of the rates says 100.
     @Test func packetsLostAtStartUpDoNotChangeTheEstimatedRate() throws {

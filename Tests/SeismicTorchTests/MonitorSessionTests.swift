@@ -144,9 +144,34 @@ import TestSupport
         var lines = 0
         try session.run(stop: { true }) { _ in lines += 1 }
         #expect(lines == 0 && session.summary.hasPrefix("0 windows classified"))
+        #expect(session.inputProblem == nil)  // a UDP stream may legitimately send nothing
+        // Units UDP counts cannot have are refused before the port is opened.
+        let notes = Locked<[String]>([])
         #expect(throws: AccelerationUnitError.notForUDP(given: "gal")) {
             try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0),
-                               settings: settings, trigger: nil, log: { _ in })
+                               settings: settings, trigger: nil, log: { note in notes.withLock { $0.append(note) } })
         }
+        #expect(notes.current.isEmpty, "\(notes.current)")
+    }
+
+    /// Standard input with no usable line — empty, or only refused lines — is a problem the session
+    /// reports after its summary (the command then fails); one good line is not.
+    @Test(arguments: [("", 0, 0), ("1;2;3;4\n# note\n1,2\n", 3, 2), ("1700000000,0.1,0.2,0.3\n", 1, 0)])
+    func standardInputWithNoUsableLineIsReported(text: String, lines: Int, refused: Int) throws {
+        let card = ModelCard.earthquakePretraining()
+        var settings = MonitorSettings()
+        settings.units = .gal
+        let pipe = Pipe()
+        let session = try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .stdin, settings: settings,
+                                         trigger: nil, standardInput: pipe.fileHandleForReading, log: { _ in })
+        try pipe.fileHandleForWriting.write(contentsOf: Data(text.utf8))
+        try pipe.fileHandleForWriting.close()
+        try session.run(stop: { false }) { _ in }
+        if text.hasPrefix("17") {
+            #expect(session.inputProblem == nil)
+        } else {
+            #expect(session.inputProblem == .nothingReadable(lines: lines, refused: refused))
+        }
+        #expect(MonitorError.nothingReadable(lines: 0, refused: 0).description == "standard input was empty: no line to monitor")
     }
 }

@@ -87,8 +87,10 @@ public final class MonitorSession {
     ///   record shorter than a window, a rate other than the replayed record's, an instrument for
     ///   stdin lines, which carry no channel codes), `StreamSourceError` (address, socket), the replayed
     ///   record's read error, `AccelerationUnitError` (units missing, contradicting or refused).
+    /// - Parameter standardInput: where `.stdin` lines are read from: the process's standard input
+    ///   unless another front end (or a test) gives a handle.
     public init(model: ConvNet, card: ModelCard, source: StreamSource, settings: MonitorSettings,
-                trigger: TriggerCommand?, log: @escaping @Sendable (String) -> Void) throws {
+                trigger: TriggerCommand?, standardInput: FileHandle = .standardInput, log: @escaping @Sendable (String) -> Void) throws {
         let windowSeconds = try MonitorRunner.windowSeconds(given: settings.windowSeconds, card: card)
         guard settings.hopSeconds <= windowSeconds else {
             throw MonitorError.hop(hopSeconds: settings.hopSeconds, windowSeconds: windowSeconds)
@@ -126,7 +128,7 @@ public final class MonitorSession {
             log("monitor: listening on udp://\(host):\(bound)")
         case .stdin:
             if let instrument = settings.instrument { throw MonitorError.instrumentWithoutChannels(instrument: instrument) }
-            StreamSources.lines(from: .standardInput, components: card.architecture.inputShape[2], into: queue, log: log)
+            StreamSources.lines(from: standardInput, components: card.architecture.inputShape[2], into: queue, log: log)
             unitSource = .stdin
         case .replay(let path):
             let (recordRate, stated) = try StreamSources.replay(path, speed: settings.replaySpeed ?? 1, windowSeconds: windowSeconds, into: queue)
