@@ -56,13 +56,19 @@ extension Seismic {
                 next packet ÷ its samples); their median sets lost, reordered and duplicated packets \
                 aside, and the rate is the samples ÷ seconds of the packets near it, over at least 2 s \
                 per component (the monitor starts once it has them); packet times must be within ±10 % \
-                of a sample period of their grid (±1 ms at 100 Hz), else give --rate. It is re-checked \
+                of a sample period of their grid (±1 ms at 100 Hz), else give --rate: times more \
+                irregular than that are said once, the estimate is taken as the nominal rate within 5 % \
+                of it (100, 200, 50, 40, 31.25 Hz…), and rate changes under 10 % are not followed. It is re-checked \
                 as packets arrive. \
                 When it differs by more than 0.5 %, packets are held until fresh ones measure the rate \
                 again: a burst of mistimed packets is refuted (the held packets are classified, \
                 nothing is lost); a real change is reported and counted, and the monitor restarts at \
                 the new rate with the held packets (the hops between are counted; samples sent at the \
                 new rate before the change was noticed were placed at the old one).
+
+                Sample grid: the first packet anchors it; it then moves to the middle of the packets' \
+                times (every 32 packets), so samples whose times jitter by up to ±30 % of a period land \
+                in their own slots and the times printed are the stream's.
 
                 Gaps: holes inside a window are bridged by interpolation (flagged); a window in which \
                 a component lacks more than a quarter of its samples is skipped (a reset). A packet more \

@@ -115,6 +115,78 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(!quiet.contains { $0.contains("warning") }, "\(quiet)")
     }
 
+    /// One-sample lines at 100 Hz whose times jitter by ±3 ms (30 % of a period, seeded), with the
+    /// rate given: once the grid has moved to the middle of the lines' times (after its first 32
+    /// packets; before, the first line's own jitter sets it, and a sample jittered the other way
+    /// can fall into a neighbour's slot), every sample lands in its own slot — not one more
+    /// duplicate, no reset — and every hop is classified at the stream's times, within the ±3 ms
+    /// the times jitter by.
+    @Test func jitteredTimesWithAGivenRateLandInTheirOwnSlots() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 38)
+        let t0 = 1_700_000_000.0
+        let packets = noisePackets(start: t0, seconds: 30, rate: 100, perPacket: 1, channels: ["X", "Y", "Z"], rng: &rng)
+        var jittered: [StreamPacket] = []
+        for line in stride(from: 0, to: packets.count, by: 3) {
+            let shift = (Double(rng.nextUnitFloat()) - 0.5) * 0.006
+            for p in packets[line..<(line + 3)] { jittered.append(StreamPacket(channel: p.channel, time: p.time + shift, samples: p.samples)) }
+        }
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
+        var notes: [String] = []
+        runner.log = { notes.append($0) }
+        var lines: [MonitorLine] = []
+        for p in jittered.prefix(32) { lines += try runner.handle(p) }
+        let settling = runner.statistics.duplicates
+        for p in jittered.dropFirst(32) { lines += try runner.handle(p) }
+        lines += runner.flush()
+        let s = runner.statistics
+        #expect(s.duplicates == settling && s.resets == 0 && s.late == 0, "\(s)")
+        // The given rate is right: irregular times are no reason to warn about it.
+        #expect(!notes.contains { $0.contains("warning") }, "\(notes)")
+        let expected = (2...30).map { t0 + Double($0) - 0.01 }
+        #expect(lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) <= 0.003 },
+                "\(lines.map { $0.time - t0 })")
+        // A first line 4 ms off a stream whose other times are exact: the grid moves onto the
+        // stream's, and the times reported are the stream's.
+        var offFirst = packets
+        for i in 0..<3 { offFirst[i] = StreamPacket(channel: packets[i].channel, time: packets[i].time - 0.004, samples: packets[i].samples) }
+        let second = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
+        var times: [Double] = []
+        for p in offFirst { times += try second.handle(p).map(\.time) }
+        times += second.flush().map(\.time)
+        #expect(times.count == expected.count && zip(times, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(times.map { $0 - t0 })")
+    }
+
+    /// The same ±3 ms jitter without a given rate: the times are irregular (beyond the ±10 % of a
+    /// period the estimate is made for), which is said once; the estimate is taken as the nominal
+    /// rate within 5 % of it (100 Hz), and rate changes under 10 % are not followed, so jitter
+    /// never restarts the monitor.
+    @Test func irregularTimesAreSaidAndNeverTakenForARateChange() throws {
+        let (model, card) = untrained()
+        var rng = SeededGenerator(seed: 39)
+        let t0 = 1_700_000_000.0
+        let packets = noisePackets(start: t0, seconds: 60, rate: 100, perPacket: 1, channels: ["X", "Y", "Z"], rng: &rng)
+        var jittered: [StreamPacket] = []
+        for line in stride(from: 0, to: packets.count, by: 3) {
+            let shift = (Double(rng.nextUnitFloat()) - 0.5) * 0.006
+            for p in packets[line..<(line + 3)] { jittered.append(StreamPacket(channel: p.channel, time: p.time + shift, samples: p.samples)) }
+        }
+        let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
+        var notes: [String] = []
+        runner.log = { notes.append($0) }
+        var lines: [MonitorLine] = []
+        for p in jittered { lines += try runner.handle(p) }
+        lines += runner.flush()
+        let s = runner.statistics
+        #expect(s.rateChanges == 0 && s.unconfirmedRates == 0, "\(notes)")
+        #expect(notes.filter { $0.contains("packet times of the x, y, z columns are irregular") }.count == 1, "\(notes)")
+        let rate = try #require(runner.engine?.samplingRateHz)
+        #expect(rate == 100)
+        // Hops 1 s apart, give or take the grid's moves (within the jitter).
+        #expect(lines.count >= 55 && zip(lines, lines.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) <= 0.006 },
+                "\(rate) Hz: \(lines.map { $0.time - t0 })")
+    }
+
     /// The second packet of every channel is lost: two samples' worth of time between the first two
     /// packets. The first pair of each channel says 50 Hz; the median of the rates says 100.
     @Test func packetsLostAtStartUpDoNotChangeTheEstimatedRate() throws {
@@ -750,6 +822,9 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(PacketRates.shortestSupported(0.02, periods: [0.01] + twice) == 0.01)
         #expect(PacketRates.shortestSupported(0.02, periods: [0.01] + twice + [0.02]) == 0.02)
         #expect(PacketRates.shortestSupported(0.03, periods: [0.01, 0.03, 0.03, 0.03]) == 0.01)
+        // Jitter fills the valley between the period and its double: no rescue.
+        let spread = Array(repeating: 0.01, count: 8) + Array(repeating: 0.015, count: 8) + Array(repeating: 0.02, count: 16)
+        #expect(PacketRates.shortestSupported(0.02, periods: spread) == 0.02)
     }
 
     /// A stream of 20 instruments (channel codes Q0Z … Q9Z, R0Z … R9Z), none complete: packet times

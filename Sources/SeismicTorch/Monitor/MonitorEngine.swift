@@ -182,6 +182,9 @@ public struct MonitorStatistics: Sendable, Equatable {
 ///   one is far ahead too, both are placed (a gap or a clock set forward, below); if it is back
 ///   near the stream, the held packet was mistimed and is dropped (`mistimedPackets`), never
 ///   placed seconds away from where its samples belong.
+/// - Packet times that jitter, or a first packet off the stream's grid: the grid the samples are
+///   placed on is anchored at the first packet and then moved to the middle of the packets' times
+///   (`notePhase`), so samples jittered by up to ±0.3 sample land in their own slots.
 /// - Holes inside a window are bridged by linear interpolation and flagged; a window in which a
 ///   component lacks more than a quarter of its samples (or has fewer than 2) is skipped (a reset,
 ///   counted): never a window made mostly of interpolation.
@@ -236,6 +239,9 @@ public final class MonitorEngine {
     /// Per component, the packet held far ahead (see `aheadSeconds`) and the offset (samples from
     /// the origin) a following packet must pass to confirm it.
     private var heldAhead: [(time: Double, samples: [Double], frontierLimit: Double)?]
+    /// Residuals of recent packets' times from the grid, and whether the grid has moved once (see `notePhase`).
+    private var phaseResiduals: [Double] = []
+    private var phaseSettled = false
     private let resampler: FourierResampler
     private let recordChain: RecordChain
 
@@ -308,7 +314,8 @@ public final class MonitorEngine {
     private func place(component: Int, time: Double, samples: [Double]) -> [MonitorLine] {
         if origin == nil { origin = time }
         // A time further than ~250,000 years at 125 Hz from the first packet's cannot be placed.
-        let offset = ((time - origin!) * samplingRateHz).rounded()
+        let exact = (time - origin!) * samplingRateHz
+        let offset = exact.rounded()
         guard offset.isFinite, !samples.isEmpty else {
             statistics.malformed += 1
             return []
@@ -362,6 +369,7 @@ public final class MonitorEngine {
             return out
         }
         lateRun[component] = 0
+        notePhase(exact - offset)
         for (k, v) in samples.enumerated() {
             let i = first + k
             if i < oldest { statistics.late += 1; continue }
@@ -407,6 +415,29 @@ public final class MonitorEngine {
         return out
     }
 
+    /// Takes the residual (samples, within ±0.5) of a placed packet's first-sample time from the
+    /// grid; once `phasePackets` are in, moves the grid by their median when that is 0.05 sample or
+    /// more (by all of it the first time, by half of it afterwards, so the batches' noise averages
+    /// out: with times jittered by ±0.3 sample the grid stays within about ±0.15 of the stream's).
+    /// The grid is first anchored at the first packet's time, jitter and all (or at a first line
+    /// off the stream's grid); moved to the middle of the packets' times, samples whose times
+    /// jitter by up to ±0.3 sample land in their own slots instead of a neighbour's (a duplicate
+    /// and a hole), and the times reported are the stream's. Moving by less than half a sample
+    /// leaves every sample already placed where it is.
+    private func notePhase(_ residual: Double) {
+        phaseResiduals.append(residual)
+        guard phaseResiduals.count >= Self.phasePackets else { return }
+        phaseResiduals.sort()
+        let median = phaseResiduals[(phaseResiduals.count - 1) / 2]
+        phaseResiduals.removeAll(keepingCapacity: true)
+        let move = phaseSettled ? median / 2 : median
+        phaseSettled = true
+        if abs(move) >= 0.02, let o = origin { origin = o + move / samplingRateHz }
+    }
+
+    /// Packets whose residuals from the grid are pooled before the grid is moved (`notePhase`).
+    static let phasePackets = 32
+
     /// The clock went back: forget the buffer; the next packet starts a new timeline.
     private func restartTimeline() {
         statistics.clockJumps += 1
@@ -421,6 +452,8 @@ public final class MonitorEngine {
             heldAhead[c] = nil
         }
         lastTriggerTime = -Double.infinity
+        phaseResiduals.removeAll()
+        phaseSettled = false
     }
 
     /// Seconds of stream time at sample index `i`.

@@ -74,6 +74,8 @@ public final class MonitorRunner {
     /// Relative difference from the engine's rate that counts as a rate change (estimates are
     /// whole hertz when within 1 % of one, so 99 against 100 Hz is one).
     public static let rateTolerance = 0.005
+    /// The difference that counts as a rate change while packet times are irregular.
+    public static let irregularRateTolerance = 0.1
     /// Relative difference between a given rate and the packet times' estimate that is warned
     /// about (once): beyond what timestamp jitter of ±10 % of a period moves the estimate.
     public static let givenRateTolerance = 0.01
@@ -95,6 +97,8 @@ public final class MonitorRunner {
     private let rateGiven: Bool
     /// Whether packet times were found to disagree with the given rate (warned once).
     private var rateQuestioned = false
+    /// Whether packet times were found irregular (warned once; see `tolerance`).
+    private var timesIrregular = false
     private var own = MonitorStatistics()
     private var replaced = MonitorStatistics()
     private var pending: [StreamPacket] = []
@@ -201,7 +205,7 @@ public final class MonitorRunner {
         guard let engine else { return try startUp(p) }
         if rateGiven, !rateQuestioned, rates[group]?.checkDue() == true,
            let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
-           abs(measured - engine.samplingRateHz) > Self.givenRateTolerance * engine.samplingRateHz {
+           abs(measured - engine.samplingRateHz) > givenRateTolerance(group) * engine.samplingRateHz {
             // The given rate is kept (it is what the user knows), but never silently.
             rateQuestioned = true
             log?("monitor: warning: packet times of \(Self.describe(group)) say \(measured) Hz, but the sampling rate given is "
@@ -209,7 +213,7 @@ public final class MonitorRunner {
         }
         if confirming != nil { return confirm(p, group: group, engine: engine) }
         if !rateGiven, rates[group]?.checkDue() == true, let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
-           abs(measured - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {
+           abs(measured - engine.samplingRateHz) > tolerance(group) * engine.samplingRateHz {
             // Measure afresh before acting: a mistimed packet moves only the pairs it is part of.
             rates[group]?.clearRecent()
             confirming = (measured, [p])
@@ -269,6 +273,26 @@ public final class MonitorRunner {
         }
         for q in held { out += feed(q, to: target) }
         return out
+    }
+
+    /// The relative difference between a given rate and the estimate that is warned about:
+    /// `givenRateTolerance`, or `irregularRateTolerance` while packet times are irregular.
+    private func givenRateTolerance(_ group: String) -> Double {
+        (rates[group]?.irregularFraction() ?? 0) > PacketRates.irregularLimit ? Self.irregularRateTolerance : Self.givenRateTolerance
+    }
+
+    /// The relative rate difference that counts as a change for `group`: `rateTolerance`, or
+    /// `irregularRateTolerance` while its packet times are irregular (`PacketRates.irregularFraction`
+    /// above its limit: jitter moves the estimate by percents), which is logged once.
+    private func tolerance(_ group: String) -> Double {
+        guard let fraction = rates[group]?.irregularFraction(), fraction > PacketRates.irregularLimit else { return Self.rateTolerance }
+        if !timesIrregular {
+            timesIrregular = true
+            log?("monitor: warning: packet times of \(Self.describe(group)) are irregular (\(Int((fraction * 100).rounded())) % of packet intervals "
+                 + "are off the sample grid by more than 20 % of a period): the rate estimate may be off by percents, and rate changes under "
+                 + "\(Int(Self.irregularRateTolerance * 100)) % are not followed; give --rate")
+        }
+        return Self.irregularRateTolerance
     }
 
     private static func newRates() -> PacketRates { PacketRates(keep: ratesToRecheck, minimumSeconds: secondsToEstimate) }
@@ -334,6 +358,7 @@ public final class MonitorRunner {
         }
         monitoredInstrument = group
         log?("monitor: monitoring \(Self.describe(group)) at \(rate) Hz")
+        if !rateGiven { _ = tolerance(group) }  // irregular times are said at once
         let e = try makeEngine(rate: rate)
         let held = pending
         pending = []

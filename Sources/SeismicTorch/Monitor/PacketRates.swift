@@ -98,9 +98,19 @@ public struct PacketRates: Sendable {
     }
 
     /// The sampling rate the retained pairs give, rounded by `rounded` (see `fit`).
+    /// While the packet times are irregular (`irregularFraction` above `irregularLimit`, where
+    /// the fit can be percents off: ±3 ms at 100 Hz gives 96…104), a rate within 5 % of a nominal
+    /// one (`nominalRates`, which are 20 % apart or more) is taken as that rate.
     public func estimate(minimum: Int, minimumSeconds: Double = 0) -> Double? {
-        fit(minimum: minimum, minimumSeconds: minimumSeconds).map(Self.rounded)
+        guard let rate = fit(minimum: minimum, minimumSeconds: minimumSeconds).map(Self.rounded) else { return nil }
+        guard let irregular = irregularFraction(), irregular > Self.irregularLimit,
+              let nearest = Self.nominalRates.min(by: { abs($0 - rate) < abs($1 - rate) }), abs(nearest - rate) <= 0.05 * nearest else { return rate }
+        return nearest
     }
+
+    /// Sampling rates (Hz) seismic recorders are built for (SEED band codes' usual rates,
+    /// Raspberry Shakes, MEMS networks).
+    public static let nominalRates: [Double] = [1, 2, 4, 5, 8, 10, 20, 25, 31.25, 40, 50, 62.5, 80, 100, 125, 200, 250, 400, 500, 1000, 2000, 4000, 8000]
 
     /// The unrounded rate (Hz) the retained pairs give; nil with fewer than `minimum` pairs, when
     /// they span fewer than `minimumSeconds` (summed over channels), or when the pairs near the
@@ -112,20 +122,7 @@ public struct PacketRates: Sendable {
     /// one); the retained pairs whose period is within 40 % of the centre are kept, and the rate is
     /// their samples ÷ their seconds.
     public func fit(minimum: Int, minimumSeconds: Double = 0) -> Double? {
-        guard pairs.count >= max(1, minimum), retainedSeconds >= minimumSeconds else { return nil }
-        // Periods (s per sample), not rates: a band symmetric in time keeps jittered pairs
-        // symmetrically, so the fit is not biased by which of them are left out.
-        func median(_ p: ArraySlice<(count: Int, seconds: Double)>) -> Double {
-            let periods = p.map { $0.seconds / Double($0.count) }.sorted()
-            return periods[(periods.count - 1) / 2]
-        }
-        // The recent median says which rate holds now; the median of every retained pair, when it
-        // agrees, centres the band more precisely (a band off-centre would leave jittered pairs
-        // out on one side more than on the other, and bias the fit).
-        let recent = pairs.suffix(max(keep, pairs.count / 4))
-        let now = Self.shortestSupported(median(recent), periods: recent.map { $0.seconds / Double($0.count) })
-        let all = median(pairs)
-        let m = abs(all - now) <= 0.4 * now ? all : now
+        guard pairs.count >= max(1, minimum), retainedSeconds >= minimumSeconds, let m = centre() else { return nil }
         var samples = 0, seconds = 0.0
         for pair in pairs where abs(pair.seconds / Double(pair.count) - m) <= 0.4 * m {
             samples += pair.count
@@ -139,15 +136,55 @@ public struct PacketRates: Sendable {
         return Double(samples) / seconds
     }
 
+    /// The period (s per sample) the fit's band is centred on; nil without pairs. Periods, not
+    /// rates: a band symmetric in time keeps jittered pairs symmetrically, so the fit is not biased
+    /// by which of them are left out.
+    private func centre() -> Double? {
+        guard !pairs.isEmpty else { return nil }
+        func median(_ p: ArraySlice<(count: Int, seconds: Double)>) -> Double {
+            let periods = p.map { $0.seconds / Double($0.count) }.sorted()
+            return periods[(periods.count - 1) / 2]
+        }
+        // The recent median says which rate holds now; the median of every retained pair, when it
+        // agrees, centres the band more precisely (a band off-centre would leave jittered pairs
+        // out on one side more than on the other, and bias the fit).
+        let recent = pairs.suffix(max(keep, pairs.count / 4))
+        let now = Self.shortestSupported(median(recent), periods: recent.map { $0.seconds / Double($0.count) })
+        let all = median(pairs)
+        return abs(all - now) <= 0.4 * now ? all : now
+    }
+
+    /// The fraction of the retained pairs whose period is more than 20 % of the fit's period away
+    /// from every whole multiple of it (lost packets make whole multiples; timestamp jitter of
+    /// more than ±10 % of a sample period makes the rest): above `irregularLimit`, packet times
+    /// are too irregular for the fit to be within 0.5 %, and a change it suggests may be jitter.
+    /// nil without pairs.
+    public func irregularFraction() -> Double? {
+        guard let m = centre() else { return nil }
+        let irregular = pairs.filter { pair in
+            let r = pair.seconds / Double(pair.count) / m
+            return r < 0.5 || abs(r - r.rounded()) > 0.2
+        }.count
+        return Double(irregular) / Double(pairs.count)
+    }
+
+    /// Above this `irregularFraction`, packet times jitter by more than about ±15 % of a period.
+    public static let irregularLimit = 0.1
+
     /// `period` unless an eighth of `periods` lie within 20 % of `period` ÷ k for k = 4, 3 or 2 (the
-    /// largest such k wins): lost packets make pairs whole multiples of the sampling period, so a
+    /// largest such k wins) and fewer than a quarter as many lie within 10 % of the middle between
+    /// it and the next multiple (a valley: jitter, which spreads periods evenly, fills it; lost
+    /// packets, which make pairs whole multiples of the sampling period, leave it empty). So a
     /// median pushed to twice the period by heavy loss is brought back while the true period still
     /// has that support; a real change to a longer period leaves none behind.
     public static func shortestSupported(_ period: Double, periods: [Double]) -> Double {
         for k in [4.0, 3.0, 2.0] {
             let candidate = period / k
             let support = periods.filter { abs($0 - candidate) <= 0.2 * candidate }.count
-            if 8 * support >= periods.count { return candidate }
+            // Lost packets leave a valley between the multiples; jitter fills it.
+            let between = (period / k + period / (k - 1)) / 2
+            let valley = periods.filter { abs($0 - between) <= 0.1 * between }.count
+            if 8 * support >= periods.count, 4 * valley < support { return candidate }
         }
         return period
     }
