@@ -7,7 +7,7 @@ DEMO_DIR   ?= demo-run
 PYTHON     ?= python3
 VENV_PY    := .venv/bin/python
 
-.PHONY: deps build test demo bench faults fuzz clean
+.PHONY: deps build test demo bench faults fuzz clean format lint
 
 deps:
 	@scripts/install-deps.sh
@@ -15,10 +15,21 @@ deps:
 build: deps
 	$(SWIFT) build -c release --product seismic
 
+# Source layout: .swift-format (4 spaces, 160 columns; layout only, no rewriting rules). Generated
+# protobuf code stays as protoc writes it. `make format` applies it; `make lint` (part of `make
+# test`) fails on any file it would change.
+SWIFT_SOURCES = $(shell find Sources Tests -name '*.swift' ! -name '*.pb.swift' | sort)
+
+format:
+	$(SWIFT) format --in-place --parallel $(SWIFT_SOURCES)
+
+lint:
+	@$(SWIFT) format lint --strict --parallel $(SWIFT_SOURCES) && echo "lint: $(words $(SWIFT_SOURCES)) Swift files follow .swift-format"
+
 # Tests run in release (the whole-model fixtures are heavy in a debug build) with preconditions on:
 # no target is built -Ounchecked. The numerical suites then run again with the C kernels forced to
 # each narrower instruction set the CPU has (scripts/test_kernel_variants.sh).
-test: deps
+test: deps lint
 	$(SWIFT) build -c release --product seismic
 	$(VENV_PY) scripts/check_onnx.py $(BIN)/seismic
 	scripts/check_mpi.sh

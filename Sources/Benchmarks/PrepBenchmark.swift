@@ -34,23 +34,26 @@ enum PrepBenchmark {
             .map { "\(folder)/\($0)" }
         var best = Double.infinity
         for _ in 0..<3 {
-        let t0 = Date()
-        let chunks = ProcessInfo.processInfo.activeProcessorCount
-        DispatchQueue.concurrentPerform(iterations: chunks) { c in
-            let resample = FourierResampler(from: 200, to: 80)
-            for i in stride(from: c, to: files.count, by: chunks) {
-                guard let (w, _, _) = try? ThreeComponentRecord.read(files[i]),
-                      let prepared = try? Preprocessing.reference.prepareRecord(w) else { continue }
-                // Cut and resample two 200-sample windows as the reference does around P and S.
-                for start in [10_000, 20_000] {
-                    _ = prepared.components.map { resample(Array($0[start..<(start + 200)])) }
+            let t0 = Date()
+            let chunks = ProcessInfo.processInfo.activeProcessorCount
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let resample = FourierResampler(from: 200, to: 80)
+                for i in stride(from: c, to: files.count, by: chunks) {
+                    guard let (w, _, _) = try? ThreeComponentRecord.read(files[i]),
+                        let prepared = try? Preprocessing.reference.prepareRecord(w)
+                    else { continue }
+                    // Cut and resample two 200-sample windows as the reference does around P and S.
+                    for start in [10_000, 20_000] {
+                        _ = prepared.components.map { resample(Array($0[start..<(start + 200)])) }
+                    }
                 }
             }
-        }
-        best = min(best, Date().timeIntervalSince(t0))
+            best = min(best, Date().timeIntervalSince(t0))
         }
         let seconds = best
-        print(String(format: "%-16@ %-26@ %14.1f records/s  (%d records of 480 s in %.2f s)",
-                     "prep" as NSString, "read+prepare 480 s record" as NSString, Double(files.count) / seconds, files.count, seconds))
+        print(
+            String(
+                format: "%-16@ %-26@ %14.1f records/s  (%d records of 480 s in %.2f s)",
+                "prep" as NSString, "read+prepare 480 s record" as NSString, Double(files.count) / seconds, files.count, seconds))
     }
 }

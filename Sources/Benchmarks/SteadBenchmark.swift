@@ -24,8 +24,10 @@ enum SteadBenchmark {
         let t0 = Date()
         let (data, summary) = try STEAD.prepare(traces, hdf5: folder + "/merged.hdf5", seed: 1)
         let seconds = Date().timeIntervalSince(t0)
-        print(String(format: "%-16@ %-26@ %14.1f traces/s  (%d traces → %d windows in %.2f s; peak memory %.0f MiB, %.0f MiB before)",
-                     "prep" as NSString, "STEAD traces" as NSString, Double(summary.tracesRead) / seconds, summary.tracesRead, data.count,
-                     seconds, peakMemoryMiB(), before))
+        print(
+            String(
+                format: "%-16@ %-26@ %14.1f traces/s  (%d traces → %d windows in %.2f s; peak memory %.0f MiB, %.0f MiB before)",
+                "prep" as NSString, "STEAD traces" as NSString, Double(summary.tracesRead) / seconds, summary.tracesRead, data.count,
+                seconds, peakMemoryMiB(), before))
     }
 }

@@ -44,15 +44,18 @@ case "epoch":
     var rng = SeededGenerator(seed: 5)
     let n = quick ? 20_000 : 100_000
     let values = (0..<(n * 240)).map { _ in rng.nextUnitFloat() * 2 - 1 }
-    let data = WindowDataset(windows: WindowBatch(values: values, count: n, length: 80, components: 3),
-                             labels: (0..<n).map { $0 % 3 }, classNames: ["P-wave", "S-wave", "Noise"])
+    let data = WindowDataset(
+        windows: WindowBatch(values: values, count: n, length: 80, components: 3),
+        labels: (0..<n).map { $0 % 3 }, classNames: ["P-wave", "S-wave", "Noise"])
     var config = TrainingConfiguration()
     config.epochs = 1
     let trainer = Trainer(model: ConvNet(.earthquake(), seed: 1), configuration: config)
     let t0 = Date()
     _ = trainer.fit(data, train: Array(0..<n), validation: [])
     let seconds = Date().timeIntervalSince(t0)
-    print(String(format: "%-16@ %-26@ %14.2f s  (%.0f windows/s)", "EarthquakeCNN" as NSString, "epoch of \(n) windows" as NSString, seconds, Double(n) / seconds))
+    print(
+        String(format: "%-16@ %-26@ %14.2f s  (%.0f windows/s)", "EarthquakeCNN" as NSString, "epoch of \(n) windows" as NSString, seconds, Double(n) / seconds)
+    )
 case "classify-day":
     // A day of one 100 Hz three-component station, classified in 2 s windows every 0.5 s.
     let hours = quick ? 2.0 : 24.0
@@ -65,8 +68,10 @@ case "classify-day":
     let t0 = Date()
     let result = try classifier.classify(w)
     let seconds = Date().timeIntervalSince(t0)
-    print(String(format: "%-16@ %-26@ %14.1f windows/s  (%d windows, %.0f h of 100 Hz 3-component data in %.2f s)", "classify" as NSString,
-                 "\(Int(hours)) h record" as NSString, Double(result.predictions.count) / seconds, result.predictions.count, hours, seconds))
+    print(
+        String(
+            format: "%-16@ %-26@ %14.1f windows/s  (%d windows, %.0f h of 100 Hz 3-component data in %.2f s)", "classify" as NSString,
+            "\(Int(hours)) h record" as NSString, Double(result.predictions.count) / seconds, result.predictions.count, hours, seconds))
 case "monitor-latency":
     // From the packet that completes a window to the classified line (parse excluded), 125 Hz, hop 1 s.
     let card = ModelCard.earthquakePretraining()
@@ -87,8 +92,10 @@ case "monitor-latency":
         }
     }
     latencies.sort()
-    print(String(format: "%-16@ %-26@ median %.3f ms, p99 %.3f ms over %d windows (target: median ≤ 5 ms)", "monitor" as NSString,
-                 "packet → classified line" as NSString, latencies[latencies.count / 2], latencies[latencies.count * 99 / 100], latencies.count))
+    print(
+        String(
+            format: "%-16@ %-26@ median %.3f ms, p99 %.3f ms over %d windows (target: median ≤ 5 ms)", "monitor" as NSString,
+            "packet → classified line" as NSString, latencies[latencies.count / 2], latencies[latencies.count * 99 / 100], latencies.count))
 case "stead":
     try SteadBenchmark.run(quick: quick)
 default:

@@ -31,7 +31,9 @@ extension Seismic.CheckpointCommand {
         func run() throws {
             let card = model.referenceCard
             try Checkpoint.save(model: ConvNet(card.architecture, seed: seed), card: card, to: output)
-            print("wrote \(output): \(card.architecture.name), \(card.architecture.parameterCount) parameters, classes \(card.classNames.joined(separator: ", "))")
+            print(
+                "wrote \(output): \(card.architecture.name), \(card.architecture.parameterCount) parameters, classes \(card.classNames.joined(separator: ", "))"
+            )
         }
     }
 
@@ -44,10 +46,16 @@ extension Seismic.CheckpointCommand {
             let (model, card) = try Checkpoint.load(from: path)
             print("\(path): \(card.architecture.name), \(card.architecture.parameterCount) parameters")
             print("  classes    \(card.classNames.joined(separator: ", "))")
-            print("  input      \(card.componentOrder.joined(separator: ",")) at \(String(format: "%g", card.samplingRateHz)) Hz, window \(card.windowSamples) samples, shape [N, \(card.architecture.inputShape.map(String.init).joined(separator: ", "))]")
-            print("  preprocess detrend \(card.preprocessing.detrend.rawValue), taper \(card.preprocessing.taperFraction), high-pass \(card.preprocessing.highpassCornerHz) Hz, then \(card.preprocessing.amplitudeChain.steps.joined(separator: " → "))")
+            print(
+                "  input      \(card.componentOrder.joined(separator: ",")) at \(String(format: "%g", card.samplingRateHz)) Hz, window \(card.windowSamples) samples, shape [N, \(card.architecture.inputShape.map(String.init).joined(separator: ", "))]"
+            )
+            print(
+                "  preprocess detrend \(card.preprocessing.detrend.rawValue), taper \(card.preprocessing.taperFraction), high-pass \(card.preprocessing.highpassCornerHz) Hz, then \(card.preprocessing.amplitudeChain.steps.joined(separator: " → "))"
+            )
             if let best = card.history.max(by: { $0.validationAccuracy < $1.validationAccuracy }) {
-                print("  trained    \(card.history.count) epochs, best validation accuracy \(String(format: "%.2f", best.validationAccuracy * 100)) % (epoch \(best.epoch))")
+                print(
+                    "  trained    \(card.history.count) epochs, best validation accuracy \(String(format: "%.2f", best.validationAccuracy * 100)) % (epoch \(best.epoch))"
+                )
             }
             for e in model.store.entries {
                 print("  \(e.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(e.kind == .counter ? "int64" : "float32") \(e.shape)")
@@ -71,7 +79,9 @@ extension Seismic.CheckpointCommand {
             let (net, card) = try Checkpoint.load(from: model)
             let x = try NPYArray(contentsOf: input)
             guard Array(x.shape.dropFirst()) == card.architecture.inputShape else {
-                throw UserFacingError("\(input): shape \(x.shape) does not fit \(card.architecture.name), which takes [N, \(card.architecture.inputShape.map(String.init).joined(separator: ", "))]")
+                throw UserFacingError(
+                    "\(input): shape \(x.shape) does not fit \(card.architecture.name), which takes [N, \(card.architecture.inputShape.map(String.init).joined(separator: ", "))]"
+                )
             }
             let logits = net.forward(Tensor(shape: x.shape, storage: x.floats), training: false)
             try NPYArray(float32: logits.storage, shape: logits.shape).write(to: output)

@@ -4,8 +4,8 @@ import ArgumentParser
 import Foundation
 import SeismicIO
 import SeismicNN
-import SeismicSignal
 import SeismicPlot
+import SeismicSignal
 import SeismicTorch
 
 extension Seismic {
@@ -62,7 +62,9 @@ extension Seismic {
                 var isDir: ObjCBool = false
                 if FileManager.default.fileExists(atPath: r, isDirectory: &isDir), isDir.boolValue {
                     files += QSIS.recordFiles(in: r)
-                } else { files.append(r) }
+                } else {
+                    files.append(r)
+                }
             }
             guard !files.isEmpty else {
                 throw UserFacingError("no records found in \(records.joined(separator: ", ")) (SAC triples, or prepared .h5 datasets)")
@@ -89,7 +91,9 @@ extension Seismic {
                 }
             }
             if format == .json {
-                let d = try JSONSerialization.data(withJSONObject: ["model": model, "classes": card.classNames, "records": json], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+                let d = try JSONSerialization.data(
+                    withJSONObject: ["model": model, "classes": card.classNames, "records": json],
+                    options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
                 print(String(decoding: d, as: UTF8.self))
             }
             if failures > 0 {
@@ -105,7 +109,8 @@ extension Seismic {
             case .csv:
                 // Every window in time order; one without signal has empty probabilities and the
                 // label no_signal.
-                let rows = r.predictions.map { p in (p.startSeconds, p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]) }
+                let rows =
+                    r.predictions.map { p in (p.startSeconds, p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]) }
                     + r.silentWindowStarts.map { s in (s, r.classNames.map { _ in "" } + ["no_signal"]) }
                 for (start, values) in rows.sorted(by: { $0.0 < $1.0 }) {
                     print(CSVTable.record([r.source, String(format: "%.2f", start), r.startTime != 0 ? iso(r.startTime + start) : ""] + values))
@@ -115,7 +120,9 @@ extension Seismic {
                 let bg = r.backgroundClass
                 print("\(r.source): \(r.predictions.count) windows of \(String(format: "%.1f", r.windowSeconds)) s — \(r.hasEvent ? "EVENT" : "no event")")
                 if !r.silentWindowStarts.isEmpty {
-                    print("  \(r.silentWindowStarts.count) windows without signal (peak |x| ≤ \(Classifier.silentPeak)) not classified, from \(String(format: "%.2f s", r.silentWindowStarts[0]))")
+                    print(
+                        "  \(r.silentWindowStarts.count) windows without signal (peak |x| ≤ \(Classifier.silentPeak)) not classified, from \(String(format: "%.2f s", r.silentWindowStarts[0]))"
+                    )
                 }
                 for (c, name) in r.classNames.enumerated() where c != bg {
                     let first = r.firstWindow(of: c).map { String(format: "%.2f s", $0) } ?? "—"
@@ -123,10 +130,15 @@ extension Seismic {
                 }
                 let events = r.predictions.filter { $0.label != bg }
                 if !events.isEmpty {
-                    print("  " + (["start (s)"] + r.classNames.map { "P(\($0))" } + ["label"]).map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined())
+                    print(
+                        "  "
+                            + (["start (s)"] + r.classNames.map { "P(\($0))" } + ["label"]).map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }
+                            .joined())
                     for p in events.prefix(50) {
-                        print("  " + ([String(format: "%.2f", p.startSeconds)] + p.probabilities.map { String(format: "%.3f", $0) } + [r.classNames[p.label]])
-                            .map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined())
+                        print(
+                            "  "
+                                + ([String(format: "%.2f", p.startSeconds)] + p.probabilities.map { String(format: "%.3f", $0) } + [r.classNames[p.label]])
+                                .map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined())
                     }
                     if events.count > 50 { print("  … \(events.count - 50) more (use --format csv for every window)") }
                 }
@@ -134,11 +146,15 @@ extension Seismic {
         }
 
         func jsonObject(_ r: RecordClassification) -> [String: Any] {
-            ["record": r.source, "start_time": iso(r.startTime), "event": r.hasEvent,
-             "first_window_seconds": Dictionary(uniqueKeysWithValues: r.classNames.enumerated().compactMap { c, n in r.firstWindow(of: c).map { (n, $0) } }),
-             "max_probabilities": Dictionary(uniqueKeysWithValues: zip(r.classNames, r.maxProbabilities.map(Double.init))),
-             "silent_window_starts_seconds": r.silentWindowStarts,
-             "windows": r.predictions.map { ["start_seconds": $0.startSeconds, "probabilities": $0.probabilities.map(Double.init), "label": r.classNames[$0.label]] }]
+            [
+                "record": r.source, "start_time": iso(r.startTime), "event": r.hasEvent,
+                "first_window_seconds": Dictionary(uniqueKeysWithValues: r.classNames.enumerated().compactMap { c, n in r.firstWindow(of: c).map { (n, $0) } }),
+                "max_probabilities": Dictionary(uniqueKeysWithValues: zip(r.classNames, r.maxProbabilities.map(Double.init))),
+                "silent_window_starts_seconds": r.silentWindowStarts,
+                "windows": r.predictions.map {
+                    ["start_seconds": $0.startSeconds, "probabilities": $0.probabilities.map(Double.init), "label": r.classNames[$0.label]]
+                }
+            ]
         }
 
         /// One SVG per record, named after the record and its start time (UTC), so records with the
@@ -150,12 +166,20 @@ extension Seismic {
             let idx = Array(Swift.stride(from: 0, to: w.sampleCount, by: step))
             let t = idx.map { Double($0) / w.samplingRateHz }
             let centres = r.predictions.map { $0.startSeconds + r.windowSeconds / 2 }
-            var plot = LinePlot(title: (r.source as NSString).lastPathComponent, panels: [
-                Panel(title: "Record", xLabel: "Time (s)", yLabel: "Amplitude",
-                      series: w.components.enumerated().map { k, c in Series(name: w.componentCodes[k], x: t, y: idx.map { c[$0] }, color: Palette.cycle[k % 6]) }),
-                Panel(title: "Class probabilities (window centres)", xLabel: "Time (s)", yLabel: "Probability",
-                      series: r.classNames.enumerated().map { c, n in Series(name: n, x: centres, y: r.predictions.map { Double($0.probabilities[c]) }, color: Palette.cycle[c % 6]) }),
-            ])
+            var plot = LinePlot(
+                title: (r.source as NSString).lastPathComponent,
+                panels: [
+                    Panel(
+                        title: "Record", xLabel: "Time (s)", yLabel: "Amplitude",
+                        series: w.components.enumerated().map { k, c in
+                            Series(name: w.componentCodes[k], x: t, y: idx.map { c[$0] }, color: Palette.cycle[k % 6])
+                        }),
+                    Panel(
+                        title: "Class probabilities (window centres)", xLabel: "Time (s)", yLabel: "Probability",
+                        series: r.classNames.enumerated().map { c, n in
+                            Series(name: n, x: centres, y: r.predictions.map { Double($0.probabilities[c]) }, color: Palette.cycle[c % 6])
+                        })
+                ])
             plot.panelWidth = 900
             plot.panelHeight = 180
             var name = ((r.source as NSString).lastPathComponent as NSString).deletingPathExtension

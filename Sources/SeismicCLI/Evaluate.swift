@@ -29,8 +29,9 @@ extension Seismic {
         @Option(help: "Write confusion_matrix.svg and score_histograms.svg into this folder.") var plots: String?
 
         func validate() throws {
-            try refuseOverwriting(inputs: [model, data], with: json, plots.map { $0 + "/confusion_matrix.svg" },
-                                  plots.map { $0 + "/score_histograms.svg" })
+            try refuseOverwriting(
+                inputs: [model, data], with: json, plots.map { $0 + "/confusion_matrix.svg" },
+                plots.map { $0 + "/score_histograms.svg" })
         }
 
         func run() throws {
@@ -44,8 +45,9 @@ extension Seismic {
             }
             if let plots {
                 try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
-                try AtomicFile.write(TrainingRun.confusionPlot(result.confusion, title: String(format: "Accuracy = %.2f %%", result.confusion.accuracy * 100)),
-                                        to: plots + "/confusion_matrix.svg")
+                try AtomicFile.write(
+                    TrainingRun.confusionPlot(result.confusion, title: String(format: "Accuracy = %.2f %%", result.confusion.accuracy * 100)),
+                    to: plots + "/confusion_matrix.svg")
                 try AtomicFile.write(result.histogramPlot, to: plots + "/score_histograms.svg")
                 print("wrote \(plots)/confusion_matrix.svg, \(plots)/score_histograms.svg")
             }

@@ -91,7 +91,10 @@ extension Seismic {
         @Option(help: "udp://HOST:PORT, stdin, or replay:FILE.sac", transform: { try StreamSource(parsing: $0) }) var source: StreamSource
         @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources (default: 1/384,500, a Raspberry Shake's EN?).") var gain: Double?
         @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: AccelerationUnit?
-        @Option(parsing: .unconditional, help: "Sampling rate in Hz, kept (a warning if packet times disagree); default: the record's, or estimated from packet times and re-checked.") var rate: Double?
+        @Option(
+            parsing: .unconditional,
+            help: "Sampling rate in Hz, kept (a warning if packet times disagree); default: the record's, or estimated from packet times and re-checked.")
+        var rate: Double?
         @Option(help: "Instrument to monitor, band + instrument code: EN? (default: chosen from the stream).") var channels: String?
         @Option(parsing: .unconditional, help: "Window length in seconds (default: the model card's; another value is refused).") var window: Double?
         @Option(parsing: .unconditional, help: "Seconds between classifications; at most the window.") var hop: Double = 1
@@ -119,8 +122,9 @@ extension Seismic {
             if !onTriggerArg.isEmpty && onTrigger == nil { throw ValidationError("--on-trigger-arg needs --on-trigger PROGRAM") }
             if let program = onTrigger, onTriggerArg.isEmpty, program.contains(" "), !FileManager.default.isExecutableFile(atPath: program) {
                 let words = program.split(separator: " ")
-                throw ValidationError("--on-trigger takes the program alone, without a shell; give each argument with --on-trigger-arg, e.g. "
-                    + "--on-trigger \(words[0]) " + words.dropFirst().map { "--on-trigger-arg '\($0)'" }.joined(separator: " "))
+                throw ValidationError(
+                    "--on-trigger takes the program alone, without a shell; give each argument with --on-trigger-arg, e.g. "
+                        + "--on-trigger \(words[0]) " + words.dropFirst().map { "--on-trigger-arg '\($0)'" }.joined(separator: " "))
             }
         }
 
@@ -131,8 +135,9 @@ extension Seismic {
         /// A classified hop as one line of text: UTC time, class probabilities, PGA, flags.
         static func text(_ line: MonitorLine, classNames: [String]) -> String {
             let probs = zip(classNames, line.probabilities).map { String(format: "%@ %5.1f%%", $0 as NSString, $1 * 100) }.joined(separator: "  ")
-            return String(format: "%@  %@  PGA %7.3f gal%@%@", ISO8601.format(line.time) as NSString, probs as NSString, line.pgaGal,
-                          line.bridgedSamples > 0 ? " (bridged \(line.bridgedSamples))" : "", line.trigger ? "  TRIGGER" : "")
+            return String(
+                format: "%@  %@  PGA %7.3f gal%@%@", ISO8601.format(line.time) as NSString, probs as NSString, line.pgaGal,
+                line.bridgedSamples > 0 ? " (bridged \(line.bridgedSamples))" : "", line.trigger ? "  TRIGGER" : "")
         }
 
         static func instrument(_ pattern: String) -> String? {

@@ -46,7 +46,8 @@ struct QSISOptions: ParsableArguments {
             progress.update($0, of: $1)
         }
         if let c = job {
-            let (joined, counts) = try PreparedDataset.gatherShares(data, at: output, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.recordsRead)], collective: c)
+            let (joined, counts) = try PreparedDataset.gatherShares(
+                data, at: output, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.recordsRead)], collective: c)
             summary.windowsPerClass = counts.dropLast().map { Int($0) }
             summary.recordsRead = Int(counts.last!)
             guard let joined else { return }
@@ -63,8 +64,9 @@ func finishQSIS(_ data: PreparedDataset, _ summary: PreparationSummary, output: 
     guard data.count > 0 else {
         let reasons = summary.skipped.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }
         try? reportFailures(summary.failures)
-        throw UserFacingError("\(output): no windows from \(summary.recordsRead) records (nothing written)"
-                              + (reasons.isEmpty ? "" : "; skipped: " + reasons.joined(separator: ", ")))
+        throw UserFacingError(
+            "\(output): no windows from \(summary.recordsRead) records (nothing written)"
+                + (reasons.isEmpty ? "" : "; skipped: " + reasons.joined(separator: ", ")))
     }
     try data.save(to: output)
     var rows: [(String, String)] = [("records read", "\(summary.recordsRead)")]
@@ -260,7 +262,9 @@ extension Seismic.Prep {
 
         func validate() throws {
             try checkOption("train-fraction", trainFraction, .atLeast(0), .atMost(1))
-            guard responseFree else { throw ValidationError("--no-response-free: instrument-response removal needs an online service; only --response-free is available") }
+            guard responseFree else {
+                throw ValidationError("--no-response-free: instrument-response removal needs an online service; only --response-free is available")
+            }
             for f in [hdf5, csv] where !FileManager.default.fileExists(atPath: f) {
                 throw ValidationError("\(f) does not exist")
             }
@@ -274,7 +278,9 @@ extension Seismic.Prep {
             let quakes = usable.filter(\.isEarthquake)
             let clean = quakes.filter(\.passesReferenceCleaning)
             let (train, test) = STEAD.split(catalogue, trainFraction: trainFraction, seed: seed)
-            print("catalogue: \(catalogue.count) rows (\(usable.count) usable), \(quakes.count) earthquakes (\(clean.count) pass cleaning), \(usable.filter(\.isNoise).count) noise")
+            print(
+                "catalogue: \(catalogue.count) rows (\(usable.count) usable), \(quakes.count) earthquakes (\(clean.count) pass cleaning), \(usable.filter(\.isNoise).count) noise"
+            )
             var rows: [(String, String)] = []
             let job = Seismic.context.collective
             // Both parts are prepared and checked before either is written: a refused preparation
@@ -285,10 +291,13 @@ extension Seismic.Prep {
                 // Under mpirun each rank prepares a contiguous share; rank 0 joins the parts in order.
                 let share = job.map { c in (part.count * c.rank / c.size)..<(part.count * (c.rank + 1) / c.size) } ?? part.indices
                 let path = (out as NSString).appendingPathComponent("\(name).h5")
-                var (data, summary) = try STEAD.prepare(Array(part[share]), hdf5: hdf5, seed: seed &+ (name == "test" ? 1 : 0),
-                                                        firstIndex: share.lowerBound) { progress.update($0, of: $1) }
+                var (data, summary) = try STEAD.prepare(
+                    Array(part[share]), hdf5: hdf5, seed: seed &+ (name == "test" ? 1 : 0),
+                    firstIndex: share.lowerBound
+                ) { progress.update($0, of: $1) }
                 if let c = job {
-                    let (joined, counts) = try PreparedDataset.gatherShares(data, at: path, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.tracesRead)], collective: c)
+                    let (joined, counts) = try PreparedDataset.gatherShares(
+                        data, at: path, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.tracesRead)], collective: c)
                     summary.windowsPerClass = counts.dropLast().map { Int($0) }
                     summary.tracesRead = Int(counts.last!)
                     guard let joined else { continue }
@@ -301,7 +310,11 @@ extension Seismic.Prep {
             if !prepared.isEmpty { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
             for (name, path, data, summary) in prepared {
                 try data.save(to: path)
-                rows.append(("\(name).h5", "\(data.count) windows: P \(summary.windowsPerClass[0]), S \(summary.windowsPerClass[1]), noise \(summary.windowsPerClass[2]) from \(summary.tracesRead) traces"))
+                rows.append(
+                    (
+                        "\(name).h5",
+                        "\(data.count) windows: P \(summary.windowsPerClass[0]), S \(summary.windowsPerClass[1]), noise \(summary.windowsPerClass[2]) from \(summary.tracesRead) traces"
+                    ))
                 for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append(("  skipped", "\(n) × \(reason)")) }
             }
             rows.append(("dropped by cleaning", "\(catalogue.count - usable.count) catalogue rows, \(quakes.count - clean.count) earthquakes"))

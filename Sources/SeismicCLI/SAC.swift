@@ -35,10 +35,16 @@ extension Seismic.SAC {
                     func f(_ v: Float?) -> String { v.map { String(format: "%g", $0) } ?? "-" }
                     let start = h.startTime.map { ISO8601.format($0) } ?? "-"
                     print("\(path)")
-                    print("  station \(h.network ?? "-").\(h.station ?? "-")  component \(h.channelCode ?? "-")  \(byteOrder == .littleEndian ? "little" : "big")-endian")
+                    print(
+                        "  station \(h.network ?? "-").\(h.station ?? "-")  component \(h.channelCode ?? "-")  \(byteOrder == .littleEndian ? "little" : "big")-endian"
+                    )
                     print("  npts \(h.npts)  rate \(String(format: "%g", 1 / h.samplingIntervalSeconds)) Hz  start \(start)  b \(f(h.b))  e \(f(h.e))")
-                    print("  station lat/lon \(f(h.stationLatitude))/\(f(h.stationLongitude))  event lat/lon/depth \(f(h.eventLatitude))/\(f(h.eventLongitude))/\(f(h.eventDepth))")
-                    print("  picks  A \(f(h.float("a")))  T0 \(f(h.float("t0")))  T1 \(f(h.float("t1")))  amplitude \(f(h.float("depmin")))…\(f(h.float("depmax")))")
+                    print(
+                        "  station lat/lon \(f(h.stationLatitude))/\(f(h.stationLongitude))  event lat/lon/depth \(f(h.eventLatitude))/\(f(h.eventLongitude))/\(f(h.eventDepth))"
+                    )
+                    print(
+                        "  picks  A \(f(h.float("a")))  T0 \(f(h.float("t0")))  T1 \(f(h.float("t1")))  amplitude \(f(h.float("depmin")))…\(f(h.float("depmax")))"
+                    )
                 } catch {
                     failed += 1
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))

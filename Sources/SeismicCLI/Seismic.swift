@@ -4,7 +4,6 @@ import ArgumentParser
 import SeismicNN
 import SeismicTorch
 
-
 public struct Seismic: ParsableCommand {
     public init() {}
     public static let configuration = CommandConfiguration(
@@ -18,7 +17,10 @@ public struct Seismic: ParsableCommand {
             Start with:  seismic demo   (writes demo-run/report.html)
             """,
         version: SeismicTorchVersion.current,
-        subcommands: [Demo.self, Synth.self, Prep.self, Merge.self, Train.self, Finetune.self, Evaluate.self, Export.self, Import.self, Classify.self, Monitor.self, SAC.self, CheckpointCommand.self])
+        subcommands: [
+            Demo.self, Synth.self, Prep.self, Merge.self, Train.self, Finetune.self, Evaluate.self, Export.self, Import.self, Classify.self, Monitor.self,
+            SAC.self, CheckpointCommand.self
+        ])
 
     /// The process the commands run in, set once by `main(context:)` before any command runs (the
     /// front end is the one place that knows it: `seismic` alone, `seismic-mpi` a rank of a job);

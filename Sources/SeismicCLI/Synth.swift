@@ -41,8 +41,9 @@ extension Seismic {
             let t0 = Date()
             try SyntheticCorpus.writeQSIS(folder: out + "/data_QSIS_Event", kind: .earthquake, count: events, durationSeconds: duration, seed: seed)
             try SyntheticCorpus.writeQSIS(folder: out + "/data_QSIS_Noise", kind: .noise, count: noise, durationSeconds: duration, seed: seed)
-            try SyntheticCorpus.writeQSIS(folder: out + "/data_active_source", kind: .activeSource, count: activeSources,
-                                          durationSeconds: duration, seed: seed)
+            try SyntheticCorpus.writeQSIS(
+                folder: out + "/data_active_source", kind: .activeSource, count: activeSources,
+                durationSeconds: duration, seed: seed)
             if stead > 0 { try SyntheticCorpus.writeSTEAD(folder: out + "/stead", earthquakes: stead, noise: stead, seed: seed) }
             if let plots {
                 try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
@@ -52,11 +53,14 @@ extension Seismic {
                     }
                 }
             }
-            printSummary("wrote \(out)", [
-                ("data_QSIS_Event", "\(events) records × 3 SAC files"), ("data_QSIS_Noise", "\(noise) records × 3 SAC files"),
-                ("data_active_source", "\(activeSources) records × 3 SAC files"),
-                ("stead", "\(stead) earthquake + \(stead) noise traces (merged.hdf5, merged.csv)"),
-                ("time", String(format: "%.1f s", Date().timeIntervalSince(t0)))])
+            printSummary(
+                "wrote \(out)",
+                [
+                    ("data_QSIS_Event", "\(events) records × 3 SAC files"), ("data_QSIS_Noise", "\(noise) records × 3 SAC files"),
+                    ("data_active_source", "\(activeSources) records × 3 SAC files"),
+                    ("stead", "\(stead) earthquake + \(stead) noise traces (merged.hdf5, merged.csv)"),
+                    ("time", String(format: "%.1f s", Date().timeIntervalSince(t0)))
+                ])
         }
     }
 }

@@ -15,7 +15,11 @@ struct TrainingOptions: ParsableArguments {
     @Option(parsing: .unconditional, help: "Fraction of windows held out for validation.") var validation: Double = 0.2
     @Option(parsing: .unconditional, help: "Random seed (split, shuffling, dropout, initialisation).") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Dropout probability of the conv blocks (the reference: 0.1).") var dropout: Double = 0.1
-    @Option(parsing: .unconditional, help: "Model replicas trained in parallel threads (default: one per core for EarthquakeCNN, one for SpectrogramCNN). Each count rounds differently; K threads give the results of K MPI ranks bit for bit.")
+    @Option(
+        parsing: .unconditional,
+        help:
+            "Model replicas trained in parallel threads (default: one per core for EarthquakeCNN, one for SpectrogramCNN). Each count rounds differently; K threads give the results of K MPI ranks bit for bit."
+    )
     var threads: Int?
     @Flag(help: "Continue an interrupted run from its last checkpoint in --out.") var resume = false
 
@@ -54,8 +58,12 @@ func batchProgress() -> (Int, Int) -> Void {
         if done < lastDone { epochStart = Date() }
         lastDone = done
         let rate = Double(done) / max(Date().timeIntervalSince(epochStart), 1e-9)
-        let line = done == total ? "\r\u{1B}[K" : String(format: "\r\u{1B}[K  %d/%d windows  %.0f windows/s  %.0f s left", done, total, rate,
-                                                            Double(total - done) / max(rate, 1e-9))
+        let line =
+            done == total
+            ? "\r\u{1B}[K"
+            : String(
+                format: "\r\u{1B}[K  %d/%d windows  %.0f windows/s  %.0f s left", done, total, rate,
+                Double(total - done) / max(rate, 1e-9))
         FileHandle.standardError.write(Data(line.utf8))
     }
 }
@@ -96,10 +104,11 @@ extension Seismic {
             let (windows, card) = try trainingInputs(prepared, kind: model)
             let net = ConvNet(card.architecture, seed: options.seed)
             net.dropoutProbability = Float(options.dropout)
-            let result = try TrainingRun.run(context: Seismic.context, model: net, card: card, data: windows, folder: out, configuration: options.configuration,
-                                             validationFraction: options.validation, resume: options.resume,
-                                             title: "Training \(card.architecture.name) on \((data as NSString).lastPathComponent)",
-                                             log: { print($0) }, onBatch: batchProgress())
+            let result = try TrainingRun.run(
+                context: Seismic.context, model: net, card: card, data: windows, folder: out, configuration: options.configuration,
+                validationFraction: options.validation, resume: options.resume,
+                title: "Training \(card.architecture.name) on \((data as NSString).lastPathComponent)",
+                log: { print($0) }, onBatch: batchProgress())
             if Seismic.context.isLeader { printRunSummary(result, folder: out) }
             // Stopped by Ctrl-C: the run is resumable but not finished, so `train && …` stops here.
             if Seismic.context.stop.isRequested { throw ExitCode(130) }
@@ -154,12 +163,14 @@ extension Seismic {
             card.architecture = net.architecture
             card.notes["fine-tuned from"] = from
             net.dropoutProbability = Float(options.dropout)
-            let frozen: Set<String> = freezeConv
+            let frozen: Set<String> =
+                freezeConv
                 ? Set(net.store.parameterEntries.map(\.name).filter { $0.hasPrefix("conv") || $0.hasPrefix("bn") }) : []
-            let result = try TrainingRun.run(context: Seismic.context, model: net, card: card, data: windows, folder: out, configuration: options.configuration,
-                                             validationFraction: options.validation, frozen: frozen, resume: options.resume,
-                                             title: "Fine-tuning \(card.architecture.name) on \((data as NSString).lastPathComponent)",
-                                             log: { print($0) }, onBatch: batchProgress())
+            let result = try TrainingRun.run(
+                context: Seismic.context, model: net, card: card, data: windows, folder: out, configuration: options.configuration,
+                validationFraction: options.validation, frozen: frozen, resume: options.resume,
+                title: "Fine-tuning \(card.architecture.name) on \((data as NSString).lastPathComponent)",
+                log: { print($0) }, onBatch: batchProgress())
             if Seismic.context.isLeader { printRunSummary(result, folder: out) }
             // Stopped by Ctrl-C: the run is resumable but not finished, so `train && …` stops here.
             if Seismic.context.stop.isRequested { throw ExitCode(130) }

@@ -66,7 +66,9 @@ public struct CSVTable: Sendable {
             if quoted {
                 if b == UInt8(ascii: "\"") {
                     if i + 1 < bytes.count && bytes[i + 1] == UInt8(ascii: "\"") { field.append(b); i += 1 } else { quoted = false }
-                } else { field.append(b) }
+                } else {
+                    field.append(b)
+                }
             } else if b == UInt8(ascii: "\"") {
                 quoted = true
                 sawAny = true

@@ -2,11 +2,12 @@
 // for its size fails first, with the figure.
 
 import Foundation
+
 #if canImport(Glibc)
-import Glibc
-private let RLIMIT_AS_VALUE = Int32(RLIMIT_AS.rawValue)
+    import Glibc
+    private let RLIMIT_AS_VALUE = Int32(RLIMIT_AS.rawValue)
 #else
-private let RLIMIT_AS_VALUE = RLIMIT_AS
+    private let RLIMIT_AS_VALUE = RLIMIT_AS
 #endif
 
 /// The memory a process may still allocate: the least of the machine's available memory
@@ -27,7 +28,8 @@ public struct MemoryBudget: Sendable, Equatable {
     public static func current() -> MemoryBudget? {
         var candidates: [MemoryBudget] = []
         if let meminfo = try? String(contentsOfFile: "/proc/meminfo", encoding: .utf8),
-           let kb = field("MemAvailable:", in: meminfo) {
+            let kb = field("MemAvailable:", in: meminfo)
+        {
             candidates.append(MemoryBudget(availableBytes: kb * 1024, limitedBy: "the machine's available memory (MemAvailable)"))
         }
         if let max = cgroupValue("memory.max"), let used = cgroupValue("memory.current") {
@@ -35,7 +37,8 @@ public struct MemoryBudget: Sendable, Equatable {
         }
         var limit = rlimit()
         if getrlimit(RLIMIT_AS_VALUE, &limit) == 0, limit.rlim_cur < UInt64(Int.max),
-           let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8), let vmKB = field("VmSize:", in: status) {
+            let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8), let vmKB = field("VmSize:", in: status)
+        {
             // Address space is not resident memory: each worker thread's malloc arena and stack,
             // and OpenBLAS's 128 MB buffer per thread, take address space that is never resident
             // (and OpenBLAS retries a failed buffer forever: a hang under ulimit -v, seen at
@@ -43,8 +46,10 @@ public struct MemoryBudget: Sendable, Equatable {
             // 2 cores: peak VmSize − peak VmRSS = 0.72 GB at every record length; taken as
             // 256 MB + 256 MB per core.
             let reserve = 256 << 20 + (256 << 20) * ProcessInfo.processInfo.activeProcessorCount
-            candidates.append(MemoryBudget(availableBytes: Swift.max(0, Int(limit.rlim_cur) - vmKB * 1024 - reserve),
-                                           limitedBy: "the address-space limit (ulimit -v)"))
+            candidates.append(
+                MemoryBudget(
+                    availableBytes: Swift.max(0, Int(limit.rlim_cur) - vmKB * 1024 - reserve),
+                    limitedBy: "the address-space limit (ulimit -v)"))
         }
         return candidates.min { $0.availableBytes < $1.availableBytes }
     }
@@ -64,8 +69,10 @@ public struct MemoryBudget: Sendable, Equatable {
 
     /// A cgroup v2 memory file of this process's cgroup, in bytes; nil for "max" or when absent.
     static func cgroupValue(_ name: String) -> Int? {
-        guard let line = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8))?
-                .split(separator: "\n").first(where: { $0.hasPrefix("0::") }) else { return nil }
+        guard
+            let line = (try? String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8))?
+                .split(separator: "\n").first(where: { $0.hasPrefix("0::") })
+        else { return nil }
         let path = "/sys/fs/cgroup" + line.dropFirst(3) + "/" + name
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else { return nil }
         return Int(text.trimmingCharacters(in: .whitespacesAndNewlines))

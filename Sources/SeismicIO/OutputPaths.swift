@@ -8,7 +8,8 @@ public enum OutputPathError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .isInput(let o, let i):
-            return o == i ? "\(o) is an input of this command: writing it would destroy the input; choose another output"
+            return o == i
+                ? "\(o) is an input of this command: writing it would destroy the input; choose another output"
                 : "\(o) is the same file as the input \(i): writing it would destroy the input; choose another output"
         }
     }

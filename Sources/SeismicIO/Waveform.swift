@@ -37,11 +37,14 @@ public struct Waveform: Equatable, Sendable {
     /// A waveform from samples the program made itself (synthetic records, benchmarks), whose
     /// lengths and rate are right by construction: a violation is a programming error and traps.
     /// Data read from files goes through `init(validating:…)`.
-    public init(components: [[Double]], componentCodes: [String]? = nil, samplingRateHz: Double,
-                startTime: Double = 0) {
+    public init(
+        components: [[Double]], componentCodes: [String]? = nil, samplingRateHz: Double,
+        startTime: Double = 0
+    ) {
         precondition(!components.isEmpty, "a waveform needs at least one component")
-        precondition(Set(components.map(\.count)).count == 1,
-                     "components differ in length: \(components.map(\.count))")
+        precondition(
+            Set(components.map(\.count)).count == 1,
+            "components differ in length: \(components.map(\.count))")
         precondition(samplingRateHz > 0 && samplingRateHz.isFinite, "bad sampling rate \(samplingRateHz)")
         self.components = components
         self.componentCodes = componentCodes ?? components.indices.map { "C\($0)" }
@@ -53,8 +56,10 @@ public struct Waveform: Equatable, Sendable {
     /// lengths; `samplingRateHz` finite and positive; `startTime` (s since the epoch) finite; every
     /// sample finite (NaN or ±inf is refused with the component's code and the sample index, as
     /// ObsPy's detrend refuses it). Throws the first violation found.
-    public init(validating components: [[Double]], componentCodes: [String]? = nil, samplingRateHz: Double,
-                startTime: Double = 0) throws(WaveformError) {
+    public init(
+        validating components: [[Double]], componentCodes: [String]? = nil, samplingRateHz: Double,
+        startTime: Double = 0
+    ) throws(WaveformError) {
         guard !components.isEmpty else { throw .noComponents }
         let codes = componentCodes ?? components.indices.map { "C\($0)" }
         guard codes.count == components.count else {

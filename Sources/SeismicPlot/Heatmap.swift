@@ -32,8 +32,9 @@ public struct Heatmap: Sendable {
                 let v = min(max(values[i][j], 0), 1)
                 let r = Int(255 - v * 225), g = Int(255 - v * 160), b = 255 - Int(v * 40)
                 s.rect(left + Double(j) * cell, top + Double(i) * cell, cell, cell, fill: String(format: "#%02x%02x%02x", r, g, b), stroke: "#555")
-                s.text(left + (Double(j) + 0.5) * cell, top + (Double(i) + 0.5) * cell + 5, cellText[i][j], size: 13, anchor: "middle",
-                       color: v > 0.6 ? "#fff" : "#000")
+                s.text(
+                    left + (Double(j) + 0.5) * cell, top + (Double(i) + 0.5) * cell + 5, cellText[i][j], size: 13, anchor: "middle",
+                    color: v > 0.6 ? "#fff" : "#000")
             }
             s.text(left - 8, top + (Double(i) + 0.5) * cell + 4, rowLabels[i], size: 12, anchor: "end")
         }

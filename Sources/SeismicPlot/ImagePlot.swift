@@ -33,8 +33,9 @@ public struct ImagePlot: Sendable {
                     for a in r0..<r1 { for b in c0..<c1 { sum += image.values[a * image.cols + b] } }
                     let v = hi > lo ? (sum / Float((r1 - r0) * (c1 - c0)) - lo) / (hi - lo) : 0
                     let g = Int(v * 255)
-                    s.rect(x0 + Double(j) * size / Double(c), y0 + Double(i) * size / Double(r), size / Double(c) + 0.3,
-                           size / Double(r) + 0.3, fill: String(format: "#%02x%02x%02x", g, g, g))
+                    s.rect(
+                        x0 + Double(j) * size / Double(c), y0 + Double(i) * size / Double(r), size / Double(c) + 0.3,
+                        size / Double(r) + 0.3, fill: String(format: "#%02x%02x%02x", g, g, g))
                 }
             }
             s.rect(x0, y0, size, size, fill: "none", stroke: "#000")

@@ -24,22 +24,27 @@ public struct SVG: Sendable {
     }
 
     public mutating func rect(_ x: Double, _ y: Double, _ w: Double, _ h: Double, fill: String, stroke: String? = nil, opacity: Double = 1) {
-        body.append("<rect x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" width=\"\(Self.f(w))\" height=\"\(Self.f(h))\" fill=\"\(fill)\""
-            + (stroke.map { " stroke=\"\($0)\"" } ?? "") + (opacity < 1 ? " fill-opacity=\"\(opacity)\"" : "") + "/>")
+        body.append(
+            "<rect x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" width=\"\(Self.f(w))\" height=\"\(Self.f(h))\" fill=\"\(fill)\""
+                + (stroke.map { " stroke=\"\($0)\"" } ?? "") + (opacity < 1 ? " fill-opacity=\"\(opacity)\"" : "") + "/>")
     }
 
-    public mutating func text(_ x: Double, _ y: Double, _ s: String, size: Double, anchor: String, bold: Bool = false,
-                              color: String = "#000", rotate: Double? = nil) {
+    public mutating func text(
+        _ x: Double, _ y: Double, _ s: String, size: Double, anchor: String, bold: Bool = false,
+        color: String = "#000", rotate: Double? = nil
+    ) {
         let r = rotate.map { " transform=\"rotate(\($0) \(Self.f(x)) \(Self.f(y)))\"" } ?? ""
-        body.append("<text x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" fill=\"\(color)\""
-            + (bold ? " font-weight=\"bold\"" : "") + r + ">\(Self.escape(s))</text>")
+        body.append(
+            "<text x=\"\(Self.f(x))\" y=\"\(Self.f(y))\" font-family=\"Helvetica, Arial, sans-serif\" font-size=\"\(size)\" text-anchor=\"\(anchor)\" fill=\"\(color)\""
+                + (bold ? " font-weight=\"bold\"" : "") + r + ">\(Self.escape(s))</text>")
     }
 
     public mutating func polyline(_ points: [(Double, Double)], color: String, dashed: Bool = false, name: String = "") {
         guard !points.isEmpty else { return }
         let p = points.map { "\(Self.f($0.0)),\(Self.f($0.1))" }.joined(separator: " ")
-        body.append("<polyline data-series=\"\(Self.escape(name))\" points=\"\(p)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\""
-            + (dashed ? " stroke-dasharray=\"5,3\"" : "") + "/>")
+        body.append(
+            "<polyline data-series=\"\(Self.escape(name))\" points=\"\(p)\" fill=\"none\" stroke=\"\(color)\" stroke-width=\"1.5\""
+                + (dashed ? " stroke-dasharray=\"5,3\"" : "") + "/>")
     }
 
     public func finish() -> String {

@@ -9,8 +9,9 @@ public struct WindowBatch: Equatable, Sendable {
     public var components: Int
 
     public init(values: [Float], count: Int, length: Int, components: Int) {
-        precondition(values.count == count * length * components,
-                     "\(values.count) values is not \(count)×\(length)×\(components)")
+        precondition(
+            values.count == count * length * components,
+            "\(values.count) values is not \(count)×\(length)×\(components)")
         self.values = values
         self.count = count
         self.length = length

@@ -19,8 +19,7 @@ public enum Augmentation {
     public static func scaleAmplitude(_ w: inout [Float], rate: Double, using rng: inout some RandomNumberGenerator) -> Float {
         let u = Double.random(in: 0..<1, using: &rng)
         var factor: Float = 1
-        if u < rate { factor = Float.random(in: 1..<3, using: &rng) }
-        else if u < 2 * rate { factor = 1 / Float.random(in: 1..<3, using: &rng) }
+        if u < rate { factor = Float.random(in: 1..<3, using: &rng) } else if u < 2 * rate { factor = 1 / Float.random(in: 1..<3, using: &rng) }
         if factor != 1 { for i in w.indices { w[i] *= factor } }
         return factor
     }
@@ -41,8 +40,10 @@ public enum Augmentation {
     }
 
     /// With probability `rate`, rotates by a random 1 ≤ n < length − codaEnd (seed: `shift_event`).
-    public static func shiftEvent(_ w: inout [Float], components: Int, arrivals: [Int?], codaEnd: Int, rate: Double,
-                                  using rng: inout some RandomNumberGenerator) -> [Int?] {
+    public static func shiftEvent(
+        _ w: inout [Float], components: Int, arrivals: [Int?], codaEnd: Int, rate: Double,
+        using rng: inout some RandomNumberGenerator
+    ) -> [Int?] {
         let length = w.count / components
         guard Double.random(in: 0..<1, using: &rng) < rate, length - codaEnd > 1 else { return arrivals }
         let n = Int.random(in: 1..<(length - codaEnd), using: &rng)
@@ -63,8 +64,10 @@ public enum Augmentation {
     /// With probability `rate`, keeps a random non-empty subset of components and zeroes the
     /// others (seed: `drop_channel`). Returns the keep mask.
     @discardableResult
-    public static func dropChannel(_ w: inout [Float], components: Int, rate: Double,
-                                   using rng: inout some RandomNumberGenerator) -> [Bool] {
+    public static func dropChannel(
+        _ w: inout [Float], components: Int, rate: Double,
+        using rng: inout some RandomNumberGenerator
+    ) -> [Bool] {
         var keep = [Bool](repeating: true, count: components)
         guard Double.random(in: 0..<1, using: &rng) < rate else { return keep }
         keep = (0..<components).map { _ in Bool.random(using: &rng) }
@@ -75,8 +78,10 @@ public enum Augmentation {
 
     /// With probability `rate`, adds Gaussian noise to each component with standard deviation
     /// U(0.01, 0.15) × that component's maximum (seed: `add_noise`).
-    public static func addNoise(_ w: inout [Float], components: Int, rate: Double,
-                                using rng: inout some RandomNumberGenerator) {
+    public static func addNoise(
+        _ w: inout [Float], components: Int, rate: Double,
+        using rng: inout some RandomNumberGenerator
+    ) {
         guard Double.random(in: 0..<1, using: &rng) < rate else { return }
         let length = w.count / components
         for c in 0..<components {
@@ -90,8 +95,10 @@ public enum Augmentation {
     /// With probability `rate`, zeroes a random span of samples on all components (seed:
     /// `add_gaps`). Returns the span.
     @discardableResult
-    public static func addGaps(_ w: inout [Float], components: Int, rate: Double,
-                               using rng: inout some RandomNumberGenerator) -> Range<Int>? {
+    public static func addGaps(
+        _ w: inout [Float], components: Int, rate: Double,
+        using rng: inout some RandomNumberGenerator
+    ) -> Range<Int>? {
         let length = w.count / components
         guard length > 1, Double.random(in: 0..<1, using: &rng) < rate else { return nil }
         let start = Int.random(in: 0..<(length - 1), using: &rng)

@@ -68,10 +68,11 @@ public struct SOSFilter: Sendable, Equatable {
             lanes.withUnsafeBytes { raw in
                 let p = raw.bindMemory(to: Double.self).baseAddress!
                 for c in 0..<group.count {
-                    out.append([Double](unsafeUninitializedCapacity: n) { dst, count in
-                        for i in 0..<n { dst[i] = p[i * 4 + c] }
-                        count = n
-                    })
+                    out.append(
+                        [Double](unsafeUninitializedCapacity: n) { dst, count in
+                            for i in 0..<n { dst[i] = p[i * 4 + c] }
+                            count = n
+                        })
                 }
             }
             start += 4

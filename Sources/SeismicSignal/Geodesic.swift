@@ -11,7 +11,8 @@ public enum Geodesic {
     /// by Vincenty's inverse formula (converges to 1e-12 rad; for the rare nearly antipodal pairs
     /// where it does not, falls back to the spherical distance on the mean radius).
     public static func distance(latitude1: Double, longitude1: Double, latitude2: Double, longitude2: Double)
-        -> (meters: Double, azimuth: Double, backAzimuth: Double) {
+        -> (meters: Double, azimuth: Double, backAzimuth: Double)
+    {
         let a = semiMajorAxisMeters, f = flattening, b = a * (1 - f)
         let rad = Double.pi / 180
         let l = (longitude2 - longitude1) * rad
@@ -38,16 +39,24 @@ public enum Geodesic {
             if abs(lambda - previous) < 1e-12 { break }
             if iterations > 200 {
                 let meanRadius = 6_371_008.8
-                let d = acos(min(1, max(-1, sin(latitude1 * rad) * sin(latitude2 * rad)
-                    + cos(latitude1 * rad) * cos(latitude2 * rad) * cos(l))))
+                let d = acos(
+                    min(
+                        1,
+                        max(
+                            -1,
+                            sin(latitude1 * rad) * sin(latitude2 * rad)
+                                + cos(latitude1 * rad) * cos(latitude2 * rad) * cos(l))))
                 return (d * meanRadius, 0, 180)
             }
         }
         let uSq = cosSqAlpha * (a * a - b * b) / (b * b)
         let bigA = 1 + uSq / 16384 * (4096 + uSq * (-768 + uSq * (320 - 175 * uSq)))
         let bigB = uSq / 1024 * (256 + uSq * (-128 + uSq * (74 - 47 * uSq)))
-        let deltaSigma = bigB * sinSigma * (cos2SigmaM + bigB / 4 * (cosSigma * (-1 + 2 * cos2SigmaM * cos2SigmaM)
-            - bigB / 6 * cos2SigmaM * (-3 + 4 * sinSigma * sinSigma) * (-3 + 4 * cos2SigmaM * cos2SigmaM)))
+        let deltaSigma =
+            bigB * sinSigma
+            * (cos2SigmaM + bigB / 4
+                * (cosSigma * (-1 + 2 * cos2SigmaM * cos2SigmaM)
+                    - bigB / 6 * cos2SigmaM * (-3 + 4 * sinSigma * sinSigma) * (-3 + 4 * cos2SigmaM * cos2SigmaM)))
         let meters = b * bigA * (sigma - deltaSigma)
         var az = atan2(cosU2 * sinLambda, cosU1 * sinU2 - sinU1 * cosU2 * cosLambda) / rad
         var baz = atan2(cosU1 * sinLambda, -sinU1 * cosU2 + cosU1 * sinU2 * cosLambda) / rad + 180

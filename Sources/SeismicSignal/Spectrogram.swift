@@ -12,8 +12,10 @@ extension Spectrogram {
     /// As `scipy.signal.spectrogram(x, fs, nperseg, noverlap)` with its defaults: periodic Tukey(0.25)
     /// window, constant (mean) detrend per segment, one-sided density scaling
     /// `|X|² / (fs Σw²)`, doubled except at DC and (even `nperseg`) Nyquist.
-    public static func compute(_ x: [Double], samplingRateHz fs: Double, segmentLength nperseg: Int = 256,
-                               overlap noverlap: Int = 128) -> Spectrogram {
+    public static func compute(
+        _ x: [Double], samplingRateHz fs: Double, segmentLength nperseg: Int = 256,
+        overlap noverlap: Int = 128
+    ) -> Spectrogram {
         precondition(nperseg > 0 && noverlap >= 0 && noverlap < nperseg, "bad segment \(nperseg)/\(noverlap)")
         precondition(x.count >= nperseg, "series of \(x.count) samples is shorter than one segment (\(nperseg))")
         let window = WindowFunction.tukey(nperseg, alpha: 0.25, symmetric: false)

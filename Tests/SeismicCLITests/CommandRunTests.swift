@@ -26,7 +26,7 @@ import Testing
         var command = try Seismic.parseAsRoot([
             "monitor", "--model", folder + "/m.safetensors", "--source", "replay:" + folder + "/ST01.event.HLZ.sac", "--speed", "0",
             "--pga", "0", "--noise-max", "1", "--min-gap", "1000", "--json",
-            "--on-trigger", "/usr/bin/tee", "--on-trigger-arg", out,
+            "--on-trigger", "/usr/bin/tee", "--on-trigger-arg", out
         ])
         try command.run()  // returns once the trigger commands it started have finished
         let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
@@ -37,18 +37,21 @@ import Testing
 
     @Test func aCommandLineInOnTriggerIsRefusedWithTheArgumentForm() throws {
         let failure = try #require(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--on-trigger", "notify-send quake now"]))
-        #expect(failure.message == "--on-trigger takes the program alone, without a shell; give each argument with --on-trigger-arg, e.g. "
-            + "--on-trigger notify-send --on-trigger-arg 'quake' --on-trigger-arg 'now'")
-        #expect(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--on-trigger-arg", "x"])?.message
-            == "--on-trigger-arg needs --on-trigger PROGRAM")
+        #expect(
+            failure.message == "--on-trigger takes the program alone, without a shell; give each argument with --on-trigger-arg, e.g. "
+                + "--on-trigger notify-send --on-trigger-arg 'quake' --on-trigger-arg 'now'")
+        #expect(
+            parseFailure(["monitor", "--model", "m", "--source", "stdin", "--on-trigger-arg", "x"])?.message
+                == "--on-trigger-arg needs --on-trigger PROGRAM")
         #expect(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--on-trigger", "notify-send", "--on-trigger-arg", "a b"]) == nil)
     }
 
     /// A program that exits without reading (/bin/true) must not kill the monitor with SIGPIPE:
     /// writing to a pipe nobody reads throws EPIPE instead.
     @Test func triggerProgramsThatDoNotReadTheirInputAreHarmless() throws {
-        let line = MonitorLine(time: 1, probabilities: [0.1, 0.1, 0.8], classNames: ["P/wave", "S-wave", "Noise"], pgaGal: 3,
-                               trigger: true, bridgedSamples: 0)
+        let line = MonitorLine(
+            time: 1, probabilities: [0.1, 0.1, 0.8], classNames: ["P/wave", "S-wave", "Noise"], pgaGal: 3,
+            trigger: true, bridgedSamples: 0)
         let pipe = Pipe()
         try pipe.fileHandleForReading.close()
         #expect(throws: (any Error).self) { try MonitorRunner.writeEvent(line, to: pipe.fileHandleForWriting) }
@@ -81,7 +84,8 @@ import Testing
                 return Seismic.message(for: error)
             }
         }
-        #expect(failure(["--window", "5"]) == "--window 5.0 s differs from the model card's window of 2.0 s (80 samples at 40.0 Hz): "
+        #expect(
+            failure(["--window", "5"]) == "--window 5.0 s differs from the model card's window of 2.0 s (80 samples at 40.0 Hz): "
                 + "the model classifies windows of 2.0 s only; leave out --window")
         #expect(failure([]) == folder + "/short.HLZ.sac: the record lasts 1.5 s, shorter than one 2.0 s window of the model: no window can be classified")
         #expect(failure(["--hop", "3"]) == "a hop of 3.0 s does not fit a window of 2.0 s: it must be > 0 and at most the window")
@@ -103,7 +107,9 @@ import Testing
         let line = MonitorLine(time: 1, probabilities: [0.1, 0.1, 0.8], classNames: ["P", "S", "Noise"], pgaGal: 3, trigger: true, bridgedSamples: 0)
         final class Lines: @unchecked Sendable { let lock = NSLock(); var all: [String] = [] }
         let logged = Lines()
-        let log: @Sendable (String) -> Void = { l in logged.lock.lock(); logged.all.append(l); logged.lock.unlock() }
+        let log: @Sendable (String) -> Void = { l in
+            logged.lock.lock(); logged.all.append(l); logged.lock.unlock()
+        }
         let failing = try TriggerCommand(program: "false", arguments: [], searchPath: "/bin:/usr/bin", log: log)
         for _ in 0..<3 { #expect(failing.run(event: line) != nil) }
         failing.waitForRunning()
@@ -160,9 +166,11 @@ extension CommandRunTests {
         var values: [Float] = []
         for w in 0..<6 { for t in 0..<240 { values.append(w % 3 == 1 ? 0 : sin(Float(t + w) * 0.3)) } }
         let meta = DatasetMetadata(classNames: card.classNames, samplingRateHz: card.samplingRateHz, windowSamples: 80, componentOrder: card.componentOrder)
-        try PreparedDataset(values: values, itemShape: [80, 3], labels: [0, 1, 2, 0, 1, 2],
-                            provenance: (0..<6).map { _ in WindowProvenance(source: "x", station: "ST", startTime: 0, method: "test") },
-                            metadata: meta).save(to: root + "/d.h5")
+        try PreparedDataset(
+            values: values, itemShape: [80, 3], labels: [0, 1, 2, 0, 1, 2],
+            provenance: (0..<6).map { _ in WindowProvenance(source: "x", station: "ST", startTime: 0, method: "test") },
+            metadata: meta
+        ).save(to: root + "/d.h5")
         var command = try Seismic.parseAsRoot(["classify", "--model", root + "/m.safetensors", "--format", "csv", root + "/d.h5"])
         let csv = try capturingStandardOutput { try command.run() }
         try csv.write(toFile: root + "/out.csv", atomically: true, encoding: .utf8)
@@ -205,8 +213,10 @@ extension CommandRunTests {
             try SyntheticCorpus.writeQSIS(folder: root + "/" + name, kind: kind, count: 2, stations: 1, durationSeconds: 60, seed: 1)
         }
         for c in ["HLX", "HLY", "HLZ"] { try Data("not SAC".utf8).write(to: URL(fileURLWithPath: root + "/quake/ST00/ST00.bad.\(c).sac")) }
-        var command = try Seismic.parseAsRoot(["prep", "folders", "--class", "quake=" + root + "/quake", "--class", "quiet=" + root + "/quiet",
-                                               "--min-samples", "1000", "-o", root + "/out.h5"])
+        var command = try Seismic.parseAsRoot([
+            "prep", "folders", "--class", "quake=" + root + "/quake", "--class", "quiet=" + root + "/quiet",
+            "--min-samples", "1000", "-o", root + "/out.h5"
+        ])
         #expect {
             _ = try capturingStandardOutput { try command.run() }
         } throws: { error in

@@ -20,8 +20,10 @@ struct EmptyResultTests {
         var rng = SeededGenerator(seed: 5)
         try FileManager.default.createDirectory(atPath: folder + "/ev", withIntermediateDirectories: true)
         try SyntheticRecord.generate(event: true, durationSeconds: 30, using: &rng).writeSAC(folder: folder + "/ev", name: "ST04.ev", station: "ST04")
-        var prep = try Seismic.parseAsRoot(["prep", "qsis-events", "--folder", folder + "/ev", "-o", folder + "/out.h5",
-                                            "--min-samples", "100", "--min-pga", "1e300"])
+        var prep = try Seismic.parseAsRoot([
+            "prep", "qsis-events", "--folder", folder + "/ev", "-o", folder + "/out.h5",
+            "--min-samples", "100", "--min-pga", "1e300"
+        ])
         #expect { try prep.run() } throws: { "\($0)".contains("no windows") && "\($0)".contains("nothing written") }
         #expect(!FileManager.default.fileExists(atPath: folder + "/out.h5"))
     }

@@ -12,8 +12,8 @@ import ArgumentParser
 import Foundation
 import SeismicCLI
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 /// Every command of the tool with its path of command names (["seismic", "prep", "qsis-events"]).
 func allCommands(_ command: ParsableCommand.Type = Seismic.self, path: [String] = []) -> [(path: [String], type: ParsableCommand.Type)] {
@@ -45,8 +45,9 @@ struct HelpSnapshotTests {
                 Issue.record("rewrote \(file); unset SEISMIC_UPDATE_SNAPSHOTS and run again")
                 continue
             }
-            let expected = try #require(try? String(contentsOfFile: file, encoding: .utf8),
-                                        "no snapshot \(file) for `\(path.joined(separator: " "))`; run with SEISMIC_UPDATE_SNAPSHOTS=1")
+            let expected = try #require(
+                try? String(contentsOfFile: file, encoding: .utf8),
+                "no snapshot \(file) for `\(path.joined(separator: " "))`; run with SEISMIC_UPDATE_SNAPSHOTS=1")
             #expect(text == expected, "`\(path.joined(separator: " ")) --help` differs from \(file)")
         }
         // No stale snapshot of a command that is gone.
@@ -78,7 +79,7 @@ struct VersionAndChoicesTests {
         (["classify", "--model", "m", "r", "--format", "x"], "'table', 'csv' or 'json'"),
         (["export", "--model", "m", "-o", "o", "--format", "x"], "'onnx'"),
         (["prep", "qsis-events", "--folder", "/", "-o", "o", "--arrivals", "x"], "'reference', 'model' or 'header'"),
-        (["monitor", "--model", "m", "--source", "stdin", "--units", "x"], "'g', 'm/s2' or 'gal'"),
+        (["monitor", "--model", "m", "--source", "stdin", "--units", "x"], "'g', 'm/s2' or 'gal'")
     ])
     func invalidChoicesListTheValidOnes(_ arguments: [String], _ choices: String) throws {
         let failure = try #require(parseFailure(arguments))

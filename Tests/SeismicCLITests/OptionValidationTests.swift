@@ -24,37 +24,57 @@ struct OptionValidationTests {
         (["classify", "--model", "m", "r", "--stride", "inf"], "--stride must be a finite number > 0 (got inf)"),
         (["classify", "--model", "m", "r", "--stride", "0"], "--stride must be a finite number > 0 (got 0.0)"),
         (["classify", "--model", "m", "r", "--scale", "nan"], "--scale must be a finite number other than 0 (got nan)"),
-        (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--window", "1e-9"],
-         "--window must be a finite number >= 0.1 and <= 3600 (got 1e-09)"),
-        (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--rate", "0"],
-         "--rate must be a finite number >= 1 and <= 100000 (got 0.0)"),
-        (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--window", "2", "--hop", "3"],
-         "--hop must be a finite number > 0 and <= 2 (got 3.0)"),
-        (["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--noise-max", "1.5"],
-         "--noise-max must be a finite number >= 0 and <= 1 (got 1.5)"),
+        (
+            ["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--window", "1e-9"],
+            "--window must be a finite number >= 0.1 and <= 3600 (got 1e-09)"
+        ),
+        (
+            ["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--rate", "0"],
+            "--rate must be a finite number >= 1 and <= 100000 (got 0.0)"
+        ),
+        (
+            ["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--window", "2", "--hop", "3"],
+            "--hop must be a finite number > 0 and <= 2 (got 3.0)"
+        ),
+        (
+            ["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--noise-max", "1.5"],
+            "--noise-max must be a finite number >= 0 and <= 1 (got 1.5)"
+        ),
         (["monitor", "--model", "m", "--source", "udp://:1", "--gain=-inf"], "--gain must be a finite number > 0 (got -inf)"),
-        (["monitor", "--model", "m", "--source", "udp://:1", "--channels", "ENZ"],
-         "--channels must be a band and an instrument code followed by ?, e.g. EN? (got 'ENZ')"),
+        (
+            ["monitor", "--model", "m", "--source", "udp://:1", "--channels", "ENZ"],
+            "--channels must be a band and an instrument code followed by ?, e.g. EN? (got 'ENZ')"
+        ),
         (["train", "--data", "d", "--out", "o", "--step-size", "0"], "--step-size must be an integer >= 1 (got 0)"),
         (["train", "--data", "d", "--out", "o", "--lr", "inf"], "--lr must be a finite number > 0 (got inf)"),
         (["train", "--data", "d", "--out", "o", "--gamma", "nan"], "--gamma must be a finite number > 0 and <= 1 (got nan)"),
         (["train", "--data", "d", "--out", "o", "--batch-size", "0"], "--batch-size must be an integer >= 1 (got 0)"),
         (["train", "--data", "d", "--out", "o", "--epochs", "0"], "--epochs must be an integer >= 1 (got 0)"),
         (["train", "--data", "d", "--out", "o", "--dropout", "1"], "--dropout must be a finite number >= 0 and < 1 (got 1.0)"),
-        (["finetune", "--from", "c", "--data", "d", "--out", "o", "--validation", "nan"],
-         "--validation must be a finite number >= 0.01 and <= 0.9 (got nan)"),
+        (
+            ["finetune", "--from", "c", "--data", "d", "--out", "o", "--validation", "nan"],
+            "--validation must be a finite number >= 0.01 and <= 0.9 (got nan)"
+        ),
         (["synth", "--out", "o", "--duration", "inf"], "--duration must be a finite number >= 60 and <= 86400 (got inf)"),
         (["synth", "--out", "o", "--events=-1"], "--events must be an integer >= 0 (got -1)"),
         (["demo", "--pretrain-epochs", "0"], "--pretrain-epochs must be an integer >= 1 (got 0)"),
         (["sac", "prepare", "f", "--out", "o", "--highpass", "inf"], "--highpass must be a finite number > 0 (got inf)"),
-        (["prep", "qsis-events", "--folder", "/", "-o", "x.h5", "--min-pga", "nan"],
-         "--min-pga must be a finite number >= 0 (got nan)"),
-        (["prep", "qsis-noise", "--folder", "/", "-o", "x.h5", "--min-samples", "0"],
-         "--min-samples must be an integer >= 1 (got 0)"),
-        (["prep", "spectrograms", "--events", "e", "--noise", "n", "-o", "x.h5", "--min-samples=-5"],
-         "--min-samples must be an integer >= 1 (got -5)"),
-        (["prep", "stead", "--hdf5", "h", "--csv", "c", "--out", "o", "--train-fraction", "nan"],
-         "--train-fraction must be a finite number >= 0 and <= 1 (got nan)"),
+        (
+            ["prep", "qsis-events", "--folder", "/", "-o", "x.h5", "--min-pga", "nan"],
+            "--min-pga must be a finite number >= 0 (got nan)"
+        ),
+        (
+            ["prep", "qsis-noise", "--folder", "/", "-o", "x.h5", "--min-samples", "0"],
+            "--min-samples must be an integer >= 1 (got 0)"
+        ),
+        (
+            ["prep", "spectrograms", "--events", "e", "--noise", "n", "-o", "x.h5", "--min-samples=-5"],
+            "--min-samples must be an integer >= 1 (got -5)"
+        ),
+        (
+            ["prep", "stead", "--hdf5", "h", "--csv", "c", "--out", "o", "--train-fraction", "nan"],
+            "--train-fraction must be a finite number >= 0 and <= 1 (got nan)"
+        )
     ]
 
     @Test(arguments: refused)

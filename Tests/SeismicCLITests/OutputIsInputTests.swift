@@ -16,7 +16,7 @@ struct OutputIsInputTests {
         ["import", "reference.onnx", "-o", "reference.onnx"],
         ["evaluate", "--model", "m.safetensors", "--data", "d.h5", "--json", "d.h5"],
         ["evaluate", "--model", "m.safetensors", "--data", "d.h5", "--json", "m.safetensors"],
-        ["merge", "a.h5", "b.h5", "-o", "./b.h5"],
+        ["merge", "a.h5", "b.h5", "-o", "./b.h5"]
     ])
     func anOutputThatIsAnInputIsRefusedBeforeWork(arguments: [String]) throws {
         let failure = try #require(parseFailure(arguments), "\(arguments) was accepted")

@@ -2,8 +2,8 @@
 
 import Foundation
 import SeismicIO
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct HDF5FileTests {
     private let stead = Fixtures.path("stead_mini/merged.hdf5")

@@ -31,9 +31,9 @@ import Testing
     /// and is at most the machine's total memory.
     @Test func theCurrentBudgetIsBetweenZeroAndTheMachinesMemory() throws {
         #if os(Linux)
-        let budget = try #require(MemoryBudget.current())
-        #expect(budget.availableBytes > 0)
-        #expect(UInt64(budget.availableBytes) <= ProcessInfo.processInfo.physicalMemory)
+            let budget = try #require(MemoryBudget.current())
+            #expect(budget.availableBytes > 0)
+            #expect(UInt64(budget.availableBytes) <= ProcessInfo.processInfo.physicalMemory)
         #endif
     }
 }

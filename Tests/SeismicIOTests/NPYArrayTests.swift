@@ -2,8 +2,8 @@
 
 import Foundation
 import SeismicIO
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct NPYArrayTests {
     @Test func readsFixtureShapesFromManifest() throws {
@@ -26,7 +26,7 @@ import TestSupport
             NPYArray(float64: values, shape: [60]),
             NPYArray(int16: values.map { Int16($0) }, shape: [6, 10]),
             NPYArray(int64: values.map { Int64($0) }, shape: [2, 30]),
-            NPYArray(float32: [], shape: [0, 3]),
+            NPYArray(float32: [], shape: [0, 3])
         ]
         for a in arrays {
             let bytes = a.encoded()
@@ -42,7 +42,9 @@ import TestSupport
         try NPYArray(float32: [1.5, -2, 3], shape: [3, 1]).write(to: dir + "/a.npy")
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        p.arguments = ["python3", "-c", "import numpy as n,sys; a=n.load(sys.argv[1]); assert a.shape==(3,1) and a.dtype==n.float32 and a[0,0]==1.5", dir + "/a.npy"]
+        p.arguments = [
+            "python3", "-c", "import numpy as n,sys; a=n.load(sys.argv[1]); assert a.shape==(3,1) and a.dtype==n.float32 and a[0,0]==1.5", dir + "/a.npy"
+        ]
         guard (try? p.run()) != nil else { return }
         p.waitUntilExit()
         if p.terminationStatus != 0 {

@@ -13,8 +13,10 @@ import Testing
         FileManager.default.createFile(atPath: input, contents: Data([1, 2, 3]))
         try FileManager.default.createSymbolicLink(atPath: dir + "/link.safetensors", withDestinationPath: input)
         try FileManager.default.linkItem(atPath: input, toPath: dir + "/hard.safetensors")
-        for spelling in [input, dir + "/sub/../model.safetensors", dir + "/./model.safetensors", dir + "/link.safetensors",
-                         dir + "/hard.safetensors"] {
+        for spelling in [
+            input, dir + "/sub/../model.safetensors", dir + "/./model.safetensors", dir + "/link.safetensors",
+            dir + "/hard.safetensors"
+        ] {
             #expect(throws: OutputPathError.self, "\(spelling)") { try OutputPaths.refuseInputs(spelling, inputs: [input]) }
         }
         // Another file, existing or not, is fine.

@@ -7,8 +7,8 @@
 
 import Foundation
 import SeismicIO
-import Testing
 import TestSupport
+import Testing
 
 private let traceCases = ProcessInfo.processInfo.environment["SEISMIC_FUZZ_TRACE"] != nil
 
@@ -20,8 +20,10 @@ private enum Outcome: Equatable {
 
 /// Runs `cases` cases from `seed`: `make` builds case `n`'s bytes and a description, `check`
 /// reads them. Returns how many loaded and how many were refused.
-private func fuzz(_ format: String, seed: UInt64, cases: Int, make: (Int, inout TestRNG) -> (Data, String),
-                  check: (Data) -> Outcome) -> (loaded: Int, refused: Int) {
+private func fuzz(
+    _ format: String, seed: UInt64, cases: Int, make: (Int, inout TestRNG) -> (Data, String),
+    check: (Data) -> Outcome
+) -> (loaded: Int, refused: Int) {
     var rng = TestRNG(seed: seed)
     var loaded = 0, refused = 0
     for n in 0..<cases {
@@ -46,8 +48,10 @@ private func flipBytes(_ data: inout Data, count: Int, in range: Range<Int>, _ r
 
 // MARK: SAC
 
-private let floatExtremes: [Float] = [0, -1, 1, .nan, -.nan, .infinity, -.infinity, 1e30, -1e30, .greatestFiniteMagnitude,
-                                      .leastNonzeroMagnitude, 4e-7, 1e-12, -12345, 0.01]
+private let floatExtremes: [Float] = [
+    0, -1, 1, .nan, -.nan, .infinity, -.infinity, 1e30, -1e30, .greatestFiniteMagnitude,
+    .leastNonzeroMagnitude, 4e-7, 1e-12, -12345, 0.01
+]
 private let intExtremes: [Int32] = [0, -1, 1, .min, .max, -12345, 6, 7, 24, 60, 99, 366, 367, 1000, 10000]
 
 /// A 40-sample component `HH<component>` at 100 Hz with a reference time: the record test's base.
@@ -61,9 +65,10 @@ private func builtSAC(_ component: String) -> SACTrace {
 /// Bases: a built trace in both byte orders and three fixtures.
 private let sacBases: [Data] = {
     let t = builtSAC("Z")
-    return [t.encoded(), t.encoded(byteOrder: .bigEndian)] + ["sac/test.sac", "sac/test.sac.swap", "sac/BW.RJOB..EHZ.sac"].map {
-        try! Data(contentsOf: URL(fileURLWithPath: Fixtures.path($0)))
-    }
+    return [t.encoded(), t.encoded(byteOrder: .bigEndian)]
+        + ["sac/test.sac", "sac/test.sac.swap", "sac/BW.RJOB..EHZ.sac"].map {
+            try! Data(contentsOf: URL(fileURLWithPath: Fixtures.path($0)))
+        }
 }()
 
 private func mutateSAC(_ n: Int, _ rng: inout TestRNG) -> (Data, String) {
@@ -153,10 +158,14 @@ private struct FuzzTensor {
     }
 }
 
-private let jsonNumberExtremes = ["0", "-1", "1", "3.0", "1e2", "-0", "4611686018427387904", "9223372036854775807",
-                                  "-9223372036854775808", "18446744073709551615", "99999999999999999999", "1.5", "\"3\"", "null", "[]"]
-private let dtypeVariants = ["\"F32\"", "\"F64\"", "\"I64\"", "\"I32\"", "\"I16\"", "\"BF16\"", "\"F16\"", "\"U8\"", "\"\"",
-                             "\"f32\"", "7", "null", "[\"F32\"]"]
+private let jsonNumberExtremes = [
+    "0", "-1", "1", "3.0", "1e2", "-0", "4611686018427387904", "9223372036854775807",
+    "-9223372036854775808", "18446744073709551615", "99999999999999999999", "1.5", "\"3\"", "null", "[]"
+]
+private let dtypeVariants = [
+    "\"F32\"", "\"F64\"", "\"I64\"", "\"I32\"", "\"I16\"", "\"BF16\"", "\"F16\"", "\"U8\"", "\"\"",
+    "\"f32\"", "7", "null", "[\"F32\"]"
+]
 
 private func mutateSafeTensors(_ n: Int, _ rng: inout TestRNG) -> (Data, String) {
     // A valid file: 2–4 tensors, contiguous, with metadata.
@@ -168,8 +177,10 @@ private func mutateSafeTensors(_ n: Int, _ rng: inout TestRNG) -> (Data, String)
         let dtype = widths.keys.sorted().randomElement(using: &rng)!
         let shape = (0..<Int.random(in: 0...3, using: &rng)).map { _ in Int.random(in: 0...4, using: &rng) }
         let bytes = shape.reduce(1, *) * widths[dtype]!
-        tensors.append(FuzzTensor(name: "t\(k)", dtype: dtype, shape: "[" + shape.map(String.init).joined(separator: ",") + "]",
-                                  offsets: "[\(offset),\(offset + bytes)]"))
+        tensors.append(
+            FuzzTensor(
+                name: "t\(k)", dtype: dtype, shape: "[" + shape.map(String.init).joined(separator: ",") + "]",
+                offsets: "[\(offset),\(offset + bytes)]"))
         ranges.append((offset, offset + bytes))
         offset += bytes
     }
@@ -206,8 +217,10 @@ private func mutateSafeTensors(_ n: Int, _ rng: inout TestRNG) -> (Data, String)
         default: tensors[t].name = tensors[(t + 1) % tensors.count].name; what += ": t\(t) renamed to a sibling"
         }
     case 5:  // metadata of other types
-        metadata = ["\"__metadata__\":{\"k\":1}", "\"__metadata__\":[]", "\"__metadata__\":\"x\"", "\"__metadata__\":{\"k\":null}",
-                    "\"__metadata__\":{\"k\":\"\\ud800\"}", "\"__metadata__\":{\"k\":\"\\u00e9\"}"].randomElement(using: &rng)!
+        metadata = [
+            "\"__metadata__\":{\"k\":1}", "\"__metadata__\":[]", "\"__metadata__\":\"x\"", "\"__metadata__\":{\"k\":null}",
+            "\"__metadata__\":{\"k\":\"\\ud800\"}", "\"__metadata__\":{\"k\":\"\\u00e9\"}"
+        ].randomElement(using: &rng)!
         what += ": metadata \(metadata)"
     case 6:  // the header length field to an extreme
         let choices: [UInt64] = [0, 1, 2, 7, 100_000_001, 1 << 63, .max, UInt64(Int.max)]
@@ -288,8 +301,10 @@ private func mutateNPY(_ n: Int, _ rng: inout TestRNG) -> (Data, String) {
         fortran = ["True", "0", "''", "False", "Fals", "None"].randomElement(using: &rng)!
         what += ": fortran_order \(fortran)"
     case 2:
-        shape = ["()", "(-1,)", "(4611686018427387904, 4)", "(3.0,)", ")(", "(1,,2)", "(99999999999999999999,)", "(3", "3,)",
-                 "((3,),)", "(9223372036854775807,)", "(2, 9223372036854775807)", "(0, 9223372036854775807)"].randomElement(using: &rng)!
+        shape = [
+            "()", "(-1,)", "(4611686018427387904, 4)", "(3.0,)", ")(", "(1,,2)", "(99999999999999999999,)", "(3", "3,)",
+            "((3,),)", "(9223372036854775807,)", "(2, 9223372036854775807)", "(0, 9223372036854775807)"
+        ].randomElement(using: &rng)!
         what += ": shape \(shape)"
     case 3:
         version = [0, 4, 255, 1, 2].randomElement(using: &rng)!
@@ -389,7 +404,8 @@ private func checkHDF5(_ bytes: Data) -> Outcome {
             if traceCases { print("record seed 13 case \(n): \(what)") }
             guard let (w, _, _) = try? ThreeComponentRecord.read("\(dir)/S.HHZ.sac") else { continue }
             loaded += 1
-            let ok = w.samplingRateHz.isFinite && w.samplingRateHz > 0 && w.startTime.isFinite
+            let ok =
+                w.samplingRateHz.isFinite && w.samplingRateHz > 0 && w.startTime.isFinite
                 && w.components.allSatisfy { $0.count == w.sampleCount && $0.allSatisfy(\.isFinite) }
             #expect(ok, "record seed 13 case \(n) (\(what)): rate \(w.samplingRateHz), start \(w.startTime)")
         }

@@ -3,8 +3,8 @@
 
 import Foundation
 import SeismicIO
-import Testing
 import TestSupport
+import Testing
 
 /// Writes the three components `S.HH{E,N,Z}.sac` into a fresh folder; returns the folder.
 private func writeTriple(delta: Float, samples: [String: [Float]]) throws -> String {
@@ -159,7 +159,9 @@ private func writeTriple(delta: Float, samples: [String: [Float]]) throws -> Str
 
     @Test(arguments: [100, 999, -1, 10000, Int(Int32.max), Int(Int32.min)])
     func yearsObsPyCannotBuildAreRefused(year: Int) throws {
-        #expect(throws: SACError.invalidReferenceTime(path: "t.sac", SACReferenceTimeError(field: "NZYEAR", value: year, expected: "0…99 (1900…1999) or 1000…9999"))) {
+        #expect(
+            throws: SACError.invalidReferenceTime(path: "t.sac", SACReferenceTimeError(field: "NZYEAR", value: year, expected: "0…99 (1900…1999) or 1000…9999"))
+        ) {
             try read(header(year, 1))
         }
     }
@@ -168,7 +170,7 @@ private func writeTriple(delta: Float, samples: [String: [Float]]) throws -> Str
         let cases: [(SACHeader, String, Int, String)] = [
             (header(2020, 1, 24), "NZHOUR", 24, "0…23"), (header(2020, 1, 0, 60), "NZMIN", 60, "0…59"),
             (header(2020, 1, 0, 0, 60), "NZSEC", 60, "0…59"), (header(2020, 1, 0, 0, 0, 1000), "NZMSEC", 1000, "0…999"),
-            (header(2020, 1, -1), "NZHOUR", -1, "0…23"), (header(2020, 1, 0, 0, 0, -5), "NZMSEC", -5, "0…999"),
+            (header(2020, 1, -1), "NZHOUR", -1, "0…23"), (header(2020, 1, 0, 0, 0, -5), "NZMSEC", -5, "0…999")
         ]
         for (h, field, value, expected) in cases {
             #expect(throws: SACError.invalidReferenceTime(path: "t.sac", SACReferenceTimeError(field: field, value: value, expected: expected))) {

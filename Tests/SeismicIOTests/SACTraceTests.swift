@@ -2,8 +2,8 @@
 
 import Foundation
 import SeismicIO
-import Testing
 import TestSupport
+import Testing
 
 nonisolated(unsafe) private let headers = try! Fixtures.json("sac/obspy_headers.json") as! [String: [String: Any]]
 private let readable = headers.filter { $0.value["error"] == nil }.keys.sorted()
@@ -136,7 +136,7 @@ private let readable = headers.filter { $0.value["error"] == nil }.keys.sorted()
     @Test func refusesBadNptsDeltaAndUnevenFiles() throws {
         var t = SACTrace(samples: [1, 2, 3], delta: 0.01)
         var bytes = t.encoded()
-        bytes.replaceSubrange(280 + 9 * 4 ..< 280 + 10 * 4, with: withUnsafeBytes(of: Int32(-4).littleEndian) { Data($0) })
+        bytes.replaceSubrange(280 + 9 * 4..<280 + 10 * 4, with: withUnsafeBytes(of: Int32(-4).littleEndian) { Data($0) })
         #expect(throws: SACError.invalidNPTS(path: "x", npts: -4)) { try SACTrace(bytes: bytes, path: "x") }
         t.header.setFloat("delta", .infinity)
         #expect(throws: SACError.invalidDelta(path: "x", delta: .infinity)) { try SACTrace(bytes: t.encoded(), path: "x") }

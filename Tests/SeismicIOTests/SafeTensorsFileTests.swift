@@ -3,8 +3,8 @@
 
 import Foundation
 import SeismicIO
-import Testing
 import TestSupport
+import Testing
 
 /// A safetensors file from a header text and a data buffer (the header is not padded).
 func safetensorsBytes(header: String, buffer: [UInt8]) -> Data {
@@ -20,16 +20,20 @@ func safetensorsBytes(header: String, buffer: [UInt8]) -> Data {
         try SafeTensorsFile(data: safetensorsBytes(header: header, buffer: [UInt8](repeating: 0, count: bufferBytes)), path: "m.safetensors")
     }
 
-    private func expectBadTensor(_ header: String, _ bufferBytes: Int, tensor: String, saying text: String,
-                                 sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectBadTensor(
+        _ header: String, _ bufferBytes: Int, tensor: String, saying text: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(sourceLocation: sourceLocation) { try load(header, bufferBytes) } throws: { error in
             guard case .badTensor(let p, let t, let reason)? = error as? SafeTensorsError else { return false }
             return p == "m.safetensors" && t == tensor && reason.contains(text)
         }
     }
 
-    private func expectMalformed(_ header: String, _ bufferBytes: Int, saying text: String,
-                                 sourceLocation: SourceLocation = #_sourceLocation) {
+    private func expectMalformed(
+        _ header: String, _ bufferBytes: Int, saying text: String,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
         #expect(sourceLocation: sourceLocation) { try load(header, bufferBytes) } throws: { error in
             guard case .malformed(let p, let reason)? = error as? SafeTensorsError else { return false }
             return p == "m.safetensors" && reason.contains(text)
@@ -38,8 +42,10 @@ func safetensorsBytes(header: String, buffer: [UInt8]) -> Data {
 
     @Test func writtenFilesReadBack() throws {
         let file = SafeTensorsFile(
-            tensors: ["b": .init(float32: [1, 2, 3, 4, 5, 6], shape: [2, 3]), "a": .init(int64: 7),
-                      "empty": .init(float32: [], shape: [0, 4])],
+            tensors: [
+                "b": .init(float32: [1, 2, 3, 4, 5, 6], shape: [2, 3]), "a": .init(int64: 7),
+                "empty": .init(float32: [], shape: [0, 4])
+            ],
             metadata: ["card": "{\"x\": 1}", "é": "ü\u{1F600}"])
         let back = try SafeTensorsFile(data: file.encoded())
         #expect(back.tensors == file.tensors)
@@ -47,18 +53,22 @@ func safetensorsBytes(header: String, buffer: [UInt8]) -> Data {
     }
 
     @Test func theIssuesOffsetOfMinusTwoToTheSixtyThreeIsATypedError() {
-        expectBadTensor(#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[-9223372036854775808,4]}}"#, 4,
-                        tensor: "w", saying: "data_offsets [-9223372036854775808, 4] are not a range inside the 4-byte data buffer")
+        expectBadTensor(
+            #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[-9223372036854775808,4]}}"#, 4,
+            tensor: "w", saying: "data_offsets [-9223372036854775808, 4] are not a range inside the 4-byte data buffer")
         // Beyond Int64 (u64 offsets) is not an integer here.
-        expectBadTensor(#"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,18446744073709551615]}}"#, 4,
-                        tensor: "w", saying: "expected two integers")
+        expectBadTensor(
+            #"{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,18446744073709551615]}}"#, 4,
+            tensor: "w", saying: "expected two integers")
     }
 
     @Test func shapeProductsThatOverflowAreTypedErrors() {
-        expectBadTensor(#"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}}"#, 4,
-                        tensor: "w", saying: "overflows the byte count")
-        expectBadTensor(#"{"w":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,4]}}"#, 4,
-                        tensor: "w", saying: "overflows")
+        expectBadTensor(
+            #"{"w":{"dtype":"F32","shape":[4611686018427387904,4],"data_offsets":[0,4]}}"#, 4,
+            tensor: "w", saying: "overflows the byte count")
+        expectBadTensor(
+            #"{"w":{"dtype":"F64","shape":[2305843009213693952],"data_offsets":[0,4]}}"#, 4,
+            tensor: "w", saying: "overflows")
     }
 
     @Test func shapesAndOffsetsMustBeJSONIntegers() {
@@ -73,22 +83,26 @@ func safetensorsBytes(header: String, buffer: [UInt8]) -> Data {
     }
 
     @Test func byteLengthMustEqualDTypeTimesShape() {
-        expectBadTensor(#"{"conv1.weight":{"dtype":"F32","shape":[16,1,3,1],"data_offsets":[0,4]}}"#, 4,
-                        tensor: "conv1.weight", saying: "data_offsets [0, 4] hold 4 bytes, but F32 × [16, 1, 3, 1] needs 192")
+        expectBadTensor(
+            #"{"conv1.weight":{"dtype":"F32","shape":[16,1,3,1],"data_offsets":[0,4]}}"#, 4,
+            tensor: "conv1.weight", saying: "data_offsets [0, 4] hold 4 bytes, but F32 × [16, 1, 3, 1] needs 192")
         expectBadTensor(#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[8,4]}}"#, 8, tensor: "w", saying: "not a range")
         expectBadTensor(#"{"w":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}"#, 4, tensor: "w", saying: "inside the 4-byte")
     }
 
     @Test func rangesMustNotOverlapAndMustCoverTheBuffer() {
-        expectBadTensor(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, 4,
-                        tensor: "b", saying: "overlap tensor 'a'")
-        expectBadTensor(#"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, 8,
-                        tensor: "b", saying: "overlap")
+        expectBadTensor(
+            #"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]},"b":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, 4,
+            tensor: "b", saying: "overlap tensor 'a'")
+        expectBadTensor(
+            #"{"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]},"b":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, 8,
+            tensor: "b", saying: "overlap")
         expectMalformed(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[4,8]}}"#, 8, saying: "bytes 0..<4 of the data buffer belong to no tensor")
         expectMalformed(#"{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, 12, saying: "has 12 bytes but the tensors cover only 4")
         expectMalformed(#"{}"#, 1, saying: "cover only 0")
         // Zero-length tensors at the same place as another tensor's start are fine.
-        #expect((try? load(#"{"z":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, 4))?.tensors.count == 2)
+        #expect(
+            (try? load(#"{"z":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, 4))?.tensors.count == 2)
     }
 
     @Test func dtypesOtherThanTheSupportedOnesAreNamed() {
@@ -112,8 +126,9 @@ func safetensorsBytes(header: String, buffer: [UInt8]) -> Data {
         }
         expectMalformed(" {}", 0, saying: "does not begin with '{'")
         expectMalformed("{} x", 0, saying: "unexpected text after the JSON value")
-        expectMalformed(#"{"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}"#, 0,
-                        saying: "name \"a\" appears twice")
+        expectMalformed(
+            #"{"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]},"a":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}}"#, 0,
+            saying: "name \"a\" appears twice")
         expectMalformed("{\"a\":" + String(repeating: "[", count: 100_000), 0, saying: "nested deeper than")
         expectMalformed(#"{"__metadata__":{"k":1}}"#, 0, saying: "__metadata__ 'k' is 1, expected a string")
         expectMalformed(#"{"__metadata__":["k"]}"#, 0, saying: "expected an object of strings")

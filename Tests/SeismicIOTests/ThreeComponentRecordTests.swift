@@ -2,8 +2,8 @@
 
 import Foundation
 import SeismicIO
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ThreeComponentRecordTests {
     @Test func findsENZSiblingsOfRJOB() throws {
@@ -22,8 +22,11 @@ import TestSupport
             try ThreeComponentRecord.siblingPaths(of: "/d/A.HLX.sac") { $0 == "/d/A.HLX.sac" || $0 == "/d/A.HLZ.sac" }
         }
         // A Z file alone could be of any family: each one's missing files are named, none as if known.
-        #expect(throws: RecordError.missingComponent(path: "/d/A.HNZ.sac",
-                                                     expected: "/d/A.HNX.sac and /d/A.HNY.sac, or A.HNE.sac and A.HNN.sac, or A.HN1.sac and A.HN2.sac")) {
+        #expect(
+            throws: RecordError.missingComponent(
+                path: "/d/A.HNZ.sac",
+                expected: "/d/A.HNX.sac and /d/A.HNY.sac, or A.HNE.sac and A.HNN.sac, or A.HN1.sac and A.HN2.sac")
+        ) {
             try ThreeComponentRecord.siblingPaths(of: "/d/A.HNZ.sac") { $0 == "/d/A.HNZ.sac" }
         }
         // With HNE there, the E/N/Z family is the one meant: only HNN is missing.

@@ -1,8 +1,8 @@
 // Argmax: the one definition of "the most probable class" (ties: the first), as torch.argmax.
 
 import SeismicNN
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ArgmaxTests {
     @Test func firstLargestFromTheSlicesStart() {

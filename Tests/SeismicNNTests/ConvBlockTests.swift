@@ -2,8 +2,8 @@
 // (Conv2d → BatchNorm2d → GELU → MaxPool2d → Dropout, channels-first), forward and backward.
 
 import SeismicNN
-import Testing
 import TestSupport
+import Testing
 
 private func randomTensor(_ shape: [Int], _ rng: inout TestRNG, scale: Float = 1) -> Tensor {
     Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) * scale })
@@ -22,8 +22,9 @@ private struct BlockCase: CustomTestStringConvertible, Sendable {
 
 /// One block's state (conv + BatchNorm) with random values; two of them are filled identically.
 private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
-    let store = ParameterStore(Conv2d.specs("conv", inChannels: c.cin, outChannels: c.cout, kernel: c.kernel)
-                               + BatchNorm2d.specs("bn", channels: c.cout))
+    let store = ParameterStore(
+        Conv2d.specs("conv", inChannels: c.cin, outChannels: c.cout, kernel: c.kernel)
+            + BatchNorm2d.specs("bn", channels: c.cout))
     var rng = TestRNG(seed: seed)
     for e in store.entries where e.kind != .counter {
         store.withMutableValues(of: e) { p in
@@ -45,7 +46,7 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         BlockCase(n: 1, cin: 3, h: 61, w: 70, cout: 48, kernel: (3, 3), pool: (2, 2), dropout: 0.1),
         // Backward rebuilding im2col rows group by group, as for SpectrogramCNN's large batches.
         BlockCase(n: 5, cin: 4, h: 13, w: 11, cout: 20, kernel: (3, 3), pool: (2, 2), dropout: 0.1, rebuildColumns: true),
-        BlockCase(n: 3, cin: 16, h: 26, w: 3, cout: 32, kernel: (3, 1), pool: (3, 1), dropout: 0, rebuildColumns: true),
+        BlockCase(n: 3, cin: 16, h: 26, w: 3, cout: 32, kernel: (3, 1), pool: (3, 1), dropout: 0, rebuildColumns: true)
     ]
 
     /// Tolerances (constants, relative to the largest magnitude): the fused block sums the same
@@ -62,14 +63,17 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         var rng = TestRNG(seed: UInt64(c.n * 1000 + c.cout))
         let ref = makeStore(c, seed: 7), fused = makeStore(c, seed: 7)
         func layers(_ s: ParameterStore) -> (Conv2d, BatchNorm2d, MaxPool2d, Dropout) {
-            (Conv2d(store: s, prefix: "conv", inChannels: c.cin, outChannels: c.cout, kernel: c.kernel),
-             BatchNorm2d(store: s, prefix: "bn", channels: c.cout), MaxPool2d(kernel: c.pool),
-             Dropout(probability: c.dropout, seed: 3))
+            (
+                Conv2d(store: s, prefix: "conv", inChannels: c.cin, outChannels: c.cout, kernel: c.kernel),
+                BatchNorm2d(store: s, prefix: "bn", channels: c.cout), MaxPool2d(kernel: c.pool),
+                Dropout(probability: c.dropout, seed: 3)
+            )
         }
         let (conv, bn, pool, drop) = layers(ref)
         let gelu = GELU()
-        let block = ConvBlock(store: fused, convolution: "conv", normalisation: "bn", inChannels: c.cin, outChannels: c.cout,
-                              kernel: c.kernel, pool: c.pool, dropout: c.dropout, seed: 3)
+        let block = ConvBlock(
+            store: fused, convolution: "conv", normalisation: "bn", inChannels: c.cin, outChannels: c.cout,
+            kernel: c.kernel, pool: c.pool, dropout: c.dropout, seed: 3)
         if c.rebuildColumns { block.keptColumnsLimit = 0 }
         let x = randomTensor([c.n, c.cin, c.h, c.w], &rng, scale: 2)
         for training in [true, false, true] {
@@ -110,12 +114,15 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         let ref = makeStore(c, seed: 9), fused = makeStore(c, seed: 9)
         let conv = Conv2d(store: ref, prefix: "conv", inChannels: 3, outChannels: 17, kernel: (3, 3))
         let bn = BatchNorm2d(store: ref, prefix: "bn", channels: 17)
-        let block = ConvBlock(store: fused, convolution: "conv", normalisation: "bn", inChannels: 3, outChannels: 17,
-                              kernel: (3, 3), pool: (2, 2), dropout: 0, seed: 1)
+        let block = ConvBlock(
+            store: fused, convolution: "conv", normalisation: "bn", inChannels: 3, outChannels: 17,
+            kernel: (3, 3), pool: (2, 2), dropout: 0, seed: 1)
         var x = randomTensor([2, 3, 12, 10], &rng)
         x.storage[37] = .nan
-        let y = MaxPool2d(kernel: (2, 2)).forward(GELU().forward(bn.forward(conv.forward(x, training: false), training: false),
-                                                                 training: false), training: false)
+        let y = MaxPool2d(kernel: (2, 2)).forward(
+            GELU().forward(
+                bn.forward(conv.forward(x, training: false), training: false),
+                training: false), training: false)
         let fy = block.forward(x.channelsLast(), training: false).channelsFirst()
         #expect(fy.storage.map(\.isNaN) == y.storage.map(\.isNaN))
         #expect(y.storage.contains(where: \.isNaN) && y.storage.contains(where: { !$0.isNaN }))
@@ -133,8 +140,9 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         let x = randomTensor([c.n, c.h, c.w, c.cin], &rng)
         let store = makeStore(c, seed: 1)
         func block(_ s: ParameterStore) -> ConvBlock {
-            ConvBlock(store: s, convolution: "conv", normalisation: "bn", inChannels: c.cin, outChannels: c.cout,
-                      kernel: c.kernel, pool: c.pool, dropout: 0, seed: 1)
+            ConvBlock(
+                store: s, convolution: "conv", normalisation: "bn", inChannels: c.cin, outChannels: c.cout,
+                kernel: c.kernel, pool: c.pool, dropout: 0, seed: 1)
         }
         let cached = block(store)
         func afresh() -> Tensor {
@@ -148,15 +156,21 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
             ("withMutableValues(of:)", { store.withMutableValues(of: weight) { $0[5] += 2 } }),
             ("withMutableParameters", { store.withMutableParameters { for i in 0..<weight.count { $0[weight.offset + i] *= -1 } } }),
             ("copyState(from:)", { store.copyState(from: makeStore(c, seed: 3)) }),
-            ("SGD.update", {
-                for i in 0..<store.parameterCount { store.gradients[i] = 0.5 }
-                SGD(store: store, learningRate: 0.1).update()
-            }),
-            ("Adam.update", {
-                for i in 0..<store.parameterCount { store.gradients[i] = -0.5 }
-                Adam(store: store, learningRate: 0.1).update()
-            }),
-            ("BatchNormStatistics.resetToDefaults", { cached.normalisation.resetToDefaults() }),
+            (
+                "SGD.update",
+                {
+                    for i in 0..<store.parameterCount { store.gradients[i] = 0.5 }
+                    SGD(store: store, learningRate: 0.1).update()
+                }
+            ),
+            (
+                "Adam.update",
+                {
+                    for i in 0..<store.parameterCount { store.gradients[i] = -0.5 }
+                    Adam(store: store, learningRate: 0.1).update()
+                }
+            ),
+            ("BatchNormStatistics.resetToDefaults", { cached.normalisation.resetToDefaults() })
         ]
         for (path, write) in paths {
             let before = cached.forward(x, training: false)
@@ -177,7 +191,8 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
             #expect(last.channelsFirst() == x)
             // [n, c, h, w] at (s, ch, i, j) is [n, h, w, c] at (s, i, j, ch).
             let (s, ch, i, j) = (shape[0] - 1, shape[1] - 1, shape[2] - 1, 0)
-            #expect(last.storage[((s * shape[2] + i) * shape[3] + j) * shape[1] + ch]
+            #expect(
+                last.storage[((s * shape[2] + i) * shape[3] + j) * shape[1] + ch]
                     == x.storage[((s * shape[1] + ch) * shape[2] + i) * shape[3] + j])
         }
     }

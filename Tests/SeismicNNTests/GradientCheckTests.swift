@@ -2,8 +2,8 @@
 // reference convolution against the exact one.
 
 import SeismicNN
-import Testing
 import TestSupport
+import Testing
 
 private func randomTensor(_ shape: [Int], _ rng: inout TestRNG, scale: Float = 1) -> Tensor {
     Tensor(shape: shape, storage: (0..<shape.reduce(1, *)).map { _ in Float.random(in: -1...1, using: &rng) * scale })
@@ -68,8 +68,9 @@ private func checkGradients(_ layer: Layer, store: ParameterStore?, input: Tenso
         let reference = conv.forward(x, training: false)
         // Same float32 products summed in two orders: 2γₙ·Σ|terms| per element (FloatBounds).
         let terms = TermMagnitudes.convForward(x: x, weight: store.tensor("c.weight"), bias: store.tensor("c.bias").storage)
-        let ratio = worstBoundRatio(reference.storage.map(Double.init), terms.exact,
-                                    bound: terms.magnitude.map { 2 * float32Gamma(terms.terms) * $0 })
+        let ratio = worstBoundRatio(
+            reference.storage.map(Double.init), terms.exact,
+            bound: terms.magnitude.map { 2 * float32Gamma(terms.terms) * $0 })
         #expect(ratio.ratio <= 1, "reference convolution: error \(ratio.ratio)× the inner-product bound at \(ratio.index)")
     }
 
@@ -104,8 +105,9 @@ private func checkGradients(_ layer: Layer, store: ParameterStore?, input: Tenso
         // 1e-2 step never changes which element wins.
         let poolShape = [2, 3, kernel.0 * 3 + 1, kernel.1 * 2 + 1]
         let distinct = (0..<poolShape.reduce(1, *)).map { Float($0) * 0.1 }.shuffled(using: &rng)
-        checkGradients(MaxPool2d(kernel: kernel), store: nil, input: Tensor(shape: poolShape, storage: distinct),
-                       training: true, rng: &rng)
+        checkGradients(
+            MaxPool2d(kernel: kernel), store: nil, input: Tensor(shape: poolShape, storage: distinct),
+            training: true, rng: &rng)
     }
 
     @Test func crossEntropyGradientMatchesFiniteDifferences() {
@@ -131,7 +133,9 @@ private func checkGradients(_ layer: Layer, store: ParameterStore?, input: Tenso
 
     @Test func sgdWithMomentumFollowsPyTorch() {
         let store = ParameterStore([("p", [2], .parameter)])
-        store.withMutableParameters { $0[0] = 1; $0[1] = -1 }
+        store.withMutableParameters {
+            $0[0] = 1; $0[1] = -1
+        }
         let sgd = SGD(store: store, learningRate: 0.1, momentum: 0.9)
         // PyTorch: buf = g on the first step, then buf = 0.9 buf + g; p -= lr·buf.
         store.gradients[0] = 1; store.gradients[1] = 2

@@ -6,16 +6,18 @@
 import CSeismicKernels
 import Foundation
 import SeismicNN
-import Testing
 import TestSupport
+import Testing
 
 private func uniform(_ count: Int, _ rng: inout TestRNG, scale: Float = 1, offset: Float = 0) -> [Float] {
     (0..<count).map { _ in Float.random(in: -1...1, using: &rng) * scale + offset }
 }
 
 /// The worst ratio of a kernel's error to its bound, printed so the margins are on record.
-private func expectWithin(_ kernel: String, _ ratio: (ratio: Double, index: Int), _ shape: String,
-                          sourceLocation: SourceLocation = #_sourceLocation) {
+private func expectWithin(
+    _ kernel: String, _ ratio: (ratio: Double, index: Int), _ shape: String,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
     print("KernelReferenceTests: \(kernel) \(shape): worst error/bound \(ratio.ratio)")
     #expect(ratio.ratio <= 1, "\(kernel) \(shape): error \(ratio.ratio)× its bound at \(ratio.index)", sourceLocation: sourceLocation)
 }
@@ -40,7 +42,8 @@ private let geluLipschitz = 1.13, geluDerivativeLipschitz = 0.8
 
 /// A reference Conv2d over a fresh store with random weight and bias.
 private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout TestRNG)
-    -> (conv: Conv2d, store: ParameterStore) {
+    -> (conv: Conv2d, store: ParameterStore)
+{
     let store = ParameterStore(Conv2d.specs("conv", inChannels: c, outChannels: o, kernel: kernel))
     for e in store.parameterEntries {
         let values = uniform(e.count, &rng, scale: 0.5)
@@ -60,14 +63,17 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         var out = [Float](repeating: .nan, count: rows * o)
         sk_gemm_bias(a, rows, k, b, o, bias, &out)
         var reference = [Float](repeating: 0, count: rows * o)
-        for r in 0..<rows { for j in 0..<o {
-            var acc = bias[j]
-            for q in 0..<k { acc += a[r * k + q] * b[q * o + j] }
-            reference[r * o + j] = acc
-        } }
+        for r in 0..<rows {
+            for j in 0..<o {
+                var acc = bias[j]
+                for q in 0..<k { acc += a[r * k + q] * b[q * o + j] }
+                reference[r * o + j] = acc
+            }
+        }
         let magnitude = TermMagnitudes.matrixProduct(a, b, rows: rows, inner: k, cols: o, bias: bias)
-        expectWithin("sk_gemm_bias", worstBoundRatio(out, reference, bound: magnitude.map { 2 * float32Gamma(k + 1) * $0 }),
-                     "rows \(rows) k \(k) o \(o)")
+        expectWithin(
+            "sk_gemm_bias", worstBoundRatio(out, reference, bound: magnitude.map { 2 * float32Gamma(k + 1) * $0 }),
+            "rows \(rows) k \(k) o \(o)")
     }
 
     /// The block's convolution — weight matrix, im2col and GEMM, or the in-place kernel-width-1
@@ -92,12 +98,29 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         var cols = [Float](repeating: .nan, count: n * ho * wo * k)
         sk_nhwc_im2col(xl, n, h, w, c, kh, kw, &cols)
         var copiesExact = true
-        for f in 0..<o { for ch in 0..<c { for p in 0..<kh { for q in 0..<kw {
-            copiesExact = copiesExact && matrix[((p * kw + q) * c + ch) * o + f] == weight.storage[((f * c + ch) * kh + p) * kw + q]
-        } } } }
-        for s in 0..<n { for i in 0..<ho { for j in 0..<wo { for p in 0..<kh { for q in 0..<kw { for ch in 0..<c {
-            copiesExact = copiesExact && cols[((s * ho + i) * wo + j) * k + (p * kw + q) * c + ch] == xl[((s * h + i + p) * w + j + q) * c + ch]
-        } } } } } }
+        for f in 0..<o {
+            for ch in 0..<c {
+                for p in 0..<kh {
+                    for q in 0..<kw {
+                        copiesExact = copiesExact && matrix[((p * kw + q) * c + ch) * o + f] == weight.storage[((f * c + ch) * kh + p) * kw + q]
+                    }
+                }
+            }
+        }
+        for s in 0..<n {
+            for i in 0..<ho {
+                for j in 0..<wo {
+                    for p in 0..<kh {
+                        for q in 0..<kw {
+                            for ch in 0..<c {
+                                copiesExact =
+                                    copiesExact && cols[((s * ho + i) * wo + j) * k + (p * kw + q) * c + ch] == xl[((s * h + i + p) * w + j + q) * c + ch]
+                            }
+                        }
+                    }
+                }
+            }
+        }
         #expect(copiesExact, "sk_conv_weight_matrix / sk_nhwc_im2col \(shape): not the index formula")
 
         let terms = TermMagnitudes.convForward(x: x, weight: weight, bias: bias)
@@ -143,8 +166,11 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         sk_gemm_bias(dz, rows, o, byOutput, k, [Float](repeating: 0, count: k), &dcols)
         sk_nhwc_col2im(dcols, n, h, w, c, kh, kw, &dxl)
         let input = TermMagnitudes.convInputGradient(dy: dy, weight: weight, inputShape: x.shape)
-        expectWithin("sk_gemm_bias + sk_nhwc_col2im", worstBoundRatio(Tensor(shape: [n, h, w, c], storage: dxl).channelsFirst().storage,
-                                                                      dx.storage, bound: input.magnitude.map { 2 * float32Gamma(input.terms) * $0 }), shape)
+        expectWithin(
+            "sk_gemm_bias + sk_nhwc_col2im",
+            worstBoundRatio(
+                Tensor(shape: [n, h, w, c], storage: dxl).channelsFirst().storage,
+                dx.storage, bound: input.magnitude.map { 2 * float32Gamma(input.terms) * $0 }), shape)
 
         // dm [K, C_out] = colsᵀ·dz (OpenBLAS in the block; a plain loop here), then into [C_out, C_in, kH, kW].
         var cols = [Float](repeating: .nan, count: rows * k)
@@ -155,10 +181,16 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         sk_conv_weight_gradient_add(dm, o, c, kh, kw, &gw)
         sk_column_sums_float(dz, rows, o, &gb)
         let params = TermMagnitudes.convParameterGradients(x: x, dy: dy, kernel: (kh, kw))
-        expectWithin("sk_conv_weight_gradient_add", worstBoundRatio(gw, store.gradientTensor("conv.weight").storage,
-                                                                    bound: params.weight.map { 2 * float32Gamma(params.terms) * $0 }), shape)
-        expectWithin("sk_column_sums_float", worstBoundRatio(gb, store.gradientTensor("conv.bias").storage,
-                                                             bound: params.bias.map { 2 * float32Gamma(params.terms) * $0 }), shape)
+        expectWithin(
+            "sk_conv_weight_gradient_add",
+            worstBoundRatio(
+                gw, store.gradientTensor("conv.weight").storage,
+                bound: params.weight.map { 2 * float32Gamma(params.terms) * $0 }), shape)
+        expectWithin(
+            "sk_column_sums_float",
+            worstBoundRatio(
+                gb, store.gradientTensor("conv.bias").storage,
+                bound: params.bias.map { 2 * float32Gamma(params.terms) * $0 }), shape)
     }
 
     /// BatchNorm's moments of the convolution output [rows, C] against float64 loops. Σx: float partial
@@ -208,8 +240,10 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         var rng = TestRNG(seed: UInt64(700 + seed))
         let (n, c) = (Int.random(in: 1...3, using: &rng), [1, 3, 16, 17, 40][seed % 5])
         let (ph, pw) = (Int.random(in: 1...3, using: &rng), Int.random(in: 1...2, using: &rng))
-        let (h, w) = (ph * Int.random(in: 1...5, using: &rng) + Int.random(in: 0...1, using: &rng),
-                      pw * Int.random(in: 1...4, using: &rng) + Int.random(in: 0...1, using: &rng))
+        let (h, w) = (
+            ph * Int.random(in: 1...5, using: &rng) + Int.random(in: 0...1, using: &rng),
+            pw * Int.random(in: 1...4, using: &rng) + Int.random(in: 0...1, using: &rng)
+        )
         let (ho, wo) = (h / ph, w / pw)
         let pooled = ho * wo
         let shape = "n \(n) [\(h),\(w)]×\(c) pool (\(ph),\(pw))"
@@ -218,29 +252,38 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         var masks = DropoutMasks(probability: seed % 3 == 0 ? 0 : 0.3, seed: UInt64(seed))
         masks.firstSample = seed % 4
         let mask = masks.next(training: true, itemSize: pooled * c)
-        var drop = mask.map { sk_dropout_params(key: $0.key, threshold: $0.threshold, scale: $0.scale, first: Int64($0.first), stride: Int64($0.stride)) }
+        var drop =
+            mask.map { sk_dropout_params(key: $0.key, threshold: $0.threshold, scale: $0.scale, first: Int64($0.first), stride: Int64($0.stride)) }
             ?? sk_dropout_params()
 
         // Reference, per pooled value (s, i, j, ch): candidates in row-then-column order.
         var exact = [Double](), bound = [Double](), winner = [Int32](), leads = [Bool](), factors = [Double](), winnerV = [Double]()
-        for s in 0..<n { for i in 0..<ho { for j in 0..<wo { for ch in 0..<c {
-            var best = -Double.infinity, second = -Double.infinity, at: Int32 = 0, largest = 0.0, vBest = 0.0
-            for p in 0..<ph { for q in 0..<pw {
-                let zv = Double(z[((s * h + i * ph + p) * w + j * pw + q) * c + ch])
-                let v = zv * Double(scale[ch]) + Double(shift[ch])
-                let delta = 2 * u * (abs(zv * Double(scale[ch])) + abs(Double(shift[ch])))
-                largest = max(largest, geluLipschitz * delta + geluError(abs(v) + delta))
-                let g = gelu(v)
-                if g > best { second = best; best = g; at = Int32(p * pw + q); vBest = v } else { second = max(second, g) }
-            } }
-            let factor = Double(mask?.factor(s * pooled * c + ch * pooled + i * wo + j) ?? 1)
-            exact.append(best * factor)
-            bound.append(largest * factor + u * abs(best * factor) + 0x1p-149)
-            winner.append(at)
-            leads.append(best - second > 2 * largest)
-            factors.append(factor)
-            winnerV.append(vBest)
-        } } } }
+        for s in 0..<n {
+            for i in 0..<ho {
+                for j in 0..<wo {
+                    for ch in 0..<c {
+                        var best = -Double.infinity, second = -Double.infinity, at: Int32 = 0, largest = 0.0, vBest = 0.0
+                        for p in 0..<ph {
+                            for q in 0..<pw {
+                                let zv = Double(z[((s * h + i * ph + p) * w + j * pw + q) * c + ch])
+                                let v = zv * Double(scale[ch]) + Double(shift[ch])
+                                let delta = 2 * u * (abs(zv * Double(scale[ch])) + abs(Double(shift[ch])))
+                                largest = max(largest, geluLipschitz * delta + geluError(abs(v) + delta))
+                                let g = gelu(v)
+                                if g > best { second = best; best = g; at = Int32(p * pw + q); vBest = v } else { second = max(second, g) }
+                            }
+                        }
+                        let factor = Double(mask?.factor(s * pooled * c + ch * pooled + i * wo + j) ?? 1)
+                        exact.append(best * factor)
+                        bound.append(largest * factor + u * abs(best * factor) + 0x1p-149)
+                        winner.append(at)
+                        leads.append(best - second > 2 * largest)
+                        factors.append(factor)
+                        winnerV.append(vBest)
+                    }
+                }
+            }
+        }
 
         var y = [Float](repeating: .nan, count: n * pooled * c)
         sk_nhwc_block_forward(z, n, h, w, c, ph, pw, scale, shift, &y, nil, nil, nil, &drop)
@@ -276,8 +319,10 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         var rng = TestRNG(seed: UInt64(800 + seed))
         let (n, c) = (Int.random(in: 1...3, using: &rng), [1, 5, 16, 33, 64, 100][seed])
         let (ph, pw) = (Int.random(in: 1...3, using: &rng), Int.random(in: 1...2, using: &rng))
-        let (h, w) = (ph * Int.random(in: 1...6, using: &rng) + Int.random(in: 0...1, using: &rng),
-                      pw * Int.random(in: 1...4, using: &rng) + Int.random(in: 0...1, using: &rng))
+        let (h, w) = (
+            ph * Int.random(in: 1...6, using: &rng) + Int.random(in: 0...1, using: &rng),
+            pw * Int.random(in: 1...4, using: &rng) + Int.random(in: 0...1, using: &rng)
+        )
         let (ho, wo) = (h / ph, w / pw)
         let rows = n * ho * wo
         let shape = "n \(n) [\(h),\(w)]×\(c) pool (\(ph),\(pw))"
@@ -288,14 +333,16 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         sk_nhwc_block_backward_sums(dy, gain, zwin, rows, c, mean, istd, &dv, &sumDy, &sumDyXhat)
         #expect(dv == zip(dy, gain).map { $0 * $1 }, "sk_nhwc_block_backward_sums \(shape): dv is not dy·gain")
         var exactDy = [Double](repeating: 0, count: c), exactDyXhat = exactDy, boundDy = exactDy, boundDyXhat = exactDy
-        for r in 0..<rows { for ch in 0..<c {
-            let d = Double(dy[r * c + ch] * gain[r * c + ch])
-            let term = d * (Double(zwin[r * c + ch]) - Double(mean[ch])) * Double(istd[ch])
-            exactDy[ch] += d
-            exactDyXhat[ch] += term
-            boundDy[ch] += float32Gamma(rows) * abs(d)
-            boundDyXhat[ch] += float32Gamma(rows + 3) * abs(term)
-        } }
+        for r in 0..<rows {
+            for ch in 0..<c {
+                let d = Double(dy[r * c + ch] * gain[r * c + ch])
+                let term = d * (Double(zwin[r * c + ch]) - Double(mean[ch])) * Double(istd[ch])
+                exactDy[ch] += d
+                exactDyXhat[ch] += term
+                boundDy[ch] += float32Gamma(rows) * abs(d)
+                boundDyXhat[ch] += float32Gamma(rows + 3) * abs(term)
+            }
+        }
         expectWithin("sk_nhwc_block_backward_sums (Σdv)", worstBoundRatio(sumDy, exactDy, bound: boundDy.map { $0 + 0x1p-149 }), shape)
         expectWithin("sk_nhwc_block_backward_sums (Σdv·x̂)", worstBoundRatio(sumDyXhat, exactDyXhat, bound: boundDyXhat.map { $0 + 0x1p-149 }), shape)
 
@@ -305,16 +352,22 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         var dz = [Float](repeating: .nan, count: n * h * w * c)
         sk_nhwc_block_backward_dx(z, n, h, w, c, ph, pw, dv, arg, mean, istd, k, a, b, &dz)
         var exactDz = [Double](), boundDz = [Double]()
-        for s in 0..<n { for yy in 0..<h { for xx in 0..<w { for ch in 0..<c {
-            var d = 0.0
-            if yy < ho * ph && xx < wo * pw {
-                let at = ((s * ho + yy / ph) * wo + xx / pw) * c + ch
-                if Int(arg[at]) == (yy % ph) * pw + xx % pw { d = Double(dv[at]) }
+        for s in 0..<n {
+            for yy in 0..<h {
+                for xx in 0..<w {
+                    for ch in 0..<c {
+                        var d = 0.0
+                        if yy < ho * ph && xx < wo * pw {
+                            let at = ((s * ho + yy / ph) * wo + xx / pw) * c + ch
+                            if Int(arg[at]) == (yy % ph) * pw + xx % pw { d = Double(dv[at]) }
+                        }
+                        let hat = (Double(z[((s * h + yy) * w + xx) * c + ch]) - Double(mean[ch])) * Double(istd[ch]) * Double(b[ch])
+                        exactDz.append(Double(k[ch]) * (d - Double(a[ch]) - hat))
+                        boundDz.append(float32Gamma(6) * abs(Double(k[ch])) * (abs(d) + abs(Double(a[ch])) + abs(hat)) + 0x1p-149)
+                    }
+                }
             }
-            let hat = (Double(z[((s * h + yy) * w + xx) * c + ch]) - Double(mean[ch])) * Double(istd[ch]) * Double(b[ch])
-            exactDz.append(Double(k[ch]) * (d - Double(a[ch]) - hat))
-            boundDz.append(float32Gamma(6) * abs(Double(k[ch])) * (abs(d) + abs(Double(a[ch])) + abs(hat)) + 0x1p-149)
-        } } } }
+        }
         expectWithin("sk_nhwc_block_backward_dx", worstBoundRatio(dz.map(Double.init), exactDz, bound: boundDz), shape)
     }
 
@@ -353,9 +406,13 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         sk_channels_last(x, n, positions, c, &last)
         sk_channels_first(last, n, positions, c, &back)
         var permuted = true
-        for s in 0..<n { for ch in 0..<c { for t in 0..<positions {
-            permuted = permuted && last[(s * positions + t) * c + ch] == x[(s * c + ch) * positions + t]
-        } } }
+        for s in 0..<n {
+            for ch in 0..<c {
+                for t in 0..<positions {
+                    permuted = permuted && last[(s * positions + t) * c + ch] == x[(s * c + ch) * positions + t]
+                }
+            }
+        }
         #expect(permuted && back == x, "n \(n) c \(c) positions \(positions)")
     }
 }

@@ -6,22 +6,28 @@
 import CSeismicKernels
 import Foundation
 import SeismicNN
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct KernelVariantTests {
-    typealias Gemm = (UnsafePointer<Float>?, Int, Int, UnsafePointer<Float>?, Int, UnsafePointer<Float>?,
-                      UnsafeMutablePointer<Float>?) -> Void
+    typealias Gemm = (
+        UnsafePointer<Float>?, Int, Int, UnsafePointer<Float>?, Int, UnsafePointer<Float>?,
+        UnsafeMutablePointer<Float>?
+    ) -> Void
     typealias Elementwise = (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
 
     #if arch(x86_64)
-    nonisolated(unsafe) static let gemm: [(InstructionSet, Gemm)] = [(.baseline, sk_gemm_bias_baseline), (.avx2, sk_gemm_bias_avx2),
-                                                 (.avx512, sk_gemm_bias_avx512)]
-    nonisolated(unsafe) static let gelu: [(InstructionSet, Elementwise)] = [(.baseline, sk_gelu_forward_baseline),
-                                                        (.avx2, sk_gelu_forward_avx2), (.avx512, sk_gelu_forward_avx512)]
+        nonisolated(unsafe) static let gemm: [(InstructionSet, Gemm)] = [
+            (.baseline, sk_gemm_bias_baseline), (.avx2, sk_gemm_bias_avx2),
+            (.avx512, sk_gemm_bias_avx512)
+        ]
+        nonisolated(unsafe) static let gelu: [(InstructionSet, Elementwise)] = [
+            (.baseline, sk_gelu_forward_baseline),
+            (.avx2, sk_gelu_forward_avx2), (.avx512, sk_gelu_forward_avx512)
+        ]
     #else
-    nonisolated(unsafe) static let gemm: [(InstructionSet, Gemm)] = [(.baseline, sk_gemm_bias_baseline)]
-    nonisolated(unsafe) static let gelu: [(InstructionSet, Elementwise)] = [(.baseline, sk_gelu_forward_baseline)]
+        nonisolated(unsafe) static let gemm: [(InstructionSet, Gemm)] = [(.baseline, sk_gemm_bias_baseline)]
+        nonisolated(unsafe) static let gelu: [(InstructionSet, Elementwise)] = [(.baseline, sk_gelu_forward_baseline)]
     #endif
 
     static let u = float32UnitRoundoff
@@ -43,27 +49,31 @@ import TestSupport
     @Test func gemmBiasVariantsMatchTheReferenceWithinTheInnerProductBound() {
         var rng = SeededGenerator(seed: 11)
         for (isa, kernel) in Self.gemm where isa.isSupported {
-            for rows in [1, 2, 3, 5, 8, 13, 31] { for k in [1, 3, 9, 48, 130] { for o in [1, 3, 16, 17, 48] {
-                let a = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
-                let b = (0..<(k * o)).map { _ in rng.nextUnitFloat() * 2 - 1 }
-                let bias = (0..<o).map { _ in rng.nextUnitFloat() * 2 - 1 }
-                var out = [Float](repeating: .nan, count: rows * o)
-                kernel(a, rows, k, b, o, bias, &out)
-                let gamma = float32Gamma(k + 1)
-                var worstRatio = 0.0
-                for r in 0..<rows {
-                    for j in 0..<o {
-                        var exact = Double(bias[j]), magnitude = abs(Double(bias[j]))
-                        for q in 0..<k {
-                            let t = Double(a[r * k + q]) * Double(b[q * o + j])
-                            exact += t
-                            magnitude += abs(t)
+            for rows in [1, 2, 3, 5, 8, 13, 31] {
+                for k in [1, 3, 9, 48, 130] {
+                    for o in [1, 3, 16, 17, 48] {
+                        let a = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                        let b = (0..<(k * o)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                        let bias = (0..<o).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                        var out = [Float](repeating: .nan, count: rows * o)
+                        kernel(a, rows, k, b, o, bias, &out)
+                        let gamma = float32Gamma(k + 1)
+                        var worstRatio = 0.0
+                        for r in 0..<rows {
+                            for j in 0..<o {
+                                var exact = Double(bias[j]), magnitude = abs(Double(bias[j]))
+                                for q in 0..<k {
+                                    let t = Double(a[r * k + q]) * Double(b[q * o + j])
+                                    exact += t
+                                    magnitude += abs(t)
+                                }
+                                worstRatio = max(worstRatio, abs(Double(out[r * o + j]) - exact) / (gamma * magnitude))
+                            }
                         }
-                        worstRatio = max(worstRatio, abs(Double(out[r * o + j]) - exact) / (gamma * magnitude))
+                        #expect(worstRatio <= 1, "\(isa) sk_gemm_bias rows \(rows) k \(k) o \(o): error \(worstRatio)× the bound")
                     }
                 }
-                #expect(worstRatio <= 1, "\(isa) sk_gemm_bias rows \(rows) k \(k) o \(o): error \(worstRatio)× the bound")
-            } } }
+            }
         }
     }
 

@@ -3,8 +3,8 @@
 import Foundation
 import SeismicIO
 import SeismicNN
-import Testing
 import TestSupport
+import Testing
 
 /// A fixture array as a tensor.
 func fixtureTensor(_ caseName: String, _ name: String) throws -> Tensor {
@@ -20,20 +20,25 @@ func expectEqual(_ got: [Float], _ caseName: String, _ name: String, sourceLocat
     #expect(got.count == want.count, "\(caseName)/\(name): \(got.count) values vs \(want.count)", sourceLocation: sourceLocation)
     guard got.count == want.count else { return }
     let (err, at) = maxRelativeError(got, want.storage)
-    #expect(err <= tolerance, "\(caseName)/\(name): relative error \(err) at \(at) (\(got[max(at, 0)]) vs \(want.storage[max(at, 0)]))",
-            sourceLocation: sourceLocation)
+    #expect(
+        err <= tolerance, "\(caseName)/\(name): relative error \(err) at \(at) (\(got[max(at, 0)]) vs \(want.storage[max(at, 0)]))",
+        sourceLocation: sourceLocation)
 }
 
 /// Expects every element of `got` within its own bound of fixture array `name`: |got − want| ≤ bound.
-func expectWithinBound(_ got: [Float], _ caseName: String, _ name: String, bound: [Double],
-                       sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectWithinBound(
+    _ got: [Float], _ caseName: String, _ name: String, bound: [Double],
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
     let want = try fixtureTensor(caseName, name).storage
-    #expect(got.count == want.count && bound.count == want.count,
-            "\(caseName)/\(name): \(got.count) values, \(bound.count) bounds vs \(want.count)", sourceLocation: sourceLocation)
+    #expect(
+        got.count == want.count && bound.count == want.count,
+        "\(caseName)/\(name): \(got.count) values, \(bound.count) bounds vs \(want.count)", sourceLocation: sourceLocation)
     guard got.count == want.count && bound.count == want.count else { return }
     let (ratio, at) = worstBoundRatio(got, want, bound: bound)
-    #expect(ratio <= 1, "\(caseName)/\(name): error \(ratio)× its bound at \(at) (\(got[max(at, 0)]) vs \(want[max(at, 0)]), bound \(bound[max(at, 0)]))",
-            sourceLocation: sourceLocation)
+    #expect(
+        ratio <= 1, "\(caseName)/\(name): error \(ratio)× its bound at \(at) (\(got[max(at, 0)]) vs \(want[max(at, 0)]), bound \(bound[max(at, 0)]))",
+        sourceLocation: sourceLocation)
 }
 
 /// Loads `param_*` / `buffer_after_*` style arrays into a store entry.
@@ -132,10 +137,12 @@ struct BatchNormBound {
         let input = TermMagnitudes.convInputGradient(dy: dy, weight: w, inputShape: x.shape)
         try expectWithinBound(dx.storage, caseName, "dx", bound: input.magnitude.map { 2 * float32Gamma(input.terms) * $0 })
         let params = TermMagnitudes.convParameterGradients(x: x, dy: dy, kernel: (w.shape[2], w.shape[3]))
-        try expectWithinBound(store.gradientTensor("conv.weight").storage, caseName, "grad_weight",
-                              bound: params.weight.map { 2 * float32Gamma(params.terms) * $0 })
-        try expectWithinBound(store.gradientTensor("conv.bias").storage, caseName, "grad_bias",
-                              bound: params.bias.map { 2 * float32Gamma(params.terms) * $0 })
+        try expectWithinBound(
+            store.gradientTensor("conv.weight").storage, caseName, "grad_weight",
+            bound: params.weight.map { 2 * float32Gamma(params.terms) * $0 })
+        try expectWithinBound(
+            store.gradientTensor("conv.bias").storage, caseName, "grad_bias",
+            bound: params.bias.map { 2 * float32Gamma(params.terms) * $0 })
     }
 
     @Test(arguments: [("layers/batchnorm2d_train", true), ("layers/batchnorm2d_eval", false)])
@@ -154,9 +161,14 @@ struct BatchNormBound {
         let xt = try fixtureTensor(caseName, "x"), dyt = try fixtureTensor(caseName, "dy")
         let y = bn.forward(xt, training: training)
         let dx = bn.backward(dyt)
-        let b = BatchNormBound(x: xt, dy: dyt, gamma: gamma.storage, beta: try fixtureTensor(caseName, "param_bias").storage,
-                               running: training ? nil : (try fixtureTensor(caseName, "buffer_after_running_mean").storage,
-                                                         try fixtureTensor(caseName, "buffer_after_running_var").storage))
+        let b = BatchNormBound(
+            x: xt, dy: dyt, gamma: gamma.storage, beta: try fixtureTensor(caseName, "param_bias").storage,
+            running: training
+                ? nil
+                : (
+                    try fixtureTensor(caseName, "buffer_after_running_mean").storage,
+                    try fixtureTensor(caseName, "buffer_after_running_var").storage
+                ))
         try expectWithinBound(y.storage, caseName, "y", bound: b.y)
         try expectWithinBound(dx.storage, caseName, "dx", bound: b.dx)
         try expectWithinBound(store.gradientTensor("bn.weight").storage, caseName, "grad_weight", bound: b.gradWeight)
@@ -177,8 +189,9 @@ struct BatchNormBound {
         // four float operations around it: |x|·(½·5e-7 + 4u) (as KernelVariantTests).
         let exactY = x.map { 0.5 * $0 * (1 + Foundation.erf($0 / 2.0.squareRoot())) }
         let wantY = try fixtureTensor(c, "y").storage
-        try expectWithinBound(gelu.forward(try fixtureTensor(c, "x"), training: true).storage, c, "y",
-                              bound: x.indices.map { abs(x[$0]) * (0.5 * 5e-7 + 4 * u) + abs(Double(wantY[$0]) - exactY[$0]) + 0x1p-149 })
+        try expectWithinBound(
+            gelu.forward(try fixtureTensor(c, "x"), training: true).storage, c, "y",
+            bound: x.indices.map { abs(x[$0]) * (0.5 * 5e-7 + 4 * u) + abs(Double(wantY[$0]) - exactY[$0]) + 0x1p-149 })
         // Backward, dx = dy·(Φ(x) + x·φ(x)) with Φ from erf and φ from exp: Φ's error ½·5e-7 plus 2u
         // for ½(1 + erf(x/√2)); x·φ(x)'s relative error 3e-7 (FastMath.exp, FastMathTests) plus u·x²
         // (the rounded argument −x²/2 of exp) plus 4u (its products); then the sum and the product
@@ -190,8 +203,9 @@ struct BatchNormBound {
             exactDx.append(g * (cdf + xpdf))
             bound.append(abs(g) * (0.5 * 5e-7 + 2 * u + abs(xpdf) * (3e-7 + u * xi * xi + 4 * u) + 2 * u * abs(cdf + xpdf)))
         }
-        try expectWithinBound(gelu.backward(try fixtureTensor(c, "dy")).storage, c, "dx",
-                              bound: bound.indices.map { bound[$0] + abs(Double(wantDx[$0]) - exactDx[$0]) + 0x1p-149 })
+        try expectWithinBound(
+            gelu.backward(try fixtureTensor(c, "dy")).storage, c, "dx",
+            bound: bound.indices.map { bound[$0] + abs(Double(wantDx[$0]) - exactDx[$0]) + 0x1p-149 })
     }
 
     @Test(arguments: ["layers/maxpool_3x1", "layers/maxpool_2x2"])
@@ -218,13 +232,15 @@ struct BatchNormBound {
         let x = try fixtureTensor(c, "x"), dy = try fixtureTensor(c, "dy")
         let (batch, inputs, outputs) = (x.shape[0], w.shape[1], w.shape[0])
         // Inner products in another order than PyTorch's: 2γₙ·Σ|terms| per element (see conv2d).
-        let y = TermMagnitudes.matrixProduct(x.storage, TermMagnitudes.transposed(w.storage, rows: outputs, cols: inputs),
-                                             rows: batch, inner: inputs, cols: outputs, bias: try fixtureTensor(c, "param_bias").storage)
+        let y = TermMagnitudes.matrixProduct(
+            x.storage, TermMagnitudes.transposed(w.storage, rows: outputs, cols: inputs),
+            rows: batch, inner: inputs, cols: outputs, bias: try fixtureTensor(c, "param_bias").storage)
         try expectWithinBound(fc.forward(x, training: true).storage, c, "y", bound: y.map { 2 * float32Gamma(inputs + 1) * $0 })
         let dx = TermMagnitudes.matrixProduct(dy.storage, w.storage, rows: batch, inner: outputs, cols: inputs)
         try expectWithinBound(fc.backward(dy).storage, c, "dx", bound: dx.map { 2 * float32Gamma(outputs) * $0 })
-        let dw = TermMagnitudes.matrixProduct(TermMagnitudes.transposed(dy.storage, rows: batch, cols: outputs), x.storage,
-                                              rows: outputs, inner: batch, cols: inputs)
+        let dw = TermMagnitudes.matrixProduct(
+            TermMagnitudes.transposed(dy.storage, rows: batch, cols: outputs), x.storage,
+            rows: outputs, inner: batch, cols: inputs)
         try expectWithinBound(store.gradientTensor("fc.weight").storage, c, "grad_weight", bound: dw.map { 2 * float32Gamma(batch) * $0 })
         let db = TermMagnitudes.matrixProduct([Float](repeating: 1, count: batch), dy.storage, rows: 1, inner: batch, cols: outputs)
         try expectWithinBound(store.gradientTensor("fc.bias").storage, c, "grad_bias", bound: db.map { 2 * float32Gamma(batch) * $0 })
@@ -260,8 +276,9 @@ struct BatchNormBound {
         }
         let wantLoss = Double(try fixtureTensor(c, "loss").storage[0]), wantGrad = try fixtureTensor(c, "dlogits").storage
         try expectWithinBound([loss], c, "loss", bound: [lossBound + u * abs(exactLoss) + abs(wantLoss - exactLoss)])
-        try expectWithinBound(grad.storage, c, "dlogits",
-                              bound: gradBound.indices.map { gradBound[$0] + abs(Double(wantGrad[$0]) - exactGrad[$0]) + 0x1p-149 })
+        try expectWithinBound(
+            grad.storage, c, "dlogits",
+            bound: gradBound.indices.map { gradBound[$0] + abs(Double(wantGrad[$0]) - exactGrad[$0]) + 0x1p-149 })
     }
 
     @Test func dropoutScalesSurvivorsAndIsIdentityWhenOff() {

@@ -13,16 +13,27 @@ enum TermMagnitudes {
         let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
         let (ho, wo) = (h - kh + 1, w - kw + 1)
         var m = [Double](repeating: 0, count: n * o * ho * wo), exact = m
-        for s in 0..<n { for f in 0..<o { for i in 0..<ho { for j in 0..<wo {
-            var acc = Double(abs(bias[f])), value = Double(bias[f])
-            for ch in 0..<c { for p in 0..<kh { for q in 0..<kw {
-                let product = Double(weight.storage[((f * c + ch) * kh + p) * kw + q]) * Double(x.storage[((s * c + ch) * h + i + p) * w + j + q])
-                acc += abs(product)
-                value += product
-            } } }
-            m[((s * o + f) * ho + i) * wo + j] = acc
-            exact[((s * o + f) * ho + i) * wo + j] = value
-        } } } }
+        for s in 0..<n {
+            for f in 0..<o {
+                for i in 0..<ho {
+                    for j in 0..<wo {
+                        var acc = Double(abs(bias[f])), value = Double(bias[f])
+                        for ch in 0..<c {
+                            for p in 0..<kh {
+                                for q in 0..<kw {
+                                    let product =
+                                        Double(weight.storage[((f * c + ch) * kh + p) * kw + q]) * Double(x.storage[((s * c + ch) * h + i + p) * w + j + q])
+                                    acc += abs(product)
+                                    value += product
+                                }
+                            }
+                        }
+                        m[((s * o + f) * ho + i) * wo + j] = acc
+                        exact[((s * o + f) * ho + i) * wo + j] = value
+                    }
+                }
+            }
+        }
         return (m, exact, c * kh * kw + 1)
     }
 
@@ -33,41 +44,64 @@ enum TermMagnitudes {
         let (o, kh, kw) = (weight.shape[0], weight.shape[2], weight.shape[3])
         let (ho, wo) = (dy.shape[2], dy.shape[3])
         var m = [Double](repeating: 0, count: n * c * h * w)
-        for s in 0..<n { for f in 0..<o { for i in 0..<ho { for j in 0..<wo {
-            let g = Double(abs(dy.storage[((s * o + f) * ho + i) * wo + j]))
-            for ch in 0..<c { for p in 0..<kh { for q in 0..<kw {
-                m[((s * c + ch) * h + i + p) * w + j + q] += g * Double(abs(weight.storage[((f * c + ch) * kh + p) * kw + q]))
-            } } }
-        } } } }
+        for s in 0..<n {
+            for f in 0..<o {
+                for i in 0..<ho {
+                    for j in 0..<wo {
+                        let g = Double(abs(dy.storage[((s * o + f) * ho + i) * wo + j]))
+                        for ch in 0..<c {
+                            for p in 0..<kh {
+                                for q in 0..<kw {
+                                    m[((s * c + ch) * h + i + p) * w + j + q] += g * Double(abs(weight.storage[((f * c + ch) * kh + p) * kw + q]))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return (m, o * kh * kw)
     }
 
     /// The convolution's weight gradient [o, c, kh, kw]: Σ|dy|·|x| over n·ho·wo products; and its bias
     /// gradient [o]: Σ|dy| over as many terms.
     static func convParameterGradients(x: Tensor, dy: Tensor, kernel: (Int, Int))
-        -> (weight: [Double], bias: [Double], terms: Int) {
+        -> (weight: [Double], bias: [Double], terms: Int)
+    {
         let (n, c, h, w) = (x.shape[0], x.shape[1], x.shape[2], x.shape[3])
         let (o, ho, wo) = (dy.shape[1], dy.shape[2], dy.shape[3])
         let (kh, kw) = kernel
         var mw = [Double](repeating: 0, count: o * c * kh * kw), mb = [Double](repeating: 0, count: o)
-        for s in 0..<n { for f in 0..<o { for i in 0..<ho { for j in 0..<wo {
-            let g = Double(abs(dy.storage[((s * o + f) * ho + i) * wo + j]))
-            mb[f] += g
-            for ch in 0..<c { for p in 0..<kh { for q in 0..<kw {
-                mw[((f * c + ch) * kh + p) * kw + q] += g * Double(abs(x.storage[((s * c + ch) * h + i + p) * w + j + q]))
-            } } }
-        } } } }
+        for s in 0..<n {
+            for f in 0..<o {
+                for i in 0..<ho {
+                    for j in 0..<wo {
+                        let g = Double(abs(dy.storage[((s * o + f) * ho + i) * wo + j]))
+                        mb[f] += g
+                        for ch in 0..<c {
+                            for p in 0..<kh {
+                                for q in 0..<kw {
+                                    mw[((f * c + ch) * kh + p) * kw + q] += g * Double(abs(x.storage[((s * c + ch) * h + i + p) * w + j + q]))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return (mw, mb, n * ho * wo)
     }
 
     /// Σ|a[i, k]|·|b[k, j]| for a [rows, inner] and b [inner, cols] (row-major), plus |bias[j]| when given.
     static func matrixProduct(_ a: [Float], _ b: [Float], rows: Int, inner: Int, cols: Int, bias: [Float]? = nil) -> [Double] {
         var m = [Double](repeating: 0, count: rows * cols)
-        for r in 0..<rows { for j in 0..<cols {
-            var acc = bias.map { Double(abs($0[j])) } ?? 0
-            for k in 0..<inner { acc += Double(abs(a[r * inner + k])) * Double(abs(b[k * cols + j])) }
-            m[r * cols + j] = acc
-        } }
+        for r in 0..<rows {
+            for j in 0..<cols {
+                var acc = bias.map { Double(abs($0[j])) } ?? 0
+                for k in 0..<inner { acc += Double(abs(a[r * inner + k])) * Double(abs(b[k * cols + j])) }
+                m[r * cols + j] = acc
+            }
+        }
         return m
     }
 

@@ -1,8 +1,8 @@
 // Tests of the seed's amplitude chain (fixtures/signal/amplitude_pipeline) and the augmentations' laws.
 
 import SeismicSignal
-import Testing
 import TestSupport
+import Testing
 
 private let pipeline = "signal/amplitude_pipeline"
 

@@ -3,8 +3,8 @@
 import Foundation
 import SeismicIO
 import SeismicSignal
-import Testing
 import TestSupport
+import Testing
 
 private let rjob = "signal/rjob"
 
@@ -48,8 +48,9 @@ private func expectClose(_ got: [[Double]], _ want: [[Double]], _ what: String, 
     }
 
     @Test func hannTaperMatchesObsPy() throws {
-        expectClose(try rows("obspy_detrended").map { Taper.obspyHann($0, maxPercentage: 0.05) },
-                    try rows("obspy_tapered"), "taper")
+        expectClose(
+            try rows("obspy_detrended").map { Taper.obspyHann($0, maxPercentage: 0.05) },
+            try rows("obspy_tapered"), "taper")
     }
 
     @Test func highpassMatchesObsPy() throws {

@@ -2,8 +2,8 @@
 
 import Foundation
 import SeismicSignal
-import Testing
 import TestSupport
+import Testing
 
 nonisolated(unsafe) private let table = (try! Fixtures.json("traveltimes/ak135_local.json") as! [String: Any])["rows"] as! [[String: Any]]
 
@@ -46,8 +46,9 @@ nonisolated(unsafe) private let table = (try! Fixtures.json("traveltimes/ak135_l
     /// Vincenty's (1975) own test line, Flinders Peak → Buninyong on the GRS80/WGS84 ellipsoid:
     /// 54 972.271 m, forward azimuth 306°52′05.37″.
     @Test func vincentyTestLine() {
-        let (m, az, _) = Geodesic.distance(latitude1: -(37 + 57.0 / 60 + 3.72030 / 3600), longitude1: 144 + 25.0 / 60 + 29.52440 / 3600,
-                                           latitude2: -(37 + 39.0 / 60 + 10.15610 / 3600), longitude2: 143 + 55.0 / 60 + 35.38390 / 3600)
+        let (m, az, _) = Geodesic.distance(
+            latitude1: -(37 + 57.0 / 60 + 3.72030 / 3600), longitude1: 144 + 25.0 / 60 + 29.52440 / 3600,
+            latitude2: -(37 + 39.0 / 60 + 10.15610 / 3600), longitude2: 143 + 55.0 / 60 + 35.38390 / 3600)
         #expect(abs(m - 54_972.271) < 0.01)
         #expect(abs(az - (306 + 52.0 / 60 + 5.37 / 3600)) < 1e-4)
         #expect(Geodesic.distance(latitude1: 10, longitude1: 20, latitude2: 10, longitude2: 20).meters == 0)

@@ -4,8 +4,8 @@ import Foundation
 import SeismicIO
 import SeismicNN
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 private func temporaryFolder(_ name: String) throws -> String {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("\(name)-\(UUID())").path

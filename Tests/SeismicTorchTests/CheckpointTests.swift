@@ -4,8 +4,8 @@ import Foundation
 import SeismicIO
 import SeismicNN
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 private func temporaryPath(_ ext: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("ckpt-\(UUID()).\(ext)").path
@@ -33,16 +33,22 @@ private func temporaryPath(_ ext: String) -> String {
         model.store.counters[0] = 17
         model.store.buffers[3] = 0.25
         var card = ModelCard.earthquakePretraining()
-        card.history = [EpochRecord(epoch: 0, learningRate: 1e-3, trainLoss: 1, trainAccuracy: 0.5, validationLoss: 0.9,
-                                    validationAccuracy: 0.6, seconds: 1.5)]
+        card.history = [
+            EpochRecord(
+                epoch: 0, learningRate: 1e-3, trainLoss: 1, trainAccuracy: 0.5, validationLoss: 0.9,
+                validationAccuracy: 0.6, seconds: 1.5)
+        ]
         let path = temporaryPath("safetensors")
         defer { try? FileManager.default.removeItem(atPath: path) }
         try Checkpoint.save(model: model, card: card, to: path)
         let (back, backCard) = try Checkpoint.load(from: path)
         #expect(backCard == card)
         for e in model.store.entries {
-            if e.kind == .counter { #expect(back.store.counters[e.offset] == model.store.counters[e.offset]) }
-            else { #expect(back.store.tensor(e.name).storage.map(\.bitPattern) == model.store.tensor(e.name).storage.map(\.bitPattern)) }
+            if e.kind == .counter {
+                #expect(back.store.counters[e.offset] == model.store.counters[e.offset])
+            } else {
+                #expect(back.store.tensor(e.name).storage.map(\.bitPattern) == model.store.tensor(e.name).storage.map(\.bitPattern))
+            }
         }
         var rng = TestRNG(seed: 1)
         let x = Tensor(shape: [5, 1, 80, 3], storage: (0..<1200).map { _ in Float.random(in: -1...1, using: &rng) })

@@ -5,8 +5,8 @@ import SeismicIO
 import SeismicNN
 import SeismicSignal
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct ClassifierTests {
     private func record(seconds: Double, seed: UInt64) -> Waveform {
@@ -30,8 +30,9 @@ import TestSupport
         let p = CrossEntropy.softmax(model.forward(Tensor(shape: [1, 1, 80, 3], storage: x.values), training: false))
         // The same kernels sum each window's products in the same order whatever the batch (rows are
         // independent in the gemm, BatchNorm in evaluation is elementwise): bit-identical.
-        #expect(result.predictions[10].probabilities == p.storage,
-                "window 10: \(maxRelativeError(result.predictions[10].probabilities, p.storage))")
+        #expect(
+            result.predictions[10].probabilities == p.storage,
+            "window 10: \(maxRelativeError(result.predictions[10].probabilities, p.storage))")
     }
 
     @Test func refusesShortRecordsAndWrongComponentCounts() {

@@ -6,8 +6,8 @@ import Foundation
 import SeismicNN
 import SeismicSignal
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct DataParallelTests {
     private func data() -> WindowDataset { RunFilesTestData.dataset() }
@@ -22,8 +22,10 @@ import TestSupport
     /// that form, so they are not compared here; that the data-parallel machinery (synchronised
     /// statistics included) is exact is shown without any tolerance by
     /// `processesComputeBitForBitWhatAsManyThreadReplicasCompute`.
-    private func compare(_ many: (weights: [Float], buffers: [Float], history: [EpochRecord]),
-                         _ one: (weights: [Float], buffers: [Float], history: [EpochRecord]), k: Int, steps: Int) {
+    private func compare(
+        _ many: (weights: [Float], buffers: [Float], history: [EpochRecord]),
+        _ one: (weights: [Float], buffers: [Float], history: [EpochRecord]), k: Int, steps: Int
+    ) {
         let store = ConvNet(.earthquake()).store
         let bound = Float(2e-3 * Double(steps)) * 1.001
         for e in store.entries where e.kind != .counter {
@@ -52,19 +54,19 @@ import TestSupport
         for rank in 0..<processes {
             done.enter()
             Thread {
-            let model = ConvNet(.earthquake(), seed: 4)
-            // Dropout stays on: masks follow each sample's place in the global batch.
-            let trainer = Trainer(model: model, configuration: config)
-            if processes > 1 { trainer.collective = ThreadCollective(rank: rank, group: group) }
-            trainer.workers = threads
-            // A process's kernels get its share of the cores, as seismic-mpi gives each rank.
-            let result = Parallel.withWorkers(max(1, Parallel.machineWorkers / processes)) {
-                trainer.fit(data(), train: train, validation: validation)
-            }
-            let w = Array(UnsafeBufferPointer(start: model.store.values, count: model.store.parameterCount))
-            let b = Array(UnsafeBufferPointer(start: model.store.buffers, count: model.store.bufferCount))
-            lock.lock(); results.items[rank] = (w, b, result.history); lock.unlock()
-            done.leave()
+                let model = ConvNet(.earthquake(), seed: 4)
+                // Dropout stays on: masks follow each sample's place in the global batch.
+                let trainer = Trainer(model: model, configuration: config)
+                if processes > 1 { trainer.collective = ThreadCollective(rank: rank, group: group) }
+                trainer.workers = threads
+                // A process's kernels get its share of the cores, as seismic-mpi gives each rank.
+                let result = Parallel.withWorkers(max(1, Parallel.machineWorkers / processes)) {
+                    trainer.fit(data(), train: train, validation: validation)
+                }
+                let w = Array(UnsafeBufferPointer(start: model.store.values, count: model.store.parameterCount))
+                let b = Array(UnsafeBufferPointer(start: model.store.buffers, count: model.store.bufferCount))
+                lock.lock(); results.items[rank] = (w, b, result.history); lock.unlock()
+                done.leave()
             }.start()
         }
         done.wait()

@@ -3,8 +3,8 @@
 import Foundation
 import SeismicIO
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 private func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("ds-\(UUID())-\(name)").path

@@ -4,8 +4,8 @@ import Foundation
 import SeismicIO
 import SeismicNN
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 private func temporaryPath(_ ext: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("ds-\(UUID()).\(ext)").path
@@ -22,10 +22,13 @@ private struct DatasetFile {
     /// A valid file of `count` time-series windows [80, 3] at 40 Hz, P/S/Noise, labels cycling.
     static func valid(count: Int = 6, seed: UInt64 = 1) -> DatasetFile {
         var rng = TestRNG(seed: seed)
-        return DatasetFile(x: (0..<(count * 240)).map { _ in Float.random(in: -1...1, using: &rng) }, xShape: [count, 80, 3],
-                           y: (0..<count).map { Int64($0 % 3) },
-                           attributes: ["class_names": .string("P-wave,S-wave,Noise"), "sampling_rate_hz": .double(40),
-                                        "window_samples": .double(80), "component_order": .string("E,N,Z")])
+        return DatasetFile(
+            x: (0..<(count * 240)).map { _ in Float.random(in: -1...1, using: &rng) }, xShape: [count, 80, 3],
+            y: (0..<count).map { Int64($0 % 3) },
+            attributes: [
+                "class_names": .string("P-wave,S-wave,Noise"), "sampling_rate_hz": .double(40),
+                "window_samples": .double(80), "component_order": .string("E,N,Z")
+            ])
     }
 
     func write(to path: String) throws {
@@ -79,7 +82,7 @@ private func loadOutcome(_ file: DatasetFile, _ path: String) throws -> String? 
             ("sampling_rate_hz", .double(0), "'sampling_rate_hz' is 0.0; expected a finite rate"),
             ("class_names", .string("P-wave,P-wave,Noise"), "'class_names' is [\"P-wave\", \"P-wave\", \"Noise\"]; expected unique"),
             ("class_names", .string("P-wave,,Noise"), "'class_names' is [\"P-wave\", \"\", \"Noise\"]; expected unique"),
-            ("component_order", .string("E,N"), "'component_order' is [\"E\", \"N\"]; expected 3 unique component codes"),
+            ("component_order", .string("E,N"), "'component_order' is [\"E\", \"N\"]; expected 3 unique component codes")
         ]
         for (name, value, expected) in cases {
             var file = DatasetFile.valid()
@@ -106,7 +109,7 @@ private func loadOutcome(_ file: DatasetFile, _ path: String) throws -> String? 
             (2.999999, "'y' is 2.999999 at window 4; \(whole)"), (.nan, "'y' is nan at window 4; \(whole)"),
             (.infinity, "'y' is inf at window 4; \(whole)"), (-.infinity, "'y' is -inf at window 4; \(whole)"),
             (3, "'y' is 3.0 at window 4; \(inRange)"), (-1, "'y' is -1.0 at window 4; \(inRange)"),
-            (1e300, "'y' is 1e+300 at window 4; \(inRange)"), (2, nil), (0, nil),
+            (1e300, "'y' is 1e+300 at window 4; \(inRange)"), (2, nil), (0, nil)
         ]
         for (value, expected) in cases {
             let file = DatasetFile.valid()

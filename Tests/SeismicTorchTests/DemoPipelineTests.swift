@@ -3,8 +3,8 @@
 import Foundation
 import SeismicNN
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct DemoPipelineTests {
     @Test func smallDemoRunsEndToEndAndWritesItsReport() throws {
@@ -19,8 +19,10 @@ import TestSupport
         var lines: [String] = []
         let accuracy = try DemoPipeline.run(context: JobContext(), folder: folder, settings: settings) { lines.append($0) }
         #expect((0...1).contains(accuracy))
-        for f in ["report.html", "pretrain/best.safetensors", "finetune/best.safetensors", "data/qsis.h5", "example_windows.svg",
-                  "example_record.svg", "score_histograms.svg"] {
+        for f in [
+            "report.html", "pretrain/best.safetensors", "finetune/best.safetensors", "data/qsis.h5", "example_windows.svg",
+            "example_record.svg", "score_histograms.svg"
+        ] {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + f), "\(f) missing")
         }
         #expect(lines.contains { $0.contains("6/6") } && lines.contains { $0.contains("final validation accuracy") })
@@ -36,8 +38,9 @@ import TestSupport
         try SyntheticCorpus.writeQSIS(folder: base + "/quiet", kind: .noise, count: 5, durationSeconds: 120, seed: 1)
         var settings = QSISSettings()
         settings.minimumSamples = 6000
-        let (data, summary) = QSIS.labelledFolders([("earthquake", base + "/eq"), ("active-source", base + "/shots"), ("noise", base + "/quiet")],
-                                                   settings: settings)
+        let (data, summary) = QSIS.labelledFolders(
+            [("earthquake", base + "/eq"), ("active-source", base + "/shots"), ("noise", base + "/quiet")],
+            settings: settings)
         #expect(data.metadata.classNames == ["earthquake", "active-source", "noise"])
         #expect(summary.windowsPerClass == [4, 3, 5])
         #expect(data.labels == [0, 0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 2])

@@ -3,8 +3,8 @@
 import Foundation
 import SeismicNN
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct EvaluationTests {
     /// Three processes each evaluating their contiguous share and summing: the same confusion and
@@ -23,8 +23,10 @@ import TestSupport
             Thread {
                 // Each "process" has its own replica of the model, as under mpirun.
                 let replica = ConvNet(.earthquake(), seed: 3)
-                let e = Evaluation.run(model: replica, data: data, indices: indices, batchSize: 1024,
-                                       collective: ThreadCollective(rank: rank, group: group)) { _, _ in }
+                let e = Evaluation.run(
+                    model: replica, data: data, indices: indices, batchSize: 1024,
+                    collective: ThreadCollective(rank: rank, group: group)
+                ) { _, _ in }
                 results.set(rank, e)
             }
         }

@@ -3,8 +3,8 @@
 import Foundation
 import SeismicNN
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct GatherSharesTests {
     /// Three ranks, each with its own windows (2, 0 and 3): rank 0 gets them joined in rank order,
@@ -27,8 +27,9 @@ import TestSupport
         let threads = (0..<3).map { rank in
             Thread {
                 do {
-                    let r = try PreparedDataset.gatherShares(share(rank), at: path, counts: [Double(sizes[rank]), 1],
-                                                             collective: ThreadCollective(rank: rank, group: group))
+                    let r = try PreparedDataset.gatherShares(
+                        share(rank), at: path, counts: [Double(sizes[rank]), 1],
+                        collective: ThreadCollective(rank: rank, group: group))
                     results.withLock { $0[rank] = r }
                 } catch { errors.withLock { $0.append("rank \(rank): \(error)") } }
             }
@@ -58,8 +59,9 @@ import TestSupport
         let path = folder + "/train.h5"
         try FileManager.default.createDirectory(atPath: path + ".part1/blocker", withIntermediateDirectories: true)
         let metadata = DatasetMetadata(classNames: ["P-wave", "S-wave", "Noise"], samplingRateHz: 40, windowSamples: 2, componentOrder: ["E", "N", "Z"])
-        let share = PreparedDataset(values: Array(repeating: 0.5, count: 6), itemShape: [2, 3], labels: [2],
-                                    provenance: [WindowProvenance(source: "s", station: "ST", startTime: 0, method: "test")], metadata: metadata)
+        let share = PreparedDataset(
+            values: Array(repeating: 0.5, count: 6), itemShape: [2, 3], labels: [2],
+            provenance: [WindowProvenance(source: "s", station: "ST", startTime: 0, method: "test")], metadata: metadata)
         let group = ThreadGroup(size: 3)
         let outcomes = Locked<[String?]>(Array(repeating: nil, count: 3))
         let threads = (0..<3).map { rank in

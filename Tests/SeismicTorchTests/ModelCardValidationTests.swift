@@ -4,8 +4,8 @@ import Foundation
 import SeismicIO
 import SeismicNN
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 private func temporaryPath(_ ext: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("card-\(UUID()).\(ext)").path
@@ -26,8 +26,9 @@ private func loadOutcome(_ file: SafeTensorsFile, _ path: String) throws -> Stri
     do {
         let (model, card) = try Checkpoint.load(from: path)
         try card.validate()
-        let x = Tensor(shape: [2] + card.architecture.inputShape,
-                       storage: (0..<(2 * card.architecture.inputShape.reduce(1, *))).map { Float($0 % 7) - 3 })
+        let x = Tensor(
+            shape: [2] + card.architecture.inputShape,
+            storage: (0..<(2 * card.architecture.inputShape.reduce(1, *))).map { Float($0 % 7) - 3 })
         let p = model.predict(x)
         #expect(p.storage.allSatisfy { $0.isFinite }, "a loaded checkpoint predicts non-finite probabilities")
         #expect(p.shape == [2, card.classNames.count])
@@ -46,43 +47,45 @@ private func loadOutcome(_ file: SafeTensorsFile, _ path: String) throws -> Stri
     /// The hand-found crash kinds: each is refused naming the file, the field and the value.
     @Test func brokenCardsAreRefusedNamingFileFieldAndValue() throws {
         let cases: [(String, Any, String, String)] = [
-        ("pool", [0, 1] as Any, "architecture.pool[0]", "0"),
-        ("channels", [16, -32, 64] as Any, "architecture.channels[1]", "-32"),
-        ("windowSamples", 0 as Any, "windowSamples", "0"),
-        ("samplingRateHz", 1e300 as Any, "samplingRateHz", "1e+300"),
-        ("classNames", ["P", "S"] as Any, "classNames", "[\"P\", \"S\"]"),
-        ("kernel", [60, 1] as Any, "architecture.kernel", "[60, 1]"),
-        ("inputShape", [1, 80] as Any, "architecture.inputShape", "[1, 80]"),
-        ("classCount", 0 as Any, "architecture.classCount", "0"),
-        ("dropout", 1.5 as Any, "architecture.dropout", "1.5"),
-        ("componentOrder", ["E", "E", "Z"] as Any, "componentOrder[1]", "'E'"),
+            ("pool", [0, 1] as Any, "architecture.pool[0]", "0"),
+            ("channels", [16, -32, 64] as Any, "architecture.channels[1]", "-32"),
+            ("windowSamples", 0 as Any, "windowSamples", "0"),
+            ("samplingRateHz", 1e300 as Any, "samplingRateHz", "1e+300"),
+            ("classNames", ["P", "S"] as Any, "classNames", "[\"P\", \"S\"]"),
+            ("kernel", [60, 1] as Any, "architecture.kernel", "[60, 1]"),
+            ("inputShape", [1, 80] as Any, "architecture.inputShape", "[1, 80]"),
+            ("classCount", 0 as Any, "architecture.classCount", "0"),
+            ("dropout", 1.5 as Any, "architecture.dropout", "1.5"),
+            ("componentOrder", ["E", "E", "Z"] as Any, "componentOrder[1]", "'E'")
         ]
         let path = temporaryPath("safetensors")
         defer { try? FileManager.default.removeItem(atPath: path) }
         for (key, value, field, shown) in cases {
-        let file = try checkpoint(editingCard: { card in
-            if ["pool", "channels", "kernel", "inputShape", "classCount", "dropout"].contains(key) {
-                var arch = card["architecture"] as! [String: Any]
-                arch[key] = value
-                card["architecture"] = arch
-            } else {
-                card[key] = value
-            }
-        })
-        let message = try #require(try loadOutcome(file, path))
-        #expect(message.hasPrefix(path + ": model card field '\(field)' is \(shown); expected"), "\(message)")
+            let file = try checkpoint(editingCard: { card in
+                if ["pool", "channels", "kernel", "inputShape", "classCount", "dropout"].contains(key) {
+                    var arch = card["architecture"] as! [String: Any]
+                    arch[key] = value
+                    card["architecture"] = arch
+                } else {
+                    card[key] = value
+                }
+            })
+            let message = try #require(try loadOutcome(file, path))
+            #expect(message.hasPrefix(path + ": model card field '\(field)' is \(shown); expected"), "\(message)")
         }
     }
 
     @Test func filterCornersAboveNyquistAndBadOrdersAreRefused() throws {
         let path = temporaryPath("safetensors")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        for (key, value, expected) in [("highpassCornerHz", 1e9 as Any, "below the Nyquist frequency 20.0 Hz"),
-                                       ("highpassCornerHz", 0 as Any, "above 0"), ("highpassCorners", 0 as Any, "1…10"),
-                                       ("highpassCorners", 400 as Any, "1…10"), ("taperFraction", -0.1 as Any, "0…0.5"),
-                                       ("sourceSamplingRateHz", 0 as Any, "Hz"), ("detrend", "demean" as Any, "'linear'"),
-                                       ("amplitudeChain", ["normalize"] as Any, "one of"), ("units", "counts" as Any, "g, gal or m/s^2"),
-                                       ("amplitudeChain", ["spectrogram", "image_100x150"] as Any, "for the input [1, 80, 3]")] {
+        for (key, value, expected) in [
+            ("highpassCornerHz", 1e9 as Any, "below the Nyquist frequency 20.0 Hz"),
+            ("highpassCornerHz", 0 as Any, "above 0"), ("highpassCorners", 0 as Any, "1…10"),
+            ("highpassCorners", 400 as Any, "1…10"), ("taperFraction", -0.1 as Any, "0…0.5"),
+            ("sourceSamplingRateHz", 0 as Any, "Hz"), ("detrend", "demean" as Any, "'linear'"),
+            ("amplitudeChain", ["normalize"] as Any, "one of"), ("units", "counts" as Any, "g, gal or m/s^2"),
+            ("amplitudeChain", ["spectrogram", "image_100x150"] as Any, "for the input [1, 80, 3]")
+        ] {
             let file = try checkpoint(editingCard: { card in
                 var p = card["preprocessing"] as! [String: Any]
                 p[key] = value
@@ -124,9 +127,13 @@ private func loadOutcome(_ file: SafeTensorsFile, _ path: String) throws -> Stri
         // Every leaf path of the card: ["architecture", "pool", 0], ["samplingRateHz"], …
         var leaves: [[Any]] = []
         func walk(_ v: Any, _ path: [Any]) {
-            if let d = v as? [String: Any] { for (k, x) in d { walk(x, path + [k]) } }
-            else if let a = v as? [Any] { for (i, x) in a.enumerated() { walk(x, path + [i]) }; leaves.append(path) }
-            else { leaves.append(path) }
+            if let d = v as? [String: Any] {
+                for (k, x) in d { walk(x, path + [k]) }
+            } else if let a = v as? [Any] {
+                for (i, x) in a.enumerated() { walk(x, path + [i]) }; leaves.append(path)
+            } else {
+                leaves.append(path)
+            }
         }
         walk(json, [])
         func set(_ v: Any, _ path: ArraySlice<Any>, _ new: Any?) -> Any? {

@@ -4,8 +4,8 @@ import Foundation
 import SeismicIO
 import SeismicNN
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 private func tensor(_ c: String, _ n: String) throws -> Tensor {
     let a = try Fixtures.npy(c, n)
@@ -21,14 +21,17 @@ private func tensor(_ c: String, _ n: String) throws -> Tensor {
 /// kernels. 1e-4 is that √n estimate with a factor 4.5 for the condition of the layers in between; it
 /// is the constant of the original test, not loosened, and still catches any real error (a wrong
 /// element, a wrong order of operations or a dropped term shows up at ≥ 1e-3).
-private func expectClose(_ got: [Float], _ c: String, _ n: String, tolerance: Float = 1e-4,
-                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+private func expectClose(
+    _ got: [Float], _ c: String, _ n: String, tolerance: Float = 1e-4,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
     let want = try tensor(c, n).storage
     #expect(got.count == want.count, "\(c)/\(n): count \(got.count) vs \(want.count)", sourceLocation: sourceLocation)
     guard got.count == want.count else { return }
     let (err, at) = maxRelativeError(got, want)
-    #expect(err <= tolerance, "\(c)/\(n): relative error \(err) at \(at): \(got[max(at, 0)]) vs \(want[max(at, 0)])",
-            sourceLocation: sourceLocation)
+    #expect(
+        err <= tolerance, "\(c)/\(n): relative error \(err) at \(at): \(got[max(at, 0)]) vs \(want[max(at, 0)])",
+        sourceLocation: sourceLocation)
 }
 
 /// Names of the fixture arrays with `prefix`, without it (e.g. "init_" → "conv1.weight").
@@ -53,8 +56,10 @@ private func dependsOnBiasNoise(_ name: String) -> Bool { isBiasBeforeBatchNorm(
 /// `checkGradient`, and after the steps they, like every element whose gradient is at noise level
 /// (|g| ≤ 1e-4·max|g|, where Adam's first step is −lr·sign(noise)), must lie within Adam's step
 /// bound 2·lr·steps of the fixture. Everything else matches to 1e-4.
-private func runProtocol(_ c: String, model: ConvNet, steps: Int, illConditioned: Set<String> = [],
-                         checkGradient: (String, [Float]) throws -> Void) throws {
+private func runProtocol(
+    _ c: String, model: ConvNet, steps: Int, illConditioned: Set<String> = [],
+    checkGradient: (String, [Float]) throws -> Void
+) throws {
     let x = try tensor(c, "x")
     let labels = try Fixtures.npy(c, "labels").ints
     try expectClose(model.forward(x, training: false).storage, c, "eval_logits")
@@ -93,7 +98,8 @@ private func runProtocol(_ c: String, model: ConvNet, steps: Int, illConditioned
         let gradScale = grad?.map(abs).max() ?? 0
         var strictWorst: Float = 0, boundWorst: Float = 0, strictCount = 0
         for i in got.indices {
-            let ambiguous = grad.map { illConditioned.contains(name) || isBiasBeforeBatchNorm(name) || abs($0[i]) <= 1e-4 * gradScale }
+            let ambiguous =
+                grad.map { illConditioned.contains(name) || isBiasBeforeBatchNorm(name) || abs($0[i]) <= 1e-4 * gradScale }
                 ?? dependsOnBiasNoise(name)
             let d = abs(got[i] - want[i])
             if ambiguous { boundWorst = max(boundWorst, d) } else { strictWorst = max(strictWorst, d / scale); strictCount += 1 }
@@ -174,8 +180,10 @@ private func runProtocol(_ c: String, model: ConvNet, steps: Int, illConditioned
         // stored fixture by up to 2.9 % on conv3.weight, the same order as we do, while agreeing to
         // 1e-5 on everything from bn3 up. Those gradients are held to the direction of the
         // fixture's (cosine ≥ 0.999) and proven exactly by the finite-difference tests.
-        let illConditioned: Set<String> = ["conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias", "conv2.weight",
-                                           "conv2.bias", "bn2.weight", "bn2.bias", "conv3.weight", "conv3.bias"]
+        let illConditioned: Set<String> = [
+            "conv1.weight", "conv1.bias", "bn1.weight", "bn1.bias", "conv2.weight",
+            "conv2.bias", "bn2.weight", "bn2.bias", "conv3.weight", "conv3.bias"
+        ]
         try runProtocol(c, model: model, steps: 1, illConditioned: illConditioned) { name, grad in
             if isBiasBeforeBatchNorm(name) {
                 let weightScale = try tensor(c, "grad_" + name.replacingOccurrences(of: ".bias", with: ".weight")).storage.map(abs).max()!

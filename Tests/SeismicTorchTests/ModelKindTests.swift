@@ -7,10 +7,11 @@ import Testing
     private func dataset(itemShape: [Int], classes: [String]) -> PreparedDataset {
         let meta = DatasetMetadata(classNames: classes, samplingRateHz: 40, windowSamples: 80, componentOrder: ["Z", "N", "E"])
         let n = 3
-        return PreparedDataset(values: [Float](repeating: 0.5, count: n * itemShape.reduce(1, *)), itemShape: itemShape,
-                               labels: (0..<n).map { $0 % classes.count },
-                               provenance: (0..<n).map { _ in WindowProvenance(source: "src.h5", station: "ST", startTime: 0, method: "m") },
-                               metadata: meta)
+        return PreparedDataset(
+            values: [Float](repeating: 0.5, count: n * itemShape.reduce(1, *)), itemShape: itemShape,
+            labels: (0..<n).map { $0 % classes.count },
+            provenance: (0..<n).map { _ in WindowProvenance(source: "src.h5", station: "ST", startTime: 0, method: "m") },
+            metadata: meta)
     }
 
     @Test func aTrainingCardTakesTheDatasetsClassesRateAndComponents() throws {

@@ -6,8 +6,8 @@ import Foundation
 import SeismicIO
 import SeismicNN
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 /// An untrained EarthquakeCNN (3 components): what these tests check does not depend on its answers.
 private func untrained() -> (ConvNet, ModelCard) {
@@ -17,16 +17,20 @@ private func untrained() -> (ConvNet, ModelCard) {
 
 /// Packets of `perPacket` samples on `channels`, interleaved, from stream time `start` for
 /// `seconds` at `rate` Hz; samples are small seeded noise (m/s²).
-private func noisePackets(start: Double, seconds: Double, rate: Double, perPacket: Int = 25,
-                          channels: [String] = ["ENE", "ENN", "ENZ"], rng: inout SeededGenerator) -> [StreamPacket] {
+private func noisePackets(
+    start: Double, seconds: Double, rate: Double, perPacket: Int = 25,
+    channels: [String] = ["ENE", "ENN", "ENZ"], rng: inout SeededGenerator
+) -> [StreamPacket] {
     var out: [StreamPacket] = []
     let total = Int((seconds * rate).rounded())
     var i = 0
     while i < total {
         let n = min(perPacket, total - i)
         for code in channels {
-            out.append(StreamPacket(channel: code, time: start + Double(i) / rate,
-                                    samples: (0..<n).map { _ in Double(rng.nextUnitFloat() - 0.5) * 1e-3 }))
+            out.append(
+                StreamPacket(
+                    channel: code, time: start + Double(i) / rate,
+                    samples: (0..<n).map { _ in Double(rng.nextUnitFloat() - 0.5) * 1e-3 }))
         }
         i += n
     }
@@ -39,7 +43,9 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
     let queue = PacketQueue()
     StreamSources.lines(from: pipe.fileHandleForReading, into: queue, log: log)
     let writer = pipe.fileHandleForWriting
-    Thread { writer.write(bytes); try? writer.close() }.start()
+    Thread {
+        writer.write(bytes); try? writer.close()
+    }.start()
     var packets: [StreamPacket] = []
     while true {  // ends on the queue's finish event, not on time
         let (p, finished) = queue.pop(timeout: 2)
@@ -67,8 +73,9 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         let ends = Array(stride(from: 200, through: 6000, by: 100)) + Array(stride(from: 8200, through: 14_000, by: 100))
         let expected = ends.map { t0 + Double($0 - 1) / 100 }
         #expect(lines.count == expected.count)
-        #expect(zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
-                "times \(lines.map { $0.time - t0 }.filter { $0 > 55 && $0 < 90 })")
+        #expect(
+            zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
+            "times \(lines.map { $0.time - t0 }.filter { $0 > 55 && $0 < 90 })")
         let s = runner.statistics
         #expect(s.gaps == 1 && s.skippedHops == 21 && s.resets == 0 && s.windows == expected.count)
         #expect(s.summary.contains("1 gaps longer than the buffer (21 hops skipped)"))
@@ -105,8 +112,9 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         runner.log = { notes.append($0) }
         for p in noisePackets(start: 1_700_000_000, seconds: 30, rate: 100, rng: &rng) { _ = try runner.handle(p) }
         #expect(runner.engine?.samplingRateHz == 50)
-        #expect(notes.filter { $0.contains("warning: packet times of instrument EN? say 100.0 Hz, but the sampling rate given is 50.0 Hz") }.count == 1,
-                "\(notes)")
+        #expect(
+            notes.filter { $0.contains("warning: packet times of instrument EN? say 100.0 Hz, but the sampling rate given is 50.0 Hz") }.count == 1,
+            "\(notes)")
         // Times that agree with the given rate: no warning.
         let agreeing = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
         var quiet: [String] = []
@@ -144,8 +152,9 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         // The given rate is right: irregular times are no reason to warn about it.
         #expect(!notes.contains { $0.contains("warning") }, "\(notes)")
         let expected = (2...30).map { t0 + Double($0) - 0.01 }
-        #expect(lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) <= 0.003 },
-                "\(lines.map { $0.time - t0 })")
+        #expect(
+            lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) <= 0.003 },
+            "\(lines.map { $0.time - t0 })")
         // A first line 4 ms off a stream whose other times are exact: the grid moves onto the
         // stream's, and the times reported are the stream's.
         var offFirst = packets
@@ -183,8 +192,9 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         let rate = try #require(runner.engine?.samplingRateHz)
         #expect(rate == 100)
         // Hops 1 s apart, give or take the grid's moves (within the jitter).
-        #expect(lines.count >= 55 && zip(lines, lines.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) <= 0.006 },
-                "\(rate) Hz: \(lines.map { $0.time - t0 })")
+        #expect(
+            lines.count >= 55 && zip(lines, lines.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) <= 0.006 },
+            "\(rate) Hz: \(lines.map { $0.time - t0 })")
     }
 
     /// The second packet of every channel is lost: two samples' worth of time between the first two
@@ -270,7 +280,8 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
     @Test func aShortBurstAtAnotherRateIsRefutedByFreshPackets() throws {
         let (model, card) = untrained()
         var rng = SeededGenerator(seed: 12)
-        let all = noisePackets(start: 0, seconds: 20, rate: 100, rng: &rng) + noisePackets(start: 20, seconds: 3, rate: 50, rng: &rng)
+        let all =
+            noisePackets(start: 0, seconds: 20, rate: 100, rng: &rng) + noisePackets(start: 20, seconds: 3, rate: 50, rng: &rng)
             + noisePackets(start: 23, seconds: 20, rate: 100, rng: &rng)
         let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
         var notes: [String] = []
@@ -449,7 +460,9 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
     @Test func windowsWithoutSignalAreSkippedAndCounted() throws {
         let (model, card) = untrained()
         var rng = SeededGenerator(seed: 9)
-        let dead = noisePackets(start: 0, seconds: 20, rate: 100, rng: &rng).map { StreamPacket(channel: $0.channel, time: $0.time, samples: $0.samples.map { _ in 0 }) }
+        let dead = noisePackets(start: 0, seconds: 20, rate: 100, rng: &rng).map {
+            StreamPacket(channel: $0.channel, time: $0.time, samples: $0.samples.map { _ in 0 })
+        }
         let live = noisePackets(start: 20, seconds: 20, rate: 100, rng: &rng)
         let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
         var lines: [MonitorLine] = []
@@ -515,8 +528,11 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         bytes.append(contentsOf: Array("\n5,1,2,3\n".utf8))
         let (packets, queue) = packetsFromStdin(bytes)
         #expect(queue.malformed == 1)
-        #expect(packets == [StreamPacket(channel: "X", time: 5, samples: [1]), StreamPacket(channel: "Y", time: 5, samples: [2]),
-                            StreamPacket(channel: "Z", time: 5, samples: [3])])
+        #expect(
+            packets == [
+                StreamPacket(channel: "X", time: 5, samples: [1]), StreamPacket(channel: "Y", time: 5, samples: [2]),
+                StreamPacket(channel: "Z", time: 5, samples: [3])
+            ])
     }
 
     /// The same samples with CR, CRLF or LF line ends: the same packets, the same windows.
@@ -524,8 +540,9 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         let (model, card) = untrained()
         var rng = SeededGenerator(seed: 5)
         let rows = (0..<(20 * 125)).map { i in
-            String(format: "%.3f,%.6g,%.6g,%.6g", 100 + Double(i) / 125, Double(rng.nextUnitFloat()) * 1e-3,
-                   Double(rng.nextUnitFloat()) * 1e-3, Double(rng.nextUnitFloat()) * 1e-3)
+            String(
+                format: "%.3f,%.6g,%.6g,%.6g", 100 + Double(i) / 125, Double(rng.nextUnitFloat()) * 1e-3,
+                Double(rng.nextUnitFloat()) * 1e-3, Double(rng.nextUnitFloat()) * 1e-3)
         }
         var results: [[Double]] = []
         for end in ["\n", "\r\n", "\r"] {
@@ -558,7 +575,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
             (230, 100, 30, 0),  // the clock jumped forward by 30 s
             (265, 100, 30, 0),  // … and by 5 s
             (235, 100, 60, 2.25),  // back by 60 s: one window of late samples, then a restart
-            (295, 50, 60, 1.5),  // the rate halves: held from ≤ 3 packets of 0.5 s per channel on
+            (295, 50, 60, 1.5)  // the rate halves: held from ≤ 3 packets of 0.5 s per channel on
         ]
         let t0 = 1_600_000_000.0
         let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
@@ -671,8 +688,10 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
     /// and inf stay numbers (their packets are skipped and counted as non-finite).
     @Test func stdinLinesOtherThanTimeAndOneDecimalPerComponentAreRefusedWhole() throws {
         let good = ["10,1,2,3", "10.25, -1.5e-3 ,+2,.5", "10.5,7.,0,0", "11,nan,0,0", "11.5,-inf,0,0"]
-        let bad = ["12,1,2,3,4", "12,1,2", "12,0x10,0,0", "0x1p3,1,2,3", "12,1e,2,3", "12,.,2,3", "12,1,,3", "12,1,2,3,",
-                   "12,1 2,2,3", "12,1,2,infinityx", "nan,1,2,3", "12,1,2,3e+", "12,--1,2,3"]
+        let bad = [
+            "12,1,2,3,4", "12,1,2", "12,0x10,0,0", "0x1p3,1,2,3", "12,1e,2,3", "12,.,2,3", "12,1,,3", "12,1,2,3,",
+            "12,1 2,2,3", "12,1,2,infinityx", "nan,1,2,3", "12,1,2,3e+", "12,--1,2,3"
+        ]
         let skipped = ["", "  \t", "# a comment", "#12,1,2,3"]
         let (packets, queue) = packetsFromStdin(Data((good + skipped + bad).joined(separator: "\n").utf8))
         #expect(queue.malformed == bad.count)
@@ -697,19 +716,24 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         for separated in [["0\t1e-3\t2e-3\t3e-3", "0.01\t4\t5\t6"], ["0 1e-3 2e-3 3e-3", "  0.01   4 \t 5 6  "]] {
             let (packets, queue) = packetsFromStdin(Data(separated.joined(separator: "\n").utf8))
             #expect(queue.malformed == 0 && packets.count == 6)
-            #expect(packets.map(\.time) == expected.map(\.time) && packets.map(\.samples) == expected.map(\.samples)
+            #expect(
+                packets.map(\.time) == expected.map(\.time) && packets.map(\.samples) == expected.map(\.samples)
                     && packets.map(\.channel) == expected.map(\.channel))
         }
         let notes = Locked<[String]>([])
         let (packets, queue) = packetsFromStdin(Data("0,1,2,3\n0.01, 1 2, 3\n0.02;1;2;3\n".utf8), log: { note in notes.withLock { $0.append(note) } })
         #expect(packets.count == 3 && queue.malformed == 2)
-        let tail = ": a line is a time in seconds since 1970 (UTC) and one plain decimal number per component "
+        let tail =
+            ": a line is a time in seconds since 1970 (UTC) and one plain decimal number per component "
             + "(1e-3 and nan are numbers; hex is not), separated by commas, or by spaces or tabs"
         #expect(notes.current == ["monitor: line 2 refused (further refused lines are only counted): '0.01, 1 2, 3' has 3 fields; expected 4" + tail])
         // The field that does not parse is named.
         let named = Locked<[String]>([])
         _ = packetsFromStdin(Data("1.5,1e3,0x10,+5\n".utf8), log: { note in named.withLock { $0.append(note) } })
-        #expect(named.current == ["monitor: line 1 refused (further refused lines are only counted): '1.5,1e3,0x10,+5' field 3 ('0x10') is not a plain decimal number" + tail])
+        #expect(
+            named.current == [
+                "monitor: line 1 refused (further refused lines are only counted): '1.5,1e3,0x10,+5' field 3 ('0x10') is not a plain decimal number" + tail
+            ])
     }
 
     /// A packet far ahead of the stream (5 s, inside the 16 s buffer) — one line of one-sample
@@ -737,8 +761,9 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(s.duplicates == 3 * perPacket)
         #expect(s.rateChanges == 0 && runner.engine?.samplingRateHz == 100)
         let expected = (2...30).map { t0 + Double($0) - 0.01 }
-        #expect(lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
-                "\(lines.map { $0.time - t0 })")
+        #expect(
+            lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
+            "\(lines.map { $0.time - t0 })")
     }
 
     /// Data that stops for 5 s on every component and resumes (inside the buffer): the first
@@ -757,8 +782,9 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(s.mistimedPackets == 0 && s.late == 0 && s.gaps == 0 && s.resets == 6, "\(s)")
         // Ends at 2 … 12 s, then 19 … 30 s (windows ending at 13 … 18 s lack a second or more).
         let expected = (Array(2...12) + Array(19...30)).map { t0 + Double($0) - 0.01 }
-        #expect(lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
-                "\(lines.map { $0.time - t0 })")
+        #expect(
+            lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
+            "\(lines.map { $0.time - t0 })")
     }
 
     /// A first line at time 0 and then epoch times: a forward clock jump of 54 years, reported as
@@ -853,15 +879,18 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         let short = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
         for p in geophone { #expect(try short.handle(p).isEmpty) }
         #expect(short.flush().isEmpty && short.engine == nil)
-        #expect(short.summary.hasSuffix("; 240 packets held (0 dropped) at start-up: no instrument with the components E, N, Z the model needs (seen: EH? with Z)"))
+        #expect(
+            short.summary.hasSuffix("; 240 packets held (0 dropped) at start-up: no instrument with the components E, N, Z the model needs (seen: EH? with Z)"))
         let long = noisePackets(start: 1_700_000_000, seconds: 600, rate: 100, channels: ["EHZ", "ENZ"], rng: &rng)
         let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
         for p in long { _ = try runner.handle(p) }
         #expect(runner.engine == nil && runner.statistics.resets == 0)
         #expect(runner.statistics.droppedAtStartUp == long.count - MonitorRunner.startUpPackets)
         #expect(runner.summary.contains("\(long.count - MonitorRunner.startUpPackets) packets dropped at start-up"))
-        #expect(runner.summary.hasSuffix("256 packets held (\(long.count - 256) dropped) at start-up: no instrument with the components "
-                                         + "E, N, Z the model needs (seen: EH? with Z; EN? with Z)"))
+        #expect(
+            runner.summary.hasSuffix(
+                "256 packets held (\(long.count - 256) dropped) at start-up: no instrument with the components "
+                    + "E, N, Z the model needs (seen: EH? with Z; EN? with Z)"))
     }
 
     /// The window is the model card's (80 samples at 40 Hz: 2 s); another is refused, naming both.
@@ -871,7 +900,8 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(try MonitorRunner.windowSeconds(given: 2, card: card) == 2)
         let wrong = MonitorError.windowDiffersFromCard(windowSeconds: 5, cardWindowSeconds: 2, cardWindowSamples: 80, cardSamplingRateHz: 40)
         #expect(throws: wrong) { try MonitorRunner.windowSeconds(given: 5, card: card) }
-        #expect(wrong.description == "--window 5.0 s differs from the model card's window of 2.0 s (80 samples at 40.0 Hz): "
+        #expect(
+            wrong.description == "--window 5.0 s differs from the model card's window of 2.0 s (80 samples at 40.0 Hz): "
                 + "the model classifies windows of 2.0 s only; leave out --window")
         let runner = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
         #expect(runner.windowSeconds == 2)
@@ -892,7 +922,8 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(throws: MonitorError.recordTooShort(path: path, seconds: 1.5, windowSeconds: 2)) {
             try StreamSources.replay(path, speed: 0, windowSeconds: 2, into: PacketQueue())
         }
-        #expect(MonitorError.recordTooShort(path: path, seconds: 1.5, windowSeconds: 2).description
+        #expect(
+            MonitorError.recordTooShort(path: path, seconds: 1.5, windowSeconds: 2).description
                 == "\(path): the record lasts 1.5 s, shorter than one 2.0 s window of the model: no window can be classified")
         let queue = PacketQueue()
         #expect(try StreamSources.replay(path, speed: 0, windowSeconds: 1.5, into: queue).samplingRateHz == 100)

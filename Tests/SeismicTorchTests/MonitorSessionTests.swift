@@ -4,8 +4,8 @@
 import Foundation
 import SeismicNN
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct MonitorSessionTests {
     @Test func sourcesParseAndAnythingElseIsRefusedWithTheForms() throws {
@@ -34,9 +34,10 @@ import TestSupport
         var settings = MonitorSettings()
         settings.replaySpeed = 0
         let notes = Locked<[String]>([])
-        let session = try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card,
-                                         source: .replay(path: folder + "/ST01.event.HLZ.sac"), settings: settings,
-                                         trigger: nil, log: { note in notes.withLock { $0.append(note) } })
+        let session = try MonitorSession(
+            model: ConvNet(card.architecture, seed: 0), card: card,
+            source: .replay(path: folder + "/ST01.event.HLZ.sac"), settings: settings,
+            trigger: nil, log: { note in notes.withLock { $0.append(note) } })
         var lines: [MonitorLine] = []
         try session.run(stop: { false }) { lines.append($0) }
         // writeSAC's default origin time, and the record's begin (B, a SAC float) before it.
@@ -65,38 +66,49 @@ import TestSupport
         settings.replaySpeed = 0
         let path = folder + "/n.HLZ.sac"
         #expect(throws: MonitorError.rateDiffersFromRecord(path: path, given: 50, record: 100)) {
-            try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .replay(path: path), settings: settings,
-                               trigger: nil, log: { _ in })
+            try MonitorSession(
+                model: ConvNet(card.architecture, seed: 0), card: card, source: .replay(path: path), settings: settings,
+                trigger: nil, log: { _ in })
         }
         settings.samplingRateHz = nil
         settings.replaySpeed = nil
         settings.instrument = "EH"
         #expect(throws: MonitorError.notAnAccelerometer(instrument: "EH")) {
-            try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0), settings: settings,
-                               trigger: nil, log: { _ in })
+            try MonitorSession(
+                model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0), settings: settings,
+                trigger: nil, log: { _ in })
         }
         settings.instrument = "EN"
         #expect(throws: MonitorError.instrumentWithoutChannels(instrument: "EN")) {
-            try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .stdin, settings: settings,
-                               trigger: nil, log: { _ in })
+            try MonitorSession(
+                model: ConvNet(card.architecture, seed: 0), card: card, source: .stdin, settings: settings,
+                trigger: nil, log: { _ in })
         }
         // --gain converts UDP counts only; --speed paces a replay only.
         settings.instrument = nil
         settings.gain = 0.01
         for source in [StreamSource.stdin, .replay(path: path)] {
-            #expect(throws: MonitorError.optionNotForSource(option: "--gain", source: source.description,
-                                                            reason: "it converts UDP counts; these samples are in --units")) {
-                try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: source, settings: settings,
-                                   trigger: nil, log: { _ in })
+            #expect(
+                throws: MonitorError.optionNotForSource(
+                    option: "--gain", source: source.description,
+                    reason: "it converts UDP counts; these samples are in --units")
+            ) {
+                try MonitorSession(
+                    model: ConvNet(card.architecture, seed: 0), card: card, source: source, settings: settings,
+                    trigger: nil, log: { _ in })
             }
         }
         settings.gain = nil
         settings.replaySpeed = 2
         for source in [StreamSource.stdin, .udp(host: "127.0.0.1", port: 0)] {
-            #expect(throws: MonitorError.optionNotForSource(option: "--speed", source: source.description,
-                                                            reason: "it paces a replay; a live stream comes at its own pace")) {
-                try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: source, settings: settings,
-                                   trigger: nil, log: { _ in })
+            #expect(
+                throws: MonitorError.optionNotForSource(
+                    option: "--speed", source: source.description,
+                    reason: "it paces a replay; a live stream comes at its own pace")
+            ) {
+                try MonitorSession(
+                    model: ConvNet(card.architecture, seed: 0), card: card, source: source, settings: settings,
+                    trigger: nil, log: { _ in })
             }
         }
     }
@@ -110,14 +122,17 @@ import TestSupport
         var settings = MonitorSettings()
         settings.gain = 1
         settings.samplingRateHz = 100
-        let session = try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0),
-                                         settings: settings, trigger: nil, log: { _ in })
+        let session = try MonitorSession(
+            model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0),
+            settings: settings, trigger: nil, log: { _ in })
         var rng = SeededGenerator(seed: 23)
         let t0 = 1_700_000_000.0
         for start in stride(from: 0, to: 500, by: 25) {
             for code in ["ENE", "ENN", "ENZ"] {
-                session.queue.push(StreamPacket(channel: code, time: t0 + Double(start) / 100,
-                                                samples: (0..<25).map { _ in Double(rng.nextUnitFloat() - 0.5) * 1e-3 }))
+                session.queue.push(
+                    StreamPacket(
+                        channel: code, time: t0 + Double(start) / 100,
+                        samples: (0..<25).map { _ in Double(rng.nextUnitFloat() - 0.5) * 1e-3 }))
             }
         }
         var lines: [MonitorLine] = [], stopped = false, whileRunning = 0
@@ -139,8 +154,9 @@ import TestSupport
         let card = ModelCard.earthquakePretraining()
         var settings = MonitorSettings()
         settings.units = .gal
-        let session = try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0),
-                                         settings: MonitorSettings(), trigger: nil, log: { _ in })
+        let session = try MonitorSession(
+            model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0),
+            settings: MonitorSettings(), trigger: nil, log: { _ in })
         var lines = 0
         try session.run(stop: { true }) { _ in lines += 1 }
         #expect(lines == 0 && session.summary.hasPrefix("0 windows classified"))
@@ -148,8 +164,9 @@ import TestSupport
         // Units UDP counts cannot have are refused before the port is opened.
         let notes = Locked<[String]>([])
         #expect(throws: AccelerationUnitError.notForUDP(given: "gal")) {
-            try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0),
-                               settings: settings, trigger: nil, log: { note in notes.withLock { $0.append(note) } })
+            try MonitorSession(
+                model: ConvNet(card.architecture, seed: 0), card: card, source: .udp(host: "127.0.0.1", port: 0),
+                settings: settings, trigger: nil, log: { note in notes.withLock { $0.append(note) } })
         }
         #expect(notes.current.isEmpty, "\(notes.current)")
     }
@@ -162,8 +179,9 @@ import TestSupport
         var settings = MonitorSettings()
         settings.units = .gal
         let pipe = Pipe()
-        let session = try MonitorSession(model: ConvNet(card.architecture, seed: 0), card: card, source: .stdin, settings: settings,
-                                         trigger: nil, standardInput: pipe.fileHandleForReading, log: { _ in })
+        let session = try MonitorSession(
+            model: ConvNet(card.architecture, seed: 0), card: card, source: .stdin, settings: settings,
+            trigger: nil, standardInput: pipe.fileHandleForReading, log: { _ in })
         try pipe.fileHandleForWriting.write(contentsOf: Data(text.utf8))
         try pipe.fileHandleForWriting.close()
         try session.run(stop: { false }) { _ in }

@@ -5,8 +5,8 @@ import SeismicIO
 import SeismicNN
 import SeismicSignal
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 /// A small EarthquakeCNN trained on synthetic P / S / noise windows (a few seconds).
 nonisolated(unsafe) private let trained: (ConvNet, ModelCard) = {
@@ -21,8 +21,11 @@ nonisolated(unsafe) private let trained: (ConvNet, ModelCard) = {
 /// A strong synthetic earthquake (or noise) at 125 Hz in m/s², and its P onset.
 private func stream(event: Bool, seed: UInt64) -> (Waveform, Double?) {
     var rng = SeededGenerator(seed: seed)
-    let r = event ? SyntheticRecord.generate(event: true, durationSeconds: 90, samplingRateHz: 125, magnitude: 4.8,
-                                             distanceRangeKm: 10...30, using: &rng)
+    let r =
+        event
+        ? SyntheticRecord.generate(
+            event: true, durationSeconds: 90, samplingRateHz: 125, magnitude: 4.8,
+            distanceRangeKm: 10...30, using: &rng)
         : SyntheticRecord.generate(kind: .noise, durationSeconds: 90, samplingRateHz: 125, using: &rng)
     return (r.waveform, r.pArrivalSeconds)
 }
@@ -34,7 +37,10 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
     while i < w.sampleCount {
         let n = min(25, w.sampleCount - i)
         for (c, code) in ["ENE", "ENN", "ENZ"].enumerated() {
-            out.append(StreamPacket(channel: code, time: start + Double(i) / 125, samples: w.components[c][i..<(i + n)].map { countsPerUnit == 1 ? $0 : ($0 * countsPerUnit).rounded() }))
+            out.append(
+                StreamPacket(
+                    channel: code, time: start + Double(i) / 125,
+                    samples: w.components[c][i..<(i + n)].map { countsPerUnit == 1 ? $0 : ($0 * countsPerUnit).rounded() }))
         }
         i += n
     }
@@ -164,8 +170,9 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         // How many the kernel drops depends on how fast the receiver is scheduled; that each one is
         // counted does not.
         #expect(queue.accounted == sent)
-        print("UDP bursts: \(sent) sent, \(queue.accepted) accepted, \(queue.dropped) dropped by the full queue, "
-              + "\(queue.kernelDropped) by the kernel, \(queue.malformed) markers")
+        print(
+            "UDP bursts: \(sent) sent, \(queue.accepted) accepted, \(queue.dropped) dropped by the full queue, "
+                + "\(queue.kernelDropped) by the kernel, \(queue.malformed) markers")
     }
 
     /// Inputs that can wait (stdin, replay) block on a full queue and lose nothing; a live input
@@ -198,12 +205,15 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         StreamSources.lines(from: pipe.fileHandleForReading, into: queue)
         var text = "# time,x,y,z in g\n"
         for i in 0..<w.sampleCount {
-            text += String(format: "%.4f,%.8g,%.8g,%.8g\n", 1000 + Double(i) / 125, w.components[0][i] / 9.81, w.components[1][i] / 9.81, w.components[2][i] / 9.81)
+            text += String(
+                format: "%.4f,%.8g,%.8g,%.8g\n", 1000 + Double(i) / 125, w.components[0][i] / 9.81, w.components[1][i] / 9.81, w.components[2][i] / 9.81)
         }
         text += "garbage line\n"
         let writer = pipe.fileHandleForWriting
         let payload = Data(text.utf8)
-        Thread { writer.write(payload); try? writer.close() }.start()
+        Thread {
+            writer.write(payload); try? writer.close()
+        }.start()
         let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: AccelerationUnit.g.toMetersPerSecondSquared)
         var lines: [MonitorLine] = []
         while true {
@@ -221,8 +231,9 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
     @Test func triggerCommandGetsTheEventAsJSONWithoutAShell() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("trigger; x \(UUID()).json").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let line = MonitorLine(time: 1234.5, probabilities: [0.7, 0.2, 0.1], classNames: ["P-wave", "S-wave", "Noise"], pgaGal: 3.5,
-                               trigger: true, bridgedSamples: 0)
+        let line = MonitorLine(
+            time: 1234.5, probabilities: [0.7, 0.2, 0.1], classNames: ["P-wave", "S-wave", "Noise"], pgaGal: 3.5,
+            trigger: true, bridgedSamples: 0)
         // The path holds a space and a semicolon: passed as one argument, never interpreted by a shell.
         let process = try #require(MonitorRunner.runTriggerCommand(["/usr/bin/tee", out], event: line))
         process.waitUntilExit()
@@ -237,8 +248,9 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         let (model, card) = trained
         var rng = SeededGenerator(seed: 12)
         let n = 600 * 125
-        let w = Waveform(components: (0..<3).map { _ in (0..<n).map { _ in Double(rng.nextUnitFloat() - 0.5) * 1e-3 } },
-                         componentCodes: ["ENE", "ENN", "ENZ"], samplingRateHz: 125)
+        let w = Waveform(
+            components: (0..<3).map { _ in (0..<n).map { _ in Double(rng.nextUnitFloat() - 0.5) * 1e-3 } },
+            componentCodes: ["ENE", "ENN", "ENZ"], samplingRateHz: 125)
         var all = packets(w)
         for i in stride(from: 1, to: all.count - 1, by: 37) { all.swapAt(i, i + 1) }  // reordering
         let kept = all.filter { _ in rng.nextUnitFloat() >= 0.01 }  // 1 % loss
@@ -267,8 +279,13 @@ private final class LoopbackSender {
     deinit { close(fd) }
 
     func send(_ text: String) -> Bool {
-        text.withCString { s in withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-            sendto(fd, s, strlen(s), 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } } } > 0
+        text.withCString { s in
+            withUnsafePointer(to: &address) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                    sendto(fd, s, strlen(s), 0, $0, socklen_t(MemoryLayout<sockaddr_in>.size))
+                }
+            }
+        } > 0
     }
 
     /// Until the receiver has accounted for every datagram sent: the kernel reports its drop count

@@ -5,8 +5,8 @@ import SeismicNN
 import SeismicONNX
 import SeismicTorch
 import SwiftProtobuf
-import Testing
 import TestSupport
+import Testing
 
 /// A temporary folder holding model.onnx (and external data), removed by `clean()`.
 private struct Folder {
@@ -117,7 +117,7 @@ private func externalised(_ folder: Folder, file: String = "model.onnx.data") th
             ([("location", "model.onnx.data"), ("offset", offset), ("length", "4")], "length 4 bytes, but FLOAT × [64, 384] needs 98304"),
             ([("location", "model.onnx.data"), ("offset", "1e3")], "offset '1e3'"),
             ([("location", "model.onnx.data"), ("offset", offset), ("secret", "x")], "unknown external_data key 'secret'"),
-            ([("offset", offset)], "no location"),
+            ([("offset", offset)], "no location")
         ]
         for (entries, expected) in cases {
             let message = try #require(try importOutcome(with(entries), folder))
@@ -144,8 +144,10 @@ private func externalised(_ folder: Folder, file: String = "model.onnx.data") th
         try folder.write(ONNXExport.model(network(), card: card))
         let (_, back) = try ONNXImport.load(path: folder.model)
         #expect(back.componentOrder == ["X", "Y", "Z"] && back.classNames == ["p", "s", "n"] && back.samplingRateHz == 40)
-        for (key, value, expected) in [("class_names", "a,b", "3 comma-separated names"), ("sampling_rate_hz", "nan", "a finite rate"),
-                                       ("window_samples", "x", "a positive number"), ("component_order", "E,N", "3 comma-separated")] {
+        for (key, value, expected) in [
+            ("class_names", "a,b", "3 comma-separated names"), ("sampling_rate_hz", "nan", "a finite rate"),
+            ("window_samples", "x", "a positive number"), ("component_order", "E,N", "3 comma-separated")
+        ] {
             var m = exported()
             m.metadataProps.removeAll { $0.key == key }
             m.metadataProps.append(entry(key, value))
@@ -182,7 +184,8 @@ private func externalised(_ folder: Folder, file: String = "model.onnx.data") th
         m.graph.initializer[w].rawData.replaceSubrange(8..<12, with: withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { Data($0) })
         #expect(try importOutcome(m, folder) == "\(folder.model): tensor 'conv1.weight': value 2 is nan; expected finite values")
         m = base
-        m.graph.initializer[index(m, initializer: "bn2.running_var")].rawData = Data(Array(repeating: [0x00, 0x00, 0xC0, 0x7F] as [UInt8], count: 32).joined())  // all NaN
+        // All NaN.
+        m.graph.initializer[index(m, initializer: "bn2.running_var")].rawData = Data(Array(repeating: [0x00, 0x00, 0xC0, 0x7F] as [UInt8], count: 32).joined())
         #expect(try importOutcome(m, folder)?.contains("tensor 'bn2.running_var': value 0 is nan") == true)
     }
 
@@ -193,7 +196,9 @@ private func externalised(_ folder: Folder, file: String = "model.onnx.data") th
             var m = exported()
             let n = index(m, node: "bn2")
             m.graph.node[n].attribute[0].f = eps
-            #expect(try importOutcome(m, folder) == "\(folder.model): BatchNormalization node 'bn2': attribute 'epsilon' is \(eps); expected a finite epsilon in 0…1")
+            #expect(
+                try importOutcome(m, folder)
+                    == "\(folder.model): BatchNormalization node 'bn2': attribute 'epsilon' is \(eps); expected a finite epsilon in 0…1")
         }
         // A valid epsilon other than 1e-5 is folded into the variance: the same as our model with that variance.
         var m = exported()
@@ -241,7 +246,7 @@ private func externalised(_ folder: Folder, file: String = "model.onnx.data") th
             ("fc3", attribute("transA", int: 1), "attribute 'transA' is 1; expected 0"),
             ("bn1", attribute("training_mode", int: 1), "attribute 'training_mode' is 1; expected 0 (inference mode)"),
             ("flatten", attribute("axis", int: 2), "Flatten node 'flatten': attribute 'axis' is 2; expected 1"),
-            ("gelu1.erf", attribute("mode", int: 1), "Erf node 'gelu1.erf': attribute 'mode' is present; expected no attributes"),
+            ("gelu1.erf", attribute("mode", int: 1), "Erf node 'gelu1.erf': attribute 'mode' is present; expected no attributes")
         ]
         for (node, a, expected) in cases {
             var m = exported()
@@ -300,7 +305,8 @@ private func externalised(_ folder: Folder, file: String = "model.onnx.data") th
         #expect(try importOutcome(geluOperator(nil), folder) == nil)
         #expect(try importOutcome(geluOperator("none"), folder) == nil)
         let message = try #require(try importOutcome(geluOperator("tanh"), folder))
-        #expect(message.contains("Gelu node 'gelu1': attribute 'approximate' is 'tanh'; expected 'none'") && message.contains("tanh approximation"), "\(message)")
+        #expect(
+            message.contains("Gelu node 'gelu1': attribute 'approximate' is 'tanh'; expected 'none'") && message.contains("tanh approximation"), "\(message)")
         var old = geluOperator(nil)
         old.opsetImport[0].version = 17
         #expect(try importOutcome(old, folder)?.contains("a Gelu operator in a model of opset 17") == true)
@@ -349,7 +355,8 @@ private func externalised(_ folder: Folder, file: String = "model.onnx.data") th
         extra.input = ["fc1.weight", "gelu.half"]
         extra.output = ["stray.out"]
         m.graph.node.append(extra)
-        #expect(try importOutcome(m, folder) == "\(folder.model): not the reference's network: 1 node(s) are not part of the reference network, first Mul 'stray'")
+        #expect(
+            try importOutcome(m, folder) == "\(folder.model): not the reference's network: 1 node(s) are not part of the reference network, first Mul 'stray'")
         m = exported()
         m.graph.node[index(m, node: "gelu1.erf")].opType = "Tanh"
         #expect(try importOutcome(m, folder)?.contains("operators this importer does not map to EarthquakeCNN/SpectrogramCNN: Tanh") == true)

@@ -17,8 +17,9 @@ import Testing
             w[1] = -3e38
         }
         #expect(throws: ModelOutputError.self) { try Evaluation.run(model: model, data: data, modelName: "huge.safetensors") }
-        let card = ModelCard(architecture: .earthquake(classCount: 3), classNames: data.classNames, samplingRateHz: 40,
-                             windowSamples: 80, componentOrder: ["E", "N", "Z"])
+        let card = ModelCard(
+            architecture: .earthquake(classCount: 3), classNames: data.classNames, samplingRateHz: 40,
+            windowSamples: 80, componentOrder: ["E", "N", "Z"])
         var rng = SeededGenerator(seed: 2)
         let record = SyntheticRecord.generate(event: true, durationSeconds: 30, using: &rng).waveform
         #expect { try Classifier(model: model, card: card, modelName: "huge.safetensors").classify(record, source: "r") } throws: {
@@ -32,13 +33,15 @@ import Testing
         config.epochs = 3
         config.batchSize = 32
         config.learningRate = 1e10
-        let card = ModelCard(architecture: .earthquake(classCount: 3), classNames: data.classNames, samplingRateHz: 40,
-                             windowSamples: 80, componentOrder: ["E", "N", "Z"])
+        let card = ModelCard(
+            architecture: .earthquake(classCount: 3), classNames: data.classNames, samplingRateHz: 40,
+            windowSamples: 80, componentOrder: ["E", "N", "Z"])
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("diverge-\(UUID())").path
         defer { try? FileManager.default.removeItem(atPath: folder) }
         do {
-            _ = try TrainingRun.run(context: JobContext(), model: ConvNet(card.architecture, seed: 1), card: card, data: data, folder: folder,
-                                    configuration: config, log: { _ in })
+            _ = try TrainingRun.run(
+                context: JobContext(), model: ConvNet(card.architecture, seed: 1), card: card, data: data, folder: folder,
+                configuration: config, log: { _ in })
             Issue.record("a diverging training finished without an error")
         } catch let error as TrainingRunError {
             guard case .diverged = error else { Issue.record("unexpected \(error)"); return }

@@ -5,8 +5,8 @@ import SeismicIO
 import SeismicNN
 import SeismicSignal
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 private func makeFolder(events: Int, noise: Int, shortRecords: Int, seed: UInt64) throws -> (String, [SyntheticRecord]) {
     let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qsis-\(UUID())").path

@@ -3,8 +3,8 @@
 import Foundation
 import SeismicIO
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 private func temporaryPath(_ name: String) -> String {
     FileManager.default.temporaryDirectory.appendingPathComponent("stead-\(UUID())-\(name)").path
@@ -68,7 +68,7 @@ private struct Catalogue {
             ("", nil), ("x", nil), ("nan", nil), ("inf", nil), ("2005-08-01", nil), ("2005-13-01 00:00:00.00", nil),
             ("2005-02-29 00:00:00.00", nil), ("1900-02-29 00:00:00", nil), ("2005-04-31 00:00:00", nil), ("2005-08-00 00:00:00", nil),
             ("2005-08-01 24:00:00", nil), ("2005-08-01 14:60:00", nil), ("2005-08-01 14:00:61", nil), ("2005-08-01 14:00:00.", nil),
-            ("2005-08-01 14:00:00.1e5", nil), ("2005-08-01 14:00:00.00 ", nil), ("2005-08-01 14:-1:00", nil), ("20050801 14:00:00.00", nil),
+            ("2005-08-01 14:00:00.1e5", nil), ("2005-08-01 14:00:00.00 ", nil), ("2005-08-01 14:-1:00", nil), ("20050801 14:00:00.00", nil)
         ]
         for (text, seconds) in cases {
             t.startTime = text
@@ -83,13 +83,16 @@ private struct Catalogue {
         defer { try? FileManager.default.removeItem(atPath: path) }
         var c = try Catalogue.fixture()
         let names = c.rows.map { $0[c.column("trace_name")] }
-        c.set(0, "trace_start_time", "x")                        // a clean earthquake
-        c.set(7, "trace_start_time", "2005-02-29 14:07:00.00")    // a clean earthquake, a day 2005 does not have
-        c.set(9, "trace_start_time", "")                          // noise
+        c.set(0, "trace_start_time", "x")  // a clean earthquake
+        c.set(7, "trace_start_time", "2005-02-29 14:07:00.00")  // a clean earthquake, a day 2005 does not have
+        c.set(9, "trace_start_time", "")  // noise
         try c.write(to: path)
         let traces = try STEAD.catalogue(csv: path)
-        #expect(STEAD.cleaningCounts(traces) == ["unparsable trace_start_time": 3, "median SNR ≤ 40 dB": 1, "pick weight ≤ 0.75": 1,
-                                                 "epicentral distance ≥ 100 km": 1])
+        #expect(
+            STEAD.cleaningCounts(traces) == [
+                "unparsable trace_start_time": 3, "median SNR ≤ 40 dB": 1, "pick weight ≤ 0.75": 1,
+                "epicentral distance ≥ 100 km": 1
+            ])
         let (train, test) = STEAD.split(traces, seed: 1)
         let used = Set((train + test).map(\.name))
         #expect(used.isDisjoint(with: [names[0], names[7], names[9]]))
@@ -103,9 +106,9 @@ private struct Catalogue {
         defer { try? FileManager.default.removeItem(atPath: path) }
         var c = try Catalogue.fixture()
         var quake = c.rows[0], noise = c.rows[9], again = c.rows[4]
-        quake[c.column("trace_start_time")] = "2005-08-20 14:00:00.00"   // the earliest earthquake, listed again after the split
-        noise[c.column("trace_start_time")] = "2005-08-21 14:09:00.00"   // a training noise trace, listed again after the split
-        c.rows += [quake, noise, again]                                  // and an identical row
+        quake[c.column("trace_start_time")] = "2005-08-20 14:00:00.00"  // the earliest earthquake, listed again after the split
+        noise[c.column("trace_start_time")] = "2005-08-21 14:09:00.00"  // a training noise trace, listed again after the split
+        c.rows += [quake, noise, again]  // and an identical row
         try c.write(to: path)
         let traces = try STEAD.catalogue(csv: path)
         #expect(STEAD.cleaningCounts(traces)["duplicate trace_name"] == 3)
@@ -129,8 +132,11 @@ private struct Catalogue {
         c.set(4, "source_distance_km", "-inf")
         try c.write(to: path)
         let traces = try STEAD.catalogue(csv: path)
-        #expect(STEAD.cleaningCounts(traces) == ["negative epicentral distance": 2, "non-finite arrival, pick weight, distance or SNR": 2,
-                                                 "median SNR ≤ 40 dB": 1, "pick weight ≤ 0.75": 1, "epicentral distance ≥ 100 km": 1])
+        #expect(
+            STEAD.cleaningCounts(traces) == [
+                "negative epicentral distance": 2, "non-finite arrival, pick weight, distance or SNR": 2,
+                "median SNR ≤ 40 dB": 1, "pick weight ≤ 0.75": 1, "epicentral distance ≥ 100 km": 1
+            ])
         let (train, test) = STEAD.split(traces, seed: 1)
         // Of the clean earthquakes 0, 1, 2, 4 and 7 only 7 is left.
         #expect((train + test).filter(\.isEarthquake).map(\.name) == [c.rows[7][c.column("trace_name")]])
@@ -185,8 +191,11 @@ private struct Catalogue {
             return t
         }
         let (data, summary) = try STEAD.prepare(traces, hdf5: path, seed: 1)
-        #expect(summary.skipped == ["trace with non-finite samples": 2, "unreadable trace (not float [≥ 200, 3])": 2,
-                                    "trace missing from the HDF5 file": 1])
+        #expect(
+            summary.skipped == [
+                "trace with non-finite samples": 2, "unreadable trace (not float [≥ 200, 3])": 2,
+                "trace missing from the HDF5 file": 1
+            ])
         #expect(data.count == 2 && summary.tracesRead == 1)
         #expect(data.values.allSatisfy { $0.isFinite })
     }
@@ -197,7 +206,8 @@ private struct Catalogue {
         let (data, summary) = try STEAD.prepare(traces, hdf5: hdf5, seed: 1)
         #expect(data.count == 0)
         #expect { try STEAD.requireWindows(data, path: "out/train.h5", catalogue: traces, summary: summary) } throws: {
-            "\($0)" == "out/train.h5: the dataset has no windows: no window was cut; dropped: \(traces.count) × trace missing from the HDF5 file (nothing written)"
+            "\($0)"
+                == "out/train.h5: the dataset has no windows: no window was cut; dropped: \(traces.count) × trace missing from the HDF5 file (nothing written)"
         }
     }
 
@@ -208,10 +218,14 @@ private struct Catalogue {
         let path = temporaryPath("merged.csv")
         defer { try? FileManager.default.removeItem(atPath: path) }
         let base = try Catalogue.fixture()
-        let fields = ["p_arrival_sample", "s_arrival_sample", "p_weight", "s_weight", "source_distance_km", "snr_db", "trace_name",
-                      "trace_category", "trace_start_time"]
-        let values = ["inf", "-inf", "nan", "-1", "0", "5999", "6000", "1e300", "-1e300", "9223372036854775807", "", "x", "[nan 50 50]",
-                      "[inf inf inf]", "noise", "earthquake_local"]
+        let fields = [
+            "p_arrival_sample", "s_arrival_sample", "p_weight", "s_weight", "source_distance_km", "snr_db", "trace_name",
+            "trace_category", "trace_start_time"
+        ]
+        let values = [
+            "inf", "-inf", "nan", "-1", "0", "5999", "6000", "1e300", "-1e300", "9223372036854775807", "", "x", "[nan 50 50]",
+            "[inf inf inf]", "noise", "earthquake_local"
+        ]
         var rng = TestRNG(seed: 21)
         var refused = 0, windows = 0
         for round in 0..<200 {

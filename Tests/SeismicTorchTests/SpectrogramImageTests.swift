@@ -3,8 +3,8 @@
 import Foundation
 import SeismicIO
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SpectrogramImageTests {
     @Test func bilinearResizeKeepsRampsAndIsIdentityAtSameSize() {

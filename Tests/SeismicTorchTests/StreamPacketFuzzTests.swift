@@ -9,8 +9,10 @@ import SeismicTorch
 import Testing
 
 /// Field values that stress a parser: non-finite, huge, tiny, not numbers, empty, odd spellings.
-private let hostileNumbers = ["nan", "NaN", "-nan", "inf", "-inf", "infinity", "1e308", "-1e308", "1e400", "-1e400", "4.9e-324",
-                              "0x1p10", "", " ", "abc", "1,5", "99999999999999999999999999", "1e", "--1", "+", ".", "1.2.3", "١٢٣"]
+private let hostileNumbers = [
+    "nan", "NaN", "-nan", "inf", "-inf", "infinity", "1e308", "-1e308", "1e400", "-1e400", "4.9e-324",
+    "0x1p10", "", " ", "abc", "1,5", "99999999999999999999999999", "1e", "--1", "+", ".", "1.2.3", "١٢٣"
+]
 
 private struct Mutator {
     var rng: SeededGenerator
@@ -20,8 +22,10 @@ private struct Mutator {
 
     /// A valid datagram: channel, time, 1…60 counts.
     mutating func validShake() -> (channel: String, time: String, samples: [String]) {
-        (pick(["EHZ", "ENE", "ENN", "ENZ", "SHZ"]), String(format: "%.3f", 1_700_000_000 + Double(int(0...600)) * 0.25),
-         (0..<int(1...60)).map { _ in String(int(-300_000...300_000)) })
+        (
+            pick(["EHZ", "ENE", "ENN", "ENZ", "SHZ"]), String(format: "%.3f", 1_700_000_000 + Double(int(0...600)) * 0.25),
+            (0..<int(1...60)).map { _ in String(int(-300_000...300_000)) }
+        )
     }
 
     mutating func shakeCase() -> String {
@@ -37,7 +41,9 @@ private struct Mutator {
             case 5: samples = []
             case 6: channel = pick(["", "'", "''", "ABCDEFGHI", String(repeating: "Z", count: 5_000), "ÉNZ", "E\u{0}Z", "'EHZ", "\"ENZ\""])
             case 7: samples.append(String(repeating: "9", count: int(100...30_000)))  // very long field
-            case 8 where !samples.isEmpty: samples[int(0...(samples.count - 1))] = pick(["1e308", "-1e308", "1.7976931348623157e308"])  // finite, but inf once scaled
+            case 8 where !samples.isEmpty:
+                // Finite, but inf once scaled.
+                samples[int(0...(samples.count - 1))] = pick(["1e308", "-1e308", "1.7976931348623157e308"])
             case 9: time = String(format: "%.3f", 1_700_000_000 - Double(int(0...10_000)))  // late
             case 10: samples.insert(",", at: int(0...samples.count))
             default: break
@@ -56,7 +62,8 @@ private struct Mutator {
     }
 
     mutating func lineCase() -> String {
-        var fields = [String(format: "%.4f", 1000 + Double(int(0...10_000)) / 125)] + (0..<3).map { _ in String(format: "%.6g", Double(int(-1000...1000)) * 1e-4) }
+        var fields =
+            [String(format: "%.4f", 1000 + Double(int(0...10_000)) / 125)] + (0..<3).map { _ in String(format: "%.6g", Double(int(-1000...1000)) * 1e-4) }
         for _ in 0..<int(1...2) {
             switch int(0...5) {
             case 0: fields[int(0...(fields.count - 1))] = pick(hostileNumbers)

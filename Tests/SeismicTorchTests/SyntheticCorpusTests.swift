@@ -5,8 +5,8 @@ import SeismicIO
 import SeismicNN
 import SeismicSignal
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 @Suite struct SyntheticCorpusTests {
     @Test func sameSeedWritesTheSameFilesInQSISLayout() throws {

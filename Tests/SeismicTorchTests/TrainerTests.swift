@@ -4,8 +4,8 @@ import Foundation
 import SeismicNN
 import SeismicSignal
 import SeismicTorch
-import Testing
 import TestSupport
+import Testing
 
 /// Three classes of windows that differ in which component carries a tone.
 private func toyDataset(count: Int, seed: UInt64) -> WindowDataset {
@@ -22,8 +22,9 @@ private func toyDataset(count: Int, seed: UInt64) -> WindowDataset {
         }
         labels.append(label)
     }
-    return WindowDataset(windows: WindowBatch(values: values, count: count, length: 80, components: 3),
-                         labels: labels, classNames: ["a", "b", "c"])
+    return WindowDataset(
+        windows: WindowBatch(values: values, count: count, length: 80, components: 3),
+        labels: labels, classNames: ["a", "b", "c"])
 }
 
 @Suite struct TrainerTests {
@@ -43,11 +44,13 @@ private func toyDataset(count: Int, seed: UInt64) -> WindowDataset {
         let (a, ra) = train(seed: 7)
         let (b, rb) = train(seed: 7)
         #expect(ra.history.map(\.trainLoss) == rb.history.map(\.trainLoss))
-        #expect(Array(UnsafeBufferPointer(start: a.store.values, count: a.store.parameterCount))
-            == Array(UnsafeBufferPointer(start: b.store.values, count: b.store.parameterCount)))
+        #expect(
+            Array(UnsafeBufferPointer(start: a.store.values, count: a.store.parameterCount))
+                == Array(UnsafeBufferPointer(start: b.store.values, count: b.store.parameterCount)))
         let (c, _) = train(seed: 8)
-        #expect(Array(UnsafeBufferPointer(start: a.store.values, count: a.store.parameterCount))
-            != Array(UnsafeBufferPointer(start: c.store.values, count: c.store.parameterCount)))
+        #expect(
+            Array(UnsafeBufferPointer(start: a.store.values, count: a.store.parameterCount))
+                != Array(UnsafeBufferPointer(start: c.store.values, count: c.store.parameterCount)))
     }
 
     /// A last batch with fewer windows than threads (here 1 window, 3 threads): the threads without

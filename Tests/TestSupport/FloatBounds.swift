@@ -18,8 +18,9 @@ public func float32Gamma(_ n: Int) -> Double {
 /// element is within its own bound. A NaN difference counts as an infinite ratio; a zero bound allows
 /// only equality.
 public func worstBoundRatio<F: BinaryFloatingPoint>(_ observed: [F], _ expected: [F], bound: [Double]) -> (ratio: Double, index: Int) {
-    precondition(observed.count == expected.count && expected.count == bound.count,
-                 "counts differ: \(observed.count), \(expected.count), \(bound.count) bounds")
+    precondition(
+        observed.count == expected.count && expected.count == bound.count,
+        "counts differ: \(observed.count), \(expected.count), \(bound.count) bounds")
     var worst = 0.0, at = -1
     for i in observed.indices {
         let d = abs(Double(observed[i]) - Double(expected[i]))

@@ -20,7 +20,7 @@ public struct SACHeader: Equatable, Sendable {
         "user0", "user1", "user2", "user3", "user4", "user5", "user6", "user7", "user8", "user9",
         "dist", "az", "baz", "gcarc", "internal1", "internal2", "depmen", "cmpaz", "cmpinc",
         "xminimum", "xmaximum", "yminimum", "ymaximum",
-        "unused6", "unused7", "unused8", "unused9", "unused10", "unused11", "unused12",
+        "unused6", "unused7", "unused8", "unused9", "unused10", "unused11", "unused12"
     ]
     /// Integer (and logical) header words, in file order (40).
     public static let intNames: [String] = [
@@ -28,13 +28,13 @@ public struct SACHeader: Equatable, Sendable {
         "npts", "internal3", "nwfid", "nxsize", "nysize", "unused13", "iftype", "idep", "iztype",
         "unused14", "iinst", "istreg", "ievreg", "ievtyp", "iqual", "isynth", "imagtyp", "imagsrc",
         "unused15", "unused16", "unused17", "unused18", "unused19", "unused20", "unused21",
-        "unused22", "leven", "lpspol", "lovrok", "lcalda", "unused23",
+        "unused22", "leven", "lpspol", "lovrok", "lcalda", "unused23"
     ]
     /// String header fields, in file order (23); `kevnm` is 16 bytes, every other one 8.
     public static let stringNames: [String] = [
         "kstnm", "kevnm", "khole", "ko", "ka", "kt0", "kt1", "kt2", "kt3", "kt4", "kt5", "kt6",
         "kt7", "kt8", "kt9", "kf", "kuser0", "kuser1", "kuser2", "kcmpnm", "knetwk", "kdatrd",
-        "kinst",
+        "kinst"
     ]
     /// Byte width of each string field.
     public static func stringWidth(_ index: Int) -> Int { index == 1 ? 16 : 8 }
@@ -174,7 +174,7 @@ public struct SACHeader: Equatable, Sendable {
     /// NZMIN 0…59, NZSEC 0…59, NZMSEC 0…999, else `SACReferenceTimeError` naming the field.
     public func checkedReferenceTime() throws(SACReferenceTimeError) -> Double? {
         guard var year = int("nzyear"), let jday = int("nzjday"), let hour = int("nzhour"),
-              let minute = int("nzmin"), let second = int("nzsec"), let msec = int("nzmsec")
+            let minute = int("nzmin"), let second = int("nzsec"), let msec = int("nzmsec")
         else { return nil }
         if (0...99).contains(year) { year += 1900 }
         guard (1000...9999).contains(year) else {
@@ -184,11 +184,14 @@ public struct SACHeader: Equatable, Sendable {
         guard (1...days).contains(jday) else {
             throw SACReferenceTimeError(field: "NZJDAY", value: jday, expected: "1…\(days) in \(year)")
         }
-        for (field, value, range) in [("NZHOUR", hour, 0...23), ("NZMIN", minute, 0...59),
-                                      ("NZSEC", second, 0...59), ("NZMSEC", msec, 0...999)] {
+        for (field, value, range) in [
+            ("NZHOUR", hour, 0...23), ("NZMIN", minute, 0...59),
+            ("NZSEC", second, 0...59), ("NZMSEC", msec, 0...999)
+        ] {
             guard range.contains(value) else {
-                throw SACReferenceTimeError(field: field, value: value,
-                                            expected: "\(range.lowerBound)…\(range.upperBound)")
+                throw SACReferenceTimeError(
+                    field: field, value: value,
+                    expected: "\(range.lowerBound)…\(range.upperBound)")
             }
         }
         return Double(Self.daysSinceEpoch(year: year, dayOfYear: jday)) * 86400

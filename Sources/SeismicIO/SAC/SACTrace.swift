@@ -22,8 +22,10 @@ public struct SACTrace: Equatable, Sendable {
     public var byteOrder: ByteOrder
 
     /// A new trace from samples, with NPTS, DELTA, B, E and the amplitude summary set.
-    public init(samples: [Float], delta: Float, begin: Float = 0, header: SACHeader = SACHeader(),
-                byteOrder: ByteOrder = .littleEndian) {
+    public init(
+        samples: [Float], delta: Float, begin: Float = 0, header: SACHeader = SACHeader(),
+        byteOrder: ByteOrder = .littleEndian
+    ) {
         self.samples = samples
         self.header = header
         self.byteOrder = byteOrder
@@ -114,7 +116,11 @@ public struct SACTrace: Equatable, Sendable {
         let little = Self.int32(data, nvhdrOffset, .littleEndian)
         let big = Self.int32(data, nvhdrOffset, .bigEndian)
         let order: ByteOrder
-        if little == 6 { order = .littleEndian } else if big == 6 { order = .bigEndian } else {
+        if little == 6 {
+            order = .littleEndian
+        } else if big == 6 {
+            order = .bigEndian
+        } else {
             let looksLikeText = data.prefix(64).allSatisfy { $0 == 0x0A || $0 == 0x0D || (0x20...0x7E).contains($0) }
             let hint = looksLikeText ? "; the header is printable text, so this may be an alphanumeric (ASCII) SAC file" : ""
             // What the size check would say if the header were taken at face value (as ObsPy does).
@@ -133,7 +139,7 @@ public struct SACTrace: Equatable, Sendable {
         var offset = 440
         for i in SACHeader.stringNames.indices {
             let w = SACHeader.stringWidth(i)
-            strings.append(Array(data[data.startIndex + offset ..< data.startIndex + offset + w]))
+            strings.append(Array(data[data.startIndex + offset..<data.startIndex + offset + w]))
             offset += w
         }
         let header = SACHeader(floats: floats, ints: ints, stringBytes: strings)

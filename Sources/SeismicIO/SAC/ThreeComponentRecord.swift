@@ -38,9 +38,12 @@ public enum ThreeComponentRecord {
     /// Paths of the three components of the record that `path` belongs to, in family order.
     /// The component code is the last three-character band/instrument/component code in the file
     /// name (two letters and a component letter, delimited by non-alphanumerics).
-    public static func siblingPaths(of path: String, fileExists: (String) -> Bool = {
-        FileManager.default.fileExists(atPath: $0)
-    }) throws(RecordError) -> [String] {
+    public static func siblingPaths(
+        of path: String,
+        fileExists: (String) -> Bool = {
+            FileManager.default.fileExists(atPath: $0)
+        }
+    ) throws(RecordError) -> [String] {
         let url = URL(fileURLWithPath: path)
         let name = Array(url.lastPathComponent)
         let dir = url.deletingLastPathComponent().path
@@ -52,7 +55,8 @@ public enum ThreeComponentRecord {
             let after = i + 3 == name.count ? "." : name[i + 3]
             let comp = name[i + 2]
             if !isAlnum(before), !isAlnum(after), name[i].isLetter, name[i + 1].isLetter,
-               families.contains(where: { $0.contains(comp) }) {
+                families.contains(where: { $0.contains(comp) })
+            {
                 position = i + 2
                 break
             }

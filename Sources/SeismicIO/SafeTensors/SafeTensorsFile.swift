@@ -168,10 +168,12 @@ public struct SafeTensorsFile: Sendable {
         var previous: String? = nil
         for r in ranges {
             if r.begin < covered {
-                throw .badTensor(path: path, tensor: r.name, reason: "data_offsets [\(r.begin), \(r.end)] overlap tensor '\(previous ?? "")', which ends at \(covered)")
+                throw .badTensor(
+                    path: path, tensor: r.name, reason: "data_offsets [\(r.begin), \(r.end)] overlap tensor '\(previous ?? "")', which ends at \(covered)")
             }
             if r.begin > covered {
-                throw .malformed(path: path, reason: "bytes \(covered)..<\(r.begin) of the data buffer belong to no tensor (tensor '\(r.name)' begins at \(r.begin))")
+                throw .malformed(
+                    path: path, reason: "bytes \(covered)..<\(r.begin) of the data buffer belong to no tensor (tensor '\(r.name)' begins at \(r.begin))")
             }
             covered = r.end
             previous = r.name
@@ -214,7 +216,8 @@ public struct SafeTensorsFile: Sendable {
         }
         let offsetsValue = try field("data_offsets")
         guard case .array(let offsets) = offsetsValue, offsets.count == 2,
-              case .integer(let begin) = offsets[0], case .integer(let end) = offsets[1] else {
+            case .integer(let begin) = offsets[0], case .integer(let end) = offsets[1]
+        else {
             throw bad("data_offsets \(offsetsValue.text()), expected two integers [begin, end]")
         }
         guard begin >= 0, begin <= end, end <= bufferBytes else {

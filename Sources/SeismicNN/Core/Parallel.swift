@@ -29,8 +29,10 @@ public enum Parallel {
 
     /// Calls `body(chunk, range)` for `chunks` contiguous pieces of `0..<count`, concurrently.
     @inline(__always)
-    public static func forEachChunk(_ count: Int, chunks requested: Int? = nil, minimumPerChunk: Int = 1,
-                                    _ body: (Int, Range<Int>) -> Void) {
+    public static func forEachChunk(
+        _ count: Int, chunks requested: Int? = nil, minimumPerChunk: Int = 1,
+        _ body: (Int, Range<Int>) -> Void
+    ) {
         let chunks = chunkCount(count, requested: requested, minimumPerChunk: minimumPerChunk)
         if chunks <= 1 {
             if count > 0 { body(0, 0..<count) }

@@ -39,9 +39,11 @@ public final class BatchNormStatistics {
 
     /// The state entries of a BatchNorm over `channels` channels, in PyTorch order.
     public static func specs(_ prefix: String, channels: Int) -> [(name: String, shape: [Int], kind: StateKind)] {
-        [(prefix + ".weight", [channels], .parameter), (prefix + ".bias", [channels], .parameter),
-         (prefix + ".running_mean", [channels], .buffer), (prefix + ".running_var", [channels], .buffer),
-         (prefix + ".num_batches_tracked", [], .counter)]
+        [
+            (prefix + ".weight", [channels], .parameter), (prefix + ".bias", [channels], .parameter),
+            (prefix + ".running_mean", [channels], .buffer), (prefix + ".running_var", [channels], .buffer),
+            (prefix + ".num_batches_tracked", [], .counter)
+        ]
     }
 
     /// PyTorch's initial values: γ = 1, β = 0, running mean 0, running variance 1, no batch tracked.
@@ -60,7 +62,8 @@ public final class BatchNormStatistics {
     /// processes are combined (Σx, Σx² and the count summed). Keeps the mean and 1/σ per channel for
     /// `gradientCoefficients`.
     public func normalisation(batchMoments: (mean: [Double], squaredDeviations: [Double], count: Int)?)
-        -> (scale: [Float], shift: [Float]) {
+        -> (scale: [Float], shift: [Float])
+    {
         let c = channels
         let training = batchMoments != nil
         var statistics: [(mean: Double, variance: Double)] = []

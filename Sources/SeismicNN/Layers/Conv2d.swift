@@ -10,8 +10,9 @@ public final class Conv2d: Layer {
 
     public init(store: ParameterStore, prefix: String, inChannels: Int, outChannels: Int, kernel: (Int, Int)) {
         self.store = store
-        parameters = ConvolutionParameters(store: store, prefix: prefix, inChannels: inChannels, outChannels: outChannels,
-                                           kernel: kernel)
+        parameters = ConvolutionParameters(
+            store: store, prefix: prefix, inChannels: inChannels, outChannels: outChannels,
+            kernel: kernel)
     }
 
     /// The state entries a Conv2d needs, in PyTorch order.
@@ -33,13 +34,23 @@ public final class Conv2d: Layer {
         let (o, kh, kw, ho, wo) = (os[1], parameters.kernelHeight, parameters.kernelWidth, os[2], os[3])
         let weight = store.pointer(parameters.weight), bias = store.pointer(parameters.bias)
         var y = Tensor(uninitialized: os)
-        for s in 0..<n { for f in 0..<o { for i in 0..<ho { for j in 0..<wo {
-            var acc = bias[f]
-            for ch in 0..<c { for p in 0..<kh { for q in 0..<kw {
-                acc += weight[((f * c + ch) * kh + p) * kw + q] * x.storage[((s * c + ch) * h + i + p) * w + j + q]
-            } } }
-            y.storage[((s * o + f) * ho + i) * wo + j] = acc
-        } } } }
+        for s in 0..<n {
+            for f in 0..<o {
+                for i in 0..<ho {
+                    for j in 0..<wo {
+                        var acc = bias[f]
+                        for ch in 0..<c {
+                            for p in 0..<kh {
+                                for q in 0..<kw {
+                                    acc += weight[((f * c + ch) * kh + p) * kw + q] * x.storage[((s * c + ch) * h + i + p) * w + j + q]
+                                }
+                            }
+                        }
+                        y.storage[((s * o + f) * ho + i) * wo + j] = acc
+                    }
+                }
+            }
+        }
         return y
     }
 
@@ -53,15 +64,25 @@ public final class Conv2d: Layer {
         let weight = store.pointer(parameters.weight)
         let gw = store.gradient(parameters.weight), gb = store.gradient(parameters.bias)
         var dx = Tensor(zeros: x.shape)
-        for s in 0..<n { for f in 0..<o { for i in 0..<ho { for j in 0..<wo {
-            let g = dy.storage[((s * o + f) * ho + i) * wo + j]
-            gb[f] += g
-            for ch in 0..<c { for p in 0..<kh { for q in 0..<kw {
-                let wi = ((f * c + ch) * kh + p) * kw + q, xi = ((s * c + ch) * h + i + p) * w + j + q
-                gw[wi] += g * x.storage[xi]
-                dx.storage[xi] += g * weight[wi]
-            } } }
-        } } } }
+        for s in 0..<n {
+            for f in 0..<o {
+                for i in 0..<ho {
+                    for j in 0..<wo {
+                        let g = dy.storage[((s * o + f) * ho + i) * wo + j]
+                        gb[f] += g
+                        for ch in 0..<c {
+                            for p in 0..<kh {
+                                for q in 0..<kw {
+                                    let wi = ((f * c + ch) * kh + p) * kw + q, xi = ((s * c + ch) * h + i + p) * w + j + q
+                                    gw[wi] += g * x.storage[xi]
+                                    dx.storage[xi] += g * weight[wi]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
         return dx
     }
 }

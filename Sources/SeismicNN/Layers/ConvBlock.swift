@@ -49,19 +49,24 @@ public final class ConvBlock {
     /// `normalisation.weight`, `.bias`, `.running_mean`, `.running_var`, `.num_batches_tracked`
     /// (PyTorch's names, e.g. "conv1" and "bn1"), with max pooling `pool` and dropout probability
     /// `dropout` drawing from `seed`.
-    public init(store: ParameterStore, convolution: String, normalisation: String, inChannels: Int, outChannels: Int,
-                kernel: (Int, Int), pool: (Int, Int), dropout: Float, seed: UInt64) {
+    public init(
+        store: ParameterStore, convolution: String, normalisation: String, inChannels: Int, outChannels: Int,
+        kernel: (Int, Int), pool: (Int, Int), dropout: Float, seed: UInt64
+    ) {
         self.store = store
-        self.convolution = ConvolutionParameters(store: store, prefix: convolution, inChannels: inChannels,
-                                                 outChannels: outChannels, kernel: kernel)
+        self.convolution = ConvolutionParameters(
+            store: store, prefix: convolution, inChannels: inChannels,
+            outChannels: outChannels, kernel: kernel)
         self.normalisation = BatchNormStatistics(store: store, prefix: normalisation, channels: outChannels)
         (poolHeight, poolWidth) = pool
         self.dropout = DropoutMasks(probability: dropout, seed: seed)
     }
 
     /// The block's state entries in PyTorch order: the convolution's, then the BatchNorm's.
-    public static func specs(convolution: String, normalisation: String, inChannels: Int, outChannels: Int,
-                             kernel: (Int, Int)) -> [(name: String, shape: [Int], kind: StateKind)] {
+    public static func specs(
+        convolution: String, normalisation: String, inChannels: Int, outChannels: Int,
+        kernel: (Int, Int)
+    ) -> [(name: String, shape: [Int], kind: StateKind)] {
         ConvolutionParameters.specs(convolution, inChannels: inChannels, outChannels: outChannels, kernel: kernel)
             + BatchNormStatistics.specs(normalisation, channels: outChannels)
     }
@@ -71,19 +76,25 @@ public final class ConvBlock {
         let conv = convolution
         precondition(s.count == 4 && s[3] == conv.inChannels, "ConvBlock expects [N, H, W, \(conv.inChannels)], got \(s)")
         precondition(s[1] >= conv.kernelHeight && s[2] >= conv.kernelWidth, "input \(s) smaller than the kernel")
-        return [s[0], (s[1] - conv.kernelHeight + 1) / poolHeight, (s[2] - conv.kernelWidth + 1) / poolWidth,
-                conv.outChannels]
+        return [
+            s[0], (s[1] - conv.kernelHeight + 1) / poolHeight, (s[2] - conv.kernelWidth + 1) / poolWidth,
+            conv.outChannels
+        ]
     }
 
     /// Sizes of one call for input [N, H, W, C_in]: kernel, convolution output (ho × wo = positions),
     /// pool, im2col width k and pooled output shape.
-    private func geometry(_ s: [Int]) -> (n: Int, h: Int, w: Int, cin: Int, kh: Int, kw: Int, o: Int, ho: Int, wo: Int,
-                                          ph: Int, pw: Int, k: Int, positions: Int, pooledShape: [Int], pooled: Int) {
+    private func geometry(_ s: [Int]) -> (
+        n: Int, h: Int, w: Int, cin: Int, kh: Int, kw: Int, o: Int, ho: Int, wo: Int,
+        ph: Int, pw: Int, k: Int, positions: Int, pooledShape: [Int], pooled: Int
+    ) {
         let os = outputShape(s)
         let (kh, kw) = (convolution.kernelHeight, convolution.kernelWidth)
         let (ho, wo) = (s[1] - kh + 1, s[2] - kw + 1)
-        return (s[0], s[1], s[2], s[3], kh, kw, convolution.outChannels, ho, wo, poolHeight, poolWidth,
-                kh * kw * s[3], ho * wo, os, os[1] * os[2])
+        return (
+            s[0], s[1], s[2], s[3], kh, kw, convolution.outChannels, ho, wo, poolHeight, poolWidth,
+            kh * kw * s[3], ho * wo, os, os[1] * os[2]
+        )
     }
 
     /// The convolution's weight as a [kH·kW·C_in, C_out] matrix (rows in im2col order p, q, c) and
@@ -104,8 +115,10 @@ public final class ConvBlock {
     private var matrices: (version: UInt64, byInput: Buffer<Float>, byOutput: Buffer<Float>)?
 
     /// z [rows, C_out] = cols [rows, K] · weights [K, C_out] + bias.
-    private func product(_ cols: UnsafePointer<Float>, rows: Int, _ weights: UnsafePointer<Float>,
-                         into z: UnsafeMutablePointer<Float>) {
+    private func product(
+        _ cols: UnsafePointer<Float>, rows: Int, _ weights: UnsafePointer<Float>,
+        into z: UnsafeMutablePointer<Float>
+    ) {
         let (k, o) = (convolution.fanIn, convolution.outChannels)
         sk_gemm_bias(cols, rows, k, weights, o, store.pointer(convolution.bias), z)
     }
@@ -132,8 +145,10 @@ public final class ConvBlock {
             y.storage.withUnsafeMutableBufferPointer { yb in
                 let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
                 /// `count` samples of `inputRows` rows each (whole samples, or a band of one) → pooled output.
-                func run(_ input: UnsafePointer<Float>, count: Int, inputRows: Int, output: UnsafeMutablePointer<Float>,
-                         cols: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>) {
+                func run(
+                    _ input: UnsafePointer<Float>, count: Int, inputRows: Int, output: UnsafeMutablePointer<Float>,
+                    cols: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>
+                ) {
                     let convRows = inputRows - kh + 1
                     if kw == 1 && kh <= 64 {  // (the in-place kernel takes up to 64 taps)
                         sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights.pointer, o, bias, z)
@@ -150,7 +165,8 @@ public final class ConvBlock {
                             let cols = UnsafeMutablePointer<Float>.allocate(capacity: convRows * wo * k)
                             let z = UnsafeMutablePointer<Float>.allocate(capacity: convRows * wo * o)
                             defer { cols.deallocate(); z.deallocate() }
-                            run(xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
+                            run(
+                                xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
                                 output: yp + (sample * hp + rows.lowerBound) * wp * o, cols: cols, z: z)
                         }
                     }
@@ -206,8 +222,9 @@ public final class ConvBlock {
         for chunk in 0..<chunks { for ch in 0..<o { mean[ch] += sums[chunk * o + ch] } }
         for ch in 0..<o { mean[ch] /= Double(max(count, 1)) }
         Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
-            sk_column_squared_deviations(z.pointer + r.lowerBound * positions * o, r.count * positions, o, mean,
-                                         deviations.pointer + chunk * o)
+            sk_column_squared_deviations(
+                z.pointer + r.lowerBound * positions * o, r.count * positions, o, mean,
+                deviations.pointer + chunk * o)
         }
         for chunk in 0..<chunks { for ch in 0..<o { squared[ch] += deviations[chunk * o + ch] } }
         let (scale, shift) = normalisation.normalisation(batchMoments: (mean, squared, count))
@@ -224,12 +241,14 @@ public final class ConvBlock {
                 // No dropout: all-zero parameters (threshold 0 is off). Masks continue at this chunk's first sample.
                 var d = drop ?? sk_dropout_params()
                 d.first += Int64(r.lowerBound) * d.stride
-                sk_nhwc_block_forward(zc, r.count, ho, wo, o, ph, pw, scale, shift, yp + at, winners.pointer + at,
-                                      gains.pointer + at, winnerInputs.pointer + at, &d)
+                sk_nhwc_block_forward(
+                    zc, r.count, ho, wo, o, ph, pw, scale, shift, yp + at, winners.pointer + at,
+                    gains.pointer + at, winnerInputs.pointer + at, &d)
             }
         }
-        cache = Cache(inputShape: x.shape, x: input, cols: cols, z: z, winners: winners, gains: gains,
-                      winnerInputs: winnerInputs, weightsByOutput: weightsByOutput)
+        cache = Cache(
+            inputShape: x.shape, x: input, cols: cols, z: z, winners: winners, gains: gains,
+            winnerInputs: winnerInputs, weightsByOutput: weightsByOutput)
         return y
     }
 
@@ -249,9 +268,10 @@ public final class ConvBlock {
         dy.storage.withUnsafeBufferPointer { db in
             Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
                 let at = r.lowerBound * pooled * o
-                sk_nhwc_block_backward_sums(db.baseAddress! + at, cache.gains.pointer + at, cache.winnerInputs.pointer + at,
-                                            r.count * pooled, o, mean, istd, dv.pointer + at,
-                                            partial.pointer + chunk * 2 * o, partial.pointer + chunk * 2 * o + o)
+                sk_nhwc_block_backward_sums(
+                    db.baseAddress! + at, cache.gains.pointer + at, cache.winnerInputs.pointer + at,
+                    r.count * pooled, o, mean, istd, dv.pointer + at,
+                    partial.pointer + chunk * 2 * o, partial.pointer + chunk * 2 * o + o)
             }
         }
         var flat = [Double](repeating: 0, count: 2 * o)
@@ -273,8 +293,9 @@ public final class ConvBlock {
             let dxp = xb.baseAddress!
             Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
                 let zc = r.lowerBound * positions * o, pc = r.lowerBound * pooled * o
-                sk_nhwc_block_backward_dx(cache.z.pointer + zc, r.count, ho, wo, o, ph, pw, dv.pointer + pc, cache.winners.pointer + pc,
-                                          mean, istd, kk, aa, bb, dz.pointer + zc)
+                sk_nhwc_block_backward_dx(
+                    cache.z.pointer + zc, r.count, ho, wo, o, ph, pw, dv.pointer + pc, cache.winners.pointer + pc,
+                    mean, istd, kk, aa, bb, dz.pointer + zc)
                 let dW = parameterPartial.pointer + chunk * (k * o + o), dB = dW + k * o
                 sk_column_sums_float(dz.pointer + zc, r.count * positions, o, dB)
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
@@ -285,7 +306,9 @@ public final class ConvBlock {
                     let dzs = dz.pointer + s0 * positions * o
                     // dW += colsᵀ · dz, the rows kept or rebuilt from the input.
                     var c = UnsafePointer(scratch)
-                    if let cols = cache.cols { c = UnsafePointer(cols.pointer) + s0 * positions * k } else {
+                    if let cols = cache.cols {
+                        c = UnsafePointer(cols.pointer) + s0 * positions * k
+                    } else {
                         sk_nhwc_im2col(cache.x!.pointer + s0 * h * w * cin, samples, h, w, cin, kh, kw, scratch)
                     }
                     sgemm(transA: true, transB: false, m: k, n: o, k: rows, a: c, lda: k, b: dzs, ldb: o, beta: 1, c: dW, ldc: o)

@@ -25,9 +25,12 @@ public struct ConvolutionParameters: Sendable {
 
     /// The state entries of such a convolution, in PyTorch order.
     public static func specs(_ prefix: String, inChannels: Int, outChannels: Int, kernel: (Int, Int))
-        -> [(name: String, shape: [Int], kind: StateKind)] {
-        [(prefix + ".weight", [outChannels, inChannels, kernel.0, kernel.1], .parameter),
-         (prefix + ".bias", [outChannels], .parameter)]
+        -> [(name: String, shape: [Int], kind: StateKind)]
+    {
+        [
+            (prefix + ".weight", [outChannels, inChannels, kernel.0, kernel.1], .parameter),
+            (prefix + ".bias", [outChannels], .parameter)
+        ]
     }
 
     /// Products per output value, C_in·kH·kW (PyTorch's fan-in for initialisation).

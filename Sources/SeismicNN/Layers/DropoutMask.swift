@@ -22,8 +22,9 @@ public struct DropoutMasks: Sendable {
         guard training, probability > 0 else { return nil }
         let keep = Double(1 - probability)
         let threshold = UInt32(max(1, min(keep * 4_294_967_296.0, 4_294_967_295.0)))
-        return DropoutMask(key: generator.next(), threshold: threshold, scale: 1 / (1 - probability),
-                           first: firstSample * itemSize, stride: itemSize)
+        return DropoutMask(
+            key: generator.next(), threshold: threshold, scale: 1 / (1 - probability),
+            first: firstSample * itemSize, stride: itemSize)
     }
 }
 

@@ -40,8 +40,9 @@ public final class Linear: Layer {
                     Parallel.forEachChunk(o, chunks: split) { _, r in
                         for row in 0..<n {
                             (yp + row * o + r.lowerBound).update(from: bp + r.lowerBound, count: r.count)
-                            sgemv(m: r.count, n: i, a: wp + r.lowerBound * i, lda: i, x: xp + row * i, beta: 1,
-                                  y: yp + row * o + r.lowerBound)
+                            sgemv(
+                                m: r.count, n: i, a: wp + r.lowerBound * i, lda: i, x: xp + row * i, beta: 1,
+                                y: yp + row * o + r.lowerBound)
                         }
                     }
                 } else if n * i * o < 65_536 {
@@ -50,14 +51,16 @@ public final class Linear: Layer {
                 } else if n >= Parallel.effectiveWorkers * 4 || o < 64 {
                     Parallel.forEachChunk(n, minimumPerChunk: 16) { _, r in
                         for row in r { (yp + row * o).update(from: bp, count: o) }
-                        sgemm(transA: false, transB: true, m: r.count, n: o, k: i, a: xp + r.lowerBound * i, lda: i,
-                              b: wp, ldb: i, beta: 1, c: yp + r.lowerBound * o, ldc: o)
+                        sgemm(
+                            transA: false, transB: true, m: r.count, n: o, k: i, a: xp + r.lowerBound * i, lda: i,
+                            b: wp, ldb: i, beta: 1, c: yp + r.lowerBound * o, ldc: o)
                     }
                 } else {
                     for row in 0..<n { (yp + row * o).update(from: bp, count: o) }
                     Parallel.forEachChunk(o, minimumPerChunk: 32) { _, r in
-                        sgemm(transA: false, transB: true, m: n, n: r.count, k: i, a: xp, lda: i,
-                              b: wp + r.lowerBound * i, ldb: i, beta: 1, c: yp + r.lowerBound, ldc: o)
+                        sgemm(
+                            transA: false, transB: true, m: n, n: r.count, k: i, a: xp, lda: i,
+                            b: wp + r.lowerBound * i, ldb: i, beta: 1, c: yp + r.lowerBound, ldc: o)
                     }
                 }
             }
@@ -79,8 +82,9 @@ public final class Linear: Layer {
                     let xp = xb.baseAddress!, dp = db.baseAddress!, dxp = dxb.baseAddress!
                     // dW[o-range, :] += dy[:, o-range]ᵀ · x ; db += Σ rows of dy
                     Parallel.forEachChunk(o, minimumPerChunk: 8) { _, r in
-                        sgemm(transA: true, transB: false, m: r.count, n: i, k: n, a: dp + r.lowerBound, lda: o,
-                              b: xp, ldb: i, beta: 1, c: gw + r.lowerBound * i, ldc: i)
+                        sgemm(
+                            transA: true, transB: false, m: r.count, n: i, k: n, a: dp + r.lowerBound, lda: o,
+                            b: xp, ldb: i, beta: 1, c: gw + r.lowerBound * i, ldc: i)
                         for f in r {
                             var s: Float = 0
                             for row in 0..<n { s += dp[row * o + f] }
@@ -89,8 +93,9 @@ public final class Linear: Layer {
                     }
                     // dx = dy · W
                     Parallel.forEachChunk(n, minimumPerChunk: 16) { _, r in
-                        sgemm(transA: false, transB: false, m: r.count, n: i, k: o, a: dp + r.lowerBound * o, lda: o,
-                              b: wp, ldb: i, beta: 0, c: dxp + r.lowerBound * i, ldc: i)
+                        sgemm(
+                            transA: false, transB: false, m: r.count, n: i, k: o, a: dp + r.lowerBound * o, lda: o,
+                            b: wp, ldb: i, beta: 0, c: dxp + r.lowerBound * i, ldc: i)
                     }
                 }
             }

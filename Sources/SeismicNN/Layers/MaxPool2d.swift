@@ -26,25 +26,32 @@ public final class MaxPool2d: Layer {
         let (kh, kw) = (kernelHeight, kernelWidth)
         var y = Tensor(uninitialized: os)
         var arg = [Int](repeating: 0, count: training ? y.count : 0)
-        for pl in 0..<planes { for i in 0..<ho { for j in 0..<wo {
-            var at = i * kh * w + j * kw
-            var best = x.storage[pl * h * w + at]
-            for p in 0..<kh { for q in 0..<kw {
-                let idx = (i * kh + p) * w + j * kw + q
-                let v = x.storage[pl * h * w + idx]
-                if v > best || v.isNaN { best = v; at = idx }
-            } }
-            y.storage[(pl * ho + i) * wo + j] = best
-            if training { arg[(pl * ho + i) * wo + j] = at }
-        } } }
+        for pl in 0..<planes {
+            for i in 0..<ho {
+                for j in 0..<wo {
+                    var at = i * kh * w + j * kw
+                    var best = x.storage[pl * h * w + at]
+                    for p in 0..<kh {
+                        for q in 0..<kw {
+                            let idx = (i * kh + p) * w + j * kw + q
+                            let v = x.storage[pl * h * w + idx]
+                            if v > best || v.isNaN { best = v; at = idx }
+                        }
+                    }
+                    y.storage[(pl * ho + i) * wo + j] = best
+                    if training { arg[(pl * ho + i) * wo + j] = at }
+                }
+            }
+        }
         inputShape = x.shape
         winners = arg
         return y
     }
 
     public func backward(_ dy: Tensor) -> Tensor {
-        precondition(!inputShape.isEmpty && dy.count == winners.count && dy.count > 0,
-                     "MaxPool2d.backward needs a training-mode forward of a non-empty batch first")
+        precondition(
+            !inputShape.isEmpty && dy.count == winners.count && dy.count > 0,
+            "MaxPool2d.backward needs a training-mode forward of a non-empty batch first")
         var dx = Tensor(zeros: inputShape)
         let plane = inputShape[2] * inputShape[3]
         let outPlane = dy.shape[2] * dy.shape[3]

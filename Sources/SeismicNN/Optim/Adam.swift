@@ -15,8 +15,10 @@ public final class Adam {
     /// Parameter ranges that are updated (all by default).
     public private(set) var active: [Range<Int>]
 
-    public init(store: ParameterStore, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
-                eps: Float = 1e-8, weightDecay: Float = 0, frozen: Set<String> = []) {
+    public init(
+        store: ParameterStore, learningRate: Float = 1e-3, beta1: Float = 0.9, beta2: Float = 0.999,
+        eps: Float = 1e-8, weightDecay: Float = 0, frozen: Set<String> = []
+    ) {
         self.store = store
         self.learningRate = learningRate
         self.beta1 = beta1

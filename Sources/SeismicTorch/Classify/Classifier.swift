@@ -38,8 +38,10 @@ public struct RecordClassification: Sendable {
     /// never seen one and its answer would mean nothing.
     public var silentWindowStarts: [Double]
 
-    public init(source: String, startTime: Double, windowSeconds: Double, classNames: [String], predictions: [WindowPrediction],
-                silentWindowStarts: [Double] = []) {
+    public init(
+        source: String, startTime: Double, windowSeconds: Double, classNames: [String], predictions: [WindowPrediction],
+        silentWindowStarts: [Double] = []
+    ) {
         self.source = source
         self.startTime = startTime
         self.windowSeconds = windowSeconds
@@ -146,8 +148,9 @@ public struct Classifier {
         }
         let all = WindowBatch(values: values, count: starts.count, length: length, components: comps)
         let (predictions, silent) = try classify(all, starts: starts.map { Double($0) / rate }, source: source)
-        return RecordClassification(source: source, startTime: waveform.startTime, windowSeconds: windowSeconds,
-                                    classNames: card.classNames, predictions: predictions, silentWindowStarts: silent)
+        return RecordClassification(
+            source: source, startTime: waveform.startTime, windowSeconds: windowSeconds,
+            classNames: card.classNames, predictions: predictions, silentWindowStarts: silent)
     }
 
     /// Windows cut at `starts` (seconds) through the amplitude chain and the model; the silent ones
@@ -157,8 +160,10 @@ public struct Classifier {
         guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: windows.count, peak: Self.silentPeak) }
         let keptSet = Set(kept)
         let rows = try predict(card.preprocessing.prepareWindows(windows.selecting(kept)), context: "windows of \(source)")
-        return (zip(kept, rows).map { WindowPrediction(startSeconds: starts[$0], probabilities: $1) },
-                starts.indices.filter { !keptSet.contains($0) }.map { starts[$0] })
+        return (
+            zip(kept, rows).map { WindowPrediction(startSeconds: starts[$0], probabilities: $1) },
+            starts.indices.filter { !keptSet.contains($0) }.map { starts[$0] }
+        )
     }
 
     /// Predictions for the SAC record `path` belongs to (its sibling components found by name),
@@ -169,8 +174,9 @@ public struct Classifier {
     ///   `classify(_:source:)` throws.
     public func classify(recordAt path: String, scale: Double = 1) throws -> (RecordClassification, Waveform) {
         let (header, _) = try SACTrace.header(contentsOf: path)
-        try MemoryBudget.current()?.check(neededBytes: estimatedPeakBytes(samples: header.npts, samplingRateHz: 1 / header.samplingIntervalSeconds),
-                                          for: "classifying \(path)")
+        try MemoryBudget.current()?.check(
+            neededBytes: estimatedPeakBytes(samples: header.npts, samplingRateHz: 1 / header.samplingIntervalSeconds),
+            for: "classifying \(path)")
         let (w, _, _) = try ThreeComponentRecord.read(path)
         return (try classify(scale == 1 ? w : w.mapComponents { $0.map { $0 * scale } }, source: path), w)
     }
@@ -188,8 +194,9 @@ public struct Classifier {
         try prepared.checkCompatible(with: card, modelPath: modelName, path: path, sameClasses: false)
         let windows = prepared.windowDataset().windows
         let (predictions, silent) = try classify(windows, starts: (0..<windows.count).map(Double.init), source: path)
-        return RecordClassification(source: path, startTime: 0, windowSeconds: windowSeconds, classNames: card.classNames,
-                                    predictions: predictions, silentWindowStarts: silent)
+        return RecordClassification(
+            source: path, startTime: 0, windowSeconds: windowSeconds, classNames: card.classNames,
+            predictions: predictions, silentWindowStarts: silent)
     }
 
     /// Class probabilities of windows already through the amplitude chain, `batchSize` at a time:

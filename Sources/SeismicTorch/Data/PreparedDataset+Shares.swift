@@ -14,8 +14,10 @@ extension PreparedDataset {
     /// - Throws: the folder's or a part's write or read error (`DatasetError` naming the part); on
     ///   the ranks whose own share was written, `DatasetError.cannotWrite` saying how many ranks
     ///   failed.
-    public static func gatherShares(_ data: PreparedDataset, at path: String, counts: [Double],
-                                    collective: Collective) throws -> (dataset: PreparedDataset?, counts: [Double]) {
+    public static func gatherShares(
+        _ data: PreparedDataset, at path: String, counts: [Double],
+        collective: Collective
+    ) throws -> (dataset: PreparedDataset?, counts: [Double]) {
         let part = path + ".part\(collective.rank)"
         var failure: Error?
         do {

@@ -30,13 +30,27 @@ public struct DatasetMetadata: Sendable, Equatable, Codable {
     public var seed: UInt64
     public var toolVersion: String
 
-    public var classNames: [String] { get { input.classNames } set { input.classNames = newValue } }
-    public var samplingRateHz: Double { get { input.samplingRateHz } set { input.samplingRateHz = newValue } }
-    public var windowSamples: Int { get { input.windowSamples } set { input.windowSamples = newValue } }
-    public var componentOrder: [String] { get { input.componentOrder } set { input.componentOrder = newValue } }
+    public var classNames: [String] {
+        get { input.classNames }
+        set { input.classNames = newValue }
+    }
+    public var samplingRateHz: Double {
+        get { input.samplingRateHz }
+        set { input.samplingRateHz = newValue }
+    }
+    public var windowSamples: Int {
+        get { input.windowSamples }
+        set { input.windowSamples = newValue }
+    }
+    public var componentOrder: [String] {
+        get { input.componentOrder }
+        set { input.componentOrder = newValue }
+    }
 
-    public init(classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String],
-                preparation: [String: String] = [:], seed: UInt64 = 0, toolVersion: String = SeismicTorchVersion.current) {
+    public init(
+        classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String],
+        preparation: [String: String] = [:], seed: UInt64 = 0, toolVersion: String = SeismicTorchVersion.current
+    ) {
         input = InputContract(classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder)
         self.preparation = preparation
         self.seed = seed
@@ -129,11 +143,13 @@ public struct PreparedDataset: Sendable {
     /// [N, 1, length, components]; images [N, C, H, W] as they are.
     public func windowDataset() -> WindowDataset {
         if itemShape.count == 2 {
-            return WindowDataset(windows: WindowBatch(values: values, count: count, length: itemShape[0], components: itemShape[1]),
-                                 labels: labels, classNames: metadata.classNames)
+            return WindowDataset(
+                windows: WindowBatch(values: values, count: count, length: itemShape[0], components: itemShape[1]),
+                labels: labels, classNames: metadata.classNames)
         }
-        return WindowDataset(windows: WindowBatch(values: values, count: count, length: itemSize, components: 1),
-                             labels: labels, classNames: metadata.classNames, inputShape: itemShape)
+        return WindowDataset(
+            windows: WindowBatch(values: values, count: count, length: itemSize, components: 1),
+            labels: labels, classNames: metadata.classNames, inputShape: itemShape)
     }
 
     /// Windows at `indices`, in that order.
@@ -141,8 +157,9 @@ public struct PreparedDataset: Sendable {
         var v = [Float]()
         v.reserveCapacity(indices.count * itemSize)
         for i in indices { v.append(contentsOf: values[(i * itemSize)..<((i + 1) * itemSize)]) }
-        return PreparedDataset(values: v, itemShape: itemShape, labels: indices.map { labels[$0] },
-                               provenance: indices.map { provenance[$0] }, metadata: metadata)
+        return PreparedDataset(
+            values: v, itemShape: itemShape, labels: indices.map { labels[$0] },
+            provenance: indices.map { provenance[$0] }, metadata: metadata)
     }
 
     // MARK: Files
@@ -206,7 +223,8 @@ public struct PreparedDataset: Sendable {
             let itemSize = itemShape.reduce(1, *)  // the file holds n × itemSize floats, so this cannot overflow
             guard x.count == n * itemSize else { throw invalid("X", "\(x.count) values", "\(n) × \(itemShape)") }
             guard let names = try f.stringAttribute("class_names", of: "/")?.split(separator: ",", omittingEmptySubsequences: false).map(String.init),
-                  !names.isEmpty, names != [""] else {
+                !names.isEmpty, names != [""]
+            else {
                 throw DatasetError.notADataset(path: path, reason: "no class_names attribute")
             }
             if let i = firstInvalidName(names) { throw invalid("class_names", names, "unique, non-empty names (name \(i) is '\(names[i])')") }
@@ -215,7 +233,8 @@ public struct PreparedDataset: Sendable {
                 throw DatasetError.notADataset(path: path, reason: "no sampling_rate_hz attribute")
             }
             guard rate.isFinite, ModelCard.samplingRateLimits.contains(rate) else {
-                throw invalid("sampling_rate_hz", rate, "a finite rate in \(ModelCard.samplingRateLimits.lowerBound)…\(ModelCard.samplingRateLimits.upperBound) Hz")
+                throw invalid(
+                    "sampling_rate_hz", rate, "a finite rate in \(ModelCard.samplingRateLimits.lowerBound)…\(ModelCard.samplingRateLimits.upperBound) Hz")
             }
             let isTimeSeries = itemShape.count == 2
             let storedWindow = try f.doubleAttribute("window_samples", of: "/")
@@ -236,8 +255,9 @@ public struct PreparedDataset: Sendable {
             }
             if let i = x.firstIndex(where: { !$0.isFinite }) {
                 let (window, offset) = i.quotientAndRemainder(dividingBy: itemSize)
-                throw DatasetError.nonFiniteValue(path: path, window: window, component: isTimeSeries ? components[offset % itemShape[1]] : nil,
-                                                  sample: isTimeSeries ? offset / itemShape[1] : offset, value: x[i])
+                throw DatasetError.nonFiniteValue(
+                    path: path, window: window, component: isTimeSeries ? components[offset % itemShape[1]] : nil,
+                    sample: isTimeSeries ? offset / itemShape[1] : offset, value: x[i])
             }
             var provenance: [WindowProvenance]
             if f.exists("provenance/source") {
@@ -250,15 +270,17 @@ public struct PreparedDataset: Sendable {
             } else {
                 provenance = Array(repeating: WindowProvenance(source: path, station: "", startTime: 0, method: "unknown"), count: n)
             }
-            let prep = try f.stringAttribute("preparation", of: "/").flatMap {
-                try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
-            } ?? [:]
+            let prep =
+                try f.stringAttribute("preparation", of: "/").flatMap {
+                    try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
+                } ?? [:]
             let metadata = DatasetMetadata(
                 classNames: names, samplingRateHz: rate, windowSamples: windowSamples, componentOrder: components,
                 preparation: prep, seed: UInt64(try f.stringAttribute("seed", of: "/") ?? "0") ?? 0,
                 toolVersion: try f.stringAttribute("tool_version", of: "/") ?? "unknown")
-            return PreparedDataset(values: x, itemShape: itemShape, labels: labels,
-                                   provenance: provenance, metadata: metadata)
+            return PreparedDataset(
+                values: x, itemShape: itemShape, labels: labels,
+                provenance: provenance, metadata: metadata)
         } catch let e as HDF5Error {
             throw .hdf5(e)
         } catch let e as DatasetError {
@@ -313,8 +335,9 @@ public struct PreparedDataset: Sendable {
     /// The parts of a sharded preparation joined in order (no shuffling).
     public static func concatenate(_ parts: [PreparedDataset]) -> PreparedDataset {
         precondition(!parts.isEmpty, "nothing to concatenate")
-        return PreparedDataset(values: parts.flatMap(\.values), itemShape: parts[0].itemShape, labels: parts.flatMap(\.labels),
-                               provenance: parts.flatMap(\.provenance), metadata: parts[0].metadata)
+        return PreparedDataset(
+            values: parts.flatMap(\.values), itemShape: parts[0].itemShape, labels: parts.flatMap(\.labels),
+            provenance: parts.flatMap(\.provenance), metadata: parts[0].metadata)
     }
 
     /// Concatenates datasets whose window shape, sampling rate and class names agree, then shuffles
@@ -326,7 +349,8 @@ public struct PreparedDataset: Sendable {
                 throw .incompatible(path: path, reason: "windows are \(d.itemShape), \(first.path) has \(first.dataset.itemShape)")
             }
             if d.metadata.samplingRateHz != first.dataset.metadata.samplingRateHz {
-                throw .incompatible(path: path, reason: "sampling rate \(d.metadata.samplingRateHz) Hz, \(first.path) has \(first.dataset.metadata.samplingRateHz) Hz")
+                throw .incompatible(
+                    path: path, reason: "sampling rate \(d.metadata.samplingRateHz) Hz, \(first.path) has \(first.dataset.metadata.samplingRateHz) Hz")
             }
             if d.metadata.classNames != first.dataset.metadata.classNames {
                 throw .incompatible(path: path, reason: "classes \(d.metadata.classNames), \(first.path) has \(first.dataset.metadata.classNames)")

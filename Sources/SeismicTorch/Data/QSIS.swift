@@ -31,10 +31,12 @@ public struct QSISSettings: Sendable, Codable {
     public init() {}
 
     var preparation: [String: String] {
-        ["chain": "×\(galToMetersPerSecondSquared) (gal → m/s²), detrend linear, taper 0.05 hann, highpass 0.5 Hz 4 corners",
-         "filters": "npts ≥ \(minimumSamples), PGA ≥ \(minimumPGAGal) gal", "arrivals": arrivals.rawValue,
-         "window": "200 samples around the composite peak after the arrival, shift ±80 (p 0.995), resampled to 80",
-         "augmentation": "scale_amplitude rate \(scaleAmplitudeRate)", "units": "m/s^2"]
+        [
+            "chain": "×\(galToMetersPerSecondSquared) (gal → m/s²), detrend linear, taper 0.05 hann, highpass 0.5 Hz 4 corners",
+            "filters": "npts ≥ \(minimumSamples), PGA ≥ \(minimumPGAGal) gal", "arrivals": arrivals.rawValue,
+            "window": "200 samples around the composite peak after the arrival, shift ±80 (p 0.995), resampled to 80",
+            "augmentation": "scale_amplitude rate \(scaleAmplitudeRate)", "units": "m/s^2"
+        ]
     }
 }
 
@@ -82,7 +84,8 @@ public enum QSIS {
 
     /// P and S onsets in seconds from the first sample, from `method`.
     public static func arrivals(_ header: SACHeader, method: ArrivalMethod, travelTimes: TravelTimeCalculator)
-        -> Result<(p: Double, s: Double), PrepSkip> {
+        -> Result<(p: Double, s: Double), PrepSkip>
+    {
         let b = Double(header.b ?? 0)
         switch method {
         case .header:
@@ -92,17 +95,22 @@ public enum QSIS {
             return .success((p, s))
         case .model, .reference:
             guard let stla = header.stationLatitude, let stlo = header.stationLongitude,
-                  let evla = header.eventLatitude, let evlo = header.eventLongitude, let evdp = header.eventDepth else {
+                let evla = header.eventLatitude, let evlo = header.eventLongitude, let evdp = header.eventDepth
+            else {
                 return .failure(.missingHeader("STLA/STLO/EVLA/EVLO/EVDP"))
             }
-            let km = Geodesic.distance(latitude1: Double(evla), longitude1: Double(evlo),
-                                       latitude2: Double(stla), longitude2: Double(stlo)).meters / 1000
+            let km =
+                Geodesic.distance(
+                    latitude1: Double(evla), longitude1: Double(evlo),
+                    latitude2: Double(stla), longitude2: Double(stlo)
+                ).meters / 1000
             // SAC wants km; some writers store metres (ObsPy's II.TLY has 24400): above 800 it is metres.
             let depth = Double(evdp) > 800 ? Double(evdp) / 1000 : Double(evdp)
             // The trigger (origin) is −B seconds into the record.
             if method == .model {
                 guard let p = travelTimes.firstArrival(distanceKm: km, depthKm: depth, s: false),
-                      let s = travelTimes.firstArrival(distanceKm: km, depthKm: depth, s: true) else {
+                    let s = travelTimes.firstArrival(distanceKm: km, depthKm: depth, s: true)
+                else {
                     return .failure(.noArrival)
                 }
                 return .success((p - b, s - b))
@@ -139,8 +147,10 @@ public enum QSIS {
     }
 
     /// Reads, filters and prepares one triple; `event` selects P/S windows, otherwise noise windows.
-    static func prepareRecord(_ path: String, event: Bool, settings: QSISSettings, travelTimes: TravelTimeCalculator,
-                              seed: UInt64) -> RecordWindows {
+    static func prepareRecord(
+        _ path: String, event: Bool, settings: QSISSettings, travelTimes: TravelTimeCalculator,
+        seed: UInt64
+    ) -> RecordWindows {
         var out = RecordWindows()
         let record: (waveform: Waveform, traces: [SACTrace], paths: [String])
         do { record = try ThreeComponentRecord.read(path) } catch {
@@ -169,10 +179,14 @@ public enum QSIS {
             case .success(let (p, s)):
                 if let start = cutter.windowStart(in: w, composite: composite, arrival: p, nextArrival: s, using: &rng) {
                     add(start, 0, "P:\(settings.arrivals.rawValue)")
-                } else { out.skips.append(.windowOutside("P")) }
+                } else {
+                    out.skips.append(.windowOutside("P"))
+                }
                 if let start = cutter.windowStart(in: w, composite: composite, arrival: s, nextArrival: nil, using: &rng) {
                     add(start, 1, "S:\(settings.arrivals.rawValue)")
-                } else { out.skips.append(.windowOutside("S")) }
+                } else {
+                    out.skips.append(.windowOutside("S"))
+                }
             }
         } else {
             let rate = w.samplingRateHz
@@ -195,8 +209,10 @@ public enum QSIS {
     /// With `share` (rank, size) of a data-parallel job, only that contiguous share of the files is
     /// prepared; every record's random draws depend on its position in the whole folder, so the
     /// shares joined in rank order equal one process's result.
-    public static func prepare(folder: String, event: Bool, settings: QSISSettings, share: (rank: Int, size: Int)? = nil,
-                               progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) -> (PreparedDataset, PreparationSummary) {
+    public static func prepare(
+        folder: String, event: Bool, settings: QSISSettings, share: (rank: Int, size: Int)? = nil,
+        progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
+    ) -> (PreparedDataset, PreparationSummary) {
         let all = recordFiles(in: folder)
         let range = share.map { (all.count * $0.rank / $0.size)..<(all.count * ($0.rank + 1) / $0.size) } ?? all.indices
         let files = Array(all[range])
@@ -204,8 +220,9 @@ public enum QSIS {
         let travelTimes = TravelTimeCalculator()
         let done = ManagedAtomicCounter()
         let results = Parallel.map(files.count) { i in
-            let r = prepareRecord(files[i], event: event, settings: settings, travelTimes: travelTimes,
-                                  seed: settings.seed &+ UInt64(offset + i) &* 0x9E37_79B9_7F4A_7C15)
+            let r = prepareRecord(
+                files[i], event: event, settings: settings, travelTimes: travelTimes,
+                seed: settings.seed &+ UInt64(offset + i) &* 0x9E37_79B9_7F4A_7C15)
             progress(done.increment(), files.count)
             return r
         }
@@ -226,8 +243,9 @@ public enum QSIS {
         }
         var prep = settings.preparation
         prep["source"] = event ? "QSIS event records" : "QSIS noise records"
-        let metadata = DatasetMetadata(classNames: classNames, samplingRateHz: 40, windowSamples: 80, componentOrder: ["X", "Y", "Z"],
-                                       preparation: prep, seed: settings.seed)
+        let metadata = DatasetMetadata(
+            classNames: classNames, samplingRateHz: 40, windowSamples: 80, componentOrder: ["X", "Y", "Z"],
+            preparation: prep, seed: settings.seed)
         return (PreparedDataset(values: values, itemShape: [80, 3], labels: labels, provenance: provenance, metadata: metadata), summary)
     }
 }
@@ -247,8 +265,10 @@ final class ManagedAtomicCounter: @unchecked Sendable {
 extension QSIS {
     /// Spectrogram images of every record in `folder` with `label` (Event 0, Noise 1 by default):
     /// the same reading and filter chain, then `SpectrogramImage.input`.
-    public static func spectrogramImages(folder: String, label: Int, classNames: [String] = ["Event", "Noise"],
-                                         settings: QSISSettings) -> (PreparedDataset, PreparationSummary) {
+    public static func spectrogramImages(
+        folder: String, label: Int, classNames: [String] = ["Event", "Noise"],
+        settings: QSISSettings
+    ) -> (PreparedDataset, PreparationSummary) {
         let files = recordFiles(in: folder)
         let results = Parallel.map(files.count) { i -> (values: [Float], station: String, skip: String?, error: String?) in
             let w: Waveform, traces: [SACTrace]
@@ -272,17 +292,22 @@ extension QSIS {
         }
         var prep = settings.preparation
         prep["image"] = "spectrogram nperseg 256 noverlap 128, 10·log10, min–max to 0…255, low frequencies at the bottom, bilinear to 100×150, channels Z,X,Y"
-        let metadata = DatasetMetadata(classNames: classNames, samplingRateHz: 100, windowSamples: 0, componentOrder: ["Z", "X", "Y"],
-                                       preparation: prep, seed: settings.seed)
-        return (PreparedDataset(values: values, itemShape: [3, SpectrogramImage.height, SpectrogramImage.width],
-                                labels: Array(repeating: label, count: provenance.count), provenance: provenance, metadata: metadata), summary)
+        let metadata = DatasetMetadata(
+            classNames: classNames, samplingRateHz: 100, windowSamples: 0, componentOrder: ["Z", "X", "Y"],
+            preparation: prep, seed: settings.seed)
+        return (
+            PreparedDataset(
+                values: values, itemShape: [3, SpectrogramImage.height, SpectrogramImage.width],
+                labels: Array(repeating: label, count: provenance.count), provenance: provenance, metadata: metadata), summary
+        )
     }
 
     /// Windows from labelled folders (`classes[k]` = (name, folder)): every record's window is
     /// centred on its largest classic STA/LTA ratio (the event trigger; random when nothing
     /// triggers), labelled with its folder's class.
     public static func labelledFolders(_ classes: [(name: String, folder: String)], settings: QSISSettings)
-        -> (PreparedDataset, PreparationSummary) {
+        -> (PreparedDataset, PreparationSummary)
+    {
         var parts: [PreparedDataset] = []
         var summary = PreparationSummary(classCount: classes.count)
         for (k, c) in classes.enumerated() {
@@ -291,15 +316,23 @@ extension QSIS {
             let (data, sum) = prepare(folder: c.folder, event: false, settings: s)
             summary.addReading(sum)
             summary.windowsPerClass[k] = data.count
-            parts.append(PreparedDataset(values: data.values, itemShape: data.itemShape, labels: Array(repeating: k, count: data.count),
-                                         provenance: data.provenance.map { var p = $0; p.method = p.method.replacingOccurrences(of: "noise:", with: "\(c.name):"); return p },
-                                         metadata: data.metadata))
+            parts.append(
+                PreparedDataset(
+                    values: data.values, itemShape: data.itemShape, labels: Array(repeating: k, count: data.count),
+                    provenance: data.provenance.map {
+                        var p = $0; p.method = p.method.replacingOccurrences(of: "noise:", with: "\(c.name):"); return p
+                    },
+                    metadata: data.metadata))
         }
         var prep = settings.preparation
         prep["source"] = "labelled folders " + classes.map { "\($0.name)=\($0.folder)" }.joined(separator: " ")
-        let metadata = DatasetMetadata(classNames: classes.map(\.name), samplingRateHz: 40, windowSamples: 80,
-                                       componentOrder: ["X", "Y", "Z"], preparation: prep, seed: settings.seed)
-        return (PreparedDataset(values: parts.flatMap(\.values), itemShape: [80, 3], labels: parts.flatMap(\.labels),
-                                provenance: parts.flatMap(\.provenance), metadata: metadata), summary)
+        let metadata = DatasetMetadata(
+            classNames: classes.map(\.name), samplingRateHz: 40, windowSamples: 80,
+            componentOrder: ["X", "Y", "Z"], preparation: prep, seed: settings.seed)
+        return (
+            PreparedDataset(
+                values: parts.flatMap(\.values), itemShape: [80, 3], labels: parts.flatMap(\.labels),
+                provenance: parts.flatMap(\.provenance), metadata: metadata), summary
+        )
     }
 }

@@ -33,7 +33,8 @@ public struct STEADTrace: Sendable, Equatable {
     /// The first cleaning rule this row fails, as the summary names it; nil when it passes.
     public var cleaningFailure: String? {
         guard let p = pArrivalSample, let s = sArrivalSample, let d = distanceKm, let pw = pWeight, let sw = sWeight,
-              !snrDb.isEmpty else { return "missing arrival, pick weight, distance or SNR" }
+            !snrDb.isEmpty
+        else { return "missing arrival, pick weight, distance or SNR" }
         guard ([p, s, d, pw, sw] + snrDb).allSatisfy(\.isFinite) else { return "non-finite arrival, pick weight, distance or SNR" }
         if d < 0 { return "negative epicentral distance" }
         let sorted = snrDb.sorted()
@@ -54,8 +55,9 @@ extension STEADTrace {
     static func secondsSince1970(_ text: String) -> Double? {
         let chars = Array(text.utf8)
         guard chars.count >= 19, chars[4] == UInt8(ascii: "-"), chars[7] == UInt8(ascii: "-"),
-              chars[10] == UInt8(ascii: " ") || chars[10] == UInt8(ascii: "T"),
-              chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":") else { return nil }
+            chars[10] == UInt8(ascii: " ") || chars[10] == UInt8(ascii: "T"),
+            chars[13] == UInt8(ascii: ":"), chars[16] == UInt8(ascii: ":")
+        else { return nil }
         func number(_ range: Range<Int>) -> Int? {
             var v = 0
             for c in chars[range] {
@@ -65,11 +67,13 @@ extension STEADTrace {
             return v
         }
         guard let year = number(0..<4), let month = number(5..<7), let day = number(8..<10),
-              let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19) else { return nil }
+            let hour = number(11..<13), let minute = number(14..<16), let second = number(17..<19)
+        else { return nil }
         var fraction = 0.0
         if chars.count > 19 {
             guard chars[19] == UInt8(ascii: "."), chars.count > 20, chars.count <= 29, number(20..<chars.count) != nil,
-                  let f = Double("0" + String(decoding: chars[19...], as: UTF8.self)) else { return nil }
+                let f = Double("0" + String(decoding: chars[19...], as: UTF8.self))
+            else { return nil }
             fraction = f
         }
         let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0
@@ -94,8 +98,10 @@ public enum STEAD {
     public static let duplicateTraceName = "duplicate trace_name"
     /// The merged.csv columns the preparation reads (network_code and receiver_code, for the
     /// station in the provenance, are optional).
-    public static let requiredColumns = ["trace_name", "trace_category", "trace_start_time", "p_arrival_sample", "s_arrival_sample",
-                                         "p_weight", "s_weight", "source_distance_km", "snr_db"]
+    public static let requiredColumns = [
+        "trace_name", "trace_category", "trace_start_time", "p_arrival_sample", "s_arrival_sample",
+        "p_weight", "s_weight", "source_distance_km", "snr_db"
+    ]
 
     /// The catalogue rows of merged.csv. Throws `CSVError.missingColumns` naming every one of
     /// `requiredColumns` the header lacks.
@@ -103,12 +109,13 @@ public enum STEAD {
         let table = try CSVTable(contentsOf: path, requiring: requiredColumns)
         return table.rows.indices.map { r in
             let snr = (table.value(r, "snr_db") ?? "").split(whereSeparator: { "[] ,".contains($0) }).compactMap { Double($0) }
-            return STEADTrace(name: table.value(r, "trace_name") ?? "", category: table.value(r, "trace_category") ?? "",
-                              startTime: table.value(r, "trace_start_time") ?? "",
-                              pArrivalSample: table.double(r, "p_arrival_sample"), sArrivalSample: table.double(r, "s_arrival_sample"),
-                              pWeight: table.double(r, "p_weight"), sWeight: table.double(r, "s_weight"),
-                              distanceKm: table.double(r, "source_distance_km"), snrDb: snr,
-                              station: [table.value(r, "network_code"), table.value(r, "receiver_code")].compactMap { $0 }.joined(separator: "."))
+            return STEADTrace(
+                name: table.value(r, "trace_name") ?? "", category: table.value(r, "trace_category") ?? "",
+                startTime: table.value(r, "trace_start_time") ?? "",
+                pArrivalSample: table.double(r, "p_arrival_sample"), sArrivalSample: table.double(r, "s_arrival_sample"),
+                pWeight: table.double(r, "p_weight"), sWeight: table.double(r, "s_weight"),
+                distanceKm: table.double(r, "source_distance_km"), snrDb: snr,
+                station: [table.value(r, "network_code"), table.value(r, "receiver_code")].compactMap { $0 }.joined(separator: "."))
         }
     }
 
@@ -130,7 +137,8 @@ public enum STEAD {
     /// 80 % for training; noise before the split time trains and after it tests, each sampled to the
     /// earthquakes' count. No trace name is in both parts.
     public static func split(_ traces: [STEADTrace], trainFraction: Double = 0.8, seed: UInt64)
-        -> (train: [STEADTrace], test: [STEADTrace]) {
+        -> (train: [STEADTrace], test: [STEADTrace])
+    {
         // usableRows keeps only rows whose start time parses.
         let timed = usableRows(traces).rows.map { (trace: $0, time: $0.startTimeSeconds ?? 0) }
         let quakes = timed.filter { $0.trace.isEarthquake && $0.trace.passesReferenceCleaning }.sorted { $0.time < $1.time }
@@ -191,8 +199,10 @@ public enum STEAD {
     /// `firstIndex` is the position of `traces[0]` in the whole list (for a shard of a
     /// data-parallel preparation): each trace's random draws depend on its global position only,
     /// so shards concatenated equal one process's result.
-    public static func prepare(_ traces: [STEADTrace], hdf5 path: String, seed: UInt64, blockSize: Int = 512, firstIndex: Int = 0,
-                               progress: (Int, Int) -> Void = { _, _ in }) throws -> (PreparedDataset, Summary) {
+    public static func prepare(
+        _ traces: [STEADTrace], hdf5 path: String, seed: UInt64, blockSize: Int = 512, firstIndex: Int = 0,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> (PreparedDataset, Summary) {
         let file = try HDF5File(readingAt: path)
         var values: [Float] = []
         var labels: [Int] = []
@@ -226,8 +236,10 @@ public enum STEAD {
                     summary.windowsPerClass[w.label] += 1
                     // The window's first sample in UTC: the trace's start (usable rows parse) + its offset.
                     let traceStart = block[i].startTimeSeconds ?? 0
-                    provenance.append(WindowProvenance(source: "\(path):data/\(block[i].name)", station: block[i].station,
-                                                       startTime: traceStart + Double(w.startSample) / 100, method: w.method))
+                    provenance.append(
+                        WindowProvenance(
+                            source: "\(path):data/\(block[i].name)", station: block[i].station,
+                            startTime: traceStart + Double(w.startSample) / 100, method: w.method))
                 }
             }
             start += block.count
@@ -235,9 +247,11 @@ public enum STEAD {
         }
         let metadata = DatasetMetadata(
             classNames: classNames, samplingRateHz: 40, windowSamples: 80, componentOrder: ["E", "N", "Z"],
-            preparation: ["source": "STEAD", "chain": "detrend linear, taper 0.05 hann, highpass 0.5 Hz 4 corners",
-                          "window": "200 samples at 100 Hz around the peak after the pick, resampled to 80",
-                          "units": "counts (response-free: instrument responses are not removed offline)"],
+            preparation: [
+                "source": "STEAD", "chain": "detrend linear, taper 0.05 hann, highpass 0.5 Hz 4 corners",
+                "window": "200 samples at 100 Hz around the peak after the pick, resampled to 80",
+                "units": "counts (response-free: instrument responses are not removed offline)"
+            ],
             seed: seed)
         return (PreparedDataset(values: values, itemShape: [80, 3], labels: labels, provenance: provenance, metadata: metadata), summary)
     }
@@ -269,9 +283,13 @@ public enum STEAD {
             let composite = w.compositeAmplitude
             for (label, arrival, next) in [(0, p / 100, Optional(s / 100)), (1, s / 100, nil)] {
                 if let start = cutter.windowStart(in: w, composite: composite, arrival: arrival, nextArrival: next, using: &rng) {
-                    windows.append(Window(values: cutter.cut(w, start: start), label: label, method: label == 0 ? "P:catalogue" : "S:catalogue",
-                                          startSample: start))
-                } else { skips.append(label == 0 ? "P window outside trace" : "S window outside trace") }
+                    windows.append(
+                        Window(
+                            values: cutter.cut(w, start: start), label: label, method: label == 0 ? "P:catalogue" : "S:catalogue",
+                            startSample: start))
+                } else {
+                    skips.append(label == 0 ? "P window outside trace" : "S window outside trace")
+                }
             }
         } else if t.isNoise {
             for _ in 0..<2 {

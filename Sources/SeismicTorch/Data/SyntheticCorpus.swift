@@ -14,8 +14,10 @@ public enum SyntheticCorpus {
     }
 
     /// Writes `count` records of `kind` under `folder/<station>/` (480 s at 100 Hz in gal).
-    public static func writeQSIS(folder: String, kind: SyntheticRecord.Kind, count: Int, stations: Int = 4,
-                                 durationSeconds: Double = 480, seed: UInt64) throws {
+    public static func writeQSIS(
+        folder: String, kind: SyntheticRecord.Kind, count: Int, stations: Int = 4,
+        durationSeconds: Double = 480, seed: UInt64
+    ) throws {
         let travelTimes = TravelTimeCalculator()
         let errors = ErrorCollector()
         let stream: UInt64 = kind == .earthquake ? 1 : (kind == .activeSource ? 2 : 3)
@@ -27,8 +29,9 @@ public enum SyntheticCorpus {
             do {
                 try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
                 let start = 1_577_836_800 + Double(i) * 3600
-                try record.writeSAC(folder: dir, name: "\(station).\(kind.rawValue).\(String(format: "%05d", i))", station: station,
-                                    startTime: start)
+                try record.writeSAC(
+                    folder: dir, name: "\(station).\(kind.rawValue).\(String(format: "%05d", i))", station: station,
+                    startTime: start)
             } catch {
                 errors.add("\(error)")
             }
@@ -40,9 +43,11 @@ public enum SyntheticCorpus {
     /// noise traces, [6000, 3] float32 E, N, Z in counts, with STEAD's columns in merged.csv.
     public static func writeSTEAD(folder: String, earthquakes: Int, noise: Int, seed: UInt64) throws {
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-        let columns = ["network_code", "receiver_code", "receiver_type", "receiver_latitude", "receiver_longitude",
-                       "p_arrival_sample", "p_weight", "s_arrival_sample", "s_weight", "source_magnitude",
-                       "source_depth_km", "source_distance_km", "snr_db", "trace_start_time", "trace_category", "trace_name"]
+        let columns = [
+            "network_code", "receiver_code", "receiver_type", "receiver_latitude", "receiver_longitude",
+            "p_arrival_sample", "p_weight", "s_arrival_sample", "s_weight", "source_magnitude",
+            "source_depth_km", "source_distance_km", "snr_db", "trace_start_time", "trace_category", "trace_name"
+        ]
         var rows: [[String]] = []
         let travelTimes = TravelTimeCalculator()
         var rng = SeededGenerator(seed: seed)
@@ -52,9 +57,10 @@ public enum SyntheticCorpus {
             for i in 0..<(earthquakes + noise) {
                 // Earthquakes and noise interleaved in time, so both fall on each side of the split.
                 let quake = i % 2 == 0 ? (i / 2 < earthquakes) : (i / 2 >= noise)
-                let record = SyntheticRecord.generate(event: quake, durationSeconds: 60, travelTimes: travelTimes,
-                                                      magnitude: quake ? 3.5 + 1.5 * Double(rng.nextUnitFloat()) : nil,
-                                                      distanceRangeKm: 5...105, using: &rng)
+                let record = SyntheticRecord.generate(
+                    event: quake, durationSeconds: 60, travelTimes: travelTimes,
+                    magnitude: quake ? 3.5 + 1.5 * Double(rng.nextUnitFloat()) : nil,
+                    distanceRangeKm: 5...105, using: &rng)
                 let name = String(format: "SYN.ST%02d_%08d_%@", i % 5, i, quake ? "EV" : "NO")
                 var values = [Float](repeating: 0, count: 6000 * 3)
                 for t in 0..<min(6000, record.waveform.sampleCount) {
@@ -72,9 +78,11 @@ public enum SyntheticCorpus {
                         return (w.components.map { c in rr.reduce(0.0) { $0 + c[$1] * c[$1] } }.reduce(0, +) / Double(rr.count * 3)).squareRoot()
                     }
                     let snr = 20 * log10(max(rms(si..<(si + 300)), 1e-30) / max(rms((pi - 300)..<pi), 1e-30))
-                    row += ["\(Double(pi))", String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), "\(Double(si))",
-                            String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), "2.5", String(format: "%.1f", record.depthKm),
-                            String(format: "%.1f", record.distanceKm), String(format: "[%.1f %.1f %.1f]", snr, snr - 1, snr + 1)]
+                    row += [
+                        "\(Double(pi))", String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), "\(Double(si))",
+                        String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), "2.5", String(format: "%.1f", record.depthKm),
+                        String(format: "%.1f", record.distanceKm), String(format: "[%.1f %.1f %.1f]", snr, snr - 1, snr + 1)
+                    ]
                     try file.setAttribute("p_arrival_sample", of: "data/\(name)", double: Double(pi))
                     try file.setAttribute("s_arrival_sample", of: "data/\(name)", double: Double(si))
                 } else {

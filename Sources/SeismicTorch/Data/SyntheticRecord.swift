@@ -26,18 +26,22 @@ public struct SyntheticRecord: Sendable {
     /// A record of `kind`: earthquakes as `generate(event:)` with a magnitude-dependent amplitude and
     /// coda; active sources as one or a few short high-frequency shots with no S phase; noise as
     /// MEMS self-noise plus band-limited cultural noise, occasional spikes and data gaps.
-    public static func generate(kind: Kind, durationSeconds: Double = 480, samplingRateHz: Double = 100,
-                                travelTimes: TravelTimeCalculator = TravelTimeCalculator(),
-                                using rng: inout SeededGenerator) -> SyntheticRecord {
+    public static func generate(
+        kind: Kind, durationSeconds: Double = 480, samplingRateHz: Double = 100,
+        travelTimes: TravelTimeCalculator = TravelTimeCalculator(),
+        using rng: inout SeededGenerator
+    ) -> SyntheticRecord {
         func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(rng.nextUnitFloat()) }
         switch kind {
         case .earthquake:
             // Records that triggered a MEMS station: moderate local events, mostly above 2 gal.
-            return generate(event: true, durationSeconds: durationSeconds, samplingRateHz: samplingRateHz,
-                            travelTimes: travelTimes, magnitude: uniform(3.2, 5.5), using: &rng)
+            return generate(
+                event: true, durationSeconds: durationSeconds, samplingRateHz: samplingRateHz,
+                travelTimes: travelTimes, magnitude: uniform(3.2, 5.5), using: &rng)
         case .noise:
-            var r = generate(event: false, durationSeconds: durationSeconds, samplingRateHz: samplingRateHz,
-                             travelTimes: travelTimes, using: &rng)
+            var r = generate(
+                event: false, durationSeconds: durationSeconds, samplingRateHz: samplingRateHz,
+                travelTimes: travelTimes, using: &rng)
             let n = r.waveform.sampleCount, dt = 1 / samplingRateHz
             // Cultural noise: a few band-limited (5–20 Hz) bursts of traffic or machinery.
             for _ in 0..<Int(uniform(1, 5)) {
@@ -60,8 +64,9 @@ public struct SyntheticRecord: Sendable {
             }
             return r
         case .activeSource:
-            var r = generate(event: false, durationSeconds: durationSeconds, samplingRateHz: samplingRateHz,
-                             travelTimes: travelTimes, using: &rng)
+            var r = generate(
+                event: false, durationSeconds: durationSeconds, samplingRateHz: samplingRateHz,
+                travelTimes: travelTimes, using: &rng)
             let n = r.waveform.sampleCount, dt = 1 / samplingRateHz
             let shots = uniform(0, 1) < 0.5 ? 1 : Int(uniform(2, 6))
             let first = uniform(20, durationSeconds * 0.5), spacing = uniform(5, 30)
@@ -85,10 +90,12 @@ public struct SyntheticRecord: Sendable {
     }
 
     /// Generates one record of `durationSeconds` at `samplingRateHz` (components X, Y, Z).
-    public static func generate(event: Bool, durationSeconds: Double = 60, samplingRateHz: Double = 100,
-                                travelTimes: TravelTimeCalculator = TravelTimeCalculator(),
-                                magnitude: Double? = nil, distanceRangeKm: ClosedRange<Double> = 5...150,
-                                using rng: inout SeededGenerator) -> SyntheticRecord {
+    public static func generate(
+        event: Bool, durationSeconds: Double = 60, samplingRateHz: Double = 100,
+        travelTimes: TravelTimeCalculator = TravelTimeCalculator(),
+        magnitude: Double? = nil, distanceRangeKm: ClosedRange<Double> = 5...150,
+        using rng: inout SeededGenerator
+    ) -> SyntheticRecord {
         let n = Int(durationSeconds * samplingRateHz)
         let dt = 1 / samplingRateHz
         func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(rng.nextUnitFloat()) }
@@ -109,8 +116,9 @@ public struct SyntheticRecord: Sendable {
         }
         let distance = uniform(distanceRangeKm.lowerBound, distanceRangeKm.upperBound), depth = uniform(2, 30)
         guard event else {
-            return SyntheticRecord(waveform: Waveform(components: comps, componentCodes: ["HLX", "HLY", "HLZ"], samplingRateHz: samplingRateHz),
-                                   pArrivalSeconds: nil, sArrivalSeconds: nil, distanceKm: distance, depthKm: depth)
+            return SyntheticRecord(
+                waveform: Waveform(components: comps, componentCodes: ["HLX", "HLY", "HLZ"], samplingRateHz: samplingRateHz),
+                pArrivalSeconds: nil, sArrivalSeconds: nil, distanceKm: distance, depthKm: depth)
         }
         // Arrivals from ak135 rays, after an origin time early in the record.
         let origin = uniform(5, durationSeconds * 0.2)
@@ -141,13 +149,16 @@ public struct SyntheticRecord: Sendable {
                 for c in 0..<3 { comps[c][i] += amplitude * envelope * weights[c] * s / 4 * (1 + 0.3 * gaussian()) }
             }
         }
-        addPhase(at: tP, amplitude: pAmplitude, band: (4, 14), decay: uniform(1.5, 4) * durationScale,
-                 weights: [0.35 * cos(azimuth), 0.35 * sin(azimuth), 1.0])
-        addPhase(at: tS, amplitude: sAmplitude, band: (1.5, 7), decay: uniform(3, 8) * durationScale,
-                 weights: [cos(azimuth + .pi / 2), sin(azimuth + .pi / 2), 0.4])
-        return SyntheticRecord(waveform: Waveform(components: comps, componentCodes: ["HLX", "HLY", "HLZ"], samplingRateHz: samplingRateHz),
-                               pArrivalSeconds: tP, sArrivalSeconds: tS, distanceKm: distance, depthKm: depth,
-                               originSeconds: origin)
+        addPhase(
+            at: tP, amplitude: pAmplitude, band: (4, 14), decay: uniform(1.5, 4) * durationScale,
+            weights: [0.35 * cos(azimuth), 0.35 * sin(azimuth), 1.0])
+        addPhase(
+            at: tS, amplitude: sAmplitude, band: (1.5, 7), decay: uniform(3, 8) * durationScale,
+            weights: [cos(azimuth + .pi / 2), sin(azimuth + .pi / 2), 0.4])
+        return SyntheticRecord(
+            waveform: Waveform(components: comps, componentCodes: ["HLX", "HLY", "HLZ"], samplingRateHz: samplingRateHz),
+            pArrivalSeconds: tP, sArrivalSeconds: tS, distanceKm: distance, depthKm: depth,
+            originSeconds: origin)
     }
 
     /// Writes the record as three SAC files `<folder>/<name>.HL{X,Y,Z}.sac` in gal (as QSIS

@@ -25,8 +25,10 @@ public struct WindowCutter {
 
     /// Start index of the window around `arrival` (seconds from the first sample), or nil when the
     /// window would leave the record or an arrival is negative or not finite.
-    public func windowStart(in w: Waveform, composite: [Double], arrival: Double, nextArrival: Double?,
-                            using rng: inout SeededGenerator) -> Int? {
+    public func windowStart(
+        in w: Waveform, composite: [Double], arrival: Double, nextArrival: Double?,
+        using rng: inout SeededGenerator
+    ) -> Int? {
         let rate = w.samplingRateHz
         // Bounds are compared as Double first: an arrival of inf, NaN or 1e300 gives nil, not a trap.
         guard arrival.isFinite, arrival >= 0, nextArrival?.isFinite ?? true else { return nil }

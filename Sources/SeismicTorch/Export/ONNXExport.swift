@@ -50,8 +50,10 @@ public enum ONNXExport {
         return a
     }
 
-    static func node(_ op: String, _ inputs: [String], _ outputs: [String], _ attributes: [Onnx_AttributeProto] = [],
-                     name: String) -> Onnx_NodeProto {
+    static func node(
+        _ op: String, _ inputs: [String], _ outputs: [String], _ attributes: [Onnx_AttributeProto] = [],
+        name: String
+    ) -> Onnx_NodeProto {
         var n = Onnx_NodeProto()
         n.opType = op
         n.input = inputs
@@ -106,15 +108,26 @@ public enum ONNXExport {
         let arch = card.architecture
         for i in 1...arch.channels.count {
             let conv = "conv\(i)", bn = "bn\(i)"
-            nodes.append(node("Conv", [current, weight("\(conv).weight"), weight("\(conv).bias")], ["\(conv).out"],
-                              [attribute("kernel_shape", ints: arch.kernel), attribute("strides", ints: [1, 1]),
-                               attribute("pads", ints: [0, 0, 0, 0])], name: conv))
-            nodes.append(node("BatchNormalization", ["\(conv).out", weight("\(bn).weight"), weight("\(bn).bias"),
-                                                     weight("\(bn).running_mean"), weight("\(bn).running_var")], ["\(bn).out"],
-                              [attribute("epsilon", float: 1e-5)], name: bn))
+            nodes.append(
+                node(
+                    "Conv", [current, weight("\(conv).weight"), weight("\(conv).bias")], ["\(conv).out"],
+                    [
+                        attribute("kernel_shape", ints: arch.kernel), attribute("strides", ints: [1, 1]),
+                        attribute("pads", ints: [0, 0, 0, 0])
+                    ], name: conv))
+            nodes.append(
+                node(
+                    "BatchNormalization",
+                    [
+                        "\(conv).out", weight("\(bn).weight"), weight("\(bn).bias"),
+                        weight("\(bn).running_mean"), weight("\(bn).running_var")
+                    ], ["\(bn).out"],
+                    [attribute("epsilon", float: 1e-5)], name: bn))
             let act = gelu("\(bn).out", "gelu\(i)")
-            nodes.append(node("MaxPool", [act], ["pool\(i).out"], [attribute("kernel_shape", ints: arch.pool), attribute("strides", ints: arch.pool)],
-                              name: "pool\(i)"))
+            nodes.append(
+                node(
+                    "MaxPool", [act], ["pool\(i).out"], [attribute("kernel_shape", ints: arch.pool), attribute("strides", ints: arch.pool)],
+                    name: "pool\(i)"))
             current = "pool\(i).out"
         }
         nodes.append(node("Flatten", [current], ["flatten.out"], [attribute("axis", int: 1)], name: "flatten"))
@@ -142,10 +155,12 @@ public enum ONNXExport {
         m.graph = graph
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        var props: [(String, String)] = [("class_names", card.classNames.joined(separator: ",")),
-                                         ("sampling_rate_hz", String(card.samplingRateHz)),
-                                         ("window_samples", String(card.windowSamples)),
-                                         ("component_order", card.componentOrder.joined(separator: ","))]
+        var props: [(String, String)] = [
+            ("class_names", card.classNames.joined(separator: ",")),
+            ("sampling_rate_hz", String(card.samplingRateHz)),
+            ("window_samples", String(card.windowSamples)),
+            ("component_order", card.componentOrder.joined(separator: ","))
+        ]
         if let json = try? encoder.encode(card.preprocessing) { props.append(("preprocessing", String(decoding: json, as: UTF8.self))) }
         m.metadataProps = props.map { k, v in
             var e = Onnx_StringStringEntryProto()

@@ -47,9 +47,11 @@ public enum ONNXImportError: Error, CustomStringConvertible {
 /// operator off the path, or a node the network does not use is refused, so an imported model
 /// computes what ONNX Runtime computes or is not imported.
 public enum ONNXImport {
-    static let structural: Set<String> = ["Conv", "BatchNormalization", "MaxPool", "Gemm", "MatMul", "Add", "Mul", "Div", "Erf",
-                                          "Gelu", "Flatten", "Reshape", "Dropout", "Identity", "Constant", "Shape", "Gather",
-                                          "Unsqueeze", "Concat", "Cast", "Slice", "Squeeze"]
+    static let structural: Set<String> = [
+        "Conv", "BatchNormalization", "MaxPool", "Gemm", "MatMul", "Add", "Mul", "Div", "Erf",
+        "Gelu", "Flatten", "Reshape", "Dropout", "Identity", "Constant", "Shape", "Gather",
+        "Unsqueeze", "Concat", "Cast", "Slice", "Squeeze"
+    ]
     /// Operators allowed only to compute a Reshape's target shape.
     static let shapeOps: Set<String> = ["Constant", "Shape", "Gather", "Unsqueeze", "Concat", "Cast", "Slice", "Squeeze"]
     /// BatchNormalization epsilon accepted.
@@ -106,7 +108,8 @@ public enum ONNXImport {
             throw ONNXImportError.unrecognised(path: path, reason: "conv1 weights \(conv1); expected [16, 1, 3, 1] or [48, 3, 3, 3]")
         }
         guard network.convs.count == card.architecture.channels.count, network.linears.count == card.architecture.hidden.count + 1 else {
-            throw ONNXImportError.unrecognised(path: path, reason: "found \(network.convs.count) Conv and \(network.linears.count) fully connected layers; the reference has 3 and 3")
+            throw ONNXImportError.unrecognised(
+                path: path, reason: "found \(network.convs.count) Conv and \(network.linears.count) fully connected layers; the reference has 3 and 3")
         }
         if let f = network.flattenedFeatures, f != card.architecture.flattenedFeatures {
             throw ONNXImportError.unrecognised(path: path, reason: "a Reshape to [N, \(f)]; the last block has \(card.architecture.flattenedFeatures) features")
@@ -333,8 +336,13 @@ struct GraphMatcher {
         let readers = (consumers[x] ?? []).filter { !used.contains($0) }
         if readers.count == 1, graph.node[readers[0]].opType == "Gelu" {
             let n = graph.node[readers[0]]
-            try checkAttributes(n, ["approximate": Self.string(["none"],
-                "'none' (the model's GELU is the exact erf form; the tanh approximation differs and is not imported)")])
+            try checkAttributes(
+                n,
+                [
+                    "approximate": Self.string(
+                        ["none"],
+                        "'none' (the model's GELU is the exact erf form; the tanh approximation differs and is not imported)")
+                ])
             used.insert(readers[0])
             return n.output[0]
         }
@@ -356,7 +364,8 @@ struct GraphMatcher {
         try checkAttributes(graph.node[erf], [:]); used.insert(erf)
         let add = try soleConsumer(graph.node[erf].output[0], ["Add"], what)
         let addNode = graph.node[add]
-        guard addNode.input.count == 2, let one = try scalar(addNode.input[0] == graph.node[erf].output[0] ? addNode.input[1] : addNode.input[0]), one == 1 else {
+        guard addNode.input.count == 2, let one = try scalar(addNode.input[0] == graph.node[erf].output[0] ? addNode.input[1] : addNode.input[0]), one == 1
+        else {
             throw unrecognised("\(what): the GELU erf pattern adds something other than 1")
         }
         try checkAttributes(addNode, [:]); used.insert(add)
@@ -409,13 +418,16 @@ struct GraphMatcher {
             }
             let bias = n.input.count > 2 && !n.input[2].isEmpty ? try constant(n.input[2]) : nil
             if n.input.count > 2, !n.input[2].isEmpty, bias?.dims != [w.dims[0]] { throw unrecognised("Conv \(i): bias is not a constant [\(w.dims[0])]") }
-            try checkAttributes(n, [
-                "kernel_shape": Self.ints({ $0 == [Int64(w.dims[2]), Int64(w.dims[3])] }, "the weights' kernel [\(w.dims[2]), \(w.dims[3])]"),
-                "strides": Self.ints({ $0.allSatisfy { $0 == 1 } }, "1 (only unit strides are implemented)"),
-                "pads": Self.ints({ $0.allSatisfy { $0 == 0 } }, "0 (no padding is implemented)"),
-                "dilations": Self.ints({ $0.allSatisfy { $0 == 1 } }, "1 (no dilation is implemented)"),
-                "group": Self.int([1], "1 (grouped convolution is not implemented)"),
-                "auto_pad": Self.string(["NOTSET", "VALID"], "NOTSET or VALID (no padding is implemented)")])
+            try checkAttributes(
+                n,
+                [
+                    "kernel_shape": Self.ints({ $0 == [Int64(w.dims[2]), Int64(w.dims[3])] }, "the weights' kernel [\(w.dims[2]), \(w.dims[3])]"),
+                    "strides": Self.ints({ $0.allSatisfy { $0 == 1 } }, "1 (only unit strides are implemented)"),
+                    "pads": Self.ints({ $0.allSatisfy { $0 == 0 } }, "0 (no padding is implemented)"),
+                    "dilations": Self.ints({ $0.allSatisfy { $0 == 1 } }, "1 (no dilation is implemented)"),
+                    "group": Self.int([1], "1 (grouped convolution is not implemented)"),
+                    "auto_pad": Self.string(["NOTSET", "VALID"], "NOTSET or VALID (no padding is implemented)")
+                ])
             net.convs.append((w, bias?.values))
             net.norms.append(nil)
             x = try skipIdentities(n.output[0])
@@ -427,15 +439,20 @@ struct GraphMatcher {
                 }
                 var parts: [[Float]] = []
                 for name in n.input[1...] {
-                    guard let c = try constant(name), c.dims == [w.dims[0]] else { throw unrecognised("BatchNormalization \(i): '\(name)' is not a constant [\(w.dims[0])]") }
+                    guard let c = try constant(name), c.dims == [w.dims[0]] else {
+                        throw unrecognised("BatchNormalization \(i): '\(name)' is not a constant [\(w.dims[0])]")
+                    }
                     parts.append(c.values)
                 }
-                try checkAttributes(n, [
-                    "epsilon": { a in a.type == .float && a.f.isFinite && ONNXImport.epsilonRange.contains(a.f) ? nil : "a finite epsilon in 0…1" },
-                    "momentum": Self.anything,
-                    "training_mode": Self.int([0], "0 (inference mode)"),
-                    "spatial": Self.int([1], "1 (per-channel statistics)"),
-                    "is_test": Self.anything])
+                try checkAttributes(
+                    n,
+                    [
+                        "epsilon": { a in a.type == .float && a.f.isFinite && ONNXImport.epsilonRange.contains(a.f) ? nil : "a finite epsilon in 0…1" },
+                        "momentum": Self.anything,
+                        "training_mode": Self.int([0], "0 (inference mode)"),
+                        "spatial": Self.int([1], "1 (per-channel statistics)"),
+                        "is_test": Self.anything
+                    ])
                 let eps = n.attribute.first { $0.name == "epsilon" }?.f ?? 1e-5
                 net.norms[net.norms.count - 1] = (parts[0], parts[1], parts[2], parts[3], eps)
                 x = try skipIdentities(n.output[0])
@@ -449,14 +466,17 @@ struct GraphMatcher {
                 throw attributeError(pool, "kernel_shape", "missing", "a 2-D kernel")
             }
             let kernel = k.ints.map { Int($0) }
-            try checkAttributes(pool, [
-                "kernel_shape": Self.anything,
-                "strides": Self.ints({ $0 == k.ints }, "the kernel \(k.ints) (non-overlapping pooling is implemented)"),
-                "pads": Self.ints({ $0.allSatisfy { $0 == 0 } }, "0 (no padding is implemented)"),
-                "dilations": Self.ints({ $0.allSatisfy { $0 == 1 } }, "1 (no dilation is implemented)"),
-                "ceil_mode": Self.int([0], "0 (floor)"),
-                "storage_order": Self.anything,  // affects only the Indices output, refused above
-                "auto_pad": Self.string(["NOTSET", "VALID"], "NOTSET or VALID (no padding is implemented)")])
+            try checkAttributes(
+                pool,
+                [
+                    "kernel_shape": Self.anything,
+                    "strides": Self.ints({ $0 == k.ints }, "the kernel \(k.ints) (non-overlapping pooling is implemented)"),
+                    "pads": Self.ints({ $0.allSatisfy { $0 == 0 } }, "0 (no padding is implemented)"),
+                    "dilations": Self.ints({ $0.allSatisfy { $0 == 1 } }, "1 (no dilation is implemented)"),
+                    "ceil_mode": Self.int([0], "0 (floor)"),
+                    "storage_order": Self.anything,  // affects only the Indices output, refused above
+                    "auto_pad": Self.string(["NOTSET", "VALID"], "NOTSET or VALID (no padding is implemented)")
+                ])
             guard pool.attribute.contains(where: { $0.name == "strides" }) || kernel == [1, 1] else {
                 throw attributeError(pool, "strides", "absent (1)", "the kernel \(k.ints) (non-overlapping pooling is implemented)")
             }
@@ -475,8 +495,12 @@ struct GraphMatcher {
             guard flat.input.count == 2 else { throw unrecognised("a Reshape without a shape") }
             if let shape = sources[flat.input[1]] {
                 // A constant target: [0 or -1 (the batch), -1 or the feature count].
-                let values: [Int64] = shape.rawData.isEmpty ? shape.int64Data : shape.rawData.count == 16
-                    ? shape.rawData.withUnsafeBytes { r in (0..<2).map { Int64(littleEndian: r.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) } } : []
+                let values: [Int64] =
+                    shape.rawData.isEmpty
+                    ? shape.int64Data
+                    : shape.rawData.count == 16
+                        ? shape.rawData.withUnsafeBytes { r in (0..<2).map { Int64(littleEndian: r.loadUnaligned(fromByteOffset: $0 * 8, as: Int64.self)) } }
+                        : []
                 guard shape.dataType == 7, shape.dims == [2], values.count == 2, [0, -1].contains(values[0]), values[1] == -1 || values[1] > 0 else {
                     throw unrecognised("a Reshape to a shape other than [N, features]")
                 }
@@ -501,9 +525,13 @@ struct GraphMatcher {
             var bias: [Float]?
             var out = n.output[0]
             if n.opType == "Gemm" {
-                try checkAttributes(n, ["alpha": { $0.type == .float && $0.f == 1 ? nil : "1" },
-                                        "beta": { $0.type == .float && $0.f == 1 ? nil : "1" },
-                                        "transA": Self.int([0], "0"), "transB": Self.int([0, 1], "0 or 1")])
+                try checkAttributes(
+                    n,
+                    [
+                        "alpha": { $0.type == .float && $0.f == 1 ? nil : "1" },
+                        "beta": { $0.type == .float && $0.f == 1 ? nil : "1" },
+                        "transA": Self.int([0], "0"), "transB": Self.int([0, 1], "0 or 1")
+                    ])
                 transposed = n.attribute.first { $0.name == "transB" }?.i == 1
                 if n.input.count > 2, !n.input[2].isEmpty {
                     let outFeatures = w.dims[transposed ? 0 : 1]

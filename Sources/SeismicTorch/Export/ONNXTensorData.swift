@@ -89,7 +89,8 @@ struct ONNXTensorData {
             throw fail("location '\(location)' resolves to \(file), outside the model's folder \(realFolder)")
         }
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: file),
-              let size = (attributes[.size] as? NSNumber)?.intValue else {
+            let size = (attributes[.size] as? NSNumber)?.intValue
+        else {
             throw fail("the external data file \(file) does not exist or cannot be read")
         }
         func integer(_ key: String) throws(ONNXImportError) -> Int? {

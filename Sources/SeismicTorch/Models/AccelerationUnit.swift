@@ -66,7 +66,9 @@ public enum AccelerationUnit: String, Sendable, CaseIterable {
     /// Never a guess: with none of these it throws and says how to pass `--units`.
     /// - Returns: nil for UDP (counts × gain), else the units and a note saying where they came from.
     /// - Throws: `AccelerationUnitError.notForUDP`, `.contradicts` (given ≠ the record's), `.missing`.
-    public static func resolve(given: AccelerationUnit?, source: Source, card: ModelCard) throws(AccelerationUnitError) -> (units: AccelerationUnit, from: String)? {
+    public static func resolve(given: AccelerationUnit?, source: Source, card: ModelCard) throws(AccelerationUnitError) -> (
+        units: AccelerationUnit, from: String
+    )? {
         switch source {
         case .udp:
             if let given { throw .notForUDP(given: given.rawValue) }

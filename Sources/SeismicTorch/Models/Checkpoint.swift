@@ -106,8 +106,9 @@ public enum Checkpoint {
             let p = model.store.pointer(e)
             let isVariance = e.name.hasSuffix("running_var")
             for i in 0..<e.count where !p[i].isFinite || (isVariance && p[i] < 0) {
-                throw .invalidValue(path: path, tensor: e.name, index: i, value: p[i],
-                                    expected: isVariance ? "a finite variance ≥ 0" : "a finite value")
+                throw .invalidValue(
+                    path: path, tensor: e.name, index: i, value: p[i],
+                    expected: isVariance ? "a finite variance ≥ 0" : "a finite value")
             }
         }
     }
@@ -115,9 +116,12 @@ public enum Checkpoint {
     /// The reference's architectures recognised from tensor shapes.
     static func inferCard(_ file: SafeTensorsFile, path: String) throws(CheckpointError) -> ModelCard {
         guard let conv1 = file.tensors["conv1.weight"], let fc3 = file.tensors["fc3.weight"], conv1.shape.count == 4,
-              fc3.shape.count == 2 else {
-            throw .unrecognised(path: path, reason: "no conv1.weight / fc3.weight of the reference's shape; tensors: "
-                + file.tensors.keys.sorted().prefix(8).joined(separator: ", "))
+            fc3.shape.count == 2
+        else {
+            throw .unrecognised(
+                path: path,
+                reason: "no conv1.weight / fc3.weight of the reference's shape; tensors: "
+                    + file.tensors.keys.sorted().prefix(8).joined(separator: ", "))
         }
         let classes = fc3.shape[0]
         var card: ModelCard

@@ -20,15 +20,17 @@ public struct ConvNetArchitecture: Codable, Equatable, Sendable {
     /// EarthquakeCNN: [N,1,80,3] → 3 × (Conv (3,1), BN, GELU, MaxPool (3,1), Dropout 0.1) with 16/32/64
     /// channels → 384 → 64 → 16 → classes. 33,795 parameters with 3 classes.
     public static func earthquake(classCount: Int = 3) -> ConvNetArchitecture {
-        ConvNetArchitecture(name: "EarthquakeCNN", inputShape: [1, 80, 3], channels: [16, 32, 64], kernel: [3, 1],
-                            pool: [3, 1], hidden: [64, 16], classCount: classCount, dropout: 0.1)
+        ConvNetArchitecture(
+            name: "EarthquakeCNN", inputShape: [1, 80, 3], channels: [16, 32, 64], kernel: [3, 1],
+            pool: [3, 1], hidden: [64, 16], classCount: classCount, dropout: 0.1)
     }
 
     /// SpectrogramCNN: [N,3,100,150] → 3 × (Conv 3×3, BN, GELU, MaxPool 2×2, Dropout 0.1) with 48/96/192
     /// channels → 32640 → 1280 → 64 → classes. 42,072,258 parameters with 2 classes.
     public static func spectrogram(classCount: Int = 2) -> ConvNetArchitecture {
-        ConvNetArchitecture(name: "SpectrogramCNN", inputShape: [3, 100, 150], channels: [48, 96, 192], kernel: [3, 3],
-                            pool: [2, 2], hidden: [1280, 64], classCount: classCount, dropout: 0.1)
+        ConvNetArchitecture(
+            name: "SpectrogramCNN", inputShape: [3, 100, 150], channels: [48, 96, 192], kernel: [3, 3],
+            pool: [2, 2], hidden: [1280, 64], classCount: classCount, dropout: 0.1)
     }
 
     /// Shapes [C, H, W] after each block.
@@ -48,8 +50,9 @@ public struct ConvNetArchitecture: Codable, Equatable, Sendable {
         var specs: [(name: String, shape: [Int], kind: StateKind)] = []
         var inC = inputShape[0]
         for (i, c) in channels.enumerated() {
-            specs += ConvBlock.specs(convolution: "conv\(i + 1)", normalisation: "bn\(i + 1)", inChannels: inC, outChannels: c,
-                                     kernel: (kernel[0], kernel[1]))
+            specs += ConvBlock.specs(
+                convolution: "conv\(i + 1)", normalisation: "bn\(i + 1)", inChannels: inC, outChannels: c,
+                kernel: (kernel[0], kernel[1]))
             inC = c
         }
         let widths = [flattenedFeatures] + hidden + [classCount]
@@ -84,10 +87,11 @@ public final class ConvNet {
         var blocks: [ConvBlock] = []
         var inC = architecture.inputShape[0]
         for (i, c) in architecture.channels.enumerated() {
-            blocks.append(ConvBlock(
-                store: store, convolution: "conv\(i + 1)", normalisation: "bn\(i + 1)", inChannels: inC, outChannels: c,
-                kernel: (architecture.kernel[0], architecture.kernel[1]), pool: (architecture.pool[0], architecture.pool[1]),
-                dropout: architecture.dropout, seed: seed &+ 1000 &+ UInt64(i)))
+            blocks.append(
+                ConvBlock(
+                    store: store, convolution: "conv\(i + 1)", normalisation: "bn\(i + 1)", inChannels: inC, outChannels: c,
+                    kernel: (architecture.kernel[0], architecture.kernel[1]), pool: (architecture.pool[0], architecture.pool[1]),
+                    dropout: architecture.dropout, seed: seed &+ 1000 &+ UInt64(i)))
             inC = c
         }
         self.blocks = blocks
@@ -152,8 +156,9 @@ public final class ConvNet {
 
     /// Logits [N, classes] for input [N, C, H, W].
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        precondition(Array(x.shape.dropFirst()) == architecture.inputShape,
-                     "\(architecture.name) expects [N, \(architecture.inputShape.map(String.init).joined(separator: ", "))], got \(x.shape)")
+        precondition(
+            Array(x.shape.dropFirst()) == architecture.inputShape,
+            "\(architecture.name) expects [N, \(architecture.inputShape.map(String.init).joined(separator: ", "))], got \(x.shape)")
         // The blocks work channels-last; the head sees PyTorch's flattening order (C, H, W).
         var h = x.channelsLast()
         for block in blocks { h = block.forward(h, training: training) }
@@ -190,8 +195,11 @@ public final class ConvNet {
         let fresh = ConvNet(arch, seed: seed)
         for e in store.entries where !e.name.hasPrefix("fc3.") {
             let target = fresh.store.require(e.name)
-            if e.kind == .counter { fresh.store.counters[target.offset] = store.counters[e.offset] }
-            else { fresh.store.withMutableValues(of: target) { $0.update(from: store.pointer(e), count: e.count) } }
+            if e.kind == .counter {
+                fresh.store.counters[target.offset] = store.counters[e.offset]
+            } else {
+                fresh.store.withMutableValues(of: target) { $0.update(from: store.pointer(e), count: e.count) }
+            }
         }
         fresh.dropoutProbability = dropoutProbability
         return fresh

@@ -36,7 +36,8 @@ public struct InputContract: Codable, Equatable, Sendable {
             return ("sampling rate", "\(dataset.samplingRateHz) Hz", "\(samplingRateHz) Hz")
         }
         if dataset.componentOrder.count != componentOrder.count
-            || (Set(dataset.componentOrder) == Set(componentOrder) && dataset.componentOrder != componentOrder) {
+            || (Set(dataset.componentOrder) == Set(componentOrder) && dataset.componentOrder != componentOrder)
+        {
             return ("component order", "\(dataset.componentOrder)", "\(componentOrder)")
         }
         if sameClasses, dataset.classNames != classNames { return ("class names", "\(dataset.classNames)", "\(classNames)") }

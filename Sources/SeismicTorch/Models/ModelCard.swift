@@ -10,8 +10,10 @@ public struct EpochRecord: Codable, Equatable, Sendable {
     public var validationAccuracy: Double
     public var seconds: Double
 
-    public init(epoch: Int, learningRate: Double, trainLoss: Double, trainAccuracy: Double,
-                validationLoss: Double, validationAccuracy: Double, seconds: Double) {
+    public init(
+        epoch: Int, learningRate: Double, trainLoss: Double, trainAccuracy: Double,
+        validationLoss: Double, validationAccuracy: Double, seconds: Double
+    ) {
         self.epoch = epoch
         self.learningRate = learningRate
         self.trainLoss = trainLoss
@@ -35,11 +37,14 @@ public struct ModelCard: Codable, Equatable, Sendable {
     /// Free-form provenance (dataset, seed, command line).
     public var notes: [String: String]
 
-    public init(architecture: ConvNetArchitecture, classNames: [String], samplingRateHz: Double, windowSamples: Int,
-                componentOrder: [String], preprocessing: Preprocessing = Preprocessing(), history: [EpochRecord] = [],
-                notes: [String: String] = [:]) {
-        precondition(classNames.count == architecture.classCount,
-                     "\(classNames.count) class names for \(architecture.classCount) outputs")
+    public init(
+        architecture: ConvNetArchitecture, classNames: [String], samplingRateHz: Double, windowSamples: Int,
+        componentOrder: [String], preprocessing: Preprocessing = Preprocessing(), history: [EpochRecord] = [],
+        notes: [String: String] = [:]
+    ) {
+        precondition(
+            classNames.count == architecture.classCount,
+            "\(classNames.count) class names for \(architecture.classCount) outputs")
         self.architecture = architecture
         input = InputContract(classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder)
         self.preprocessing = preprocessing
@@ -47,10 +52,22 @@ public struct ModelCard: Codable, Equatable, Sendable {
         self.notes = notes
     }
 
-    public var classNames: [String] { get { input.classNames } set { input.classNames = newValue } }
-    public var samplingRateHz: Double { get { input.samplingRateHz } set { input.samplingRateHz = newValue } }
-    public var windowSamples: Int { get { input.windowSamples } set { input.windowSamples = newValue } }
-    public var componentOrder: [String] { get { input.componentOrder } set { input.componentOrder = newValue } }
+    public var classNames: [String] {
+        get { input.classNames }
+        set { input.classNames = newValue }
+    }
+    public var samplingRateHz: Double {
+        get { input.samplingRateHz }
+        set { input.samplingRateHz = newValue }
+    }
+    public var windowSamples: Int {
+        get { input.windowSamples }
+        set { input.windowSamples = newValue }
+    }
+    public var componentOrder: [String] {
+        get { input.componentOrder }
+        set { input.componentOrder = newValue }
+    }
 
     // Encoded flat (the contract's fields beside the others), as every checkpoint so far is.
     private enum CodingKeys: String, CodingKey {
@@ -90,15 +107,17 @@ public struct ModelCard: Codable, Equatable, Sendable {
 
     /// The reference's pre-training task: P-wave, S-wave, Noise on 2 s windows at 40 Hz.
     public static func earthquakePretraining() -> ModelCard {
-        ModelCard(architecture: .earthquake(classCount: 3), classNames: ["P-wave", "S-wave", "Noise"],
-                  samplingRateHz: 40, windowSamples: 80, componentOrder: ["E", "N", "Z"])
+        ModelCard(
+            architecture: .earthquake(classCount: 3), classNames: ["P-wave", "S-wave", "Noise"],
+            samplingRateHz: 40, windowSamples: 80, componentOrder: ["E", "N", "Z"])
     }
 
     /// The reference's spectrogram task: Event, Noise on [3, 100, 150] images of Z, X, Y.
     public static func spectrogramEvents() -> ModelCard {
         var p = Preprocessing()
         p.amplitudeChain = .spectrogramImage
-        return ModelCard(architecture: .spectrogram(classCount: 2), classNames: ["Event", "Noise"], samplingRateHz: 100,
-                         windowSamples: 0, componentOrder: ["Z", "X", "Y"], preprocessing: p)
+        return ModelCard(
+            architecture: .spectrogram(classCount: 2), classNames: ["Event", "Noise"], samplingRateHz: 100,
+            windowSamples: 0, componentOrder: ["Z", "X", "Y"], preprocessing: p)
     }
 }

@@ -158,17 +158,21 @@ extension ModelCard {
             throw fail("preprocessing.highpassCornerHz", p.highpassCornerHz, "a corner above 0 and below the Nyquist frequency \(nyquist) Hz")
         }
         guard Self.filterOrderLimits.contains(p.highpassCorners) else {
-            throw fail("preprocessing.highpassCorners", p.highpassCorners, "a filter order in \(Self.filterOrderLimits.lowerBound)…\(Self.filterOrderLimits.upperBound)")
+            throw fail(
+                "preprocessing.highpassCorners", p.highpassCorners,
+                "a filter order in \(Self.filterOrderLimits.lowerBound)…\(Self.filterOrderLimits.upperBound)")
         }
         guard Self.sourceWindowLimits.contains(p.sourceWindowSamples) else {
-            throw fail("preprocessing.sourceWindowSamples", p.sourceWindowSamples,
-                       "\(Self.sourceWindowLimits.lowerBound)…\(Self.sourceWindowLimits.upperBound) samples")
+            throw fail(
+                "preprocessing.sourceWindowSamples", p.sourceWindowSamples,
+                "\(Self.sourceWindowLimits.lowerBound)…\(Self.sourceWindowLimits.upperBound) samples")
         }
         // Detrend method, amplitude chain and units are typed: a card naming one this code cannot run
         // is refused while it is decoded. The chain must fit the input: windows or images.
         guard (p.amplitudeChain == .timeSeries) == isTimeSeries else {
-            throw fail("preprocessing.amplitudeChain", p.amplitudeChain.steps,
-                       "\((isTimeSeries ? AmplitudeChain.timeSeries : .spectrogramImage).steps) for the input \(shape)")
+            throw fail(
+                "preprocessing.amplitudeChain", p.amplitudeChain.steps,
+                "\((isTimeSeries ? AmplitudeChain.timeSeries : .spectrogramImage).steps) for the input \(shape)")
         }
     }
 }

@@ -36,8 +36,9 @@ extension ModelCard {
         let shape = card.architecture.inputShape
         let items = card.isTimeSeries ? Array(shape.dropFirst()) : shape
         guard prepared.itemShape == items else {
-            throw ModelInputMismatch(network: card.architecture.name, expected: items, found: prepared.itemShape,
-                                     items: card.isTimeSeries ? "windows" : "images (seismic prep spectrograms)")
+            throw ModelInputMismatch(
+                network: card.architecture.name, expected: items, found: prepared.itemShape,
+                items: card.isTimeSeries ? "windows" : "images (seismic prep spectrograms)")
         }
         card.componentOrder = prepared.metadata.componentOrder
         card.samplingRateHz = prepared.metadata.samplingRateHz

@@ -92,8 +92,9 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         amplitudeChain = try c.decode(AmplitudeChain.self, forKey: .amplitudeChain)
         let word = try c.decode(String.self, forKey: .units)
         guard let unit = AccelerationUnit(name: word) else {
-            throw ModelCardError(field: (decoder.codingPath + [CodingKeys.units]).map(\.stringValue).joined(separator: "."),
-                                 value: "'\(word)'", expected: "an acceleration unit this code converts: g, gal or m/s^2")
+            throw ModelCardError(
+                field: (decoder.codingPath + [CodingKeys.units]).map(\.stringValue).joined(separator: "."),
+                value: "'\(word)'", expected: "an acceleration unit this code converts: g, gal or m/s^2")
         }
         units = unit
     }
@@ -114,9 +115,10 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     /// The record steps, designed once for records of `count` samples at `samplingRateHz`.
     /// - Throws: `Butterworth.DesignError` when the high-pass corner does not fit the rate.
     public func recordChain(samplingRateHz: Double, count: Int) throws(Butterworth.DesignError) -> RecordChain {
-        RecordChain(detrend: detrend,
-                    taperSides: Taper.obspyHannSides(count: count, maxPercentage: taperFraction),
-                    highpass: try Butterworth.highpass(order: highpassCorners, cornerHz: highpassCornerHz, samplingRateHz: samplingRateHz))
+        RecordChain(
+            detrend: detrend,
+            taperSides: Taper.obspyHannSides(count: count, maxPercentage: taperFraction),
+            highpass: try Butterworth.highpass(order: highpassCorners, cornerHz: highpassCornerHz, samplingRateHz: samplingRateHz))
     }
 
     /// The record steps on a whole record: detrend → Hann taper → causal high-pass, each component

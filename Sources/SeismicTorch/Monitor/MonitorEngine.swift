@@ -29,8 +29,10 @@ public struct MonitorLine: Sendable {
     }
 
     public var json: [String: Any] {
-        ["time": time, "probabilities": Dictionary(uniqueKeysWithValues: zip(classNames, probabilities.map(Double.init))),
-         "label": label, "pga_gal": pgaGal, "trigger": trigger, "bridged_samples": bridgedSamples]
+        [
+            "time": time, "probabilities": Dictionary(uniqueKeysWithValues: zip(classNames, probabilities.map(Double.init))),
+            "label": label, "pga_gal": pgaGal, "trigger": trigger, "bridged_samples": bridgedSamples
+        ]
     }
 
     /// `json` as one compact line of text (sorted keys, slashes not escaped), without a line end.
@@ -66,7 +68,8 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .windowSamples(let w, let r, let n):
-            return "a window of \(w) s at \(r) Hz holds \(n) samples; the monitor needs \(MonitorEngine.sampleRange.lowerBound)…\(MonitorEngine.sampleRange.upperBound)"
+            return
+                "a window of \(w) s at \(r) Hz holds \(n) samples; the monitor needs \(MonitorEngine.sampleRange.lowerBound)…\(MonitorEngine.sampleRange.upperBound)"
         case .hop(let h, let w):
             return "a hop of \(h) s does not fit a window of \(w) s: it must be > 0 and at most the window"
         case .windowDiffersFromCard(let w, let cw, let n, let r):
@@ -80,9 +83,10 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
             return "--channels \(instrument)? is not an accelerometer (SEED instrument code N, e.g. EN?): a UDP stream's counts "
                 + "× --gain are acceleration only for an accelerometer"
         case .nothingReadable(let lines, let refused):
-            return lines == 0 ? "standard input was empty: no line to monitor"
+            return lines == 0
+                ? "standard input was empty: no line to monitor"
                 : "none of the \(lines) lines on standard input could be used (\(refused) refused; blank and # comment lines are skipped): "
-                + "each line must be a time in seconds since 1970 (UTC) and one number per component, e.g. 1700000000.00,0.01,-0.02,0.98"
+                    + "each line must be a time in seconds since 1970 (UTC) and one number per component, e.g. 1700000000.00,0.01,-0.02,0.98"
         case .optionNotForSource(let option, let source, let reason):
             return "\(option) does not apply to --source \(source): \(reason); leave out \(option)"
         case .instrumentWithoutChannels(let instrument):
@@ -149,7 +153,8 @@ public struct MonitorStatistics: Sendable, Equatable {
         s.resets += b.resets; s.bridged += b.bridged; s.malformed += b.malformed; s.gaps += b.gaps
         s.skippedHops += b.skippedHops; s.clockJumps += b.clockJumps; s.forwardClockJumps += b.forwardClockJumps
         s.mistimedPackets += b.mistimedPackets; s.nonFiniteWindows += b.nonFiniteWindows; s.silentWindows += b.silentWindows
-        s.nonFinitePackets += b.nonFinitePackets; s.implausiblePackets += b.implausiblePackets; s.otherInstrument += b.otherInstrument; s.rateChanges += b.rateChanges
+        s.nonFinitePackets += b.nonFinitePackets; s.implausiblePackets += b.implausiblePackets; s.otherInstrument += b.otherInstrument;
+        s.rateChanges += b.rateChanges
         s.rateChangeHops += b.rateChangeHops; s.unconfirmedRates += b.unconfirmedRates
         s.unusableRates += b.unusableRates; s.droppedAtStartUp += b.droppedAtStartUp
         return s
@@ -539,7 +544,8 @@ public final class MonitorEngine {
         statistics.windows += 1
         if trigger { statistics.triggers += 1 }
         if bridged > 0 { statistics.bridged += 1 }
-        return MonitorLine(time: endTime, probabilities: probs, classNames: card.classNames, pgaGal: pgaGal, trigger: trigger,
-                           bridgedSamples: bridged)
+        return MonitorLine(
+            time: endTime, probabilities: probs, classNames: card.classNames, pgaGal: pgaGal, trigger: trigger,
+            bridgedSamples: bridged)
     }
 }

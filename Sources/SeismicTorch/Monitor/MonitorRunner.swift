@@ -133,8 +133,9 @@ public final class MonitorRunner {
     public static func windowSeconds(given: Double?, card: ModelCard) throws -> Double {
         let own = card.windowSeconds
         if let given, !(abs(given - own) <= 1e-9 * own) {
-            throw MonitorError.windowDiffersFromCard(windowSeconds: given, cardWindowSeconds: own,
-                                                     cardWindowSamples: card.windowSamples, cardSamplingRateHz: card.samplingRateHz)
+            throw MonitorError.windowDiffersFromCard(
+                windowSeconds: given, cardWindowSeconds: own,
+                cardWindowSamples: card.windowSamples, cardSamplingRateHz: card.samplingRateHz)
         }
         return own
     }
@@ -155,7 +156,8 @@ public final class MonitorRunner {
             let list = seen.keys.sorted().map { g in
                 (g.isEmpty ? "columns" : "\(g)?") + " with " + seen[g]!.sorted().map(letter).joined(separator: ", ")
             }
-            s += "; \(held): no instrument with the components \((0..<components).map(letter).joined(separator: ", ")) the model needs"
+            s +=
+                "; \(held): no instrument with the components \((0..<components).map(letter).joined(separator: ", ")) the model needs"
                 + " (seen: \(list.isEmpty ? "none" : list.joined(separator: "; ")))"
         }
         return s
@@ -204,21 +206,26 @@ public final class MonitorRunner {
         rates[group, default: Self.newRates()].add(channel: p.channel, time: p.time, count: p.samples.count)
         guard let engine else { return try startUp(p) }
         if rateGiven, !rateQuestioned, rates[group]?.checkDue() == true,
-           let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
-           abs(measured - engine.samplingRateHz) > givenRateTolerance(group) * engine.samplingRateHz {
+            let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
+            abs(measured - engine.samplingRateHz) > givenRateTolerance(group) * engine.samplingRateHz
+        {
             // The given rate is kept (it is what the user knows), but never silently.
             rateQuestioned = true
-            log?("monitor: warning: packet times of \(Self.describe(group)) say \(measured) Hz, but the sampling rate given is "
-                 + "\(engine.samplingRateHz) Hz, which places the samples (expect duplicates, holes or resets): check --rate")
+            log?(
+                "monitor: warning: packet times of \(Self.describe(group)) say \(measured) Hz, but the sampling rate given is "
+                    + "\(engine.samplingRateHz) Hz, which places the samples (expect duplicates, holes or resets): check --rate")
         }
         if confirming != nil { return confirm(p, group: group, engine: engine) }
-        if !rateGiven, rates[group]?.checkDue() == true, let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
-           abs(measured - engine.samplingRateHz) > tolerance(group) * engine.samplingRateHz {
+        if !rateGiven, rates[group]?.checkDue() == true,
+            let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
+            abs(measured - engine.samplingRateHz) > tolerance(group) * engine.samplingRateHz
+        {
             // Measure afresh before acting: a mistimed packet moves only the pairs it is part of.
             rates[group]?.clearRecent()
             confirming = (measured, [p])
-            log?("monitor: packet times of \(Self.describe(group)) suggest \(measured) Hz instead of \(engine.samplingRateHz) Hz; "
-                 + "holding packets until fresh ones confirm it")
+            log?(
+                "monitor: packet times of \(Self.describe(group)) suggest \(measured) Hz instead of \(engine.samplingRateHz) Hz; "
+                    + "holding packets until fresh ones confirm it")
             return []
         }
         return feed(p, to: engine)
@@ -237,7 +244,8 @@ public final class MonitorRunner {
         confirming!.held.append(p)
         heldSamples += p.samples.count
         let full = confirming!.held.count >= Self.maximumHeld || heldSamples >= Self.maximumHeldSamples
-        let fresh = rates[group]?.checkDue() == true || full
+        let fresh =
+            rates[group]?.checkDue() == true || full
             ? rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate) : nil
         guard fresh != nil || full else { return [] }
         heldSamples = 0
@@ -258,8 +266,9 @@ public final class MonitorRunner {
                     let hops = ((start + Double(target.windowSamples - 1) / fresh - resumeFrom) / hopSeconds).rounded()
                     if hops.isFinite, hops > 0 { own.rateChangeHops += Int(min(hops, 1e9)) }
                 }
-                log?("monitor: the sampling rate of \(Self.describe(group)) changed from \(engine.samplingRateHz) to \(fresh) Hz "
-                     + "(confirmed over \(held.count) fresh packets); restarting the monitor at \(fresh) Hz")
+                log?(
+                    "monitor: the sampling rate of \(Self.describe(group)) changed from \(engine.samplingRateHz) to \(fresh) Hz "
+                        + "(confirmed over \(held.count) fresh packets); restarting the monitor at \(fresh) Hz")
             } catch {
                 // Packet times that say a rate no window fits (corrupt times): the stream goes on
                 // at the rate it had; never a reason to stop monitoring.
@@ -268,8 +277,9 @@ public final class MonitorRunner {
             }
         } else {
             own.unconfirmedRates += 1
-            log?("monitor: fresh packets of \(Self.describe(group)) say \(fresh.map { "\($0) Hz" } ?? "no rate") (\(suggested) Hz not confirmed); "
-                 + "keeping \(engine.samplingRateHz) Hz")
+            log?(
+                "monitor: fresh packets of \(Self.describe(group)) say \(fresh.map { "\($0) Hz" } ?? "no rate") (\(suggested) Hz not confirmed); "
+                    + "keeping \(engine.samplingRateHz) Hz")
         }
         for q in held { out += feed(q, to: target) }
         return out
@@ -288,9 +298,10 @@ public final class MonitorRunner {
         guard let fraction = rates[group]?.irregularFraction(), fraction > PacketRates.irregularLimit else { return Self.rateTolerance }
         if !timesIrregular {
             timesIrregular = true
-            log?("monitor: warning: packet times of \(Self.describe(group)) are irregular (\(Int((fraction * 100).rounded())) % of packet intervals "
-                 + "are off the sample grid by more than 20 % of a period): the rate estimate may be off by percents, and rate changes under "
-                 + "\(Int(Self.irregularRateTolerance * 100)) % are not followed; give --rate")
+            log?(
+                "monitor: warning: packet times of \(Self.describe(group)) are irregular (\(Int((fraction * 100).rounded())) % of packet intervals "
+                    + "are off the sample grid by more than 20 % of a period): the rate estimate may be off by percents, and rate changes under "
+                    + "\(Int(Self.irregularRateTolerance * 100)) % are not followed; give --rate")
         }
         return Self.irregularRateTolerance
     }
@@ -410,7 +421,9 @@ public final class MonitorRunner {
         if force, seen[best]!.components.count == components {
             if let r = rate(best) { return (best, r) }
             if let r = rates[best]?.estimate(minimum: Self.ratesToStart) {
-                log?("monitor: \(pending.count) packets of \(Self.describe(best)) span less than \(Self.secondsToEstimate) s; starting at \(r) Hz from them (give --rate)")
+                log?(
+                    "monitor: \(pending.count) packets of \(Self.describe(best)) span less than \(Self.secondsToEstimate) s; starting at \(r) Hz from them (give --rate)"
+                )
                 return (best, r)
             }
             log?("monitor: could not estimate the sampling rate of \(Self.describe(best)) from \(pending.count) packets; assuming 125 Hz (give --rate)")

@@ -89,8 +89,10 @@ public final class MonitorSession {
     ///   record's read error, `AccelerationUnitError` (units missing, contradicting or refused).
     /// - Parameter standardInput: where `.stdin` lines are read from: the process's standard input
     ///   unless another front end (or a test) gives a handle.
-    public init(model: ConvNet, card: ModelCard, source: StreamSource, settings: MonitorSettings,
-                trigger: TriggerCommand?, standardInput: FileHandle = .standardInput, log: @escaping @Sendable (String) -> Void) throws {
+    public init(
+        model: ConvNet, card: ModelCard, source: StreamSource, settings: MonitorSettings,
+        trigger: TriggerCommand?, standardInput: FileHandle = .standardInput, log: @escaping @Sendable (String) -> Void
+    ) throws {
         let windowSeconds = try MonitorRunner.windowSeconds(given: settings.windowSeconds, card: card)
         guard settings.hopSeconds <= windowSeconds else {
             throw MonitorError.hop(hopSeconds: settings.hopSeconds, windowSeconds: windowSeconds)
@@ -105,11 +107,13 @@ public final class MonitorSession {
         case .replay: (isUDP, isReplay) = (false, true)
         }
         if settings.gain != nil, !isUDP {
-            throw MonitorError.optionNotForSource(option: "--gain", source: source.description,
-                                                  reason: "it converts UDP counts; these samples are in --units")
+            throw MonitorError.optionNotForSource(
+                option: "--gain", source: source.description,
+                reason: "it converts UDP counts; these samples are in --units")
         }
         if settings.replaySpeed != nil, !isReplay {
-            throw MonitorError.optionNotForSource(option: "--speed", source: source.description, reason: "it paces a replay; a live stream comes at its own pace")
+            throw MonitorError.optionNotForSource(
+                option: "--speed", source: source.description, reason: "it paces a replay; a live stream comes at its own pace")
         }
         queue = PacketQueue()
         var scale = settings.gain ?? MonitorSettings.shakeAccelerometerGain
@@ -212,7 +216,8 @@ public final class MonitorSession {
     /// One line (no line end) that accounts for the session: what the source received, the
     /// runner's counters, the queue's and the kernel's drops, and the trigger programs' failures.
     public var summary: String {
-        (queue.received > 0 ? "\(queue.received) \(source.unitWord) read" + (source == .stdin ? " (\(queue.skippedLines) blank or comment lines skipped); " : "; ") : "")
+        (queue.received > 0
+            ? "\(queue.received) \(source.unitWord) read" + (source == .stdin ? " (\(queue.skippedLines) blank or comment lines skipped); " : "; ") : "")
             + "\(runner.summary); \(queue.dropped) packets dropped (queue full), "
             + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) \(source.unitWord) that did not parse"
             + (trigger.map { "; " + $0.summary } ?? "")

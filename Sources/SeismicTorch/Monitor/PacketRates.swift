@@ -77,7 +77,8 @@ public struct PacketRates: Sendable {
         addedSinceCheck += 1
         retainedSeconds += time - prev.time
         while storage.count - head > Self.maximumPairs
-            || (storage.count - head > keep && retainedSeconds - storage[head].seconds >= minimumSeconds) {
+            || (storage.count - head > keep && retainedSeconds - storage[head].seconds >= minimumSeconds)
+        {
             retainedSeconds -= storage[head].seconds
             head += 1
         }
@@ -104,7 +105,8 @@ public struct PacketRates: Sendable {
     public func estimate(minimum: Int, minimumSeconds: Double = 0) -> Double? {
         guard let rate = fit(minimum: minimum, minimumSeconds: minimumSeconds).map(Self.rounded) else { return nil }
         guard let irregular = irregularFraction(), irregular > Self.irregularLimit,
-              let nearest = Self.nominalRates.min(by: { abs($0 - rate) < abs($1 - rate) }), abs(nearest - rate) <= 0.05 * nearest else { return rate }
+            let nearest = Self.nominalRates.min(by: { abs($0 - rate) < abs($1 - rate) }), abs(nearest - rate) <= 0.05 * nearest
+        else { return rate }
         return nearest
     }
 

@@ -4,6 +4,9 @@ import Foundation
 
 /// One packet of one component: channel code, time of the first sample, samples (raw units).
 public struct StreamPacket: Sendable, Equatable {
+    /// The SEED channel code (ObsPy's `stats.channel`: band, instrument and orientation, e.g.
+    /// ENZ); "X", "Y", "Z" for the columns of `time,x,y,z` lines. Its component in the model's
+    /// order is `StreamParsing.componentIndex(_:)`.
     public var channel: String
     public var time: Double
     public var samples: [Double]

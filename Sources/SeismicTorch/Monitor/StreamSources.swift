@@ -91,15 +91,19 @@ public enum StreamSources {
     /// by net.core.rmem_max) was full. Datagrams lost before they reach the socket (a sender's or an
     /// interface's queue) cannot be seen by the receiver and are not counted.
     /// Returns the bound port (useful with port 0) and a function that stops the listener.
-    public static func udp(host: String, port: UInt16, receiveBufferBytes: Int32 = 8 << 20,
-                           into queue: PacketQueue) throws -> (port: UInt16, stop: @Sendable () -> Void) {
+    public static func udp(
+        host: String, port: UInt16, receiveBufferBytes: Int32 = 8 << 20,
+        into queue: PacketQueue
+    ) throws -> (port: UInt16, stop: @Sendable () -> Void) {
         let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
         guard fd >= 0 else { throw StreamSourceError.socket(String(cString: strerror(errno))) }
         var addr = sockaddr_in()
         addr.sin_family = sa_family_t(AF_INET)
         addr.sin_port = port.bigEndian
         guard inet_pton(AF_INET, host, &addr.sin_addr) == 1 else { close(fd); throw StreamSourceError.badAddress("\(host):\(port)") }
-        let bound = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        let bound = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
         guard bound == 0 else { close(fd); throw StreamSourceError.socket("bind \(host):\(port): \(String(cString: strerror(errno)))") }
         var actual = sockaddr_in()
         var len = socklen_t(MemoryLayout<sockaddr_in>.size)
@@ -113,8 +117,8 @@ public enum StreamSources {
         var bufferBytes = receiveBufferBytes
         setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bufferBytes, socklen_t(MemoryLayout<Int32>.size))
         #if os(Linux)
-        var on: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, Self.receiveQueueOverflow, &on, socklen_t(MemoryLayout<Int32>.size))
+            var on: Int32 = 1
+            setsockopt(fd, SOL_SOCKET, Self.receiveQueueOverflow, &on, socklen_t(MemoryLayout<Int32>.size))
         #endif
         let stopFlag = StopFlag()
         let thread = Thread {
@@ -177,8 +181,10 @@ public enum StreamSources {
     /// counted as malformed and none of its values is used; the first such line is described to
     /// `log` (its number, fields and a prefix of its text), so a stream in another format is seen
     /// at once rather than only in the summary's counts.
-    public static func lines(from handle: FileHandle, components: Int = 3, maximumLineBytes: Int = 65_536, into queue: PacketQueue,
-                             log: (@Sendable (String) -> Void)? = nil) {
+    public static func lines(
+        from handle: FileHandle, components: Int = 3, maximumLineBytes: Int = 65_536, into queue: PacketQueue,
+        log: (@Sendable (String) -> Void)? = nil
+    ) {
         let thread = Thread {
             var splitter = LineSplitter(maximumLineBytes: maximumLineBytes)
             var number = 0, described = false
@@ -196,7 +202,9 @@ public enum StreamSources {
                     if case .line(let bytes) = piece {
                         let first = bytes.first { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
                         blank = first == nil || bytes.first == UInt8(ascii: "#")
-                    } else { blank = false }
+                    } else {
+                        blank = false
+                    }
                     queue.countReceived(skipped: blank)
                     if blank { continue }
                     guard case .line(let bytes) = piece else { refuse("longer than \(maximumLineBytes) bytes"); continue }
@@ -207,16 +215,21 @@ public enum StreamSources {
                         let what: String
                         if fields.count != 1 + components {
                             what = "has \(fields.count) field\(fields.count == 1 ? "" : "s"); expected \(1 + components)"
-                        } else if let bad = fields.indices.first(where: { StreamParsing.number(fields[$0]) == nil || ($0 == 0 && !(StreamParsing.number(fields[0])!.isFinite)) }) {
+                        } else if let bad = fields.indices.first(where: {
+                            StreamParsing.number(fields[$0]) == nil || ($0 == 0 && !(StreamParsing.number(fields[0])!.isFinite))
+                        }) {
                             what = "field \(bad + 1) ('\(fields[bad].prefix(40))') is not \(bad == 0 ? "a finite" : "a plain") decimal number"
                         } else {
                             what = "does not parse"
                         }
-                        refuse("'\(shown)' \(what): a line is a time in seconds since 1970 (UTC) and one plain decimal number per component "
-                               + "(1e-3 and nan are numbers; hex is not), separated by commas, or by spaces or tabs")
+                        refuse(
+                            "'\(shown)' \(what): a line is a time in seconds since 1970 (UTC) and one plain decimal number per component "
+                                + "(1e-3 and nan are numbers; hex is not), separated by commas, or by spaces or tabs")
                         continue
                     }
-                    for (c, value) in v.enumerated() { queue.push(StreamPacket(channel: ["X", "Y", "Z"][safe: c] ?? "C\(c)", time: t, samples: [value]), waitForRoom: true) }
+                    for (c, value) in v.enumerated() {
+                        queue.push(StreamPacket(channel: ["X", "Y", "Z"][safe: c] ?? "C\(c)", time: t, samples: [value]), waitForRoom: true)
+                    }
                 }
             }
             while true {
@@ -237,8 +250,10 @@ public enum StreamSources {
     /// - Returns: the record's sampling rate and the units its header states (nil when none).
     /// - Throws: the record's read error, `MonitorError.recordTooShort` (its duration and the
     ///   window), or `AccelerationUnitError` when its header's units are unusable.
-    public static func replay(_ path: String, speed: Double, packetSeconds: Double = 0.25, windowSeconds: Double = 0,
-                              into queue: PacketQueue) throws -> (samplingRateHz: Double, units: AccelerationUnit?) {
+    public static func replay(
+        _ path: String, speed: Double, packetSeconds: Double = 0.25, windowSeconds: Double = 0,
+        into queue: PacketQueue
+    ) throws -> (samplingRateHz: Double, units: AccelerationUnit?) {
         let (w, traces, _) = try ThreeComponentRecord.read(path)
         guard w.durationSeconds >= windowSeconds else {
             throw MonitorError.recordTooShort(path: path, seconds: w.durationSeconds, windowSeconds: windowSeconds)

@@ -41,8 +41,10 @@ public final class TriggerCommand: @unchecked Sendable {
     ///   - program: a path (it has a slash), or a name looked up in the directories of `searchPath`
     ///     in order, as execvp does (an empty entry is the current directory; no PATH: /usr/bin:/bin).
     /// - Throws: `TriggerCommandError` when the program is not an executable file or not in PATH.
-    public init(program: String, arguments: [String], searchPath: String? = ProcessInfo.processInfo.environment["PATH"],
-                log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }) throws {
+    public init(
+        program: String, arguments: [String], searchPath: String? = ProcessInfo.processInfo.environment["PATH"],
+        log: @escaping @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    ) throws {
         executable = try Self.resolve(program, searchPath: searchPath)
         self.arguments = arguments
         self.log = log
@@ -88,7 +90,8 @@ public final class TriggerCommand: @unchecked Sendable {
         do {
             try p.run()
         } catch {
-            let reason = (error as NSError).userInfo[NSUnderlyingErrorKey].map { ($0 as? NSError)?.localizedDescription ?? "\($0)" }
+            let reason =
+                (error as NSError).userInfo[NSUnderlyingErrorKey].map { ($0 as? NSError)?.localizedDescription ?? "\($0)" }
                 ?? (error as NSError).localizedDescription
             fail("monitor: --on-trigger \(executable) could not start: \(reason)")
             return nil
@@ -113,7 +116,9 @@ public final class TriggerCommand: @unchecked Sendable {
         lock.lock()
         let running = started.filter(\.isRunning)
         lock.unlock()
-        running.forEach { $0.waitUntilExit(); account($0) }
+        running.forEach {
+            $0.waitUntilExit(); account($0)
+        }
         return running.count
     }
 

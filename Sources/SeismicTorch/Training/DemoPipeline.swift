@@ -32,8 +32,9 @@ public enum DemoPipeline {
         step("1/6 synthesising \(settings.qsisEvents) earthquake and \(settings.qsisNoise) noise records (QSIS layout, SAC) and a mini STEAD")
         try SyntheticCorpus.writeQSIS(folder: synth + "/data_QSIS_Event", kind: .earthquake, count: settings.qsisEvents, seed: settings.seed)
         try SyntheticCorpus.writeQSIS(folder: synth + "/data_QSIS_Noise", kind: .noise, count: settings.qsisNoise, seed: settings.seed)
-        try SyntheticCorpus.writeSTEAD(folder: synth + "/stead", earthquakes: settings.steadEarthquakes, noise: settings.steadEarthquakes,
-                                       seed: settings.seed)
+        try SyntheticCorpus.writeSTEAD(
+            folder: synth + "/stead", earthquakes: settings.steadEarthquakes, noise: settings.steadEarthquakes,
+            seed: settings.seed)
         log("      → \(synth)/data_QSIS_Event, data_QSIS_Noise, stead/merged.hdf5 + merged.csv")
 
         step("2/6 preparing windows (STEAD: clean, split by time; QSIS: PGA filter, ak135 arrivals, STA/LTA noise)")
@@ -50,7 +51,9 @@ public enum DemoPipeline {
         let (noise, _) = QSIS.prepare(folder: synth + "/data_QSIS_Noise", event: false, settings: qsisSettings)
         let qsis = try PreparedDataset.merge([("events", events), ("noise", noise)], seed: settings.seed)
         try qsis.save(to: data + "/qsis.h5")
-        log("      → \(data)/stead_train.h5 (\(steadTrainData.count) windows), stead_test.h5 (\(steadTestData.count)), qsis.h5 (\(qsis.count); \(eventSummary.skipped.values.reduce(0, +)) event records skipped)")
+        log(
+            "      → \(data)/stead_train.h5 (\(steadTrainData.count) windows), stead_test.h5 (\(steadTestData.count)), qsis.h5 (\(qsis.count); \(eventSummary.skipped.values.reduce(0, +)) event records skipped)"
+        )
 
         step("3/6 pre-training EarthquakeCNN on STEAD (P-wave / S-wave / Noise)")
         var config = TrainingConfiguration()
@@ -59,13 +62,16 @@ public enum DemoPipeline {
         var card = ModelCard.earthquakePretraining()
         card.notes = ["dataset": "synthetic STEAD (demo)"]
         let pretrainModel = ConvNet(card.architecture, seed: settings.seed)
-        let pre = try TrainingRun.run(context: context, model: pretrainModel, card: card, data: TrainingRun.amplitudeChain(steadTrainData),
-                                      folder: folder + "/pretrain", configuration: config, title: "Pre-training on synthetic STEAD",
-                                      log: { log("      " + $0) })
+        let pre = try TrainingRun.run(
+            context: context, model: pretrainModel, card: card, data: TrainingRun.amplitudeChain(steadTrainData),
+            folder: folder + "/pretrain", configuration: config, title: "Pre-training on synthetic STEAD",
+            log: { log("      " + $0) })
         let (pretrained, pretrainedCard) = try Checkpoint.load(from: folder + "/pretrain/" + RunFiles.best)
         let steadEval = try Evaluation.run(model: pretrained, data: TrainingRun.amplitudeChain(steadTestData))
-        log(String(format: "      → %@/pretrain (best validation %.2f %%; held-out STEAD test %.2f %%)", folder, pre.bestValidationAccuracy * 100,
-                   steadEval.confusion.accuracy * 100))
+        log(
+            String(
+                format: "      → %@/pretrain (best validation %.2f %%; held-out STEAD test %.2f %%)", folder, pre.bestValidationAccuracy * 100,
+                steadEval.confusion.accuracy * 100))
 
         step("4/6 fine-tuning on the QSIS windows")
         config.epochs = settings.finetuneEpochs
@@ -73,17 +79,19 @@ public enum DemoPipeline {
         fineCard.history = []
         fineCard.componentOrder = ["X", "Y", "Z"]
         fineCard.notes = ["dataset": "synthetic QSIS (demo)", "fine-tuned from": folder + "/pretrain/" + RunFiles.best]
-        let fine = try TrainingRun.run(context: context, model: pretrained, card: fineCard, data: TrainingRun.amplitudeChain(qsis),
-                                       folder: folder + "/finetune", configuration: config, title: "Fine-tuning on synthetic QSIS",
-                                       log: { log("      " + $0) })
+        let fine = try TrainingRun.run(
+            context: context, model: pretrained, card: fineCard, data: TrainingRun.amplitudeChain(qsis),
+            folder: folder + "/finetune", configuration: config, title: "Fine-tuning on synthetic QSIS",
+            log: { log("      " + $0) })
         log(String(format: "      → %@/finetune (best validation %.2f %%)", folder, fine.bestValidationAccuracy * 100))
 
         step("5/6 evaluating, plotting and exporting ONNX")
         let (best, _) = try Checkpoint.load(from: folder + "/finetune/" + RunFiles.best)
         let evaluation = try Evaluation.run(model: best, data: TrainingRun.amplitudeChain(qsis))
         try AtomicFile.write(evaluation.histogramPlot, to: folder + "/score_histograms.svg")
-        try AtomicFile.write(TrainingRun.examplesPlot(TrainingRun.amplitudeChain(qsis), componentOrder: qsis.metadata.componentOrder),
-                                to: folder + "/example_windows.svg")
+        try AtomicFile.write(
+            TrainingRun.examplesPlot(TrainingRun.amplitudeChain(qsis), componentOrder: qsis.metadata.componentOrder),
+            to: folder + "/example_windows.svg")
         if let record = QSIS.recordFiles(in: synth + "/data_QSIS_Event").first {
             try AtomicFile.write(try recordPlot(record), to: folder + "/example_record.svg")
         }
@@ -93,8 +101,10 @@ public enum DemoPipeline {
 
         step("6/6 writing the report")
         try writeReport(folder: folder, pretrain: pre, finetune: fine, steadTest: steadEval, evaluation: evaluation, settings: settings)
-        log(String(format: "      → %@/report.html\n\nfinal validation accuracy %.2f %% (fine-tuned, QSIS); total %.0f s", folder,
-                   fine.bestValidationAccuracy * 100, Date().timeIntervalSince(t0)))
+        log(
+            String(
+                format: "      → %@/report.html\n\nfinal validation accuracy %.2f %% (fine-tuned, QSIS); total %.0f s", folder,
+                fine.bestValidationAccuracy * 100, Date().timeIntervalSince(t0)))
         return fine.bestValidationAccuracy
     }
 
@@ -109,17 +119,21 @@ public enum DemoPipeline {
         if let p { bands.append(Band(from: p, to: p + 12, label: "P", color: Palette.blue)) }
         if let s { bands.append(Band(from: s, to: s + 12, label: "S", color: Palette.red)) }
         let panels = w.components.enumerated().map { k, comp in
-            Panel(title: w.componentCodes[k], xLabel: "Time (s)", yLabel: "Acceleration (gal)",
-                  series: [Series(name: w.componentCodes[k], x: t, y: idx.map { comp[$0] }, color: Palette.cycle[k])], bands: bands)
+            Panel(
+                title: w.componentCodes[k], xLabel: "Time (s)", yLabel: "Acceleration (gal)",
+                series: [Series(name: w.componentCodes[k], x: t, y: idx.map { comp[$0] }, color: Palette.cycle[k])], bands: bands)
         }
-        var plot = LinePlot(title: "\((path as NSString).lastPathComponent)" + (p == nil ? "" : " — arrivals and their 12 s search windows shaded"), panels: panels)
+        var plot = LinePlot(
+            title: "\((path as NSString).lastPathComponent)" + (p == nil ? "" : " — arrivals and their 12 s search windows shaded"), panels: panels)
         plot.panelWidth = 900
         plot.panelHeight = 150
         return plot.svg()
     }
 
-    static func writeReport(folder: String, pretrain: TrainingResult, finetune: TrainingResult, steadTest: Evaluation,
-                            evaluation: Evaluation, settings: Settings) throws {
+    static func writeReport(
+        folder: String, pretrain: TrainingResult, finetune: TrainingResult, steadTest: Evaluation,
+        evaluation: Evaluation, settings: Settings
+    ) throws {
         func svg(_ name: String) -> String { (try? String(contentsOfFile: folder + "/" + name, encoding: .utf8)).map { "<figure>\($0)</figure>" } ?? "" }
         let html = """
             <!doctype html><html><head><meta charset="utf-8"><title>SeismicTorch demo</title>

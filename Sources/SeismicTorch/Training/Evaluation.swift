@@ -27,7 +27,9 @@ public struct Evaluation: Sendable {
         guard prepared.count > 0 else { throw DatasetError.noWindows(path: dataPath, reason: "X holds 0 windows") }
         let data = TrainingRun.amplitudeChain(prepared)
         guard data.count > 0 else {
-            throw DatasetError.noWindows(path: dataPath, reason: "all \(prepared.count) windows were dropped by the training-time amplitude chain (peak below 1e-8, or above 2 × 9.81 for m/s² data)")
+            throw DatasetError.noWindows(
+                path: dataPath,
+                reason: "all \(prepared.count) windows were dropped by the training-time amplitude chain (peak below 1e-8, or above 2 × 9.81 for m/s² data)")
         }
         return try run(model: model, data: data, modelName: modelPath)
     }
@@ -51,8 +53,10 @@ public struct Evaluation: Sendable {
     ///   before they are used; what it throws ends the evaluation. With `collective`, a check that
     ///   throws on one process leaves the others waiting in the sum: give one that cannot throw
     ///   (training passes a no-op) or make every process throw alike.
-    public static func run(model: ConvNet, data: WindowDataset, indices: [Int]? = nil, batchSize: Int = 1024, collective: Collective? = nil,
-                           check: (Tensor, ArraySlice<Int>) throws -> Void) rethrows -> Evaluation {
+    public static func run(
+        model: ConvNet, data: WindowDataset, indices: [Int]? = nil, batchSize: Int = 1024, collective: Collective? = nil,
+        check: (Tensor, ArraySlice<Int>) throws -> Void
+    ) rethrows -> Evaluation {
         let k = data.classNames.count
         let all = indices ?? Array(0..<data.count)
         let mine = collective.map { Trainer.share(all[...], of: $0) } ?? all[...]
@@ -91,15 +95,21 @@ public struct Evaluation: Sendable {
             neg = rows(k * k + k * bins, k, bins)
             loss = flat[flat.count - 1]
         }
-        return Evaluation(confusion: confusion, meanLoss: all.isEmpty ? 0 : loss / Double(all.count),
-                          positiveHistogram: pos, negativeHistogram: neg)
+        return Evaluation(
+            confusion: confusion, meanLoss: all.isEmpty ? 0 : loss / Double(all.count),
+            positiveHistogram: pos, negativeHistogram: neg)
     }
 
     public var json: [String: Any] {
-        TrainingRun.metricsJSON(confusion, extra: ["mean_loss": meanLoss, "windows": confusion.total,
-                                                   "score_histograms": Dictionary(uniqueKeysWithValues: confusion.classNames.enumerated().map {
-                                                       ($1, ["bins": Self.bins, "own_class": positiveHistogram[$0], "other_classes": negativeHistogram[$0]])
-                                                   })])
+        TrainingRun.metricsJSON(
+            confusion,
+            extra: [
+                "mean_loss": meanLoss, "windows": confusion.total,
+                "score_histograms": Dictionary(
+                    uniqueKeysWithValues: confusion.classNames.enumerated().map {
+                        ($1, ["bins": Self.bins, "own_class": positiveHistogram[$0], "other_classes": negativeHistogram[$0]])
+                    })
+            ])
     }
 
     /// A readable table: accuracy, confusion (counts and row-normalised), precision/recall/F1.
@@ -107,15 +117,18 @@ public struct Evaluation: Sendable {
         let c = confusion
         let w = max(13, (c.classNames.map(\.count).max() ?? 0) + 2)
         func pad(_ s: String) -> String { s.padding(toLength: w, withPad: " ", startingAt: 0) }
-        var lines = [String(format: "accuracy %.2f %% on %d windows (mean loss %.4f)", c.accuracy * 100, c.total, meanLoss), "",
-                     "confusion (rows: true, columns: predicted)", pad("") + c.classNames.map { pad($0) }.joined()]
+        var lines = [
+            String(format: "accuracy %.2f %% on %d windows (mean loss %.4f)", c.accuracy * 100, c.total, meanLoss), "",
+            "confusion (rows: true, columns: predicted)", pad("") + c.classNames.map { pad($0) }.joined()
+        ]
         for (i, n) in c.classNames.enumerated() {
             lines.append(pad(n) + c.counts[i].indices.map { pad(String(format: "%d (%.2f)", c.counts[i][$0], c.rowNormalized[i][$0])) }.joined())
         }
         lines += ["", pad("class") + pad("precision") + pad("recall") + pad("F1") + "support"]
         for (i, n) in c.classNames.enumerated() {
-            lines.append(pad(n) + pad(String(format: "%.3f", c.precision(i))) + pad(String(format: "%.3f", c.recall(i)))
-                + pad(String(format: "%.3f", c.f1(i))) + "\(c.counts[i].reduce(0, +))")
+            lines.append(
+                pad(n) + pad(String(format: "%.3f", c.precision(i))) + pad(String(format: "%.3f", c.recall(i)))
+                    + pad(String(format: "%.3f", c.f1(i))) + "\(c.counts[i].reduce(0, +))")
         }
         return lines.joined(separator: "\n")
     }
@@ -123,10 +136,16 @@ public struct Evaluation: Sendable {
     /// Score histograms as SVG: one panel per class, own class vs the others.
     public var histogramPlot: String {
         let centres = (0..<Self.bins).map { (Double($0) + 0.5) / Double(Self.bins) }
-        return LinePlot(title: "Class probability histograms", panels: confusion.classNames.enumerated().map { c, name in
-            Panel(title: "P(\(name))", xLabel: "Predicted probability", yLabel: "Windows", series: [
-                Series(name: name, x: centres, y: positiveHistogram[c].map(Double.init), color: Palette.blue),
-                Series(name: "other classes", x: centres, y: negativeHistogram[c].map(Double.init), color: Palette.red, dashed: true)])
-        }, columns: confusion.classNames.count).svg()
+        return LinePlot(
+            title: "Class probability histograms",
+            panels: confusion.classNames.enumerated().map { c, name in
+                Panel(
+                    title: "P(\(name))", xLabel: "Predicted probability", yLabel: "Windows",
+                    series: [
+                        Series(name: name, x: centres, y: positiveHistogram[c].map(Double.init), color: Palette.blue),
+                        Series(name: "other classes", x: centres, y: negativeHistogram[c].map(Double.init), color: Palette.red, dashed: true)
+                    ])
+            }, columns: confusion.classNames.count
+        ).svg()
     }
 }

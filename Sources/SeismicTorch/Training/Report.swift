@@ -16,20 +16,23 @@ public enum Report {
             return "<figure>\(svg)<figcaption>\(escape(name))</figcaption></figure>"
         }
         let best = card.history.max { $0.validationAccuracy < $1.validationAccuracy }
-        var rows = [("Model", card.architecture.name), ("Parameters", "\(card.architecture.parameterCount)"),
-                    ("Classes", card.classNames.joined(separator: ", ")),
-                    ("Input", "\(card.componentOrder.joined(separator: ",")) at \(card.samplingRateHz) Hz, \(card.windowSamples) samples"),
-                    ("Epochs", "\(card.history.count) of \(configuration.epochs)"), ("Batch size", "\(configuration.batchSize)"),
-                    ("Optimizer", "Adam, lr \(configuration.learningRate), StepLR(\(configuration.stepSize), \(configuration.gamma))"),
-                    ("Seed", "\(configuration.seed)")]
+        var rows = [
+            ("Model", card.architecture.name), ("Parameters", "\(card.architecture.parameterCount)"),
+            ("Classes", card.classNames.joined(separator: ", ")),
+            ("Input", "\(card.componentOrder.joined(separator: ",")) at \(card.samplingRateHz) Hz, \(card.windowSamples) samples"),
+            ("Epochs", "\(card.history.count) of \(configuration.epochs)"), ("Batch size", "\(configuration.batchSize)"),
+            ("Optimizer", "Adam, lr \(configuration.learningRate), StepLR(\(configuration.stepSize), \(configuration.gamma))"),
+            ("Seed", "\(configuration.seed)")
+        ]
         if let b = best {
             rows.append(("Best validation accuracy", String(format: "%.2f %% (epoch %d)", b.validationAccuracy * 100, b.epoch + 1)))
         }
         for (k, v) in card.notes.sorted(by: { $0.key < $1.key }) { rows.append((k, v)) }
         let table = rows.map { "<tr><th>\(escape($0.0))</th><td>\(escape($0.1))</td></tr>" }.joined(separator: "\n")
         let history = card.history.map {
-            String(format: "<tr><td>%d</td><td>%.4f</td><td>%.2f %%</td><td>%.4f</td><td>%.2f %%</td><td>%.1e</td><td>%.2f s</td></tr>",
-                   $0.epoch + 1, $0.trainLoss, $0.trainAccuracy * 100, $0.validationLoss, $0.validationAccuracy * 100, $0.learningRate, $0.seconds)
+            String(
+                format: "<tr><td>%d</td><td>%.4f</td><td>%.2f %%</td><td>%.4f</td><td>%.2f %%</td><td>%.1e</td><td>%.2f s</td></tr>",
+                $0.epoch + 1, $0.trainLoss, $0.trainAccuracy * 100, $0.validationLoss, $0.validationAccuracy * 100, $0.learningRate, $0.seconds)
         }.joined(separator: "\n")
         let html = """
             <!doctype html>

@@ -75,7 +75,8 @@ public final class RunFolder {
     public func completedEpochs() -> Int? {
         if let g = currentGeneration, let m = try? Manifest.read(g + "/" + Self.manifest) { return m.epochs }
         if FileManager.default.fileExists(atPath: path + "/" + RunFiles.last),
-           let card = try? Checkpoint.load(from: path + "/" + RunFiles.last).card {
+            let card = try? Checkpoint.load(from: path + "/" + RunFiles.last).card
+        {
             return card.history.count
         }
         return nil
@@ -113,8 +114,10 @@ public final class RunFolder {
             }
         }
         guard lastEpochs == manifest.epochs, optimizerStep == manifest.optimizerStep else {
-            throw RunFolderError.inconsistent(folder: path, reason: "the checkpoint holds \(lastEpochs) epochs and the optimizer step \(optimizerStep), "
-                                              + "but the generation records \(manifest.epochs) epochs at step \(manifest.optimizerStep)")
+            throw RunFolderError.inconsistent(
+                folder: path,
+                reason: "the checkpoint holds \(lastEpochs) epochs and the optimizer step \(optimizerStep), "
+                    + "but the generation records \(manifest.epochs) epochs at step \(manifest.optimizerStep)")
         }
         // The same training continues only with the same settings and data.
         let changed = (manifest.settings ?? [:]).sorted { $0.key < $1.key }.compactMap { key, was -> String? in
@@ -122,8 +125,10 @@ public final class RunFolder {
             return "\(key) was \(was), now \(now)"
         }
         guard changed.isEmpty else {
-            throw RunFolderError.inconsistent(folder: path, reason: "the run was started with other settings (" + changed.joined(separator: "; ")
-                                              + "); resume with the run's settings, or train into another folder")
+            throw RunFolderError.inconsistent(
+                folder: path,
+                reason: "the run was started with other settings (" + changed.joined(separator: "; ")
+                    + "); resume with the run's settings, or train into another folder")
         }
     }
 
@@ -203,9 +208,13 @@ public final class RunFolder {
         } catch {
             try? fm.removeItem(atPath: generation.folder)
             if let e = error as? RunFolderError, !switched { throw e }
-            throw RunFolderError.io(path: generation.folder, reason: "writing the generation after epoch \(generation.epochs) failed: "
-                                    + "\(error)" + (switched ? "; that generation is current, but some of the names linking to it are missing"
-                                                            : "; the previous state stays current"))
+            throw RunFolderError.io(
+                path: generation.folder,
+                reason: "writing the generation after epoch \(generation.epochs) failed: "
+                    + "\(error)"
+                    + (switched
+                        ? "; that generation is current, but some of the names linking to it are missing"
+                        : "; the previous state stays current"))
         }
     }
 

@@ -68,7 +68,8 @@ public final class Trainer {
     /// with its own replica of the model (synchronised BatchNorm, one gradient sum per step), which
     /// uses the cores far better than splitting each small layer. By default all cores for models
     /// under a million parameters (EarthquakeCNN), one otherwise; ignored under MPI.
-    public lazy var workers: Int = configuration.threads
+    public lazy var workers: Int =
+        configuration.threads
         ?? (model.store.parameterCount < 1_000_000 ? Parallel.effectiveWorkers : 1)
     private var replicas: [(model: ConvNet, optimizer: Adam)] = []
     private let frozen: Set<String>
@@ -85,15 +86,18 @@ public final class Trainer {
             replica.dropoutGenerators = model.dropoutGenerators
             let adam = Adam(store: replica.store, learningRate: optimizer.learningRate, frozen: frozen)
             let n = model.store.parameterCount
-            adam.restore(step: optimizer.step, first: Array(UnsafeBufferPointer(start: optimizer.firstMoment, count: n)),
-                         second: Array(UnsafeBufferPointer(start: optimizer.secondMoment, count: n)))
+            adam.restore(
+                step: optimizer.step, first: Array(UnsafeBufferPointer(start: optimizer.firstMoment, count: n)),
+                second: Array(UnsafeBufferPointer(start: optimizer.secondMoment, count: n)))
             return (replica, adam)
         }
     }
 
     /// One pass over `order` in batches: forward, backward, gradient sum (data parallel), update.
-    static func trainEpoch(model: ConvNet, optimizer: Adam, collective: Collective?, data: WindowDataset, order: [Int],
-                           batchSize: Int, onBatch: (Int, Int) -> Void) -> (lossSum: Double, correct: Int, seen: Int) {
+    static func trainEpoch(
+        model: ConvNet, optimizer: Adam, collective: Collective?, data: WindowDataset, order: [Int],
+        batchSize: Int, onBatch: (Int, Int) -> Void
+    ) -> (lossSum: Double, correct: Int, seen: Int) {
         var lossSum = 0.0, correct = 0, seen = 0
         var start = 0
         while start < order.count {
@@ -115,8 +119,10 @@ public final class Trainer {
                 col.sum(model.store.gradients, count: model.store.parameterCount)
                 // A share can be empty (a last batch smaller than the process count): it adds nothing
                 // (its mean loss over no windows is NaN, as in PyTorch).
-                var stats = [slice.isEmpty ? 0 : Double(loss) * Double(slice.count),
-                             Double(zip(logits.argmaxRows(), y).filter { $0 == $1 }.count)]
+                var stats = [
+                    slice.isEmpty ? 0 : Double(loss) * Double(slice.count),
+                    Double(zip(logits.argmaxRows(), y).filter { $0 == $1 }.count)
+                ]
                 stats.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2) }
                 lossSum += stats[0]
                 correct += Int(stats[1])
@@ -136,10 +142,12 @@ public final class Trainer {
 
     /// Runs the epochs `startEpoch..<epochs`; `onEpoch` sees each record as it completes and may
     /// return false to stop after it.
-    public func fit(_ data: WindowDataset, train: [Int], validation: [Int], startEpoch: Int = 0,
-                    previous: [EpochRecord] = [],
-                    onBatch: (Int, Int) -> Void = { _, _ in },
-                    onEpoch: (EpochRecord, ConfusionMatrix) -> Bool = { _, _ in true }) -> TrainingResult {
+    public func fit(
+        _ data: WindowDataset, train: [Int], validation: [Int], startEpoch: Int = 0,
+        previous: [EpochRecord] = [],
+        onBatch: (Int, Int) -> Void = { _, _ in },
+        onEpoch: (EpochRecord, ConfusionMatrix) -> Bool = { _, _ in true }
+    ) -> TrainingResult {
         var history: [EpochRecord] = previous
         var bestAccuracy = previous.map(\.validationAccuracy).max() ?? -1
         var bestEpoch = previous.max { $0.validationAccuracy < $1.validationAccuracy }?.epoch ?? -1
@@ -155,16 +163,18 @@ public final class Trainer {
             if threads > 1 {
                 totals = trainEpochInThreads(threads, data: data, order: order, learningRate: Float(lr), onBatch: onBatch)
             } else {
-                totals = Self.trainEpoch(model: model, optimizer: optimizer, collective: collective, data: data, order: order,
-                                         batchSize: configuration.batchSize, onBatch: onBatch)
+                totals = Self.trainEpoch(
+                    model: model, optimizer: optimizer, collective: collective, data: data, order: order,
+                    batchSize: configuration.batchSize, onBatch: onBatch)
             }
             let (lossSum, correct, seen) = totals
             // A non-finite validation loss is the divergence check's (TrainingRun), not an error here.
             let validated = Evaluation.run(model: model, data: data, indices: validation, collective: collective) { _, _ in }
             let (valLoss, valAccuracy, confusion) = (validated.meanLoss, validated.confusion.accuracy, validated.confusion)
-            let record = EpochRecord(epoch: epoch, learningRate: lr, trainLoss: seen == 0 ? 0 : lossSum / Double(seen),
-                                     trainAccuracy: seen == 0 ? 0 : Double(correct) / Double(seen), validationLoss: valLoss,
-                                     validationAccuracy: valAccuracy, seconds: Date().timeIntervalSince(t0))
+            let record = EpochRecord(
+                epoch: epoch, learningRate: lr, trainLoss: seen == 0 ? 0 : lossSum / Double(seen),
+                trainAccuracy: seen == 0 ? 0 : Double(correct) / Double(seen), validationLoss: valLoss,
+                validationAccuracy: valAccuracy, seconds: Date().timeIntervalSince(t0))
             history.append(record)
             if valAccuracy > bestAccuracy {
                 bestAccuracy = valAccuracy
@@ -179,8 +189,10 @@ public final class Trainer {
 
     /// One epoch with `count` threads, each on its own replica (the model itself is replica 0), each
     /// kernel single-threaded; afterwards every replica holds the same state as the model.
-    private func trainEpochInThreads(_ count: Int, data: WindowDataset, order: [Int], learningRate: Float,
-                                     onBatch: (Int, Int) -> Void) -> (lossSum: Double, correct: Int, seen: Int) {
+    private func trainEpochInThreads(
+        _ count: Int, data: WindowDataset, order: [Int], learningRate: Float,
+        onBatch: (Int, Int) -> Void
+    ) -> (lossSum: Double, correct: Int, seen: Int) {
         prepareReplicas()
         let members = [(model, optimizer)] + replicas.map { ($0.model, $0.optimizer) }
         let group = ThreadGroup(size: count)
@@ -198,13 +210,16 @@ public final class Trainer {
                 // the ranks of one machine, so K threads and K ranks compute the same bits); other
                 // threads are not affected.
                 Parallel.withWorkers(workersPerReplica) {
-                    let r = Self.trainEpoch(model: m, optimizer: opt, collective: col, data: data, order: order, batchSize: batchSize,
-                                            onBatch: rank == 0 ? { seen, _ in box.setProgress(seen) } : { _, _ in })
+                    let r = Self.trainEpoch(
+                        model: m, optimizer: opt, collective: col, data: data, order: order, batchSize: batchSize,
+                        onBatch: rank == 0 ? { seen, _ in box.setProgress(seen) } : { _, _ in })
                     if rank == 0 { box.totals = r }
                 }
             }
             done.enter()
-            Thread { job.run(); done.leave() }.start()
+            Thread {
+                job.run(); done.leave()
+            }.start()
         }
         // Progress is reported from the calling thread while the workers run.
         while done.wait(timeout: .now() + 0.1) == .timedOut { onBatch(box.progress, order.count) }

@@ -55,18 +55,25 @@ public enum TrainingRun {
     /// any write failure (after the epoch, with the previous generation still current).
     /// `context` gives the cores, the data-parallel job (every rank trains; rank 0 alone logs and
     /// writes) and the stop request (checked after each epoch: the run stops with that epoch written).
-    public static func run(context: JobContext, model: ConvNet, card baseCard: ModelCard, data: WindowDataset, folder: String,
-                           configuration: TrainingConfiguration, validationFraction: Double = 0.2,
-                           frozen: Set<String> = [], resume: Bool = false, title: String = "Training",
-                           log rawLog: (String) -> Void, onBatch: (Int, Int) -> Void = { _, _ in }) throws -> TrainingResult {
+    public static func run(
+        context: JobContext, model: ConvNet, card baseCard: ModelCard, data: WindowDataset, folder: String,
+        configuration: TrainingConfiguration, validationFraction: Double = 0.2,
+        frozen: Set<String> = [], resume: Bool = false, title: String = "Training",
+        log rawLog: (String) -> Void, onBatch: (Int, Int) -> Void = { _, _ in }
+    ) throws -> TrainingResult {
         // In a data-parallel job every rank trains; rank 0 alone logs and writes the run's files.
-        try context.run { try train(context: context, model: model, card: baseCard, data: data, folder: folder, configuration: configuration,
-                                    validationFraction: validationFraction, frozen: frozen, resume: resume, title: title, log: rawLog, onBatch: onBatch) }
+        try context.run {
+            try train(
+                context: context, model: model, card: baseCard, data: data, folder: folder, configuration: configuration,
+                validationFraction: validationFraction, frozen: frozen, resume: resume, title: title, log: rawLog, onBatch: onBatch)
+        }
     }
 
-    private static func train(context: JobContext, model: ConvNet, card baseCard: ModelCard, data: WindowDataset, folder: String,
-                              configuration: TrainingConfiguration, validationFraction: Double, frozen: Set<String>, resume: Bool,
-                              title: String, log rawLog: (String) -> Void, onBatch: (Int, Int) -> Void) throws -> TrainingResult {
+    private static func train(
+        context: JobContext, model: ConvNet, card baseCard: ModelCard, data: WindowDataset, folder: String,
+        configuration: TrainingConfiguration, validationFraction: Double, frozen: Set<String>, resume: Bool,
+        title: String, log rawLog: (String) -> Void, onBatch: (Int, Int) -> Void
+    ) throws -> TrainingResult {
         let leader = context.isLeader
         func log(_ line: String) { if leader { rawLog(line) } }
         guard data.count >= 5 else { throw TrainingRunError.unsuitableData("only \(data.count) windows: too few to train and validate") }
@@ -79,19 +86,22 @@ public enum TrainingRun {
         // --resume of a run killed before its first epoch was written: nothing to resume, so it starts.
         var resume = resume
         if resume, let runFolder, runFolder.completedEpochs() == nil,
-           !FileManager.default.fileExists(atPath: runFolder.stateFile(RunFiles.last)) {
+            !FileManager.default.fileExists(atPath: runFolder.stateFile(RunFiles.last))
+        {
             log("nothing to resume in \(folder) (no epoch was completed): starting from the first epoch")
             resume = false
         }
         let (train, validation) = data.split(validationFraction: validationFraction, seed: configuration.seed)
         // What a resume must find unchanged: everything that decides the next epoch but the epoch count.
-        let settings = leader ? [
-            "batch size": "\(configuration.batchSize)", "learning rate": "\(configuration.learningRate)",
-            "StepLR step size": "\(configuration.stepSize)", "StepLR gamma": "\(configuration.gamma)", "seed": "\(configuration.seed)",
-            "threads": configuration.threads.map(String.init) ?? "default", "validation fraction": "\(validationFraction)",
-            "dropout": "\(model.dropoutProbability)", "frozen": frozen.sorted().joined(separator: ","),
-            "data": "\(data.count) windows, checksum \(data.checksum)",
-        ] : [:]
+        let settings =
+            leader
+            ? [
+                "batch size": "\(configuration.batchSize)", "learning rate": "\(configuration.learningRate)",
+                "StepLR step size": "\(configuration.stepSize)", "StepLR gamma": "\(configuration.gamma)", "seed": "\(configuration.seed)",
+                "threads": configuration.threads.map(String.init) ?? "default", "validation fraction": "\(validationFraction)",
+                "dropout": "\(model.dropoutProbability)", "frozen": frozen.sorted().joined(separator: ","),
+                "data": "\(data.count) windows, checksum \(data.checksum)"
+            ] : [:]
         let trainer = Trainer(model: model, configuration: configuration, frozen: frozen)
         trainer.collective = context.collective
         if let c = context.collective { log("data-parallel over \(c.size) processes (synchronised BatchNorm)") }
@@ -112,9 +122,10 @@ public enum TrainingRun {
             try runFolder?.verifyCurrent(lastEpochs: previous.count, optimizerStep: trainer.optimizer.step, settings: settings)
             guard previous.count < configuration.epochs else {
                 log("the run in \(folder) has already completed \(previous.count) of \(configuration.epochs) epochs; nothing to do")
-                return TrainingResult(history: previous, bestEpoch: previous.max { $0.validationAccuracy < $1.validationAccuracy }?.epoch ?? -1,
-                                      bestValidationAccuracy: previous.map(\.validationAccuracy).max() ?? 0,
-                                      bestConfusion: ConfusionMatrix(classNames: data.classNames))
+                return TrainingResult(
+                    history: previous, bestEpoch: previous.max { $0.validationAccuracy < $1.validationAccuracy }?.epoch ?? -1,
+                    bestValidationAccuracy: previous.map(\.validationAccuracy).max() ?? 0,
+                    bestConfusion: ConfusionMatrix(classNames: data.classNames))
             }
             log("resuming after epoch \(previous.count) of \(configuration.epochs)")
         }
@@ -125,18 +136,23 @@ public enum TrainingRun {
         // The card carries the whole history, so a resumed run's files describe every epoch.
         card.history = previous
         var writeFailure: Error?
-        let result = trainer.fit(data, train: train, validation: validation, startEpoch: previous.count, previous: previous,
-                                 onBatch: onBatch) { record, confusion in
+        let result = trainer.fit(
+            data, train: train, validation: validation, startEpoch: previous.count, previous: previous,
+            onBatch: onBatch
+        ) { record, confusion in
             let previousBest = card.history.map(\.validationAccuracy).max() ?? -1
             guard record.trainLoss.isFinite, record.validationLoss.isFinite else {
-                writeFailure = TrainingRunError.diverged(epoch: record.epoch + 1, trainLoss: record.trainLoss,
-                                                         validationLoss: record.validationLoss)
+                writeFailure = TrainingRunError.diverged(
+                    epoch: record.epoch + 1, trainLoss: record.trainLoss,
+                    validationLoss: record.validationLoss)
                 return false
             }
             card.history.append(record)
-            log(String(format: "%5d  %10.4f  %8.2f%%  %8.4f  %6.2f%%  %.1e  %6.2f", record.epoch + 1, record.trainLoss,
-                       record.trainAccuracy * 100, record.validationLoss, record.validationAccuracy * 100, record.learningRate, record.seconds)
-                + "   confusion " + confusion.counts.map { "[" + $0.map(String.init).joined(separator: " ") + "]" }.joined(separator: " "))
+            log(
+                String(
+                    format: "%5d  %10.4f  %8.2f%%  %8.4f  %6.2f%%  %.1e  %6.2f", record.epoch + 1, record.trainLoss,
+                    record.trainAccuracy * 100, record.validationLoss, record.validationAccuracy * 100, record.learningRate, record.seconds)
+                    + "   confusion " + confusion.counts.map { "[" + $0.map(String.init).joined(separator: " ") + "]" }.joined(separator: " "))
             if let runFolder {
                 do {
                     // Every file of this epoch goes into one generation, made current at once.
@@ -186,13 +202,15 @@ public enum TrainingRun {
     static func restoreOptimizer(_ trainer: Trainer, from path: String) throws {
         let file = try SafeTensorsFile(contentsOf: path)
         guard let m = file.tensors["adam.m"]?.floats, let v = file.tensors["adam.v"]?.floats,
-              let step = file.metadata["adam.step"].flatMap({ Int($0) }), m.count == trainer.model.store.parameterCount else {
+            let step = file.metadata["adam.step"].flatMap({ Int($0) }), m.count == trainer.model.store.parameterCount
+        else {
             throw TrainingRunError.resume("\(path) is not this model's optimizer state")
         }
         trainer.optimizer.restore(step: step, first: m, second: v)
         if let json = file.metadata["dropout.generators"],
-           let generators = try? JSONDecoder().decode([SeededGenerator].self, from: Data(json.utf8)),
-           generators.count == trainer.model.blocks.count {
+            let generators = try? JSONDecoder().decode([SeededGenerator].self, from: Data(json.utf8)),
+            generators.count == trainer.model.blocks.count
+        {
             trainer.model.dropoutGenerators = generators
         }
     }
@@ -210,7 +228,9 @@ public enum TrainingRun {
             let onePerClass = data.classNames.indices.compactMap { c in picks.first { $0.0 == c } }
             let images = onePerClass.flatMap { c, i -> [(title: String, rows: Int, cols: Int, values: [Float])] in
                 let v = values(i)
-                return (0..<ch).map { k in ("\(data.classNames[c]) #\(i) — \(componentOrder[safe: k] ?? "channel \(k)")", h, w, Array(v[(k * h * w)..<((k + 1) * h * w)])) }
+                return (0..<ch).map { k in
+                    ("\(data.classNames[c]) #\(i) — \(componentOrder[safe: k] ?? "channel \(k)")", h, w, Array(v[(k * h * w)..<((k + 1) * h * w)]))
+                }
             }
             return ImagePlot(title: "Example spectrogram images (low frequencies at the bottom)", images: images).svg()
         }
@@ -218,10 +238,11 @@ public enum TrainingRun {
         let t = (0..<length).map { Double($0) }
         let panels = picks.map { c, i -> Panel in
             let v = values(i)
-            return Panel(title: "\(data.classNames[c]) #\(i)", xLabel: "Sample", yLabel: "Normalised amplitude",
-                         series: (0..<comps).map { k in
-                             Series(name: componentOrder[safe: k] ?? "C\(k)", x: t, y: (0..<length).map { Double(v[$0 * comps + k]) }, color: Palette.cycle[k % 6])
-                         })
+            return Panel(
+                title: "\(data.classNames[c]) #\(i)", xLabel: "Sample", yLabel: "Normalised amplitude",
+                series: (0..<comps).map { k in
+                    Series(name: componentOrder[safe: k] ?? "C\(k)", x: t, y: (0..<length).map { Double(v[$0 * comps + k]) }, color: Palette.cycle[k % 6])
+                })
         }
         return LinePlot(title: "Example inputs per class", panels: panels, columns: 2).svg()
     }
@@ -241,8 +262,10 @@ public enum TrainingRun {
         for (i, name) in c.classNames.enumerated() {
             perClass[name] = ["precision": c.precision(i), "recall": c.recall(i), "f1": c.f1(i), "support": c.counts[i].reduce(0, +)]
         }
-        var out: [String: Any] = ["accuracy": c.accuracy, "classes": c.classNames, "confusion_matrix": c.counts,
-                                  "confusion_matrix_row_normalized": c.rowNormalized, "per_class": perClass]
+        var out: [String: Any] = [
+            "accuracy": c.accuracy, "classes": c.classNames, "confusion_matrix": c.counts,
+            "confusion_matrix_row_normalized": c.rowNormalized, "per_class": perClass
+        ]
         for (k, v) in extra { out[k] = v }
         return out
     }
@@ -255,27 +278,41 @@ public enum TrainingRun {
 
     public static func confusionPlot(_ c: ConfusionMatrix, title: String) -> String {
         let norm = c.rowNormalized
-        return Heatmap(title: title, rowLabels: c.classNames, columnLabels: c.classNames, values: norm,
-                       cellText: c.counts.indices.map { i in c.counts[i].indices.map { j in String(format: "%.2f (%d)", norm[i][j], c.counts[i][j]) } }).svg()
+        return Heatmap(
+            title: title, rowLabels: c.classNames, columnLabels: c.classNames, values: norm,
+            cellText: c.counts.indices.map { i in c.counts[i].indices.map { j in String(format: "%.2f (%d)", norm[i][j], c.counts[i][j]) } }
+        ).svg()
     }
 
     static func writeConfusion(_ c: ConfusionMatrix, to path: String, epoch: Int) throws {
-        try AtomicFile.write(confusionPlot(c, title: String(format: "Validation, epoch %d — Accuracy = %.2f %%", epoch + 1, c.accuracy * 100)),
-                                to: path)
+        try AtomicFile.write(
+            confusionPlot(c, title: String(format: "Validation, epoch %d — Accuracy = %.2f %%", epoch + 1, c.accuracy * 100)),
+            to: path)
     }
 
     static func writeCurves(_ history: [EpochRecord], to path: String, title: String) throws {
         let epochs = history.map { Double($0.epoch + 1) }
-        let plot = LinePlot(title: title, panels: [
-            Panel(title: "Loss", xLabel: "Epoch", yLabel: "Cross-entropy", series: [
-                Series(name: "train", x: epochs, y: history.map(\.trainLoss), color: Palette.blue),
-                Series(name: "validation", x: epochs, y: history.map(\.validationLoss), color: Palette.orange)]),
-            Panel(title: "Accuracy", xLabel: "Epoch", yLabel: "Accuracy (%)", series: [
-                Series(name: "train", x: epochs, y: history.map { $0.trainAccuracy * 100 }, color: Palette.blue),
-                Series(name: "validation", x: epochs, y: history.map { $0.validationAccuracy * 100 }, color: Palette.orange)]),
-            Panel(title: "Learning rate", xLabel: "Epoch", yLabel: "Learning rate", series: [
-                Series(name: "lr", x: epochs, y: history.map(\.learningRate), color: Palette.green)]),
-        ], columns: 3)
+        let plot = LinePlot(
+            title: title,
+            panels: [
+                Panel(
+                    title: "Loss", xLabel: "Epoch", yLabel: "Cross-entropy",
+                    series: [
+                        Series(name: "train", x: epochs, y: history.map(\.trainLoss), color: Palette.blue),
+                        Series(name: "validation", x: epochs, y: history.map(\.validationLoss), color: Palette.orange)
+                    ]),
+                Panel(
+                    title: "Accuracy", xLabel: "Epoch", yLabel: "Accuracy (%)",
+                    series: [
+                        Series(name: "train", x: epochs, y: history.map { $0.trainAccuracy * 100 }, color: Palette.blue),
+                        Series(name: "validation", x: epochs, y: history.map { $0.validationAccuracy * 100 }, color: Palette.orange)
+                    ]),
+                Panel(
+                    title: "Learning rate", xLabel: "Epoch", yLabel: "Learning rate",
+                    series: [
+                        Series(name: "lr", x: epochs, y: history.map(\.learningRate), color: Palette.green)
+                    ])
+            ], columns: 3)
         try AtomicFile.write(plot.svg(), to: path)
     }
 }
