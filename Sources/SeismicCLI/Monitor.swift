@@ -23,7 +23,7 @@ extension Seismic {
                 PGA is the window's largest vector norm of the three components after detrend, taper and \
                 high-pass (the model's record chain), in gal: not the raw record's peak, which can differ \
                 either way. Times are the UTC time of each window's last sample. stdin times are seconds \
-                since 1970 (UTC); blank lines and lines starting with # are skipped; if no line can be \
+                since 1970 (UTC); blank lines and lines whose first non-blank character is # are skipped; if no line can be \
                 used (or stdin is empty) the command fails after its summary.
 
                 The window is the model card's (its window samples ÷ its sampling rate); --window, \
@@ -31,7 +31,8 @@ extension Seismic {
 
                 On a trigger, --on-trigger PROGRAM runs PROGRAM (a path or a name in PATH, checked at \
                 start) with the event as one line of JSON on its stdin, never through a shell; runs that \
-                cannot start or exit non-zero are logged and counted. Give its arguments with \
+                cannot start or exit non-zero are logged and counted. At the end, programs still running \
+                are waited for at most 10 s, then killed with their children (counted). Give its arguments with \
                 --on-trigger-arg, once per argument, exactly as the program should receive them:
                   --on-trigger notify-send --on-trigger-arg 'Earthquake!' --on-trigger-arg "PGA above 2 gal"
 

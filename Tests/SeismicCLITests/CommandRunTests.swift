@@ -120,6 +120,15 @@ import Testing
         for _ in 0..<3 { passing.run(event: line) }
         passing.waitForRunning()
         #expect(passing.failures == 0)
+        // A program that outlives the monitor (here: it waits on a child that sleeps) is killed
+        // after the bounded wait, counted, and never holds the end of the session.
+        let hanging = try TriggerCommand(program: "/bin/sh", arguments: ["-c", "sleep 300"], log: { _ in })
+        hanging.run(event: line)
+        let started = Date()
+        hanging.waitForRunning(timeout: 0.5)
+        #expect(Date().timeIntervalSince(started) < 60)  // bounded: 0.5 s + reaping, whatever the load
+        #expect(hanging.killed == 1 && hanging.failures == 1)
+        #expect(hanging.summary == "1 --on-trigger runs failed (could not start or exited non-zero), 1 of them killed at the end")
         logged.lock.lock()
         let all = logged.all
         logged.lock.unlock()

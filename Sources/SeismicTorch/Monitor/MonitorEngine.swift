@@ -116,7 +116,7 @@ public struct MonitorStatistics: Sendable, Equatable {
     /// `skippedHops` (a first time of 0 before epoch times would be 1.7·10⁹ of them).
     public var forwardClockJumps = 0
     /// Packets far ahead of every component's newest sample (by more than
-    /// `MonitorEngine.aheadSeconds`) that the next packet of their component did not follow: a
+    /// `MonitorEngine.aheadSeconds`) that the stream did not follow (it came back first): a
     /// mistimed packet, dropped rather than placed seconds away from where its samples belong.
     public var mistimedPackets = 0
     /// Windows skipped because their samples (after the record chain) or the model's outputs
@@ -182,14 +182,17 @@ public struct MonitorStatistics: Sendable, Equatable {
 /// most once per `minimumGapSeconds`.
 ///
 /// Faults, and what the engine does:
-/// - A packet starting more than `aheadSeconds` after every component's newest sample waits for
-///   the next packet of its component (a copy of it is a duplicate and decides nothing): if that
-///   one is far ahead too, both are placed (a gap or a clock set forward, below); if it is back
-///   near the stream, the held packet was mistimed and is dropped (`mistimedPackets`), never
-///   placed seconds away from where its samples belong.
+/// - A packet starting more than `aheadSeconds` after every component's newest sample is held
+///   with the packets of its component that follow it far ahead too (copies are duplicates and
+///   decide nothing): once they hold a quarter of a hop of samples, the jump is real and they are
+///   placed (a gap or a clock set forward, below); a packet back near the stream before then shows
+///   them mistimed, and they are dropped (`mistimedPackets`), never placed seconds away from
+///   where their samples belong (a glitch of a few one-sample lines costs nothing).
 /// - Packet times that jitter, or a first packet off the stream's grid: the grid the samples are
 ///   placed on is anchored at the first packet and then moved to the middle of the packets' times
-///   (`notePhase`), so samples jittered by up to ±0.3 sample land in their own slots.
+///   (`notePhase`), so samples jittered by up to ±0.3 sample land in their own slots; a packet of
+///   several samples that starts within 1.5 samples of where its component's last one ended is
+///   placed right after it (UDP packet times jitter by milliseconds, their samples do not).
 /// - Holes inside a window are bridged by linear interpolation and flagged; a window in which a
 ///   component lacks more than a quarter of its samples (or has fewer than 2) is skipped (a reset,
 ///   counted): never a window made mostly of interpolation.
@@ -219,9 +222,9 @@ public final class MonitorEngine {
     /// How long to wait for a missing packet before treating it as lost.
     public var lagSeconds = 0.3
     /// A packet starting more than this far (s) after every component's newest sample is held
-    /// until the next packet of its component: one far ahead too confirms the jump (both are
-    /// placed: a gap or a clock set forward), one back near the stream shows it mistimed (dropped,
-    /// counted in `mistimedPackets`). Placed at once, a mistimed packet a few seconds ahead would
+    /// with those of its component that follow it far ahead, until they hold a quarter of a hop
+    /// (the jump is real: all are placed) or a packet comes back near the stream (they were
+    /// mistimed: dropped, counted in `mistimedPackets`). Placed at once, a mistimed packet a few seconds ahead would
     /// make the stream's own samples late and restart the timeline.
     public var aheadSeconds = 1.0
     /// A confirmed jump ahead by more than this (s) is a clock set anew, not a gap in the data
@@ -243,7 +246,13 @@ public final class MonitorEngine {
     private var lateRun: [Int]
     /// Per component, the packet held far ahead (see `aheadSeconds`) and the offset (samples from
     /// the origin) a following packet must pass to confirm it.
-    private var heldAhead: [(time: Double, samples: [Double], frontierLimit: Double)?]
+    private var heldAhead: [(packets: [(time: Double, samples: [Double])], samples: Int, frontierLimit: Double)?]
+    /// Samples the packets held far ahead of a component must hold, counting the one that
+    /// arrives, before the jump is taken as real: a quarter of a hop (25 at 100 Hz: one Raspberry
+    /// Shake packet, or a quarter second of one-sample lines), at least 2.
+    private var confirmSamples: Int { max(2, hopSamples / 4) }
+    /// Per component, the index after the last packet of several samples placed (see `place`).
+    private var continuation: [Int?] = []
     /// Residuals of recent packets' times from the grid, and whether the grid has moved once (see `notePhase`).
     private var phaseResiduals: [Double] = []
     private var phaseSettled = false
@@ -277,6 +286,7 @@ public final class MonitorEngine {
         nextWindowEnd = windowSamples
         lateRun = Array(repeating: 0, count: components)
         heldAhead = Array(repeating: nil, count: components)
+        continuation = Array(repeating: nil, count: components)
         resampler = FourierResampler(from: windowSamples, to: card.windowSamples)
         recordChain = try card.preprocessing.recordChain(samplingRateHz: samplingRateHz, count: windowSamples)
     }
@@ -292,24 +302,30 @@ public final class MonitorEngine {
         let offset = ((time - origin!) * samplingRateHz).rounded()
         guard offset.isFinite else { return place(component: component, time: time, samples: samples) }
         let aheadSamples = Double(frontier) + 1 + (aheadSeconds * samplingRateHz).rounded()
-        if let held = heldAhead[component] {
-            // A copy of the held packet (a duplicated datagram) decides nothing.
-            if time == held.time {
+        if var held = heldAhead[component] {
+            // A copy of a held packet (a duplicated datagram) decides nothing.
+            if held.packets.contains(where: { $0.time == time }) {
                 statistics.duplicates += samples.count
                 return []
             }
-            // The packet after one held far ahead decides: far ahead too, the stream moved on
-            // (place both); back near the stream, the held one was mistimed (dropped).
-            heldAhead[component] = nil
+            // Back near the stream: the held packets were mistimed (dropped).
             guard offset > held.frontierLimit else {
-                statistics.mistimedPackets += 1
+                heldAhead[component] = nil
+                statistics.mistimedPackets += held.packets.count
                 return place(component: component, time: time, samples: samples)
             }
-            let out = place(component: component, time: held.time, samples: held.samples)
-            return out + ingest(component: component, time: time, samples: samples)
+            // Far ahead too: once the held packets hold `confirmSamples`, the stream has moved on.
+            held.packets.append((time, samples))
+            held.samples += samples.count
+            guard held.samples >= confirmSamples else {
+                heldAhead[component] = held
+                return []
+            }
+            heldAhead[component] = nil
+            return held.packets.flatMap { place(component: component, time: $0.time, samples: $0.samples) }
         }
         if offset > aheadSamples, offset < 1e15 {
-            heldAhead[component] = (time, samples, aheadSamples)
+            heldAhead[component] = ([(time, samples)], samples.count, aheadSamples)
             return []
         }
         return place(component: component, time: time, samples: samples)
@@ -337,7 +353,11 @@ public final class MonitorEngine {
             statistics.late += samples.count
             return []
         }
-        let first = Int(offset)
+        // A packet of several samples that starts within 1.5 samples of where its component's
+        // last one ended continues it: its time jitters (UDP packet times do by milliseconds),
+        // its samples do not, and rounding its time alone would overlap or gap the two.
+        var first = Int(offset)
+        if samples.count > 1, let next = continuation[component], abs(exact - Double(next)) < 1.5 { first = next }
         let last = first + samples.count - 1
         var out: [MonitorLine] = []
         if first >= nextWindowEnd - windowSamples + capacity {
@@ -375,6 +395,7 @@ public final class MonitorEngine {
         }
         lateRun[component] = 0
         notePhase(exact - offset)
+        continuation[component] = samples.count > 1 ? first + samples.count : nil
         for (k, v) in samples.enumerated() {
             let i = first + k
             if i < oldest { statistics.late += 1; continue }
@@ -400,7 +421,7 @@ public final class MonitorEngine {
         for c in 0..<components {
             if let held = heldAhead[c] {
                 heldAhead[c] = nil
-                out += place(component: c, time: held.time, samples: held.samples)
+                for p in held.packets { out += place(component: c, time: p.time, samples: p.samples) }
             }
         }
         return out + classifyComplete()
@@ -453,7 +474,8 @@ public final class MonitorEngine {
             highest[c] = -1
             lateRun[c] = 0
             // Held against the old timeline, which the clock has left.
-            if heldAhead[c] != nil { statistics.mistimedPackets += 1 }
+            statistics.mistimedPackets += heldAhead[c]?.packets.count ?? 0
+            continuation[c] = nil
             heldAhead[c] = nil
         }
         lastTriggerTime = -Double.infinity

@@ -77,8 +77,9 @@ public final class MonitorRunner {
     /// The difference that counts as a rate change while packet times are irregular.
     public static let irregularRateTolerance = 0.1
     /// Relative difference between a given rate and the packet times' estimate that is warned
-    /// about (once): beyond what timestamp jitter of ±10 % of a period moves the estimate.
-    public static let givenRateTolerance = 0.01
+    /// about (once): as for a change (timestamp jitter of ±10 % of a period moves the estimate by
+    /// 0.1 %); 101 Hz given for a 100 Hz stream is warned about.
+    public static let givenRateTolerance = 0.005
     /// Packets held at start-up before the runner decides with what it has. When no instrument
     /// has every component the model needs, the oldest held packets are dropped beyond this many
     /// and counted (`droppedAtStartUp`): memory stays bounded on a stream the model cannot use.
@@ -253,7 +254,7 @@ public final class MonitorRunner {
         confirming = nil
         var out: [MonitorLine] = []
         var target = engine
-        if let fresh, abs(fresh - engine.samplingRateHz) > Self.rateTolerance * engine.samplingRateHz {
+        if let fresh, abs(fresh - engine.samplingRateHz) > tolerance(group) * engine.samplingRateHz {
             do {
                 target = try makeEngine(rate: fresh)  // throws (window unusable at the new rate) before replacing anything
                 out += engine.flush()  // what the old rate completed, before its buffer goes

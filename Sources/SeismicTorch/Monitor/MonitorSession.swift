@@ -157,6 +157,9 @@ public final class MonitorSession {
         runner.log = log
     }
 
+    /// Seconds the end of a session waits for trigger programs still running before killing them.
+    public static let triggerWaitSeconds = 10.0
+
     /// Seconds without a packet after which the windows whose data is complete are classified
     /// without waiting for stragglers (`MonitorRunner.classifyComplete`): the last window before a
     /// pause is printed within this time, not when data resumes.
@@ -199,8 +202,10 @@ public final class MonitorSession {
         stopUDP = nil
         if let trigger {
             let running = trigger.runningCount
-            if running > 0 { log("monitor: waiting for \(running) --on-trigger command(s) to finish") }
-            trigger.waitForRunning()
+            if running > 0 {
+                log("monitor: waiting for \(running) --on-trigger command(s) to finish (at most \(Int(Self.triggerWaitSeconds)) s, then killed)")
+            }
+            trigger.waitForRunning(timeout: Self.triggerWaitSeconds)
         }
     }
 
@@ -216,7 +221,7 @@ public final class MonitorSession {
     /// One line (no line end) that accounts for the session: what the source received, the
     /// runner's counters, the queue's and the kernel's drops, and the trigger programs' failures.
     public var summary: String {
-        (queue.received > 0
+        (queue.received > 0 || source == .stdin
             ? "\(queue.received) \(source.unitWord) read" + (source == .stdin ? " (\(queue.skippedLines) blank or comment lines skipped); " : "; ") : "")
             + "\(runner.summary); \(queue.dropped) packets dropped (queue full), "
             + "\(queue.kernelDropped) dropped by the system (socket buffer full), \(queue.malformed) \(source.unitWord) that did not parse"

@@ -157,7 +157,8 @@ public struct PacketRates: Sendable {
     }
 
     /// The fraction of the retained pairs whose period is more than 20 % of the fit's period away
-    /// from every whole multiple of it (lost packets make whole multiples; timestamp jitter of
+    /// from every whole multiple of it, and not within 20 % of a whole fraction of it (lost packets
+    /// make whole multiples, a change of rate whole fractions or multiples; timestamp jitter of
     /// more than ±10 % of a sample period makes the rest): above `irregularLimit`, packet times
     /// are too irregular for the fit to be within 0.5 %, and a change it suggests may be jitter.
     /// nil without pairs.
@@ -165,7 +166,11 @@ public struct PacketRates: Sendable {
         guard let m = centre() else { return nil }
         let irregular = pairs.filter { pair in
             let r = pair.seconds / Double(pair.count) / m
-            return r < 0.5 || abs(r - r.rounded()) > 0.2
+            // A whole multiple (lost packets) or a whole fraction (pairs of another rate while
+            // the stream changes rate) is regular; jitter spreads periods between them.
+            if r >= 0.8 { return abs(r - r.rounded()) > 0.2 }
+            let inverse = 1 / r
+            return abs(inverse - inverse.rounded()) > 0.2 * inverse.rounded()
         }.count
         return Double(irregular) / Double(pairs.count)
     }

@@ -175,7 +175,7 @@ public enum StreamSources {
 
     /// Reads `time,x,y,z` lines from `handle` until it closes; each line becomes one sample per
     /// component (`components` values after the time: the model's component count). Lines end
-    /// with "\n", "\r\n" or "\r"; blank lines and lines starting with "#" are skipped; a line
+    /// with "\n", "\r\n" or "\r"; blank lines and lines whose first non-blank character is "#" are skipped; a line
     /// that does not parse (`StreamParsing.csvLine`: another number of fields, a field that is not
     /// a decimal number), or is longer than `maximumLineBytes` (not buffered beyond that), is
     /// counted as malformed and none of its values is used; the first such line is described to
@@ -201,7 +201,7 @@ public enum StreamSources {
                     let blank: Bool
                     if case .line(let bytes) = piece {
                         let first = bytes.first { $0 != UInt8(ascii: " ") && $0 != UInt8(ascii: "\t") }
-                        blank = first == nil || bytes.first == UInt8(ascii: "#")
+                        blank = first == nil || first == UInt8(ascii: "#")
                     } else {
                         blank = false
                     }

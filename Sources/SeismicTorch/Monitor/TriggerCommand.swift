@@ -110,20 +110,67 @@ public final class TriggerCommand: @unchecked Sendable {
     /// Runs started and not yet ended.
     public var runningCount: Int { lock.lock(); defer { lock.unlock() }; return started.filter(\.isRunning).count }
 
-    /// Waits for the runs still going; returns how many there were.
+    /// Waits for the runs still going, at most `timeout` seconds; then kills those still running
+    /// (SIGKILL: a program that ignores its end, or waits on a child, cannot hold the monitor's
+    /// shutdown) and counts them in `killed`. Returns how many runs were waited for.
     @discardableResult
-    public func waitForRunning() -> Int {
+    public func waitForRunning(timeout: Double = .infinity) -> Int {
         lock.lock()
         let running = started.filter(\.isRunning)
         lock.unlock()
-        running.forEach {
-            $0.waitUntilExit(); account($0)
+        let deadline = Date().addingTimeInterval(min(timeout, 1e9))
+        while running.contains(where: \.isRunning), Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
+        for p in running where p.isRunning {
+            // The program's own children first (a script waiting on `sleep` would otherwise keep
+            // its end, and ours, waiting), then the program.
+            for child in Self.descendants(of: p.processIdentifier) { kill(child, SIGKILL) }
+            kill(p.processIdentifier, SIGKILL)
+            lock.lock()
+            killedRuns += 1
+            lock.unlock()
+            // Counted as failed once it is reaped ("was killed by signal 9").
+            log("monitor: --on-trigger \(executable) still running after \(timeout) s: killing it")
         }
+        // SIGKILL cannot be caught or deferred: each killed run ends at once (seen within a
+        // bounded wait, so the end of a session never hangs on it).
+        let reaped = Date().addingTimeInterval(5)
+        while running.contains(where: \.isRunning), Date() < reaped { Thread.sleep(forTimeInterval: 0.02) }
+        running.forEach(account)
         return running.count
     }
 
+    /// The processes descended from `pid` (children, their children, …), from /proc on Linux; none
+    /// elsewhere or when /proc cannot be read.
+    static func descendants(of pid: pid_t) -> [pid_t] {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return [] }
+        var parent: [pid_t: pid_t] = [:]
+        for name in entries {
+            guard let child = pid_t(name), let stat = try? String(contentsOfFile: "/proc/\(name)/stat", encoding: .utf8),
+                let close = stat.lastIndex(of: ")")
+            else { continue }
+            // After "pid (comm) state ppid …": the command name may hold spaces and parentheses.
+            let fields = stat[stat.index(after: close)...].split(separator: " ")
+            if fields.count > 1, let ppid = pid_t(fields[1]) { parent[child] = ppid }
+        }
+        var found: [pid_t] = []
+        var frontier = [pid]
+        while let next = frontier.popLast() {
+            for (child, ppid) in parent where ppid == next && !found.contains(child) {
+                found.append(child)
+                frontier.append(child)
+            }
+        }
+        return found
+    }
+
+    /// Runs killed because they were still running when the monitor ended (`waitForRunning`).
+    public var killed: Int { lock.lock(); defer { lock.unlock() }; return killedRuns }
+    private var killedRuns = 0
+
     /// "N --on-trigger runs failed" for the summary.
-    public var summary: String { "\(failures) --on-trigger runs failed (could not start or exited non-zero)" }
+    public var summary: String {
+        "\(failures) --on-trigger runs failed (could not start or exited non-zero)" + (killed > 0 ? ", \(killed) of them killed at the end" : "")
+    }
 
     /// Counts and logs an ended run that failed, once (its exit is seen by the termination
     /// handler and by whoever reaps it, in either order).
