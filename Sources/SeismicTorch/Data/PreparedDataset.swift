@@ -24,28 +24,11 @@ public struct WindowProvenance: Sendable, Equatable, Codable {
 
 /// How a dataset was made; stored as attributes of the file. Its windows' contract (`input`:
 /// classes, sampling rate, window, component order) is the type a model card holds too.
-public struct DatasetMetadata: Sendable, Equatable, Codable {
+public struct DatasetMetadata: Sendable, Equatable, Codable, HoldsInputContract {
     public var input: InputContract
     public var preparation: [String: String]
     public var seed: UInt64
     public var toolVersion: String
-
-    public var classNames: [String] {
-        get { input.classNames }
-        set { input.classNames = newValue }
-    }
-    public var samplingRateHz: Double {
-        get { input.samplingRateHz }
-        set { input.samplingRateHz = newValue }
-    }
-    public var windowSamples: Int {
-        get { input.windowSamples }
-        set { input.windowSamples = newValue }
-    }
-    public var componentOrder: [String] {
-        get { input.componentOrder }
-        set { input.componentOrder = newValue }
-    }
 
     public init(
         classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String],

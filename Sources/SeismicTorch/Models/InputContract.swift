@@ -44,3 +44,32 @@ public struct InputContract: Codable, Equatable, Sendable {
         return nil
     }
 }
+
+/// A type that holds an `InputContract` (`ModelCard`, `DatasetMetadata`) and shows its fields as
+/// its own, reading and writing through to `input`.
+public protocol HoldsInputContract {
+    var input: InputContract { get set }
+}
+
+extension HoldsInputContract {
+    /// Class names in logit (and label) order (`input.classNames`).
+    public var classNames: [String] {
+        get { input.classNames }
+        set { input.classNames = newValue }
+    }
+    /// Sampling rate of the windows in Hz (`input.samplingRateHz`).
+    public var samplingRateHz: Double {
+        get { input.samplingRateHz }
+        set { input.samplingRateHz = newValue }
+    }
+    /// Samples per component in one window (`input.windowSamples`).
+    public var windowSamples: Int {
+        get { input.windowSamples }
+        set { input.windowSamples = newValue }
+    }
+    /// Component codes in the order of the window's last axis (`input.componentOrder`).
+    public var componentOrder: [String] {
+        get { input.componentOrder }
+        set { input.componentOrder = newValue }
+    }
+}

@@ -27,7 +27,7 @@ public struct EpochRecord: Codable, Equatable, Sendable {
 /// What a checkpoint promises its user: the network, the ordered classes (order = logit index),
 /// the sampling rate and window of its input, the component order, the preprocessing, and how it
 /// was trained. Travels inside every checkpoint.
-public struct ModelCard: Codable, Equatable, Sendable {
+public struct ModelCard: Codable, Equatable, Sendable, HoldsInputContract {
     public var architecture: ConvNetArchitecture
     /// The input contract (classes, sampling rate, window, component order), the type a prepared
     /// dataset's metadata holds too.
@@ -50,23 +50,6 @@ public struct ModelCard: Codable, Equatable, Sendable {
         self.preprocessing = preprocessing
         self.history = history
         self.notes = notes
-    }
-
-    public var classNames: [String] {
-        get { input.classNames }
-        set { input.classNames = newValue }
-    }
-    public var samplingRateHz: Double {
-        get { input.samplingRateHz }
-        set { input.samplingRateHz = newValue }
-    }
-    public var windowSamples: Int {
-        get { input.windowSamples }
-        set { input.windowSamples = newValue }
-    }
-    public var componentOrder: [String] {
-        get { input.componentOrder }
-        set { input.componentOrder = newValue }
     }
 
     // Encoded flat (the contract's fields beside the others), as every checkpoint so far is.
