@@ -43,7 +43,7 @@ extension Seismic.SAC {
                         "  station lat/lon \(f(h.stationLatitude))/\(f(h.stationLongitude))  event lat/lon/depth \(f(h.eventLatitude))/\(f(h.eventLongitude))/\(f(h.eventDepth))"
                     )
                     print(
-                        "  picks  A \(f(h.float("a")))  T0 \(f(h.float("t0")))  T1 \(f(h.float("t1")))  amplitude \(f(h.float("depmin")))…\(f(h.float("depmax")))"
+                        "  picks  A \(f(h.firstArrival))  T0 \(f(h.userPick(0)))  T1 \(f(h.userPick(1)))  amplitude \(f(h.dependentMinimum))…\(f(h.dependentMaximum))"
                     )
                 } catch {
                     failed += 1

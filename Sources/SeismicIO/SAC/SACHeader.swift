@@ -148,6 +148,9 @@ public struct SACHeader: Equatable, Sendable {
     public var firstArrival: Float? { float("a") }
     /// O: the event origin time, s from the reference time.
     public var origin: Float? { float("o") }
+    /// DEPMIN and DEPMAX: the smallest and largest sample, as the writer stored them.
+    public var dependentMinimum: Float? { float("depmin") }
+    public var dependentMaximum: Float? { float("depmax") }
     /// Tn (n = 0…9): a user-defined time pick, s from the reference time; nil when undefined or n
     /// is outside 0…9.
     public func userPick(_ n: Int) -> Float? { (0...9).contains(n) ? float("t\(n)") : nil }

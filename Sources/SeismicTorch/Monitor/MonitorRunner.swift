@@ -18,7 +18,9 @@ import SeismicNN
 ///   the channel's next packet; their median sets lost, reordered and duplicated packets aside,
 ///   and the rate is the fit over the pairs near it: see `PacketRates`). It is re-checked on every
 ///   packet (the fit itself once per 1/64 of the retained pairs: `PacketRates.checkDue`) over the
-///   retained pairs (at least 16 pairs spanning `secondsToEstimate`, as at start-up). When the estimate differs from the engine's rate by more than 0.5 %, the pairs are cleared and the packets held (at most
+///   retained pairs (at least 16 pairs spanning `secondsToEstimate`, as at start-up). When the
+///   estimate differs from the engine's rate by more than 0.5 % (10 % while packet times are
+///   irregular), the pairs are cleared and the packets held (at most
 ///   `maximumHeld`) until fresh pairs give an estimate of their own: a mistimed packet, which only
 ///   moves the pairs it belongs to, is then refuted (`unconfirmedRates`; the held packets go to the
 ///   running engine, nothing is lost); a real change is confirmed (`rateChanges`): the old engine
