@@ -78,10 +78,6 @@ public final class MonitorRunner {
     public static let rateTolerance = 0.005
     /// The difference that counts as a rate change while packet times are irregular.
     public static let irregularRateTolerance = 0.1
-    /// Relative difference between a given rate and the packet times' estimate that is warned
-    /// about (once): as for a change (timestamp jitter of ±10 % of a period moves the estimate by
-    /// 0.1 %); 101 Hz given for a 100 Hz stream is warned about.
-    public static let givenRateTolerance = 0.005
     /// Packets held at start-up before the runner decides with what it has. When no instrument
     /// has every component the model needs, the oldest held packets are dropped beyond this many
     /// and counted (`droppedAtStartUp`): memory stays bounded on a stream the model cannot use.
@@ -96,7 +92,7 @@ public final class MonitorRunner {
 
     /// A rate given at start (`--rate`, a replayed record's) is kept: packet times are not
     /// re-checked against it, only compared once with it (a warning when they disagree by more
-    /// than `givenRateTolerance`).
+    /// than a change's tolerance: `rateTolerance`, or `irregularRateTolerance` while the times are irregular).
     private let rateGiven: Bool
     /// Whether packet times were found to disagree with the given rate (warned once).
     private var rateQuestioned = false
@@ -210,7 +206,7 @@ public final class MonitorRunner {
         guard let engine else { return try startUp(p) }
         if rateGiven, !rateQuestioned, rates[group]?.checkDue() == true,
             let measured = rates[group]?.estimate(minimum: Self.ratesToRecheck, minimumSeconds: Self.secondsToEstimate),
-            abs(measured - engine.samplingRateHz) > givenRateTolerance(group) * engine.samplingRateHz
+            abs(measured - engine.samplingRateHz) > tolerance(group, warn: false) * engine.samplingRateHz
         {
             // The given rate is kept (it is what the user knows), but never silently.
             rateQuestioned = true
@@ -288,18 +284,13 @@ public final class MonitorRunner {
         return out
     }
 
-    /// The relative difference between a given rate and the estimate that is warned about:
-    /// `givenRateTolerance`, or `irregularRateTolerance` while packet times are irregular.
-    private func givenRateTolerance(_ group: String) -> Double {
-        (rates[group]?.irregularFraction() ?? 0) > PacketRates.irregularLimit ? Self.irregularRateTolerance : Self.givenRateTolerance
-    }
-
     /// The relative rate difference that counts as a change for `group`: `rateTolerance`, or
     /// `irregularRateTolerance` while its packet times are irregular (`PacketRates.irregularFraction`
     /// above its limit: jitter moves the estimate by percents), which is logged once.
-    private func tolerance(_ group: String) -> Double {
+    /// (With `warn` false, as for a given rate, which is compared but never changed, it says nothing.)
+    private func tolerance(_ group: String, warn: Bool = true) -> Double {
         guard let fraction = rates[group]?.irregularFraction(), fraction > PacketRates.irregularLimit else { return Self.rateTolerance }
-        if !timesIrregular {
+        if warn, !timesIrregular {
             timesIrregular = true
             log?(
                 "monitor: warning: packet times of \(Self.describe(group)) are irregular (\(Int((fraction * 100).rounded())) % of packet intervals "
