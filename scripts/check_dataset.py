@@ -14,10 +14,13 @@ def check(path):
         assert y.min(initial=0) >= 0 and y.max(initial=0) < len(names)
         for k in ("source", "station", "method", "start_time"):
             assert f["provenance/" + k].shape[0] == y.shape[0], k
-        for k in ("sampling_rate_hz", "window_samples", "component_order", "seed", "tool_version", "preparation"):
+        for k in ("sampling_rate_hz", "window_samples", "component_order", "seed", "tool_version", "preparation", "units"):
             assert k in f.attrs, k
+        units = f.attrs["units"]
+        units = units.decode() if isinstance(units, bytes) else str(units)
+        assert units in ("counts", "m/s^2", "gal", "g"), units
         counts = np.bincount(y, minlength=len(names))
-        print(f"{path}: X {X.shape} float32, y {y.shape} int64, classes " + ", ".join(f"{n}={c}" for n, c in zip(names, counts)))
+        print(f"{path}: X {X.shape} float32, y {y.shape} int64, classes " + ", ".join(f"{n}={c}" for n, c in zip(names, counts)) + f", units {units}")
 
 if __name__ == "__main__":
     for p in sys.argv[1:]: check(p)

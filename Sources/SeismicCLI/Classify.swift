@@ -48,46 +48,28 @@ extension Seismic {
 
         func run() throws {
             Seismic.prepareEngine()
-            let (net, card) = try Checkpoint.load(from: model)
-            guard card.architecture.inputShape[0] == 1 else {
-                throw UserFacingError("\(model) is a \(card.architecture.name); classify runs time-series models (EarthquakeCNN)")
+            let classifier: Classifier
+            do {
+                classifier = try Classifier.load(checkpoint: model, strideSeconds: stride)
+            } catch let error as Classifier.InputError {
+                if case .strideTooLong = error { throw ValidationError(error.description) }  // a usage error: exit status 64
+                throw error
             }
-            let windowSeconds = Double(card.windowSamples) / card.samplingRateHz
-            guard stride <= windowSeconds else {
-                throw ValidationError("--stride must be at most the model's window, \(windowSeconds) s (got \(stride)); longer strides skip samples")
-            }
-            let classifier = Classifier(model: net, card: card, strideSeconds: stride, modelName: model)
-            var files: [String] = []
-            for r in records {
-                var isDir: ObjCBool = false
-                if FileManager.default.fileExists(atPath: r, isDirectory: &isDir), isDir.boolValue {
-                    files += QSIS.recordFiles(in: r)
-                } else {
-                    files.append(r)
-                }
-            }
-            guard !files.isEmpty else {
-                throw UserFacingError("no records found in \(records.joined(separator: ", ")) (SAC triples, or prepared .h5 datasets)")
-            }
+            let card = classifier.card
+            let inputs = try Classifier.inputs(expanding: records)
             var failures = 0
             var json: [[String: Any]] = []
             var plotNames = Set<String>()
             if format == .csv { print(CSVTable.record(["record", "window_start_s", "window_start_utc"] + card.classNames.map { "p_\($0)" } + ["label"])) }
-            for file in files {
+            classifier.classify(inputs: inputs, scale: scale) { path, outcome in
                 do {
-                    if file.hasSuffix(".h5") {
-                        let result = try classifier.classify(datasetAt: file)
-                        try emit(result)
-                        if format == .json { json.append(jsonObject(result)) }
-                        continue
-                    }
-                    let (result, w) = try classifier.classify(recordAt: file, scale: scale)
-                    try emit(result)
-                    if let plot { try writePlot(result, waveform: w, folder: plot, taken: &plotNames) }
-                    if format == .json { json.append(jsonObject(result)) }
+                    let input = try outcome.get()
+                    try emit(input.classification)
+                    if let plot, let w = input.waveform { try writePlot(input.classification, waveform: w, folder: plot, taken: &plotNames) }
+                    if format == .json { json.append(jsonObject(input.classification)) }
                 } catch {
                     failures += 1
-                    printFailure(file, "\(error)")
+                    printFailure(path, "\(error)")
                 }
             }
             if format == .json {
@@ -97,7 +79,7 @@ extension Seismic {
                 print(String(decoding: d, as: UTF8.self))
             }
             if failures > 0 {
-                FileHandle.standardError.write(Data("\(failures) of \(files.count) records failed\n".utf8))
+                FileHandle.standardError.write(Data("\(failures) of \(inputs.count) records failed\n".utf8))
                 throw ExitCode(1)
             }
         }

@@ -34,32 +34,27 @@ struct QSISOptions: ParsableArguments {
 
     /// Settings from these options, adjusted by `configure`, run over the folder with progress,
     /// then the dataset written and summarised.
-    func prepare(event: Bool, configure: (inout QSISSettings) -> Void) throws {
+    func prepare(event: Bool, context: JobContext, configure: (inout QSISSettings) -> Void) throws {
         let t0 = Date()
         var settings = QSISSettings()
         settings.minimumSamples = minSamples
         settings.seed = seed
         configure(&settings)
         let progress = Progress("records:", unit: "records")
-        let job = Seismic.context.collective
-        var (data, summary) = QSIS.prepare(folder: folder, event: event, settings: settings, share: job.map { ($0.rank, $0.size) }) {
+        let collective = context.collective
+        var (share, summary) = QSIS.prepare(folder: folder, event: event, settings: settings, collective: collective) {
             progress.update($0, of: $1)
         }
-        if let c = job {
-            let (joined, counts) = try PreparedDataset.gatherShares(
-                data, at: output, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.recordsRead)], collective: c)
-            summary.windowsPerClass = counts.dropLast().map { Int($0) }
-            summary.recordsRead = Int(counts.last!)
-            guard let joined else { return }
-            data = joined
-        }
+        // Under mpirun rank 0 goes on with every rank's windows; the others are done.
+        guard let data = try PreparedDataset.gatherShares(share, summary: &summary, at: output, collective: collective) else { return }
         guard summary.recordsRead > 0 else { throw UserFacingError("no SAC triples (…HLX…/…E…) found under \(folder)") }
-        try finishQSIS(data, summary, output: output, started: t0)
+        try finishQSIS(data, summary, output: output, started: t0, skippedOnRankZeroOnly: collective != nil)
     }
 }
 
-/// Prints the summary table of a QSIS preparation and writes the dataset.
-func finishQSIS(_ data: PreparedDataset, _ summary: PreparationSummary, output: String, started: Date) throws {
+/// Prints the summary table of a QSIS preparation and writes the dataset. Under mpirun the skip
+/// counts are rank 0's alone (`skippedOnRankZeroOnly`: the table says so).
+func finishQSIS(_ data: PreparedDataset, _ summary: PreparationSummary, output: String, started: Date, skippedOnRankZeroOnly: Bool = false) throws {
     // A preparation that produced nothing usable writes nothing and says which rules dropped what.
     guard data.count > 0 else {
         let reasons = summary.skipped.sorted { $0.key < $1.key }.map { "\($0.value) × \($0.key)" }
@@ -71,7 +66,7 @@ func finishQSIS(_ data: PreparedDataset, _ summary: PreparationSummary, output: 
     try data.save(to: output)
     var rows: [(String, String)] = [("records read", "\(summary.recordsRead)")]
     for (name, n) in zip(data.metadata.classNames, summary.windowsPerClass) where n > 0 { rows.append(("\(name) windows", "\(n)")) }
-    let skipLabel = Seismic.context.collective == nil ? "skipped" : "skipped (rank 0)"
+    let skipLabel = skippedOnRankZeroOnly ? "skipped (rank 0)" : "skipped"
     for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append((skipLabel, "\(n) × \(reason)")) }
     rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(started))))
     printSummary("wrote \(output): \(data.count) windows", rows)
@@ -120,7 +115,7 @@ extension Seismic.Prep {
         }
 
         func run() throws {
-            try common.prepare(event: true) { settings in
+            try common.prepare(event: true, context: Seismic.context) { settings in
                 settings.arrivals = arrivals
                 settings.minimumPGAGal = minPga
             }
@@ -147,7 +142,7 @@ extension Seismic.Prep {
         }
 
         func run() throws {
-            try common.prepare(event: false) { $0.windowsPerNoiseRecord = windowsPerRecord }
+            try common.prepare(event: false, context: Seismic.context) { $0.windowsPerNoiseRecord = windowsPerRecord }
         }
     }
 
@@ -274,53 +269,26 @@ extension Seismic.Prep {
         func run() throws {
             let t0 = Date()
             let catalogue = try STEAD.catalogue(csv: csv)
-            let usable = STEAD.usableRows(catalogue).rows
-            let quakes = usable.filter(\.isEarthquake)
-            let clean = quakes.filter(\.passesReferenceCleaning)
-            let (train, test) = STEAD.split(catalogue, trainFraction: trainFraction, seed: seed)
-            print(
-                "catalogue: \(catalogue.count) rows (\(usable.count) usable), \(quakes.count) earthquakes (\(clean.count) pass cleaning), \(usable.filter(\.isNoise).count) noise"
-            )
+            let counts = STEAD.CatalogueCounts(catalogue)
+            print(counts)
+            var bars: [String: Progress] = [:]
+            let parts = try STEAD.prepareSplit(
+                catalogue, hdf5: hdf5, folder: out, trainFraction: trainFraction, seed: seed, collective: Seismic.context.collective
+            ) { name, done, total in
+                if bars[name] == nil { bars[name] = Progress("\(name):", unit: "traces") }
+                bars[name]?.update(done, of: total)
+            }
+            guard Seismic.context.isLeader else { return }
             var rows: [(String, String)] = []
-            let job = Seismic.context.collective
-            // Both parts are prepared and checked before either is written: a refused preparation
-            // leaves no partial output.
-            var prepared: [(name: String, path: String, data: PreparedDataset, summary: STEAD.Summary)] = []
-            for (name, part) in [("train", train), ("test", test)] {
-                let progress = Progress("\(name):", unit: "traces")
-                // Under mpirun each rank prepares a contiguous share; rank 0 joins the parts in order.
-                let share = job.map { c in (part.count * c.rank / c.size)..<(part.count * (c.rank + 1) / c.size) } ?? part.indices
-                let path = (out as NSString).appendingPathComponent("\(name).h5")
-                var (data, summary) = try STEAD.prepare(
-                    Array(part[share]), hdf5: hdf5, seed: seed &+ (name == "test" ? 1 : 0),
-                    firstIndex: share.lowerBound
-                ) { progress.update($0, of: $1) }
-                if let c = job {
-                    let (joined, counts) = try PreparedDataset.gatherShares(
-                        data, at: path, counts: summary.windowsPerClass.map(Double.init) + [Double(summary.tracesRead)], collective: c)
-                    summary.windowsPerClass = counts.dropLast().map { Int($0) }
-                    summary.tracesRead = Int(counts.last!)
-                    guard let joined else { continue }
-                    data = joined
-                }
-                prepared.append((name, path, data, summary))
+            for p in parts {
+                let w = p.summary.windowsPerClass
+                rows.append(("\(p.name).h5", "\(p.windows) windows: P \(w[0]), S \(w[1]), noise \(w[2]) from \(p.summary.tracesRead) traces"))
+                for (reason, n) in p.summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append(("  skipped", "\(n) × \(reason)")) }
             }
-            for p in prepared { try STEAD.requireWindows(p.data, path: p.path, catalogue: catalogue, summary: p.summary) }
-            // The folder is made only once there is something to write in it.
-            if !prepared.isEmpty { try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true) }
-            for (name, path, data, summary) in prepared {
-                try data.save(to: path)
-                rows.append(
-                    (
-                        "\(name).h5",
-                        "\(data.count) windows: P \(summary.windowsPerClass[0]), S \(summary.windowsPerClass[1]), noise \(summary.windowsPerClass[2]) from \(summary.tracesRead) traces"
-                    ))
-                for (reason, n) in summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append(("  skipped", "\(n) × \(reason)")) }
-            }
-            rows.append(("dropped by cleaning", "\(catalogue.count - usable.count) catalogue rows, \(quakes.count - clean.count) earthquakes"))
+            rows.append(("dropped by cleaning", "\(counts.rows - counts.usable) catalogue rows, \(counts.earthquakes - counts.cleanEarthquakes) earthquakes"))
             for (reason, n) in STEAD.cleaningCounts(catalogue).sorted(by: { $0.key < $1.key }) { rows.append(("  cleaning", "\(n) × \(reason)")) }
             rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(t0))))
-            if Seismic.context.isLeader { printSummary("wrote \(out)", rows) }
+            printSummary("wrote \(out)", rows)
         }
     }
 }

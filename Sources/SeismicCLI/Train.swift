@@ -101,7 +101,8 @@ extension Seismic {
             installStopHandler()
             try PreparedDataset.requireMemory(toLoad: data, for: "training on \(data)")
             let prepared = try PreparedDataset.load(from: data)
-            let (windows, card) = try trainingInputs(prepared, kind: model)
+            let card = try ModelCard.training(model, on: prepared)
+            let windows = card.preprocessing.trainingWindows(of: prepared)
             let net = ConvNet(card.architecture, seed: options.seed)
             net.dropoutProbability = Float(options.dropout)
             let result = try TrainingRun.run(
@@ -147,28 +148,13 @@ extension Seismic {
             installStopHandler()
             let (pretrained, pretrainedCard) = try Checkpoint.load(from: from)
             try PreparedDataset.requireMemory(toLoad: data, for: "fine-tuning on \(data)")
-            let prepared = try PreparedDataset.load(from: data)
-            // The windows must fit the pre-trained model (shape, rate, components); the classes may
-            // differ only with --replace-head.
-            try prepared.checkCompatible(with: pretrainedCard, modelPath: from, path: data, sameClasses: false)
-            let (windows, baseCard) = try trainingInputs(prepared, kind: ModelKind(card: pretrainedCard))
-            var card = baseCard
-            var net = pretrained
-            if pretrainedCard.classNames != prepared.metadata.classNames {
-                guard replaceHead else {
-                    throw TrainingRunError.classMismatch(checkpoint: pretrainedCard.classNames, dataset: prepared.metadata.classNames)
-                }
-                net = pretrained.replacingHead(classCount: prepared.metadata.classNames.count, seed: options.seed)
-            }
-            card.architecture = net.architecture
-            card.notes["fine-tuned from"] = from
-            net.dropoutProbability = Float(options.dropout)
-            let frozen: Set<String> =
-                freezeConv
-                ? Set(net.store.parameterEntries.map(\.name).filter { $0.hasPrefix("conv") || $0.hasPrefix("bn") }) : []
+            let start = try FineTuning(
+                pretrained: pretrained, card: pretrainedCard, checkpoint: from, dataset: try PreparedDataset.load(from: data), datasetPath: data,
+                replaceHead: replaceHead, freezeConvolutions: freezeConv, seed: options.seed, dropout: Float(options.dropout))
+            let card = start.card
             let result = try TrainingRun.run(
-                context: Seismic.context, model: net, card: card, data: windows, folder: out, configuration: options.configuration,
-                validationFraction: options.validation, frozen: frozen, resume: options.resume,
+                context: Seismic.context, model: start.model, card: card, data: start.windows, folder: out, configuration: options.configuration,
+                validationFraction: options.validation, frozen: start.frozen, resume: options.resume,
                 title: "Fine-tuning \(card.architecture.name) on \((data as NSString).lastPathComponent)",
                 log: { print($0) }, onBatch: batchProgress())
             if Seismic.context.isLeader { printRunSummary(result, folder: out) }
@@ -176,11 +162,6 @@ extension Seismic {
             if Seismic.context.stop.isRequested { throw ExitCode(130) }
         }
     }
-}
-
-/// Training windows (the training-time amplitude chain) and the card for a prepared dataset.
-func trainingInputs(_ prepared: PreparedDataset, kind: ModelKind) throws -> (WindowDataset, ModelCard) {
-    (TrainingRun.amplitudeChain(prepared), try ModelCard.training(kind, on: prepared))
 }
 
 func printRunSummary(_ result: TrainingResult, folder: String) {

@@ -61,7 +61,7 @@ struct AccelerationUnitTests {
         }
         // stdin has no metadata: the user's units, else the card's (EarthquakeCNN cards say m/s^2).
         #expect(try AccelerationUnit.resolve(given: .gal, source: .stdin, card: card)?.units == .gal)
-        #expect(card.preprocessing.units == .mps2)
+        #expect(card.units == .metersPerSecondSquared)
         #expect(try AccelerationUnit.resolve(given: nil, source: .stdin, card: card)?.units == .mps2)
         // A card whose units are not an acceleration unit (counts) cannot exist: it is refused when
         // decoded (ModelCardValidationTests.unitsAndMethodsTheCodeCannotRunAreRefusedOnLoad).

@@ -69,4 +69,40 @@ import Testing
         #expect(day > 1.0e9 && day < 1.25e9)
         #expect(c.estimatedPeakBytes(samples: Int.max / 2, samplingRateHz: 1e-9) == Int.max)
     }
+
+    /// `classify(inputs:)` over a folder and two bad paths: every record gets its own outcome in
+    /// order, the failures are counted and the good records still classified; a folder without
+    /// records is refused naming it.
+    @Test func eachInputHasItsOwnOutcome() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("inputs-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try SyntheticCorpus.writeQSIS(folder: folder + "/records", kind: .earthquake, count: 2, stations: 1, durationSeconds: 60, seed: 5)
+        try FileManager.default.createDirectory(atPath: folder + "/empty", withIntermediateDirectories: true)
+        try Data("not a dataset".utf8).write(to: URL(fileURLWithPath: folder + "/bad.h5"))
+        let inputs = try Classifier.inputs(expanding: [folder + "/records", folder + "/missing.sac", folder + "/bad.h5"])
+        #expect(inputs.count == 4 && inputs[2...] == [folder + "/missing.sac", folder + "/bad.h5"])
+        let card = ModelCard.earthquakePretraining()
+        let c = Classifier(model: ConvNet(card.architecture, seed: 3), card: card)
+        var seen: [(String, Bool)] = []
+        let failures = c.classify(inputs: inputs, scale: 0.01) { path, outcome in
+            if case .success(let r) = outcome { #expect(r.classification.predictions.count > 50 && r.waveform != nil) }
+            seen.append((path, (try? outcome.get()) != nil))
+        }
+        #expect(failures == 2)
+        #expect(seen.map(\.0) == inputs && seen.map(\.1) == [true, true, false, false])
+        #expect { try Classifier.inputs(expanding: [folder + "/empty"]) } throws: { "\($0)".contains("no records found in \(folder)/empty") }
+    }
+
+    /// `Classifier.load` refuses a stride longer than the window and an image model, naming them.
+    @Test func loadingRefusesLongStridesAndImageModels() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("load-\(UUID()).safetensors").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let card = ModelCard.earthquakePretraining()
+        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: path)
+        #expect(try Classifier.load(checkpoint: path, strideSeconds: 2).strideSeconds == 2)
+        #expect(throws: Classifier.InputError.strideTooLong(stride: 2.5, window: 2)) { try Classifier.load(checkpoint: path, strideSeconds: 2.5) }
+        let spectrogram = ModelCard.spectrogramEvents()
+        try Checkpoint.save(model: ConvNet(spectrogram.architecture, seed: 0), card: spectrogram, to: path)
+        #expect { try Classifier.load(checkpoint: path, strideSeconds: 0.5) } throws: { "\($0)".contains("classify runs time-series models") }
+    }
 }

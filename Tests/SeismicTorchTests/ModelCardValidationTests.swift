@@ -56,7 +56,8 @@ private func loadOutcome(_ file: SafeTensorsFile, _ path: String) throws -> Stri
             ("inputShape", [1, 80] as Any, "architecture.inputShape", "[1, 80]"),
             ("classCount", 0 as Any, "architecture.classCount", "0"),
             ("dropout", 1.5 as Any, "architecture.dropout", "1.5"),
-            ("componentOrder", ["E", "E", "Z"] as Any, "componentOrder[1]", "'E'")
+            ("componentOrder", ["E", "E", "Z"] as Any, "componentOrder[1]", "'E'"),
+            ("units", "furlongs" as Any, "units", "'furlongs'")
         ]
         let path = temporaryPath("safetensors")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -83,7 +84,7 @@ private func loadOutcome(_ file: SafeTensorsFile, _ path: String) throws -> Stri
             ("highpassCornerHz", 0 as Any, "above 0"), ("highpassCorners", 0 as Any, "1…10"),
             ("highpassCorners", 400 as Any, "1…10"), ("taperFraction", -0.1 as Any, "0…0.5"),
             ("sourceSamplingRateHz", 0 as Any, "Hz"), ("detrend", "demean" as Any, "'linear'"),
-            ("amplitudeChain", ["normalize"] as Any, "one of"), ("units", "counts" as Any, "g, gal or m/s^2"),
+            ("amplitudeChain", ["normalize"] as Any, "one of"),
             ("amplitudeChain", ["spectrogram", "image_100x150"] as Any, "for the input [1, 80, 3]")
         ] {
             let file = try checkpoint(editingCard: { card in
@@ -94,6 +95,31 @@ private func loadOutcome(_ file: SafeTensorsFile, _ path: String) throws -> Stri
             let message = try #require(try loadOutcome(file, path))
             #expect(message.contains("'preprocessing.\(key)'") && message.contains(expected), "\(message)")
         }
+    }
+
+    /// Cards written before the units were part of the input contract kept them in
+    /// `preprocessing.units`: they are read from there, checked the same way, and m/s² when absent.
+    @Test func unitsOfEarlierCardsAreReadFromPreprocessing() throws {
+        let path = temporaryPath("safetensors")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for (word, expected) in [("gal", SampleUnit.acceleration(.gal)), ("counts", .counts), (nil, .metersPerSecondSquared)] as [(String?, SampleUnit)] {
+            let file = try checkpoint(editingCard: { card in
+                card["units"] = nil
+                var p = card["preprocessing"] as! [String: Any]
+                p["units"] = word
+                card["preprocessing"] = p
+            })
+            try file.write(to: path)
+            #expect(try Checkpoint.load(from: path).1.units == expected)
+        }
+        let file = try checkpoint(editingCard: { card in
+            card["units"] = nil
+            var p = card["preprocessing"] as! [String: Any]
+            p["units"] = "furlongs"
+            card["preprocessing"] = p
+        })
+        let message = try #require(try loadOutcome(file, path))
+        #expect(message.contains("'preprocessing.units'") && message.contains(SampleUnit.accepted), "\(message)")
     }
 
     @Test func aNonFiniteWeightOrNegativeVarianceIsRefusedNamingTheTensor() throws {

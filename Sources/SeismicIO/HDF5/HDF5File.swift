@@ -294,6 +294,13 @@ public final class HDF5File {
         try writeAttribute(attribute, of: object, type: type, bytes: bytes.isEmpty ? [0] : bytes)
     }
 
+    /// Removes `attribute` from `object` ("/" for the file); nothing when it has none.
+    /// - Throws: `HDF5Error.writeFailed` when the file refuses (opened read-only).
+    public func removeAttribute(_ attribute: String, of object: String = "/") throws(HDF5Error) {
+        guard H5Aexists_by_name(id, object, attribute, seismic_h5p_default()) > 0 else { return }
+        guard H5Adelete_by_name(id, object, attribute, seismic_h5p_default()) >= 0 else { throw .writeFailed(path: path, object: "\(object)@\(attribute)") }
+    }
+
     /// Sets a float64 scalar attribute on `object`.
     public func setAttribute(_ attribute: String, of object: String = "/", double value: Double) throws(HDF5Error) {
         try withUnsafeBytes(of: value) { (raw) throws(HDF5Error) in

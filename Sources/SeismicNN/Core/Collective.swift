@@ -9,3 +9,9 @@ public protocol Collective: AnyObject {
     func sum(_ values: UnsafeMutablePointer<Double>, count: Int)
     func sum(_ values: UnsafeMutablePointer<Float>, count: Int)
 }
+
+extension Collective {
+    /// The contiguous share of `count` items this process takes: `count·rank/size ..< count·(rank+1)/size`.
+    /// The shares of all ranks, in rank order, cover `0..<count` once; they differ in size by at most one.
+    public func share(of count: Int) -> Range<Int> { (count * rank / size)..<(count * (rank + 1) / size) }
+}

@@ -191,7 +191,7 @@ public struct Classifier {
     public func classify(datasetAt path: String) throws -> RecordClassification {
         try PreparedDataset.requireMemory(toLoad: path, for: "classifying \(path)")
         let prepared = try PreparedDataset.load(from: path)
-        try prepared.checkCompatible(with: card, modelPath: modelName, path: path, sameClasses: false)
+        try prepared.checkCompatible(with: card, modelPath: modelName, path: path, use: .inference)
         let windows = prepared.windowDataset().windows
         let (predictions, silent) = try classify(windows, starts: (0..<windows.count).map(Double.init), source: path)
         return RecordClassification(

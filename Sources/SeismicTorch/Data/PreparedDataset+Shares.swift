@@ -4,7 +4,48 @@
 import Foundation
 import SeismicNN
 
+/// A preparation's counts that add up over the ranks of a job (windows per class, records read):
+/// `gatherShares(_:summary:at:collective:)` sums them and writes the totals back.
+public protocol SummableCounts {
+    /// The counts in a fixed order; setting takes the same number of values.
+    var summableCounts: [Double] { get set }
+}
+
+extension PreparationSummary: SummableCounts {
+    /// Windows per class, then records read.
+    public var summableCounts: [Double] {
+        get { windowsPerClass.map(Double.init) + [Double(recordsRead)] }
+        set {
+            windowsPerClass = newValue.dropLast().map { Int($0) }
+            recordsRead = Int(newValue.last ?? 0)
+        }
+    }
+}
+
+extension STEAD.Summary: SummableCounts {
+    /// Windows per class, then traces read.
+    public var summableCounts: [Double] {
+        get { windowsPerClass.map(Double.init) + [Double(tracesRead)] }
+        set {
+            windowsPerClass = newValue.dropLast().map { Int($0) }
+            tracesRead = Int(newValue.last ?? 0)
+        }
+    }
+}
+
 extension PreparedDataset {
+    /// One rank's preparation joined with the others': alone (`collective` nil) `data` as it is;
+    /// under mpirun as `gatherShares(_:at:counts:collective:)`, with `summary`'s counts replaced by
+    /// their sums over the ranks. Rank 0 gets the joined dataset, the other ranks nil.
+    public static func gatherShares<Summary: SummableCounts>(
+        _ data: PreparedDataset, summary: inout Summary, at path: String, collective: Collective?
+    ) throws -> PreparedDataset? {
+        guard let collective else { return data }
+        let (joined, counts) = try gatherShares(data, at: path, counts: summary.summableCounts, collective: collective)
+        summary.summableCounts = counts
+        return joined
+    }
+
     /// Under mpirun: every rank writes its share `data` next to `path` (`path.part<rank>`), the
     /// per-rank `counts` (windows per class, records read, …) are summed over the ranks (which is
     /// also the barrier), and rank 0 gets the shares joined in rank order and removes the parts;

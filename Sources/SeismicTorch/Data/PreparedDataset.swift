@@ -31,10 +31,19 @@ public struct DatasetMetadata: Sendable, Equatable, Codable, HoldsInputContract 
     public var toolVersion: String
 
     public init(
-        classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String],
+        classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String], units: SampleUnit = .metersPerSecondSquared,
         preparation: [String: String] = [:], seed: UInt64 = 0, toolVersion: String = SeismicTorchVersion.current
     ) {
-        input = InputContract(classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder)
+        input = InputContract(
+            classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder, units: units)
+        self.preparation = preparation
+        self.seed = seed
+        self.toolVersion = toolVersion
+    }
+
+    /// Metadata of windows under `input`.
+    public init(input: InputContract, preparation: [String: String] = [:], seed: UInt64 = 0, toolVersion: String = SeismicTorchVersion.current) {
+        self.input = input
         self.preparation = preparation
         self.seed = seed
         self.toolVersion = toolVersion
@@ -163,6 +172,7 @@ public struct PreparedDataset: Sendable {
                 try f.setAttribute("sampling_rate_hz", double: metadata.samplingRateHz)
                 try f.setAttribute("window_samples", double: Double(metadata.windowSamples))
                 try f.setAttribute("component_order", string: metadata.componentOrder.joined(separator: ","))
+                try f.setAttribute("units", string: metadata.units.name)
                 try f.setAttribute("seed", string: String(metadata.seed))
                 try f.setAttribute("tool_version", string: metadata.toolVersion)
                 let encoder = JSONEncoder()
@@ -257,8 +267,14 @@ public struct PreparedDataset: Sendable {
                 try f.stringAttribute("preparation", of: "/").flatMap {
                     try? JSONDecoder().decode([String: String].self, from: Data($0.utf8))
                 } ?? [:]
+            // Datasets written before units were an attribute said them in the preparation notes
+            // ("m/s^2", "counts (response-free: …)"); none of ours was in another unit.
+            let unitsWord = try f.stringAttribute("units", of: "/")
+            guard let units = SampleUnit(name: unitsWord ?? prep["units"] ?? "m/s^2") ?? (unitsWord == nil ? .metersPerSecondSquared : nil) else {
+                throw invalid("units", unitsWord ?? "", SampleUnit.accepted)
+            }
             let metadata = DatasetMetadata(
-                classNames: names, samplingRateHz: rate, windowSamples: windowSamples, componentOrder: components,
+                classNames: names, samplingRateHz: rate, windowSamples: windowSamples, componentOrder: components, units: units,
                 preparation: prep, seed: UInt64(try f.stringAttribute("seed", of: "/") ?? "0") ?? 0,
                 toolVersion: try f.stringAttribute("tool_version", of: "/") ?? "unknown")
             return PreparedDataset(
@@ -302,15 +318,16 @@ public struct PreparedDataset: Sendable {
 
     /// Refuses to run the model of `card` (loaded from `modelPath`) on this dataset (read from
     /// `path`) unless the windows have the model's input shape, sampling rate and component count,
-    /// and — when `sameClasses` (evaluation; fine-tuning may replace the head) — the same class names.
-    public func checkCompatible(with card: ModelCard, modelPath: String, path: String, sameClasses: Bool) throws(DatasetError) {
+    /// and the fields `use` compares (`InputContract.disagreement(withDataset:use:)`: class names
+    /// for evaluation, units unless fine-tuning).
+    public func checkCompatible(with card: ModelCard, modelPath: String, path: String, use: ModelUse) throws(DatasetError) {
         func mismatch(_ field: String, _ dataset: Any, _ expected: Any) -> DatasetError {
             .modelMismatch(path: path, model: modelPath, field: field, dataset: "\(dataset)", expected: "\(expected)")
         }
         let input = card.architecture.inputShape
         let expectedItem = card.isTimeSeries ? Array(input.dropFirst()) : input
         guard itemShape == expectedItem else { throw mismatch("window shape", itemShape, expectedItem) }
-        if let (field, dataset, model) = card.input.disagreement(withDataset: metadata.input, sameClasses: sameClasses) {
+        if let (field, dataset, model) = card.input.disagreement(withDataset: metadata.input, use: use) {
             throw mismatch(field, dataset, model)
         }
     }

@@ -27,16 +27,29 @@ public struct QSISSettings: Sendable, Codable {
     public var triggerRatio = 3.01
     public var windowsPerNoiseRecord = 1
     public var seed: UInt64 = 0
+    /// The record steps and the window cut the windows get (the model card's preprocessing).
+    public var preprocessing = Preprocessing.reference
+    /// Samples per component of a prepared window (the input contract's `windowSamples`).
+    public var windowSamples = 80
 
     public init() {}
 
+    /// The windows' sampling rate: `windowSamples` over the window's seconds (80 / 2 s = 40 Hz).
+    public var windowSamplingRateHz: Double { Double(windowSamples) / preprocessing.windowSeconds }
+
     var preparation: [String: String] {
         [
-            "chain": "×\(galToMetersPerSecondSquared) (gal → m/s²), detrend linear, taper 0.05 hann, highpass 0.5 Hz 4 corners",
+            "chain": "×\(galToMetersPerSecondSquared) (gal → m/s²), \(preprocessing.recordStepsDescription)",
             "filters": "npts ≥ \(minimumSamples), PGA ≥ \(minimumPGAGal) gal", "arrivals": arrivals.rawValue,
-            "window": "200 samples around the composite peak after the arrival, shift ±80 (p 0.995), resampled to 80",
-            "augmentation": "scale_amplitude rate \(scaleAmplitudeRate)", "units": "m/s^2"
+            "window":
+                "\(preprocessing.sourceWindowSamples) samples around the composite peak after the arrival, shift ±80 (p 0.995), resampled to \(windowSamples)",
+            "augmentation": "scale_amplitude rate \(scaleAmplitudeRate)"
         ]
+    }
+
+    /// The contract of windows these settings prepare, in m/s².
+    func input(classNames: [String]) -> InputContract {
+        InputContract(classNames: classNames, samplingRateHz: windowSamplingRateHz, windowSamples: windowSamples, componentOrder: ["X", "Y", "Z"])
     }
 }
 
@@ -163,10 +176,10 @@ public enum QSIS {
         guard w.sampleCount >= settings.minimumSamples else { out.skips.append(.tooShort(w.sampleCount)); return out }
         let pgaGal = (w.compositeAmplitude.max() ?? 0) / settings.galToMetersPerSecondSquared
         if event && pgaGal < settings.minimumPGAGal { out.skips.append(.belowPGA); return out }
-        guard let prepared = try? Preprocessing.reference.prepareRecord(w) else { out.skips.append(.unreadable("filter design")); return out }
+        guard let prepared = try? settings.preprocessing.prepareRecord(w) else { out.skips.append(.unreadable("filter design")); return out }
         w = prepared
         var rng = SeededGenerator(seed: seed)
-        let cutter = WindowCutter()
+        let cutter = settings.preprocessing.windowCutter(windowSamples: settings.windowSamples)
         let composite = w.compositeAmplitude
         func add(_ start: Int, _ label: Int, _ method: String) {
             var values = cutter.cut(w, start: start)
@@ -206,15 +219,15 @@ public enum QSIS {
     }
 
     /// Prepares every record in `folder` (event or noise records) on all cores.
-    /// With `share` (rank, size) of a data-parallel job, only that contiguous share of the files is
-    /// prepared; every record's random draws depend on its position in the whole folder, so the
+    /// Under a data-parallel job (`collective`), only this rank's share of the files
+    /// (`Collective.share(of:)`) is prepared; every record's random draws depend on its position in the whole folder, so the
     /// shares joined in rank order equal one process's result.
     public static func prepare(
-        folder: String, event: Bool, settings: QSISSettings, share: (rank: Int, size: Int)? = nil,
+        folder: String, event: Bool, settings: QSISSettings, collective: Collective? = nil,
         progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
     ) -> (PreparedDataset, PreparationSummary) {
         let all = recordFiles(in: folder)
-        let range = share.map { (all.count * $0.rank / $0.size)..<(all.count * ($0.rank + 1) / $0.size) } ?? all.indices
+        let range = collective?.share(of: all.count) ?? all.indices
         let files = Array(all[range])
         let offset = range.lowerBound
         let travelTimes = TravelTimeCalculator()
@@ -243,10 +256,10 @@ public enum QSIS {
         }
         var prep = settings.preparation
         prep["source"] = event ? "QSIS event records" : "QSIS noise records"
-        let metadata = DatasetMetadata(
-            classNames: classNames, samplingRateHz: 40, windowSamples: 80, componentOrder: ["X", "Y", "Z"],
-            preparation: prep, seed: settings.seed)
-        return (PreparedDataset(values: values, itemShape: [80, 3], labels: labels, provenance: provenance, metadata: metadata), summary)
+        let metadata = DatasetMetadata(input: settings.input(classNames: classNames), preparation: prep, seed: settings.seed)
+        return (
+            PreparedDataset(values: values, itemShape: [settings.windowSamples, 3], labels: labels, provenance: provenance, metadata: metadata), summary
+        )
     }
 }
 
@@ -274,7 +287,7 @@ extension QSIS {
             let w: Waveform, traces: [SACTrace]
             do { (w, traces, _) = try ThreeComponentRecord.read(files[i]) } catch { return ([], "", "unreadable or inconsistent triple", "\(error)") }
             guard w.sampleCount >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length", nil) }
-            guard let prepared = try? Preprocessing.reference.prepareRecord(w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } })) else {
+            guard let prepared = try? settings.preprocessing.prepareRecord(w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } })) else {
                 return ([], "", "filter design", nil)
             }
             return (SpectrogramImage.input(prepared), traces[0].header.station ?? "", nil, nil)
@@ -326,12 +339,10 @@ extension QSIS {
         }
         var prep = settings.preparation
         prep["source"] = "labelled folders " + classes.map { "\($0.name)=\($0.folder)" }.joined(separator: " ")
-        let metadata = DatasetMetadata(
-            classNames: classes.map(\.name), samplingRateHz: 40, windowSamples: 80,
-            componentOrder: ["X", "Y", "Z"], preparation: prep, seed: settings.seed)
+        let metadata = DatasetMetadata(input: settings.input(classNames: classes.map(\.name)), preparation: prep, seed: settings.seed)
         return (
             PreparedDataset(
-                values: parts.flatMap(\.values), itemShape: [80, 3], labels: parts.flatMap(\.labels),
+                values: parts.flatMap(\.values), itemShape: [settings.windowSamples, 3], labels: parts.flatMap(\.labels),
                 provenance: parts.flatMap(\.provenance), metadata: metadata), summary
         )
     }

@@ -199,8 +199,11 @@ public enum STEAD {
     /// `firstIndex` is the position of `traces[0]` in the whole list (for a shard of a
     /// data-parallel preparation): each trace's random draws depend on its global position only,
     /// so shards concatenated equal one process's result.
+    /// `preprocessing` gives the record steps and the window cut, `windowSamples` the samples of
+    /// a prepared window (the reference's by default).
     public static func prepare(
         _ traces: [STEADTrace], hdf5 path: String, seed: UInt64, blockSize: Int = 512, firstIndex: Int = 0,
+        preprocessing: Preprocessing = .reference, windowSamples: Int = 80,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> (PreparedDataset, Summary) {
         let file = try HDF5File(readingAt: path)
@@ -225,7 +228,8 @@ public enum STEAD {
                     unread.append("unreadable trace (not float [≥ 200, 3])")
                 }
             }
-            let results = processBlock(block, raw: raw, seed: seed, firstIndex: firstIndex + start)
+            let results = processBlock(
+                block, raw: raw, seed: seed, firstIndex: firstIndex + start, preprocessing: preprocessing, windowSamples: windowSamples)
             for (i, r) in results.enumerated() {
                 if let reason = unread[i] { summary.skipped[reason, default: 0] += 1; continue }
                 summary.tracesRead += 1
@@ -246,34 +250,42 @@ public enum STEAD {
             progress(start, traces.count)
         }
         let metadata = DatasetMetadata(
-            classNames: classNames, samplingRateHz: 40, windowSamples: 80, componentOrder: ["E", "N", "Z"],
+            input: InputContract(
+                classNames: classNames, samplingRateHz: Double(windowSamples) / preprocessing.windowSeconds, windowSamples: windowSamples,
+                componentOrder: ["E", "N", "Z"], units: .counts),
             preparation: [
-                "source": "STEAD", "chain": "detrend linear, taper 0.05 hann, highpass 0.5 Hz 4 corners",
-                "window": "200 samples at 100 Hz around the peak after the pick, resampled to 80",
-                "units": "counts (response-free: instrument responses are not removed offline)"
+                "source": "STEAD", "chain": preprocessing.recordStepsDescription,
+                "window": "\(preprocessing.sourceWindowSamples) samples at 100 Hz around the peak after the pick, resampled to \(windowSamples)",
+                "response": "not removed (offline): the samples are counts"
             ],
             seed: seed)
-        return (PreparedDataset(values: values, itemShape: [80, 3], labels: labels, provenance: provenance, metadata: metadata), summary)
+        return (
+            PreparedDataset(values: values, itemShape: [windowSamples, 3], labels: labels, provenance: provenance, metadata: metadata), summary
+        )
     }
 
     /// A cut window: its values, label, how it was placed, and its first sample in the trace (100 Hz).
     private struct Window { var values: [Float]; var label: Int; var method: String; var startSample: Int }
 
-    private static func processBlock(_ block: [STEADTrace], raw: [[Float]?], seed: UInt64, firstIndex: Int) -> [(windows: [Window], skips: [String])] {
+    private static func processBlock(
+        _ block: [STEADTrace], raw: [[Float]?], seed: UInt64, firstIndex: Int, preprocessing: Preprocessing, windowSamples: Int
+    ) -> [(windows: [Window], skips: [String])] {
         Parallel.map(block.count) { i in
             guard let data = raw[i] else { return ([], []) }
-            return prepareTrace(block[i], data: data, seed: seed &+ UInt64(firstIndex + i) &* 0x9E37_79B9)
+            let cutter = preprocessing.windowCutter(windowSamples: windowSamples)
+            return prepareTrace(block[i], data: data, seed: seed &+ UInt64(firstIndex + i) &* 0x9E37_79B9, preprocessing: preprocessing, cutter: cutter)
         }
     }
 
-    private static func prepareTrace(_ t: STEADTrace, data: [Float], seed: UInt64) -> (windows: [Window], skips: [String]) {
+    private static func prepareTrace(
+        _ t: STEADTrace, data: [Float], seed: UInt64, preprocessing: Preprocessing, cutter: WindowCutter
+    ) -> (windows: [Window], skips: [String]) {
         var rng = SeededGenerator(seed: seed)
         let n = data.count / 3
         let comps = (0..<3).map { c in (0..<n).map { Double(data[$0 * 3 + c]) } }
-        guard let w = try? Preprocessing.reference.prepareRecord(Waveform(components: comps, componentCodes: ["E", "N", "Z"], samplingRateHz: 100)) else {
+        guard let w = try? preprocessing.prepareRecord(Waveform(components: comps, componentCodes: ["E", "N", "Z"], samplingRateHz: 100)) else {
             return ([], ["filter design failed"])
         }
-        let cutter = WindowCutter()
         var windows: [Window] = [], skips: [String] = []
         if t.isEarthquake {
             // An arrival must be a sample of this trace; otherwise neither window is cut (the P

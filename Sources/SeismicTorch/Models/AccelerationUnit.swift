@@ -80,7 +80,10 @@ public enum AccelerationUnit: String, Sendable, CaseIterable {
             throw .missing(source: path, hint: "its SAC header does not state them (IDEP = IACC with the unit in KUSER0)")
         case .stdin:
             if let given { return (given, "--units") }
-            return (card.preprocessing.units, "the model card (units \(card.preprocessing.units.rawValue))")
+            guard let units = card.units.acceleration else {
+                throw .missing(source: "standard input", hint: "the model card's units are \(card.units.name), not an acceleration unit")
+            }
+            return (units, "the model card (units \(units.rawValue))")
         }
     }
 }

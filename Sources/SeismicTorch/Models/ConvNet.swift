@@ -205,6 +205,12 @@ public final class ConvNet {
         return fresh
     }
 
+    /// Names of the feature extractor's parameters — the convolutions and their BatchNorms
+    /// (`conv1…3.*`, `bn1…3.*`), what fine-tuning with frozen convolutions keeps fixed.
+    public var featureParameterNames: Set<String> {
+        Set(store.parameterEntries.map(\.name).filter { $0.hasPrefix("conv") || $0.hasPrefix("bn") })
+    }
+
     /// Class probabilities [N, classes] in evaluation mode.
     public func predict(_ x: Tensor) -> Tensor { CrossEntropy.softmax(forward(x, training: false)) }
 }

@@ -3,9 +3,20 @@
 
 import Foundation
 
-/// The contract between windows and a model: ordered classes, sampling rate, window length and
-/// component order. A `ModelCard` and a `DatasetMetadata` each hold one (`input`); a dataset is
-/// fed to a model only when the two agree (`disagreement(withDataset:sameClasses:)`).
+/// What a dataset is used for with a model, which decides the fields that must agree.
+public enum ModelUse: Sendable {
+    /// Scoring the model on the dataset's labels: every field (classes and units included).
+    case evaluation
+    /// Predictions only (classify): all but the class names, which are not used.
+    case inference
+    /// Training further: neither classes (the head may be replaced) nor units (the windows are
+    /// normalised; the fine-tuned card takes the dataset's units).
+    case fineTuning
+}
+
+/// The contract between windows and a model: ordered classes, sampling rate, window length,
+/// component order and units. A `ModelCard` and a `DatasetMetadata` each hold one (`input`); a
+/// dataset is fed to a model only when the two agree (`disagreement(withDataset:use:)`).
 public struct InputContract: Codable, Equatable, Sendable {
     /// Class names in logit (and label) order.
     public var classNames: [String]
@@ -15,12 +26,49 @@ public struct InputContract: Codable, Equatable, Sendable {
     public var windowSamples: Int
     /// Component codes in the order of the window's last axis (E, N, Z; or X, Y, Z).
     public var componentOrder: [String]
+    /// What the samples measure before normalisation (m/s² unless a preparation says otherwise).
+    public var units: SampleUnit
 
-    public init(classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String]) {
+    public init(
+        classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String], units: SampleUnit = .metersPerSecondSquared
+    ) {
         self.classNames = classNames
         self.samplingRateHz = samplingRateHz
         self.windowSamples = windowSamples
         self.componentOrder = componentOrder
+        self.units = units
+    }
+
+    enum CodingKeys: String, CodingKey { case classNames, samplingRateHz, windowSamples, componentOrder, units }
+
+    /// Reads the contract's fields from the owner's (flat) container. `units` may be absent (files
+    /// written before it was part of the contract): then m/s², and the owner may know better
+    /// (`hasUnits(_:)`); a spelling this code does not know is refused naming the field.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        classNames = try c.decode([String].self, forKey: .classNames)
+        samplingRateHz = try c.decode(Double.self, forKey: .samplingRateHz)
+        windowSamples = try c.decode(Int.self, forKey: .windowSamples)
+        componentOrder = try c.decode([String].self, forKey: .componentOrder)
+        units = .metersPerSecondSquared
+        if let word = try c.decodeIfPresent(String.self, forKey: .units) {
+            guard let unit = SampleUnit(name: word) else {
+                throw ModelCardError(field: "units", value: "'\(word)'", expected: SampleUnit.accepted)
+            }
+            units = unit
+        }
+    }
+
+    /// Whether the owner's container states the units (see `init(from:)`).
+    static func hasUnits(_ decoder: any Decoder) throws -> Bool { try decoder.container(keyedBy: CodingKeys.self).contains(.units) }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(classNames, forKey: .classNames)
+        try c.encode(samplingRateHz, forKey: .samplingRateHz)
+        try c.encode(windowSamples, forKey: .windowSamples)
+        try c.encode(componentOrder, forKey: .componentOrder)
+        try c.encode(units.name, forKey: .units)
     }
 
     /// Seconds of signal in one window: `windowSamples` ÷ `samplingRateHz`.
@@ -29,9 +77,9 @@ public struct InputContract: Codable, Equatable, Sendable {
     /// The first field in which `dataset` (a dataset's contract) differs from this one (a model's),
     /// with both values as text; nil when they agree. Component orders of one naming scheme must be
     /// equal (Z,N,E is not E,N,Z); different schemes (X,Y,Z for the accelerometers, E,N,Z for
-    /// STEAD) are matched by position, as fine-tuning does. Class names are compared only with
-    /// `sameClasses` (fine-tuning may replace the head).
-    public func disagreement(withDataset dataset: InputContract, sameClasses: Bool) -> (field: String, dataset: String, model: String)? {
+    /// STEAD) are matched by position, as fine-tuning does. Class names are compared for
+    /// `.evaluation`, units for `.evaluation` and `.inference` (see `ModelUse`).
+    public func disagreement(withDataset dataset: InputContract, use: ModelUse) -> (field: String, dataset: String, model: String)? {
         if dataset.samplingRateHz != samplingRateHz {
             return ("sampling rate", "\(dataset.samplingRateHz) Hz", "\(samplingRateHz) Hz")
         }
@@ -40,7 +88,8 @@ public struct InputContract: Codable, Equatable, Sendable {
         {
             return ("component order", "\(dataset.componentOrder)", "\(componentOrder)")
         }
-        if sameClasses, dataset.classNames != classNames { return ("class names", "\(dataset.classNames)", "\(classNames)") }
+        if use == .evaluation, dataset.classNames != classNames { return ("class names", "\(dataset.classNames)", "\(classNames)") }
+        if use != .fineTuning, dataset.units != units { return ("units", dataset.units.name, units.name) }
         return nil
     }
 }
@@ -71,5 +120,10 @@ extension HoldsInputContract {
     public var componentOrder: [String] {
         get { input.componentOrder }
         set { input.componentOrder = newValue }
+    }
+    /// What the samples measure before normalisation (`input.units`).
+    public var units: SampleUnit {
+        get { input.units }
+        set { input.units = newValue }
     }
 }

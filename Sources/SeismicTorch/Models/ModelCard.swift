@@ -29,8 +29,8 @@ public struct EpochRecord: Codable, Equatable, Sendable {
 /// was trained. Travels inside every checkpoint.
 public struct ModelCard: Codable, Equatable, Sendable, HoldsInputContract {
     public var architecture: ConvNetArchitecture
-    /// The input contract (classes, sampling rate, window, component order), the type a prepared
-    /// dataset's metadata holds too.
+    /// The input contract (classes, sampling rate, window, component order, units), the type a
+    /// prepared dataset's metadata holds too.
     public var input: InputContract
     public var preprocessing: Preprocessing
     public var history: [EpochRecord]
@@ -39,14 +39,15 @@ public struct ModelCard: Codable, Equatable, Sendable, HoldsInputContract {
 
     public init(
         architecture: ConvNetArchitecture, classNames: [String], samplingRateHz: Double, windowSamples: Int,
-        componentOrder: [String], preprocessing: Preprocessing = Preprocessing(), history: [EpochRecord] = [],
-        notes: [String: String] = [:]
+        componentOrder: [String], units: SampleUnit = .metersPerSecondSquared, preprocessing: Preprocessing = Preprocessing(),
+        history: [EpochRecord] = [], notes: [String: String] = [:]
     ) {
         precondition(
             classNames.count == architecture.classCount,
             "\(classNames.count) class names for \(architecture.classCount) outputs")
         self.architecture = architecture
-        input = InputContract(classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder)
+        input = InputContract(
+            classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder, units: units)
         self.preprocessing = preprocessing
         self.history = history
         self.notes = notes
@@ -54,14 +55,25 @@ public struct ModelCard: Codable, Equatable, Sendable, HoldsInputContract {
 
     // Encoded flat (the contract's fields beside the others), as every checkpoint so far is.
     private enum CodingKeys: String, CodingKey {
-        case architecture, classNames, samplingRateHz, windowSamples, componentOrder, preprocessing, history, notes
+        case architecture, classNames, samplingRateHz, windowSamples, componentOrder, units, preprocessing, history, notes
     }
+    private enum LegacyPreprocessingKeys: String, CodingKey { case units }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         architecture = try c.decode(ConvNetArchitecture.self, forKey: .architecture)
         input = try InputContract(from: decoder)
         preprocessing = try c.decode(Preprocessing.self, forKey: .preprocessing)
+        // Cards written before units were part of the input contract hold them in preprocessing.
+        if try !InputContract.hasUnits(decoder) {
+            let legacy = try c.nestedContainer(keyedBy: LegacyPreprocessingKeys.self, forKey: .preprocessing)
+            if let word = try legacy.decodeIfPresent(String.self, forKey: .units) {
+                guard let unit = SampleUnit(name: word) else {
+                    throw ModelCardError(field: "preprocessing.units", value: "'\(word)'", expected: SampleUnit.accepted)
+                }
+                input.units = unit
+            }
+        }
         history = try c.decode([EpochRecord].self, forKey: .history)
         notes = try c.decode([String: String].self, forKey: .notes)
     }

@@ -26,8 +26,8 @@ public struct ModelInputMismatch: Error, CustomStringConvertible, Equatable {
 
 extension ModelCard {
     /// The card of a `kind` network trained on `prepared`: the reference card's architecture with
-    /// one output per dataset class, and the dataset's class names, sampling rate and component
-    /// order (the window is the network's: its input shape must be the dataset's items).
+    /// one output per dataset class, and the dataset's input contract (classes, sampling rate,
+    /// window, component order, units; the network's input shape must be the dataset's items).
     /// - Throws: `ModelInputMismatch` when the dataset's items are not the network's input.
     public static func training(_ kind: ModelKind, on prepared: PreparedDataset) throws(ModelInputMismatch) -> ModelCard {
         var card = kind.referenceCard
@@ -40,9 +40,7 @@ extension ModelCard {
                 network: card.architecture.name, expected: items, found: prepared.itemShape,
                 items: card.isTimeSeries ? "windows" : "images (seismic prep spectrograms)")
         }
-        card.componentOrder = prepared.metadata.componentOrder
-        card.samplingRateHz = prepared.metadata.samplingRateHz
-        card.classNames = prepared.metadata.classNames
+        card.input = prepared.metadata.input
         card.notes["dataset"] = prepared.provenance.first?.source ?? ""
         return card
     }

@@ -55,7 +55,7 @@ public enum AmplitudeChain: Codable, Equatable, Sendable, CaseIterable {
 /// A model's preprocessing: what `prepareRecord` and `prepareWindows` do, as the model card stores
 /// it. Defaults are the seed's: linear detrend, Hann taper 5 % at each end, causal Butterworth
 /// high-pass 0.5 Hz with 4 corners, 2 s windows cut at 100 Hz (200 samples) before Fourier
-/// resampling, the time-series amplitude chain, samples in m/s².
+/// resampling, the time-series amplitude chain. (The samples' units are the input contract's.)
 public struct Preprocessing: Codable, Equatable, Sendable {
     public var detrend: DetrendMethod = .linear
     /// Hann taper fraction at each end of the record (ObsPy `taper(max_percentage)`).
@@ -67,8 +67,6 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     public var sourceSamplingRateHz: Double = 100
     /// Amplitude steps applied to each window, in order.
     public var amplitudeChain: AmplitudeChain = .timeSeries
-    /// Physical unit of the samples before normalisation.
-    public var units: AccelerationUnit = .mps2
 
     public init() {}
 
@@ -76,11 +74,12 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     public static let reference = Preprocessing()
 
     private enum CodingKeys: String, CodingKey {
-        case detrend, taperFraction, highpassCornerHz, highpassCorners, sourceWindowSamples, sourceSamplingRateHz, amplitudeChain, units
+        case detrend, taperFraction, highpassCornerHz, highpassCorners, sourceWindowSamples, sourceSamplingRateHz, amplitudeChain
     }
 
-    /// Reads the card's JSON; a value this code cannot run (an unknown detrend, amplitude chain or
-    /// unit) is a decoding error naming it, so such a checkpoint is refused at load time.
+    /// Reads the card's JSON; a value this code cannot run (an unknown detrend or amplitude chain)
+    /// is a decoding error naming it, so such a checkpoint is refused at load time. (Cards written
+    /// before units were part of the input contract hold them here; `ModelCard` reads them.)
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         detrend = try c.decode(DetrendMethod.self, forKey: .detrend)
@@ -90,13 +89,6 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         sourceWindowSamples = try c.decode(Int.self, forKey: .sourceWindowSamples)
         sourceSamplingRateHz = try c.decode(Double.self, forKey: .sourceSamplingRateHz)
         amplitudeChain = try c.decode(AmplitudeChain.self, forKey: .amplitudeChain)
-        let word = try c.decode(String.self, forKey: .units)
-        guard let unit = AccelerationUnit(name: word) else {
-            throw ModelCardError(
-                field: (decoder.codingPath + [CodingKeys.units]).map(\.stringValue).joined(separator: "."),
-                value: "'\(word)'", expected: "an acceleration unit this code converts: g, gal or m/s^2")
-        }
-        units = unit
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -108,8 +100,19 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         try c.encode(sourceWindowSamples, forKey: .sourceWindowSamples)
         try c.encode(sourceSamplingRateHz, forKey: .sourceSamplingRateHz)
         try c.encode(amplitudeChain, forKey: .amplitudeChain)
-        // Checkpoints have always spelled metres per second squared "m/s^2".
-        try c.encode(units == .mps2 ? "m/s^2" : units.rawValue, forKey: .units)
+    }
+
+    /// Seconds of record a window spans: `sourceWindowSamples` ÷ `sourceSamplingRateHz` (2 s).
+    public var windowSeconds: Double { Double(sourceWindowSamples) / sourceSamplingRateHz }
+
+    /// The cutter of training windows: `sourceWindowSamples` around an arrival, resampled to
+    /// `windowSamples` (the input contract's) — 200 → 80 for the reference.
+    public func windowCutter(windowSamples: Int) -> WindowCutter { WindowCutter(sourceSamples: sourceWindowSamples, targetSamples: windowSamples) }
+
+    /// The record steps in words, as dataset files note them: "detrend linear, taper 0.05 hann,
+    /// highpass 0.5 Hz 4 corners".
+    public var recordStepsDescription: String {
+        "detrend \(detrend.rawValue), taper \(taperFraction) hann, highpass \(highpassCornerHz) Hz \(highpassCorners) corners"
     }
 
     /// The record steps, designed once for records of `count` samples at `samplingRateHz`.
@@ -137,6 +140,31 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         case .timeSeries: return windows.quantizedNormalized()
         case .spectrogramImage: return windows
         }
+    }
+}
+
+extension Preprocessing {
+    /// The training-time window chain (the seed's `remove_small_amplitude`,
+    /// `remove_large_amplitude`, then the amplitude chain): windows [count, length, components]
+    /// whose peak |x| is at most 1e-8 (no signal) are dropped, and — for samples in an
+    /// acceleration unit — those whose peak reaches 2 g (2·9.81 m/s², 1962 gal: clipped, or not
+    /// ground motion); counts have no upper limit. The rest go through `prepareWindows`.
+    /// Images (`.spectrogramImage`) pass unchanged, all kept.
+    /// - Returns: the prepared windows and the indices of the kept ones in `windows`.
+    public func trainingWindows(_ windows: WindowBatch, units: SampleUnit) -> (windows: WindowBatch, kept: [Int]) {
+        guard amplitudeChain == .timeSeries else { return (windows, Array(0..<windows.count)) }
+        let withSignal = windows.indicesAboveSmallAmplitude()
+        let large = units.acceleration.map { Float(2 * 9.81 / $0.toMetersPerSecondSquared) } ?? .infinity
+        let kept = windows.selecting(withSignal).indicesBelowLargeAmplitude(large).map { withSignal[$0] }
+        return (prepareWindows(windows.selecting(kept)), kept)
+    }
+
+    /// A prepared dataset's windows as training or evaluation input: `trainingWindows` on its
+    /// windows in its units, with the labels of the kept ones.
+    public func trainingWindows(of prepared: PreparedDataset) -> WindowDataset {
+        let all = prepared.windowDataset()
+        let (windows, kept) = trainingWindows(all.windows, units: prepared.metadata.units)
+        return WindowDataset(windows: windows, labels: kept.map { all.labels[$0] }, classNames: all.classNames, inputShape: all.inputShape)
     }
 }
 

@@ -258,6 +258,8 @@ public final class MonitorEngine {
     private var phaseSettled = false
     private let resampler: FourierResampler
     private let recordChain: RecordChain
+    /// The model's prediction of a prepared window (the classifier's, one loop for both).
+    private let predictor: Classifier
 
     /// Samples a window may hold: enough to detrend and taper, few enough to buffer eight windows.
     public static let sampleRange = 8...10_000_000
@@ -289,6 +291,7 @@ public final class MonitorEngine {
         continuation = Array(repeating: nil, count: components)
         resampler = FourierResampler(from: windowSamples, to: card.windowSamples)
         recordChain = try card.preprocessing.recordChain(samplingRateHz: samplingRateHz, count: windowSamples)
+        predictor = Classifier(model: model, card: card)
     }
 
     public func countMalformed() { statistics.malformed += 1 }
@@ -551,8 +554,8 @@ public final class MonitorEngine {
             return nil
         }
         let x = card.preprocessing.prepareWindows(batch)
-        let probs = model.predict(Tensor(shape: [1, 1, length, components], storage: x.values)).storage
-        guard probs.allSatisfy(\.isFinite), x.values.allSatisfy(\.isFinite) else {
+        // A prepared window or an output that is not finite (ModelOutputError) is skipped.
+        guard x.values.allSatisfy(\.isFinite), let probs = try? predictor.predict(x, context: "a monitor window").first else {
             statistics.nonFiniteWindows += 1
             return nil
         }

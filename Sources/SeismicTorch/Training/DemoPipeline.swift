@@ -59,15 +59,15 @@ public enum DemoPipeline {
         var config = TrainingConfiguration()
         config.seed = settings.seed
         config.epochs = settings.pretrainEpochs
-        var card = ModelCard.earthquakePretraining()
+        var card = try ModelCard.training(.earthquake, on: steadTrainData)
         card.notes = ["dataset": "synthetic STEAD (demo)"]
         let pretrainModel = ConvNet(card.architecture, seed: settings.seed)
         let pre = try TrainingRun.run(
-            context: context, model: pretrainModel, card: card, data: TrainingRun.amplitudeChain(steadTrainData),
+            context: context, model: pretrainModel, card: card, data: card.preprocessing.trainingWindows(of: steadTrainData),
             folder: folder + "/pretrain", configuration: config, title: "Pre-training on synthetic STEAD",
             log: { log("      " + $0) })
         let (pretrained, pretrainedCard) = try Checkpoint.load(from: folder + "/pretrain/" + RunFiles.best)
-        let steadEval = try Evaluation.run(model: pretrained, data: TrainingRun.amplitudeChain(steadTestData))
+        let steadEval = try Evaluation.run(model: pretrained, data: pretrainedCard.preprocessing.trainingWindows(of: steadTestData))
         log(
             String(
                 format: "      → %@/pretrain (best validation %.2f %%; held-out STEAD test %.2f %%)", folder, pre.bestValidationAccuracy * 100,
@@ -75,22 +75,24 @@ public enum DemoPipeline {
 
         step("4/6 fine-tuning on the QSIS windows")
         config.epochs = settings.finetuneEpochs
-        var fineCard = pretrainedCard
-        fineCard.history = []
-        fineCard.componentOrder = ["X", "Y", "Z"]
-        fineCard.notes = ["dataset": "synthetic QSIS (demo)", "fine-tuned from": folder + "/pretrain/" + RunFiles.best]
+        let pretrainedPath = folder + "/pretrain/" + RunFiles.best
+        var start = try FineTuning(
+            pretrained: pretrained, card: pretrainedCard, checkpoint: pretrainedPath, dataset: qsis, datasetPath: data + "/qsis.h5",
+            replaceHead: false, freezeConvolutions: false, seed: settings.seed, dropout: pretrained.dropoutProbability)
+        start.card.notes = ["dataset": "synthetic QSIS (demo)", "fine-tuned from": pretrainedPath]
         let fine = try TrainingRun.run(
-            context: context, model: pretrained, card: fineCard, data: TrainingRun.amplitudeChain(qsis),
+            context: context, model: start.model, card: start.card, data: start.windows,
             folder: folder + "/finetune", configuration: config, title: "Fine-tuning on synthetic QSIS",
             log: { log("      " + $0) })
         log(String(format: "      → %@/finetune (best validation %.2f %%)", folder, fine.bestValidationAccuracy * 100))
 
         step("5/6 evaluating, plotting and exporting ONNX")
-        let (best, _) = try Checkpoint.load(from: folder + "/finetune/" + RunFiles.best)
-        let evaluation = try Evaluation.run(model: best, data: TrainingRun.amplitudeChain(qsis))
+        let (best, bestCard) = try Checkpoint.load(from: folder + "/finetune/" + RunFiles.best)
+        let qsisWindows = bestCard.preprocessing.trainingWindows(of: qsis)
+        let evaluation = try Evaluation.run(model: best, data: qsisWindows)
         try AtomicFile.write(evaluation.histogramPlot, to: folder + "/score_histograms.svg")
         try AtomicFile.write(
-            TrainingRun.examplesPlot(TrainingRun.amplitudeChain(qsis), componentOrder: qsis.metadata.componentOrder),
+            TrainingRun.examplesPlot(qsisWindows, componentOrder: qsis.metadata.componentOrder),
             to: folder + "/example_windows.svg")
         if let record = QSIS.recordFiles(in: synth + "/data_QSIS_Event").first {
             try AtomicFile.write(try recordPlot(record), to: folder + "/example_record.svg")

@@ -23,13 +23,15 @@ public struct Evaluation: Sendable {
         let (model, card) = try Checkpoint.load(from: modelPath)
         try PreparedDataset.requireMemory(toLoad: dataPath, for: "evaluating on \(dataPath)")
         let prepared = try PreparedDataset.load(from: dataPath)
-        try prepared.checkCompatible(with: card, modelPath: modelPath, path: dataPath, sameClasses: true)
+        try prepared.checkCompatible(with: card, modelPath: modelPath, path: dataPath, use: .evaluation)
         guard prepared.count > 0 else { throw DatasetError.noWindows(path: dataPath, reason: "X holds 0 windows") }
-        let data = TrainingRun.amplitudeChain(prepared)
+        let data = card.preprocessing.trainingWindows(of: prepared)
         guard data.count > 0 else {
             throw DatasetError.noWindows(
                 path: dataPath,
-                reason: "all \(prepared.count) windows were dropped by the training-time amplitude chain (peak below 1e-8, or above 2 × 9.81 for m/s² data)")
+                reason:
+                    "all \(prepared.count) windows were dropped by the training-time amplitude chain (peak |x| at most 1e-8, or at least 2 g for acceleration data)"
+            )
         }
         return try run(model: model, data: data, modelName: modelPath)
     }

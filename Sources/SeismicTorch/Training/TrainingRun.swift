@@ -35,17 +35,6 @@ public enum RunFiles {
 }
 
 public enum TrainingRun {
-    /// The reference's training-time amplitude chain on time-series windows: drop windows below
-    /// 1e-8 (and, for data in m/s², above 2·9.81), normalise, int16, normalise.
-    /// Images (spectrograms) are returned as they are.
-    public static func amplitudeChain(_ data: PreparedDataset) -> WindowDataset {
-        let w = data.windowDataset()
-        guard data.itemShape.count == 2 else { return w }
-        let large: Float = (data.metadata.preparation["units"] ?? "m/s^2").hasPrefix("m/s") ? 2 * 9.81 : .infinity
-        let (windows, kept) = w.windows.referenceAmplitudeChain(large: large)
-        return WindowDataset(windows: windows, labels: kept.map { w.labels[$0] }, classNames: w.classNames)
-    }
-
     /// Trains `model` on `data` in `folder`, writing after every epoch one consistent generation
     /// (`RunFolder`): last and best checkpoints, optimizer state, history.csv, metrics.json, the
     /// curves and confusion plots and report.html. With `resume`, continues from the folder's last
