@@ -36,9 +36,12 @@ let package = Package(
         .systemLibrary(
             name: "CKissFFT", pkgConfig: "kissfft-float",
             providers: [.apt(["libkissfft-dev"]), .brew(["kissfft"])]),
+        // No pkgConfig: Debian's mseed.pc has a two-line Description that SwiftPM cannot parse
+        // (a warning on every build); the header and library are on the default paths.
+        .systemLibrary(name: "CMiniSEED", providers: [.apt(["libmseed-dev"]), .brew(["libmseed"])]),
 
-        // Bytes on disk <-> typed values: SAC, NPY, HDF5.
-        .target(name: "SeismicIO", dependencies: ["CHDF5"]),
+        // Bytes on disk <-> typed values: SAC, miniSEED, NPY, HDF5.
+        .target(name: "SeismicIO", dependencies: ["CHDF5", "CMiniSEED"]),
         // Waveform -> Waveform: detrend, taper, filters, resampling, spectrograms, amplitude chain.
         .target(
             name: "SeismicSignal",

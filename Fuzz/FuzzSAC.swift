@@ -11,7 +11,7 @@ public func fuzzSAC(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     if let r = t.header.referenceTime, !r.isFinite { fatalError("reference time \(r)") }
     if let w = try? Waveform(validating: [t.samples.map(Double.init)], componentCodes: [t.header.channelCode ?? "?"],
                              samplingRateHz: t.samplingRateHz, startTime: t.header.startTime ?? 0) {
-        guard w.npts == t.samples.count, w.components[0].allSatisfy(\.isFinite) else { fatalError("waveform inconsistent") }
+        guard w.sampleCount == t.samples.count, w.components[0].allSatisfy(\.isFinite) else { fatalError("waveform inconsistent") }
     }
     return 0
 }

@@ -21,7 +21,7 @@
 set -u
 cd "$(dirname "$0")/.."
 SECONDS_EACH=${FUZZ_SECONDS:-60}
-TARGETS=${FUZZ_TARGETS:-"sac safetensors npy csv packets hdf5 onnx"}
+TARGETS=${FUZZ_TARGETS:-"sac mseed safetensors npy csv packets hdf5 onnx"}
 CLANG=${CLANG:-clang}
 BUILD=${FUZZ_BUILD:-yes}
 # The Swift runtime's backtracer reads the stack in ways AddressSanitizer reports after a fatalError.
@@ -32,12 +32,13 @@ HDF5_CFLAGS=$(pkg-config --cflags hdf5 2>/dev/null || echo "-I/usr/include/hdf5/
 HDF5_LIBS=$(pkg-config --libs hdf5 2>/dev/null || echo "-L/usr/lib/x86_64-linux-gnu/hdf5/serial -lhdf5")
 mkdir -p "$OUT"
 
-harness() { case $1 in sac) echo FuzzSAC ;; safetensors) echo FuzzSafeTensors ;; npy) echo FuzzNPY ;; csv) echo FuzzCSV ;; packets) echo FuzzStreamPackets ;; hdf5) echo FuzzHDF5 ;; onnx) echo FuzzONNX ;; esac; }
+harness() { case $1 in sac) echo FuzzSAC ;; mseed) echo FuzzMiniSEED ;; safetensors) echo FuzzSafeTensors ;; npy) echo FuzzNPY ;; csv) echo FuzzCSV ;; packets) echo FuzzStreamPackets ;; hdf5) echo FuzzHDF5 ;; onnx) echo FuzzONNX ;; esac; }
 
 seed() {  # copies the seed corpus of format $1 into $2 (the fuzzer adds what it finds there)
     mkdir -p "$2"
     case $1 in
         sac) cp Tests/Fixtures/sac/*.sac Tests/Fixtures/sac/*.SAC Tests/Fixtures/sac/*.swap "$2"/ ;;
+        mseed) cp Tests/Fixtures/fuzz-seeds/mseed/* "$2"/ ;;
         safetensors) cp Tests/Fixtures/fuzz-seeds/safetensors/* "$2"/ ;;
         npy) find Tests/Fixtures -name '*.npy' -size -2k | head -60 | while read -r f; do cp "$f" "$2/$(echo "$f" | tr / _)"; done ;;
         csv) cp Tests/Fixtures/stead_mini/merged.csv "$2"/; printf 'a,b\n"x,1","y""z"\n' > "$2/quoted.csv" ;;
@@ -70,7 +71,7 @@ build_onnx() {
     done
     # shellcheck disable=SC2046,SC2086
     $SWIFTC -parse-as-library -sanitize=fuzzer,address -O -module-name SeismicFuzzONNX -I "$mod" \
-        -I Sources/CHDF5 -I Sources/CBLAS -Xcc -fmodule-map-file="$mod/CSeismicKernels/module.modulemap" -Xcc ${HDF5_CFLAGS} ${HDF5_LIBS} \
+        -I Sources/CHDF5 -I Sources/CMiniSEED -I Sources/CBLAS -lmseed -Xcc -fmodule-map-file="$mod/CSeismicKernels/module.modulemap" -Xcc ${HDF5_CFLAGS} ${HDF5_LIBS} \
         $(find Sources/SeismicIO Sources/SeismicNN -name '*.swift' | sort) Sources/SeismicONNX/onnx.pb.swift \
         Sources/SeismicTorch/Export/ONNXImport.swift Sources/SeismicTorch/Export/ONNXTensorData.swift \
         Sources/SeismicTorch/Models/ConvNet.swift Sources/SeismicTorch/Models/ModelCard.swift \
@@ -82,7 +83,7 @@ build_onnx() {
 failed=0
 for t in $TARGETS; do
     h=$(harness "$t")
-    [ -n "$h" ] || { echo "unknown fuzz target $t (sac, safetensors, npy, csv, packets, hdf5, onnx)"; exit 2; }
+    [ -n "$h" ] || { echo "unknown fuzz target $t (sac, mseed, safetensors, npy, csv, packets, hdf5, onnx)"; exit 2; }
     if [ "$BUILD" != skip ]; then
         echo "== building $OUT/fuzz-$t"
         if [ "$t" = onnx ]; then
@@ -90,7 +91,7 @@ for t in $TARGETS; do
         else
             # shellcheck disable=SC2046,SC2086
             $SWIFTC -parse-as-library -sanitize=fuzzer,address -O -module-name "SeismicIO$h" \
-                -I Sources/CHDF5 -Xcc ${HDF5_CFLAGS} ${HDF5_LIBS} \
+                -I Sources/CHDF5 -I Sources/CMiniSEED -Xcc ${HDF5_CFLAGS} ${HDF5_LIBS} -lmseed \
                 $(find Sources/SeismicIO -name '*.swift' | sort) $([ "$t" = packets ] && echo Sources/SeismicTorch/Monitor/StreamPackets.swift) \
                 "Fuzz/$h.swift" -o "$OUT/fuzz-$t" \
                 2> >(grep -v "Cannot export local symbol" >&2) || { echo "building fuzz-$t failed"; exit 2; }

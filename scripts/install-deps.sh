@@ -8,6 +8,7 @@ packages=(
   libopenblas-dev    # CBLAS (sgemm) for SeismicNN
   libhdf5-dev        # HDF5 (STEAD, prepared datasets)
   libkissfft-dev     # FFTs for resampling and spectrograms
+  libmseed-dev       # miniSEED 2 records (FDSN data centres, SDS archives, SeedLink)
   libopenmpi-dev     # Open MPI for data-parallel jobs (seismic-mpi, built with --traits MPI)
   openmpi-bin        # mpirun
 )

@@ -1,0 +1,80 @@
+// FileFormat: what a file holds, told from its first bytes — so a file of the wrong format is
+// refused by name ("this is miniSEED 3") rather than with a reader's confused reason.
+
+import Foundation
+
+/// Formats a seismic file may be in, recognised by `FileFormat.detect`.
+public enum FileFormat: String, Sendable, CaseIterable {
+    case sac = "SAC (binary)"
+    case miniSEED2 = "miniSEED 2"
+    case miniSEED3 = "miniSEED 3"
+    case hdf5 = "HDF5"
+    case segy = "SEG-Y"
+    case gse2 = "GSE2"
+    case stationXML = "StationXML"
+    case quakeML = "QuakeML"
+    case xml = "XML"
+    case npz = "NumPy archive (.npz)"
+    case text = "text"
+    case unknown = "an unknown format"
+
+    /// The format of `bytes`, the start of a file (4 KiB is enough). miniSEED 2 is recognised
+    /// by its fixed header (sequence number of digits or spaces, quality D/R/Q/M, a channel
+    /// code) and a plausible record start; SAC by its header version NVHDR = 6 (either byte order)
+    /// and a file length that fits; the others by their signatures.
+    public static func detect(_ bytes: [UInt8], fileLength: Int? = nil) -> FileFormat {
+        func ascii(_ range: Range<Int>) -> String? {
+            guard range.upperBound <= bytes.count else { return nil }
+            return String(bytes: bytes[range], encoding: .ascii)
+        }
+        if bytes.starts(with: [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]) { return .hdf5 }
+        if bytes.count >= 3, bytes[0] == 0x4D, bytes[1] == 0x53, bytes[2] == 3 { return .miniSEED3 }
+        if bytes.starts(with: [0x50, 0x4B, 0x03, 0x04]) { return .npz }
+        if isMiniSEED2(bytes) { return .miniSEED2 }
+        if isSAC(bytes) { return .sac }
+        let head = String(decoding: bytes.prefix(1024), as: UTF8.self)
+        let trimmed = head.drop { $0 == "\u{FEFF}" || $0.isWhitespace }
+        if trimmed.hasPrefix("<") {
+            if head.contains("FDSNStationXML") { return .stationXML }
+            if head.lowercased().contains("quakeml") { return .quakeML }
+            return .xml
+        }
+        if trimmed.hasPrefix("BEGIN GSE2") || trimmed.hasPrefix("WID2") || trimmed.hasPrefix("DATA_TYPE") || head.contains("\nWID2 ") { return .gse2 }
+        // SEG-Y: a 3200-byte textual header, usually EBCDIC "C 1 " (0xC3 0x40 0xF1) or ASCII "C 1 ".
+        if bytes.count >= 4, (bytes[0] == 0xC3 && bytes[1] == 0x40) || ascii(0..<4) == "C 1 " || ascii(0..<4) == "C01 " {
+            if fileLength.map({ $0 >= 3600 }) ?? true { return .segy }
+        }
+        if !bytes.isEmpty, bytes.prefix(512).allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20..<0x7F).contains($0) }) { return .text }
+        return .unknown
+    }
+
+    /// The format of the file at `path` (its first 4 KiB); `.unknown` when it cannot be read.
+    public static func detect(path: String) -> FileFormat {
+        guard let handle = FileHandle(forReadingAtPath: path) else { return .unknown }
+        defer { try? handle.close() }
+        let bytes = [UInt8]((try? handle.read(upToCount: 4096)) ?? Data())
+        let length = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
+        return detect(bytes, fileLength: length)
+    }
+
+    /// A miniSEED 2 fixed section of data header: 6 sequence digits (or spaces), a quality
+    /// indicator D/R/Q/M, a reserved space or NUL, then station/location/channel/network codes
+    /// of letters, digits and spaces, and a year/day-of-year within range (either byte order).
+    static func isMiniSEED2(_ b: [UInt8]) -> Bool {
+        guard b.count >= 48 else { return false }
+        let digitOrSpace: (UInt8) -> Bool = { (0x30...0x39).contains($0) || $0 == 0x20 || $0 == 0 }
+        guard b[0..<6].allSatisfy(digitOrSpace), [0x44, 0x52, 0x51, 0x4D].contains(b[6]), b[7] == 0x20 || b[7] == 0 else { return false }
+        let codeByte: (UInt8) -> Bool = { (0x30...0x39).contains($0) || (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || $0 == 0x20 || $0 == 0 }
+        guard b[8..<20].allSatisfy(codeByte) else { return false }
+        let yearBE = Int(b[20]) << 8 | Int(b[21]), yearLE = Int(b[21]) << 8 | Int(b[20])
+        let dayBE = Int(b[22]) << 8 | Int(b[23]), dayLE = Int(b[23]) << 8 | Int(b[22])
+        return ((1900...2100).contains(yearBE) && (1...366).contains(dayBE)) || ((1900...2100).contains(yearLE) && (1...366).contains(dayLE))
+    }
+
+    /// A SAC binary header: NVHDR (word 76) is 6 in one byte order.
+    static func isSAC(_ b: [UInt8]) -> Bool {
+        guard b.count >= 632 else { return false }
+        let w = Array(b[304..<308])
+        return w == [6, 0, 0, 0] || w == [0, 0, 0, 6]
+    }
+}

@@ -1,0 +1,356 @@
+// MiniSEED: miniSEED 2 files read and written through libmseed — records decoded (Steim-1/2,
+// int16/32, float32/64), joined into contiguous segments per channel, gaps and overlaps listed.
+
+import CMiniSEED
+import Foundation
+
+/// A contiguous run of samples of one channel, as ObsPy's `Trace` (libmseed's `MSTrace`).
+public struct TraceSegment: Sendable, Equatable {
+    public var id: SEEDIdentifier
+    /// Time of the first sample, seconds since 1970-01-01 UTC (microsecond resolution, as miniSEED 2).
+    public var startTime: Double
+    public var samplingRateHz: Double
+    public var samples: [Double]
+
+    public init(id: SEEDIdentifier, startTime: Double, samplingRateHz: Double, samples: [Double]) {
+        self.id = id
+        self.startTime = startTime
+        self.samplingRateHz = samplingRateHz
+        self.samples = samples
+    }
+
+    /// Time of the last sample (ObsPy `stats.endtime`).
+    public var endTime: Double { startTime + Double(max(samples.count - 1, 0)) / samplingRateHz }
+}
+
+/// A break between two segments of one channel: `seconds` > 0 is missing data (a gap), < 0 data
+/// covered twice (an overlap), as ObsPy's `Stream.get_gaps` reports them.
+public struct TraceGap: Sendable, Equatable, CustomStringConvertible {
+    public var id: SEEDIdentifier
+    /// When the next sample after the first segment was due.
+    public var from: Double
+    /// The first sample of the next segment.
+    public var to: Double
+    public var seconds: Double { to - from }
+
+    public var description: String {
+        String(format: "%@ %@ of %.3f s at %@", id.description, seconds >= 0 ? "gap" : "overlap", abs(seconds), UTCTime.iso8601(from))
+    }
+}
+
+/// What a miniSEED file holds: its channels' contiguous segments (sorted by SEED id, then time),
+/// the gaps and overlaps between them, and what was read.
+public struct MiniSEEDVolume: Sendable {
+    public var path: String
+    public var segments: [TraceSegment]
+    public var gaps: [TraceGap]
+    /// Data records decoded.
+    public var records: Int
+    /// Encodings met ("Steim-2", "int32", …).
+    public var encodings: Set<String>
+    /// Records without samples to use, counted by reason ("ASCII text record", "no sampling rate").
+    public var skippedRecords: [String: Int]
+}
+
+/// A miniSEED file that cannot be read or written.
+public enum MiniSEEDError: Error, CustomStringConvertible, Equatable {
+    case cannotOpen(path: String, reason: String)
+    /// Not miniSEED 2; `format` is what the file looks like.
+    case notMiniSEED(path: String, format: FileFormat)
+    /// A record that libmseed cannot decode, starting at byte `offset`.
+    case badRecord(path: String, offset: Int, reason: String)
+    case noData(path: String, reason: String)
+    case cannotWrite(path: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .cannotOpen(let p, let r): return "\(p): cannot open: \(r)"
+        case .notMiniSEED(let p, let f): return "\(p): not miniSEED 2: the file looks like \(f.rawValue)"
+        case .badRecord(let p, let o, let r): return "\(p): miniSEED record at byte \(o): \(r)"
+        case .noData(let p, let r): return "\(p): no samples: \(r)"
+        case .cannotWrite(let p, let r): return "\(p): cannot write miniSEED: \(r)"
+        }
+    }
+}
+
+/// How samples are encoded in written records.
+public enum MiniSEEDEncoding: String, Sendable, CaseIterable {
+    case steim1 = "Steim-1", steim2 = "Steim-2", int16, int32, float32, float64
+
+    var code: Int8 {
+        switch self {
+        case .steim1: return Int8(DE_STEIM1)
+        case .steim2: return Int8(DE_STEIM2)
+        case .int16: return Int8(DE_INT16)
+        case .int32: return Int8(DE_INT32)
+        case .float32: return Int8(DE_FLOAT32)
+        case .float64: return Int8(DE_FLOAT64)
+        }
+    }
+
+    /// Whether samples must be whole numbers (in the encoding's range) to be written exactly.
+    public var isInteger: Bool { ![.float32, .float64].contains(self) }
+
+    static func name(of code: Int8) -> String {
+        allCases.first { $0.code == code }?.rawValue ?? "encoding \(code)"
+    }
+}
+
+public enum MiniSEED {
+    /// Reads every data record of the miniSEED 2 file at `path` (any record length, either byte
+    /// order, the encodings libmseed decodes: Steim-1/2, int16/32, float32/64) and joins them
+    /// into contiguous segments per SEED id — records out of order are placed by time; samples
+    /// meeting within half a sample at the same rate are one segment (libmseed's default
+    /// tolerances, as ObsPy's `read` + `merge` of contiguous data). Whatever does not join is
+    /// another segment, listed in `gaps`. Text (ASCII) records and records without a sampling
+    /// rate are skipped and counted.
+    /// - Throws: `MiniSEEDError.notMiniSEED` naming the format the file looks like,
+    ///   `.badRecord` with the byte offset and the reason, `.noData` when no record has
+    ///   samples, `.cannotOpen`.
+    public static func read(_ path: String) throws(MiniSEEDError) -> MiniSEEDVolume {
+        if InputPaths.isFolder(path) { throw .cannotOpen(path: path, reason: InputPaths.folderReason(expected: "a miniSEED file")) }
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
+            throw .cannotOpen(path: path, reason: FileManager.default.fileExists(atPath: path) ? "\((error as NSError).localizedDescription)" : "no such file")
+        }
+        return try read(bytes: bytes, path: path)
+    }
+
+    /// `read(_:)` on bytes in memory (a file's, or records received over the network); `path`
+    /// names them in errors.
+    public static func read(bytes: Data, path: String) throws(MiniSEEDError) -> MiniSEEDVolume {
+        let format = FileFormat.detect([UInt8](bytes.prefix(4096)), fileLength: bytes.count)
+        guard format == .miniSEED2 else { throw .notMiniSEED(path: path, format: format) }
+        seismic_ms_quiet()
+        var buffer = [CChar](repeating: 0, count: bytes.count)
+        bytes.withUnsafeBytes { raw in buffer.withUnsafeMutableBytes { $0.copyMemory(from: raw) } }
+        var record: UnsafeMutablePointer<MSRecord>? = nil
+        var group: UnsafeMutablePointer<MSTraceGroup>? = mst_initgroup(nil)
+        defer {
+            msr_free(&record)
+            mst_freegroup(&group)
+        }
+        var records = 0
+        var encodings = Set<String>(), skipped: [String: Int] = [:]
+        try buffer.withUnsafeMutableBufferPointer { (all) throws(MiniSEEDError) in
+            var offset = 0
+            while offset < all.count {
+                let remaining = all.count - offset
+                let start = all.baseAddress! + offset
+                // Zeros after the last record are padding some writers leave.
+                if all[offset...].allSatisfy({ $0 == 0 }) { break }
+                guard remaining >= 48 else {
+                    throw .badRecord(path: path, offset: offset, reason: "\(remaining) bytes left, fewer than a record header (48)")
+                }
+                let length = Int(ms_detect(start, Int32(clamping: remaining)))
+                guard length > 0 else {
+                    throw .badRecord(
+                        path: path, offset: offset,
+                        reason: length == 0 ? "the record length cannot be told (no blockette 1000, no next record)" : "not a miniSEED data record header")
+                }
+                guard length <= remaining else {
+                    throw .badRecord(path: path, offset: offset, reason: "truncated: the record is \(length) bytes, \(remaining) remain")
+                }
+                // The header first: libmseed 2.19 decodes as many samples as the header claims,
+                // reading past the record when they do not fit (found by fuzzing), so the claim
+                // is checked against the record before any sample is decoded.
+                var status = msr_unpack(start, Int32(length), &record, 0, 0)
+                guard status == MS_NOERROR, let header = record else {
+                    throw .badRecord(path: path, offset: offset, reason: String(cString: ms_errorstr(status)))
+                }
+                if let problem = sampleSpaceProblem(header.pointee, recordLength: length) {
+                    throw .badRecord(path: path, offset: offset, reason: problem)
+                }
+                status = msr_unpack(start, Int32(length), &record, 1, 0)
+                guard status == MS_NOERROR, let r = record else {
+                    throw .badRecord(path: path, offset: offset, reason: String(cString: ms_errorstr(status)))
+                }
+                records += 1
+                offset += length
+                if r.pointee.sampletype == CChar(UInt8(ascii: "a")) { skipped["ASCII text record", default: 0] += 1; continue }
+                guard r.pointee.numsamples > 0 else { skipped["record without samples", default: 0] += 1; continue }
+                guard r.pointee.samprate.isFinite, r.pointee.samprate > 0 else { skipped["no sampling rate", default: 0] += 1; continue }
+                encodings.insert(MiniSEEDEncoding.name(of: r.pointee.encoding))
+                guard mst_addmsrtogroup(group, r, 0, -1, -1) != nil else {
+                    throw .badRecord(path: path, offset: offset - length, reason: "its samples could not be added to a trace")
+                }
+            }
+        }
+        mst_groupheal(group, -1, -1)
+        mst_groupsort(group, 0)
+        var segments: [TraceSegment] = []
+        var trace = group?.pointee.traces
+        while let t = trace {
+            segments.append(try segment(t.pointee, path: path))
+            trace = t.pointee.next
+        }
+        guard !segments.isEmpty else {
+            let why =
+                skipped.isEmpty
+                ? "the file holds no data records" : "every record was skipped: " + skipped.map { "\($1) × \($0)" }.sorted().joined(separator: ", ")
+            throw .noData(path: path, reason: why)
+        }
+        return MiniSEEDVolume(path: path, segments: segments, gaps: gaps(in: segments), records: records, encodings: encodings, skippedRecords: skipped)
+    }
+
+    /// Why the samples a record header claims cannot lie in the record (nil when they can): the
+    /// data must start after the 48-byte fixed header and its bytes — 1 per character of text,
+    /// 2, 4 or 8 per sample, or
+    /// for Steim at most 60 (Steim-1) or 105 (Steim-2) samples per 64-byte frame — end within it.
+    private static func sampleSpaceProblem(_ r: MSRecord, recordLength: Int) -> String? {
+        guard r.samplecnt > 0 else { return nil }
+        guard let fixed = r.fsdh else { return "no fixed header" }
+        let dataOffset = Int(fixed.pointee.data_offset)
+        guard dataOffset >= 48, dataOffset < recordLength else {
+            return "data offset \(dataOffset) outside the record of \(recordLength) bytes"
+        }
+        let room = recordLength - dataOffset
+        let n = Int(r.samplecnt)
+        let fits: Bool
+        switch Int32(r.encoding) {
+        case DE_INT16: fits = 2 * n <= room
+        case DE_INT32, DE_FLOAT32: fits = 4 * n <= room
+        case DE_FLOAT64: fits = 8 * n <= room
+        case DE_STEIM1: fits = n <= (room / 64) * 60
+        case DE_STEIM2: fits = n <= (room / 64) * 105
+        case DE_ASCII: fits = n <= room
+        default:
+            // Older encodings (GEOSCOPE, CDSN, SRO, DWWSSN…) are refused rather than trusted.
+            return "encoding \(r.encoding) is not one this reader decodes (Steim-1/2, int16/32, float32/64, text)"
+        }
+        return fits ? nil : "the header claims \(n) samples in \(MiniSEEDEncoding.name(of: r.encoding)), more than the \(room) data bytes of the record hold"
+    }
+
+    /// The gaps and overlaps between consecutive segments of each channel of `segments` (sorted by id, then time).
+    public static func gaps(in segments: [TraceSegment]) -> [TraceGap] {
+        zip(segments, segments.dropFirst()).compactMap { a, b in
+            guard a.id == b.id else { return nil }
+            return TraceGap(id: a.id, from: a.endTime + 1 / a.samplingRateHz, to: b.startTime)
+        }
+    }
+
+    private static func segment(_ t: MSTrace, path: String) throws(MiniSEEDError) -> TraceSegment {
+        var t = t
+        let id = SEEDIdentifier(
+            network: code(&t.network), station: code(&t.station), location: code(&t.location), channel: code(&t.channel))
+        let n = Int(t.numsamples)
+        var samples = [Double](repeating: 0, count: n)
+        guard let data = t.datasamples else { throw .noData(path: path, reason: "\(id): a trace without samples") }
+        switch UInt8(bitPattern: t.sampletype) {
+        case UInt8(ascii: "i"):
+            let p = data.assumingMemoryBound(to: Int32.self)
+            for i in 0..<n { samples[i] = Double(p[i]) }
+        case UInt8(ascii: "f"):
+            let p = data.assumingMemoryBound(to: Float.self)
+            for i in 0..<n { samples[i] = Double(p[i]) }
+        case UInt8(ascii: "d"):
+            let p = data.assumingMemoryBound(to: Double.self)
+            for i in 0..<n { samples[i] = p[i] }
+        default:
+            throw .noData(path: path, reason: "\(id): sample type '\(UnicodeScalar(UInt8(bitPattern: t.sampletype)))' is not numeric")
+        }
+        return TraceSegment(id: id, startTime: Double(t.starttime) / Double(HPTMODULUS), samplingRateHz: t.samprate, samples: samples)
+    }
+
+    /// A NUL-terminated code of a libmseed header (char[11]), trimmed.
+    private static func code<T>(_ field: inout T) -> String {
+        withUnsafeBytes(of: &field) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
+        }
+    }
+
+    /// Writes `segments` as miniSEED 2 records of `recordLength` bytes (a power of two, 256…8192;
+    /// SeedLink uses 512) in `encoding`, big-endian, data quality D, atomically (a temporary file
+    /// renamed over `path`). Integer encodings need whole samples in their range: Steim-1/2 and
+    /// int32 take −2³¹…2³¹−1 (Steim differences must fit too), int16 −32768…32767.
+    /// - Throws: `MiniSEEDError.cannotWrite` naming the segment and the sample that does not fit,
+    ///   a code longer than SEED allows (network 2, station 5, location 2, channel 3), or the
+    ///   file's write error.
+    public static func write(
+        _ segments: [TraceSegment], to path: String, encoding: MiniSEEDEncoding = .steim2, recordLength: Int = 4096
+    ) throws(MiniSEEDError) {
+        guard (8...13).contains(recordLength.trailingZeroBitCount), recordLength.nonzeroBitCount == 1 else {
+            throw .cannotWrite(path: path, reason: "record length \(recordLength) is not a power of two in 256…8192")
+        }
+        seismic_ms_quiet()
+        let out = RecordSink()
+        for s in segments {
+            try pack(s, encoding: encoding, recordLength: recordLength, into: out, path: path)
+        }
+        do { try AtomicFile.write(out.data, to: path) } catch { throw .cannotWrite(path: path, reason: "\(error)") }
+    }
+
+    private static func pack(_ s: TraceSegment, encoding: MiniSEEDEncoding, recordLength: Int, into sink: RecordSink, path: String) throws(MiniSEEDError) {
+        for (field, value, limit) in [("network", s.id.network, 2), ("station", s.id.station, 5), ("location", s.id.location, 2), ("channel", s.id.channel, 3)]
+        where value.utf8.count > limit || !value.allSatisfy({ $0.isASCII }) {
+            throw .cannotWrite(path: path, reason: "\(s.id): the \(field) code '\(value)' has more than \(limit) ASCII characters")
+        }
+        guard s.samplingRateHz.isFinite, s.samplingRateHz > 0, s.startTime.isFinite, !s.samples.isEmpty else {
+            throw .cannotWrite(path: path, reason: "\(s.id): needs samples, a positive sampling rate and a finite start time")
+        }
+        let range: ClosedRange<Double> = encoding == .int16 ? -32768...32767 : -2_147_483_648...2_147_483_647
+        if encoding.isInteger, let i = s.samples.firstIndex(where: { !range.contains($0) || $0.rounded() != $0 }) {
+            throw .cannotWrite(
+                path: path,
+                reason:
+                    "\(s.id): sample \(i) is \(s.samples[i]), not a whole number in \(Int(range.lowerBound))…\(Int(range.upperBound)) (\(encoding.rawValue)); write float32 or float64"
+            )
+        }
+        if !encoding.isInteger, let i = s.samples.firstIndex(where: { !$0.isFinite }) {
+            throw .cannotWrite(path: path, reason: "\(s.id): sample \(i) is \(s.samples[i])")
+        }
+        guard let trace = mst_init(nil) else { throw .cannotWrite(path: path, reason: "out of memory") }
+        var t: UnsafeMutablePointer<MSTrace>? = trace
+        defer { mst_free(&t) }
+        setCode(&trace.pointee.network, s.id.network)
+        setCode(&trace.pointee.station, s.id.station)
+        setCode(&trace.pointee.location, s.id.location)
+        setCode(&trace.pointee.channel, s.id.channel)
+        trace.pointee.dataquality = CChar(UInt8(ascii: "D"))
+        trace.pointee.starttime = hptime_t((s.startTime * Double(HPTMODULUS)).rounded())
+        trace.pointee.samprate = s.samplingRateHz
+        let n = s.samples.count
+        switch encoding {
+        case .float32:
+            let p = UnsafeMutablePointer<Float>.allocate(capacity: n)
+            for i in 0..<n { p[i] = Float(s.samples[i]) }
+            trace.pointee.datasamples = UnsafeMutableRawPointer(p)
+            trace.pointee.sampletype = CChar(UInt8(ascii: "f"))
+        case .float64:
+            let p = UnsafeMutablePointer<Double>.allocate(capacity: n)
+            for i in 0..<n { p[i] = s.samples[i] }
+            trace.pointee.datasamples = UnsafeMutableRawPointer(p)
+            trace.pointee.sampletype = CChar(UInt8(ascii: "d"))
+        default:
+            let p = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+            for i in 0..<n { p[i] = Int32(s.samples[i]) }
+            trace.pointee.datasamples = UnsafeMutableRawPointer(p)
+            trace.pointee.sampletype = CChar(UInt8(ascii: "i"))
+        }
+        trace.pointee.numsamples = Int64(n)
+        trace.pointee.samplecnt = Int64(n)
+        var packed: Int64 = 0
+        let status = mst_pack(
+            trace,
+            { record, length, context in
+                Unmanaged<RecordSink>.fromOpaque(context!).takeUnretainedValue().data.append(
+                    UnsafeRawPointer(record!).assumingMemoryBound(to: UInt8.self), count: Int(length))
+            }, Unmanaged.passUnretained(sink).toOpaque(), Int32(recordLength), encoding.code, 1, &packed, 1, 0, nil)
+        guard status >= 0, packed == Int64(n) else {
+            throw .cannotWrite(
+                path: path,
+                reason: "\(s.id): libmseed packed \(packed) of \(n) samples in \(encoding.rawValue)"
+                    + (encoding.isInteger ? " (Steim differences must fit in 32 bits)" : ""))
+        }
+    }
+
+    private static func setCode<T>(_ field: inout T, _ value: String) {
+        withUnsafeMutableBytes(of: &field) { raw in
+            raw.initializeMemory(as: UInt8.self, repeating: 0)
+            for (i, b) in value.utf8.prefix(raw.count - 1).enumerated() { raw[i] = b }
+        }
+    }
+}
+
+/// Where packed records accumulate (libmseed's record handler appends to it).
+private final class RecordSink { var data = Data() }

@@ -1,0 +1,193 @@
+// miniSEED 2 through libmseed: every encoding written and read back, record lengths, records out
+// of order, gaps and overlaps, formats told apart, refusals; and a mutation fuzz of the reader.
+
+import Foundation
+import SeismicIO
+import TestSupport
+import Testing
+
+private func temporaryPath(_ name: String) -> String {
+    FileManager.default.temporaryDirectory.appendingPathComponent("mseed-\(UUID())-\(name)").path
+}
+
+private let start = 1_562_383_193.04  // 2019-07-06T03:19:53.04Z
+
+/// `count` whole-number samples of a channel: a chirp of amplitude `amplitude` plus a ramp.
+private func segment(_ id: String, count: Int = 3000, rate: Double = 100, at time: Double = start, amplitude: Double = 20000) -> TraceSegment {
+    TraceSegment(
+        id: SEEDIdentifier(id)!, startTime: time, samplingRateHz: rate,
+        samples: (0..<count).map { i in (amplitude * sin(Double(i * i) / 5000) + Double(i % 97) - 48).rounded() })
+}
+
+@Suite struct MiniSEEDTests {
+    /// Every encoding and two record lengths: the samples, SEED id, start time (to the
+    /// microsecond) and rate come back; integer encodings exactly, float32 to its precision.
+    @Test func everyEncodingRoundTrips() throws {
+        let path = temporaryPath("rt.mseed")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        for encoding in MiniSEEDEncoding.allCases {
+            for length in [512, 4096] {
+                let s = segment("CI.PASC.00.HHZ", amplitude: encoding == .int16 ? 30000 : 2_000_000)
+                try MiniSEED.write([s], to: path, encoding: encoding, recordLength: length)
+                let v = try MiniSEED.read(path)
+                #expect(v.segments.count == 1 && v.gaps.isEmpty, "\(encoding) \(length)")
+                let r = try #require(v.segments.first)
+                #expect(r.id == s.id && r.samplingRateHz == 100 && abs(r.startTime - start) < 1e-6)
+                #expect(v.encodings == [encoding.rawValue])
+                if encoding == .float32 {
+                    // float32 holds 24 bits: whole numbers up to 2^24 exactly, beyond within half an ulp.
+                    #expect(zip(r.samples, s.samples).allSatisfy { abs($0 - $1) <= abs($1) * 0x1p-24 })
+                } else {
+                    #expect(r.samples == s.samples, "\(encoding) \(length)")
+                }
+            }
+        }
+    }
+
+    /// A file with three channels of two stations, records shuffled: each channel is one segment
+    /// again, sorted by id.
+    @Test func channelsAndRecordsOutOfOrderAreSorted() throws {
+        let path = temporaryPath("multi.mseed")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let ids = ["CI.PASC.00.HHE", "CI.PASC.00.HHN", "CI.PASC.00.HHZ", "AZ.BZN..HNZ"]
+        try MiniSEED.write(ids.map { segment($0) }, to: path, encoding: .steim2, recordLength: 512)
+        var data = try Data(contentsOf: URL(fileURLWithPath: path))
+        var records = stride(from: 0, to: data.count, by: 512).map { data[$0..<($0 + 512)] }
+        var rng = TestRNG(seed: 3)
+        records.shuffle(using: &rng)
+        data = Data(records.joined())
+        try data.write(to: URL(fileURLWithPath: path))
+        let v = try MiniSEED.read(path)
+        #expect(v.segments.map(\.id.description) == ids.sorted())
+        #expect(v.segments.allSatisfy { $0.samples == segment($0.id.description).samples && abs($0.startTime - start) < 1e-6 })
+        #expect(v.gaps.isEmpty)
+    }
+
+    /// A gap of 2.5 s and an overlap of 1 s in one channel: three segments, and the breaks listed
+    /// with their signed lengths (as ObsPy's get_gaps).
+    @Test func gapsAndOverlapsAreListed() throws {
+        let path = temporaryPath("gaps.mseed")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let a = segment("XX.STA..BHZ", count: 1000)  // 10 s
+        let b = segment("XX.STA..BHZ", count: 1000, at: start + 12.5)
+        let c = segment("XX.STA..BHZ", count: 500, at: start + 21.5)
+        try MiniSEED.write([a, b, c], to: path, encoding: .int32)
+        let v = try MiniSEED.read(path)
+        #expect(v.segments.count == 3)
+        #expect(v.gaps.count == 2)
+        #expect(abs(v.gaps[0].seconds - 2.5) < 1e-6 && abs(v.gaps[1].seconds - -1.0) < 1e-6)
+        #expect(v.gaps[0].description.hasPrefix("XX.STA..BHZ gap of 2.500 s at 2019-07-06T03:20:03.040000Z"))
+    }
+
+    /// Files of other formats are named by what they look like; folders, missing files, empty
+    /// files and truncated records are refused naming the file and the reason.
+    @Test func otherFormatsAndBrokenFilesAreRefusedByName() throws {
+        #expect(throws: MiniSEEDError.notMiniSEED(path: Fixtures.path("sac/test.sac"), format: .sac)) {
+            try MiniSEED.read(Fixtures.path("sac/test.sac"))
+        }
+        #expect(throws: MiniSEEDError.notMiniSEED(path: Fixtures.path("hdf5/hostile.h5"), format: .hdf5)) {
+            try MiniSEED.read(Fixtures.path("hdf5/hostile.h5"))
+        }
+        let samples: [(String, [UInt8], FileFormat)] = [
+            ("mseed3", [0x4D, 0x53, 3, 0] + [UInt8](repeating: 0, count: 60), .miniSEED3),
+            ("stationxml", Array("<?xml version=\"1.0\"?>\n<FDSNStationXML xmlns=\"http://www.fdsn.org/xml/station/1\">".utf8), .stationXML),
+            ("quakeml", Array("<?xml version='1.0'?><q:quakeml xmlns:q=\"http://quakeml.org/xmlns/quakeml/1.2\">".utf8), .quakeML),
+            ("gse2", Array("BEGIN GSE2.0\nMSG_TYPE DATA\n".utf8), .gse2),
+            ("segy", [0xC3, 0x40, 0xF1, 0x40] + [UInt8](repeating: 0x40, count: 3600), .segy),
+            ("text", Array("time,x,y,z\n1,2,3,4\n".utf8), .text)
+        ]
+        for (name, bytes, format) in samples {
+            #expect(FileFormat.detect(bytes, fileLength: bytes.count) == format, "\(name)")
+            #expect(throws: MiniSEEDError.notMiniSEED(path: name, format: format)) { try MiniSEED.read(bytes: Data(bytes), path: name) }
+        }
+        #expect { try MiniSEED.read(FileManager.default.temporaryDirectory.path) } throws: { "\($0)".contains("it is a folder") }
+        #expect { try MiniSEED.read("/nonexistent/x.mseed") } throws: { "\($0)" == "/nonexistent/x.mseed: cannot open: no such file" }
+
+        let path = temporaryPath("cut.mseed")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try MiniSEED.write([segment("CI.PASC..HHZ", count: 5000)], to: path, encoding: .steim2, recordLength: 512)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        let cut = whole.prefix(whole.count - 200)
+        #expect(throws: MiniSEEDError.badRecord(path: "cut", offset: whole.count - 512, reason: "truncated: the record is 512 bytes, 312 remain")) {
+            try MiniSEED.read(bytes: cut, path: "cut")
+        }
+        // A record whose header is overwritten in the middle of the file.
+        var broken = whole
+        broken.replaceSubrange(1024..<1072, with: [UInt8](repeating: 0x41, count: 48))
+        #expect { try MiniSEED.read(bytes: broken, path: "broken") } throws: { "\($0)".hasPrefix("broken: miniSEED record at byte 1024: ") }
+        // Zero padding after the last record is allowed.
+        let padded = try MiniSEED.read(bytes: whole + Data(count: 300), path: "padded")
+        #expect(padded.segments.first?.samples.count == 5000)
+    }
+
+    /// Writing refuses what it cannot write exactly: fractions or out-of-range values in an
+    /// integer encoding, codes longer than SEED's fields, bad record lengths.
+    @Test func writingRefusesWhatItCannotWriteExactly() throws {
+        let path = temporaryPath("refuse.mseed")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var s = segment("CI.PASC..HHZ")
+        s.samples[7] = 1.5
+        #expect { try MiniSEED.write([s], to: path, encoding: .steim2) } throws: { "\($0)".contains("sample 7 is 1.5, not a whole number") }
+        s.samples[7] = 40000
+        #expect { try MiniSEED.write([s], to: path, encoding: .int16) } throws: { "\($0)".contains("sample 7 is 40000.0") }
+        try MiniSEED.write([s], to: path, encoding: .int32)
+        #expect { try MiniSEED.write([segment("CI.PASADENA..HHZ")], to: path) } throws: { "\($0)".contains("the station code 'PASADENA'") }
+        #expect { try MiniSEED.write([segment("CI.PASC..HHZ")], to: path, recordLength: 1000) } throws: { "\($0)".contains("not a power of two") }
+        s.samples[7] = .nan
+        #expect { try MiniSEED.write([s], to: path, encoding: .float32) } throws: { "\($0)".contains("sample 7 is nan") }
+    }
+
+    /// Structure-aware mutations of a valid file (byte flips in headers and data, blockette 1000
+    /// fields set to extremes, truncation at record boundaries and inside): each case loads with
+    /// consistent segments or is refused with `MiniSEEDError`; a trap ends the run.
+    @Test func mutatedFilesLoadConsistentlyOrAreRefused() throws {
+        let path = temporaryPath("fuzz.mseed")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        var bases: [Data] = []
+        for (encoding, length) in [(MiniSEEDEncoding.steim1, 512), (.steim2, 512), (.int16, 256), (.float64, 1024), (.int32, 4096)] {
+            try MiniSEED.write(
+                [segment("CI.PASC..HHZ", count: 800, amplitude: 3000), segment("CI.PASC..HHN", count: 300, amplitude: 3000)], to: path, encoding: encoding,
+                recordLength: length)
+            bases.append(try Data(contentsOf: URL(fileURLWithPath: path)))
+        }
+        // SEISMIC_FUZZ_SEED_DIR=Tests/Fixtures/fuzz-seeds/mseed writes these as the libFuzzer seeds (scripts/fuzz.sh).
+        if let dir = ProcessInfo.processInfo.environment["SEISMIC_FUZZ_SEED_DIR"] {
+            for (i, b) in bases.enumerated() { try b.write(to: URL(fileURLWithPath: "\(dir)/seed\(i).mseed")) }
+        }
+        var rng = TestRNG(seed: 2026)
+        var loaded = 0, refused = 0
+        for n in 0..<3000 {
+            var d = bases[n % bases.count]
+            switch n % 4 {
+            case 0:  // flips anywhere
+                for _ in 0..<Int.random(in: 1...8, using: &rng) { d[Int.random(in: 0..<d.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            case 1:  // flips in the first record's header and blockettes
+                for _ in 0..<Int.random(in: 1...4, using: &rng) { d[Int.random(in: 0..<64, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
+            case 2:  // blockette 1000's encoding, byte order and record length set to extremes
+                d[52] = [0, 1, 3, 4, 5, 10, 11, 12, 30, 255].randomElement(using: &rng)!
+                d[53] = UInt8.random(in: 0...2, using: &rng)
+                d[54] = [0, 6, 7, 8, 12, 16, 20, 31, 255].randomElement(using: &rng)!
+            default:  // truncated
+                d = d.prefix(Int.random(in: 0..<d.count, using: &rng))
+            }
+            do {
+                let v = try MiniSEED.read(bytes: d, path: "case \(n)")
+                for s in v.segments {
+                    #expect(!s.samples.isEmpty && s.samplingRateHz > 0 && s.samplingRateHz.isFinite && s.startTime.isFinite, "case \(n)")
+                }
+                loaded += 1
+            } catch {
+                refused += 1
+            }
+        }
+        #expect(loaded > 100 && refused > 100, "loaded \(loaded), refused \(refused)")
+    }
+
+    @Test func utcTimesPrintAsObsPyDoes() {
+        #expect(UTCTime.iso8601(0) == "1970-01-01T00:00:00.000000Z")
+        #expect(UTCTime.iso8601(start) == "2019-07-06T03:19:53.040000Z")
+        #expect(UTCTime.iso8601(start, fractionDigits: 2) == "2019-07-06T03:19:53.04Z")
+        #expect(UTCTime.iso8601(-0.5) == "1969-12-31T23:59:59.500000Z")
+        #expect(UTCTime.iso8601(.nan) == "invalid time")
+    }
+}
