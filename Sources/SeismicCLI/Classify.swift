@@ -37,7 +37,11 @@ extension Seismic {
         @Argument(help: "SAC files or folders.") var records: [String]
         @Option(parsing: .unconditional, help: "Seconds between window starts.") var stride: Double = 0.5
         @Option(help: "Output format: table (summary and non-noise windows), csv or json (every window).") var format: Format = .table
-        @Option(parsing: .unconditional, help: "Multiply samples by this first (0.01 turns gal into m/s²).") var scale: Double = 1
+        @Option(
+            parsing: .unconditional,
+            help:
+                "For records whose header does not state their units: multiply samples by this first (0.01 turns gal into m/s²). Records stating acceleration units (SAC IDEP = IACC, unit in KUSER0) are converted to the model's."
+        ) var scale: Double = 1
         @Option(help: "Write one SVG per record (record above, probabilities beneath) into this folder.") var plot: String?
 
         func validate() throws {
@@ -60,13 +64,14 @@ extension Seismic {
             var failures = 0
             var json: [[String: Any]] = []
             var plotNames = Set<String>()
-            if format == .csv { print(CSVTable.record(["record", "window_start_s", "window_start_utc"] + card.classNames.map { "p_\($0)" } + ["label"])) }
-            classifier.classify(inputs: inputs, scale: scale) { path, outcome in
+            if format == .csv { print(CSVTable.record(RecordClassification.csvHeader(classNames: card.classNames))) }
+            let (outcomes, _) = classifier.classify(inputs: inputs, scale: scale) { path, outcome in
                 do {
                     let input = try outcome.get()
+                    for gap in input.gaps { FileHandle.standardError.write(Data("note: \(path): \(gap); the record is split there\n".utf8)) }
                     try emit(input.classification)
                     if let plot, let w = input.waveform { try writePlot(input.classification, waveform: w, folder: plot, taken: &plotNames) }
-                    if format == .json { json.append(jsonObject(input.classification)) }
+                    if format == .json { json.append(input.classification.jsonObject()) }
                 } catch {
                     failures += 1
                     printFailure(path, "\(error)")
@@ -79,24 +84,15 @@ extension Seismic {
                 print(String(decoding: d, as: UTF8.self))
             }
             if failures > 0 {
-                FileHandle.standardError.write(Data("\(failures) of \(inputs.count) records failed\n".utf8))
+                FileHandle.standardError.write(Data("\(failures) of \(outcomes) records failed\n".utf8))
                 throw ExitCode(1)
             }
         }
 
-        func iso(_ t: Double) -> String { t > 0 ? ISO8601.format(t) : "" }
-
         func emit(_ r: RecordClassification) throws {
             switch format {
             case .csv:
-                // Every window in time order; one without signal has empty probabilities and the
-                // label no_signal.
-                let rows =
-                    r.predictions.map { p in (p.startSeconds, p.probabilities.map { String(format: "%.4f", $0) } + [r.classNames[p.label]]) }
-                    + r.silentWindowStarts.map { s in (s, r.classNames.map { _ in "" } + ["no_signal"]) }
-                for (start, values) in rows.sorted(by: { $0.0 < $1.0 }) {
-                    print(CSVTable.record([r.source, String(format: "%.2f", start), r.startTime != 0 ? iso(r.startTime + start) : ""] + values))
-                }
+                for row in r.csvRows() { print(CSVTable.record(row)) }
             case .json: break
             case .table:
                 let bg = r.backgroundClass
@@ -127,51 +123,16 @@ extension Seismic {
             }
         }
 
-        func jsonObject(_ r: RecordClassification) -> [String: Any] {
-            [
-                "record": r.source, "start_time": iso(r.startTime), "event": r.hasEvent,
-                "first_window_seconds": Dictionary(uniqueKeysWithValues: r.classNames.enumerated().compactMap { c, n in r.firstWindow(of: c).map { (n, $0) } }),
-                "max_probabilities": Dictionary(uniqueKeysWithValues: zip(r.classNames, r.maxProbabilities.map(Double.init))),
-                "silent_window_starts_seconds": r.silentWindowStarts,
-                "windows": r.predictions.map {
-                    ["start_seconds": $0.startSeconds, "probabilities": $0.probabilities.map(Double.init), "label": r.classNames[$0.label]]
-                }
-            ]
-        }
-
-        /// One SVG per record, named after the record and its start time (UTC), so records with the
-        /// same file name from different folders or days never overwrite each other's plot; a name
-        /// still taken in this run gets a counter.
+        /// One SVG per record (`RecordClassification.plot`), named after the record and its UTC
+        /// start so records with the same file name never overwrite each other's plot; a name still
+        /// taken in this run gets a counter.
         func writePlot(_ r: RecordClassification, waveform w: Waveform, folder: String, taken: inout Set<String>) throws {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let step = max(1, w.sampleCount / 4000)
-            let idx = Array(Swift.stride(from: 0, to: w.sampleCount, by: step))
-            let t = idx.map { Double($0) / w.samplingRateHz }
-            let centres = r.predictions.map { $0.startSeconds + r.windowSeconds / 2 }
-            var plot = LinePlot(
-                title: (r.source as NSString).lastPathComponent,
-                panels: [
-                    Panel(
-                        title: "Record", xLabel: "Time (s)", yLabel: "Amplitude",
-                        series: w.components.enumerated().map { k, c in
-                            Series(name: w.componentCodes[k], x: t, y: idx.map { c[$0] }, color: Palette.cycle[k % 6])
-                        }),
-                    Panel(
-                        title: "Class probabilities (window centres)", xLabel: "Time (s)", yLabel: "Probability",
-                        series: r.classNames.enumerated().map { c, n in
-                            Series(name: n, x: centres, y: r.predictions.map { Double($0.probabilities[c]) }, color: Palette.cycle[c % 6])
-                        })
-                ])
-            plot.panelWidth = 900
-            plot.panelHeight = 180
-            var name = ((r.source as NSString).lastPathComponent as NSString).deletingPathExtension
-            if w.startTime > 0 {
-                name += "_" + ISO8601.format(w.startTime).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
-            }
+            let name = r.plotName(startTime: w.startTime)
             var unique = name, k = 2
             while taken.contains(unique) { unique = "\(name)-\(k)"; k += 1 }
             taken.insert(unique)
-            try AtomicFile.write(plot.svg(), to: "\(folder)/\(unique).svg")
+            try AtomicFile.write(r.plot(waveform: w).svg(), to: "\(folder)/\(unique).svg")
         }
     }
 }

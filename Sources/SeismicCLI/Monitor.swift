@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import SeismicIO
 import SeismicTorch
 
 extension AccelerationUnit: ExpressibleByArgument {}
@@ -137,7 +138,7 @@ extension Seismic {
         static func text(_ line: MonitorLine, classNames: [String]) -> String {
             let probs = zip(classNames, line.probabilities).map { String(format: "%@ %5.1f%%", $0 as NSString, $1 * 100) }.joined(separator: "  ")
             return String(
-                format: "%@  %@  PGA %7.3f gal%@%@", ISO8601.format(line.time) as NSString, probs as NSString, line.pgaGal,
+                format: "%@  %@  PGA %7.3f gal%@%@", UTCTime.iso8601(line.time, fractionDigits: 3) as NSString, probs as NSString, line.pgaGal,
                 line.bridgedSamples > 0 ? " (bridged \(line.bridgedSamples))" : "", line.trigger ? "  TRIGGER" : "")
         }
 

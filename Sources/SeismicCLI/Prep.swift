@@ -222,12 +222,8 @@ extension Seismic.Prep {
             let t0 = Date()
             var settings = QSISSettings()
             settings.minimumSamples = minSamples
-            let (ev, s1) = QSIS.spectrogramImages(folder: events, label: 0, settings: settings)
-            let (no, s2) = QSIS.spectrogramImages(folder: noise, label: 1, settings: settings)
-            var summary = s1
-            summary.addReading(s2)
-            summary.windowsPerClass[1] = s2.windowsPerClass[1]
-            try finishQSIS(PreparedDataset.concatenate([ev, no]), summary, output: output, started: t0)
+            let (data, summary) = QSIS.spectrogramDataset(events: events, noise: noise, settings: settings)
+            try finishQSIS(data, summary, output: output, started: t0)
         }
     }
 

@@ -4,6 +4,7 @@ import ArgumentParser
 import Foundation
 import SeismicIO
 import SeismicSignal
+import SeismicTorch
 
 extension Seismic {
     struct SAC: ParsableCommand {
@@ -33,7 +34,7 @@ extension Seismic.SAC {
                 do {
                     let (h, byteOrder) = try SACTrace.header(contentsOf: path)
                     func f(_ v: Float?) -> String { v.map { String(format: "%g", $0) } ?? "-" }
-                    let start = h.startTime.map { ISO8601.format($0) } ?? "-"
+                    let start = h.startTime.map { UTCTime.iso8601($0, fractionDigits: 3) } ?? "-"
                     print("\(path)")
                     print(
                         "  station \(h.network ?? "-").\(h.station ?? "-")  component \(h.channelCode ?? "-")  \(byteOrder == .littleEndian ? "little" : "big")-endian"
@@ -78,39 +79,16 @@ extension Seismic.SAC {
         }
 
         func run() throws {
-            let (w, traces, paths) = try ThreeComponentRecord.read(file)
-            let targets = paths.map { (out as NSString).appendingPathComponent(($0 as NSString).lastPathComponent) }
-            for target in targets { try refuseOverwriting(inputs: paths, with: target) }
-            let scaled = w.mapComponents { $0.map { $0 * scale } }
-            let prepared = try scaled.detrended().tapered(maxPercentage: taper).highpassed(cornerHz: highpass)
-            // SAC stores float32: a result that does not fit (a --scale too large or too small) is refused.
-            for (i, c) in prepared.components.enumerated() {
-                if let k = c.firstIndex(where: { !Float($0).isFinite }) {
-                    throw UserFacingError("\(paths[i]): prepared sample \(k) is \(c[k]), beyond float32 (check --scale \(scale)); nothing written")
-                }
-                if c.allSatisfy({ Float($0) == 0 }) && !w.components[i].allSatisfy({ $0 == 0 }) {
-                    throw UserFacingError("\(paths[i]): every prepared sample rounds to 0 in float32 (check --scale \(scale)); nothing written")
-                }
+            var chain = Preprocessing.reference
+            chain.taperFraction = taper
+            chain.highpassCornerHz = highpass
+            let written: [String]
+            do {
+                written = try PreparedSACRecord.write(recordAt: file, scale: scale, preprocessing: chain, into: out)
+            } catch let error as OutputPathError {
+                throw ValidationError("\(error)")  // an output that is an input: a usage error, as every command's
             }
-            try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
-            for (i, path) in paths.enumerated() {
-                var t = traces[i]
-                t.samples = prepared.components[i].map(Float.init)
-                t.header.setFloat("depmin", t.samples.min())
-                t.header.setFloat("depmax", t.samples.max())
-                let target = targets[i]
-                try t.write(to: target)
-                print("wrote \(target)")
-            }
+            for path in written { print("wrote \(path)") }
         }
-    }
-}
-
-/// ISO 8601 text for seconds since the epoch (UTC, milliseconds).
-enum ISO8601 {
-    static func format(_ seconds: Double) -> String {
-        let f = ISO8601DateFormatter()
-        f.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        return f.string(from: Date(timeIntervalSince1970: seconds))
     }
 }

@@ -101,12 +101,10 @@ extension Seismic {
             installStopHandler()
             try PreparedDataset.requireMemory(toLoad: data, for: "training on \(data)")
             let prepared = try PreparedDataset.load(from: data)
-            let card = try ModelCard.training(model, on: prepared)
-            let windows = card.preprocessing.trainingWindows(of: prepared)
-            let net = ConvNet(card.architecture, seed: options.seed)
-            net.dropoutProbability = Float(options.dropout)
+            let start = try TrainingStart(kind: model, dataset: prepared, seed: options.seed, dropout: Float(options.dropout))
+            let card = start.card
             let result = try TrainingRun.run(
-                context: Seismic.context, model: net, card: card, data: windows, folder: out, configuration: options.configuration,
+                context: Seismic.context, model: start.model, card: card, data: start.windows, folder: out, configuration: options.configuration,
                 validationFraction: options.validation, resume: options.resume,
                 title: "Training \(card.architecture.name) on \((data as NSString).lastPathComponent)",
                 log: { print($0) }, onBatch: batchProgress())

@@ -84,13 +84,4 @@ public struct WindowBatch: Equatable, Sendable {
         WindowBatch(values: normalized().quantized().map(Float.init), count: count, length: length, components: components).normalized()
     }
 
-    /// The seed's training-time chain: drop tiny and huge windows, normalise, quantise to int16,
-    /// normalise again. Returns the kept windows and their indices in the input.
-    public func referenceAmplitudeChain(small: Float = smallAmplitude, large: Float = 2 * 9.81) -> (windows: WindowBatch, kept: [Int]) {
-        let keptSmall = indicesAboveSmallAmplitude(small)
-        let afterSmall = selecting(keptSmall)
-        let keptLarge = afterSmall.indicesBelowLargeAmplitude(large)
-        let kept = keptLarge.map { keptSmall[$0] }
-        return (afterSmall.selecting(keptLarge).quantizedNormalized(), kept)
-    }
 }

@@ -84,11 +84,11 @@ import Testing
         let card = ModelCard.earthquakePretraining()
         let c = Classifier(model: ConvNet(card.architecture, seed: 3), card: card)
         var seen: [(String, Bool)] = []
-        let failures = c.classify(inputs: inputs, scale: 0.01) { path, outcome in
+        let (outcomes, failures) = c.classify(inputs: inputs) { path, outcome in
             if case .success(let r) = outcome { #expect(r.classification.predictions.count > 50 && r.waveform != nil) }
             seen.append((path, (try? outcome.get()) != nil))
         }
-        #expect(failures == 2)
+        #expect(outcomes == 4 && failures == 2)
         #expect(seen.map(\.0) == inputs && seen.map(\.1) == [true, true, false, false])
         #expect { try Classifier.inputs(expanding: [folder + "/empty"]) } throws: { "\($0)".contains("no records found in \(folder)/empty") }
     }
@@ -104,5 +104,31 @@ import Testing
         let spectrogram = ModelCard.spectrogramEvents()
         try Checkpoint.save(model: ConvNet(spectrogram.architecture, seed: 0), card: spectrogram, to: path)
         #expect { try Classifier.load(checkpoint: path, strideSeconds: 0.5) } throws: { "\($0)".contains("classify runs time-series models") }
+    }
+
+    /// A record whose header states gal is converted to the card's m/s² (the same predictions as
+    /// the samples × 0.01); a `scale` given as well is refused; a record stating velocity is
+    /// refused for an acceleration model; a model in counts takes the record as it is.
+    @Test func recordsStatingTheirUnitsAreConverted() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("units-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try SyntheticCorpus.writeQSIS(folder: folder, kind: .earthquake, count: 1, stations: 1, durationSeconds: 60, seed: 8)
+        let path = QSIS.recordFiles(in: folder)[0]
+        let card = ModelCard.earthquakePretraining()
+        let c = Classifier(model: ConvNet(card.architecture, seed: 4), card: card)
+        let (converted, w) = try c.classify(recordAt: path)
+        let direct = try c.classify(w.mapComponents { $0.map { $0 * 0.01 } }, source: path)
+        #expect(converted.predictions == direct.predictions)
+        #expect { try c.classify(recordAt: path, scale: 0.01) } throws: { "\($0)".contains("states its samples are in gal") }
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder + "/ST00") {
+            var t = try SACTrace(contentsOf: folder + "/ST00/" + file)
+            t.header.setDependentVariable(.velocity)
+            try t.write(to: folder + "/ST00/" + file)
+        }
+        #expect(throws: AccelerationUnitError.self) { try c.classify(recordAt: path) }
+        var counts = card
+        counts.units = .counts
+        let raw = Classifier(model: c.model, card: counts)
+        #expect(try raw.classify(recordAt: path, scale: 3).0.predictions == (try raw.classify(w.mapComponents { $0.map { $0 * 3 } }, source: path)).predictions)
     }
 }

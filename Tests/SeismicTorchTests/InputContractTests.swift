@@ -95,8 +95,7 @@ private func editAttributes(_ path: String, _ edit: (HDF5File) throws -> Void) t
     }
 
     /// The training-time chain: no-signal windows dropped, and in an acceleration unit those
-    /// reaching 2 g (19.62 m/s², 1962 gal, 2 g); counts have no upper limit. What is kept equals
-    /// the seed's chain (`referenceAmplitudeChain`) for m/s².
+    /// reaching 2 g (19.62 m/s², 1962 gal, 2 g); counts have no upper limit.
     @Test func trainingWindowsDropByTheDatasetsUnits() {
         let peaks: [Float] = [0, 1, 19, 19.7, 1500, 1961, 1963, 1e6]
         let windows = dataset(count: peaks.count, units: .counts) { peaks[$0] }.windowDataset().windows
@@ -105,12 +104,24 @@ private func editAttributes(_ path: String, _ edit: (HDF5File) throws -> Void) t
         #expect(p.trainingWindows(windows, units: .acceleration(.gal)).kept == [1, 2, 3, 4, 5])
         #expect(p.trainingWindows(windows, units: .acceleration(.g)).kept == [1])
         #expect(p.trainingWindows(windows, units: .counts).kept == [1, 2, 3, 4, 5, 6, 7])
-        let (seed, seedKept) = windows.referenceAmplitudeChain()
-        let (ours, kept) = p.trainingWindows(windows, units: .metersPerSecondSquared)
-        #expect(kept == seedKept && ours.values == seed.values)
         var image = p
         image.amplitudeChain = .spectrogramImage
         #expect(image.trainingWindows(windows, units: .metersPerSecondSquared).kept == Array(0..<peaks.count))
+    }
+
+    /// The card's training-time chain on the seed's fixture (fixtures/signal/amplitude_pipeline,
+    /// m/s²): the same windows kept and the same values, bit for bit, as NumPy's
+    /// remove_small_amplitude → remove_large_amplitude → normalize → quantize → normalize.
+    @Test func trainingWindowsMatchTheSeed() throws {
+        func batch(_ name: String) throws -> WindowBatch {
+            let a = try Fixtures.npy("signal/amplitude_pipeline", name)
+            return WindowBatch(values: a.floats, count: a.shape[0], length: a.shape[1], components: a.shape[2])
+        }
+        let (windows, kept) = Preprocessing.reference.trainingWindows(try batch("x"), units: .metersPerSecondSquared)
+        let small = try Fixtures.npy("signal/amplitude_pipeline", "kept_after_small").ints
+        let large = try Fixtures.npy("signal/amplitude_pipeline", "kept_after_large").ints
+        #expect(kept == large.map { small[$0] })
+        #expect(windows.values == (try batch("final")).values)
     }
 
     /// Fine-tuning's start: the dataset's classes need `replaceHead` (fc3 replaced, the rest kept),
@@ -162,5 +173,49 @@ private func editAttributes(_ path: String, _ edit: (HDF5File) throws -> Void) t
         #expect(data.count > 0 && data.itemShape == [60, 3])
         #expect(data.metadata.samplingRateHz == 30 && data.metadata.windowSamples == 60)
         #expect(data.metadata.units == .metersPerSecondSquared)
+    }
+
+    /// The chain travels with the windows: saved and read back; a file without it (written
+    /// before) is the reference chain; a chain this code cannot run is refused naming the
+    /// attribute; a model and a dataset made with different chains are refused for every use,
+    /// and datasets with different contracts are not merged.
+    @Test func theChainTravelsWithTheWindowsAndMustAgree() throws {
+        let path = temporaryPath("chain.h5"), other = temporaryPath("other.h5")
+        defer { for p in [path, other] { try? FileManager.default.removeItem(atPath: p) } }
+        var d = dataset(count: 4, units: .metersPerSecondSquared)
+        d.metadata.preprocessing.highpassCornerHz = 1
+        try d.save(to: path)
+        #expect(try PreparedDataset.load(from: path).metadata.preprocessing == d.metadata.preprocessing)
+        try editAttributes(path) { try $0.removeAttribute("preprocessing") }
+        #expect(try PreparedDataset.load(from: path).metadata.preprocessing == .reference)
+        try editAttributes(path) { try $0.setAttribute("preprocessing", string: "{\"detrend\": \"demean\"}") }
+        #expect { try PreparedDataset.load(from: path) } throws: { "\($0)".contains("'preprocessing' is") }
+
+        let card = ModelCard.earthquakePretraining()
+        for use in [ModelUse.evaluation, .inference, .fineTuning] {
+            let field = card.input.disagreement(withDataset: d.metadata.input, use: use)
+            #expect(field?.field == "preprocessing" && field?.dataset.contains("highpass 1.0 Hz") == true && field?.model.contains("highpass 0.5 Hz") == true)
+        }
+        #expect(throws: DatasetError.self) {
+            try FineTuning(
+                pretrained: ConvNet(card.architecture, seed: 1), card: card, checkpoint: "pre.safetensors", dataset: d, datasetPath: "d.h5",
+                replaceHead: false, freezeConvolutions: false, seed: 1, dropout: 0.1)
+        }
+        let plain = dataset(count: 4, units: .metersPerSecondSquared)
+        #expect { try PreparedDataset.merge([("a.h5", plain), ("b.h5", d)], seed: 1) } throws: {
+            "\($0)".hasPrefix("b.h5: cannot be merged: preprocessing ") && "\($0)".contains("a.h5 has")
+        }
+        var counts = plain
+        counts.metadata.units = .counts
+        #expect { try PreparedDataset.merge([("a.h5", plain), ("b.h5", counts)], seed: 1) } throws: {
+            "\($0)" == "b.h5: cannot be merged: units counts, a.h5 has m/s^2"
+        }
+        var xyz = plain
+        xyz.metadata.componentOrder = ["X", "Y", "Z"]
+        #expect { try PreparedDataset.merge([("a.h5", plain), ("b.h5", xyz)], seed: 1) } throws: { "\($0)".contains("component order") }
+        // A card whose chain's window is not the card's window is refused.
+        var odd = card
+        odd.preprocessing.sourceWindowSamples = 300
+        #expect { try odd.validate() } throws: { "\($0)".contains("preprocessing.sourceWindowSamples") }
     }
 }

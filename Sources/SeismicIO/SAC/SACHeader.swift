@@ -129,6 +129,8 @@ public struct SACHeader: Equatable, Sendable {
     // MARK: The fields a seismologist reaches for
 
     public var npts: Int { Int(ints[Self.intIndex["npts"]!]) }
+    /// Samples per component: NPTS in the field's word (`Waveform.sampleCount`).
+    public var sampleCount: Int { npts }
     public var delta: Float { floats[0] }
     /// DELTA in seconds. Rounded to whole microseconds, as ObsPy does, when that changes it by at
     /// most 0.01 % (always so for DELTA ≥ 5 ms, i.e. 200 Hz and below), so that 0.01 stored as
@@ -142,27 +144,74 @@ public struct SACHeader: Equatable, Sendable {
         if rounded > 0, abs(rounded - stored) <= 1e-4 * stored { return rounded }
         return Double("\(delta)") ?? stored
     }
-    public var b: Float? { float("b") }
-    public var e: Float? { float("e") }
+    public var b: Float? {
+        get { float("b") }
+        set { setFloat("b", newValue) }
+    }
+    public var e: Float? {
+        get { float("e") }
+        set { setFloat("e", newValue) }
+    }
     /// A: the first arrival time, s from the reference time (SAC's definition).
-    public var firstArrival: Float? { float("a") }
+    public var firstArrival: Float? {
+        get { float("a") }
+        set { setFloat("a", newValue) }
+    }
     /// O: the event origin time, s from the reference time.
-    public var origin: Float? { float("o") }
+    public var origin: Float? {
+        get { float("o") }
+        set { setFloat("o", newValue) }
+    }
     /// DEPMIN and DEPMAX: the smallest and largest sample, as the writer stored them.
-    public var dependentMinimum: Float? { float("depmin") }
-    public var dependentMaximum: Float? { float("depmax") }
+    public var dependentMinimum: Float? {
+        get { float("depmin") }
+        set { setFloat("depmin", newValue) }
+    }
+    public var dependentMaximum: Float? {
+        get { float("depmax") }
+        set { setFloat("depmax", newValue) }
+    }
     /// Tn (n = 0…9): a user-defined time pick, s from the reference time; nil when undefined or n
     /// is outside 0…9.
     public func userPick(_ n: Int) -> Float? { (0...9).contains(n) ? float("t\(n)") : nil }
-    public var stationLatitude: Float? { float("stla") }
-    public var stationLongitude: Float? { float("stlo") }
-    public var eventLatitude: Float? { float("evla") }
-    public var eventLongitude: Float? { float("evlo") }
+    /// Sets Tn (n = 0…9); nil makes it undefined.
+    public mutating func setUserPick(_ n: Int, _ value: Float?) {
+        precondition((0...9).contains(n), "SAC has user picks T0…T9, not T\(n)")
+        setFloat("t\(n)", value)
+    }
+    public var stationLatitude: Float? {
+        get { float("stla") }
+        set { setFloat("stla", newValue) }
+    }
+    public var stationLongitude: Float? {
+        get { float("stlo") }
+        set { setFloat("stlo", newValue) }
+    }
+    public var eventLatitude: Float? {
+        get { float("evla") }
+        set { setFloat("evla", newValue) }
+    }
+    public var eventLongitude: Float? {
+        get { float("evlo") }
+        set { setFloat("evlo", newValue) }
+    }
     /// Event depth as stored (SAC convention km; some writers use metres).
-    public var eventDepth: Float? { float("evdp") }
-    public var station: String? { string("kstnm") }
-    public var network: String? { string("knetwk") }
-    public var channelCode: String? { string("kcmpnm") }
+    public var eventDepth: Float? {
+        get { float("evdp") }
+        set { setFloat("evdp", newValue) }
+    }
+    public var station: String? {
+        get { string("kstnm") }
+        set { setString("kstnm", newValue) }
+    }
+    public var network: String? {
+        get { string("knetwk") }
+        set { setString("knetwk", newValue) }
+    }
+    public var channelCode: String? {
+        get { string("kcmpnm") }
+        set { setString("kcmpnm", newValue) }
+    }
     public var isEvenlySampled: Bool { ints[Self.intIndex["leven"]!] == 1 }
     public var fileType: Int32 { ints[Self.intIndex["iftype"]!] }
 

@@ -2,6 +2,7 @@
 
 import Dispatch
 import Foundation
+import Synchronization
 
 /// Work splitting over cores. Deterministic: a range is always cut into the same chunks, so
 /// reductions over per-chunk partial results give bit-identical sums run after run.
@@ -47,15 +48,23 @@ public enum Parallel {
         }
     }
 
-    /// `body(i)` for every i in 0..<count, concurrently, one task per item (for uneven work such as
-    /// files or traces); the results in index order.
+    /// `body(i)` for every i in 0..<count, concurrently, for uneven work such as files or traces:
+    /// `effectiveWorkers` threads (the job's cores, not the machine's) each take the next index
+    /// until none is left, and kernels started inside `body` run on one core each (the job's
+    /// cores are already busy). The results in index order.
     public static func map<T>(_ count: Int, _ body: (Int) -> T) -> [T] {
         guard count > 0 else { return [] }
+        let workers = min(effectiveWorkers, count)
         return [T](unsafeUninitializedCapacity: count) { buffer, initialized in
             withoutActuallyEscaping(body) { escaping in
                 // Every index writes its own slot; the box only crosses the Sendable check.
                 let box = UncheckedMap(run: escaping, base: buffer.baseAddress!)
-                DispatchQueue.concurrentPerform(iterations: count) { i in (box.base + i).initialize(to: box.run(i)) }
+                let next = IndexDispenser()
+                DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                    withWorkers(1) {
+                        while case let i = next.take(), i < count { (box.base + i).initialize(to: box.run(i)) }
+                    }
+                }
             }
             initialized = count
         }
@@ -74,6 +83,12 @@ public enum Parallel {
 
 private struct UncheckedBody: @unchecked Sendable {
     let run: (Int, Range<Int>) -> Void
+}
+
+/// Hands out 0, 1, 2, … to the workers of `map`, each index once.
+private final class IndexDispenser: Sendable {
+    private let counter = Atomic<Int>(0)
+    func take() -> Int { counter.add(1, ordering: .relaxed).oldValue }
 }
 
 private struct UncheckedMap<T>: @unchecked Sendable {

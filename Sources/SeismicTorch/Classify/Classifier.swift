@@ -5,66 +5,6 @@ import SeismicIO
 import SeismicNN
 import SeismicSignal
 
-/// One window's prediction.
-public struct WindowPrediction: Sendable, Equatable {
-    /// Seconds from the record's first sample to the window's first sample.
-    public var startSeconds: Double
-    public var probabilities: [Float]
-    public var label: Int
-
-    public init(startSeconds: Double, probabilities: [Float], label: Int) {
-        self.startSeconds = startSeconds
-        self.probabilities = probabilities
-        self.label = label
-    }
-
-    /// The prediction whose label is the most probable class (ties: the first).
-    public init(startSeconds: Double, probabilities: [Float]) {
-        self.init(startSeconds: startSeconds, probabilities: probabilities, label: Tensor.argmax(probabilities[...]))
-    }
-}
-
-/// A record's predictions and their summary.
-public struct RecordClassification: Sendable {
-    public var source: String
-    public var startTime: Double
-    public var windowSeconds: Double
-    public var classNames: [String]
-    /// Predictions of the windows that carry signal, in time order.
-    public var predictions: [WindowPrediction]
-    /// Starts (seconds from the first sample) of windows left unclassified because they carry no
-    /// signal: peak |x| ≤ `Classifier.silentPeak` after the record chain (a dead or constant
-    /// record). Training drops such windows (the seed's `remove_small_amplitude`), so the model has
-    /// never seen one and its answer would mean nothing.
-    public var silentWindowStarts: [Double]
-
-    public init(
-        source: String, startTime: Double, windowSeconds: Double, classNames: [String], predictions: [WindowPrediction],
-        silentWindowStarts: [Double] = []
-    ) {
-        self.source = source
-        self.startTime = startTime
-        self.windowSeconds = windowSeconds
-        self.classNames = classNames
-        self.predictions = predictions
-        self.silentWindowStarts = silentWindowStarts
-    }
-
-    /// The class treated as "nothing happening": a class named Noise, else the last class.
-    public var backgroundClass: Int { ModelCard.backgroundClass(of: classNames) }
-
-    /// Whether any window is predicted as something other than the background class.
-    public var hasEvent: Bool { predictions.contains { $0.label != backgroundClass } }
-
-    /// Start of the first window predicted as `classIndex`, seconds from the record start.
-    public func firstWindow(of classIndex: Int) -> Double? { predictions.first { $0.label == classIndex }?.startSeconds }
-
-    /// Highest probability of each class over the record.
-    public var maxProbabilities: [Float] {
-        classNames.indices.map { c in predictions.map { $0.probabilities[c] }.max() ?? 0 }
-    }
-}
-
 /// Runs a time-series model over records: the record chain of its card (detrend, taper, high-pass),
 /// sliding windows of the card's duration every `strideSeconds`, each resampled to the card's
 /// window length, the amplitude chain (normalise → int16 → normalise), then the model in batches.
@@ -106,15 +46,20 @@ public struct Classifier {
 
     /// Windows whose peak |x| is at most this carry no signal and are not classified (the seed's
     /// `remove_small_amplitude` threshold, which training applies too).
-    public static let silentPeak = WindowBatch.smallAmplitude
+    public static let silentPeak = Preprocessing.silentPeak
 
     public enum ClassifyError: Error, CustomStringConvertible {
         case components(found: Int, expected: Int)
         case tooShort(seconds: Double, window: Double)
         /// Every window of the record is silent (see `RecordClassification.silentWindowStarts`).
         case noSignal(windows: Int, peak: Float)
+        /// A scale given for a record whose header states its units (they are converted).
+        case scaleWithStatedUnits(path: String, stated: AccelerationUnit, scale: Double)
         public var description: String {
             switch self {
+            case .scaleWithStatedUnits(let p, let u, let scale):
+                return "\(p) states its samples are in \(u.rawValue) (SAC IDEP = IACC, KUSER0), converted to the model's units; "
+                    + "drop --scale \(scale) (it is for records that do not state their units)"
             case .noSignal(let n, let peak):
                 return "all \(n) windows carry no signal (peak |x| ≤ \(peak) after detrend, taper and high-pass): a dead or constant record is not classified"
             case .components(let f, let e): return "the record has \(f) components, the model takes \(e)"
@@ -156,7 +101,7 @@ public struct Classifier {
     /// Windows cut at `starts` (seconds) through the amplitude chain and the model; the silent ones
     /// set aside. Throws `ClassifyError.noSignal` when all are silent, `ModelOutputError`.
     private func classify(_ windows: WindowBatch, starts: [Double], source: String) throws -> (predictions: [WindowPrediction], silent: [Double]) {
-        let kept = windows.indicesAboveSmallAmplitude(Self.silentPeak)
+        let kept = card.preprocessing.windowsWithSignal(windows)
         guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: windows.count, peak: Self.silentPeak) }
         let keptSet = Set(kept)
         let rows = try predict(card.preprocessing.prepareWindows(windows.selecting(kept)), context: "windows of \(source)")
@@ -167,7 +112,8 @@ public struct Classifier {
     }
 
     /// Predictions for the SAC record `path` belongs to (its sibling components found by name),
-    /// samples multiplied by `scale` first; also returns the record as read, unscaled. The header
+    /// its samples converted to the card's units when its header states acceleration units, else
+    /// multiplied by `scale` first (`unitFactor`); also returns the record as read, unscaled. The header
     /// alone is read first, so a record that cannot fit in memory (`estimatedPeakBytes` against
     /// `MemoryBudget`) is refused before its samples are.
     /// - Throws: `InsufficientMemoryError`, `SACError`/`RecordError` naming the file, and what
@@ -175,10 +121,25 @@ public struct Classifier {
     public func classify(recordAt path: String, scale: Double = 1) throws -> (RecordClassification, Waveform) {
         let (header, _) = try SACTrace.header(contentsOf: path)
         try MemoryBudget.current()?.check(
-            neededBytes: estimatedPeakBytes(samples: header.npts, samplingRateHz: 1 / header.samplingIntervalSeconds),
+            neededBytes: estimatedPeakBytes(samples: header.sampleCount, samplingRateHz: 1 / header.samplingIntervalSeconds),
             for: "classifying \(path)")
-        let (w, _, _) = try ThreeComponentRecord.read(path)
-        return (try classify(scale == 1 ? w : w.mapComponents { $0.map { $0 * scale } }, source: path), w)
+        let (w, traces, _) = try ThreeComponentRecord.read(path)
+        let factor = try unitFactor(stated: AccelerationUnit.stated(by: traces, path: path), path: path, scale: scale)
+        return (try classify(factor == 1 ? w : w.mapComponents { $0.map { $0 * factor } }, source: path), w)
+    }
+
+    /// The factor a record's samples are multiplied by before the chain: from the units its header
+    /// states to the card's (gal → m/s² is 0.01) when both are acceleration units — then `scale`
+    /// must be 1, as the conversion is known — else `scale` (a record that states nothing, or a
+    /// model in counts: the windows are normalised, so only the relative amplitudes matter).
+    /// - Throws: `ClassifyError.scaleWithStatedUnits`; the header's unit errors
+    ///   (`AccelerationUnitError`: not acceleration, an unknown unit word, components disagreeing)
+    ///   when the model takes acceleration.
+    func unitFactor(stated: @autoclosure () throws -> AccelerationUnit?, path: String, scale: Double) throws -> Double {
+        guard let model = card.units.acceleration else { return scale }
+        guard let unit = try stated() else { return scale }
+        guard scale == 1 else { throw ClassifyError.scaleWithStatedUnits(path: path, stated: unit, scale: scale) }
+        return unit.toMetersPerSecondSquared / model.toMetersPerSecondSquared
     }
 
     /// Predictions for the windows of a prepared dataset (already cut and resampled): the

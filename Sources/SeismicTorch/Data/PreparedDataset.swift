@@ -32,10 +32,12 @@ public struct DatasetMetadata: Sendable, Equatable, Codable, HoldsInputContract 
 
     public init(
         classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String], units: SampleUnit = .metersPerSecondSquared,
-        preparation: [String: String] = [:], seed: UInt64 = 0, toolVersion: String = SeismicTorchVersion.current
+        preprocessing: Preprocessing = .reference, preparation: [String: String] = [:], seed: UInt64 = 0,
+        toolVersion: String = SeismicTorchVersion.current
     ) {
         input = InputContract(
-            classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder, units: units)
+            classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder, units: units,
+            preprocessing: preprocessing)
         self.preparation = preparation
         self.seed = seed
         self.toolVersion = toolVersion
@@ -160,6 +162,8 @@ public struct PreparedDataset: Sendable {
     /// so an interrupted run never leaves a complete-looking partial file.
     public func save(to path: String) throws(DatasetError) {
         do {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             try AtomicFile.write(to: path) { temporary in
                 let f = try HDF5File(creatingAt: temporary)
                 try f.write("X", floats: values, shape: [count] + itemShape)
@@ -173,10 +177,10 @@ public struct PreparedDataset: Sendable {
                 try f.setAttribute("window_samples", double: Double(metadata.windowSamples))
                 try f.setAttribute("component_order", string: metadata.componentOrder.joined(separator: ","))
                 try f.setAttribute("units", string: metadata.units.name)
+                let chain = try encoder.encode(metadata.preprocessing)
+                try f.setAttribute("preprocessing", string: String(decoding: chain, as: UTF8.self))
                 try f.setAttribute("seed", string: String(metadata.seed))
                 try f.setAttribute("tool_version", string: metadata.toolVersion)
-                let encoder = JSONEncoder()
-                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
                 try f.setAttribute("preparation", string: String(decoding: (try? encoder.encode(metadata.preparation)) ?? Data("{}".utf8), as: UTF8.self))
                 f.flush()
             }
@@ -273,9 +277,19 @@ public struct PreparedDataset: Sendable {
             guard let units = SampleUnit(name: unitsWord ?? prep["units"] ?? "m/s^2") ?? (unitsWord == nil ? .metersPerSecondSquared : nil) else {
                 throw invalid("units", unitsWord ?? "", SampleUnit.accepted)
             }
+            // Datasets written before the chain was an attribute were made by the reference chain.
+            var chain = isTimeSeries ? Preprocessing.reference : .spectrogramReference
+            if let text = try f.stringAttribute("preprocessing", of: "/") {
+                do { chain = try JSONDecoder().decode(Preprocessing.self, from: Data(text.utf8)) } catch {
+                    throw invalid("preprocessing", text, "a preprocessing this code runs (\(error))")
+                }
+                guard (chain.amplitudeChain == .timeSeries) == isTimeSeries else {
+                    throw invalid("preprocessing", chain.amplitudeChain.steps, "the amplitude chain of \(isTimeSeries ? "windows" : "images") X \(xShape)")
+                }
+            }
             let metadata = DatasetMetadata(
                 classNames: names, samplingRateHz: rate, windowSamples: windowSamples, componentOrder: components, units: units,
-                preparation: prep, seed: UInt64(try f.stringAttribute("seed", of: "/") ?? "0") ?? 0,
+                preprocessing: chain, preparation: prep, seed: UInt64(try f.stringAttribute("seed", of: "/") ?? "0") ?? 0,
                 toolVersion: try f.stringAttribute("tool_version", of: "/") ?? "unknown")
             return PreparedDataset(
                 values: x, itemShape: itemShape, labels: labels,
@@ -340,20 +354,17 @@ public struct PreparedDataset: Sendable {
             provenance: parts.flatMap(\.provenance), metadata: parts[0].metadata)
     }
 
-    /// Concatenates datasets whose window shape, sampling rate and class names agree, then shuffles
-    /// with `seed` (the reference's merge step).
+    /// Concatenates datasets whose window shape and whole input contract agree (rate, window,
+    /// component codes, classes, units, preprocessing: `InputContract.difference(from:)`), then
+    /// shuffles with `seed` (the reference's merge step).
     public static func merge(_ parts: [(path: String, dataset: PreparedDataset)], seed: UInt64) throws(DatasetError) -> PreparedDataset {
         guard let first = parts.first else { throw .incompatible(path: "-", reason: "nothing to merge") }
         for (path, d) in parts.dropFirst() {
             if d.itemShape != first.dataset.itemShape {
                 throw .incompatible(path: path, reason: "windows are \(d.itemShape), \(first.path) has \(first.dataset.itemShape)")
             }
-            if d.metadata.samplingRateHz != first.dataset.metadata.samplingRateHz {
-                throw .incompatible(
-                    path: path, reason: "sampling rate \(d.metadata.samplingRateHz) Hz, \(first.path) has \(first.dataset.metadata.samplingRateHz) Hz")
-            }
-            if d.metadata.classNames != first.dataset.metadata.classNames {
-                throw .incompatible(path: path, reason: "classes \(d.metadata.classNames), \(first.path) has \(first.dataset.metadata.classNames)")
+            if let (field, theirs, mine) = d.metadata.input.difference(from: first.dataset.metadata.input) {
+                throw .incompatible(path: path, reason: "\(field) \(theirs), \(first.path) has \(mine)")
             }
         }
         var values: [Float] = [], labels: [Int] = [], provenance: [WindowProvenance] = []

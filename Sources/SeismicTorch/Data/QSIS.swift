@@ -40,16 +40,18 @@ public struct QSISSettings: Sendable, Codable {
     var preparation: [String: String] {
         [
             "chain": "×\(galToMetersPerSecondSquared) (gal → m/s²), \(preprocessing.recordStepsDescription)",
-            "filters": "npts ≥ \(minimumSamples), PGA ≥ \(minimumPGAGal) gal", "arrivals": arrivals.rawValue,
+            "filters": "samples ≥ \(minimumSamples), PGA ≥ \(minimumPGAGal) gal", "arrivals": arrivals.rawValue,
             "window":
                 "\(preprocessing.sourceWindowSamples) samples around the composite peak after the arrival, shift ±80 (p 0.995), resampled to \(windowSamples)",
             "augmentation": "scale_amplitude rate \(scaleAmplitudeRate)"
         ]
     }
 
-    /// The contract of windows these settings prepare, in m/s².
+    /// The contract of windows these settings prepare, in m/s², with their chain.
     func input(classNames: [String]) -> InputContract {
-        InputContract(classNames: classNames, samplingRateHz: windowSamplingRateHz, windowSamples: windowSamples, componentOrder: ["X", "Y", "Z"])
+        InputContract(
+            classNames: classNames, samplingRateHz: windowSamplingRateHz, windowSamples: windowSamples, componentOrder: ["X", "Y", "Z"],
+            preprocessing: preprocessing)
     }
 }
 
@@ -136,8 +138,11 @@ public enum QSIS {
 
     public enum PrepSkip: Error, CustomStringConvertible, Hashable {
         case unreadable(String), tooShort(Int), belowPGA, missingHeader(String), noArrival, windowOutside(String)
+        /// The record's rate is not the one the chain cuts windows at (`Preprocessing.sourceSamplingRateHz`).
+        case samplingRate(Double)
         public var description: String {
             switch self {
+            case .samplingRate(let r): return "sampling rate \(r) Hz, not the rate the chain cuts windows at"
             case .unreadable(let r): return "unreadable: \(r)"
             case .tooShort: return "shorter than the minimum length"
             case .belowPGA: return "peak acceleration below the threshold"
@@ -174,6 +179,11 @@ public enum QSIS {
         out.station = record.traces[0].header.station ?? ""
         var w = record.waveform.mapComponents { $0.map { $0 * settings.galToMetersPerSecondSquared } }
         guard w.sampleCount >= settings.minimumSamples else { out.skips.append(.tooShort(w.sampleCount)); return out }
+        // The chain cuts a fixed number of samples: at another rate the window would span another time.
+        guard abs(w.samplingRateHz - settings.preprocessing.sourceSamplingRateHz) <= 1e-6 * w.samplingRateHz else {
+            out.skips.append(.samplingRate(w.samplingRateHz))
+            return out
+        }
         let pgaGal = (w.compositeAmplitude.max() ?? 0) / settings.galToMetersPerSecondSquared
         if event && pgaGal < settings.minimumPGAGal { out.skips.append(.belowPGA); return out }
         guard let prepared = try? settings.preprocessing.prepareRecord(w) else { out.skips.append(.unreadable("filter design")); return out }
@@ -287,6 +297,10 @@ extension QSIS {
             let w: Waveform, traces: [SACTrace]
             do { (w, traces, _) = try ThreeComponentRecord.read(files[i]) } catch { return ([], "", "unreadable or inconsistent triple", "\(error)") }
             guard w.sampleCount >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length", nil) }
+            // The image's frequency axis is in bins of the chain's rate (the reference's 100 Hz).
+            guard abs(w.samplingRateHz - settings.preprocessing.sourceSamplingRateHz) <= 1e-6 * w.samplingRateHz else {
+                return ([], "", PrepSkip.samplingRate(w.samplingRateHz).description, nil)
+            }
             guard let prepared = try? settings.preprocessing.prepareRecord(w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } })) else {
                 return ([], "", "filter design", nil)
             }
@@ -305,14 +319,29 @@ extension QSIS {
         }
         var prep = settings.preparation
         prep["image"] = "spectrogram nperseg 256 noverlap 128, 10·log10, min–max to 0…255, low frequencies at the bottom, bilinear to 100×150, channels Z,X,Y"
-        let metadata = DatasetMetadata(
-            classNames: classNames, samplingRateHz: 100, windowSamples: 0, componentOrder: ["Z", "X", "Y"],
-            preparation: prep, seed: settings.seed)
+        // The spectrogram task's contract, with these classes and the chain the records went through.
+        var input = ModelCard.spectrogramEvents().input
+        input.classNames = classNames
+        input.samplingRateHz = settings.preprocessing.sourceSamplingRateHz
+        input.preprocessing = settings.preprocessing
+        input.preprocessing.amplitudeChain = .spectrogramImage
+        let metadata = DatasetMetadata(input: input, preparation: prep, seed: settings.seed)
         return (
             PreparedDataset(
                 values: values, itemShape: [3, SpectrogramImage.height, SpectrogramImage.width],
                 labels: Array(repeating: label, count: provenance.count), provenance: provenance, metadata: metadata), summary
         )
+    }
+
+    /// The spectrogram task's dataset: images of the records in `events` (Event, label 0) and
+    /// `noise` (Noise, label 1), and one summary of both folders.
+    public static func spectrogramDataset(events: String, noise: String, settings: QSISSettings) -> (PreparedDataset, PreparationSummary) {
+        let (eventImages, eventSummary) = spectrogramImages(folder: events, label: 0, settings: settings)
+        let (noiseImages, noiseSummary) = spectrogramImages(folder: noise, label: 1, settings: settings)
+        var summary = eventSummary
+        summary.addReading(noiseSummary)
+        summary.windowsPerClass[1] = noiseSummary.windowsPerClass[1]
+        return (PreparedDataset.concatenate([eventImages, noiseImages]), summary)
     }
 
     /// Windows from labelled folders (`classes[k]` = (name, folder)): every record's window is

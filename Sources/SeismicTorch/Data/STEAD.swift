@@ -93,6 +93,8 @@ extension STEADTrace {
 /// Reads the catalogue and prepares STEAD windows the way the reference does.
 public enum STEAD {
     public static let classNames = ["P-wave", "S-wave", "Noise"]
+    /// The sampling rate of every STEAD trace (Hz).
+    public static let samplingRateHz = 100.0
     /// Catalogue rows dropped before cleaning (any category), as `usableRows` counts them.
     public static let unparsableStartTime = "unparsable trace_start_time"
     public static let duplicateTraceName = "duplicate trace_name"
@@ -206,6 +208,10 @@ public enum STEAD {
         preprocessing: Preprocessing = .reference, windowSamples: Int = 80,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> (PreparedDataset, Summary) {
+        guard preprocessing.sourceSamplingRateHz == samplingRateHz else {
+            throw DatasetError.incompatible(
+                path: path, reason: "STEAD traces are sampled at \(samplingRateHz) Hz; the chain cuts windows at \(preprocessing.sourceSamplingRateHz) Hz")
+        }
         let file = try HDF5File(readingAt: path)
         var values: [Float] = []
         var labels: [Int] = []
@@ -243,7 +249,7 @@ public enum STEAD {
                     provenance.append(
                         WindowProvenance(
                             source: "\(path):data/\(block[i].name)", station: block[i].station,
-                            startTime: traceStart + Double(w.startSample) / 100, method: w.method))
+                            startTime: traceStart + Double(w.startSample) / samplingRateHz, method: w.method))
                 }
             }
             start += block.count
@@ -252,10 +258,10 @@ public enum STEAD {
         let metadata = DatasetMetadata(
             input: InputContract(
                 classNames: classNames, samplingRateHz: Double(windowSamples) / preprocessing.windowSeconds, windowSamples: windowSamples,
-                componentOrder: ["E", "N", "Z"], units: .counts),
+                componentOrder: ["E", "N", "Z"], units: .counts, preprocessing: preprocessing),
             preparation: [
                 "source": "STEAD", "chain": preprocessing.recordStepsDescription,
-                "window": "\(preprocessing.sourceWindowSamples) samples at 100 Hz around the peak after the pick, resampled to \(windowSamples)",
+                "window": "\(preprocessing.sourceWindowSamples) samples at \(samplingRateHz) Hz around the peak after the pick, resampled to \(windowSamples)",
                 "response": "not removed (offline): the samples are counts"
             ],
             seed: seed)
@@ -264,7 +270,7 @@ public enum STEAD {
         )
     }
 
-    /// A cut window: its values, label, how it was placed, and its first sample in the trace (100 Hz).
+    /// A cut window: its values, label, how it was placed, and its first sample in the trace.
     private struct Window { var values: [Float]; var label: Int; var method: String; var startSample: Int }
 
     private static func processBlock(
@@ -283,7 +289,7 @@ public enum STEAD {
         var rng = SeededGenerator(seed: seed)
         let n = data.count / 3
         let comps = (0..<3).map { c in (0..<n).map { Double(data[$0 * 3 + c]) } }
-        guard let w = try? preprocessing.prepareRecord(Waveform(components: comps, componentCodes: ["E", "N", "Z"], samplingRateHz: 100)) else {
+        guard let w = try? preprocessing.prepareRecord(Waveform(components: comps, componentCodes: ["E", "N", "Z"], samplingRateHz: samplingRateHz)) else {
             return ([], ["filter design failed"])
         }
         var windows: [Window] = [], skips: [String] = []
@@ -293,7 +299,8 @@ public enum STEAD {
             guard let p = t.pArrivalSample, let s = t.sArrivalSample else { return ([], ["earthquake without P and S arrivals"]) }
             guard [p, s].allSatisfy({ $0.isFinite && $0 >= 0 && $0 < Double(n) }) else { return ([], ["arrival not a sample of the trace"]) }
             let composite = w.compositeAmplitude
-            for (label, arrival, next) in [(0, p / 100, Optional(s / 100)), (1, s / 100, nil)] {
+            let rate = samplingRateHz
+            for (label, arrival, next) in [(0, p / rate, Optional(s / rate)), (1, s / rate, nil)] {
                 if let start = cutter.windowStart(in: w, composite: composite, arrival: arrival, nextArrival: next, using: &rng) {
                     windows.append(
                         Window(

@@ -171,21 +171,21 @@ public struct SyntheticRecord: Sendable {
         for (c, code) in waveform.componentCodes.enumerated() {
             var t = SACTrace(samples: waveform.components[c].map { Float($0 * 100) }, delta: Float(1 / waveform.samplingRateHz))
             t.header.setReferenceTime(startTime)
-            t.header.setString("kstnm", station)
+            t.header.station = station
             t.header.setDependentVariable(.acceleration)
             t.header.setUnitWord(AccelerationUnit.gal.rawValue)
-            t.header.setString("knetwk", "SY")
-            t.header.setString("kcmpnm", code)
+            t.header.network = "SY"
+            t.header.channelCode = code
             // Station at 24.0 N 121.0 E; the event due north at the record's distance.
-            t.header.setFloat("stla", 24.0)
-            t.header.setFloat("stlo", 121.0)
-            t.header.setFloat("evla", Float(24.0 + distanceKm / 110.77))
-            t.header.setFloat("evlo", 121.0)
-            t.header.setFloat("evdp", Float(depthKm))
-            t.header.setFloat("b", Float(-originSeconds))
-            t.header.setFloat("e", Float(-originSeconds + Double(waveform.sampleCount - 1) / waveform.samplingRateHz))
-            t.header.setFloat("a", pArrivalSeconds.map { Float($0 - originSeconds) })
-            t.header.setFloat("t1", sArrivalSeconds.map { Float($0 - originSeconds) })
+            t.header.stationLatitude = 24.0
+            t.header.stationLongitude = 121.0
+            t.header.eventLatitude = Float(24.0 + distanceKm / 110.77)
+            t.header.eventLongitude = 121.0
+            t.header.eventDepth = Float(depthKm)
+            t.header.b = Float(-originSeconds)
+            t.header.e = Float(-originSeconds + Double(waveform.sampleCount - 1) / waveform.samplingRateHz)
+            t.header.firstArrival = pArrivalSeconds.map { Float($0 - originSeconds) }
+            t.header.setUserPick(1, sArrivalSeconds.map { Float($0 - originSeconds) })
             try t.write(to: "\(folder)/\(name).\(code).sac")
         }
     }

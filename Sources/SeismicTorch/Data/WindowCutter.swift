@@ -49,8 +49,13 @@ public struct WindowCutter {
 
     /// The window starting at `start`, resampled (unless the lengths agree), sample-major float32
     /// [targetSamples × components].
-    public func cut(_ w: Waveform, start: Int) -> [Float] {
-        let comps = w.components.map { component in
+    public func cut(_ w: Waveform, start: Int) -> [Float] { cut(components: w.components, start: start) }
+
+    /// `sourceSamples` of each of `components` from `start`, resampled to `targetSamples`
+    /// (Fourier, as scipy.signal.resample; unchanged when the lengths are equal), sample-major
+    /// float32 [targetSamples, components] — the model's window layout.
+    public func cut(components: [[Double]], start: Int) -> [Float] {
+        let comps = components.map { component in
             let source = Array(component[start..<(start + sourceSamples)])
             return sourceSamples == targetSamples ? source : resampler(source)
         }

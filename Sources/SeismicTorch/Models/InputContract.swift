@@ -15,7 +15,7 @@ public enum ModelUse: Sendable {
 }
 
 /// The contract between windows and a model: ordered classes, sampling rate, window length,
-/// component order and units. A `ModelCard` and a `DatasetMetadata` each hold one (`input`); a
+/// component order, units, and the preprocessing that made the windows (the chain itself). A `ModelCard` and a `DatasetMetadata` each hold one (`input`); a
 /// dataset is fed to a model only when the two agree (`disagreement(withDataset:use:)`).
 public struct InputContract: Codable, Equatable, Sendable {
     /// Class names in logit (and label) order.
@@ -28,18 +28,23 @@ public struct InputContract: Codable, Equatable, Sendable {
     public var componentOrder: [String]
     /// What the samples measure before normalisation (m/s² unless a preparation says otherwise).
     public var units: SampleUnit
+    /// The chain records and windows go through: what a preparation ran to make the windows and
+    /// what a model runs on new records (`prepareRecord`, `prepareWindows`).
+    public var preprocessing: Preprocessing
 
     public init(
-        classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String], units: SampleUnit = .metersPerSecondSquared
+        classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String], units: SampleUnit = .metersPerSecondSquared,
+        preprocessing: Preprocessing = .reference
     ) {
         self.classNames = classNames
         self.samplingRateHz = samplingRateHz
         self.windowSamples = windowSamples
         self.componentOrder = componentOrder
         self.units = units
+        self.preprocessing = preprocessing
     }
 
-    enum CodingKeys: String, CodingKey { case classNames, samplingRateHz, windowSamples, componentOrder, units }
+    enum CodingKeys: String, CodingKey { case classNames, samplingRateHz, windowSamples, componentOrder, units, preprocessing }
 
     /// Reads the contract's fields from the owner's (flat) container. `units` may be absent (files
     /// written before it was part of the contract): then m/s², and the owner may know better
@@ -50,6 +55,7 @@ public struct InputContract: Codable, Equatable, Sendable {
         samplingRateHz = try c.decode(Double.self, forKey: .samplingRateHz)
         windowSamples = try c.decode(Int.self, forKey: .windowSamples)
         componentOrder = try c.decode([String].self, forKey: .componentOrder)
+        preprocessing = try c.decode(Preprocessing.self, forKey: .preprocessing)
         units = .metersPerSecondSquared
         if let word = try c.decodeIfPresent(String.self, forKey: .units) {
             guard let unit = SampleUnit(name: word) else {
@@ -69,6 +75,7 @@ public struct InputContract: Codable, Equatable, Sendable {
         try c.encode(windowSamples, forKey: .windowSamples)
         try c.encode(componentOrder, forKey: .componentOrder)
         try c.encode(units.name, forKey: .units)
+        try c.encode(preprocessing, forKey: .preprocessing)
     }
 
     /// Seconds of signal in one window: `windowSamples` ÷ `samplingRateHz`.
@@ -77,9 +84,13 @@ public struct InputContract: Codable, Equatable, Sendable {
     /// The first field in which `dataset` (a dataset's contract) differs from this one (a model's),
     /// with both values as text; nil when they agree. Component orders of one naming scheme must be
     /// equal (Z,N,E is not E,N,Z); different schemes (X,Y,Z for the accelerometers, E,N,Z for
-    /// STEAD) are matched by position, as fine-tuning does. Class names are compared for
-    /// `.evaluation`, units for `.evaluation` and `.inference` (see `ModelUse`).
+    /// STEAD) are matched by position, as fine-tuning does. The preprocessing is compared for
+    /// every use, class names for `.evaluation`, units for `.evaluation` and `.inference` (see
+    /// `ModelUse`).
     public func disagreement(withDataset dataset: InputContract, use: ModelUse) -> (field: String, dataset: String, model: String)? {
+        if dataset.preprocessing != preprocessing {
+            return ("preprocessing", dataset.preprocessing.summary, preprocessing.summary)
+        }
         if dataset.samplingRateHz != samplingRateHz {
             return ("sampling rate", "\(dataset.samplingRateHz) Hz", "\(samplingRateHz) Hz")
         }
@@ -90,6 +101,21 @@ public struct InputContract: Codable, Equatable, Sendable {
         }
         if use == .evaluation, dataset.classNames != classNames { return ("class names", "\(dataset.classNames)", "\(classNames)") }
         if use != .fineTuning, dataset.units != units { return ("units", dataset.units.name, units.name) }
+        return nil
+    }
+}
+
+extension InputContract {
+    /// The first field in which `other` differs from this contract, exactly (component codes by
+    /// name, not position), with both values as text; nil when they are equal. What datasets to be
+    /// merged must share (besides their window shape).
+    public func difference(from other: InputContract) -> (field: String, mine: String, theirs: String)? {
+        if samplingRateHz != other.samplingRateHz { return ("sampling rate", "\(samplingRateHz) Hz", "\(other.samplingRateHz) Hz") }
+        if windowSamples != other.windowSamples { return ("window", "\(windowSamples) samples", "\(other.windowSamples) samples") }
+        if componentOrder != other.componentOrder { return ("component order", "\(componentOrder)", "\(other.componentOrder)") }
+        if classNames != other.classNames { return ("classes", "\(classNames)", "\(other.classNames)") }
+        if units != other.units { return ("units", units.name, other.units.name) }
+        if preprocessing != other.preprocessing { return ("preprocessing", preprocessing.summary, other.preprocessing.summary) }
         return nil
     }
 }
@@ -125,5 +151,10 @@ extension HoldsInputContract {
     public var units: SampleUnit {
         get { input.units }
         set { input.units = newValue }
+    }
+    /// The chain the windows go through (`input.preprocessing`).
+    public var preprocessing: Preprocessing {
+        get { input.preprocessing }
+        set { input.preprocessing = newValue }
     }
 }

@@ -29,10 +29,9 @@ public struct EpochRecord: Codable, Equatable, Sendable {
 /// was trained. Travels inside every checkpoint.
 public struct ModelCard: Codable, Equatable, Sendable, HoldsInputContract {
     public var architecture: ConvNetArchitecture
-    /// The input contract (classes, sampling rate, window, component order, units), the type a
-    /// prepared dataset's metadata holds too.
+    /// The input contract (classes, sampling rate, window, component order, units,
+    /// preprocessing), the type a prepared dataset's metadata holds too.
     public var input: InputContract
-    public var preprocessing: Preprocessing
     public var history: [EpochRecord]
     /// Free-form provenance (dataset, seed, command line).
     public var notes: [String: String]
@@ -47,8 +46,8 @@ public struct ModelCard: Codable, Equatable, Sendable, HoldsInputContract {
             "\(classNames.count) class names for \(architecture.classCount) outputs")
         self.architecture = architecture
         input = InputContract(
-            classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder, units: units)
-        self.preprocessing = preprocessing
+            classNames: classNames, samplingRateHz: samplingRateHz, windowSamples: windowSamples, componentOrder: componentOrder, units: units,
+            preprocessing: preprocessing)
         self.history = history
         self.notes = notes
     }
@@ -63,7 +62,6 @@ public struct ModelCard: Codable, Equatable, Sendable, HoldsInputContract {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         architecture = try c.decode(ConvNetArchitecture.self, forKey: .architecture)
         input = try InputContract(from: decoder)
-        preprocessing = try c.decode(Preprocessing.self, forKey: .preprocessing)
         // Cards written before units were part of the input contract hold them in preprocessing.
         if try !InputContract.hasUnits(decoder) {
             let legacy = try c.nestedContainer(keyedBy: LegacyPreprocessingKeys.self, forKey: .preprocessing)
@@ -82,7 +80,6 @@ public struct ModelCard: Codable, Equatable, Sendable, HoldsInputContract {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(architecture, forKey: .architecture)
         try input.encode(to: encoder)
-        try c.encode(preprocessing, forKey: .preprocessing)
         try c.encode(history, forKey: .history)
         try c.encode(notes, forKey: .notes)
     }
@@ -109,10 +106,8 @@ public struct ModelCard: Codable, Equatable, Sendable, HoldsInputContract {
 
     /// The reference's spectrogram task: Event, Noise on [3, 100, 150] images of Z, X, Y.
     public static func spectrogramEvents() -> ModelCard {
-        var p = Preprocessing()
-        p.amplitudeChain = .spectrogramImage
-        return ModelCard(
+        ModelCard(
             architecture: .spectrogram(classCount: 2), classNames: ["Event", "Noise"], samplingRateHz: 100,
-            windowSamples: 0, componentOrder: ["Z", "X", "Y"], preprocessing: p)
+            windowSamples: 0, componentOrder: ["Z", "X", "Y"], preprocessing: .spectrogramReference)
     }
 }

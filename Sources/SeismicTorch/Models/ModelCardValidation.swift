@@ -167,6 +167,12 @@ extension ModelCard {
                 "preprocessing.sourceWindowSamples", p.sourceWindowSamples,
                 "\(Self.sourceWindowLimits.lowerBound)…\(Self.sourceWindowLimits.upperBound) samples")
         }
+        // A window of the card spans what the chain cuts: 200 samples at 100 Hz are 80 at 40 Hz.
+        if isTimeSeries, abs(p.windowSeconds - windowSeconds) > 1e-9 * windowSeconds {
+            throw fail(
+                "preprocessing.sourceWindowSamples", p.sourceWindowSamples,
+                "\(windowSeconds * p.sourceSamplingRateHz) samples at \(p.sourceSamplingRateHz) Hz, the \(windowSeconds) s of the card's window")
+        }
         // Detrend method, amplitude chain and units are typed: a card naming one this code cannot run
         // is refused while it is decoded. The chain must fit the input: windows or images.
         guard (p.amplitudeChain == .timeSeries) == isTimeSeries else {

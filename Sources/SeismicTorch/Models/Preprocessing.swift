@@ -109,6 +109,19 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     /// `windowSamples` (the input contract's) — 200 → 80 for the reference.
     public func windowCutter(windowSamples: Int) -> WindowCutter { WindowCutter(sourceSamples: sourceWindowSamples, targetSamples: windowSamples) }
 
+    /// The whole chain in one line, for messages: "detrend linear, taper 0.05 hann, highpass 0.5
+    /// Hz 4 corners, 200-sample windows at 100.0 Hz, normalize → quantize_int16 → normalize".
+    public var summary: String {
+        "\(recordStepsDescription), \(sourceWindowSamples)-sample windows at \(sourceSamplingRateHz) Hz, \(amplitudeChain.steps.joined(separator: " → "))"
+    }
+
+    /// The reference chain for spectrogram images (`amplitudeChain` `.spectrogramImage`).
+    public static let spectrogramReference: Preprocessing = {
+        var p = Preprocessing()
+        p.amplitudeChain = .spectrogramImage
+        return p
+    }()
+
     /// The record steps in words, as dataset files note them: "detrend linear, taper 0.05 hann,
     /// highpass 0.5 Hz 4 corners".
     public var recordStepsDescription: String {
@@ -144,6 +157,14 @@ public struct Preprocessing: Codable, Equatable, Sendable {
 }
 
 extension Preprocessing {
+    /// Peak |x| at or below which a window carries no signal (the seed's `remove_small_amplitude`,
+    /// 1e-8): such windows are never classified (a dead or constant channel) and never trained on.
+    public static let silentPeak = WindowBatch.smallAmplitude
+
+    /// Indices of the windows [count, length, components] that carry signal (peak |x| above
+    /// `silentPeak`): the one rule training, classify and the monitor apply.
+    public func windowsWithSignal(_ windows: WindowBatch) -> [Int] { windows.indicesAboveSmallAmplitude(Self.silentPeak) }
+
     /// The training-time window chain (the seed's `remove_small_amplitude`,
     /// `remove_large_amplitude`, then the amplitude chain): windows [count, length, components]
     /// whose peak |x| is at most 1e-8 (no signal) are dropped, and — for samples in an
@@ -153,7 +174,7 @@ extension Preprocessing {
     /// - Returns: the prepared windows and the indices of the kept ones in `windows`.
     public func trainingWindows(_ windows: WindowBatch, units: SampleUnit) -> (windows: WindowBatch, kept: [Int]) {
         guard amplitudeChain == .timeSeries else { return (windows, Array(0..<windows.count)) }
-        let withSignal = windows.indicesAboveSmallAmplitude()
+        let withSignal = windowsWithSignal(windows)
         let large = units.acceleration.map { Float(2 * 9.81 / $0.toMetersPerSecondSquared) } ?? .infinity
         let kept = windows.selecting(withSignal).indicesBelowLargeAmplitude(large).map { withSignal[$0] }
         return (prepareWindows(windows.selecting(kept)), kept)

@@ -256,7 +256,8 @@ public final class MonitorEngine {
     /// Residuals of recent packets' times from the grid, and whether the grid has moved once (see `notePhase`).
     private var phaseResiduals: [Double] = []
     private var phaseSettled = false
-    private let resampler: FourierResampler
+    /// The window resampled to the card's length, as classify cuts it.
+    private let cutter: WindowCutter
     private let recordChain: RecordChain
     /// The model's prediction of a prepared window (the classifier's, one loop for both).
     private let predictor: Classifier
@@ -267,7 +268,9 @@ public final class MonitorEngine {
     /// - Throws: `MonitorError` when the window at `samplingRateHz` holds fewer than 8 or more
     ///   than 10⁷ samples, or the hop is longer than the window; the high-pass filter's error
     ///   when the card's corner does not fit the rate.
-    public init(model: ConvNet, card: ModelCard, samplingRateHz: Double, windowSeconds: Double = 2, hopSeconds: Double = 1) throws {
+    /// `windowSeconds` defaults to the card's window (`ModelCard.windowSeconds`).
+    public init(model: ConvNet, card: ModelCard, samplingRateHz: Double, windowSeconds: Double? = nil, hopSeconds: Double = 1) throws {
+        let windowSeconds = windowSeconds ?? card.windowSeconds
         let samples = windowSeconds * samplingRateHz
         guard samples.isFinite, samples.rounded() >= Double(Self.sampleRange.lowerBound), samples.rounded() <= Double(Self.sampleRange.upperBound) else {
             throw MonitorError.windowSamples(windowSeconds: windowSeconds, samplingRateHz: samplingRateHz, samples: samples)
@@ -289,7 +292,7 @@ public final class MonitorEngine {
         lateRun = Array(repeating: 0, count: components)
         heldAhead = Array(repeating: nil, count: components)
         continuation = Array(repeating: nil, count: components)
-        resampler = FourierResampler(from: windowSamples, to: card.windowSamples)
+        cutter = WindowCutter(sourceSamples: windowSamples, targetSamples: card.windowSamples)
         recordChain = try card.preprocessing.recordChain(samplingRateHz: samplingRateHz, count: windowSamples)
         predictor = Classifier(model: model, card: card)
     }
@@ -540,16 +543,10 @@ public final class MonitorEngine {
             statistics.nonFiniteWindows += 1
             return nil
         }
-        let length = card.windowSamples
-        var window = [Float](repeating: 0, count: length * components)
-        for c in 0..<components {
-            let r = resampler(filtered[c])
-            for t in 0..<length { window[t * components + c] = Float(r[t]) }
-        }
-        let batch = WindowBatch(values: window, count: 1, length: length, components: components)
+        let batch = WindowBatch(values: cutter.cut(components: filtered, start: 0), count: 1, length: card.windowSamples, components: components)
         // A window without signal (a dead or constant stream) is never classified, as classify and
         // training set such windows aside.
-        guard batch.indicesAboveSmallAmplitude().count == 1 else {
+        guard card.preprocessing.windowsWithSignal(batch).count == 1 else {
             statistics.silentWindows += 1
             return nil
         }

@@ -59,11 +59,11 @@ public enum DemoPipeline {
         var config = TrainingConfiguration()
         config.seed = settings.seed
         config.epochs = settings.pretrainEpochs
-        var card = try ModelCard.training(.earthquake, on: steadTrainData)
-        card.notes = ["dataset": "synthetic STEAD (demo)"]
-        let pretrainModel = ConvNet(card.architecture, seed: settings.seed)
+        var pretraining = try TrainingStart(
+            kind: .earthquake, dataset: steadTrainData, seed: settings.seed, dropout: ConvNetArchitecture.earthquake().dropout)
+        pretraining.card.notes = ["dataset": "synthetic STEAD (demo)"]
         let pre = try TrainingRun.run(
-            context: context, model: pretrainModel, card: card, data: card.preprocessing.trainingWindows(of: steadTrainData),
+            context: context, model: pretraining.model, card: pretraining.card, data: pretraining.windows,
             folder: folder + "/pretrain", configuration: config, title: "Pre-training on synthetic STEAD",
             log: { log("      " + $0) })
         let (pretrained, pretrainedCard) = try Checkpoint.load(from: folder + "/pretrain/" + RunFiles.best)

@@ -1,0 +1,153 @@
+// Classify on real records (Tests/Fixtures/real/phasenet, MIT) written as miniSEED the ways data
+// centres and archives hold them: one file with three channels, an SDS day file per channel,
+// Z/1/2 orientations, a gap; and the same samples as SAC giving the same answers.
+
+import Foundation
+import SeismicIO
+import SeismicNN
+import SeismicTorch
+import TestSupport
+import Testing
+
+/// A real record of the fixture set: [9001, 3] counts at 100 Hz, columns in `channels` order.
+struct RealRecord {
+    var name: String
+    var channels: [String]
+    var samples: [[Double]]
+    var pickP: Int
+    var pickS: Int
+
+    /// "BK_BRIB_2008092115164635" → network BK, station BRIB, start 2008-09-21T15:16:46.35Z (the
+    /// file name's nominal time, as the fixture's README says).
+    var network: String { String(name.split(separator: "_")[0]) }
+    var station: String { String(name.split(separator: "_")[1]) }
+    var startTime: Double {
+        let t = Array(name.split(separator: "_")[2])
+        var parts = tm()
+        parts.tm_year = Int32(String(t[0..<4]))! - 1900
+        parts.tm_mon = Int32(String(t[4..<6]))! - 1
+        parts.tm_mday = Int32(String(t[6..<8]))!
+        parts.tm_hour = Int32(String(t[8..<10]))!
+        parts.tm_min = Int32(String(t[10..<12]))!
+        parts.tm_sec = Int32(String(t[12..<14]))!
+        return Double(timegm(&parts)) + Double(String(t[14..<16]))! / 100
+    }
+
+    static func load(_ name: String) throws -> RealRecord {
+        let table = try String(contentsOfFile: Fixtures.path("real/phasenet/records.csv"), encoding: .utf8)
+        let row = try #require(table.split(whereSeparator: \.isNewline).map { $0.split(separator: ",").map(String.init) }.first { $0[0] == name })
+        let a = try NPYArray(contentsOf: Fixtures.path("real/phasenet/\(name).npy"))
+        let n = a.shape[0]
+        let values = a.doubles
+        let channels = row[3].split(separator: "_").map(String.init)
+        return RealRecord(
+            name: name, channels: channels, samples: (0..<3).map { c in (0..<n).map { values[$0 * 3 + c] } }, pickP: Int(row[1])!, pickS: Int(row[2])!)
+    }
+
+    /// Segments of the record's channels (a one-component record has one), renamed by `rename`.
+    func segments(location: String = "", rename: (String) -> String = { $0 }) -> [TraceSegment] {
+        channels.enumerated().map { c, code in
+            TraceSegment(
+                id: SEEDIdentifier(network: network, station: station, location: location, channel: rename(code)), startTime: startTime,
+                samplingRateHz: 100, samples: samples[c])
+        }
+    }
+}
+
+private func temporaryFolder() throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("mseed-classify-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+@Suite struct MiniSEEDClassifyTests {
+    private let card = ModelCard.earthquakePretraining()
+    private var classifier: Classifier { Classifier(model: ConvNet(card.architecture, seed: 6), card: card) }
+
+    private func outcomes(_ paths: [String]) -> [(String, Result<ClassifiedInput, Error>)] {
+        var all: [(String, Result<ClassifiedInput, Error>)] = []
+        classifier.classify(inputs: paths) { all.append(($0, $1)) }
+        return all
+    }
+
+    /// One file holding HHE, HHN, HHZ of BK.BRIB: one record, its samples those of the fixture
+    /// (float32 written exactly) in the model's E, N, Z order, its windows every 0.5 s over 90 s,
+    /// named by file and instrument, starting at the record's UTC time.
+    @Test func aThreeChannelFileIsOneRecord() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let r = try RealRecord.load("BK_BRIB_2008092115164635")
+        let path = folder + "/brib.mseed"
+        try MiniSEED.write(r.segments().reversed(), to: path, encoding: .float32)
+        let all = outcomes([path])
+        #expect(all.count == 1)
+        let input = try all[0].1.get()
+        #expect(input.instrumentID == "BK.BRIB..HH" && input.gaps.isEmpty)
+        #expect(input.waveform?.componentCodes == ["HHE", "HHN", "HHZ"])
+        #expect(input.waveform?.components == r.samples)
+        #expect(input.classification.source == "\(path) BK.BRIB..HH")
+        #expect(abs(input.classification.startTime - r.startTime) < 1e-6)
+        #expect(input.classification.predictions.count == Int((90.0 - 2) / 0.5) + 1)
+    }
+
+    /// The same samples as a SAC triple and as miniSEED give the same predictions.
+    @Test func miniSEEDAndSACGiveTheSameAnswers() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let r = try RealRecord.load("CI_MLAC_2017042709015422")
+        try MiniSEED.write(r.segments(), to: folder + "/mlac.mseed", encoding: .float32)
+        for (c, code) in r.channels.enumerated() {
+            var t = SACTrace(samples: r.samples[c].map(Float.init), delta: 0.01)
+            t.header.setReferenceTime(r.startTime)
+            t.header.channelCode = code
+            try t.write(to: folder + "/CI.MLAC..\(code).sac")
+        }
+        let fromSAC = try outcomes([folder + "/CI.MLAC..HNZ.sac"])[0].1.get().classification
+        let fromMiniSEED = try outcomes([folder + "/mlac.mseed"])[0].1.get().classification
+        #expect(fromSAC.predictions == fromMiniSEED.predictions)
+    }
+
+    /// An SDS archive's day files, one channel each (NET.STA.LOC.CHA.D.YEAR.DAY): naming one finds
+    /// its siblings; Z/1/2 channels feed N from 1 and E from 2 (the orientation rule).
+    @Test func sdsDayFilesAndZ12Channels() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let r = try RealRecord.load("BK_SAO_2016111609193067")
+        let renamed = r.segments(location: "00") { $0.replacingOccurrences(of: "E", with: "2").replacingOccurrences(of: "N", with: "1") }
+        for s in renamed { try MiniSEED.write([s], to: folder + "/\(s.id).D.2016.321", encoding: .float32) }
+        let all = outcomes([folder + "/BK.SAO.00.BHZ.D.2016.321"])
+        #expect(all.count == 1)
+        let input = try all[0].1.get()
+        #expect(input.waveform?.componentCodes == ["BH2", "BH1", "BHZ"])
+        #expect(input.waveform?.components == r.samples)  // E, N, Z columns of the fixture
+    }
+
+    /// A one-component record is a failure naming the instrument and what it lacks; a gap of 5 s
+    /// in one channel splits the record in two, with the gap reported once.
+    @Test func missingComponentsAndGaps() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let single = try RealRecord.load("NC_BBG_2007102001425167")
+        try MiniSEED.write([single.segments()[0]], to: folder + "/bbg.mseed", encoding: .float32)
+        let refused = outcomes([folder + "/bbg.mseed"])
+        #expect(refused.count == 1)
+        #expect {
+            try refused[0].1.get()
+        } throws: { "\($0)" == "\(folder)/bbg.mseed: NC.BBG..EH: components Z only; the model needs three (the nearest set, ZNE, lacks E, N)" }
+
+        let r = try RealRecord.load("NC_BSR_2016060814045294")
+        var segments = r.segments()
+        let z = segments.removeLast()
+        let cut = 4000
+        segments.append(TraceSegment(id: z.id, startTime: z.startTime, samplingRateHz: 100, samples: Array(z.samples[..<cut])))
+        segments.append(
+            TraceSegment(id: z.id, startTime: z.startTime + Double(cut + 500) / 100, samplingRateHz: 100, samples: Array(z.samples[(cut + 500)...])))
+        try MiniSEED.write(segments, to: folder + "/bsr.mseed", encoding: .float32)
+        let split = outcomes([folder + "/bsr.mseed"])
+        let records = try split.map { try $0.1.get() }
+        #expect(records.count == 2)
+        #expect(records[0].gaps.count == 1 && abs(records[0].gaps[0].seconds - 5) < 1e-6 && records[1].gaps.isEmpty)
+        #expect(records.map { $0.waveform!.sampleCount } == [cut, 9001 - cut - 500])
+        #expect(abs(records[1].classification.startTime - (r.startTime + 45)) < 1e-6)
+    }
+}
