@@ -13,9 +13,14 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Classify new records: sliding windows, class probabilities over time, a summary per record.",
             discussion: """
-                RECORDS are SAC files (any component of a triple; its siblings are found by name), \
-                folders of them, or prepared datasets (.h5, from seismic prep: window k is reported at \
-                "start" k s). The checkpoint's card supplies the window (2 s), the sampling rate it \
+                RECORDS are miniSEED files, SAC files (any component of a triple; its siblings are found \
+                by name), folders of SAC triples, or prepared datasets (.h5, from seismic prep: window k \
+                is reported at "start" k s). A miniSEED file gives one record per instrument \
+                (NET.STA.LOC + band and instrument code, its channels mapped to the model's components: \
+                Z vertical, N/1/Y north-like, E/2/X east-like) and per span where every component has \
+                data: a gap splits the record (said on stderr), nothing is filled in; a file holding one \
+                channel (an SDS day file NET.STA.LOC.CHA.D.YEAR.DAY) is read with its sibling channels. \
+                The checkpoint's card supplies the window (2 s), the sampling rate it \
                 resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \
                 normalise). Windows without signal (peak |x| ≤ 1e-8 after detrend, taper and high-pass: \
                 a dead or constant channel) are not classified, as training drops them: they are counted \
