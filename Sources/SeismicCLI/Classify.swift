@@ -65,12 +65,14 @@ extension Seismic {
                 throw error
             }
             let card = classifier.card
-            let inputs = try Classifier.inputs(expanding: records)
-            var failures = 0
+            let scan = try Classifier.inputs(expanding: records)
+            for (path, reason) in scan.skipped { FileHandle.standardError.write(Data("skipped \(path): \(reason)\n".utf8)) }
+            for (path, reason) in scan.failures { printFailure(path, reason) }
+            var failures = scan.failures.count
             var json: [[String: Any]] = []
             var plotNames = Set<String>()
             if format == .csv { print(CSVTable.record(RecordClassification.csvHeader(classNames: card.classNames))) }
-            let (outcomes, _) = classifier.classify(inputs: inputs, scale: scale) { path, outcome in
+            let (outcomes, _) = classifier.classify(inputs: scan.inputs, scale: scale) { path, outcome in
                 do {
                     let input = try outcome.get()
                     for gap in input.gaps { FileHandle.standardError.write(Data("note: \(path): \(gap); the record is split there\n".utf8)) }
@@ -89,7 +91,7 @@ extension Seismic {
                 print(String(decoding: d, as: UTF8.self))
             }
             if failures > 0 {
-                FileHandle.standardError.write(Data("\(failures) of \(outcomes) records failed\n".utf8))
+                FileHandle.standardError.write(Data("\(failures) of \(outcomes + scan.failures.count) records failed\n".utf8))
                 throw ExitCode(1)
             }
         }

@@ -79,17 +79,22 @@ import Testing
         try SyntheticCorpus.writeQSIS(folder: folder + "/records", kind: .earthquake, count: 2, stations: 1, durationSeconds: 60, seed: 5)
         try FileManager.default.createDirectory(atPath: folder + "/empty", withIntermediateDirectories: true)
         try Data("not a dataset".utf8).write(to: URL(fileURLWithPath: folder + "/bad.h5"))
-        let inputs = try Classifier.inputs(expanding: [folder + "/records", folder + "/missing.sac", folder + "/bad.h5"])
-        #expect(inputs.count == 4 && inputs[2...] == [folder + "/missing.sac", folder + "/bad.h5"])
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: folder + "/records/README.txt"))
+        let scan = try Classifier.inputs(expanding: [folder + "/records", folder + "/missing.sac", folder + "/bad.h5"])
+        // The two records of station ST00 are one instrument's SAC files (by their headers).
+        #expect(scan.inputs.count == 3 && scan.inputs[1...] == [.sacFile(path: folder + "/missing.sac"), .dataset(path: folder + "/bad.h5")])
+        guard case .sac(let paths, let id) = scan.inputs[0] else { Issue.record("\(scan.inputs[0])"); return }
+        #expect(paths.count == 6 && id == "SY.ST00..HL")
+        #expect(scan.skipped.map(\.path) == [folder + "/records/README.txt"] && scan.skipped[0].reason.contains("text"))
         let card = ModelCard.earthquakePretraining()
         let c = Classifier(model: ConvNet(card.architecture, seed: 3), card: card)
         var seen: [(String, Bool)] = []
-        let (outcomes, failures) = c.classify(inputs: inputs) { path, outcome in
+        let (outcomes, failures) = c.classify(inputs: scan.inputs) { path, outcome in
             if case .success(let r) = outcome { #expect(r.classification.predictions.count > 50 && r.waveform != nil) }
             seen.append((path, (try? outcome.get()) != nil))
         }
         #expect(outcomes == 4 && failures == 2)
-        #expect(seen.map(\.0) == inputs && seen.map(\.1) == [true, true, false, false])
+        #expect(seen.map(\.1) == [true, true, false, false])
         #expect { try Classifier.inputs(expanding: [folder + "/empty"]) } throws: { "\($0)".contains("no records found in \(folder)/empty") }
     }
 

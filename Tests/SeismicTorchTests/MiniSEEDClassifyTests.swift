@@ -66,7 +66,8 @@ private func temporaryFolder() throws -> String {
 
     private func outcomes(_ paths: [String]) -> [(String, Result<ClassifiedInput, Error>)] {
         var all: [(String, Result<ClassifiedInput, Error>)] = []
-        classifier.classify(inputs: paths) { all.append(($0, $1)) }
+        guard let scan = try? Classifier.inputs(expanding: paths) else { return [] }
+        classifier.classify(inputs: scan.inputs) { all.append(($0, $1)) }
         return all
     }
 

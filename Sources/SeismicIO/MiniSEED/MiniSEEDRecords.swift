@@ -7,6 +7,28 @@ public enum MiniSEEDRecords {
     /// Orientation letters whose sibling files are looked for.
     static let orientationLetters: [Character] = ["Z", "N", "E", "1", "2", "3", "X", "Y"]
 
+    /// The position of the orientation letter in `name` (the last code of two letters and an
+    /// orientation letter between non-alphanumerics), nil when there is none.
+    static func orientationPosition(in name: [Character]) -> Int? {
+        func alnum(_ c: Character) -> Bool { c.isLetter || c.isNumber }
+        var i = name.count - 3
+        while i >= 0 {
+            let before = i == 0 ? "." : name[i - 1], after = i + 3 == name.count ? "." : name[i + 3]
+            if !alnum(before), !alnum(after), name[i].isLetter, name[i + 1].isLetter, orientationLetters.contains(name[i + 2]) { return i + 2 }
+            i -= 1
+        }
+        return nil
+    }
+
+    /// `path` with its orientation letter replaced by "?": the same for every file of a set of
+    /// siblings (`siblingPaths`); `path` itself when its name has no channel code.
+    public static func siblingKey(of path: String) -> String {
+        var name = Array((path as NSString).lastPathComponent)
+        guard let p = orientationPosition(in: name) else { return path }
+        name[p] = "?"
+        return ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(String(name))
+    }
+
     /// Files next to `path` whose names differ from it only in the orientation letter of the
     /// channel code (the last three-character code of two letters and an orientation letter,
     /// between non-alphanumerics: "….HHZ.D.2019.187" → "….HHN.D.2019.187"), those that exist.
@@ -14,17 +36,10 @@ public enum MiniSEEDRecords {
         let url = URL(fileURLWithPath: path)
         let name = Array(url.lastPathComponent)
         let folder = url.deletingLastPathComponent().path
-        func alnum(_ c: Character) -> Bool { c.isLetter || c.isNumber }
-        var i = name.count - 3
-        while i >= 0 {
-            let before = i == 0 ? "." : name[i - 1], after = i + 3 == name.count ? "." : name[i + 3]
-            if !alnum(before), !alnum(after), name[i].isLetter, name[i + 1].isLetter, orientationLetters.contains(name[i + 2]) { break }
-            i -= 1
-        }
-        guard i >= 0 else { return [] }
-        return orientationLetters.filter { $0 != name[i + 2] }.compactMap { letter in
+        guard let p = orientationPosition(in: name) else { return [] }
+        return orientationLetters.filter { $0 != name[p] }.compactMap { letter in
             var n = name
-            n[i + 2] = letter
+            n[p] = letter
             let sibling = (folder as NSString).appendingPathComponent(String(n))
             return FileManager.default.fileExists(atPath: sibling) ? sibling : nil
         }

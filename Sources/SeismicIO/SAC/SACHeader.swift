@@ -208,6 +208,11 @@ public struct SACHeader: Equatable, Sendable {
         get { string("knetwk") }
         set { setString("knetwk", newValue) }
     }
+    /// KHOLE: the location code (SEED's; ObsPy maps it so).
+    public var location: String? {
+        get { string("khole") }
+        set { setString("khole", newValue) }
+    }
     public var channelCode: String? {
         get { string("kcmpnm") }
         set { setString("kcmpnm", newValue) }

@@ -24,22 +24,26 @@ public struct SkippedInstrument: Error, CustomStringConvertible {
 }
 
 extension Classifier {
-    /// The inputs `paths` name, in order: a folder is replaced by the SAC records under it (one
-    /// file per triple, `QSIS.recordFiles(in:)`), anything else is kept as given (a SAC file of
-    /// any component, or a prepared dataset `.h5`).
-    /// - Throws: `Classifier.InputError.noRecords` when nothing is left.
-    public static func inputs(expanding paths: [String]) throws -> [String] {
-        var files: [String] = []
+    /// The inputs `paths` name, in order: a folder is replaced by what `RecordFolder.scan` finds
+    /// in it (SAC files grouped by the instrument their headers name, miniSEED files, datasets;
+    /// other files skipped with what they look like); a file is taken by its name (`.h5`: a
+    /// dataset) or content (miniSEED), else as a SAC file whose siblings are found by name.
+    /// - Throws: `Classifier.InputError.noRecords` when no input is left.
+    public static func inputs(expanding paths: [String]) throws -> FolderScan {
+        var scan = FolderScan()
         for p in paths {
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: p, isDirectory: &isFolder), isFolder.boolValue {
-                files += QSIS.recordFiles(in: p)
+            if InputPaths.isFolder(p) {
+                scan.append(RecordFolder.scan(p))
+            } else if p.hasSuffix(".h5") {
+                scan.inputs.append(.dataset(path: p))
+            } else if FileFormat.detect(path: p) == .miniSEED2 {
+                scan.inputs.append(.miniSEED(path: p))
             } else {
-                files.append(p)
+                scan.inputs.append(.sacFile(path: p))
             }
         }
-        guard !files.isEmpty else { throw InputError.noRecords(paths) }
-        return files
+        guard !scan.inputs.isEmpty || !scan.failures.isEmpty else { throw InputError.noRecords(paths) }
+        return scan
     }
 
     public enum InputError: Error, CustomStringConvertible, Equatable {
@@ -67,39 +71,85 @@ extension Classifier {
         return Classifier(model: model, card: card, strideSeconds: strideSeconds, modelName: path)
     }
 
-    /// Classifies each of `inputs` in order — a name ending in `.h5` as a prepared dataset
-    /// (`classify(datasetAt:)`), a miniSEED file as the records of its instruments
-    /// (`classify(miniSEEDAt:scale:)`, one outcome per record and per instrument skipped), anything
-    /// else as a SAC record (`classify(recordAt:scale:)`) — and hands each outcome to `each` as
-    /// soon as it is known: a record that fails is reported with its error and the next one goes on.
+    /// Classifies each of `inputs` in order — a dataset (`classify(datasetAt:)`), the records of a
+    /// miniSEED file (`classify(miniSEEDAt:scale:)`) or of a SAC group (`classify(sacFiles:scale:)`),
+    /// one outcome per record and per instrument skipped, or a SAC file with its siblings
+    /// (`classify(recordAt:scale:)`) — and hands each outcome to `each` as soon as it is known: a
+    /// record that fails is reported with its error and the next one goes on.
     /// - Returns: how many outcomes there were and how many failed.
     /// - Throws: only what `each` throws (that stops the run).
     @discardableResult
     public func classify(
-        inputs: [String], scale: Double = 1, each: (_ path: String, Result<ClassifiedInput, Error>) throws -> Void
+        inputs: [RecordInput], scale: Double = 1, each: (_ path: String, Result<ClassifiedInput, Error>) throws -> Void
     ) rethrows -> (outcomes: Int, failures: Int) {
         var outcomes = 0, failures = 0
-        func report(_ path: String, _ outcome: Result<ClassifiedInput, Error>) throws {
-            outcomes += 1
-            if case .failure = outcome { failures += 1 }
-            try each(path, outcome)
-        }
-        for path in inputs {
-            if !path.hasSuffix(".h5"), FileFormat.detect(path: path) == .miniSEED2 {
-                let outcomes: [Result<ClassifiedInput, Error>]
-                do { outcomes = try classify(miniSEEDAt: path, scale: scale) } catch { outcomes = [.failure(error)] }
-                for outcome in outcomes { try report(path, outcome) }
-                continue
+        for input in inputs {
+            let results: [Result<ClassifiedInput, Error>]
+            switch input {
+            case .dataset(let path):
+                results = [Result { ClassifiedInput(classification: try classify(datasetAt: path)) }]
+            case .miniSEED(let path):
+                do { results = try classify(miniSEEDAt: path, scale: scale) } catch { results = [.failure(error)] }
+            case .sac(let paths, _):
+                results = classify(sacFiles: paths, scale: scale)
+            case .sacFile(let path):
+                results = [
+                    Result {
+                        let (classification, waveform) = try classify(recordAt: path, scale: scale)
+                        return ClassifiedInput(classification: classification, waveform: waveform)
+                    }
+                ]
             }
-            try report(
-                path,
-                Result<ClassifiedInput, Error> {
-                    if path.hasSuffix(".h5") { return ClassifiedInput(classification: try classify(datasetAt: path)) }
-                    let (classification, waveform) = try classify(recordAt: path, scale: scale)
-                    return ClassifiedInput(classification: classification, waveform: waveform)
-                })
+            for outcome in results {
+                outcomes += 1
+                if case .failure = outcome { failures += 1 }
+                try each(input.path, outcome)
+            }
         }
         return (outcomes, failures)
+    }
+
+    /// The records of SAC files of one instrument (`RecordFolder` groups them by their headers'
+    /// SEED ids): their channels as segments, assembled per span where every component has data
+    /// (`InstrumentRecords.assemble`, as for miniSEED), converted to the card's units when the
+    /// headers state acceleration units (`unitFactor`), each span classified on its own and named
+    /// by the file its first sample comes from.
+    public func classify(sacFiles paths: [String], scale: Double = 1) -> [Result<ClassifiedInput, Error>] {
+        var traces: [SACTrace] = [], segments: [(segment: TraceSegment, path: String)] = []
+        var failures: [Result<ClassifiedInput, Error>] = []
+        for path in paths {
+            do {
+                let t = try SACTrace(contentsOf: path)
+                traces.append(t)
+                segments.append((t.segment(id: try SACTrace.seedIdentifier(path: path)), path))
+            } catch {
+                failures.append(.failure(error))
+            }
+        }
+        guard !segments.isEmpty else { return failures }
+        let factor: Double
+        do { factor = try unitFactor(stated: AccelerationUnit.stated(by: traces, path: paths[0]), path: paths[0], scale: scale) } catch {
+            return failures + [.failure(error)]
+        }
+        let scan = InstrumentRecords.assemble(segments.map(\.segment), componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
+        var outcomes = failures
+        for record in scan.records {
+            // The file of the record's first channel that holds its first sample names it.
+            let first = record.channels[0]
+            let path =
+                segments.first {
+                    $0.segment.id == first && $0.segment.startTime <= record.waveform.startTime + 0.5 / record.waveform.samplingRateHz
+                        && $0.segment.endTime >= record.waveform.startTime
+                }?.path ?? paths[0]
+            outcomes.append(
+                Result {
+                    let w = record.waveform
+                    let c = try classify(factor == 1 ? w : w.mapComponents { $0.map { $0 * factor } }, source: path)
+                    return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID)
+                })
+        }
+        for (what, reason) in scan.skipped { outcomes.append(.failure(SkippedInstrument(path: paths[0], what: what, reason: reason))) }
+        return outcomes
     }
 
     /// The records of the miniSEED file at `path` (with its sibling files when it holds one
