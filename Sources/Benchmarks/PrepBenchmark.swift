@@ -19,8 +19,8 @@ enum PrepBenchmark {
                 var samples = [Float](repeating: 0, count: sampleCount)
                 for i in 0..<sampleCount { samples[i] = (rng.nextUnitFloat() - 0.5) * 0.2 + 0.001 * Float(i % 977) }
                 var t = SACTrace(samples: samples, delta: 0.01)
-                t.header.setString("kcmpnm", "HL" + comp)
-                t.header.setString("kstnm", "ST\(r)")
+                t.header.channelCode = "HL" + comp
+                t.header.station = "ST\(r)"
                 try t.write(to: path)
             }
         }

@@ -39,7 +39,7 @@ extension Seismic.SAC {
                     print(
                         "  station \(h.network ?? "-").\(h.station ?? "-")  component \(h.channelCode ?? "-")  \(byteOrder == .littleEndian ? "little" : "big")-endian"
                     )
-                    print("  npts \(h.npts)  rate \(String(format: "%g", 1 / h.samplingIntervalSeconds)) Hz  start \(start)  b \(f(h.b))  e \(f(h.e))")
+                    print("  npts \(h.sampleCount)  rate \(String(format: "%g", 1 / h.samplingIntervalSeconds)) Hz  start \(start)  b \(f(h.b))  e \(f(h.e))")
                     print(
                         "  station lat/lon \(f(h.stationLatitude))/\(f(h.stationLongitude))  event lat/lon/depth \(f(h.eventLatitude))/\(f(h.eventLongitude))/\(f(h.eventDepth))"
                     )

@@ -19,7 +19,7 @@ private func temporaryPath(_ ext: String) -> String {
         let x = Tensor(shape: [4, 1, 80, 3], storage: (0..<960).map { _ in Float.random(in: -1...1, using: &rng) })
         let model = ConvNet(.earthquake(), seed: 1), other = ConvNet(.earthquake(), seed: 2)
         let before = model.forward(x, training: false)
-        try Checkpoint.load(Checkpoint.encode(model: other, card: .earthquakePretraining()), into: model, path: "other.safetensors")
+        try Checkpoint.load(try Checkpoint.encode(model: other, card: .earthquakePretraining()), into: model, path: "other.safetensors")
         let loaded = model.forward(x, training: false)
         #expect(loaded != before)
         #expect(loaded == other.forward(x, training: false))
@@ -61,7 +61,7 @@ private func temporaryPath(_ ext: String) -> String {
 
     @Test func loadsAReferenceStateDictWithoutCard() throws {
         let model = ConvNet(.earthquake(), seed: 3)
-        var file = Checkpoint.encode(model: model, card: .earthquakePretraining())
+        var file = try Checkpoint.encode(model: model, card: .earthquakePretraining())
         file.metadata = [:]
         let path = temporaryPath("safetensors")
         defer { try? FileManager.default.removeItem(atPath: path) }
@@ -73,7 +73,7 @@ private func temporaryPath(_ ext: String) -> String {
 
     @Test func refusesUnknownNamesAndWrongShapesNamingThem() throws {
         let model = ConvNet(.earthquake(), seed: 3)
-        var file = Checkpoint.encode(model: model, card: .earthquakePretraining())
+        var file = try Checkpoint.encode(model: model, card: .earthquakePretraining())
         file.tensors["fc4.weight"] = .init(float32: [1], shape: [1])
         #expect { try Checkpoint.load(file, into: ConvNet(.earthquake()), path: "x") } throws: { "\($0)".contains("fc4.weight") }
         file.tensors["fc4.weight"] = nil
@@ -86,7 +86,7 @@ private func temporaryPath(_ ext: String) -> String {
     }
 
     @Test func corruptFilesGiveErrorsNotCrashes() throws {
-        let good = Checkpoint.encode(model: ConvNet(.earthquake()), card: .earthquakePretraining()).encoded()
+        let good = try Checkpoint.encode(model: ConvNet(.earthquake()), card: .earthquakePretraining()).encoded()
         var rng = TestRNG(seed: 4)
         for round in 0..<400 {
             var bytes = good

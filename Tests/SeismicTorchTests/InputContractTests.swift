@@ -46,6 +46,19 @@ private func editAttributes(_ path: String, _ edit: (HDF5File) throws -> Void) t
         #expect(model.disagreement(withDataset: data, use: .inference)?.field == "units")
     }
 
+    /// Component orders of two schemes meet position by position only when each position holds
+    /// components of one kind: E,N,Z windows fit an X,Y,Z model (X east, Y north); N,E,Z and
+    /// Z,N,E do not.
+    @Test func componentOrdersMeetByKind() {
+        var model = ModelCard.earthquakePretraining().input
+        model.componentOrder = ["X", "Y", "Z"]
+        for (order, fits) in [(["E", "N", "Z"], true), (["2", "1", "Z"], true), (["N", "E", "Z"], false), (["Z", "N", "E"], false), (["Y", "X", "Z"], false)] {
+            var data = model
+            data.componentOrder = order
+            #expect((model.disagreement(withDataset: data, use: .fineTuning) == nil) == fits, "\(order)")
+        }
+    }
+
     @Test func unitNamesRoundTripAndOldDatasetWordsAreRead() {
         for unit in [SampleUnit.counts, .acceleration(.mps2), .acceleration(.gal), .acceleration(.g)] {
             #expect(SampleUnit(name: unit.name) == unit)
@@ -213,9 +226,13 @@ private func editAttributes(_ path: String, _ edit: (HDF5File) throws -> Void) t
         var xyz = plain
         xyz.metadata.componentOrder = ["X", "Y", "Z"]
         #expect { try PreparedDataset.merge([("a.h5", plain), ("b.h5", xyz)], seed: 1) } throws: { "\($0)".contains("component order") }
-        // A card whose chain's window is not the card's window is refused.
+        // A card whose chain's window is not the card's window is refused, and so is a dataset.
         var odd = card
         odd.preprocessing.sourceWindowSamples = 300
         #expect { try odd.validate() } throws: { "\($0)".contains("preprocessing.sourceWindowSamples") }
+        var oddData = plain
+        oddData.metadata.preprocessing.sourceWindowSamples = 300
+        try oddData.save(to: path)
+        #expect { try PreparedDataset.load(from: path) } throws: { "\($0)".contains("'preprocessing' is preprocessing.sourceWindowSamples = 300") }
     }
 }

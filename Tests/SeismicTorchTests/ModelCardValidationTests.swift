@@ -13,7 +13,7 @@ private func temporaryPath(_ ext: String) -> String {
 
 /// The earthquake checkpoint with its card JSON replaced by `edit` applied to the valid card's JSON object.
 private func checkpoint(editingCard edit: (inout [String: Any]) -> Void, model: ConvNet = ConvNet(.earthquake(), seed: 5)) throws -> SafeTensorsFile {
-    var file = Checkpoint.encode(model: model, card: .earthquakePretraining())
+    var file = try Checkpoint.encode(model: model, card: .earthquakePretraining())
     var card = try JSONSerialization.jsonObject(with: Data(file.metadata[Checkpoint.cardKey]!.utf8)) as! [String: Any]
     edit(&card)
     file.metadata[Checkpoint.cardKey] = String(decoding: try JSONSerialization.data(withJSONObject: card), as: UTF8.self)
@@ -136,7 +136,7 @@ private func loadOutcome(_ file: SafeTensorsFile, _ path: String) throws -> Stri
     @Test func anInferredCardWithZeroClassesIsRefused() throws {
         let path = temporaryPath("safetensors")
         defer { try? FileManager.default.removeItem(atPath: path) }
-        var file = Checkpoint.encode(model: ConvNet(.earthquake()), card: .earthquakePretraining())
+        var file = try Checkpoint.encode(model: ConvNet(.earthquake()), card: .earthquakePretraining())
         file.metadata = [:]
         file.tensors["fc3.weight"] = .init(float32: [], shape: [0, 16])
         let message = try #require(try loadOutcome(file, path))

@@ -16,7 +16,7 @@ public enum ComponentMapping {
 
     /// The kind of a model's component letter: 0 vertical, 1 north-like, 2 east-like; nil for a
     /// letter the rule does not know.
-    static func kind(of letter: Character) -> Int? {
+    public static func kind(of letter: Character) -> Int? {
         switch letter {
         case "Z": return 0
         case "N", "1", "Y": return 1

@@ -32,7 +32,7 @@ public struct DatasetMetadata: Sendable, Equatable, Codable, HoldsInputContract 
 
     public init(
         classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String], units: SampleUnit = .metersPerSecondSquared,
-        preprocessing: Preprocessing = .reference, preparation: [String: String] = [:], seed: UInt64 = 0,
+        preprocessing: Preprocessing? = nil, preparation: [String: String] = [:], seed: UInt64 = 0,
         toolVersion: String = SeismicTorchVersion.current
     ) {
         input = InputContract(
@@ -277,14 +277,20 @@ public struct PreparedDataset: Sendable {
             guard let units = SampleUnit(name: unitsWord ?? prep["units"] ?? "m/s^2") ?? (unitsWord == nil ? .metersPerSecondSquared : nil) else {
                 throw invalid("units", unitsWord ?? "", SampleUnit.accepted)
             }
-            // Datasets written before the chain was an attribute were made by the reference chain.
+            // Datasets written before the chain was an attribute were made by the reference chain
+            // (assumed, so not checked against them); a stated chain that cannot run for these
+            // windows is refused before anything trains on it.
             var chain = isTimeSeries ? Preprocessing.reference : .spectrogramReference
             if let text = try f.stringAttribute("preprocessing", of: "/") {
                 do { chain = try JSONDecoder().decode(Preprocessing.self, from: Data(text.utf8)) } catch {
                     throw invalid("preprocessing", text, "a preprocessing this code runs (\(error))")
                 }
-                guard (chain.amplitudeChain == .timeSeries) == isTimeSeries else {
-                    throw invalid("preprocessing", chain.amplitudeChain.steps, "the amplitude chain of \(isTimeSeries ? "windows" : "images") X \(xShape)")
+                do {
+                    try chain.validate(
+                        samplingRateHz: rate, windowSeconds: isTimeSeries ? Double(windowSamples) / rate : 0, isTimeSeries: isTimeSeries,
+                        input: isTimeSeries ? [1] + itemShape : itemShape)
+                } catch {
+                    throw invalid("preprocessing", "\(error.field) = \(error.value)", error.expected)
                 }
             }
             let metadata = DatasetMetadata(

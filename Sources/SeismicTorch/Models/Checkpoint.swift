@@ -34,7 +34,9 @@ public enum CheckpointError: Error, CustomStringConvertible {
 public enum Checkpoint {
     public static let cardKey = "seismictorch.card"
 
-    public static func encode(model: ConvNet, card: ModelCard) -> SafeTensorsFile {
+    /// - Throws: `CheckpointError.badCard` when the card cannot be written as JSON (a value that
+    ///   is not finite): a checkpoint is never written with an empty card.
+    public static func encode(model: ConvNet, card: ModelCard) throws(CheckpointError) -> SafeTensorsFile {
         precondition(card.architecture == model.architecture, "the card describes another architecture")
         var file = SafeTensorsFile()
         for e in model.store.entries {
@@ -45,14 +47,17 @@ public enum Checkpoint {
         }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        file.metadata[cardKey] = String(decoding: (try? encoder.encode(card)) ?? Data(), as: UTF8.self)
+        do { file.metadata[cardKey] = String(decoding: try encoder.encode(card), as: UTF8.self) } catch {
+            throw .badCard(path: "the card to write", reason: "\(error)")
+        }
         file.metadata["format"] = "pt"
         return file
     }
 
     /// Writes `model` and `card` to `path` atomically.
     public static func save(model: ConvNet, card: ModelCard, to path: String) throws(CheckpointError) {
-        do { try encode(model: model, card: card).write(to: path) } catch { throw .file(error) }
+        let file = try encode(model: model, card: card)
+        do { try file.write(to: path) } catch { throw .file(error) }
     }
 
     /// Loads a checkpoint written by us, or a reference state dict saved with safetensors (its card

@@ -2,6 +2,7 @@
 // a model card and a prepared dataset share, and the check that they agree.
 
 import Foundation
+import SeismicIO
 
 /// What a dataset is used for with a model, which decides the fields that must agree.
 public enum ModelUse: Sendable {
@@ -32,16 +33,20 @@ public struct InputContract: Codable, Equatable, Sendable {
     /// what a model runs on new records (`prepareRecord`, `prepareWindows`).
     public var preprocessing: Preprocessing
 
+    /// - Parameter preprocessing: the chain; by default the reference's steps cutting this
+    /// window's duration (`Preprocessing.reference(windowSeconds:)`: 200 samples at 100 Hz for
+    /// 80 at 40 Hz), or the spectrogram chain for images (`windowSamples` 0).
     public init(
         classNames: [String], samplingRateHz: Double, windowSamples: Int, componentOrder: [String], units: SampleUnit = .metersPerSecondSquared,
-        preprocessing: Preprocessing = .reference
+        preprocessing: Preprocessing? = nil
     ) {
         self.classNames = classNames
         self.samplingRateHz = samplingRateHz
         self.windowSamples = windowSamples
         self.componentOrder = componentOrder
         self.units = units
-        self.preprocessing = preprocessing
+        self.preprocessing =
+            preprocessing ?? (windowSamples > 0 ? .reference(windowSeconds: Double(windowSamples) / samplingRateHz) : .spectrogramReference)
     }
 
     enum CodingKeys: String, CodingKey { case classNames, samplingRateHz, windowSamples, componentOrder, units, preprocessing }
@@ -84,7 +89,8 @@ public struct InputContract: Codable, Equatable, Sendable {
     /// The first field in which `dataset` (a dataset's contract) differs from this one (a model's),
     /// with both values as text; nil when they agree. Component orders of one naming scheme must be
     /// equal (Z,N,E is not E,N,Z); different schemes (X,Y,Z for the accelerometers, E,N,Z for
-    /// STEAD) are matched by position, as fine-tuning does. The preprocessing is compared for
+    /// STEAD) are matched by position when each position holds components of one kind
+    /// (`ComponentMapping`: X and E east-like, Y and N north-like), as fine-tuning does. The preprocessing is compared for
     /// every use, class names for `.evaluation`, units for `.evaluation` and `.inference` (see
     /// `ModelUse`).
     public func disagreement(withDataset dataset: InputContract, use: ModelUse) -> (field: String, dataset: String, model: String)? {
@@ -94,7 +100,13 @@ public struct InputContract: Codable, Equatable, Sendable {
         if dataset.samplingRateHz != samplingRateHz {
             return ("sampling rate", "\(dataset.samplingRateHz) Hz", "\(samplingRateHz) Hz")
         }
-        if dataset.componentOrder.count != componentOrder.count
+        // Position by position the components must be of one kind (vertical, north-like,
+        // east-like: `ComponentMapping`), so E,N,Z meets X,Y,Z but N,E,Z does not.
+        let kindsDiffer = zip(dataset.componentOrder, componentOrder).contains { d, m in
+            guard let a = d.last.flatMap(ComponentMapping.kind(of:)), let b = m.last.flatMap(ComponentMapping.kind(of:)) else { return false }
+            return a != b
+        }
+        if dataset.componentOrder.count != componentOrder.count || kindsDiffer
             || (Set(dataset.componentOrder) == Set(componentOrder) && dataset.componentOrder != componentOrder)
         {
             return ("component order", "\(dataset.componentOrder)", "\(componentOrder)")

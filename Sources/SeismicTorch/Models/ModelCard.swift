@@ -38,7 +38,7 @@ public struct ModelCard: Codable, Equatable, Sendable, HoldsInputContract {
 
     public init(
         architecture: ConvNetArchitecture, classNames: [String], samplingRateHz: Double, windowSamples: Int,
-        componentOrder: [String], units: SampleUnit = .metersPerSecondSquared, preprocessing: Preprocessing = Preprocessing(),
+        componentOrder: [String], units: SampleUnit = .metersPerSecondSquared, preprocessing: Preprocessing? = nil,
         history: [EpochRecord] = [], notes: [String: String] = [:]
     ) {
         precondition(

@@ -146,26 +146,51 @@ extension ModelCard {
         if let i = firstInvalidName(componentOrder) {
             throw fail("componentOrder[\(i)]", "'\(componentOrder[i])'", "a non-empty, unique code without commas")
         }
-        let p = preprocessing
+        try preprocessing.validate(samplingRateHz: samplingRateHz, windowSeconds: windowSeconds, isTimeSeries: isTimeSeries, input: shape)
+    }
+}
+
+/// Index of the first class name or component code that is empty, contains a comma (files store
+/// these lists comma-separated) or repeats an earlier one; nil when all are usable.
+func firstInvalidName(_ names: [String]) -> Int? {
+    var seen = Set<String>()
+    return names.firstIndex { n in n.isEmpty || n.contains(",") || !seen.insert(n).inserted }
+}
+
+extension Preprocessing {
+    /// Checks that this chain can run for the windows of a contract at `samplingRateHz` of
+    /// `windowSeconds` (0 for images): taper fraction in [0, 0.5]; source rate in
+    /// `ModelCard.samplingRateLimits`; high-pass corner positive and below the Nyquist frequency of
+    /// both rates; filter order in `ModelCard.filterOrderLimits`; source window in
+    /// `ModelCard.sourceWindowLimits` and, for time series, spanning `windowSeconds`; the
+    /// amplitude chain the input's (windows or images). Used for cards (at load) and for
+    /// datasets (at load), so a chain that cannot run is refused before anything is trained on it.
+    /// - Throws: `ModelCardError` naming the field ("preprocessing.…").
+    public func validate(samplingRateHz: Double, windowSeconds: Double, isTimeSeries: Bool, input shape: [Int]) throws(ModelCardError) {
+        func fail(_ field: String, _ value: Any, _ expected: String) -> ModelCardError {
+            ModelCardError(field: field, value: "\(value)", expected: expected)
+        }
+        let rates = "a finite rate in \(ModelCard.samplingRateLimits.lowerBound)…\(ModelCard.samplingRateLimits.upperBound) Hz"
+        let p = self
         guard p.taperFraction.isFinite, (0...0.5).contains(p.taperFraction) else {
             throw fail("preprocessing.taperFraction", p.taperFraction, "a fraction in 0…0.5")
         }
-        guard p.sourceSamplingRateHz.isFinite, Self.samplingRateLimits.contains(p.sourceSamplingRateHz) else {
+        guard p.sourceSamplingRateHz.isFinite, ModelCard.samplingRateLimits.contains(p.sourceSamplingRateHz) else {
             throw fail("preprocessing.sourceSamplingRateHz", p.sourceSamplingRateHz, rates)
         }
         let nyquist = min(samplingRateHz, p.sourceSamplingRateHz) / 2
         guard p.highpassCornerHz.isFinite, p.highpassCornerHz > 0, p.highpassCornerHz < nyquist else {
             throw fail("preprocessing.highpassCornerHz", p.highpassCornerHz, "a corner above 0 and below the Nyquist frequency \(nyquist) Hz")
         }
-        guard Self.filterOrderLimits.contains(p.highpassCorners) else {
+        guard ModelCard.filterOrderLimits.contains(p.highpassCorners) else {
             throw fail(
                 "preprocessing.highpassCorners", p.highpassCorners,
-                "a filter order in \(Self.filterOrderLimits.lowerBound)…\(Self.filterOrderLimits.upperBound)")
+                "a filter order in \(ModelCard.filterOrderLimits.lowerBound)…\(ModelCard.filterOrderLimits.upperBound)")
         }
-        guard Self.sourceWindowLimits.contains(p.sourceWindowSamples) else {
+        guard ModelCard.sourceWindowLimits.contains(p.sourceWindowSamples) else {
             throw fail(
                 "preprocessing.sourceWindowSamples", p.sourceWindowSamples,
-                "\(Self.sourceWindowLimits.lowerBound)…\(Self.sourceWindowLimits.upperBound) samples")
+                "\(ModelCard.sourceWindowLimits.lowerBound)…\(ModelCard.sourceWindowLimits.upperBound) samples")
         }
         // A window of the card spans what the chain cuts: 200 samples at 100 Hz are 80 at 40 Hz.
         if isTimeSeries, abs(p.windowSeconds - windowSeconds) > 1e-9 * windowSeconds {
@@ -181,11 +206,4 @@ extension ModelCard {
                 "\((isTimeSeries ? AmplitudeChain.timeSeries : .spectrogramImage).steps) for the input \(shape)")
         }
     }
-}
-
-/// Index of the first class name or component code that is empty, contains a comma (files store
-/// these lists comma-separated) or repeats an earlier one; nil when all are usable.
-func firstInvalidName(_ names: [String]) -> Int? {
-    var seen = Set<String>()
-    return names.firstIndex { n in n.isEmpty || n.contains(",") || !seen.insert(n).inserted }
 }

@@ -115,6 +115,15 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         "\(recordStepsDescription), \(sourceWindowSamples)-sample windows at \(sourceSamplingRateHz) Hz, \(amplitudeChain.steps.joined(separator: " → "))"
     }
 
+    /// The reference's steps for windows of `windowSeconds`: the window cut at the reference's
+    /// 100 Hz (`sourceWindowSamples` = round(100 × seconds), at least 1); `.reference` for 2 s.
+    public static func reference(windowSeconds: Double) -> Preprocessing {
+        var p = Preprocessing.reference
+        let samples = (windowSeconds * p.sourceSamplingRateHz).rounded()
+        if samples.isFinite, samples >= 1, samples <= Double(Int32.max) { p.sourceWindowSamples = Int(samples) }
+        return p
+    }
+
     /// The reference chain for spectrogram images (`amplitudeChain` `.spectrogramImage`).
     public static let spectrogramReference: Preprocessing = {
         var p = Preprocessing()
