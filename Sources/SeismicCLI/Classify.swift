@@ -84,12 +84,7 @@ extension Seismic {
                     printFailure(path, "\(error)")
                 }
             }
-            if format == .json {
-                let d = try JSONSerialization.data(
-                    withJSONObject: ["model": model, "classes": card.classNames, "records": json],
-                    options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                print(String(decoding: d, as: UTF8.self))
-            }
+            if format == .json { print(try RecordClassification.jsonDocument(model: model, classNames: card.classNames, records: json)) }
             if failures > 0 {
                 FileHandle.standardError.write(Data("\(failures) of \(outcomes + scan.failures.count) records failed\n".utf8))
                 throw ExitCode(1)
@@ -102,31 +97,7 @@ extension Seismic {
                 for row in r.csvRows() { print(CSVTable.record(row)) }
             case .json: break
             case .table:
-                let bg = r.backgroundClass
-                print("\(r.source): \(r.predictions.count) windows of \(String(format: "%.1f", r.windowSeconds)) s — \(r.hasEvent ? "EVENT" : "no event")")
-                if !r.silentWindowStarts.isEmpty {
-                    print(
-                        "  \(r.silentWindowStarts.count) windows without signal (peak |x| ≤ \(Classifier.silentPeak)) not classified, from \(String(format: "%.2f s", r.silentWindowStarts[0]))"
-                    )
-                }
-                for (c, name) in r.classNames.enumerated() where c != bg {
-                    let first = r.firstWindow(of: c).map { String(format: "%.2f s", $0) } ?? "—"
-                    print("  first \(name) window: \(first)   max P(\(name)) \(String(format: "%.3f", r.maxProbabilities[c]))")
-                }
-                let events = r.predictions.filter { $0.label != bg }
-                if !events.isEmpty {
-                    print(
-                        "  "
-                            + (["start (s)"] + r.classNames.map { "P(\($0))" } + ["label"]).map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }
-                            .joined())
-                    for p in events.prefix(50) {
-                        print(
-                            "  "
-                                + ([String(format: "%.2f", p.startSeconds)] + p.probabilities.map { String(format: "%.3f", $0) } + [r.classNames[p.label]])
-                                .map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined())
-                    }
-                    if events.count > 50 { print("  … \(events.count - 50) more (use --format csv for every window)") }
-                }
+                for line in r.tableLines() { print(line) }
             }
         }
 

@@ -956,6 +956,8 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         var rng = SeededGenerator(seed: 2)
         let packets = noisePackets(start: 0, seconds: 1, rate: 100, rng: &rng)
         #expect(throws: wrong) { for p in packets { _ = try runner.handle(p) } }
+        // The engine itself refuses it too (a caller that builds one directly).
+        #expect(throws: wrong) { try MonitorEngine(model: model, card: card, samplingRateHz: 100, windowSeconds: 5, hopSeconds: 1) }
     }
 
     /// A replayed record shorter than one window is refused with its duration and the window.

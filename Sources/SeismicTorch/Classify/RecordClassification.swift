@@ -99,6 +99,40 @@ extension RecordClassification {
         ]
     }
 
+    /// The JSON document of a classify run: the model, its classes and the records
+    /// (`jsonObject` each), pretty-printed with sorted keys.
+    public static func jsonDocument(model: String, classNames: [String], records: [[String: Any]]) throws -> String {
+        let d = try JSONSerialization.data(
+            withJSONObject: ["model": model, "classes": classNames, "records": records], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: d, as: UTF8.self)
+    }
+
+    /// The record as a short text summary: the verdict, windows without signal, the first window
+    /// and highest probability of each class but the background, then up to 50 windows that are
+    /// not background (`--format csv` gives every window).
+    public func tableLines() -> [String] {
+        let bg = backgroundClass
+        var lines = ["\(source): \(predictions.count) windows of \(String(format: "%.1f", windowSeconds)) s — \(hasEvent ? "EVENT" : "no event")"]
+        if !silentWindowStarts.isEmpty {
+            lines.append(
+                "  \(silentWindowStarts.count) windows without signal (peak |x| ≤ \(Classifier.silentPeak)) not classified, from \(String(format: "%.2f s", silentWindowStarts[0]))"
+            )
+        }
+        for (c, name) in classNames.enumerated() where c != bg {
+            let first = firstWindow(of: c).map { String(format: "%.2f s", $0) } ?? "—"
+            lines.append("  first \(name) window: \(first)   max P(\(name)) \(String(format: "%.3f", maxProbabilities[c]))")
+        }
+        let events = predictions.filter { $0.label != bg }
+        guard !events.isEmpty else { return lines }
+        func row(_ cells: [String]) -> String { "  " + cells.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined() }
+        lines.append(row(["start (s)"] + classNames.map { "P(\($0))" } + ["label"]))
+        for p in events.prefix(50) {
+            lines.append(row([String(format: "%.2f", p.startSeconds)] + p.probabilities.map { String(format: "%.3f", $0) } + [classNames[p.label]]))
+        }
+        if events.count > 50 { lines.append("  … \(events.count - 50) more (use --format csv for every window)") }
+        return lines
+    }
+
     /// The record `waveform` (at most about 4,000 points per component) above the class
     /// probabilities at the window centres.
     public func plot(waveform w: Waveform) -> LinePlot {

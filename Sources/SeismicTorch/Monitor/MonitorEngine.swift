@@ -266,7 +266,7 @@ public final class MonitorEngine {
     public static let sampleRange = 8...10_000_000
 
     /// - Throws: `MonitorError` when the window at `samplingRateHz` holds fewer than 8 or more
-    ///   than 10⁷ samples, or the hop is longer than the window; the high-pass filter's error
+    ///   than 10⁷ samples, the hop is longer than the window, or the window is not the card's; the high-pass filter's error
     ///   when the card's corner does not fit the rate.
     /// `windowSeconds` defaults to the card's window (`ModelCard.windowSeconds`).
     public init(model: ConvNet, card: ModelCard, samplingRateHz: Double, windowSeconds: Double? = nil, hopSeconds: Double = 1) throws {
@@ -278,6 +278,8 @@ public final class MonitorEngine {
         guard hopSeconds > 0, hopSeconds <= windowSeconds else {
             throw MonitorError.hop(hopSeconds: hopSeconds, windowSeconds: windowSeconds)
         }
+        // The model classifies windows of its card's span only (`MonitorRunner.windowSeconds`).
+        _ = try MonitorRunner.windowSeconds(given: windowSeconds, card: card)
         self.model = model
         self.card = card
         self.samplingRateHz = samplingRateHz

@@ -331,7 +331,6 @@ public final class MonitorRunner {
     private static func describe(_ group: String) -> String { group.isEmpty ? "the x, y, z columns" : "instrument \(group)?" }
 
     private func makeEngine(rate: Double) throws -> MonitorEngine {
-        _ = try Self.windowSeconds(given: windowSeconds, card: card)
         let e = try MonitorEngine(model: model, card: card, samplingRateHz: rate, windowSeconds: windowSeconds, hopSeconds: hopSeconds)
         e.pgaThresholdGal = pgaThresholdGal
         e.noiseMaximum = noiseMaximum
