@@ -32,20 +32,7 @@ extension Seismic.SAC {
             var failed = 0
             for path in files {
                 do {
-                    let (h, byteOrder) = try SACTrace.header(contentsOf: path)
-                    func f(_ v: Float?) -> String { v.map { String(format: "%g", $0) } ?? "-" }
-                    let start = h.startTime.map { UTCTime.iso8601($0, fractionDigits: 3) } ?? "-"
-                    print("\(path)")
-                    print(
-                        "  station \(h.network ?? "-").\(h.station ?? "-")  component \(h.channelCode ?? "-")  \(byteOrder == .littleEndian ? "little" : "big")-endian"
-                    )
-                    print("  npts \(h.sampleCount)  rate \(String(format: "%g", 1 / h.samplingIntervalSeconds)) Hz  start \(start)  b \(f(h.b))  e \(f(h.e))")
-                    print(
-                        "  station lat/lon \(f(h.stationLatitude))/\(f(h.stationLongitude))  event lat/lon/depth \(f(h.eventLatitude))/\(f(h.eventLongitude))/\(f(h.eventDepth))"
-                    )
-                    print(
-                        "  picks  A \(f(h.firstArrival))  T0 \(f(h.userPick(0)))  T1 \(f(h.userPick(1)))  amplitude \(f(h.dependentMinimum))…\(f(h.dependentMaximum))"
-                    )
+                    for line in try FileSummary.sacLines(path: path) { print(line) }
                 } catch {
                     failed += 1
                     FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -44,7 +44,7 @@ public enum FileFormat: String, Sendable, CaseIterable {
         if bytes.count >= 4, (bytes[0] == 0xC3 && bytes[1] == 0x40) || ascii(0..<4) == "C 1 " || ascii(0..<4) == "C01 " {
             if fileLength.map({ $0 >= 3600 }) ?? true { return .segy }
         }
-        if !bytes.isEmpty, bytes.prefix(512).allSatisfy({ $0 == 0x09 || $0 == 0x0A || $0 == 0x0D || (0x20..<0x7F).contains($0) }) { return .text }
+        if isText(bytes) { return .text }
         return .unknown
     }
 
@@ -69,6 +69,15 @@ public enum FileFormat: String, Sendable, CaseIterable {
         let yearBE = Int(b[20]) << 8 | Int(b[21]), yearLE = Int(b[21]) << 8 | Int(b[20])
         let dayBE = Int(b[22]) << 8 | Int(b[23]), dayLE = Int(b[23]) << 8 | Int(b[22])
         return ((1900...2100).contains(yearBE) && (1...366).contains(dayBE)) || ((1900...2100).contains(yearLE) && (1...366).contains(dayLE))
+    }
+
+    /// Text: the first 512 bytes are UTF-8 (a character cut at the end allowed) without control
+    /// characters other than tab, line feed and carriage return.
+    static func isText(_ b: [UInt8]) -> Bool {
+        let head = Array(b.prefix(512))
+        guard !head.isEmpty, !head.contains(where: { $0 < 0x20 && $0 != 0x09 && $0 != 0x0A && $0 != 0x0D || $0 == 0x7F }) else { return false }
+        for cut in 0...min(3, head.count - 1) where String(validating: head.dropLast(cut), as: UTF8.self) != nil { return true }
+        return false
     }
 
     /// A SAC binary header: NVHDR (word 76) is 6 in one byte order.

@@ -183,6 +183,21 @@ private func segment(_ id: String, count: Int = 3000, rate: Double = 100, at tim
         #expect(loaded > 100 && refused > 100, "loaded \(loaded), refused \(refused)")
     }
 
+    /// `seismic info`'s lines: each segment with its SEED id, rate, UTC span and samples, then the
+    /// gaps; SAC files by their header; other formats named by what they look like.
+    @Test func fileSummariesDescribeSegmentsGapsAndFormats() throws {
+        let path = temporaryPath("info.mseed"), text = temporaryPath("notes.txt")
+        defer { for p in [path, text] { try? FileManager.default.removeItem(atPath: p) } }
+        try MiniSEED.write([segment("XX.STA..BHZ", count: 1000), segment("XX.STA..BHZ", count: 500, at: start + 12.5)], to: path, encoding: .steim2)
+        let lines = try FileSummary.lines(for: path)
+        #expect(lines[0].hasPrefix("\(path): miniSEED 2, ") && lines[0].hasSuffix(" records (Steim-2), 2 segments of 1 channels"))
+        #expect(lines[1] == "  XX.STA..BHZ  100 Hz  2019-07-06T03:19:53.040000Z – 2019-07-06T03:20:03.030000Z  1000 samples")
+        #expect(lines.last == "  XX.STA..BHZ gap of 2.500 s at 2019-07-06T03:20:03.040000Z")
+        #expect(try FileSummary.lines(for: Fixtures.path("sac/test.sac"))[0] == Fixtures.path("sac/test.sac"))
+        try "# Notes → ünïcode\na,b\n".write(toFile: text, atomically: true, encoding: .utf8)
+        #expect { try FileSummary.lines(for: text) } throws: { "\($0)" == "\(text): the file looks like text, not miniSEED 2 or SAC" }
+    }
+
     @Test func utcTimesPrintAsObsPyDoes() {
         #expect(UTCTime.iso8601(0) == "1970-01-01T00:00:00.000000Z")
         #expect(UTCTime.iso8601(start) == "2019-07-06T03:19:53.040000Z")
