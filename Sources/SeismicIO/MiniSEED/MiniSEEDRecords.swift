@@ -7,17 +7,8 @@ public enum MiniSEEDRecords {
     /// Orientation letters whose sibling files are looked for.
     static let orientationLetters: [Character] = ["Z", "N", "E", "1", "2", "3", "X", "Y"]
 
-    /// The position of the orientation letter in `name` (the last code of two letters and an
-    /// orientation letter between non-alphanumerics), nil when there is none.
     static func orientationPosition(in name: [Character]) -> Int? {
-        func alnum(_ c: Character) -> Bool { c.isLetter || c.isNumber }
-        var i = name.count - 3
-        while i >= 0 {
-            let before = i == 0 ? "." : name[i - 1], after = i + 3 == name.count ? "." : name[i + 3]
-            if !alnum(before), !alnum(after), name[i].isLetter, name[i + 1].isLetter, orientationLetters.contains(name[i + 2]) { return i + 2 }
-            i -= 1
-        }
-        return nil
+        SEEDIdentifier.orientationPosition(inFileName: name, letters: Set(orientationLetters))
     }
 
     /// `path` with its orientation letter replaced by "?": the same for every file of a set of

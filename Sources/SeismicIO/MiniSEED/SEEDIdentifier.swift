@@ -40,4 +40,19 @@ public struct SEEDIdentifier: Hashable, Sendable, Comparable, CustomStringConver
     public var instrumentID: String { "\(stationID).\(bandInstrument)" }
 
     public static func < (a: SEEDIdentifier, b: SEEDIdentifier) -> Bool { a.description < b.description }
+
+    /// Where a file name carries a channel's orientation letter: the last three-character code
+    /// of two letters and one of `letters`, between non-alphanumerics ("ST01.HLX.sac" → the X,
+    /// "CI.PASC..HHZ.D.2019.187" → the Z); nil when there is none. SAC triples and miniSEED day
+    /// files find their sibling components by changing that letter.
+    public static func orientationPosition(inFileName name: [Character], letters: Set<Character>) -> Int? {
+        func alnum(_ c: Character) -> Bool { c.isLetter || c.isNumber }
+        var i = name.count - 3
+        while i >= 0 {
+            let before = i == 0 ? "." : name[i - 1], after = i + 3 == name.count ? "." : name[i + 3]
+            if !alnum(before), !alnum(after), name[i].isLetter, name[i + 1].isLetter, letters.contains(name[i + 2]) { return i + 2 }
+            i -= 1
+        }
+        return nil
+    }
 }

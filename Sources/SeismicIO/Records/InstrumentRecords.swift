@@ -54,8 +54,10 @@ public enum InstrumentRecords {
             }
             let ids = chosen.letters.map { byLetter[$0]! }
             let lists = ids.map { withoutOverlaps(channels[$0]!) }
+            let spans = commonSpans(lists)
+            if spans.isEmpty { scan.skipped.append((instrument, "its components never have data at the same time")) }
             var short = 0
-            for span in commonSpans(lists) {
+            for span in spans {
                 switch record(span, ids: ids, lists: lists) {
                 case .success(let w):
                     if w.durationSeconds < minimumSeconds { short += 1; continue }
@@ -66,9 +68,6 @@ public enum InstrumentRecords {
             }
             if short > 0 {
                 scan.skipped.append((instrument, "\(short) span\(short == 1 ? "" : "s") with every component shorter than \(minimumSeconds) s"))
-            }
-            if scan.records.allSatisfy({ $0.instrumentID != instrument }) && short == 0 && !scan.skipped.contains(where: { $0.what.hasPrefix(instrument) }) {
-                scan.skipped.append((instrument, "its components never have data at the same time"))
             }
         }
         return scan

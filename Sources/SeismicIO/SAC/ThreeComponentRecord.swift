@@ -47,21 +47,7 @@ public enum ThreeComponentRecord {
         let url = URL(fileURLWithPath: path)
         let name = Array(url.lastPathComponent)
         let dir = url.deletingLastPathComponent().path
-        func isAlnum(_ c: Character) -> Bool { c.isLetter || c.isNumber }
-        var position: Int? = nil
-        var i = name.count - 3
-        while i >= 0 {
-            let before = i == 0 ? "." : name[i - 1]
-            let after = i + 3 == name.count ? "." : name[i + 3]
-            let comp = name[i + 2]
-            if !isAlnum(before), !isAlnum(after), name[i].isLetter, name[i + 1].isLetter,
-                families.contains(where: { $0.contains(comp) })
-            {
-                position = i + 2
-                break
-            }
-            i -= 1
-        }
+        let position = SEEDIdentifier.orientationPosition(inFileName: name, letters: Set(families.joined()))
         guard fileExists(path) else { throw .fileNotFound(path: path) }
         guard let p = position else { throw .noComponentCode(path: path) }
         let letter = name[p]

@@ -180,7 +180,7 @@ public enum QSIS {
         var w = record.waveform.mapComponents { $0.map { $0 * settings.galToMetersPerSecondSquared } }
         guard w.sampleCount >= settings.minimumSamples else { out.skips.append(.tooShort(w.sampleCount)); return out }
         // The chain cuts a fixed number of samples: at another rate the window would span another time.
-        guard abs(w.samplingRateHz - settings.preprocessing.sourceSamplingRateHz) <= 1e-6 * w.samplingRateHz else {
+        guard settings.preprocessing.cutsWindows(atRateHz: w.samplingRateHz) else {
             out.skips.append(.samplingRate(w.samplingRateHz))
             return out
         }
@@ -298,7 +298,7 @@ extension QSIS {
             do { (w, traces, _) = try ThreeComponentRecord.read(files[i]) } catch { return ([], "", "unreadable or inconsistent triple", "\(error)") }
             guard w.sampleCount >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length", nil) }
             // The image's frequency axis is in bins of the chain's rate (the reference's 100 Hz).
-            guard abs(w.samplingRateHz - settings.preprocessing.sourceSamplingRateHz) <= 1e-6 * w.samplingRateHz else {
+            guard settings.preprocessing.cutsWindows(atRateHz: w.samplingRateHz) else {
                 return ([], "", PrepSkip.samplingRate(w.samplingRateHz).description, nil)
             }
             guard let prepared = try? settings.preprocessing.prepareRecord(w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } })) else {

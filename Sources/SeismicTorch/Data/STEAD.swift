@@ -208,7 +208,7 @@ public enum STEAD {
         preprocessing: Preprocessing = .reference, windowSamples: Int = 80,
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> (PreparedDataset, Summary) {
-        guard preprocessing.sourceSamplingRateHz == samplingRateHz else {
+        guard preprocessing.cutsWindows(atRateHz: samplingRateHz) else {
             throw DatasetError.incompatible(
                 path: path, reason: "STEAD traces are sampled at \(samplingRateHz) Hz; the chain cuts windows at \(preprocessing.sourceSamplingRateHz) Hz")
         }

@@ -105,6 +105,10 @@ public struct Preprocessing: Codable, Equatable, Sendable {
     /// Seconds of record a window spans: `sourceWindowSamples` ÷ `sourceSamplingRateHz` (2 s).
     public var windowSeconds: Double { Double(sourceWindowSamples) / sourceSamplingRateHz }
 
+    /// Whether records at `rateHz` are what this chain cuts windows from (`sourceSamplingRateHz`,
+    /// to a millionth): at another rate `sourceWindowSamples` would span another time.
+    public func cutsWindows(atRateHz rateHz: Double) -> Bool { abs(rateHz - sourceSamplingRateHz) <= 1e-6 * sourceSamplingRateHz }
+
     /// The cutter of training windows: `sourceWindowSamples` around an arrival, resampled to
     /// `windowSamples` (the input contract's) — 200 → 80 for the reference.
     public func windowCutter(windowSamples: Int) -> WindowCutter { WindowCutter(sourceSamples: sourceWindowSamples, targetSamples: windowSamples) }
