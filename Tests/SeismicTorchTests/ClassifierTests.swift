@@ -136,4 +136,17 @@ import Testing
         let raw = Classifier(model: c.model, card: counts)
         #expect(try raw.classify(recordAt: path, scale: 3).0.predictions == (try raw.classify(w.mapComponents { $0.map { $0 * 3 } }, source: path)).predictions)
     }
+
+    /// A file named on its own is taken by its content: another format is a failure naming what
+    /// it looks like; a folder holding only other files says how many were skipped.
+    @Test func filesOfOtherFormatsAreNamed() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("formats-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder + "/notes", withIntermediateDirectories: true)
+        try Data([0x50, 0x4B, 0x03, 0x04] + [UInt8](repeating: 0, count: 100)).write(to: URL(fileURLWithPath: folder + "/r.npz"))
+        try Data("readme\n".utf8).write(to: URL(fileURLWithPath: folder + "/notes/README.txt"))
+        let scan = try Classifier.inputs(expanding: [folder + "/r.npz"])
+        #expect(scan.inputs.isEmpty && scan.failures.map(\.reason) == ["not a record: the file looks like NumPy archive (.npz), not miniSEED 2 or SAC"])
+        #expect { try Classifier.inputs(expanding: [folder + "/notes"]) } throws: { "\($0)".hasSuffix("; 1 files of other formats skipped") }
+    }
 }

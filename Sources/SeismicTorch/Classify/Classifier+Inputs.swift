@@ -36,24 +36,29 @@ extension Classifier {
                 scan.append(RecordFolder.scan(p))
             } else if p.hasSuffix(".h5") {
                 scan.inputs.append(.dataset(path: p))
-            } else if FileFormat.detect(path: p) == .miniSEED2 {
-                scan.inputs.append(.miniSEED(path: p))
             } else {
-                scan.inputs.append(.sacFile(path: p))
+                switch FileFormat.detect(path: p) {
+                case .miniSEED2: scan.inputs.append(.miniSEED(path: p))
+                case .sac, .unknown: scan.inputs.append(.sacFile(path: p))  // unknown: missing or empty, the SAC reader names why
+                case let format: scan.failures.append((p, "not a record: the file looks like \(format.rawValue), not miniSEED 2 or SAC"))
+                }
             }
         }
-        guard !scan.inputs.isEmpty || !scan.failures.isEmpty else { throw InputError.noRecords(paths) }
+        guard !scan.inputs.isEmpty || !scan.failures.isEmpty else { throw InputError.noRecords(paths, skipped: scan.skipped.count) }
         return scan
     }
 
     public enum InputError: Error, CustomStringConvertible, Equatable {
-        case noRecords([String])
+        /// Nothing to classify under `paths`; `skipped` files were not records.
+        case noRecords([String], skipped: Int)
         /// The checkpoint holds a model that does not take time series (SpectrogramCNN).
         case notTimeSeries(checkpoint: String, architecture: String)
         case strideTooLong(stride: Double, window: Double)
         public var description: String {
             switch self {
-            case .noRecords(let paths): "no records found in \(paths.joined(separator: ", ")) (SAC triples, or prepared .h5 datasets)"
+            case .noRecords(let paths, let skipped):
+                "no records found in \(paths.joined(separator: ", ")) (miniSEED or SAC records, or prepared .h5 datasets)"
+                    + (skipped > 0 ? "; \(skipped) files of other formats skipped" : "")
             case .notTimeSeries(let path, let name): "\(path) is a \(name); classify runs time-series models (EarthquakeCNN)"
             case .strideTooLong(let stride, let window):
                 "--stride must be at most the model's window, \(window) s (got \(stride)); longer strides skip samples"
