@@ -32,6 +32,7 @@ lint:
 test: deps lint
 	$(SWIFT) build -c release --product seismic
 	$(VENV_PY) scripts/check_onnx.py $(BIN)/seismic
+	$(VENV_PY) scripts/check_quakeml.py $(BIN)/seismic
 	scripts/check_mpi.sh
 	scripts/check_faults.sh
 	@if $(PYTHON) -c "import torch, safetensors" >/dev/null 2>&1; then \

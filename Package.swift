@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
     ],
     targets: [
         // C libraries from Debian's -dev packages (scripts/install-deps.sh installs them).
@@ -40,8 +41,8 @@ let package = Package(
         // (a warning on every build); the header and library are on the default paths.
         .systemLibrary(name: "CMiniSEED", providers: [.apt(["libmseed-dev"]), .brew(["libmseed"])]),
 
-        // Bytes on disk <-> typed values: SAC, miniSEED, NPY, HDF5.
-        .target(name: "SeismicIO", dependencies: ["CHDF5", "CMiniSEED"]),
+        // Bytes on disk <-> typed values: SAC, miniSEED, NPY, HDF5, QuakeML.
+        .target(name: "SeismicIO", dependencies: ["CHDF5", "CMiniSEED", .product(name: "XMLCoder", package: "XMLCoder")]),
         // Waveform -> Waveform: detrend, taper, filters, resampling, spectrograms, amplitude chain.
         .target(
             name: "SeismicSignal",

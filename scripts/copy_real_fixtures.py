@@ -26,3 +26,23 @@ with open(os.path.join(dst, "records.csv"), "w", newline="") as out:
         w.writerow([name, r["itp"], r["its"], r["channels"]])
 shutil.copy(os.path.join(src, "LICENSE"), os.path.join(dst, "LICENSE"))
 print(f"copied {len(NAMES)} records into {dst}")
+
+# Pick tests: the three-component records whose S arrives at least 1.5 s after P (so a 2 s window
+# centred on one onset does not hold the other), cut to 45 s (20 s before P, 25 s after) to keep the
+# fixtures small: real/phasenet-picks/<name>.npy [4500, 3] float32 and records.csv with the picks
+# in samples of the cut record (itp 2000) and the cut's first sample in the original (1000).
+FIRST, LENGTH = 1000, 4500
+dst = os.path.join(os.path.dirname(__file__), "..", "Tests", "Fixtures", "real", "phasenet-picks")
+os.makedirs(dst, exist_ok=True)
+picked = [r for r in csv.DictReader(open(os.path.join(src, "waveform.csv")))
+          if "_" in r["channels"] and int(r["its"]) - int(r["itp"]) >= 150]
+with open(os.path.join(dst, "records.csv"), "w", newline="") as out:
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["name", "itp", "its", "channels", "first_sample"])
+    for r in picked:
+        name = r["fname"][:-4]
+        data = np.load(os.path.join(src, "waveforms", r["fname"]))["data"][FIRST:FIRST + LENGTH]
+        np.save(os.path.join(dst, name + ".npy"), data.astype(np.float32))
+        w.writerow([name, int(r["itp"]) - FIRST, int(r["its"]) - FIRST, r["channels"], FIRST])
+shutil.copy(os.path.join(src, "LICENSE"), os.path.join(dst, "LICENSE"))
+print(f"copied {len(picked)} records for the pick tests into {dst}")

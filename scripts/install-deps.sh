@@ -31,7 +31,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# Python side of the checks (ONNX Runtime comparison), in a git-ignored virtual environment, once.
+# Python side of the checks (ONNX Runtime comparison, ObsPy reading our QuakeML and miniSEED), in a git-ignored virtual environment, once.
 venv="$(dirname "$0")/../.venv"
 if command -v python3 >/dev/null 2>&1; then
   if [ ! -x "$venv/bin/python" ]; then
@@ -42,9 +42,9 @@ if command -v python3 >/dev/null 2>&1; then
       rm -rf "$venv"; python3 -m venv "$venv"
     fi
   fi
-  if ! "$venv/bin/python" -c "import numpy, onnx, onnxruntime, h5py" >/dev/null 2>&1; then
-    echo "install-deps: installing numpy, onnx, onnxruntime and h5py into .venv (once)"
-    "$venv/bin/python" -m pip install -q --disable-pip-version-check numpy onnx onnxruntime h5py
+  if ! "$venv/bin/python" -c "import numpy, onnx, onnxruntime, h5py, obspy" >/dev/null 2>&1; then
+    echo "install-deps: installing numpy, onnx, onnxruntime, h5py and obspy into .venv (once)"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check numpy onnx onnxruntime h5py obspy
   fi
 fi
 

@@ -11,11 +11,11 @@ import SeismicTorch
 extension Seismic {
     struct Classify: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Classify new records: sliding windows, class probabilities over time, a summary per record.",
+            abstract: "Classify new records: sliding windows, class probabilities over time, picks per phase, a summary per record.",
             discussion: """
                 RECORDS are miniSEED files, SAC files (any component of a triple; its siblings are found \
-                by name), folders of SAC triples, or prepared datasets (.h5, from seismic prep: window k \
-                is reported at "start" k s). A miniSEED file gives one record per instrument \
+                by name), folders of SAC triples, or prepared datasets (.h5, from seismic prep: their \
+                windows are numbered, without time). A miniSEED file gives one record per instrument \
                 (NET.STA.LOC + band and instrument code, its channels mapped to the model's components: \
                 Z vertical, N/1/Y north-like, E/2/X east-like) and per span where every component has \
                 data: a gap splits the record (said on stderr), nothing is filled in; a file holding one \
@@ -24,30 +24,51 @@ extension Seismic {
                 resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \
                 normalise). Windows without signal (peak |x| ≤ 1e-8 after detrend, taper and high-pass: \
                 a dead or constant channel) are not classified, as training drops them: they are counted \
-                and listed (no_signal rows in csv, silent_window_starts_seconds in json); a record with \
+                and listed (no_signal rows in csv, silent_windows in json); a record with \
                 nothing else fails. A record that \
                 cannot be read is reported with its reason and the rest go on; the exit status is 1 when \
                 any failed.
+
+                Times: a window's probabilities are given at its centre (first sample + half the \
+                window), in UTC ISO 8601, everywhere (table, csv, json, picks, annotations, plots), as \
+                SeisBench places a window classifier's output. Picks, as SeisBench's \
+                picks_from_annotations: on each class's probability trace (every class but Noise), a \
+                trigger starts above the class's threshold (--thresholds, default 0.7 as SeisBench's \
+                GPD) and ends below half of it; the pick is the window centre of highest probability \
+                (resolution: the stride). A record with a pick is an EVENT. --picks writes SeisBench's \
+                pick columns (trace_id NET.STA.LOC, start_time, peak_time, end_time, peak_value, \
+                phase) as CSV; --quakeml writes them as QuakeML 1.2 (one event per record with \
+                picks, evaluation mode automatic), which ObsPy's read_events reads; --annotations \
+                writes the probability traces as miniSEED, one file per record, one channel per \
+                class (band code of the trace's rate, X, the class initial: MXP, MXS, MXN at a 0.5 s \
+                stride), as SeisBench's annotate. A prepared dataset's windows have no time: they \
+                give no picks.
 
                 Memory: about 140 bytes per sample time of a three-component record (1.2 GB for a day \
                 at 100 Hz), more at strides under 0.5 s; a record that would not fit in the memory \
                 available (the machine's, the cgroup's or ulimit -v) is refused before it is read.
 
-                Example: seismic classify --model runs/qsis/best.safetensors data_new/ --format csv > predictions.csv
+                Examples:
+                  seismic classify --model runs/qsis/best.safetensors data_new/ --format csv > predictions.csv
+                  seismic classify --model best.safetensors --stride 0.1 --picks picks.csv --quakeml picks.xml CI.PASC..HHZ.D.2019.187
                 """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
         @Option(help: "Checkpoint (.safetensors) of a time-series model.") var model: String
-        @Argument(help: "SAC files or folders.") var records: [String]
+        @Argument(help: "miniSEED or SAC files, folders of them, or prepared datasets (.h5).") var records: [String]
         @Option(parsing: .unconditional, help: "Seconds between window starts.") var stride: Double = 0.5
-        @Option(help: "Output format: table (summary and non-noise windows), csv or json (every window).") var format: Format = .table
+        @Option(help: "Output format: table (summary and picks per record), csv or json (every window).") var format: Format = .table
         @Option(
             parsing: .unconditional,
             help:
                 "For records whose header does not state their units: multiply samples by this first (0.01 turns gal into m/s²). Records stating acceleration units (SAC IDEP = IACC, unit in KUSER0) are converted to the model's."
         ) var scale: Double = 1
         @Option(help: "Write one SVG per record (record above, probabilities beneath) into this folder.") var plot: String?
+        @Option(help: "Pick thresholds per class, e.g. P=0.6,S=0.5 (by phase or class name; others 0.7).") var thresholds: String?
+        @Option(help: "Write the picks as CSV (SeisBench's columns, UTC times) to this file.") var picks: String?
+        @Option(help: "Write the picks as QuakeML 1.2 to this file.") var quakeml: String?
+        @Option(help: "Write each record's probability traces as miniSEED into this folder.") var annotations: String?
 
         func validate() throws {
             try checkOption("stride", stride, .above(0))
@@ -65,39 +86,59 @@ extension Seismic {
                 throw error
             }
             let card = classifier.card
+            let pickThresholds: PickThresholds
+            do { pickThresholds = try thresholds.map { try PickThresholds(parsing: $0, classNames: card.classNames) } ?? PickThresholds() } catch {
+                throw ValidationError("--thresholds: \(error)")
+            }
+            try refuseOverwriting(inputs: records + [model], with: picks, quakeml)
             let scan = try Classifier.inputs(expanding: records)
             for (path, reason) in scan.skipped { FileHandle.standardError.write(Data("skipped \(path): \(reason)\n".utf8)) }
             for (path, reason) in scan.failures { printFailure(path, reason) }
             var failures = scan.failures.count
             var json: [[String: Any]] = []
-            var plotNames = Set<String>()
+            var plotNames = Set<String>(), annotationNames = Set<String>()
+            var allPicks: [[Pick]] = []
             if format == .csv { print(CSVTable.record(RecordClassification.csvHeader(classNames: card.classNames))) }
             let (outcomes, _) = classifier.classify(inputs: scan.inputs, scale: scale) { path, outcome in
                 do {
                     let input = try outcome.get()
                     for gap in input.gaps { FileHandle.standardError.write(Data("note: \(path): \(gap); the record is split there\n".utf8)) }
-                    try emit(input.classification)
-                    if let plot, let w = input.waveform { try writePlot(input.classification, waveform: w, folder: plot, taken: &plotNames) }
-                    if format == .json { json.append(input.classification.jsonObject()) }
+                    let r = input.classification
+                    try emit(r, thresholds: pickThresholds)
+                    if let plot, let w = input.waveform { try writePlot(r, waveform: w, folder: plot, taken: &plotNames) }
+                    if format == .json { json.append(r.jsonObject(thresholds: pickThresholds)) }
+                    let found = r.picks(thresholds: pickThresholds)
+                    if !found.isEmpty { allPicks.append(found) }
+                    if let annotations { try writeAnnotations(r, folder: annotations, taken: &annotationNames) }
                 } catch {
                     failures += 1
                     printFailure(path, "\(error)")
                 }
             }
-            if format == .json { print(try RecordClassification.jsonDocument(model: model, classNames: card.classNames, records: json)) }
+            if format == .json {
+                print(try RecordClassification.jsonDocument(model: model, classNames: card.classNames, thresholds: pickThresholds, records: json))
+            }
+            if let picks {
+                try AtomicFile.write(
+                    ([Pick.csvHeader] + allPicks.joined().sorted().map(\.csvRow)).map(CSVTable.record).joined(separator: "\n") + "\n", to: picks)
+            }
+            if let quakeml { try AtomicFile.write(try QuakeML.document(events: allPicks), to: quakeml) }
+            if picks != nil || quakeml != nil {
+                FileHandle.standardError.write(Data("\(allPicks.joined().count) picks from \(allPicks.count) of \(outcomes) records\n".utf8))
+            }
             if failures > 0 {
                 FileHandle.standardError.write(Data("\(failures) of \(outcomes + scan.failures.count) records failed\n".utf8))
                 throw ExitCode(1)
             }
         }
 
-        func emit(_ r: RecordClassification) throws {
+        func emit(_ r: RecordClassification, thresholds: PickThresholds) throws {
             switch format {
             case .csv:
                 for row in r.csvRows() { print(CSVTable.record(row)) }
             case .json: break
             case .table:
-                for line in r.tableLines() { print(line) }
+                for line in r.tableLines(thresholds: thresholds) { print(line) }
             }
         }
 
@@ -111,6 +152,23 @@ extension Seismic {
             while taken.contains(unique) { unique = "\(name)-\(k)"; k += 1 }
             taken.insert(unique)
             try AtomicFile.write(r.plot(waveform: w).svg(), to: "\(folder)/\(unique).svg")
+        }
+
+        /// The record's probability traces as one miniSEED file (float32), named after its
+        /// instrument and UTC start; a record naming no instrument is noted and skipped.
+        func writeAnnotations(_ r: RecordClassification, folder: String, taken: inout Set<String>) throws {
+            guard let segments = r.annotationSegments() else {
+                if r.isTimeSeries { FileHandle.standardError.write(Data("note: \(r.source): no SEED id (header or file name), no annotations written\n".utf8)) }
+                return
+            }
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            let name =
+                r.instrumentID + "_"
+                + UTCTime.iso8601(r.startTime, fractionDigits: 3).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+            var unique = name, k = 2
+            while taken.contains(unique) { unique = "\(name)-\(k)"; k += 1 }
+            taken.insert(unique)
+            try MiniSEED.write(segments, to: "\(folder)/\(unique).mseed", encoding: .float32)
         }
     }
 }

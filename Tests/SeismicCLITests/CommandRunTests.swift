@@ -151,10 +151,14 @@ import Testing
         var csvCommand = try Seismic.parseAsRoot(["classify", "--model", root + "/m.safetensors", "--format", "csv", "--stride", "1", file])
         let csv = try capturingStandardOutput { try csvCommand.run() }
         try csv.write(toFile: root + "/out.csv", atomically: true, encoding: .utf8)
-        let table = try CSVTable(contentsOf: root + "/out.csv", requiring: ["record", "window_start_s", "label"])
-        #expect(table.header == ["record", "window_start_s", "window_start_utc", "p_P-wave", "p_S-wave", "p_Noise", "label"])
+        let table = try CSVTable(contentsOf: root + "/out.csv", requiring: ["record", "time", "label"])
+        #expect(table.header == ["record", "instrument", "window", "time", "p_P-wave", "p_S-wave", "p_Noise", "label"])
         #expect(table.rows.count == 9)  // 10 s, 2 s windows every 1 s
         #expect(table.rows.allSatisfy { $0[0] == file })
+        // Window k is given at its centre, UTC: the record's first sample + k s + 1 s.
+        let start = try SACTrace(contentsOf: file).header.startTime ?? 0
+        #expect(table.rows.map { $0[2] } == (0..<9).map { "\($0)" })
+        #expect(table.rows.map { $0[3] } == (0..<9).map { UTCTime.iso8601(start + Double($0) + 1) })
 
         var jsonCommand = try Seismic.parseAsRoot(["classify", "--model", root + "/m.safetensors", "--format", "json", file])
         let json = try capturingStandardOutput { try jsonCommand.run() }
@@ -183,17 +187,18 @@ extension CommandRunTests {
         var command = try Seismic.parseAsRoot(["classify", "--model", root + "/m.safetensors", "--format", "csv", root + "/d.h5"])
         let csv = try capturingStandardOutput { try command.run() }
         try csv.write(toFile: root + "/out.csv", atomically: true, encoding: .utf8)
-        let table = try CSVTable(contentsOf: root + "/out.csv", requiring: ["window_start_s", "label"])
+        let table = try CSVTable(contentsOf: root + "/out.csv", requiring: ["window", "time", "label"])
         let silent = table.rows.filter { $0.last == "no_signal" }
-        #expect(silent.map { $0[1] } == ["1.00", "4.00"])
-        #expect(silent.allSatisfy { $0[3...5].allSatisfy(\.isEmpty) })
-        #expect(table.rows.filter { $0.last != "no_signal" }.map { $0[1] } == ["0.00", "2.00", "3.00", "5.00"])
-        #expect(table.rows.map { $0[1] } == ["0.00", "1.00", "2.00", "3.00", "4.00", "5.00"])  // in time order
+        #expect(silent.map { $0[2] } == ["1", "4"])
+        #expect(silent.allSatisfy { $0[4...6].allSatisfy(\.isEmpty) })
+        #expect(table.rows.filter { $0.last != "no_signal" }.map { $0[2] } == ["0", "2", "3", "5"])
+        #expect(table.rows.map { $0[2] } == ["0", "1", "2", "3", "4", "5"])  // in order
+        #expect(table.rows.allSatisfy { $0[3].isEmpty })  // a dataset's windows have no time
         var jsonCommand = try Seismic.parseAsRoot(["classify", "--model", root + "/m.safetensors", "--format", "json", root + "/d.h5"])
         let json = try JSONSerialization.jsonObject(with: Data(try capturingStandardOutput { try jsonCommand.run() }.utf8)) as? [String: Any]
         let records = try #require(json?["records"] as? [[String: Any]])
         #expect(records.count == 1 && (records.first?["windows"] as? [Any])?.count == 4)
-        #expect(records.first?["silent_window_starts_seconds"] as? [Double] == [1, 4])
+        #expect((records.first?["silent_windows"] as? [[String: Any]])?.compactMap { $0["window"] as? Int } == [1, 4])
     }
 }
 

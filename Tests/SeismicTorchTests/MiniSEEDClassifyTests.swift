@@ -9,13 +9,15 @@ import SeismicTorch
 import TestSupport
 import Testing
 
-/// A real record of the fixture set: [9001, 3] counts at 100 Hz, columns in `channels` order.
+/// A real record of a fixture set: [samples, 3] counts at 100 Hz, columns in `channels` order
+/// (real/phasenet: the whole 90 s; real/phasenet-picks: 45 s from sample `firstSample`).
 struct RealRecord {
     var name: String
     var channels: [String]
     var samples: [[Double]]
     var pickP: Int
     var pickS: Int
+    var firstSample = 0
 
     /// "BK_BRIB_2008092115164635" → network BK, station BRIB, start 2008-09-21T15:16:46.35Z (the
     /// file name's nominal time, as the fixture's README says).
@@ -30,18 +32,26 @@ struct RealRecord {
         parts.tm_hour = Int32(String(t[8..<10]))!
         parts.tm_min = Int32(String(t[10..<12]))!
         parts.tm_sec = Int32(String(t[12..<14]))!
-        return Double(timegm(&parts)) + Double(String(t[14..<16]))! / 100
+        return Double(timegm(&parts)) + Double(String(t[14..<16]))! / 100 + Double(firstSample) / 100
     }
 
-    static func load(_ name: String) throws -> RealRecord {
-        let table = try String(contentsOfFile: Fixtures.path("real/phasenet/records.csv"), encoding: .utf8)
+    /// The names in `set`'s records.csv.
+    static func names(set: String = "phasenet") throws -> [String] {
+        try String(contentsOfFile: Fixtures.path("real/\(set)/records.csv"), encoding: .utf8).split(whereSeparator: \.isNewline).dropFirst().map {
+            String($0.split(separator: ",")[0])
+        }
+    }
+
+    static func load(_ name: String, set: String = "phasenet") throws -> RealRecord {
+        let table = try String(contentsOfFile: Fixtures.path("real/\(set)/records.csv"), encoding: .utf8)
         let row = try #require(table.split(whereSeparator: \.isNewline).map { $0.split(separator: ",").map(String.init) }.first { $0[0] == name })
-        let a = try NPYArray(contentsOf: Fixtures.path("real/phasenet/\(name).npy"))
+        let a = try NPYArray(contentsOf: Fixtures.path("real/\(set)/\(name).npy"))
         let n = a.shape[0]
         let values = a.doubles
         let channels = row[3].split(separator: "_").map(String.init)
         return RealRecord(
-            name: name, channels: channels, samples: (0..<3).map { c in (0..<n).map { values[$0 * 3 + c] } }, pickP: Int(row[1])!, pickS: Int(row[2])!)
+            name: name, channels: channels, samples: (0..<3).map { c in (0..<n).map { values[$0 * 3 + c] } }, pickP: Int(row[1])!, pickS: Int(row[2])!,
+            firstSample: row.count > 4 ? Int(row[4])! : 0)
     }
 
     /// Segments of the record's channels (a one-component record has one), renamed by `rename`.

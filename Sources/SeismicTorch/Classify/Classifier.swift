@@ -68,8 +68,10 @@ public struct Classifier {
         }
     }
 
-    /// Predictions for every window of `waveform` (already in the card's units).
-    public func classify(_ waveform: Waveform, source: String = "") throws -> RecordClassification {
+    /// Predictions for every window of `waveform` (already in the card's units), windows
+    /// `strideSeconds` apart (rounded to whole samples at the record's rate) from its first
+    /// sample; `instrumentID` ("NET.STA.LOC.BI") names the record in picks and annotations.
+    public func classify(_ waveform: Waveform, source: String = "", instrumentID: String = "") throws -> RecordClassification {
         let comps = card.architecture.inputShape[2]
         guard waveform.componentCount == comps else { throw ClassifyError.components(found: waveform.componentCount, expected: comps) }
         guard waveform.durationSeconds >= windowSeconds else { throw ClassifyError.tooShort(seconds: waveform.durationSeconds, window: windowSeconds) }
@@ -94,8 +96,8 @@ public struct Classifier {
         let all = WindowBatch(values: values, count: starts.count, length: length, components: comps)
         let (predictions, silent) = try classify(all, starts: starts.map { Double($0) / rate }, source: source)
         return RecordClassification(
-            source: source, startTime: waveform.startTime, windowSeconds: windowSeconds,
-            classNames: card.classNames, predictions: predictions, silentWindowStarts: silent)
+            source: source, instrumentID: instrumentID, startTime: waveform.startTime, windowSeconds: windowSeconds,
+            strideSeconds: Double(step) / rate, classNames: card.classNames, predictions: predictions, silentWindowStarts: silent)
     }
 
     /// Windows cut at `starts` (seconds) through the amplitude chain and the model; the silent ones
@@ -125,7 +127,8 @@ public struct Classifier {
             for: "classifying \(path)")
         let (w, traces, _) = try ThreeComponentRecord.read(path)
         let factor = try unitFactor(stated: AccelerationUnit.stated(by: traces, path: path), path: path, scale: scale)
-        return (try classify(factor == 1 ? w : w.mapComponents { $0.map { $0 * factor } }, source: path), w)
+        let instrument = (try? SACTrace.seedIdentifier(path: path))?.instrumentID ?? ""
+        return (try classify(factor == 1 ? w : w.mapComponents { $0.map { $0 * factor } }, source: path, instrumentID: instrument), w)
     }
 
     /// The factor a record's samples are multiplied by before the chain: from the units its header
@@ -156,7 +159,7 @@ public struct Classifier {
         let windows = prepared.windowDataset().windows
         let (predictions, silent) = try classify(windows, starts: (0..<windows.count).map(Double.init), source: path)
         return RecordClassification(
-            source: path, startTime: 0, windowSeconds: windowSeconds, classNames: card.classNames,
+            source: path, startTime: 0, windowSeconds: windowSeconds, strideSeconds: nil, classNames: card.classNames,
             predictions: predictions, silentWindowStarts: silent)
     }
 

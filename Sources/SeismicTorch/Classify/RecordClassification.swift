@@ -26,10 +26,22 @@ public struct WindowPrediction: Sendable, Equatable {
 }
 
 /// A record's predictions and their summary.
+///
+/// Time convention (the same in every output: table, CSV, JSON, picks, annotations, plots and the
+/// monitor): a window's prediction belongs to its centre, in UTC — the window's first sample's time
+/// plus half the window — as SeisBench places a window classifier's output (GPD's `pred_sample`).
+/// A record whose header gives no reference time starts at 1970-01-01T00:00:00Z, as in ObsPy.
 public struct RecordClassification: Sendable {
     public var source: String
+    /// The instrument the record comes from, "NET.STA.LOC.BI" (`SEEDIdentifier.instrumentID`),
+    /// or "" when its files name none (a prepared dataset).
+    public var instrumentID: String
+    /// Time of the record's first sample, seconds since 1970-01-01 UTC.
     public var startTime: Double
     public var windowSeconds: Double
+    /// Seconds between consecutive window starts; nil when the windows are not a time series (the
+    /// windows of a prepared dataset: window k is "start" k, and there is no UTC time).
+    public var strideSeconds: Double?
     public var classNames: [String]
     /// Predictions of the windows that carry signal, in time order.
     public var predictions: [WindowPrediction]
@@ -40,12 +52,14 @@ public struct RecordClassification: Sendable {
     public var silentWindowStarts: [Double]
 
     public init(
-        source: String, startTime: Double, windowSeconds: Double, classNames: [String], predictions: [WindowPrediction],
-        silentWindowStarts: [Double] = []
+        source: String, instrumentID: String = "", startTime: Double, windowSeconds: Double, strideSeconds: Double?, classNames: [String],
+        predictions: [WindowPrediction], silentWindowStarts: [Double] = []
     ) {
         self.source = source
+        self.instrumentID = instrumentID
         self.startTime = startTime
         self.windowSeconds = windowSeconds
+        self.strideSeconds = strideSeconds
         self.classNames = classNames
         self.predictions = predictions
         self.silentWindowStarts = silentWindowStarts
@@ -54,11 +68,22 @@ public struct RecordClassification: Sendable {
     /// The class treated as "nothing happening": a class named Noise, else the last class.
     public var backgroundClass: Int { ModelCard.backgroundClass(of: classNames) }
 
-    /// Whether any window is predicted as something other than the background class.
-    public var hasEvent: Bool { predictions.contains { $0.label != backgroundClass } }
+    /// Whether the windows form a time series with UTC times (a record, not a dataset).
+    public var isTimeSeries: Bool { strideSeconds != nil }
 
-    /// Start of the first window predicted as `classIndex`, seconds from the record start.
-    public func firstWindow(of classIndex: Int) -> Double? { predictions.first { $0.label == classIndex }?.startSeconds }
+    /// The UTC time (seconds since the epoch) a window starting `startSeconds` after the first
+    /// sample is reported at: its centre. Nil for a dataset's windows.
+    public func time(ofWindowStartingAt startSeconds: Double) -> Double? {
+        isTimeSeries ? startTime + startSeconds + windowSeconds / 2 : nil
+    }
+
+    /// SeisBench's `trace_id` for the record's picks: "NET.STA.LOC", or the record's file name
+    /// without its extension when it names no instrument.
+    public var traceID: String {
+        let fields = instrumentID.split(separator: ".", omittingEmptySubsequences: false)
+        if fields.count == 4 { return fields[0...2].joined(separator: ".") }
+        return ((((source.split(separator: " ").first).map(String.init) ?? source) as NSString).lastPathComponent as NSString).deletingPathExtension
+    }
 
     /// Highest probability of each class over the record.
     public var maxProbabilities: [Float] {
@@ -69,87 +94,117 @@ public struct RecordClassification: Sendable {
 extension RecordClassification {
     /// The CSV columns `csvRows` fills, for classes `classNames`.
     public static func csvHeader(classNames: [String]) -> [String] {
-        ["record", "window_start_s", "window_start_utc"] + classNames.map { "p_\($0)" } + ["label"]
+        ["record", "instrument", "window", "time"] + classNames.map { "p_\($0)" } + ["label"]
     }
 
-    /// One row per window in time order: the record, its start (s from the first sample and UTC
-    /// ISO 8601 to the millisecond, empty when the record's time is unknown), the class
-    /// probabilities (4 decimals) and the label; a window without signal has empty probabilities
-    /// and the label `no_signal`.
+    /// Every window in time order, classified or not: its index (k for the window starting k
+    /// strides after the first sample; a dataset's window index), its time (the centre, UTC ISO
+    /// 8601 to the microsecond; empty for a dataset's windows), the class probabilities (4
+    /// decimals) and the label; a window without signal has empty probabilities and the label
+    /// `no_signal`.
     public func csvRows() -> [[String]] {
         let rows =
             predictions.map { p in (p.startSeconds, p.probabilities.map { String(format: "%.4f", $0) } + [classNames[p.label]]) }
             + silentWindowStarts.map { s in (s, classNames.map { _ in "" } + ["no_signal"]) }
         return rows.sorted { $0.0 < $1.0 }.map { start, values in
-            [source, String(format: "%.2f", start), startTime != 0 ? UTCTime.iso8601(startTime + start, fractionDigits: 3) : ""] + values
+            [source, instrumentID, "\(windowIndex(start))", time(ofWindowStartingAt: start).map { UTCTime.iso8601($0) } ?? ""] + values
         }
     }
 
-    /// The record as a JSON object: source, UTC start, verdict, first window of each class,
-    /// highest probabilities, silent window starts and every window.
-    public func jsonObject() -> [String: Any] {
-        [
-            "record": source, "start_time": startTime != 0 ? UTCTime.iso8601(startTime, fractionDigits: 3) : "", "event": hasEvent,
-            "first_window_seconds": Dictionary(uniqueKeysWithValues: classNames.enumerated().compactMap { c, n in firstWindow(of: c).map { (n, $0) } }),
+    /// The index of the window starting `startSeconds` after the first sample.
+    func windowIndex(_ startSeconds: Double) -> Int { Int((startSeconds / (strideSeconds ?? 1)).rounded()) }
+
+    /// The record as a JSON object: source, instrument, first sample's UTC time, window and
+    /// stride, the verdict and picks under `thresholds`, highest probabilities, the windows
+    /// without signal and every classified window (index, centre time, probabilities, label).
+    public func jsonObject(thresholds: PickThresholds) -> [String: Any] {
+        func utc(_ start: Double) -> Any { time(ofWindowStartingAt: start).map { UTCTime.iso8601($0) } ?? NSNull() }
+        return [
+            "record": source, "instrument": instrumentID, "start_time": isTimeSeries ? UTCTime.iso8601(startTime) : NSNull(),
+            "window_seconds": windowSeconds, "stride_seconds": strideSeconds ?? NSNull(), "event": hasEvent(thresholds: thresholds),
+            "picks": picks(thresholds: thresholds).map { p in Dictionary(uniqueKeysWithValues: zip(Pick.csvHeader, p.csvRow)) },
             "max_probabilities": Dictionary(uniqueKeysWithValues: zip(classNames, maxProbabilities.map(Double.init))),
-            "silent_window_starts_seconds": silentWindowStarts,
+            "silent_windows": silentWindowStarts.map { ["window": windowIndex($0), "time": utc($0)] },
             "windows": predictions.map {
-                ["start_seconds": $0.startSeconds, "probabilities": $0.probabilities.map(Double.init), "label": classNames[$0.label]]
+                [
+                    "window": windowIndex($0.startSeconds), "time": utc($0.startSeconds), "probabilities": $0.probabilities.map(Double.init),
+                    "label": classNames[$0.label]
+                ]
             }
         ]
     }
 
-    /// The JSON document of a classify run: the model, its classes and the records
-    /// (`jsonObject` each), pretty-printed with sorted keys.
-    public static func jsonDocument(model: String, classNames: [String], records: [[String: Any]]) throws -> String {
-        let d = try JSONSerialization.data(
-            withJSONObject: ["model": model, "classes": classNames, "records": records], options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+    /// The JSON document of a classify run: the model, its classes, the time convention, the pick
+    /// thresholds and the records (`jsonObject` each), pretty-printed with sorted keys.
+    public static func jsonDocument(model: String, classNames: [String], thresholds: PickThresholds, records: [[String: Any]]) throws -> String {
+        let background = ModelCard.backgroundClass(of: classNames)
+        let document: [String: Any] = [
+            "model": model, "classes": classNames,
+            "time_convention": "a window's values are given at its centre (first sample + half the window), UTC ISO 8601",
+            "pick_thresholds": Dictionary(
+                uniqueKeysWithValues: classNames.enumerated().filter { $0.offset != background }.map {
+                    ($0.element, Double(thresholds.threshold(forClass: $0.element)))
+                }),
+            "records": records
+        ]
+        let d = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         return String(decoding: d, as: UTF8.self)
     }
 
-    /// The record as a short text summary: the verdict, windows without signal, the first window
-    /// and highest probability of each class but the background, then up to 50 windows that are
-    /// not background (`--format csv` gives every window).
-    public func tableLines() -> [String] {
+    /// The record as a short text summary: the instrument and UTC span, the verdict under
+    /// `thresholds`, windows without signal, the highest probability of each class but the
+    /// background, then the picks (up to 50; `--picks` writes them all).
+    public func tableLines(thresholds: PickThresholds) -> [String] {
         let bg = backgroundClass
-        var lines = ["\(source): \(predictions.count) windows of \(String(format: "%.1f", windowSeconds)) s — \(hasEvent ? "EVENT" : "no event")"]
+        let picks = picks(thresholds: thresholds)
+        let verdict = hasEvent(thresholds: thresholds) ? (isTimeSeries ? "EVENT, \(picks.count) picks" : "EVENT") : "no event"
+        var head = "\(source)"
+        if !instrumentID.isEmpty, !source.hasSuffix(instrumentID) { head += " (\(instrumentID))" }
+        head += ": \(predictions.count) windows of \(String(format: "%.1f", windowSeconds)) s"
+        if let stride = strideSeconds, let last = (predictions.map(\.startSeconds) + silentWindowStarts).max() {
+            head +=
+                " every \(String(format: "%g", stride)) s, centres \(UTCTime.iso8601(startTime + windowSeconds / 2, fractionDigits: 3)) to "
+                + UTCTime.iso8601(time(ofWindowStartingAt: last)!, fractionDigits: 3)
+        }
+        var lines = [head + " — " + verdict]
         if !silentWindowStarts.isEmpty {
+            lines.append("  \(silentWindowStarts.count) windows without signal (peak |x| ≤ \(Classifier.silentPeak)) not classified")
+        }
+        let maxima = maxProbabilities
+        lines.append(
+            "  max " + classNames.indices.filter { $0 != bg }.map { "P(\(classNames[$0])) \(String(format: "%.3f", maxima[$0]))" }.joined(separator: ", ")
+                + " (thresholds "
+                + classNames.indices.filter { $0 != bg }.map { "\(String(format: "%g", thresholds.threshold(forClass: classNames[$0])))" }.joined(
+                    separator: ", ")
+                + ")")
+        for p in picks.prefix(50) {
             lines.append(
-                "  \(silentWindowStarts.count) windows without signal (peak |x| ≤ \(Classifier.silentPeak)) not classified, from \(String(format: "%.2f s", silentWindowStarts[0]))"
+                "  \(p.phase.padding(toLength: 3, withPad: " ", startingAt: 0)) \(UTCTime.iso8601(p.peakTime, fractionDigits: 3))  p=\(String(format: "%.3f", p.peakValue))  \(p.traceID)"
             )
         }
-        for (c, name) in classNames.enumerated() where c != bg {
-            let first = firstWindow(of: c).map { String(format: "%.2f s", $0) } ?? "—"
-            lines.append("  first \(name) window: \(first)   max P(\(name)) \(String(format: "%.3f", maxProbabilities[c]))")
-        }
-        let events = predictions.filter { $0.label != bg }
-        guard !events.isEmpty else { return lines }
-        func row(_ cells: [String]) -> String { "  " + cells.map { $0.padding(toLength: 12, withPad: " ", startingAt: 0) }.joined() }
-        lines.append(row(["start (s)"] + classNames.map { "P(\($0))" } + ["label"]))
-        for p in events.prefix(50) {
-            lines.append(row([String(format: "%.2f", p.startSeconds)] + p.probabilities.map { String(format: "%.3f", $0) } + [classNames[p.label]]))
-        }
-        if events.count > 50 { lines.append("  … \(events.count - 50) more (use --format csv for every window)") }
+        if picks.count > 50 { lines.append("  … \(picks.count - 50) more picks (--picks FILE writes them all)") }
         return lines
     }
 
     /// The record `waveform` (at most about 4,000 points per component) above the class
-    /// probabilities at the window centres.
+    /// probabilities at the window centres, both against seconds after the record's first sample
+    /// (its UTC time in the axis label), titled with the instrument.
     public func plot(waveform w: Waveform) -> LinePlot {
         let step = max(1, w.sampleCount / 4000)
         let idx = Array(Swift.stride(from: 0, to: w.sampleCount, by: step))
         let t = idx.map { Double($0) / w.samplingRateHz }
         let centres = predictions.map { $0.startSeconds + windowSeconds / 2 }
         var plot = LinePlot(
-            title: (source as NSString).lastPathComponent,
+            title: (source as NSString).lastPathComponent + (instrumentID.isEmpty || source.hasSuffix(instrumentID) ? "" : "  \(instrumentID)"),
             panels: [
                 Panel(
-                    title: "Record", xLabel: "Time (s)", yLabel: "Amplitude",
+                    title: "Record", xLabel: "Seconds after \(UTCTime.iso8601(w.startTime, fractionDigits: 3))", yLabel: "Amplitude",
                     series: w.components.enumerated().map { k, c in
                         Series(name: w.componentCodes[k], x: t, y: idx.map { c[$0] }, color: Palette.cycle[k % 6])
                     }),
                 Panel(
-                    title: "Class probabilities (window centres)", xLabel: "Time (s)", yLabel: "Probability",
+                    title: "Class probabilities (at window centres)", xLabel: "Seconds after \(UTCTime.iso8601(w.startTime, fractionDigits: 3))",
+                    yLabel: "Probability",
                     series: classNames.enumerated().map { c, n in
                         Series(name: n, x: centres, y: predictions.map { Double($0.probabilities[c]) }, color: Palette.cycle[c % 6])
                     })

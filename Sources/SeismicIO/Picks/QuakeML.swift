@@ -1,0 +1,128 @@
+// QuakeML: picks written as a QuakeML 1.2 document (BED), which ObsPy's read_events reads back.
+
+import Foundation
+import XMLCoder
+
+/// Writes picks as QuakeML 1.2 (the FDSN's event exchange format, https://quake.ml): one `event`
+/// per group of picks (a record's picks — they are not associated to an origin, so the event holds
+/// picks only, as an automatic detection), each `pick` with its time (the peak time), the station
+/// as `waveformID` (network, station and location codes), the phase as `phaseHint`,
+/// `evaluationMode` automatic, `evaluationStatus` preliminary, and the peak probability and
+/// trigger span in a comment. Element order follows ObsPy's QuakeML writer; the document is read
+/// back by `obspy.read_events` (checked by scripts/check_quakeml.py in `make test`).
+public enum QuakeML {
+    /// The document for `events` (each a list of picks, written in time order), with resource
+    /// identifiers under `smi:local/seismictorch/` made from the station, phase and time (the same
+    /// picks give the same document). `author` goes into each item's creationInfo.
+    /// - Throws: `EncodingError` from the XML encoder (not expected for finite times).
+    public static func document(events: [[Pick]], author: String = "SeismicTorch") throws -> Data {
+        let eventList = events.enumerated().map { k, picks in
+            let sorted = picks.sorted()
+            return Event(
+                publicID: "smi:local/seismictorch/event/\(k + 1)",
+                pick: sorted.map { p in
+                    Event.PickElement(
+                        publicID: "smi:local/seismictorch/pick/\(p.traceID)/\(p.phase)/\(compact(p.peakTime))",
+                        time: TimeQuantity(value: UTCTime.iso8601(p.peakTime)),
+                        waveformID: WaveformStreamID(fromTraceID: p.traceID),
+                        phaseHint: p.phase,
+                        evaluationMode: "automatic",
+                        evaluationStatus: "preliminary",
+                        comment: [
+                            Comment(
+                                text: String(
+                                    format: "peak probability %.4f; trigger %@ to %@", p.peakValue, UTCTime.iso8601(p.startTime),
+                                    UTCTime.iso8601(p.endTime)))
+                        ],
+                        creationInfo: CreationInfo(author: author))
+                },
+                creationInfo: CreationInfo(author: author))
+        }
+        let root = Root(eventParameters: EventParameters(publicID: "smi:local/seismictorch/catalog", event: eventList))
+        let encoder = XMLEncoder()
+        encoder.outputFormatting = [.prettyPrinted]
+        return try encoder.encode(root, withRootKey: "q:quakeml", header: XMLHeader(version: 1.0, encoding: "UTF-8"))
+    }
+
+    /// A time as resource-identifier text: ISO 8601 without the separators QuakeML's pattern forbids.
+    private static func compact(_ t: Double) -> String {
+        UTCTime.iso8601(t).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+    }
+
+    private struct Root: Encodable {
+        @Attribute var xmlns: String
+        @Attribute var q: String
+        var eventParameters: EventParameters
+        init(eventParameters: EventParameters) {
+            _xmlns = Attribute("http://quakeml.org/xmlns/bed/1.2")
+            _q = Attribute("http://quakeml.org/xmlns/quakeml/1.2")
+            self.eventParameters = eventParameters
+        }
+        enum CodingKeys: String, CodingKey {
+            case xmlns
+            case q = "xmlns:q"
+            case eventParameters
+        }
+    }
+
+    private struct EventParameters: Encodable {
+        @Attribute var publicID: String
+        var event: [Event]
+        init(publicID: String, event: [Event]) {
+            _publicID = Attribute(publicID)
+            self.event = event
+        }
+    }
+
+    private struct Event: Encodable {
+        @Attribute var publicID: String
+        var pick: [PickElement]
+        var creationInfo: CreationInfo
+        init(publicID: String, pick: [PickElement], creationInfo: CreationInfo) {
+            _publicID = Attribute(publicID)
+            self.pick = pick
+            self.creationInfo = creationInfo
+        }
+
+        struct PickElement: Encodable {
+            @Attribute var publicID: String
+            var time: TimeQuantity
+            var waveformID: WaveformStreamID
+            var phaseHint: String
+            var evaluationMode: String
+            var evaluationStatus: String
+            var comment: [Comment]
+            var creationInfo: CreationInfo
+            init(
+                publicID: String, time: TimeQuantity, waveformID: WaveformStreamID, phaseHint: String, evaluationMode: String,
+                evaluationStatus: String, comment: [Comment], creationInfo: CreationInfo
+            ) {
+                _publicID = Attribute(publicID)
+                self.time = time
+                self.waveformID = waveformID
+                self.phaseHint = phaseHint
+                self.evaluationMode = evaluationMode
+                self.evaluationStatus = evaluationStatus
+                self.comment = comment
+                self.creationInfo = creationInfo
+            }
+        }
+    }
+
+    private struct TimeQuantity: Encodable { var value: String }
+    private struct Comment: Encodable { var text: String }
+    private struct CreationInfo: Encodable { var author: String }
+
+    private struct WaveformStreamID: Encodable {
+        @Attribute var networkCode: String
+        @Attribute var stationCode: String
+        @Attribute var locationCode: String
+        /// From "NET.STA.LOC" (a missing field is empty).
+        init(fromTraceID id: String) {
+            let f = id.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+            _networkCode = Attribute(f.first ?? "")
+            _stationCode = Attribute(f.count > 1 ? f[1] : "")
+            _locationCode = Attribute(f.count > 2 ? f[2] : "")
+        }
+    }
+}

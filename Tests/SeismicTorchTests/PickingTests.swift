@@ -1,0 +1,106 @@
+// Picks from probability traces: trigger → peak per class, the time convention (window centres,
+// UTC), thresholds, gaps where windows carry no signal, annotations as miniSEED, CSV and QuakeML.
+
+import Foundation
+import SeismicIO
+import SeismicTorch
+import TestSupport
+import Testing
+
+@Suite struct PickingTests {
+    /// A record starting at `start` (UTC), 2 s windows every 0.5 s, with P and S probabilities.
+    private func record(start: Double = 1_600_000_000, p: [Float], s: [Float], silent: [Double] = []) -> RecordClassification {
+        let predictions = p.indices.compactMap { k -> WindowPrediction? in
+            let startSeconds = Double(k) * 0.5
+            guard !silent.contains(startSeconds) else { return nil }
+            return WindowPrediction(startSeconds: startSeconds, probabilities: [p[k], s[k], max(0, 1 - p[k] - s[k])])
+        }
+        return RecordClassification(
+            source: "/data/CI.PASC..HHZ.D.2020.256", instrumentID: "CI.PASC..HH", startTime: start, windowSeconds: 2, strideSeconds: 0.5,
+            classNames: ["P-wave", "S-wave", "Noise"], predictions: predictions, silentWindowStarts: silent)
+    }
+
+    @Test func aTriggerGivesOnePickAtItsPeakWindowCentre() {
+        let r = record(p: [0.1, 0.8, 0.95, 0.5, 0.2, 0.1, 0.1, 0.1], s: [0, 0, 0, 0.3, 0.72, 0.9, 0.4, 0.1])
+        let picks = r.picks(thresholds: PickThresholds())
+        #expect(picks.map(\.phase) == ["P", "S"])
+        // Window 2 starts 1 s after the first sample; its centre is 1 s later.
+        #expect(
+            picks[0] == Pick(traceID: "CI.PASC.", startTime: 1_600_000_001.5, peakTime: 1_600_000_002, endTime: 1_600_000_002.5, peakValue: 0.95, phase: "P"))
+        #expect(picks[1].peakTime == 1_600_000_003.5 && picks[1].startTime == 1_600_000_003 && picks[1].endTime == 1_600_000_004)
+        #expect(r.hasEvent(thresholds: PickThresholds()))
+        // Thresholds per phase: S at 0.95 is never reached.
+        let strict = try! PickThresholds(parsing: "S=0.95", classNames: r.classNames)
+        #expect(r.picks(thresholds: strict).map(\.phase) == ["P"])
+        // Nothing above any threshold: no picks, no event.
+        let quiet = record(p: [0.1, 0.2, 0.1], s: [0.3, 0.1, 0.2])
+        #expect(quiet.picks(thresholds: PickThresholds()).isEmpty && !quiet.hasEvent(thresholds: PickThresholds()))
+    }
+
+    /// Windows without signal split the traces: a trigger never spans them, and the times after the
+    /// gap stay on the record's clock.
+    @Test func silentWindowsSplitTheTraces() {
+        let r = record(p: [0.9, 0.9, 0, 0.9, 0.1], s: [0, 0, 0, 0, 0], silent: [1.0])
+        let traces = r.probabilityTraces()
+        #expect(traces.count == 6)  // two runs × three classes
+        #expect(traces.filter { $0.classIndex == 0 }.map(\.values) == [[0.9, 0.9], [0.9, 0.1]])
+        #expect(traces.filter { $0.classIndex == 0 }.map(\.startTime) == [1_600_000_001, 1_600_000_002.5])
+        #expect(r.picks(thresholds: PickThresholds()).map(\.peakTime) == [1_600_000_001, 1_600_000_002.5])
+    }
+
+    @Test func thresholdsParse() throws {
+        let names = ["P-wave", "S-wave", "Noise"]
+        let t = try PickThresholds(parsing: "P=0.6, S-wave=0.5", classNames: names)
+        #expect(t.threshold(forClass: "P-wave") == 0.6 && t.threshold(forClass: "S-wave") == 0.5)
+        for bad in ["P", "P=1", "P=0", "P=x", "Q=0.5", "P=0.5,", "=0.4"] {
+            #expect(throws: PickThresholds.ParseError.self, "\(bad)") { try PickThresholds(parsing: bad, classNames: names) }
+        }
+    }
+
+    /// A dataset's windows have no time axis: no traces, no picks, no annotations; its verdict
+    /// still follows the thresholds.
+    @Test func datasetWindowsGiveNoPicks() {
+        let r = RecordClassification(
+            source: "d.h5", startTime: 0, windowSeconds: 2, strideSeconds: nil, classNames: ["P-wave", "S-wave", "Noise"],
+            predictions: [WindowPrediction(startSeconds: 0, probabilities: [0.9, 0.05, 0.05])])
+        #expect(r.probabilityTraces().isEmpty && r.picks(thresholds: PickThresholds()).isEmpty && r.annotationSegments() == nil)
+        #expect(r.hasEvent(thresholds: PickThresholds()))
+        #expect(r.csvRows()[0][3] == "")
+    }
+
+    /// Annotations are written as miniSEED and read back: one channel per class, the record's
+    /// network, station and location, the window centres' clock, the probabilities (float32).
+    @Test func annotationsRoundTripThroughMiniSEED() throws {
+        let r = record(p: [0.1, 0.8, 0.95, 0.5], s: [0, 0.1, 0, 0.3])
+        let segments = try #require(r.annotationSegments())
+        #expect(segments.map(\.id.description) == ["CI.PASC..MXP", "CI.PASC..MXS", "CI.PASC..MXN"])
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("annotations-\(UUID()).mseed").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try MiniSEED.write(segments, to: path, encoding: .float32)
+        let back = try MiniSEED.read(path).segments
+        #expect(back.count == 3)
+        for (a, b) in zip(segments.sorted { $0.id < $1.id }, back.sorted { $0.id < $1.id }) {
+            #expect(a.id == b.id && a.samplingRateHz == b.samplingRateHz && abs(a.startTime - b.startTime) < 1e-6)
+            #expect(a.samples.map(Float.init) == b.samples.map(Float.init))
+        }
+        #expect(back.first { $0.id.channel == "MXP" }?.startTime == 1_600_000_001)
+    }
+
+    /// CSV rows carry SeisBench's columns with UTC times; QuakeML holds one event per record, each
+    /// pick with its time, station codes and phase (read back by ObsPy in scripts/check_quakeml.py).
+    @Test func picksAsCSVAndQuakeML() throws {
+        let pick = Pick(traceID: "CI.PASC.", startTime: 1_600_000_001.5, peakTime: 1_600_000_002.25, endTime: 1_600_000_003, peakValue: 0.93, phase: "P")
+        #expect(Pick.csvHeader == ["trace_id", "start_time", "peak_time", "end_time", "peak_value", "phase"])
+        #expect(pick.csvRow == ["CI.PASC.", "2020-09-13T12:26:41.500000Z", "2020-09-13T12:26:42.250000Z", "2020-09-13T12:26:43.000000Z", "0.9300", "P"])
+        let xml = String(decoding: try QuakeML.document(events: [[pick]]), as: UTF8.self)
+        for part in [
+            "<q:quakeml xmlns=\"http://quakeml.org/xmlns/bed/1.2\" xmlns:q=\"http://quakeml.org/xmlns/quakeml/1.2\">",
+            "<value>2020-09-13T12:26:42.250000Z</value>", "networkCode=\"CI\"", "stationCode=\"PASC\"", "locationCode=\"\"",
+            "<phaseHint>P</phaseHint>", "<evaluationMode>automatic</evaluationMode>"
+        ] {
+            #expect(xml.contains(part), "\(part) in \(xml)")
+        }
+        #expect(xml.components(separatedBy: "<event ").count == 2 && xml.components(separatedBy: "<pick ").count == 2)
+        #expect(try QuakeML.document(events: [[pick]]) == QuakeML.document(events: [[pick]]))  // the same picks, the same bytes
+    }
+}
