@@ -100,8 +100,10 @@ extension Seismic.Prep {
                 (40 Hz), scale_amplitude (rate 0.3). Labels: P-wave 0, S-wave 1.
 
                 --arrivals model: first P and S of ak135 from the header's event and station coordinates \
-                (WGS84 distance, EVDP) after the trigger at −B; reference: the reference's TauP choice with \
-                its constant-velocity fallback and +12 s on S; header: picks A (or T0) and T1.
+                (WGS84 distance, EVDP) after the origin time O (records without O are skipped, counted); \
+                reference: the reference's TauP choice with its constant-velocity fallback and +12 s on S, \
+                after the reference time (the reference's records have their origin there, B = −trigger); \
+                header: picks A (or T0) and T1.
 
                 Example: seismic prep qsis-events --folder data_QSIS_Event -o data/qsis_events.h5
                 """)

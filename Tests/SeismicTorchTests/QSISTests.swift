@@ -70,3 +70,39 @@ private func makeFolder(events: Int, noise: Int, shortRecords: Int, seed: UInt64
         #expect(again.values == data.values)
     }
 }
+
+extension QSISTests {
+    /// Records with standard headers — the reference time at the first sample (B = 0) and the
+    /// origin in O — give P windows at the P onset under `--arrivals model` (before O was read, they
+    /// landed the origin offset later); a record without O is skipped with that reason, never
+    /// given windows from a guessed origin.
+    @Test func modelArrivalsFollowTheOriginInHeaderO() throws {
+        let (folder, records) = try makeFolder(events: 4, noise: 0, shortRecords: 0, seed: 21)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder + "/ST01").filter { $0.hasSuffix(".sac") }.sorted()
+        for name in files {
+            let path = folder + "/ST01/" + name
+            var t = try SACTrace(contentsOf: path)
+            let first = try #require(t.header.startTime)
+            let b = Double(try #require(t.header.b))
+            t.header.setReferenceTime(first)
+            t.header.b = 0
+            t.header.e = t.header.e.map { $0 - Float(b) }
+            t.header.origin = name.hasPrefix("R003") ? nil : Float(-b)  // R003 loses its origin
+            t.header.firstArrival = t.header.firstArrival.map { $0 - Float(b) }
+            t.header.setUserPick(1, t.header.userPick(1).map { $0 - Float(b) })
+            try t.write(to: path)
+        }
+        var settings = QSISSettings()
+        settings.minimumPGAGal = 0
+        let (data, summary) = QSIS.prepare(folder: folder, event: true, settings: settings)
+        #expect(summary.skipped["header lacks O (origin time)"] == 1, "\(summary.skipped)")
+        #expect(summary.windowsPerClass[0] == 3, "\(summary.windowsPerClass) \(summary.skipped)")
+        for (k, prov) in data.provenance.enumerated() where data.labels[k] == 0 {
+            let index = Int(prov.source.split(separator: "R").last!.prefix(3))!
+            let start = prov.startTime - (1_577_836_800 - records[index].originSeconds)  // seconds after the first sample
+            let p = records[index].pArrivalSeconds!
+            #expect(start >= p - 2 && start <= p + 13, "P window at \(start) s, onset \(p) s")
+        }
+    }
+}

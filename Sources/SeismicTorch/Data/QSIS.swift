@@ -9,7 +9,8 @@ import SeismicSignal
 public enum ArrivalMethod: String, Sendable, CaseIterable, Codable {
     /// The reference: TauP's last P/Pn (S/Sn) arrival, else (distance + depth)/6 and /3.5 km/s; +12 s on S.
     case reference
-    /// First P and first S of ak135 by ray tracing (default).
+    /// First P and first S of ak135 by ray tracing (default), after the origin time in header O;
+    /// a record without O is skipped (its origin is unknown).
     case model
     /// Picks in the header: A (or T0) for P, T1 for S.
     case header
@@ -97,7 +98,10 @@ public enum QSIS {
         return ((header.firstArrival ?? header.userPick(0)).map { Double($0) - b }, header.userPick(1).map { Double($0) - b })
     }
 
-    /// P and S onsets in seconds from the first sample, from `method`.
+    /// P and S onsets in seconds from the first sample, from `method`: `.model` adds the travel
+    /// times to the origin, header O (s after the reference time), and refuses a record without O;
+    /// `.reference` takes the reference time as the origin, as the reference's QSIS records have it
+    /// (B = −trigger); `.header` reads the picks.
     public static func arrivals(_ header: SACHeader, method: ArrivalMethod, travelTimes: TravelTimeCalculator)
         -> Result<(p: Double, s: Double), PrepSkip>
     {
@@ -121,15 +125,17 @@ public enum QSIS {
                 ).meters / 1000
             // SAC wants km; some writers store metres (ObsPy's II.TLY has 24400): above 800 it is metres.
             let depth = Double(evdp) > 800 ? Double(evdp) / 1000 : Double(evdp)
-            // The trigger (origin) is −B seconds into the record.
             if method == .model {
+                // The origin is O seconds after the reference time, so O − B into the record.
+                guard let o = header.origin.map(Double.init) else { return .failure(.missingHeader("O (origin time)")) }
                 guard let p = travelTimes.firstArrival(distanceKm: km, depthKm: depth, s: false),
                     let s = travelTimes.firstArrival(distanceKm: km, depthKm: depth, s: true)
                 else {
                     return .failure(.noArrival)
                 }
-                return .success((p - b, s - b))
+                return .success((o + p - b, o + s - b))
             }
+            // The reference's records: the trigger (origin) is the reference time, −B seconds into the record.
             let p = travelTimes.referencePick(distanceKm: km, depthKm: depth, s: false) ?? (km + depth) / 6
             let s = (travelTimes.referencePick(distanceKm: km, depthKm: depth, s: true) ?? (km + depth) / 3.5) + 12
             return .success((p - b, s - b))

@@ -162,7 +162,8 @@ public struct SyntheticRecord: Sendable {
     }
 
     /// Writes the record as three SAC files `<folder>/<name>.HL{X,Y,Z}.sac` in gal (as QSIS
-    /// stations deliver them): B = −origin (the trigger), station and event coordinates, depth, and
+    /// stations deliver them): B = −origin (the trigger), O = 0 (the reference time is the
+    /// origin), station and event coordinates, depth, and
     /// the arrivals as picks A (P) and T1 (S) relative to the origin. KSTNM is `station` (at most
     /// 8 characters, SAC's width), KNETWK "SY"; the units are stated as IDEP = IACC (acceleration)
     /// with KUSER0 = "gal", which `monitor --source replay:` reads.
@@ -183,6 +184,7 @@ public struct SyntheticRecord: Sendable {
             t.header.eventLongitude = 121.0
             t.header.eventDepth = Float(depthKm)
             t.header.b = Float(-originSeconds)
+            t.header.origin = 0
             t.header.e = Float(-originSeconds + Double(waveform.sampleCount - 1) / waveform.samplingRateHz)
             t.header.firstArrival = pArrivalSeconds.map { Float($0 - originSeconds) }
             t.header.setUserPick(1, sArrivalSeconds.map { Float($0 - originSeconds) })
