@@ -22,8 +22,8 @@ extension Seismic {
                 channel (an SDS day file NET.STA.LOC.CHA.D.YEAR.DAY) is read with its sibling channels. \
                 The checkpoint's card supplies the window (2 s), the sampling rate it \
                 resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \
-                normalise). Windows without signal (peak |x| ≤ 1e-8 after detrend, taper and high-pass: \
-                a dead or constant channel) are not classified, as training drops them: they are counted \
+                normalise). Windows without signal (every component flat in the record as read — a \
+                zero-filled stretch — or peak |x| ≤ 1e-8 after detrend, taper and high-pass) are not classified, as training drops them: they are counted \
                 and listed (no_signal rows in csv, silent_windows in json); a record with \
                 nothing else fails. A record that \
                 cannot be read is reported with its reason and the rest go on; the exit status is 1 when \
@@ -35,14 +35,18 @@ extension Seismic {
                 picks_from_annotations: on each class's probability trace (every class but Noise), a \
                 trigger starts above the class's threshold (--thresholds, default 0.7 as SeisBench's \
                 GPD) and ends below half of it; the pick is the window centre of highest probability \
-                (resolution: the stride). A record with a pick is an EVENT. --picks writes SeisBench's \
+                (resolution: the stride). A record with a pick is an EVENT. A record naming no station (SEED id \
+                from the header or a NET.STA.LOC.CHA file name) gets picks with an empty trace_id, left \
+                out of QuakeML, and no annotations; one without a reference time counts from 1970 (a note \
+                says so for both). --picks writes SeisBench's \
                 pick columns (trace_id NET.STA.LOC, start_time, peak_time, end_time, peak_value, \
                 phase) as CSV; --quakeml writes them as QuakeML 1.2 (one event per record with \
                 picks, evaluation mode automatic), which ObsPy's read_events reads; --annotations \
                 writes the probability traces as miniSEED, one file per record, one channel per \
                 class (band code of the trace's rate, X, the class initial: MXP, MXS, MXN at a 0.5 s \
-                stride), as SeisBench's annotate. A prepared dataset's windows have no time: they \
-                give no picks.
+                stride), as SeisBench's annotate; give a folder outside the input folders. A prepared \
+                dataset's windows have no time: they give no picks, only a count of windows above a \
+                threshold.
 
                 Memory: about 140 bytes per sample time of a three-component record (1.2 GB for a day \
                 at 100 Hz), more at strides under 0.5 s; a record that would not fit in the memory \
@@ -65,7 +69,10 @@ extension Seismic {
                 "For records whose header does not state their units: multiply samples by this first (0.01 turns gal into m/s²). Records stating acceleration units (SAC IDEP = IACC, unit in KUSER0) are converted to the model's."
         ) var scale: Double = 1
         @Option(help: "Write one SVG per record (record above, probabilities beneath) into this folder.") var plot: String?
-        @Option(help: "Pick thresholds per class, e.g. P=0.6,S=0.5 (by phase or class name; others 0.7).") var thresholds: String?
+        @Option(
+            parsing: .unconditional, help: "Pick thresholds per class, e.g. P=0.6,S=0.5 (by phase or class name, each once; others 0.7; Noise is never picked)."
+        )
+        var thresholds: String?
         @Option(help: "Write the picks as CSV (SeisBench's columns, UTC times) to this file.") var picks: String?
         @Option(help: "Write the picks as QuakeML 1.2 to this file.") var quakeml: String?
         @Option(help: "Write each record's probability traces as miniSEED into this folder.") var annotations: String?
@@ -91,6 +98,13 @@ extension Seismic {
                 throw ValidationError("--thresholds: \(error)")
             }
             try refuseOverwriting(inputs: records + [model], with: picks, quakeml)
+            try checkOutputFile(picks, option: "--picks")
+            try checkOutputFile(quakeml, option: "--quakeml")
+            if let picks, let quakeml, (OutputPaths.realPath(picks) ?? picks) == (OutputPaths.realPath(quakeml) ?? quakeml) {
+                throw ValidationError("--picks and --quakeml name the same file, \(picks); give each its own")
+            }
+            try checkOutputFolder(annotations, option: "--annotations", inputs: records)
+            try checkOutputFolder(plot, option: "--plot")
             let scan = try Classifier.inputs(expanding: records)
             for (path, reason) in scan.skipped { FileHandle.standardError.write(Data("skipped \(path): \(reason)\n".utf8)) }
             for (path, reason) in scan.failures { printFailure(path, reason) }
@@ -104,6 +118,7 @@ extension Seismic {
                     let input = try outcome.get()
                     for gap in input.gaps { FileHandle.standardError.write(Data("note: \(path): \(gap); the record is split there\n".utf8)) }
                     let r = input.classification
+                    for note in notes(r) { FileHandle.standardError.write(Data("note: \(path): \(note)\n".utf8)) }
                     try emit(r, thresholds: pickThresholds)
                     if let plot, let w = input.waveform { try writePlot(r, waveform: w, folder: plot, taken: &plotNames) }
                     if format == .json { json.append(r.jsonObject(thresholds: pickThresholds)) }
@@ -122,7 +137,10 @@ extension Seismic {
                 try AtomicFile.write(
                     ([Pick.csvHeader] + allPicks.joined().sorted().map(\.csvRow)).map(CSVTable.record).joined(separator: "\n") + "\n", to: picks)
             }
-            if let quakeml { try AtomicFile.write(try QuakeML.document(events: allPicks), to: quakeml) }
+            if let quakeml {
+                // QuakeML names a pick's station: picks of records without one stay in --picks only.
+                try AtomicFile.write(try QuakeML.document(events: allPicks.map { $0.filter { !$0.traceID.isEmpty } }.filter { !$0.isEmpty }), to: quakeml)
+            }
             if picks != nil || quakeml != nil {
                 FileHandle.standardError.write(Data("\(allPicks.joined().count) picks from \(allPicks.count) of \(outcomes) records\n".utf8))
             }
@@ -130,6 +148,22 @@ extension Seismic {
                 FileHandle.standardError.write(Data("\(failures) of \(outcomes + scan.failures.count) records failed\n".utf8))
                 throw ExitCode(1)
             }
+        }
+
+        /// What a user must know about a record's times and names before trusting its picks.
+        func notes(_ r: RecordClassification) -> [String] {
+            guard let effective = r.strideSeconds else { return [] }
+            var notes: [String] = []
+            if abs(effective - stride) > 1e-9 * stride {
+                notes.append("--stride \(stride) s is not a whole number of samples at the record's rate: windows every \(String(format: "%g", effective)) s")
+            }
+            if r.startTime == 0 { notes.append("the record has no reference time: its times count from 1970-01-01T00:00:00Z (as ObsPy)") }
+            if r.traceID.isEmpty {
+                notes.append(
+                    "no station code (SEED id from the header or a NET.STA.LOC.CHA file name): picks have an empty trace_id, are left out of --quakeml, and no --annotations are written"
+                )
+            }
+            return notes
         }
 
         func emit(_ r: RecordClassification, thresholds: PickThresholds) throws {
@@ -157,10 +191,7 @@ extension Seismic {
         /// The record's probability traces as one miniSEED file (float32), named after its
         /// instrument and UTC start; a record naming no instrument is noted and skipped.
         func writeAnnotations(_ r: RecordClassification, folder: String, taken: inout Set<String>) throws {
-            guard let segments = r.annotationSegments() else {
-                if r.isTimeSeries { FileHandle.standardError.write(Data("note: \(r.source): no SEED id (header or file name), no annotations written\n".utf8)) }
-                return
-            }
+            guard let segments = r.annotationSegments() else { return }  // no station: said by `notes`
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
             let name =
                 r.instrumentID + "_"

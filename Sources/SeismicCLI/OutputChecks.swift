@@ -1,6 +1,7 @@
 // Outputs never destroy inputs: each command checks its output paths against its inputs before work.
 
 import ArgumentParser
+import Foundation
 import SeismicIO
 
 /// Refuses (as a usage error, exit 64) an output that is one of `inputs` (the same file after
@@ -12,5 +13,45 @@ func refuseOverwriting(inputs: [String], with outputs: String?...) throws {
 func refuseOverwriting(inputs: [String], with outputs: [String]) throws {
     for output in outputs {
         do { try OutputPaths.refuseInputs(output, inputs: inputs) } catch { throw ValidationError("\(error)") }
+    }
+}
+
+/// Refuses (as a usage error, before any work) an output file that cannot be written: a path that
+/// is a folder, or whose folder does not exist or is not writable.
+func checkOutputFile(_ path: String?, option: String) throws {
+    guard let path else { return }
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+        throw ValidationError("\(option) \(path) is a folder; give a file name")
+    }
+    let parent = (path as NSString).deletingLastPathComponent
+    let folder = parent.isEmpty ? "." : parent
+    guard FileManager.default.fileExists(atPath: folder, isDirectory: &isFolder), isFolder.boolValue else {
+        throw ValidationError("\(option) \(path): the folder \(folder) does not exist")
+    }
+    guard access(folder, W_OK) == 0 else { throw ValidationError("\(option) \(path): the folder \(folder) is not writable") }
+}
+
+/// Refuses (as a usage error, before any work) an output folder that is an existing file, or that
+/// lies inside one of the input folders `inputs` (its files would be read as inputs next time).
+func checkOutputFolder(_ path: String?, option: String, inputs: [String] = []) throws {
+    guard let path else { return }
+    var isFolder: ObjCBool = false
+    if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
+        throw ValidationError("\(option) \(path) is a file, not a folder")
+    }
+    // The folder's resolved path (or its nearest existing ancestor's, with the rest appended).
+    func resolved(_ p: String) -> String {
+        if let real = OutputPaths.realPath(p) { return real }
+        let parent = (p as NSString).deletingLastPathComponent
+        return (resolved(parent.isEmpty ? "." : parent) as NSString).appendingPathComponent((p as NSString).lastPathComponent)
+    }
+    let output = resolved(path)
+    for input in inputs where InputPaths.isFolder(input) {
+        guard let folder = OutputPaths.realPath(input) else { continue }
+        if output == folder || output.hasPrefix(folder + "/") {
+            throw ValidationError(
+                "\(option) \(path) is inside the input folder \(input): its files would be read as records next time; choose a folder outside it")
+        }
     }
 }

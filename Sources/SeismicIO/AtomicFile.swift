@@ -36,8 +36,27 @@ public enum AtomicFile {
     }
 
     /// Writes `data` to `path` atomically.
+    /// - Throws: `AtomicFileError` naming `path` and the system's reason ("No such file or
+    ///   directory" for a missing folder, "Is a directory", "No space left on device"…).
     public static func write(_ data: Data, to path: String) throws {
-        try write(to: path) { try data.write(to: URL(fileURLWithPath: $0)) }
+        var isFolder: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+            throw AtomicFileError(path: path, reason: "it is a folder")
+        }
+        try write(to: path) { temporary in
+            let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+            guard fd >= 0 else { throw AtomicFileError(path: path, reason: String(cString: strerror(errno))) }
+            defer { close(fd) }
+            try data.withUnsafeBytes { (bytes: UnsafeRawBufferPointer) in
+                var done = 0
+                while done < bytes.count {
+                    let n = systemWrite(fd, bytes.baseAddress! + done, bytes.count - done)
+                    if n < 0, errno == EINTR { continue }
+                    guard n > 0 else { throw AtomicFileError(path: path, reason: String(cString: strerror(errno))) }
+                    done += n
+                }
+            }
+        }
     }
 
     /// Writes `text` as UTF-8 to `path` atomically.
@@ -52,3 +71,6 @@ public struct AtomicFileError: Error, CustomStringConvertible, Equatable {
     public var reason: String
     public var description: String { "writing \(path) failed: \(reason)" }
 }
+
+/// write(2), named apart from `AtomicFile.write`.
+private func systemWrite(_ fd: Int32, _ bytes: UnsafeRawPointer, _ count: Int) -> Int { write(fd, bytes, count) }

@@ -240,3 +240,50 @@ extension CommandRunTests {
         #expect(written.count == 4)
     }
 }
+
+extension CommandRunTests {
+    /// classify's pick outputs: refused before any work when they cannot be written (a folder, a
+    /// missing folder, the same file twice, annotations inside an input folder, bad thresholds),
+    /// else written: the picks CSV with SeisBench's columns, QuakeML, one annotation file; the
+    /// JSON's peak values are numbers.
+    @Test func classifyPickOutputs() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("classify-picks-\(UUID())").path
+        let folder = root + "/records"
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let card = ModelCard.earthquakePretraining()
+        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: root + "/m.safetensors")
+        var rng = SeededGenerator(seed: 5)
+        try SyntheticRecord.generate(event: true, durationSeconds: 10, using: &rng).writeSAC(folder: folder, name: "SY.ST02..HL", station: "ST02")
+        let file = folder + "/SY.ST02..HL.HLZ.sac"
+        let base = ["classify", "--model", root + "/m.safetensors", file]
+        for (extra, message) in [
+            (["--picks", root], "is a folder"), (["--picks", root + "/none/p.csv"], "does not exist"),
+            (["--picks", root + "/x", "--quakeml", root + "/x"], "the same file"),
+            (["--annotations", folder + "/ann"], "inside the input folder"), (["--annotations", file], "is a file"),
+            (["--thresholds", "P=0.3,P=0.4"], "given twice"), (["--thresholds", "Noise=0.3"], "background")
+        ] {
+            // A folder named as input makes "inside the input folder" apply.
+            var command = try Seismic.parseAsRoot(base + (extra[0] == "--annotations" ? [folder] : []) + extra)
+            #expect {
+                _ = try capturingStandardOutput { try command.run() }
+            } throws: { error in
+                Seismic.exitCode(for: error) == .validationFailure && "\(Seismic.message(for: error))".contains(message)
+            }
+        }
+        // Thresholds low enough for a random model: every window is above them.
+        var command = try Seismic.parseAsRoot(
+            base + [
+                "--thresholds", "P=0.01,S=0.01", "--picks", root + "/p.csv", "--quakeml", root + "/p.xml", "--annotations", root + "/ann",
+                "--format", "json"
+            ])
+        let json = try JSONSerialization.jsonObject(with: Data(try capturingStandardOutput { try command.run() }.utf8)) as? [String: Any]
+        let record = try #require((json?["records"] as? [[String: Any]])?.first)
+        let picks = try #require(record["picks"] as? [[String: Any]])
+        #expect(picks.count == 2 && picks.allSatisfy { $0["peak_value"] is Double && $0["trace_id"] as? String == "SY.ST02." })
+        let table = try CSVTable(contentsOf: root + "/p.csv", requiring: Pick.csvHeader)
+        #expect(table.rows.map { $0[5] }.sorted() == ["P", "S"])
+        #expect(try String(contentsOfFile: root + "/p.xml", encoding: .utf8).contains("stationCode=\"ST02\""))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/ann").count == 1)
+    }
+}

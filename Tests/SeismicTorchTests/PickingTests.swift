@@ -3,6 +3,8 @@
 
 import Foundation
 import SeismicIO
+import SeismicNN
+import SeismicSignal
 import SeismicTorch
 import TestSupport
 import Testing
@@ -50,9 +52,10 @@ import Testing
 
     @Test func thresholdsParse() throws {
         let names = ["P-wave", "S-wave", "Noise"]
-        let t = try PickThresholds(parsing: "P=0.6, S-wave=0.5", classNames: names)
+        let t = try PickThresholds(parsing: "p=0.6, S-wave=0.5", classNames: names)
         #expect(t.threshold(forClass: "P-wave") == 0.6 && t.threshold(forClass: "S-wave") == 0.5)
-        for bad in ["P", "P=1", "P=0", "P=x", "Q=0.5", "P=0.5,", "=0.4"] {
+        #expect(t.threshold(forClass: "Noise") == PickThresholds.defaultThreshold)
+        for bad in ["P", "P=1", "P=0", "P=x", "Q=0.5", "P=0.5,", "=0.4", "P=-0.5", "P=0x1p-2", "P=0.3,P=0.5", "Noise=0.3", "P= "] {
             #expect(throws: PickThresholds.ParseError.self, "\(bad)") { try PickThresholds(parsing: bad, classNames: names) }
         }
     }
@@ -102,5 +105,61 @@ import Testing
         }
         #expect(xml.components(separatedBy: "<event ").count == 2 && xml.components(separatedBy: "<pick ").count == 2)
         #expect(try QuakeML.document(events: [[pick]]) == QuakeML.document(events: [[pick]]))  // the same picks, the same bytes
+    }
+}
+
+extension PickingTests {
+    /// Flat windows (every component one value throughout) agree with a direct check on random
+    /// records with flat stretches, for any window length and stride.
+    @Test func flatWindowsMatchADirectCheck() {
+        var rng = TestRNG(seed: 4)
+        for _ in 0..<200 {
+            let n = Int.random(in: 5...120, using: &rng)
+            let components = (0..<3).map { _ in
+                var c = (0..<n).map { _ in Double(Int.random(in: 0...3, using: &rng)) }
+                let from = Int.random(in: 0..<n, using: &rng), to = Int.random(in: from..<n, using: &rng)
+                for i in from...to { c[i] = 0 }  // a flat stretch
+                return c
+            }
+            let length = Int.random(in: 1...min(n, 20), using: &rng)
+            let starts = Array(stride(from: 0, through: n - length, by: Int.random(in: 1...4, using: &rng)))
+            let record = Waveform(components: components, samplingRateHz: 100)
+            let direct = Set(
+                starts.indices.filter { w in components.allSatisfy { c in Set(c[starts[w]..<(starts[w] + length)]).count == 1 } })
+            #expect(Preprocessing.flatWindows(in: record, starts: starts, length: length) == direct)
+        }
+    }
+
+    /// A record whose first 30 s are zeros (a zero-filled archive stretch) gets no prediction in
+    /// them — whatever detrend and the high-pass leak into the zeros — and so no pick there.
+    @Test func zeroFilledStretchesAreNotClassified() throws {
+        var rng = SeededGenerator(seed: 3)
+        var w = SyntheticRecord.generate(event: true, durationSeconds: 60, using: &rng).waveform
+        w = w.mapComponents { c in c.enumerated().map { $0.offset < 3000 ? 0 : $0.element } }
+        let card = ModelCard.earthquakePretraining()
+        let c = try Classifier(model: ConvNet(card.architecture, seed: 1), card: card, strideSeconds: 0.5).classify(w)
+        // Windows starting at 0…28 s lie inside the zeros (2 s windows, 0.5 s apart): 57 of them.
+        #expect(c.silentWindowStarts == (0...56).map { Double($0) * 0.5 })
+        #expect(c.predictions.first?.startSeconds == 28.5)
+    }
+
+    /// The band code follows the annotation rate: S at 10–80 Hz, M above 1 Hz, L up to 1 Hz.
+    @Test func annotationBandCodes() {
+        #expect(SEEDBandCode.forAnnotation(samplingRateHz: 20) == "S")
+        #expect(SEEDBandCode.forAnnotation(samplingRateHz: 2) == "M")
+        #expect(SEEDBandCode.forAnnotation(samplingRateHz: 1 / 0.7) == "M")
+        #expect(SEEDBandCode.forAnnotation(samplingRateHz: 1) == "L")
+        #expect(SEEDBandCode.forAnnotation(samplingRateHz: 0.5) == "L")
+        #expect(SEEDBandCode.forAnnotation(samplingRateHz: 0.05) == "V")
+    }
+
+    /// A record without a station code gets an empty trace_id (nothing made up from its file
+    /// name) and no annotations.
+    @Test func aRecordWithoutAStationHasNoTraceID() {
+        var r = record(p: [0.9, 0.1], s: [0, 0])
+        r.instrumentID = "..00.HH"
+        r.source = "/data/nohdr.HHZ.SAC"
+        #expect(r.traceID == "" && r.annotationSegments() == nil)
+        #expect(r.picks(thresholds: PickThresholds()).map(\.traceID) == [""])
     }
 }

@@ -174,7 +174,7 @@ extension Classifier {
                     let w = record.waveform
                     try MemoryBudget.current()?.check(
                         neededBytes: estimatedPeakBytes(samples: w.sampleCount, samplingRateHz: w.samplingRateHz), for: "classifying \(source)")
-                    let c = try classify(scale == 1 ? w : w.mapComponents { $0.map { $0 * scale } }, source: source, instrumentID: record.instrumentID)
+                    let c = try classify(scale == 1 ? w : w.mapComponents { $0.map { $0 * scale } }, source: path, instrumentID: record.instrumentID)
                     let gaps = gapsGiven.insert(record.instrumentID).inserted ? scan.gaps.filter { $0.id.instrumentID == record.instrumentID } : []
                     return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID, gaps: gaps)
                 })

@@ -94,16 +94,20 @@ public struct Classifier {
             }
         }
         let all = WindowBatch(values: values, count: starts.count, length: length, components: comps)
-        let (predictions, silent) = try classify(all, starts: starts.map { Double($0) / rate }, source: source)
+        let flat = Preprocessing.flatWindows(in: waveform, starts: starts, length: sourceSamples)
+        let (predictions, silent) = try classify(all, starts: starts.map { Double($0) / rate }, source: source, flat: flat)
         return RecordClassification(
             source: source, instrumentID: instrumentID, startTime: waveform.startTime, windowSeconds: windowSeconds,
             strideSeconds: Double(step) / rate, classNames: card.classNames, predictions: predictions, silentWindowStarts: silent)
     }
 
     /// Windows cut at `starts` (seconds) through the amplitude chain and the model; the silent ones
-    /// set aside. Throws `ClassifyError.noSignal` when all are silent, `ModelOutputError`.
-    private func classify(_ windows: WindowBatch, starts: [Double], source: String) throws -> (predictions: [WindowPrediction], silent: [Double]) {
-        let kept = card.preprocessing.windowsWithSignal(windows)
+    /// (and the `flat` ones of the raw record) set aside. Throws `ClassifyError.noSignal` when all
+    /// are silent, `ModelOutputError`.
+    private func classify(
+        _ windows: WindowBatch, starts: [Double], source: String, flat: Set<Int> = []
+    ) throws -> (predictions: [WindowPrediction], silent: [Double]) {
+        let kept = card.preprocessing.windowsWithSignal(windows).filter { !flat.contains($0) }
         guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: windows.count, peak: Self.silentPeak) }
         let keptSet = Set(kept)
         let rows = try predict(card.preprocessing.prepareWindows(windows.selecting(kept)), context: "windows of \(source)")

@@ -26,20 +26,29 @@ public struct PickThresholds: Sendable, Equatable {
         public var description: String
     }
 
-    /// From "P=0.6,S=0.5" (or class names, "P-wave=0.6"): each key a class of `classNames` or its
-    /// phase, each value in (0, 1).
+    /// From "P=0.6,S=0.5" (or class names, "P-wave=0.6"; any letter case): each key a class of
+    /// `classNames` other than the background (which is never picked) or its phase, given once,
+    /// each value a decimal number in (0, 1).
     /// - Throws: `ParseError` naming the bad entry and the classes there are.
     public init(parsing text: String, classNames: [String]) throws(ParseError) {
         var byClass: [String: Float] = [:]
-        let named = classNames.map { "\(Self.phase(ofClass: $0)) (\($0))" }.joined(separator: ", ")
+        let background = ModelCard.backgroundClass(of: classNames)
+        let pickable = classNames.indices.filter { $0 != background }.map { classNames[$0] }
+        let named = pickable.map { "\(Self.phase(ofClass: $0)) (\($0))" }.joined(separator: ", ")
         for entry in text.split(separator: ",", omittingEmptySubsequences: false) {
             let parts = entry.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
-            guard parts.count == 2, let value = Float(parts[1]), value > 0, value < 1 else {
-                throw ParseError(description: "threshold \"\(entry)\" is not CLASS=VALUE with VALUE in (0, 1), e.g. P=0.6,S=0.5")
+            let decimal = parts.count == 2 && !parts[1].isEmpty && parts[1].allSatisfy { $0.isASCII && ($0.isNumber || $0 == ".") }
+            guard decimal, let value = Float(parts[1]), value > 0, value < 1 else {
+                throw ParseError(description: "threshold \"\(entry)\" is not CLASS=VALUE with VALUE a decimal in (0, 1), e.g. P=0.6,S=0.5")
             }
-            guard let name = classNames.first(where: { $0 == parts[0] || Self.phase(ofClass: $0) == parts[0] }) else {
-                throw ParseError(description: "threshold for \"\(parts[0])\": the model has no such class (its classes: \(named))")
+            let key = parts[0].lowercased()
+            guard let name = classNames.first(where: { $0.lowercased() == key || Self.phase(ofClass: $0).lowercased() == key }) else {
+                throw ParseError(description: "threshold for \"\(parts[0])\": the model has no such class (it picks \(named))")
             }
+            guard name != classNames[background] else {
+                throw ParseError(description: "threshold for \"\(parts[0])\": \(name) is the background class, never picked (the model picks \(named))")
+            }
+            guard byClass[name] == nil else { throw ParseError(description: "threshold for \(name) given twice") }
             byClass[name] = value
         }
         self.init(byClass: byClass)

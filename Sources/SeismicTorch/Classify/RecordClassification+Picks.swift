@@ -64,8 +64,8 @@ extension RecordClassification {
     }
 
     /// The record's verdict under `thresholds`: whether any window gives a class other than the
-    /// background a probability above its threshold (a record with picks; for a dataset, any
-    /// such window).
+    /// background a probability above its threshold — for a record, exactly when it has picks
+    /// (JSON "event"; a dataset's windows count the same way, though they give no picks).
     public func hasEvent(thresholds: PickThresholds) -> Bool {
         let background = backgroundClass
         return predictions.contains { p in
@@ -78,11 +78,11 @@ extension RecordClassification {
     /// trace's rate (`SEEDBandCode.forAnnotation`), "X" (not an instrument code SEED uses, so an
     /// annotation never passes for data), and the class's initial ("HXP"… at 100 Hz; "MXP",
     /// "MXS", "MXN" at the default 0.5 s stride); a class whose initial another class shares gets
-    /// its index instead. Nil when the record names no instrument (a dataset, or SAC files whose
-    /// headers and names give no SEED id).
+    /// its index instead. Nil when the record names no station (a dataset, SAC files whose
+    /// headers and names give no SEED id, miniSEED with an empty station code).
     public func annotationSegments() -> [TraceSegment]? {
         let fields = instrumentID.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
-        guard fields.count == 4, let stride = strideSeconds else { return nil }
+        guard fields.count == 4, !fields[1].isEmpty, let stride = strideSeconds else { return nil }
         let initials = classNames.map { $0.uppercased().first ?? "X" }
         let codes = classNames.indices.map { c in initials.filter { $0 == initials[c] }.count == 1 ? String(initials[c]) : String(c % 10) }
         let band = SEEDBandCode.forAnnotation(samplingRateHz: 1 / stride)

@@ -47,7 +47,8 @@ public struct RecordClassification: Sendable {
     public var predictions: [WindowPrediction]
     /// Starts (seconds from the first sample) of windows left unclassified because they carry no
     /// signal: peak |x| ≤ `Classifier.silentPeak` after the record chain (a dead or constant
-    /// record). Training drops such windows (the seed's `remove_small_amplitude`), so the model has
+    /// record), or every component holding one value in the raw record (a zero-filled stretch:
+    /// `Preprocessing.flatWindows`). Training drops such windows (the seed's `remove_small_amplitude`), so the model has
     /// never seen one and its answer would mean nothing.
     public var silentWindowStarts: [Double]
 
@@ -77,12 +78,13 @@ public struct RecordClassification: Sendable {
         isTimeSeries ? startTime + startSeconds + windowSeconds / 2 : nil
     }
 
-    /// SeisBench's `trace_id` for the record's picks: "NET.STA.LOC", or the record's file name
-    /// without its extension when it names no instrument.
+    /// SeisBench's `trace_id` for the record's picks: "NET.STA.LOC" from its SEED id, or "" when
+    /// the record names no station (a miniSEED record with an empty station code, SAC files whose
+    /// headers and names give no SEED id) — nothing is made up from file names.
     public var traceID: String {
         let fields = instrumentID.split(separator: ".", omittingEmptySubsequences: false)
-        if fields.count == 4 { return fields[0...2].joined(separator: ".") }
-        return ((((source.split(separator: " ").first).map(String.init) ?? source) as NSString).lastPathComponent as NSString).deletingPathExtension
+        guard fields.count == 4, !fields[1].isEmpty else { return "" }
+        return fields[0...2].joined(separator: ".")
     }
 
     /// Highest probability of each class over the record.
@@ -122,7 +124,12 @@ extension RecordClassification {
         return [
             "record": source, "instrument": instrumentID, "start_time": isTimeSeries ? UTCTime.iso8601(startTime) : NSNull(),
             "window_seconds": windowSeconds, "stride_seconds": strideSeconds ?? NSNull(), "event": hasEvent(thresholds: thresholds),
-            "picks": picks(thresholds: thresholds).map { p in Dictionary(uniqueKeysWithValues: zip(Pick.csvHeader, p.csvRow)) },
+            "picks": picks(thresholds: thresholds).map { p -> [String: Any] in
+                [
+                    "trace_id": p.traceID, "start_time": UTCTime.iso8601(p.startTime), "peak_time": UTCTime.iso8601(p.peakTime),
+                    "end_time": UTCTime.iso8601(p.endTime), "peak_value": Double(String(format: "%.4f", p.peakValue))!, "phase": p.phase
+                ]
+            },
             "max_probabilities": Dictionary(uniqueKeysWithValues: zip(classNames, maxProbabilities.map(Double.init))),
             "silent_windows": silentWindowStarts.map { ["window": windowIndex($0), "time": utc($0)] },
             "windows": predictions.map {
@@ -157,7 +164,12 @@ extension RecordClassification {
     public func tableLines(thresholds: PickThresholds) -> [String] {
         let bg = backgroundClass
         let picks = picks(thresholds: thresholds)
-        let verdict = hasEvent(thresholds: thresholds) ? (isTimeSeries ? "EVENT, \(picks.count) picks" : "EVENT") : "no event"
+        let above = predictions.filter { p in classNames.indices.contains { $0 != bg && p.probabilities[$0] > thresholds.threshold(forClass: classNames[$0]) } }
+            .count
+        let verdict =
+            isTimeSeries
+            ? (picks.isEmpty ? "no event" : "EVENT, \(picks.count) pick\(picks.count == 1 ? "" : "s")")
+            : "\(above) window\(above == 1 ? "" : "s") above a pick threshold (a dataset's windows have no time: no picks)"
         var head = "\(source)"
         if !instrumentID.isEmpty, !source.hasSuffix(instrumentID) { head += " (\(instrumentID))" }
         head += ": \(predictions.count) windows of \(String(format: "%.1f", windowSeconds)) s"
@@ -168,7 +180,7 @@ extension RecordClassification {
         }
         var lines = [head + " — " + verdict]
         if !silentWindowStarts.isEmpty {
-            lines.append("  \(silentWindowStarts.count) windows without signal (peak |x| ≤ \(Classifier.silentPeak)) not classified")
+            lines.append("  \(silentWindowStarts.count) windows without signal (flat, or peak |x| ≤ \(Classifier.silentPeak)) not classified")
         }
         let maxima = maxProbabilities
         lines.append(
@@ -218,6 +230,7 @@ extension RecordClassification {
     /// folders or days do not share: the record's name and its UTC start ("ST01.HLX_20200101T000000.000Z").
     public func plotName(startTime: Double) -> String {
         var name = ((source as NSString).lastPathComponent as NSString).deletingPathExtension
+        if !instrumentID.isEmpty, !name.contains(instrumentID) { name += "_" + instrumentID }
         if startTime > 0 {
             name += "_" + UTCTime.iso8601(startTime, fractionDigits: 3).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
         }
