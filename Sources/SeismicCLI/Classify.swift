@@ -52,15 +52,27 @@ extension Seismic {
                 at 100 Hz), more at strides under 0.5 s; a record that would not fit in the memory \
                 available (the machine's, the cgroup's or ulimit -v) is refused before it is read.
 
+                --sds ROOT reads an SDS archive (ROOT/YEAR/NET/STA/CHA.D/NET.STA.LOC.CHA.D.YEAR.DAY, as \
+                SeisComP and ObsPy's SDS client keep it): for each of --stations, the day files of \
+                every channel from --start to --end, cut to the span, a channel continuing across \
+                midnight joined; then as any miniSEED record. A folder of day files given as RECORDS \
+                is read one day at a time.
+
                 Examples:
                   seismic classify --model runs/qsis/best.safetensors data_new/ --format csv > predictions.csv
                   seismic classify --model best.safetensors --stride 0.1 --picks picks.csv --quakeml picks.xml CI.PASC..HHZ.D.2019.187
+                  seismic classify --model best.safetensors --sds /archive --stations CI.PASC,CI.USC --start 2019-07-06T03:00 --end 2019-07-06T04:00 --picks picks.csv
                 """)
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
         @Option(help: "Checkpoint (.safetensors) of a time-series model.") var model: String
-        @Argument(help: "miniSEED or SAC files, folders of them, or prepared datasets (.h5).") var records: [String]
+        @Argument(help: "miniSEED or SAC files, folders of them, or prepared datasets (.h5).") var records: [String] = []
+        @Option(help: "Read from this SDS archive (ROOT/YEAR/NET/STA/CHA.D/NET.STA.LOC.CHA.D.YEAR.DAY); needs --stations, --start, --end.")
+        var sds: String?
+        @Option(help: "Stations to read from --sds: NET.STA or NET.STA.LOC, comma-separated.") var stations: String?
+        @Option(help: "Start of the span read from --sds, UTC (2019-07-06T03:19:00 or 2019-07-06).") var start: String?
+        @Option(help: "End of the span read from --sds, UTC.") var end: String?
         @Option(parsing: .unconditional, help: "Seconds between window starts.") var stride: Double = 0.5
         @Option(help: "Output format: table (summary and picks per record), csv or json (every window).") var format: Format = .table
         @Option(
@@ -80,7 +92,8 @@ extension Seismic {
         func validate() throws {
             try checkOption("stride", stride, .above(0))
             try checkOption("scale", scale, .not(0))
-            guard !records.isEmpty else { throw ValidationError("name at least one record file or folder") }
+            _ = try sdsInputs()
+            guard !records.isEmpty || sds != nil else { throw ValidationError("name at least one record file or folder, or an archive with --sds") }
         }
 
         func run() throws {
@@ -105,7 +118,7 @@ extension Seismic {
             }
             try checkOutputFolder(annotations, option: "--annotations", inputs: records)
             try checkOutputFolder(plot, option: "--plot")
-            let scan = try Classifier.inputs(expanding: records)
+            let scan = try Classifier.inputs(expanding: records, sds: try sdsInputs())
             for (path, reason) in scan.skipped { FileHandle.standardError.write(Data("skipped \(path): \(reason)\n".utf8)) }
             for (path, reason) in scan.failures { printFailure(path, reason) }
             var failures = scan.failures.count
@@ -147,6 +160,25 @@ extension Seismic {
             if failures > 0 {
                 FileHandle.standardError.write(Data("\(failures) of \(outcomes + scan.failures.count) records failed\n".utf8))
                 throw ExitCode(1)
+            }
+        }
+
+        /// The station spans --sds, --stations, --start and --end ask for; none without --sds.
+        func sdsInputs() throws -> [RecordInput] {
+            guard let sds else {
+                guard stations == nil, start == nil, end == nil else { throw ValidationError("--stations, --start and --end go with --sds ROOT") }
+                return []
+            }
+            guard InputPaths.isFolder(sds) else { throw ValidationError("--sds \(sds) is not a folder") }
+            guard let stations, let start, let end else { throw ValidationError("--sds needs --stations NET.STA[,…], --start and --end") }
+            guard let from = UTCTime.parse(start) else { throw ValidationError("--start \(start) is not a UTC time like 2019-07-06T03:19:00 or 2019-07-06") }
+            guard let to = UTCTime.parse(end) else { throw ValidationError("--end \(end) is not a UTC time like 2019-07-06T03:19:00 or 2019-07-06") }
+            guard to > from else { throw ValidationError("--end \(end) is not after --start \(start)") }
+            return try stations.split(separator: ",", omittingEmptySubsequences: false).map { text in
+                guard let station = StationSelector(text.trimmingCharacters(in: .whitespaces)) else {
+                    throw ValidationError("--stations: \"\(text)\" is not NET.STA or NET.STA.LOC")
+                }
+                return RecordInput.sds(root: sds, station: station, start: from, end: to)
             }
         }
 

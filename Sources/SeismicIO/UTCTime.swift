@@ -22,4 +22,49 @@ public enum UTCTime {
         if digits > 0 { text += "." + String(String(format: "%06lld", fraction).prefix(digits)) }
         return text + "Z"
     }
+
+    /// Seconds since 1970-01-01 UTC from ISO 8601 text as ObsPy's `UTCDateTime` accepts it
+    /// commonly: "2019-07-06", "2019-07-06T03:19", "2019-07-06T03:19:53", with a fraction of the
+    /// second (up to 9 digits) and an optional "Z"; a space may replace the "T". Nil for anything
+    /// else (another time zone, a day that does not exist, a field out of range).
+    public static func parse(_ text: String) -> Double? {
+        var t = text.trimmingCharacters(in: .whitespaces)
+        if t.hasSuffix("Z") { t.removeLast() }
+        let parts = t.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "T" || $0 == " " })
+        guard parts.count <= 2 else { return nil }
+        let date = parts[0].split(separator: "-", omittingEmptySubsequences: false)
+        guard date.count == 3, date[0].count == 4, date[1].count == 2, date[2].count == 2,
+            let year = Int(date[0]), let month = Int(date[1]), let day = Int(date[2]), (1...12).contains(month), day >= 1
+        else { return nil }
+        var hour = 0, minute = 0, second = 0.0
+        if parts.count == 2 {
+            let time = parts[1].split(separator: ":", omittingEmptySubsequences: false)
+            guard (2...3).contains(time.count), time[0].count == 2, time[1].count == 2, let h = Int(time[0]), let m = Int(time[1]), h < 24, m < 60 else {
+                return nil
+            }
+            hour = h
+            minute = m
+            if time.count == 3 {
+                let sec = time[2]
+                guard sec.count >= 2, sec.prefix(2).allSatisfy(\.isNumber),
+                    sec.count == 2 || (sec.dropFirst(2).first == "." && sec.count > 3 && sec.count <= 13),
+                    sec.dropFirst(3).allSatisfy(\.isNumber), let s = Double(sec), s < 60
+                else { return nil }
+                second = s
+            }
+        }
+        var parts_ = tm()
+        parts_.tm_year = Int32(year - 1900)
+        parts_.tm_mon = Int32(month - 1)
+        parts_.tm_mday = Int32(day)
+        parts_.tm_hour = Int32(hour)
+        parts_.tm_min = Int32(minute)
+        let whole = timegm(&parts_)
+        // timegm normalises 2019-02-30 to March: such a day does not exist.
+        var back = tm()
+        var w = whole
+        gmtime_r(&w, &back)
+        guard Int(back.tm_mday) == day, Int(back.tm_mon) == month - 1 else { return nil }
+        return Double(whole) + second
+    }
 }

@@ -287,3 +287,35 @@ extension CommandRunTests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/ann").count == 1)
     }
 }
+
+extension CommandRunTests {
+    /// --sds needs its companions, real times in order and valid station names; the companions
+    /// need --sds. Each is a usage error before any work.
+    @Test func classifySDSOptionsAreChecked() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("classify-sds-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let card = ModelCard.earthquakePretraining()
+        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: root + "/m.safetensors")
+        let base = ["classify", "--model", root + "/m.safetensors"]
+        let span = ["--start", "2019-07-06", "--end", "2019-07-06T01:00"]
+        for (extra, message) in [
+            (["--sds", root, "--stations", "CI.PASC"], "needs --stations"), (["--sds", root + "/none", "--stations", "CI.PASC"] + span, "not a folder"),
+            (["--sds", root, "--stations", "CIPASC"] + span, "not NET.STA"), (["--stations", "CI.PASC"] + span, "go with --sds"),
+            (["--sds", root, "--stations", "CI.PASC", "--start", "2019-07-06T01:00", "--end", "2019-07-06"], "not after"),
+            (["--sds", root, "--stations", "CI.PASC", "--start", "july", "--end", "2019-07-06"], "not a UTC time")
+        ] {
+            #expect {
+                var command = try Seismic.parseAsRoot(base + extra)
+                _ = try capturingStandardOutput { try command.run() }
+            } throws: { error in
+                Seismic.exitCode(for: error) == .validationFailure && "\(Seismic.message(for: error))".contains(message)
+            }
+        }
+        // An archive without the station: that input fails with where it looked.
+        var command = try Seismic.parseAsRoot(base + ["--sds", root, "--stations", "CI.PASC"] + span)
+        #expect {
+            _ = try capturingStandardOutput { try command.run() }
+        } throws: { Seismic.exitCode(for: $0) == ExitCode(1) }
+    }
+}

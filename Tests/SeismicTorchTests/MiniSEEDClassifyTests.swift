@@ -162,3 +162,56 @@ private func temporaryFolder() throws -> String {
         #expect(abs(records[1].classification.startTime - (r.startTime + 45)) < 1e-6)
     }
 }
+
+extension MiniSEEDClassifyTests {
+    /// A record written into an SDS archive across midnight (each channel in its CHA.D folder, a
+    /// day file per day): `--sds` reads the span from both days and joins each channel, giving the
+    /// predictions of the record in one file; a folder scan of the archive finds each day's
+    /// channels in their own folders (one record per day); a station or span without data fails
+    /// with where it looked.
+    @Test func sdsArchiveAcrossMidnight() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let r = try RealRecord.load("BK_BRIB_2008092115164635")
+        let midnight = 1_222_041_600.0  // 2008-09-22T00:00:00Z, day 266
+        let start = midnight - 45  // the record's 90 s straddle midnight
+        for (c, code) in r.channels.enumerated() {
+            let id = SEEDIdentifier(network: "BK", station: "BRIB", location: "", channel: code)
+            for (day, range) in [(265, 0..<4500), (266, 4500..<9001)] {
+                let folder = "\(root)/2008/BK/BRIB/\(code).D"
+                try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+                let segment = TraceSegment(id: id, startTime: start + Double(range.lowerBound) / 100, samplingRateHz: 100, samples: Array(r.samples[c][range]))
+                try MiniSEED.write([segment], to: "\(folder)/BK.BRIB..\(code).D.2008.\(day)", encoding: .float32)
+            }
+        }
+        let whole = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: whole) }
+        let segments = r.channels.enumerated().map { c, code in
+            TraceSegment(
+                id: SEEDIdentifier(network: "BK", station: "BRIB", location: "", channel: code), startTime: start, samplingRateHz: 100, samples: r.samples[c])
+        }
+        try MiniSEED.write(segments, to: whole + "/brib.mseed", encoding: .float32)
+        let expected = try outcomes([whole + "/brib.mseed"])[0].1.get().classification
+
+        let station = try #require(StationSelector("BK.BRIB"))
+        let fromArchive = try classifier.classify(sds: SDSArchive(root: root), station: station, start: start - 10, end: start + 100)
+        #expect(fromArchive.count == 1)
+        let joined = try fromArchive[0].get()
+        #expect(joined.waveform?.sampleCount == 9001 && joined.classification.startTime == start)
+        #expect(joined.classification.predictions == expected.predictions)
+        // A span inside the record: cut to it (sample times within the span).
+        let cut = try classifier.classify(sds: SDSArchive(root: root), station: station, start: start + 10, end: start + 20)
+        #expect(try cut[0].get().waveform?.sampleCount == 1001)
+
+        // The folder scan: each day's three channel folders give one record.
+        let scanned = outcomes([root])
+        #expect(scanned.count == 2 && scanned.allSatisfy { (try? $0.1.get()) != nil }, "\(scanned.map { "\($0.1)" })")
+
+        #expect {
+            try classifier.classify(sds: SDSArchive(root: root), station: #require(StationSelector("BK.NONE")), start: start, end: start + 10)
+        } throws: { "\($0)".contains("no day files of BK.NONE") }
+        #expect {
+            try classifier.classify(sds: SDSArchive(root: root), station: station, start: start + 200, end: start + 300)
+        } throws: { "\($0)".contains("hold no samples") }
+    }
+}

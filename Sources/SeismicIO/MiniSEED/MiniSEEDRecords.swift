@@ -11,28 +11,48 @@ public enum MiniSEEDRecords {
         SEEDIdentifier.orientationPosition(inFileName: name, letters: Set(orientationLetters))
     }
 
-    /// `path` with its orientation letter replaced by "?": the same for every file of a set of
-    /// siblings (`siblingPaths`); `path` itself when its name has no channel code.
+    /// The channel folder an SDS archive keeps `path` in ("…/HHZ.D/…HHZ.D.2019.187": "HHZ.D"),
+    /// when the file's folder is named after its channel code; nil otherwise.
+    static func sdsChannelFolder(of path: String, name: [Character], at p: Int) -> String? {
+        let folder = ((path as NSString).deletingLastPathComponent as NSString).lastPathComponent
+        return folder == String(name[(p - 2)...p]) + ".D" ? folder : nil
+    }
+
+    /// `path` with its orientation letter replaced by "?" — in the name and, in an SDS archive, in
+    /// its channel folder: the same for every file of a set of siblings (`siblingPaths`); `path`
+    /// itself when its name has no channel code.
     public static func siblingKey(of path: String) -> String {
         var name = Array((path as NSString).lastPathComponent)
         guard let p = orientationPosition(in: name) else { return path }
+        var folder = (path as NSString).deletingLastPathComponent
+        if let channelFolder = sdsChannelFolder(of: path, name: name, at: p) {
+            folder = ((folder as NSString).deletingLastPathComponent as NSString).appendingPathComponent(String(channelFolder.prefix(2)) + "?.D")
+        }
         name[p] = "?"
-        return ((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(String(name))
+        return (folder as NSString).appendingPathComponent(String(name))
     }
 
-    /// Files next to `path` whose names differ from it only in the orientation letter of the
-    /// channel code (the last three-character code of two letters and an orientation letter,
-    /// between non-alphanumerics: "….HHZ.D.2019.187" → "….HHN.D.2019.187"), those that exist.
+    /// Files whose names differ from `path`'s only in the orientation letter of the channel code
+    /// (the last three-character code of two letters and an orientation letter, between
+    /// non-alphanumerics: "….HHZ.D.2019.187" → "….HHN.D.2019.187"), next to it or, in an SDS
+    /// archive, in their own channel folder ("HHZ.D/…" → "HHN.D/…"); those that exist.
     public static func siblingPaths(of path: String) -> [String] {
         let url = URL(fileURLWithPath: path)
         let name = Array(url.lastPathComponent)
         let folder = url.deletingLastPathComponent().path
         guard let p = orientationPosition(in: name) else { return [] }
+        let channelFolder = sdsChannelFolder(of: path, name: name, at: p)
         return orientationLetters.filter { $0 != name[p] }.compactMap { letter in
             var n = name
             n[p] = letter
-            let sibling = (folder as NSString).appendingPathComponent(String(n))
-            return FileManager.default.fileExists(atPath: sibling) ? sibling : nil
+            var candidates = [(folder as NSString).appendingPathComponent(String(n))]
+            if let channelFolder {
+                let other = String(channelFolder.prefix(2)) + String(letter) + ".D"
+                candidates.insert(
+                    (((folder as NSString).deletingLastPathComponent as NSString).appendingPathComponent(other) as NSString).appendingPathComponent(String(n)),
+                    at: 0)
+            }
+            return candidates.first { FileManager.default.fileExists(atPath: $0) }
         }
     }
 

@@ -28,8 +28,9 @@ extension Classifier {
     /// in it (SAC files grouped by the instrument their headers name, miniSEED files, datasets;
     /// other files skipped with what they look like); a file is taken by its name (`.h5`: a
     /// dataset) or content (miniSEED), else as a SAC file whose siblings are found by name.
+    /// `sds`, station spans of SDS archives (`RecordInput.sds`), follow the paths' inputs.
     /// - Throws: `Classifier.InputError.noRecords` when no input is left.
-    public static func inputs(expanding paths: [String]) throws -> FolderScan {
+    public static func inputs(expanding paths: [String], sds: [RecordInput] = []) throws -> FolderScan {
         var scan = FolderScan()
         for p in paths {
             if InputPaths.isFolder(p) {
@@ -44,6 +45,7 @@ extension Classifier {
                 }
             }
         }
+        scan.inputs += sds
         guard !scan.inputs.isEmpty || !scan.failures.isEmpty else { throw InputError.noRecords(paths, skipped: scan.skipped.count) }
         return scan
     }
@@ -95,6 +97,10 @@ extension Classifier {
                 results = [Result { ClassifiedInput(classification: try classify(datasetAt: path)) }]
             case .miniSEED(let path):
                 do { results = try classify(miniSEEDAt: path, scale: scale) } catch { results = [.failure(error)] }
+            case .sds(let root, let station, let start, let end):
+                do { results = try classify(sds: SDSArchive(root: root), station: station, start: start, end: end, scale: scale) } catch {
+                    results = [.failure(error)]
+                }
             case .sac(let paths, _):
                 results = classify(sacFiles: paths, scale: scale)
             case .sacFile(let path):
@@ -165,6 +171,27 @@ extension Classifier {
     /// - Throws: `MiniSEEDError` when a file cannot be read at all.
     public func classify(miniSEEDAt path: String, scale: Double = 1) throws(MiniSEEDError) -> [Result<ClassifiedInput, Error>] {
         let (scan, _) = try MiniSEEDRecords.read(path, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
+        return classify(scan, source: path, scale: scale)
+    }
+
+    /// The records of `station` from `start` to `end` (seconds since 1970-01-01 UTC) in the SDS
+    /// archive `archive`: its day files read and cut to the span (`SDSArchive.read`), channels that
+    /// continue across midnight joined, then as `classify(miniSEEDAt:scale:)`; each record is named
+    /// by the archive's first day file it reads.
+    /// - Throws: `MiniSEEDError` when a day file cannot be read; `SDSError.noData` when the archive
+    ///   holds no day file of the station in the span.
+    public func classify(sds archive: SDSArchive, station: StationSelector, start: Double, end: Double, scale: Double = 1) throws -> [Result<
+        ClassifiedInput, Error
+    >] {
+        let (segments, files) = try archive.read(station, start: start, end: end)
+        guard !segments.isEmpty else { throw SDSError.noData(root: archive.root, station: station, start: start, end: end, files: files.count) }
+        let scan = InstrumentRecords.assemble(segments, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
+        return classify(scan, source: files[0], scale: scale)
+    }
+
+    /// Each record of `scan` classified on its own, its samples × `scale`; an instrument lacking a
+    /// component, or a span shorter than the window, is a failure outcome naming it and the reason.
+    func classify(_ scan: InstrumentScan, source path: String, scale: Double) -> [Result<ClassifiedInput, Error>] {
         var outcomes: [Result<ClassifiedInput, Error>] = []
         var gapsGiven = Set<String>()
         for record in scan.records {
@@ -181,5 +208,19 @@ extension Classifier {
         }
         for (what, reason) in scan.skipped { outcomes.append(.failure(SkippedInstrument(path: path, what: what, reason: reason))) }
         return outcomes
+    }
+}
+
+/// An SDS archive request that found nothing.
+public enum SDSError: Error, CustomStringConvertible, Equatable {
+    case noData(root: String, station: StationSelector, start: Double, end: Double, files: Int)
+    public var description: String {
+        switch self {
+        case .noData(let root, let station, let start, let end, let files):
+            let span = "\(UTCTime.iso8601(start, fractionDigits: 3)) to \(UTCTime.iso8601(end, fractionDigits: 3))"
+            return files == 0
+                ? "\(root): no day files of \(station) for \(span) (looked for \(root)/YEAR/\(station.network)/\(station.station)/CHA.D/\(station.network).\(station.station).LOC.CHA.D.YEAR.DAY)"
+                : "\(root): \(files) day files of \(station) hold no samples from \(span)"
+        }
     }
 }

@@ -1,0 +1,89 @@
+// SDSArchive: reading a time span of stations from a SeisComP Data Structure archive of miniSEED
+// day files, as ObsPy's obspy.clients.filesystem.sds.Client does.
+
+import Foundation
+
+/// A station to read: "NET.STA" (any location code) or "NET.STA.LOC" ("NET.STA." for the empty
+/// location code).
+public struct StationSelector: Hashable, Sendable, CustomStringConvertible {
+    public var network: String
+    public var station: String
+    /// Nil: any location code.
+    public var location: String?
+
+    /// From "NET.STA" or "NET.STA.LOC"; nil for other text (empty network or station, more fields,
+    /// characters other than letters, digits, "-" and "_").
+    public init?(_ text: String) {
+        let f = text.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
+        guard (2...3).contains(f.count), !f[0].isEmpty, !f[1].isEmpty,
+            f.allSatisfy({ $0.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") } })
+        else { return nil }
+        network = f[0]
+        station = f[1]
+        location = f.count == 3 ? f[2] : nil
+    }
+
+    public var description: String { "\(network).\(station)" + (location.map { ".\($0)" } ?? "") }
+
+    public func matches(_ id: SEEDIdentifier) -> Bool {
+        id.network == network && id.station == station && (location == nil || id.location == location)
+    }
+}
+
+/// A SeisComP Data Structure archive: `ROOT/YEAR/NET/STA/CHA.D/NET.STA.LOC.CHA.D.YEAR.DAY`, one
+/// miniSEED file per channel and day (day of the year, three digits).
+public struct SDSArchive: Sendable {
+    public var root: String
+
+    public init(root: String) { self.root = root }
+
+    /// The day files that may hold `station`'s samples from `start` to `end` (seconds since
+    /// 1970-01-01 UTC): every channel folder of the station, for each day from the day before
+    /// `start` (a day file's last record may run past midnight; ObsPy's SDS client reads it too)
+    /// to the day of `end`; the files that exist, sorted.
+    public func files(for station: StationSelector, start: Double, end: Double) -> [String] {
+        var files: [String] = []
+        var day = (start / 86_400).rounded(.down) - 1
+        while day <= (end / 86_400).rounded(.down) {
+            var t = time_t(day * 86_400)
+            var parts = tm()
+            gmtime_r(&t, &parts)
+            let year = Int(parts.tm_year) + 1900, doy = Int(parts.tm_yday) + 1
+            let folder = "\(root)/\(year)/\(station.network)/\(station.station)"
+            for channelFolder in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() where channelFolder.hasSuffix(".D") {
+                let channel = String(channelFolder.dropLast(2))
+                let prefix = "\(station.network).\(station.station)."
+                let suffix = ".\(channel).D.\(year).\(String(format: "%03d", doy))"
+                for name in ((try? FileManager.default.contentsOfDirectory(atPath: "\(folder)/\(channelFolder)")) ?? []).sorted()
+                where name.hasPrefix(prefix) && name.hasSuffix(suffix) {
+                    let location = String(name.dropFirst(prefix.count).dropLast(suffix.count))
+                    if station.location == nil || station.location == location { files.append("\(folder)/\(channelFolder)/\(name)") }
+                }
+            }
+            day += 1
+        }
+        return files
+    }
+
+    /// `station`'s segments from `start` to `end`: the day files (`files(for:start:end:)`) read
+    /// and each segment cut to the samples within the span (a segment running past midnight into
+    /// the next day's file is joined to it by `InstrumentRecords.assemble`, as it continues it).
+    /// - Returns: the segments (none when the archive holds nothing there) and the files read.
+    /// - Throws: `MiniSEEDError` naming a day file that cannot be read.
+    public func read(_ station: StationSelector, start: Double, end: Double) throws(MiniSEEDError) -> (segments: [TraceSegment], files: [String]) {
+        let files = files(for: station, start: start, end: end)
+        var segments: [TraceSegment] = []
+        for path in files {
+            for var s in try MiniSEED.read(path).segments where station.matches(s.id) {
+                // Samples at times within [start, end] (to a thousandth of a sample: clock rounding).
+                let first = max(0, Int(((start - s.startTime) * s.samplingRateHz - 1e-3).rounded(.up)))
+                let last = min(s.samples.count - 1, Int(((end - s.startTime) * s.samplingRateHz + 1e-3).rounded(.down)))
+                guard first <= last else { continue }
+                s.samples = Array(s.samples[first...last])
+                s.startTime += Double(first) / s.samplingRateHz
+                segments.append(s)
+            }
+        }
+        return (segments, files)
+    }
+}
