@@ -13,6 +13,9 @@ public struct WindowDataset: Sendable, Equatable {
     /// Shape of one model input item: [1, length, components] for time series (the default), or
     /// e.g. [3, 100, 150] for spectrogram images (stored with `components` = 1).
     public var inputShape: [Int]
+    /// Windows the training-time chain left out before these, by reason ("no_signal",
+    /// "at_least_2g"; `Preprocessing.trainingWindows(of:)`): reported in summaries and metrics.
+    public var dropped: [String: Int] = [:]
 
     public init(windows: WindowBatch, labels: [Int], classNames: [String], inputShape: [Int]? = nil) {
         precondition(windows.count == labels.count, "\(windows.count) windows, \(labels.count) labels")
@@ -26,6 +29,19 @@ public struct WindowDataset: Sendable, Equatable {
     }
 
     public var count: Int { labels.count }
+
+    /// `dropped` as a sentence for logs ("12 of 500 windows dropped by the training-time chain: 10
+    /// without signal, 2 reaching 2 g"), nil when none were.
+    public var droppedSummary: String? { Self.droppedSummary(dropped, kept: count) }
+
+    /// `dropped` (reason → count) as that sentence, with `kept` windows left.
+    public static func droppedSummary(_ dropped: [String: Int], kept: Int) -> String? {
+        let total = dropped.values.reduce(0, +)
+        guard total > 0 else { return nil }
+        let words = ["no_signal": "without signal (peak |x| ≤ 1e-8)", "at_least_2g": "reaching 2 g (19.62 m/s², clipped or not ground motion)"]
+        return "\(total) of \(total + kept) windows dropped by the training-time chain: "
+            + dropped.keys.sorted().filter { dropped[$0]! > 0 }.map { "\(dropped[$0]!) \(words[$0] ?? $0)" }.joined(separator: ", ")
+    }
 
     /// Windows per class, in class order.
     public var classCounts: [Int] {

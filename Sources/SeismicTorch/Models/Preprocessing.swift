@@ -215,11 +215,17 @@ extension Preprocessing {
     }
 
     /// A prepared dataset's windows as training or evaluation input: `trainingWindows` on its
-    /// windows in its units, with the labels of the kept ones.
+    /// windows in its units, with the labels of the kept ones and the count of those dropped by
+    /// reason (`WindowDataset.dropped`: "no_signal", "at_least_2g").
     public func trainingWindows(of prepared: PreparedDataset) -> WindowDataset {
         let all = prepared.windowDataset()
         let (windows, kept) = trainingWindows(all.windows, units: prepared.metadata.units)
-        return WindowDataset(windows: windows, labels: kept.map { all.labels[$0] }, classNames: all.classNames, inputShape: all.inputShape)
+        var data = WindowDataset(windows: windows, labels: kept.map { all.labels[$0] }, classNames: all.classNames, inputShape: all.inputShape)
+        if amplitudeChain == .timeSeries {
+            let withSignal = windowsWithSignal(all.windows).count
+            data.dropped = ["no_signal": all.count - withSignal, "at_least_2g": withSignal - kept.count]
+        }
+        return data
     }
 }
 

@@ -12,6 +12,8 @@ public struct Evaluation: Sendable {
     /// and of the other classes (`negative`) — the ROC-style view of how well c separates.
     public var positiveHistogram: [[Int]]
     public var negativeHistogram: [[Int]]
+    /// Windows of the dataset the training-time chain left out, by reason (`WindowDataset.dropped`).
+    public var dropped: [String: Int] = [:]
 
     public static let bins = 20
 
@@ -27,13 +29,11 @@ public struct Evaluation: Sendable {
         guard prepared.count > 0 else { throw DatasetError.noWindows(path: dataPath, reason: "X holds 0 windows") }
         let data = card.preprocessing.trainingWindows(of: prepared)
         guard data.count > 0 else {
-            throw DatasetError.noWindows(
-                path: dataPath,
-                reason:
-                    "all \(prepared.count) windows were dropped by the training-time amplitude chain (peak |x| at most 1e-8, or at least 2 g for acceleration data)"
-            )
+            throw DatasetError.noWindows(path: dataPath, reason: data.droppedSummary ?? "no windows left by the training-time chain")
         }
-        return try run(model: model, data: data, modelName: modelPath)
+        var evaluation = try run(model: model, data: data, modelName: modelPath)
+        evaluation.dropped = data.dropped
+        return evaluation
     }
 
     /// `model` on `data` in evaluation mode, 1024 windows at a time (see the general `run`).
@@ -106,7 +106,7 @@ public struct Evaluation: Sendable {
         TrainingRun.metricsJSON(
             confusion,
             extra: [
-                "mean_loss": meanLoss, "windows": confusion.total,
+                "mean_loss": meanLoss, "windows": confusion.total, "dropped_windows": dropped,
                 "score_histograms": Dictionary(
                     uniqueKeysWithValues: confusion.classNames.enumerated().map {
                         ($1, ["bins": Self.bins, "own_class": positiveHistogram[$0], "other_classes": negativeHistogram[$0]])
@@ -120,7 +120,8 @@ public struct Evaluation: Sendable {
         let w = max(13, (c.classNames.map(\.count).max() ?? 0) + 2)
         func pad(_ s: String) -> String { s.padding(toLength: w, withPad: " ", startingAt: 0) }
         var lines = [
-            String(format: "accuracy %.2f %% on %d windows (mean loss %.4f)", c.accuracy * 100, c.total, meanLoss), "",
+            String(format: "accuracy %.2f %% on %d windows (mean loss %.4f)", c.accuracy * 100, c.total, meanLoss)
+                + (WindowDataset.droppedSummary(dropped, kept: c.total).map { "\n" + $0 } ?? ""), "",
             "confusion (rows: true, columns: predicted)", pad("") + c.classNames.map { pad($0) }.joined()
         ]
         for (i, n) in c.classNames.enumerated() {

@@ -65,7 +65,10 @@ public enum TrainingRun {
     ) throws -> TrainingResult {
         let leader = context.isLeader
         func log(_ line: String) { if leader { rawLog(line) } }
-        guard data.count >= 5 else { throw TrainingRunError.unsuitableData("only \(data.count) windows: too few to train and validate") }
+        if let dropped = data.droppedSummary { log(dropped) }
+        guard data.count >= 5 else {
+            throw TrainingRunError.unsuitableData("only \(data.count) windows: too few to train and validate" + (data.droppedSummary.map { " (\($0))" } ?? ""))
+        }
         // Rank 0 owns the folder: its lock keeps a second training out while this one runs.
         let runFolder = leader ? try RunFolder(path: folder) : nil
         defer { runFolder?.release() }
@@ -153,7 +156,7 @@ public enum TrainingRun {
                     if record.validationAccuracy > previousBest {
                         try Checkpoint.save(model: trainer.best, card: card, to: g.path(RunFiles.best))
                         try writeConfusion(confusion, to: g.path(RunFiles.confusion), epoch: record.epoch)
-                        try writeMetrics(confusion, epoch: record.epoch, to: g.path(RunFiles.metrics))
+                        try writeMetrics(confusion, epoch: record.epoch, dropped: data.dropped, to: g.path(RunFiles.metrics))
                     }
                     try writeHistory(card.history, to: g.path(RunFiles.history))
                     try writeCurves(card.history, to: g.path(RunFiles.curves), title: title)
@@ -259,8 +262,8 @@ public enum TrainingRun {
         return out
     }
 
-    static func writeMetrics(_ c: ConfusionMatrix, epoch: Int, to path: String) throws {
-        let json = metricsJSON(c, extra: ["best_epoch": epoch + 1, "best_validation_accuracy": c.accuracy])
+    static func writeMetrics(_ c: ConfusionMatrix, epoch: Int, dropped: [String: Int], to path: String) throws {
+        let json = metricsJSON(c, extra: ["best_epoch": epoch + 1, "best_validation_accuracy": c.accuracy, "dropped_windows": dropped])
         let data = try JSONSerialization.data(withJSONObject: json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
         try AtomicFile.write(String(decoding: data, as: UTF8.self), to: path)
     }
