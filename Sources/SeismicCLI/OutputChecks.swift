@@ -55,3 +55,13 @@ func checkOutputFolder(_ path: String?, option: String, inputs: [String] = []) t
         }
     }
 }
+
+/// Refuses (as a usage error, before any work) an output that is an existing record — a SAC or
+/// miniSEED file, which a dataset written there would destroy — without scanning the input
+/// folders (they may be whole archives).
+func refuseWritingOverARecord(_ output: String) throws {
+    let format = FileFormat.detect(path: output)
+    guard format != .sac, format != .miniSEED2 else {
+        throw ValidationError("\(output) is a \(format.rawValue) record: writing the dataset there would destroy it; choose another output")
+    }
+}

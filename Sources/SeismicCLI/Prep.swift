@@ -17,28 +17,32 @@ extension ArrivalMethod: ExpressibleByArgument {}
 
 /// Options shared by the QSIS preparations.
 struct QSISOptions: ParsableArguments {
-    @Option(help: "Folder of SAC triples (…HLX/HLY/HLZ…), searched recursively (one sub-folder per station is fine).")
+    @Option(help: "Folder of SAC records (one file per component, any channel code: …HLX…, …HHZ…), searched recursively.")
     var folder: String
     @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
     @Option(parsing: .unconditional, help: "Random seed (window shifts, augmentation, noise windows).") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Minimum samples per component (the reference: 40,000).") var minSamples: Int = 40_000
+    @Option(help: "Units of records whose SAC header does not state them: gal (the reference's QSIS records), m/s2, g or counts.")
+    var units: String?
 
     func validate() throws {
         try checkOption("min-samples", minSamples, .atLeast(1))
+        _ = try parseUnits(units)
         var isDir: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
             throw ValidationError("--folder \(folder) is not a folder")
         }
-        try refuseOverwriting(inputs: QSIS.recordFiles(in: folder), with: output)
+        try refuseWritingOverARecord(output)
     }
 
-    /// Settings from these options, adjusted by `configure`, run over the folder with progress,
+    /// Settings from these options (units parsed by `parseUnits`), adjusted by `configure`, run over the folder with progress,
     /// then the dataset written and summarised.
     func prepare(event: Bool, context: JobContext, configure: (inout QSISSettings) -> Void) throws {
         let t0 = Date()
         var settings = QSISSettings()
         settings.minimumSamples = minSamples
         settings.seed = seed
+        settings.unitsWhenUnstated = try parseUnits(units)
         configure(&settings)
         let progress = Progress("records:", unit: "records")
         let collective = context.collective
@@ -47,9 +51,17 @@ struct QSISOptions: ParsableArguments {
         }
         // Under mpirun rank 0 goes on with every rank's windows; the others are done.
         guard let data = try PreparedDataset.gatherShares(share, summary: &summary, at: output, collective: collective) else { return }
-        guard summary.recordsRead > 0 else { throw UserFacingError("no SAC triples (…HLX…/…E…) found under \(folder)") }
+        guard summary.recordsRead > 0 else { throw UserFacingError("no SAC records (files named …HLX…, …HHZ…, one per component) found under \(folder)") }
         try finishQSIS(data, summary, output: output, started: t0, skippedOnRankZeroOnly: collective != nil)
     }
+}
+
+/// The units a --units option names (nil when not given).
+/// - Throws: `ValidationError` for a word that is none of counts, m/s2 (m/s^2), gal, g.
+func parseUnits(_ text: String?) throws -> SampleUnit? {
+    guard let text else { return nil }
+    guard let unit = SampleUnit(name: text) else { throw ValidationError("--units \(text) is not a unit: give gal, m/s2, g or counts") }
+    return unit
 }
 
 /// Prints the summary table of a QSIS preparation and writes the dataset. Under mpirun the skip
@@ -91,9 +103,18 @@ extension Seismic.Prep {
     struct QSISEvents: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "qsis-events",
-            abstract: "Prepare P and S windows from QSIS event records (SAC triples in gal).",
+            abstract: "Prepare P and S windows from QSIS event records (SAC triples).",
             discussion: """
-                Per record, as the reference: × 0.01 (gal → m/s²); keep triples of ≥ 40,000 equal samples \
+                Records: SAC files found by content under --folder, a record being the files whose names \
+                differ only in the channel code's orientation letter (any band and instrument: HLX/HLY/HLZ, \
+                HHE/HHN/HHZ, BH1/BH2/BHZ…); other files are counted as skipped by what they are.
+
+                Units: a record stating its units (SAC IDEP = IACC, unit word gal, m/s2 or g in KUSER0, \
+                as seismic synth writes) is converted to m/s²; one stating none takes --units (the \
+                reference's QSIS records are in gal: --units gal), or is skipped — units are never \
+                guessed. With --units counts the dataset is in counts and has no PGA filter.
+
+                Per record, as the reference: keep triples of ≥ 40,000 equal samples \
                 whose peak composite acceleration reaches --min-pga gal; detrend, taper 0.05, high-pass \
                 0.5 Hz; find P and S (--arrivals); cut 200 samples around the composite peak within 12 s \
                 after each arrival (P stops 1 s before S), shift by up to ±80 samples, resample to 80 \
@@ -165,6 +186,7 @@ extension Seismic.Prep {
         @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = 0
         @Option(parsing: .unconditional, help: "Minimum samples per component.") var minSamples: Int = 40_000
         @Option(parsing: .unconditional, help: "Windows per record.") var windowsPerRecord: Int = 1
+        @Option(help: "Units of records whose SAC header does not state them: gal, m/s2, g or counts.") var units: String?
 
         func parsed() throws -> [(name: String, folder: String)] {
             try classes.map { spec in
@@ -179,13 +201,15 @@ extension Seismic.Prep {
         func validate() throws {
             try checkOption("min-samples", minSamples, .atLeast(1))
             try checkOption("windows-per-record", windowsPerRecord, .atLeast(1), .atMost(10_000))
+            _ = try parseUnits(units)
+            _ = try parseUnits(units)
             let c = try parsed()
             guard c.count >= 2 else { throw ValidationError("give at least two --class NAME=FOLDER options") }
             guard Set(c.map(\.name)).count == c.count else { throw ValidationError("class names must differ") }
             for (_, folder) in c where !FileManager.default.fileExists(atPath: folder) {
                 throw ValidationError("\(folder) does not exist")
             }
-            try refuseOverwriting(inputs: c.flatMap { QSIS.recordFiles(in: $0.folder) }, with: output)
+            try refuseWritingOverARecord(output)
         }
 
         func run() throws {
@@ -194,6 +218,7 @@ extension Seismic.Prep {
             settings.seed = seed
             settings.minimumSamples = minSamples
             settings.windowsPerNoiseRecord = windowsPerRecord
+            settings.unitsWhenUnstated = try parseUnits(units)
             let (data, summary) = QSIS.labelledFolders(try parsed(), settings: settings)
             try finishQSIS(data, summary, output: output, started: t0)
         }
@@ -214,16 +239,19 @@ extension Seismic.Prep {
         @Option(help: "Folder of noise records (label Noise).") var noise: String
         @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
         @Option(parsing: .unconditional, help: "Minimum samples per component.") var minSamples: Int = 40_000
+        @Option(help: "Units of records whose SAC header does not state them: gal, m/s2, g or counts.") var units: String?
 
         func validate() throws {
             try checkOption("min-samples", minSamples, .atLeast(1))
-            try refuseOverwriting(inputs: QSIS.recordFiles(in: events) + QSIS.recordFiles(in: noise), with: output)
+            _ = try parseUnits(units)
+            try refuseWritingOverARecord(output)
         }
 
         func run() throws {
             let t0 = Date()
             var settings = QSISSettings()
             settings.minimumSamples = minSamples
+            settings.unitsWhenUnstated = try parseUnits(units)
             let (data, summary) = QSIS.spectrogramDataset(events: events, noise: noise, settings: settings)
             try finishQSIS(data, summary, output: output, started: t0)
         }

@@ -17,6 +17,8 @@ public enum FileFormat: String, Sendable, CaseIterable {
     case npz = "NumPy archive (.npz)"
     case text = "text"
     case unknown = "an unknown format"
+    /// A FIFO, device, socket or folder: never opened (opening a FIFO waits for a writer).
+    case notRegularFile = "a FIFO, device or socket, not a regular file"
 
     /// The format of `bytes`, the start of a file (4 KiB is enough). miniSEED 2 is recognised
     /// by its fixed header (sequence number of digits or spaces, quality D/R/Q/M, a channel
@@ -50,6 +52,8 @@ public enum FileFormat: String, Sendable, CaseIterable {
 
     /// The format of the file at `path` (its first 4 KiB); `.unknown` when it cannot be read.
     public static func detect(path: String) -> FileFormat {
+        var info = stat()
+        if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG { return .notRegularFile }
         guard let handle = FileHandle(forReadingAtPath: path) else { return .unknown }
         defer { try? handle.close() }
         let bytes = [UInt8]((try? handle.read(upToCount: 4096)) ?? Data())

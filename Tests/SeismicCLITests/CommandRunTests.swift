@@ -319,3 +319,22 @@ extension CommandRunTests {
         } throws: { Seismic.exitCode(for: $0) == ExitCode(1) }
     }
 }
+
+extension CommandRunTests {
+    /// A preparation whose output is an existing SAC record is refused before any work, without
+    /// scanning the input folder (`--folder /` must not read the whole machine).
+    @Test func prepRefusesToWriteOverARecord() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("prep-over-\(UUID())").path
+        try SyntheticCorpus.writeQSIS(folder: root, kind: .earthquake, count: 1, stations: 1, durationSeconds: 60, seed: 1)
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        let record = try #require(QSIS.recordFiles(in: root).first)
+        let before = try Data(contentsOf: URL(fileURLWithPath: record))
+        #expect {
+            var command = try Seismic.parseAsRoot(["prep", "qsis-events", "--folder", "/", "-o", record])
+            try command.run()
+        } throws: { error in
+            Seismic.exitCode(for: error) == .validationFailure && "\(Seismic.message(for: error))".contains("would destroy it")
+        }
+        #expect(try Data(contentsOf: URL(fileURLWithPath: record)) == before)
+    }
+}

@@ -106,3 +106,70 @@ extension QSISTests {
         }
     }
 }
+
+extension QSISTests {
+    /// Preparation finds records by content and channel code — any band and instrument (BH?,
+    /// HH1/HH2/HHZ), not only the reference's HLX names — and counts what it skips by what it is.
+    /// Units are the record's: stated ones are converted; unstated ones take `unitsWhenUnstated`
+    /// or are skipped (never guessed); a counts dataset has no PGA filter.
+    @Test func recordsOfAnyChannelCodeAndTheirUnits() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qsis-units-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder + "/ST01", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var rng = SeededGenerator(seed: 8)
+        for (i, codes) in [["BHE", "BHN", "BHZ"], ["HH1", "HH2", "HHZ"], ["HLX", "HLY", "HLZ"]].enumerated() {
+            var r = SyntheticRecord.generate(event: true, durationSeconds: 480, using: &rng)
+            r.waveform.componentCodes = codes
+            try r.writeSAC(folder: folder + "/ST01", name: "R00\(i)", station: "ST01")
+        }
+        try MiniSEED.write(
+            [
+                TraceSegment(
+                    id: SEEDIdentifier(network: "XX", station: "A", location: "", channel: "HHZ"), startTime: 0, samplingRateHz: 100, samples: [1, 2, 3])
+            ],
+            to: folder + "/ST01/day.mseed")
+        try Data("notes".utf8).write(to: URL(fileURLWithPath: folder + "/ST01/README.txt"))
+        #expect(QSIS.recordFiles(in: folder).count == 3)
+
+        var settings = QSISSettings()
+        settings.minimumPGAGal = 0
+        let (stated, summary) = QSIS.prepare(folder: folder, event: true, settings: settings)
+        #expect(summary.recordsRead == 3 && summary.windowsPerClass[0] == 3, "\(summary.skipped)")
+        #expect(summary.skipped.keys.contains { $0.hasPrefix("miniSEED") } && summary.skipped.keys.contains { $0.contains("looks like text") })
+        #expect(stated.metadata.units == .metersPerSecondSquared)
+
+        // The same records without stated units: skipped, unless --units says gal (the same windows).
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder + "/ST01") where name.hasSuffix(".sac") {
+            var t = try SACTrace(contentsOf: folder + "/ST01/" + name)
+            t.header.setDependentVariable(nil)
+            t.header.setUnitWord(nil)
+            try t.write(to: folder + "/ST01/" + name)
+        }
+        let (_, unstated) = QSIS.prepare(folder: folder, event: true, settings: settings)
+        #expect(unstated.skipped["units not stated (give --units)"] == 3 && unstated.windowsPerClass == [0, 0, 0])
+        settings.unitsWhenUnstated = .acceleration(.gal)
+        let (given, _) = QSIS.prepare(folder: folder, event: true, settings: settings)
+        #expect(given.values == stated.values && given.labels == stated.labels)
+        // Counts: the samples as recorded (gal numbers here), the dataset in counts, no PGA filter.
+        settings.unitsWhenUnstated = .counts
+        settings.minimumPGAGal = 1e9
+        let (counts, countsSummary) = QSIS.prepare(folder: folder, event: true, settings: settings)
+        #expect(counts.metadata.units == .counts && countsSummary.windowsPerClass[0] == 3, "\(countsSummary.skipped)")
+    }
+}
+
+extension QSISTests {
+    /// A FIFO in a scanned folder is skipped without being opened (opening one waits for a writer
+    /// for ever): preparation's and classify's folder scans both finish and say what it is.
+    @Test func fifosInScannedFoldersAreNeverOpened() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qsis-fifo-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        #expect(mkfifo(folder + "/ST01.HLZ.sac", 0o600) == 0)
+        let scan = QSIS.recordScan(in: folder)
+        #expect(scan.files.isEmpty && scan.skipped.count == 1 && scan.skipped[0].reason.contains("FIFO"))
+        let records = RecordFolder.scan(folder)
+        #expect(records.inputs.isEmpty && records.skipped.count == 1 && records.skipped[0].reason.contains("FIFO"))
+        #expect(FileFormat.detect(path: folder + "/ST01.HLZ.sac") == .notRegularFile)
+    }
+}

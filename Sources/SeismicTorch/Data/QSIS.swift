@@ -17,8 +17,12 @@ public enum ArrivalMethod: String, Sendable, CaseIterable, Codable {
 }
 
 /// Settings of a QSIS preparation (the reference's values by default).
-public struct QSISSettings: Sendable, Codable {
-    public var galToMetersPerSecondSquared = 0.01
+public struct QSISSettings: Sendable {
+    /// What the samples of records that do not state their units (SAC IDEP = IACC with the unit
+    /// word in KUSER0) are in; nil: such records are skipped, their units are never guessed. The
+    /// reference's QSIS records are in gal. Records stating an acceleration unit are converted to
+    /// m/s²; with `.counts` the dataset is in counts (and records stating a unit are skipped).
+    public var unitsWhenUnstated: SampleUnit? = nil
     public var minimumSamples = 40_000
     public var minimumPGAGal = 2.0
     public var arrivals: ArrivalMethod = .model
@@ -38,21 +42,44 @@ public struct QSISSettings: Sendable, Codable {
     /// The windows' sampling rate: `windowSamples` over the window's seconds (80 / 2 s = 40 Hz).
     public var windowSamplingRateHz: Double { Double(windowSamples) / preprocessing.windowSeconds }
 
+    /// The windows' units: counts when unstated records are counts, else m/s².
+    public var datasetUnits: SampleUnit { unitsWhenUnstated == .counts ? .counts : .metersPerSecondSquared }
+
     var preparation: [String: String] {
         [
-            "chain": "×\(galToMetersPerSecondSquared) (gal → m/s²), \(preprocessing.recordStepsDescription)",
-            "filters": "samples ≥ \(minimumSamples), PGA ≥ \(minimumPGAGal) gal", "arrivals": arrivals.rawValue,
+            "chain":
+                (datasetUnits == .counts
+                ? "counts as recorded, "
+                : "samples converted to m/s² from the units each record states (else \(unitsWhenUnstated?.name ?? "skipped")), ")
+                + preprocessing.recordStepsDescription,
+            "filters": "samples ≥ \(minimumSamples), " + (datasetUnits == .counts ? "no PGA filter (counts)" : "PGA ≥ \(minimumPGAGal) gal"),
+            "arrivals": arrivals.rawValue,
             "window":
                 "\(preprocessing.sourceWindowSamples) samples around the composite peak after the arrival, shift ±80 (p 0.995), resampled to \(windowSamples)",
             "augmentation": "scale_amplitude rate \(scaleAmplitudeRate)"
         ]
     }
 
-    /// The contract of windows these settings prepare, in m/s², with their chain.
+    /// The contract of windows these settings prepare, in `datasetUnits`, with their chain.
     func input(classNames: [String]) -> InputContract {
         InputContract(
             classNames: classNames, samplingRateHz: windowSamplingRateHz, windowSamples: windowSamples, componentOrder: ["X", "Y", "Z"],
-            preprocessing: preprocessing)
+            units: datasetUnits, preprocessing: preprocessing)
+    }
+
+    /// The factor taking a record's samples to `datasetUnits`: from the units its headers state,
+    /// else `unitsWhenUnstated`. Fails (a skip with the reason) when neither says, when the
+    /// headers state something that is not acceleration, or state a unit for a counts dataset.
+    func unitFactor(_ traces: [SACTrace], path: String) -> Result<Double, QSIS.PrepSkip> {
+        let stated: AccelerationUnit?
+        do { stated = try AccelerationUnit.stated(by: traces, path: path) } catch { return .failure(.units("\(error)")) }
+        switch (stated, unitsWhenUnstated) {
+        case (let unit?, .counts): return .failure(.units("states \(unit.rawValue), but the dataset is in counts (--units counts)"))
+        case (let unit?, _): return .success(unit.toMetersPerSecondSquared)
+        case (nil, .counts): return .success(1)
+        case (nil, .acceleration(let unit)): return .success(unit.toMetersPerSecondSquared)
+        case (nil, nil): return .failure(.units("units not stated (SAC IDEP = IACC with KUSER0 gal, m/s2 or g): give --units"))
+        }
     }
 }
 
@@ -77,19 +104,48 @@ public struct PreparationSummary: Sendable {
 public enum QSIS {
     public static let classNames = ["P-wave", "S-wave", "Noise"]
 
-    /// One file per record (the X/E component, or the first found) under `folder`, sorted.
-    public static func recordFiles(in folder: String) -> [String] {
-        guard let e = FileManager.default.enumerator(atPath: folder) else { return [] }
-        var files: [String] = []
+    /// One file per record under `folder` (searched recursively; hidden files skipped), sorted:
+    /// SAC files by content (or named .sac: a broken one is then a record the reader reports),
+    /// grouped into records by name — files that differ only in the
+    /// orientation letter of their channel code (any band and instrument code: HLX/HLY/HLZ,
+    /// BHE/BHN/BHZ, HH1/HH2/HHZ…; `ThreeComponentRecord`) — the first of each. Everything else is
+    /// in `skipped` with the reason (miniSEED, other formats, SAC files whose name gives no
+    /// channel code).
+    public static func recordScan(in folder: String) -> (files: [String], skipped: [(path: String, reason: String)]) {
+        guard let e = FileManager.default.enumerator(atPath: folder) else { return ([], []) }
+        var paths: [String] = []
         while let rel = e.nextObject() as? String {
-            let name = (rel as NSString).lastPathComponent.uppercased()
-            guard name.hasSuffix(".SAC") || name.contains(".SAC") || name.hasSuffix("SAC") else { continue }
-            if name.contains("HLX") || name.contains("HHE") || name.contains("HLE") || name.contains("EHE") || name.contains("HNE") {
-                files.append((folder as NSString).appendingPathComponent(rel))
+            if rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
+            let path = (folder as NSString).appendingPathComponent(rel)
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue { paths.append(path) }
+        }
+        let letters = Set(ThreeComponentRecord.families.joined())
+        var files: [String] = [], skipped: [(path: String, reason: String)] = [], sets = Set<String>()
+        for path in paths.sorted() {
+            // A file named as SAC that does not read as one is a broken record: the reader says why.
+            let format = FileFormat.detect(path: path)
+            let namedSAC = path.lowercased().hasSuffix(".sac") && format != .notRegularFile
+            switch format {
+            case let format where format == .sac || namedSAC:
+                var name = Array((path as NSString).lastPathComponent)
+                guard let p = SEEDIdentifier.orientationPosition(inFileName: name, letters: letters) else {
+                    skipped.append((path, "SAC file whose name has no channel code (…HHZ…), so its other components cannot be found"))
+                    continue
+                }
+                name[p] = "?"
+                if sets.insert(((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(String(name))).inserted { files.append(path) }
+            case .miniSEED2:
+                skipped.append((path, "miniSEED: preparation reads SAC records (their headers carry the event and picks)"))
+            case let format:
+                skipped.append((path, "not a SAC record: the file looks like \(format.rawValue)"))
             }
         }
-        return files.sorted()
+        return (files, skipped)
     }
+
+    /// The record files of `recordScan(in:)`.
+    public static func recordFiles(in folder: String) -> [String] { recordScan(in: folder).files }
 
     /// The analyst's picks in a SAC header as the reference's records carry them, in seconds from
     /// the first sample (pick − B): P in A (or T0 when A is undefined), S in T1; nil where undefined.
@@ -144,6 +200,8 @@ public enum QSIS {
 
     public enum PrepSkip: Error, CustomStringConvertible, Hashable {
         case unreadable(String), tooShort(Int), belowPGA, missingHeader(String), noArrival, windowOutside(String)
+        /// The record's units are not stated and not given, or do not fit the dataset's.
+        case units(String)
         /// The record's rate is not the one the chain cuts windows at (`Preprocessing.sourceSamplingRateHz`).
         case samplingRate(Double)
         public var description: String {
@@ -155,10 +213,13 @@ public enum QSIS {
             case .missingHeader(let f): return "header lacks \(f)"
             case .noArrival: return "no ray reaches the station"
             case .windowOutside(let w): return "\(w) window outside the record"
+            case .units(let why): return why
             }
         }
         var reason: String {
             if case .unreadable = self { return "unreadable or inconsistent triple" }
+            if case .units(let why) = self, why.hasPrefix("units not stated") { return "units not stated (give --units)" }
+            if case .units = self { return "units that do not fit the dataset's" }
             return description
         }
     }
@@ -183,15 +244,23 @@ public enum QSIS {
         }
         out.read = true
         out.station = record.traces[0].header.station ?? ""
-        var w = record.waveform.mapComponents { $0.map { $0 * settings.galToMetersPerSecondSquared } }
+        let factor: Double
+        switch settings.unitFactor(record.traces, path: path) {
+        case .success(let f): factor = f
+        case .failure(let skip): out.skips.append(skip); return out
+        }
+        var w = factor == 1 ? record.waveform : record.waveform.mapComponents { $0.map { $0 * factor } }
         guard w.sampleCount >= settings.minimumSamples else { out.skips.append(.tooShort(w.sampleCount)); return out }
         // The chain cuts a fixed number of samples: at another rate the window would span another time.
         guard settings.preprocessing.cutsWindows(atRateHz: w.samplingRateHz) else {
             out.skips.append(.samplingRate(w.samplingRateHz))
             return out
         }
-        let pgaGal = (w.compositeAmplitude.max() ?? 0) / settings.galToMetersPerSecondSquared
-        if event && pgaGal < settings.minimumPGAGal { out.skips.append(.belowPGA); return out }
+        // PGA in physical units: a counts dataset has none, so no PGA filter.
+        if event, settings.datasetUnits != .counts, (w.compositeAmplitude.max() ?? 0) * 100 < settings.minimumPGAGal {
+            out.skips.append(.belowPGA)
+            return out
+        }
         guard let prepared = try? settings.preprocessing.prepareRecord(w) else { out.skips.append(.unreadable("filter design")); return out }
         w = prepared
         var rng = SeededGenerator(seed: seed)
@@ -242,7 +311,7 @@ public enum QSIS {
         folder: String, event: Bool, settings: QSISSettings, collective: Collective? = nil,
         progress: @escaping @Sendable (Int, Int) -> Void = { _, _ in }
     ) -> (PreparedDataset, PreparationSummary) {
-        let all = recordFiles(in: folder)
+        let (all, notRecords) = recordScan(in: folder)
         let range = collective?.share(of: all.count) ?? all.indices
         let files = Array(all[range])
         let offset = range.lowerBound
@@ -257,6 +326,7 @@ public enum QSIS {
         }
         var values: [Float] = [], labels: [Int] = [], provenance: [WindowProvenance] = []
         var summary = PreparationSummary(classCount: classNames.count)
+        if range.lowerBound == 0 { for (_, reason) in notRecords { summary.skipped[reason, default: 0] += 1 } }  // once, by the first share
         for (i, r) in results.enumerated() {
             if r.read { summary.recordsRead += 1 }
             for s in r.skips {
@@ -307,7 +377,12 @@ extension QSIS {
             guard settings.preprocessing.cutsWindows(atRateHz: w.samplingRateHz) else {
                 return ([], "", PrepSkip.samplingRate(w.samplingRateHz).description, nil)
             }
-            guard let prepared = try? settings.preprocessing.prepareRecord(w.mapComponents({ $0.map { $0 * settings.galToMetersPerSecondSquared } })) else {
+            let factor: Double
+            switch settings.unitFactor(traces, path: files[i]) {
+            case .success(let f): factor = f
+            case .failure(let skip): return ([], "", skip.reason, nil)
+            }
+            guard let prepared = try? settings.preprocessing.prepareRecord(w.mapComponents({ $0.map { $0 * factor } })) else {
                 return ([], "", "filter design", nil)
             }
             return (SpectrogramImage.input(prepared), traces[0].header.station ?? "", nil, nil)
@@ -331,6 +406,7 @@ extension QSIS {
         input.samplingRateHz = settings.preprocessing.sourceSamplingRateHz
         input.preprocessing = settings.preprocessing
         input.preprocessing.amplitudeChain = .spectrogramImage
+        input.units = settings.datasetUnits
         let metadata = DatasetMetadata(input: input, preparation: prep, seed: settings.seed)
         return (
             PreparedDataset(
