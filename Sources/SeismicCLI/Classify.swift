@@ -54,8 +54,10 @@ extension Seismic {
 
                 --sds ROOT reads an SDS archive (ROOT/YEAR/NET/STA/CHA.D/NET.STA.LOC.CHA.D.YEAR.DAY, as \
                 SeisComP and ObsPy's SDS client keep it): for each of --stations, the day files of \
-                every channel from --start to --end, cut to the span, a channel continuing across \
-                midnight joined; then as any miniSEED record. A folder of day files given as RECORDS \
+                every channel (or those --channels names, e.g. HH?) from --start to --end, cut to the \
+                span, a channel continuing across midnight joined; then as any miniSEED record, named \
+                "ROOT NET.STA". A span whose day files may not fit in memory is refused before they \
+                are read; a day file that cannot be read is reported and the others are used. A folder of day files given as RECORDS \
                 is read one day at a time.
 
                 Examples:
@@ -71,6 +73,8 @@ extension Seismic {
         @Option(help: "Read from this SDS archive (ROOT/YEAR/NET/STA/CHA.D/NET.STA.LOC.CHA.D.YEAR.DAY); needs --stations, --start, --end.")
         var sds: String?
         @Option(help: "Stations to read from --sds: NET.STA or NET.STA.LOC, comma-separated.") var stations: String?
+        @Option(help: "Channels to read from --sds, comma-separated patterns with ? and * (e.g. HH?,HN?; default: every channel folder).")
+        var channels: String?
         @Option(help: "Start of the span read from --sds, UTC (2019-07-06T03:19:00 or 2019-07-06).") var start: String?
         @Option(help: "End of the span read from --sds, UTC.") var end: String?
         @Option(parsing: .unconditional, help: "Seconds between window starts.") var stride: Double = 0.5
@@ -113,7 +117,7 @@ extension Seismic {
             try refuseOverwriting(inputs: records + [model], with: picks, quakeml)
             try checkOutputFile(picks, option: "--picks")
             try checkOutputFile(quakeml, option: "--quakeml")
-            if let picks, let quakeml, (OutputPaths.realPath(picks) ?? picks) == (OutputPaths.realPath(quakeml) ?? quakeml) {
+            if let picks, let quakeml, OutputPaths.sameFile(picks, quakeml) {
                 throw ValidationError("--picks and --quakeml name the same file, \(picks); give each its own")
             }
             try checkOutputFolder(annotations, option: "--annotations", inputs: records)
@@ -150,10 +154,7 @@ extension Seismic {
                 try AtomicFile.write(
                     ([Pick.csvHeader] + allPicks.joined().sorted().map(\.csvRow)).map(CSVTable.record).joined(separator: "\n") + "\n", to: picks)
             }
-            if let quakeml {
-                // QuakeML names a pick's station: picks of records without one stay in --picks only.
-                try AtomicFile.write(try QuakeML.document(events: allPicks.map { $0.filter { !$0.traceID.isEmpty } }.filter { !$0.isEmpty }), to: quakeml)
-            }
+            if let quakeml { try AtomicFile.write(try QuakeML.document(events: allPicks), to: quakeml) }
             if picks != nil || quakeml != nil {
                 FileHandle.standardError.write(Data("\(allPicks.joined().count) picks from \(allPicks.count) of \(outcomes) records\n".utf8))
             }
@@ -166,7 +167,9 @@ extension Seismic {
         /// The station spans --sds, --stations, --start and --end ask for; none without --sds.
         func sdsInputs() throws -> [RecordInput] {
             guard let sds else {
-                guard stations == nil, start == nil, end == nil else { throw ValidationError("--stations, --start and --end go with --sds ROOT") }
+                guard stations == nil, start == nil, end == nil, channels == nil else {
+                    throw ValidationError("--stations, --channels, --start and --end go with --sds ROOT")
+                }
                 return []
             }
             guard InputPaths.isFolder(sds) else { throw ValidationError("--sds \(sds) is not a folder") }
@@ -174,11 +177,20 @@ extension Seismic {
             guard let from = UTCTime.parse(start) else { throw ValidationError("--start \(start) is not a UTC time like 2019-07-06T03:19:00 or 2019-07-06") }
             guard let to = UTCTime.parse(end) else { throw ValidationError("--end \(end) is not a UTC time like 2019-07-06T03:19:00 or 2019-07-06") }
             guard to > from else { throw ValidationError("--end \(end) is not after --start \(start)") }
-            return try stations.split(separator: ",", omittingEmptySubsequences: false).map { text in
+            let patterns = try (channels?.split(separator: ",", omittingEmptySubsequences: false) ?? []).map { text in
+                let p = text.trimmingCharacters(in: .whitespaces)
+                guard !p.isEmpty, p.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "?" || $0 == "*") }) else {
+                    throw ValidationError("--channels: \"\(text)\" is not a channel code pattern such as HH? or HN*")
+                }
+                return p
+            }
+            var seen = Set<StationSelector>()
+            return try stations.split(separator: ",", omittingEmptySubsequences: false).compactMap { text in
                 guard let station = StationSelector(text.trimmingCharacters(in: .whitespaces)) else {
                     throw ValidationError("--stations: \"\(text)\" is not NET.STA or NET.STA.LOC")
                 }
-                return RecordInput.sds(root: sds, station: station, start: from, end: to)
+                guard seen.insert(station).inserted else { return nil }  // named twice: read once
+                return RecordInput.sds(root: sds, station: station, channels: patterns, start: from, end: to)
             }
         }
 
@@ -225,9 +237,7 @@ extension Seismic {
         func writeAnnotations(_ r: RecordClassification, folder: String, taken: inout Set<String>) throws {
             guard let segments = r.annotationSegments() else { return }  // no station: said by `notes`
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let name =
-                r.instrumentID + "_"
-                + UTCTime.iso8601(r.startTime, fractionDigits: 3).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+            let name = r.instrumentID + "_" + UTCTime.compact(r.startTime)
             var unique = name, k = 2
             while taken.contains(unique) { unique = "\(name)-\(k)"; k += 1 }
             taken.insert(unique)

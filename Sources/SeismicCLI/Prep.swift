@@ -126,7 +126,7 @@ extension Seismic.Prep {
                 after the reference time (the reference's records have their origin there, B = −trigger); \
                 header: picks A (or T0) and T1.
 
-                Example: seismic prep qsis-events --folder data_QSIS_Event -o data/qsis_events.h5
+                Example: seismic prep qsis-events --folder data_QSIS_Event --units gal -o data/qsis_events.h5
                 """)
 
         @OptionGroup var common: QSISOptions
@@ -201,7 +201,6 @@ extension Seismic.Prep {
         func validate() throws {
             try checkOption("min-samples", minSamples, .atLeast(1))
             try checkOption("windows-per-record", windowsPerRecord, .atLeast(1), .atMost(10_000))
-            _ = try parseUnits(units)
             _ = try parseUnits(units)
             let c = try parsed()
             guard c.count >= 2 else { throw ValidationError("give at least two --class NAME=FOLDER options") }

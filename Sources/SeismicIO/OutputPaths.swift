@@ -28,6 +28,14 @@ public enum OutputPaths {
         }
     }
 
+    /// Whether `a` and `b` name one file: the same path once resolved (links, `.`, `..`, the
+    /// working folder), or the same device and inode — also when neither exists yet.
+    public static func sameFile(_ a: String, _ b: String) -> Bool {
+        if resolve(a) == resolve(b) { return true }
+        if let x = identity(a), let y = identity(b) { return x == y }
+        return false
+    }
+
     /// The path resolved by the kernel's rules (realpath(3): links, `.` and `..`), nil when it does not exist.
     public static func realPath(_ path: String) -> String? {
         guard let p = realpath(path, nil) else { return nil }

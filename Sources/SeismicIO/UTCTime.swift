@@ -23,6 +23,12 @@ public enum UTCTime {
         return text + "Z"
     }
 
+    /// `iso8601` without "-" and ":", for file names and resource identifiers:
+    /// "20190706T031953.040Z".
+    public static func compact(_ seconds: Double, fractionDigits: Int = 3) -> String {
+        iso8601(seconds, fractionDigits: fractionDigits).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
+    }
+
     /// Seconds since 1970-01-01 UTC from ISO 8601 text as ObsPy's `UTCDateTime` accepts it
     /// commonly: "2019-07-06", "2019-07-06T03:19", "2019-07-06T03:19:53", with a fraction of the
     /// second (up to 9 digits) and an optional "Z"; a space may replace the "T". Nil for anything
@@ -32,14 +38,18 @@ public enum UTCTime {
         if t.hasSuffix("Z") { t.removeLast() }
         let parts = t.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "T" || $0 == " " })
         guard parts.count <= 2 else { return nil }
+        // Digits only in every field: Int() would also take a sign ("03:-1" as 02:59).
+        guard parts.allSatisfy({ $0.allSatisfy { $0.isASCII && ($0.isNumber || "-:.".contains($0)) } }) else { return nil }
         let date = parts[0].split(separator: "-", omittingEmptySubsequences: false)
-        guard date.count == 3, date[0].count == 4, date[1].count == 2, date[2].count == 2,
+        guard date.count == 3, date.allSatisfy({ $0.allSatisfy(\.isNumber) }), date[0].count == 4, date[1].count == 2, date[2].count == 2,
             let year = Int(date[0]), let month = Int(date[1]), let day = Int(date[2]), (1...12).contains(month), day >= 1
         else { return nil }
         var hour = 0, minute = 0, second = 0.0
         if parts.count == 2 {
             let time = parts[1].split(separator: ":", omittingEmptySubsequences: false)
-            guard (2...3).contains(time.count), time[0].count == 2, time[1].count == 2, let h = Int(time[0]), let m = Int(time[1]), h < 24, m < 60 else {
+            guard (2...3).contains(time.count), time[0].count == 2, time[1].count == 2, time[0...1].allSatisfy({ $0.allSatisfy(\.isNumber) }),
+                let h = Int(time[0]), let m = Int(time[1]), h < 24, m < 60
+            else {
                 return nil
             }
             hour = h

@@ -7,9 +7,9 @@ public enum Trigger {
     /// above `off` (`off` ≤ `on`), ending at the last such sample — or at the last sample when the
     /// values never fall back (ObsPy closes an open trigger the same way). NaN is never above a
     /// threshold, so it ends a trigger. Ranges are sample indices, in order, never overlapping.
-    /// - Precondition: `off <= on`.
+    /// Thresholds that are not finite, or `off` above `on`, give no triggers.
     public static func onsets(_ values: [Float], on: Float, off: Float) -> [ClosedRange<Int>] {
-        precondition(off <= on, "the off threshold \(off) is above the on threshold \(on)")
+        guard on.isFinite, off.isFinite, off <= on else { return [] }
         var triggers: [ClosedRange<Int>] = []
         var i = 0
         while i < values.count {

@@ -260,6 +260,7 @@ extension CommandRunTests {
         for (extra, message) in [
             (["--picks", root], "is a folder"), (["--picks", root + "/none/p.csv"], "does not exist"),
             (["--picks", root + "/x", "--quakeml", root + "/x"], "the same file"),
+            (["--picks", root + "/new.csv", "--quakeml", root + "/./new.csv"], "the same file"),
             (["--annotations", folder + "/ann"], "inside the input folder"), (["--annotations", file], "is a file"),
             (["--thresholds", "P=0.3,P=0.4"], "given twice"), (["--thresholds", "Noise=0.3"], "background")
         ] {
@@ -303,7 +304,8 @@ extension CommandRunTests {
             (["--sds", root, "--stations", "CI.PASC"], "needs --stations"), (["--sds", root + "/none", "--stations", "CI.PASC"] + span, "not a folder"),
             (["--sds", root, "--stations", "CIPASC"] + span, "not NET.STA"), (["--stations", "CI.PASC"] + span, "go with --sds"),
             (["--sds", root, "--stations", "CI.PASC", "--start", "2019-07-06T01:00", "--end", "2019-07-06"], "not after"),
-            (["--sds", root, "--stations", "CI.PASC", "--start", "july", "--end", "2019-07-06"], "not a UTC time")
+            (["--sds", root, "--stations", "CI.PASC", "--start", "july", "--end", "2019-07-06"], "not a UTC time"),
+            (["--sds", root, "--stations", "CI.PASC", "--channels", "H H?"] + span, "not a channel code pattern")
         ] {
             #expect {
                 var command = try Seismic.parseAsRoot(base + extra)

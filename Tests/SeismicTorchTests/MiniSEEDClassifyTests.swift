@@ -199,6 +199,7 @@ extension MiniSEEDClassifyTests {
         let joined = try fromArchive[0].get()
         #expect(joined.waveform?.sampleCount == 9001 && joined.classification.startTime == start)
         #expect(joined.classification.predictions == expected.predictions)
+        #expect(joined.classification.source == "\(root) BK.BRIB")
         // A span inside the record: cut to it (sample times within the span).
         let cut = try classifier.classify(sds: SDSArchive(root: root), station: station, start: start + 10, end: start + 20)
         #expect(try cut[0].get().waveform?.sampleCount == 1001)
@@ -210,8 +211,39 @@ extension MiniSEEDClassifyTests {
         #expect {
             try classifier.classify(sds: SDSArchive(root: root), station: #require(StationSelector("BK.NONE")), start: start, end: start + 10)
         } throws: { "\($0)".contains("no day files of BK.NONE") }
+        // --channels: a pattern that matches no channel folder reads nothing.
+        #expect {
+            try classifier.classify(sds: SDSArchive(root: root, channels: ["BH?"]), station: station, start: start, end: start + 10)
+        } throws: { "\($0)".contains("no day files of BK.BRIB") }
+        #expect(try classifier.classify(sds: SDSArchive(root: root, channels: ["H*"]), station: station, start: start, end: start + 10).count == 1)
+        // A day file that cannot be read is a failure of its own; the rest is still used.
+        try Data("broken".utf8).write(to: URL(fileURLWithPath: "\(root)/2008/BK/BRIB/HHZ.D/BK.BRIB..HHZ.D.2008.264"))
+        let withBroken = try classifier.classify(sds: SDSArchive(root: root), station: station, start: start - 10, end: start + 100)
+        #expect(withBroken.count == 2 && withBroken.filter { (try? $0.get()) != nil }.count == 1, "\(withBroken)")
         #expect {
             try classifier.classify(sds: SDSArchive(root: root), station: station, start: start + 200, end: start + 300)
         } throws: { "\($0)".contains("hold no samples") }
+    }
+}
+
+extension MiniSEEDClassifyTests {
+    /// Day files are looked for from the day before the start (a day file's last record may run
+    /// past midnight) to the day of the end, across a year boundary (day 366 of 2020, then day 1);
+    /// channel patterns match as the shell's.
+    @Test func sdsDayFilesAcrossAYearBoundary() throws {
+        let root = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for (year, day) in [(2020, 365), (2020, 366), (2021, 1), (2021, 2)] {
+            let folder = "\(root)/\(year)/XX/ST/HHZ.D"
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try Data().write(to: URL(fileURLWithPath: "\(folder)/XX.ST.00.HHZ.D.\(year).\(String(format: "%03d", day))"))
+        }
+        let newYear = 1_609_459_200.0  // 2021-01-01T00:00:00Z
+        let files = SDSArchive(root: root).files(for: try #require(StationSelector("XX.ST")), start: newYear + 60, end: newYear + 120)
+        #expect(files.map { String($0.suffix(8)) } == ["2020.366", "2021.001"])
+        #expect(SDSArchive(root: root).files(for: try #require(StationSelector("XX.ST.10")), start: newYear, end: newYear + 1).isEmpty)
+        let archive = SDSArchive(root: root, channels: ["HH?", "B*Z"])
+        #expect(archive.reads(channel: "HHZ") && archive.reads(channel: "BHZ") && archive.reads(channel: "BLZ"))
+        #expect(!archive.reads(channel: "HNZ") && !archive.reads(channel: "HH") && !archive.reads(channel: "BHN"))
     }
 }

@@ -74,8 +74,9 @@ private func makeFolder(events: Int, noise: Int, shortRecords: Int, seed: UInt64
 extension QSISTests {
     /// Records with standard headers — the reference time at the first sample (B = 0) and the
     /// origin in O — give P windows at the P onset under `--arrivals model` (before O was read, they
-    /// landed the origin offset later); a record without O is skipped with that reason, never
-    /// given windows from a guessed origin.
+    /// landed the origin offset later: the synthetic origins lie 5 to 96 s into the 480 s records,
+    /// beyond the −2…+13 s the check allows, so reading O wrongly fails it); a record without O
+    /// is skipped with that reason, never given windows from a guessed origin.
     @Test func modelArrivalsFollowTheOriginInHeaderO() throws {
         let (folder, records) = try makeFolder(events: 4, noise: 0, shortRecords: 0, seed: 21)
         defer { try? FileManager.default.removeItem(atPath: folder) }

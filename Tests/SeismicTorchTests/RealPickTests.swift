@@ -88,6 +88,7 @@ import Testing
             if let bestP, let bestS, bestS.peakTime > bestP.peakTime { sAfterP += 1 }
         }
         func within(_ r: [Double]) -> Double { Double(r.filter { abs($0) <= 0.5 }.count) / Double(test.count) }
+        try #require(!residualP.isEmpty, "no P pick on any held-out record")
         let median = residualP.sorted()[residualP.count / 2]
         print(
             String(

@@ -34,11 +34,30 @@ public struct StationSelector: Hashable, Sendable, CustomStringConvertible {
 /// miniSEED file per channel and day (day of the year, three digits).
 public struct SDSArchive: Sendable {
     public var root: String
+    /// Channel codes to read, as patterns with "?" (one character) and "*" (any): "HH?", "HN*";
+    /// empty: every channel folder.
+    public var channels: [String]
 
-    public init(root: String) { self.root = root }
+    public init(root: String, channels: [String] = []) {
+        self.root = root
+        self.channels = channels
+    }
+
+    /// Whether `channel` is one of `channels` (all when there are none).
+    public func reads(channel: String) -> Bool {
+        channels.isEmpty || channels.contains { Self.matches(Array(channel), Array($0)) }
+    }
+
+    /// Shell-style matching of a code against a pattern of "?" and "*".
+    static func matches(_ text: [Character], _ pattern: [Character]) -> Bool {
+        guard let p = pattern.first else { return text.isEmpty }
+        if p == "*" { return (0...text.count).contains { matches(Array(text[$0...]), Array(pattern.dropFirst())) } }
+        guard let t = text.first, p == "?" || p == t else { return false }
+        return matches(Array(text.dropFirst()), Array(pattern.dropFirst()))
+    }
 
     /// The day files that may hold `station`'s samples from `start` to `end` (seconds since
-    /// 1970-01-01 UTC): every channel folder of the station, for each day from the day before
+    /// 1970-01-01 UTC): every channel folder of the station that `channels` selects, for each day from the day before
     /// `start` (a day file's last record may run past midnight; ObsPy's SDS client reads it too)
     /// to the day of `end`; the files that exist, sorted.
     public func files(for station: StationSelector, start: Double, end: Double) -> [String] {
@@ -50,7 +69,8 @@ public struct SDSArchive: Sendable {
             gmtime_r(&t, &parts)
             let year = Int(parts.tm_year) + 1900, doy = Int(parts.tm_yday) + 1
             let folder = "\(root)/\(year)/\(station.network)/\(station.station)"
-            for channelFolder in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted() where channelFolder.hasSuffix(".D") {
+            for channelFolder in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
+            where channelFolder.hasSuffix(".D") && reads(channel: String(channelFolder.dropLast(2))) {
                 let channel = String(channelFolder.dropLast(2))
                 let prefix = "\(station.network).\(station.station)."
                 let suffix = ".\(channel).D.\(year).\(String(format: "%03d", doy))"
@@ -68,13 +88,21 @@ public struct SDSArchive: Sendable {
     /// `station`'s segments from `start` to `end`: the day files (`files(for:start:end:)`) read
     /// and each segment cut to the samples within the span (a segment running past midnight into
     /// the next day's file is joined to it by `InstrumentRecords.assemble`, as it continues it).
-    /// - Returns: the segments (none when the archive holds nothing there) and the files read.
-    /// - Throws: `MiniSEEDError` naming a day file that cannot be read.
-    public func read(_ station: StationSelector, start: Double, end: Double) throws(MiniSEEDError) -> (segments: [TraceSegment], files: [String]) {
+    /// - Returns: the segments (none when the archive holds nothing there), the files read, and
+    /// the day files that could not be read with the reason (the others are read regardless: a
+    /// day file still being written does not hide the rest).
+    public func read(_ station: StationSelector, start: Double, end: Double) -> (
+        segments: [TraceSegment], files: [String], unreadable: [MiniSEEDError]
+    ) {
         let files = files(for: station, start: start, end: end)
-        var segments: [TraceSegment] = []
+        var segments: [TraceSegment] = [], unreadable: [MiniSEEDError] = []
         for path in files {
-            for var s in try MiniSEED.read(path).segments where station.matches(s.id) {
+            let volume: MiniSEEDVolume
+            do { volume = try MiniSEED.read(path) } catch {
+                unreadable.append(error)
+                continue
+            }
+            for var s in volume.segments where station.matches(s.id) && reads(channel: s.id.channel) {
                 // Samples at times within [start, end] (to a thousandth of a sample: clock rounding).
                 let first = max(0, Int(((start - s.startTime) * s.samplingRateHz - 1e-3).rounded(.up)))
                 let last = min(s.samples.count - 1, Int(((end - s.startTime) * s.samplingRateHz + 1e-3).rounded(.down)))
@@ -84,6 +112,6 @@ public struct SDSArchive: Sendable {
                 segments.append(s)
             }
         }
-        return (segments, files)
+        return (segments, files, unreadable)
     }
 }

@@ -11,18 +11,21 @@ import XMLCoder
 /// trigger span in a comment. Element order follows ObsPy's QuakeML writer; the document is read
 /// back by `obspy.read_events` (checked by scripts/check_quakeml.py in `make test`).
 public enum QuakeML {
-    /// The document for `events` (each a list of picks, written in time order), with resource
-    /// identifiers under `smi:local/seismictorch/` made from the station, phase and time (the same
-    /// picks give the same document). `author` goes into each item's creationInfo.
+    /// The document for `events` (each a list of picks, written in time order; picks whose trace
+    /// id names no station are left out, as QuakeML requires a station code, and events left
+    /// empty with them), with resource identifiers under `smi:local/seismictorch/` made from the
+    /// station, phase and time (the same picks give the same document). `author` goes into each
+    /// item's creationInfo.
     /// - Throws: `EncodingError` from the XML encoder (not expected for finite times).
     public static func document(events: [[Pick]], author: String = "SeismicTorch") throws -> Data {
-        let eventList = events.enumerated().map { k, picks in
+        let withStations = events.map { $0.filter { $0.traceID.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.isEmpty == false } }
+        let eventList = withStations.filter { !$0.isEmpty }.enumerated().map { k, picks in
             let sorted = picks.sorted()
             return Event(
                 publicID: "smi:local/seismictorch/event/\(k + 1)",
                 pick: sorted.map { p in
                     Event.PickElement(
-                        publicID: "smi:local/seismictorch/pick/\(p.traceID)/\(p.phase)/\(compact(p.peakTime))",
+                        publicID: "smi:local/seismictorch/pick/\(p.traceID)/\(p.phase)/\(UTCTime.compact(p.peakTime, fractionDigits: 6))",
                         time: TimeQuantity(value: UTCTime.iso8601(p.peakTime)),
                         waveformID: WaveformStreamID(fromTraceID: p.traceID),
                         phaseHint: p.phase,
@@ -42,11 +45,6 @@ public enum QuakeML {
         let encoder = XMLEncoder()
         encoder.outputFormatting = [.prettyPrinted]
         return try encoder.encode(root, withRootKey: "q:quakeml", header: XMLHeader(version: 1.0, encoding: "UTF-8"))
-    }
-
-    /// A time as resource-identifier text: ISO 8601 without the separators QuakeML's pattern forbids.
-    private static func compact(_ t: Double) -> String {
-        UTCTime.iso8601(t).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
     }
 
     private struct Root: Encodable {

@@ -16,15 +16,15 @@ public enum RecordInput: Sendable, Equatable {
     /// A prepared dataset (.h5).
     case dataset(path: String)
     /// A station's data from `start` to `end` (seconds since 1970-01-01 UTC) in the SDS archive
-    /// at `root` (`SDSArchive`).
-    case sds(root: String, station: StationSelector, start: Double, end: Double)
+    /// at `root`, of the channels `channels` selects (patterns such as "HH?"; empty: all).
+    case sds(root: String, station: StationSelector, channels: [String], start: Double, end: Double)
 
     /// A path naming the input in messages (the first file of a SAC group).
     public var path: String {
         switch self {
         case .sac(let paths, _): return paths[0]
         case .miniSEED(let p), .dataset(let p), .sacFile(let p): return p
-        case .sds(let root, let station, _, _): return "\(root) \(station)"
+        case .sds(let root, let station, _, _, _): return "\(root) \(station)"
         }
     }
 }

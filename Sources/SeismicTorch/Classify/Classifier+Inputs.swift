@@ -97,8 +97,8 @@ extension Classifier {
                 results = [Result { ClassifiedInput(classification: try classify(datasetAt: path)) }]
             case .miniSEED(let path):
                 do { results = try classify(miniSEEDAt: path, scale: scale) } catch { results = [.failure(error)] }
-            case .sds(let root, let station, let start, let end):
-                do { results = try classify(sds: SDSArchive(root: root), station: station, start: start, end: end, scale: scale) } catch {
+            case .sds(let root, let station, let channels, let start, let end):
+                do { results = try classify(sds: SDSArchive(root: root, channels: channels), station: station, start: start, end: end, scale: scale) } catch {
                     results = [.failure(error)]
                 }
             case .sac(let paths, _):
@@ -177,16 +177,27 @@ extension Classifier {
     /// The records of `station` from `start` to `end` (seconds since 1970-01-01 UTC) in the SDS
     /// archive `archive`: its day files read and cut to the span (`SDSArchive.read`), channels that
     /// continue across midnight joined, then as `classify(miniSEEDAt:scale:)`; each record is named
-    /// by the archive's first day file it reads.
-    /// - Throws: `MiniSEEDError` when a day file cannot be read; `SDSError.noData` when the archive
-    ///   holds no day file of the station in the span.
-    public func classify(sds archive: SDSArchive, station: StationSelector, start: Double, end: Double, scale: Double = 1) throws -> [Result<
-        ClassifiedInput, Error
-    >] {
-        let (segments, files) = try archive.read(station, start: start, end: end)
-        guard !segments.isEmpty else { throw SDSError.noData(root: archive.root, station: station, start: start, end: end, files: files.count) }
+    /// "ROOT NET.STA[.LOC]". A day file that cannot be read is a failure outcome of its own.
+    /// - Throws: `InsufficientMemoryError` before reading, when the day files decoded (at most
+    ///   1.75 samples per byte with Steim-2, 8 bytes a sample) may not fit in the memory available;
+    ///   `SDSError.noData` when the archive holds no samples of the station in the span.
+    public func classify(
+        sds archive: SDSArchive, station: StationSelector, start: Double, end: Double, scale: Double = 1
+    ) throws -> [Result<ClassifiedInput, Error>] {
+        let source = "\(archive.root) \(station)"
+        let bytes = archive.files(for: station, start: start, end: end).reduce(0) { total, path in
+            total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
+        }
+        try MemoryBudget.current()?.check(
+            neededBytes: bytes * 14, for: "reading \(source) from \(UTCTime.iso8601(start, fractionDigits: 3)) to \(UTCTime.iso8601(end, fractionDigits: 3))")
+        let (segments, files, unreadable) = archive.read(station, start: start, end: end)
+        let failures: [Result<ClassifiedInput, Error>] = unreadable.map { .failure($0) }
+        guard !segments.isEmpty else {
+            guard failures.isEmpty else { return failures }
+            throw SDSError.noData(root: archive.root, station: station, start: start, end: end, files: files.count)
+        }
         let scan = InstrumentRecords.assemble(segments, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
-        return classify(scan, source: files[0], scale: scale)
+        return failures + classify(scan, source: source, scale: scale)
     }
 
     /// Each record of `scan` classified on its own, its samples × `scale`; an instrument lacking a

@@ -76,7 +76,7 @@ extension RecordClassification {
     /// The probability traces as miniSEED segments, SeisBench `annotate`'s output in SEED form: the
     /// record's network, station and location, one channel per class named band code for the
     /// trace's rate (`SEEDBandCode.forAnnotation`), "X" (not an instrument code SEED uses, so an
-    /// annotation never passes for data), and the class's initial ("HXP"… at 100 Hz; "MXP",
+    /// annotation never passes for data), and the class's initial ("EXP"… at 100 Hz; "MXP",
     /// "MXS", "MXN" at the default 0.5 s stride); a class whose initial another class shares gets
     /// its index instead. Nil when the record names no station (a dataset, SAC files whose
     /// headers and names give no SEED id, miniSEED with an empty station code).

@@ -231,9 +231,7 @@ extension RecordClassification {
     public func plotName(startTime: Double) -> String {
         var name = ((source as NSString).lastPathComponent as NSString).deletingPathExtension
         if !instrumentID.isEmpty, !name.contains(instrumentID) { name += "_" + instrumentID }
-        if startTime > 0 {
-            name += "_" + UTCTime.iso8601(startTime, fractionDigits: 3).replacingOccurrences(of: ":", with: "").replacingOccurrences(of: "-", with: "")
-        }
+        if startTime > 0 { name += "_" + UTCTime.compact(startTime) }
         return name
     }
 }

@@ -207,11 +207,18 @@ extension Preprocessing {
     /// Images (`.spectrogramImage`) pass unchanged, all kept.
     /// - Returns: the prepared windows and the indices of the kept ones in `windows`.
     public func trainingWindows(_ windows: WindowBatch, units: SampleUnit) -> (windows: WindowBatch, kept: [Int]) {
-        guard amplitudeChain == .timeSeries else { return (windows, Array(0..<windows.count)) }
+        let (prepared, kept, _) = trainingWindowsCounted(windows, units: units)
+        return (prepared, kept)
+    }
+
+    /// `trainingWindows` with the number of windows that carry signal (the rest were dropped as
+    /// silent; of those with signal, the ones not kept reached 2 g).
+    private func trainingWindowsCounted(_ windows: WindowBatch, units: SampleUnit) -> (windows: WindowBatch, kept: [Int], withSignal: Int) {
+        guard amplitudeChain == .timeSeries else { return (windows, Array(0..<windows.count), windows.count) }
         let withSignal = windowsWithSignal(windows)
         let large = units.acceleration.map { Float(2 * 9.81 / $0.toMetersPerSecondSquared) } ?? .infinity
         let kept = windows.selecting(withSignal).indicesBelowLargeAmplitude(large).map { withSignal[$0] }
-        return (prepareWindows(windows.selecting(kept)), kept)
+        return (prepareWindows(windows.selecting(kept)), kept, withSignal.count)
     }
 
     /// A prepared dataset's windows as training or evaluation input: `trainingWindows` on its
@@ -219,12 +226,9 @@ extension Preprocessing {
     /// reason (`WindowDataset.dropped`: "no_signal", "at_least_2g").
     public func trainingWindows(of prepared: PreparedDataset) -> WindowDataset {
         let all = prepared.windowDataset()
-        let (windows, kept) = trainingWindows(all.windows, units: prepared.metadata.units)
+        let (windows, kept, withSignal) = trainingWindowsCounted(all.windows, units: prepared.metadata.units)
         var data = WindowDataset(windows: windows, labels: kept.map { all.labels[$0] }, classNames: all.classNames, inputShape: all.inputShape)
-        if amplitudeChain == .timeSeries {
-            let withSignal = windowsWithSignal(all.windows).count
-            data.dropped = ["no_signal": all.count - withSignal, "at_least_2g": withSignal - kept.count]
-        }
+        if amplitudeChain == .timeSeries { data.dropped = ["no_signal": all.count - withSignal, "at_least_2g": withSignal - kept.count] }
         return data
     }
 }
