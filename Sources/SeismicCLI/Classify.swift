@@ -225,11 +225,16 @@ extension Seismic {
         /// taken in this run gets a counter.
         func writePlot(_ r: RecordClassification, waveform w: Waveform, folder: String, taken: inout Set<String>) throws {
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let name = r.plotName(startTime: w.startTime)
+            let unique = uniqueName(r.plotName(startTime: w.startTime), taken: &taken)
+            try AtomicFile.write(r.plot(waveform: w).svg(), to: "\(folder)/\(unique).svg")
+        }
+
+        /// `name`, or with a counter ("-2", "-3"…) when this run has taken it; now taken.
+        func uniqueName(_ name: String, taken: inout Set<String>) -> String {
             var unique = name, k = 2
             while taken.contains(unique) { unique = "\(name)-\(k)"; k += 1 }
             taken.insert(unique)
-            try AtomicFile.write(r.plot(waveform: w).svg(), to: "\(folder)/\(unique).svg")
+            return unique
         }
 
         /// The record's probability traces as one miniSEED file (float32), named after its
@@ -237,10 +242,7 @@ extension Seismic {
         func writeAnnotations(_ r: RecordClassification, folder: String, taken: inout Set<String>) throws {
             guard let segments = r.annotationSegments() else { return }  // no station: said by `notes`
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let name = r.instrumentID + "_" + UTCTime.compact(r.startTime)
-            var unique = name, k = 2
-            while taken.contains(unique) { unique = "\(name)-\(k)"; k += 1 }
-            taken.insert(unique)
+            let unique = uniqueName(r.instrumentID + "_" + UTCTime.compact(r.startTime), taken: &taken)
             try MiniSEED.write(segments, to: "\(folder)/\(unique).mseed", encoding: .float32)
         }
     }

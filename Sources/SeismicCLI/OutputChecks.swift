@@ -40,13 +40,7 @@ func checkOutputFolder(_ path: String?, option: String, inputs: [String] = []) t
     if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
         throw ValidationError("\(option) \(path) is a file, not a folder")
     }
-    // The folder's resolved path (or its nearest existing ancestor's, with the rest appended).
-    func resolved(_ p: String) -> String {
-        if let real = OutputPaths.realPath(p) { return real }
-        let parent = (p as NSString).deletingLastPathComponent
-        return (resolved(parent.isEmpty ? "." : parent) as NSString).appendingPathComponent((p as NSString).lastPathComponent)
-    }
-    let output = resolved(path)
+    let output = OutputPaths.resolve(path)
     for input in inputs where InputPaths.isFolder(input) {
         guard let folder = OutputPaths.realPath(input) else { continue }
         if output == folder || output.hasPrefix(folder + "/") {

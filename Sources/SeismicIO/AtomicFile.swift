@@ -39,10 +39,7 @@ public enum AtomicFile {
     /// - Throws: `AtomicFileError` naming `path` and the system's reason ("No such file or
     ///   directory" for a missing folder, "Is a directory", "No space left on device"…).
     public static func write(_ data: Data, to path: String) throws {
-        var isFolder: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
-            throw AtomicFileError(path: path, reason: "it is a folder")
-        }
+        if InputPaths.isFolder(path) { throw AtomicFileError(path: path, reason: "it is a folder") }
         try write(to: path) { temporary in
             let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
             guard fd >= 0 else { throw AtomicFileError(path: path, reason: String(cString: strerror(errno))) }

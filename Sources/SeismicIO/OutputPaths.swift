@@ -45,7 +45,8 @@ public enum OutputPaths {
 
     /// The absolute path resolved as the kernel would: realpath of the longest existing prefix, the
     /// rest appended (an output that does not exist yet).
-    static func resolve(_ path: String) -> String {
+    /// `path` made absolute and resolved as far as it exists (links, `.`, `..`), the rest appended.
+    public static func resolve(_ path: String) -> String {
         let absolute = path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
         var head = absolute, tail: [String] = []
         while realPath(head) == nil, head != "/", !head.isEmpty {

@@ -202,6 +202,16 @@ extension CommandRunTests {
     }
 }
 
+/// A new temporary folder `prefix-UUID` holding `m.safetensors`: an EarthquakeCNN with seed-0
+/// weights and the pretraining card.
+func folderWithUntrainedModel(_ prefix: String) throws -> String {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("\(prefix)-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+    let card = ModelCard.earthquakePretraining()
+    try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: root + "/m.safetensors")
+    return root
+}
+
 /// What `body` prints to standard output (through a file, so any amount fits).
 func capturingStandardOutput(_ body: () throws -> Void) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("stdout-\(UUID())").path
@@ -247,12 +257,10 @@ extension CommandRunTests {
     /// else written: the picks CSV with SeisBench's columns, QuakeML, one annotation file; the
     /// JSON's peak values are numbers.
     @Test func classifyPickOutputs() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("classify-picks-\(UUID())").path
+        let root = try folderWithUntrainedModel("classify-picks")
         let folder = root + "/records"
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let card = ModelCard.earthquakePretraining()
-        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: root + "/m.safetensors")
         var rng = SeededGenerator(seed: 5)
         try SyntheticRecord.generate(event: true, durationSeconds: 10, using: &rng).writeSAC(folder: folder, name: "SY.ST02..HL", station: "ST02")
         let file = folder + "/SY.ST02..HL.HLZ.sac"
@@ -293,11 +301,8 @@ extension CommandRunTests {
     /// --sds needs its companions, real times in order and valid station names; the companions
     /// need --sds. Each is a usage error before any work.
     @Test func classifySDSOptionsAreChecked() throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("classify-sds-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+        let root = try folderWithUntrainedModel("classify-sds")
         defer { try? FileManager.default.removeItem(atPath: root) }
-        let card = ModelCard.earthquakePretraining()
-        try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: root + "/m.safetensors")
         let base = ["classify", "--model", root + "/m.safetensors"]
         let span = ["--start", "2019-07-06", "--end", "2019-07-06T01:00"]
         for (extra, message) in [

@@ -48,6 +48,19 @@ public struct FolderScan: Sendable {
 }
 
 public enum RecordFolder {
+    /// The paths of everything but folders under `folder`, recursively, sorted; hidden files and
+    /// folders (names starting with ".") left out. Nil when `folder` cannot be listed.
+    public static func files(in folder: String) -> [String]? {
+        guard let e = FileManager.default.enumerator(atPath: folder) else { return nil }
+        var files: [String] = []
+        while let rel = e.nextObject() as? String {
+            if rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
+            let path = (folder as NSString).appendingPathComponent(rel)
+            if !InputPaths.isFolder(path) { files.append(path) }
+        }
+        return files.sorted()
+    }
+
     /// Every file under `folder` (recursively, sorted; hidden files and folders ignored), told
     /// apart by content (`FileFormat`): SAC files grouped by instrument — the SEED id from the
     /// header (KNETWK, KSTNM, KHOLE, KCMPNM; `SACTrace.seedIdentifier`) — miniSEED files, one per
@@ -55,20 +68,13 @@ public enum RecordFolder {
     /// `.h5` datasets; anything else is skipped with what it looks like.
     public static func scan(_ folder: String) -> FolderScan {
         var scan = FolderScan()
-        guard let e = FileManager.default.enumerator(atPath: folder) else {
+        guard let files = files(in: folder) else {
             scan.failures.append((folder, "cannot be listed"))
             return scan
         }
-        var files: [String] = []
-        while let rel = e.nextObject() as? String {
-            if rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
-            let path = (folder as NSString).appendingPathComponent(rel)
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue { files.append(path) }
-        }
         var sacGroups: [String: [String]] = [:]
         var miniSEEDSets = Set<String>()
-        for path in files.sorted() {
+        for path in files {
             switch FileFormat.detect(path: path) {
             case .sac:
                 do {

@@ -78,7 +78,7 @@ public struct QSISSettings: Sendable {
         case (let unit?, _): return .success(unit.toMetersPerSecondSquared)
         case (nil, .counts): return .success(1)
         case (nil, .acceleration(let unit)): return .success(unit.toMetersPerSecondSquared)
-        case (nil, nil): return .failure(.units("units not stated (SAC IDEP = IACC with KUSER0 gal, m/s2 or g): give --units"))
+        case (nil, nil): return .failure(.unitsNotStated)
         }
     }
 }
@@ -112,17 +112,10 @@ public enum QSIS {
     /// in `skipped` with the reason (miniSEED, other formats, SAC files whose name gives no
     /// channel code).
     public static func recordScan(in folder: String) -> (files: [String], skipped: [(path: String, reason: String)]) {
-        guard let e = FileManager.default.enumerator(atPath: folder) else { return ([], []) }
-        var paths: [String] = []
-        while let rel = e.nextObject() as? String {
-            if rel.split(separator: "/").contains(where: { $0.hasPrefix(".") }) { continue }
-            let path = (folder as NSString).appendingPathComponent(rel)
-            var isFolder: ObjCBool = false
-            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue { paths.append(path) }
-        }
+        guard let paths = RecordFolder.files(in: folder) else { return ([], []) }
         let letters = Set(ThreeComponentRecord.families.joined())
         var files: [String] = [], skipped: [(path: String, reason: String)] = [], sets = Set<String>()
-        for path in paths.sorted() {
+        for path in paths {
             // A file named as SAC that does not read as one is a broken record: the reader says why.
             let format = FileFormat.detect(path: path)
             let namedSAC = path.lowercased().hasSuffix(".sac") && format != .notRegularFile
@@ -200,7 +193,9 @@ public enum QSIS {
 
     public enum PrepSkip: Error, CustomStringConvertible, Hashable {
         case unreadable(String), tooShort(Int), belowPGA, missingHeader(String), noArrival, windowOutside(String)
-        /// The record's units are not stated and not given, or do not fit the dataset's.
+        /// The record states no units and none were given (`QSISSettings.unitsWhenUnstated`).
+        case unitsNotStated
+        /// The record's units are not acceleration, or do not fit the dataset's.
         case units(String)
         /// The record's rate is not the one the chain cuts windows at (`Preprocessing.sourceSamplingRateHz`).
         case samplingRate(Double)
@@ -213,12 +208,13 @@ public enum QSIS {
             case .missingHeader(let f): return "header lacks \(f)"
             case .noArrival: return "no ray reaches the station"
             case .windowOutside(let w): return "\(w) window outside the record"
+            case .unitsNotStated: return "units not stated (SAC IDEP = IACC with KUSER0 gal, m/s2 or g): give --units"
             case .units(let why): return why
             }
         }
         var reason: String {
             if case .unreadable = self { return "unreadable or inconsistent triple" }
-            if case .units(let why) = self, why.hasPrefix("units not stated") { return "units not stated (give --units)" }
+            if case .unitsNotStated = self { return "units not stated (give --units)" }
             if case .units = self { return "units that do not fit the dataset's" }
             return description
         }
