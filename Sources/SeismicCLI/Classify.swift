@@ -48,6 +48,17 @@ extension Seismic {
                 dataset's windows have no time: they give no picks, only a count of windows above a \
                 threshold.
 
+                Units: the model's card says what units it takes (the reference's: m/s²). A SAC record \
+                stating acceleration units (IDEP = IACC, gal, m/s2 or g in KUSER0) is converted from \
+                them. Records that state nothing (miniSEED always; SAC mostly) are converted by what \
+                you give: --inventory station.xml (each channel's InstrumentSensitivity at the \
+                record's start: counts ÷ Value in its InputUnits, as ObsPy's remove_sensitivity), \
+                --units gal|m/s2|g with --sensitivity COUNTS (counts per that unit), or --units \
+                alone (samples already in that unit); with none they are taken as read and the output \
+                says "units not stated". Windows are normalised before the model, so units change \
+                which windows count as carrying no signal, not the probabilities of the others. The \
+                table and json give each record's units and where they came from.
+
                 Memory: about 140 bytes per sample time of a three-component record (1.2 GB for a day \
                 at 100 Hz), more at strides under 0.5 s; a record that would not fit in the memory \
                 available (the machine's, the cgroup's or ulimit -v) is refused before it is read.
@@ -63,6 +74,7 @@ extension Seismic {
                 Examples:
                   seismic classify --model runs/qsis/best.safetensors data_new/ --format csv > predictions.csv
                   seismic classify --model best.safetensors --stride 0.1 --picks picks.csv --quakeml picks.xml CI.PASC..HHZ.D.2019.187
+                  seismic classify --model best.safetensors --inventory CI.xml --picks picks.csv CI.PASC..HHZ.D.2019.187
                   seismic classify --model best.safetensors --sds /archive --stations CI.PASC,CI.USC --start 2019-07-06T03:00 --end 2019-07-06T04:00 --picks picks.csv
                 """)
 
@@ -79,11 +91,15 @@ extension Seismic {
         @Option(help: "End of the span read from --sds, UTC.") var end: String?
         @Option(parsing: .unconditional, help: "Seconds between window starts.") var stride: Double = 0.5
         @Option(help: "Output format: table (summary and picks per record), csv or json (every window).") var format: Format = .table
+        @Option(help: "Units of records whose header does not state them: gal, m/s2 or g (with --sensitivity: the unit it converts counts to).")
+        var units: String?
+        @Option(parsing: .unconditional, help: "Counts per --units unit, for records in counts (as StationXML's InstrumentSensitivity Value).")
+        var sensitivity: Double?
+        @Option(help: "StationXML inventory: each channel's InstrumentSensitivity converts records in counts (miniSEED, SAC not stating units).")
+        var inventory: String?
         @Option(
-            parsing: .unconditional,
-            help:
-                "For records whose header does not state their units: multiply samples by this first (0.01 turns gal into m/s²). Records stating acceleration units (SAC IDEP = IACC, unit in KUSER0) are converted to the model's."
-        ) var scale: Double = 1
+            parsing: .unconditional, help: "Multiply samples of records whose units nobody states by this first (0.01 turns gal into m/s²); prefer --units.")
+        var scale: Double = 1
         @Option(help: "Write one SVG per record (record above, probabilities beneath) into this folder.") var plot: String?
         @Option(
             parsing: .unconditional, help: "Pick thresholds per class, e.g. P=0.6,S=0.5 (by phase or class name, each once; others 0.7; Noise is never picked)."
@@ -96,6 +112,7 @@ extension Seismic {
         func validate() throws {
             try checkOption("stride", stride, .above(0))
             try checkOption("scale", scale, .not(0))
+            _ = try unitOptions(inventory: nil)
             _ = try sdsInputs()
             guard !records.isEmpty || sds != nil else { throw ValidationError("name at least one record file or folder, or an archive with --sds") }
         }
@@ -122,6 +139,7 @@ extension Seismic {
             }
             try checkOutputFolder(annotations, option: "--annotations", inputs: records)
             try checkOutputFolder(plot, option: "--plot")
+            let units = try unitOptions(inventory: try inventory.map { path throws in try Inventory.read(path) })
             let scan = try Classifier.inputs(expanding: records, sds: try sdsInputs())
             for (path, reason) in scan.skipped { FileHandle.standardError.write(Data("skipped \(path): \(reason)\n".utf8)) }
             for (path, reason) in scan.failures { printFailure(path, reason) }
@@ -130,7 +148,7 @@ extension Seismic {
             var plotNames = Set<String>(), annotationNames = Set<String>()
             var allPicks: [[Pick]] = []
             if format == .csv { print(CSVTable.record(RecordClassification.csvHeader(classNames: card.classNames))) }
-            let (outcomes, _) = classifier.classify(inputs: scan.inputs, scale: scale) { path, outcome in
+            let (outcomes, _) = classifier.classify(inputs: scan.inputs, units: units) { path, outcome in
                 do {
                     let input = try outcome.get()
                     for gap in input.gaps { FileHandle.standardError.write(Data("note: \(path): \(gap); the record is split there\n".utf8)) }
@@ -162,6 +180,32 @@ extension Seismic {
                 FileHandle.standardError.write(Data("\(failures) of \(outcomes + scan.failures.count) records failed\n".utf8))
                 throw ExitCode(1)
             }
+        }
+
+        /// What --units, --sensitivity, --inventory (read as `inventory`) and --scale say about
+        /// records that do not state their units; one way at a time.
+        func unitOptions(inventory read: Inventory?) throws -> UnitOptions {
+            var unit: AccelerationUnit? = nil
+            if let units {
+                guard let u = AccelerationUnit(name: units) else {
+                    throw ValidationError(
+                        units.lowercased() == "counts"
+                            ? "--units counts: for records in counts give --sensitivity COUNTS with --units of the unit it converts to (e.g. --units m/s2 --sensitivity 4.3e5), or --inventory station.xml"
+                            : "--units \(units) is not an acceleration unit: give gal, m/s2 or g")
+                }
+                unit = u
+            }
+            if let sensitivity {
+                guard sensitivity.isFinite, sensitivity > 0 else {
+                    throw ValidationError("--sensitivity must be a positive number of counts per unit (got \(sensitivity))")
+                }
+                guard unit != nil else { throw ValidationError("--sensitivity needs --units: the unit it converts counts to (e.g. --units m/s2)") }
+            }
+            if inventory != nil, units != nil || sensitivity != nil || scale != 1 {
+                throw ValidationError("--inventory gives each channel's sensitivity and unit: drop --units, --sensitivity and --scale")
+            }
+            if scale != 1, units != nil { throw ValidationError("--scale and --units both convert records: give one (--units names the unit)") }
+            return UnitOptions(units: unit, sensitivity: sensitivity, inventory: read, scale: scale)
         }
 
         /// The station spans --sds, --stations, --start and --end ask for; none without --sds.

@@ -24,6 +24,18 @@ struct OptionValidationTests {
         (["classify", "--model", "m", "r", "--stride", "inf"], "--stride must be a finite number > 0 (got inf)"),
         (["classify", "--model", "m", "r", "--stride", "0"], "--stride must be a finite number > 0 (got 0.0)"),
         (["classify", "--model", "m", "r", "--scale", "nan"], "--scale must be a finite number other than 0 (got nan)"),
+        (["classify", "--model", "m", "r", "--sensitivity", "4e5"], "--sensitivity needs --units: the unit it converts counts to (e.g. --units m/s2)"),
+        (["classify", "--model", "m", "r", "--units", "m/s2", "--sensitivity", "-1"], "--sensitivity must be a positive number of counts per unit (got -1.0)"),
+        (["classify", "--model", "m", "r", "--units", "furlongs"], "--units furlongs is not an acceleration unit: give gal, m/s2 or g"),
+        (
+            ["classify", "--model", "m", "r", "--units", "counts"],
+            "--units counts: for records in counts give --sensitivity COUNTS with --units of the unit it converts to (e.g. --units m/s2 --sensitivity 4.3e5), or --inventory station.xml"
+        ),
+        (
+            ["classify", "--model", "m", "r", "--inventory", "i.xml", "--units", "gal"],
+            "--inventory gives each channel's sensitivity and unit: drop --units, --sensitivity and --scale"
+        ),
+        (["classify", "--model", "m", "r", "--scale", "0.01", "--units", "gal"], "--scale and --units both convert records: give one (--units names the unit)"),
         (
             ["monitor", "--model", "m", "--source", "stdin", "--units", "g", "--window", "1e-9"],
             "--window must be a finite number >= 0.1 and <= 3600 (got 1e-09)"

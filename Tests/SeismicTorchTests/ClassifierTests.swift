@@ -124,7 +124,7 @@ import Testing
         let (converted, w) = try c.classify(recordAt: path)
         let direct = try c.classify(w.mapComponents { $0.map { $0 * 0.01 } }, source: path)
         #expect(converted.predictions == direct.predictions)
-        #expect { try c.classify(recordAt: path, scale: 0.01) } throws: { "\($0)".contains("states its samples are in gal") }
+        #expect { try c.classify(recordAt: path, units: UnitOptions(scale: 0.01)) } throws: { "\($0)".contains("states its samples are in gal") }
         for file in try FileManager.default.contentsOfDirectory(atPath: folder + "/ST00") {
             var t = try SACTrace(contentsOf: folder + "/ST00/" + file)
             t.header.setDependentVariable(.velocity)
@@ -134,7 +134,9 @@ import Testing
         var counts = card
         counts.units = .counts
         let raw = Classifier(model: c.model, card: counts)
-        #expect(try raw.classify(recordAt: path, scale: 3).0.predictions == (try raw.classify(w.mapComponents { $0.map { $0 * 3 } }, source: path)).predictions)
+        #expect(
+            try raw.classify(recordAt: path, units: UnitOptions(scale: 3)).0.predictions
+                == (try raw.classify(w.mapComponents { $0.map { $0 * 3 } }, source: path)).predictions)
     }
 
     /// A file named on its own is taken by its content: another format is a failure naming what

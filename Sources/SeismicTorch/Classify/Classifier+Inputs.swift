@@ -4,7 +4,7 @@
 import Foundation
 import SeismicIO
 
-/// A record or prepared dataset classified by `Classifier.classify(inputs:scale:each:)`.
+/// A record or prepared dataset classified by `Classifier.classify(inputs:units:each:)`.
 public struct ClassifiedInput {
     public var classification: RecordClassification
     /// The record as read (unscaled), for plotting; nil for a prepared dataset.
@@ -79,15 +79,16 @@ extension Classifier {
     }
 
     /// Classifies each of `inputs` in order — a dataset (`classify(datasetAt:)`), the records of a
-    /// miniSEED file (`classify(miniSEEDAt:scale:)`) or of a SAC group (`classify(sacFiles:scale:)`),
+    /// miniSEED file (`classify(miniSEEDAt:units:)`) or of a SAC group (`classify(sacFiles:units:)`),
     /// one outcome per record and per instrument skipped, or a SAC file with its siblings
-    /// (`classify(recordAt:scale:)`) — and hands each outcome to `each` as soon as it is known: a
+    /// (`classify(recordAt:units:)`), each record's samples brought to the model's units as
+    /// `units` says — and hands each outcome to `each` as soon as it is known: a
     /// record that fails is reported with its error and the next one goes on.
     /// - Returns: how many outcomes there were and how many failed.
     /// - Throws: only what `each` throws (that stops the run).
     @discardableResult
     public func classify(
-        inputs: [RecordInput], scale: Double = 1, each: (_ path: String, Result<ClassifiedInput, Error>) throws -> Void
+        inputs: [RecordInput], units: UnitOptions = UnitOptions(), each: (_ path: String, Result<ClassifiedInput, Error>) throws -> Void
     ) rethrows -> (outcomes: Int, failures: Int) {
         var outcomes = 0, failures = 0
         for input in inputs {
@@ -96,17 +97,17 @@ extension Classifier {
             case .dataset(let path):
                 results = [Result { ClassifiedInput(classification: try classify(datasetAt: path)) }]
             case .miniSEED(let path):
-                do { results = try classify(miniSEEDAt: path, scale: scale) } catch { results = [.failure(error)] }
+                do { results = try classify(miniSEEDAt: path, units: units) } catch { results = [.failure(error)] }
             case .sds(let root, let station, let channels, let start, let end):
-                do { results = try classify(sds: SDSArchive(root: root, channels: channels), station: station, start: start, end: end, scale: scale) } catch {
+                do { results = try classify(sds: SDSArchive(root: root, channels: channels), station: station, start: start, end: end, units: units) } catch {
                     results = [.failure(error)]
                 }
             case .sac(let paths, _):
-                results = classify(sacFiles: paths, scale: scale)
+                results = classify(sacFiles: paths, units: units)
             case .sacFile(let path):
                 results = [
                     Result {
-                        let (classification, waveform) = try classify(recordAt: path, scale: scale)
+                        let (classification, waveform) = try classify(recordAt: path, units: units)
                         return ClassifiedInput(classification: classification, waveform: waveform)
                     }
                 ]
@@ -122,10 +123,10 @@ extension Classifier {
 
     /// The records of SAC files of one instrument (`RecordFolder` groups them by their headers'
     /// SEED ids): their channels as segments, assembled per span where every component has data
-    /// (`InstrumentRecords.assemble`, as for miniSEED), converted to the card's units when the
-    /// headers state acceleration units (`unitFactor`), each span classified on its own and named
-    /// by the file its first sample comes from.
-    public func classify(sacFiles paths: [String], scale: Double = 1) -> [Result<ClassifiedInput, Error>] {
+    /// (`InstrumentRecords.assemble`, as for miniSEED), brought to the card's units as `units`
+    /// says (`UnitOptions.conversion`: the units the headers state first), each span classified on
+    /// its own and named by the file its first sample comes from.
+    public func classify(sacFiles paths: [String], units: UnitOptions = UnitOptions()) -> [Result<ClassifiedInput, Error>] {
         var traces: [SACTrace] = [], segments: [(segment: TraceSegment, path: String)] = []
         var failures: [Result<ClassifiedInput, Error>] = []
         for path in paths {
@@ -138,10 +139,8 @@ extension Classifier {
             }
         }
         guard !segments.isEmpty else { return failures }
-        let factor: Double
-        do { factor = try unitFactor(stated: AccelerationUnit.stated(by: traces, path: paths[0]), path: paths[0], scale: scale) } catch {
-            return failures + [.failure(error)]
-        }
+        let stated: AccelerationUnit?
+        do { stated = try statedUnits(traces, path: paths[0]) } catch { return failures + [.failure(error)] }
         let scan = InstrumentRecords.assemble(segments.map(\.segment), componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
         var outcomes = failures
         for record in scan.records {
@@ -155,7 +154,10 @@ extension Classifier {
             outcomes.append(
                 Result {
                     let w = record.waveform
-                    let c = try classify(factor == 1 ? w : w.mapComponents { $0.map { $0 * factor } }, source: path, instrumentID: record.instrumentID)
+                    let conversion = try units.conversion(
+                        stated: stated, channels: record.channels, components: w.componentCount, time: w.startTime, path: path,
+                        to: card.units.acceleration)
+                    let c = try classify(conversion.apply(to: w), source: path, instrumentID: record.instrumentID, units: conversion.description)
                     return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID)
                 })
         }
@@ -166,23 +168,24 @@ extension Classifier {
     /// The records of the miniSEED file at `path` (with its sibling files when it holds one
     /// channel: `MiniSEEDRecords.read`), each span of an instrument where every component the
     /// model takes has data classified on its own (gaps split records; nothing is invented), its
-    /// samples × `scale` (miniSEED does not state units). An instrument lacking a component, or a
-    /// span shorter than the window, is a failure outcome naming it and the reason.
+    /// samples brought to the model's units as `units` says (miniSEED does not state units: the
+    /// inventory, `--sensitivity`, `--units` or `--scale`). An instrument lacking a component, or
+    /// a span shorter than the window, is a failure outcome naming it and the reason.
     /// - Throws: `MiniSEEDError` when a file cannot be read at all.
-    public func classify(miniSEEDAt path: String, scale: Double = 1) throws(MiniSEEDError) -> [Result<ClassifiedInput, Error>] {
+    public func classify(miniSEEDAt path: String, units: UnitOptions = UnitOptions()) throws(MiniSEEDError) -> [Result<ClassifiedInput, Error>] {
         let (scan, _) = try MiniSEEDRecords.read(path, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
-        return classify(scan, source: path, scale: scale)
+        return classify(scan, source: path, units: units)
     }
 
     /// The records of `station` from `start` to `end` (seconds since 1970-01-01 UTC) in the SDS
     /// archive `archive`: its day files read and cut to the span (`SDSArchive.read`), channels that
-    /// continue across midnight joined, then as `classify(miniSEEDAt:scale:)`; each record is named
+    /// continue across midnight joined, then as `classify(miniSEEDAt:units:)`; each record is named
     /// "ROOT NET.STA[.LOC]". A day file that cannot be read is a failure outcome of its own.
     /// - Throws: `InsufficientMemoryError` before reading, when the day files decoded (at most
     ///   1.75 samples per byte with Steim-2, 8 bytes a sample) may not fit in the memory available;
     ///   `SDSError.noData` when the archive holds no samples of the station in the span.
     public func classify(
-        sds archive: SDSArchive, station: StationSelector, start: Double, end: Double, scale: Double = 1
+        sds archive: SDSArchive, station: StationSelector, start: Double, end: Double, units: UnitOptions = UnitOptions()
     ) throws -> [Result<ClassifiedInput, Error>] {
         let source = "\(archive.root) \(station)"
         let bytes = archive.files(for: station, start: start, end: end).reduce(0) { total, path in
@@ -197,12 +200,13 @@ extension Classifier {
             throw SDSError.noData(root: archive.root, station: station, start: start, end: end, files: files.count)
         }
         let scan = InstrumentRecords.assemble(segments, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
-        return failures + classify(scan, source: source, scale: scale)
+        return failures + classify(scan, source: source, units: units)
     }
 
-    /// Each record of `scan` classified on its own, its samples × `scale`; an instrument lacking a
+    /// Each record of `scan` classified on its own, its samples brought to the model's units as
+    /// `units` says (`UnitOptions.conversion`, nothing stated by the files); an instrument lacking a
     /// component, or a span shorter than the window, is a failure outcome naming it and the reason.
-    func classify(_ scan: InstrumentScan, source path: String, scale: Double) -> [Result<ClassifiedInput, Error>] {
+    func classify(_ scan: InstrumentScan, source path: String, units: UnitOptions) -> [Result<ClassifiedInput, Error>] {
         var outcomes: [Result<ClassifiedInput, Error>] = []
         var gapsGiven = Set<String>()
         for record in scan.records {
@@ -212,7 +216,10 @@ extension Classifier {
                     let w = record.waveform
                     try MemoryBudget.current()?.check(
                         neededBytes: estimatedPeakBytes(samples: w.sampleCount, samplingRateHz: w.samplingRateHz), for: "classifying \(source)")
-                    let c = try classify(scale == 1 ? w : w.mapComponents { $0.map { $0 * scale } }, source: path, instrumentID: record.instrumentID)
+                    let conversion = try units.conversion(
+                        stated: nil, channels: record.channels, components: w.componentCount, time: w.startTime, path: source,
+                        to: card.units.acceleration)
+                    let c = try classify(conversion.apply(to: w), source: path, instrumentID: record.instrumentID, units: conversion.description)
                     let gaps = gapsGiven.insert(record.instrumentID).inserted ? scan.gaps.filter { $0.id.instrumentID == record.instrumentID } : []
                     return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID, gaps: gaps)
                 })

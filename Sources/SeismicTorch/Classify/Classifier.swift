@@ -53,13 +53,8 @@ public struct Classifier {
         case tooShort(seconds: Double, window: Double)
         /// Every window of the record is silent (see `RecordClassification.silentWindowStarts`).
         case noSignal(windows: Int, peak: Float)
-        /// A scale given for a record whose header states its units (they are converted).
-        case scaleWithStatedUnits(path: String, stated: AccelerationUnit, scale: Double)
         public var description: String {
             switch self {
-            case .scaleWithStatedUnits(let p, let u, let scale):
-                return "\(p) states its samples are in \(u.rawValue) (SAC IDEP = IACC, KUSER0), converted to the model's units; "
-                    + "drop --scale \(scale) (it is for records that do not state their units)"
             case .noSignal(let n, let peak):
                 return "all \(n) windows carry no signal (peak |x| ≤ \(peak) after detrend, taper and high-pass): a dead or constant record is not classified"
             case .components(let f, let e): return "the record has \(f) components, the model takes \(e)"
@@ -70,8 +65,9 @@ public struct Classifier {
 
     /// Predictions for every window of `waveform` (already in the card's units), windows
     /// `strideSeconds` apart (rounded to whole samples at the record's rate) from its first
-    /// sample; `instrumentID` ("NET.STA.LOC.BI") names the record in picks and annotations.
-    public func classify(_ waveform: Waveform, source: String = "", instrumentID: String = "") throws -> RecordClassification {
+    /// sample; `instrumentID` ("NET.STA.LOC.BI") names the record in picks and annotations, `units`
+    /// says what its samples were (`UnitConversion.description`).
+    public func classify(_ waveform: Waveform, source: String = "", instrumentID: String = "", units: String = "") throws -> RecordClassification {
         let comps = card.architecture.inputShape[2]
         guard waveform.componentCount == comps else { throw ClassifyError.components(found: waveform.componentCount, expected: comps) }
         guard waveform.durationSeconds >= windowSeconds else { throw ClassifyError.tooShort(seconds: waveform.durationSeconds, window: windowSeconds) }
@@ -98,7 +94,7 @@ public struct Classifier {
         let (predictions, silent) = try classify(all, starts: starts.map { Double($0) / rate }, source: source, flat: flat)
         return RecordClassification(
             source: source, instrumentID: instrumentID, startTime: waveform.startTime, windowSeconds: windowSeconds,
-            strideSeconds: Double(step) / rate, classNames: card.classNames, predictions: predictions, silentWindowStarts: silent)
+            strideSeconds: Double(step) / rate, classNames: card.classNames, predictions: predictions, silentWindowStarts: silent, units: units)
     }
 
     /// Windows cut at `starts` (seconds) through the amplitude chain and the model; the silent ones
@@ -118,35 +114,32 @@ public struct Classifier {
     }
 
     /// Predictions for the SAC record `path` belongs to (its sibling components found by name),
-    /// its samples converted to the card's units when its header states acceleration units, else
-    /// multiplied by `scale` first (`unitFactor`); also returns the record as read, unscaled. The header
-    /// alone is read first, so a record that cannot fit in memory (`estimatedPeakBytes` against
-    /// `MemoryBudget`) is refused before its samples are.
-    /// - Throws: `InsufficientMemoryError`, `SACError`/`RecordError` naming the file, and what
-    ///   `classify(_:source:)` throws.
-    public func classify(recordAt path: String, scale: Double = 1) throws -> (RecordClassification, Waveform) {
+    /// its samples brought to the card's units as `units` says (`UnitOptions.conversion`: the units
+    /// its header states, else the inventory, `--sensitivity`, `--units` or `--scale`); also returns
+    /// the record as read, unconverted. The header alone is read first, so a record that cannot fit
+    /// in memory (`estimatedPeakBytes` against `MemoryBudget`) is refused before its samples are.
+    /// - Throws: `InsufficientMemoryError`, `SACError`/`RecordError` naming the file,
+    ///   `AccelerationUnitError` for a header stating other than acceleration, `RecordUnitError`,
+    ///   and what `classify(_:source:)` throws.
+    public func classify(recordAt path: String, units: UnitOptions = UnitOptions()) throws -> (RecordClassification, Waveform) {
         let (header, _) = try SACTrace.header(contentsOf: path)
         try MemoryBudget.current()?.check(
             neededBytes: estimatedPeakBytes(samples: header.sampleCount, samplingRateHz: 1 / header.samplingIntervalSeconds),
             for: "classifying \(path)")
-        let (w, traces, _) = try ThreeComponentRecord.read(path)
-        let factor = try unitFactor(stated: AccelerationUnit.stated(by: traces, path: path), path: path, scale: scale)
-        let instrument = (try? SACTrace.seedIdentifier(path: path))?.instrumentID ?? ""
-        return (try classify(factor == 1 ? w : w.mapComponents { $0.map { $0 * factor } }, source: path, instrumentID: instrument), w)
+        let (w, traces, paths) = try ThreeComponentRecord.read(path)
+        let ids = paths.compactMap { try? SACTrace.seedIdentifier(path: $0) }
+        let conversion = try units.conversion(
+            stated: statedUnits(traces, path: path), channels: ids, components: w.componentCount, time: w.startTime, path: path,
+            to: card.units.acceleration)
+        let instrument = ids.first?.instrumentID ?? ""
+        return (try classify(conversion.apply(to: w), source: path, instrumentID: instrument, units: conversion.description), w)
     }
 
-    /// The factor a record's samples are multiplied by before the chain: from the units its header
-    /// states to the card's (gal → m/s² is 0.01) when both are acceleration units — then `scale`
-    /// must be 1, as the conversion is known — else `scale` (a record that states nothing, or a
-    /// model in counts: the windows are normalised, so only the relative amplitudes matter).
-    /// - Throws: `ClassifyError.scaleWithStatedUnits`; the header's unit errors
-    ///   (`AccelerationUnitError`: not acceleration, an unknown unit word, components disagreeing)
-    ///   when the model takes acceleration.
-    func unitFactor(stated: @autoclosure () throws -> AccelerationUnit?, path: String, scale: Double) throws -> Double {
-        guard let model = card.units.acceleration else { return scale }
-        guard let unit = try stated() else { return scale }
-        guard scale == 1 else { throw ClassifyError.scaleWithStatedUnits(path: path, stated: unit, scale: scale) }
-        return unit.toMetersPerSecondSquared / model.toMetersPerSecondSquared
+    /// The acceleration units SAC `traces` state (`AccelerationUnit.stated`), read only when the
+    /// model takes acceleration: for a model in counts the header's units do not matter.
+    func statedUnits(_ traces: [SACTrace], path: String) throws -> AccelerationUnit? {
+        guard card.units.acceleration != nil else { return nil }
+        return try AccelerationUnit.stated(by: traces, path: path)
     }
 
     /// Predictions for the windows of a prepared dataset (already cut and resampled): the

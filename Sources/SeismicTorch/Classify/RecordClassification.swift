@@ -51,11 +51,15 @@ public struct RecordClassification: Sendable {
     /// `Preprocessing.flatWindows`). Training drops such windows (the seed's `remove_small_amplitude`), so the model has
     /// never seen one and its answer would mean nothing.
     public var silentWindowStarts: [Double]
+    /// What the record's samples were and how they reached the model's units
+    /// (`UnitConversion.description`); "" for a prepared dataset.
+    public var units: String
 
     public init(
         source: String, instrumentID: String = "", startTime: Double, windowSeconds: Double, strideSeconds: Double?, classNames: [String],
-        predictions: [WindowPrediction], silentWindowStarts: [Double] = []
+        predictions: [WindowPrediction], silentWindowStarts: [Double] = [], units: String = ""
     ) {
+        self.units = units
         self.source = source
         self.instrumentID = instrumentID
         self.startTime = startTime
@@ -124,6 +128,7 @@ extension RecordClassification {
         return [
             "record": source, "instrument": instrumentID, "start_time": isTimeSeries ? UTCTime.iso8601(startTime) : NSNull(),
             "window_seconds": windowSeconds, "stride_seconds": strideSeconds ?? NSNull(), "event": hasEvent(thresholds: thresholds),
+            "units": units.isEmpty ? NSNull() : units,
             "picks": picks(thresholds: thresholds).map { p -> [String: Any] in
                 [
                     "trace_id": p.traceID, "start_time": UTCTime.iso8601(p.startTime), "peak_time": UTCTime.iso8601(p.peakTime),
@@ -179,6 +184,7 @@ extension RecordClassification {
                 + UTCTime.iso8601(time(ofWindowStartingAt: last)!, fractionDigits: 3)
         }
         var lines = [head + " — " + verdict]
+        if !units.isEmpty { lines.append("  samples: \(units)") }
         if !silentWindowStarts.isEmpty {
             lines.append("  \(silentWindowStarts.count) windows without signal (flat, or peak |x| ≤ \(Classifier.silentPeak)) not classified")
         }

@@ -20,7 +20,8 @@ public enum AccelerationUnit: String, Sendable, CaseIterable {
         switch name.trimmingCharacters(in: .whitespaces).lowercased() {
         case "g": self = .g
         case "gal": self = .gal
-        case "m/s2", "m/s^2", "m/s**2", "m s-2": self = .mps2
+        case "m/s2", "m/s^2", "m/s**2", "m/s/s", "m s-2", "m s**-2": self = .mps2
+        case "cm/s2", "cm/s^2", "cm/s**2", "cm/s/s": self = .gal
         default: return nil
         }
     }

@@ -1,0 +1,125 @@
+// RecordUnits: what the user says about the units of records that do not state their own
+// (classify's --units, --sensitivity, --inventory, --scale), and the conversion of one record's
+// channels to a model's units that follows from it.
+
+import SeismicIO
+
+/// The units of records whose headers do not state them, as the user gives them.
+///
+/// At most one way applies to a record, in this order: the units its SAC header states (IDEP = IACC,
+/// unit in KUSER0), the `inventory`'s sensitivity of each channel at the record's start (counts →
+/// the channel's input unit, as ObsPy's `Trace.remove_sensitivity`), `sensitivity` counts per
+/// `units`, `units` alone, else the samples as read × `scale`.
+public struct UnitOptions: Sendable {
+    /// The records' samples are in this unit (`--units`), or, with `sensitivity`, the unit the
+    /// sensitivity converts counts to.
+    public var units: AccelerationUnit?
+    /// Counts per `units` (`--sensitivity`), for records in counts; needs `units`.
+    public var sensitivity: Double?
+    /// Per-channel sensitivities of a StationXML inventory (`--inventory`).
+    public var inventory: Inventory?
+    /// A factor for records whose units nobody states (`--scale`; 1: as read).
+    public var scale: Double
+
+    public init(units: AccelerationUnit? = nil, sensitivity: Double? = nil, inventory: Inventory? = nil, scale: Double = 1) {
+        self.units = units
+        self.sensitivity = sensitivity
+        self.inventory = inventory
+        self.scale = scale
+    }
+}
+
+/// How one record's samples were brought to the model's units: a factor per component (model
+/// order) and, in words, what the samples were and who said so.
+public struct UnitConversion: Sendable, Equatable {
+    public var factors: [Double]
+    /// E.g. "gal (SAC header: IDEP = IACC, KUSER0), × 0.01 to m/s^2", "counts (inventory
+    /// sensitivity, M/S**2), to m/s^2", "as read: units not stated (no --units, --sensitivity or --inventory)".
+    public var description: String
+    /// False when the samples are taken as read because nothing states their units.
+    public var unitsKnown: Bool
+
+    /// The record with each component multiplied by its factor (itself when every factor is 1).
+    public func apply(to waveform: Waveform) -> Waveform {
+        guard factors.contains(where: { $0 != 1 }) else { return waveform }
+        var w = waveform
+        for c in w.components.indices { w.components[c] = w.components[c].map { $0 * factors[c] } }
+        return w
+    }
+}
+
+/// A record whose units cannot be brought to the model's.
+public enum RecordUnitError: Error, CustomStringConvertible, Equatable {
+    /// The header states acceleration units and `--scale` was given too.
+    case scaleWithStatedUnits(path: String, stated: AccelerationUnit, scale: Double)
+    /// The header states units other than `--units`.
+    case contradicts(path: String, stated: AccelerationUnit, given: AccelerationUnit)
+    /// An inventory was given but the record names no channels (no SEED ids in its header or file names).
+    case noChannelIDs(path: String)
+    case noResponse(path: String, channel: String, time: String)
+    case notAcceleration(path: String, channel: String, units: String)
+
+    public var description: String {
+        switch self {
+        case .scaleWithStatedUnits(let p, let u, let scale):
+            return "\(p) states its samples are in \(u.rawValue) (SAC IDEP = IACC, KUSER0), converted to the model's units; "
+                + "drop --scale \(scale) (it is for records that do not state their units)"
+        case .contradicts(let p, let s, let g):
+            return "\(p) states its samples are in \(s.rawValue) (SAC IDEP = IACC, KUSER0), but --units says \(g.rawValue); drop --units or fix the header"
+        case .noChannelIDs(let p):
+            return "\(p): the record names no SEED channels (header or NET.STA.LOC.CHA file name), so --inventory cannot give its sensitivities"
+        case .noResponse(let p, let c, let t):
+            return "\(p): the inventory has no InstrumentSensitivity for \(c) at \(t) (no channel epoch holds the record's start)"
+        case .notAcceleration(let p, let c, let u):
+            return "\(p): the inventory gives \(c) in \(u), not an acceleration (M/S**2): the model takes acceleration"
+        }
+    }
+}
+
+extension UnitOptions {
+    /// The conversion of a record to `model` units (nil: a model in counts, whose windows are
+    /// normalised so only relative amplitudes matter: samples as read × `scale`).
+    /// - Parameters:
+    ///   - stated: the units the record's header states (SAC), nil when it states none.
+    ///   - channels: the record's channels in component order (SEED ids; empty when unknown).
+    ///   - time: the record's start, seconds since 1970-01-01 UTC (chooses the inventory epoch).
+    ///   - path: names the record in errors.
+    /// - Throws: `RecordUnitError`.
+    public func conversion(
+        stated: AccelerationUnit?, channels: [SEEDIdentifier], components: Int, time: Double, path: String, to model: AccelerationUnit?
+    ) throws(RecordUnitError) -> UnitConversion {
+        func uniform(_ f: Double, _ text: String, known: Bool = true) -> UnitConversion {
+            UnitConversion(factors: Array(repeating: f, count: components), description: text, unitsKnown: known)
+        }
+        let scaled = scale == 1 ? "" : ", × \(scale) (--scale)"
+        guard let model else { return uniform(scale, "as read\(scaled) (the model takes counts; windows are normalised)", known: false) }
+        let target = SampleUnit.acceleration(model).name
+        if let stated {
+            if let units, units != stated { throw .contradicts(path: path, stated: stated, given: units) }
+            guard scale == 1 else { throw .scaleWithStatedUnits(path: path, stated: stated, scale: scale) }
+            return uniform(
+                stated.toMetersPerSecondSquared / model.toMetersPerSecondSquared, "\(stated.rawValue) (SAC header: IDEP = IACC, KUSER0), to \(target)")
+        }
+        if let inventory {
+            guard channels.count == components, channels.allSatisfy({ !$0.station.isEmpty }) else { throw .noChannelIDs(path: path) }
+            var factors: [Double] = []
+            var inputs: [String] = []
+            for id in channels {
+                guard let s = inventory.sensitivity(of: id, at: time) else {
+                    throw .noResponse(path: path, channel: id.description, time: UTCTime.iso8601(time, fractionDigits: 3))
+                }
+                guard let input = AccelerationUnit(name: s.inputUnits) else { throw .notAcceleration(path: path, channel: id.description, units: s.inputUnits) }
+                factors.append(input.toMetersPerSecondSquared / model.toMetersPerSecondSquared / s.value)
+                inputs.append("\(id.channel) \(String(format: "%g", s.value)) counts per \(s.inputUnits)")
+            }
+            return UnitConversion(factors: factors, description: "counts (inventory: \(inputs.joined(separator: ", "))), to \(target)", unitsKnown: true)
+        }
+        if let units, let sensitivity {
+            return uniform(
+                units.toMetersPerSecondSquared / model.toMetersPerSecondSquared / sensitivity,
+                "counts (--sensitivity \(String(format: "%g", sensitivity)) counts per \(units.rawValue)), to \(target)")
+        }
+        if let units { return uniform(units.toMetersPerSecondSquared / model.toMetersPerSecondSquared, "\(units.rawValue) (--units), to \(target)") }
+        return uniform(scale, "as read\(scaled): units not stated (no --units, --sensitivity or --inventory)", known: false)
+    }
+}
