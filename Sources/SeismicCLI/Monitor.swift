@@ -15,7 +15,9 @@ extension Seismic {
                 --source udp://HOST:PORT listens for Raspberry Shake UDP packets ({'ENZ', time, counts…}, \
                 one per component; counts × --gain → m/s²; udp://:PORT binds 127.0.0.1); stdin reads lines time,x,y,z (one plain decimal number per model component, \
                 separated by commas, or by spaces or tabs; other lines are refused whole and counted, the first one described on \
-                stderr); replay:FILE plays a SAC triple at real time × --speed. --gain applies to UDP only and --speed to a replay \
+                stderr); replay:FILE plays a record at real time × --speed: a SAC triple, or the channels of \
+                one instrument in a miniSEED file (an SDS day file finds its sibling channels; --channels \
+                chooses when the file holds several; gaps stay gaps). --gain applies to UDP only and --speed to a replay \
                 only; either is refused elsewhere. Every --hop (at most the window) the last window is detrended, tapered, \
                 high-passed, resampled and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
                 once per --min-gap s (also across a restart at a new rate). Ctrl-C or SIGTERM classifies what is complete and prints a summary (windows, triggers, drops, packets held \
@@ -23,7 +25,10 @@ extension Seismic {
                 packet, the windows whose data is complete are classified without waiting for stragglers. \
                 PGA is the window's largest vector norm of the three components after detrend, taper and \
                 high-pass (the model's record chain), in gal: not the raw record's peak, which can differ \
-                either way. Times are the UTC time of each window's last sample. stdin times are seconds \
+                either way. Times are each window's centre (first sample + half the window), in UTC, as \
+                classify gives them; --json lines carry time (ISO 8601), trace_id (NET.STA.LOC: the \
+                replayed record's SEED ids, or --station for UDP and stdin) and instrument \
+                (NET.STA.LOC + band and instrument code). stdin times are seconds \
                 since 1970 (UTC); blank lines and lines whose first non-blank character is # are skipped; if no line can be \
                 used (or stdin is empty) the command fails after its summary.
 
@@ -41,8 +46,10 @@ extension Seismic {
 
                 Units, never guessed: UDP packets are counts (× --gain; --units is refused). A replayed \
                 record's units come from its SAC header (IDEP = IACC with the unit, gal, m/s2 or g, in \
-                KUSER0, as `seismic synth` writes); --units must agree with it, and is required when the \
-                header states none. stdin lines are in --units, else in the model card's units.
+                KUSER0, as `seismic synth` writes; --units must agree with it); else from --inventory \
+                station.xml (each channel's InstrumentSensitivity), --units with --sensitivity (counts per \
+                that unit), or --units alone — one of them is required (miniSEED never states units). \
+                stdin lines are in --units, else in the model card's units.
 
                 Instrument: channels are grouped as SEED does, by band + instrument code (ENE, ENN, ENZ \
                 are one accelerometer; EHZ is a geophone). One instrument is monitored, never a mix: \
@@ -86,13 +93,21 @@ extension Seismic {
                 skipped. The summary counts each kind; duplicate and late counts are samples per \
                 component (a duplicated line counts once per component), bridged counts are windows.
 
-                Example: seismic monitor --model best.safetensors --source udp://127.0.0.1:8888 --json
+                Examples:
+                  seismic monitor --model best.safetensors --source udp://127.0.0.1:8888 --station AM.R1234.00 --json
+                  seismic monitor --model best.safetensors --source replay:CI.PASC..HNZ.D.2019.187 --inventory CI.xml --speed 0
                 """)
 
         @Option(help: "Checkpoint of a time-series model.") var model: String
-        @Option(help: "udp://HOST:PORT, stdin, or replay:FILE.sac", transform: { try StreamSource(parsing: $0) }) var source: StreamSource
+        @Option(help: "udp://HOST:PORT, stdin, or replay:FILE (SAC or miniSEED).", transform: { try StreamSource(parsing: $0) })
+        var source: StreamSource
         @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources (default: 1/384,500, a Raspberry Shake's EN?).") var gain: Double?
         @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: AccelerationUnit?
+        @Option(parsing: .unconditional, help: "Counts per --units unit, for a replayed record in counts.") var sensitivity: Double?
+        @Option(help: "StationXML inventory converting a replayed record in counts (each channel's InstrumentSensitivity).")
+        var inventory: String?
+        @Option(help: "Station of a UDP or stdin stream, NET.STA or NET.STA.LOC, named in every line (a replay names its own).")
+        var station: String?
         @Option(
             parsing: .unconditional,
             help: "Sampling rate in Hz, kept (a warning if packet times disagree); default: the record's, or estimated from packet times and re-checked.")
@@ -118,6 +133,12 @@ extension Seismic {
             try checkOption("noise-max", noiseMax, .atLeast(0), .atMost(1))
             try checkOption("min-gap", minGap, .atLeast(0))
             try checkOption("speed", speed, .atLeast(0))
+            try checkOption("sensitivity", sensitivity, .above(0))
+            if sensitivity != nil, units == nil { throw ValidationError("--sensitivity needs --units: the unit it converts counts to (e.g. --units m/s2)") }
+            if inventory != nil, units != nil || sensitivity != nil {
+                throw ValidationError("--inventory gives each channel's sensitivity and unit: drop --units and --sensitivity")
+            }
+            if let station, StationSelector(station) == nil { throw ValidationError("--station must be NET.STA or NET.STA.LOC (got '\(station)')") }
             if let channels, Self.instrument(channels) == nil {
                 throw ValidationError("--channels must be a band and an instrument code followed by ?, e.g. EN? (got '\(channels)')")
             }
@@ -156,6 +177,9 @@ extension Seismic {
             var settings = MonitorSettings()
             settings.gain = gain
             settings.units = units
+            settings.sensitivity = sensitivity
+            settings.inventory = try inventory.map { try Inventory.read($0) }
+            settings.station = station.flatMap(StationSelector.init).map { "\($0.network).\($0.station).\($0.location ?? "")" }
             settings.samplingRateHz = rate
             settings.instrument = channels.flatMap(Self.instrument)
             settings.windowSeconds = window

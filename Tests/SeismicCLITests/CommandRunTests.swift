@@ -50,7 +50,7 @@ import Testing
     /// writing to a pipe nobody reads throws EPIPE instead.
     @Test func triggerProgramsThatDoNotReadTheirInputAreHarmless() throws {
         let line = MonitorLine(
-            time: 1, probabilities: [0.1, 0.1, 0.8], classNames: ["P/wave", "S-wave", "Noise"], pgaGal: 3,
+            time: 1, endTime: 1.99, probabilities: [0.1, 0.1, 0.8], classNames: ["P/wave", "S-wave", "Noise"], pgaGal: 3,
             trigger: true, bridgedSamples: 0)
         let pipe = Pipe()
         try pipe.fileHandleForReading.close()
@@ -104,7 +104,8 @@ import Testing
             try TriggerCommand.resolve("true", searchPath: "/nonexistent")
         }
         #expect(throws: TriggerCommandError.notExecutable(path: "/")) { try TriggerCommand.resolve("/", searchPath: nil) }
-        let line = MonitorLine(time: 1, probabilities: [0.1, 0.1, 0.8], classNames: ["P", "S", "Noise"], pgaGal: 3, trigger: true, bridgedSamples: 0)
+        let line = MonitorLine(
+            time: 1, endTime: 1.99, probabilities: [0.1, 0.1, 0.8], classNames: ["P", "S", "Noise"], pgaGal: 3, trigger: true, bridgedSamples: 0)
         final class Lines: @unchecked Sendable { let lock = NSLock(); var all: [String] = [] }
         let logged = Lines()
         let log: @Sendable (String) -> Void = { l in

@@ -53,6 +53,16 @@ struct OptionValidationTests {
             "--noise-max must be a finite number >= 0 and <= 1 (got 1.5)"
         ),
         (["monitor", "--model", "m", "--source", "udp://:1", "--gain=-inf"], "--gain must be a finite number > 0 (got -inf)"),
+        (["monitor", "--model", "m", "--source", "replay:r", "--sensitivity", "0", "--units", "g"], "--sensitivity must be a finite number > 0 (got 0.0)"),
+        (
+            ["monitor", "--model", "m", "--source", "replay:r", "--sensitivity", "4e5"],
+            "--sensitivity needs --units: the unit it converts counts to (e.g. --units m/s2)"
+        ),
+        (
+            ["monitor", "--model", "m", "--source", "replay:r", "--inventory", "i.xml", "--units", "g"],
+            "--inventory gives each channel's sensitivity and unit: drop --units and --sensitivity"
+        ),
+        (["monitor", "--model", "m", "--source", "udp://:1", "--station", "R1234"], "--station must be NET.STA or NET.STA.LOC (got 'R1234')"),
         (
             ["monitor", "--model", "m", "--source", "udp://:1", "--channels", "ENZ"],
             "--channels must be a band and an instrument code followed by ?, e.g. EN? (got 'ENZ')"

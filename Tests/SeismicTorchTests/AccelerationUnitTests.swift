@@ -47,17 +47,29 @@ struct AccelerationUnitTests {
 
     @Test func resolutionTakesTheRecordOrTheUserAndRefusesToGuess() throws {
         let card = ModelCard.earthquakePretraining()
-        #expect(try AccelerationUnit.resolve(given: nil, source: .record(path: "r.sac", stated: .gal), card: card)?.units == .gal)
-        #expect(try AccelerationUnit.resolve(given: .gal, source: .record(path: "r.sac", stated: .gal), card: card)?.units == .gal)
-        #expect(throws: AccelerationUnitError.contradicts(path: "r.sac", stated: "gal", given: "g")) {
-            try AccelerationUnit.resolve(given: .g, source: .record(path: "r.sac", stated: .gal), card: card)
+        // A replayed record: its header's units, the user's agreeing or filling in, never a guess.
+        let folder = try temporaryFolder("replay-resolve")
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try SyntheticCorpus.writeQSIS(folder: folder, kind: .earthquake, count: 1, stations: 1, durationSeconds: 60, seed: 8)
+        let gal = QSIS.recordFiles(in: folder)[0]
+        func replayed(_ path: String, _ units: UnitOptions) throws -> StreamSources.ReplayedRecord {
+            try StreamSources.replayedRecord(path, componentOrder: card.componentOrder, windowSeconds: 2, instrument: nil, units: units)
         }
-        #expect(try AccelerationUnit.resolve(given: .g, source: .record(path: "r.sac", stated: nil), card: card)?.units == .g)
+        let fromHeader = try replayed(gal, UnitOptions())
+        #expect(fromHeader.units.factors == [0.01, 0.01, 0.01] && fromHeader.units.description.contains("SAC header"))
+        #expect(try replayed(gal, UnitOptions(units: .gal)).units.factors == [0.01, 0.01, 0.01])
+        #expect(throws: RecordUnitError.contradicts(path: gal, stated: .gal, given: .g)) { try replayed(gal, UnitOptions(units: .g)) }
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder + "/ST00") {
+            var t = try SACTrace(contentsOf: folder + "/ST00/" + file)
+            t.header.setUnitWord(nil)
+            try t.write(to: folder + "/ST00/" + file)
+        }
+        #expect(try replayed(gal, UnitOptions(units: .g)).units.factors == [9.81, 9.81, 9.81])
         do {
-            _ = try AccelerationUnit.resolve(given: nil, source: .record(path: "r.sac", stated: nil), card: card)
+            _ = try replayed(gal, UnitOptions())
             Issue.record("a record without units was given some")
         } catch {
-            #expect("\(error)".contains("r.sac") && "\(error)".contains("--units gal"))
+            #expect("\(error)".contains(gal) && "\(error)".contains("--units gal"))
         }
         // stdin has no metadata: the user's units, else the card's (EarthquakeCNN cards say m/s^2).
         #expect(try AccelerationUnit.resolve(given: .gal, source: .stdin, card: card)?.units == .gal)
@@ -79,11 +91,12 @@ struct AccelerationUnitTests {
         let record = SyntheticRecord.generate(event: true, durationSeconds: 60, magnitude: 4.5, distanceRangeKm: 10...20, using: &rng)
         try record.writeSAC(folder: folder, name: "ST01.event", station: "ST01")
         let queue = PacketQueue()
-        let (rate, stated) = try StreamSources.replay(folder + "/ST01.event.HLZ.sac", speed: 0, into: queue)
         let card = ModelCard.earthquakePretraining()
-        let units = try #require(try AccelerationUnit.resolve(given: nil, source: .record(path: "r", stated: stated), card: card)).units
-        #expect(units == .gal)
-        let runner = MonitorRunner(model: ConvNet(card.architecture, seed: 0), card: card, samplingRateHz: rate, scale: units.toMetersPerSecondSquared)
+        let replayed = try StreamSources.replayedRecord(
+            folder + "/ST01.event.HLZ.sac", componentOrder: card.componentOrder, windowSeconds: 2, instrument: nil, units: UnitOptions())
+        #expect(replayed.units.factors == [0.01, 0.01, 0.01])  // gal, as its header says
+        StreamSources.replay(replayed.spans, speed: 0, into: queue)
+        let runner = MonitorRunner(model: ConvNet(card.architecture, seed: 0), card: card, samplingRateHz: replayed.spans[0].samplingRateHz, scale: 1)
         var lines: [MonitorLine] = []
         while true {
             let (p, finished) = queue.pop(timeout: 5)

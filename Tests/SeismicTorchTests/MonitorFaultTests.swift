@@ -74,8 +74,8 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         let expected = ends.map { t0 + Double($0 - 1) / 100 }
         #expect(lines.count == expected.count)
         #expect(
-            zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
-            "times \(lines.map { $0.time - t0 }.filter { $0 > 55 && $0 < 90 })")
+            zip(lines.map(\.endTime), expected).allSatisfy { abs($0 - $1) < 1e-6 },
+            "times \(lines.map { $0.endTime - t0 }.filter { $0 > 55 && $0 < 90 })")
         let s = runner.statistics
         #expect(s.gaps == 1 && s.skippedHops == 21 && s.resets == 0 && s.windows == expected.count)
         #expect(s.summary.contains("1 gaps longer than the buffer (21 hops skipped)"))
@@ -96,7 +96,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         lines += runner.flush()
         let s = runner.statistics
         #expect(s.late == 0 && s.gaps == 1 && s.resets == 0, "\(s)")
-        let resumed = lines.filter { $0.time > t0 + 61 }.map { (($0.time - t0) * 100).rounded() / 100 }
+        let resumed = lines.filter { $0.endTime > t0 + 61 }.map { (($0.endTime - t0) * 100).rounded() / 100 }
         #expect(resumed == (0..<19).map { 82.0 + Double($0) }, "\(resumed)")
         // The old grid's hops that end before 82.00 s: 60.99 … 81.99 s.
         #expect(s.skippedHops == 22)
@@ -159,16 +159,16 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(!notes.contains { $0.contains("warning") }, "\(notes)")
         let expected = (2...30).map { t0 + Double($0) - 0.01 }
         #expect(
-            lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) <= 0.003 },
-            "\(lines.map { $0.time - t0 })")
+            lines.count == expected.count && zip(lines.map(\.endTime), expected).allSatisfy { abs($0 - $1) <= 0.003 },
+            "\(lines.map { $0.endTime - t0 })")
         // A first line 4 ms off a stream whose other times are exact: the grid moves onto the
         // stream's, and the times reported are the stream's.
         var offFirst = packets
         for i in 0..<3 { offFirst[i] = StreamPacket(channel: packets[i].channel, time: packets[i].time - 0.004, samples: packets[i].samples) }
         let second = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
         var times: [Double] = []
-        for p in offFirst { times += try second.handle(p).map(\.time) }
-        times += second.flush().map(\.time)
+        for p in offFirst { times += try second.handle(p).map(\.endTime) }
+        times += second.flush().map(\.endTime)
         #expect(times.count == expected.count && zip(times, expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(times.map { $0 - t0 })")
     }
 
@@ -194,8 +194,8 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         for i in k..<(k + 9) { glitch[i] = StreamPacket(channel: glitch[i].channel, time: glitch[i].time + 5, samples: glitch[i].samples) }
         let second = MonitorRunner(model: model, card: card, samplingRateHz: 100, scale: 1)
         var times: [Double] = []
-        for p in glitch { times += try second.handle(p).map(\.time) }
-        times += second.flush().map(\.time)
+        for p in glitch { times += try second.handle(p).map(\.endTime) }
+        times += second.flush().map(\.endTime)
         let g = second.statistics
         #expect(g.mistimedPackets == 9 && g.late == 0 && g.resets == 0 && g.clockJumps == 0 && g.gaps == 0 && times.count == 29, "\(g)")
     }
@@ -238,8 +238,8 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(second.statistics.rateChanges == 0, "\(second.statistics)")
         // Hops 1 s apart, give or take the grid's moves (within the jitter).
         #expect(
-            lines.count >= 55 && zip(lines, lines.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) <= 0.006 },
-            "\(rate) Hz: \(lines.map { $0.time - t0 })")
+            lines.count >= 55 && zip(lines, lines.dropFirst()).allSatisfy { abs($1.endTime - $0.endTime - 1) <= 0.006 },
+            "\(rate) Hz: \(lines.map { $0.endTime - t0 })")
     }
 
     /// The second packet of every channel is lost: two samples' worth of time between the first two
@@ -256,7 +256,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(runner.engine?.samplingRateHz == 100)
         #expect(lines.count == 18 && runner.statistics.rateChanges == 0)
         // One lost packet later on is bridged, not taken for a rate change.
-        #expect(lines.allSatisfy { $0.bridgedSamples == 0 || $0.time < 503 })
+        #expect(lines.allSatisfy { $0.bridgedSamples == 0 || $0.endTime < 503 })
     }
 
     /// 30 s at 100 Hz, then 30 s at 50 Hz: the change is suggested once the new rate holds a
@@ -281,17 +281,17 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(!notes.contains { $0.contains("irregular") }, "\(notes)")
         // The new engine starts at the first held packet (≤ 1.5 s after the change): from one
         // window later, every hop, 1 s apart.
-        let late = lines.filter { $0.time >= 30 + 1.5 + 2 }
+        let late = lines.filter { $0.endTime >= 30 + 1.5 + 2 }
         #expect(late.count >= Int(60 - 30 - 1.5 - 2))
-        #expect(zip(late, late.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) < 1e-6 })
-        #expect(lines.filter { $0.time < 30 }.count == 29)  // ends at 2 … 30 s
+        #expect(zip(late, late.dropFirst()).allSatisfy { abs($1.endTime - $0.endTime - 1) < 1e-6 })
+        #expect(lines.filter { $0.endTime < 30 }.count == 29)  // ends at 2 … 30 s
         // Every hop of the session is either a line or counted as skipped at the change.
         let s = runner.statistics
         // The old engine's last window ends at 30.99 s, the new one's first after 31 s.
-        let first = try #require(lines.first { $0.time > 31 }), lastOld = try #require(lines.last { $0.time < 31 })
+        let first = try #require(lines.first { $0.endTime > 31 }), lastOld = try #require(lines.last { $0.endTime < 31 })
         // (The old engine's windows over samples of the new rate, placed at the old one before
         // the change was noticed, lack over a quarter of their samples: resets.)
-        #expect(s.rateChangeHops + s.resets == Int((first.time - lastOld.time).rounded()) - 1, "\(lines.map(\.time)) \(s)")
+        #expect(s.rateChangeHops + s.resets == Int((first.endTime - lastOld.endTime).rounded()) - 1, "\(lines.map(\.endTime)) \(s)")
         #expect(s.rateChangeHops >= 1 && s.unconfirmedRates == 0)
     }
 
@@ -318,7 +318,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         // Windows of 2 s every second: ends at 2 … 30 s.
         let expected = (2...30).map { t0 + Double($0) - 0.01 }
         #expect(lines.count == expected.count && s.rateChangeHops == 0)
-        #expect(zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(lines.map { $0.time - t0 })")
+        #expect(zip(lines.map(\.endTime), expected).allSatisfy { abs($0 - $1) < 1e-6 }, "\(lines.map { $0.endTime - t0 })")
     }
 
     /// Three seconds whose packet times say 50 Hz inside a 100 Hz stream: a change is suggested
@@ -340,8 +340,8 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(s.unconfirmedRates == 1 && s.rateChanges == 0 && runner.engine?.samplingRateHz == 100, "\(notes)")
         #expect(notes.contains { $0.contains("50.0 Hz not confirmed") }, "\(notes)")
         // From one window after the burst to the end, every hop, 1 s apart.
-        let after = lines.filter { $0.time >= 25 - 0.01 - 1e-6 }
-        #expect(after.count == 19 && zip(after, after.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) < 1e-6 })
+        let after = lines.filter { $0.endTime >= 25 - 0.01 - 1e-6 }
+        #expect(after.count == 19 && zip(after, after.dropFirst()).allSatisfy { abs($1.endTime - $0.endTime - 1) < 1e-6 })
     }
 
     /// A first line whose time is wild (1e12 s, year 33,658; an epoch in microseconds, 1.7e15; a time
@@ -363,8 +363,8 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         let s = runner.statistics
         #expect(s.clockJumps == 1 && s.malformed == 0)
         // 1.75 s of late samples, then windows ending at 3.75 … 29.75 s, 1 s apart.
-        #expect(lines.count == 27 && lines.first.map { abs($0.time - (t0 + 3.75 - 0.01)) < 1e-6 } == true, "\(lines.map { $0.time - t0 })")
-        #expect(zip(lines, lines.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) < 1e-6 })
+        #expect(lines.count == 27 && lines.first.map { abs($0.endTime - (t0 + 3.75 - 0.01)) < 1e-6 } == true, "\(lines.map { $0.endTime - t0 })")
+        #expect(zip(lines, lines.dropFirst()).allSatisfy { abs($1.endTime - $0.endTime - 1) < 1e-6 })
     }
 
     /// Times far beyond any real clock (1e99 s) right after a confirmed rate change: the monitor
@@ -381,7 +381,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         lines += runner.flush()
         let s = runner.statistics
         #expect(s.rateChanges == 1 && s.rateChangeHops >= 1 && s.rateChangeHops < 10)
-        #expect(lines.contains { $0.time > 45 && $0.time < 60 })
+        #expect(lines.contains { $0.endTime > 45 && $0.endTime < 60 })
     }
 
     /// A rate given at start is kept: packet times that say another rate (here 50 Hz) are never
@@ -406,7 +406,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         var lines: [MonitorLine] = []
         for p in all { lines += try runner.handle(p) }
         lines += runner.flush()
-        let triggers = lines.filter(\.trigger).map(\.time)
+        let triggers = lines.filter(\.trigger).map(\.endTime)
         #expect(runner.statistics.rateChanges == 1 && triggers.count >= 5)
         #expect(zip(triggers, triggers.dropFirst()).allSatisfy { $1 - $0 >= 10 - 1e-9 }, "\(triggers)")
     }
@@ -421,7 +421,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         var lines: [MonitorLine] = []
         for p in packets { lines += try runner.handle(p) }
         #expect(runner.engine?.samplingRateHz == 1000)
-        #expect(lines.count >= 2, "\(lines.map(\.time))")
+        #expect(lines.count >= 2, "\(lines.map(\.endTime))")
     }
 
     /// For a source of accelerometer counts (UDP), a geophone or seismometer alone (EH?, HH?) is
@@ -458,7 +458,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         // Per component, at most a quarter of the 200 samples bridged.
         #expect(lines.allSatisfy { $0.bridgedSamples <= 3 * 50 }, "\(lines.map(\.bridgedSamples))")
         // Windows ending at 11 … 16 s hold less than 1.5 s of data: skipped.
-        #expect(!lines.contains { $0.time > 10.5 && $0.time < 16.5 })
+        #expect(!lines.contains { $0.endTime > 10.5 && $0.endTime < 16.5 })
         #expect(runner.statistics.resets == 6)
         // The 0.5 s hole at 12.5 s… lies in the gap; the one inside the data is bridged.
         #expect(lines.contains { $0.bridgedSamples == 3 * 50 })
@@ -499,7 +499,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(runner.statistics.unusableRates >= 1 && runner.statistics.rateChanges == 0)
         #expect(runner.engine?.samplingRateHz == 100)
         #expect(notes.contains { $0.contains("suggest 1.0 Hz") && $0.contains("keeping 100.0 Hz") }, "\(notes.suffix(3))")
-        #expect(lines.contains { $0.time > 545 })  // classifying again after the odd packets
+        #expect(lines.contains { $0.endTime > 545 })  // classifying again after the odd packets
     }
 
     /// A dead stream (all zeros) is never classified: its windows are counted as without signal,
@@ -516,7 +516,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         for p in dead + live { lines += try runner.handle(p) }
         lines += runner.flush()
         #expect(runner.statistics.silentWindows >= 17)
-        #expect(lines.allSatisfy { $0.time > 20 })
+        #expect(lines.allSatisfy { $0.endTime > 20 })
         #expect(lines.count >= 17)
     }
 
@@ -599,7 +599,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
             var lines: [MonitorLine] = []
             for p in packets { lines += try runner.handle(p) }
             lines += runner.flush()
-            results.append(lines.map(\.time))
+            results.append(lines.map(\.endTime))
         }
         #expect(results[0].count == 19)
         #expect(results[1] == results[0] && results[2] == results[0])
@@ -652,11 +652,11 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
             var candidates = Array(fed[k].dropFirst(carried))
             carried = 0
             for line in k + 1 < fed.count ? fed[k + 1] : [] {
-                guard line.time > candidates.last?.time ?? -.infinity, line.time <= to else { break }
+                guard line.endTime > candidates.last?.endTime ?? -.infinity, line.endTime <= to else { break }
                 candidates.append(line)
                 carried += 1
             }
-            let times = candidates.map(\.time).filter { $0 >= from && $0 <= to }.sorted()
+            let times = candidates.map(\.endTime).filter { $0 >= from && $0 <= to }.sorted()
             let hops = Int((seg.seconds - seg.recovery - 2).rounded(.down))
             #expect(times.count >= hops, "segment \(k) from \(seg.start) s: \(times.count) of \(hops) hops classified")
             #expect(zip(times, times.dropFirst()).allSatisfy { abs($1 - $0 - 1) < 1e-6 }, "segment \(k): hops not 1 s apart")
@@ -809,8 +809,8 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(s.rateChanges == 0 && runner.engine?.samplingRateHz == 100)
         let expected = (2...30).map { t0 + Double($0) - 0.01 }
         #expect(
-            lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
-            "\(lines.map { $0.time - t0 })")
+            lines.count == expected.count && zip(lines.map(\.endTime), expected).allSatisfy { abs($0 - $1) < 1e-6 },
+            "\(lines.map { $0.endTime - t0 })")
     }
 
     /// Data that stops for 5 s on every component and resumes (inside the buffer): the first
@@ -830,8 +830,8 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         // Ends at 2 … 12 s, then 19 … 30 s (windows ending at 13 … 18 s lack a second or more).
         let expected = (Array(2...12) + Array(19...30)).map { t0 + Double($0) - 0.01 }
         #expect(
-            lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 },
-            "\(lines.map { $0.time - t0 })")
+            lines.count == expected.count && zip(lines.map(\.endTime), expected).allSatisfy { abs($0 - $1) < 1e-6 },
+            "\(lines.map { $0.endTime - t0 })")
     }
 
     /// A first line at time 0 and then epoch times: a forward clock jump of 54 years, reported as
@@ -849,7 +849,7 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         #expect(s.forwardClockJumps == 1 && s.gaps == 0 && s.skippedHops == 0 && s.mistimedPackets == 0, "\(s)")
         #expect(s.summary.contains("0 gaps longer than the buffer (0 hops skipped), 0 backward clock jumps, 1 forward clock jumps of over a day"))
         let expected = (2...30).map { t0 + Double($0) - 0.01 }
-        #expect(lines.count == expected.count && zip(lines.map(\.time), expected).allSatisfy { abs($0 - $1) < 1e-6 })
+        #expect(lines.count == expected.count && zip(lines.map(\.endTime), expected).allSatisfy { abs($0 - $1) < 1e-6 })
     }
 
     /// A backward clock jump (20 s of stream, then times 1000 s earlier): the last window before
@@ -865,9 +865,9 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         for p in packets { lines += try runner.handle(p) }
         lines += runner.flush()
         #expect(runner.statistics.clockJumps == 1)
-        let before = lines.filter { $0.time >= t0 }
-        #expect(before.count == 19 && abs((before.last?.time ?? 0) - (t0 + 20 - 0.01)) < 1e-6, "\(before.map { $0.time - t0 })")
-        #expect(lines.filter { $0.time < t0 }.count == 17)  // restarted at −998.25 s: ends −996.25 … −980.25 s
+        let before = lines.filter { $0.endTime >= t0 }
+        #expect(before.count == 19 && abs((before.last?.endTime ?? 0) - (t0 + 20 - 0.01)) < 1e-6, "\(before.map { $0.endTime - t0 })")
+        #expect(lines.filter { $0.endTime < t0 }.count == 17)  // restarted at −998.25 s: ends −996.25 … −980.25 s
     }
 
     /// One-sample lines at 100 Hz of which 30 % or 45 % are lost (whole lines, seeded), with no
@@ -968,13 +968,14 @@ private func packetsFromStdin(_ bytes: Data, log: (@Sendable (String) -> Void)? 
         var rng = SeededGenerator(seed: 4)
         try SyntheticRecord.generate(event: false, durationSeconds: 1.5, using: &rng).writeSAC(folder: folder, name: "short", station: "ST01")
         let path = folder + "/short.HLZ.sac"
-        #expect(throws: MonitorError.recordTooShort(path: path, seconds: 1.5, windowSeconds: 2)) {
-            try StreamSources.replay(path, speed: 0, windowSeconds: 2, into: PacketQueue())
+        let order = ModelCard.earthquakePretraining().componentOrder
+        func replayed(window: Double) throws -> StreamSources.ReplayedRecord {
+            try StreamSources.replayedRecord(path, componentOrder: order, windowSeconds: window, instrument: nil, units: UnitOptions())
         }
+        #expect(throws: MonitorError.recordTooShort(path: path, seconds: 1.5, windowSeconds: 2)) { try replayed(window: 2) }
         #expect(
             MonitorError.recordTooShort(path: path, seconds: 1.5, windowSeconds: 2).description
                 == "\(path): the record lasts 1.5 s, shorter than one 2.0 s window of the model: no window can be classified")
-        let queue = PacketQueue()
-        #expect(try StreamSources.replay(path, speed: 0, windowSeconds: 1.5, into: queue).samplingRateHz == 100)
+        #expect(try replayed(window: 1.5).spans[0].samplingRateHz == 100)
     }
 }

@@ -2,6 +2,7 @@
 // pumped to its end with every packet accounted for, a stop request honoured.
 
 import Foundation
+import SeismicIO
 import SeismicNN
 import SeismicTorch
 import TestSupport
@@ -17,7 +18,7 @@ import Testing
         for bad in ["", "STDIN", "replay:", "file.sac", "udp://host", "udp://1.2.3.4:65536", "udp://1.2.3.4:-1", "udp://a:b:1"] {
             #expect(throws: StreamSourceError.self, "\(bad)") { try StreamSource(parsing: bad) }
         }
-        #expect(StreamSourceError.badSource("file.sac").description.contains("udp://HOST:PORT, stdin or replay:FILE.sac"))
+        #expect(StreamSourceError.badSource("file.sac").description.contains("udp://HOST:PORT, stdin or replay:FILE (SAC or miniSEED)"))
     }
 
     /// A 60 s record at 100 Hz replayed as fast as possible: windows of 2 s every second end at
@@ -43,13 +44,69 @@ import Testing
         // writeSAC's default origin time, and the record's begin (B, a SAC float) before it.
         let t0 = 1_577_836_800.0 + Double(Float(-record.originSeconds))
         #expect(lines.count == 59)
-        #expect(zip(lines, lines.dropFirst()).allSatisfy { abs($1.time - $0.time - 1) < 1e-6 })
-        #expect(abs((lines.last?.time ?? 0) - (t0 + 60 - 0.01)) < 1e-6)
+        #expect(zip(lines, lines.dropFirst()).allSatisfy { abs($1.endTime - $0.endTime - 1) < 1e-6 })
+        #expect(abs((lines.last?.endTime ?? 0) - (t0 + 60 - 0.01)) < 1e-6)
         // 0.25 s packets: 240 per component.
         #expect(session.queue.accepted == 240 * 3 && session.queue.dropped == 0)
         // A replay receives no lines or datagrams: the summary starts with the windows.
         #expect(session.queue.received == 0 && session.summary.hasPrefix("59 windows classified"))
-        #expect(notes.current.contains { $0.contains("samples in gal") })
+        #expect(notes.current.contains { $0.contains("samples in gal (SAC header") })
+        // Times are window centres (first sample + 1 s); the station is the header's.
+        #expect(lines.allSatisfy { abs($0.time - ($0.endTime - 0.99)) < 1e-6 && $0.traceID == "SY.ST01." && $0.instrumentID == "SY.ST01..HL" })
+    }
+
+    /// A real accelerogram in counts (PhaseNet fixture CI.MLAC, MIT) written as miniSEED with a
+    /// broadband instrument beside it, named CI.PASC to use the fixture inventory: the replay
+    /// needs --channels to choose, converts counts through the inventory's sensitivity of each
+    /// channel, and its lines name the station and instrument; without units it is refused.
+    @Test func aMiniSEEDRecordInCountsIsReplayedThroughTheInventory() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("session-mseed-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let r = try RealRecord.load("CI_MLAC_2017042709015422")
+        let path = folder + "/pasc.mseed"
+        var segments: [TraceSegment] = []
+        for (c, code) in r.channels.enumerated() {
+            for band in ["HN", "HH"] {
+                segments.append(
+                    TraceSegment(
+                        id: SEEDIdentifier(network: "CI", station: "PASC", location: "", channel: band + code.suffix(1)), startTime: r.startTime,
+                        samplingRateHz: 100, samples: r.samples[c]))
+            }
+        }
+        try MiniSEED.write(segments, to: path, encoding: .float32)
+        let card = ModelCard.earthquakePretraining()
+        var settings = MonitorSettings()
+        settings.replaySpeed = 0
+        settings.inventory = try Inventory.read(Fixtures.path("stationxml/inventory.xml"))
+        func session(_ settings: MonitorSettings) throws -> MonitorSession {
+            try MonitorSession(
+                model: ConvNet(card.architecture, seed: 0), card: card, source: .replay(path: path), settings: settings, trigger: nil, log: { _ in })
+        }
+        #expect(throws: MonitorError.replayInstruments(path: path, found: ["CI.PASC..HH", "CI.PASC..HN"], skipped: [], wanted: nil)) {
+            try session(settings)
+        }
+        settings.instrument = "HH"  // a seismometer: the inventory gives M/S, not acceleration
+        #expect(throws: RecordUnitError.notAcceleration(path: path, channel: "CI.PASC..HHE", units: "M/S")) { try session(settings) }
+        settings.instrument = "HN"
+        let monitor = try session(settings)
+        var lines: [MonitorLine] = []
+        try monitor.run(stop: { false }) { lines.append($0) }
+        #expect(lines.count == 89)  // windows ending at 2 … 90 s
+        #expect(lines.allSatisfy { $0.traceID == "CI.PASC." && $0.instrumentID == "CI.PASC..HN" })
+        #expect(abs(lines[0].time - (r.startTime + 1)) < 1e-6)
+        // The record's peak in m/s² is its peak in counts ÷ 213,909 (the 2017 epoch's sensitivity):
+        // the monitor's PGA (after the record chain) lies near it.
+        var peakCounts = 0.0
+        for k in r.samples[0].indices {
+            let e = r.samples[0][k], n = r.samples[1][k], z = r.samples[2][k]
+            peakCounts = max(peakCounts, (e * e + n * n + z * z).squareRoot())
+        }
+        let peakGal = peakCounts / 213909 * 100
+        let reported = try #require(lines.map(\.pgaGal).max())
+        #expect(reported <= peakGal * 1.05 && reported >= peakGal * 0.3, "reported \(reported) gal, record peak \(peakGal) gal")
+        settings.inventory = nil
+        #expect(throws: AccelerationUnitError.self) { try session(settings) }
     }
 
     /// Options a source cannot honour are refused, not ignored: a rate other than a replayed
@@ -144,7 +201,7 @@ import Testing
             lines.append(line)
             if !stopped { whileRunning += 1 }
         }
-        #expect(lines.map { $0.time - t0 }.map { ($0 * 100).rounded() } == [199, 299, 399, 499])
+        #expect(lines.map { $0.endTime - t0 }.map { ($0 * 100).rounded() } == [199, 299, 399, 499])
         #expect(whileRunning == 4)
     }
 

@@ -60,10 +60,10 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
             if event {
                 let peak = lines.max { $0.pgaGal < $1.pgaGal }!
                 let first = try #require(triggers.first, "no trigger on the earthquake; peak \(peak.pgaGal) gal, probabilities \(peak.probabilities)")
-                let delay = first.time - (1_700_000_000 + p!)
+                let delay = first.endTime - (1_700_000_000 + p!)
                 #expect(delay >= 0 && delay <= 12, "trigger \(delay) s after P")
                 // Debounced: triggers at least --min-gap (10 s) apart.
-                for (a, b) in zip(triggers, triggers.dropFirst()) { #expect(b.time - a.time >= 10) }
+                for (a, b) in zip(triggers, triggers.dropFirst()) { #expect(b.endTime - a.endTime >= 10) }
             } else {
                 #expect(triggers.isEmpty)
             }
@@ -94,7 +94,7 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         #expect(runner.monitoredInstrument == "EN")
         #expect(runner.statistics.otherInstrument == accelerometer.count / 3)
         #expect(lines.count == alone.count && lines.count == 88)
-        #expect(zip(lines, alone).allSatisfy { $0.time == $1.time && $0.pgaGal == $1.pgaGal && $0.probabilities == $1.probabilities })
+        #expect(zip(lines, alone).allSatisfy { $0.endTime == $1.endTime && $0.pgaGal == $1.pgaGal && $0.probabilities == $1.probabilities })
         #expect(!lines.contains { $0.trigger } && lines.map(\.pgaGal).max()! < 2)
         // Asked for by name (--channels EH?), a complete EH? instrument is used, and EN? ignored.
         let renamed = mixed.filter { $0.channel != "EHZ" }.map { StreamPacket(channel: "EH" + $0.channel.suffix(1), time: $0.time, samples: $0.samples) }
@@ -105,7 +105,7 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         }
         let (named, namedLines) = try run(both, instrument: "EH")
         #expect(named.monitoredInstrument == "EH" && named.statistics.otherInstrument == renamed.count)
-        #expect(zip(namedLines, alone).allSatisfy { $0.time == $1.time && $0.pgaGal == $1.pgaGal } && namedLines.count == alone.count)
+        #expect(zip(namedLines, alone).allSatisfy { $0.endTime == $1.endTime && $0.pgaGal == $1.pgaGal } && namedLines.count == alone.count)
     }
 
     @Test func udpLoopbackStreamTriggersAndCountsMalformedPackets() throws {
@@ -231,15 +231,20 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
     @Test func triggerCommandGetsTheEventAsJSONWithoutAShell() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("trigger; x \(UUID()).json").path
         defer { try? FileManager.default.removeItem(atPath: out) }
-        let line = MonitorLine(
-            time: 1234.5, probabilities: [0.7, 0.2, 0.1], classNames: ["P-wave", "S-wave", "Noise"], pgaGal: 3.5,
+        var line = MonitorLine(
+            time: 1234.5, endTime: 1235.49, probabilities: [0.7, 0.2, 0.1], classNames: ["P-wave", "S-wave", "Noise"], pgaGal: 3.5,
             trigger: true, bridgedSamples: 0)
+        line.traceID = "AM.R1234.00"
+        line.instrumentID = "AM.R1234.00.EN"
         // The path holds a space and a semicolon: passed as one argument, never interpreted by a shell.
         let process = try #require(MonitorRunner.runTriggerCommand(["/usr/bin/tee", out], event: line))
         process.waitUntilExit()
         let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         let json = try JSONSerialization.jsonObject(with: Data(text.utf8)) as! [String: Any]
         #expect(json["label"] as? String == "P-wave" && json["pga_gal"] as? Double == 3.5 && json["trigger"] as? Bool == true)
+        // The window centre in UTC, and the station when the source names one.
+        #expect(json["time"] as? String == "1970-01-01T00:20:34.500000Z" && json["trace_id"] as? String == "AM.R1234.00")
+        #expect(json["instrument"] as? String == "AM.R1234.00.EN")
     }
 
     /// Ten minutes at 125 Hz with 1 % of packets lost and neighbours swapped: every hop is either

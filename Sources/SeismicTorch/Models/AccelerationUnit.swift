@@ -58,15 +58,13 @@ public enum AccelerationUnit: String, Sendable, CaseIterable {
         case udp
         /// `time,x,y,z` lines: no unit metadata.
         case stdin
-        /// A SAC record replayed; `stated` are the units its header states, if any.
-        case record(path: String, stated: AccelerationUnit?)
     }
 
-    /// The units of a monitor's samples, and why: the user's `given` units; else those the record
-    /// states; else, for stdin, the model card's units when they name an acceleration unit.
-    /// Never a guess: with none of these it throws and says how to pass `--units`.
+    /// The units of a monitor's live samples, and why: the user's `given` units; else, for stdin,
+    /// the model card's units when they name an acceleration unit. (A replayed record's units:
+    /// `StreamSources.replayedRecord`.) Never a guess: with none it throws and says how to pass `--units`.
     /// - Returns: nil for UDP (counts × gain), else the units and a note saying where they came from.
-    /// - Throws: `AccelerationUnitError.notForUDP`, `.contradicts` (given ≠ the record's), `.missing`.
+    /// - Throws: `AccelerationUnitError.notForUDP`, `.missing`.
     public static func resolve(given: AccelerationUnit?, source: Source, card: ModelCard) throws(AccelerationUnitError) -> (
         units: AccelerationUnit, from: String
     )? {
@@ -74,11 +72,6 @@ public enum AccelerationUnit: String, Sendable, CaseIterable {
         case .udp:
             if let given { throw .notForUDP(given: given.rawValue) }
             return nil
-        case .record(let path, let stated):
-            if let given, let stated, given != stated { throw .contradicts(path: path, stated: stated.rawValue, given: given.rawValue) }
-            if let given { return (given, "--units") }
-            if let stated { return (stated, "\(path) (SAC IDEP = IACC, KUSER0 = \(stated.rawValue))") }
-            throw .missing(source: path, hint: "its SAC header does not state them (IDEP = IACC with the unit in KUSER0)")
         case .stdin:
             if let given { return (given, "--units") }
             guard let units = card.units.acceleration else {
@@ -94,7 +87,6 @@ public enum AccelerationUnitError: Error, CustomStringConvertible, Equatable {
     case notAcceleration(path: String, idep: String)
     case unknownUnitWord(path: String, word: String)
     case componentsDisagree(path: String, units: [String])
-    case contradicts(path: String, stated: String, given: String)
     case notForUDP(given: String)
     case missing(source: String, hint: String)
 
@@ -107,8 +99,6 @@ public enum AccelerationUnitError: Error, CustomStringConvertible, Equatable {
             return "\(p): SAC KUSER0 says the unit is '\(w)'; expected one of \(choices)"
         case .componentsDisagree(let p, let u):
             return "\(p): the components state different units (\(u.joined(separator: ", ")))"
-        case .contradicts(let p, let s, let g):
-            return "\(p) states its samples are in \(s), but --units says \(g); drop --units or fix the header"
         case .notForUDP(let g):
             return "--units \(g) does not apply to udp:// sources: Raspberry Shake packets are counts, converted by --gain"
         case .missing(let s, let h):

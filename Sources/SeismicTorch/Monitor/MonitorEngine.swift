@@ -7,8 +7,11 @@ import SeismicSignal
 
 /// One classified hop.
 public struct MonitorLine: Sendable {
-    /// Time of the window's last sample (seconds since 1970, or stream time).
+    /// The window's centre: its first sample's time + half the window (seconds since 1970 UTC, or
+    /// stream time), the time convention classify uses (`RecordClassification`).
     public var time: Double
+    /// Time of the window's last sample (the newest data the line depends on).
+    public var endTime: Double
     public var probabilities: [Float]
     public var classNames: [String]
     /// Peak composite acceleration of the window in gal (after the record chain).
@@ -16,11 +19,17 @@ public struct MonitorLine: Sendable {
     public var trigger: Bool
     /// Samples filled in by interpolation because packets were missing.
     public var bridgedSamples: Int
+    /// The station, "NET.STA.LOC" (as a pick's trace_id), "" when the source names none.
+    public var traceID = ""
+    /// The instrument, "NET.STA.LOC.BI" (band + instrument code, e.g. "AM.R1234.00.EH"); "" when
+    /// the station is unknown.
+    public var instrumentID = ""
 
     public var label: String { classNames[Tensor.argmax(probabilities[...])] }
 
-    public init(time: Double, probabilities: [Float], classNames: [String], pgaGal: Double, trigger: Bool, bridgedSamples: Int) {
+    public init(time: Double, endTime: Double, probabilities: [Float], classNames: [String], pgaGal: Double, trigger: Bool, bridgedSamples: Int) {
         self.time = time
+        self.endTime = endTime
         self.probabilities = probabilities
         self.classNames = classNames
         self.pgaGal = pgaGal
@@ -28,9 +37,12 @@ public struct MonitorLine: Sendable {
         self.bridgedSamples = bridgedSamples
     }
 
+    /// The line as JSON: `time` the window centre in UTC ISO 8601 (microseconds), `trace_id`,
+    /// `instrument`, class probabilities, label, PGA, trigger flag, bridged samples.
     public var json: [String: Any] {
         [
-            "time": time, "probabilities": Dictionary(uniqueKeysWithValues: zip(classNames, probabilities.map(Double.init))),
+            "time": UTCTime.iso8601(time), "trace_id": traceID, "instrument": instrumentID,
+            "probabilities": Dictionary(uniqueKeysWithValues: zip(classNames, probabilities.map(Double.init))),
             "label": label, "pga_gal": pgaGal, "trigger": trigger, "bridged_samples": bridgedSamples
         ]
     }
@@ -54,6 +66,11 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     case recordTooShort(path: String, seconds: Double, windowSeconds: Double)
     /// A sampling rate given for a replayed record whose header states another.
     case rateDiffersFromRecord(path: String, given: Double, record: Double)
+    /// A replayed miniSEED file without exactly one instrument to play (none with the model's
+    /// components, or several and `--channels` not choosing).
+    case replayInstruments(path: String, found: [String], skipped: [String], wanted: String?)
+    /// A replayed instrument whose spans have different sampling rates.
+    case replayRates(path: String, rates: [Double])
     /// An instrument named for stdin lines, which carry no channel codes.
     case instrumentWithoutChannels(instrument: String)
     /// A UDP source's instrument that is not an accelerometer: its counts × the accelerometer
@@ -79,6 +96,16 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
             return "\(path): the record lasts \(s) s, shorter than one \(w) s window of the model: no window can be classified"
         case .rateDiffersFromRecord(let path, let given, let record):
             return "--rate \(given) Hz differs from \(path)'s sampling rate of \(record) Hz (its header's DELTA): leave out --rate for a replay"
+        case .replayInstruments(let path, let found, let skipped, let wanted):
+            if found.isEmpty {
+                return "\(path): no instrument\(wanted.map { " \($0)?" } ?? "") with every component the model takes to replay"
+                    + (skipped.isEmpty ? "" : " (\(skipped.joined(separator: "; ")))")
+            }
+            return
+                "\(path) holds \(found.count) instruments (\(found.joined(separator: ", "))): choose one with --channels, e.g. --channels \(found[0].split(separator: ".", omittingEmptySubsequences: false).last ?? "")?"
+        case .replayRates(let path, let rates):
+            return
+                "\(path): the instrument's spans have different sampling rates (\(rates.map { "\($0) Hz" }.joined(separator: ", "))); a replay plays one rate"
         case .notAnAccelerometer(let instrument):
             return "--channels \(instrument)? is not an accelerometer (SEED instrument code N, e.g. EN?): a UDP stream's counts "
                 + "× --gain are acceleration only for an accelerometer"
@@ -569,7 +596,8 @@ public final class MonitorEngine {
         if trigger { statistics.triggers += 1 }
         if bridged > 0 { statistics.bridged += 1 }
         return MonitorLine(
-            time: endTime, probabilities: probs, classNames: card.classNames, pgaGal: pgaGal, trigger: trigger,
-            bridgedSamples: bridged)
+            time: time(of: start) + Double(windowSamples) / samplingRateHz / 2, endTime: endTime, probabilities: probs, classNames: card.classNames,
+            pgaGal: pgaGal,
+            trigger: trigger, bridgedSamples: bridged)
     }
 }

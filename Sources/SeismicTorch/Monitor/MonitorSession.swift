@@ -2,6 +2,7 @@
 // through a MonitorRunner, start trigger programs, and account for everything at the end.
 
 import Foundation
+import SeismicIO
 import SeismicNN
 
 /// Where a monitor's packets come from, parsed from the command line's `--source`.
@@ -10,7 +11,8 @@ public enum StreamSource: Equatable, Sendable, CustomStringConvertible {
     case udp(host: String, port: UInt16)
     /// Lines `time,x,y,z` on standard input.
     case stdin
-    /// A SAC triple played back as packets (`path` names one component's file).
+    /// A record played back as packets: a SAC triple (`path` names one component's file) or a
+    /// miniSEED file.
     case replay(path: String)
 
     /// Parses `udp://HOST:PORT` (HOST may be empty: 127.0.0.1), `stdin` or `replay:FILE`.
@@ -56,6 +58,13 @@ public struct MonitorSettings: Sendable {
     public static let shakeAccelerometerGain = 1.0 / 384_500
     /// Units of stdin lines and replayed records (nil: the record's header, for stdin the card's).
     public var units: AccelerationUnit?
+    /// Counts per `units`, for a replayed record in counts (`--sensitivity`).
+    public var sensitivity: Double?
+    /// Channel sensitivities for a replayed record in counts (`--inventory`).
+    public var inventory: Inventory?
+    /// "NET.STA.LOC" of a UDP or stdin stream (`--station`), which names no station itself; a
+    /// replayed record's own SEED ids name it.
+    public var station: String?
     /// Sampling rate in Hz (nil: the replayed record's, or estimated from packet times).
     public var samplingRateHz: Double?
     /// Band + instrument code to monitor (e.g. "EN"); nil: chosen from the stream.
@@ -80,6 +89,8 @@ public final class MonitorSession {
     public let queue: PacketQueue
     public let trigger: TriggerCommand?
     private let log: @Sendable (String) -> Void
+    /// "NET.STA.LOC" the lines carry (`MonitorLine.traceID`): the replayed record's, or `--station`.
+    public let stationID: String
     private var stopUDP: (@Sendable () -> Void)?
 
     /// Checks the settings against the model, opens the source and builds the runner.
@@ -111,6 +122,14 @@ public final class MonitorSession {
                 option: "--gain", source: source.description,
                 reason: "it converts UDP counts; these samples are in --units")
         }
+        if isReplay, settings.station != nil {
+            throw MonitorError.optionNotForSource(option: "--station", source: source.description, reason: "a replayed record names its station (SEED ids)")
+        }
+        if !isReplay, settings.sensitivity != nil || settings.inventory != nil {
+            throw MonitorError.optionNotForSource(
+                option: settings.inventory != nil ? "--inventory" : "--sensitivity", source: source.description,
+                reason: isUDP ? "UDP counts are converted by --gain (inventories for live streams come with SeedLink)" : "stdin lines are in --units")
+        }
         if settings.replaySpeed != nil, !isReplay {
             throw MonitorError.optionNotForSource(
                 option: "--speed", source: source.description, reason: "it paces a replay; a live stream comes at its own pace")
@@ -118,7 +137,8 @@ public final class MonitorSession {
         queue = PacketQueue()
         var scale = settings.gain ?? MonitorSettings.shakeAccelerometerGain
         var knownRate = settings.samplingRateHz
-        let unitSource: AccelerationUnit.Source
+        var station = settings.station ?? ""
+        let unitSource: AccelerationUnit.Source?
         switch source {
         case .udp(let host, let port):
             if let instrument = settings.instrument, !MonitorRunner.isAccelerometer(instrument) {
@@ -135,17 +155,25 @@ public final class MonitorSession {
             StreamSources.lines(from: standardInput, components: card.architecture.inputShape[2], into: queue, log: log)
             unitSource = .stdin
         case .replay(let path):
-            let (recordRate, stated) = try StreamSources.replay(path, speed: settings.replaySpeed ?? 1, windowSeconds: windowSeconds, into: queue)
+            let record = try StreamSources.replayedRecord(
+                path, componentOrder: card.componentOrder, windowSeconds: windowSeconds, instrument: settings.instrument,
+                units: UnitOptions(units: settings.units, sensitivity: settings.sensitivity, inventory: settings.inventory))
+            let recordRate = record.spans[0].samplingRateHz
             if let given = settings.samplingRateHz, abs(given - recordRate) > 1e-9 * recordRate {
                 throw MonitorError.rateDiffersFromRecord(path: path, given: given, record: recordRate)
             }
             knownRate = recordRate
-            unitSource = .record(path: path, stated: stated)
+            station = record.stationID
+            scale = 1  // the replay sends m/s²
+            log("monitor: samples in \(record.units.description)")
+            StreamSources.replay(record.spans, speed: settings.replaySpeed ?? 1, into: queue)
+            unitSource = nil
         }
-        if let (u, from) = try AccelerationUnit.resolve(given: settings.units, source: unitSource, card: card) {
+        if let unitSource, let (u, from) = try AccelerationUnit.resolve(given: settings.units, source: unitSource, card: card) {
             scale = u.toMetersPerSecondSquared
             log("monitor: samples in \(u.rawValue), from \(from)")
         }
+        stationID = station
         runner = MonitorRunner(model: model, card: card, samplingRateHz: knownRate, scale: scale)
         runner.windowSeconds = windowSeconds
         runner.hopSeconds = settings.hopSeconds
@@ -175,7 +203,9 @@ public final class MonitorSession {
     public func run(stop: () -> Bool, output: (MonitorLine) throws -> Void) throws {
         defer { stopUDP?(); stopUDP = nil }
         func emit(_ lines: [MonitorLine]) throws {
-            for line in lines {
+            for var line in lines {
+                line.traceID = stationID
+                if !stationID.isEmpty, let group = runner.monitoredInstrument, !group.isEmpty { line.instrumentID = "\(stationID).\(group)" }
                 try output(line)
                 if line.trigger { trigger?.run(event: line) }
             }

@@ -78,7 +78,7 @@ public enum StreamSourceError: Error, CustomStringConvertible {
     case badSource(String)
     public var description: String {
         switch self {
-        case .badSource(let s): return "--source '\(s)' is not a source: give udp://HOST:PORT, stdin or replay:FILE.sac"
+        case .badSource(let s): return "--source '\(s)' is not a source: give udp://HOST:PORT, stdin or replay:FILE (SAC or miniSEED)"
         case .badAddress(let a): return "cannot listen on \(a): give udp://HOST:PORT with HOST an IPv4 address (udp://:PORT: 127.0.0.1) and PORT 0…65535"
         case .socket(let r): return "UDP socket: \(r)"
         }
@@ -243,42 +243,96 @@ public enum StreamSources {
         thread.start()
     }
 
-    /// Replays a SAC triple as packets of `packetSeconds` per component, at real time × `speed`
-    /// (speed 0: as fast as possible). Samples are sent in the file's units.
-    /// - Parameter windowSeconds: the model's window; a record shorter than it is refused (no
-    ///   window of it could be classified).
-    /// - Returns: the record's sampling rate and the units its header states (nil when none).
-    /// - Throws: the record's read error, `MonitorError.recordTooShort` (its duration and the
-    ///   window), or `AccelerationUnitError` when its header's units are unusable.
-    public static func replay(
-        _ path: String, speed: Double, packetSeconds: Double = 0.25, windowSeconds: Double = 0,
-        into queue: PacketQueue
-    ) throws -> (samplingRateHz: Double, units: AccelerationUnit?) {
-        let (w, traces, _) = try ThreeComponentRecord.read(path)
-        guard w.durationSeconds >= windowSeconds else {
-            throw MonitorError.recordTooShort(path: path, seconds: w.durationSeconds, windowSeconds: windowSeconds)
+    /// A record a replay reads, before it is played: its samples in m/s², where its units came
+    /// from, and its station.
+    public struct ReplayedRecord: Sendable {
+        /// The record's spans where every component has data, in time order (one for SAC).
+        public var spans: [Waveform]
+        public var units: UnitConversion
+        /// "NET.STA.LOC" from the record's SEED ids (SAC header or file name, miniSEED); "" when none.
+        public var stationID: String
+    }
+
+    /// Reads the record at `path` for a replay: a SAC triple (siblings found by name) or the
+    /// records of one instrument in a miniSEED file (`MiniSEEDRecords.read`: a day file finds its
+    /// sibling channels), its spans in time order — `instrument` (band + instrument code, e.g.
+    /// "HN") chooses when the file holds several. Its samples are converted to m/s² as `units` says
+    /// (`UnitOptions.conversion`: the SAC header's units first, then the inventory,
+    /// `--sensitivity`, `--units`).
+    /// - Throws: the record's read error; `MonitorError.recordTooShort` (no span as long as
+    ///   `windowSeconds`), `.replayInstruments` (no instrument with the model's components, or
+    ///   several and none chosen); `AccelerationUnitError` (the header's units unusable, or the
+    ///   units unknown), `RecordUnitError`.
+    public static func replayedRecord(
+        _ path: String, componentOrder: [String], windowSeconds: Double, instrument: String?, units: UnitOptions
+    ) throws -> ReplayedRecord {
+        var spans: [Waveform] = []
+        var channels: [SEEDIdentifier] = []
+        var stated: AccelerationUnit? = nil
+        if FileFormat.detect(path: path) == .miniSEED2 {
+            let (scan, _) = try MiniSEEDRecords.read(path, componentOrder: componentOrder, minimumSeconds: windowSeconds)
+            let wanted = instrument.map { $0.uppercased() }
+            let records = scan.records.filter { wanted == nil || $0.channels[0].bandInstrument == wanted }
+            let instruments = Set(records.map(\.instrumentID)).sorted()
+            guard instruments.count == 1 else {
+                throw MonitorError.replayInstruments(
+                    path: path, found: instruments, skipped: scan.skipped.map { "\($0.what): \($0.reason)" }, wanted: wanted)
+            }
+            spans = records.map(\.waveform).sorted { $0.startTime < $1.startTime }
+            channels = records[0].channels
+        } else {
+            let (w, traces, paths) = try ThreeComponentRecord.read(path)
+            guard w.durationSeconds >= windowSeconds else {
+                throw MonitorError.recordTooShort(path: path, seconds: w.durationSeconds, windowSeconds: windowSeconds)
+            }
+            spans = [w]
+            channels = paths.compactMap { try? SACTrace.seedIdentifier(path: $0) }
+            stated = try AccelerationUnit.stated(by: traces, path: path)
         }
-        let units = try AccelerationUnit.stated(by: traces, path: path)
-        let per = max(1, Int(min(Double(w.sampleCount), (packetSeconds * w.samplingRateHz).rounded(.down))))
+        let first = spans[0]
+        let conversion = try units.conversion(
+            stated: stated, channels: channels, components: first.componentCount, time: first.startTime, path: path, to: .mps2)
+        guard conversion.unitsKnown else {
+            throw AccelerationUnitError.missing(
+                source: path,
+                hint:
+                    "its header does not state them (SAC IDEP = IACC with the unit in KUSER0; miniSEED never does): give --units, --units with --sensitivity for counts, or --inventory"
+            )
+        }
+        guard spans.allSatisfy({ $0.samplingRateHz == first.samplingRateHz }) else {
+            throw MonitorError.replayRates(path: path, rates: Array(Set(spans.map(\.samplingRateHz))).sorted())
+        }
+        return ReplayedRecord(spans: spans.map { conversion.apply(to: $0) }, units: conversion, stationID: channels.first.map(\.stationID) ?? "")
+    }
+
+    /// Plays `spans` (in time order, samples in m/s²) as packets of `packetSeconds` per component,
+    /// at real time × `speed` (speed 0: as fast as possible), each span at its own times (a gap
+    /// between spans stays a gap: the monitor sees no samples there).
+    public static func replay(_ spans: [Waveform], speed: Double, packetSeconds: Double = 0.25, into queue: PacketQueue) {
         let thread = Thread {
             let t0 = Date()
-            var i = 0
-            while i < w.sampleCount {
-                let n = min(per, w.sampleCount - i)
-                let at = Double(i) / w.samplingRateHz
-                if speed > 0 {
-                    let wait = at / speed - Date().timeIntervalSince(t0)
-                    if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+            let origin = spans.first?.startTime ?? 0
+            for w in spans {
+                let per = max(1, Int(min(Double(w.sampleCount), (packetSeconds * w.samplingRateHz).rounded(.down))))
+                var i = 0
+                while i < w.sampleCount {
+                    let n = min(per, w.sampleCount - i)
+                    let at = w.startTime - origin + Double(i) / w.samplingRateHz
+                    if speed > 0 {
+                        let wait = at / speed - Date().timeIntervalSince(t0)
+                        if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+                    }
+                    for (c, code) in w.componentCodes.enumerated() {
+                        queue.push(
+                            StreamPacket(channel: code, time: w.startTime + Double(i) / w.samplingRateHz, samples: Array(w.components[c][i..<(i + n)])),
+                            waitForRoom: true)
+                    }
+                    i += n
                 }
-                for (c, code) in w.componentCodes.enumerated() {
-                    queue.push(StreamPacket(channel: code, time: w.startTime + at, samples: Array(w.components[c][i..<(i + n)])), waitForRoom: true)
-                }
-                i += n
             }
             queue.finish()
         }
         thread.start()
-        return (w.samplingRateHz, units)
     }
 }
 
