@@ -49,6 +49,7 @@ extension Seismic.CheckpointCommand {
             print(
                 "  input      \(card.componentOrder.joined(separator: ",")) at \(String(format: "%g", card.samplingRateHz)) Hz, window \(card.windowSamples) samples, shape [N, \(card.architecture.inputShape.map(String.init).joined(separator: ", "))]"
             )
+            print("  units      \(card.units.name) (samples before normalisation)")
             print(
                 "  preprocess detrend \(card.preprocessing.detrend.rawValue), taper \(card.preprocessing.taperFraction), high-pass \(card.preprocessing.highpassCornerHz) Hz, then \(card.preprocessing.amplitudeChain.steps.joined(separator: " → "))"
             )

@@ -85,7 +85,10 @@ extension Seismic {
         @Option(help: "Read from this SDS archive (ROOT/YEAR/NET/STA/CHA.D/NET.STA.LOC.CHA.D.YEAR.DAY); needs --stations, --start, --end.")
         var sds: String?
         @Option(help: "Stations to read from --sds: NET.STA or NET.STA.LOC, comma-separated.") var stations: String?
-        @Option(help: "Channels to read from --sds, comma-separated patterns with ? and * (e.g. HH?,HN?; default: every channel folder).")
+        @Option(
+            help:
+                "Instruments to classify, comma-separated channel patterns with ? and * (e.g. HN? for the accelerometer; default: every instrument); with --sds, the channel folders read."
+        )
         var channels: String?
         @Option(help: "Start of the span read from --sds, UTC (2019-07-06T03:19:00 or 2019-07-06).") var start: String?
         @Option(help: "End of the span read from --sds, UTC.") var end: String?
@@ -114,18 +117,20 @@ extension Seismic {
             try checkOption("scale", scale, .not(0))
             _ = try unitOptions(inventory: nil)
             _ = try sdsInputs()
+            _ = try channelPatterns()
             guard !records.isEmpty || sds != nil else { throw ValidationError("name at least one record file or folder, or an archive with --sds") }
         }
 
         func run() throws {
             Seismic.prepareEngine()
-            let classifier: Classifier
+            var classifier: Classifier
             do {
                 classifier = try Classifier.load(checkpoint: model, strideSeconds: stride)
             } catch let error as Classifier.InputError {
                 if case .strideTooLong = error { throw ValidationError(error.description) }  // a usage error: exit status 64
                 throw error
             }
+            classifier.channels = ChannelPatterns(try channelPatterns())
             let card = classifier.card
             let pickThresholds: PickThresholds
             do { pickThresholds = try thresholds.map { try PickThresholds(parsing: $0, classNames: card.classNames) } ?? PickThresholds() } catch {
@@ -211,9 +216,7 @@ extension Seismic {
         /// The station spans --sds, --stations, --start and --end ask for; none without --sds.
         func sdsInputs() throws -> [RecordInput] {
             guard let sds else {
-                guard stations == nil, start == nil, end == nil, channels == nil else {
-                    throw ValidationError("--stations, --channels, --start and --end go with --sds ROOT")
-                }
+                guard stations == nil, start == nil, end == nil else { throw ValidationError("--stations, --start and --end go with --sds ROOT") }
                 return []
             }
             guard InputPaths.isFolder(sds) else { throw ValidationError("--sds \(sds) is not a folder") }
@@ -221,13 +224,7 @@ extension Seismic {
             guard let from = UTCTime.parse(start) else { throw ValidationError("--start \(start) is not a UTC time like 2019-07-06T03:19:00 or 2019-07-06") }
             guard let to = UTCTime.parse(end) else { throw ValidationError("--end \(end) is not a UTC time like 2019-07-06T03:19:00 or 2019-07-06") }
             guard to > from else { throw ValidationError("--end \(end) is not after --start \(start)") }
-            let patterns = try (channels?.split(separator: ",", omittingEmptySubsequences: false) ?? []).map { text in
-                let p = text.trimmingCharacters(in: .whitespaces)
-                guard !p.isEmpty, p.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "?" || $0 == "*") }) else {
-                    throw ValidationError("--channels: \"\(text)\" is not a channel code pattern such as HH? or HN*")
-                }
-                return p
-            }
+            let patterns = try channelPatterns()
             var seen = Set<StationSelector>()
             return try stations.split(separator: ",", omittingEmptySubsequences: false).compactMap { text in
                 guard let station = StationSelector(text.trimmingCharacters(in: .whitespaces)) else {
@@ -235,6 +232,17 @@ extension Seismic {
                 }
                 guard seen.insert(station).inserted else { return nil }  // named twice: read once
                 return RecordInput.sds(root: sds, station: station, channels: patterns, start: from, end: to)
+            }
+        }
+
+        /// The --channels patterns (empty without the option).
+        func channelPatterns() throws -> [String] {
+            try (channels?.split(separator: ",", omittingEmptySubsequences: false) ?? []).map { text in
+                let p = text.trimmingCharacters(in: .whitespaces).uppercased()
+                guard !p.isEmpty, p.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "?" || $0 == "*") }) else {
+                    throw ValidationError("--channels: \"\(text)\" is not a channel code pattern such as HH? or HN*")
+                }
+                return p
             }
         }
 

@@ -84,6 +84,8 @@ public struct Waveform: Equatable, Sendable {
     /// Samples per component.
     public var sampleCount: Int { components[0].count }
     public var durationSeconds: Double { Double(sampleCount) / samplingRateHz }
+    /// Time of the last sample (seconds since 1970-01-01 UTC), as ObsPy's `Stats.endtime`.
+    public var endTime: Double { startTime + Double(max(sampleCount - 1, 0)) / samplingRateHz }
 
     /// Applies `body` to every component.
     public func mapComponents(_ body: ([Double]) -> [Double]) -> Waveform {

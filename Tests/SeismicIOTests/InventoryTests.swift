@@ -65,7 +65,11 @@ import Testing
         #expect(
             refusal(#"<?xml version="1.0"?><q:quakeml xmlns:q="http://quakeml.org/xmlns/quakeml/1.2"></q:quakeml>"#)?.contains("looks like QuakeML") == true)
         #expect(refusal("net,sta\nXX,AB\n")?.contains("looks like text") == true)
-        #expect(throws: StationXMLError.self) { try Inventory.read("/nonexistent/inv.xml") }
+        #expect(refusal("")?.contains("the file is empty") == true)
+        #expect(refusal(String((head + channel() + tail).prefix(300)))?.contains("not well-formed XML: the document ends early") == true)
+        #expect(throws: StationXMLError.unreadable(path: "/nonexistent/inv.xml", reason: "no such file")) { try Inventory.read("/nonexistent/inv.xml") }
+        let folder = Fixtures.path("stationxml")
+        #expect(throws: StationXMLError.unreadable(path: folder, reason: "it is a folder, not a StationXML file")) { try Inventory.read(folder) }
     }
 
     /// Truncations and byte flips of the fixture either read or throw `StationXMLError`; what

@@ -50,7 +50,7 @@ import Testing
         for level in [0.0, 1234.5] {
             let flat = Waveform(components: Array(repeating: [Double](repeating: level, count: 3000), count: 3), samplingRateHz: 100)
             #expect { try c.classify(flat) } throws: {
-                guard case Classifier.ClassifyError.noSignal(let windows, _) = $0 else { return false }
+                guard case Classifier.ClassifyError.noSignal(let windows, _, _) = $0 else { return false }
                 return windows == 57
             }
         }

@@ -161,6 +161,26 @@ private func temporaryFolder() throws -> String {
         #expect(records.map { $0.waveform!.sampleCount } == [cut, 9001 - cut - 500])
         #expect(abs(records[1].classification.startTime - (r.startTime + 45)) < 1e-6)
     }
+
+    /// A station file with a seismometer (HH?) and an accelerometer (HN?): `channels` chooses the
+    /// instrument classified; a pattern choosing none is one failure naming what was found.
+    @Test func channelPatternsChooseTheInstrument() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let r = try RealRecord.load("CI_MLAC_2017042709015422")
+        let both = r.segments() + r.segments(rename: { "HH" + $0.suffix(1) })
+        try MiniSEED.write(both, to: folder + "/mlac.mseed", encoding: .float32)
+        var chooser = classifier
+        #expect(try chooser.classify(miniSEEDAt: folder + "/mlac.mseed").map { try $0.get().instrumentID } == ["CI.MLAC..HH", "CI.MLAC..HN"])
+        chooser.channels = ChannelPatterns(["HN?"])
+        #expect(try chooser.classify(miniSEEDAt: folder + "/mlac.mseed").map { try $0.get().instrumentID } == ["CI.MLAC..HN"])
+        chooser.channels = ChannelPatterns(["BH?", "LH*"])
+        let none = try chooser.classify(miniSEEDAt: folder + "/mlac.mseed")
+        #expect(none.count == 1)
+        #expect {
+            try none[0].get()
+        } throws: { "\($0)" == "\(folder)/mlac.mseed: --channels BH?,LH*: no instrument matches (found: CI.MLAC..HH, CI.MLAC..HN)" }
+    }
 }
 
 extension MiniSEEDClassifyTests {
@@ -198,6 +218,7 @@ extension MiniSEEDClassifyTests {
         #expect(fromArchive.count == 1)
         let joined = try fromArchive[0].get()
         #expect(joined.waveform?.sampleCount == 9001 && joined.classification.startTime == start)
+        #expect(joined.gaps.isEmpty)  // day files that continue each other: no gap to report
         #expect(joined.classification.predictions == expected.predictions)
         #expect(joined.classification.source == "\(root) BK.BRIB")
         // A span inside the record: cut to it (sample times within the span).

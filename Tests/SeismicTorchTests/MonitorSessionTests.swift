@@ -83,12 +83,9 @@ import Testing
             try MonitorSession(
                 model: ConvNet(card.architecture, seed: 0), card: card, source: .replay(path: path), settings: settings, trigger: nil, log: { _ in })
         }
-        #expect(throws: MonitorError.replayInstruments(path: path, found: ["CI.PASC..HH", "CI.PASC..HN"], skipped: [], wanted: nil)) {
-            try session(settings)
-        }
         settings.instrument = "HH"  // a seismometer: the inventory gives M/S, not acceleration
         #expect(throws: RecordUnitError.notAcceleration(path: path, channel: "CI.PASC..HHE", units: "M/S")) { try session(settings) }
-        settings.instrument = "HN"
+        settings.instrument = nil  // the one accelerometer, as --help says
         let monitor = try session(settings)
         var lines: [MonitorLine] = []
         try monitor.run(stop: { false }) { lines.append($0) }
@@ -107,6 +104,19 @@ import Testing
         #expect(reported <= peakGal * 1.05 && reported >= peakGal * 0.3, "reported \(reported) gal, record peak \(peakGal) gal")
         settings.inventory = nil
         #expect(throws: AccelerationUnitError.self) { try session(settings) }
+        // Two instruments, neither an accelerometer: the user must choose.
+        let velocity = folder + "/velocity.mseed"
+        try MiniSEED.write(
+            segments.map { s in
+                var v = s
+                v.id.channel = (s.id.channel.hasPrefix("HN") ? "EH" : "HH") + s.id.channel.suffix(1)
+                return v
+            }, to: velocity, encoding: .float32)
+        settings.units = .mps2
+        #expect(throws: MonitorError.replayInstruments(path: velocity, found: ["CI.PASC..EH", "CI.PASC..HH"], skipped: [], wanted: nil)) {
+            try MonitorSession(
+                model: ConvNet(card.architecture, seed: 0), card: card, source: .replay(path: velocity), settings: settings, trigger: nil, log: { _ in })
+        }
     }
 
     /// Options a source cannot honour are refused, not ignored: a rate other than a replayed

@@ -14,6 +14,7 @@ import Testing
     private let hn: [SEEDIdentifier]
     private let in2017 = UTCTime.parse("2017-04-27T09:01:54")!
     private let in2020 = UTCTime.parse("2020-01-01")!
+    private let hh = ["HHE", "HHN", "HHZ"].map { SEEDIdentifier(network: "CI", station: "PASC", location: "", channel: $0) }
 
     init() throws {
         inventory = try Inventory.read(Fixtures.path("stationxml/inventory.xml"))
@@ -58,11 +59,41 @@ import Testing
         #expect(throws: RecordUnitError.noResponse(path: "r", channel: "CI.PASC..HNE", time: "2009-01-01T00:00:00.000Z")) {
             try conversion(UnitOptions(inventory: inventory), time: UTCTime.parse("2009-01-01")!)
         }
-        let hh = ["HHE", "HHN", "HHZ"].map { SEEDIdentifier(network: "CI", station: "PASC", location: "", channel: $0) }
         #expect(throws: RecordUnitError.notAcceleration(path: "r", channel: "CI.PASC..HHE", units: "M/S")) {
             try conversion(UnitOptions(inventory: inventory), channels: hh)
         }
         #expect(throws: RecordUnitError.noChannelIDs(path: "r")) { try conversion(UnitOptions(inventory: inventory), channels: []) }
+        // Absent from the inventory (another location code) is not an epoch problem.
+        let elsewhere = hn.map { SEEDIdentifier(network: "CI", station: "PASC", location: "00", channel: $0.channel) }
+        #expect(throws: RecordUnitError.channelNotInInventory(path: "r", channel: "CI.PASC.00.HNE")) {
+            try conversion(UnitOptions(inventory: inventory), channels: elsewhere)
+        }
+        // --units says acceleration: a seismometer's or geophone's counts are not.
+        #expect(throws: RecordUnitError.velocitySensor(path: "r", channel: "CI.PASC..HHE")) {
+            try conversion(UnitOptions(units: .mps2, sensitivity: 1e5), channels: hh)
+        }
+        #expect(throws: RecordUnitError.velocitySensor(path: "r", channel: "CI.PASC..HHE")) { try conversion(UnitOptions(units: .gal), channels: hh) }
+    }
+
+    /// What the conversion cannot check alone, it says: units a header states win over
+    /// --sensitivity and --inventory (named as not used); several epochs holding the start, and an
+    /// epoch ending within the record, are noted; samples beyond ±100 g once converted are refused.
+    @Test func notesAndPlausibility() throws {
+        let stated = try conversion(UnitOptions(units: .gal, sensitivity: 5, inventory: inventory), stated: .gal)
+        #expect(stated.description.hasSuffix("; --inventory and --sensitivity not used: the header states the units"))
+        let change = UTCTime.parse("2019-01-01")!
+        let straddling = try UnitOptions(inventory: inventory).conversion(
+            stated: nil, channels: hn, components: 3, time: change - 10, end: change + 10, path: "r", to: .mps2)
+        #expect(straddling.description.contains("HNE's epoch ends at 2019-01-01T00:00:00.000Z, within the record"))
+        var doubled = inventory
+        doubled.channels.append(contentsOf: inventory.channels.filter { $0.id.channel == "HNZ" })
+        #expect(try conversion(UnitOptions(inventory: doubled)).description.contains("2 epochs of HNZ hold the start; the first is used"))
+        let w = Waveform(components: [[1, -2], [0, 0], [3e5, 0]], componentCodes: ["HNE", "HNN", "HNZ"], samplingRateHz: 100)
+        let loud = try conversion(UnitOptions(units: .mps2, sensitivity: 100))  // 3e5 counts → 3000 m/s²
+        #expect(throws: RecordUnitError.implausible(path: "r", peak: 3000, units: loud.description)) { try loud.converted(w, path: "r", model: .mps2) }
+        #expect(try conversion(UnitOptions(units: .mps2, sensitivity: 1000)).converted(w, path: "r", model: .mps2).components[2][0] == 300)
+        let unknown = try conversion(UnitOptions())  // units not stated: nothing to check against
+        #expect(try unknown.converted(w, path: "r", model: .mps2).components == w.components)
     }
 
     /// A real accelerogram in counts (CI.MLAC's HN channels, renamed CI.PASC to use the fixture

@@ -221,10 +221,14 @@ public enum MiniSEED {
         return fits ? nil : "the header claims \(n) samples in \(MiniSEEDEncoding.name(of: r.encoding)), more than the \(room) data bytes of the record hold"
     }
 
-    /// The gaps and overlaps between consecutive segments of each channel of `segments` (sorted by id, then time).
+    /// The gaps and overlaps between consecutive segments of each channel of `segments` (sorted by
+    /// id, then time); a segment that continues the previous one (its first sample due within half
+    /// a sample, as at midnight between two SDS day files) is neither.
     public static func gaps(in segments: [TraceSegment]) -> [TraceGap] {
         zip(segments, segments.dropFirst()).compactMap { a, b in
             guard a.id == b.id else { return nil }
+            let period = 1 / a.samplingRateHz
+            if abs(b.startTime - (a.endTime + period)) <= 0.5 * period, abs(b.samplingRateHz - a.samplingRateHz) <= 1e-6 * a.samplingRateHz { return nil }
             return TraceGap(id: a.id, from: a.endTime + 1 / a.samplingRateHz, to: b.startTime)
         }
     }

@@ -44,17 +44,7 @@ public struct SDSArchive: Sendable {
     }
 
     /// Whether `channel` is one of `channels` (all when there are none).
-    public func reads(channel: String) -> Bool {
-        channels.isEmpty || channels.contains { Self.matches(Array(channel), Array($0)) }
-    }
-
-    /// Shell-style matching of a code against a pattern of "?" and "*".
-    static func matches(_ text: [Character], _ pattern: [Character]) -> Bool {
-        guard let p = pattern.first else { return text.isEmpty }
-        if p == "*" { return (0...text.count).contains { matches(Array(text[$0...]), Array(pattern.dropFirst())) } }
-        guard let t = text.first, p == "?" || p == t else { return false }
-        return matches(Array(text.dropFirst()), Array(pattern.dropFirst()))
-    }
+    public func reads(channel: String) -> Bool { ChannelPatterns(channels).matches(channel) }
 
     /// The day files that may hold `station`'s samples from `start` to `end` (seconds since
     /// 1970-01-01 UTC): every channel folder of the station that `channels` selects, for each day from the day before

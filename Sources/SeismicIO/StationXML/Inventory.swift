@@ -40,15 +40,17 @@ public struct Inventory: Sendable, Equatable {
     /// - Throws: `StationXMLError` naming the file: unreadable, not XML, not StationXML (no
     ///   FDSNStationXML root), a date or number that does not parse.
     public static func read(_ path: String) throws(StationXMLError) -> Inventory {
+        if InputPaths.isFolder(path) { throw .unreadable(path: path, reason: "it is a folder, not a StationXML file") }
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw .unreadable(path: path, reason: "\((error as NSError).localizedDescription)")
+            throw .unreadable(path: path, reason: FileManager.default.fileExists(atPath: path) ? "permission denied or not a regular file" : "no such file")
         }
         return try read(data: data, path: path)
     }
 
     /// The inventory in `data` (the file's bytes); `path` names it in errors.
     public static func read(data: Data, path: String) throws(StationXMLError) -> Inventory {
+        if data.isEmpty { throw .notStationXML(path: path, reason: "the file is empty") }
         let format = FileFormat.detect(Array(data.prefix(4096)))
         guard format == .stationXML else { throw .notStationXML(path: path, reason: "the file looks like \(format.rawValue)") }
         // StationXML is UTF-8; FoundationXML's parser traps on a name that is not (found by fuzzing).
@@ -98,6 +100,17 @@ public struct Inventory: Sendable, Equatable {
     }
 
     private static func reason(_ error: Error) -> String {
+        // The XML parser's own errors: say what is malformed, not an NSError dump.
+        var underlying: Error? = error
+        if case DecodingError.dataCorrupted(let context) = error { underlying = context.underlyingError ?? error }
+        if let ns = underlying as NSError?, ns.domain == "NSXMLParserErrorDomain" {
+            // NSXMLParserError codes (libxml2's): the common ones by name.
+            let what = [
+                4: "the document is empty", 5: "the document ends early (cut short?)", 9: "a character that is not allowed",
+                76: "a closing tag does not match its opening tag"
+            ][ns.code]
+            return "not well-formed XML" + (what.map { ": \($0)" } ?? "") + " (XML parser error \(ns.code))"
+        }
         switch error {
         case DecodingError.keyNotFound(let key, let context):
             return "missing \(key.stringValue)" + (context.codingPath.isEmpty ? "" : " in " + context.codingPath.map(\.stringValue).joined(separator: "/"))

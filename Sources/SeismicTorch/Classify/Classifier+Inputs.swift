@@ -141,7 +141,8 @@ extension Classifier {
         guard !segments.isEmpty else { return failures }
         let stated: AccelerationUnit?
         do { stated = try statedUnits(traces, path: paths[0]) } catch { return failures + [.failure(error)] }
-        let scan = InstrumentRecords.assemble(segments.map(\.segment), componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
+        let scan = chosen(
+            InstrumentRecords.assemble(segments.map(\.segment), componentOrder: card.componentOrder, minimumSeconds: windowSeconds), source: paths[0])
         var outcomes = failures
         for record in scan.records {
             // The file of the record's first channel that holds its first sample names it.
@@ -155,9 +156,10 @@ extension Classifier {
                 Result {
                     let w = record.waveform
                     let conversion = try units.conversion(
-                        stated: stated, channels: record.channels, components: w.componentCount, time: w.startTime, path: path,
+                        stated: stated, channels: record.channels, components: w.componentCount, time: w.startTime, end: w.endTime, path: path,
                         to: card.units.acceleration)
-                    let c = try classify(conversion.apply(to: w), source: path, instrumentID: record.instrumentID, units: conversion.description)
+                    let converted = try conversion.converted(w, path: path, model: card.units.acceleration)
+                    let c = try classify(converted, source: path, instrumentID: record.instrumentID, units: conversion.description)
                     return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID)
                 })
         }
@@ -206,7 +208,8 @@ extension Classifier {
     /// Each record of `scan` classified on its own, its samples brought to the model's units as
     /// `units` says (`UnitOptions.conversion`, nothing stated by the files); an instrument lacking a
     /// component, or a span shorter than the window, is a failure outcome naming it and the reason.
-    func classify(_ scan: InstrumentScan, source path: String, units: UnitOptions) -> [Result<ClassifiedInput, Error>] {
+    func classify(_ all: InstrumentScan, source path: String, units: UnitOptions) -> [Result<ClassifiedInput, Error>] {
+        let scan = chosen(all, source: path)
         var outcomes: [Result<ClassifiedInput, Error>] = []
         var gapsGiven = Set<String>()
         for record in scan.records {
@@ -217,15 +220,42 @@ extension Classifier {
                     try MemoryBudget.current()?.check(
                         neededBytes: estimatedPeakBytes(samples: w.sampleCount, samplingRateHz: w.samplingRateHz), for: "classifying \(source)")
                     let conversion = try units.conversion(
-                        stated: nil, channels: record.channels, components: w.componentCount, time: w.startTime, path: source,
+                        stated: nil, channels: record.channels, components: w.componentCount, time: w.startTime, end: w.endTime, path: source,
                         to: card.units.acceleration)
-                    let c = try classify(conversion.apply(to: w), source: path, instrumentID: record.instrumentID, units: conversion.description)
+                    let converted = try conversion.converted(w, path: source, model: card.units.acceleration)
+                    let c = try classify(converted, source: path, instrumentID: record.instrumentID, units: conversion.description)
                     let gaps = gapsGiven.insert(record.instrumentID).inserted ? scan.gaps.filter { $0.id.instrumentID == record.instrumentID } : []
                     return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID, gaps: gaps)
                 })
         }
         for (what, reason) in scan.skipped { outcomes.append(.failure(SkippedInstrument(path: path, what: what, reason: reason))) }
         return outcomes
+    }
+}
+
+extension Classifier {
+    /// The records and skipped instruments of `scan` that `channels` chooses; when it chooses none
+    /// of the instruments found, one skipped entry saying so (the source then fails, naming them).
+    func chosen(_ scan: InstrumentScan, source: String) -> InstrumentScan {
+        guard !channels.patterns.isEmpty else { return scan }
+        // An instrument ("NET.STA.LOC.BI", perhaps followed by " at TIME") is chosen when a pattern matches one of its channels.
+        func isChosen(_ instrument: Substring) -> Bool {
+            let bandInstrument = instrument.split(separator: ".", omittingEmptySubsequences: false).last.map(String.init) ?? ""
+            return "ZNE123XY".contains { channels.matches(bandInstrument + String($0)) }
+        }
+        var out = InstrumentScan()
+        out.records = scan.records.filter { $0.channels.allSatisfy { channels.matches($0.channel) } }
+        out.skipped = scan.skipped.filter { isChosen($0.what.split(separator: " ").first ?? "") }
+        out.gaps = scan.gaps.filter { channels.matches($0.id.channel) }
+        if out.records.isEmpty, out.skipped.isEmpty {
+            let found = Set(scan.records.map(\.instrumentID) + scan.skipped.map { String($0.what.split(separator: " ").first ?? "") }).sorted()
+            out.skipped.append(
+                (
+                    "--channels \(channels.patterns.joined(separator: ","))",
+                    "no instrument matches (found: \(found.isEmpty ? "none" : found.joined(separator: ", ")))"
+                ))
+        }
+        return out
     }
 }
 

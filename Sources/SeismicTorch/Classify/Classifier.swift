@@ -15,6 +15,9 @@ public struct Classifier {
     public var batchSize = 4096
     /// How errors name the model: its checkpoint path when known.
     public var modelName: String
+    /// The instruments classified in miniSEED files, SDS archives and SAC groups: those whose
+    /// channel codes match (classify's `--channels`, e.g. HN?); empty patterns: every instrument.
+    public var channels = ChannelPatterns([])
 
     public init(model: ConvNet, card: ModelCard, strideSeconds: Double = 0.5, modelName: String = "the model") {
         precondition(card.architecture.inputShape[0] == 1, "the classifier runs time-series models ([N, 1, length, components])")
@@ -52,11 +55,13 @@ public struct Classifier {
         case components(found: Int, expected: Int)
         case tooShort(seconds: Double, window: Double)
         /// Every window of the record is silent (see `RecordClassification.silentWindowStarts`).
-        case noSignal(windows: Int, peak: Float)
+        case noSignal(windows: Int, peak: Float, units: String)
         public var description: String {
             switch self {
-            case .noSignal(let n, let peak):
-                return "all \(n) windows carry no signal (peak |x| ≤ \(peak) after detrend, taper and high-pass): a dead or constant record is not classified"
+            case .noSignal(let n, let peak, let units):
+                return
+                    "all \(n) windows carry no signal (peak |x| ≤ \(peak) in the model's units after detrend, taper and high-pass): a dead or constant record is not classified"
+                    + (units.isEmpty ? "" : " (samples: \(units); a sensitivity too large makes a record look dead)")
             case .components(let f, let e): return "the record has \(f) components, the model takes \(e)"
             case .tooShort(let s, let w): return String(format: "the record lasts %.2f s, shorter than one %.2f s window", s, w)
             }
@@ -91,7 +96,7 @@ public struct Classifier {
         }
         let all = WindowBatch(values: values, count: starts.count, length: length, components: comps)
         let flat = Preprocessing.flatWindows(in: waveform, starts: starts, length: sourceSamples)
-        let (predictions, silent) = try classify(all, starts: starts.map { Double($0) / rate }, source: source, flat: flat)
+        let (predictions, silent) = try classify(all, starts: starts.map { Double($0) / rate }, source: source, flat: flat, units: units)
         return RecordClassification(
             source: source, instrumentID: instrumentID, startTime: waveform.startTime, windowSeconds: windowSeconds,
             strideSeconds: Double(step) / rate, classNames: card.classNames, predictions: predictions, silentWindowStarts: silent, units: units)
@@ -101,10 +106,10 @@ public struct Classifier {
     /// (and the `flat` ones of the raw record) set aside. Throws `ClassifyError.noSignal` when all
     /// are silent, `ModelOutputError`.
     private func classify(
-        _ windows: WindowBatch, starts: [Double], source: String, flat: Set<Int> = []
+        _ windows: WindowBatch, starts: [Double], source: String, flat: Set<Int> = [], units: String = ""
     ) throws -> (predictions: [WindowPrediction], silent: [Double]) {
         let kept = card.preprocessing.windowsWithSignal(windows).filter { !flat.contains($0) }
-        guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: windows.count, peak: Self.silentPeak) }
+        guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: windows.count, peak: Self.silentPeak, units: units) }
         let keptSet = Set(kept)
         let rows = try predict(card.preprocessing.prepareWindows(windows.selecting(kept)), context: "windows of \(source)")
         return (
@@ -129,10 +134,11 @@ public struct Classifier {
         let (w, traces, paths) = try ThreeComponentRecord.read(path)
         let ids = paths.compactMap { try? SACTrace.seedIdentifier(path: $0) }
         let conversion = try units.conversion(
-            stated: statedUnits(traces, path: path), channels: ids, components: w.componentCount, time: w.startTime, path: path,
+            stated: statedUnits(traces, path: path), channels: ids, components: w.componentCount, time: w.startTime, end: w.endTime, path: path,
             to: card.units.acceleration)
         let instrument = ids.first?.instrumentID ?? ""
-        return (try classify(conversion.apply(to: w), source: path, instrumentID: instrument, units: conversion.description), w)
+        let converted = try conversion.converted(w, path: path, model: card.units.acceleration)
+        return (try classify(converted, source: path, instrumentID: instrument, units: conversion.description), w)
     }
 
     /// The acceleration units SAC `traces` state (`AccelerationUnit.stated`), read only when the

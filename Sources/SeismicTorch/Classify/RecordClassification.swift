@@ -155,7 +155,8 @@ extension RecordClassification {
             "time_convention": "a window's values are given at its centre (first sample + half the window), UTC ISO 8601",
             "pick_thresholds": Dictionary(
                 uniqueKeysWithValues: classNames.enumerated().filter { $0.offset != background }.map {
-                    ($0.element, Double(thresholds.threshold(forClass: $0.element)))
+                    // Through the float's shortest decimal form: 0.7, not 0.699999988079071.
+                    ($0.element, Double("\(thresholds.threshold(forClass: $0.element))") ?? 0)
                 }),
             "records": records
         ]

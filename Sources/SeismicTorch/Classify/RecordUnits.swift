@@ -46,6 +46,25 @@ public struct UnitConversion: Sendable, Equatable {
         for c in w.components.indices { w.components[c] = w.components[c].map { $0 * factors[c] } }
         return w
     }
+
+    /// Largest acceleration a converted record may hold: 100 g, beyond any earthquake record (the
+    /// monitor's `MonitorRunner.plausibleAcceleration`).
+    public static let plausibleMetersPerSecondSquared = 1000.0
+
+    /// `apply(to:)`, then, when the units are known and `model` is an acceleration unit, a check
+    /// that the result is plausible: every sample finite and within ±100 g.
+    /// - Throws: `RecordUnitError.implausible` naming the peak and where the units came from.
+    public func converted(_ waveform: Waveform, path: String, model: AccelerationUnit?) throws(RecordUnitError) -> Waveform {
+        let w = apply(to: waveform)
+        guard unitsKnown, let model else { return w }
+        var peak = 0.0
+        for component in w.components {
+            for x in component where !(abs(x) <= peak) { peak = x.isNaN ? .infinity : abs(x) }
+        }
+        let metres = peak * model.toMetersPerSecondSquared
+        guard metres <= Self.plausibleMetersPerSecondSquared else { throw .implausible(path: path, peak: metres, units: description) }
+        return w
+    }
 }
 
 /// A record whose units cannot be brought to the model's.
@@ -56,8 +75,16 @@ public enum RecordUnitError: Error, CustomStringConvertible, Equatable {
     case contradicts(path: String, stated: AccelerationUnit, given: AccelerationUnit)
     /// An inventory was given but the record names no channels (no SEED ids in its header or file names).
     case noChannelIDs(path: String)
+    /// The inventory has the channel, but no epoch holding the record's start.
     case noResponse(path: String, channel: String, time: String)
+    /// The inventory does not list the channel (network, station, location and channel codes).
+    case channelNotInInventory(path: String, channel: String)
     case notAcceleration(path: String, channel: String, units: String)
+    /// `--units`/`--sensitivity` (which say the samples are acceleration) for a channel whose SEED
+    /// instrument code is a velocity sensor's (H high-gain seismometer, P geophone).
+    case velocitySensor(path: String, channel: String)
+    /// Samples beyond ±100 g once converted: a wrong sensitivity or unit.
+    case implausible(path: String, peak: Double, units: String)
 
     public var description: String {
         switch self {
@@ -69,9 +96,18 @@ public enum RecordUnitError: Error, CustomStringConvertible, Equatable {
         case .noChannelIDs(let p):
             return "\(p): the record names no SEED channels (header or NET.STA.LOC.CHA file name), so --inventory cannot give its sensitivities"
         case .noResponse(let p, let c, let t):
-            return "\(p): the inventory has no InstrumentSensitivity for \(c) at \(t) (no channel epoch holds the record's start)"
+            return "\(p): the inventory lists \(c), but none of its epochs with an InstrumentSensitivity holds the record's start, \(t)"
+        case .channelNotInInventory(let p, let c):
+            return "\(p): the inventory has no channel \(c) with an InstrumentSensitivity (network, station, location and channel codes must all match)"
         case .notAcceleration(let p, let c, let u):
-            return "\(p): the inventory gives \(c) in \(u), not an acceleration (M/S**2): the model takes acceleration"
+            return "\(p): the inventory gives \(c) in \(u), not an acceleration unit this tool converts (M/S**2, CM/S**2, G): the model takes acceleration"
+        case .velocitySensor(let p, let c):
+            return
+                "\(p): \(c) is a velocity sensor by its SEED instrument code (H high-gain seismometer, P geophone), but --units says its samples are acceleration; "
+                + "choose the accelerometer's channels (--channels HN?) or give --inventory"
+        case .implausible(let p, let peak, let u):
+            return
+                "\(p): converted to the model's units the record peaks at \(String(format: "%.3g", peak)) m/s², beyond ±100 g (samples: \(u)); check --units, --sensitivity or the inventory"
         }
     }
 }
@@ -82,11 +118,14 @@ extension UnitOptions {
     /// - Parameters:
     ///   - stated: the units the record's header states (SAC), nil when it states none.
     ///   - channels: the record's channels in component order (SEED ids; empty when unknown).
-    ///   - time: the record's start, seconds since 1970-01-01 UTC (chooses the inventory epoch).
+    ///   - time: the record's start, seconds since 1970-01-01 UTC (chooses the inventory epoch: the
+    ///     first holding it, as ObsPy's `get_response`, with a note when several do).
+    ///   - end: the record's last sample's time, when known: a note says when an epoch changes before it.
     ///   - path: names the record in errors.
     /// - Throws: `RecordUnitError`.
     public func conversion(
-        stated: AccelerationUnit?, channels: [SEEDIdentifier], components: Int, time: Double, path: String, to model: AccelerationUnit?
+        stated: AccelerationUnit?, channels: [SEEDIdentifier], components: Int, time: Double, end: Double? = nil, path: String,
+        to model: AccelerationUnit?
     ) throws(RecordUnitError) -> UnitConversion {
         func uniform(_ f: Double, _ text: String, known: Bool = true) -> UnitConversion {
             UnitConversion(factors: Array(repeating: f, count: components), description: text, unitsKnown: known)
@@ -97,22 +136,39 @@ extension UnitOptions {
         if let stated {
             if let units, units != stated { throw .contradicts(path: path, stated: stated, given: units) }
             guard scale == 1 else { throw .scaleWithStatedUnits(path: path, stated: stated, scale: scale) }
+            let unused = [inventory != nil ? "--inventory" : nil, sensitivity != nil ? "--sensitivity" : nil].compactMap { $0 }
             return uniform(
-                stated.toMetersPerSecondSquared / model.toMetersPerSecondSquared, "\(stated.rawValue) (SAC header: IDEP = IACC, KUSER0), to \(target)")
+                stated.toMetersPerSecondSquared / model.toMetersPerSecondSquared,
+                "\(stated.rawValue) (SAC header: IDEP = IACC, KUSER0), to \(target)"
+                    + (unused.isEmpty ? "" : "; \(unused.joined(separator: " and ")) not used: the header states the units"))
         }
         if let inventory {
             guard channels.count == components, channels.allSatisfy({ !$0.station.isEmpty }) else { throw .noChannelIDs(path: path) }
             var factors: [Double] = []
-            var inputs: [String] = []
+            var inputs: [String] = [], notes: [String] = []
             for id in channels {
-                guard let s = inventory.sensitivity(of: id, at: time) else {
+                let epochs = inventory.channels.filter { $0.id == id }
+                guard !epochs.isEmpty else { throw .channelNotInInventory(path: path, channel: id.description) }
+                let holding = epochs.filter { $0.start <= time && ($0.end.map { time < $0 } ?? true) }
+                guard let s = holding.first else {
                     throw .noResponse(path: path, channel: id.description, time: UTCTime.iso8601(time, fractionDigits: 3))
+                }
+                if holding.count > 1 { notes.append("\(holding.count) epochs of \(id.channel) hold the start; the first is used") }
+                if let end, let change = s.end, change <= end {
+                    notes.append(
+                        "\(id.channel)'s epoch ends at \(UTCTime.iso8601(change, fractionDigits: 3)), within the record; its start's sensitivity is used")
                 }
                 guard let input = AccelerationUnit(name: s.inputUnits) else { throw .notAcceleration(path: path, channel: id.description, units: s.inputUnits) }
                 factors.append(input.toMetersPerSecondSquared / model.toMetersPerSecondSquared / s.value)
                 inputs.append("\(id.channel) \(String(format: "%g", s.value)) counts per \(s.inputUnits)")
             }
-            return UnitConversion(factors: factors, description: "counts (inventory: \(inputs.joined(separator: ", "))), to \(target)", unitsKnown: true)
+            return UnitConversion(
+                factors: factors,
+                description: "counts (inventory: \(inputs.joined(separator: ", "))), to \(target)" + notes.map { "; " + $0 }.joined(),
+                unitsKnown: true)
+        }
+        if units != nil, let velocity = channels.first(where: { ["H", "P"].contains($0.channel.dropFirst().first.map(String.init) ?? "") }) {
+            throw .velocitySensor(path: path, channel: velocity.description)
         }
         if let units, let sensitivity {
             return uniform(

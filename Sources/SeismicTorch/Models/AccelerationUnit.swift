@@ -94,7 +94,7 @@ public enum AccelerationUnitError: Error, CustomStringConvertible, Equatable {
         let choices = AccelerationUnit.allCases.map(\.rawValue).joined(separator: ", ")
         switch self {
         case .notAcceleration(let p, let i):
-            return "\(p): SAC IDEP is \(i), not IACC: the monitor needs acceleration"
+            return "\(p): SAC IDEP is \(i), not IACC: the model takes acceleration"
         case .unknownUnitWord(let p, let w):
             return "\(p): SAC KUSER0 says the unit is '\(w)'; expected one of \(choices)"
         case .componentsDisagree(let p, let u):

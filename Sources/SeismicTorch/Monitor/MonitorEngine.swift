@@ -82,6 +82,15 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     /// Standard input gave no usable line: empty (`lines` 0), or every line refused.
     case nothingReadable(lines: Int, refused: Int)
 
+    /// Whether the error is about options that do not fit together or with the source (a usage
+    /// error, exit status 64), rather than about the data.
+    public var isUsageError: Bool {
+        switch self {
+        case .hop, .windowDiffersFromCard, .rateDiffersFromRecord, .instrumentWithoutChannels, .notAnAccelerometer, .optionNotForSource: return true
+        default: return false
+        }
+    }
+
     public var description: String {
         switch self {
         case .windowSamples(let w, let r, let n):

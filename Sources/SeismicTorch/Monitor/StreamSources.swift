@@ -256,7 +256,7 @@ public enum StreamSources {
     /// Reads the record at `path` for a replay: a SAC triple (siblings found by name) or the
     /// records of one instrument in a miniSEED file (`MiniSEEDRecords.read`: a day file finds its
     /// sibling channels), its spans in time order — `instrument` (band + instrument code, e.g.
-    /// "HN") chooses when the file holds several. Its samples are converted to m/s² as `units` says
+    /// "HN") chooses when the file holds several, else its one accelerometer (instrument code N). Its samples are converted to m/s² as `units` says
     /// (`UnitOptions.conversion`: the SAC header's units first, then the inventory,
     /// `--sensitivity`, `--units`).
     /// - Throws: the record's read error; `MonitorError.recordTooShort` (no span as long as
@@ -272,7 +272,12 @@ public enum StreamSources {
         if FileFormat.detect(path: path) == .miniSEED2 {
             let (scan, _) = try MiniSEEDRecords.read(path, componentOrder: componentOrder, minimumSeconds: windowSeconds)
             let wanted = instrument.map { $0.uppercased() }
-            let records = scan.records.filter { wanted == nil || $0.channels[0].bandInstrument == wanted }
+            var records = scan.records.filter { wanted == nil || $0.channels[0].bandInstrument == wanted }
+            // Several instruments and none named: the accelerometer (instrument code N) when there is one, as for live streams.
+            if wanted == nil, Set(records.map(\.instrumentID)).count > 1 {
+                let accelerometers = records.filter { MonitorRunner.isAccelerometer($0.channels[0].bandInstrument) }
+                if Set(accelerometers.map(\.instrumentID)).count == 1 { records = accelerometers }
+            }
             let instruments = Set(records.map(\.instrumentID)).sorted()
             guard instruments.count == 1 else {
                 throw MonitorError.replayInstruments(
@@ -291,7 +296,8 @@ public enum StreamSources {
         }
         let first = spans[0]
         let conversion = try units.conversion(
-            stated: stated, channels: channels, components: first.componentCount, time: first.startTime, path: path, to: .mps2)
+            stated: stated, channels: channels, components: first.componentCount, time: first.startTime, end: spans.last?.endTime, path: path,
+            to: .mps2)
         guard conversion.unitsKnown else {
             throw AccelerationUnitError.missing(
                 source: path,
@@ -302,7 +308,8 @@ public enum StreamSources {
         guard spans.allSatisfy({ $0.samplingRateHz == first.samplingRateHz }) else {
             throw MonitorError.replayRates(path: path, rates: Array(Set(spans.map(\.samplingRateHz))).sorted())
         }
-        return ReplayedRecord(spans: spans.map { conversion.apply(to: $0) }, units: conversion, stationID: channels.first.map(\.stationID) ?? "")
+        let converted = try spans.map { span throws(RecordUnitError) in try conversion.converted(span, path: path, model: .mps2) }
+        return ReplayedRecord(spans: converted, units: conversion, stationID: channels.first.map(\.stationID) ?? "")
     }
 
     /// Plays `spans` (in time order, samples in m/s²) as packets of `packetSeconds` per component,
