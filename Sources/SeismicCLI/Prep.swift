@@ -22,7 +22,7 @@ struct QSISOptions: ParsableArguments {
     @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
     @Option(parsing: .unconditional, help: "Random seed (window shifts, augmentation, noise windows).") var seed: UInt64 = 0
     @Option(parsing: .unconditional, help: "Minimum samples per component (the reference: 40,000).") var minSamples: Int = 40_000
-    @Option(help: "Units of records whose SAC header does not state them: gal (the reference's QSIS records), m/s2, g or counts.")
+    @Option(help: "Units of records whose header does not state them (miniSEED never does): gal (the reference's QSIS records), m/s2, g or counts.")
     var units: String?
 
     func validate() throws {
@@ -107,7 +107,11 @@ extension Seismic.Prep {
             discussion: """
                 Records: SAC files found by content under --folder, a record being the files whose names \
                 differ only in the channel code's orientation letter (any band and instrument: HLX/HLY/HLZ, \
-                HHE/HHN/HHZ, BH1/BH2/BHZ…); other files are counted as skipped by what they are.
+                HHE/HHN/HHZ, BH1/BH2/BHZ…); miniSEED files, a record per instrument and span where every \
+                component has data (an SDS day file read with its sibling channels; channels mapped to \
+                X, Y, Z as classify does), in --units as miniSEED states none — for event windows they \
+                are skipped and counted, as they carry no event or picks (qsis-noise, folders and \
+                spectrograms take them); other files are counted as skipped by what they are.
 
                 Units: a record stating its units (SAC IDEP = IACC, unit word gal, m/s2 or g in KUSER0, \
                 as seismic synth writes) is converted to m/s²; one stating none takes --units (the \
@@ -171,7 +175,7 @@ extension Seismic.Prep {
 
     struct Folders: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Prepare windows from labelled folders of SAC triples, any class set.",
+            abstract: "Prepare windows from labelled folders of SAC or miniSEED records, any class set.",
             discussion: """
                 Each --class NAME=FOLDER gives one class (in the order given: label 0, 1, …). Every record \
                 gets the reference chain and a window centred on its largest STA/LTA ratio (the event \
@@ -186,7 +190,7 @@ extension Seismic.Prep {
         @Option(parsing: .unconditional, help: "Random seed.") var seed: UInt64 = 0
         @Option(parsing: .unconditional, help: "Minimum samples per component.") var minSamples: Int = 40_000
         @Option(parsing: .unconditional, help: "Windows per record.") var windowsPerRecord: Int = 1
-        @Option(help: "Units of records whose SAC header does not state them: gal, m/s2, g or counts.") var units: String?
+        @Option(help: "Units of records whose header does not state them (miniSEED never does): gal, m/s2, g or counts.") var units: String?
 
         func parsed() throws -> [(name: String, folder: String)] {
             try classes.map { spec in
@@ -238,7 +242,7 @@ extension Seismic.Prep {
         @Option(help: "Folder of noise records (label Noise).") var noise: String
         @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
         @Option(parsing: .unconditional, help: "Minimum samples per component.") var minSamples: Int = 40_000
-        @Option(help: "Units of records whose SAC header does not state them: gal, m/s2, g or counts.") var units: String?
+        @Option(help: "Units of records whose header does not state them (miniSEED never does): gal, m/s2, g or counts.") var units: String?
 
         func validate() throws {
             try checkOption("min-samples", minSamples, .atLeast(1))

@@ -130,13 +130,15 @@ extension QSISTests {
             ],
             to: folder + "/ST01/day.mseed")
         try Data("notes".utf8).write(to: URL(fileURLWithPath: folder + "/ST01/README.txt"))
-        #expect(QSIS.recordFiles(in: folder).count == 3)
+        #expect(QSIS.recordFiles(in: folder).count == 4)  // three SAC triples and the miniSEED file
 
         var settings = QSISSettings()
         settings.minimumPGAGal = 0
         let (stated, summary) = QSIS.prepare(folder: folder, event: true, settings: settings)
-        #expect(summary.recordsRead == 3 && summary.windowsPerClass[0] == 3, "\(summary.skipped)")
-        #expect(summary.skipped.keys.contains { $0.hasPrefix("miniSEED") } && summary.skipped.keys.contains { $0.contains("looks like text") })
+        #expect(summary.recordsRead == 4 && summary.windowsPerClass[0] == 3, "\(summary.skipped)")
+        // The miniSEED file holds one channel of three samples: no record, said why.
+        #expect(summary.skipped["miniSEED instrument lacking a component or aligned spans"] == 1, "\(summary.skipped)")
+        #expect(summary.skipped.keys.contains { $0.contains("looks like text") })
         #expect(stated.metadata.units == .metersPerSecondSquared)
 
         // The same records without stated units: skipped, unless --units says gal (the same windows).
@@ -160,6 +162,52 @@ extension QSISTests {
 }
 
 extension QSISTests {
+    /// Real records in counts (PhaseNet fixture, MIT) as miniSEED: a file of three channels, SDS
+    /// day files of one record (read once, with their siblings), and a file with a seismometer and
+    /// an accelerometer (two records). Noise and folder preparation take them in --units, giving
+    /// the windows the same samples give as a SAC triple; event preparation skips them (no picks),
+    /// and without --units they are skipped as units not stated.
+    @Test func miniSEEDRecordsArePrepared() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("qsis-mseed-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: root) }
+        for sub in ["one", "sac", "many/2017/CI/MLAC/HNE.D", "many/2017/CI/MLAC/HNN.D", "many/2017/CI/MLAC/HNZ.D"] {
+            try FileManager.default.createDirectory(atPath: "\(root)/\(sub)", withIntermediateDirectories: true)
+        }
+        let r = try RealRecord.load("BK_BRIB_2008092115164635")
+        try MiniSEED.write(r.segments(), to: root + "/one/brib.mseed", encoding: .float32)
+        for (c, code) in r.channels.enumerated() {
+            var t = SACTrace(samples: r.samples[c].map(Float.init), delta: 0.01)
+            t.header.setReferenceTime(r.startTime)
+            t.header.network = "BK"
+            t.header.station = "BRIB"
+            t.header.channelCode = code
+            try t.write(to: "\(root)/sac/BK.BRIB..\(code).sac")
+        }
+        var settings = QSISSettings()
+        settings.minimumSamples = 9000
+        settings.windowsPerNoiseRecord = 3
+        settings.unitsWhenUnstated = .counts
+        let (fromMiniSEED, summary) = QSIS.prepare(folder: root + "/one", event: false, settings: settings)
+        let (fromSAC, _) = QSIS.prepare(folder: root + "/sac", event: false, settings: settings)
+        #expect(summary.recordsRead == 1 && fromMiniSEED.count == 3, "\(summary.skipped)")
+        #expect(fromMiniSEED.values == fromSAC.values && fromMiniSEED.provenance.map(\.station) == ["BRIB", "BRIB", "BRIB"])
+
+        let mlac = try RealRecord.load("CI_MLAC_2017042709015422")
+        let day = 117  // 2017-04-27
+        for segment in mlac.segments() {
+            try MiniSEED.write(
+                [segment], to: "\(root)/many/2017/CI/MLAC/\(segment.id.channel).D/CI.MLAC..\(segment.id.channel).D.2017.\(day)", encoding: .float32)
+        }
+        try MiniSEED.write(r.segments() + r.segments(rename: { "HN" + $0.suffix(1) }), to: root + "/many/brib-two.mseed", encoding: .float32)
+        let (many, manySummary) = QSIS.prepare(folder: root + "/many", event: false, settings: settings)
+        #expect(manySummary.recordsRead == 3 && many.count == 9, "\(manySummary.skipped)")  // MLAC once, BRIB HH and HN
+        let (events, eventSummary) = QSIS.prepare(folder: root + "/many", event: true, settings: settings)
+        #expect(events.count == 0 && eventSummary.skipped[QSIS.PrepSkip.noPicks.description] == 3)
+        settings.unitsWhenUnstated = nil
+        let (_, unstated) = QSIS.prepare(folder: root + "/many", event: false, settings: settings)
+        #expect(unstated.skipped["units not stated (give --units)"] == 3)
+    }
+
     /// A FIFO in a scanned folder is skipped without being opened (opening one waits for a writer
     /// for ever): preparation's and classify's folder scans both finish and say what it is.
     @Test func fifosInScannedFoldersAreNeverOpened() throws {

@@ -104,17 +104,18 @@ public struct PreparationSummary: Sendable {
 public enum QSIS {
     public static let classNames = ["P-wave", "S-wave", "Noise"]
 
-    /// One file per record under `folder` (searched recursively; hidden files skipped), sorted:
-    /// SAC files by content (or named .sac: a broken one is then a record the reader reports),
-    /// grouped into records by name — files that differ only in the
-    /// orientation letter of their channel code (any band and instrument code: HLX/HLY/HLZ,
-    /// BHE/BHN/BHZ, HH1/HH2/HHZ…; `ThreeComponentRecord`) — the first of each. Everything else is
-    /// in `skipped` with the reason (miniSEED, other formats, SAC files whose name gives no
-    /// channel code).
+    /// The files holding records under `folder` (searched recursively; hidden files skipped),
+    /// sorted: SAC files by content (or named .sac: a broken one is then a record the reader
+    /// reports), grouped into records by name — files that differ only in the orientation letter
+    /// of their channel code (any band and instrument code: HLX/HLY/HLZ, BHE/BHN/BHZ,
+    /// HH1/HH2/HHZ…; `ThreeComponentRecord`) — the first of each; miniSEED files, one per set of
+    /// sibling day files (`MiniSEEDRecords.siblingKey`; each holds a record per instrument and
+    /// span, `readRecords`). Everything else is in `skipped` with the reason (other formats, SAC
+    /// files whose name gives no channel code).
     public static func recordScan(in folder: String) -> (files: [String], skipped: [(path: String, reason: String)]) {
         guard let paths = RecordFolder.files(in: folder) else { return ([], []) }
         let letters = Set(ThreeComponentRecord.families.joined())
-        var files: [String] = [], skipped: [(path: String, reason: String)] = [], sets = Set<String>()
+        var files: [String] = [], skipped: [(path: String, reason: String)] = [], sets = Set<String>(), miniSEEDSets = Set<String>()
         for path in paths {
             // A file named as SAC that does not read as one is a broken record: the reader says why.
             let format = FileFormat.detect(path: path)
@@ -129,9 +130,9 @@ public enum QSIS {
                 name[p] = "?"
                 if sets.insert(((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(String(name))).inserted { files.append(path) }
             case .miniSEED2:
-                skipped.append((path, "miniSEED: preparation reads SAC records (their headers carry the event and picks)"))
+                if miniSEEDSets.insert(MiniSEEDRecords.siblingKey(of: path)).inserted { files.append(path) }
             case let format:
-                skipped.append((path, "not a SAC record: the file looks like \(format.rawValue)"))
+                skipped.append((path, "not a SAC or miniSEED record: the file looks like \(format.rawValue)"))
             }
         }
         return (files, skipped)
@@ -193,6 +194,11 @@ public enum QSIS {
 
     public enum PrepSkip: Error, CustomStringConvertible, Hashable {
         case unreadable(String), tooShort(Int), belowPGA, missingHeader(String), noArrival, windowOutside(String)
+        /// An instrument of a miniSEED file that gives no record: a component missing, spans that
+        /// do not line up (the reason).
+        case instrument(String)
+        /// A miniSEED record for event windows: it carries no event or picks.
+        case noPicks
         /// The record states no units and none were given (`QSISSettings.unitsWhenUnstated`).
         case unitsNotStated
         /// The record's units are not acceleration, or do not fit the dataset's.
@@ -210,12 +216,15 @@ public enum QSIS {
             case .windowOutside(let w): return "\(w) window outside the record"
             case .unitsNotStated: return "units not stated (SAC IDEP = IACC with KUSER0 gal, m/s2 or g): give --units"
             case .units(let why): return why
+            case .instrument(let why): return "instrument without a usable record: \(why)"
+            case .noPicks: return "miniSEED: no event or picks (event windows need SAC headers with picks or the event)"
             }
         }
         var reason: String {
             if case .unreadable = self { return "unreadable or inconsistent triple" }
             if case .unitsNotStated = self { return "units not stated (give --units)" }
             if case .units = self { return "units that do not fit the dataset's" }
+            if case .instrument = self { return "miniSEED instrument lacking a component or aligned spans" }
             return description
         }
     }
@@ -227,21 +236,71 @@ public enum QSIS {
         var read = false
     }
 
-    /// Reads, filters and prepares one triple; `event` selects P/S windows, otherwise noise windows.
+    /// A record as preparation reads it: its samples as read, the factor to the dataset's units
+    /// (or why there is none), its station code, and the SAC header carrying its event and picks
+    /// (nil for miniSEED).
+    struct PrepRecord {
+        var waveform: Waveform
+        var factor: Result<Double, PrepSkip>
+        var station: String
+        var header: SACHeader?
+    }
+
+    /// The records of a file `recordScan` found: a SAC triple (its siblings found by name), or a
+    /// miniSEED file's records, one per instrument and span where every component has data
+    /// (`MiniSEEDRecords.read`, the channels mapped to X, Y, Z as `ComponentMapping` says; units
+    /// from `--units`, as miniSEED states none). What gives no record is a skip with its reason.
+    static func readRecords(_ path: String, settings: QSISSettings) -> (records: [PrepRecord], skips: [PrepSkip]) {
+        if FileFormat.detect(path: path) == .miniSEED2 {
+            let scan: InstrumentScan
+            do { scan = try MiniSEEDRecords.read(path, componentOrder: ["X", "Y", "Z"], minimumSeconds: 0).scan } catch {
+                return ([], [.unreadable("\(error)")])
+            }
+            let records = scan.records.map {
+                PrepRecord(waveform: $0.waveform, factor: settings.unitFactor([], path: path), station: $0.channels[0].station, header: nil)
+            }
+            return (records, scan.skipped.map { .instrument("\($0.what): \($0.reason)") })
+        }
+        do {
+            let (w, traces, _) = try ThreeComponentRecord.read(path)
+            return (
+                [PrepRecord(waveform: w, factor: settings.unitFactor(traces, path: path), station: traces[0].header.station ?? "", header: traces[0].header)],
+                []
+            )
+        } catch {
+            return ([], [.unreadable("\(error)")])
+        }
+    }
+
+    /// Reads, filters and prepares the records of one file (`readRecords`); `event` selects P/S
+    /// windows, otherwise noise windows. Record k of the file draws from `seed` + k × a constant
+    /// (a SAC triple, record 0, from `seed`).
+    static func prepareFile(
+        _ path: String, event: Bool, settings: QSISSettings, travelTimes: TravelTimeCalculator, seed: UInt64
+    ) -> [RecordWindows] {
+        let (records, skips) = readRecords(path, settings: settings)
+        var out = records.enumerated().map { k, record in
+            prepareRecord(record, event: event, settings: settings, travelTimes: travelTimes, seed: seed &+ UInt64(k) &* 0xD1B5_4A32_D192_ED03)
+        }
+        for skip in skips {
+            var r = RecordWindows()
+            r.skips = [skip]
+            if case .unreadable = skip {} else { r.read = true }  // an instrument without a record: the file was read
+            out.append(r)
+        }
+        return out
+    }
+
+    /// Filters and prepares one record read by `readRecords`.
     static func prepareRecord(
-        _ path: String, event: Bool, settings: QSISSettings, travelTimes: TravelTimeCalculator,
+        _ record: PrepRecord, event: Bool, settings: QSISSettings, travelTimes: TravelTimeCalculator,
         seed: UInt64
     ) -> RecordWindows {
         var out = RecordWindows()
-        let record: (waveform: Waveform, traces: [SACTrace], paths: [String])
-        do { record = try ThreeComponentRecord.read(path) } catch {
-            out.skips.append(.unreadable("\(error)"))
-            return out
-        }
         out.read = true
-        out.station = record.traces[0].header.station ?? ""
+        out.station = record.station
         let factor: Double
-        switch settings.unitFactor(record.traces, path: path) {
+        switch record.factor {
         case .success(let f): factor = f
         case .failure(let skip): out.skips.append(skip); return out
         }
@@ -268,7 +327,8 @@ public enum QSIS {
             out.windows.append((values, label, w.startTime + Double(start) / w.samplingRateHz, method))
         }
         if event {
-            switch arrivals(record.traces[0].header, method: settings.arrivals, travelTimes: travelTimes) {
+            guard let header = record.header else { out.skips.append(.noPicks); return out }
+            switch arrivals(header, method: settings.arrivals, travelTimes: travelTimes) {
             case .failure(let skip): out.skips.append(skip)
             case .success(let (p, s)):
                 if let start = cutter.windowStart(in: w, composite: composite, arrival: p, nextArrival: s, using: &rng) {
@@ -314,7 +374,7 @@ public enum QSIS {
         let travelTimes = TravelTimeCalculator()
         let done = ManagedAtomicCounter()
         let results = Parallel.map(files.count) { i in
-            let r = prepareRecord(
+            let r = prepareFile(
                 files[i], event: event, settings: settings, travelTimes: travelTimes,
                 seed: settings.seed &+ UInt64(offset + i) &* 0x9E37_79B9_7F4A_7C15)
             progress(done.increment(), files.count)
@@ -323,17 +383,20 @@ public enum QSIS {
         var values: [Float] = [], labels: [Int] = [], provenance: [WindowProvenance] = []
         var summary = PreparationSummary(classCount: classNames.count)
         if range.lowerBound == 0 { for (_, reason) in notRecords { summary.skipped[reason, default: 0] += 1 } }  // once, by the first share
-        for (i, r) in results.enumerated() {
+        for (i, fileRecords) in results.enumerated() {
+            for r in fileRecords { add(r, file: files[i]) }
+        }
+        func add(_ r: RecordWindows, file: String) {
             if r.read { summary.recordsRead += 1 }
             for s in r.skips {
                 summary.skipped[s.reason, default: 0] += 1
-                if case .unreadable(let why) = s { summary.failures.append((files[i], why)) }
+                if case .unreadable(let why) = s { summary.failures.append((file, why)) }
             }
             for w in r.windows {
                 values += w.values
                 labels.append(w.label)
                 summary.windowsPerClass[w.label] += 1
-                provenance.append(WindowProvenance(source: files[i], station: r.station, startTime: w.start, method: w.method))
+                provenance.append(WindowProvenance(source: file, station: r.station, startTime: w.start, method: w.method))
             }
         }
         var prep = settings.preparation
@@ -365,34 +428,43 @@ extension QSIS {
         settings: QSISSettings
     ) -> (PreparedDataset, PreparationSummary) {
         let files = recordFiles(in: folder)
-        let results = Parallel.map(files.count) { i -> (values: [Float], station: String, skip: String?, error: String?) in
-            let w: Waveform, traces: [SACTrace]
-            do { (w, traces, _) = try ThreeComponentRecord.read(files[i]) } catch { return ([], "", "unreadable or inconsistent triple", "\(error)") }
-            guard w.sampleCount >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length", nil) }
-            // The image's frequency axis is in bins of the chain's rate (the reference's 100 Hz).
-            guard settings.preprocessing.cutsWindows(atRateHz: w.samplingRateHz) else {
-                return ([], "", PrepSkip.samplingRate(w.samplingRateHz).description, nil)
+        typealias Image = (values: [Float], station: String, skip: String?, error: String?)
+        let results = Parallel.map(files.count) { i -> [Image] in
+            let (records, skips) = readRecords(files[i], settings: settings)
+            let skipped: [Image] = skips.map { skip in
+                if case .unreadable(let why) = skip { return ([], "", "unreadable or inconsistent triple", why) }
+                return ([], "", skip.reason, nil)
             }
-            let factor: Double
-            switch settings.unitFactor(traces, path: files[i]) {
-            case .success(let f): factor = f
-            case .failure(let skip): return ([], "", skip.reason, nil)
-            }
-            guard let prepared = try? settings.preprocessing.prepareRecord(w.mapComponents({ $0.map { $0 * factor } })) else {
-                return ([], "", "filter design", nil)
-            }
-            return (SpectrogramImage.input(prepared), traces[0].header.station ?? "", nil, nil)
+            return records.map { record -> Image in
+                let w = record.waveform
+                guard w.sampleCount >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length", nil) }
+                // The image's frequency axis is in bins of the chain's rate (the reference's 100 Hz).
+                guard settings.preprocessing.cutsWindows(atRateHz: w.samplingRateHz) else {
+                    return ([], "", PrepSkip.samplingRate(w.samplingRateHz).description, nil)
+                }
+                let factor: Double
+                switch record.factor {
+                case .success(let f): factor = f
+                case .failure(let skip): return ([], "", skip.reason, nil)
+                }
+                guard let prepared = try? settings.preprocessing.prepareRecord(w.mapComponents({ $0.map { $0 * factor } })) else {
+                    return ([], "", "filter design", nil)
+                }
+                return (SpectrogramImage.input(prepared), record.station, nil, nil)
+            } + skipped
         }
         var summary = PreparationSummary(classCount: classNames.count)
         var values: [Float] = [], provenance: [WindowProvenance] = []
-        for (i, r) in results.enumerated() {
-            if let error = r.error { summary.failures.append((files[i], error)) }
-            if let skip = r.skip { summary.skipped[skip, default: 0] += 1; if skip.hasPrefix("unreadable") { continue } }
-            summary.recordsRead += 1
-            guard r.skip == nil else { continue }
-            values += r.values
-            summary.windowsPerClass[label] += 1
-            provenance.append(WindowProvenance(source: files[i], station: r.station, startTime: 0, method: "spectrogram"))
+        for (i, images) in results.enumerated() {
+            for r in images {
+                if let error = r.error { summary.failures.append((files[i], error)) }
+                if let skip = r.skip { summary.skipped[skip, default: 0] += 1; if skip.hasPrefix("unreadable") { continue } }
+                summary.recordsRead += 1
+                guard r.skip == nil else { continue }
+                values += r.values
+                summary.windowsPerClass[label] += 1
+                provenance.append(WindowProvenance(source: files[i], station: r.station, startTime: 0, method: "spectrogram"))
+            }
         }
         var prep = settings.preparation
         prep["image"] = "spectrogram nperseg 256 noverlap 128, 10·log10, min–max to 0…255, low frequencies at the bottom, bilinear to 100×150, channels Z,X,Y"
