@@ -74,7 +74,7 @@ extension Seismic {
                 Examples:
                   seismic classify --model runs/qsis/best.safetensors data_new/ --format csv > predictions.csv
                   seismic classify --model best.safetensors --stride 0.1 --picks picks.csv --quakeml picks.xml CI.PASC..HHZ.D.2019.187
-                  seismic classify --model best.safetensors --inventory CI.xml --picks picks.csv CI.PASC..HHZ.D.2019.187
+                  seismic classify --model best.safetensors --inventory CI.xml --picks picks.csv CI.PASC..HNZ.D.2019.187
                   seismic classify --model best.safetensors --sds /archive --stations CI.PASC,CI.USC --start 2019-07-06T03:00 --end 2019-07-06T04:00 --picks picks.csv
                 """)
 
@@ -147,6 +147,14 @@ extension Seismic {
             let units = try unitOptions(inventory: try inventory.map { path throws in try Inventory.read(path) })
             let scan = try Classifier.inputs(expanding: records, sds: try sdsInputs())
             for (path, reason) in scan.skipped { FileHandle.standardError.write(Data("skipped \(path): \(reason)\n".utf8)) }
+            if units != nil || sensitivity != nil || inventory != nil || channels != nil || scale != 1,
+                let dataset = scan.inputs.first(where: { if case .dataset = $0 { return true } else { return false } })
+            {
+                FileHandle.standardError.write(
+                    Data(
+                        "note: \(dataset.path): --units, --sensitivity, --inventory, --scale and --channels do not apply to prepared datasets (their windows are already cut and in the dataset's units)\n"
+                            .utf8))
+            }
             for (path, reason) in scan.failures { printFailure(path, reason) }
             var failures = scan.failures.count
             var json: [[String: Any]] = []

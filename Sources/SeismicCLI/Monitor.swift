@@ -17,7 +17,9 @@ extension Seismic {
                 separated by commas, or by spaces or tabs; other lines are refused whole and counted, the first one described on \
                 stderr); replay:FILE plays a record at real time × --speed: a SAC triple, or the channels of \
                 one instrument in a miniSEED file (an SDS day file finds its sibling channels; --channels \
-                chooses when the file holds several; gaps stay gaps). --gain applies to UDP only and --speed to a replay \
+                chooses when the file holds several, else its accelerometer; spans are played at their own \
+                times, so a gap is a gap to the monitor, which bridges holes of up to a quarter window and \
+                counts them; spans shorter than a window are not played, said on stderr). --gain applies to UDP only and --speed to a replay \
                 only; either is refused elsewhere. Every --hop (at most the window) the last window is detrended, tapered, \
                 high-passed, resampled and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
                 once per --min-gap s (also across a restart at a new rate). Ctrl-C or SIGTERM classifies what is complete and prints a summary (windows, triggers, drops, packets held \

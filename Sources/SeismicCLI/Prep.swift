@@ -8,7 +8,7 @@ import SeismicTorch
 extension Seismic {
     struct Prep: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Prepare window datasets from raw records (QSIS SAC folders, STEAD).",
+            abstract: "Prepare window datasets from raw records (SAC or miniSEED folders, STEAD).",
             subcommands: [QSISEvents.self, QSISNoise.self, Folders.self, Spectrograms.self, Stead.self])
     }
 }
@@ -17,7 +17,7 @@ extension ArrivalMethod: ExpressibleByArgument {}
 
 /// Options shared by the QSIS preparations.
 struct QSISOptions: ParsableArguments {
-    @Option(help: "Folder of SAC records (one file per component, any channel code: …HLX…, …HHZ…), searched recursively.")
+    @Option(help: "Folder of SAC records (one file per component, any channel code: …HLX…, …HHZ…) or miniSEED files, searched recursively.")
     var folder: String
     @Option(name: [.short, .customLong("output")], help: "Dataset file to write (.h5).") var output: String
     @Option(parsing: .unconditional, help: "Random seed (window shifts, augmentation, noise windows).") var seed: UInt64 = 0
@@ -51,7 +51,9 @@ struct QSISOptions: ParsableArguments {
         }
         // Under mpirun rank 0 goes on with every rank's windows; the others are done.
         guard let data = try PreparedDataset.gatherShares(share, summary: &summary, at: output, collective: collective) else { return }
-        guard summary.recordsRead > 0 else { throw UserFacingError("no SAC records (files named …HLX…, …HHZ…, one per component) found under \(folder)") }
+        guard summary.recordsRead > 0 else {
+            throw UserFacingError("no records (SAC files named …HLX…, …HHZ…, one per component, or miniSEED files) found under \(folder)")
+        }
         try finishQSIS(data, summary, output: output, started: t0, skippedOnRankZeroOnly: collective != nil)
     }
 }

@@ -10,7 +10,10 @@ public struct Seismic: ParsableCommand {
         commandName: "seismic",
         abstract: "Classify seismic records with small CNNs: read, prepare, train, evaluate, export.",
         discussion: """
-            Records are SAC files (one per component, …HLX/HLY/HLZ… or …E/N/Z…) or STEAD-layout HDF5. \
+            Records are miniSEED files and SDS archives (read with libmseed), SAC files (one per \
+            component, …HLX/HLY/HLZ…, …E/N/Z…, …1/2/Z…) or STEAD-layout HDF5; units come from SAC \
+            headers, StationXML inventories or --units. Answers are picks (CSV, QuakeML), \
+            probability traces (miniSEED) and tables, with SEED ids and UTC times. \
             Models and their contracts (classes, sampling rate, window, preprocessing) travel in \
             safetensors checkpoints that PyTorch loads too.
 

@@ -25,7 +25,7 @@ import Testing
         #expect(
             throws: RecordError.missingComponent(
                 path: "/d/A.HNZ.sac",
-                expected: "/d/A.HNX.sac and /d/A.HNY.sac, or A.HNE.sac and A.HNN.sac, or A.HN1.sac and A.HN2.sac")
+                expected: "/d/A.HNX.sac and /d/A.HNY.sac, or A.HNE.sac and A.HNN.sac, or A.HN2.sac and A.HN1.sac, or A.HN3.sac and A.HN2.sac")
         ) {
             try ThreeComponentRecord.siblingPaths(of: "/d/A.HNZ.sac") { $0 == "/d/A.HNZ.sac" }
         }

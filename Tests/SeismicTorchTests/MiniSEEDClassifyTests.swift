@@ -131,6 +131,32 @@ private func temporaryFolder() throws -> String {
         let input = try all[0].1.get()
         #expect(input.waveform?.componentCodes == ["BH2", "BH1", "BHZ"])
         #expect(input.waveform?.components == r.samples)  // E, N, Z columns of the fixture
+        // The same channels as a SAC triple (siblings by name) feed the model the same way, and a
+        // monitor replay sends each channel as the component it feeds.
+        for s in renamed {
+            var t = SACTrace(samples: s.samples.map(Float.init), delta: 0.01)
+            t.header.setReferenceTime(s.startTime)
+            t.header.channelCode = s.id.channel
+            try t.write(to: folder + "/\(s.id).sac")
+        }
+        let (sac, w) = try classifier.classify(recordAt: folder + "/BK.SAO.00.BH1.sac")
+        #expect(w.componentCodes == ["BH2", "BH1", "BHZ"] && sac.predictions == input.classification.predictions)
+        // (as an accelerometer, HN1/HN2/HNZ: --units would be refused for a seismometer's counts)
+        for s in renamed {
+            var a = s
+            a.id.channel = "HN" + s.id.channel.suffix(1)
+            try MiniSEED.write([a], to: folder + "/\(a.id).D.2016.321", encoding: .float32)
+            var t = SACTrace(samples: s.samples.map(Float.init), delta: 0.01)
+            t.header.setReferenceTime(s.startTime)
+            t.header.channelCode = a.id.channel
+            try t.write(to: folder + "/\(a.id).sac")
+        }
+        for path in [folder + "/BK.SAO.00.HN1.sac", folder + "/BK.SAO.00.HNZ.D.2016.321"] {
+            let replayed = try StreamSources.replayedRecord(
+                path, componentOrder: card.componentOrder, windowSeconds: 2, instrument: nil, units: UnitOptions(units: .mps2, sensitivity: 65536))
+            let expected = r.samples.map { $0.map { $0 / 65536 } }  // a power of two: exact
+            #expect(replayed.spans[0].componentCodes == ["HNE", "HNN", "HNZ"] && replayed.spans[0].components == expected, "\(path)")
+        }
     }
 
     /// A one-component record is a failure naming the instrument and what it lacks; a gap of 5 s
@@ -162,6 +188,38 @@ private func temporaryFolder() throws -> String {
         #expect(abs(records[1].classification.startTime - (r.startTime + 45)) < 1e-6)
     }
 
+    /// A real record with 15 s zero-filled on every channel (a gap as ObsPy's merge(fill_value=0)
+    /// writes it): the zeros split the record — the windows before and after are exactly those of
+    /// the parts classified alone (the edge's step never rings into them), and every window
+    /// reaching into the zeros is set aside as carrying no signal.
+    @Test func zeroFilledStretchesSplitTheRecord() throws {
+        let r = try RealRecord.load("BK_BRIB_2008092115164635")
+        let gap = 3000..<4500
+        try #require(r.samples.allSatisfy { $0[gap.lowerBound - 1] != 0 && $0[gap.upperBound] != 0 })
+        var filled = r.samples
+        for c in filled.indices { for i in gap { filled[c][i] = 0 } }
+        let w = Waveform(components: filled, componentCodes: r.channels, samplingRateHz: 100, startTime: r.startTime)
+        #expect(Preprocessing.partsBetweenFlatRuns(in: w, minimumSamples: 100) == [0..<3000, 4500..<9001])
+        #expect(Preprocessing.partsBetweenFlatRuns(in: w, minimumSamples: 2000) == [0..<9001])  // shorter than asked: kept
+        let whole = try classifier.classify(w, instrumentID: "BK.BRIB..HH")
+        let before = try classifier.classify(w.slice(0..<3000))
+        let after = try classifier.classify(w.slice(4500..<9001))
+        // By absolute window start (ms): the whole record's windows outside the gap are the parts'.
+        func byTime(_ c: RecordClassification) -> [Int: [Float]] {
+            Dictionary(uniqueKeysWithValues: c.predictions.map { (Int(((c.startTime + $0.startSeconds) * 1000).rounded()), $0.probabilities) })
+        }
+        let parts = byTime(before).merging(byTime(after)) { a, _ in a }
+        // The model runs the windows in batches of another composition, which changes float32
+        // summation order: each probability agrees to a few ulps of the logits carried through
+        // softmax, far under 1e-5.
+        let whole_ = byTime(whole)
+        #expect(Set(whole_.keys) == Set(parts.keys))
+        let worst = parts.map { key, p in zip(p, whole_[key] ?? []).map { abs($0 - $1) }.max() ?? 1 }.max() ?? 1
+        #expect(worst < 1e-5, "largest difference \(worst)")
+        let reaching = whole.silentWindowStarts.map { Int(($0 * 100).rounded()) }
+        #expect(reaching == Array(stride(from: 2850, through: 4450, by: 50)))  // every window overlapping 3000..<4500
+    }
+
     /// A station file with a seismometer (HH?) and an accelerometer (HN?): `channels` chooses the
     /// instrument classified; a pattern choosing none is one failure naming what was found.
     @Test func channelPatternsChooseTheInstrument() throws {
@@ -174,12 +232,29 @@ private func temporaryFolder() throws -> String {
         #expect(try chooser.classify(miniSEEDAt: folder + "/mlac.mseed").map { try $0.get().instrumentID } == ["CI.MLAC..HH", "CI.MLAC..HN"])
         chooser.channels = ChannelPatterns(["HN?"])
         #expect(try chooser.classify(miniSEEDAt: folder + "/mlac.mseed").map { try $0.get().instrumentID } == ["CI.MLAC..HN"])
+        // Files of an instrument not chosen give no outcome (a folder of HH and HN files is no
+        // failure); no input holding a chosen instrument is one failure.
+        try MiniSEED.write(r.segments(rename: { "HH" + $0.suffix(1) }), to: folder + "/hh.mseed", encoding: .float32)
+        for (c, code) in r.channels.enumerated() {
+            var t = SACTrace(samples: r.samples[c].map(Float.init), delta: 0.01)
+            t.header.setReferenceTime(r.startTime)
+            t.header.channelCode = "HH" + code.suffix(1)
+            try t.write(to: folder + "/CI.MLAC..HH\(code.suffix(1)).sac")
+        }
+        var seen: [String] = []
+        let hn = chooser.classify(inputs: [
+            .miniSEED(path: folder + "/hh.mseed"), .sacFile(path: folder + "/CI.MLAC..HHZ.sac"), .miniSEED(path: folder + "/mlac.mseed")
+        ]) {
+            seen.append((try? $1.get().instrumentID) ?? "failed: \($0)")
+        }
+        #expect(hn == (1, 0) && seen == ["CI.MLAC..HN"])
         chooser.channels = ChannelPatterns(["BH?", "LH*"])
-        let none = try chooser.classify(miniSEEDAt: folder + "/mlac.mseed")
-        #expect(none.count == 1)
-        #expect {
-            try none[0].get()
-        } throws: { "\($0)" == "\(folder)/mlac.mseed: --channels BH?,LH*: no instrument matches (found: CI.MLAC..HH, CI.MLAC..HN)" }
+        var failures: [String] = []
+        let none = chooser.classify(inputs: [.miniSEED(path: folder + "/mlac.mseed")]) { path, outcome in
+            if case .failure(let error) = outcome { failures.append("\(path): \(error)") }
+        }
+        #expect(none == (1, 1))
+        #expect(failures == ["--channels BH?,LH*: no instrument of the inputs has channels matching BH?,LH* (seismic info FILE lists a file's channels)"])
     }
 }
 

@@ -131,16 +131,17 @@ extension PickingTests {
     }
 
     /// A record whose first 30 s are zeros (a zero-filled archive stretch) gets no prediction in
-    /// them — whatever detrend and the high-pass leak into the zeros — and so no pick there.
+    /// or reaching into them — the zeros split the record, so nothing leaks — and so no pick there.
     @Test func zeroFilledStretchesAreNotClassified() throws {
         var rng = SeededGenerator(seed: 3)
         var w = SyntheticRecord.generate(event: true, durationSeconds: 60, using: &rng).waveform
         w = w.mapComponents { c in c.enumerated().map { $0.offset < 3000 ? 0 : $0.element } }
         let card = ModelCard.earthquakePretraining()
         let c = try Classifier(model: ConvNet(card.architecture, seed: 1), card: card, strideSeconds: 0.5).classify(w)
-        // Windows starting at 0…28 s lie inside the zeros (2 s windows, 0.5 s apart): 57 of them.
-        #expect(c.silentWindowStarts == (0...56).map { Double($0) * 0.5 })
-        #expect(c.predictions.first?.startSeconds == 28.5)
+        // Windows starting at 0…29.5 s reach into the zeros (2 s windows, 0.5 s apart): 60 of them;
+        // the zeros split the record, so the first window after them starts at 30 s.
+        #expect(c.silentWindowStarts == (0...59).map { Double($0) * 0.5 })
+        #expect(c.predictions.first?.startSeconds == 30)
     }
 
     /// The band code follows the annotation rate: S at 10–80 Hz, M above 1 Hz, L up to 1 Hz.

@@ -206,6 +206,10 @@ extension QSISTests {
         settings.unitsWhenUnstated = nil
         let (_, unstated) = QSIS.prepare(folder: root + "/many", event: false, settings: settings)
         #expect(unstated.skipped["units not stated (give --units)"] == 3)
+        // An acceleration unit for a seismometer's counts (BRIB's HH) is refused; its HN and MLAC's HN are taken.
+        settings.unitsWhenUnstated = .acceleration(.mps2)
+        let (accelerations, accelerationSummary) = QSIS.prepare(folder: root + "/many", event: false, settings: settings)
+        #expect(accelerations.count == 6 && accelerationSummary.skipped["units that do not fit the dataset's"] == 1, "\(accelerationSummary.skipped)")
     }
 
     /// A FIFO in a scanned folder is skipped without being opened (opening one waits for a writer

@@ -32,6 +32,11 @@ public struct SEEDIdentifier: Hashable, Sendable, Comparable, CustomStringConver
     /// Band and instrument codes, the channel code without its orientation ("HH", "BH", "HN").
     public var bandInstrument: String { channel.count == 3 ? String(channel.prefix(2)) : channel }
 
+    /// Whether the SEED instrument code (the channel code's second letter) is a velocity
+    /// sensor's: H (high-gain seismometer) or P (geophone), as SEED's channel naming appendix
+    /// defines them. Their counts are not acceleration, whatever unit a user names.
+    public var isVelocitySensor: Bool { channel.count == 3 && ["H", "P"].contains(channel.dropFirst().first) }
+
     /// "NET.STA.LOC": the station and its location (sensor position).
     public var stationID: String { "\(network).\(station).\(location)" }
 

@@ -32,8 +32,11 @@ public enum RecordError: Error, CustomStringConvertible, Equatable {
 /// A record delivered as one SAC file per component, named alike except for the component letter
 /// (the reference's `…HLX…` → `…HLY…`, `…HLZ…`; also E/N/Z).
 public enum ThreeComponentRecord {
-    /// Component letter families, in the order the components are stacked.
-    public static let families: [[Character]] = [["X", "Y", "Z"], ["E", "N", "Z"], ["1", "2", "Z"]]
+    /// Component letter families, in the order the components are stacked: east-like, north-like,
+    /// vertical — the rule `ComponentMapping` states for every record (SeisBench's flexible
+    /// horizontals: 1 is north-like and 2 east-like in Z12; 2 north-like and 3 east-like in Z23),
+    /// so a triple of SAC files feeds the model as the same channels in miniSEED do.
+    public static let families: [[Character]] = [["X", "Y", "Z"], ["E", "N", "Z"], ["2", "1", "Z"], ["3", "2", "Z"]]
 
     /// Paths of the three components of the record that `path` belongs to, in family order.
     /// The component code is the last three-character band/instrument/component code in the file

@@ -85,10 +85,14 @@ public struct Inventory: Sendable, Equatable {
         return Inventory(channels: channels)
     }
 
-    /// The sensitivity of channel `id` at `time` (seconds since 1970-01-01 UTC): the epoch that
-    /// contains it (start ≤ time < end); nil when there is none.
-    public func sensitivity(of id: SEEDIdentifier, at time: Double) -> ChannelSensitivity? {
-        channels.first { $0.id == id && $0.start <= time && ($0.end.map { time < $0 } ?? true) }
+    /// The sensitivity of channel `id` at `time` (seconds since 1970-01-01 UTC): the first of
+    /// `epochs(of:at:)`; nil when there is none.
+    public func sensitivity(of id: SEEDIdentifier, at time: Double) -> ChannelSensitivity? { epochs(of: id, at: time).first }
+
+    /// The epochs of channel `id` that hold `time` (start ≤ time < end; an open end runs on), in
+    /// the document's order. More than one means the inventory overlaps itself.
+    public func epochs(of id: SEEDIdentifier, at time: Double) -> [ChannelSensitivity] {
+        channels.filter { $0.id == id && $0.start <= time && ($0.end.map { time < $0 } ?? true) }
     }
 
     /// A StationXML dateTime: ISO 8601 in UTC, "Z" or a "+00:00" offset allowed (as FDSN web

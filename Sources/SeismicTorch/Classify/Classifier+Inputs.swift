@@ -15,6 +15,14 @@ public struct ClassifiedInput {
     public var gaps: [TraceGap] = []
 }
 
+/// `--channels` chose no instrument in any input.
+public struct NoInstrumentChosen: Error, CustomStringConvertible {
+    public var patterns: [String]
+    public var description: String {
+        "no instrument of the inputs has channels matching \(patterns.joined(separator: ",")) (seismic info FILE lists a file's channels)"
+    }
+}
+
 /// An instrument in a miniSEED file that gives no record, and why.
 public struct SkippedInstrument: Error, CustomStringConvertible {
     public var path: String
@@ -46,6 +54,19 @@ extension Classifier {
             }
         }
         scan.inputs += sds
+        // A record named twice (a file and its folder, a path given twice) is read once: its picks
+        // would otherwise be counted twice.
+        var seen = Set<String>()
+        scan.inputs = scan.inputs.filter { input in
+            let files: [String]
+            switch input {
+            case .sac(let paths, _): files = paths
+            case .sacFile(let p), .miniSEED(let p), .dataset(let p): files = [p]
+            case .sds: return true  // stations named twice are merged where they are parsed
+            }
+            let keys = files.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
+            return keys.map { seen.insert($0).inserted }.contains(true)
+        }
         guard !scan.inputs.isEmpty || !scan.failures.isEmpty else { throw InputError.noRecords(paths, skipped: scan.skipped.count) }
         return scan
     }
@@ -105,6 +126,11 @@ extension Classifier {
             case .sac(let paths, _):
                 results = classify(sacFiles: paths, units: units)
             case .sacFile(let path):
+                // A file of an instrument --channels does not choose gives no outcome, as in folders.
+                if !channels.patterns.isEmpty, let id = try? SACTrace.seedIdentifier(path: path), !channels.matches(id.channel) {
+                    results = []
+                    break
+                }
                 results = [
                     Result {
                         let (classification, waveform) = try classify(recordAt: path, units: units)
@@ -117,6 +143,11 @@ extension Classifier {
                 if case .failure = outcome { failures += 1 }
                 try each(input.path, outcome)
             }
+        }
+        if outcomes == 0, !channels.patterns.isEmpty, !inputs.isEmpty {
+            outcomes = 1
+            failures = 1
+            try each("--channels \(channels.patterns.joined(separator: ","))", .failure(NoInstrumentChosen(patterns: channels.patterns)))
         }
         return (outcomes, failures)
     }
@@ -234,8 +265,8 @@ extension Classifier {
 }
 
 extension Classifier {
-    /// The records and skipped instruments of `scan` that `channels` chooses; when it chooses none
-    /// of the instruments found, one skipped entry saying so (the source then fails, naming them).
+    /// The records and skipped instruments of `scan` that `channels` chooses (an input holding
+    /// none gives no outcome; `classify(inputs:units:each:)` reports when no input held any).
     func chosen(_ scan: InstrumentScan, source: String) -> InstrumentScan {
         guard !channels.patterns.isEmpty else { return scan }
         // An instrument ("NET.STA.LOC.BI", perhaps followed by " at TIME") is chosen when a pattern matches one of its channels.
@@ -247,14 +278,6 @@ extension Classifier {
         out.records = scan.records.filter { $0.channels.allSatisfy { channels.matches($0.channel) } }
         out.skipped = scan.skipped.filter { isChosen($0.what.split(separator: " ").first ?? "") }
         out.gaps = scan.gaps.filter { channels.matches($0.id.channel) }
-        if out.records.isEmpty, out.skipped.isEmpty {
-            let found = Set(scan.records.map(\.instrumentID) + scan.skipped.map { String($0.what.split(separator: " ").first ?? "") }).sorted()
-            out.skipped.append(
-                (
-                    "--channels \(channels.patterns.joined(separator: ","))",
-                    "no instrument matches (found: \(found.isEmpty ? "none" : found.joined(separator: ", ")))"
-                ))
-        }
         return out
     }
 }

@@ -76,26 +76,39 @@ public struct Classifier {
         let comps = card.architecture.inputShape[2]
         guard waveform.componentCount == comps else { throw ClassifyError.components(found: waveform.componentCount, expected: comps) }
         guard waveform.durationSeconds >= windowSeconds else { throw ClassifyError.tooShort(seconds: waveform.durationSeconds, window: windowSeconds) }
-        let prepared = try card.preprocessing.prepareRecord(waveform)
-        let rate = prepared.samplingRateHz
+        let rate = waveform.samplingRateHz
         let sourceSamples = Int((windowSeconds * rate).rounded())
         let step = max(1, Int((strideSeconds * rate).rounded()))
-        let starts = Array(stride(from: 0, through: prepared.sampleCount - sourceSamples, by: step))
+        let starts = Array(stride(from: 0, through: waveform.sampleCount - sourceSamples, by: step))
+        // A flat run of a second or more (a zero-filled gap) splits the record: each part goes
+        // through the record chain on its own, so the step at the run's edge never rings into the
+        // windows beside it, and a window reaching into the run is not classified (no signal).
+        let parts = Preprocessing.partsBetweenFlatRuns(in: waveform, minimumSamples: Int(rate.rounded())).filter { $0.count >= sourceSamples }
+        let prepared = try parts.map { try card.preprocessing.prepareRecord(waveform.slice($0)) }
+        var placement = [(part: Int, start: Int)?](repeating: nil, count: starts.count)
+        var p = 0
+        for (w, start) in starts.enumerated() {
+            while p < parts.count, parts[p].upperBound < start + sourceSamples { p += 1 }
+            if p < parts.count, parts[p].lowerBound <= start { placement[w] = (p, start - parts[p].lowerBound) }
+        }
         let length = card.windowSamples
         let size = length * comps
-        // Cut, resample and normalise windows in parallel chunks (one cutter per chunk).
+        // Cut, resample and normalise windows in parallel chunks (one cutter per chunk); a window
+        // outside every part stays zeros and is set aside below.
         var values = [Float](repeating: 0, count: starts.count * size)
         values.withUnsafeMutableBufferPointer { out in
             let base = UncheckedFloats(pointer: out.baseAddress!)
             Parallel.forEachChunk(starts.count, minimumPerChunk: 64) { _, range in
                 let cutter = WindowCutter(sourceSamples: sourceSamples, targetSamples: length)
                 for w in range {
-                    cutter.cut(prepared, start: starts[w]).withUnsafeBufferPointer { (base.pointer + w * size).update(from: $0.baseAddress!, count: size) }
+                    guard let (part, start) = placement[w] else { continue }
+                    cutter.cut(prepared[part], start: start).withUnsafeBufferPointer { (base.pointer + w * size).update(from: $0.baseAddress!, count: size) }
                 }
             }
         }
         let all = WindowBatch(values: values, count: starts.count, length: length, components: comps)
         let flat = Preprocessing.flatWindows(in: waveform, starts: starts, length: sourceSamples)
+            .union(starts.indices.filter { placement[$0] == nil })
         let (predictions, silent) = try classify(all, starts: starts.map { Double($0) / rate }, source: source, flat: flat, units: units)
         return RecordClassification(
             source: source, instrumentID: instrumentID, startTime: waveform.startTime, windowSeconds: windowSeconds,

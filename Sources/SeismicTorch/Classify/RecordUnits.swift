@@ -33,7 +33,7 @@ public struct UnitOptions: Sendable {
 /// order) and, in words, what the samples were and who said so.
 public struct UnitConversion: Sendable, Equatable {
     public var factors: [Double]
-    /// E.g. "gal (SAC header: IDEP = IACC, KUSER0), × 0.01 to m/s^2", "counts (inventory
+    /// E.g. "gal (SAC header: IDEP = IACC, KUSER0), to m/s^2", "counts (inventory
     /// sensitivity, M/S**2), to m/s^2", "as read: units not stated (no --units, --sensitivity or --inventory)".
     public var description: String
     /// False when the samples are taken as read because nothing states their units.
@@ -119,7 +119,7 @@ extension UnitOptions {
     ///   - stated: the units the record's header states (SAC), nil when it states none.
     ///   - channels: the record's channels in component order (SEED ids; empty when unknown).
     ///   - time: the record's start, seconds since 1970-01-01 UTC (chooses the inventory epoch: the
-    ///     first holding it, as ObsPy's `get_response`, with a note when several do).
+    ///     first with start ≤ time < end, with a note when several hold it).
     ///   - end: the record's last sample's time, when known: a note says when an epoch changes before it.
     ///   - path: names the record in errors.
     /// - Throws: `RecordUnitError`.
@@ -147,9 +147,8 @@ extension UnitOptions {
             var factors: [Double] = []
             var inputs: [String] = [], notes: [String] = []
             for id in channels {
-                let epochs = inventory.channels.filter { $0.id == id }
-                guard !epochs.isEmpty else { throw .channelNotInInventory(path: path, channel: id.description) }
-                let holding = epochs.filter { $0.start <= time && ($0.end.map { time < $0 } ?? true) }
+                guard inventory.channels.contains(where: { $0.id == id }) else { throw .channelNotInInventory(path: path, channel: id.description) }
+                let holding = inventory.epochs(of: id, at: time)
                 guard let s = holding.first else {
                     throw .noResponse(path: path, channel: id.description, time: UTCTime.iso8601(time, fractionDigits: 3))
                 }
@@ -167,7 +166,7 @@ extension UnitOptions {
                 description: "counts (inventory: \(inputs.joined(separator: ", "))), to \(target)" + notes.map { "; " + $0 }.joined(),
                 unitsKnown: true)
         }
-        if units != nil, let velocity = channels.first(where: { ["H", "P"].contains($0.channel.dropFirst().first.map(String.init) ?? "") }) {
+        if units != nil, let velocity = channels.first(where: \.isVelocitySensor) {
             throw .velocitySensor(path: path, channel: velocity.description)
         }
         if let units, let sensitivity {

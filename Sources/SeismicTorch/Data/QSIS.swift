@@ -105,7 +105,7 @@ public enum QSIS {
     public static let classNames = ["P-wave", "S-wave", "Noise"]
 
     /// The files holding records under `folder` (searched recursively; hidden files skipped),
-    /// sorted: SAC files by content (or named .sac: a broken one is then a record the reader
+    /// SAC triples first, then miniSEED files, each sorted: SAC files by content (or named .sac: a broken one is then a record the reader
     /// reports), grouped into records by name — files that differ only in the orientation letter
     /// of their channel code (any band and instrument code: HLX/HLY/HLZ, BHE/BHN/BHZ,
     /// HH1/HH2/HHZ…; `ThreeComponentRecord`) — the first of each; miniSEED files, one per set of
@@ -115,7 +115,8 @@ public enum QSIS {
     public static func recordScan(in folder: String) -> (files: [String], skipped: [(path: String, reason: String)]) {
         guard let paths = RecordFolder.files(in: folder) else { return ([], []) }
         let letters = Set(ThreeComponentRecord.families.joined())
-        var files: [String] = [], skipped: [(path: String, reason: String)] = [], sets = Set<String>(), miniSEEDSets = Set<String>()
+        var files: [String] = [], miniSEEDFiles: [String] = [], skipped: [(path: String, reason: String)] = []
+        var sets = Set<String>(), miniSEEDSets = Set<String>()
         for path in paths {
             // A file named as SAC that does not read as one is a broken record: the reader says why.
             let format = FileFormat.detect(path: path)
@@ -130,12 +131,14 @@ public enum QSIS {
                 name[p] = "?"
                 if sets.insert(((path as NSString).deletingLastPathComponent as NSString).appendingPathComponent(String(name))).inserted { files.append(path) }
             case .miniSEED2:
-                if miniSEEDSets.insert(MiniSEEDRecords.siblingKey(of: path)).inserted { files.append(path) }
+                if miniSEEDSets.insert(MiniSEEDRecords.siblingKey(of: path)).inserted { miniSEEDFiles.append(path) }
             case let format:
                 skipped.append((path, "not a SAC or miniSEED record: the file looks like \(format.rawValue)"))
             }
         }
-        return (files, skipped)
+        // miniSEED files after the SAC triples: a triple's place in the list, which seeds its random
+        // draws, is the same whether or not miniSEED files lie beside it.
+        return (files + miniSEEDFiles, skipped)
     }
 
     /// The record files of `recordScan(in:)`.
@@ -256,8 +259,13 @@ public enum QSIS {
             do { scan = try MiniSEEDRecords.read(path, componentOrder: ["X", "Y", "Z"], minimumSeconds: 0).scan } catch {
                 return ([], [.unreadable("\(error)")])
             }
-            let records = scan.records.map {
-                PrepRecord(waveform: $0.waveform, factor: settings.unitFactor([], path: path), station: $0.channels[0].station, header: nil)
+            let records = scan.records.map { record in
+                // A velocity sensor's counts are no acceleration, whatever --units says.
+                let factor: Result<Double, PrepSkip> =
+                    settings.unitsWhenUnstated?.acceleration != nil && record.channels.contains(where: \.isVelocitySensor)
+                    ? .failure(.units("\(record.instrumentID) is a velocity sensor by its SEED instrument code (H, P): not acceleration"))
+                    : settings.unitFactor([], path: path)
+                return PrepRecord(waveform: record.waveform, factor: factor, station: record.channels[0].station, header: nil)
             }
             return (records, scan.skipped.map { .instrument("\($0.what): \($0.reason)") })
         }
@@ -299,6 +307,7 @@ public enum QSIS {
         var out = RecordWindows()
         out.read = true
         out.station = record.station
+        if event, record.header == nil { out.skips.append(.noPicks); return out }  // before any work: no picks, no event windows
         let factor: Double
         switch record.factor {
         case .success(let f): factor = f
@@ -327,7 +336,7 @@ public enum QSIS {
             out.windows.append((values, label, w.startTime + Double(start) / w.samplingRateHz, method))
         }
         if event {
-            guard let header = record.header else { out.skips.append(.noPicks); return out }
+            guard let header = record.header else { return out }  // refused above
             switch arrivals(header, method: settings.arrivals, travelTimes: travelTimes) {
             case .failure(let skip): out.skips.append(skip)
             case .success(let (p, s)):

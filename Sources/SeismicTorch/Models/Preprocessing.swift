@@ -195,6 +195,33 @@ extension Preprocessing {
         return Set(flatOnAll.indices.filter { flatOnAll[$0] })
     }
 
+    /// The parts of `record` between its flat runs — stretches of at least `minimumSamples`
+    /// samples in which every component holds one value (a gap filled with zeros, as ObsPy's
+    /// `merge(fill_value=0)` and some archives write it, or a dead stretch) — as ascending,
+    /// disjoint sample ranges; the whole record when it has none. Such a run is a gap in disguise:
+    /// classify treats it as one (`Classifier.classify(_:source:instrumentID:units:)`).
+    public static func partsBetweenFlatRuns(in record: Waveform, minimumSamples: Int) -> [Range<Int>] {
+        let n = record.sampleCount
+        var parts: [Range<Int>] = []
+        var partStart = 0
+        var runStart = 0  // first sample of the current run of equal samples (on every component)
+        func closeRun(at end: Int) {  // the run is runStart..<end
+            guard end - runStart >= max(minimumSamples, 2) else { return }
+            if runStart > partStart { parts.append(partStart..<runStart) }
+            partStart = end
+        }
+        for i in 1..<max(n, 1) {
+            let same = record.components.allSatisfy { $0[i] == $0[i - 1] }
+            if !same {
+                closeRun(at: i)
+                runStart = i
+            }
+        }
+        closeRun(at: n)
+        if partStart < n { parts.append(partStart..<n) }
+        return parts
+    }
+
     /// Indices of the windows [count, length, components] that carry signal (peak |x| above
     /// `silentPeak`): the one rule training, classify and the monitor apply.
     public func windowsWithSignal(_ windows: WindowBatch) -> [Int] { windows.indicesAboveSmallAmplitude(Self.silentPeak) }

@@ -166,6 +166,7 @@ public final class MonitorSession {
             station = record.stationID
             scale = 1  // the replay sends m/s²
             log("monitor: samples in \(record.units.description)")
+            for note in record.notes { log("monitor: \(path): \(note)") }
             StreamSources.replay(record.spans, speed: settings.replaySpeed ?? 1, into: queue)
             unitSource = nil
         }

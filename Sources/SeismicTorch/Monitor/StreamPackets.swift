@@ -102,12 +102,13 @@ public enum StreamParsing {
         String(channel.uppercased().dropLast())
     }
 
-    /// Component index of a channel code: its last letter in E/N/Z or X/Y/Z or 1/2/Z order.
+    /// Component index of a channel code by its last letter: east-like E/X/2 → 0, north-like
+    /// N/Y/1 → 1, vertical Z → 2 (`ComponentMapping`'s ZNE, ZXY and Z12 sets).
     public static func componentIndex(_ channel: String) -> Int? {
         guard let last = channel.uppercased().last else { return nil }
         switch last {
-        case "E", "X", "1": return 0
-        case "N", "Y", "2": return 1
+        case "E", "X", "2": return 0  // east-like; 2 as in Z12 (`ComponentMapping`)
+        case "N", "Y", "1": return 1  // north-like
         case "Z": return 2
         default: return nil
         }

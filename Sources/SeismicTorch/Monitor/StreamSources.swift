@@ -251,6 +251,8 @@ public enum StreamSources {
         public var units: UnitConversion
         /// "NET.STA.LOC" from the record's SEED ids (SAC header or file name, miniSEED); "" when none.
         public var stationID: String
+        /// What was read but is not played (short spans, instruments without a record).
+        public var notes: [String] = []
     }
 
     /// Reads the record at `path` for a replay: a SAC triple (siblings found by name) or the
@@ -259,6 +261,8 @@ public enum StreamSources {
     /// "HN") chooses when the file holds several, else its one accelerometer (instrument code N). Its samples are converted to m/s² as `units` says
     /// (`UnitOptions.conversion`: the SAC header's units first, then the inventory,
     /// `--sensitivity`, `--units`).
+    /// Spans shorter than `windowSeconds` are not played (`notes` says so). Packets carry the
+    /// channel's band and instrument code with the letter of the model component it feeds (E, N, Z).
     /// - Throws: the record's read error; `MonitorError.recordTooShort` (no span as long as
     ///   `windowSeconds`), `.replayInstruments` (no instrument with the model's components, or
     ///   several and none chosen); `AccelerationUnitError` (the header's units unusable, or the
@@ -269,8 +273,9 @@ public enum StreamSources {
         var spans: [Waveform] = []
         var channels: [SEEDIdentifier] = []
         var stated: AccelerationUnit? = nil
+        var notes: [String] = []
         if FileFormat.detect(path: path) == .miniSEED2 {
-            let (scan, _) = try MiniSEEDRecords.read(path, componentOrder: componentOrder, minimumSeconds: windowSeconds)
+            let (scan, _) = try MiniSEEDRecords.read(path, componentOrder: componentOrder, minimumSeconds: 0)
             let wanted = instrument.map { $0.uppercased() }
             var records = scan.records.filter { wanted == nil || $0.channels[0].bandInstrument == wanted }
             // Several instruments and none named: the accelerometer (instrument code N) when there is one, as for live streams.
@@ -283,8 +288,16 @@ public enum StreamSources {
                 throw MonitorError.replayInstruments(
                     path: path, found: instruments, skipped: scan.skipped.map { "\($0.what): \($0.reason)" }, wanted: wanted)
             }
-            spans = records.map(\.waveform).sorted { $0.startTime < $1.startTime }
             channels = records[0].channels
+            // Spans shorter than a window give no window: said, not played (a live stream's short stretches are bridged instead).
+            let all = records.map(\.waveform).sorted { $0.startTime < $1.startTime }
+            spans = all.filter { $0.durationSeconds >= windowSeconds }
+            let short = all.count - spans.count
+            if short > 0 { notes.append("\(short) span\(short == 1 ? "" : "s") of \(instruments[0]) shorter than the \(windowSeconds) s window not played") }
+            guard let longest = all.map(\.durationSeconds).max(), longest >= windowSeconds else {
+                throw MonitorError.recordTooShort(path: path, seconds: all.map(\.durationSeconds).max() ?? 0, windowSeconds: windowSeconds)
+            }
+            notes += scan.skipped.map { "\($0.what): \($0.reason)" }
         } else {
             let (w, traces, paths) = try ThreeComponentRecord.read(path)
             guard w.durationSeconds >= windowSeconds else {
@@ -305,11 +318,19 @@ public enum StreamSources {
                     "its header does not state them (SAC IDEP = IACC with the unit in KUSER0; miniSEED never does): give --units, --units with --sensitivity for counts, or --inventory"
             )
         }
-        guard spans.allSatisfy({ $0.samplingRateHz == first.samplingRateHz }) else {
+        guard spans.allSatisfy({ abs($0.samplingRateHz - first.samplingRateHz) <= 1e-6 * first.samplingRateHz }) else {
             throw MonitorError.replayRates(path: path, rates: Array(Set(spans.map(\.samplingRateHz))).sorted())
         }
-        let converted = try spans.map { span throws(RecordUnitError) in try conversion.converted(span, path: path, model: .mps2) }
-        return ReplayedRecord(spans: converted, units: conversion, stationID: channels.first.map(\.stationID) ?? "")
+        // Packets are named by the model component each feeds (band + instrument code, then E, N or
+        // Z): the monitor finds a channel's component from its last letter, and a Z/1/2 or Z/2/3
+        // instrument's channels were already mapped (`ComponentMapping`).
+        let letters = componentOrder.map { ["Z", "N", "E"][$0.last.flatMap(ComponentMapping.kind(of:)) ?? 0] }
+        let converted = try spans.map { span throws(RecordUnitError) in
+            var w = try conversion.converted(span, path: path, model: .mps2)
+            if w.componentCodes.count == letters.count { w.componentCodes = zip(w.componentCodes, letters).map { String($0.dropLast()) + $1 } }
+            return w
+        }
+        return ReplayedRecord(spans: converted, units: conversion, stationID: channels.first.map(\.stationID) ?? "", notes: notes)
     }
 
     /// Plays `spans` (in time order, samples in m/s²) as packets of `packetSeconds` per component,
