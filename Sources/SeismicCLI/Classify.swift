@@ -22,8 +22,10 @@ extension Seismic {
                 channel (an SDS day file NET.STA.LOC.CHA.D.YEAR.DAY) is read with its sibling channels. \
                 The checkpoint's card supplies the window (2 s), the sampling rate it \
                 resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \
-                normalise). Windows without signal (every component flat in the record as read — a \
-                zero-filled stretch — or peak |x| ≤ 1e-8 after detrend, taper and high-pass) are not classified, as training drops them: they are counted \
+                normalise). A run of 1 s or more in which every component holds one value (a gap filled \
+                with zeros) splits the record as a gap does: each part is filtered on its own. Windows \
+                without signal (reaching into such a run, flat in the record as read, or peak |x| ≤ \
+                1e-8 after detrend, taper and high-pass) are not classified, as training drops them: they are counted \
                 and listed (no_signal rows in csv, silent_windows in json); a record with \
                 nothing else fails. A record that \
                 cannot be read is reported with its reason and the rest go on; the exit status is 1 when \

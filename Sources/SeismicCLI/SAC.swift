@@ -46,14 +46,16 @@ extension Seismic.SAC {
         static let configuration = CommandConfiguration(
             abstract: "Detrend, taper and high-pass a three-component record; write the result as SAC.",
             discussion: """
-                Reads the record that FILE belongs to (its sibling components are found by name),
-                applies the reference chain (linear detrend → Hann taper → causal Butterworth high-pass)
-                and writes three SAC files to --out with the same names.
+                Reads the record that FILE belongs to (its sibling components are found by name), \
+                applies the reference chain (linear detrend → Hann taper → causal Butterworth \
+                high-pass) and writes three SAC files to --out with the same names. FILE may be \
+                miniSEED: each contiguous segment of each channel is prepared on its own and written \
+                as NET.STA.LOC.CHA.START.sac (START its first sample's UTC time) with its SEED id.
 
                 Example: seismic sac prepare data/ST01.HLX.sac --out prepared/
                 """)
 
-        @Argument(help: "Any one component file of the record.") var file: String
+        @Argument(help: "Any one component file of a SAC record, or a miniSEED file.") var file: String
         @Option(help: "Output folder (created when missing).") var out: String
         @Option(parsing: .unconditional, help: "High-pass corner in Hz.") var highpass: Double = 0.5
         @Option(parsing: .unconditional, help: "Taper fraction at each end (0–0.5).") var taper: Double = 0.05

@@ -25,6 +25,37 @@ import Testing
         }
     }
 
+    /// `seismic sac prepare` on miniSEED: each channel's segment (here BW.RJOB's three channels,
+    /// one with a gap: two segments) is prepared on its own and written as SAC named by its SEED id
+    /// and start, its header holding them, its samples the chain's output in float32.
+    @Test func preparedMiniSEEDSegmentsAreTheChainsOutput() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sacprep-mseed-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let (w, _, _) = try ThreeComponentRecord.read(Fixtures.path("sac/BW.RJOB..EHZ.sac"))
+        var segments = w.componentCodes.enumerated().map { c, code in
+            TraceSegment(
+                id: SEEDIdentifier(network: "BW", station: "RJOB", location: "", channel: code), startTime: w.startTime,
+                samplingRateHz: w.samplingRateHz, samples: w.components[c])
+        }
+        let z = segments.removeLast()
+        segments.append(TraceSegment(id: z.id, startTime: z.startTime, samplingRateHz: z.samplingRateHz, samples: Array(z.samples[..<1000])))
+        segments.append(
+            TraceSegment(id: z.id, startTime: z.startTime + 15, samplingRateHz: z.samplingRateHz, samples: Array(z.samples[1500...])))
+        try MiniSEED.write(segments, to: folder + "/rjob.mseed", encoding: .float64)
+        let written = try PreparedSACRecord.write(recordAt: folder + "/rjob.mseed", scale: 1, preprocessing: .reference, into: folder + "/out")
+        #expect(written.count == 4)
+        for segment in segments {
+            let name = "\(segment.id).\(UTCTime.compact(segment.startTime)).sac"
+            let path = try #require(written.first { $0.hasSuffix("/" + name) }, "\(name)")
+            let t = try SACTrace(contentsOf: path)
+            let one = Waveform(components: [segment.samples], samplingRateHz: segment.samplingRateHz, startTime: segment.startTime)
+            #expect(t.samples == (try Preprocessing.reference.prepareRecord(one)).components[0].map(Float.init))
+            #expect(try SACTrace.seedIdentifier(path: path) == segment.id)
+            #expect(abs((t.header.startTime ?? 0) - segment.startTime) < 1e-3)
+        }
+    }
+
     /// `seismic sac prepare`'s library call writes what `prepareRecord` gives, as float32, with
     /// DEPMIN/DEPMAX updated, and refuses to write over its input.
     @Test func preparedSACRecordIsTheChainsOutput() throws {

@@ -14,7 +14,12 @@ public enum PreparedSACRecord {
     /// - Returns: the paths written.
     /// - Throws: `SACError`/`RecordError` for the record, `OutputPathError`,
     ///   `Butterworth.DesignError`, `PreparedSACRecordError`, the write errors.
+    ///
+    /// A miniSEED file: each contiguous segment of each channel goes through the chain on its own
+    /// (the chain works per component) and is written as NET.STA.LOC.CHA.START.sac (START the
+    /// compact UTC time of its first sample) with its SEED id and start in the header.
     public static func write(recordAt path: String, scale: Double, preprocessing: Preprocessing, into folder: String) throws -> [String] {
+        if FileFormat.detect(path: path) == .miniSEED2 { return try writeSegments(ofMiniSEED: path, scale: scale, preprocessing: preprocessing, into: folder) }
         let (w, traces, paths) = try ThreeComponentRecord.read(path)
         let targets = paths.map { (folder as NSString).appendingPathComponent(($0 as NSString).lastPathComponent) }
         for target in targets { try OutputPaths.refuseInputs(target, inputs: paths) }
@@ -37,6 +42,44 @@ public enum PreparedSACRecord {
             try t.write(to: target)
         }
         return targets
+    }
+}
+
+extension PreparedSACRecord {
+    static func writeSegments(ofMiniSEED path: String, scale: Double, preprocessing: Preprocessing, into folder: String) throws -> [String] {
+        let segments = try MiniSEED.read(path).segments
+        guard !segments.isEmpty else { throw PreparedSACRecordError(path: path, reason: "the file holds no samples; nothing written") }
+        var traces: [(target: String, trace: SACTrace)] = []
+        for segment in segments {
+            let target = (folder as NSString).appendingPathComponent("\(segment.id).\(UTCTime.compact(segment.startTime)).sac")
+            try OutputPaths.refuseInputs(target, inputs: [path])
+            let w = Waveform(
+                components: [segment.samples.map { $0 * scale }], componentCodes: [segment.id.channel], samplingRateHz: segment.samplingRateHz,
+                startTime: segment.startTime)
+            let prepared = try preprocessing.prepareRecord(w).components[0]
+            let name = "\(segment.id) at \(UTCTime.iso8601(segment.startTime, fractionDigits: 3))"
+            if let k = prepared.firstIndex(where: { !Float($0).isFinite }) {
+                throw PreparedSACRecordError(
+                    path: path, reason: "\(name): prepared sample \(k) is \(prepared[k]), beyond float32 (check the scale \(scale)); nothing written")
+            }
+            if prepared.allSatisfy({ Float($0) == 0 }) && !segment.samples.allSatisfy({ $0 == 0 }) {
+                throw PreparedSACRecordError(
+                    path: path, reason: "\(name): every prepared sample rounds to 0 in float32 (check the scale \(scale)); nothing written")
+            }
+            var t = SACTrace(samples: prepared.map(Float.init), delta: Float(1 / segment.samplingRateHz))
+            t.header.setReferenceTime(segment.startTime)
+            t.header.network = segment.id.network
+            t.header.station = segment.id.station
+            t.header.location = segment.id.location
+            t.header.channelCode = segment.id.channel
+            t.header.dependentMinimum = t.samples.min()
+            t.header.dependentMaximum = t.samples.max()
+            traces.append((target, t))
+        }
+        // Every segment checked before the first is written: nothing half done.
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (target, t) in traces { try t.write(to: target) }
+        return traces.map(\.target)
     }
 }
 
