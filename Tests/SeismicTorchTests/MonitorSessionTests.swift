@@ -154,12 +154,11 @@ import Testing
         // --gain converts UDP counts only; --speed paces a replay only.
         settings.instrument = nil
         settings.gain = 0.01
-        for source in [StreamSource.stdin, .replay(path: path)] {
-            #expect(
-                throws: MonitorError.optionNotForSource(
-                    option: "--gain", source: source.description,
-                    reason: "it converts UDP counts; these samples are in --units")
-            ) {
+        for (source, reason) in [
+            (StreamSource.stdin, "it converts UDP counts; stdin lines are in --units"),
+            (.replay(path: path), "it converts UDP counts; a replayed record is converted by its header's units, --inventory, --units or --sensitivity")
+        ] {
+            #expect(throws: MonitorError.optionNotForSource(option: "--gain", source: source.description, reason: reason)) {
                 try MonitorSession(
                     model: ConvNet(card.architecture, seed: 0), card: card, source: source, settings: settings,
                     trigger: nil, log: { _ in })

@@ -104,7 +104,7 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
         case .recordTooShort(let path, let s, let w):
             return "\(path): the record lasts \(s) s, shorter than one \(w) s window of the model: no window can be classified"
         case .rateDiffersFromRecord(let path, let given, let record):
-            return "--rate \(given) Hz differs from \(path)'s sampling rate of \(record) Hz (its header's DELTA): leave out --rate for a replay"
+            return "--rate \(given) Hz differs from \(path)'s sampling rate of \(record) Hz (as its header says): leave out --rate for a replay"
         case .replayInstruments(let path, let found, let skipped, let wanted):
             if found.isEmpty {
                 return "\(path): no instrument\(wanted.map { " \($0)?" } ?? "") with every component the model takes to replay"

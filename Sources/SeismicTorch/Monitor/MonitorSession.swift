@@ -120,7 +120,9 @@ public final class MonitorSession {
         if settings.gain != nil, !isUDP {
             throw MonitorError.optionNotForSource(
                 option: "--gain", source: source.description,
-                reason: "it converts UDP counts; these samples are in --units")
+                reason: isReplay
+                    ? "it converts UDP counts; a replayed record is converted by its header's units, --inventory, --units or --sensitivity"
+                    : "it converts UDP counts; stdin lines are in --units")
         }
         if isReplay, settings.station != nil {
             throw MonitorError.optionNotForSource(option: "--station", source: source.description, reason: "a replayed record names its station (SEED ids)")
