@@ -109,9 +109,11 @@ import Testing
 }
 
 extension PickingTests {
-    /// Flat windows (every component one value throughout) agree with a direct check on random
-    /// records with flat stretches, for any window length and stride.
-    @Test func flatWindowsMatchADirectCheck() {
+    /// The parts between flat runs agree with a direct check on random records with flat
+    /// stretches, for any minimum run: a sample is left out exactly when it lies in a run of at
+    /// least the minimum in which every component holds one value; the parts are the maximal
+    /// stretches of the others.
+    @Test func partsBetweenFlatRunsMatchADirectCheck() {
         var rng = TestRNG(seed: 4)
         for _ in 0..<200 {
             let n = Int.random(in: 5...120, using: &rng)
@@ -121,12 +123,24 @@ extension PickingTests {
                 for i in from...to { c[i] = 0 }  // a flat stretch
                 return c
             }
-            let length = Int.random(in: 1...min(n, 20), using: &rng)
-            let starts = Array(stride(from: 0, through: n - length, by: Int.random(in: 1...4, using: &rng)))
+            let minimum = Int.random(in: 2...20, using: &rng)
             let record = Waveform(components: components, samplingRateHz: 100)
-            let direct = Set(
-                starts.indices.filter { w in components.allSatisfy { c in Set(c[starts[w]..<(starts[w] + length)]).count == 1 } })
-            #expect(Preprocessing.flatWindows(in: record, starts: starts, length: length) == direct)
+            // Direct: the maximal runs of samples equal (on every component) to their predecessor.
+            var excluded = [Bool](repeating: false, count: n)
+            var start = 0
+            for i in 1...n where i == n || !components.allSatisfy({ $0[i] == $0[i - 1] }) {
+                if i - start >= minimum { for k in start..<i { excluded[k] = true } }
+                start = i
+            }
+            var direct: [Range<Int>] = []
+            var k = 0
+            while k < n {
+                if excluded[k] { k += 1; continue }
+                let from = k
+                while k < n && !excluded[k] { k += 1 }
+                direct.append(from..<k)
+            }
+            #expect(Preprocessing.partsBetweenFlatRuns(in: record, minimumSamples: minimum) == direct)
         }
     }
 

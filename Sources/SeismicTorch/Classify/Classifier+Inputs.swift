@@ -186,11 +186,8 @@ extension Classifier {
             outcomes.append(
                 Result {
                     let w = record.waveform
-                    let conversion = try units.conversion(
-                        stated: stated, channels: record.channels, components: w.componentCount, time: w.startTime, end: w.endTime, path: path,
-                        to: card.units.acceleration)
-                    let converted = try conversion.converted(w, path: path, model: card.units.acceleration)
-                    let c = try classify(converted, source: path, instrumentID: record.instrumentID, units: conversion.description)
+                    let c = try classify(
+                        w, units: units, stated: stated, channels: record.channels, path: path, source: path, instrumentID: record.instrumentID)
                     return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID)
                 })
         }
@@ -250,11 +247,8 @@ extension Classifier {
                     let w = record.waveform
                     try MemoryBudget.current()?.check(
                         neededBytes: estimatedPeakBytes(samples: w.sampleCount, samplingRateHz: w.samplingRateHz), for: "classifying \(source)")
-                    let conversion = try units.conversion(
-                        stated: nil, channels: record.channels, components: w.componentCount, time: w.startTime, end: w.endTime, path: source,
-                        to: card.units.acceleration)
-                    let converted = try conversion.converted(w, path: source, model: card.units.acceleration)
-                    let c = try classify(converted, source: path, instrumentID: record.instrumentID, units: conversion.description)
+                    let c = try classify(
+                        w, units: units, stated: nil, channels: record.channels, path: source, source: path, instrumentID: record.instrumentID)
                     let gaps = gapsGiven.insert(record.instrumentID).inserted ? scan.gaps.filter { $0.id.instrumentID == record.instrumentID } : []
                     return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID, gaps: gaps)
                 })

@@ -83,7 +83,9 @@ public struct Classifier {
         // A flat run of a second or more (a zero-filled gap) splits the record: each part goes
         // through the record chain on its own, so the step at the run's edge never rings into the
         // windows beside it, and a window reaching into the run is not classified (no signal).
-        let parts = Preprocessing.partsBetweenFlatRuns(in: waveform, minimumSamples: Int(rate.rounded())).filter { $0.count >= sourceSamples }
+        // (At most a window long, so a window flat throughout always lies in such a run.)
+        let parts = Preprocessing.partsBetweenFlatRuns(in: waveform, minimumSamples: min(Int(rate.rounded()), sourceSamples))
+            .filter { $0.count >= sourceSamples }
         let prepared = try parts.map { try card.preprocessing.prepareRecord(waveform.slice($0)) }
         var placement = [(part: Int, start: Int)?](repeating: nil, count: starts.count)
         var p = 0
@@ -107,8 +109,7 @@ public struct Classifier {
             }
         }
         let all = WindowBatch(values: values, count: starts.count, length: length, components: comps)
-        let flat = Preprocessing.flatWindows(in: waveform, starts: starts, length: sourceSamples)
-            .union(starts.indices.filter { placement[$0] == nil })
+        let flat = Set(starts.indices.filter { placement[$0] == nil })
         let (predictions, silent) = try classify(all, starts: starts.map { Double($0) / rate }, source: source, flat: flat, units: units)
         return RecordClassification(
             source: source, instrumentID: instrumentID, startTime: waveform.startTime, windowSeconds: windowSeconds,
@@ -146,12 +147,21 @@ public struct Classifier {
             for: "classifying \(path)")
         let (w, traces, paths) = try ThreeComponentRecord.read(path)
         let ids = paths.compactMap { try? SACTrace.seedIdentifier(path: $0) }
+        let c = try classify(
+            w, units: units, stated: statedUnits(traces, path: path), channels: ids, path: path, source: path, instrumentID: ids.first?.instrumentID ?? "")
+        return (c, w)
+    }
+
+    /// `w` (as read) brought to the card's units as `units` says (`UnitOptions.conversion`, then
+    /// the ±100 g check of `UnitConversion.converted`), then classified; `path` names it in unit
+    /// errors, `source` and `instrumentID` in the result.
+    func classify(
+        _ w: Waveform, units: UnitOptions, stated: AccelerationUnit?, channels: [SEEDIdentifier], path: String, source: String, instrumentID: String
+    ) throws -> RecordClassification {
+        let model = card.units.acceleration
         let conversion = try units.conversion(
-            stated: statedUnits(traces, path: path), channels: ids, components: w.componentCount, time: w.startTime, end: w.endTime, path: path,
-            to: card.units.acceleration)
-        let instrument = ids.first?.instrumentID ?? ""
-        let converted = try conversion.converted(w, path: path, model: card.units.acceleration)
-        return (try classify(converted, source: path, instrumentID: instrument, units: conversion.description), w)
+            stated: stated, channels: channels, components: w.componentCount, time: w.startTime, end: w.endTime, path: path, to: model)
+        return try classify(conversion.converted(w, path: path, model: model), source: source, instrumentID: instrumentID, units: conversion.description)
     }
 
     /// The acceleration units SAC `traces` state (`AccelerationUnit.stated`), read only when the

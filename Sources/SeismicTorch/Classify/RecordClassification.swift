@@ -47,8 +47,8 @@ public struct RecordClassification: Sendable {
     public var predictions: [WindowPrediction]
     /// Starts (seconds from the first sample) of windows left unclassified because they carry no
     /// signal: peak |x| ≤ `Classifier.silentPeak` after the record chain (a dead or constant
-    /// record), or every component holding one value in the raw record (a zero-filled stretch:
-    /// `Preprocessing.flatWindows`). Training drops such windows (the seed's `remove_small_amplitude`), so the model has
+    /// record), or reaching into a run in which every component of the raw record holds one value
+    /// (a zero-filled stretch: `Preprocessing.partsBetweenFlatRuns`). Training drops such windows (the seed's `remove_small_amplitude`), so the model has
     /// never seen one and its answer would mean nothing.
     public var silentWindowStarts: [Double]
     /// What the record's samples were and how they reached the model's units

@@ -174,27 +174,6 @@ extension Preprocessing {
     /// 1e-8): such windows are never classified (a dead or constant channel) and never trained on.
     public static let silentPeak = WindowBatch.smallAmplitude
 
-    /// The windows of the raw `record` (before the record chain) in which every component holds
-    /// one value throughout — a zero-filled or flat-lined stretch: `length` samples from each of
-    /// `starts` (ascending). Such a window carries no signal whatever the chain makes of it (detrend
-    /// and the high-pass leak the neighbouring signal into it), so it is never classified.
-    /// One pass over the samples; returns the indices into `starts`.
-    public static func flatWindows(in record: Waveform, starts: [Int], length: Int) -> Set<Int> {
-        var flatOnAll = [Bool](repeating: true, count: starts.count)
-        for component in record.components {
-            var lastChange = 0  // the latest index i with component[i] != component[i - 1]
-            var next = 0
-            for i in 0..<component.count {
-                if i > 0, component[i] != component[i - 1] { lastChange = i }
-                while next < starts.count, starts[next] + length - 1 == i {
-                    if lastChange > starts[next] { flatOnAll[next] = false }
-                    next += 1
-                }
-            }
-        }
-        return Set(flatOnAll.indices.filter { flatOnAll[$0] })
-    }
-
     /// The parts of `record` between its flat runs — stretches of at least `minimumSamples`
     /// samples in which every component holds one value (a gap filled with zeros, as ObsPy's
     /// `merge(fill_value=0)` and some archives write it, or a dead stretch) — as ascending,
