@@ -189,7 +189,7 @@ extension Seismic {
             }
             if let quakeml { try AtomicFile.write(try QuakeML.document(events: allPicks), to: quakeml) }
             if picks != nil || quakeml != nil {
-                FileHandle.standardError.write(Data("\(allPicks.joined().count) picks from \(allPicks.count) of \(outcomes) records\n".utf8))
+                FileHandle.standardError.write(Data("\(allPicks.joined().count) picks, in \(allPicks.count) of the \(outcomes) records\n".utf8))
             }
             if failures > 0 {
                 FileHandle.standardError.write(Data("\(failures) of \(outcomes + scan.failures.count) records failed\n".utf8))

@@ -104,6 +104,11 @@ import Testing
         #expect(reported <= peakGal * 1.05 && reported >= peakGal * 0.3, "reported \(reported) gal, record peak \(peakGal) gal")
         settings.inventory = nil
         #expect(throws: AccelerationUnitError.self) { try session(settings) }
+        // A file of another format is refused by what it looks like.
+        let inventoryPath = Fixtures.path("stationxml/inventory.xml")
+        #expect(throws: MonitorError.replayFormat(path: inventoryPath, format: "StationXML")) {
+            try StreamSources.replayedRecord(inventoryPath, componentOrder: card.componentOrder, windowSeconds: 2, instrument: nil, units: UnitOptions())
+        }
         // Two instruments, neither an accelerometer: the user must choose.
         let velocity = folder + "/velocity.mseed"
         try MiniSEED.write(

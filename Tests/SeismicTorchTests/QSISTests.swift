@@ -31,7 +31,7 @@ private func makeFolder(events: Int, noise: Int, shortRecords: Int, seed: UInt64
             settings.minimumPGAGal = 0
             let (data, summary) = QSIS.prepare(folder: folder, event: true, settings: settings)
             #expect(summary.recordsRead == 7)
-            #expect(summary.skipped["shorter than the minimum length"] == 1, "\(method): \(summary.skipped)")
+            #expect(summary.skipped["shorter than the minimum length (--min-samples)"] == 1, "\(method): \(summary.skipped)")
             #expect(summary.windowsPerClass[0] == 6 && summary.windowsPerClass[1] == 6, "\(method): \(summary.windowsPerClass) \(summary.skipped)")
             #expect(data.itemShape == [80, 3] && data.metadata.samplingRateHz == 40)
             // Each P window starts within 12 s + 1 s of the synthetic P onset (peak search, ±0.8 s shift).

@@ -44,7 +44,8 @@ public enum QuakeML {
         let root = Root(eventParameters: EventParameters(publicID: "smi:local/seismictorch/catalog", event: eventList))
         let encoder = XMLEncoder()
         encoder.outputFormatting = [.prettyPrinted]
-        return try encoder.encode(root, withRootKey: "q:quakeml", header: XMLHeader(version: 1.0, encoding: "UTF-8"))
+        // A text file ends with a line end.
+        return try encoder.encode(root, withRootKey: "q:quakeml", header: XMLHeader(version: 1.0, encoding: "UTF-8")) + Data("\n".utf8)
     }
 
     private struct Root: Encodable {

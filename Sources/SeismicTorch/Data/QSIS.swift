@@ -212,7 +212,7 @@ public enum QSIS {
             switch self {
             case .samplingRate(let r): return "sampling rate \(r) Hz, not the rate the chain cuts windows at"
             case .unreadable(let r): return "unreadable: \(r)"
-            case .tooShort: return "shorter than the minimum length"
+            case .tooShort: return "shorter than the minimum length (--min-samples)"
             case .belowPGA: return "peak acceleration below the threshold"
             case .missingHeader(let f): return "header lacks \(f)"
             case .noArrival: return "no ray reaches the station"
@@ -446,7 +446,7 @@ extension QSIS {
             }
             return records.map { record -> Image in
                 let w = record.waveform
-                guard w.sampleCount >= max(settings.minimumSamples, 256) else { return ([], "", "shorter than the minimum length", nil) }
+                guard w.sampleCount >= max(settings.minimumSamples, 256) else { return ([], "", PrepSkip.tooShort(w.sampleCount).reason, nil) }
                 // The image's frequency axis is in bins of the chain's rate (the reference's 100 Hz).
                 guard settings.preprocessing.cutsWindows(atRateHz: w.samplingRateHz) else {
                     return ([], "", PrepSkip.samplingRate(w.samplingRateHz).description, nil)
