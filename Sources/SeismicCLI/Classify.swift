@@ -146,7 +146,7 @@ extension Seismic {
             }
             try checkOutputFolder(annotations, option: "--annotations", inputs: records)
             try checkOutputFolder(plot, option: "--plot")
-            let units = try unitOptions(inventory: try inventory.map { path throws in try Inventory.read(path) })
+            let unitChoice = try unitOptions(inventory: try inventory.map { path throws in try Inventory.read(path) })
             let scan = try Classifier.inputs(expanding: records, sds: try sdsInputs())
             for (path, reason) in scan.skipped { FileHandle.standardError.write(Data("skipped \(path): \(reason)\n".utf8)) }
             if units != nil || sensitivity != nil || inventory != nil || channels != nil || scale != 1,
@@ -163,7 +163,7 @@ extension Seismic {
             var plotNames = Set<String>(), annotationNames = Set<String>()
             var allPicks: [[Pick]] = []
             if format == .csv { print(CSVTable.record(RecordClassification.csvHeader(classNames: card.classNames))) }
-            let (outcomes, _) = classifier.classify(inputs: scan.inputs, units: units) { path, outcome in
+            let (outcomes, _) = classifier.classify(inputs: scan.inputs, units: unitChoice) { path, outcome in
                 do {
                     let input = try outcome.get()
                     for gap in input.gaps { FileHandle.standardError.write(Data("note: \(path): \(gap); the record is split there\n".utf8)) }

@@ -8,8 +8,8 @@ import SeismicTorch
 extension Seismic {
     struct Prep: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Prepare window datasets from raw records (SAC or miniSEED folders, STEAD).",
-            subcommands: [QSISEvents.self, QSISNoise.self, Folders.self, Spectrograms.self, Stead.self])
+            abstract: "Prepare window datasets from raw records (SAC or miniSEED folders, STEAD, SeisBench datasets).",
+            subcommands: [QSISEvents.self, QSISNoise.self, Folders.self, Spectrograms.self, Stead.self, SeisBenchDataset.self])
     }
 }
 

@@ -150,30 +150,84 @@ public final class HDF5File {
 
     /// Reads rows `rows` of a dataset whose first axis is the row axis, converted to float32.
     public func readFloatRows(_ name: String, rows: Range<Int>) throws(HDF5Error) -> [Float] {
+        let shape = try self.shape(of: name)
+        guard !shape.isEmpty else { throw .readFailed(path: path, object: "\(name)[\(rows)]") }
+        return try readFloats(name, start: [rows.lowerBound] + shape.dropFirst().map { _ in 0 }, count: [rows.count] + shape.dropFirst())
+    }
+
+    /// Reads the block of dataset `name` that starts at index `start` and holds `count` elements
+    /// along each axis (a hyperslab, as h5py's `data[a:a+n, b:b+m, …]`), converted to float32, in
+    /// row-major order. `start` and `count` have one entry per axis.
+    /// - Throws: `HDF5Error.readFailed` for a block outside the dataset or of another rank,
+    ///   `.wrongType` for a dataset that is not a standard number type, `.tooLarge`.
+    public func readFloats(_ name: String, start: [Int], count: [Int]) throws(HDF5Error) -> [Float] {
         let did = try openDataset(name)
         defer { H5Dclose(did) }
         try requireStandardNumber(H5Dget_type(did), name)
         let shape = try dims(did, name)
         try requireStoredBytes(did, name, shape)
-        guard !shape.isEmpty, rows.lowerBound >= 0, rows.upperBound <= shape[0] else {
-            throw .readFailed(path: path, object: "\(name)[\(rows)]")
-        }
-        if rows.isEmpty { return [] }
-        var out = [Float](repeating: 0, count: try elementCount([rows.count] + shape.dropFirst(), bytesEach: MemoryLayout<Float>.size, name))
+        let block = "\(name)[" + zip(start, count).map { "\($0):\($0 + $1)" }.joined(separator: ",") + "]"
+        guard start.count == shape.count, count.count == shape.count,
+            zip(zip(start, count), shape).allSatisfy({ $0.0 >= 0 && $0.1 >= 0 && $0.0 <= $1 && $0.1 <= $1 - $0.0 })
+        else { throw .readFailed(path: path, object: "\(block) (the dataset's shape is \(shape))") }
+        let n = try elementCount(count, bytesEach: MemoryLayout<Float>.size, name)
+        if n == 0 { return [] }
+        var out = [Float](repeating: 0, count: n)
         let fileSpace = H5Dget_space(did)
         defer { H5Sclose(fileSpace) }
-        var start = [hsize_t](repeating: 0, count: shape.count)
-        var count = shape.map { hsize_t($0) }
-        start[0] = hsize_t(rows.lowerBound)
-        count[0] = hsize_t(rows.count)
-        H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, start, nil, count, nil)
-        let memSpace = H5Screate_simple(Int32(count.count), count, nil)
+        let first = start.map { hsize_t($0) }, sizes = count.map { hsize_t($0) }
+        guard H5Sselect_hyperslab(fileSpace, H5S_SELECT_SET, first, nil, sizes, nil) >= 0 else { throw .readFailed(path: path, object: block) }
+        let memSpace = H5Screate_simple(Int32(sizes.count), sizes, nil)
         defer { H5Sclose(memSpace) }
         let status = out.withUnsafeMutableBytes {
             H5Dread(did, seismic_h5t_native_float(), memSpace, fileSpace, seismic_h5p_default(), $0.baseAddress)
         }
-        guard status >= 0 else { throw .readFailed(path: path, object: name) }
+        guard status >= 0 else { throw .readFailed(path: path, object: block) }
         return out
+    }
+
+    /// The one value of dataset `name` as text: a string (fixed or variable length, as h5py writes
+    /// a Python `str`) as it is, a number in Swift's shortest form ("100.0", "3"); nil when the
+    /// dataset is absent. SeisBench stores its `data_format` entries this way.
+    /// - Throws: `HDF5Error.notScalar` for a dataset of several values, `.wrongType` for another
+    ///   kind of value, `.readFailed`.
+    public func scalarText(_ name: String) throws(HDF5Error) -> String? {
+        guard exists(name) else { return nil }
+        let did = try openDataset(name)
+        defer { H5Dclose(did) }
+        let shape = try dims(did, name)
+        let n = shape.reduce(1, *)
+        guard n == 1 else { throw .notScalar(path: path, object: name, count: Int64(n)) }
+        let type = H5Dget_type(did)
+        guard type >= 0 else { throw .readFailed(path: path, object: name) }
+        defer { H5Tclose(type) }
+        switch H5Tget_class(type) {
+        case H5T_STRING:
+            if H5Tis_variable_str(type) > 0 {
+                var ptr: UnsafeMutablePointer<CChar>? = nil
+                guard H5Dread(did, type, seismic_h5s_all(), seismic_h5s_all(), seismic_h5p_default(), &ptr) >= 0 else {
+                    throw .readFailed(path: path, object: name)
+                }
+                defer { free(ptr) }
+                return ptr.map { String(cString: $0) } ?? ""
+            }
+            let size = H5Tget_size(type)
+            guard size > 0, size < 1 << 20 else { throw .readFailed(path: path, object: name) }
+            var buf = [UInt8](repeating: 0, count: size + 1)
+            guard H5Dread(did, type, seismic_h5s_all(), seismic_h5s_all(), seismic_h5p_default(), &buf) >= 0 else {
+                throw .readFailed(path: path, object: name)
+            }
+            return String(decoding: buf.prefix { $0 != 0 }, as: UTF8.self)
+        case H5T_INTEGER, H5T_FLOAT:
+            guard seismic_h5t_is_standard_number(type) == 1 else { throw .wrongType(path: path, object: name, expected: Self.standardNumber) }
+            var v = 0.0
+            guard H5Dread(did, seismic_h5t_native_double(), seismic_h5s_all(), seismic_h5s_all(), seismic_h5p_default(), &v) >= 0 else {
+                throw .readFailed(path: path, object: name)
+            }
+            return H5Tget_class(type) == H5T_INTEGER && v.rounded() == v && abs(v) < 1e15 ? String(Int64(v)) : String(v)
+        default:
+            throw .wrongType(path: path, object: name, expected: "a string or a number")
+        }
     }
 
     public func write(_ name: String, floats: [Float], shape: [Int]) throws(HDF5Error) {
