@@ -16,9 +16,9 @@ build: deps
 	$(SWIFT) build -c release --product seismic
 
 # Source layout: .swift-format (4 spaces, 160 columns; layout, sorted imports, /// doc comments).
-# Generated protobuf code stays as protoc writes it. `make format` applies it; `make lint` (part of `make
+# Generated code (protobuf, *.generated.swift) stays as its generator writes it. `make format` applies it; `make lint` (part of `make
 # test`) fails on any file it would change.
-SWIFT_SOURCES = $(shell find Sources Tests Fuzz -name '*.swift' ! -name '*.pb.swift' | sort)
+SWIFT_SOURCES = $(shell find Sources Tests Fuzz -name '*.swift' ! -name '*.pb.swift' ! -name '*.generated.swift' | sort)
 
 format:
 	$(SWIFT) format --in-place --parallel $(SWIFT_SOURCES)

@@ -40,24 +40,12 @@ extension Seismic.CheckpointCommand {
     struct Info: ParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show a checkpoint's model card and tensors.")
 
-        @Argument(help: "Checkpoint file.") var path: String
+        @Argument(help: "Checkpoint file, or a built-in model's name (seismic models).") var path: String
 
         func run() throws {
             let (model, card) = try Checkpoint.load(from: path)
             print("\(path): \(card.architecture.name), \(card.architecture.parameterCount) parameters")
-            print("  classes    \(card.classNames.joined(separator: ", "))")
-            print(
-                "  input      \(card.componentOrder.joined(separator: ",")) at \(String(format: "%g", card.samplingRateHz)) Hz, window \(card.windowSamples) samples, shape [N, \(card.architecture.inputShape.map(String.init).joined(separator: ", "))]"
-            )
-            print("  units      \(card.units.name) (samples before normalisation)")
-            print(
-                "  preprocess detrend \(card.preprocessing.detrend.rawValue), taper \(card.preprocessing.taperFraction), high-pass \(card.preprocessing.highpassCornerHz) Hz, then \(card.preprocessing.amplitudeChain.steps.joined(separator: " → "))"
-            )
-            if let best = card.history.max(by: { $0.validationAccuracy < $1.validationAccuracy }) {
-                print(
-                    "  trained    \(card.history.count) epochs, best validation accuracy \(String(format: "%.2f", best.validationAccuracy * 100)) % (epoch \(best.epoch))"
-                )
-            }
+            for line in cardSummary(card) { print("  " + line) }
             for e in model.store.entries {
                 print("  \(e.name.padding(toLength: 24, withPad: " ", startingAt: 0)) \(e.kind == .counter ? "int64" : "float32") \(e.shape)")
             }
@@ -69,7 +57,7 @@ extension Seismic.CheckpointCommand {
             abstract: "Run a checkpoint in evaluation mode on an .npy batch and save the logits.",
             discussion: "Example: seismic checkpoint logits --model best.safetensors --input x.npy -o logits.npy")
 
-        @Option(help: "Checkpoint file.") var model: String
+        @Option(help: "Checkpoint file, or a built-in model's name (seismic models).") var model: String
         @Option(help: "float32 .npy of shape [N, C, H, W] matching the model.") var input: String
         @Option(name: [.short, .customLong("output")], help: "Where to write the [N, classes] logits (.npy).") var output: String
 
@@ -89,4 +77,21 @@ extension Seismic.CheckpointCommand {
             print("wrote \(output) \(logits.shape)")
         }
     }
+}
+
+/// The lines `checkpoint info` and `models NAME` print about a card: classes, input, units,
+/// preprocessing and, when it has a history, its training.
+func cardSummary(_ card: ModelCard) -> [String] {
+    var lines = [
+        "classes    \(card.classNames.joined(separator: ", "))",
+        "input      \(card.componentOrder.joined(separator: ",")) at \(String(format: "%g", card.samplingRateHz)) Hz, window \(card.windowSamples) samples, shape [N, \(card.architecture.inputShape.map(String.init).joined(separator: ", "))]",
+        "units      \(card.units.name) (samples before normalisation)",
+        "preprocess detrend \(card.preprocessing.detrend.rawValue), taper \(card.preprocessing.taperFraction), high-pass \(card.preprocessing.highpassCornerHz) Hz, then \(card.preprocessing.amplitudeChain.steps.joined(separator: " → "))"
+    ]
+    if let best = card.history.max(by: { $0.validationAccuracy < $1.validationAccuracy }) {
+        lines.append(
+            "trained    \(card.history.count) epochs, best validation accuracy \(String(format: "%.2f", best.validationAccuracy * 100)) % (epoch \(best.epoch))"
+        )
+    }
+    return lines
 }

@@ -82,7 +82,7 @@ extension Seismic {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case table, csv, json }
 
-        @Option(help: "Checkpoint (.safetensors) of a time-series model.") var model: String
+        @Option(help: "Checkpoint (.safetensors) of a time-series model, or a built-in model's name (seismic models).") var model: String
         @Argument(help: "miniSEED or SAC files, folders of them, or prepared datasets (.h5).") var records: [String] = []
         @Option(help: "Read from this SDS archive (ROOT/YEAR/NET/STA/CHA.D/NET.STA.LOC.CHA.D.YEAR.DAY); needs --stations, --start, --end.")
         var sds: String?

@@ -9,40 +9,68 @@ import SeismicTorch
 extension Seismic {
     struct Evaluate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Evaluate a checkpoint on a prepared dataset: accuracy, confusion, precision/recall/F1.",
+            abstract: "Evaluate a checkpoint: on a prepared dataset's windows, or by its picks on a SeisBench dataset's traces.",
             discussion: """
-                The dataset's windows get the training-time amplitude chain, then the model runs in \
-                evaluation mode. Class names of checkpoint and dataset must agree. --json writes the \
+                --data: the dataset's windows get the training-time amplitude chain, then the model \
+                runs in evaluation mode. Class names of checkpoint and dataset must agree. Prints \
+                accuracy, the confusion matrix and per-class precision/recall/F1. --json writes the \
                 metrics (with ROC-style score histograms); --plots DIR writes the confusion heat-map and \
                 the histograms as SVG.
 
-                Memory: about 4 × the dataset's windows (float32, 960 bytes each for EarthquakeCNN) \
-                + 100 MB; a dataset that would not fit in the memory available (the machine's, the \
-                cgroup's or ulimit -v) is refused before it is read.
+                --seisbench: each whole trace of the dataset's --split (test by default; all for every \
+                trace) is classified as classify classifies a record (windows every --stride, picks by \
+                --thresholds at window centres) and its picks are scored against the metadata's \
+                arrivals (trace_p_arrival_sample, trace_s_arrival_sample): for each arrival the \
+                nearest pick of its phase gives the residual (pick − analyst); the share within \
+                --tolerance; false picks = picks before the first arrival minus the tolerance, per \
+                hour of that pre-event noise. --json writes every trace's residuals and the \
+                histograms; --plots DIR writes pick_residuals.svg. The dataset must be in the \
+                model's units.
 
-                Example: seismic evaluate --model runs/qsis/best.safetensors --data data/qsis_test.h5 --json eval.json
+                Memory (--data): about 4 × the dataset's windows (float32, 960 bytes each for \
+                EarthquakeCNN) + 100 MB; a dataset that would not fit in the memory available (the \
+                machine's, the cgroup's or ulimit -v) is refused before it is read.
+
+                Examples:
+                  seismic evaluate --model runs/qsis/best.safetensors --data data/qsis_test.h5 --json eval.json
+                  seismic evaluate --model runs/real/best.safetensors --seisbench data/real-heldout --split test
                 """)
 
-        @Option(help: "Checkpoint (.safetensors).") var model: String
-        @Option(help: "Prepared dataset (.h5).") var data: String
+        @Option(help: "Checkpoint (.safetensors), or a built-in model's name (seismic models).") var model: String
+        @Option(help: "Prepared dataset (.h5): evaluate its windows.") var data: String?
+        @Option(help: "SeisBench dataset folder: evaluate picks on its traces.") var seisbench: String?
+        @Option(help: "With --seisbench: the split column's value to evaluate (train, dev, test) or all.") var split: String = "test"
+        @Option(parsing: .unconditional, help: "With --seisbench: seconds between window starts.") var stride: Double = 0.1
+        @Option(parsing: .unconditional, help: "With --seisbench: largest |pick − analyst| counted as a hit, seconds.") var tolerance: Double = 0.5
+        @Option(
+            parsing: .unconditional,
+            help: "With --seisbench: pick thresholds per class, e.g. P=0.6,S=0.5 (others 0.7, as classify).")
+        var thresholds: String?
         @Option(help: "Write the metrics as JSON here.") var json: String?
-        @Option(help: "Write confusion_matrix.svg and score_histograms.svg into this folder.") var plots: String?
+        @Option(help: "Write the plots (SVG) into this folder.") var plots: String?
 
         func validate() throws {
+            guard (data == nil) != (seisbench == nil) else {
+                throw ValidationError("give one of --data (a prepared dataset's windows) or --seisbench (picks on a SeisBench dataset's traces)")
+            }
+            try checkOption("stride", stride, .above(0), .atMost(10))
+            try checkOption("tolerance", tolerance, .above(0), .atMost(10))
+            let inputs = [model] + [data, seisbench].compactMap { $0 }
             try refuseOverwriting(
-                inputs: [model, data], with: json, plots.map { $0 + "/confusion_matrix.svg" },
-                plots.map { $0 + "/score_histograms.svg" })
+                inputs: inputs, with: json, plots.map { $0 + "/confusion_matrix.svg" }, plots.map { $0 + "/score_histograms.svg" },
+                plots.map { $0 + "/pick_residuals.svg" })
         }
 
         func run() throws {
             Seismic.prepareEngine()
+            if let seisbench {
+                try evaluatePicks(seisbench)
+                return
+            }
+            guard let data else { return }
             let result = try Evaluation.run(checkpoint: model, dataset: data)
             print(result.table)
-            if let json {
-                let d = try JSONSerialization.data(withJSONObject: result.json, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-                try AtomicFile.write(String(decoding: d, as: UTF8.self), to: json)
-                print("wrote \(json)")
-            }
+            try writeJSON(result.json)
             if let plots {
                 try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
                 try AtomicFile.write(
@@ -51,6 +79,41 @@ extension Seismic {
                 try AtomicFile.write(result.histogramPlot, to: plots + "/score_histograms.svg")
                 print("wrote \(plots)/confusion_matrix.svg, \(plots)/score_histograms.svg")
             }
+        }
+
+        private func evaluatePicks(_ folder: String) throws {
+            let (net, card) = try Checkpoint.load(from: model)
+            guard card.architecture.inputShape[0] == 1 else {
+                throw ValidationError("--seisbench evaluates picks of time-series models; \(model) is a spectrogram model")
+            }
+            let pickThresholds: PickThresholds
+            do { pickThresholds = try thresholds.map { try PickThresholds(parsing: $0, classNames: card.classNames) } ?? PickThresholds() } catch {
+                throw ValidationError("--thresholds: \(error)")
+            }
+            let dataset = try SeisBenchDataset(path: folder)
+            let classifier = Classifier(model: net, card: card, strideSeconds: stride, modelName: model)
+            let progress = Progress("traces:", unit: "traces")
+            let result = try PickEvaluation.run(
+                classifier: classifier, dataset: dataset, split: split == "all" ? nil : split, thresholds: pickThresholds, toleranceSeconds: tolerance
+            ) { progress.update($0, of: $1) }
+            guard !result.traces.isEmpty else {
+                throw UserFacingError(
+                    "\(folder): no trace with an arrival\(split == "all" ? "" : " in split \(split)") was evaluated; \(STEAD.Summary.report(result.skipped))")
+            }
+            print(result.table)
+            try writeJSON(result.json)
+            if let plots {
+                try FileManager.default.createDirectory(atPath: plots, withIntermediateDirectories: true)
+                try AtomicFile.write(result.residualPlot, to: plots + "/pick_residuals.svg")
+                print("wrote \(plots)/pick_residuals.svg")
+            }
+        }
+
+        private func writeJSON(_ object: [String: Any]) throws {
+            guard let json else { return }
+            let d = try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            try AtomicFile.write(String(decoding: d, as: UTF8.self), to: json)
+            print("wrote \(json)")
         }
     }
 }

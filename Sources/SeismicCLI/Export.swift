@@ -18,7 +18,7 @@ extension Seismic {
 
         enum Format: String, ExpressibleByArgument, CaseIterable { case onnx }
 
-        @Option(help: "Checkpoint (.safetensors).") var model: String
+        @Option(help: "Checkpoint (.safetensors), or a built-in model's name (seismic models).") var model: String
         @Option(help: "Output format.") var format: Format = .onnx
         @Option(name: [.short, .customLong("output")], help: "File to write.") var output: String
 

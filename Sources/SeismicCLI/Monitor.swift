@@ -103,7 +103,7 @@ extension Seismic {
                   seismic monitor --model best.safetensors --source replay:CI.PASC..HNZ.D.2019.187 --inventory CI.xml --speed 0
                 """)
 
-        @Option(help: "Checkpoint of a time-series model.") var model: String
+        @Option(help: "Checkpoint of a time-series model, or a built-in model's name (seismic models).") var model: String
         @Option(help: "udp://HOST:PORT, stdin, or replay:FILE (SAC or miniSEED).", transform: { try StreamSource(parsing: $0) })
         var source: StreamSource
         @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources (default: 1/384,500, a Raspberry Shake's EN?).") var gain: Double?

@@ -130,7 +130,7 @@ extension Seismic {
                 Example: seismic finetune --from runs/pretrain/best.safetensors --data data/qsis.h5 --out runs/qsis
                 """)
 
-        @Option(help: "Pre-trained checkpoint.") var from: String
+        @Option(help: "Pre-trained checkpoint, or a built-in model's name (seismic models).") var from: String
         @Option(help: "Prepared dataset (.h5).") var data: String
         @Option(help: "Run folder.") var out: String
         @Flag(help: "Replace the output layer when the dataset's classes differ from the checkpoint's.") var replaceHead = false

@@ -96,7 +96,18 @@ struct OptionValidationTests {
         (
             ["prep", "stead", "--hdf5", "h", "--csv", "c", "--out", "o", "--train-fraction", "nan"],
             "--train-fraction must be a finite number >= 0 and <= 1 (got nan)"
-        )
+        ),
+        (
+            ["evaluate", "--model", "m"],
+            "give one of --data (a prepared dataset's windows) or --seisbench (picks on a SeisBench dataset's traces)"
+        ),
+        (
+            ["evaluate", "--model", "m", "--data", "d.h5", "--seisbench", "sb"],
+            "give one of --data (a prepared dataset's windows) or --seisbench (picks on a SeisBench dataset's traces)"
+        ),
+        (["evaluate", "--model", "m", "--seisbench", "sb", "--tolerance", "0"], "--tolerance must be a finite number > 0 and <= 10 (got 0.0)"),
+        (["prep", "seisbench", "--path", "p", "--out", "o", "--windows-per-arrival", "0"], "--windows-per-arrival must be an integer >= 1 and <= 1000 (got 0)"),
+        (["prep", "seisbench", "--path", "p", "--out", "o", "--test-fraction", "1.5"], "--test-fraction must be a finite number >= 0 and <= 1 (got 1.5)")
     ]
 
     @Test(arguments: refused)

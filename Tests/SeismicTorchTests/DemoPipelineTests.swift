@@ -16,6 +16,7 @@ import Testing
         settings.steadEarthquakes = 400
         settings.pretrainEpochs = 3
         settings.finetuneEpochs = 3
+        settings.realHeldOut = Fixtures.repository("data/real-heldout")
         var lines: [String] = []
         let accuracy = try DemoPipeline.run(context: JobContext(), folder: folder, settings: settings) { lines.append($0) }
         #expect((0...1).contains(accuracy))
@@ -25,9 +26,21 @@ import Testing
         ] {
             #expect(FileManager.default.fileExists(atPath: folder + "/" + f), "\(f) missing")
         }
-        #expect(lines.contains { $0.contains("6/6") } && lines.contains { $0.contains("final validation accuracy") })
+        #expect(lines.contains { $0.contains("7/7") })
+        // The synthetic and the real figures are printed side by side, each saying what it was measured on.
+        #expect(lines.contains { $0.hasPrefix("accuracy of the fine-tuned demo model on SYNTHETIC records") })
+        #expect(lines.contains { $0.hasPrefix("accuracy of the fine-tuned demo model on REAL held-out records (96 windows, 24 records)") })
+        #expect(lines.contains { $0.hasPrefix("accuracy of the built-in model earthquake-real (trained on real records) on the same REAL windows") })
         let report = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
-        #expect(report.contains("<svg") && report.contains("Fine-tuning"))
+        #expect(report.contains("<svg") && report.contains("Fine-tuning") && report.contains("on REAL held-out records"))
+        // Without the held-out records the step says it is skipped.
+        settings.realHeldOut = folder + "/none"
+        settings.pretrainEpochs = 1
+        settings.finetuneEpochs = 1
+        lines = []
+        try DemoPipeline.run(context: JobContext(), folder: folder, settings: settings) { lines.append($0) }
+        #expect(lines.contains { $0.contains("real-data evaluation skipped") })
+        #expect(!lines.contains { $0.contains("REAL held-out") })
     }
 
     @Test func labelledFoldersGiveOneClassPerFolder() throws {

@@ -13,6 +13,12 @@ public enum Fixtures {
 
     public static func path(_ relative: String) -> String { root + "/" + relative }
 
+    /// A path inside the repository (e.g. "data/real-heldout", "models/earthquake-real.safetensors"):
+    /// what ships with the project and the tests check.
+    public static func repository(_ relative: String) -> String {
+        URL(fileURLWithPath: root).deletingLastPathComponent().deletingLastPathComponent().appendingPathComponent(relative).path
+    }
+
     /// manifest.json, parsed.
     nonisolated(unsafe) public static let manifest: [String: Any] = {
         let data = try! Data(contentsOf: URL(fileURLWithPath: path("manifest.json")))

@@ -14,6 +14,8 @@ public enum CheckpointError: Error, CustomStringConvertible {
     case invalidCard(path: String, ModelCardError)
     /// A parameter or buffer value that no trained model holds (non-finite, or a negative variance).
     case invalidValue(path: String, tensor: String, index: Int, value: Float, expected: String)
+    /// Neither a checkpoint file nor the name of a built-in model.
+    case noSuchModel(path: String, builtins: [String])
 
     public var description: String {
         switch self {
@@ -23,6 +25,8 @@ public enum CheckpointError: Error, CustomStringConvertible {
         case .badCard(let p, let r): return "\(p): the model card in the metadata is unreadable: \(r)"
         case .invalidCard(let p, let e): return "\(p): \(e)"
         case .invalidValue(let p, let t, let i, let v, let e): return "\(p): tensor '\(t)' value \(i) is \(v); expected \(e)"
+        case .noSuchModel(let p, let names):
+            return "\(p): no such checkpoint file, nor a built-in model (built-in: \(names.joined(separator: ", ")); `seismic models` lists them)"
         }
     }
 }
@@ -64,10 +68,17 @@ public enum Checkpoint {
     /// is then inferred from the tensor shapes, with the reference's class names). The card is
     /// validated (`ModelCard.validate()`) before the model is allocated, every tensor must have the
     /// shape the card's architecture needs, and every value must be finite (running variances ≥ 0).
-    /// Errors name `path`: `.badCard`, `.invalidCard`, `.state`, `.invalidValue`, `.unrecognised`, `.file`.
+    /// `path` may also name a built-in model (`BuiltinModel`, `seismic models`) when no file of that
+    /// name exists. Errors name `path`: `.noSuchModel` (neither a file nor a built-in model),
+    /// `.badCard`, `.invalidCard`, `.state`, `.invalidValue`, `.unrecognised`, `.file`.
     public static func load(from path: String) throws(CheckpointError) -> (model: ConvNet, card: ModelCard) {
         let file: SafeTensorsFile
-        do { file = try SafeTensorsFile(contentsOf: path) } catch { throw .file(error) }
+        if !FileManager.default.fileExists(atPath: path) {
+            guard let builtin = BuiltinModel.named(path) else { throw .noSuchModel(path: path, builtins: BuiltinModel.all.map(\.name)) }
+            do { file = try SafeTensorsFile(data: builtin.checkpointData, path: "built-in model \(path)") } catch { throw .file(error) }
+        } else {
+            do { file = try SafeTensorsFile(contentsOf: path) } catch { throw .file(error) }
+        }
         let card: ModelCard
         if let json = file.metadata[cardKey] {
             do { card = try JSONDecoder().decode(ModelCard.self, from: Data(json.utf8)) } catch let e as ModelCardError {
