@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.1.1"),
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // C libraries from Debian's -dev packages (scripts/install-deps.sh installs them).
@@ -84,7 +85,11 @@ let package = Package(
             path: "Sources/Benchmarks"),
 
         // Reads Tests/Fixtures (the reference numbers) for every test target.
-        .target(name: "TestSupport", dependencies: ["SeismicIO"], path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport",
+            dependencies: ["SeismicIO", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio"),
+                           .product(name: "NIOHTTP1", package: "swift-nio"), .product(name: "NIOConcurrencyHelpers", package: "swift-nio")],
+            path: "Tests/TestSupport"),
         .testTarget(name: "SeismicIOTests", dependencies: ["SeismicIO", "TestSupport"]),
         .testTarget(name: "SeismicSignalTests", dependencies: ["SeismicSignal", "SeismicIO", "TestSupport"]),
         .testTarget(name: "SeismicNNTests", dependencies: ["SeismicNN", "CSeismicKernels", "SeismicIO", "TestSupport"]),

@@ -22,6 +22,7 @@ public struct Seismic: ParsableCommand {
         version: SeismicTorchVersion.current,
         subcommands: [
             Demo.self, Synth.self, Prep.self, Merge.self, Train.self, Finetune.self, Evaluate.self, Export.self, Import.self, Classify.self, Monitor.self,
+            DataCommand.self,
             Models.self, Info.self, SAC.self, CheckpointCommand.self
         ])
 
