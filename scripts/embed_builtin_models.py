@@ -27,9 +27,14 @@ for n in names:
     text = (f"{w['windows']} windows: accuracy {w['accuracy'] * 100:.2f} %, F1 {f1}; picks on {p['traces']} records "
             f"(stride {p['stride_s']:g} s): P within ±{p['tolerance_s']:g} s {p['p_within'] * 100:.1f} %, "
             f"S {p['s_within'] * 100:.1f} %, false picks {p['false_picks']} in {p['noise_hours'] * 60:.1f} min "
-            f"of pre-event noise ({fph})")
+            f"of pre-event noise ({fph}), {p['extra_picks']} extra picks after the arrivals "
+            f"(pick precision {p['pick_precision'] * 100:.1f} %)")
     lines.append(f"    /// What scripts/train_builtin_model.sh measured on the held-out records (docs/models/{n}-*.json).")
     lines.append(f'    static let {ident}Evaluation = "{text}"')
+    import csv
+    train = sorted(r["station"] for r in csv.DictReader(open(os.path.join(root, "models", "real-split.csv"))) if r["split"] == "train")
+    lines.append(f"    /// The stations models/real-split.csv lists for training.")
+    lines.append(f"    static let {ident}TrainingStations: Set<String> = [{', '.join(chr(34) + t + chr(34) for t in train)}]")
 lines.append("}")
 path = os.path.join(root, "Sources", "SeismicTorch", "Models", "BuiltinModelWeights.generated.swift")
 open(path, "w").write("\n".join(lines) + "\n")

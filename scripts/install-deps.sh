@@ -46,6 +46,25 @@ if command -v python3 >/dev/null 2>&1; then
     echo "install-deps: installing numpy, onnx, onnxruntime, h5py and obspy into .venv (once)"
     "$venv/bin/python" -m pip install -q --disable-pip-version-check numpy onnx onnxruntime h5py obspy
   fi
+  # SeisBench (for the scripts that write SeisBench datasets with its own writer) needs PyTorch:
+  # the CPU build, from a local wheel when the machine has one, else PyTorch's CPU index, never the
+  # multi-gigabyte CUDA build; without either, SeisBench is left out (the tests do not need it).
+  if ! "$venv/bin/python" -c "import seisbench" >/dev/null 2>&1; then
+    if ! "$venv/bin/python" -c "import torch" >/dev/null 2>&1; then
+      wheel=$(ls /opt/wheels/torch-*cpu*-cp3*.whl 2>/dev/null | head -1 || true)
+      if [ -n "$wheel" ]; then
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check "$wheel" || true
+      else
+        "$venv/bin/python" -m pip install -q --disable-pip-version-check torch --index-url https://download.pytorch.org/whl/cpu || true
+      fi
+    fi
+    if "$venv/bin/python" -c "import torch" >/dev/null 2>&1; then
+      echo "install-deps: installing seisbench into .venv (once)"
+      "$venv/bin/python" -m pip install -q --disable-pip-version-check seisbench || echo "install-deps: seisbench could not be installed (only scripts/make_*_fixture and make_real_datasets need it)"
+    else
+      echo "install-deps: PyTorch for CPU is not available here, so seisbench is not installed (only scripts/make_seisbench_fixture.py and make_real_datasets.py need it)"
+    fi
+  fi
 fi
 
 if ! command -v swift >/dev/null 2>&1; then

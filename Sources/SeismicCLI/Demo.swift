@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import SeismicIO
 import SeismicTorch
 
 extension Seismic {
@@ -27,14 +28,21 @@ extension Seismic {
         @Option(parsing: .unconditional, help: "Pre-training epochs.") var pretrainEpochs: Int = 12
         @Option(parsing: .unconditional, help: "Fine-tuning epochs.") var finetuneEpochs: Int = 10
         @Option(parsing: .unconditional, help: "Random seed (same seed, same result).") var seed: UInt64 = 1
-        @Option(help: "Held-out real records (SeisBench dataset) to evaluate the fine-tuned model on, next to the synthetic figure.")
-        var real: String = "data/real-heldout"
+        @Option(
+            help:
+                "Real records (a SeisBench dataset) to evaluate the fine-tuned model on, next to the synthetic figure (default: data/real-heldout of the repository, when run from it)."
+        )
+        var real: String?
 
         func validate() throws {
             try checkOption("records", records, .atLeast(20))
             try checkOption("stead", stead, .atLeast(100))
             try checkOption("pretrain-epochs", pretrainEpochs, .atLeast(1))
             try checkOption("finetune-epochs", finetuneEpochs, .atLeast(1))
+            if let real {
+                // Checked before minutes of synthesis and training.
+                do { _ = try SeisBenchDataset(path: real) } catch { throw ValidationError("--real \(real): \(error)") }
+            }
         }
 
         func run() throws {
@@ -46,7 +54,10 @@ extension Seismic {
             settings.pretrainEpochs = pretrainEpochs
             settings.finetuneEpochs = finetuneEpochs
             settings.seed = seed
-            settings.realHeldOut = real
+            if let real {
+                settings.realHeldOut = real
+                settings.realHeldOutRequired = true
+            }
             try DemoPipeline.run(context: Seismic.context, folder: out, settings: settings) { print($0) }
         }
     }

@@ -40,7 +40,8 @@ extension Seismic {
         @Option(help: "Prepared dataset (.h5): evaluate its windows.") var data: String?
         @Option(help: "SeisBench dataset folder: evaluate picks on its traces.") var seisbench: String?
         @Option(help: "With --seisbench: the split column's value to evaluate (train, dev, test) or all.") var split: String = "test"
-        @Option(parsing: .unconditional, help: "With --seisbench: seconds between window starts.") var stride: Double = 0.1
+        @Option(parsing: .unconditional, help: "With --seisbench: seconds between window starts (at most 1; the picks' time resolution).")
+        var stride: Double = 0.1
         @Option(parsing: .unconditional, help: "With --seisbench: largest |pick − analyst| counted as a hit, seconds.") var tolerance: Double = 0.5
         @Option(
             parsing: .unconditional,
@@ -53,12 +54,25 @@ extension Seismic {
             guard (data == nil) != (seisbench == nil) else {
                 throw ValidationError("give one of --data (a prepared dataset's windows) or --seisbench (picks on a SeisBench dataset's traces)")
             }
-            try checkOption("stride", stride, .above(0), .atMost(10))
+            try checkOption("stride", stride, .above(0), .atMost(1))
             try checkOption("tolerance", tolerance, .above(0), .atMost(10))
-            let inputs = [model] + [data, seisbench].compactMap { $0 }
+            if data != nil {
+                // Pick options mean nothing for a prepared dataset's windows.
+                let given = [("--split", split != "test"), ("--stride", stride != 0.1), ("--tolerance", tolerance != 0.5), ("--thresholds", thresholds != nil)]
+                if let (name, _) = given.first(where: \.1) {
+                    throw ValidationError("\(name) applies to --seisbench (picks on whole traces), not to --data (a prepared dataset's windows)")
+                }
+            }
+            // The dataset folder's own files are inputs too: metadata.csv, waveforms.hdf5, chunks.
+            let folderFiles = seisbench.map { f in ((try? FileManager.default.contentsOfDirectory(atPath: f)) ?? []).map { f + "/" + $0 } } ?? []
+            let inputs = [model] + [data].compactMap { $0 } + folderFiles
             try refuseOverwriting(
                 inputs: inputs, with: json, plots.map { $0 + "/confusion_matrix.svg" }, plots.map { $0 + "/score_histograms.svg" },
                 plots.map { $0 + "/pick_residuals.svg" })
+            try checkOutputFolder(plots, option: "--plots", inputs: [seisbench].compactMap { $0 })
+            if let json, let seisbench, OutputPaths.resolve(json).hasPrefix(OutputPaths.resolve(seisbench) + "/") {
+                throw ValidationError("--json \(json) is inside the dataset folder \(seisbench); write it elsewhere")
+            }
         }
 
         func run() throws {
@@ -97,8 +111,17 @@ extension Seismic {
                 classifier: classifier, dataset: dataset, split: split == "all" ? nil : split, thresholds: pickThresholds, toleranceSeconds: tolerance
             ) { progress.update($0, of: $1) }
             guard !result.traces.isEmpty else {
+                var hint = ""
+                if split != "all" {
+                    let values = result.splitValues
+                    hint =
+                        values.isEmpty
+                        ? " (the metadata has no split column: give --split all)"
+                        : " (its split values: \(values.sorted().joined(separator: ", ")); or --split all)"
+                }
                 throw UserFacingError(
-                    "\(folder): no trace with an arrival\(split == "all" ? "" : " in split \(split)") was evaluated; \(STEAD.Summary.report(result.skipped))")
+                    "\(folder): no trace with an arrival\(split == "all" ? "" : " in split \(split)") was evaluated\(hint); \(STEAD.Summary.report(result.skipped))"
+                )
             }
             print(result.table)
             try writeJSON(result.json)

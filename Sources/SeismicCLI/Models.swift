@@ -32,7 +32,7 @@ extension Seismic {
             guard let model = BuiltinModel.named(name) else {
                 throw ValidationError("no built-in model \(name); built-in: \(BuiltinModel.all.map(\.name).joined(separator: ", "))")
             }
-            let (_, card) = try Checkpoint.load(from: name)
+            let card = try model.card()
             printSummary(
                 "\(model.name): \(card.architecture.name), \(card.architecture.parameterCount) parameters",
                 model.cardLines.dropFirst().map { ($0.0, $0.1) }

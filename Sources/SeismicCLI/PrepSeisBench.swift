@@ -73,6 +73,10 @@ extension Seismic.Prep {
             let outputs = SeisBench.splitNames.map { "\(out)/\($0).h5" }
             let inputs = (try? FileManager.default.contentsOfDirectory(atPath: path))?.map { "\(path)/\($0)" } ?? []
             try refuseOverwriting(inputs: inputs, with: outputs)
+            try checkOutputFolder(out, option: "--out", inputs: [path])
+            if arrivalShift != 0.2, placement == .peak {
+                throw ValidationError("--arrival-shift applies to --placement arrival (the peak placement shifts by up to ±0.8 s, as the seed)")
+            }
         }
 
         func run() throws {
@@ -94,22 +98,42 @@ extension Seismic.Prep {
             let dataset = try SeismicIO.SeisBenchDataset(path: path)
             let progress = Progress("traces:", unit: "traces")
             let (parts, method) = try SeisBench.prepare(dataset, settings: settings) { progress.update($0, of: $1) }
-            let written = parts.filter { $0.dataset.count > 0 }
+            let written = parts.filter { $0.dataset.count > 0 && $0.name != SeisBench.unsplit }
             guard !written.isEmpty else {
                 let skipped = parts.flatMap(\.summary.skipped).reduce(into: [String: Int]()) { $0[$1.key, default: 0] += $1.value }
                 throw UserFacingError("\(path): no windows (nothing written); skipped: \(STEAD.Summary.report(skipped))")
             }
             try FileManager.default.createDirectory(atPath: out, withIntermediateDirectories: true)
             var rows: [(String, String)] = [("split", method)]
+            if testFraction != 0.2, !method.hasPrefix("by station") {
+                rows.append(("note", "--test-fraction not used: the metadata's split column decides"))
+            }
+
             for p in parts {
                 let w = p.summary.windowsPerClass
-                if p.dataset.count > 0 {
+                if p.name == SeisBench.unsplit {
+                    rows.append(("not in a split", "\(p.summary.skipped.values.reduce(0, +)) traces (not written)"))
+                } else if p.dataset.count > 0 {
                     try p.dataset.save(to: "\(out)/\(p.name).h5")
                     rows.append(("\(p.name).h5", "\(p.dataset.count) windows: P \(w[0]), S \(w[1]), noise \(w[2]) from \(p.summary.tracesRead) traces"))
                 } else {
                     rows.append(("\(p.name)", "no windows from \(p.summary.tracesRead) traces (not written)"))
                 }
                 for (reason, n) in p.summary.skipped.sorted(by: { $0.key < $1.key }) { rows.append(("  skipped", "\(n) × \(reason)")) }
+            }
+            // A split file of an earlier SeisBench preparation that this one does not write would
+            // mix two runs: removed once the new files are in place (another preparation's file is
+            // left, and said).
+            let writing = Set(written.map(\.name))
+            for name in SeisBench.splitNames where !writing.contains(name) {
+                let stale = "\(out)/\(name).h5"
+                guard FileManager.default.fileExists(atPath: stale) else { continue }
+                if SeisBench.isSeisBenchPreparation(at: stale) {
+                    try FileManager.default.removeItem(atPath: stale)
+                    rows.append(("removed", "\(name).h5 of an earlier SeisBench preparation (this one has no \(name) split)"))
+                } else {
+                    rows.append(("note", "\(name).h5 in \(out) is from another preparation: left as it is, not part of this one"))
+                }
             }
             rows.append(("units", written[0].dataset.metadata.input.units.name))
             rows.append(("time", String(format: "%.1f s", Date().timeIntervalSince(t0))))

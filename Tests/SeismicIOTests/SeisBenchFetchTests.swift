@@ -98,6 +98,26 @@ import Testing
         }
     }
 
+    /// A partial file that already holds the whole file is renamed (the server answers 416 with
+    /// its size); one longer than the file (stale) is dropped and the file fetched anew.
+    @Test func aWholeOrStalePartialFileIsFinishedOrReplaced() throws {
+        let (server, root) = try serve("plain", as: "tiny")
+        defer {
+            server.shutdown()
+            try? FileManager.default.removeItem(atPath: root)
+        }
+        let whole = try Data(contentsOf: URL(fileURLWithPath: root + "/datasets/tiny/waveforms.hdf5"))
+        for (partial, what) in [(whole, "resumed from \(whole.count) bytes"), (whole + Data(repeating: 7, count: 100), "downloaded")] {
+            let folder = temporaryFolder()
+            defer { try? FileManager.default.removeItem(atPath: folder) }
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+            try partial.write(to: URL(fileURLWithPath: folder + "/waveforms.hdf5.partial"))
+            let report = try SeisBenchRemote.fetch(name: "tiny", root: server.url, to: folder, download: quick())
+            #expect(FileManager.default.contents(atPath: folder + "/waveforms.hdf5") == whole)
+            #expect(report.files.first { $0.name == "waveforms.hdf5" }?.what == what)
+        }
+    }
+
     @Test func errorsNameTheAddressAndLeaveNoCompleteLookingFile() throws {
         let (server, root) = try serve("plain", as: "tiny")
         defer {

@@ -146,28 +146,43 @@ import Testing
     }
 
     /// data_format entries as scalar datasets, fixed-length strings as well as h5py's variable-length
-    /// ones; a file without component_order reads only traces that state their own.
-    @Test func dataFormatWithoutComponentOrderNeedsTheTracesOwn() throws {
+    /// ones; each bad entry refused on its own; a file without component_order reads only traces
+    /// that state their own order.
+    @Test func dataFormatEntriesAreCheckedOneByOne() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("sb-format-\(UUID()).hdf5").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         try FileManager.default.copyItem(atPath: Fixtures.path("seisbench/plain/waveforms.hdf5"), toPath: path)
-        do {
+        func set(_ key: String, _ value: [String]) throws {
             let f = try HDF5File(readingAt: path, writable: true)
-            try f.write("data_format/dimension_order", strings: ["CW"])  // fixed-length, one value
-            try f.write("data_format/component_order", strings: [])  // not one value: refused below
+            try f.write("data_format/\(key)", strings: value)
         }
+        try set("dimension_order", ["CW"])  // fixed-length, one value: read as h5py's are
+        #expect(try SeisBenchWaveforms(path: path).format.dimensionOrder == "CW")
+        try set("component_order", [])  // not one value
         #expect(throws: HDF5Error.self) { try SeisBenchWaveforms(path: path) }
+        try set("component_order", ["ZNE"])
+        try set("sampling_rate", ["fast"])
+        #expect(throws: SeisBenchError.dataFormat(path: path, reason: "sampling_rate \"fast\" is not a positive number")) {
+            try SeisBenchWaveforms(path: path)
+        }
+        try set("sampling_rate", ["100"])
+        try set("dimension_order", ["CCW"])
+        #expect(throws: SeisBenchError.dataFormat(path: path, reason: "dimension_order \"CCW\" is not CW or WC")) { try SeisBenchWaveforms(path: path) }
+        try set("dimension_order", ["CW"])
+        try set("component_order", ["ZNZ"])
+        #expect(throws: SeisBenchError.dataFormat(path: path, reason: "component_order \"ZNZ\" is empty or repeats a component")) {
+            try SeisBenchWaveforms(path: path)
+        }
+        // Without a component order: a trace needs its own.
         do {
             let f = try HDF5File(readingAt: path, writable: true)
-            try f.write("data_format/sampling_rate", strings: ["fast"])
+            try f.removeLink("data_format/component_order")
         }
-        #expect(throws: (any Error).self) { try SeisBenchWaveforms(path: path) }
-        do {
-            let f = try HDF5File(readingAt: path, writable: true)
-            try f.write("data_format/sampling_rate", doubles: [100], shape: [1])
-            try f.write("data_format/component_order", strings: ["ZNZ"])
-        }
-        #expect(throws: SeisBenchError.self) { try SeisBenchWaveforms(path: path) }
+        let file = try SeisBenchWaveforms(path: path)
+        #expect(file.format.componentOrder == nil)
+        let name = try SeisBenchTraceName(parsing: "bucket0$0,:3,:4000")
+        #expect(throws: SeisBenchError.self) { try file.components(of: name) }
+        #expect(try file.components(of: name, componentOrder: "ZNE").count == 3)
     }
 
     @Test func scalarTextReadsStringsAndNumbers() throws {

@@ -45,6 +45,7 @@ import Testing
         #expect(result.pWithin >= 20.0 / 24 && result.sWithin >= 21.0 / 24)
         #expect(result.falsePicks <= 30)
         let residualsP = result.traces.compactMap(\.residualP).sorted()
+        try #require(!residualsP.isEmpty)
         #expect(abs(residualsP[residualsP.count / 2]) <= 0.2)
     }
 
@@ -62,5 +63,25 @@ import Testing
         #expect(p.reduce(0, +) == 3 && s.reduce(0, +) == 3)
         #expect(p.last == 1 && s.first == 1)
         #expect(e.falsePicks == 4 && e.falsePicksPerHour == 2)
+    }
+
+    /// Noise traces (trace_category noise) count every pick as false, over the time between their
+    /// first and last window centres; the picks are those classify finds on the same trace.
+    @Test func noiseTracesCountEveryPickAsFalse() throws {
+        let (model, card) = try Checkpoint.load(from: "earthquake-real")
+        let classifier = Classifier(model: model, card: card, strideSeconds: 0.1)
+        let dataset = try SeisBenchDataset(path: Fixtures.path("seisbench/plain"))
+        let result = try PickEvaluation.run(classifier: classifier, dataset: dataset, split: nil, thresholds: PickThresholds())
+        #expect(result.noiseTraces == 3 && result.traces.count == 10)
+        let waveforms = try SeisBenchWaveforms(path: dataset.waveformsPath(""))
+        let rows = try SeisBench.rows(of: dataset, chunk: "").filter(\.isNoise)
+        for (row, r) in zip(rows, result.traces.filter { !$0.hasP && !$0.hasS }) {
+            #expect(r.traceName == row.traceName && abs(r.noiseSeconds - 28) < 1e-9)  // 30 s traces, 2 s windows
+            let zne = try waveforms.components(of: SeisBenchTraceName(parsing: row.traceName))
+            let w = Waveform(components: [2, 1, 0].map { zne[$0].map(Double.init) }, componentCodes: ["E", "N", "Z"], samplingRateHz: 100)
+            #expect(try classifier.classify(w).picks(thresholds: PickThresholds()).count == r.falsePicks)
+        }
+        let json = result.json
+        #expect((json["thresholds"] as? [String: Double]) == ["P-wave": 0.7, "S-wave": 0.7])
     }
 }

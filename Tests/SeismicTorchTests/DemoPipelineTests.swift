@@ -1,6 +1,7 @@
 // The demo pipeline end to end on a small synthetic set; labelled folders.
 
 import Foundation
+import SeismicIO
 import SeismicNN
 import SeismicTorch
 import TestSupport
@@ -29,8 +30,13 @@ import Testing
         #expect(lines.contains { $0.contains("7/7") })
         // The synthetic and the real figures are printed side by side, each saying what it was measured on.
         #expect(lines.contains { $0.hasPrefix("accuracy of the fine-tuned demo model on SYNTHETIC records") })
-        #expect(lines.contains { $0.hasPrefix("accuracy of the fine-tuned demo model on REAL held-out records (96 windows, 24 records)") })
-        #expect(lines.contains { $0.hasPrefix("accuracy of the built-in model earthquake-real (trained on real records) on the same REAL windows") })
+        #expect(lines.contains { $0.hasPrefix("accuracy of the fine-tuned demo model on REAL records it never saw (96 windows, 24 records)") })
+        // data/real-heldout holds none of the built-in model's training stations: its figure is held out.
+        #expect(
+            lines.contains {
+                $0.hasPrefix("accuracy of the built-in model earthquake-real (trained on real records of other stations) on the same REAL windows")
+                    && !$0.contains("not held out")
+            })
         let report = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
         #expect(report.contains("<svg") && report.contains("Fine-tuning") && report.contains("on REAL held-out records"))
         // Without the held-out records the step says it is skipped.
@@ -39,8 +45,11 @@ import Testing
         settings.finetuneEpochs = 1
         lines = []
         try DemoPipeline.run(context: JobContext(), folder: folder, settings: settings) { lines.append($0) }
-        #expect(lines.contains { $0.contains("real-data evaluation skipped") })
-        #expect(!lines.contains { $0.contains("REAL held-out") })
+        #expect(lines.contains { $0.contains("real-data evaluation skipped") && $0.contains("--real") })
+        #expect(lines.contains { $0 == "accuracy on real records: not measured (no held-out real records found; see step 6)" })
+        // A path the user named must be a dataset.
+        settings.realHeldOutRequired = true
+        #expect(throws: SeisBenchError.self) { try DemoPipeline.run(context: JobContext(), folder: folder, settings: settings) { _ in } }
     }
 
     @Test func labelledFoldersGiveOneClassPerFolder() throws {

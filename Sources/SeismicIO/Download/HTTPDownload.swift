@@ -30,8 +30,9 @@ public enum DownloadError: Error, CustomStringConvertible, Equatable {
 }
 
 /// Downloads over HTTP(S) with Foundation's URLSession (libcurl on Linux; honours `https_proxy`).
-/// A file is written to `<path>.partial` and renamed to `path` only once its size equals the length
-/// the server stated (Content-Length, or the total of a Content-Range); an existing partial file is
+/// A file is written to `<path>.partial` and renamed to `path` once its size equals the length the
+/// server stated (Content-Length, or the total of a Content-Range; asked uncompressed) — or, from a
+/// server that states no length, once the transfer ends without error; an existing partial file is
 /// resumed with a `Range` request (a server that ignores it sends the whole file again, which
 /// replaces the partial); a transfer that breaks off is retried, resuming, up to `retries` times
 /// with 1, 2, 4 … s between attempts. `idleTimeout` bounds the wait for each next byte.
@@ -122,6 +123,8 @@ public struct HTTPDownload: Sendable {
         }
         var request = URLRequest(url: url, cachePolicy: .reloadIgnoringLocalCacheData, timeoutInterval: idleTimeout)
         request.setValue("SeismicTorch", forHTTPHeaderField: "User-Agent")
+        // The bytes as stored: a compressed answer's length would not be the file's.
+        request.setValue("identity", forHTTPHeaderField: "Accept-Encoding")
         if offset > 0 { request.setValue("bytes=\(offset)-", forHTTPHeaderField: "Range") }
         let receiver = Receiver(path: partial, offset: offset, url: url, progress: progress)
         let configuration = URLSessionConfiguration.ephemeral
@@ -156,6 +159,8 @@ private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Senda
     var retryable = false
     /// The byte the answer's body starts at: the offset asked for (206), 0 for the whole file (200).
     var startedAt: Int64?
+    /// Set when this receiver ended the task itself (its cancellation is not a network failure).
+    var stopped = false
 
     init(path: String, offset: Int64, url: URL, progress: @escaping @Sendable (Int64, Int64?) -> Void) {
         self.path = path
@@ -189,15 +194,21 @@ private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Senda
         case 200:
             total = http.expectedContentLength >= 0 ? http.expectedContentLength : nil
         case 416 where offset > 0:
-            // Nothing after what we have: the partial file is the whole file when its size is the stated total.
+            // Nothing after what we have: the partial file is the whole file when its size is the
+            // stated total; otherwise it is not this file's beginning (a longer stale partial):
+            // it is emptied and the next try starts from zero.
             let range = http.value(forHTTPHeaderField: "Content-Range") ?? ""
             if let whole = range.split(separator: "/").last.flatMap({ Int64($0) }), whole == offset {
                 total = whole
                 received = offset
-                completionHandler(.cancel)
-                return
+                startedAt = offset
+            } else {
+                try? FileManager.default.removeItem(atPath: path)
+                startedAt = 0
+                failure = .incomplete(
+                    url: url.absoluteString, received: 0, expected: -1, reason: "the partial file did not fit the file on the server; starting again")
             }
-            failure = .status(url: url.absoluteString, code: 416)
+            stopped = true
             completionHandler(.cancel)
             return
         default:
@@ -234,7 +245,7 @@ private final class Receiver: NSObject, URLSessionDataDelegate, @unchecked Senda
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
         try? handle?.synchronize()
         try? handle?.close()
-        if failure == nil, let error {
+        if failure == nil, let error, !stopped {
             let e = error as NSError
             let reason = e.localizedDescription
             if let total, received > offset {

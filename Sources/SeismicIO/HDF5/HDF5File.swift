@@ -94,6 +94,13 @@ public final class HDF5File {
         return names
     }
 
+    /// Removes the link `name` (a dataset or group) when present.
+    /// - Throws: `HDF5Error.writeFailed` when the file refuses (opened read-only).
+    public func removeLink(_ name: String) throws(HDF5Error) {
+        guard exists(name) else { return }
+        guard H5Ldelete(id, name, seismic_h5p_default()) >= 0 else { throw .writeFailed(path: path, object: name) }
+    }
+
     /// Creates group `name` (and its parents) when missing.
     public func createGroup(_ name: String) throws(HDF5Error) {
         var prefix = ""
@@ -196,7 +203,7 @@ public final class HDF5File {
         let did = try openDataset(name)
         defer { H5Dclose(did) }
         let shape = try dims(did, name)
-        let n = shape.reduce(1, *)
+        let n = try elementCount(shape, bytesEach: 1, name)
         guard n == 1 else { throw .notScalar(path: path, object: name, count: Int64(n)) }
         let type = H5Dget_type(did)
         guard type >= 0 else { throw .readFailed(path: path, object: name) }

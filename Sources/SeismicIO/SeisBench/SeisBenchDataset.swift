@@ -29,6 +29,9 @@ public struct SeisBenchDataset: Sendable {
             }
             let names = text.split(whereSeparator: \.isNewline).map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
             if !names.isEmpty {
+                for c in names where !Self.isValidChunkName(c) {
+                    throw .notADataset(path: path, reason: "its chunks file names \"\(c)\", not a chunk name (letters, digits, _ and -)")
+                }
                 for c in names {
                     for f in [Self.metadataFile(c), Self.waveformsFile(c)] where !FileManager.default.fileExists(atPath: path + "/" + f) {
                         throw .missingChunkFile(path: path, chunk: c, file: f)
@@ -57,6 +60,12 @@ public struct SeisBenchDataset: Sendable {
             throw .notADataset(path: path, reason: "no metadata.csv with waveforms.hdf5 (nor chunks metadataX.csv with waveformsX.hdf5)")
         }
         chunks = found
+    }
+
+    /// A chunk name as SeisBench's datasets use them (`_2010`, `nc1987`, `000`): letters, digits,
+    /// `_` and `-`, so a name read from a file or a host never leaves the folder.
+    public static func isValidChunkName(_ name: String) -> Bool {
+        !name.isEmpty && name.allSatisfy { ($0.isASCII && ($0.isLetter || $0.isNumber)) || $0 == "_" || $0 == "-" }
     }
 
     /// `metadata.csv`, or `metadataX.csv` for chunk X.

@@ -88,6 +88,9 @@ public enum SeisBenchRemote {
         if let list {
             let names = String(decoding: list, as: UTF8.self).split(whereSeparator: \.isNewline)
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+            if let bad = names.first(where: { !SeisBenchDataset.isValidChunkName($0) }) {
+                throw DownloadError.unreachable(url: base.appendingPathComponent("chunks").absoluteString, reason: "it names \"\(bad)\", not a chunk name")
+            }
             if !names.isEmpty {
                 report.chunks = names
                 do { try list.write(to: URL(fileURLWithPath: folder + "/chunks")) } catch {

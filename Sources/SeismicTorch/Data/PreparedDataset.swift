@@ -80,7 +80,10 @@ public enum SeismicTorchVersion {
 public enum DatasetError: Error, CustomStringConvertible {
     case hdf5(HDF5Error)
     case notADataset(path: String, reason: String)
+    /// Datasets that cannot be merged (window shape or input contract differ).
     case incompatible(path: String, reason: String)
+    /// A source this preparation or evaluation cannot use (its rate, its units, a column a rule needs).
+    case unusable(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
     /// An attribute or dataset shape outside what the file's windows and the code allow.
     case invalidAttribute(path: String, name: String, value: String, expected: String)
@@ -100,6 +103,7 @@ public enum DatasetError: Error, CustomStringConvertible {
         case .hdf5(let e): return e.description
         case .notADataset(let p, let r): return "\(p): not a SeismicTorch dataset: \(r)"
         case .incompatible(let p, let r): return "\(p): cannot be merged: \(r)"
+        case .unusable(let p, let r): return "\(p): \(r)"
         case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"
         case .invalidAttribute(let p, let n, let v, let e): return "\(p): '\(n)' is \(v); expected \(e)"
         case .nonFiniteValue(let p, let w, let c, let s, let v):

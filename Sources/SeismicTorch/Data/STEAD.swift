@@ -209,7 +209,7 @@ public enum STEAD {
         progress: (Int, Int) -> Void = { _, _ in }
     ) throws -> (PreparedDataset, Summary) {
         guard preprocessing.cutsWindows(atRateHz: samplingRateHz) else {
-            throw DatasetError.incompatible(
+            throw DatasetError.unusable(
                 path: path, reason: "STEAD traces are sampled at \(samplingRateHz) Hz; the chain cuts windows at \(preprocessing.sourceSamplingRateHz) Hz")
         }
         let file = try HDF5File(readingAt: path)

@@ -147,6 +147,17 @@ public enum SeisBench {
     public static let distanceColumns = ["source_distance_km", "path_ep_distance_km"]
     /// The splits SeisBench's `split` column names, in the order files are written.
     public static let splitNames = ["train", "dev", "test"]
+    /// The part holding rows whose split value is none of `splitNames` (never written).
+    public static let unsplit = "(none)"
+
+    /// Whether the prepared dataset at `path` was made by `prepare` (its preparation names a
+    /// SeisBench dataset as its source).
+    public static func isSeisBenchPreparation(at path: String) -> Bool {
+        guard let f = try? HDF5File(readingAt: path), let text = try? f.stringAttribute("preparation", of: "/"),
+            let fields = try? JSONDecoder().decode([String: String].self, from: Data(text.utf8))
+        else { return false }
+        return fields["source"]?.hasPrefix("SeisBench dataset ") ?? false
+    }
 
     /// The rows of one chunk's metadata. P is the earliest of the columns `trace_X_arrival_sample`
     /// whose phase X is "p" or starts with "P" (P, Pg, Pn, P1, PmP: SeisBench's converters name
@@ -226,13 +237,13 @@ public enum SeisBench {
 
     /// The samples' unit a dataset's `data_format` states: counts when it says "counts" or
     /// nothing, an acceleration unit when it names one ("m/s2", "mps2", "gal", "g", …).
-    /// - Throws: `DatasetError.incompatible` for velocity, displacement or another unit: the
+    /// - Throws: `DatasetError.unusable` for velocity, displacement or another unit: the
     ///   models take acceleration or counts.
     public static func sampleUnit(_ format: SeisBenchDataFormat, path: String) throws -> SampleUnit {
         guard let unit = format.unit?.trimmingCharacters(in: .whitespaces), !unit.isEmpty else { return .counts }
         let spelled = ["mps2": "m/s2", "m/s²": "m/s2"][unit.lowercased()] ?? unit
         if let u = SampleUnit(name: spelled) { return u }
-        throw DatasetError.incompatible(
+        throw DatasetError.unusable(
             path: path,
             reason: "its waveforms are in \"\(unit)\"\(format.measurement.map { " (\($0))" } ?? ""); the models take counts or acceleration (m/s2, gal, g)")
     }
@@ -245,9 +256,10 @@ public enum SeisBench {
     /// Traces are read in blocks of `settings.blockSize`, so memory holds one block of traces and
     /// the windows cut so far (960 bytes each). Random draws depend on each trace's position in
     /// the dataset only.
-    /// - Returns: one part per split that received windows or traces, in the order train, dev, test,
-    ///   and how the split was made.
-    /// - Throws: `SeisBenchError`, `CSVError`, `HDF5Error`; `DatasetError.incompatible` for a unit
+    /// - Returns: one part per split that received windows or traces, in the order train, dev, test
+    ///   (then `unsplit`, the rows with another split value, to report and never write), and how
+    ///   the split was made.
+    /// - Throws: `SeisBenchError`, `CSVError`, `HDF5Error`; `DatasetError.unusable` for a unit
     ///   the models cannot take or cleaning rules whose columns the metadata lacks.
     public static func prepare(
         _ dataset: SeisBenchDataset, settings: SeisBenchSettings, progress: (Int, Int) -> Void = { _, _ in }
@@ -259,7 +271,7 @@ public enum SeisBench {
             headers.append(try CSVTable(contentsOf: dataset.metadataPath(c)).header)
         }
         for group in settings.cleaning.columnsNeeded where !headers.allSatisfy({ h in group.contains(where: h.contains) }) {
-            throw DatasetError.incompatible(
+            throw DatasetError.unusable(
                 path: dataset.path, reason: "a cleaning option reads \(group.joined(separator: " or ")), which its metadata does not have")
         }
         let (splits, method) = assignSplits(rows, testFraction: settings.testFraction, seed: settings.seed)
@@ -270,7 +282,7 @@ public enum SeisBench {
             let waveforms = try SeisBenchWaveforms(path: dataset.waveformsPath(chunk))
             let chunkUnit = try sampleUnit(waveforms.format, path: waveforms.file.path)
             if let unit, unit != chunkUnit {
-                throw DatasetError.incompatible(path: dataset.path, reason: "its chunks hold different units (\(unit) and \(chunkUnit))")
+                throw DatasetError.unusable(path: dataset.path, reason: "its chunks hold different units (\(unit) and \(chunkUnit))")
             }
             unit = chunkUnit
             let indices = rows.indices.filter { rows[$0].chunk == chunk }
@@ -288,7 +300,7 @@ public enum SeisBench {
                     }
                 }
                 for (k, i) in block.enumerated() {
-                    let name = splits[i] ?? "(none)"
+                    let name = splits[i] ?? unsplit
                     var acc = accumulators[name] ?? Accumulator()
                     switch results[k] {
                     case .failure(let skip): acc.summary.skipped[skip.reason, default: 0] += 1
@@ -325,14 +337,9 @@ public enum SeisBench {
             ],
             seed: settings.seed)
         var parts: [Part] = []
-        for name in splitNames + ["(none)"] {
+        // Rows with another split value come last, as a part named `unsplit` that is never written.
+        for name in splitNames + [unsplit] {
             guard let acc = accumulators[name] else { continue }
-            if name == "(none)" {
-                // Rows whose split value is not train/dev/test: counted in the first part's summary.
-                if parts.isEmpty { parts.append(Part(name: "train", dataset: acc.dataset(metadata), summary: Summary())) }
-                parts[0].summary.skipped["split value not train, dev or test", default: 0] += acc.summary.tracesRead + acc.summary.skipped.values.reduce(0, +)
-                continue
-            }
             parts.append(Part(name: name, dataset: acc.dataset(metadata), summary: acc.summary))
         }
         return (parts, method)
@@ -366,7 +373,7 @@ public enum SeisBench {
     private static func read(_ row: SeisBenchRow, from waveforms: SeisBenchWaveforms, format: SeisBenchDataFormat, split: String?, settings: SeisBenchSettings)
         -> Result<(Waveform, Double), Skip>
     {
-        guard split != nil else { return .failure(Skip(reason: "split value not train, dev or test")) }
+        guard split != nil else { return .failure(Skip(reason: "split \"\(row.split ?? "")\" (not train, dev or test)")) }
         guard row.isNoise || row.hasArrival else { return .failure(Skip(reason: "neither noise nor P or S arrival")) }
         if row.hasArrival, let reason = settings.cleaning.failure(row) { return .failure(Skip(reason: "cleaning: " + reason)) }
         let components: [[Float]]
@@ -439,6 +446,11 @@ public enum SeisBench {
                 let start: Int?
                 switch settings.placement {
                 case .peak:
+                    if let next, next - cutter.guardSeconds <= arrival {
+                        // The seed searches the peak between P and 1 s before S: nothing to search.
+                        windows.append(CutWindow(skip: "\(name): S within 1 s of P, no peak to centre on (--placement arrival centres on the pick)"))
+                        continue
+                    }
                     start = cutter.windowStart(in: w, composite: composite, arrival: arrival, nextArrival: next, using: &rng)
                 case .arrival:
                     let shift = Int((settings.arrivalShiftSeconds * chainRate).rounded())

@@ -73,7 +73,8 @@ public enum Checkpoint {
     /// `.badCard`, `.invalidCard`, `.state`, `.invalidValue`, `.unrecognised`, `.file`.
     public static func load(from path: String) throws(CheckpointError) -> (model: ConvNet, card: ModelCard) {
         let file: SafeTensorsFile
-        if !FileManager.default.fileExists(atPath: path) {
+        var isFolder: ObjCBool = false
+        if !FileManager.default.fileExists(atPath: path, isDirectory: &isFolder) || (isFolder.boolValue && BuiltinModel.named(path) != nil) {
             guard let builtin = BuiltinModel.named(path) else { throw .noSuchModel(path: path, builtins: BuiltinModel.all.map(\.name)) }
             do { file = try SafeTensorsFile(data: builtin.checkpointData, path: "built-in model \(path)") } catch { throw .file(error) }
         } else {

@@ -12,8 +12,9 @@ import SeismicSignal
 /// metadata's arrivals. Each trace is classified as `seismic classify` classifies a record (windows
 /// every `strideSeconds`, picks by `PickThresholds`, times at window centres). For each arrival the
 /// residual is that of the nearest pick of its phase (pick − analyst, seconds); a pick is false when
-/// its time lies in the pre-event noise: before the first arrival minus the tolerance. Noise time
-/// per trace is from the first window centre (half a window in) to that bound.
+/// its time lies in the pre-event noise: before the first arrival minus the tolerance (noise time
+/// from the first window centre, half a window in, to that bound), or anywhere in a noise trace
+/// (`trace_category` noise; its noise time runs between the first and last window centres).
 public struct PickEvaluation: Sendable {
     /// One trace's outcome.
     public struct TraceResult: Sendable {
@@ -26,9 +27,16 @@ public struct PickEvaluation: Sendable {
         public var hasS: Bool
         public var falsePicks: Int
         public var noiseSeconds: Double
+        /// Picks from the first arrival on (minus the tolerance) that are not the one pick scored
+        /// for an arrival: a repeated P or S in the coda, a P near S. Not in the false-pick rate,
+        /// which is of noise; they lower `pickPrecision`.
+        public var extraPicks: Int
+        /// All picks of the trace.
+        public var picks: Int
 
         public init(
-            traceName: String, traceID: String, residualP: Double?, residualS: Double?, hasP: Bool, hasS: Bool, falsePicks: Int, noiseSeconds: Double
+            traceName: String, traceID: String, residualP: Double?, residualS: Double?, hasP: Bool, hasS: Bool, falsePicks: Int, noiseSeconds: Double,
+            extraPicks: Int = 0, picks: Int = 0
         ) {
             self.traceName = traceName
             self.traceID = traceID
@@ -38,6 +46,8 @@ public struct PickEvaluation: Sendable {
             self.hasS = hasS
             self.falsePicks = falsePicks
             self.noiseSeconds = noiseSeconds
+            self.extraPicks = extraPicks
+            self.picks = picks
         }
     }
 
@@ -48,6 +58,10 @@ public struct PickEvaluation: Sendable {
     public var strideSeconds: Double
     public var thresholds: PickThresholds
     public var split: String?
+    /// The model's classes (for the thresholds in the JSON).
+    public var classNames: [String] = []
+    /// The split column's values in the dataset (empty without the column).
+    public var splitValues: Set<String> = []
 
     public init(
         traces: [TraceResult], skipped: [String: Int], toleranceSeconds: Double, strideSeconds: Double, thresholds: PickThresholds, split: String?
@@ -64,6 +78,17 @@ public struct PickEvaluation: Sendable {
     public var pWithin: Double { share(\.residualP, \.hasP) }
     public var sWithin: Double { share(\.residualS, \.hasS) }
     public var falsePicks: Int { traces.map(\.falsePicks).reduce(0, +) }
+    public var extraPicks: Int { traces.map(\.extraPicks).reduce(0, +) }
+    /// Picks that score an arrival (one per arrival at most, within the tolerance) over all picks:
+    /// a model that picks everything everywhere gets its hits but a low precision.
+    public var pickPrecision: Double? {
+        let all = traces.map(\.picks).reduce(0, +)
+        guard all > 0 else { return nil }
+        let hits =
+            traces.filter { $0.residualP.map { abs($0) <= toleranceSeconds } ?? false }.count
+            + traces.filter { $0.residualS.map { abs($0) <= toleranceSeconds } ?? false }.count
+        return Double(hits) / Double(all)
+    }
     public var noiseHours: Double { traces.map(\.noiseSeconds).reduce(0, +) / 3600 }
     /// False picks per hour of pre-event noise; nil when the traces hold no such noise.
     public var falsePicksPerHour: Double? { noiseHours > 0 ? Double(falsePicks) / noiseHours : nil }
@@ -74,13 +99,17 @@ public struct PickEvaluation: Sendable {
         return Double(traces.filter { $0[keyPath: residual].map { abs($0) <= toleranceSeconds } ?? false }.count) / Double(n)
     }
 
-    /// Residual histogram edges: 0.1 s bins from −1 s to 1 s; residuals beyond fall in the end bins.
-    public static let histogramEdges = stride(from: -1.0, through: 1.0001, by: 0.1).map { ($0 * 10).rounded() / 10 }
+    /// Residual histogram edges: 0.1 s bins over ±max(1 s, 2 × the tolerance); residuals beyond
+    /// fall in the end bins.
+    public var histogramEdges: [Double] {
+        let span = max(1.0, (2 * toleranceSeconds * 10).rounded(.up) / 10)
+        return stride(from: -span, through: span + 1e-9, by: 0.1).map { ($0 * 10).rounded() / 10 }
+    }
 
     /// Counts per bin of `histogramEdges`, each bin [edge, next edge) (first and last bins also
     /// hold what lies beyond).
     public func histogram(_ residual: KeyPath<TraceResult, Double?>) -> [Int] {
-        let edges = Self.histogramEdges
+        let edges = histogramEdges
         var counts = [Int](repeating: 0, count: edges.count - 1)
         for value in traces.compactMap({ $0[keyPath: residual] }) {
             // To the microsecond: pick times carry float32 rounding, so a residual of exactly two
@@ -93,7 +122,7 @@ public struct PickEvaluation: Sendable {
     }
 
     /// Classifies every trace of `dataset` in `split` (all when nil) and scores its picks.
-    /// - Throws: `DatasetError.incompatible` when the dataset's unit is not the model's, or
+    /// - Throws: `DatasetError.unusable` when the dataset's unit is not the model's, or
     ///   `SeisBenchError`/`CSVError`/`HDF5Error` reading it.
     public static func run(
         classifier: Classifier, dataset: SeisBenchDataset, split: String?, thresholds: PickThresholds, toleranceSeconds: Double = 0.5,
@@ -103,13 +132,15 @@ public struct PickEvaluation: Sendable {
         for c in dataset.chunks { rows += try SeisBench.rows(of: dataset, chunk: c) }
         var result = PickEvaluation(
             traces: [], skipped: [:], toleranceSeconds: toleranceSeconds, strideSeconds: classifier.strideSeconds, thresholds: thresholds, split: split)
+        result.splitValues = Set(rows.compactMap(\.split))
+        result.classNames = classifier.card.classNames
         let order = classifier.card.componentOrder
         var done = 0
         for chunk in dataset.chunks {
             let waveforms = try SeisBenchWaveforms(path: dataset.waveformsPath(chunk))
             let unit = try SeisBench.sampleUnit(waveforms.format, path: waveforms.file.path)
             guard unit == classifier.card.units else {
-                throw DatasetError.incompatible(path: dataset.path, reason: "its waveforms are in \(unit); the model takes \(classifier.card.units)")
+                throw DatasetError.unusable(path: dataset.path, reason: "its waveforms are in \(unit); the model takes \(classifier.card.units)")
             }
             for row in rows where row.chunk == chunk {
                 defer {
@@ -118,7 +149,7 @@ public struct PickEvaluation: Sendable {
                 }
                 func skip(_ reason: String) { result.skipped[reason, default: 0] += 1 }
                 if let split, row.split != split { skip("not in split \(split)"); continue }
-                guard row.hasArrival else { skip("no P or S arrival"); continue }
+                guard row.hasArrival || row.isNoise else { skip("neither noise nor a P or S arrival"); continue }
                 guard let name = try? SeisBenchTraceName(parsing: row.traceName),
                     let stored = try? waveforms.components(of: name, componentOrder: row.componentOrder)
                 else { skip("trace unreadable"); continue }
@@ -145,6 +176,14 @@ public struct PickEvaluation: Sendable {
                     continue
                 }
                 let picks = classification.picks(thresholds: thresholds)
+                if !row.hasArrival {
+                    // A noise trace: every pick is false; noise time between the first and last window centres.
+                    result.traces.append(
+                        TraceResult(
+                            traceName: row.traceName, traceID: row.traceID, residualP: nil, residualS: nil, hasP: false, hasS: false,
+                            falsePicks: picks.count, noiseSeconds: max(0, waveform.durationSeconds - classifier.windowSeconds), picks: picks.count))
+                    continue
+                }
                 let p = row.pArrivalSample.map { start + $0 / rate }, s = row.sArrivalSample.map { start + $0 / rate }
                 func nearest(_ phase: String, _ t: Double?) -> Double? {
                     guard let t else { return nil }
@@ -153,10 +192,16 @@ public struct PickEvaluation: Sendable {
                 let first = [p, s].compactMap { $0 }.min()!
                 let noiseEnd = first - toleranceSeconds
                 let noiseStart = start + classifier.windowSeconds / 2
+                let residualP = nearest("P", p), residualS = nearest("S", s)
+                let falsePicks = picks.filter { $0.peakTime < noiseEnd }.count
+                // One pick per arrival is scored (the nearest of its phase, when within the
+                // tolerance); every other pick from the first arrival on is extra.
+                let scored = [residualP, residualS].filter { $0.map { abs($0) <= toleranceSeconds } ?? false }.count
                 result.traces.append(
                     TraceResult(
-                        traceName: row.traceName, traceID: row.traceID, residualP: nearest("P", p), residualS: nearest("S", s), hasP: p != nil,
-                        hasS: s != nil, falsePicks: picks.filter { $0.peakTime < noiseEnd }.count, noiseSeconds: max(0, noiseEnd - noiseStart)))
+                        traceName: row.traceName, traceID: row.traceID, residualP: residualP, residualS: residualS, hasP: p != nil,
+                        hasS: s != nil, falsePicks: falsePicks, noiseSeconds: max(0, noiseEnd - noiseStart),
+                        extraPicks: picks.count - falsePicks - scored, picks: picks.count))
             }
         }
         return result
@@ -172,28 +217,38 @@ public struct PickEvaluation: Sendable {
             return String(format: "%+.2f s", s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2)
         }
         var lines = [
-            "picks on \(traces.count) traces\(split.map { " (split \($0))" } ?? ""), stride \(String(format: "%g", strideSeconds)) s, tolerance ±\(String(format: "%g", toleranceSeconds)) s",
+            "picks on \(traces.count) traces\(split.map { " (split \($0))" } ?? "")\(noiseTraces > 0 ? ", \(noiseTraces) of them noise traces" : ""), stride \(String(format: "%g", strideSeconds)) s, tolerance ±\(String(format: "%g", toleranceSeconds)) s",
             "  P within tolerance   \(pct(pWithin)) of \(withP) (median residual \(median(traces.compactMap(\.residualP))), \(withP - traces.compactMap(\.residualP).count) without a P pick)",
             "  S within tolerance   \(pct(sWithin)) of \(withS) (median residual \(median(traces.compactMap(\.residualS))), \(withS - traces.compactMap(\.residualS).count) without an S pick)",
-            "  false picks          \(falsePicks) in \(String(format: "%.2f", noiseHours * 60)) min of pre-event noise"
-                + (falsePicksPerHour.map { String(format: " (%.1f per hour)", $0) } ?? "")
+            "  false picks          \(falsePicks) in \(String(format: "%.2f", noiseHours * 60)) min of \(noiseTraces > 0 ? "noise (before the first arrivals and in noise traces)" : "pre-event noise")"
+                + (falsePicksPerHour.map { String(format: " (%.1f per hour)", $0) } ?? ""),
+            "  extra picks          \(extraPicks) after the first arrivals besides the one scored per arrival (repeated or misplaced)"
+                + (pickPrecision.map { String(format: "; pick precision %.1f %%", $0 * 100) } ?? "")
         ]
         for (reason, n) in skipped.sorted(by: { $0.key < $1.key }) { lines.append("  skipped              \(n) × \(reason)") }
         return lines.joined(separator: "\n")
     }
 
-    /// The summary and every trace's residuals as JSON.
+    /// Traces of `trace_category` noise (no arrival) among `traces`.
+    public var noiseTraces: Int { traces.filter { !$0.hasP && !$0.hasS }.count }
+
+    /// The summary and every trace's residuals as JSON (times to the microsecond; thresholds of
+    /// every picked class, given or default).
     public var json: [String: Any] {
-        func opt(_ v: Double?) -> Any { v.map { $0 as Any } ?? NSNull() }
+        func opt(_ v: Double?) -> Any { v.map { ($0 * 1e6).rounded() / 1e6 as Any } ?? NSNull() }
+        var picked: [String: Double] = [:]
+        // Each threshold as its float's shortest decimal: 0.7, not 0.699999988.
+        for c in classNames where c.lowercased() != "noise" { picked[c] = Double("\(thresholds.threshold(forClass: c))") ?? 0 }
         return [
             "split": split.map { $0 as Any } ?? NSNull(), "stride_s": strideSeconds, "tolerance_s": toleranceSeconds,
-            "thresholds": thresholds.byClass, "traces": traces.count, "p_within": pWithin, "s_within": sWithin, "false_picks": falsePicks,
-            "noise_hours": noiseHours, "false_picks_per_hour": opt(falsePicksPerHour), "histogram_edges_s": Self.histogramEdges,
+            "thresholds": picked, "traces": traces.count, "noise_traces": noiseTraces, "p_within": pWithin, "s_within": sWithin, "false_picks": falsePicks,
+            "extra_picks": extraPicks, "pick_precision": opt(pickPrecision), "noise_hours": noiseHours, "false_picks_per_hour": opt(falsePicksPerHour),
+            "histogram_edges_s": histogramEdges,
             "p_residual_histogram": histogram(\.residualP), "s_residual_histogram": histogram(\.residualS), "skipped": skipped,
             "per_trace": traces.map {
                 [
                     "trace_name": $0.traceName, "trace_id": $0.traceID, "p_residual_s": opt($0.residualP), "s_residual_s": opt($0.residualS),
-                    "false_picks": $0.falsePicks
+                    "false_picks": $0.falsePicks, "extra_picks": $0.extraPicks
                 ]
                     as [String: Any]
             }
@@ -202,7 +257,7 @@ public struct PickEvaluation: Sendable {
 
     /// P and S residual histograms as one SVG (counts per 0.1 s bin, as step lines).
     public var residualPlot: String {
-        let edges = Self.histogramEdges
+        let edges = histogramEdges
         func steps(_ counts: [Int]) -> (x: [Double], y: [Double]) {
             var x: [Double] = [], y: [Double] = []
             for (k, c) in counts.enumerated() {
@@ -214,7 +269,9 @@ public struct PickEvaluation: Sendable {
         let p = steps(histogram(\.residualP)), s = steps(histogram(\.residualS))
         let band = Band(from: -toleranceSeconds, to: toleranceSeconds, label: "±\(String(format: "%g", toleranceSeconds)) s", color: "#dddddd")
         return LinePlot(
-            title: "Pick residuals (model − analyst)",
+            title: String(
+                format: "Pick residuals (model − analyst): P within ±%g s %.1f %%, S %.1f %%; a record without a pick of the phase is a miss",
+                toleranceSeconds, pWithin * 100, sWithin * 100),
             panels: [
                 Panel(title: "P", xLabel: "residual (s)", yLabel: "traces", series: [Series(name: "P", x: p.x, y: p.y, color: "#1f77b4")], bands: [band]),
                 Panel(title: "S", xLabel: "residual (s)", yLabel: "traces", series: [Series(name: "S", x: s.x, y: s.y, color: "#d62728")], bands: [band])
