@@ -291,7 +291,7 @@ public enum SeisBench {
                 let block = Array(indices[start..<min(start + settings.blockSize, indices.count)])
                 var raw: [Result<(Waveform, Double), Skip>] = []
                 for i in block {
-                    raw.append(read(rows[i], from: waveforms, format: waveforms.format, split: splits[i], settings: settings))
+                    raw.append(read(rows[i], from: waveforms, split: splits[i], settings: settings))
                 }
                 let results = Parallel.map(block.count) { k -> Result<[CutWindow], Skip> in
                     raw[k].flatMap { w, traceRate in
@@ -370,12 +370,39 @@ public enum SeisBench {
 
     /// One row's trace as a three-component waveform in E, N, Z order at the chain's rate, with
     /// the trace's own rate (what its arrival samples count at).
-    private static func read(_ row: SeisBenchRow, from waveforms: SeisBenchWaveforms, format: SeisBenchDataFormat, split: String?, settings: SeisBenchSettings)
+    private static func read(_ row: SeisBenchRow, from waveforms: SeisBenchWaveforms, split: String?, settings: SeisBenchSettings)
         -> Result<(Waveform, Double), Skip>
     {
         guard split != nil else { return .failure(Skip(reason: "split \"\(row.split ?? "")\" (not train, dev or test)")) }
         guard row.isNoise || row.hasArrival else { return .failure(Skip(reason: "neither noise nor P or S arrival")) }
         if row.hasArrival, let reason = settings.cleaning.failure(row) { return .failure(Skip(reason: "cleaning: " + reason)) }
+        let trace: (waveform: Waveform, rate: Double)
+        switch traceWaveform(row, from: waveforms, componentOrder: ["E", "N", "Z"]) {
+        case .success(let t): trace = t
+        case .failure(let skip): return .failure(skip)
+        }
+        let rate = trace.rate
+        // Resampling to the chain's rate multiplies the samples by chain rate ÷ trace rate: rates
+        // below a tenth of it (10 Hz for 100 Hz) are not traces to prepare.
+        let target = settings.preprocessing.sourceSamplingRateHz
+        guard rate >= target / 10 else { return .failure(Skip(reason: "sampling rate below \(target / 10) Hz")) }
+        var comps = trace.waveform.components
+        if !settings.preprocessing.cutsWindows(atRateHz: rate) {
+            let n = Int((Double(comps[0].count) * target / rate).rounded())
+            guard n >= settings.preprocessing.sourceWindowSamples else { return .failure(Skip(reason: "shorter than a window")) }
+            let resampler = FourierResampler(from: comps[0].count, to: n)
+            comps = comps.map { resampler($0) }
+        }
+        return .success((Waveform(components: comps, componentCodes: ["E", "N", "Z"], samplingRateHz: target), rate))
+    }
+
+    /// One row's trace as a waveform of the components `componentOrder` names (mapped by
+    /// `ComponentMapping`), at the trace's own rate — the metadata's rate columns when the dataset
+    /// has them, else data_format's (as SeisBench) — starting at `trace_start_time` (0 when
+    /// absent), with that rate. Prep and pick evaluation read traces through it alone.
+    static func traceWaveform(_ row: SeisBenchRow, from waveforms: SeisBenchWaveforms, componentOrder: [String])
+        -> Result<(waveform: Waveform, rate: Double), Skip>
+    {
         let components: [[Float]]
         do {
             let name = try SeisBenchTraceName(parsing: row.traceName)
@@ -386,29 +413,23 @@ public enum SeisBench {
         } catch {
             return .failure(Skip(reason: "trace unreadable"))
         }
-        let letters = Array(row.componentOrder ?? format.componentOrder ?? "")
-        guard let (chosen, _) = try? ComponentMapping.select(available: Set(letters), modelOrder: ["E", "N", "Z"]) else {
-            return .failure(Skip(reason: "not three components (E, N, Z or 1, 2, Z)"))
+        let letters = Array(row.componentOrder ?? waveforms.format.componentOrder ?? "")
+        guard let (chosen, _) = try? ComponentMapping.select(available: Set(letters), modelOrder: componentOrder),
+            chosen.allSatisfy({ c in letters.firstIndex(of: c).map { $0 < components.count } ?? false })
+        else {
+            let reason =
+                componentOrder == ["E", "N", "Z"] ? "not three components (E, N, Z or 1, 2, Z)" : "not the model's components \(componentOrder.joined())"
+            return .failure(Skip(reason: reason))
         }
-        // As SeisBench: the metadata's rate columns, when the dataset has them, decide alone.
-        guard let rate = row.samplingRateHz ?? (row.rateColumnPresent ? nil : format.samplingRateHz) else {
+        guard let rate = row.samplingRateHz ?? (row.rateColumnPresent ? nil : waveforms.format.samplingRateHz) else {
             return .failure(Skip(reason: "no sampling rate"))
         }
-        // Resampling to the chain's rate multiplies the samples by chain rate ÷ trace rate: rates
-        // below a tenth of it (10 Hz for 100 Hz) or above 100 kHz are not seismic traces to prepare.
-        let target = settings.preprocessing.sourceSamplingRateHz
-        guard rate >= target / 10, rate <= 100_000 else {
-            return .failure(Skip(reason: "sampling rate outside \(target / 10)–100000 Hz"))
+        guard rate > 0, rate <= 100_000 else { return .failure(Skip(reason: "sampling rate outside 0–100000 Hz")) }
+        let comps = chosen.map { c in components[letters.firstIndex(of: c)!].map(Double.init) }
+        guard let w = try? Waveform(validating: comps, componentCodes: componentOrder, samplingRateHz: rate, startTime: row.startTime ?? 0) else {
+            return .failure(Skip(reason: "non-finite samples"))
         }
-        var comps = chosen.map { c in components[letters.firstIndex(of: c)!].map(Double.init) }
-        guard comps.allSatisfy({ $0.allSatisfy(\.isFinite) }) else { return .failure(Skip(reason: "non-finite samples")) }
-        if !settings.preprocessing.cutsWindows(atRateHz: rate) {
-            let n = Int((Double(comps[0].count) * target / rate).rounded())
-            guard n >= settings.preprocessing.sourceWindowSamples else { return .failure(Skip(reason: "shorter than a window")) }
-            let resampler = FourierResampler(from: comps[0].count, to: n)
-            comps = comps.map { resampler($0) }
-        }
-        return .success((Waveform(components: comps, componentCodes: ["E", "N", "Z"], samplingRateHz: target), rate))
+        return .success((w, rate))
     }
 
     /// The windows of one trace (already at the chain's rate; the row's arrival samples count at `traceRateHz`).

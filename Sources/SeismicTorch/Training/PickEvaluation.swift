@@ -150,24 +150,14 @@ public struct PickEvaluation: Sendable {
                 func skip(_ reason: String) { result.skipped[reason, default: 0] += 1 }
                 if let split, row.split != split { skip("not in split \(split)"); continue }
                 guard row.hasArrival || row.isNoise else { skip("neither noise nor a P or S arrival"); continue }
-                guard let name = try? SeisBenchTraceName(parsing: row.traceName),
-                    let stored = try? waveforms.components(of: name, componentOrder: row.componentOrder)
-                else { skip("trace unreadable"); continue }
-                let letters = Array(row.componentOrder ?? waveforms.format.componentOrder ?? "")
-                guard let (chosen, _) = try? ComponentMapping.select(available: Set(letters), modelOrder: order) else {
-                    skip("not the model's components")
+                let waveform: Waveform
+                switch SeisBench.traceWaveform(row, from: waveforms, componentOrder: order) {
+                case .success(let t): waveform = t.waveform
+                case .failure(let s):
+                    skip(s.reason)
                     continue
                 }
-                guard let rate = row.samplingRateHz ?? (row.rateColumnPresent ? nil : waveforms.format.samplingRateHz), rate > 0 else {
-                    skip("no sampling rate")
-                    continue
-                }
-                let comps = chosen.map { c in stored[letters.firstIndex(of: c)!].map(Double.init) }
-                let start = row.startTime ?? 0
-                guard let waveform = try? Waveform(validating: comps, componentCodes: order, samplingRateHz: rate, startTime: start) else {
-                    skip("non-finite samples or start time")
-                    continue
-                }
+                let start = waveform.startTime, rate = waveform.samplingRateHz
                 let classification: RecordClassification
                 do {
                     classification = try classifier.classify(waveform, source: row.traceName, instrumentID: row.traceID, units: unit.name)
