@@ -67,7 +67,6 @@ public final class LocalHTTPServer: Sendable {
         try? group.syncShutdownGracefully()
     }
 
-    deinit {}
 }
 
 /// Lets handlers reach the server once it is built (the bootstrap needs them first).

@@ -198,15 +198,8 @@ public enum SeisBench {
         }
     }
 
-    /// Counts of what a preparation did, per split file.
-    public struct Summary: Sendable {
-        public var tracesRead = 0
-        public var windowsPerClass = [0, 0, 0]
-        /// Traces or windows not used, per reason.
-        public var skipped: [String: Int] = [:]
-        public init() {}
-        public var windows: Int { windowsPerClass.reduce(0, +) }
-    }
+    /// Counts of what a preparation did, per split file (the same counts as a STEAD preparation).
+    public typealias Summary = STEAD.Summary
 
     /// One written split: its name ("train", "dev", "test"), windows and counts.
     public struct Part: Sendable {
