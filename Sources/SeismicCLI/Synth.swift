@@ -11,11 +11,18 @@ extension Seismic {
         static let configuration = CommandConfiguration(
             abstract: "Write synthetic records: QSIS-style SAC folders and a mini STEAD, from a seed.",
             discussion: """
-                Writes under --out: data_QSIS_Event/<station>/…HLX/HLY/HLZ.sac (local earthquakes, 480 s at \
-                100 Hz in gal, with station and event coordinates, depth, B = −trigger and P/S picks), \
-                data_QSIS_Noise/ (MEMS self-noise, cultural noise, spikes, gaps), data_active_source/ \
+                Writes under --out: data_QSIS_Event/<station>/…HLX/HLY/HLZ.sac (local earthquakes on \
+                MEMS accelerometers, 480 s at 100 Hz in gal, with station and event coordinates, depth, \
+                B = −trigger and P/S picks), data_QSIS_Noise/ (noise only), data_active_source/ \
                 (explosions and hammer shots: short, high-frequency, no S) and stead/merged.hdf5 + \
-                merged.csv in STEAD's layout. The same seed writes the same files.
+                merged.csv in STEAD's layout (broadband seismometers: velocity in counts, band-passed \
+                1–45 Hz as STEAD's traces). The same seed writes the same files.
+
+                The physics (docs/DATA.md): noise between Peterson's low and high noise models with \
+                the microseism peak, MEMS self-noise, traffic, machinery, impulsive transients, spikes, \
+                steps and gaps; P and S waves from a Brune source with corner frequency, geometric \
+                spreading, Q and κ (Boore's stochastic method), ak135 arrivals, polarisation and a \
+                scattered coda.
 
                 Example: seismic synth --out synthetic --events 200 --noise 200 --seed 1
                 """)

@@ -41,6 +41,18 @@ public final class FFTPlan {
         return kiss!.transform(real: real, imaginary: imaginary)
     }
 
+    /// The smallest length ≥ `n` (≥ 1) whose prime factors are 2, 3 and 5 only, which KissFFT
+    /// transforms fastest (as scipy.fft.next_fast_len for real transforms, without 7 and 11).
+    public static func fastLength(atLeast n: Int) -> Int {
+        var m = max(n, 1)
+        while true {
+            var r = m
+            for p in [2, 3, 5] { while r % p == 0 { r /= p } }
+            if r == 1 { return m }
+            m += 1
+        }
+    }
+
     static func largestPrimeFactor(_ n: Int) -> Int {
         var n = n, p = 2, largest = 1
         while p * p <= n {

@@ -31,6 +31,16 @@ import Testing
         // The synthetic and the real figures are printed side by side, each saying what it was measured on.
         #expect(lines.contains { $0.hasPrefix("accuracy of the fine-tuned demo model on SYNTHETIC records") })
         #expect(lines.contains { $0.hasPrefix("accuracy of the fine-tuned demo model on REAL records it never saw (96 windows, 24 records)") })
+        // The pre-trained figure is the pre-trained checkpoint's (fine-tuning trains the model in
+        // place; the figure must not be the fine-tuned one's), and the fine-tuned figure the fine-tuned's.
+        let (pre, preCard) = try Checkpoint.load(from: folder + "/pretrain/best.safetensors")
+        let (fine, fineCard) = try Checkpoint.load(from: folder + "/finetune/best.safetensors")
+        let check = try DemoPipeline.realCheck(
+            settings.realHeldOut!, model: fine, card: fineCard, pretrained: pre, pretrainedCard: preCard, seed: settings.seed)
+        let preLine = String(format: "on the same REAL windows: %.2f %%", check.pretrainedModel.confusion.accuracy * 100)
+        let fineLine = String(format: "(96 windows, 24 records): %.2f %%", check.demoModel.confusion.accuracy * 100)
+        #expect(lines.contains { $0.hasPrefix("accuracy of the pre-trained demo model (synthetic broadband records only") && $0.hasSuffix(preLine) })
+        #expect(lines.contains { $0.hasPrefix("accuracy of the fine-tuned demo model on REAL") && $0.hasSuffix(fineLine) })
         // data/real-heldout holds none of the built-in model's training stations: its figure is held out.
         #expect(
             lines.contains {
@@ -38,7 +48,9 @@ import Testing
                     && !$0.contains("not held out")
             })
         let report = try String(contentsOfFile: folder + "/report.html", encoding: .utf8)
-        #expect(report.contains("<svg") && report.contains("Fine-tuning") && report.contains("on REAL held-out records"))
+        #expect(
+            report.contains("<svg") && report.contains("Fine-tuning") && report.contains("on REAL held-out records")
+                && report.contains("Pre-trained demo model on the same REAL windows"))
         // Without the held-out records the step says it is skipped.
         settings.realHeldOut = folder + "/none"
         settings.pretrainEpochs = 1

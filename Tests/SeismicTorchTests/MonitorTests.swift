@@ -18,15 +18,14 @@ nonisolated(unsafe) private let trained: (ConvNet, ModelCard) = {
     return try! Checkpoint.load(from: folder + "/finetune/best.safetensors")
 }()
 
-/// A strong synthetic earthquake (or noise) at 125 Hz in m/s², and its P onset.
+/// A strong synthetic earthquake (or noise) at 125 Hz in m/s² on a MEMS station's ambient and
+/// self-noise, and its P onset. The background is quiet (no traffic, transients or gaps): these
+/// tests are of the monitor's machinery — a trigger's delay after P, every window classified — not
+/// of how well the small model here tells transients from onsets (`seismic evaluate` measures that).
 private func stream(event: Bool, seed: UInt64) -> (Waveform, Double?) {
     var rng = SeededGenerator(seed: seed)
-    let r =
-        event
-        ? SyntheticRecord.generate(
-            event: true, durationSeconds: 90, samplingRateHz: 125, magnitude: 4.8,
-            distanceRangeKm: 10...30, using: &rng)
-        : SyntheticRecord.generate(kind: .noise, durationSeconds: 90, samplingRateHz: 125, using: &rng)
+    let r = SyntheticRecord.generate(
+        event: event, durationSeconds: 90, samplingRateHz: 125, magnitude: 4.8, distanceRangeKm: 10...30, quietBackground: true, using: &rng)
     return (r.waveform, r.pArrivalSeconds)
 }
 
@@ -55,7 +54,7 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
             let runner = MonitorRunner(model: model, card: card, samplingRateHz: nil, scale: 1)
             let lines = try packets(w).flatMap { try runner.handle($0) }
             #expect(runner.samplingRateHz == 125)
-            #expect(lines.count == 88)  // the last hop waits for stragglers past the end
+            #expect(lines.count == 88, "\(runner.statistics.summary)")  // the last hop waits for stragglers past the end
             let triggers = lines.filter(\.trigger)
             if event {
                 let peak = lines.max { $0.pgaGal < $1.pgaGal }!

@@ -5,9 +5,9 @@ import SeismicIO
 import SeismicNN
 import SeismicSignal
 
-/// A synthetic local earthquake (or noise-only) record: coloured background noise, a P phase
-/// strongest on the vertical, an S phase 2–4× larger and strongest on the horizontals, and a
-/// decaying coda. Arrivals follow a constant-velocity crust (6 and 3.5 km/s). Units m/s².
+/// A synthetic local earthquake (or noise-only) record on a MEMS accelerometer (m/s²) or a
+/// broadband seismometer (m/s): `SyntheticNoise` behind the P and S waves of a point source
+/// (`SyntheticEarthquake`), arrivals from ak135. `docs/DATA.md` gives the physics and its sources.
 public struct SyntheticRecord: Sendable {
     public var waveform: Waveform
     /// Seconds after the first sample; nil for noise-only records.
@@ -17,15 +17,18 @@ public struct SyntheticRecord: Sendable {
     public var depthKm: Double
     /// Origin time of the event, seconds after the first sample (SAC B = −origin).
     public var originSeconds: Double = 0
+    /// Moment magnitude of the event (nil for noise-only records).
+    public var magnitude: Double?
+    public var instrument: SyntheticInstrument = .memsAccelerometer
 
     /// What a synthetic record contains.
     public enum Kind: String, Sendable, CaseIterable {
         case earthquake, activeSource = "active-source", noise
     }
 
-    /// A record of `kind`: earthquakes as `generate(event:)` with a magnitude-dependent amplitude and
-    /// coda; active sources as one or a few short high-frequency shots with no S phase; noise as
-    /// MEMS self-noise plus band-limited cultural noise, occasional spikes and data gaps.
+    /// A MEMS record of `kind`: earthquakes as `generate(event:)` with Mw U(3.2, 5.5); active
+    /// sources as one or a few short high-frequency shots with no S phase; noise as the background
+    /// `generate(event: false)` writes, with a data gap in 30 % of the records.
     public static func generate(
         kind: Kind, durationSeconds: Double = 480, samplingRateHz: Double = 100,
         travelTimes: TravelTimeCalculator = TravelTimeCalculator(),
@@ -42,22 +45,8 @@ public struct SyntheticRecord: Sendable {
             var r = generate(
                 event: false, durationSeconds: durationSeconds, samplingRateHz: samplingRateHz,
                 travelTimes: travelTimes, using: &rng)
-            let n = r.waveform.sampleCount, dt = 1 / samplingRateHz
-            // Cultural noise: a few band-limited (5–20 Hz) bursts of traffic or machinery.
-            for _ in 0..<Int(uniform(1, 5)) {
-                let start = Int(uniform(0, Double(n) * 0.9)), length = Int(uniform(2, 30) * samplingRateHz)
-                let f = uniform(5, 20), amp = uniform(2e-4, 3e-3)
-                for i in start..<min(start + length, n) {
-                    let t = Double(i - start) * dt
-                    let env = sin(Double.pi * Double(i - start) / Double(length))
-                    for c in 0..<3 { r.waveform.components[c][i] += amp * env * sin(2 * .pi * f * t + Double(c)) }
-                }
-            }
-            // Spikes (single-sample glitches) and a data gap (zeros) now and then.
-            for _ in 0..<Int(uniform(0, 4)) {
-                let i = Int(uniform(0, Double(n - 1)))
-                r.waveform.components[Int(uniform(0, 2.99))][i] += uniform(-1, 1) * 0.02
-            }
+            // A data gap (zeros, as a gap filled by the digitiser) in 30 % of the records.
+            let n = r.waveform.sampleCount
             if uniform(0, 1) < 0.3 {
                 let start = Int(uniform(0, Double(n) * 0.9)), length = Int(uniform(0.5, 5) * samplingRateHz)
                 for c in 0..<3 { for i in start..<min(start + length, n) { r.waveform.components[c][i] = 0 } }
@@ -89,92 +78,85 @@ public struct SyntheticRecord: Sendable {
         }
     }
 
-    /// Generates one record of `durationSeconds` at `samplingRateHz` (components X, Y, Z).
+    /// Generates one record of `durationSeconds` at `samplingRateHz` on `instrument` (components
+    /// E/X, N/Y, Z; m/s² for an accelerometer, m/s for a seismometer), as `docs/DATA.md` describes:
+    /// the background is `SyntheticNoise` (ambient noise between Peterson's models, self-noise,
+    /// cultural noise and transients; `quietBackground` leaves only the ambient and self-noise);
+    /// an event adds the P and S waves of `SyntheticEarthquake` with ak135 arrivals after an origin
+    /// time early in the record. `magnitude` nil draws Mw U(3.5, 5). The epicentral distance is
+    /// drawn from `distanceRangeKm`, no farther than where such a station still records the event:
+    /// for an accelerometer where its peak acceleration reaches about 3 gal (log10 PGA[gal] ≈
+    /// 0.5 M − 1.5 log10 R + 1: records that trigger a MEMS station), for a seismometer 10^(0.4 M + 1.1)
+    /// km (where a network still picks it: 20 km at M 0.5, 126 km at M 2.5); depth U(2, 30) km.
     public static func generate(
         event: Bool, durationSeconds: Double = 60, samplingRateHz: Double = 100,
         travelTimes: TravelTimeCalculator = TravelTimeCalculator(),
         magnitude: Double? = nil, distanceRangeKm: ClosedRange<Double> = 5...150,
+        instrument: SyntheticInstrument = .memsAccelerometer, quietBackground: Bool = false,
         using rng: inout SeededGenerator
     ) -> SyntheticRecord {
         let n = Int(durationSeconds * samplingRateHz)
-        let dt = 1 / samplingRateHz
         func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(rng.nextUnitFloat()) }
-        func gaussian() -> Double {
-            let u1 = max(Double(rng.nextUnitFloat()), 1e-12), u2 = Double(rng.nextUnitFloat())
-            return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
+        let noise = SyntheticNoise.draw(instrument: instrument, quiet: quietBackground, using: &rng)
+        var comps = noise.generate(count: n, samplingRateHz: samplingRateHz, using: &rng)
+        let codes = ["E", "N", "Z"].map { instrument.channelPrefix + (instrument.recordsVelocity ? $0 : ["E": "X", "N": "Y", "Z": "Z"][$0]!) }
+        let m = magnitude ?? uniform(3.5, 5)
+        var upper = distanceRangeKm.upperBound
+        switch instrument {
+        case .memsAccelerometer: upper = min(upper, pow(10, (0.5 * m + 1 - log10(3)) / 1.5))
+        case .broadbandSeismometer: upper = min(upper, pow(10, 0.4 * m + 1.1))
         }
-        // Background: AR(1)-coloured noise plus a weak microseism, 0.2–2 mgal.
-        let noiseLevel = uniform(2e-5, 2e-4)
-        var comps = [[Double]](repeating: [Double](repeating: 0, count: n), count: 3)
-        for c in 0..<3 {
-            var state = 0.0
-            let microPhase = uniform(0, 2 * .pi), microFreq = uniform(0.15, 0.3)
-            for i in 0..<n {
-                state = 0.7 * state + gaussian()
-                comps[c][i] = noiseLevel * (0.6 * state + 0.5 * sin(2 * .pi * microFreq * Double(i) * dt + microPhase))
-            }
-        }
-        let distance = uniform(distanceRangeKm.lowerBound, distanceRangeKm.upperBound), depth = uniform(2, 30)
+        let distance = uniform(distanceRangeKm.lowerBound, max(distanceRangeKm.lowerBound, upper)), depth = uniform(2, 30)
         guard event else {
             return SyntheticRecord(
-                waveform: Waveform(components: comps, componentCodes: ["HLX", "HLY", "HLZ"], samplingRateHz: samplingRateHz),
-                pArrivalSeconds: nil, sArrivalSeconds: nil, distanceKm: distance, depthKm: depth)
+                waveform: Waveform(components: comps, componentCodes: codes, samplingRateHz: samplingRateHz),
+                pArrivalSeconds: nil, sArrivalSeconds: nil, distanceKm: distance, depthKm: depth, instrument: instrument)
         }
-        // Arrivals from ak135 rays, after an origin time early in the record.
         let origin = uniform(5, durationSeconds * 0.2)
         let tP = origin + (travelTimes.firstArrival(distanceKm: distance, depthKm: depth, s: false) ?? distance / 6)
         let tS = origin + (travelTimes.firstArrival(distanceKm: distance, depthKm: depth, s: true) ?? distance / 3.5)
-        // Amplitude: from the magnitude when given (log10 PGA[gal] ≈ 0.5 M − 1.5 log10 R + 1), else
-        // relative to the noise; S is 2–4× P.
-        var pAmplitude = noiseLevel * uniform(15, 300)
-        if let m = magnitude {
-            let r = (distance * distance + depth * depth).squareRoot()
-            pAmplitude = pow(10, 0.5 * m - 1.5 * log10(r) + 1) / 100 / 3
+        let hypocentral = (distance * distance + depth * depth).squareRoot()
+        let source = SyntheticEarthquake.draw(magnitude: m, distanceKm: hypocentral, using: &rng)
+        // Ray geometry at the surface: steep incidence (slow near-surface rock bends rays up), the
+        // back azimuth random. P moves along the ray; S splits into SH (transverse) and SV.
+        let backAzimuth = uniform(0, 2 * .pi)
+        let sinP = min(0.7, 0.5 * distance / hypocentral), cosP = (1 - sinP * sinP).squareRoot()
+        let radial = [sin(backAzimuth), cos(backAzimuth), 0.0], transverse = [cos(backAzimuth), -sin(backAzimuth), 0.0]
+        let pProjection = [sinP * radial[0], sinP * radial[1], cosP]
+        let psi = uniform(0, .pi / 2), sinS = 0.6 * sinP, cosS = (1 - sinS * sinS).squareRoot()
+        let sProjection = (0..<3).map { c in cos(psi) * transverse[c] + sin(psi) * (cosS * radial[c] - (c == 2 ? sinS : 0)) }
+        let rise = uniform(0.01, 0.08) + 0.001 * distance, codaQ = uniform(100, 400)
+        for (isP, at, projection, riseSeconds) in [(true, tP, pProjection, rise), (false, tS, sProjection, 2 * rise)] {
+            let wave = source.phase(
+                p: isP, onset: Int((at * samplingRateHz).rounded()), count: n, samplingRateHz: samplingRateHz, projection: projection,
+                scattered: uniform(0.15, 0.4), riseSeconds: riseSeconds, codaQ: codaQ, instrument: instrument, using: &rng)
+            for c in 0..<3 { for i in 0..<n { comps[c][i] += wave[c][i] } }
         }
-        let sAmplitude = pAmplitude * uniform(2, 4)
-        let durationScale = magnitude.map { pow(10, 0.25 * ($0 - 2.5)) } ?? 1
-        let azimuth = uniform(0, 2 * .pi)
-        // Phase: a sum of damped sinusoids under a rise-and-decay envelope.
-        func addPhase(at t0: Double, amplitude: Double, band: (Double, Double), decay: Double, weights: [Double]) {
-            let freqs = (0..<4).map { _ in uniform(band.0, band.1) }
-            let phases = (0..<4).map { _ in uniform(0, 2 * .pi) }
-            let start = Int(t0 * samplingRateHz)
-            guard start < n else { return }
-            for i in start..<n {
-                let t = Double(i - start) * dt
-                let envelope = (1 - exp(-t / 0.15)) * exp(-t / decay)
-                if envelope < 1e-4 && t > 1 { break }
-                var s = 0.0
-                for k in 0..<4 { s += sin(2 * .pi * freqs[k] * t + phases[k]) }
-                for c in 0..<3 { comps[c][i] += amplitude * envelope * weights[c] * s / 4 * (1 + 0.3 * gaussian()) }
-            }
-        }
-        addPhase(
-            at: tP, amplitude: pAmplitude, band: (4, 14), decay: uniform(1.5, 4) * durationScale,
-            weights: [0.35 * cos(azimuth), 0.35 * sin(azimuth), 1.0])
-        addPhase(
-            at: tS, amplitude: sAmplitude, band: (1.5, 7), decay: uniform(3, 8) * durationScale,
-            weights: [cos(azimuth + .pi / 2), sin(azimuth + .pi / 2), 0.4])
         return SyntheticRecord(
-            waveform: Waveform(components: comps, componentCodes: ["HLX", "HLY", "HLZ"], samplingRateHz: samplingRateHz),
+            waveform: Waveform(components: comps, componentCodes: codes, samplingRateHz: samplingRateHz),
             pArrivalSeconds: tP, sArrivalSeconds: tS, distanceKm: distance, depthKm: depth,
-            originSeconds: origin)
+            originSeconds: origin, magnitude: m, instrument: instrument)
     }
 
-    /// Writes the record as three SAC files `<folder>/<name>.HL{X,Y,Z}.sac` in gal (as QSIS
-    /// stations deliver them): B = −origin (the trigger), O = 0 (the reference time is the
-    /// origin), station and event coordinates, depth, and
-    /// the arrivals as picks A (P) and T1 (S) relative to the origin. KSTNM is `station` (at most
-    /// 8 characters, SAC's width), KNETWK "SY"; the units are stated as IDEP = IACC (acceleration)
-    /// with KUSER0 = "gal", which `monitor --source replay:` reads.
+    /// Writes the record as three SAC files `<folder>/<name>.<channel>.sac`: B = −origin (the
+    /// trigger), O = 0 (the reference time is the origin), station and event coordinates, depth,
+    /// and the arrivals as picks A (P) and T1 (S) relative to the origin. KSTNM is `station` (at
+    /// most 8 characters, SAC's width), KNETWK "SY". An accelerometer's record is in gal (as QSIS
+    /// stations deliver them: IDEP = IACC with KUSER0 = "gal", which `monitor --source replay:`
+    /// reads); a seismometer's in nm/s (IDEP = IVEL, SAC's velocity unit).
     public func writeSAC(folder: String, name: String, station: String, startTime: Double = 1_577_836_800) throws {
         precondition(!station.isEmpty && station.utf8.count <= 8, "station code '\(station)' does not fit SAC's KSTNM (1…8 bytes)")
         for (c, code) in waveform.componentCodes.enumerated() {
-            var t = SACTrace(samples: waveform.components[c].map { Float($0 * 100) }, delta: Float(1 / waveform.samplingRateHz))
+            let scale = instrument.recordsVelocity ? 1e9 : 100
+            var t = SACTrace(samples: waveform.components[c].map { Float($0 * scale) }, delta: Float(1 / waveform.samplingRateHz))
             t.header.setReferenceTime(startTime)
             t.header.station = station
-            t.header.setDependentVariable(.acceleration)
-            t.header.setUnitWord(AccelerationUnit.gal.rawValue)
+            if instrument.recordsVelocity {
+                t.header.setDependentVariable(.velocity)
+            } else {
+                t.header.setDependentVariable(.acceleration)
+                t.header.setUnitWord(AccelerationUnit.gal.rawValue)
+            }
             t.header.network = "SY"
             t.header.channelCode = code
             // Station at 24.0 N 121.0 E; the event due north at the record's distance.

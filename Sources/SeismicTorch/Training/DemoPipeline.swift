@@ -23,12 +23,14 @@ public enum DemoPipeline {
         public init() {}
     }
 
-    /// Accuracy on the held-out real records' windows: the demo's fine-tuned model (trained on
-    /// synthetic records only) and the built-in model trained on real records, side by side.
+    /// Accuracy on the held-out real records' windows: the demo's two models (trained on synthetic
+    /// records only: pre-trained on broadband-seismometer records, fine-tuned on MEMS ones) and the
+    /// built-in model trained on real records, side by side.
     public struct RealCheck: Sendable {
         public var windows: Int
         public var records: Int
         public var demoModel: Evaluation
+        public var pretrainedModel: Evaluation
         public var builtin: Evaluation
         public var builtinName: String
         /// Records from stations the built-in model was trained on (its figure is then not held out).
@@ -40,7 +42,9 @@ public enum DemoPipeline {
     /// --placement arrival --noise-before-p 2` cuts them), evaluated with `model` and the built-in
     /// real-data model. The records are in counts and each window is normalised, so a model
     /// trained in acceleration sees them as it sees its own (the 2 g rule is not applied to counts).
-    public static func realCheck(_ folder: String, model: ConvNet, card: ModelCard, seed: UInt64) throws -> RealCheck {
+    public static func realCheck(
+        _ folder: String, model: ConvNet, card: ModelCard, pretrained: ConvNet, pretrainedCard: ModelCard, seed: UInt64
+    ) throws -> RealCheck {
         var settings = SeisBenchSettings()
         settings.placement = .arrival
         settings.noiseWindowsBeforeP = 2
@@ -57,6 +61,7 @@ public enum DemoPipeline {
         return RealCheck(
             windows: data.count, records: parts.map(\.summary.tracesRead).reduce(0, +),
             demoModel: try Evaluation.run(model: model, data: card.preprocessing.trainingWindows(of: data)),
+            pretrainedModel: try Evaluation.run(model: pretrained, data: pretrainedCard.preprocessing.trainingWindows(of: data)),
             builtin: try Evaluation.run(model: builtin, data: builtinCard.preprocessing.trainingWindows(of: data)), builtinName: builtinName,
             recordsFromBuiltinTrainingStations: traces.values.filter { trained.contains($0) }.count)
     }
@@ -152,12 +157,15 @@ public enum DemoPipeline {
         let realPath = settings.realHeldOut ?? ""
         if !realPath.isEmpty, settings.realHeldOutRequired || FileManager.default.fileExists(atPath: realPath + "/metadata.csv") {
             step("6/7 evaluating on real records (\(realPath))")
-            let r = try realCheck(realPath, model: best, card: bestCard, seed: settings.seed)
+            // Read again: fine-tuning trained the pre-trained model in place.
+            let (preBest, preBestCard) = try Checkpoint.load(from: pretrainedPath)
+            let r = try realCheck(realPath, model: best, card: bestCard, pretrained: preBest, pretrainedCard: preBestCard, seed: settings.seed)
             real = r
             log(
                 String(
-                    format: "      → %d windows of %d real records: fine-tuned demo model %.2f %%, built-in %@ %.2f %%", r.windows, r.records,
-                    r.demoModel.confusion.accuracy * 100, r.builtinName, r.builtin.confusion.accuracy * 100))
+                    format: "      → %d windows of %d real records: pre-trained demo model %.2f %%, fine-tuned %.2f %%, built-in %@ %.2f %%", r.windows,
+                    r.records, r.pretrainedModel.confusion.accuracy * 100, r.demoModel.confusion.accuracy * 100, r.builtinName,
+                    r.builtin.confusion.accuracy * 100))
             if r.recordsFromBuiltinTrainingStations > 0 {
                 log(
                     "      note: \(r.recordsFromBuiltinTrainingStations) of these records are from stations \(r.builtinName) was trained on: its figure here is not a held-out one"
@@ -182,6 +190,11 @@ public enum DemoPipeline {
                 String(
                     format: "accuracy of the fine-tuned demo model on REAL records it never saw (%d windows, %d records): %.2f %%", real.windows, real.records,
                     real.demoModel.confusion.accuracy * 100))
+            log(
+                String(
+                    format:
+                        "accuracy of the pre-trained demo model (synthetic broadband records only, before fine-tuning on MEMS ones) on the same REAL windows: %.2f %%",
+                    real.pretrainedModel.confusion.accuracy * 100))
             log(
                 String(
                     format: "accuracy of the built-in model %@ (trained on real records of other stations) on the same REAL windows: %.2f %%%@",
@@ -233,12 +246,14 @@ public enum DemoPipeline {
             real.map { r in
                 """
                 <tr><th>Fine-tuned demo model on REAL held-out records</th><td>\(String(format: "%.2f %%", r.demoModel.confusion.accuracy * 100)) on \(r.windows) windows of \(r.records) real records (\(Report.escape(settings.realHeldOut ?? ""))); the demo model has seen synthetic records only</td></tr>
+                <tr><th>Pre-trained demo model on the same REAL windows</th><td>\(String(format: "%.2f %%", r.pretrainedModel.confusion.accuracy * 100)) (synthetic broadband-seismometer records only, before fine-tuning on synthetic MEMS records; most held-out records are from seismometers)</td></tr>
                 <tr><th>Built-in \(r.builtinName) on the same REAL windows</th><td>\(String(format: "%.2f %%", r.builtin.confusion.accuracy * 100)) (trained on real records\(r.recordsFromBuiltinTrainingStations == 0 ? " of other stations" : "; \(r.recordsFromBuiltinTrainingStations) of these records are from its training stations, so this is not a held-out figure"); <code>seismic models \(r.builtinName)</code>)</td></tr>
                 """
             } ?? "<tr><th>Real records</th><td>not evaluated: no held-out real records were found</td></tr>"
         let realTables =
             real.map { r in
                 "<h2>Fine-tuned demo model on the held-out REAL windows</h2><pre>\(Report.escape(r.demoModel.table))</pre>"
+                    + "<h2>Pre-trained demo model on the same REAL windows</h2><pre>\(Report.escape(r.pretrainedModel.table))</pre>"
                     + "<h2>Built-in \(r.builtinName) on the same REAL windows</h2><pre>\(Report.escape(r.builtin.table))</pre>"
             } ?? ""
         func svg(_ name: String) -> String { (try? String(contentsOfFile: folder + "/" + name, encoding: .utf8)).map { "<figure>\($0)</figure>" } ?? "" }
