@@ -96,32 +96,17 @@ extension Seismic {
         }
 
         private func evaluatePicks(_ folder: String) throws {
-            let (net, card) = try Checkpoint.load(from: model)
-            guard card.architecture.inputShape[0] == 1 else {
-                throw ValidationError("--seisbench evaluates picks of time-series models; \(model) is a spectrogram model")
-            }
-            let pickThresholds: PickThresholds
-            do { pickThresholds = try thresholds.map { try PickThresholds(parsing: $0, classNames: card.classNames) } ?? PickThresholds() } catch {
-                throw ValidationError("--thresholds: \(error)")
-            }
-            let dataset = try SeisBenchDataset(path: folder)
-            let classifier = Classifier(model: net, card: card, strideSeconds: stride, modelName: model)
             let progress = Progress("traces:", unit: "traces")
-            let result = try PickEvaluation.run(
-                classifier: classifier, dataset: dataset, split: split == "all" ? nil : split, thresholds: pickThresholds, toleranceSeconds: tolerance
-            ) { progress.update($0, of: $1) }
-            guard !result.traces.isEmpty else {
-                var hint = ""
-                if split != "all" {
-                    let values = result.splitValues
-                    hint =
-                        values.isEmpty
-                        ? " (the metadata has no split column: give --split all)"
-                        : " (its split values: \(values.sorted().joined(separator: ", ")); or --split all)"
-                }
-                throw UserFacingError(
-                    "\(folder): no trace with an arrival\(split == "all" ? "" : " in split \(split)") was evaluated\(hint); \(STEAD.Summary.report(result.skipped))"
-                )
+            let result: PickEvaluation
+            do {
+                result = try PickEvaluation.run(
+                    checkpoint: model, datasetPath: folder, split: split == "all" ? nil : split, thresholds: thresholds, strideSeconds: stride,
+                    toleranceSeconds: tolerance
+                ) { progress.update($0, of: $1) }
+            } catch PickEvaluation.RunError.thresholds(let e) {
+                throw ValidationError("--thresholds: \(e)")
+            } catch PickEvaluation.RunError.spectrogramModel {
+                throw ValidationError("--seisbench evaluates picks of time-series models; \(model) is a spectrogram model")
             }
             print(result.table)
             try writeJSON(result.json)

@@ -49,6 +49,29 @@ import Testing
         #expect(abs(residualsP[residualsP.count / 2]) <= 0.2)
     }
 
+    /// From names, as `evaluate --seisbench` runs it: the same result as from a classifier; a split
+    /// the metadata lacks is refused naming the values it has; unparsable thresholds are refused.
+    @Test func evaluationFromNamesRefusesWhatItCannotScore() throws {
+        let path = Fixtures.repository("data/real-heldout")
+        let named = try PickEvaluation.run(checkpoint: "earthquake-real", datasetPath: path, split: "test", thresholds: "P=0.7", strideSeconds: 0.5)
+        let (model, card) = try Checkpoint.load(from: "earthquake-real")
+        let direct = try PickEvaluation.run(
+            classifier: Classifier(model: model, card: card, strideSeconds: 0.5), dataset: SeisBenchDataset(path: path), split: "test",
+            thresholds: PickThresholds())
+        #expect(named.traces.map(\.residualP) == direct.traces.map(\.residualP) && named.falsePicks == direct.falsePicks)
+        #expect(throws: PickEvaluation.RunError.self) {
+            try PickEvaluation.run(checkpoint: "earthquake-real", datasetPath: path, split: "dev", thresholds: nil, strideSeconds: 0.5)
+        }
+        do {
+            _ = try PickEvaluation.run(checkpoint: "earthquake-real", datasetPath: path, split: "dev", thresholds: nil, strideSeconds: 0.5)
+        } catch {
+            #expect("\(error)".contains("its split values: test; or all"), "\(error)")
+        }
+        #expect(throws: PickEvaluation.RunError.self) {
+            try PickEvaluation.run(checkpoint: "earthquake-real", datasetPath: path, split: nil, thresholds: "P=2", strideSeconds: 0.5)
+        }
+    }
+
     /// Histograms hold every residual once (beyond ±1 s in the end bins); the share within the
     /// tolerance counts traces without a pick as misses.
     @Test func pickScoresFollowFromTheResiduals() {

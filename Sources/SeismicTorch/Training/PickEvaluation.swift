@@ -121,6 +121,63 @@ public struct PickEvaluation: Sendable {
         return counts
     }
 
+    /// What `run(checkpoint:…)` refuses before or after classifying.
+    public enum RunError: Error, CustomStringConvertible {
+        /// The model classifies spectrogram images, which give no picks.
+        case spectrogramModel(checkpoint: String)
+        /// Pick thresholds that do not parse for the model's classes.
+        case thresholds(PickThresholds.ParseError)
+        /// No trace with an arrival (or noise trace) was evaluated: `splitValues` are those the
+        /// metadata has (empty: no split column), `skipped` why each trace was left out.
+        case noTraces(path: String, split: String?, splitValues: Set<String>, skipped: [String: Int])
+
+        public var description: String {
+            switch self {
+            case .spectrogramModel(let checkpoint): return "picks are evaluated for time-series models; \(checkpoint) is a spectrogram model"
+            case .thresholds(let e): return "pick thresholds: \(e)"
+            case .noTraces(let path, let split, let values, let skipped):
+                var hint = ""
+                if split != nil {
+                    hint =
+                        values.isEmpty
+                        ? " (the metadata has no split column: evaluate split all)"
+                        : " (its split values: \(values.sorted().joined(separator: ", ")); or all)"
+                }
+                return "\(path): no trace with an arrival\(split.map { " in split \($0)" } ?? "") was evaluated\(hint); \(STEAD.Summary.report(skipped))"
+            }
+        }
+    }
+
+    /// `run(classifier:…)` from names, as `seismic evaluate --seisbench` runs it: loads
+    /// `checkpoint` (a path or a built-in model's name), parses `thresholds` ("P=0.6,S=0.5"; nil:
+    /// the defaults), opens the SeisBench dataset at `datasetPath` and classifies its traces
+    /// `strideSeconds` apart.
+    /// - Throws: `CheckpointError` loading the model; `RunError` for a spectrogram model, thresholds
+    ///   that do not parse, or when no trace was evaluated; what `run(classifier:…)` throws.
+    public static func run(
+        checkpoint: String, datasetPath: String, split: String?, thresholds: String?, strideSeconds: Double, toleranceSeconds: Double = 0.5,
+        progress: (Int, Int) -> Void = { _, _ in }
+    ) throws -> PickEvaluation {
+        let (net, card) = try Checkpoint.load(from: checkpoint)
+        guard card.architecture.inputShape[0] == 1 else { throw RunError.spectrogramModel(checkpoint: checkpoint) }
+        var pickThresholds = PickThresholds()
+        if let thresholds {
+            do throws(PickThresholds.ParseError) {
+                pickThresholds = try PickThresholds(parsing: thresholds, classNames: card.classNames)
+            } catch {
+                throw RunError.thresholds(error)
+            }
+        }
+        let dataset = try SeisBenchDataset(path: datasetPath)
+        let classifier = Classifier(model: net, card: card, strideSeconds: strideSeconds, modelName: checkpoint)
+        let result = try run(
+            classifier: classifier, dataset: dataset, split: split, thresholds: pickThresholds, toleranceSeconds: toleranceSeconds, progress: progress)
+        guard !result.traces.isEmpty else {
+            throw RunError.noTraces(path: datasetPath, split: split, splitValues: result.splitValues, skipped: result.skipped)
+        }
+        return result
+    }
+
     /// Classifies every trace of `dataset` in `split` (all when nil) and scores its picks.
     /// - Throws: `DatasetError.unusable` when the dataset's unit is not the model's, or
     ///   `SeisBenchError`/`CSVError`/`HDF5Error` reading it.
