@@ -15,29 +15,26 @@ public enum PetersonNoiseModel: String, CaseIterable, Sendable {
     public static let periodRange: ClosedRange<Double> = 0.1...100_000
 
     /// (period from which the band starts [s], A [dB], B [dB per decade]).
-    private var bands: [(period: Double, a: Double, b: Double)] {
-        switch self {
-        case .low:
-            return [
-                (0.10, -162.36, 5.64), (0.17, -166.70, 0), (0.40, -170.00, -8.30), (0.80, -166.40, 28.90),
-                (1.24, -168.60, 52.48), (2.40, -159.98, 29.81), (4.30, -141.10, 0), (5.00, -71.36, -99.77),
-                (6.00, -97.26, -66.49), (10.00, -132.18, -31.57), (12.00, -205.27, 36.16), (15.60, -37.65, -104.33),
-                (21.90, -114.37, -47.10), (31.60, -160.58, -16.28), (45.00, -187.50, 0), (70.00, -216.47, 15.70),
-                (101.00, -185.00, 0), (154.00, -168.34, -7.61), (328.00, -217.43, 11.90), (600.00, -258.28, 26.60),
-                (10_000.00, -346.88, 48.75)
-            ]
-        case .high:
-            return [
-                (0.10, -108.73, -17.23), (0.22, -150.34, -80.50), (0.32, -122.31, -23.87), (0.80, -116.85, 32.51),
-                (3.80, -108.48, 18.08), (4.60, -74.66, -32.95), (6.30, 0.66, -127.18), (7.90, -93.37, -22.42),
-                (15.40, 73.54, -162.98), (20.00, -151.52, 10.01), (354.80, -206.66, 31.63)
-            ]
-        }
-    }
+    private var bands: [(period: Double, a: Double, b: Double)] { self == .low ? Self.lowBands : Self.highBands }
+
+    private static let lowBands: [(period: Double, a: Double, b: Double)] = [
+        (0.10, -162.36, 5.64), (0.17, -166.70, 0), (0.40, -170.00, -8.30), (0.80, -166.40, 28.90),
+        (1.24, -168.60, 52.48), (2.40, -159.98, 29.81), (4.30, -141.10, 0), (5.00, -71.36, -99.77),
+        (6.00, -97.26, -66.49), (10.00, -132.18, -31.57), (12.00, -205.27, 36.16), (15.60, -37.65, -104.33),
+        (21.90, -114.37, -47.10), (31.60, -160.58, -16.28), (45.00, -187.50, 0), (70.00, -216.47, 15.70),
+        (101.00, -185.00, 0), (154.00, -168.34, -7.61), (328.00, -217.43, 11.90), (600.00, -258.28, 26.60),
+        (10_000.00, -346.88, 48.75)
+    ]
+
+    private static let highBands: [(period: Double, a: Double, b: Double)] = [
+        (0.10, -108.73, -17.23), (0.22, -150.34, -80.50), (0.32, -122.31, -23.87), (0.80, -116.85, 32.51),
+        (3.80, -108.48, 18.08), (4.60, -74.66, -32.95), (6.30, 0.66, -127.18), (7.90, -93.37, -22.42),
+        (15.40, 73.54, -162.98), (20.00, -151.52, 10.01), (354.80, -206.66, 31.63)
+    ]
 
     /// The model's acceleration PSD in dB rel. 1 (m/s²)²/Hz at `periodSeconds`. Periods outside
-    /// `periodRange` take the value at its nearer end (the models are undefined there; above
-    /// 10 Hz the acceleration spectrum is held flat, as the models' shortest band nearly is).
+    /// `periodRange` take the value at its nearer end (the models are undefined there: above
+    /// 10 Hz the acceleration spectrum is held at its 10 Hz value).
     public func accelerationPSDdB(periodSeconds: Double) -> Double {
         let t = min(max(periodSeconds, Self.periodRange.lowerBound), Self.periodRange.upperBound)
         let band = bands.last { t >= $0.period } ?? bands[0]

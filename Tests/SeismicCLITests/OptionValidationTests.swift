@@ -78,7 +78,7 @@ struct OptionValidationTests {
             "--validation must be a finite number >= 0.01 and <= 0.9 (got nan)"
         ),
         (["synth", "--out", "o", "--duration", "inf"], "--duration must be a finite number >= 60 and <= 86400 (got inf)"),
-        (["synth", "--out", "o", "--events=-1"], "--events must be an integer >= 0 (got -1)"),
+        (["synth", "--out", "o", "--events=-1"], "--events must be an integer >= 0 and <= 1000000 (got -1)"),
         (["demo", "--pretrain-epochs", "0"], "--pretrain-epochs must be an integer >= 1 (got 0)"),
         (["sac", "prepare", "f", "--out", "o", "--highpass", "inf"], "--highpass must be a finite number > 0 (got inf)"),
         (
@@ -123,7 +123,7 @@ struct OptionValidationTests {
         #expect(parseFailure(["classify", "--model", "m", "r", "--scale", "-1"]) == nil)
         #expect(parseFailure(["sac", "prepare", "f", "--out", "o", "--scale", "-0.01"]) == nil)
         #expect(parseFailure(["classify", "--model", "m", "r", "--stride", "-1"])?.message == "--stride must be a finite number > 0 (got -1.0)")
-        #expect(parseFailure(["synth", "--out", "o", "--events", "-1"])?.message == "--events must be an integer >= 0 (got -1)")
+        #expect(parseFailure(["synth", "--out", "o", "--events", "-1"])?.message == "--events must be an integer >= 0 and <= 1000000 (got -1)")
     }
 
     @Test func acceptsTheDefaults() {

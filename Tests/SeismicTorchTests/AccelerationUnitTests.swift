@@ -88,7 +88,9 @@ struct AccelerationUnitTests {
         let folder = try temporaryFolder("replay-units")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var rng = SeededGenerator(seed: 7)
-        let record = SyntheticRecord.generate(event: true, durationSeconds: 60, magnitude: 4.5, distanceRangeKm: 10...20, using: &rng)
+        // A quiet background: no step or spike whose filtering would move the peak (a units test).
+        let record = SyntheticRecord.generate(
+            event: true, durationSeconds: 60, magnitude: 4.5, distanceRangeKm: 10...20, quietBackground: true, using: &rng)
         try record.writeSAC(folder: folder, name: "ST01.event", station: "ST01")
         let queue = PacketQueue()
         let card = ModelCard.earthquakePretraining()

@@ -1,10 +1,16 @@
-// GaussianSamples: many N(0, 1) draws from a SeededGenerator, fast (the synthetic records need
-// millions; the generic `Augmentation.gaussian` is not specialised across modules).
+// GaussianSamples: the draws the synthetic records make from a SeededGenerator — uniform, and
+// millions of N(0, 1), fast (the generic `Augmentation.gaussian` is not specialised across modules).
 
 import Foundation
 import SeismicNN
 
 extension SeededGenerator {
+    /// A uniform draw in [a, b) (24-bit resolution, as `nextUnitFloat`).
+    mutating func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(nextUnitFloat()) }
+
+    /// One N(0, 1) draw.
+    mutating func gaussian() -> Double { gaussianSamples(1)[0] }
+
     /// `count` independent N(0, 1) draws (Box–Muller on 53-bit uniforms, both values of each pair used).
     mutating func gaussianSamples(_ count: Int) -> [Double] {
         var out = [Double](repeating: 0, count: count)

@@ -90,22 +90,26 @@ public enum SyntheticCorpus {
                     for c in 0..<3 { values[t * 3 + c] = Float(record.waveform.components[c][t] * countsPerMeterPerSecond) }
                 }
                 try file.write("data/\(name)", floats: values, shape: [6000, 3])
-                let time = String(format: "2020-01-%02d %02d:%02d:00.00", 1 + i / 1440 % 28, (i / 60) % 24, i % 60)
+                // One trace a minute from 2020-01-01 00:00 UTC, in time order whatever the count.
+                let time = UTCTime.iso8601(1_577_836_800 + Double(i) * 60, fractionDigits: 2).replacingOccurrences(of: "T", with: " ")
+                    .replacingOccurrences(of: "Z", with: "")
                 var row = ["SY", String(format: "ST%02d", i % 5), "HH", "24.0", "121.0"]
                 if quake, let p = record.pArrivalSeconds, let s = record.sArrivalSeconds {
                     let w = record.waveform
-                    let pi = Int(p * 100), si = Int(s * 100)
-                    func rms(_ r: Range<Int>) -> Double {
+                    let pi = Int((p * 100).rounded()), si = Int((s * 100).rounded())
+                    // STEAD's snr_db: one value per component (E, N, Z), 3 s after S against 3 s
+                    // before P; the pick weights grow with it (0.4 at 0 dB, 1 from 30 dB).
+                    func rms(_ c: Int, _ r: Range<Int>) -> Double {
                         let rr = max(r.lowerBound, 0)..<min(r.upperBound, w.sampleCount)
                         guard !rr.isEmpty else { return 1e-30 }
-                        return (w.components.map { c in rr.reduce(0.0) { $0 + c[$1] * c[$1] } }.reduce(0, +) / Double(rr.count * 3)).squareRoot()
+                        return (rr.reduce(0.0) { $0 + w.components[c][$1] * w.components[c][$1] } / Double(rr.count)).squareRoot()
                     }
-                    let snr = 20 * log10(max(rms(si..<(si + 300)), 1e-30) / max(rms((pi - 300)..<pi), 1e-30))
+                    let snr = (0..<3).map { c in 20 * log10(max(rms(c, si..<(si + 300)), 1e-30) / max(rms(c, (pi - 300)..<pi), 1e-30)) }
+                    func weight() -> Double { min(1, 0.4 + 0.6 * max(0, snr.max()!) / 30) * (0.9 + 0.1 * Double(rng.nextUnitFloat())) }
                     row += [
-                        "\(Double(pi))", String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), "\(Double(si))",
-                        String(format: "%.2f", 0.7 + 0.3 * Double(rng.nextUnitFloat())), String(format: "%.1f", record.magnitude ?? 0),
-                        String(format: "%.1f", record.depthKm),
-                        String(format: "%.1f", record.distanceKm), String(format: "[%.1f %.1f %.1f]", snr, snr - 1, snr + 1)
+                        "\(Double(pi))", String(format: "%.2f", weight()), "\(Double(si))", String(format: "%.2f", weight()),
+                        String(format: "%.1f", record.magnitude ?? 0), String(format: "%.1f", record.depthKm), String(format: "%.1f", record.distanceKm),
+                        String(format: "[%.1f %.1f %.1f]", snr[0], snr[1], snr[2])
                     ]
                     try file.setAttribute("p_arrival_sample", of: "data/\(name)", double: Double(pi))
                     try file.setAttribute("s_arrival_sample", of: "data/\(name)", double: Double(si))

@@ -7,7 +7,7 @@ import SeismicSignal
 /// The sensor a synthetic record is made for.
 public enum SyntheticInstrument: String, Sendable, CaseIterable {
     /// A MEMS accelerometer, as the reference's QSIS stations: samples are ground acceleration
-    /// (m/s²); its white self-noise (10–60 µg/√Hz, around low-noise ADXL355-class parts) lies
+    /// (m/s²); its white self-noise (10–40 µg/√Hz, around low-noise ADXL355-class parts) lies
     /// far above the ground's noise at most sites.
     case memsAccelerometer = "mems-accelerometer"
     /// A broadband seismometer, as most of STEAD's traces (HH/BH): samples are ground velocity

@@ -42,15 +42,15 @@ public struct SyntheticNoise: Sendable {
 
     /// One site's noise, drawn: the long-period fraction U(0.1, 0.7); the short-period one U(0.2, 0.9)
     /// for a broadband seismometer (permanent stations stand at quieter sites), U(0.4, 1) for a MEMS
-    /// accelerometer (in towns and buildings); MEMS self-noise log-uniform in 10–60 µg/√Hz
-    /// (ADXL355-class boards, 22.5 µg/√Hz, and their neighbours: 0.07–0.4 gal RMS to 50 Hz, so
-    /// its peaks stay below the 2 gal PGA a MEMS network triggers at); traffic 0–40 passes, transients 0–60 and spikes 0–6 per hour; machinery
+    /// accelerometer (in towns and buildings); MEMS self-noise log-uniform in 10–40 µg/√Hz
+    /// (around ADXL355-class boards' 22.5 µg/√Hz: 0.07–0.28 gal RMS to 50 Hz, so its peaks, about
+    /// 5 RMS over a 480 s record, stay below the 2 gal PGA a MEMS network triggers at); traffic 0–40 passes, transients 0–60 and spikes 0–2 per hour; machinery
     /// running in 30 % of records; steps (accelerometers) 0–2 per hour. `quiet` draws no cultural
     /// noise, transients, spikes or steps (records whose background must be the ambient noise only).
     public static func draw(instrument: SyntheticInstrument, quiet: Bool = false, using rng: inout SeededGenerator) -> SyntheticNoise {
-        func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(rng.nextUnitFloat()) }
+        func uniform(_ a: Double, _ b: Double) -> Double { rng.uniform(a, b) }
         let g = 9.81e-6  // 1 µg in m/s²
-        let selfNoise = instrument == .memsAccelerometer ? g * exp(uniform(log(10), log(60))) : 0
+        let selfNoise = instrument == .memsAccelerometer ? g * exp(uniform(log(10), log(40))) : 0
         let long = uniform(0.1, 0.7), short = instrument == .memsAccelerometer ? uniform(0.4, 1) : uniform(0.2, 0.9)
         guard !quiet else {
             return SyntheticNoise(
@@ -60,7 +60,7 @@ public struct SyntheticNoise: Sendable {
         }
         return SyntheticNoise(
             longPeriodFraction: long, shortPeriodFraction: short, selfNoiseDensity: selfNoise, instrument: instrument, trafficPerHour: uniform(0, 40),
-            machineryRunning: uniform(0, 1) < 0.3, transientsPerHour: uniform(0, 60), spikesPerHour: uniform(0, 6),
+            machineryRunning: uniform(0, 1) < 0.3, transientsPerHour: uniform(0, 60), spikesPerHour: uniform(0, 2),
             stepsPerHour: instrument == .memsAccelerometer ? uniform(0, 2) : 0)
     }
 
@@ -78,14 +78,34 @@ public struct SyntheticNoise: Sendable {
         return longPeriodFraction + x * (shortPeriodFraction - longPeriodFraction)
     }
 
+    /// The RMS of the ambient noise between `lowHz` and `highHz` (clipped to the Nyquist
+    /// frequency `nyquistHz`): √∫ PSD df, by the trapezoid rule on a logarithmic grid of 200 points.
+    public func ambientRMS(fromHz lowHz: Double, toHz highHz: Double, nyquistHz: Double) -> Double {
+        let a = lowHz, b = min(highHz, nyquistHz)
+        guard a > 0, b > a else { return 0 }
+        let steps = 200
+        var sum = 0.0, previous = (f: a, p: ambientPSD(frequencyHz: a))
+        for k in 1...steps {
+            let f = a * pow(b / a, Double(k) / Double(steps)), p = ambientPSD(frequencyHz: f)
+            sum += 0.5 * (p + previous.p) * (f - previous.f)
+            previous = (f, p)
+        }
+        return sum.squareRoot()
+    }
+
+    /// The band the additions' amplitudes are measured against: 1–20 Hz, where cultural noise
+    /// and onsets live (not the full band, which long-period noise dominates on a seismometer).
+    public static let referenceBandHz: ClosedRange<Double> = 1...20
+
     /// Three components of `count` samples at `samplingRateHz`: the ambient noise plus the
     /// cultural noise, transients, spikes and steps this site has (their number by the record's
-    /// length, a Poisson draw). Amplitudes of the additions are relative to the ambient RMS.
+    /// length, a Poisson draw). Amplitudes of the additions are relative to the ambient noise's
+    /// RMS in `referenceBandHz`; their frequencies stay below 0.45 × the sampling rate.
     public func generate(count n: Int, samplingRateHz fs: Double, using rng: inout SeededGenerator) -> [[Double]] {
-        func uniform(_ a: Double, _ b: Double) -> Double { a + (b - a) * Double(rng.nextUnitFloat()) }
+        func uniform(_ a: Double, _ b: Double) -> Double { rng.uniform(a, b) }
         func poisson(_ mean: Double) -> Int {
-            // Knuth's method; means here are small (< 100).
-            let limit = exp(-mean)
+            // Knuth's method, for the small means here (a few per record); capped at 1000.
+            let limit = exp(-min(mean, 700))
             var k = 0, p = Double(rng.nextUnitFloat())
             while p > limit && k < 1000 { k += 1; p *= Double(rng.nextUnitFloat()) }
             return k
@@ -95,50 +115,53 @@ public struct SyntheticNoise: Sendable {
         let white = (0..<3).map { _ in rng.gaussianSamples(padded) }
         var components = SpectralShaping.colouredNoise(white: white, samplingRateHz: fs) { ambientPSD(frequencyHz: $0) }.map { Array($0.prefix(n)) }
         guard n > 1 else { return components }
-        let rms = (components.map { c in c.reduce(0) { $0 + $1 * $1 } / Double(n) }.reduce(0, +) / 3).squareRoot()
+        let nyquist = fs / 2, top = 0.45 * fs
+        let rms = ambientRMS(fromHz: Self.referenceBandHz.lowerBound, toHz: Self.referenceBandHz.upperBound, nyquistHz: nyquist)
         let hours = Double(n) / fs / 3600
         let dt = 1 / fs
-        // Passing traffic: emergent (sin²) 2–20 Hz bursts, strongest on the vertical.
-        for _ in 0..<poisson(trafficPerHour * hours) {
+        // Passing traffic: emergent (sin²) 2–20 Hz bursts, strongest on the vertical, the engine's
+        // frequency wandering by ±30 % at 0.7 Hz (the phase is the frequency's integral).
+        for _ in 0..<poisson(trafficPerHour * hours) where top > 2 {
             let length = Int(uniform(5, 40) * fs), start = Int(uniform(-0.2, 1) * Double(n))
-            let f = uniform(2, 20), amplitude = rms * exp(uniform(log(1.5), log(20)))
+            let f = uniform(2, min(20, top / 1.3)), amplitude = rms * exp(uniform(log(1.5), log(20)))
             let phases = (0..<3).map { _ in uniform(0, 2 * .pi) }
             let span = max(start, 0)..<max(start, min(start + length, n), 0)
+            let wander = 0.3 / (2 * Double.pi * 0.7)
             for i in span {
                 let x = Double(i - start) / Double(length), env = pow(sin(.pi * x), 2)
                 let t = Double(i) * dt
-                let wobble = 1 + 0.3 * sin(2 * .pi * 0.7 * t)
-                for c in 0..<3 { components[c][i] += amplitude * env * (c == 2 ? 1 : 0.7) * sin(2 * .pi * f * wobble * t + phases[c]) }
+                let phase = 2 * Double.pi * f * (t - wander * cos(2 * .pi * 0.7 * t))
+                for c in 0..<3 { components[c][i] += amplitude * env * (c == 2 ? 1 : 0.7) * sin(phase + phases[c]) }
             }
         }
         // Machinery: a line and two harmonics over part of the record.
-        if machineryRunning {
-            let f = uniform(5, 30), amplitude = rms * uniform(0.5, 4)
+        if machineryRunning, top > 5 {
+            let f = uniform(5, min(30, top)), amplitude = rms * uniform(0.5, 4)
             let start = Int(uniform(0, 0.7) * Double(n)), end = min(n, start + Int(uniform(0.3, 1) * Double(n)))
             let phases = (0..<9).map { _ in uniform(0, 2 * .pi) }
             for i in start..<end {
                 let t = Double(i) * dt
                 for c in 0..<3 {
                     var s = 0.0
-                    for h in 1...3 where Double(h) * f < fs / 2 { s += sin(2 * .pi * Double(h) * f * t + phases[c * 3 + h - 1]) / Double(h) }
+                    for h in 1...3 where Double(h) * f < top { s += sin(2 * .pi * Double(h) * f * t + phases[c * 3 + h - 1]) / Double(h) }
                     components[c][i] += amplitude * s
                 }
             }
         }
         // Impulsive transients: an abrupt onset, a decaying ring at 5–40 Hz.
-        for _ in 0..<poisson(transientsPerHour * hours) {
-            let start = Int(uniform(0, 1) * Double(n)), f = uniform(5, min(40, 0.45 * fs)), decay = uniform(0.05, 0.5)
-            let amplitude = rms * exp(uniform(log(3), log(50)))
+        for _ in 0..<poisson(transientsPerHour * hours) where top > 5 {
+            let start = Int(uniform(0, 1) * Double(n)), f = uniform(5, min(40, top)), decay = uniform(0.05, 0.5)
+            let amplitude = rms * exp(uniform(log(3), log(30)))
             let weights = (0..<3).map { _ in uniform(0.2, 1) }
             for i in start..<min(n, start + Int(5 * decay * fs) + 1) {
                 let t = Double(i - start) * dt
                 for c in 0..<3 { components[c][i] += amplitude * weights[c] * exp(-t / decay) * sin(2 * .pi * f * t) }
             }
         }
-        // Spikes: one sample on one component, 10–300× the ambient RMS.
+        // Spikes: one sample on one component, 10–100× the reference RMS.
         for _ in 0..<poisson(spikesPerHour * hours) {
             let i = min(n - 1, Int(uniform(0, 1) * Double(n))), c = min(2, Int(uniform(0, 3)))
-            components[c][i] += rms * exp(uniform(log(10), log(300))) * (uniform(0, 1) < 0.5 ? -1 : 1)
+            components[c][i] += rms * exp(uniform(log(10), log(100))) * (uniform(0, 1) < 0.5 ? -1 : 1)
         }
         // Offset steps of an accelerometer (a tilt or an electronic jump) on one component.
         for _ in 0..<poisson(stepsPerHour * hours) {

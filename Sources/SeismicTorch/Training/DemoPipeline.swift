@@ -220,16 +220,29 @@ public enum DemoPipeline {
     public static func recordPlot(_ path: String) throws -> String {
         let (w, traces, _) = try ThreeComponentRecord.read(path)
         let (p, s) = QSIS.headerPicks(traces[0].header)
-        let step = max(1, w.sampleCount / 4000)
-        let idx = Array(stride(from: 0, to: w.sampleCount, by: step))
-        let t = idx.map { Double($0) / w.samplingRateHz }
+        // At most 4,000 points a trace: each bucket of samples drawn by its smallest and largest
+        // value, in their order, so no peak (a spike, an onset) is lost.
+        let step = max(1, w.sampleCount / 2000)
+        func envelope(_ x: [Double]) -> (t: [Double], y: [Double]) {
+            var t: [Double] = [], y: [Double] = []
+            for start in stride(from: 0, to: x.count, by: step) {
+                let bucket = start..<min(start + step, x.count)
+                let lo = bucket.min { x[$0] < x[$1] }!, hi = bucket.max { x[$0] < x[$1] }!
+                for i in lo == hi ? [lo] : [min(lo, hi), max(lo, hi)] {
+                    t.append(Double(i) / w.samplingRateHz)
+                    y.append(x[i])
+                }
+            }
+            return (t, y)
+        }
         var bands: [Band] = []
         if let p { bands.append(Band(from: p, to: p + 12, label: "P", color: Palette.blue)) }
         if let s { bands.append(Band(from: s, to: s + 12, label: "S", color: Palette.red)) }
         let panels = w.components.enumerated().map { k, comp in
-            Panel(
+            let drawn = envelope(comp)
+            return Panel(
                 title: w.componentCodes[k], xLabel: "Time (s)", yLabel: "Acceleration (gal)",
-                series: [Series(name: w.componentCodes[k], x: t, y: idx.map { comp[$0] }, color: Palette.cycle[k])], bands: bands)
+                series: [Series(name: w.componentCodes[k], x: drawn.t, y: drawn.y, color: Palette.cycle[k])], bands: bands)
         }
         var plot = LinePlot(
             title: "\((path as NSString).lastPathComponent)" + (p == nil ? "" : " — arrivals and their 12 s search windows shaded"), panels: panels)
@@ -269,7 +282,7 @@ public enum DemoPipeline {
             \(realRows)
             </table>
             <p>Each accuracy says what it was measured on: the synthetic figures come from records made by the same generator the models trained on; the real figures from real records of stations no model here was trained on.</p>
-            <h2>Fine-tuned model on all (SYNTHETIC) QSIS windows</h2><pre>\(Report.escape(evaluation.table))</pre>
+            <h2>Fine-tuned model on all (SYNTHETIC) QSIS windows, training and validation together (the score histograms and example windows are of these windows too)</h2><pre>\(Report.escape(evaluation.table))</pre>
             \(realTables)
             <h2>Pre-training curves</h2>\(svg("pretrain/" + RunFiles.curves))
             <h2>Fine-tuning curves</h2>\(svg("finetune/" + RunFiles.curves))
