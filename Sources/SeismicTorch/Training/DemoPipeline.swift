@@ -83,10 +83,16 @@ public enum DemoPipeline {
 
         step("1/7 synthesising \(settings.qsisEvents) earthquake and \(settings.qsisNoise) noise records (QSIS layout, SAC) and a mini STEAD")
         try SyntheticCorpus.writeQSIS(folder: synth + "/data_QSIS_Event", kind: .earthquake, count: settings.qsisEvents, seed: settings.seed)
+        log(String(format: "      %5.1f s  %d earthquake records (MEMS accelerometers)", Date().timeIntervalSince(t0), settings.qsisEvents))
         try SyntheticCorpus.writeQSIS(folder: synth + "/data_QSIS_Noise", kind: .noise, count: settings.qsisNoise, seed: settings.seed)
+        log(String(format: "      %5.1f s  %d noise records", Date().timeIntervalSince(t0), settings.qsisNoise))
         try SyntheticCorpus.writeSTEAD(
             folder: synth + "/stead", earthquakes: settings.steadEarthquakes, noise: settings.steadEarthquakes,
             seed: settings.seed)
+        log(
+            String(
+                format: "      %5.1f s  mini STEAD: %d earthquake and %d noise traces (broadband seismometers)", Date().timeIntervalSince(t0),
+                settings.steadEarthquakes, settings.steadEarthquakes))
         log("      → \(synth)/data_QSIS_Event, data_QSIS_Noise, stead/merged.hdf5 + merged.csv")
 
         step("2/7 preparing windows (STEAD: clean, split by time; QSIS: PGA filter, ak135 arrivals, STA/LTA noise)")
