@@ -70,6 +70,8 @@ extension Seismic {
                 inputs: inputs, with: json, plots.map { $0 + "/confusion_matrix.svg" }, plots.map { $0 + "/score_histograms.svg" },
                 plots.map { $0 + "/pick_residuals.svg" })
             try checkOutputFolder(plots, option: "--plots", inputs: [seisbench].compactMap { $0 })
+            try checkOutputFile(json, option: "--json")
+            guard !split.isEmpty else { throw ValidationError("--split is empty: give a value of the split column (train, dev, test) or all") }
             if let json, let seisbench, OutputPaths.resolve(json).hasPrefix(OutputPaths.resolve(seisbench) + "/") {
                 throw ValidationError("--json \(json) is inside the dataset folder \(seisbench); write it elsewhere")
             }

@@ -32,14 +32,23 @@ func checkOutputFile(_ path: String?, option: String) throws {
     guard access(folder, W_OK) == 0 else { throw ValidationError("\(option) \(path): the folder \(folder) is not writable") }
 }
 
-/// Refuses (as a usage error, before any work) an output folder that is an existing file, or that
-/// lies inside one of the input folders `inputs` (its files would be read as inputs next time).
+/// Refuses (as a usage error, before any work) an output folder that is empty text, an existing
+/// file, below a file (a path that can never be created), below a folder that cannot be written,
+/// or inside one of the input folders `inputs` (its files would be read as inputs next time).
 func checkOutputFolder(_ path: String?, option: String, inputs: [String] = []) throws {
     guard let path else { return }
+    guard !path.isEmpty else { throw ValidationError("\(option) is empty: name a folder") }
     var isFolder: ObjCBool = false
     if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), !isFolder.boolValue {
         throw ValidationError("\(option) \(path) is a file, not a folder")
     }
+    // The nearest part of the path that exists must be a writable folder.
+    var existing = OutputPaths.resolve(path)
+    while !FileManager.default.fileExists(atPath: existing, isDirectory: &isFolder), existing != "/" {
+        existing = (existing as NSString).deletingLastPathComponent
+    }
+    guard isFolder.boolValue else { throw ValidationError("\(option) \(path) cannot be made: \(existing) is a file") }
+    guard access(existing, W_OK) == 0 else { throw ValidationError("\(option) \(path): the folder \(existing) is not writable") }
     let output = OutputPaths.resolve(path)
     for input in inputs where InputPaths.isFolder(input) {
         guard let folder = OutputPaths.realPath(input) else { continue }

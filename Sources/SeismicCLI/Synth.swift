@@ -50,12 +50,8 @@ extension Seismic {
             try checkOption("active-sources", activeSources, .atLeast(0), .atMost(1_000_000))
             try checkOption("stead", stead, .atLeast(0), .atMost(1_000_000))
             try checkOption("duration", duration, .atLeast(60), .atMost(86_400))
-            guard !out.isEmpty else { throw ValidationError("--out is empty: name the folder to write into") }
             try checkOutputFolder(out, option: "--out")
-            if let plots {
-                guard !plots.isEmpty else { throw ValidationError("--plots is empty: name a folder, or leave the option out") }
-                try checkOutputFolder(plots, option: "--plots")
-            }
+            try checkOutputFolder(plots, option: "--plots")
             guard parts.contains(where: { $0.count > 0 }) else { throw ValidationError("nothing to write: every count is 0") }
             // Records of an earlier run would mix with this one's (another seed, other counts).
             for part in parts where part.count > 0 {

@@ -98,7 +98,9 @@ extension QSISTests {
         settings.minimumPGAGal = 0
         let (data, summary) = QSIS.prepare(folder: folder, event: true, settings: settings)
         #expect(summary.skipped["header lacks O (origin time)"] == 1, "\(summary.skipped)")
-        #expect(summary.windowsPerClass[0] == 3, "\(summary.windowsPerClass) \(summary.skipped)")
+        // Every record with O gives a P window, unless its S follows P within the cutter's 1 s guard.
+        let withPWindow = records.indices.filter { $0 != 3 && records[$0].sArrivalSeconds! - records[$0].pArrivalSeconds! > 1 }.count
+        #expect(summary.windowsPerClass[0] == withPWindow, "\(summary.windowsPerClass) \(summary.skipped)")
         for (k, prov) in data.provenance.enumerated() where data.labels[k] == 0 {
             let index = Int(prov.source.split(separator: "R").last!.prefix(3))!
             let start = prov.startTime - (1_577_836_800 - records[index].originSeconds)  // seconds after the first sample
@@ -224,5 +226,28 @@ extension QSISTests {
         let records = RecordFolder.scan(folder)
         #expect(records.inputs.isEmpty && records.skipped.count == 1 && records.skipped[0].reason.contains("FIFO"))
         #expect(FileFormat.detect(path: folder + "/ST01.HLZ.sac") == .notRegularFile)
+    }
+}
+
+extension QSISTests {
+    /// A record whose S follows P by less than the 1 s guard has no P window, and the summary says
+    /// why (not "outside the record").
+    @Test func aCloseEventSaysWhyItHasNoPWindow() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qsis-close-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder + "/ST01", withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var seed: UInt64 = 0
+        var close: SyntheticRecord?
+        while close == nil, seed < 200 {
+            var rng = SeededGenerator(seed: seed)
+            let r = SyntheticRecord.generate(event: true, durationSeconds: 480, magnitude: 4, distanceRangeKm: 1...3, using: &rng)
+            if r.sArrivalSeconds! - r.pArrivalSeconds! < 0.8 { close = r }
+            seed += 1
+        }
+        let record = try #require(close)
+        try record.writeSAC(folder: folder + "/ST01", name: "close", station: "ST01")
+        let (_, summary) = QSIS.prepare(folder: folder, event: true, settings: QSISSettings())
+        #expect(summary.skipped["no P window: S − P shorter than the 1 s guard before S"] == 1, "\(summary.skipped)")
+        #expect(summary.skipped.keys.allSatisfy { !$0.contains("P window outside") })
     }
 }

@@ -202,6 +202,36 @@ import Testing
         #expect(pVertical >= 15, "P's vertical energy above the horizontals' in \(pVertical) of \(trials)")
     }
 
+    /// P arrives from below: its first motion goes up and away from the epicentre (or down and
+    /// towards it), so the vertical and the horizontal component pointing away from the epicentre
+    /// (opposite the back azimuth the header states) move together. The direct wave carries 60–85 %
+    /// of the energy coherently, so their correlation over the first 0.5 s of P is positive; the
+    /// scattered rest can flip a record now and then, hence "at least 15 of 20".
+    @Test func pMovesUpAndAwayFromTheEpicentre() {
+        var rng = SeededGenerator(seed: 31)
+        var agree = 0
+        for _ in 0..<20 {
+            let r = SyntheticRecord.generate(
+                event: true, durationSeconds: 60, magnitude: 4, distanceRangeKm: 20...60, instrument: .broadbandSeismometer,
+                quietBackground: true, using: &rng)
+            let w = r.waveform, p = Int((r.pArrivalSeconds! * w.samplingRateHz).rounded())
+            let baz = r.backAzimuthDegrees! * .pi / 180
+            var product = 0.0
+            for i in p..<(p + 50) {
+                let away = -sin(baz) * w.components[0][i] - cos(baz) * w.components[1][i]
+                product += away * w.components[2][i]
+            }
+            if product > 0 { agree += 1 }
+            // The header's epicentre lies in the back azimuth's direction.
+            let e = r.eventCoordinates!
+            let g = Geodesic.distance(
+                latitude1: SyntheticRecord.stationLatitude, longitude1: SyntheticRecord.stationLongitude, latitude2: e.latitude, longitude2: e.longitude)
+            #expect(abs(g.meters / 1000 - r.distanceKm) < 0.001)
+            #expect(abs(remainder(g.azimuth - r.backAzimuthDegrees!, 360)) < 0.001)
+        }
+        #expect(agree >= 15, "vertical and away-from-epicentre motion agree in \(agree) of 20")
+    }
+
     /// The mini STEAD is made in parallel from one generator per trace: one worker and two write
     /// the same catalogue and the same samples.
     @Test func miniSTEADIsTheSameWithOneOrTwoWorkers() throws {

@@ -197,6 +197,8 @@ public enum QSIS {
 
     public enum PrepSkip: Error, CustomStringConvertible, Hashable {
         case unreadable(String), tooShort(Int), belowPGA, missingHeader(String), noArrival, windowOutside(String)
+        /// S follows P by less than the window cutter's guard: no P peak to search for before S.
+        case sTooCloseToP(guardSeconds: Double)
         /// An instrument of a miniSEED file that gives no record: a component missing, spans that
         /// do not line up (the reason).
         case instrument(String)
@@ -217,6 +219,7 @@ public enum QSIS {
             case .missingHeader(let f): return "header lacks \(f)"
             case .noArrival: return "no ray reaches the station"
             case .windowOutside(let w): return "\(w) window outside the record"
+            case .sTooCloseToP(let g): return String(format: "no P window: S − P shorter than the %g s guard before S", g)
             case .unitsNotStated: return "units not stated (SAC IDEP = IACC with KUSER0 gal, m/s2 or g): give --units"
             case .units(let why): return why
             case .instrument(let why): return "instrument without a usable record: \(why)"
@@ -342,6 +345,8 @@ public enum QSIS {
             case .success(let (p, s)):
                 if let start = cutter.windowStart(in: w, composite: composite, arrival: p, nextArrival: s, using: &rng) {
                     add(start, 0, "P:\(settings.arrivals.rawValue)")
+                } else if s - p <= cutter.guardSeconds {
+                    out.skips.append(.sTooCloseToP(guardSeconds: cutter.guardSeconds))
                 } else {
                     out.skips.append(.windowOutside("P"))
                 }

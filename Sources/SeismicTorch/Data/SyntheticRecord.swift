@@ -159,15 +159,16 @@ public struct SyntheticRecord: Sendable {
         let hypocentral = (distance * distance + depth * depth).squareRoot()
         let source = SyntheticEarthquake.draw(magnitude: m, distanceKm: hypocentral, using: &rng)
         // Ray geometry at the surface: steep incidence (slow near-surface rock bends rays up), the
-        // back azimuth random. P moves along the ray; S splits into SH (transverse) and SV, its
+        // back azimuth random. P moves along the upgoing ray: up and away from the epicentre (or
+        // down and towards it); S splits into SH (transverse) and SV (perpendicular to its ray), its
         // incidence smaller by β/α (Snell's law).
         let backAzimuth = uniform(0, 2 * .pi)
         let sinP = min(0.7, 0.5 * distance / hypocentral), cosP = (1 - sinP * sinP).squareRoot()
-        let radial = SIMD3(sin(backAzimuth), cos(backAzimuth), 0), transverse = SIMD3(cos(backAzimuth), -sin(backAzimuth), 0)
+        let away = SIMD3(-sin(backAzimuth), -cos(backAzimuth), 0), transverse = SIMD3(cos(backAzimuth), -sin(backAzimuth), 0)
         let vertical = SIMD3<Double>(0, 0, 1)
-        let pProjection = sinP * radial + cosP * vertical
+        let pProjection = sinP * away + cosP * vertical
         let psi = uniform(0, .pi / 2), sinS = SyntheticEarthquake.vsMs / SyntheticEarthquake.vpMs * sinP, cosS = (1 - sinS * sinS).squareRoot()
-        let sProjection = cos(psi) * transverse + sin(psi) * (cosS * radial - sinS * vertical)
+        let sProjection = cos(psi) * transverse + sin(psi) * (cosS * away - sinS * vertical)
         let rise = uniform(0.01, 0.08) + 0.001 * distance, codaQ = uniform(100, 400)
         var motion = [[Double]](repeating: [Double](repeating: 0, count: n), count: 3)
         for (wave, onset, travel, projection, riseSeconds) in [
@@ -184,22 +185,21 @@ public struct SyntheticRecord: Sendable {
     /// The station every synthetic record is made at (degrees).
     public static let stationLatitude = 24.0, stationLongitude = 121.0
 
-    /// The epicentre: `distanceKm` from the station in the direction `backAzimuthDegrees` (the
-    /// direction the P wave's horizontal motion points along), on the WGS84 ellipsoid to 1 m
-    /// (`Geodesic.distance` checks it); nil for a record without an earthquake.
+    /// The epicentre: `distanceKm` from the station in the direction `backAzimuthDegrees` (the P
+    /// wave's first upward motion points horizontally the other way), on the WGS84 ellipsoid
+    /// (Vincenty's distance and azimuth to it agree to ~1 m and 0.001°); nil without an earthquake.
     public var eventCoordinates: (latitude: Double, longitude: Double)? {
         guard magnitude != nil, let baz = backAzimuthDegrees else { return nil }
         let rad = Double.pi / 180
-        var scale = 1.0, latitude = Self.stationLatitude, longitude = Self.stationLongitude
-        for _ in 0..<4 {
-            latitude = Self.stationLatitude + scale * distanceKm * cos(baz * rad) / 110.6
-            longitude = Self.stationLongitude + scale * distanceKm * sin(baz * rad) / (111.3 * cos(Self.stationLatitude * rad))
-            let got =
-                Geodesic.distance(
-                    latitude1: Self.stationLatitude, longitude1: Self.stationLongitude, latitude2: latitude, longitude2: longitude
-                ).meters / 1000
-            guard got > 0 else { break }
-            scale *= distanceKm / got
+        // A flat-earth step, corrected in length and bearing against Vincenty's inverse solution.
+        var scale = 1.0, bearing = baz, latitude = Self.stationLatitude, longitude = Self.stationLongitude
+        for _ in 0..<6 {
+            latitude = Self.stationLatitude + scale * distanceKm * cos(bearing * rad) / 110.6
+            longitude = Self.stationLongitude + scale * distanceKm * sin(bearing * rad) / (111.3 * cos(Self.stationLatitude * rad))
+            let got = Geodesic.distance(latitude1: Self.stationLatitude, longitude1: Self.stationLongitude, latitude2: latitude, longitude2: longitude)
+            guard got.meters > 0 else { break }
+            scale *= distanceKm * 1000 / got.meters
+            bearing += remainder(baz - got.azimuth, 360)
         }
         return (latitude, longitude)
     }
@@ -208,7 +208,8 @@ public struct SyntheticRecord: Sendable {
     /// coordinates and each component's orientation (CMPAZ, CMPINC). An earthquake's also carry
     /// B = −origin (the trigger), O = 0 (the reference time is the origin), the epicentre at the
     /// record's back azimuth, depth and magnitude (MAG), and the arrivals as picks A (P) and T1 (S)
-    /// relative to the origin; noise and shots no event (B = 0; a shot's time as A). KSTNM is `station` (at
+    /// relative to the origin (labelled KA = "P", KT1 = "S"; IZTYPE = IO); noise and shots no event
+    /// (B = 0; a shot's time as A). KSTNM is `station` (at
     /// most 8 characters, SAC's width), KNETWK "SY". An accelerometer's record is in gal (as QSIS
     /// stations deliver them: IDEP = IACC with KUSER0 = "gal", which `monitor --source replay:`
     /// reads); a seismometer's in nm/s (IDEP = IVEL, SAC's velocity unit).
@@ -243,6 +244,9 @@ public struct SyntheticRecord: Sendable {
                 t.header.origin = 0
                 t.header.firstArrival = pArrivalSeconds.map { Float($0 - originSeconds) }
                 t.header.setUserPick(1, sArrivalSeconds.map { Float($0 - originSeconds) })
+                t.header.setString("ka", "P")
+                t.header.setString("kt1", "S")
+                t.header.setInt("iztype", 11)  // IO: the reference time is the origin
             } else {
                 // Noise, or a shot (A: its arrival): no event, the reference time is the first sample.
                 t.header.b = 0
