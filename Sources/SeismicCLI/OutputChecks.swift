@@ -43,11 +43,10 @@ func checkOutputFolder(_ path: String?, option: String, inputs: [String] = []) t
         throw ValidationError("\(option) \(path) is a file, not a folder")
     }
     // The nearest part of the path that exists must be a writable folder.
-    var existing = OutputPaths.resolve(path)
-    while !FileManager.default.fileExists(atPath: existing, isDirectory: &isFolder), existing != "/" {
-        existing = (existing as NSString).deletingLastPathComponent
+    let existing = nearestExistingPath(path)
+    guard FileManager.default.fileExists(atPath: existing, isDirectory: &isFolder), isFolder.boolValue else {
+        throw ValidationError("\(option) \(path) cannot be made: \(existing) is a file")
     }
-    guard isFolder.boolValue else { throw ValidationError("\(option) \(path) cannot be made: \(existing) is a file") }
     guard access(existing, W_OK) == 0 else { throw ValidationError("\(option) \(path): the folder \(existing) is not writable") }
     let output = OutputPaths.resolve(path)
     for input in inputs where InputPaths.isFolder(input) {
@@ -57,6 +56,14 @@ func checkOutputFolder(_ path: String?, option: String, inputs: [String] = []) t
                 "\(option) \(path) is inside the input folder \(input): its files would be read as records next time; choose a folder outside it")
         }
     }
+}
+
+/// The longest leading part of `path` (resolved to an absolute path) that exists: the path itself,
+/// or the folder a new output would be made under ("/" at the end).
+func nearestExistingPath(_ path: String) -> String {
+    var existing = OutputPaths.resolve(path)
+    while !FileManager.default.fileExists(atPath: existing), existing != "/" { existing = (existing as NSString).deletingLastPathComponent }
+    return existing
 }
 
 /// Refuses (as a usage error, before any work) an output that is an existing record — a SAC or

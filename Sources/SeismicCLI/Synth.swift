@@ -65,8 +65,7 @@ extension Seismic {
             // 72 kB per STEAD trace, against the free space where --out is.
             let samples = Double(Int(duration * 100))
             let bytes = Double(events + noise + activeSources) * 3 * (632 + 4 * samples) + Double(2 * stead) * 73_000
-            var existing = OutputPaths.resolve(out)
-            while !FileManager.default.fileExists(atPath: existing), existing != "/" { existing = (existing as NSString).deletingLastPathComponent }
+            let existing = nearestExistingPath(out)
             if let free = (try? FileManager.default.attributesOfFileSystem(forPath: existing))?[.systemFreeSize] as? NSNumber, bytes > free.doubleValue {
                 throw ValidationError(
                     String(format: "this run would write about %.1f GB; %@ has %.1f GB free", bytes / 1e9, existing, free.doubleValue / 1e9))
