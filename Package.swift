@@ -42,8 +42,11 @@ let package = Package(
         // (a warning on every build); the header and library are on the default paths.
         .systemLibrary(name: "CMiniSEED", providers: [.apt(["libmseed-dev"]), .brew(["libmseed"])]),
 
-        // Bytes on disk <-> typed values: SAC, miniSEED, NPY, HDF5, QuakeML.
-        .target(name: "SeismicIO", dependencies: ["CHDF5", "CMiniSEED", .product(name: "XMLCoder", package: "XMLCoder")]),
+        // Bytes on disk and on the wire <-> typed values: SAC, miniSEED, NPY, HDF5, QuakeML, SeedLink.
+        .target(
+            name: "SeismicIO",
+            dependencies: ["CHDF5", "CMiniSEED", .product(name: "XMLCoder", package: "XMLCoder"),
+                           .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")]),
         // Waveform -> Waveform: detrend, taper, filters, resampling, spectrograms, amplitude chain.
         .target(
             name: "SeismicSignal",

@@ -10,8 +10,27 @@ extension AccelerationUnit: ExpressibleByArgument {}
 extension Seismic {
     struct Monitor: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Watch a live accelerometer stream: class probabilities and PGA every hop, triggers.",
+            abstract: "Watch live streams — a SeedLink network, a Raspberry Shake, stdin, a replay: picks, events, triggers.",
             discussion: """
+                --source seedlink://HOST[:PORT]?streams=NET_STA:SELECTOR,… watches a network: a SeedLink \
+                3.1 client (port 18000 by default; selectors [LL]CCC[.T] with ? wildcards, e.g. \
+                TW_A001:HN?,TW_A002:HN?; a station named without a selector: all its streams; &fetch \
+                ends once the server has sent what it holds) resumes each station at its next sequence \
+                number after a disconnect, a stall (--keepalive s without a byte: INFO ID; twice that: \
+                reconnect) or garbage, waiting 1, 2, 4… up to 30 s between attempts. SeedLink records \
+                are counts: give --inventory station.xml (each channel's sensitivity at the record's \
+                time) or --units with --sensitivity (every stream). Every station (NET.STA.LOC) gets its \
+                own monitor (its accelerometer first, or --channels), the windows due at all stations \
+                are classified in one model call, each station's probabilities are picked as classify \
+                picks a record (--thresholds, on above the threshold, off below half), and an event is \
+                declared when at least --min-stations stations have picks switching on within \
+                --coincidence s. Output: a line per pick and per event (--json: one object per line \
+                with type pick, event or event_closed, SEED ids and UTC times; --windows adds every \
+                classified window); --on-trigger runs with each event's JSON; --events DIR writes each \
+                closed event's picks as QuakeML (event-ID.xml); a status line (stations live and silent, \
+                latency, reconnects, drops) goes to stderr every --status-every s and on SIGUSR1. \
+                --list-streams prints what the server offers (INFO STREAMS) and exits.
+
                 --source udp://HOST:PORT listens for Raspberry Shake UDP packets ({'ENZ', time, counts…}, \
                 one per component; counts × --gain → m/s²; udp://:PORT binds 127.0.0.1); stdin reads lines time,x,y,z (one plain decimal number per model component, \
                 separated by commas, or by spaces or tabs; other lines are refused whole and counted, the first one described on \
@@ -101,11 +120,28 @@ extension Seismic {
                 Examples:
                   seismic monitor --model best.safetensors --source udp://127.0.0.1:8888 --station AM.R1234.00 --json
                   seismic monitor --model best.safetensors --source replay:CI.PASC..HNZ.D.2019.187 --inventory CI.xml --speed 0
+                  seismic monitor --model earthquake-real --source 'seedlink://localhost?streams=TW_A001:HN?,TW_A002:HN?,TW_A003:HN?' \
+                    --inventory TW.xml --min-stations 3 --events events/ --json
                 """)
 
         @Option(help: "Checkpoint of a time-series model, or a built-in model's name (seismic models).") var model: String
-        @Option(help: "udp://HOST:PORT, stdin, or replay:FILE (SAC or miniSEED).", transform: { try StreamSource(parsing: $0) })
+        @Option(
+            help: "seedlink://HOST[:PORT]?streams=NET_STA:SELECTOR,…, udp://HOST:PORT, stdin, or replay:FILE (SAC or miniSEED).",
+            transform: { try StreamSource(parsing: $0) })
         var source: StreamSource
+        @Flag(help: "Print the streams a SeedLink server offers (INFO STREAMS) and exit.") var listStreams = false
+        @Option(parsing: .unconditional, help: "SeedLink: stations whose picks must switch on within --coincidence s to declare an event (default 3).")
+        var minStations: Int?
+        @Option(parsing: .unconditional, help: "SeedLink: seconds within which --min-stations picks make an event (default 10).") var coincidence: Double?
+        @Option(
+            parsing: .unconditional,
+            help: "SeedLink: pick thresholds per class, e.g. P=0.6,S=0.5 (as classify's; others 0.7).")
+        var thresholds: String?
+        @Option(help: "SeedLink: folder for each closed event's picks as QuakeML (event-ID.xml).") var events: String?
+        @Option(parsing: .unconditional, help: "SeedLink: seconds between status lines on stderr (also on SIGUSR1).") var statusEvery: Double?
+        @Option(parsing: .unconditional, help: "SeedLink: seconds without a byte before a keep-alive (INFO ID); twice: reconnect (default 30).")
+        var keepalive: Double?
+        @Flag(help: "SeedLink: also print every classified window of every station.") var windows = false
         @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources (default: 1/384,500, a Raspberry Shake's EN?).") var gain: Double?
         @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: AccelerationUnit?
         @Option(parsing: .unconditional, help: "Counts per --units unit, for a replayed record in counts.") var sensitivity: Double?
@@ -129,6 +165,27 @@ extension Seismic {
         @Flag(help: "One JSON object per line instead of text.") var json = false
 
         func validate() throws {
+            try checkOption("min-stations", minStations.map(Double.init), .atLeast(1), .atMost(10_000))
+            try checkOption("coincidence", coincidence, .atLeast(0), .atMost(3600))
+            try checkOption("status-every", statusEvery, .atLeast(0.1))
+            try checkOption("keepalive", keepalive, .atLeast(0.1), .atMost(3600))
+            let isSeedLink: Bool = { if case .seedlink = source { return true } else { return false } }()
+            if !isSeedLink {
+                let given = [
+                    (listStreams, "--list-streams"), (minStations != nil, "--min-stations"), (coincidence != nil, "--coincidence"),
+                    (thresholds != nil, "--thresholds"), (events != nil, "--events"), (statusEvery != nil, "--status-every"),
+                    (keepalive != nil, "--keepalive"), (windows, "--windows")
+                ].filter(\.0).map(\.1)
+                if let first = given.first { throw ValidationError("\(first) applies to --source seedlink://… only: leave it out for \(source)") }
+            } else {
+                let given = [(gain != nil, "--gain"), (station != nil, "--station"), (rate != nil, "--rate"), (speed != nil, "--speed")].filter(\.0).map(\.1)
+                if let first = given.first {
+                    throw ValidationError("\(first) does not apply to a SeedLink source: its records name their stations and state their rates")
+                }
+                if !listStreams, inventory == nil, units == nil {
+                    throw ValidationError("SeedLink records are counts: give --inventory station.xml, or --units with --sensitivity (counts per unit)")
+                }
+            }
             try checkOption("gain", gain, .above(0))
             try checkOption("rate", rate, .atLeast(1), .atMost(100_000))
             try checkOption("window", window, .atLeast(0.1), .atMost(3600))
@@ -177,6 +234,7 @@ extension Seismic {
         }
 
         func run() throws {
+            if case .seedlink(let address) = source { return try runSeedLink(address) }
             Seismic.prepareEngine()
             let (net, card) = try Checkpoint.load(from: model)
             let trigger = try onTrigger.map { try TriggerCommand(program: $0, arguments: onTriggerArg) }
@@ -209,6 +267,49 @@ extension Seismic {
             }
             Self.note("monitor: " + session.summary)
             if let problem = session.inputProblem { throw problem }
+        }
+        /// --source seedlink://…: the streams on offer (--list-streams), or a network session.
+        func runSeedLink(_ address: SeedLinkAddress) throws {
+            var link = SeedLinkSettings()
+            if let keepalive {
+                link.keepaliveSeconds = keepalive
+                link.stallSeconds = 2 * keepalive
+            }
+            if listStreams {
+                for s in try SeedLinkClient.streams(host: address.host, port: address.port, settings: link) {
+                    print("\(s.seedID)  \(s.type)  \(s.beginTime) – \(s.endTime)")
+                }
+                return
+            }
+            Seismic.prepareEngine()
+            let (net, card) = try Checkpoint.load(from: model)
+            var settings = NetworkMonitorSettings()
+            settings.hopSeconds = hop
+            settings.minimumStations = minStations ?? settings.minimumStations
+            settings.coincidenceSeconds = coincidence ?? settings.coincidenceSeconds
+            settings.instrument = channels.flatMap(Self.instrument)
+            settings.pgaThresholdGal = pga
+            settings.noiseMaximum = noiseMax
+            settings.minimumGapSeconds = minGap
+            do { settings.thresholds = try thresholds.map { try PickThresholds(parsing: $0, classNames: card.classNames) } ?? PickThresholds() } catch {
+                throw ValidationError("--thresholds: \(error)")
+            }
+            if let window { _ = try MonitorRunner.windowSeconds(given: window, card: card) }
+            try checkOutputFolder(events, option: "--events")
+            let trigger = try onTrigger.map { try TriggerCommand(program: $0, arguments: onTriggerArg) }
+            let units = UnitOptions(units: units, sensitivity: sensitivity, inventory: try inventory.map { try Inventory.read($0) })
+            let session = try NetworkMonitorSession(
+                model: net, card: card, address: address, settings: settings, units: units, seedLink: link, trigger: trigger, eventsFolder: events,
+                log: Self.note)
+            installStopHandler()
+            signal(SIGUSR1) { _ in Seismic.context.status.request() }  // kill -USR1 PID: a status line
+            let status = Seismic.context.status
+            try session.run(stop: { Seismic.context.stop.isRequested }, statusSeconds: statusEvery, statusRequested: { status.take() }) { o in
+                if case .window = o, !windows { return }
+                print(json ? try NetworkMonitorSession.json(o) : NetworkMonitorSession.text(o))
+                fflush(nil)
+            }
+            Self.note(session.summary)
         }
     }
 }

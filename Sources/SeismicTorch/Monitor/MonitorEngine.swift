@@ -83,12 +83,17 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     case optionNotForSource(option: String, source: String, reason: String)
     /// Standard input gave no usable line: empty (`lines` 0), or every line refused.
     case nothingReadable(lines: Int, refused: Int)
+    /// A SeedLink source given to a single-station session (`NetworkMonitorSession` monitors it).
+    case networkSource
+    /// A SeedLink session without a way to convert counts (no inventory, no units).
+    case seedLinkUnits
 
     /// Whether the error is about options that do not fit together or with the source (a usage
     /// error, exit status 64), rather than about the data.
     public var isUsageError: Bool {
         switch self {
-        case .hop, .windowDiffersFromCard, .rateDiffersFromRecord, .instrumentWithoutChannels, .notAnAccelerometer, .optionNotForSource: return true
+        case .hop, .windowDiffersFromCard, .rateDiffersFromRecord, .instrumentWithoutChannels, .notAnAccelerometer, .optionNotForSource, .seedLinkUnits:
+            return true
         default: return false
         }
     }
@@ -129,6 +134,10 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
                     + "each line must be a time in seconds since 1970 (UTC) and one number per component, e.g. 1700000000.00,0.01,-0.02,0.98"
         case .optionNotForSource(let option, let source, let reason):
             return "\(option) does not apply to --source \(source): \(reason); leave out \(option)"
+        case .networkSource:
+            return "a SeedLink source is monitored by a network session (NetworkMonitorSession), not a single-station one"
+        case .seedLinkUnits:
+            return "SeedLink records are counts: give --inventory station.xml, or --units with --sensitivity (counts per unit)"
         case .instrumentWithoutChannels(let instrument):
             return "--channels \(instrument)? names an instrument, but stdin lines (time,x,y,z) carry no channel codes: leave out --channels"
         }
@@ -481,12 +490,68 @@ public final class MonitorEngine {
     public func classifyComplete() -> [MonitorLine] { classifyReady(lagSamples: 0) }
 
     private func classifyReady(lagSamples lag: Int) -> [MonitorLine] {
-        var out: [MonitorLine] = []
+        var ready: [DueWindow] = []
         while let frontier = highest.min(), frontier >= 0, frontier + 1 - lag >= nextWindowEnd {
-            if let line = classifyWindow(endingAt: nextWindowEnd) { out.append(line) }
+            if let w = prepareWindow(endingAt: nextWindowEnd) { ready.append(w) }
             nextWindowEnd += hopSamples
         }
-        return out
+        if collectsWindows {
+            due += ready
+            return []
+        }
+        return classify(ready)
+    }
+
+    /// Whether windows that become due are held for `takeDue` (to be classified with other
+    /// stations' in one model call) instead of classified at once.
+    public var collectsWindows = false
+    private var due: [DueWindow] = []
+
+    /// The windows held since the last call (see `collectsWindows`), in time order.
+    public func takeDue() -> [DueWindow] {
+        defer { due = [] }
+        return due
+    }
+
+    /// Classifies `windows` (this engine's, in time order) in one model call and completes each.
+    public func classify(_ windows: [DueWindow]) -> [MonitorLine] {
+        guard !windows.isEmpty else { return [] }
+        let probabilities = Self.predict(windows, with: predictor)
+        return zip(windows, probabilities).compactMap { complete($0, probabilities: $1) }
+    }
+
+    /// The model's probabilities of `windows` in one call (batches of the classifier's size); a
+    /// window whose output is not finite gets nil (the others are classified on their own then).
+    public static func predict(_ windows: [DueWindow], with classifier: Classifier) -> [[Float]?] {
+        guard let first = windows.first else { return [] }
+        let card = classifier.card
+        let batch = WindowBatch(
+            values: windows.flatMap(\.input), count: windows.count, length: card.windowSamples, components: first.input.count / card.windowSamples)
+        if let rows = try? classifier.predict(batch, context: "monitor windows") { return rows }
+        return windows.map { w in
+            try? classifier.predict(WindowBatch(values: w.input, count: 1, length: batch.length, components: batch.components), context: "a monitor window")
+                .first
+        }
+    }
+
+    /// The line of a classified window: the PGA trigger (at most once per `minimumGapSeconds`) and
+    /// the counters; nil (counted as non-finite) when the model gave no finite output.
+    public func complete(_ w: DueWindow, probabilities: [Float]?) -> MonitorLine? {
+        guard let probs = probabilities else {
+            statistics.nonFiniteWindows += 1
+            return nil
+        }
+        let noise = card.backgroundClass
+        var trigger = w.pgaGal >= pgaThresholdGal && probs[noise] <= noiseMaximum
+        if trigger {
+            if w.endTime - lastTriggerTime < minimumGapSeconds { trigger = false } else { lastTriggerTime = w.endTime }
+        }
+        statistics.windows += 1
+        if trigger { statistics.triggers += 1 }
+        if w.bridgedSamples > 0 { statistics.bridged += 1 }
+        return MonitorLine(
+            time: w.time, endTime: w.endTime, probabilities: probs, classNames: card.classNames, pgaGal: w.pgaGal, trigger: trigger,
+            bridgedSamples: w.bridgedSamples)
     }
 
     /// Takes the residual (samples, within ±0.5) of a placed packet's first-sample time from the
@@ -537,7 +602,9 @@ public final class MonitorEngine {
     /// Stream time (s) of the last sample of the next window to classify; nil before any packet.
     public var nextWindowEndTime: Double? { origin == nil ? nil : time(of: nextWindowEnd - 1) }
 
-    private func classifyWindow(endingAt end: Int) -> MonitorLine? {
+    /// Cuts and prepares the window ending before sample `end`; nil when it is skipped (a reset,
+    /// no signal, not finite: counted).
+    private func prepareWindow(endingAt end: Int) -> DueWindow? {
         let start = end - windowSamples
         var comps = [[Double]](repeating: [], count: components)
         var bridged = 0
@@ -593,24 +660,13 @@ public final class MonitorEngine {
             return nil
         }
         let x = card.preprocessing.prepareWindows(batch)
-        // A prepared window or an output that is not finite (ModelOutputError) is skipped.
-        guard x.values.allSatisfy(\.isFinite), let probs = try? predictor.predict(x, context: "a monitor window").first else {
+        // A prepared window that is not finite is skipped (an output that is not finite: `complete`).
+        guard x.values.allSatisfy(\.isFinite) else {
             statistics.nonFiniteWindows += 1
             return nil
         }
-        let noise = card.backgroundClass
-        let endTime = time(of: end - 1)
-        let pgaGal = pga * 100
-        var trigger = pgaGal >= pgaThresholdGal && probs[noise] <= noiseMaximum
-        if trigger {
-            if endTime - lastTriggerTime < minimumGapSeconds { trigger = false } else { lastTriggerTime = endTime }
-        }
-        statistics.windows += 1
-        if trigger { statistics.triggers += 1 }
-        if bridged > 0 { statistics.bridged += 1 }
-        return MonitorLine(
-            time: time(of: start) + Double(windowSamples) / samplingRateHz / 2, endTime: endTime, probabilities: probs, classNames: card.classNames,
-            pgaGal: pgaGal,
-            trigger: trigger, bridgedSamples: bridged)
+        return DueWindow(
+            input: x.values, time: time(of: start) + Double(windowSamples) / samplingRateHz / 2, endTime: time(of: end - 1), pgaGal: pga * 100,
+            bridgedSamples: bridged)
     }
 }

@@ -55,7 +55,24 @@ public final class MonitorRunner {
     /// The instrument being monitored, once chosen.
     public private(set) var monitoredInstrument: String?
     /// Counters of the whole session: every engine's (one per sampling rate) and the runner's own.
-    public var statistics: MonitorStatistics { replaced + (engine?.statistics ?? MonitorStatistics()) + own }
+    public var statistics: MonitorStatistics {
+        (retired + drained).reduce(replaced + (engine?.statistics ?? MonitorStatistics()) + own) { $0 + $1.statistics }
+    }
+    /// Whether windows are held for `takeDue` instead of classified at once (see
+    /// `MonitorEngine.collectsWindows`): a network monitor classifies many stations' together.
+    public var collectsWindows = false
+    /// Engines replaced at a rate change whose held windows are not yet taken, and those taken
+    /// at the last `takeDue` (their counters settle when the windows are completed).
+    private var retired: [MonitorEngine] = [], drained: [MonitorEngine] = []
+
+    /// The windows held by the engines (see `collectsWindows`), each with the engine that
+    /// completes it (`MonitorEngine.complete`), in time order.
+    public func takeDue() -> [(engine: MonitorEngine, window: DueWindow)] {
+        replaced = drained.reduce(replaced) { $0 + $1.statistics }
+        drained = retired
+        retired = []
+        return (drained + [engine].compactMap { $0 }).flatMap { e in e.takeDue().map { (e, $0) } }
+    }
     /// Packets skipped because a sample was NaN or ±inf (as sent, or after × `scale`).
     public var nonFinitePackets: Int { own.nonFinitePackets }
 
@@ -258,7 +275,8 @@ public final class MonitorRunner {
                 out += engine.flush()  // what the old rate completed, before its buffer goes
                 target.lastTriggerTime = engine.lastTriggerTime  // --min-gap holds across the restart
                 own.rateChanges += 1
-                replaced = replaced + engine.statistics
+                // Its windows may still wait for the model (`takeDue`): its counters are added then.
+                if collectsWindows { retired.append(engine) } else { replaced = replaced + engine.statistics }
                 // The hops from the old engine's next window to the new one's first (its timeline
                 // starts at the first held packet), never classified.
                 if let resumeFrom = engine.nextWindowEndTime, let start = held.first?.time {
@@ -335,6 +353,7 @@ public final class MonitorRunner {
         e.pgaThresholdGal = pgaThresholdGal
         e.noiseMaximum = noiseMaximum
         e.minimumGapSeconds = minimumGapSeconds
+        e.collectsWindows = collectsWindows
         samplingRateHz = rate
         engine = e
         return e
@@ -445,9 +464,12 @@ public final class MonitorRunner {
 
     /// Writes `event` as one line of JSON to `handle`. SIGPIPE is ignored (process-wide, once),
     /// so a reader that has gone away makes this throw (EPIPE) instead of killing the monitor.
-    public static func writeEvent(_ event: MonitorLine, to handle: FileHandle) throws {
+    public static func writeEvent(_ event: MonitorLine, to handle: FileHandle) throws { try writeLine(try event.jsonText(), to: handle) }
+
+    /// Writes `line` and a line end to `handle`, SIGPIPE ignored as for `writeEvent`.
+    public static func writeLine(_ line: String, to handle: FileHandle) throws {
         _ = ignoreBrokenPipe
-        try handle.write(contentsOf: Data((try event.jsonText() + "\n").utf8))
+        try handle.write(contentsOf: Data((line + "\n").utf8))
     }
 
     private static let ignoreBrokenPipe: Void = { signal(SIGPIPE, SIG_IGN) }()

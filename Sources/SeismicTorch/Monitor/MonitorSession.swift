@@ -14,11 +14,15 @@ public enum StreamSource: Equatable, Sendable, CustomStringConvertible {
     /// A record played back as packets: a SAC triple (`path` names one component's file) or a
     /// miniSEED file.
     case replay(path: String)
+    /// A SeedLink server's streams (`NetworkMonitorSession`: many stations).
+    case seedlink(SeedLinkAddress)
 
-    /// Parses `udp://HOST:PORT` (HOST may be empty: 127.0.0.1), `stdin` or `replay:FILE`.
+    /// Parses `seedlink://HOST[:PORT]?streams=…` (`SeedLinkAddress`), `udp://HOST:PORT` (HOST may be empty: 127.0.0.1), `stdin` or `replay:FILE`.
     /// - Throws: `StreamSourceError.badSource` naming the text and the three forms.
     public init(parsing text: String) throws(StreamSourceError) {
-        if text == "stdin" {
+        if text.lowercased().hasPrefix("seedlink://") {
+            do { self = .seedlink(try SeedLinkAddress(parsing: text)) } catch { throw .badSeedLink(error) }
+        } else if text == "stdin" {
             self = .stdin
         } else if text.hasPrefix("replay:"), text.count > 7 {
             self = .replay(path: String(text.dropFirst(7)))
@@ -36,6 +40,7 @@ public enum StreamSource: Equatable, Sendable, CustomStringConvertible {
         case .udp(let host, let port): return "udp://\(host):\(port)"
         case .stdin: return "stdin"
         case .replay(let path): return "replay:\(path)"
+        case .seedlink(let address): return address.description
         }
     }
 
@@ -45,6 +50,7 @@ public enum StreamSource: Equatable, Sendable, CustomStringConvertible {
         case .udp: return "datagrams"
         case .stdin: return "lines"
         case .replay: return "packets"
+        case .seedlink: return "records"
         }
     }
 }
@@ -116,6 +122,7 @@ public final class MonitorSession {
         case .udp: (isUDP, isReplay) = (true, false)
         case .stdin: (isUDP, isReplay) = (false, false)
         case .replay: (isUDP, isReplay) = (false, true)
+        case .seedlink: throw MonitorError.networkSource
         }
         if settings.gain != nil, !isUDP {
             throw MonitorError.optionNotForSource(
@@ -171,6 +178,8 @@ public final class MonitorSession {
             for note in record.notes { log("monitor: \(path): \(note)") }
             StreamSources.replay(record.spans, speed: settings.replaySpeed ?? 1, into: queue)
             unitSource = nil
+        case .seedlink:
+            throw MonitorError.networkSource
         }
         if let unitSource, let (u, from) = try AccelerationUnit.resolve(given: settings.units, source: unitSource, card: card) {
             scale = u.toMetersPerSecondSquared

@@ -76,9 +76,14 @@ public enum StreamSourceError: Error, CustomStringConvertible {
     case badAddress(String), socket(String)
     /// A `--source` that is none of the three forms.
     case badSource(String)
+    /// A `seedlink://` source that does not parse.
+    case badSeedLink(SeedLinkError)
     public var description: String {
         switch self {
-        case .badSource(let s): return "--source '\(s)' is not a source: give udp://HOST:PORT, stdin or replay:FILE (SAC or miniSEED)"
+        case .badSource(let s):
+            return
+                "--source '\(s)' is not a source: give seedlink://HOST[:PORT]?streams=NET_STA:SELECTOR,…, udp://HOST:PORT, stdin or replay:FILE (SAC or miniSEED)"
+        case .badSeedLink(let e): return "\(e)"
         case .badAddress(let a): return "cannot listen on \(a): give udp://HOST:PORT with HOST an IPv4 address (udp://:PORT: 127.0.0.1) and PORT 0…65535"
         case .socket(let r): return "UDP socket: \(r)"
         }

@@ -80,7 +80,11 @@ public final class TriggerCommand: @unchecked Sendable {
     /// `MonitorRunner.writeEvent`.
     /// - Returns: the started process, nil when it could not start (counted and logged).
     @discardableResult
-    public func run(event: MonitorLine) -> Process? {
+    public func run(event: MonitorLine) -> Process? { run(json: (try? event.jsonText()) ?? "{}") }
+
+    /// Starts the program with `json` (one line, no line end) on its standard input; see `run(event:)`.
+    @discardableResult
+    public func run(json: String) -> Process? {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: executable)
         p.arguments = arguments
@@ -96,7 +100,7 @@ public final class TriggerCommand: @unchecked Sendable {
             fail("monitor: --on-trigger \(executable) could not start: \(reason)")
             return nil
         }
-        try? MonitorRunner.writeEvent(event, to: pipe.fileHandleForWriting)
+        try? MonitorRunner.writeLine(json, to: pipe.fileHandleForWriting)
         try? pipe.fileHandleForWriting.close()
         lock.lock()
         let ended = started.filter { !$0.isRunning }

@@ -16,6 +16,16 @@ public final class StopRequest: Sendable {
     public var isRequested: Bool { flag.load(ordering: .relaxed) }
 }
 
+/// A request for a status line (SIGUSR1), set from a signal handler and taken by the session that
+/// prints it: `take` reads and clears it.
+public final class StatusRequest: Sendable {
+    private let flag = Atomic<Bool>(false)
+    public init() {}
+    public func request() { flag.store(true, ordering: .relaxed) }
+    /// Whether a status line was asked for since the last call.
+    public func take() -> Bool { flag.exchange(false, ordering: .relaxed) }
+}
+
 /// The process a training, preparation or monitor session runs in, handed to it by the front end
 /// (the `seismic` and `seismic-mpi` executables make one at start-up) rather than read from
 /// globals: a second front end, or a test, runs two jobs side by side with their own contexts.
@@ -26,6 +36,8 @@ public struct JobContext {
     public var workers: Int
     /// Checked between steps (epochs, packets).
     public let stop: StopRequest
+    /// Set by SIGUSR1: a monitor prints a status line.
+    public let status = StatusRequest()
 
     /// - Parameters: `workers`: at least 1 (a smaller value is taken as 1).
     public init(collective: Collective? = nil, workers: Int = Parallel.machineWorkers, stop: StopRequest = StopRequest()) {

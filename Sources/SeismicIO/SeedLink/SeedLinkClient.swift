@@ -1,0 +1,433 @@
+// SeedLinkClient: a SeedLink 3.1 client on SwiftNIO — HELLO, STATION/SELECT/DATA (or FETCH) per
+// station, END, then 520-byte frames decoded with libmseed; resumes by sequence number after a
+// disconnect, a stall or garbage, with a bounded back-off.
+
+import Foundation
+import NIOCore
+import NIOPosix
+
+/// Timeouts and back-off of a SeedLink session.
+public struct SeedLinkSettings: Sendable {
+    /// Seconds a TCP connection may take to open.
+    public var connectTimeoutSeconds = 10.0
+    /// Seconds the server may take to answer HELLO and each negotiation command.
+    public var responseTimeoutSeconds = 10.0
+    /// Seconds without a byte after which the client asks `INFO ID` (a live server answers it
+    /// even when no data is due), as libslink's keep-alive.
+    public var keepaliveSeconds = 30.0
+    /// Seconds without a byte (keep-alive unanswered) after which the server is taken to have
+    /// stalled: the connection is closed and opened anew.
+    public var stallSeconds = 60.0
+    /// The first wait before reconnecting; it doubles on each failed attempt up to the maximum, and
+    /// starts again once a session delivers data.
+    public var firstReconnectDelaySeconds = 1.0
+    public var maximumReconnectDelaySeconds = 30.0
+    /// Consecutive attempts that deliver no data before the client gives up (nil: never).
+    public var maximumAttempts: Int? = nil
+    /// Sequence numbers remembered per station to recognise a record sent twice.
+    public var rememberedSequences = 1024
+    public init() {}
+}
+
+/// One data record as received: the station it came from ("NET_STA"), its sequence number, and
+/// its samples (one contiguous segment, as libmseed decodes it).
+public struct SeedLinkRecord: Sendable {
+    public var stationKey: String
+    public var sequence: Int
+    public var segment: TraceSegment
+    /// `ProcessInfo.systemUptime` when the frame's last byte was read (for latency measures).
+    public var receivedUptime: Double
+}
+
+/// What a session did, for its summary and status lines.
+public struct SeedLinkStatistics: Sendable, Equatable {
+    /// Connections that reached streaming, and how many of them were reconnections.
+    public var sessions = 0, reconnects = 0
+    /// Data records delivered; records sent again with a sequence number already received
+    /// (dropped); records libmseed could not decode, or that held no samples (dropped, counted).
+    public var records = 0, duplicateRecords = 0, undecodableRecords = 0, emptyRecords = 0
+    /// INFO frames received while streaming (keep-alive answers).
+    public var infoFrames = 0
+    /// Connections ended because the server sent bytes that are not SeedLink, stalled, closed
+    /// or failed to open.
+    public var garbage = 0, stalls = 0, closedByServer = 0, failedConnections = 0
+    /// Bytes read.
+    public var bytes = 0
+    public init() {}
+}
+
+/// A SeedLink 3.1 client in multi-station mode. `start` connects on its own event-loop thread and
+/// hands every data record to `onRecord` on that thread (in the order received; a handler that
+/// blocks holds the TCP stream back, so nothing is lost). A session that ends for any reason
+/// (closed, stalled, garbage, refused connection) is opened again after a back-off, each station
+/// resuming at the sequence number after its last record (`DATA n`): nothing lost or repeated
+/// while the server still holds the records. Records whose sequence number was already received
+/// are dropped and counted.
+public final class SeedLinkClient: @unchecked Sendable {
+    // Everything below is touched on `loop` only, except `statistics` and `lastSequences` (lock).
+    public let address: SeedLinkAddress
+    public let settings: SeedLinkSettings
+    private let group: MultiThreadedEventLoopGroup
+    private let loop: any EventLoop
+    private let lock = NSLock()
+    private var _statistics = SeedLinkStatistics()
+    private var _last: [String: Int]
+    private var recent: [String: (order: [Int], set: Set<Int>)] = [:]
+    private var onRecord: (@Sendable (SeedLinkRecord) -> Void)?
+    private var onEnd: (@Sendable (SeedLinkError?) -> Void)?
+    private var log: @Sendable (String) -> Void = { _ in }
+    private var channel: (any Channel)?
+    private var generation = 0
+    private var finished = false
+    private var failures = 0
+    private var everStreamed = false
+    private var timer: RepeatedTask?
+    // The session being negotiated or streaming.
+    private var state = State.closed
+    private var buffer: [UInt8] = []
+    private var lastByte = 0.0, lastSend = 0.0
+    private var keepaliveSent = false
+    private var commands: [Command] = []
+    private var refusals: [String] = []
+    private var accepted = 0
+    private var deliveredThisSession = false
+
+    private enum State { case closed, connecting, hello(lines: Int), negotiating, streaming }
+    private struct Command { var text: String; var station: String; var skipIfRefused: Bool }
+
+    /// - Parameter resumeFrom: the last sequence number received per station ("NET_STA"), to
+    ///   resume a session an earlier run ended.
+    public init(address: SeedLinkAddress, settings: SeedLinkSettings = SeedLinkSettings(), resumeFrom: [String: Int] = [:]) {
+        self.address = address
+        self.settings = settings
+        _last = resumeFrom
+        group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
+        loop = group.next()
+    }
+
+    /// The server as logs name it, "HOST:PORT".
+    public var server: String { "\(address.host):\(address.port)" }
+
+    public var statistics: SeedLinkStatistics { lock.lock(); defer { lock.unlock() }; return _statistics }
+    /// The last sequence number received per station ("NET_STA").
+    public var lastSequences: [String: Int] { lock.lock(); defer { lock.unlock() }; return _last }
+
+    private func count(_ body: (inout SeedLinkStatistics) -> Void) { lock.lock(); body(&_statistics); lock.unlock() }
+
+    /// Connects and streams until `stop`, every station being refused, `maximumAttempts` failed
+    /// attempts, or (FETCH) the server's end of data; `onEnd` is called once, with nil for a stop or
+    /// a FETCH that completed. Notes (connected, refused stations, why a session ended, when the
+    /// next attempt is) go to `log`.
+    public func start(
+        onRecord: @escaping @Sendable (SeedLinkRecord) -> Void, onEnd: @escaping @Sendable (SeedLinkError?) -> Void,
+        log: @escaping @Sendable (String) -> Void
+    ) {
+        loop.execute {
+            self.onRecord = onRecord
+            self.onEnd = onEnd
+            self.log = log
+            self.timer = self.loop.scheduleRepeatedTask(initialDelay: .milliseconds(100), delay: .milliseconds(100)) { _ in self.tick() }
+            self.connect()
+        }
+    }
+
+    /// Ends the session (a clean close; `onEnd(nil)`), then frees the client's thread. Call from
+    /// any thread but the client's own (not from `onRecord`).
+    public func stop() {
+        lock.lock()
+        let first = !stopped
+        stopped = true
+        lock.unlock()
+        guard first else { return }
+        let done = loop.submit { self.finish(nil) }
+        _ = try? done.wait()
+        try? group.syncShutdownGracefully()
+    }
+    private var stopped = false
+
+    private func now() -> Double { ProcessInfo.processInfo.systemUptime }
+
+    private func finish(_ error: SeedLinkError?) {
+        guard !finished else { return }
+        finished = true
+        timer?.cancel()
+        generation += 1
+        if let channel { channel.close(promise: nil) }
+        channel = nil
+        state = .closed
+        onEnd?(error)
+    }
+
+    private func connect() {
+        guard !finished else { return }
+        generation += 1
+        let g = generation
+        state = .connecting
+        buffer = []
+        deliveredThisSession = false
+        lastSend = now()
+        ClientBootstrap(group: loop)
+            .connectTimeout(.milliseconds(Int64(settings.connectTimeoutSeconds * 1000)))
+            .channelOption(ChannelOptions.socketOption(.tcp_nodelay), value: 1)
+            .channelInitializer { channel in channel.pipeline.addHandler(SeedLinkFrameHandler(client: self, generation: g)) }
+            .connect(host: address.host, port: address.port)
+            .whenComplete { result in
+                guard g == self.generation, !self.finished else {
+                    if case .success(let c) = result { c.close(promise: nil) }
+                    return
+                }
+                switch result {
+                case .success(let c):
+                    self.channel = c
+                    self.state = .hello(lines: 2)
+                    self.lastByte = self.now()
+                    self.send("HELLO")
+                case .failure(let error):
+                    self.count { $0.failedConnections += 1 }
+                    self.sessionEnded("cannot connect: \(Self.describe(error))")
+                }
+            }
+    }
+
+    /// A connection error as a log says it: the system's reason ("Connection refused"), not NIO's dump.
+    static func describe(_ error: any Error) -> String {
+        if let c = error as? NIOConnectionError {
+            if let first = c.connectionErrors.first { return describe(first.error) }
+            if c.dnsAError != nil || c.dnsAAAAError != nil { return "the host name \(c.host) could not be resolved" }
+        }
+        if let io = error as? IOError { return String(cString: strerror(io.errnoCode)) }
+        return "\(error)"
+    }
+
+    private func send(_ command: String) {
+        lastSend = now()
+        channel?.writeAndFlush(ByteBuffer(string: command + "\r\n"), promise: nil)
+    }
+
+    /// The commands of a session: per station STATION, its SELECTs, DATA (resuming after the last
+    /// record received) or FETCH.
+    private func negotiation() -> [Command] {
+        var out: [Command] = []
+        let last = lastSequences
+        for s in address.stations {
+            out.append(Command(text: "STATION \(s.station) \(s.network)", station: s.key, skipIfRefused: false))
+            for sel in s.selectors { out.append(Command(text: "SELECT \(sel)", station: s.key, skipIfRefused: true)) }
+            let verb = address.fetch ? "FETCH" : "DATA"
+            let resume = last[s.key].map { String(format: " %06X", SeedLinkPacket.next(after: $0)) } ?? ""
+            out.append(Command(text: verb + resume, station: s.key, skipIfRefused: true))
+        }
+        return out
+    }
+
+    // MARK: Bytes from the server (on the loop).
+
+    fileprivate func received(_ bytes: ByteBuffer, generation g: Int) {
+        guard g == generation, !finished else { return }
+        buffer += bytes.readableBytesView
+        lastByte = now()
+        keepaliveSent = false
+        count { $0.bytes += bytes.readableBytes }
+        process()
+    }
+
+    fileprivate func closed(generation g: Int, error: (any Error)?) {
+        guard g == generation, !finished else { return }
+        if case .streaming = state, address.fetch, error == nil {
+            // FETCH: the server closes once it has sent what it holds.
+            process()
+            finish(nil)
+            return
+        }
+        count { $0.closedByServer += 1 }
+        sessionEnded(error.map { "the connection failed: \($0)" } ?? "the server closed the connection")
+    }
+
+    private func process() {
+        while !finished {
+            switch state {
+            case .closed, .connecting: return
+            case .hello(let lines):
+                guard let line = takeLine() else { return }
+                if lines == 2, !line.contains("SeedLink") {
+                    return garbage("the answer to HELLO is '\(SeedLinkPacket.show(Array(line.utf8), limit: 60))', not a SeedLink server's")
+                }
+                if lines == 2 { log("seedlink: \(server): \(line)") }
+                if lines > 1 {
+                    state = .hello(lines: lines - 1)
+                } else {
+                    commands = negotiation()
+                    refusals = []
+                    accepted = 0
+                    state = .negotiating
+                    send(commands[0].text)
+                }
+            case .negotiating:
+                guard let line = takeLine() else { return }
+                let command = commands.removeFirst()
+                if line.hasPrefix("ERROR") {
+                    let reason = "\(command.station): \(command.text) answered \(line)"
+                    refusals.append(reason)
+                    log("seedlink: \(server): refused \(reason)")
+                    // A station refused: its SELECTs and DATA are not sent.
+                    if !command.skipIfRefused || command.text.hasPrefix("DATA") || command.text.hasPrefix("FETCH") {
+                        commands.removeAll { $0.station == command.station }
+                    }
+                } else if line.hasPrefix("OK") {
+                    if command.text.hasPrefix("DATA") || command.text.hasPrefix("FETCH") { accepted += 1 }
+                } else {
+                    return garbage("the answer to \(command.text) is '\(SeedLinkPacket.show(Array(line.utf8), limit: 60))', neither OK nor ERROR")
+                }
+                if let next = commands.first {
+                    send(next.text)
+                } else if accepted == 0 {
+                    return finish(.everyStationRefused(server: server, reasons: refusals))
+                } else {
+                    send("END")
+                    state = .streaming
+                    count {
+                        $0.sessions += 1
+                        if self.everStreamed { $0.reconnects += 1 }
+                    }
+                    everStreamed = true
+                    log("seedlink: \(server): streaming \(accepted) of \(address.stations.count) stations")
+                }
+            case .streaming:
+                guard buffer.count >= SeedLinkPacket.length else { return }
+                let frame = buffer[0..<SeedLinkPacket.length]
+                let packet: SeedLinkPacket
+                do { packet = try SeedLinkPacket(frame: frame) } catch { return garbage("\(error)") }
+                buffer.removeFirst(SeedLinkPacket.length)
+                switch packet {
+                case .info: count { $0.infoFrames += 1 }
+                case .data(let sequence, let record): deliver(sequence: sequence, record: record)
+                }
+            }
+        }
+    }
+
+    /// One line of a reply (up to CR LF or LF), or nil while it is incomplete. A reply longer than
+    /// 4 kB without a line end is garbage.
+    private func takeLine() -> String? {
+        guard let end = buffer.firstIndex(of: UInt8(ascii: "\n")) else {
+            if buffer.count > 4096 { garbage("\(buffer.count) bytes without a line end where a reply was due") }
+            return nil
+        }
+        var line = Array(buffer[..<end])
+        buffer.removeFirst(end + 1)
+        if line.last == UInt8(ascii: "\r") { line.removeLast() }
+        return String(decoding: line, as: UTF8.self)
+    }
+
+    private func deliver(sequence: Int, record: [UInt8]) {
+        guard let key = SeedLinkPacket.stationKey(ofRecord: record) else {
+            count { $0.undecodableRecords += 1 }
+            return
+        }
+        var seen = recent[key] ?? ([], [])
+        if seen.set.contains(sequence) {
+            count { $0.duplicateRecords += 1 }
+            return
+        }
+        seen.order.append(sequence)
+        seen.set.insert(sequence)
+        if seen.order.count > settings.rememberedSequences { seen.set.remove(seen.order.removeFirst()) }
+        recent[key] = seen
+        lock.lock()
+        if let last = _last[key], !SeedLinkPacket.isAfter(sequence, last) {
+            // An older record sent late: delivered, but the resume point stays.
+        } else {
+            _last[key] = sequence
+        }
+        lock.unlock()
+        let volume: MiniSEEDVolume
+        do {
+            volume = try MiniSEED.read(bytes: Data(record), path: "\(server) \(key) record \(String(format: "%06X", sequence))")
+        } catch .noData {
+            count { $0.emptyRecords += 1 }
+            return
+        } catch {
+            count { $0.undecodableRecords += 1 }
+            log("seedlink: \(server): \(error); record dropped")
+            return
+        }
+        deliveredThisSession = true
+        failures = 0
+        let t = now()
+        for segment in volume.segments {
+            count { $0.records += 1 }
+            onRecord?(SeedLinkRecord(stationKey: key, sequence: sequence, segment: segment, receivedUptime: t))
+        }
+    }
+
+    private func garbage(_ reason: String) {
+        count { $0.garbage += 1 }
+        sessionEnded("garbage from the server: \(reason)")
+    }
+
+    /// Closes the session and schedules the next attempt (or gives up after `maximumAttempts`).
+    private func sessionEnded(_ reason: String) {
+        guard !finished else { return }
+        generation += 1
+        channel?.close(promise: nil)
+        channel = nil
+        state = .closed
+        if !deliveredThisSession { failures += 1 }
+        if let most = settings.maximumAttempts, failures >= most {
+            return finish(.unreachable(server: server, attempts: failures, reason: reason))
+        }
+        let delay = min(settings.firstReconnectDelaySeconds * pow(2, Double(max(failures - 1, 0))), settings.maximumReconnectDelaySeconds)
+        log("seedlink: \(server): \(reason); reconnecting in \(String(format: "%g", delay)) s")
+        let g = generation
+        loop.scheduleTask(in: .milliseconds(Int64(delay * 1000))) {
+            if g == self.generation { self.connect() }
+        }
+    }
+
+    /// Every 0.1 s: reply timeouts while negotiating; keep-alive and stall while streaming.
+    private func tick() {
+        guard !finished else { return }
+        let t = now()
+        switch state {
+        case .hello, .negotiating:
+            if t - lastSend > settings.responseTimeoutSeconds {
+                count { $0.stalls += 1 }
+                sessionEnded("no answer within \(String(format: "%g", settings.responseTimeoutSeconds)) s while negotiating")
+            }
+        case .streaming:
+            if t - lastByte > settings.stallSeconds {
+                count { $0.stalls += 1 }
+                sessionEnded("nothing received for \(String(format: "%g", settings.stallSeconds)) s (keep-alive unanswered): the server stalled")
+            } else if t - lastByte > settings.keepaliveSeconds, !keepaliveSent {
+                keepaliveSent = true
+                send("INFO ID")
+            }
+        case .closed, .connecting: break
+        }
+    }
+}
+
+/// Passes a connection's bytes and its end to the client, tagged with the session they belong to.
+private final class SeedLinkFrameHandler: ChannelInboundHandler, @unchecked Sendable {
+    typealias InboundIn = ByteBuffer
+    let client: SeedLinkClient
+    let generation: Int
+    var failure: (any Error)?
+
+    init(client: SeedLinkClient, generation: Int) {
+        self.client = client
+        self.generation = generation
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        client.received(unwrapInboundIn(data), generation: generation)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        failure = error
+        context.close(promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        client.closed(generation: generation, error: failure)
+    }
+}

@@ -1,0 +1,152 @@
+// SeedLinkStreams: what a SeedLink client asks for — the server's address and, per station, the
+// stream selectors (`seedlink://HOST:PORT?streams=NET_STA:SELECTORS,…`, slinktool's -S list).
+
+/// One station a SeedLink client asks for, as the protocol's `STATION STA NET` command names it,
+/// with the `SELECT` patterns of its streams (SeedLink 3.1 selectors `[LL]CCC[.T]`: an optional
+/// two-character location, a three-character channel code, an optional type; `?` matches any
+/// character, e.g. "HN?", "00HN?", "HN?.D"). No selector: every stream of the station.
+public struct SeedLinkStation: Hashable, Sendable, CustomStringConvertible {
+    public var network: String
+    public var station: String
+    public var selectors: [String]
+
+    public init(network: String, station: String, selectors: [String] = []) {
+        self.network = network
+        self.station = station
+        self.selectors = selectors
+    }
+
+    /// "NET_STA", the key SeedLink clients (slinktool, libslink) give a station and its sequence numbers.
+    public var key: String { "\(network)_\(station)" }
+
+    public var description: String { key + (selectors.isEmpty ? "" : ":" + selectors.joined(separator: " ")) }
+}
+
+/// A SeedLink server and the streams to request from it: `seedlink://HOST[:PORT]?streams=LIST`
+/// with LIST a comma-separated list of `NET_STA` or `NET_STA:SELECTOR` (a station named twice gets
+/// both selectors), as slinktool's `-S` list; port 18000 when not given. `&fetch` asks for FETCH
+/// (the server sends what it holds, then the session ends) instead of DATA (streams until stopped).
+public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public var stations: [SeedLinkStation]
+    public var fetch: Bool
+
+    /// The port SeedLink servers listen on unless told otherwise.
+    public static let defaultPort = 18000
+
+    public init(host: String, port: Int = defaultPort, stations: [SeedLinkStation], fetch: Bool = false) {
+        self.host = host
+        self.port = port
+        self.stations = stations
+        self.fetch = fetch
+    }
+
+    /// Parses `seedlink://HOST[:PORT]?streams=NET_STA[:SELECTOR],…[&fetch]`.
+    /// - Throws: `SeedLinkError.badAddress` naming what is wrong and the expected form.
+    public init(parsing text: String) throws(SeedLinkError) {
+        let scheme = "seedlink://"
+        guard text.lowercased().hasPrefix(scheme) else { throw .badAddress(text, reason: "it does not start with seedlink://") }
+        let rest = text.dropFirst(scheme.count)
+        let parts = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        let hostPort = String(parts[0])
+        var host = hostPort, port = Self.defaultPort
+        if let colon = hostPort.lastIndex(of: ":") {
+            host = String(hostPort[..<colon])
+            guard let p = Int(hostPort[hostPort.index(after: colon)...]), (1...65535).contains(p) else {
+                throw .badAddress(text, reason: "the port '\(hostPort[hostPort.index(after: colon)...])' is not a number in 1…65535")
+            }
+            port = p
+        }
+        guard !host.isEmpty, !host.contains("/") else { throw .badAddress(text, reason: "no host name") }
+        var list: String? = nil
+        var fetch = false
+        if parts.count == 2 {
+            for item in parts[1].split(separator: "&") {
+                if item.hasPrefix("streams=") {
+                    list = String(item.dropFirst("streams=".count))
+                } else if item == "fetch" || item == "fetch=1" || item == "fetch=true" {
+                    fetch = true
+                } else {
+                    throw .badAddress(text, reason: "unknown parameter '\(item)' (streams=… and fetch are known)")
+                }
+            }
+        }
+        guard let list, !list.isEmpty else {
+            throw .badAddress(text, reason: "no streams: add ?streams=NET_STA:SELECTOR,… (e.g. ?streams=TW_A001:HN?,TW_A002:HN?)")
+        }
+        self.init(host: host, port: port, stations: try Self.stations(list, in: text), fetch: fetch)
+    }
+
+    /// The stations of a `NET_STA[:SELECTOR],…` list, in first-mention order, selectors merged.
+    static func stations(_ list: String, in text: String) throws(SeedLinkError) -> [SeedLinkStation] {
+        var out: [SeedLinkStation] = []
+        for item in list.split(separator: ",", omittingEmptySubsequences: false) {
+            let fields = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
+            let names = fields[0].split(separator: "_", omittingEmptySubsequences: false)
+            guard names.count == 2, (1...2).contains(names[0].count), (1...5).contains(names[1].count),
+                (names[0] + names[1]).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "?" || $0 == "*") })
+            else {
+                throw .badAddress(
+                    text, reason: "'\(item)' is not NET_STA or NET_STA:SELECTOR (network of 1-2 and station of 1-5 letters or digits, e.g. TW_A001:HN?)")
+            }
+            var selectors: [String] = []
+            if fields.count == 2 {
+                let s = String(fields[1])
+                guard Self.isSelector(s) else {
+                    throw .badAddress(
+                        text, reason: "'\(s)' is not a SeedLink selector [LL]CCC[.T] (e.g. HN?, 00HN?, HN?.D; ? matches any character)")
+                }
+                selectors = [s]
+            }
+            let network = String(names[0]).uppercased(), station = String(names[1]).uppercased()
+            if let k = out.firstIndex(where: { $0.network == network && $0.station == station }) {
+                // A station named with and without selectors: all of its streams.
+                if out[k].selectors.isEmpty || selectors.isEmpty { out[k].selectors = [] } else { out[k].selectors += selectors }
+            } else {
+                out.append(SeedLinkStation(network: network, station: station, selectors: selectors))
+            }
+        }
+        return out
+    }
+
+    /// Whether `s` is a SeedLink 3.1 selector: `[LL]CCC[.T]`, letters, digits, `?` and `-` (an
+    /// empty location written "--").
+    static func isSelector(_ s: String) -> Bool {
+        let p = s.split(separator: ".", omittingEmptySubsequences: false)
+        guard (1...2).contains(p.count), p[0].count == 3 || p[0].count == 5 else { return false }
+        if p.count == 2, p[1].count != 1 { return false }
+        return s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "?" || $0 == "-" || $0 == ".") }
+    }
+
+    public var description: String {
+        "seedlink://\(host):\(port)?streams="
+            + stations.flatMap { s in s.selectors.isEmpty ? [s.key] : s.selectors.map { "\(s.key):\($0)" } }.joined(separator: ",")
+            + (fetch ? "&fetch" : "")
+    }
+}
+
+/// What goes wrong with a SeedLink address or session.
+public enum SeedLinkError: Error, CustomStringConvertible, Equatable {
+    /// A `seedlink://` address that does not parse.
+    case badAddress(String, reason: String)
+    /// The server refused every station asked for (`STATION`, `SELECT` or `DATA` answered ERROR).
+    case everyStationRefused(server: String, reasons: [String])
+    /// The server could not be reached, or stopped answering, after `attempts` tries.
+    case unreachable(server: String, attempts: Int, reason: String)
+    /// An INFO request that did not give the document asked for.
+    case badInfo(server: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case .badAddress(let text, let reason):
+            return "'\(text)' is not a SeedLink address: \(reason); the form is seedlink://HOST[:PORT]?streams=NET_STA:SELECTOR,… (port 18000 by default)"
+        case .everyStationRefused(let server, let reasons):
+            return "\(server) refused every station asked for: \(reasons.joined(separator: "; "))"
+        case .unreachable(let server, let attempts, let reason):
+            return "\(server): no SeedLink session after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason)"
+        case .badInfo(let server, let reason):
+            return "\(server): the INFO answer could not be read: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,238 @@
+// NetworkMonitorSession: a SeedLink monitor session — the client's records through a bounded
+// queue into a NetworkMonitor, outputs, --on-trigger with each event, QuakeML per event, status.
+
+import Foundation
+import SeismicIO
+import SeismicNN
+
+/// A bounded queue of records between the SeedLink client's thread and the monitor: a full queue
+/// makes the client wait (TCP holds the stream back; nothing is dropped).
+final class RecordQueue: @unchecked Sendable {
+    private var items: [SeedLinkRecord] = []
+    private let condition = NSCondition()
+    private var ended = false
+    private(set) var endError: SeedLinkError?
+    let capacity: Int
+    /// The most records held at once.
+    private(set) var highWater = 0
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func push(_ r: SeedLinkRecord) {
+        condition.lock()
+        while items.count >= capacity, !ended { condition.wait() }
+        items.append(r)
+        highWater = max(highWater, items.count)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func finish(_ error: SeedLinkError?) {
+        condition.lock()
+        ended = true
+        endError = error
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// Every record held (waiting at most `timeout` for one), and whether the stream has ended.
+    func popAll(timeout: Double) -> ([SeedLinkRecord], Bool) {
+        condition.lock()
+        defer { condition.unlock() }
+        if items.isEmpty, !ended { _ = condition.wait(until: Date(timeIntervalSinceNow: timeout)) }
+        let out = items
+        items = []
+        condition.broadcast()
+        return (out, ended && out.isEmpty)
+    }
+}
+
+/// One SeedLink monitor session: `run` streams until stopped (or a FETCH completes), handing each
+/// output to the caller, running `--on-trigger` with every event's JSON and writing each closed
+/// event's picks as QuakeML into `eventsFolder`.
+public final class NetworkMonitorSession {
+    public let address: SeedLinkAddress
+    public let monitor: NetworkMonitor
+    public let client: SeedLinkClient
+    public let trigger: TriggerCommand?
+    public let eventsFolder: String?
+    private let queue = RecordQueue(capacity: 4096)
+    private let log: @Sendable (String) -> Void
+    private let started = ProcessInfo.processInfo.systemUptime
+    public private(set) var eventsDeclared = 0, picksMade = 0, quakeMLWritten = 0
+
+    /// - Throws: `MonitorError` (hop), `SeedLinkError`; `MonitorError.seedLinkUnits` when the
+    ///   units options cannot convert counts (no inventory, no --units).
+    public init(
+        model: ConvNet, card: ModelCard, address: SeedLinkAddress, settings: NetworkMonitorSettings, units: UnitOptions,
+        seedLink: SeedLinkSettings = SeedLinkSettings(), trigger: TriggerCommand?, eventsFolder: String?, log: @escaping @Sendable (String) -> Void
+    ) throws {
+        guard units.inventory != nil || units.units != nil else { throw MonitorError.seedLinkUnits }
+        self.address = address
+        self.trigger = trigger
+        self.eventsFolder = eventsFolder
+        self.log = log
+        monitor = try NetworkMonitor(model: model, card: card, settings: settings, units: units, log: log)
+        if let eventsFolder { try FileManager.default.createDirectory(atPath: eventsFolder, withIntermediateDirectories: true) }
+        client = SeedLinkClient(address: address, settings: seedLink)
+    }
+
+    /// Seconds without a record after which complete windows are classified without waiting.
+    public var pauseSeconds = 1.0
+
+    /// Streams until `stop` returns true (checked at least every 0.1 s), the client gives up, or a
+    /// FETCH completes; every `statusSeconds` (nil: never) and whenever `statusRequested` returns
+    /// true, `status` goes to `log`. At the end the open windows, picks and events are flushed.
+    /// - Throws: what `output` throws; the client's `SeedLinkError` when it gave up (after the flush).
+    public func run(
+        stop: () -> Bool, statusSeconds: Double? = nil, statusRequested: () -> Bool = { false }, output: (NetworkOutput) throws -> Void
+    ) throws {
+        let queue = self.queue
+        client.start(onRecord: { queue.push($0) }, onEnd: { queue.finish($0) }, log: log)
+        defer { client.stop() }
+        var lastRecord = ProcessInfo.processInfo.systemUptime
+        var pauseHandled = true
+        var nextStatus = statusSeconds.map { ProcessInfo.processInfo.systemUptime + $0 }
+        var ended = false
+        while !ended, !stop() {
+            let (records, end) = queue.popAll(timeout: 0.1)
+            ended = end
+            let now = ProcessInfo.processInfo.systemUptime
+            for r in records { monitor.handle(r.segment, receivedUptime: r.receivedUptime) }
+            monitor.releaseHeld(now: now)
+            if !records.isEmpty || monitor.dueCount > 0 {
+                if !records.isEmpty { lastRecord = now }
+                pauseHandled = false
+                try emit(monitor.classifyDue(), output)
+            } else if !pauseHandled, now - lastRecord >= pauseSeconds {
+                pauseHandled = true
+                try emit(monitor.classifyComplete(), output)
+            }
+            if statusRequested() || (nextStatus.map { now >= $0 } ?? false) {
+                log(status)
+                if let s = statusSeconds { nextStatus = now + s }
+            }
+        }
+        client.stop()
+        // Records received before the stop are monitored too: nothing received is lost.
+        let (rest, _) = queue.popAll(timeout: 0)
+        for r in rest { monitor.handle(r.segment, receivedUptime: r.receivedUptime) }
+        try emit(monitor.flush(), output)
+        if let trigger, trigger.runningCount > 0 {
+            log(
+                "monitor: waiting for \(trigger.runningCount) --on-trigger command(s) to finish (at most \(Int(MonitorSession.triggerWaitSeconds)) s, then killed)"
+            )
+            trigger.waitForRunning(timeout: MonitorSession.triggerWaitSeconds)
+        }
+        if let error = queue.endError { throw error }
+    }
+
+    private func emit(_ outputs: [NetworkOutput], _ output: (NetworkOutput) throws -> Void) throws {
+        for o in outputs {
+            switch o {
+            case .event:
+                eventsDeclared += 1
+                try output(o)
+                if let trigger { trigger.run(json: try Self.json(o)) }
+            case .eventClosed(let e):
+                if let eventsFolder { writeQuakeML(e, into: eventsFolder) }
+                try output(o)
+            case .pick:
+                picksMade += 1
+                try output(o)
+            case .window:
+                try output(o)
+            }
+        }
+    }
+
+    private func writeQuakeML(_ e: NetworkEvent, into folder: String) {
+        let path = folder + "/event-\(e.id).xml"
+        guard !e.picks.isEmpty else {
+            log("monitor: event \(e.id): no pick made yet of its \(e.triggers.count) triggers; no QuakeML written")
+            return
+        }
+        do {
+            try AtomicFile.write(try QuakeML.document(events: [e.picks]), to: path)
+            quakeMLWritten += 1
+        } catch {
+            log("monitor: event \(e.id): \(path) could not be written: \(error)")
+        }
+    }
+
+    /// One status line: stations live (a record within the last 60 s) and silent, latency of the
+    /// recent windows (median, 99th percentile), the client's reconnects and drops, the stations'
+    /// late and duplicate samples.
+    public var status: String {
+        let now = ProcessInfo.processInfo.systemUptime
+        let stations = monitor.stations
+        let silent = stations.filter { now - $0.lastRecordUptime > silentSeconds }
+        let never = address.stations.filter { s in !stations.contains { $0.traceID.hasPrefix("\(s.network).\(s.station).") } }
+        let c = client.statistics
+        let late = stations.reduce(0) { $0 + $1.statistics.late }, dup = stations.reduce(0) { $0 + $1.statistics.duplicates }
+        let (median, p99) = Self.percentiles(monitor.latencies)
+        return
+            "monitor: status after \(Int(now - started)) s: \(stations.count - silent.count) stations live, \(silent.count) silent (no record for \(String(format: "%g", silentSeconds)) s)"
+            + (silent.isEmpty ? "" : " (\(silent.prefix(10).map(\.traceID).joined(separator: ", "))\(silent.count > 10 ? ", …" : ""))")
+            + (never.isEmpty ? "" : ", \(never.count) asked for and never heard")
+            + "; latency median \(String(format: "%.3f", median)) s, p99 \(String(format: "%.3f", p99)) s over \(monitor.latencies.count) windows"
+            + "; SeedLink: \(c.records) records, \(c.reconnects) reconnects, \(c.duplicateRecords) duplicate and \(c.undecodableRecords) undecodable records dropped, \(c.garbage) garbage, \(c.stalls) stalls"
+            + "; \(late) late and \(dup) duplicate samples; \(monitor.skippedRecords) records skipped (units or rate)"
+            + "; \(picksMade) picks, \(eventsDeclared) events"
+    }
+
+    /// Seconds without a record after which a station counts as silent in `status`.
+    public var silentSeconds = 60.0
+
+    /// Median and 99th percentile of `values` (0, 0 when empty).
+    static func percentiles(_ values: [Double]) -> (Double, Double) {
+        guard !values.isEmpty else { return (0, 0) }
+        let s = values.sorted()
+        return (s[(s.count - 1) / 2], s[min(s.count - 1, Int((Double(s.count) * 0.99).rounded(.up)) - 1)])
+    }
+
+    /// An output as one JSON object: `type` window, pick, event or event_closed, with SEED ids and UTC times.
+    public static func json(_ o: NetworkOutput) throws -> String {
+        let object: [String: Any]
+        switch o {
+        case .window(let line):
+            var j = line.json
+            j["type"] = "window"
+            object = j
+        case .pick(let p, let instrument, let event):
+            object = [
+                "type": "pick", "trace_id": p.traceID, "instrument": instrument, "phase": p.phase, "peak_time": UTCTime.iso8601(p.peakTime),
+                "start_time": UTCTime.iso8601(p.startTime), "end_time": UTCTime.iso8601(p.endTime), "peak_value": Double(p.peakValue),
+                "event": event ?? NSNull()
+            ]
+        case .event(let e), .eventClosed(let e):
+            var j: [String: Any] = [
+                "type": { if case .event = o { return "event" } else { return "event_closed" } }(), "id": e.id, "time": UTCTime.iso8601(e.time),
+                "stations": e.stations,
+                "triggers": e.triggers.map { ["trace_id": $0.traceID, "phase": $0.phase, "time": UTCTime.iso8601($0.time)] }
+            ]
+            if case .eventClosed = o { j["picks"] = e.picks.count }
+            object = j
+        }
+        return String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+    }
+
+    /// An output as one line of text.
+    public static func text(_ o: NetworkOutput) -> String {
+        switch o {
+        case .window(let line):
+            let probs = zip(line.classNames, line.probabilities).map { String(format: "%@ %5.1f%%", $0 as NSString, $1 * 100) }.joined(separator: "  ")
+            return "\(UTCTime.iso8601(line.time, fractionDigits: 3))  \(line.instrumentID)  \(probs)  PGA \(String(format: "%.3f", line.pgaGal)) gal"
+        case .pick(let p, let instrument, let event):
+            return "PICK   \(UTCTime.iso8601(p.peakTime, fractionDigits: 2))  \(instrument)  \(p.phase)  p=\(String(format: "%.2f", p.peakValue))"
+                + (event.map { "  event \($0)" } ?? "")
+        case .event(let e):
+            return "EVENT  \(UTCTime.iso8601(e.time, fractionDigits: 2))  id \(e.id)  \(e.stations.count) stations: \(e.stations.joined(separator: ", "))"
+        case .eventClosed(let e):
+            return "CLOSED \(UTCTime.iso8601(e.time, fractionDigits: 2))  id \(e.id)  \(e.stations.count) stations, \(e.picks.count) picks"
+        }
+    }
+
+    /// One line accounting for the session (no line end).
+    public var summary: String { status.replacingOccurrences(of: "monitor: status after", with: "monitor: session of") }
+}

@@ -1,0 +1,307 @@
+// SeedLink: addresses and frames parsed, and the client against a SeedLink server on loopback
+// (TestSupport's LocalSeedLinkServer) — normal streaming, a cut connection, a stall, garbage,
+// frames sent twice, refused stations, INFO STREAMS, no server. Waits are for conditions, with
+// generous limits, never fixed sleeps: a busy machine only makes them slower.
+
+import Foundation
+import SeismicIO
+import TestSupport
+import Testing
+
+/// Segments of `stations` stations, three channels each, `seconds` of 100 Hz integer samples (a
+/// seeded pattern: a sine, a ramp and noise-like values), starting at 2026-11-30T00:00:00Z.
+func seedLinkTestSegments(stations: Int, seconds: Int, network: String = "XX") -> [TraceSegment] {
+    var state: UInt64 = 12345
+    func next() -> Double {
+        state = state &* 6364136223846793005 &+ 1442695040888963407
+        return Double(Int64(bitPattern: state >> 1) % 2001 - 1000)
+    }
+    return (0..<stations).flatMap { s in
+        ["HNE", "HNN", "HNZ"].map { code in
+            TraceSegment(
+                id: SEEDIdentifier(network: network, station: String(format: "S%03d", s), location: "00", channel: code), startTime: 1_795_996_800,
+                samplingRateHz: 100, samples: (0..<(seconds * 100)).map { i in (2000 * sin(Double(i) / 7) + next()).rounded() })
+        }
+    }
+}
+
+/// Collects what a client delivers.
+final class SeedLinkCollector: @unchecked Sendable {
+    private let lock = NSLock()
+    private var records: [SeedLinkRecord] = []
+    private var ended: SeedLinkError?? = nil
+    private(set) var logLines: [String] = []
+
+    func add(_ r: SeedLinkRecord) { lock.lock(); records.append(r); lock.unlock() }
+    func end(_ e: SeedLinkError?) { lock.lock(); ended = .some(e); lock.unlock() }
+    func note(_ line: String) { lock.lock(); logLines.append(line); lock.unlock() }
+    var received: [SeedLinkRecord] { lock.lock(); defer { lock.unlock() }; return records }
+    var end: SeedLinkError?? { lock.lock(); defer { lock.unlock() }; return ended }
+    var log: [String] { lock.lock(); defer { lock.unlock() }; return logLines }
+
+    /// Waits (at most `limit` s) until `condition` holds; returns whether it did.
+    func wait(limit: Double = 60, until condition: () -> Bool) -> Bool {
+        let start = Date()
+        while !condition() {
+            if Date().timeIntervalSince(start) > limit { return false }
+            Thread.sleep(forTimeInterval: 0.01)
+        }
+        return true
+    }
+}
+
+private func scratch() throws -> String {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("seedlink-\(UUID())").path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+/// The samples each channel received, joined in sequence order.
+private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
+    var out: [SEEDIdentifier: [(Double, [Double])]] = [:]
+    for r in records { out[r.segment.id, default: []].append((r.segment.startTime, r.segment.samples)) }
+    return out.mapValues { $0.sorted { $0.0 < $1.0 }.flatMap(\.1) }
+}
+
+@Suite struct SeedLinkAddressTests {
+    @Test func parsesStationsSelectorsPortAndFetch() throws {
+        let a = try SeedLinkAddress(parsing: "seedlink://example.org:18001?streams=TW_A001:HN?,TW_A002,TW_A001:00BH?.D&fetch")
+        #expect(a.host == "example.org" && a.port == 18001 && a.fetch)
+        #expect(a.stations == [SeedLinkStation(network: "TW", station: "A001", selectors: ["HN?", "00BH?.D"]), SeedLinkStation(network: "TW", station: "A002")])
+        let b = try SeedLinkAddress(parsing: "seedlink://localhost?streams=IU_ANMO")
+        #expect(b.port == 18000 && !b.fetch && b.stations.map(\.key) == ["IU_ANMO"])
+        #expect(try SeedLinkAddress(parsing: b.description) == b)
+    }
+
+    @Test(arguments: [
+        "seedlink://host", "seedlink://host?streams=", "seedlink://:18000?streams=IU_ANMO", "seedlink://host:0?streams=IU_ANMO",
+        "seedlink://host:99999?streams=IU_ANMO", "seedlink://host:x?streams=IU_ANMO", "seedlink://host?streams=IUANMO",
+        "seedlink://host?streams=IU_ANMO:HN", "seedlink://host?streams=IU_ANMO:HN?Z??", "seedlink://host?streams=IU_TOOLONG",
+        "seedlink://host?streams=IU_ANMO&bogus", "udp://host?streams=IU_ANMO"
+    ])
+    func refusesBadAddressesSayingWhy(_ text: String) {
+        #expect {
+            try SeedLinkAddress(parsing: text)
+        } throws: { error in
+            guard case .badAddress(let t, let reason) = error as? SeedLinkError else { return false }
+            return t == text && !reason.isEmpty && "\(error)".contains("seedlink://HOST[:PORT]?streams=")
+        }
+    }
+}
+
+@Suite struct SeedLinkPacketTests {
+    @Test func parsesDataAndInfoFramesAndRefusesOthers() throws {
+        let record = [UInt8](repeating: 7, count: 512)
+        #expect(try SeedLinkPacket(frame: ArraySlice(Array("SL00002A".utf8) + record)) == .data(sequence: 42, record: record))
+        #expect(try SeedLinkPacket(frame: ArraySlice(Array("SLINFO *".utf8) + record)) == .info(record: record, last: false))
+        #expect(try SeedLinkPacket(frame: ArraySlice(Array("SLINFO  ".utf8) + record)) == .info(record: record, last: true))
+        #expect(throws: SeedLinkPacketError.badHeader("SL00-02A")) { try SeedLinkPacket(frame: ArraySlice(Array("SL00-02A".utf8) + record)) }
+        #expect(throws: SeedLinkPacketError.badHeader("GET / HT")) { try SeedLinkPacket(frame: ArraySlice(Array("GET / HT".utf8) + record)) }
+        #expect(throws: SeedLinkPacketError.badHeader("\\xFF\\x00SL0000")) {
+            try SeedLinkPacket(frame: ArraySlice([0xFF, 0] + Array("SL0000".utf8) + record))
+        }
+        #expect(throws: SeedLinkPacketError.wrongLength(519)) { try SeedLinkPacket(frame: ArraySlice(record + [UInt8](repeating: 0, count: 7))) }
+    }
+
+    /// Sequence numbers wrap at 2²⁴: the next one is always after, and never before, its predecessor.
+    @Test func sequenceNumbersWrapAt24Bits() {
+        var rng = SystemRandomNumberGenerator()
+        for a in [0, 1, 0x7F_FFFF, 0x80_0000, 0xFF_FFFE, 0xFF_FFFF] + (0..<1000).map({ _ in Int.random(in: 0...0xFF_FFFF, using: &rng) }) {
+            let b = SeedLinkPacket.next(after: a)
+            #expect((0...0xFF_FFFF).contains(b))
+            #expect(SeedLinkPacket.isAfter(b, a) && !SeedLinkPacket.isAfter(a, b) && !SeedLinkPacket.isAfter(a, a))
+        }
+        #expect(SeedLinkPacket.next(after: 0xFF_FFFF) == 0)
+    }
+
+    /// Random frames (and random record bytes) never trap: each is parsed or refused.
+    @Test func fuzzedFramesAreParsedOrRefused() {
+        var rng = SystemRandomNumberGenerator()
+        for k in 0..<3000 {
+            var bytes = (0..<520).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            if k % 3 == 0 { bytes.replaceSubrange(0..<2, with: Array("SL".utf8)) }
+            if k % 5 == 0 { bytes.replaceSubrange(0..<6, with: Array("SLINFO".utf8)) }
+            let packet = try? SeedLinkPacket(frame: ArraySlice(bytes))
+            let record = Array(bytes.dropFirst(8))
+            _ = SeedLinkPacket.stationKey(ofRecord: record)
+            _ = SeedLinkPacket.text(ofRecord: record)
+            if case .data? = packet { _ = try? MiniSEED.read(bytes: Data(record), path: "fuzz") }
+        }
+    }
+}
+
+@Suite(.serialized) struct SeedLinkClientTests {
+    /// Streams `stations` stations from a server with `fault`; waits until every record arrived;
+    /// returns the server, what was received, and the client's statistics.
+    private func stream(
+        stations: Int = 3, seconds: Int = 40, fault: LocalSeedLinkServer.Fault = .none, settings: SeedLinkSettings = SeedLinkSettings(),
+        fetch: Bool = false
+    ) throws -> (server: LocalSeedLinkServer, frames: [LocalSeedLinkServer.Frame], got: SeedLinkCollector, stats: SeedLinkStatistics, sent: [TraceSegment]) {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let segments = seedLinkTestSegments(stations: stations, seconds: seconds)
+        let frames = try LocalSeedLinkServer.frames(of: segments, firstSequence: 0xFF_FFF0, scratch: folder)
+        let server = try LocalSeedLinkServer(frames: frames, fault: fault)
+        let names = (0..<stations).map { String(format: "XX_S%03d:HN?", $0) }.joined(separator: ",")
+        let address = try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=\(names)" + (fetch ? "&fetch" : ""))
+        let client = SeedLinkClient(address: address, settings: settings)
+        let got = SeedLinkCollector()
+        client.start(onRecord: got.add, onEnd: got.end, log: got.note)
+        let complete = got.wait { got.received.count >= frames.count || got.end != nil }
+        if !fetch { client.stop() }
+        _ = got.wait { got.end != nil }
+        let stats = client.statistics
+        client.stop()
+        #expect(complete, "received \(got.received.count) of \(frames.count) records; log: \(got.log)")
+        return (server, frames, got, stats, segments)
+    }
+
+    /// Every record once, samples equal to what was sent, per station in sequence order (the
+    /// numbers wrap past FFFFFF on the way).
+    private func expectComplete(
+        _ r: (server: LocalSeedLinkServer, frames: [LocalSeedLinkServer.Frame], got: SeedLinkCollector, stats: SeedLinkStatistics, sent: [TraceSegment])
+    ) {
+        #expect(r.got.received.count == r.frames.count)
+        #expect(Set(r.got.received.map(\.sequence)).count == r.frames.count, "a record delivered twice")
+        let received = joined(r.got.received)
+        for s in r.sent { #expect(received[s.id] == s.samples, "\(s.id): samples differ") }
+    }
+
+    @Test func fetchDeliversEveryRecordOnceThenEnds() throws {
+        let r = try stream(fetch: true)
+        expectComplete(r)
+        #expect(r.got.end == .some(nil))
+        #expect(r.stats.sessions == 1 && r.stats.reconnects == 0 && r.stats.garbage == 0)
+        let commands = r.server.commands[0]
+        #expect(
+            commands.first == "HELLO" && commands.contains("STATION S001 XX") && commands.contains("SELECT HN?") && commands.contains("FETCH")
+                && commands.last == "END")
+        r.server.shutdown()
+    }
+
+    @Test func aCutConnectionResumesAtTheNextSequenceNumber() throws {
+        var settings = SeedLinkSettings()
+        settings.firstReconnectDelaySeconds = 0.05
+        let r = try stream(fault: .disconnect(afterFrames: 25), settings: settings)
+        expectComplete(r)
+        #expect(r.stats.reconnects >= 1 && r.stats.closedByServer >= 1)
+        // The second session asks each station for the record after its last one.
+        let second = r.server.commands[1]
+        for s in 0..<3 {
+            let key = String(format: "XX_S%03d", s)
+            // The last received in order (the numbers wrap past FFFFFF).
+            let last = r.got.received.prefix(25).filter { $0.stationKey == key }.last?.sequence
+            if let last { #expect(second.contains(String(format: "DATA %06X", SeedLinkPacket.next(after: last))), "\(second)") }
+        }
+        r.server.shutdown()
+    }
+
+    @Test func aStalledServerIsLeftAndTheStreamResumed() throws {
+        var settings = SeedLinkSettings()
+        settings.keepaliveSeconds = 0.3
+        settings.stallSeconds = 0.8
+        settings.firstReconnectDelaySeconds = 0.05
+        let r = try stream(fault: .stall(afterFrames: 20), settings: settings)
+        expectComplete(r)
+        #expect(r.stats.stalls >= 1 && r.stats.reconnects >= 1)
+        #expect(r.got.log.contains { $0.contains("stalled") })
+        // The keep-alive was asked before the stall was declared.
+        #expect(r.server.commands[0].contains("INFO ID"))
+        r.server.shutdown()
+    }
+
+    @Test func garbageEndsTheSessionAndTheStreamResumes() throws {
+        var settings = SeedLinkSettings()
+        settings.firstReconnectDelaySeconds = 0.05
+        let r = try stream(fault: .garbage(afterFrames: 30), settings: settings)
+        expectComplete(r)
+        #expect(r.stats.garbage == 1 && r.stats.reconnects >= 1)
+        #expect(r.got.log.contains { $0.contains("garbage from the server") && $0.contains("#######") })
+        r.server.shutdown()
+    }
+
+    @Test func framesSentTwiceAreDeliveredOnce() throws {
+        let r = try stream(fault: .repeatFrames, fetch: true)
+        expectComplete(r)
+        #expect(r.stats.duplicateRecords == r.frames.count)
+        r.server.shutdown()
+    }
+
+    @Test func aRefusedStationIsLoggedAndTheOthersStream() throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let frames = try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 2, seconds: 20), scratch: folder)
+        let server = try LocalSeedLinkServer(frames: frames)
+        defer { server.shutdown() }
+        let address = try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=XX_S000,XX_NOPE,XX_S001&fetch")
+        let client = SeedLinkClient(address: address)
+        let got = SeedLinkCollector()
+        client.start(onRecord: got.add, onEnd: got.end, log: got.note)
+        #expect(got.wait { got.end != nil })
+        client.stop()
+        #expect(got.received.count == frames.count)
+        #expect(got.log.contains { $0.contains("refused XX_NOPE: STATION NOPE XX answered ERROR") })
+        #expect(got.log.contains { $0.contains("streaming 2 of 3 stations") })
+    }
+
+    @Test func everyStationRefusedEndsWithTheReasons() throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let server = try LocalSeedLinkServer(frames: try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 1, seconds: 5), scratch: folder))
+        defer { server.shutdown() }
+        let client = SeedLinkClient(address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=YY_A,YY_B"))
+        let got = SeedLinkCollector()
+        client.start(onRecord: got.add, onEnd: got.end, log: got.note)
+        #expect(got.wait { got.end != nil })
+        client.stop()
+        guard case .some(.some(.everyStationRefused(_, let reasons))) = got.end else { Issue.record("ended with \(String(describing: got.end))"); return }
+        #expect(reasons.count == 2)
+    }
+
+    @Test func noServerGivesUpAfterTheAttemptsAllowed() throws {
+        // A port that was free a moment ago: nothing listens on it.
+        let probe = try LocalSeedLinkServer(frames: [])
+        let port = probe.port
+        probe.shutdown()
+        var settings = SeedLinkSettings()
+        settings.maximumAttempts = 3
+        settings.firstReconnectDelaySeconds = 0.05
+        let client = SeedLinkClient(address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(port)?streams=XX_S000"), settings: settings)
+        let got = SeedLinkCollector()
+        client.start(onRecord: got.add, onEnd: got.end, log: got.note)
+        #expect(got.wait { got.end != nil })
+        client.stop()
+        guard case .some(.some(.unreachable(_, let attempts, let reason))) = got.end else { Issue.record("ended with \(String(describing: got.end))"); return }
+        #expect(attempts == 3 && reason.contains("cannot connect"))
+        #expect(got.log.filter { $0.contains("reconnecting in") }.count == 2)
+    }
+
+    @Test func aServerThatIsNotSeedLinkIsRefused() throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let http = try LocalHTTPServer(root: folder)
+        defer { http.shutdown() }
+        var settings = SeedLinkSettings()
+        settings.maximumAttempts = 1
+        settings.responseTimeoutSeconds = 2
+        let client = SeedLinkClient(address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(http.port)?streams=XX_S000"), settings: settings)
+        let got = SeedLinkCollector()
+        client.start(onRecord: got.add, onEnd: got.end, log: got.note)
+        #expect(got.wait { got.end != nil })
+        client.stop()
+        guard case .some(.some(.unreachable(_, _, let reason))) = got.end else { Issue.record("ended with \(String(describing: got.end))"); return }
+        #expect(reason.contains("not a SeedLink server") || reason.contains("closed") || reason.contains("no answer"), "\(reason)")
+    }
+
+    @Test func infoStreamsListsWhatTheServerHolds() throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        // Enough stations that the document spans several INFO frames.
+        let server = try LocalSeedLinkServer(frames: try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 12, seconds: 2), scratch: folder))
+        defer { server.shutdown() }
+        let streams = try SeedLinkClient.streams(host: "127.0.0.1", port: server.port)
+        #expect(streams.count == 36)
+        #expect(streams.first?.seedID == "XX.S000.00.HNE" && streams.first?.type == "D")
+        #expect(streams.map(\.seedID) == streams.map(\.seedID).sorted())
+    }
+}

@@ -1,0 +1,376 @@
+// The network monitor: picks made window by window equal classify's, the coincidence trigger,
+// records put back in order, and real records of 24 stations streamed from a SeedLink server on
+// loopback through the whole session, with and without faults, against classify.
+
+import Foundation
+import SeismicIO
+import SeismicNN
+import SeismicTorch
+import TestSupport
+import Testing
+
+@Suite struct StreamPickerTests {
+    /// Random probability traces with runs broken by missing windows: the picks made one window
+    /// at a time equal `RecordClassification.picks` on the same windows (the law the picker keeps).
+    @Test func picksWindowByWindowEqualClassifysPicks() {
+        var rng = SeededGenerator(seed: 17)
+        let names = ["P-wave", "S-wave", "Noise"]
+        for trial in 0..<300 {
+            let stride = [0.5, 1.0][trial % 2]
+            var predictions: [WindowPrediction] = []
+            var t = 0.0
+            var p: [Float] = [0.1, 0.1, 0.8]
+            for _ in 0..<(20 + Int(rng.next() % 200)) {
+                // A random walk in probabilities, so triggers last several windows.
+                for c in 0..<3 { p[c] = min(1, max(0, p[c] + Float(Double(rng.next() % 701) / 1000 - 0.35))) }
+                if rng.next() % 7 == 0 { p[Int(rng.next() % 2)] = [0.7, 0.35, 0.71, 0.9][Int(rng.next() % 4)] }  // at and near the thresholds
+                predictions.append(WindowPrediction(startSeconds: t, probabilities: p, label: 0))
+                t += stride * (rng.next() % 9 == 0 ? Double(2 + rng.next() % 3) : 1)  // missing windows split the run
+            }
+            let thresholds = PickThresholds(byClass: ["P-wave": 0.7, "S-wave": Float([0.35, 0.6][trial % 2])])
+            let record = RecordClassification(
+                source: "x", instrumentID: "XX.STA.00.HN", startTime: 1_700_000_000, windowSeconds: 2, strideSeconds: stride, classNames: names,
+                predictions: predictions)
+            let picker = StreamPicker(traceID: "XX.STA.00", classNames: names, backgroundClass: 2, thresholds: thresholds, strideSeconds: stride)
+            var picks: [Pick] = []
+            var ons: [Double] = []
+            for w in predictions {
+                for o in picker.add(time: record.time(ofWindowStartingAt: w.startSeconds)!, probabilities: w.probabilities) {
+                    if case .pick(let p) = o { picks.append(p) } else if case .on(_, let time) = o { ons.append(time) }
+                }
+            }
+            for o in picker.close() { if case .pick(let p) = o { picks.append(p) } }
+            #expect(picks.sorted() == record.picks(thresholds: thresholds), "trial \(trial)")
+            #expect(ons.sorted() == picks.map(\.startTime).sorted(), "every pick's trigger was announced at its start")
+        }
+    }
+}
+
+@Suite struct CoincidenceTriggerTests {
+    private func t(_ station: String, _ time: Double, _ phase: String = "P") -> StationTrigger { StationTrigger(traceID: station, phase: phase, time: time) }
+
+    @Test func declaresAnEventWhenEnoughStationsTriggerWithinTheWindow() {
+        let c = CoincidenceTrigger(minimumStations: 3, windowSeconds: 10)
+        #expect(c.add(t("A", 100)) == nil)
+        #expect(c.add(t("A", 104)) == nil)  // the same station twice is one station
+        #expect(c.add(t("B", 120)) == nil)  // too late for A
+        // Streams lag differently: C's trigger at 108 arrives after B's at 120.
+        let e = c.add(t("C", 108))
+        #expect(e == nil)
+        let d = c.add(t("D", 112))
+        #expect(d?.stations.sorted() == ["B", "C", "D"] || d?.stations.sorted() == ["A", "C", "D"])
+        #expect(d.map { $0.time == $0.triggers.map(\.time).min() } == true)
+        // Within the window of the event's triggers: joins it, declares nothing new.
+        #expect(c.add(t("E", 115, "S")) == nil)
+        #expect(c.openEvents.first?.stations.contains("E") == true)
+        #expect(c.eventID(of: "E", phase: "S", time: 115) == d?.id)
+        // Closes once the network is a window past its last trigger and its picks are made.
+        #expect(c.close(at: 130).isEmpty)  // picks not made
+        for tr in c.openEvents[0].triggers {
+            c.addPick(Pick(traceID: tr.traceID, startTime: tr.time, peakTime: tr.time + 1, endTime: tr.time + 2, peakValue: 0.9, phase: tr.phase))
+        }
+        let closed = c.close(at: 130)
+        #expect(closed.count == 1 && closed[0].picks.count == closed[0].triggers.count)
+        #expect(c.openEvents.isEmpty)
+    }
+
+    @Test func twoStationsAreNotThreeAndAnOpenPickClosesLate() {
+        let c = CoincidenceTrigger(minimumStations: 3, windowSeconds: 5)
+        // A and C are 8.5 s apart: no span of 5 s holds three stations.
+        #expect(c.add(t("A", 0)) == nil && c.add(t("B", 4)) == nil && c.add(t("C", 8.5)) == nil)
+        let e = c.add(t("D", 6))
+        #expect(e?.stations.sorted() == ["B", "C", "D"])
+        #expect(c.close(at: 20).isEmpty)  // no pick made yet
+        #expect(c.close(at: 8.5 + c.closeAfterSeconds + 0.1).count == 1)
+    }
+}
+
+@Suite struct RecordOrderTests {
+    private func record(_ k: Int, channel: String = "HNZ") -> TraceSegment {
+        TraceSegment(
+            id: SEEDIdentifier("XX.A.00.\(channel)")!, startTime: 1000 + Double(k), samplingRateHz: 100, samples: Array(repeating: Double(k), count: 100))
+    }
+
+    /// Records swapped with a neighbour of their channel (the first two included) come out in time
+    /// order, none lost.
+    @Test func recordsComeOutInTimeOrder() {
+        var rng = SeededGenerator(seed: 5)
+        for _ in 0..<50 {
+            var arrivals = (0..<60).flatMap { k in ["HNE", "HNZ"].map { record(k, channel: $0) } }
+            // Records of a channel swapped with their neighbour (disjoint swaps: each moves at most one place in its channel).
+            var i = 2
+            while i < arrivals.count {
+                if rng.next() % 3 == 0 {
+                    arrivals.swapAt(i, i - 2)
+                    i += 3
+                } else {
+                    i += 1
+                }
+            }
+            let order = RecordOrder(waitSeconds: 100, maximumSpanSeconds: 100)
+            var out: [TraceSegment] = []
+            for r in arrivals { out += order.add(r, uptime: 0).map(\.segment) }
+            out += order.flush().map(\.segment)
+            #expect(out.count == arrivals.count)
+            for channel in ["HNE", "HNZ"] {
+                let times = out.filter { $0.id.channel == channel }.map(\.startTime)
+                #expect(
+                    times == times.sorted() && times.count == 60,
+                    "arrived \(arrivals.filter { $0.id.channel == channel }.map { Int($0.startTime) - 1000 }), out \(times.map { Int($0) - 1000 })")
+            }
+        }
+    }
+
+    @Test func aRealGapIsAcceptedAfterTheWaitOrTheSpan() {
+        let order = RecordOrder(waitSeconds: 3, maximumSpanSeconds: 5)
+        #expect(order.add(record(0), uptime: 0).isEmpty)  // a channel's first record waits for a second
+        #expect(order.due(now: 3).map(\.segment.startTime) == [1000])  // or for the wait
+        #expect(order.add(record(2), uptime: 1).isEmpty)  // record 1 missing: held
+        #expect(order.due(now: 3.9).isEmpty)
+        #expect(order.due(now: 4.0).map(\.segment.startTime) == [1002])
+        #expect(order.gapsAccepted == 1)
+        #expect(order.add(record(4), uptime: 5).isEmpty)
+        #expect(order.add(record(6), uptime: 5).isEmpty)
+        #expect(order.add(record(9), uptime: 5).map(\.segment.startTime) == [1004, 1006, 1009])  // held span over 5 s
+        #expect(order.add(record(3), uptime: 6).count == 1)  // older: out at once (the monitor counts it late)
+    }
+}
+
+/// 24 real records (Tests/Fixtures/real/phasenet-picks, MIT) as 24 stations of one network: their
+/// channels named HN? (the monitor converts acceleration: both paths convert the counts alike), each station at its own location code,
+/// all moved to one origin 0.2 s apart (a moveout), float32 as the server sends them.
+struct RealNetwork {
+    var segments: [TraceSegment]
+    var stations: [String]
+    static let origin = 1_795_996_800.0
+
+    static func load() throws -> RealNetwork {
+        let names = try RealRecord.names(set: "phasenet-picks")
+        var segments: [TraceSegment] = []
+        var stations: [String] = []
+        for (k, name) in names.enumerated() {
+            let r = try RealRecord.load(name, set: "phasenet-picks")
+            guard r.channels.count == 3 else { continue }
+            let location = String(format: "%02d", k)
+            for var s in r.segments(location: location, rename: { "HN" + String($0.suffix(1)) }) {
+                s.startTime = origin + 0.2 * Double(k)
+                s.samples = s.samples.map { Double(Float($0)) }
+                segments.append(s)
+            }
+            stations.append("\(r.network).\(r.station).\(location)")
+        }
+        return RealNetwork(segments: segments, stations: stations)
+    }
+
+    /// Each station's classify outcome (its channels written as miniSEED and classified as
+    /// `seismic classify` does), keyed by trace id.
+    func classified(_ classifier: Classifier, units: UnitOptions, folder: String) throws -> [String: RecordClassification] {
+        var out: [String: RecordClassification] = [:]
+        for station in stations {
+            let path = "\(folder)/\(station).mseed"
+            try MiniSEED.write(segments.filter { $0.id.stationID == station }, to: path, encoding: .float32)
+            let c = try #require(try classifier.classify(miniSEEDAt: path, units: units).first?.get()).classification
+            out[station] = c
+        }
+        return out
+    }
+}
+
+@Suite(.serialized) struct NetworkMonitorSessionTests {
+    /// Counts at a strong-motion sensor's sensitivity (the same for both paths; the windows are
+    /// normalised, so the model's answers do not depend on it).
+    private let units = UnitOptions(units: .mps2, sensitivity: 400_000)
+
+    private func folder() throws -> String {
+        let f = FileManager.default.temporaryDirectory.appendingPathComponent("network-monitor-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: f, withIntermediateDirectories: true)
+        return f
+    }
+
+    /// Streams the network from a server with `fault` (FETCH, so the session ends) and returns
+    /// every output and the session.
+    private func run(
+        _ network: RealNetwork, fault: LocalSeedLinkServer.Fault = .none, shuffle: Bool = false, scratch: String, events: String? = nil
+    ) throws -> ([NetworkOutput], NetworkMonitorSession) {
+        var frames = try LocalSeedLinkServer.frames(of: network.segments, scratch: scratch, encoding: .float32)
+        if shuffle {
+            // Out of order: every fifth record of each channel sent after the channel's next one;
+            // every seventh record sent again under a new sequence number.
+            var positions: [String: [Int]] = [:]
+            for (i, f) in frames.enumerated() { positions[f.stationKey + f.location + f.channel, default: []].append(i) }
+            for p in positions.values { for j in stride(from: 0, to: p.count - 1, by: 5) { frames.swapAt(p[j], p[j + 1]) } }
+            var copies: [LocalSeedLinkServer.Frame] = []
+            for (i, f) in frames.enumerated() where i % 7 == 0 { copies.append(f) }
+            var mixed: [LocalSeedLinkServer.Frame] = []
+            for (i, f) in frames.enumerated() {
+                mixed.append(f)
+                if i % 7 == 3, i / 7 < copies.count { mixed.append(copies[i / 7]) }
+            }
+            frames = mixed
+            for i in frames.indices { frames[i].sequence = i + 1 }
+        }
+        let server = try LocalSeedLinkServer(frames: frames, fault: fault)
+        defer { server.shutdown() }
+        let streams = Set(network.stations.map { s in s.split(separator: ".").prefix(2).joined(separator: "_") }).sorted().joined(separator: ",")
+        // FETCH ends the session when the server closes, so a cut connection needs DATA: the run
+        // then stops once every record has arrived.
+        let fetch = fault == .none
+        let address = try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=\(streams)" + (fetch ? "&fetch" : ""))
+        let (model, card) = try Checkpoint.load(from: "earthquake-real")
+        var settings = NetworkMonitorSettings()
+        settings.hopSeconds = 0.5
+        var link = SeedLinkSettings()
+        link.firstReconnectDelaySeconds = 0.05
+        link.keepaliveSeconds = 0.5
+        link.stallSeconds = 1.5
+        let session = try NetworkMonitorSession(
+            model: model, card: card, address: address, settings: settings, units: units, seedLink: link, trigger: nil, eventsFolder: events,
+            log: { _ in })
+        var outputs: [NetworkOutput] = []
+        let total = frames.count
+        let started = Date()
+        try session.run(stop: { !fetch && (session.client.statistics.records >= total || Date().timeIntervalSince(started) > 120) }) { outputs.append($0) }
+        #expect(session.client.statistics.records == total, "\(session.client.statistics.records) of \(total) records")
+        return (outputs, session)
+    }
+
+    /// The outputs of a run, by kind.
+    private struct Outputs {
+        var windows: [String: [MonitorLine]] = [:], picks: [String: [Pick]] = [:]
+        var events: [NetworkEvent] = [], closed: [NetworkEvent] = []
+        init(_ outputs: [NetworkOutput]) {
+            for o in outputs {
+                switch o {
+                case .window(let l): windows[l.traceID, default: []].append(l)
+                case .pick(let p, _, _): picks[p.traceID, default: []].append(p)
+                case .event(let e): events.append(e)
+                case .eventClosed(let e): closed.append(e)
+                }
+            }
+        }
+    }
+
+    /// Window centres to the millisecond (the two paths add the same times in another order).
+    private func ms(_ t: Double) -> Int { Int((t * 1000).rounded()) }
+
+    /// Streamed through SeedLink, every window classify classifies is classified (same centres),
+    /// with the same probabilities where both chains see the same signal, and the same picks:
+    /// classify runs its record chain (detrend, 5 % taper, 0.5 Hz high-pass) over the whole
+    /// 45 s record, the monitor over each 2 s window as the reference's live loop does, so
+    /// probabilities differ near the record's tapered ends and where the high-pass rings
+    /// differently (measured below, printed); a pick is compared where it is clear in classify — peak
+    /// ≥ 0.9, its trigger more than 3 s from either end (the taper and a window) — and must be found
+    /// by the monitor with the same phase, its peak within one hop. One event holds the stations
+    /// whose P arrives within the coincidence window, its QuakeML written.
+    @Test func realRecordsOf24StationsGiveClassifysPicksAndOneEvent() throws {
+        let network = try RealNetwork.load()
+        #expect(network.stations.count >= 20)
+        let scratch = try folder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let (outputs, session) = try run(network, scratch: scratch, events: scratch + "/events")
+        let out = Outputs(outputs)
+        let (model, card) = try Checkpoint.load(from: "earthquake-real")
+        let reference = try network.classified(Classifier(model: model, card: card, strideSeconds: 0.5), units: units, folder: scratch)
+        var diffs: [Double] = [], compared = 0
+        for station in network.stations {
+            let c = try #require(reference[station])
+            let byTime = Dictionary(uniqueKeysWithValues: c.predictions.map { (ms(c.time(ofWindowStartingAt: $0.startSeconds)!), $0.probabilities) })
+            let lines = out.windows[station] ?? []
+            #expect(Set(lines.map { ms($0.time) }) == Set(byTime.keys), "\(station): \(lines.count) windows, classify \(byTime.count)")
+            for l in lines where l.time - c.startTime > 3 && c.startTime + 45 - l.time > 3 {
+                if let p = byTime[ms(l.time)] { diffs.append(zip(l.probabilities, p).map { Double(abs($0 - $1)) }.max()!) }
+            }
+            let mine = out.picks[station] ?? []
+            for p in c.picks(thresholds: PickThresholds()) where p.peakValue >= 0.9 && p.startTime - c.startTime > 3 && c.startTime + 45 - p.endTime > 3 {
+                compared += 1
+                #expect(
+                    mine.contains { $0.phase == p.phase && abs($0.peakTime - p.peakTime) <= 0.5 + 1e-6 },
+                    "\(station): classify's \(p) not picked by the monitor: \(mine)")
+            }
+        }
+        diffs.sort()
+        print(
+            "network: \(compared) clear classify picks compared; probability differences away from the ends: median \(diffs[diffs.count / 2]), 99th percentile \(diffs[diffs.count * 99 / 100]), max \(diffs.last!)"
+        )
+        #expect(compared >= 30)
+        // The bulk of the windows see the same signal: the median difference is float rounding.
+        #expect(diffs[diffs.count / 2] < 1e-3)
+        #expect(out.events.count == 1)
+        let event = try #require(out.events.first)
+        #expect(event.stations.count >= 3 && Set(event.stations).isSubset(of: Set(network.stations)))
+        #expect(out.closed.count == 1 && out.closed.first?.stations.count ?? 0 >= 20, "\(out.closed.map(\.stations.count))")
+        let quakeML = try String(contentsOfFile: scratch + "/events/event-\(event.id).xml", encoding: .utf8)
+        #expect(quakeML.contains("<pick") && quakeML.contains("phaseHint"))
+        #expect(session.monitor.stations.count == network.stations.count)
+        print("network: \(session.summary)")
+    }
+
+    /// A cut connection, a stall, garbage, records out of order and sent twice: the session
+    /// resumes by sequence number and gives exactly the windows and picks of a clean run.
+    @Test(arguments: [LocalSeedLinkServer.Fault.disconnect(afterFrames: 700), .stall(afterFrames: 1500), .garbage(afterFrames: 2500), .repeatFrames])
+    func faultsChangeNothing(_ fault: LocalSeedLinkServer.Fault) throws {
+        let network = try RealNetwork.load()
+        let scratch = try folder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let clean = Outputs(try run(network, scratch: scratch).0)
+        let (outputs, session) = try run(network, fault: fault, shuffle: fault == .repeatFrames, scratch: scratch)
+        let faulty = Outputs(outputs)
+        for station in network.stations {
+            let a = clean.windows[station] ?? [], b = faulty.windows[station] ?? []
+            #expect(a.map { ms($0.time) } == b.map { ms($0.time) }, "\(station): windows differ")
+            for (x, y) in zip(a, b) { #expect(zip(x.probabilities, y.probabilities).allSatisfy { abs($0 - $1) <= 1e-5 }, "\(station) at \(x.time)") }
+            #expect((clean.picks[station] ?? []).map(\.peakTime) == (faulty.picks[station] ?? []).map(\.peakTime), "\(station): picks differ")
+        }
+        #expect(faulty.events.count == clean.events.count)
+        let link = session.client.statistics
+        switch fault {
+        case .repeatFrames: #expect(link.duplicateRecords > 0 && session.monitor.order.reordered > 0)
+        case .garbage: #expect(link.garbage == 1 && link.reconnects >= 1)
+        case .stall: #expect(link.stalls >= 1 && link.reconnects >= 1)
+        default: #expect(link.reconnects >= 1)
+        }
+        print("network with \(fault): \(session.summary)")
+    }
+
+    /// A station that goes silent a third of the way in: the others stream on and give the
+    /// picks they give with it; the status names it silent. The server releases each record when
+    /// its data is due at 20 × real time, so silence shows on the wall clock.
+    @Test func aStationThatGoesSilentIsNamedAndTheOthersGoOn() throws {
+        var network = try RealNetwork.load()
+        let scratch = try folder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let clean = Outputs(try run(network, scratch: scratch).0)
+        let quiet = network.stations[3]
+        network.segments = network.segments.map { s in
+            guard s.id.stationID == quiet else { return s }
+            var cut = s
+            cut.samples = Array(s.samples.prefix(1500))
+            return cut
+        }
+        let frames = try LocalSeedLinkServer.frames(of: network.segments, scratch: scratch, encoding: .float32) { ($0 - RealNetwork.origin) / 20 }
+        let server = try LocalSeedLinkServer(frames: frames)
+        defer { server.shutdown() }
+        let streams = Set(network.stations.map { s in s.split(separator: ".").prefix(2).joined(separator: "_") }).sorted().joined(separator: ",")
+        let (model, card) = try Checkpoint.load(from: "earthquake-real")
+        var settings = NetworkMonitorSettings()
+        settings.hopSeconds = 0.5
+        let session = try NetworkMonitorSession(
+            model: model, card: card, address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=\(streams)"),
+            settings: settings, units: units, trigger: nil, eventsFolder: nil, log: { _ in })
+        session.silentSeconds = 0.6
+        var outputs: [NetworkOutput] = []
+        var status = ""
+        let started = Date()
+        try session.run(stop: {
+            guard session.client.statistics.records >= frames.count || Date().timeIntervalSince(started) > 120 else { return false }
+            status = session.status
+            return true
+        }) { outputs.append($0) }
+        let out = Outputs(outputs)
+        #expect(status.contains("\(network.stations.count - 1) stations live, 1 silent") && status.contains(quiet), "\(status)")
+        #expect((out.windows[quiet] ?? []).allSatisfy { $0.time < RealNetwork.origin + 0.2 * 3 + 15 })  // its data ends 15 s after its start
+        for station in network.stations where station != quiet {
+            #expect((clean.picks[station] ?? []).map(\.peakTime) == (out.picks[station] ?? []).map(\.peakTime), "\(station)")
+        }
+    }
+}
