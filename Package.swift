@@ -83,7 +83,8 @@ let package = Package(
         // Throughput programs (`make bench`).
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["SeismicTorch", "SeismicIO", "SeismicSignal", "SeismicNN",
+            // TestSupport: the SeedLink server on loopback that `seedlink-server` runs live.
+            dependencies: ["SeismicTorch", "SeismicIO", "SeismicSignal", "SeismicNN", "TestSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Benchmarks"),
 

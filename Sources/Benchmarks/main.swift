@@ -72,6 +72,10 @@ case "classify-day":
         String(
             format: "%-16@ %-26@ %14.1f windows/s  (%d windows, %.0f h of 100 Hz 3-component data in %.2f s)", "classify" as NSString,
             "\(Int(hours)) h record" as NSString, Double(result.predictions.count) / seconds, result.predictions.count, hours, seconds))
+case "seedlink-server":
+    // seismic-bench seedlink-server STATIONS SECONDS: a live server for scripts/bench_seedlink.sh.
+    let numbers = args.dropFirst().compactMap { Double($0) }
+    try SeedLinkServerBenchmark.run(stations: Int(numbers.first ?? 20), seconds: numbers.dropFirst().first ?? 120)
 case "monitor-latency":
     // From the packet that completes a window to the classified line (parse excluded), 125 Hz, hop 1 s.
     let card = ModelCard.earthquakePretraining()

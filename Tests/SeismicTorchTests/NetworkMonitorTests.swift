@@ -374,3 +374,62 @@ struct RealNetwork {
         }
     }
 }
+
+@Suite struct NetworkMonitorUnitsTests {
+    /// A StationXML inventory for `channels`: (station, channel, counts per unit, unit).
+    private func inventory(_ channels: [(String, String, Double, String)]) throws -> Inventory {
+        var xml =
+            "<?xml version='1.0' encoding='UTF-8'?>\n<FDSNStationXML xmlns=\"http://www.fdsn.org/xml/station/1\" schemaVersion=\"1.2\"><Source>test</Source>"
+        xml += "<Created>2026-01-01T00:00:00Z</Created><Network code=\"XX\">"
+        for station in Set(channels.map(\.0)).sorted() {
+            xml += "<Station code=\"\(station)\"><Latitude>0</Latitude><Longitude>0</Longitude><Elevation>0</Elevation>"
+            for (_, code, value, unit) in channels.filter({ $0.0 == station }) {
+                xml += "<Channel code=\"\(code)\" locationCode=\"00\" startDate=\"2020-01-01T00:00:00Z\"><Latitude>0</Latitude><Longitude>0</Longitude>"
+                xml += "<Elevation>0</Elevation><Depth>0</Depth><SampleRate>100</SampleRate><Response><InstrumentSensitivity><Value>\(value)</Value>"
+                xml += "<Frequency>1</Frequency><InputUnits><Name>\(unit)</Name></InputUnits><OutputUnits><Name>COUNTS</Name></OutputUnits>"
+                xml += "</InstrumentSensitivity></Response></Channel>"
+            }
+            xml += "</Station>"
+        }
+        return try Inventory.read(data: Data((xml + "</Network></FDSNStationXML>").utf8), path: "test.xml")
+    }
+
+    /// The same counts at two stations whose sensitivities differ by 4: each channel is converted
+    /// with its own, so the PGAs differ by exactly 4 (the record chain is linear). A velocity
+    /// channel and a channel the inventory lacks are skipped, each said once.
+    @Test func eachChannelIsConvertedWithItsOwnSensitivity() throws {
+        let inv = try inventory(
+            ["HNE", "HNN", "HNZ"].map { ("A", $0, 400_000.0, "M/S**2") } + ["HNE", "HNN", "HNZ"].map { ("B", $0, 100_000.0, "M/S**2") }
+                + [("C", "HHZ", 1e9, "M/S")])
+        let card = ModelCard.earthquakePretraining()
+        let log = Locked<[String]>([])
+        let monitor = try NetworkMonitor(
+            model: ConvNet(card.architecture, seed: 1), card: card, settings: NetworkMonitorSettings(), units: UnitOptions(inventory: inv),
+            log: { line in log.withLock { $0.append(line) } })
+        let t0 = 1_795_996_800.0
+        for (k, code) in ["HNE", "HNN", "HNZ"].enumerated() {
+            let samples = (0..<1000).map { i in (3000 * sin(Double(i) / (5 + Double(k))) + Double((i * 7919) % 200)).rounded() }
+            for station in ["A", "B"] {
+                for part in 0..<5 {
+                    monitor.handle(
+                        TraceSegment(
+                            id: SEEDIdentifier(network: "XX", station: station, location: "00", channel: code), startTime: t0 + Double(part) * 2,
+                            samplingRateHz: 100, samples: Array(samples[(part * 200)..<((part + 1) * 200)])), receivedUptime: 0)
+                }
+            }
+        }
+        for station in ["C", "D"] {
+            monitor.handle(
+                TraceSegment(
+                    id: SEEDIdentifier(network: "XX", station: station, location: "00", channel: "HHZ"), startTime: t0, samplingRateHz: 100, samples: [1, 2, 3]),
+                receivedUptime: 0)
+        }
+        let lines = monitor.flush().compactMap { o -> MonitorLine? in if case .window(let l) = o { return l } else { return nil } }
+        let a = lines.filter { $0.traceID == "XX.A.00" }, b = lines.filter { $0.traceID == "XX.B.00" }
+        #expect(a.count >= 8 && a.count == b.count)
+        for (x, y) in zip(a, b) { #expect(abs(y.pgaGal / x.pgaGal - 4) < 1e-9, "\(y.pgaGal) / \(x.pgaGal)") }
+        #expect(monitor.skippedRecords == 2 && monitor.unconvertibleChannels == 2)
+        #expect(log.current.contains { $0.contains("XX.C.00.HHZ") && $0.contains("M/S") })
+        #expect(log.current.contains { $0.contains("XX.D.00.HHZ") })
+    }
+}

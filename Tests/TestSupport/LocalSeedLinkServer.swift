@@ -38,6 +38,8 @@ public final class LocalSeedLinkServer: Sendable {
 
     struct State {
         var frames: [Frame] = []
+        /// Frames forgotten from the front (`append`'s `keep`): frame k of all is `frames[k - dropped]`.
+        var dropped = 0
         var sessions = 0
         var commands: [[String]] = []
         var framesSent = 0
@@ -73,7 +75,10 @@ public final class LocalSeedLinkServer: Sendable {
     public func append(_ more: [Frame], keep: Int = .max) {
         state.withLockedValue {
             $0.frames += more
-            if $0.frames.count > keep { $0.frames.removeFirst($0.frames.count - keep) }
+            if $0.frames.count > keep {
+                $0.dropped += $0.frames.count - keep
+                $0.frames.removeFirst($0.frames.count - keep)
+            }
         }
     }
 
@@ -199,6 +204,7 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
     var selections: [String: (selectors: [String], from: Int?, fetch: Bool)] = [:]
     var streaming = false
     var stalled = false
+    /// The next frame to send, counted over all frames ever held.
     var nextIndex = 0
     var sentThisSession = 0
     var timer: RepeatedTask?
@@ -294,10 +300,12 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
     private func pump() {
         guard !stalled, let server = box.server else { return }
         let now = ProcessInfo.processInfo.systemUptime - server.started
-        let frames = server.state.withLockedValue { $0.frames }
+        let (frames, dropped) = server.state.withLockedValue { ($0.frames, $0.dropped) }
         var fetchDone = true
-        while nextIndex < frames.count {
-            let f = frames[nextIndex]
+        // Frames forgotten before they were sent are skipped, as a server's ring buffer loses them.
+        nextIndex = max(nextIndex, dropped)
+        while nextIndex - dropped < frames.count {
+            let f = frames[nextIndex - dropped]
             guard f.releaseSeconds <= now else { fetchDone = false; break }
             nextIndex += 1
             guard let sel = selections[f.stationKey] else { continue }
@@ -329,7 +337,7 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
             server.state.withLockedValue { $0.framesSent += 1 }
         }
         // FETCH: close once everything held has been sent.
-        if fetchDone, nextIndex >= frames.count, selections.values.contains(where: \.fetch) {
+        if fetchDone, nextIndex - dropped >= frames.count, selections.values.contains(where: \.fetch) {
             timer?.cancel()
             channel?.close(promise: nil)
         }

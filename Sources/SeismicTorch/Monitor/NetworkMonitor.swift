@@ -71,6 +71,10 @@ public final class NetworkMonitor {
     /// the most recent windows (at most `latencyMemory`).
     public private(set) var latencies: [Double] = []
     public static let latencyMemory = 100_000
+    /// Seconds from each recent window's last sample (its UTC time) to its classification (the
+    /// wall clock's UTC): what the record's length, the server and the network add to `latencies`
+    /// (meaningful for live streams only).
+    public private(set) var dataAges: [Double] = []
     /// Records whose channel could not be converted (not in the inventory, not acceleration…),
     /// or whose sampling rate differs from their station's.
     public private(set) var skippedRecords = 0
@@ -191,6 +195,8 @@ public final class NetworkMonitor {
             if let group = d.runner.monitoredInstrument { line.instrumentID = "\(d.station).\(group)" }
             if latencies.count >= Self.latencyMemory { latencies.removeFirst(latencies.count / 2) }
             latencies.append(now - d.uptime)
+            if dataAges.count >= Self.latencyMemory { dataAges.removeFirst(dataAges.count / 2) }
+            dataAges.append(Date().timeIntervalSince1970 - line.endTime)
             out.append(.window(line))
             out += picks(pickers[d.station]!.add(time: line.time, probabilities: line.probabilities), station: d.station, instrumentID: line.instrumentID)
             networkTime = max(networkTime, line.time)

@@ -171,18 +171,35 @@ public final class NetworkMonitorSession {
         let c = client.statistics
         let late = stations.reduce(0) { $0 + $1.statistics.late }, dup = stations.reduce(0) { $0 + $1.statistics.duplicates }
         let (median, p99) = Self.percentiles(monitor.latencies)
+        let (ageMedian, ageP99) = Self.percentiles(monitor.dataAges)
         return
             "monitor: status after \(Int(now - started)) s: \(stations.count - silent.count) stations live, \(silent.count) silent (no record for \(String(format: "%g", silentSeconds)) s)"
             + (silent.isEmpty ? "" : " (\(silent.prefix(10).map(\.traceID).joined(separator: ", "))\(silent.count > 10 ? ", …" : ""))")
             + (never.isEmpty ? "" : ", \(never.count) asked for and never heard")
-            + "; latency median \(String(format: "%.3f", median)) s, p99 \(String(format: "%.3f", p99)) s over \(monitor.latencies.count) windows"
+            + "; latency (record received → window classified) median \(String(format: "%.1f", median * 1000)) ms, p99 \(String(format: "%.1f", p99 * 1000)) ms"
+            + " over the last \(monitor.latencies.count) windows; age of a window's last sample when classified median \(String(format: "%.2f", ageMedian)) s, p99 \(String(format: "%.2f", ageP99)) s"
             + "; SeedLink: \(c.records) records, \(c.reconnects) reconnects, \(c.duplicateRecords) duplicate and \(c.undecodableRecords) undecodable records dropped, \(c.garbage) garbage, \(c.stalls) stalls"
             + "; \(late) late and \(dup) duplicate samples; \(monitor.skippedRecords) records skipped (units or rate)"
-            + "; \(picksMade) picks, \(eventsDeclared) events"
+            + "; \(picksMade) picks, \(eventsDeclared) events; resident memory \(Self.residentMegabytes.map { String(format: "%.1f MB", $0) } ?? "unknown"), CPU \(String(format: "%.1f", Self.cpuSeconds)) s"
     }
 
     /// Seconds without a record after which a station counts as silent in `status`.
     public var silentSeconds = 60.0
+
+    /// The process's resident memory in MB (Linux: /proc/self/statm), nil where it cannot be read.
+    static var residentMegabytes: Double? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8),
+            let pages = text.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return nil }
+        return pages * Double(sysconf(Int32(_SC_PAGESIZE))) / 1_048_576
+    }
+
+    /// CPU time the process has used, user + system, seconds (getrusage).
+    static var cpuSeconds: Double {
+        var u = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        return Double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + Double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6
+    }
 
     /// Median and 99th percentile of `values` (0, 0 when empty).
     static func percentiles(_ values: [Double]) -> (Double, Double) {
