@@ -14,8 +14,10 @@ extension Seismic {
             discussion: """
                 --source seedlink://HOST[:PORT]?streams=NET_STA:SELECTOR,… watches a network: a SeedLink \
                 3.1 client (port 18000 by default; selectors [LL]CCC[.T] with ? wildcards, e.g. \
-                TW_A001:HN?,TW_A002:HN?; a station named without a selector: all its streams; &fetch \
-                ends once the server has sent what it holds) resumes each station at its next sequence \
+                TW_A001:HN?,TW_A002:HN?; !HNZ excludes; a station named without a selector: all its \
+                streams; wildcards in NET_STA where the server allows them; &fetch asks FETCH: the \
+                server sends what it has from the resume point and closes — on a first connection \
+                most servers start at the next new record) resumes each station at its next sequence \
                 number after a disconnect, a stall (--keepalive s without a byte: INFO ID; twice that: \
                 reconnect) or garbage, waiting 1, 2, 4… up to 30 s between attempts. SeedLink records \
                 are counts: give --inventory station.xml (each channel's sensitivity at the record's \

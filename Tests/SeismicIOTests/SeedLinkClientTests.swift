@@ -65,6 +65,10 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
 
 @Suite struct SeedLinkAddressTests {
     @Test func parsesStationsSelectorsPortAndFetch() throws {
+        #expect(try SeedLinkAddress(parsing: "seedlink://h?streams=TW_A0*:!HNZ").stations[0].selectors == ["!HNZ"])
+        #expect(
+            SeedLinkStation(network: "T?", station: "A0*").matches(stationKey: "TW_A001")
+                && !SeedLinkStation(network: "TW", station: "A0*").matches(stationKey: "TW_B001"))
         let a = try SeedLinkAddress(parsing: "seedlink://example.org:18001?streams=TW_A001:HN?,TW_A002,TW_A001:00BH?.D&fetch")
         #expect(a.host == "example.org" && a.port == 18001 && a.fetch)
         #expect(a.stations == [SeedLinkStation(network: "TW", station: "A001", selectors: ["HN?", "00BH?.D"]), SeedLinkStation(network: "TW", station: "A002")])
@@ -135,14 +139,14 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
     /// returns the server, what was received, and the client's statistics.
     private func stream(
         stations: Int = 3, seconds: Int = 40, fault: LocalSeedLinkServer.Fault = .none, settings: SeedLinkSettings = SeedLinkSettings(),
-        fetch: Bool = false
+        fetch: Bool = false, streams: String? = nil
     ) throws -> (server: LocalSeedLinkServer, frames: [LocalSeedLinkServer.Frame], got: SeedLinkCollector, stats: SeedLinkStatistics, sent: [TraceSegment]) {
         let folder = try scratch()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let segments = seedLinkTestSegments(stations: stations, seconds: seconds)
         let frames = try LocalSeedLinkServer.frames(of: segments, firstSequence: 0xFF_FFF0, scratch: folder)
         let server = try LocalSeedLinkServer(frames: frames, fault: fault)
-        let names = (0..<stations).map { String(format: "XX_S%03d:HN?", $0) }.joined(separator: ",")
+        let names = streams ?? (0..<stations).map { String(format: "XX_S%03d:HN?", $0) }.joined(separator: ",")
         let address = try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=\(names)" + (fetch ? "&fetch" : ""))
         let client = SeedLinkClient(address: address, settings: settings)
         let got = SeedLinkCollector()
@@ -194,6 +198,30 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
             if let last { #expect(second.contains(String(format: "DATA %06X", SeedLinkPacket.next(after: last))), "\(second)") }
         }
         r.server.shutdown()
+    }
+
+    /// A wildcard request (XX_S00*) resumes at the record after the last one of any station it
+    /// answered, and a negated selector keeps its channel out.
+    @Test func aWildcardRequestResumesWhereItsStationsStopped() throws {
+        var settings = SeedLinkSettings()
+        settings.firstReconnectDelaySeconds = 0.05
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let segments = seedLinkTestSegments(stations: 3, seconds: 40)
+        let frames = try LocalSeedLinkServer.frames(of: segments, scratch: folder)
+        let server = try LocalSeedLinkServer(frames: frames, fault: .disconnect(afterFrames: 20))
+        defer { server.shutdown() }
+        let client = SeedLinkClient(
+            address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=XX_S00*:HN?,XX_S00*:!HNZ"), settings: settings)
+        let got = SeedLinkCollector()
+        client.start(onRecord: got.add, onEnd: got.end, log: got.note)
+        let wanted = frames.filter { $0.channel != "HNZ" }.count
+        #expect(got.wait { got.received.count >= wanted })
+        client.stop()
+        #expect(got.received.count == wanted && !got.received.contains { $0.segment.id.channel == "HNZ" })
+        let last = try #require(got.received.prefix(20).last?.sequence)
+        #expect(server.commands[1].contains(String(format: "DATA %06X", SeedLinkPacket.next(after: last))), "\(server.commands[1])")
+        #expect(client.lastSequences["XX_S00*"] == got.received.last?.sequence)
     }
 
     @Test func aStalledServerIsLeftAndTheStreamResumed() throws {

@@ -377,14 +377,19 @@ struct RealNetwork {
 
 @Suite struct NetworkMonitorUnitsTests {
     /// A StationXML inventory for `channels`: (station, channel, counts per unit, unit).
-    private func inventory(_ channels: [(String, String, Double, String)]) throws -> Inventory {
+    private func inventory(_ channels: [(String, String, Double, String)], epochs: [(start: String, end: String?)] = [("2020-01-01T00:00:00Z", nil)]) throws
+        -> Inventory
+    {
         var xml =
             "<?xml version='1.0' encoding='UTF-8'?>\n<FDSNStationXML xmlns=\"http://www.fdsn.org/xml/station/1\" schemaVersion=\"1.2\"><Source>test</Source>"
         xml += "<Created>2026-01-01T00:00:00Z</Created><Network code=\"XX\">"
         for station in Set(channels.map(\.0)).sorted() {
             xml += "<Station code=\"\(station)\"><Latitude>0</Latitude><Longitude>0</Longitude><Elevation>0</Elevation>"
-            for (_, code, value, unit) in channels.filter({ $0.0 == station }) {
-                xml += "<Channel code=\"\(code)\" locationCode=\"00\" startDate=\"2020-01-01T00:00:00Z\"><Latitude>0</Latitude><Longitude>0</Longitude>"
+            for ((_, code, value0, unit), (k, epoch)) in channels.filter({ $0.0 == station }).flatMap({ c in epochs.enumerated().map { (c, $0) } }) {
+                // Each later epoch's sensitivity is 4 times smaller.
+                let value = value0 / pow(4, Double(k))
+                xml += "<Channel code=\"\(code)\" locationCode=\"00\" startDate=\"\(epoch.start)\"" + (epoch.end.map { " endDate=\"\($0)\"" } ?? "")
+                xml += "><Latitude>0</Latitude><Longitude>0</Longitude>"
                 xml += "<Elevation>0</Elevation><Depth>0</Depth><SampleRate>100</SampleRate><Response><InstrumentSensitivity><Value>\(value)</Value>"
                 xml += "<Frequency>1</Frequency><InputUnits><Name>\(unit)</Name></InputUnits><OutputUnits><Name>COUNTS</Name></OutputUnits>"
                 xml += "</InstrumentSensitivity></Response></Channel>"
@@ -431,5 +436,35 @@ struct RealNetwork {
         #expect(monitor.skippedRecords == 2 && monitor.unconvertibleChannels == 2)
         #expect(log.current.contains { $0.contains("XX.C.00.HHZ") && $0.contains("M/S") })
         #expect(log.current.contains { $0.contains("XX.D.00.HHZ") })
+    }
+
+    /// An inventory whose sensitivity changes (a new epoch, 4 times smaller) halfway through the
+    /// stream: windows after the change are converted with the new one.
+    @Test func aNewInventoryEpochIsTakenWhenItStarts() throws {
+        let change = 1_795_996_810.0  // 2026-11-30T00:00:10Z
+        let inv = try inventory(
+            ["HNE", "HNN", "HNZ"].map { ("A", $0, 400_000.0, "M/S**2") },
+            epochs: [("2020-01-01T00:00:00Z", "2026-11-30T00:00:10Z"), ("2026-11-30T00:00:10Z", nil)])
+        let card = ModelCard.earthquakePretraining()
+        let monitor = try NetworkMonitor(
+            model: ConvNet(card.architecture, seed: 1), card: card, settings: NetworkMonitorSettings(), units: UnitOptions(inventory: inv), log: { _ in })
+        // The same 10 s of counts before and after the change; each channel's 20 s in one go (a
+        // channel leading the others by 20 s, as SeedLink records of quiet data can).
+        for (k, code) in ["HNE", "HNN", "HNZ"].enumerated() {
+            let samples = (0..<1000).map { i in (3000 * sin(Double(i) / (5 + Double(k))) + Double((i * 7919) % 200)).rounded() }
+            for half in 0..<2 {
+                for part in 0..<5 {
+                    monitor.handle(
+                        TraceSegment(
+                            id: SEEDIdentifier(network: "XX", station: "A", location: "00", channel: code),
+                            startTime: change - 10 + Double(half * 10 + part * 2),
+                            samplingRateHz: 100, samples: Array(samples[(part * 200)..<((part + 1) * 200)])), receivedUptime: 0)
+                }
+            }
+        }
+        let lines = monitor.flush().compactMap { o -> MonitorLine? in if case .window(let l) = o { return l } else { return nil } }
+        let before = lines.filter { $0.endTime < change }, after = lines.filter { $0.time - 1 >= change }
+        #expect(before.count >= 8 && after.count == before.count, "\(before.count) before, \(after.count) after, \(lines.map { $0.time - change })")
+        for (x, y) in zip(before, after) { #expect(abs(y.pgaGal / x.pgaGal - 4) < 1e-9, "\(y.pgaGal) / \(x.pgaGal)") }
     }
 }

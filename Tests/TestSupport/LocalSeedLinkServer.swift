@@ -10,7 +10,10 @@ import NIOPosix
 import SeismicIO
 
 /// Serves `frames` (each a 512-byte miniSEED record with its sequence number), in the order given,
-/// to SeedLink clients.
+/// to SeedLink clients (ObsPy's and libslink's included: CAPABILITIES, plain or extended ERROR
+/// replies, INFO CAPABILITIES with multistation). Unlike ringserver, which starts a bare DATA or
+/// FETCH at the next new record, it starts them at the oldest record held (tests need a known
+/// start), and it has no TIME command.
 public final class LocalSeedLinkServer: Sendable {
     /// One record the server holds: its sequence number, station ("NET_STA"), location and
     /// channel (for SELECT), bytes, and the second (after the server started) from which it is
@@ -200,8 +203,11 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
     let box: SeedLinkServerBox
     var input: [UInt8] = []
     var session = 0
-    var current: String?
-    var selections: [String: (selectors: [String], from: Int?, fetch: Bool)] = [:]
+    var current: Int?
+    /// Per STATION request (its pattern: `?` and `*` as NSWILDCARD allows): selectors, DATA's start, FETCH.
+    var selections: [(station: SeedLinkStation, selectors: [String], from: Int?, fetch: Bool)] = []
+    /// Whether the client asked for extended error replies (CAPABILITIES EXTREPLY).
+    var extendedReplies = false
     var streaming = false
     var stalled = false
     /// The next frame to send, counted over all frames ever held.
@@ -254,24 +260,27 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
         switch verb {
         case "HELLO":
             write(Array("SeedLink v3.1 (2026.334 SeismicTorch test server) :: SLPROTO:3.1 CAP EXTREPLY NSWILDCARD\r\nSeismicTorch tests\r\n".utf8))
+        case "CAPABILITIES":
+            extendedReplies = words.dropFirst().contains { $0.uppercased() == "EXTREPLY" }
+            write(Array("OK\r\n".utf8))
         case "STATION" where words.count == 3:
-            let key = "\(words[2])_\(words[1])"
-            let known = server.state.withLockedValue { $0.frames.contains { $0.stationKey == key } }
+            let request = SeedLinkStation(network: words[2], station: words[1])
+            let known = server.state.withLockedValue { $0.frames.contains { request.matches(stationKey: $0.stationKey) } }
             if known {
-                current = key
-                selections[key] = ([], nil, false)
+                current = selections.count
+                selections.append((request, [], nil, false))
                 write(Array("OK\r\n".utf8))
             } else {
                 current = nil
-                write(Array("ERROR ARGUMENTS unknown station\r\n".utf8))
+                refuse("ARGUMENTS", "unknown station")
             }
         case "SELECT" where words.count == 2 && current != nil:
-            selections[current!]!.selectors.append(words[1])
+            selections[current!].selectors.append(words[1])
             write(Array("OK\r\n".utf8))
         case "DATA", "FETCH":
-            guard let key = current else { return write(Array("ERROR\r\n".utf8)) }
-            selections[key]!.from = words.count > 1 ? Int(words[1], radix: 16) : nil
-            selections[key]!.fetch = verb == "FETCH"
+            guard let k = current else { return refuse("UNEXPECTED", "no STATION accepted") }
+            selections[k].from = words.count > 1 ? Int(words[1], radix: 16) : nil
+            selections[k].fetch = verb == "FETCH"
             write(Array("OK\r\n".utf8))
         case "END":
             streaming = true
@@ -280,12 +289,28 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
             }
         case "INFO":
             let what = words.count > 1 ? words[1].uppercased() : ""
-            write(LocalSeedLinkServer.infoFrames(what == "STREAMS" ? server.streamsDocument() : "<seedlink software=\"SeismicTorch test server\"/>"))
+            let document: String
+            switch what {
+            case "STREAMS": document = server.streamsDocument()
+            case "CAPABILITIES":
+                document =
+                    "<seedlink software=\"SeismicTorch test server\">"
+                    + ["dialup", "multistation", "window-extraction", "info:id", "info:capabilities", "info:streams"].map { "<capability name=\"\($0)\"/>" }
+                    .joined()
+                    + "</seedlink>"
+            default: document = "<seedlink software=\"SeismicTorch test server\"/>"
+            }
+            write(LocalSeedLinkServer.infoFrames(document))
         case "BYE":
             channel?.close(promise: nil)
         default:
-            write(Array("ERROR\r\n".utf8))
+            refuse("UNSUPPORTED", "command not supported by the test server (TIME is not)")
         }
+    }
+
+    /// ERROR, with the reason after a CR when the client asked for extended replies (as ringserver and libslink do).
+    private func refuse(_ code: String, _ message: String) {
+        write(Array((extendedReplies ? "ERROR\r\(code) \(message)\r\n" : "ERROR\r\n").utf8))
     }
 
     private static func matches(_ selector: String, location: String, channel: String) -> Bool {
@@ -308,10 +333,12 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
             let f = frames[nextIndex - dropped]
             guard f.releaseSeconds <= now else { fetchDone = false; break }
             nextIndex += 1
-            guard let sel = selections[f.stationKey] else { continue }
+            guard let sel = selections.first(where: { $0.station.matches(stationKey: f.stationKey) }) else { continue }
             // DATA n: from record n on (24-bit numbers that wrap).
             if let from = sel.from, (f.sequence & 0xFF_FFFF) != from, !SeedLinkPacket.isAfter(f.sequence & 0xFF_FFFF, from) { continue }
-            if !sel.selectors.isEmpty, !sel.selectors.contains(where: { Self.matches($0, location: f.location, channel: f.channel) }) { continue }
+            let wanted = sel.selectors.filter { !$0.hasPrefix("!") }, unwanted = sel.selectors.filter { $0.hasPrefix("!") }.map { String($0.dropFirst()) }
+            if !wanted.isEmpty, !wanted.contains(where: { Self.matches($0, location: f.location, channel: f.channel) }) { continue }
+            if unwanted.contains(where: { Self.matches($0, location: f.location, channel: f.channel) }) { continue }
             if faulty, !faultDone {
                 switch server.fault {
                 case .disconnect(let n) where sentThisSession >= n:
@@ -337,7 +364,7 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
             server.state.withLockedValue { $0.framesSent += 1 }
         }
         // FETCH: close once everything held has been sent.
-        if fetchDone, nextIndex - dropped >= frames.count, selections.values.contains(where: \.fetch) {
+        if fetchDone, nextIndex - dropped >= frames.count, selections.contains(where: \.fetch) {
             timer?.cancel()
             channel?.close(promise: nil)
         }

@@ -60,9 +60,12 @@ public struct SeedLinkStatistics: Sendable, Equatable {
 /// hands every data record to `onRecord` on that thread (in the order received; a handler that
 /// blocks holds the TCP stream back, so nothing is lost). A session that ends for any reason
 /// (closed, stalled, garbage, refused connection) is opened again after a back-off, each station
-/// resuming at the sequence number after its last record (`DATA n`): nothing lost or repeated
-/// while the server still holds the records. Records whose sequence number was already received
-/// are dropped and counted.
+/// (a wildcard request included) resuming at the sequence number after its last record (`DATA n`,
+/// as libslink asks): nothing lost or repeated while the server still holds the records. (A
+/// server may keep one read position per connection: ringserver resumes every station from the
+/// newest of the positions asked, so a station whose last record is older can lose the records
+/// in between, with libslink as with this client.) Records whose sequence number was already
+/// received are dropped and counted.
 public final class SeedLinkClient: @unchecked Sendable {
     // Everything below is touched on `loop` only, except `statistics` and `lastSequences` (lock).
     public let address: SeedLinkAddress
@@ -265,7 +268,8 @@ public final class SeedLinkClient: @unchecked Sendable {
                 guard let line = takeLine() else { return }
                 let command = commands.removeFirst()
                 if line.hasPrefix("ERROR") {
-                    let reason = "\(command.station): \(command.text) answered \(line)"
+                    // (An extended reply puts its code and message after a CR.)
+                    let reason = "\(command.station): \(command.text) answered \(line.replacingOccurrences(of: "\r", with: " "))"
                     refusals.append(reason)
                     log("seedlink: \(server): refused \(reason)")
                     // A station refused: its SELECTs and DATA are not sent.
@@ -333,10 +337,11 @@ public final class SeedLinkClient: @unchecked Sendable {
         if seen.order.count > settings.rememberedSequences { seen.set.remove(seen.order.removeFirst()) }
         recent[key] = seen
         lock.lock()
-        if let last = _last[key], !SeedLinkPacket.isAfter(sequence, last) {
-            // An older record sent late: delivered, but the resume point stays.
-        } else {
-            _last[key] = sequence
+        // The resume point of the record's station, and of every requested station (a wildcard
+        // such as BK_*) it answers: a reconnection asks each request for what follows.
+        for k in [key] + address.stations.filter({ $0.key != key && $0.matches(stationKey: key) }).map(\.key) {
+            if let last = _last[k], !SeedLinkPacket.isAfter(sequence, last) { continue }  // an older record sent late
+            _last[k] = sequence
         }
         lock.unlock()
         let volume: MiniSEEDVolume

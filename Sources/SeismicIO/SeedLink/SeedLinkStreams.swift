@@ -4,7 +4,9 @@
 /// One station a SeedLink client asks for, as the protocol's `STATION STA NET` command names it,
 /// with the `SELECT` patterns of its streams (SeedLink 3.1 selectors `[LL]CCC[.T]`: an optional
 /// two-character location, a three-character channel code, an optional type; `?` matches any
-/// character, e.g. "HN?", "00HN?", "HN?.D"). No selector: every stream of the station.
+/// character, e.g. "HN?", "00HN?", "HN?.D"; a leading `!` excludes, "!HNZ"). No selector: every
+/// stream of the station. Network and station codes may hold `?` and `*` for servers that
+/// announce NSWILDCARD.
 public struct SeedLinkStation: Hashable, Sendable, CustomStringConvertible {
     public var network: String
     public var station: String
@@ -20,12 +22,32 @@ public struct SeedLinkStation: Hashable, Sendable, CustomStringConvertible {
     public var key: String { "\(network)_\(station)" }
 
     public var description: String { key + (selectors.isEmpty ? "" : ":" + selectors.joined(separator: " ")) }
+
+    /// Whether a record of station `stationKey` ("NET_STA") answers this request (`?` any one
+    /// character, `*` any run, as servers with NSWILDCARD match).
+    public func matches(stationKey: String) -> Bool {
+        let parts = stationKey.split(separator: "_", maxSplits: 1, omittingEmptySubsequences: false).map(String.init)
+        guard parts.count == 2 else { return false }
+        return Self.like(network, parts[0]) && Self.like(station, parts[1])
+    }
+
+    static func like(_ pattern: String, _ text: String) -> Bool {
+        let p = Array(pattern), t = Array(text)
+        func go(_ i: Int, _ j: Int) -> Bool {
+            if i == p.count { return j == t.count }
+            if p[i] == "*" { return (j...t.count).contains { go(i + 1, $0) } }
+            return j < t.count && (p[i] == "?" || p[i] == t[j]) && go(i + 1, j + 1)
+        }
+        return go(0, 0)
+    }
 }
 
 /// A SeedLink server and the streams to request from it: `seedlink://HOST[:PORT]?streams=LIST`
 /// with LIST a comma-separated list of `NET_STA` or `NET_STA:SELECTOR` (a station named twice gets
 /// both selectors), as slinktool's `-S` list; port 18000 when not given. `&fetch` asks for FETCH
-/// (the server sends what it holds, then the session ends) instead of DATA (streams until stopped).
+/// instead of DATA: the server sends what it has from the resume point, then closes and the session
+/// ends (on a first connection most servers, ringserver among them, start at the next new record,
+/// so a first FETCH may bring nothing); DATA streams until stopped.
 public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
@@ -110,9 +132,10 @@ public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
         return out
     }
 
-    /// Whether `s` is a SeedLink 3.1 selector: `[LL]CCC[.T]`, letters, digits, `?` and `-` (an
-    /// empty location written "--").
-    static func isSelector(_ s: String) -> Bool {
+    /// Whether `s` is a SeedLink 3.1 selector: `[!][LL]CCC[.T]`, letters, digits, `?` and `-` (an
+    /// empty location written "--"); a leading `!` excludes what it matches.
+    static func isSelector(_ text: String) -> Bool {
+        let s = text.hasPrefix("!") ? String(text.dropFirst()) : text
         let p = s.split(separator: ".", omittingEmptySubsequences: false)
         guard (1...2).contains(p.count), p[0].count == 3 || p[0].count == 5 else { return false }
         if p.count == 2, p[1].count != 1 { return false }

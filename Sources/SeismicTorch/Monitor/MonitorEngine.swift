@@ -318,7 +318,11 @@ public final class MonitorEngine {
     ///   than 10⁷ samples, the hop is longer than the window, or the window is not the card's; the high-pass filter's error
     ///   when the card's corner does not fit the rate.
     /// `windowSeconds` defaults to the card's window (`ModelCard.windowSeconds`).
-    public init(model: ConvNet, card: ModelCard, samplingRateHz: Double, windowSeconds: Double? = nil, hopSeconds: Double = 1) throws {
+    /// `bufferSeconds`: the ring buffer's span when longer than eight windows (a channel may
+    /// lead the others of its instrument by this much before its lead is taken for a gap).
+    public init(
+        model: ConvNet, card: ModelCard, samplingRateHz: Double, windowSeconds: Double? = nil, hopSeconds: Double = 1, bufferSeconds: Double = 0
+    ) throws {
         let windowSeconds = windowSeconds ?? card.windowSeconds
         let samples = windowSeconds * samplingRateHz
         guard samples.isFinite, samples.rounded() >= Double(Self.sampleRange.lowerBound), samples.rounded() <= Double(Self.sampleRange.upperBound) else {
@@ -335,7 +339,7 @@ public final class MonitorEngine {
         windowSamples = Int((windowSeconds * samplingRateHz).rounded())
         hopSamples = max(1, Int((hopSeconds * samplingRateHz).rounded()))
         components = card.architecture.inputShape[2]
-        capacity = windowSamples * 8
+        capacity = max(windowSamples * 8, Int(min(bufferSeconds, 3600) * samplingRateHz))
         values = Array(repeating: Array(repeating: 0, count: capacity), count: components)
         tags = Array(repeating: Array(repeating: -1, count: capacity), count: components)
         highest = Array(repeating: -1, count: components)

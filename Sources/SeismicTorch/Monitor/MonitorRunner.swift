@@ -61,6 +61,10 @@ public final class MonitorRunner {
     /// Whether windows are held for `takeDue` instead of classified at once (see
     /// `MonitorEngine.collectsWindows`): a network monitor classifies many stations' together.
     public var collectsWindows = false
+    /// The engines' ring buffer span in seconds when longer than eight windows
+    /// (`MonitorEngine.init`): a SeedLink station's channels arrive in records of several
+    /// seconds each, one channel ahead of another by up to a record.
+    public var bufferSeconds = 0.0
     /// Engines replaced at a rate change whose held windows are not yet taken, and those taken
     /// at the last `takeDue` (their counters settle when the windows are completed).
     private var retired: [MonitorEngine] = [], drained: [MonitorEngine] = []
@@ -349,7 +353,8 @@ public final class MonitorRunner {
     private static func describe(_ group: String) -> String { group.isEmpty ? "the x, y, z columns" : "instrument \(group)?" }
 
     private func makeEngine(rate: Double) throws -> MonitorEngine {
-        let e = try MonitorEngine(model: model, card: card, samplingRateHz: rate, windowSeconds: windowSeconds, hopSeconds: hopSeconds)
+        let e = try MonitorEngine(
+            model: model, card: card, samplingRateHz: rate, windowSeconds: windowSeconds, hopSeconds: hopSeconds, bufferSeconds: bufferSeconds)
         e.pgaThresholdGal = pgaThresholdGal
         e.noiseMaximum = noiseMaximum
         e.minimumGapSeconds = minimumGapSeconds

@@ -63,7 +63,8 @@ public final class NetworkMonitor {
     private var runners: [String: MonitorRunner] = [:]
     private var pickers: [String: StreamPicker] = [:]
     private var status: [String: StationStatus] = [:]
-    private var factors: [SEEDIdentifier: Double?] = [:]
+    /// Per channel: counts → m/s² (nil: not convertible) and the time it holds until (the inventory epoch's end).
+    private var factors: [SEEDIdentifier: (factor: Double?, until: Double)] = [:]
     private var refusedChannels = 0
     private var pending: [(station: String, runner: MonitorRunner, engine: MonitorEngine, window: DueWindow, uptime: Double)] = []
     public let coincidence: CoincidenceTrigger
@@ -71,6 +72,10 @@ public final class NetworkMonitor {
     /// the most recent windows (at most `latencyMemory`).
     public private(set) var latencies: [Double] = []
     public static let latencyMemory = 100_000
+    /// Seconds each station's ring buffer holds: one channel may lead the others of its station
+    /// by this much (a SeedLink record of quiet 100 Hz data holds up to tens of seconds) before the
+    /// lead is taken for a gap. About 290 kB per 100 Hz three-component station.
+    public static let bufferSeconds = 60.0
     /// Seconds from each recent window's last sample (its UTC time) to its classification (the
     /// wall clock's UTC): what the record's length, the server and the network add to `latencies`
     /// (meaningful for live streams only).
@@ -145,9 +150,10 @@ public final class NetworkMonitor {
         for (engine, window) in runner.takeDue() { pending.append((station, runner, engine, window, receivedUptime)) }
     }
 
-    /// Counts → m/s² of a channel (cached; nil when it cannot be converted, said once).
+    /// Counts → m/s² of a channel at `time` (cached until its inventory epoch ends; nil when it
+    /// cannot be converted, said once per epoch).
     private func factor(of id: SEEDIdentifier, at time: Double) -> Double? {
-        if let known = factors[id] { return known }
+        if let known = factors[id], time < known.until { return known.factor }
         var f: Double? = nil
         do {
             let c = try units.conversion(stated: nil, channels: [id], components: 1, time: time, path: id.description, to: .mps2)
@@ -160,7 +166,9 @@ public final class NetworkMonitor {
             log("monitor: \(error); its records are skipped")
         }
         if f == nil { refusedChannels += 1 }
-        if factors.count < 100_000 { factors[id] = f }
+        // A new inventory epoch starts at the current one's end: asked again then.
+        let until = units.inventory?.sensitivity(of: id, at: time)?.end ?? .infinity
+        if factors.count < 100_000 { factors[id] = (f, until) }
         return f
     }
 
@@ -172,6 +180,7 @@ public final class NetworkMonitor {
         r.minimumGapSeconds = settings.minimumGapSeconds
         r.instrument = settings.instrument
         r.collectsWindows = true
+        r.bufferSeconds = Self.bufferSeconds
         r.log = { [log] in log($0.replacingOccurrences(of: "monitor: ", with: "monitor: \(station): ")) }
         runners[station] = r
         pickers[station] = StreamPicker(

@@ -167,7 +167,11 @@ public final class NetworkMonitorSession {
         let now = ProcessInfo.processInfo.systemUptime
         let stations = monitor.stations
         let silent = stations.filter { now - $0.lastRecordUptime > silentSeconds }
-        let never = address.stations.filter { s in !stations.contains { $0.traceID.hasPrefix("\(s.network).\(s.station).") } }
+        let never = address.stations.filter { s in
+            !stations.contains { st in
+                s.matches(stationKey: st.traceID.split(separator: ".", omittingEmptySubsequences: false).prefix(2).joined(separator: "_"))
+            }
+        }
         let c = client.statistics
         let late = stations.reduce(0) { $0 + $1.statistics.late }, dup = stations.reduce(0) { $0 + $1.statistics.duplicates }
         let (median, p99) = Self.percentiles(monitor.latencies)
