@@ -30,8 +30,12 @@ extension Seismic {
                 with type pick, event or event_closed, SEED ids and UTC times; --windows adds every \
                 classified window); --on-trigger runs with each event's JSON; --events DIR writes each \
                 closed event's picks as QuakeML (event-ID.xml); a status line (stations live and silent, \
-                latency, reconnects, drops) goes to stderr every --status-every s and on SIGUSR1. \
-                --list-streams prints what the server offers (INFO STREAMS) and exits.
+                latency, reconnects, drops) goes to stderr every --status-every s and on SIGUSR1; \
+                --state FILE keeps each station's last sequence number, so a restart resumes there \
+                instead of taking the server's backlog again. --pga, --noise-max and --min-gap set the \
+                trigger flag of --windows lines only. --list-streams prints what the server offers \
+                (INFO STREAMS; no ?streams= needed) and exits. A session that never reaches the \
+                server fails (exit status 1) when stopped.
 
                 --source udp://HOST:PORT listens for Raspberry Shake UDP packets ({'ENZ', time, counts…}, \
                 one per component; counts × --gain → m/s²; udp://:PORT binds 127.0.0.1); stdin reads lines time,x,y,z (one plain decimal number per model component, \
@@ -141,13 +145,15 @@ extension Seismic {
         var thresholds: String?
         @Option(help: "SeedLink: folder for each closed event's picks as QuakeML (event-ID.xml).") var events: String?
         @Option(parsing: .unconditional, help: "SeedLink: seconds between status lines on stderr (also on SIGUSR1).") var statusEvery: Double?
+        @Option(help: "SeedLink: file of each station's last sequence number: a restart resumes there (as slinktool -x).") var state: String?
         @Option(parsing: .unconditional, help: "SeedLink: seconds without a byte before a keep-alive (INFO ID); twice: reconnect (default 30).")
         var keepalive: Double?
         @Flag(help: "SeedLink: also print every classified window of every station.") var windows = false
         @Option(parsing: .unconditional, help: "Counts → m/s² for UDP sources (default: 1/384,500, a Raspberry Shake's EN?).") var gain: Double?
-        @Option(help: "Units of stdin and replay samples (default: the record's, for stdin the model card's).") var units: AccelerationUnit?
-        @Option(parsing: .unconditional, help: "Counts per --units unit, for a replayed record in counts.") var sensitivity: Double?
-        @Option(help: "StationXML inventory converting a replayed record in counts (each channel's InstrumentSensitivity).")
+        @Option(help: "Units of stdin, replay and (with --sensitivity) SeedLink samples (default: the record's, for stdin the model card's).")
+        var units: AccelerationUnit?
+        @Option(parsing: .unconditional, help: "Counts per --units unit, for a replayed record or SeedLink streams in counts.") var sensitivity: Double?
+        @Option(help: "StationXML inventory converting a replayed record or SeedLink streams in counts (each channel's InstrumentSensitivity).")
         var inventory: String?
         @Option(help: "Station of a UDP or stdin stream, NET.STA or NET.STA.LOC, named in every line (a replay names its own).")
         var station: String?
@@ -176,16 +182,28 @@ extension Seismic {
                 let given = [
                     (listStreams, "--list-streams"), (minStations != nil, "--min-stations"), (coincidence != nil, "--coincidence"),
                     (thresholds != nil, "--thresholds"), (events != nil, "--events"), (statusEvery != nil, "--status-every"),
-                    (keepalive != nil, "--keepalive"), (windows, "--windows")
+                    (keepalive != nil, "--keepalive"), (windows, "--windows"), (state != nil, "--state")
                 ].filter(\.0).map(\.1)
                 if let first = given.first { throw ValidationError("\(first) applies to --source seedlink://… only: leave it out for \(source)") }
             } else {
-                let given = [(gain != nil, "--gain"), (station != nil, "--station"), (rate != nil, "--rate"), (speed != nil, "--speed")].filter(\.0).map(\.1)
-                if let first = given.first {
-                    throw ValidationError("\(first) does not apply to a SeedLink source: its records name their stations and state their rates")
-                }
-                if !listStreams, inventory == nil, units == nil {
-                    throw ValidationError("SeedLink records are counts: give --inventory station.xml, or --units with --sensitivity (counts per unit)")
+                let reasons = [
+                    (gain != nil, "--gain", "counts are converted per channel by --inventory, or --units with --sensitivity"),
+                    (station != nil, "--station", "its records name their stations (SEED ids)"),
+                    (rate != nil, "--rate", "its records state their sampling rates"),
+                    (speed != nil, "--speed", "a live stream comes at its own pace")
+                ].filter(\.0)
+                if let (_, option, reason) = reasons.first { throw ValidationError("\(option) does not apply to a SeedLink source: \(reason)") }
+                if case .seedlink(let address) = source, !listStreams {
+                    if address.stations.isEmpty { throw ValidationError("--source \(address.host): \(SeedLinkAddress.noStreams)") }
+                    if inventory == nil, units == nil || sensitivity == nil {
+                        throw ValidationError(
+                            "SeedLink records are counts: give --inventory station.xml, or --units with --sensitivity (counts per unit)"
+                                + (units != nil ? "; --units alone would take counts for \(units!.rawValue)" : ""))
+                    }
+                    let named = address.stations.filter { !($0.network + $0.station).contains(where: { $0 == "*" || $0 == "?" }) }
+                    if let n = minStations, named.count == address.stations.count, n > named.count {
+                        throw ValidationError("--min-stations \(n) is more than the \(named.count) stations asked for: no event could ever be declared")
+                    }
                 }
             }
             try checkOption("gain", gain, .above(0))
@@ -302,7 +320,7 @@ extension Seismic {
             let units = UnitOptions(units: units, sensitivity: sensitivity, inventory: try inventory.map { try Inventory.read($0) })
             let session = try NetworkMonitorSession(
                 model: net, card: card, address: address, settings: settings, units: units, seedLink: link, trigger: trigger, eventsFolder: events,
-                log: Self.note)
+                stateFile: state, log: Self.note)
             installStopHandler()
             signal(SIGUSR1) { _ in Seismic.context.status.request() }  // kill -USR1 PID: a status line
             let status = Seismic.context.status

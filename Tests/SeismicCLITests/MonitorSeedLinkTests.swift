@@ -72,6 +72,25 @@ import Testing
         let sent = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: folder + "/event.json"))) as? [String: Any]
         #expect(sent?["id"] as? String == id && sent?["type"] as? String == "event")
         let quakeML = try String(contentsOfFile: folder + "/events/event-\(id).xml", encoding: .utf8)
-        #expect(quakeML.contains("<pick") && quakeML.contains(segments[0].id.network))
+        #expect(quakeML.contains("<pick") && quakeML.contains(segments[0].id.network) && quakeML.contains("smi:local/seismictorch/event/\(id)\""))
+    }
+
+    /// Options a SeedLink session cannot work with are refused before anything starts.
+    @Test(arguments: [
+        (["--units", "m/s2"], "--units alone would take counts"),
+        (["--units", "m/s2", "--sensitivity", "4e5", "--min-stations", "3"], "more than the 2 stations"),
+        (["--units", "m/s2", "--sensitivity", "4e5", "--gain", "2"], "--gain does not apply"),
+        (["--inventory", "x.xml", "--speed", "0"], "--speed does not apply")
+    ])
+    func refusesOptionsThatCannotWork(_ options: [String], _ message: String) {
+        #expect {
+            _ = try Seismic.parseAsRoot(["monitor", "--model", "earthquake-real", "--source", "seedlink://127.0.0.1:1?streams=XX_A,XX_B"] + options)
+        } throws: { error in
+            "\(Seismic.fullMessage(for: error))".contains(message)
+        }
+        #expect(throws: (any Error).self) {
+            _ = try Seismic.parseAsRoot(["monitor", "--model", "earthquake-real", "--source", "seedlink://127.0.0.1:1", "--units", "m/s2", "--sensitivity", "1"]
+            )
+        }
     }
 }

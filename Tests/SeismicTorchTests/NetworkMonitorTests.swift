@@ -332,6 +332,37 @@ struct RealNetwork {
         print("network with \(fault): \(session.summary)")
     }
 
+    /// A session stopped part way and started again with the same --state file asks every station
+    /// for the record after its last one: together the two runs receive every record once.
+    @Test func aStateFileResumesARestartWhereTheLastRunStopped() throws {
+        let network = try RealNetwork.load()
+        let scratch = try folder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let frames = try LocalSeedLinkServer.frames(of: network.segments, scratch: scratch, encoding: .float32)
+        let server = try LocalSeedLinkServer(frames: frames)
+        defer { server.shutdown() }
+        let streams = Set(network.stations.map { s in s.split(separator: ".").prefix(2).joined(separator: "_") }).sorted().joined(separator: ",")
+        let (model, card) = try Checkpoint.load(from: "earthquake-real")
+        var counts: [Int] = []
+        for run in 0..<2 {
+            let session = try NetworkMonitorSession(
+                model: model, card: card, address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=\(streams)"),
+                settings: NetworkMonitorSettings(), units: units, trigger: nil, eventsFolder: nil, stateFile: scratch + "/state", log: { _ in })
+            let started = Date()
+            let before = counts.first ?? 0
+            try session.run(stop: {
+                let n = session.client.statistics.records
+                return (run == 0 ? n >= 1000 : n + before >= frames.count) || Date().timeIntervalSince(started) > 120
+            }) { _ in }
+            counts.append(session.client.statistics.records)
+        }
+        #expect(counts[0] >= 1000 && counts[0] < frames.count)
+        #expect(counts[0] + counts[1] == frames.count, "\(counts) of \(frames.count)")
+        let state = try String(contentsOfFile: scratch + "/state", encoding: .utf8).split(separator: "\n")
+        #expect(state.count == Set(network.stations.map { $0.split(separator: ".").prefix(2).joined(separator: "_") }).count)
+        #expect(server.commands[1].contains { $0.hasPrefix("DATA ") })
+    }
+
     /// A station that goes silent a third of the way in: the others stream on and give the
     /// picks they give with it; the status names it silent. The server releases each record when
     /// its data is due at 20 × real time, so silence shows on the wall clock.

@@ -17,12 +17,16 @@ public enum QuakeML {
     /// station, phase and time (the same picks give the same document). `author` goes into each
     /// item's creationInfo.
     /// - Throws: `EncodingError` from the XML encoder (not expected for finite times).
-    public static func document(events: [[Pick]], author: String = "SeismicTorch") throws -> Data {
+    /// `eventIDs`, when given (one per event), name the events (`smi:local/seismictorch/event/ID`)
+    /// instead of their place in the document — a monitor's events, each in a file of its own.
+    public static func document(events: [[Pick]], eventIDs: [String]? = nil, author: String = "SeismicTorch") throws -> Data {
+        precondition(eventIDs == nil || eventIDs!.count == events.count, "\(eventIDs!.count) event ids for \(events.count) events")
         let withStations = events.map { $0.filter { $0.traceID.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.isEmpty == false } }
-        let eventList = withStations.filter { !$0.isEmpty }.enumerated().map { k, picks in
-            let sorted = picks.sorted()
+        let kept = withStations.indices.filter { !withStations[$0].isEmpty }
+        let eventList = kept.enumerated().map { k, index in
+            let sorted = withStations[index].sorted()
             return Event(
-                publicID: "smi:local/seismictorch/event/\(k + 1)",
+                publicID: "smi:local/seismictorch/event/\(eventIDs?[index] ?? String(k + 1))",
                 pick: sorted.map { p in
                     Event.PickElement(
                         publicID: "smi:local/seismictorch/pick/\(p.traceID)/\(p.phase)/\(UTCTime.compact(p.peakTime, fractionDigits: 6))",

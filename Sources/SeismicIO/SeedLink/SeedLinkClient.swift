@@ -83,6 +83,10 @@ public final class SeedLinkClient: @unchecked Sendable {
     private var generation = 0
     private var finished = false
     private var failures = 0
+    private var _lastFailure: String?
+    /// Why the last attempt failed, and how many attempts in a row failed (for a session that never streamed).
+    public var lastFailure: String? { lock.lock(); defer { lock.unlock() }; return _lastFailure }
+    public var failedAttempts: Int { lock.lock(); defer { lock.unlock() }; return failures }
     private var everStreamed = false
     private var timer: RepeatedTask?
     // The session being negotiated or streaming.
@@ -126,6 +130,10 @@ public final class SeedLinkClient: @unchecked Sendable {
         log: @escaping @Sendable (String) -> Void
     ) {
         loop.execute {
+            guard !self.address.stations.isEmpty else {
+                self.onEnd = onEnd
+                return self.finish(.badAddress(self.address.description, reason: SeedLinkAddress.noStreams))
+            }
             self.onRecord = onRecord
             self.onEnd = onEnd
             self.log = log
@@ -242,7 +250,7 @@ public final class SeedLinkClient: @unchecked Sendable {
             return
         }
         count { $0.closedByServer += 1 }
-        sessionEnded(error.map { "the connection failed: \($0)" } ?? "the server closed the connection")
+        sessionEnded(error.map { "the connection failed: \(Self.describe($0))" } ?? "the server closed the connection")
     }
 
     private func process() {
@@ -356,7 +364,9 @@ public final class SeedLinkClient: @unchecked Sendable {
             return
         }
         deliveredThisSession = true
+        lock.lock()
         failures = 0
+        lock.unlock()
         let t = now()
         for segment in volume.segments {
             count { $0.records += 1 }
@@ -376,7 +386,10 @@ public final class SeedLinkClient: @unchecked Sendable {
         channel?.close(promise: nil)
         channel = nil
         state = .closed
+        lock.lock()
         if !deliveredThisSession { failures += 1 }
+        _lastFailure = reason
+        lock.unlock()
         if let most = settings.maximumAttempts, failures >= most {
             return finish(.unreachable(server: server, attempts: failures, reason: reason))
         }

@@ -64,16 +64,29 @@ public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
         self.fetch = fetch
     }
 
-    /// Parses `seedlink://HOST[:PORT]?streams=NET_STA[:SELECTOR],…[&fetch]`.
+    /// Parses `seedlink://HOST[:PORT]?streams=NET_STA[:SELECTOR],…[&fetch]` (HOST may be an IPv6
+    /// address in brackets; without `requireStreams`, `?streams=` may be left out: an address for
+    /// INFO requests only).
     /// - Throws: `SeedLinkError.badAddress` naming what is wrong and the expected form.
-    public init(parsing text: String) throws(SeedLinkError) {
+    public init(parsing text: String, requireStreams: Bool = true) throws(SeedLinkError) {
         let scheme = "seedlink://"
         guard text.lowercased().hasPrefix(scheme) else { throw .badAddress(text, reason: "it does not start with seedlink://") }
         let rest = text.dropFirst(scheme.count)
         let parts = rest.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
-        let hostPort = String(parts[0])
+        var hostPort = String(parts[0])
+        if hostPort.hasSuffix("/") { hostPort.removeLast() }
         var host = hostPort, port = Self.defaultPort
-        if let colon = hostPort.lastIndex(of: ":") {
+        if hostPort.hasPrefix("["), let close = hostPort.firstIndex(of: "]") {
+            // An IPv6 address in brackets, as URLs write it: [::1]:18000.
+            host = String(hostPort[hostPort.index(after: hostPort.startIndex)..<close])
+            let rest = hostPort[hostPort.index(after: close)...]
+            if !rest.isEmpty {
+                guard rest.hasPrefix(":"), let p = Int(rest.dropFirst()), (1...65535).contains(p) else {
+                    throw .badAddress(text, reason: "'\(rest)' after the IPv6 address is not :PORT with a port in 1…65535")
+                }
+                port = p
+            }
+        } else if let colon = hostPort.lastIndex(of: ":") {
             host = String(hostPort[..<colon])
             guard let p = Int(hostPort[hostPort.index(after: colon)...]), (1...65535).contains(p) else {
                 throw .badAddress(text, reason: "the port '\(hostPort[hostPort.index(after: colon)...])' is not a number in 1…65535")
@@ -95,10 +108,17 @@ public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
             }
         }
         guard let list, !list.isEmpty else {
-            throw .badAddress(text, reason: "no streams: add ?streams=NET_STA:SELECTOR,… (e.g. ?streams=TW_A001:HN?,TW_A002:HN?)")
+            if !requireStreams, list == nil {
+                self.init(host: host, port: port, stations: [], fetch: fetch)
+                return
+            }
+            throw .badAddress(text, reason: Self.noStreams)
         }
         self.init(host: host, port: port, stations: try Self.stations(list, in: text), fetch: fetch)
     }
+
+    /// What an address without streams lacks.
+    public static let noStreams = "no streams: add ?streams=NET_STA:SELECTOR,… (e.g. ?streams=TW_A001:HN?,TW_A002:HN?)"
 
     /// The stations of a `NET_STA[:SELECTOR],…` list, in first-mention order, selectors merged.
     static func stations(_ list: String, in text: String) throws(SeedLinkError) -> [SeedLinkStation] {

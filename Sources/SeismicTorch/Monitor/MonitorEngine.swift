@@ -85,8 +85,10 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     case nothingReadable(lines: Int, refused: Int)
     /// A SeedLink source given to a single-station session (`NetworkMonitorSession` monitors it).
     case networkSource
-    /// A SeedLink session without a way to convert counts (no inventory, no units).
+    /// A SeedLink session without a way to convert counts (no inventory, no units with a sensitivity).
     case seedLinkUnits
+    /// The folder for events' QuakeML cannot be made.
+    case eventsFolder(path: String, reason: String)
 
     /// Whether the error is about options that do not fit together or with the source (a usage
     /// error, exit status 64), rather than about the data.
@@ -138,6 +140,8 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
             return "a SeedLink source is monitored by a network session (NetworkMonitorSession), not a single-station one"
         case .seedLinkUnits:
             return "SeedLink records are counts: give --inventory station.xml, or --units with --sensitivity (counts per unit)"
+        case .eventsFolder(let path, let reason):
+            return "--events \(path) cannot be made: \(reason)"
         case .instrumentWithoutChannels(let instrument):
             return "--channels \(instrument)? names an instrument, but stdin lines (time,x,y,z) carry no channel codes: leave out --channels"
         }

@@ -21,7 +21,8 @@ public enum StreamSource: Equatable, Sendable, CustomStringConvertible {
     /// - Throws: `StreamSourceError.badSource` naming the text and the three forms.
     public init(parsing text: String) throws(StreamSourceError) {
         if text.lowercased().hasPrefix("seedlink://") {
-            do { self = .seedlink(try SeedLinkAddress(parsing: text)) } catch { throw .badSeedLink(error) }
+            // Streams are checked with the other options (--list-streams needs none).
+            do { self = .seedlink(try SeedLinkAddress(parsing: text, requireStreams: false)) } catch { throw .badSeedLink(error) }
         } else if text == "stdin" {
             self = .stdin
         } else if text.hasPrefix("replay:"), text.count > 7 {

@@ -56,6 +56,11 @@ public final class NetworkMonitorSession {
     public let client: SeedLinkClient
     public let trigger: TriggerCommand?
     public let eventsFolder: String?
+    /// Where the last sequence number of each station is kept (`--state`, as slinktool's -x): a
+    /// restart resumes there instead of taking the server's backlog again (old events declared
+    /// twice); written every `stateSeconds` and at the end.
+    public let stateFile: String?
+    public var stateSeconds = 10.0
     private let queue = RecordQueue(capacity: 4096)
     private let log: @Sendable (String) -> Void
     private let started = ProcessInfo.processInfo.systemUptime
@@ -65,16 +70,24 @@ public final class NetworkMonitorSession {
     ///   units options cannot convert counts (no inventory, no --units).
     public init(
         model: ConvNet, card: ModelCard, address: SeedLinkAddress, settings: NetworkMonitorSettings, units: UnitOptions,
-        seedLink: SeedLinkSettings = SeedLinkSettings(), trigger: TriggerCommand?, eventsFolder: String?, log: @escaping @Sendable (String) -> Void
+        seedLink: SeedLinkSettings = SeedLinkSettings(), trigger: TriggerCommand?, eventsFolder: String?, stateFile: String? = nil,
+        log: @escaping @Sendable (String) -> Void
     ) throws {
-        guard units.inventory != nil || units.units != nil else { throw MonitorError.seedLinkUnits }
+        // Counts need a sensitivity: --units alone would take counts for m/s².
+        guard units.inventory != nil || (units.units != nil && units.sensitivity != nil) else { throw MonitorError.seedLinkUnits }
         self.address = address
         self.trigger = trigger
         self.eventsFolder = eventsFolder
         self.log = log
         monitor = try NetworkMonitor(model: model, card: card, settings: settings, units: units, log: log)
-        if let eventsFolder { try FileManager.default.createDirectory(atPath: eventsFolder, withIntermediateDirectories: true) }
-        client = SeedLinkClient(address: address, settings: seedLink)
+        if let eventsFolder {
+            do { try FileManager.default.createDirectory(atPath: eventsFolder, withIntermediateDirectories: true) } catch {
+                throw MonitorError.eventsFolder(
+                    path: eventsFolder, reason: (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription)
+            }
+        }
+        client = SeedLinkClient(address: address, settings: seedLink, resumeFrom: Self.readState(stateFile, log: log))
+        self.stateFile = stateFile
     }
 
     /// Seconds without a record after which complete windows are classified without waiting.
@@ -94,6 +107,7 @@ public final class NetworkMonitorSession {
         var pauseHandled = true
         var nextStatus = statusSeconds.map { ProcessInfo.processInfo.systemUptime + $0 }
         var ended = false
+        var nextState = ProcessInfo.processInfo.systemUptime + stateSeconds
         while !ended, !stop() {
             let (records, end) = queue.popAll(timeout: 0.1)
             ended = end
@@ -108,6 +122,10 @@ public final class NetworkMonitorSession {
                 pauseHandled = true
                 try emit(monitor.classifyComplete(), output)
             }
+            if stateFile != nil, now >= nextState {
+                writeState()
+                nextState = now + stateSeconds
+            }
             if statusRequested() || (nextStatus.map { now >= $0 } ?? false) {
                 log(status)
                 if let s = statusSeconds { nextStatus = now + s }
@@ -118,6 +136,7 @@ public final class NetworkMonitorSession {
         let (rest, _) = queue.popAll(timeout: 0)
         for r in rest { monitor.handle(r.segment, receivedUptime: r.receivedUptime) }
         try emit(monitor.flush(), output)
+        writeState()
         if let trigger, trigger.runningCount > 0 {
             log(
                 "monitor: waiting for \(trigger.runningCount) --on-trigger command(s) to finish (at most \(Int(MonitorSession.triggerWaitSeconds)) s, then killed)"
@@ -125,6 +144,37 @@ public final class NetworkMonitorSession {
             trigger.waitForRunning(timeout: MonitorSession.triggerWaitSeconds)
         }
         if let error = queue.endError { throw error }
+        // A session that never reached the server is a failure, not an empty watch.
+        if client.statistics.sessions == 0, let reason = client.lastFailure {
+            throw SeedLinkError.unreachable(server: client.server, attempts: client.failedAttempts, reason: reason)
+        }
+    }
+
+    /// The state file's sequence numbers ("NET_STA HEX" lines, as slinktool writes "NET STA SEQ");
+    /// none when there is no file yet (said), or it cannot be read (said; the stream starts afresh).
+    static func readState(_ path: String?, log: (String) -> Void) -> [String: Int] {
+        guard let path else { return [:] }
+        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+            log("monitor: --state \(path): no state yet; it is written as records arrive")
+            return [:]
+        }
+        var out: [String: Int] = [:]
+        for line in text.split(whereSeparator: \.isNewline) {
+            let f = line.split(separator: " ")
+            guard f.count == 2, let seq = Int(f[1], radix: 16), (0...0xFF_FFFF).contains(seq) else {
+                log("monitor: --state \(path): line '\(line)' is not 'NET_STA HEX'; ignored")
+                continue
+            }
+            out[String(f[0])] = seq
+        }
+        log("monitor: --state \(path): resuming \(out.count) stations after their last records")
+        return out
+    }
+
+    private func writeState() {
+        guard let stateFile else { return }
+        let text = client.lastSequences.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%06X", $0.value))\n" }.joined()
+        do { try AtomicFile.write(Data(text.utf8), to: stateFile) } catch { log("monitor: --state \(stateFile) could not be written: \(error)") }
     }
 
     private func emit(_ outputs: [NetworkOutput], _ output: (NetworkOutput) throws -> Void) throws {
@@ -153,7 +203,7 @@ public final class NetworkMonitorSession {
             return
         }
         do {
-            try AtomicFile.write(try QuakeML.document(events: [e.picks]), to: path)
+            try AtomicFile.write(try QuakeML.document(events: [e.picks], eventIDs: [e.id]), to: path)
             quakeMLWritten += 1
         } catch {
             log("monitor: event \(e.id): \(path) could not be written: \(error)")
