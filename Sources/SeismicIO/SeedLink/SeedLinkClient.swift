@@ -83,6 +83,9 @@ public final class SeedLinkClient: @unchecked Sendable {
     private var generation = 0
     private var finished = false
     private var failures = 0
+    /// The requests with wildcards in NET or STA, and per station key the ones it answers (matched once).
+    private lazy var wildcardRequests = address.stations.filter { ($0.network + $0.station).contains { $0 == "*" || $0 == "?" } }
+    private var answering: [String: [String]] = [:]
     private var _lastFailure: String?
     /// Why the last attempt failed, and how many attempts in a row failed (for a session that never streamed).
     public var lastFailure: String? { lock.lock(); defer { lock.unlock() }; return _lastFailure }
@@ -347,7 +350,8 @@ public final class SeedLinkClient: @unchecked Sendable {
         lock.lock()
         // The resume point of the record's station, and of every requested station (a wildcard
         // such as BK_*) it answers: a reconnection asks each request for what follows.
-        for k in [key] + address.stations.filter({ $0.key != key && $0.matches(stationKey: key) }).map(\.key) {
+        if answering[key] == nil { answering[key] = wildcardRequests.filter { $0.matches(stationKey: key) }.map(\.key) }
+        for k in [key] + answering[key, default: []] {
             if let last = _last[k], !SeedLinkPacket.isAfter(sequence, last) { continue }  // an older record sent late
             _last[k] = sequence
         }
