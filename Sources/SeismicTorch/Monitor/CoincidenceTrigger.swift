@@ -89,14 +89,19 @@ public final class CoincidenceTrigger {
 
     /// The event a trigger (station, phase, on-time) belongs to, if open.
     public func eventID(of traceID: String, phase: String, time: Double) -> String? {
-        open.first { e in e.triggers.contains { $0.traceID == traceID && $0.phase == phase && $0.time == time } }?.id
+        openEvent(traceID: traceID, phase: phase, time: time).map { open[$0].id }
+    }
+
+    /// The index of the open event holding the trigger (station, phase, on-time).
+    private func openEvent(traceID: String, phase: String, time: Double) -> Int? {
+        open.firstIndex { e in e.triggers.contains { $0.traceID == traceID && $0.phase == phase && $0.time == time } }
     }
 
     /// Files a pick with the open event whose trigger made it (same station, phase and on-time);
     /// returns that event's id, nil when it belongs to none.
     @discardableResult
     public func addPick(_ p: Pick) -> String? {
-        guard let k = open.firstIndex(where: { e in e.triggers.contains { $0.traceID == p.traceID && $0.phase == p.phase && $0.time == p.startTime } }) else {
+        guard let k = openEvent(traceID: p.traceID, phase: p.phase, time: p.startTime) else {
             return nil
         }
         open[k].picks.append(p)

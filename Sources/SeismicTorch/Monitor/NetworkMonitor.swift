@@ -65,7 +65,6 @@ public final class NetworkMonitor {
     private var status: [String: StationStatus] = [:]
     /// Per channel: counts → m/s² (nil: not convertible) and the time it holds until (the inventory epoch's end).
     private var factors: [SEEDIdentifier: (factor: Double?, until: Double)] = [:]
-    private var refusedChannels = 0
     private var pending: [(station: String, runner: MonitorRunner, engine: MonitorEngine, window: DueWindow, uptime: Double)] = []
     public let coincidence: CoincidenceTrigger
     /// Seconds from the arrival of the record that completed a window to its classification, for
@@ -147,7 +146,12 @@ public final class NetworkMonitor {
         }
         let packet = StreamPacket(channel: segment.id.channel, time: segment.startTime, samples: segment.samples.map { $0 * factor })
         do { _ = try runner.handle(packet) } catch { log("monitor: \(station): \(error)") }
-        for (engine, window) in runner.takeDue() { pending.append((station, runner, engine, window, receivedUptime)) }
+        collectDue(station, runner, uptime: receivedUptime)
+    }
+
+    /// Holds the windows `runner` has made due, with the uptime their latency is counted from.
+    private func collectDue(_ station: String, _ runner: MonitorRunner, uptime: Double) {
+        for (engine, window) in runner.takeDue() { pending.append((station, runner, engine, window, uptime)) }
     }
 
     /// Counts → m/s² of a channel at `time` (cached until its inventory epoch ends; nil when it
@@ -165,7 +169,7 @@ public final class NetworkMonitor {
         } catch {
             log("monitor: \(error); its records are skipped")
         }
-        if f == nil { refusedChannels += 1 }
+        if f == nil { unconvertibleChannels += 1 }
         // A new inventory epoch starts at the current one's end: asked again then.
         let until = units.inventory?.sensitivity(of: id, at: time)?.end ?? .infinity
         if factors.count < 100_000 { factors[id] = (f, until) }
@@ -237,7 +241,7 @@ public final class NetworkMonitor {
         releaseHeld(all: true)
         for (station, runner) in runners {
             _ = runner.classifyComplete()
-            for (engine, window) in runner.takeDue() { pending.append((station, runner, engine, window, ProcessInfo.processInfo.systemUptime)) }
+            collectDue(station, runner, uptime: ProcessInfo.processInfo.systemUptime)
         }
         return classifyDue()
     }
@@ -248,7 +252,7 @@ public final class NetworkMonitor {
         releaseHeld(all: true)
         for (station, runner) in runners {
             _ = runner.flush()
-            for (engine, window) in runner.takeDue() { pending.append((station, runner, engine, window, ProcessInfo.processInfo.systemUptime)) }
+            collectDue(station, runner, uptime: ProcessInfo.processInfo.systemUptime)
         }
         var out = classifyDue()
         for station in pickers.keys.sorted() {
@@ -258,6 +262,6 @@ public final class NetworkMonitor {
         return out + coincidence.closeAll().map { .eventClosed($0) }
     }
 
-    /// Channels whose records are skipped because they cannot be converted.
-    public var unconvertibleChannels: Int { refusedChannels }
+    /// Channels (per inventory epoch) whose records are skipped because they cannot be converted.
+    public private(set) var unconvertibleChannels = 0
 }

@@ -36,9 +36,6 @@ public final class StreamPicker {
         self.strideSeconds = strideSeconds
     }
 
-    /// Whether a trigger is on (its pick not yet made).
-    public var isTriggered: Bool { !open.isEmpty }
-
     /// Takes the next window: its centre time (UTC s) and class probabilities.
     public func add(time: Double, probabilities: [Float]) -> [Output] {
         var out: [Output] = []
