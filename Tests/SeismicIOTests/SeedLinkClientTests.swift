@@ -1,6 +1,7 @@
 // SeedLink: addresses and frames parsed, and the client against a SeedLink server on loopback
-// (TestSupport's LocalSeedLinkServer) — normal streaming, a cut connection, a stall, garbage,
-// frames sent twice, refused stations, INFO STREAMS, no server. Waits are for conditions, with
+// (TestSupport's LocalSeedLinkServer), in protocol 3.1 and 4.0 — normal streaming, a cut
+// connection, a stall, garbage, frames sent twice, refused stations, a server restarted with new
+// sequence numbers, the choice of version, INFO STREAMS, no server. Waits are for conditions, with
 // generous limits, never fixed sleeps: a busy machine only makes them slower.
 
 import Foundation
@@ -75,13 +76,25 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         let b = try SeedLinkAddress(parsing: "seedlink://localhost?streams=IU_ANMO")
         #expect(b.port == 18000 && !b.fetch && b.stations.map(\.key) == ["IU_ANMO"])
         #expect(try SeedLinkAddress(parsing: b.description) == b)
+        let c = try SeedLinkAddress(parsing: "seedlink://h?streams=IU_ANMO&protocol=3.1")
+        let again = try SeedLinkAddress(parsing: c.description)
+        #expect(c.version == .v3 && again == c)
+        #expect((try SeedLinkAddress(parsing: "seedlink://h?streams=IU_ANMO&protocol=4")).version == .v4)
+    }
+
+    /// 3.1 selectors as 4.0 writes them (libslink's sl_v3to4selector).
+    @Test(arguments: [
+        ("HN?", "*_H_N_?"), ("00HNZ", "00_H_N_Z"), ("00BH?.D", "00_B_H_?.D"), ("--HNZ", "_H_N_Z"), ("!HNZ", "!*_H_N_Z"), ("??HN?", "??_H_N_?")
+    ])
+    func selectorsAreWrittenForVersion4(_ v3: String, _ v4: String) {
+        #expect(SeedLinkStation.version4Selector(v3) == v4)
     }
 
     @Test(arguments: [
         "seedlink://host", "seedlink://host?streams=", "seedlink://:18000?streams=IU_ANMO", "seedlink://host:0?streams=IU_ANMO",
         "seedlink://host:99999?streams=IU_ANMO", "seedlink://host:x?streams=IU_ANMO", "seedlink://host?streams=IUANMO",
         "seedlink://host?streams=IU_ANMO:HN", "seedlink://host?streams=IU_ANMO:HN?Z??", "seedlink://host?streams=IU_TOOLONG",
-        "seedlink://host?streams=IU_ANMO&bogus", "udp://host?streams=IU_ANMO"
+        "seedlink://host?streams=IU_ANMO&bogus", "udp://host?streams=IU_ANMO", "seedlink://host?streams=IU_ANMO&protocol=5.0"
     ])
     func refusesBadAddressesSayingWhy(_ text: String) {
         #expect {
@@ -118,6 +131,55 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         #expect(SeedLinkPacket.next(after: 0xFF_FFFF) == 0)
     }
 
+    /// A 4.0 packet written and parsed again is the same packet, whatever its fields; every proper
+    /// prefix of it is "incomplete" (nil), never a packet or an error.
+    @Test func version4PacketsRoundTrip() throws {
+        var rng = SystemRandomNumberGenerator()
+        for k in 0..<300 {
+            let packet = SeedLinkV4Packet(
+                format: Array("23JX".utf8)[k % 4], subformat: Array("DEICTLO".utf8)[k % 7],
+                sequence: k % 10 == 0 ? nil : Int.random(in: 0...Int.max, using: &rng),
+                stationID: k % 9 == 0 ? "" : "XX_S\(k)", payload: (0..<Int.random(in: 0...600, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            )
+            let bytes = packet.bytes
+            let parsed = try #require(try SeedLinkV4Packet.parse(ArraySlice(bytes + [0x53, 0x45])))
+            #expect(parsed.packet == packet && parsed.length == bytes.count)
+            for cut in [0, 1, 2, 16, 17, bytes.count - 1] where cut < bytes.count {
+                let partial = try SeedLinkV4Packet.parse(bytes[0..<cut])
+                #expect(partial == nil)
+            }
+        }
+    }
+
+    @Test func version4HeadersThatAreNotSeedLinkAreRefused() {
+        let ok = SeedLinkV4Packet(format: 50, subformat: 68, sequence: 7, stationID: "XX_A", payload: [1, 2, 3]).bytes
+        #expect(throws: SeedLinkPacketError.self) { try SeedLinkV4Packet.parse(ArraySlice(Array("SL000001".utf8) + ok)) }
+        var huge = ok
+        huge.replaceSubrange(4..<8, with: [0xFF, 0xFF, 0xFF, 0x7F])
+        #expect(throws: SeedLinkPacketError.self) { try SeedLinkV4Packet.parse(ArraySlice(huge)) }
+        var badID = ok
+        badID[17] = 0
+        #expect(throws: SeedLinkPacketError.self) { try SeedLinkV4Packet.parse(ArraySlice(badID)) }
+        var badSequence = ok
+        badSequence[15] = 0x80
+        #expect(throws: SeedLinkPacketError.self) { try SeedLinkV4Packet.parse(ArraySlice(badSequence)) }
+        #expect("\(SeedLinkPacketError.badHeader("x", version: .v4))".contains("SeedLink 4.0"))
+    }
+
+    /// Random bytes after "SE" never trap: each is a packet, incomplete, or refused.
+    @Test func fuzzedVersion4PacketsAreParsedOrRefused() {
+        var rng = SystemRandomNumberGenerator()
+        for k in 0..<3000 {
+            var bytes = (0..<Int.random(in: 0...700, using: &rng)).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            if k % 2 == 0, bytes.count >= 2 { bytes.replaceSubrange(0..<2, with: Array("SE".utf8)) }
+            if k % 4 == 0, bytes.count >= 8 { bytes.replaceSubrange(4..<8, with: [UInt8(k % 200), 0, 0, 0]) }
+            if case .some(.some(let parsed)) = try? SeedLinkV4Packet.parse(ArraySlice(bytes)) {
+                #expect(parsed.length <= bytes.count)
+                if parsed.packet.isMiniSEED { _ = try? MiniSEED.read(bytes: Data(parsed.packet.payload), path: "fuzz") }
+            }
+        }
+    }
+
     /// Random frames (and random record bytes) never trap: each is parsed or refused.
     @Test func fuzzedFramesAreParsedOrRefused() {
         var rng = SystemRandomNumberGenerator()
@@ -139,13 +201,14 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
     /// returns the server, what was received, and the client's statistics.
     private func stream(
         stations: Int = 3, seconds: Int = 40, fault: LocalSeedLinkServer.Fault = .none, settings: SeedLinkSettings = SeedLinkSettings(),
-        fetch: Bool = false, streams: String? = nil
+        fetch: Bool = false, streams: String? = nil, version: SeedLinkVersion = .v3
     ) throws -> (server: LocalSeedLinkServer, frames: [LocalSeedLinkServer.Frame], got: SeedLinkCollector, stats: SeedLinkStatistics, sent: [TraceSegment]) {
         let folder = try scratch()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let segments = seedLinkTestSegments(stations: stations, seconds: seconds)
         let frames = try LocalSeedLinkServer.frames(of: segments, firstSequence: 0xFF_FFF0, scratch: folder)
-        let server = try LocalSeedLinkServer(frames: frames, fault: fault)
+        // A 4.0 server speaks 3.1 too, as ringserver and SeisComP do; the client chooses 4.0.
+        let server = try LocalSeedLinkServer(frames: frames, fault: fault, versions: version == .v4 ? [.v3, .v4] : [.v3])
         let names = streams ?? (0..<stations).map { String(format: "XX_S%03d:HN?", $0) }.joined(separator: ",")
         let address = try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=\(names)" + (fetch ? "&fetch" : ""))
         let client = SeedLinkClient(address: address, settings: settings)
@@ -157,6 +220,7 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         let stats = client.statistics
         client.stop()
         #expect(complete, "received \(got.received.count) of \(frames.count) records; log: \(got.log)")
+        #expect(client.sessionVersion == version)
         return (server, frames, got, stats, segments)
     }
 
@@ -171,31 +235,44 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         for s in r.sent { #expect(received[s.id] == s.samples, "\(s.id): samples differ") }
     }
 
-    @Test func fetchDeliversEveryRecordOnceThenEnds() throws {
-        let r = try stream(fetch: true)
+    @Test(arguments: SeedLinkVersion.allCases)
+    func fetchDeliversEveryRecordOnceThenEnds(_ version: SeedLinkVersion) throws {
+        let r = try stream(fetch: true, version: version)
         expectComplete(r)
         #expect(r.got.end == .some(nil))
         #expect(r.stats.sessions == 1 && r.stats.reconnects == 0 && r.stats.garbage == 0)
         let commands = r.server.commands[0]
-        #expect(
-            commands.first == "HELLO" && commands.contains("STATION S001 XX") && commands.contains("SELECT HN?") && commands.contains("FETCH")
-                && commands.last == "END")
+        switch version {
+        case .v3:
+            #expect(
+                commands.first == "HELLO" && commands.contains("STATION S001 XX") && commands.contains("SELECT HN?") && commands.contains("FETCH")
+                    && commands.last == "END")
+        case .v4:
+            #expect(
+                commands.prefix(2) == ["HELLO", "SLPROTO 4.0"] && commands.contains("STATION XX_S001") && commands.contains("SELECT *_H_N_?")
+                    && commands.contains("DATA") && !commands.contains("FETCH") && commands.last == "ENDFETCH", "\(commands)")
+            // 64-bit numbers: past FFFFFF they go on, not wrap.
+            #expect(r.got.received.map(\.sequence).max() == 0xFF_FFF0 + r.frames.count - 1)
+        }
         r.server.shutdown()
     }
 
-    @Test func aCutConnectionResumesAtTheNextSequenceNumber() throws {
+    @Test(arguments: SeedLinkVersion.allCases)
+    func aCutConnectionResumesAtTheNextSequenceNumber(_ version: SeedLinkVersion) throws {
         var settings = SeedLinkSettings()
         settings.firstReconnectDelaySeconds = 0.05
-        let r = try stream(fault: .disconnect(afterFrames: 25), settings: settings)
+        let r = try stream(fault: .disconnect(afterFrames: 25), settings: settings, version: version)
         expectComplete(r)
         #expect(r.stats.reconnects >= 1 && r.stats.closedByServer >= 1)
         // The second session asks each station for the record after its last one.
         let second = r.server.commands[1]
         for s in 0..<3 {
             let key = String(format: "XX_S%03d", s)
-            // The last received in order (the numbers wrap past FFFFFF).
+            // The last received in order (3.1's numbers wrap past FFFFFF; 4.0's do not).
             let last = r.got.received.prefix(25).filter { $0.stationKey == key }.last?.sequence
-            if let last { #expect(second.contains(String(format: "DATA %06X", SeedLinkPacket.next(after: last))), "\(second)") }
+            guard let last else { continue }
+            let expected = version == .v4 ? "DATA \(last + 1)" : String(format: "DATA %06X", SeedLinkPacket.next(after: last))
+            #expect(second.contains(expected), "\(second)")
         }
         r.server.shutdown()
     }
@@ -224,12 +301,13 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         #expect(client.lastSequences["XX_S00*"] == got.received.last?.sequence)
     }
 
-    @Test func aStalledServerIsLeftAndTheStreamResumed() throws {
+    @Test(arguments: SeedLinkVersion.allCases)
+    func aStalledServerIsLeftAndTheStreamResumed(_ version: SeedLinkVersion) throws {
         var settings = SeedLinkSettings()
         settings.keepaliveSeconds = 0.3
         settings.stallSeconds = 0.8
         settings.firstReconnectDelaySeconds = 0.05
-        let r = try stream(fault: .stall(afterFrames: 20), settings: settings)
+        let r = try stream(fault: .stall(afterFrames: 20), settings: settings, version: version)
         expectComplete(r)
         #expect(r.stats.stalls >= 1 && r.stats.reconnects >= 1)
         #expect(r.got.log.contains { $0.contains("stalled") })
@@ -238,21 +316,89 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         r.server.shutdown()
     }
 
-    @Test func garbageEndsTheSessionAndTheStreamResumes() throws {
+    @Test(arguments: SeedLinkVersion.allCases)
+    func garbageEndsTheSessionAndTheStreamResumes(_ version: SeedLinkVersion) throws {
         var settings = SeedLinkSettings()
         settings.firstReconnectDelaySeconds = 0.05
-        let r = try stream(fault: .garbage(afterFrames: 30), settings: settings)
+        let r = try stream(fault: .garbage(afterFrames: 30), settings: settings, version: version)
         expectComplete(r)
         #expect(r.stats.garbage == 1 && r.stats.reconnects >= 1)
         #expect(r.got.log.contains { $0.contains("garbage from the server") && $0.contains("#######") })
         r.server.shutdown()
     }
 
-    @Test func framesSentTwiceAreDeliveredOnce() throws {
-        let r = try stream(fault: .repeatFrames, fetch: true)
+    @Test(arguments: SeedLinkVersion.allCases)
+    func framesSentTwiceAreDeliveredOnce(_ version: SeedLinkVersion) throws {
+        let r = try stream(fault: .repeatFrames, fetch: true, version: version)
         expectComplete(r)
         #expect(r.stats.duplicateRecords == r.frames.count)
         r.server.shutdown()
+    }
+
+    /// A server restarted with new (lower) sequence numbers holds none of the numbers asked for
+    /// and sends nothing; once `renumberedAfterSeconds` pass with the server answering, the client
+    /// asks again for its newest records, and gets them.
+    @Test(arguments: SeedLinkVersion.allCases)
+    func aServerRestartedWithNewSequenceNumbersIsAskedAgain(_ version: SeedLinkVersion) throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let frames = try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 2, seconds: 20), scratch: folder)
+        let server = try LocalSeedLinkServer(frames: frames, versions: version == .v4 ? [.v3, .v4] : [.v3])
+        defer { server.shutdown() }
+        var settings = SeedLinkSettings()
+        settings.renumberedAfterSeconds = 0.5
+        settings.keepaliveSeconds = 0.2
+        // Resume points far ahead of what the restarted server numbers.
+        let client = SeedLinkClient(
+            address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=XX_S000,XX_S001"), settings: settings,
+            resumeFrom: ["XX_S000": 0x70_0000, "XX_S001": 0x70_0000], numbering: version)
+        let got = SeedLinkCollector()
+        client.start(onRecord: got.add, onEnd: got.end, log: got.note)
+        #expect(got.wait { got.received.count >= frames.count }, "\(got.log)")
+        let stats = client.statistics
+        client.stop()
+        #expect(got.received.count == frames.count && stats.renumberings == 1 && stats.reconnects == 1)
+        #expect(got.log.contains { $0.contains("restarted with new sequence numbers") })
+        let resume = version == .v4 ? "DATA \(0x70_0001)" : "DATA 700001"
+        #expect(server.commands[0].contains(resume) && server.commands[1].filter { $0.hasPrefix("DATA") } == ["DATA", "DATA"], "\(server.commands)")
+    }
+
+    /// 4.0 when offered, unless the address asks for 3.1 or the resume points are 3.1 numbers; an
+    /// address asking for 4.0 of a 3.1 server is refused; 4.0 resume points cannot serve a 3.1 session.
+    @Test func theVersionIsChosenFromWhatTheServerOffers() throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let frames = try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 1, seconds: 10), scratch: folder)
+        func session(_ versions: Set<SeedLinkVersion>, _ parameter: String, resume: [String: Int] = [:], numbering: SeedLinkVersion = .v3)
+            throws -> (commands: [String], got: SeedLinkCollector, version: SeedLinkVersion)
+        {
+            let server = try LocalSeedLinkServer(frames: frames, versions: versions)
+            defer { server.shutdown() }
+            var settings = SeedLinkSettings()
+            settings.maximumAttempts = 1
+            let client = SeedLinkClient(
+                address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=XX_S000&fetch\(parameter)"), settings: settings,
+                resumeFrom: resume, numbering: numbering)
+            let got = SeedLinkCollector()
+            client.start(onRecord: got.add, onEnd: got.end, log: got.note)
+            _ = got.wait { got.end != nil }
+            client.stop()
+            return (server.commands.first ?? [], got, client.sessionVersion)
+        }
+        let forced = try session([.v3, .v4], "&protocol=3.1")
+        #expect(forced.version == .v3 && forced.commands.contains("STATION S000 XX") && forced.got.received.count == frames.count)
+        let kept = try session([.v3, .v4], "", resume: ["XX_S000": 0], numbering: .v3)
+        #expect(kept.version == .v3 && kept.commands.contains("FETCH 000001"), "\(kept.commands)")
+        let upgraded = try session([.v3, .v4], "", resume: ["XX_S000": 0], numbering: .v4)
+        #expect(upgraded.version == .v4 && upgraded.commands.contains("DATA 1"), "\(upgraded.commands)")
+        let dropped = try session([.v3], "", resume: ["XX_S000": 5], numbering: .v4)
+        #expect(dropped.version == .v3 && dropped.commands.contains("FETCH") && dropped.got.log.contains { $0.contains("cannot use") })
+        let refused = try session([.v3], "&protocol=4.0")
+        guard case .some(.some(.versionNotOffered(_, .v4, _))) = refused.got.end else {
+            Issue.record("ended with \(String(describing: refused.got.end))")
+            return
+        }
+        #expect(!refused.commands.contains { $0.hasPrefix("STATION") })
     }
 
     @Test func aRefusedStationIsLoggedAndTheOthersStream() throws {

@@ -1,7 +1,7 @@
-// LocalSeedLinkServer: a SeedLink 3.1 server on 127.0.0.1 for tests and measures (SwiftNIO) —
-// HELLO, STATION, SELECT, DATA/FETCH with sequence numbers, END, INFO ID/STREAMS, BYE — serving
-// 512-byte miniSEED records, with the faults a real network shows: a cut connection, a stall,
-// garbage bytes, frames sent twice.
+// LocalSeedLinkServer: a SeedLink 3.1 and 4.0 server on 127.0.0.1 for tests and measures
+// (SwiftNIO) — HELLO, SLPROTO, STATION, SELECT, DATA/FETCH with sequence numbers, END/ENDFETCH,
+// INFO ID/STREAMS, BYE — serving 512-byte miniSEED records, with the faults a real network
+// shows: a cut connection, a stall, garbage bytes, frames sent twice.
 
 import Foundation
 import NIOConcurrencyHelpers
@@ -11,7 +11,9 @@ import SeismicIO
 
 /// Serves `frames` (each a 512-byte miniSEED record with its sequence number), in the order given,
 /// to SeedLink clients (ObsPy's and libslink's included: CAPABILITIES, plain or extended ERROR
-/// replies, INFO CAPABILITIES with multistation). Unlike ringserver, which starts a bare DATA or
+/// replies, INFO CAPABILITIES with multistation), in 3.1, or in 4.0 when `versions` offers it and
+/// the client asks (SLPROTO 4.0: "SE" packets with 64-bit sequence numbers, `NET_STA` stations,
+/// `LOC_B_S_SS` selectors, ENDFETCH, JSON INFO answers). Unlike ringserver, which starts a bare DATA or
 /// FETCH at the next new record, it starts them at the oldest record held (tests need a known
 /// start), and it has no TIME command.
 public final class LocalSeedLinkServer: Sendable {
@@ -51,6 +53,8 @@ public final class LocalSeedLinkServer: Sendable {
 
     public let port: Int
     let fault: Fault
+    /// The protocol versions HELLO offers.
+    let versions: Set<SeedLinkVersion>
     let faultSessions: Int
     let started = ProcessInfo.processInfo.systemUptime
     let state = NIOLockedValueBox(State())
@@ -58,8 +62,9 @@ public final class LocalSeedLinkServer: Sendable {
     private let channel: any Channel
 
     /// Starts serving on a free port of 127.0.0.1.
-    public init(frames: [Frame], fault: Fault = .none, faultSessions: Int = 1) throws {
+    public init(frames: [Frame], fault: Fault = .none, faultSessions: Int = 1, versions: Set<SeedLinkVersion> = [.v3]) throws {
         self.fault = fault
+        self.versions = versions
         self.faultSessions = faultSessions
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         state.withLockedValue { $0.frames = frames }  // sent in this order
@@ -206,8 +211,9 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
     var current: Int?
     /// Per STATION request (its pattern: `?` and `*` as NSWILDCARD allows): selectors, DATA's start, FETCH.
     var selections: [(station: SeedLinkStation, selectors: [String], from: Int?, fetch: Bool)] = []
-    /// Whether the client asked for extended error replies (CAPABILITIES EXTREPLY).
+    /// Whether the client asked for extended error replies (CAPABILITIES EXTREPLY); the session's protocol.
     var extendedReplies = false
+    var version = SeedLinkVersion.v3
     var streaming = false
     var stalled = false
     /// The next frame to send, counted over all frames ever held.
@@ -259,30 +265,41 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
         let verb = words[0].uppercased()
         switch verb {
         case "HELLO":
-            write(Array("SeedLink v3.1 (2026.334 SeismicTorch test server) :: SLPROTO:3.1 CAP EXTREPLY NSWILDCARD\r\nSeismicTorch tests\r\n".utf8))
+            let v4 = server.versions.contains(.v4)
+            let offered = SeedLinkVersion.allCases.filter { server.versions.contains($0) }.reversed().map { "SLPROTO:\($0.rawValue)" }
+            write(
+                Array(
+                    "SeedLink v\(v4 ? "4.0" : "3.1") (2026.334 SeismicTorch test server) :: \(offered.joined(separator: " ")) CAP EXTREPLY NSWILDCARD\r\nSeismicTorch tests\r\n"
+                        .utf8))
+        case "SLPROTO" where words.count == 2:
+            guard let v = SeedLinkVersion(rawValue: words[1]), server.versions.contains(v) else {
+                return refuse("UNSUPPORTED", "protocol version not supported")
+            }
+            version = v
+            write(Array("OK\r\n".utf8))
+        case "USERAGENT" where version == .v4:
+            write(Array("OK\r\n".utf8))
+        case "STATION" where version == .v4 && words.count == 2:
+            let p = words[1].split(separator: "_", maxSplits: 1).map(String.init)
+            station(p.count == 2 ? SeedLinkStation(network: p[0], station: p[1]) : nil, server: server)
         case "CAPABILITIES":
             extendedReplies = words.dropFirst().contains { $0.uppercased() == "EXTREPLY" }
             write(Array("OK\r\n".utf8))
-        case "STATION" where words.count == 3:
-            let request = SeedLinkStation(network: words[2], station: words[1])
-            let known = server.state.withLockedValue { $0.frames.contains { request.matches(stationKey: $0.stationKey) } }
-            if known {
-                current = selections.count
-                selections.append((request, [], nil, false))
-                write(Array("OK\r\n".utf8))
-            } else {
-                current = nil
-                refuse("ARGUMENTS", "unknown station")
-            }
+        case "STATION" where version == .v3 && words.count == 3:
+            station(SeedLinkStation(network: words[2], station: words[1]), server: server)
         case "SELECT" where words.count == 2 && current != nil:
             selections[current!].selectors.append(words[1])
             write(Array("OK\r\n".utf8))
-        case "DATA", "FETCH":
+        case "DATA",
+            "FETCH" where version == .v3:  // (`where` binds to FETCH: 4.0 has none)
             guard let k = current else { return refuse("UNEXPECTED", "no STATION accepted") }
-            selections[k].from = words.count > 1 ? Int(words[1], radix: 16) : nil
+            // 3.1: hexadecimal; 4.0: decimal, or ALL (from the oldest held, as a bare DATA here).
+            selections[k].from = words.count > 1 ? Int(words[1], radix: version == .v4 ? 10 : 16) : nil
             selections[k].fetch = verb == "FETCH"
             write(Array("OK\r\n".utf8))
-        case "END":
+        case "END",
+            "ENDFETCH" where version == .v4:  // (binds to ENDFETCH)
+            if verb == "ENDFETCH" { for k in selections.indices { selections[k].fetch = true } }
             streaming = true
             timer = channel?.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(1), delay: .milliseconds(5)) { [self] _ in
                 self.pump()
@@ -300,7 +317,12 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
                     + "</seedlink>"
             default: document = "<seedlink software=\"SeismicTorch test server\"/>"
             }
-            write(LocalSeedLinkServer.infoFrames(document))
+            if version == .v4 {
+                let json = "{\"software\":\"SeismicTorch test server\",\"organization\":\"tests\"}"
+                write(SeedLinkV4Packet(format: UInt8(ascii: "J"), subformat: UInt8(ascii: "I"), sequence: nil, stationID: "", payload: Array(json.utf8)).bytes)
+            } else {
+                write(LocalSeedLinkServer.infoFrames(document))
+            }
         case "BYE":
             channel?.close(promise: nil)
         default:
@@ -308,13 +330,33 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
         }
     }
 
-    /// ERROR, with the reason after a CR when the client asked for extended replies (as ringserver and libslink do).
+    /// A STATION request (nil: not NET_STA), accepted when a frame held answers it.
+    private func station(_ request: SeedLinkStation?, server: LocalSeedLinkServer) {
+        if let request, server.state.withLockedValue({ $0.frames.contains { request.matches(stationKey: $0.stationKey) } }) {
+            current = selections.count
+            selections.append((request, [], nil, false))
+            write(Array("OK\r\n".utf8))
+        } else {
+            current = nil
+            refuse("ARGUMENTS", "unknown station")
+        }
+    }
+
+    /// ERROR, with the reason after a CR when the client asked for extended replies (as ringserver
+    /// and libslink do); in 4.0 "ERROR CODE message" on one line.
     private func refuse(_ code: String, _ message: String) {
+        if version == .v4 { return write(Array("ERROR \(code) \(message)\r\n".utf8)) }
         write(Array((extendedReplies ? "ERROR\r\(code) \(message)\r\n" : "ERROR\r\n").utf8))
     }
 
     private static func matches(_ selector: String, location: String, channel: String) -> Bool {
         let base = String(selector.split(separator: ".")[0])
+        if base.contains("_") {
+            // 4.0: LOC_B_S_SS, `*` and `?` as wildcards.
+            let p = base.split(separator: "_", omittingEmptySubsequences: false).map(String.init)
+            guard p.count == 4 else { return false }
+            return SeedLinkStation(network: p[0].isEmpty ? "" : p[0], station: p[1] + p[2] + p[3]).matches(stationKey: "\(location)_\(channel)")
+        }
         let (l, c) = base.count == 5 ? (String(base.prefix(2)), String(base.suffix(3))) : (nil, base)
         func like(_ p: String, _ s: String) -> Bool { p.count == s.count && zip(p, s).allSatisfy { $0 == "?" || $0 == $1 } }
         if let l, !like(l.replacingOccurrences(of: "-", with: " "), location.padding(toLength: 2, withPad: " ", startingAt: 0)) { return false }
@@ -334,8 +376,10 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
             guard f.releaseSeconds <= now else { fetchDone = false; break }
             nextIndex += 1
             guard let sel = selections.first(where: { $0.station.matches(stationKey: f.stationKey) }) else { continue }
-            // DATA n: from record n on (24-bit numbers that wrap).
-            if let from = sel.from, (f.sequence & 0xFF_FFFF) != from, !SeedLinkPacket.isAfter(f.sequence & 0xFF_FFFF, from) { continue }
+            // DATA n: from record n on (3.1: 24-bit numbers that wrap; 4.0: 64-bit).
+            if let from = sel.from {
+                if version == .v4 ? f.sequence < from : (f.sequence & 0xFF_FFFF) != from && !SeedLinkPacket.isAfter(f.sequence & 0xFF_FFFF, from) { continue }
+            }
             let wanted = sel.selectors.filter { !$0.hasPrefix("!") }, unwanted = sel.selectors.filter { $0.hasPrefix("!") }.map { String($0.dropFirst()) }
             if !wanted.isEmpty, !wanted.contains(where: { Self.matches($0, location: f.location, channel: f.channel) }) { continue }
             if unwanted.contains(where: { Self.matches($0, location: f.location, channel: f.channel) }) { continue }
@@ -357,9 +401,13 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
                 default: break
                 }
             }
-            let header = Array(String(format: "SL%06X", f.sequence & 0xFF_FFFF).utf8)
-            write(header + f.record)
-            if faulty, server.fault == .repeatFrames { write(header + f.record) }
+            let packet =
+                version == .v4
+                ? SeedLinkV4Packet(format: UInt8(ascii: "2"), subformat: UInt8(ascii: "D"), sequence: f.sequence, stationID: f.stationKey, payload: f.record)
+                    .bytes
+                : Array(String(format: "SL%06X", f.sequence & 0xFF_FFFF).utf8) + f.record
+            write(packet)
+            if faulty, server.fault == .repeatFrames { write(packet) }
             sentThisSession += 1
             server.state.withLockedValue { $0.framesSent += 1 }
         }

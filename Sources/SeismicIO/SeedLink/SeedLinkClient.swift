@@ -1,6 +1,7 @@
-// SeedLinkClient: a SeedLink 3.1 client on SwiftNIO — HELLO, STATION/SELECT/DATA (or FETCH) per
-// station, END, then 520-byte frames decoded with libmseed; resumes by sequence number after a
-// disconnect, a stall or garbage, with a bounded back-off.
+// SeedLinkClient: a SeedLink client on SwiftNIO (protocol 4.0 where the server offers it, 3.1
+// otherwise) — HELLO, STATION/SELECT/DATA (or FETCH) per station, END, then packets decoded with
+// libmseed; resumes by sequence number after a disconnect, a stall or garbage, with a bounded
+// back-off.
 
 import Foundation
 import NIOCore
@@ -26,6 +27,11 @@ public struct SeedLinkSettings: Sendable {
     public var maximumAttempts: Int? = nil
     /// Sequence numbers remembered per station to recognise a record sent twice.
     public var rememberedSequences = 1024
+    /// Seconds without a data record, in a session that resumed by sequence number while the
+    /// server answers, after which the client takes the server to have been restarted with new
+    /// sequence numbers (a server that does not hold the numbers asked for may send nothing): it
+    /// reconnects asking for the newest records instead. Nil: never.
+    public var renumberedAfterSeconds: Double? = 300
     public init() {}
 }
 
@@ -46,17 +52,21 @@ public struct SeedLinkStatistics: Sendable, Equatable {
     /// Data records delivered; records sent again with a sequence number already received
     /// (dropped); records libmseed could not decode, or that held no samples (dropped, counted).
     public var records = 0, duplicateRecords = 0, undecodableRecords = 0, emptyRecords = 0
-    /// INFO frames received while streaming (keep-alive answers).
-    public var infoFrames = 0
+    /// INFO frames received while streaming (keep-alive answers); SeedLink 4.0 ERROR packets and
+    /// packets of other formats (JSON, XML, opaque), skipped.
+    public var infoFrames = 0, errorPackets = 0, otherPackets = 0
     /// Connections ended because the server sent bytes that are not SeedLink, stalled, closed
     /// or failed to open.
     public var garbage = 0, stalls = 0, closedByServer = 0, failedConnections = 0
+    /// Sessions given up because the server sent nothing after a resume by sequence number (`renumberedAfterSeconds`).
+    public var renumberings = 0
     /// Bytes read.
     public var bytes = 0
     public init() {}
 }
 
-/// A SeedLink 3.1 client in multi-station mode. `start` connects on its own event-loop thread and
+/// A SeedLink client in multi-station mode, speaking protocol 4.0 when the server's HELLO offers
+/// it (SLPROTO:4.0) and 3.1 otherwise, or the version the address asks for (`&protocol=`). `start` connects on its own event-loop thread and
 /// hands every data record to `onRecord` on that thread (in the order received; a handler that
 /// blocks holds the TCP stream back, so nothing is lost). A session that ends for any reason
 /// (closed, stalled, garbage, refused connection) is opened again after a back-off, each station
@@ -75,6 +85,7 @@ public final class SeedLinkClient: @unchecked Sendable {
     private let lock = NSLock()
     private var _statistics = SeedLinkStatistics()
     private var _last: [String: Int]
+    private var _numbering: SeedLinkVersion
     private var recent: [String: (order: [Int], set: Set<Int>)] = [:]
     private var onRecord: (@Sendable (SeedLinkRecord) -> Void)?
     private var onEnd: (@Sendable (SeedLinkError?) -> Void)?
@@ -101,16 +112,34 @@ public final class SeedLinkClient: @unchecked Sendable {
     private var refusals: [String] = []
     private var accepted = 0
     private var deliveredThisSession = false
+    /// The protocol of the session, and whether it asked for stations by sequence number; when it started streaming.
+    private var version = SeedLinkVersion.v3
+    private var resumedBySequence = false
+    private var streamingSince = 0.0
 
     private enum State { case closed, connecting, hello(lines: Int), negotiating, streaming }
-    private struct Command { var text: String; var station: String; var skipIfRefused: Bool }
+    /// A negotiation command: the station it belongs to; whether an ERROR leaves the station's
+    /// other commands to be sent; whether an ERROR is merely logged (USERAGENT).
+    private struct Command {
+        var text: String
+        var station: String
+        var skipIfRefused: Bool
+        var optional = false
+    }
 
-    /// - Parameter resumeFrom: the last sequence number received per station ("NET_STA"), to
-    ///   resume a session an earlier run ended.
-    public init(address: SeedLinkAddress, settings: SeedLinkSettings = SeedLinkSettings(), resumeFrom: [String: Int] = [:]) {
+    /// - Parameters:
+    ///   - resumeFrom: the last sequence number received per station ("NET_STA"), to resume a
+    ///     session an earlier run ended;
+    ///   - numbering: the protocol those numbers belong to (3.1: 24-bit, 4.0: 64-bit). A session
+    ///     keeps to 3.1 while it resumes 3.1 numbers, so no record is lost at the switch.
+    public init(
+        address: SeedLinkAddress, settings: SeedLinkSettings = SeedLinkSettings(), resumeFrom: [String: Int] = [:],
+        numbering: SeedLinkVersion = .v3
+    ) {
         self.address = address
         self.settings = settings
         _last = resumeFrom
+        _numbering = numbering
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         loop = group.next()
     }
@@ -119,8 +148,17 @@ public final class SeedLinkClient: @unchecked Sendable {
     public var server: String { "\(address.host):\(address.port)" }
 
     public var statistics: SeedLinkStatistics { lock.lock(); defer { lock.unlock() }; return _statistics }
-    /// The last sequence number received per station ("NET_STA").
+    /// The last sequence number received per station ("NET_STA"), and the protocol they belong to.
     public var lastSequences: [String: Int] { lock.lock(); defer { lock.unlock() }; return _last }
+    public var numbering: SeedLinkVersion { lock.lock(); defer { lock.unlock() }; return _numbering }
+    /// Both at once (a state file needs the numbers with their version).
+    public var resumePoints: (sequences: [String: Int], numbering: SeedLinkVersion) { lock.lock(); defer { lock.unlock() }; return (_last, _numbering) }
+    /// The requests ("NET_STA", as asked) the server refused in the last negotiation.
+    public var refusedStations: [String] { lock.lock(); defer { lock.unlock() }; return _refused }
+    private var _refused: [String] = []
+    /// The protocol version of the last session (3.1 until one is negotiated).
+    public var sessionVersion: SeedLinkVersion { lock.lock(); defer { lock.unlock() }; return _sessionVersion }
+    private var _sessionVersion = SeedLinkVersion.v3
 
     private func count(_ body: (inout SeedLinkStatistics) -> Void) { lock.lock(); body(&_statistics); lock.unlock() }
 
@@ -219,18 +257,76 @@ public final class SeedLinkClient: @unchecked Sendable {
     }
 
     /// The commands of a session: per station STATION, its SELECTs, DATA (resuming after the last
-    /// record received) or FETCH.
-    private func negotiation() -> [Command] {
+    /// record received) or FETCH (3.1; 4.0 has DATA, and ENDFETCH in place of END).
+    private func negotiation(_ version: SeedLinkVersion) -> [Command] {
         var out: [Command] = []
         let last = lastSequences
         for s in address.stations {
-            out.append(Command(text: "STATION \(s.station) \(s.network)", station: s.key, skipIfRefused: false))
-            for sel in s.selectors { out.append(Command(text: "SELECT \(sel)", station: s.key, skipIfRefused: true)) }
-            let verb = address.fetch ? "FETCH" : "DATA"
-            let resume = last[s.key].map { String(format: " %06X", SeedLinkPacket.next(after: $0)) } ?? ""
-            out.append(Command(text: verb + resume, station: s.key, skipIfRefused: true))
+            switch version {
+            case .v3:
+                out.append(Command(text: "STATION \(s.station) \(s.network)", station: s.key, skipIfRefused: false))
+                for sel in s.selectors { out.append(Command(text: "SELECT \(sel)", station: s.key, skipIfRefused: true)) }
+                let verb = address.fetch ? "FETCH" : "DATA"
+                let resume = last[s.key].map { String(format: " %06X", SeedLinkPacket.next(after: $0)) } ?? ""
+                out.append(Command(text: verb + resume, station: s.key, skipIfRefused: true))
+            case .v4:
+                out.append(Command(text: "STATION \(s.key)", station: s.key, skipIfRefused: false))
+                for sel in s.selectors {
+                    out.append(Command(text: "SELECT \(SeedLinkStation.version4Selector(sel))", station: s.key, skipIfRefused: true))
+                }
+                out.append(Command(text: "DATA" + (last[s.key].map { " \($0 + 1)" } ?? ""), station: s.key, skipIfRefused: true))
+            }
         }
         return out
+    }
+
+    /// The protocol to speak with a server whose HELLO offered `offered`: the address's, else 4.0
+    /// when offered (unless the resume points are 3.1 numbers and 3.1 is offered too), else 3.1.
+    private func choose(offered: Set<SeedLinkVersion>) -> Result<SeedLinkVersion, SeedLinkError> {
+        if let wanted = address.version {
+            // A server that names no version speaks 3.1.
+            guard offered.contains(wanted) || (wanted == .v3 && offered.isEmpty) else {
+                return .failure(.versionNotOffered(server: server, version: wanted, offered: offered.map(\.rawValue).sorted()))
+            }
+            return .success(wanted)
+        }
+        guard offered.contains(.v4) else { return .success(.v3) }
+        if numbering == .v3, !lastSequences.isEmpty, offered.contains(.v3) { return .success(.v3) }
+        return .success(.v4)
+    }
+
+    /// Starts negotiating in `version`: SLPROTO and USERAGENT first for 4.0.
+    private func beginNegotiation(_ version: SeedLinkVersion) {
+        self.version = version
+        lock.lock()
+        _sessionVersion = version
+        if version != _numbering {
+            if !_last.isEmpty {
+                log(
+                    "seedlink: \(server): the resume points are SeedLink \(_numbering.rawValue) sequence numbers, which a \(version.rawValue) session cannot use; streams start at the server's newest records"
+                )
+            }
+            _last = [:]
+            recent = [:]
+            _numbering = version
+        }
+        lock.unlock()
+        resumedBySequence = !lastSequences.isEmpty
+        commands = negotiation(version)
+        if version == .v4 {
+            commands.insert(
+                contentsOf: [
+                    Command(text: "SLPROTO 4.0", station: "", skipIfRefused: false),
+                    Command(text: "USERAGENT SeismicTorch-seismic", station: "", skipIfRefused: true, optional: true)
+                ], at: 0)
+        }
+        refusals = []
+        lock.lock()
+        _refused = []
+        lock.unlock()
+        accepted = 0
+        state = .negotiating
+        send(commands[0].text)
     }
 
     // MARK: Bytes from the server (on the loop).
@@ -265,23 +361,39 @@ public final class SeedLinkClient: @unchecked Sendable {
                 if lines == 2, !line.contains("SeedLink") {
                     return garbage("the answer to HELLO is '\(SeedLinkPacket.show(Array(line.utf8), limit: 60))', not a SeedLink server's")
                 }
-                if lines == 2 { log("seedlink: \(server): \(line)") }
+                if lines == 2 {
+                    log("seedlink: \(server): \(line)")
+                    offered = Self.versions(offeredBy: line)
+                }
                 if lines > 1 {
                     state = .hello(lines: lines - 1)
                 } else {
-                    commands = negotiation()
-                    refusals = []
-                    accepted = 0
-                    state = .negotiating
-                    send(commands[0].text)
+                    switch choose(offered: offered) {
+                    case .success(let v): beginNegotiation(v)
+                    case .failure(let e): return finish(e)
+                    }
                 }
             case .negotiating:
                 guard let line = takeLine() else { return }
                 let command = commands.removeFirst()
-                if line.hasPrefix("ERROR") {
+                if command.text == "SLPROTO 4.0", !line.hasPrefix("OK") {
+                    // A server that offered 4.0 and then refuses it: 3.1, as it also speaks.
+                    log("seedlink: \(server): SLPROTO 4.0 answered '\(SeedLinkPacket.show(Array(line.utf8), limit: 60))'; speaking 3.1")
+                    guard address.version != .v4 else {
+                        return finish(.versionNotOffered(server: server, version: .v4, offered: [SeedLinkVersion.v3.rawValue]))
+                    }
+                    beginNegotiation(.v3)
+                    continue
+                }
+                if command.optional {
+                    if !line.hasPrefix("OK") { log("seedlink: \(server): \(command.text) answered \(line); going on") }
+                } else if line.hasPrefix("ERROR") {
                     // (An extended reply puts its code and message after a CR.)
                     let reason = "\(command.station): \(command.text) answered \(line.replacingOccurrences(of: "\r", with: " "))"
                     refusals.append(reason)
+                    lock.lock()
+                    if !_refused.contains(command.station) { _refused.append(command.station) }
+                    lock.unlock()
                     log("seedlink: \(server): refused \(reason)")
                     // A station refused: its SELECTs and DATA are not sent.
                     if !command.skipIfRefused || command.text.hasPrefix("DATA") || command.text.hasPrefix("FETCH") {
@@ -297,14 +409,32 @@ public final class SeedLinkClient: @unchecked Sendable {
                 } else if accepted == 0 {
                     return finish(.everyStationRefused(server: server, reasons: refusals))
                 } else {
-                    send("END")
+                    send(version == .v4 && address.fetch ? "ENDFETCH" : "END")
                     state = .streaming
+                    streamingSince = now()
                     count {
                         $0.sessions += 1
                         if self.everStreamed { $0.reconnects += 1 }
                     }
                     everStreamed = true
-                    log("seedlink: \(server): streaming \(accepted) of \(address.stations.count) stations")
+                    log("seedlink: \(server): streaming \(accepted) of \(address.stations.count) stations (SeedLink \(version.rawValue))")
+                }
+            case .streaming where version == .v4:
+                let parsed: (packet: SeedLinkV4Packet, length: Int)?
+                do { parsed = try SeedLinkV4Packet.parse(buffer[...]) } catch { return garbage("\(error)") }
+                guard let (packet, length) = parsed else { return }
+                buffer.removeFirst(length)
+                if packet.isMiniSEED, let sequence = packet.sequence {
+                    deliver(sequence: sequence, record: packet.payload, stationKey: packet.stationID.isEmpty ? nil : packet.stationID)
+                } else if packet.isMiniSEED {
+                    count { $0.undecodableRecords += 1 }
+                } else if packet.isInfo {
+                    count { $0.infoFrames += 1 }
+                } else if packet.isError {
+                    count { $0.errorPackets += 1 }
+                    log("seedlink: \(server): the server reports an error: \(String(decoding: packet.payload.prefix(300), as: UTF8.self))")
+                } else {
+                    count { $0.otherPackets += 1 }
                 }
             case .streaming:
                 guard buffer.count >= SeedLinkPacket.length else { return }
@@ -333,8 +463,22 @@ public final class SeedLinkClient: @unchecked Sendable {
         return String(decoding: line, as: UTF8.self)
     }
 
-    private func deliver(sequence: Int, record: [UInt8]) {
-        guard let key = SeedLinkPacket.stationKey(ofRecord: record) else {
+    /// The SeedLink versions a HELLO answer's first line offers ("… :: SLPROTO:4.0 SLPROTO:3.1 CAP …").
+    static func versions(offeredBy line: String) -> Set<SeedLinkVersion> {
+        var out: Set<SeedLinkVersion> = []
+        for word in line.split(separator: " ") where word.hasPrefix("SLPROTO:") {
+            let v = word.dropFirst("SLPROTO:".count)
+            if v.hasPrefix("3.") { out.insert(.v3) } else if v.hasPrefix("4.") { out.insert(.v4) }
+        }
+        return out
+    }
+    private var offered: Set<SeedLinkVersion> = []
+
+    private func isAfter(_ b: Int, _ a: Int) -> Bool { version == .v4 ? b > a : SeedLinkPacket.isAfter(b, a) }
+
+    /// Hands a record on (the station from the packet header in 4.0, else from the record's own).
+    private func deliver(sequence: Int, record: [UInt8], stationKey: String? = nil) {
+        guard let key = stationKey ?? SeedLinkPacket.stationKey(ofRecord: record) else {
             count { $0.undecodableRecords += 1 }
             return
         }
@@ -352,13 +496,14 @@ public final class SeedLinkClient: @unchecked Sendable {
         // such as BK_*) it answers: a reconnection asks each request for what follows.
         if answering[key] == nil { answering[key] = wildcardRequests.filter { $0.matches(stationKey: key) }.map(\.key) }
         for k in [key] + answering[key, default: []] {
-            if let last = _last[k], !SeedLinkPacket.isAfter(sequence, last) { continue }  // an older record sent late
+            if let last = _last[k], !isAfter(sequence, last) { continue }  // an older record sent late
             _last[k] = sequence
         }
         lock.unlock()
         let volume: MiniSEEDVolume
         do {
-            volume = try MiniSEED.read(bytes: Data(record), path: "\(server) \(key) record \(String(format: "%06X", sequence))")
+            volume = try MiniSEED.read(
+                bytes: Data(record), path: "\(server) \(key) record \(version == .v4 ? String(sequence) : String(format: "%06X", sequence))")
         } catch .noData {
             count { $0.emptyRecords += 1 }
             return
@@ -383,17 +528,22 @@ public final class SeedLinkClient: @unchecked Sendable {
         sessionEnded("garbage from the server: \(reason)")
     }
 
-    /// Closes the session and schedules the next attempt (or gives up after `maximumAttempts`).
-    private func sessionEnded(_ reason: String) {
+    /// Closes the session and schedules the next attempt (or gives up after `maximumAttempts`); a
+    /// session closed on purpose (`failed` false) is opened again at once.
+    private func sessionEnded(_ reason: String, failed: Bool = true) {
         guard !finished else { return }
         generation += 1
         channel?.close(promise: nil)
         channel = nil
         state = .closed
         lock.lock()
-        if !deliveredThisSession { failures += 1 }
+        if !deliveredThisSession, failed { failures += 1 }
         _lastFailure = reason
         lock.unlock()
+        guard failed else {
+            log("seedlink: \(server): \(reason)")
+            return connect()
+        }
         if let most = settings.maximumAttempts, failures >= most {
             return finish(.unreachable(server: server, attempts: failures, reason: reason))
         }
@@ -416,7 +566,19 @@ public final class SeedLinkClient: @unchecked Sendable {
                 sessionEnded("no answer within \(String(format: "%g", settings.responseTimeoutSeconds)) s while negotiating")
             }
         case .streaming:
-            if t - lastByte > settings.stallSeconds {
+            if let renumbered = settings.renumberedAfterSeconds, resumedBySequence, !deliveredThisSession,
+                t - streamingSince > renumbered, t - lastByte <= settings.stallSeconds, !address.fetch
+            {
+                // The server answers but sends nothing of the numbers asked for: a restart that renumbered.
+                lock.lock()
+                _last = [:]
+                recent = [:]
+                lock.unlock()
+                count { $0.renumberings += 1 }
+                sessionEnded(
+                    "no record in \(String(format: "%g", renumbered)) s since asking for the records after the last sequence numbers, though the server answers: taken for a server restarted with new sequence numbers; asking for its newest records",
+                    failed: false)
+            } else if t - lastByte > settings.stallSeconds {
                 count { $0.stalls += 1 }
                 sessionEnded("nothing received for \(String(format: "%g", settings.stallSeconds)) s (keep-alive unanswered): the server stalled")
             } else if t - lastByte > settings.keepaliveSeconds, !keepaliveSent {

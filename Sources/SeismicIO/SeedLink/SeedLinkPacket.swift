@@ -78,13 +78,16 @@ public enum SeedLinkPacket: Sendable, Equatable {
 /// A frame that is not SeedLink's.
 public enum SeedLinkPacketError: Error, CustomStringConvertible, Equatable {
     case wrongLength(Int)
-    /// The header is neither "SL" + six hexadecimal digits nor "SLINFO" (what it was, shown).
-    case badHeader(String)
+    /// The header is neither "SL" + six hexadecimal digits nor "SLINFO" (3.1), or not a valid
+    /// "SE" header (4.0): what it was, shown.
+    case badHeader(String, version: SeedLinkVersion = .v3)
 
     public var description: String {
         switch self {
         case .wrongLength(let n): return "a frame of \(n) bytes, not \(SeedLinkPacket.length)"
-        case .badHeader(let shown): return "a frame header '\(shown)' that is neither SL + a 6-digit hexadecimal sequence number nor SLINFO"
+        case .badHeader(let shown, .v3): return "a frame header '\(shown)' that is neither SL + a 6-digit hexadecimal sequence number nor SLINFO"
+        case .badHeader(let shown, .v4):
+            return "a packet header '\(shown)' that is not a SeedLink 4.0 header (SE, format, subformat, length, sequence number, station)"
         }
     }
 }

@@ -23,6 +23,26 @@ public struct SeedLinkStation: Hashable, Sendable, CustomStringConvertible {
 
     public var description: String { key + (selectors.isEmpty ? "" : ":" + selectors.joined(separator: " ")) }
 
+    /// A selector as SeedLink 4.0 writes it, `[!]LOC_B_S_SS[.T]` (band, source and subsource of the
+    /// FDSN source identifier): "HN?" → "*_H_N_?", "00HNZ.D" → "00_H_N_Z.D", "--HNZ" → "_H_N_Z"
+    /// (empty location), as libslink's sl_v3to4selector converts.
+    public static func version4Selector(_ selector: String) -> String {
+        var s = Substring(selector)
+        let negated = s.hasPrefix("!")
+        if negated { s = s.dropFirst() }
+        var emptyLocation = false
+        while s.hasPrefix("-") {
+            emptyLocation = true
+            s = s.dropFirst()
+        }
+        let parts = s.split(separator: ".", maxSplits: 1, omittingEmptySubsequences: false)
+        let code = Array(parts[0]), type = parts.count == 2 ? "." + parts[1] : ""
+        guard code.count >= 3 else { return selector }
+        let location = emptyLocation ? "" : code.count == 3 ? "*" : String(code.prefix(code.count - 3))
+        let c = code.suffix(3).map(String.init)
+        return (negated ? "!" : "") + "\(location)_\(c[0])_\(c[1])_\(c[2])" + type
+    }
+
     /// Whether a record of station `stationKey` ("NET_STA") answers this request (`?` any one
     /// character, `*` any run, as servers with NSWILDCARD match).
     public func matches(stationKey: String) -> Bool {
@@ -47,21 +67,26 @@ public struct SeedLinkStation: Hashable, Sendable, CustomStringConvertible {
 /// both selectors), as slinktool's `-S` list; port 18000 when not given. `&fetch` asks for FETCH
 /// instead of DATA: the server sends what it has from the resume point, then closes and the session
 /// ends (on a first connection most servers, ringserver among them, start at the next new record,
-/// so a first FETCH may bring nothing); DATA streams until stopped.
+/// so a first FETCH may bring nothing); DATA streams until stopped. `&protocol=3.1` or
+/// `&protocol=4.0` asks for that version of the protocol; by default the client speaks 4.0 when
+/// the server's HELLO offers it (SLPROTO:4.0) and 3.1 otherwise.
 public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
     public var host: String
     public var port: Int
     public var stations: [SeedLinkStation]
     public var fetch: Bool
+    /// The protocol version asked for; nil: the newest both sides speak.
+    public var version: SeedLinkVersion?
 
     /// The port SeedLink servers listen on unless told otherwise.
     public static let defaultPort = 18000
 
-    public init(host: String, port: Int = defaultPort, stations: [SeedLinkStation], fetch: Bool = false) {
+    public init(host: String, port: Int = defaultPort, stations: [SeedLinkStation], fetch: Bool = false, version: SeedLinkVersion? = nil) {
         self.host = host
         self.port = port
         self.stations = stations
         self.fetch = fetch
+        self.version = version
     }
 
     /// Parses `seedlink://HOST[:PORT]?streams=NET_STA[:SELECTOR],…[&fetch]` (HOST may be an IPv6
@@ -96,25 +121,32 @@ public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
         guard !host.isEmpty, !host.contains("/") else { throw .badAddress(text, reason: "no host name") }
         var list: String? = nil
         var fetch = false
+        var version: SeedLinkVersion? = nil
         if parts.count == 2 {
             for item in parts[1].split(separator: "&") {
                 if item.hasPrefix("streams=") {
                     list = String(item.dropFirst("streams=".count))
                 } else if item == "fetch" || item == "fetch=1" || item == "fetch=true" {
                     fetch = true
+                } else if item.hasPrefix("protocol=") {
+                    let value = item.dropFirst("protocol=".count)
+                    guard let v = SeedLinkVersion(rawValue: String(value == "3" ? "3.1" : value == "4" ? "4.0" : value)) else {
+                        throw .badAddress(text, reason: "protocol '\(value)' is not 3.1 or 4.0")
+                    }
+                    version = v
                 } else {
-                    throw .badAddress(text, reason: "unknown parameter '\(item)' (streams=… and fetch are known)")
+                    throw .badAddress(text, reason: "unknown parameter '\(item)' (streams=…, fetch and protocol=3.1|4.0 are known)")
                 }
             }
         }
         guard let list, !list.isEmpty else {
             if !requireStreams, list == nil {
-                self.init(host: host, port: port, stations: [], fetch: fetch)
+                self.init(host: host, port: port, stations: [], fetch: fetch, version: version)
                 return
             }
             throw .badAddress(text, reason: Self.noStreams)
         }
-        self.init(host: host, port: port, stations: try Self.stations(list, in: text), fetch: fetch)
+        self.init(host: host, port: port, stations: try Self.stations(list, in: text), fetch: fetch, version: version)
     }
 
     /// What an address without streams lacks.
@@ -165,8 +197,16 @@ public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
     public var description: String {
         "seedlink://\(host):\(port)?streams="
             + stations.flatMap { s in s.selectors.isEmpty ? [s.key] : s.selectors.map { "\(s.key):\($0)" } }.joined(separator: ",")
-            + (fetch ? "&fetch" : "")
+            + (fetch ? "&fetch" : "") + (version.map { "&protocol=\($0.rawValue)" } ?? "")
     }
+}
+
+/// A version of the SeedLink protocol: 3.1, the one every server speaks (8-byte "SL" headers,
+/// 24-bit hexadecimal sequence numbers, 512-byte miniSEED 2 records), or 4.0 (17-byte "SE"
+/// headers with the station, 64-bit sequence numbers, payloads of any length and format).
+public enum SeedLinkVersion: String, Sendable, Hashable, CaseIterable {
+    case v3 = "3.1"
+    case v4 = "4.0"
 }
 
 /// What goes wrong with a SeedLink address or session.
@@ -179,6 +219,8 @@ public enum SeedLinkError: Error, CustomStringConvertible, Equatable {
     case unreachable(server: String, attempts: Int, reason: String)
     /// An INFO request that did not give the document asked for.
     case badInfo(server: String, reason: String)
+    /// The address asks for a protocol version (`&protocol=`) the server does not offer.
+    case versionNotOffered(server: String, version: SeedLinkVersion, offered: [String])
 
     public var description: String {
         switch self {
@@ -190,6 +232,9 @@ public enum SeedLinkError: Error, CustomStringConvertible, Equatable {
             return "\(server): no SeedLink session after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason)"
         case .badInfo(let server, let reason):
             return "\(server): the INFO answer could not be read: \(reason)"
+        case .versionNotOffered(let server, let version, let offered):
+            return
+                "\(server) does not speak SeedLink \(version.rawValue) (it offers \(offered.isEmpty ? "3.1 only" : offered.joined(separator: ", "))); leave out &protocol= to use what it speaks"
         }
     }
 }
