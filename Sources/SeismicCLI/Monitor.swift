@@ -13,13 +13,17 @@ extension Seismic {
             abstract: "Watch live streams — a SeedLink network, a Raspberry Shake, stdin, a replay: picks, events, triggers.",
             discussion: """
                 --source seedlink://HOST[:PORT]?streams=NET_STA:SELECTOR,… watches a network: a SeedLink \
-                3.1 client (port 18000 by default; selectors [LL]CCC[.T] with ? wildcards, e.g. \
+                client speaking 4.0 where the server offers it, else 3.1 (&protocol=3.1 or 4.0 chooses; \
+                port 18000 by default; selectors [LL]CCC[.T] with ? wildcards, e.g. \
                 TW_A001:HN?,TW_A002:HN?; !HNZ excludes; a station named without a selector: all its \
                 streams; wildcards in NET_STA where the server allows them; &fetch asks FETCH: the \
                 server sends what it has from the resume point and closes — on a first connection \
                 most servers start at the next new record) resumes each station at its next sequence \
                 number after a disconnect, a stall (--keepalive s without a byte: INFO ID; twice that: \
-                reconnect) or garbage, waiting 1, 2, 4… up to 30 s between attempts. SeedLink records \
+                reconnect) or garbage, waiting 1, 2, 4… up to 30 s between attempts; a server that answers \
+                but sends nothing for 5 minutes after a resume (restarted, renumbered) is asked for its \
+                newest records instead. A channel ahead of its instrument's others (a server replaying \
+                an archive channel by channel) waits for them, up to 10 minutes of data. SeedLink records \
                 are counts: give --inventory station.xml (each channel's sensitivity at the record's \
                 time) or --units with --sensitivity (every stream). Every station (NET.STA.LOC) gets its \
                 own monitor (its accelerometer first, or --channels), the windows due at all stations \
@@ -34,7 +38,7 @@ extension Seismic {
                 --state FILE keeps each station's last sequence number, so a restart resumes there \
                 instead of taking the server's backlog again. --pga, --noise-max and --min-gap set the \
                 trigger flag of --windows lines only. --list-streams prints what the server offers \
-                (INFO STREAMS; no ?streams= needed) and exits. A session that never reaches the \
+                (INFO STREAMS; no ?streams= and no --model needed; --json: one object per stream) and exits. A session that never reaches the \
                 server fails (exit status 1) when stopped.
 
                 --source udp://HOST:PORT listens for Raspberry Shake UDP packets ({'ENZ', time, counts…}, \
@@ -130,7 +134,8 @@ extension Seismic {
                     --inventory TW.xml --min-stations 3 --events events/ --json
                 """)
 
-        @Option(help: "Checkpoint of a time-series model, or a built-in model's name (seismic models).") var model: String
+        @Option(help: "Checkpoint of a time-series model, or a built-in model's name (seismic models); required but with --list-streams.")
+        var model: String?
         @Option(
             help: "seedlink://HOST[:PORT]?streams=NET_STA:SELECTOR,…, udp://HOST:PORT, stdin, or replay:FILE (SAC or miniSEED).",
             transform: { try StreamSource(parsing: $0) })
@@ -173,6 +178,9 @@ extension Seismic {
         @Flag(help: "One JSON object per line instead of text.") var json = false
 
         func validate() throws {
+            if model == nil, !listStreams {
+                throw ValidationError("Missing expected argument '--model <model>': a checkpoint or a built-in model's name (seismic models)")
+            }
             try checkOption("min-stations", minStations.map(Double.init), .atLeast(1), .atMost(10_000))
             try checkOption("coincidence", coincidence, .atLeast(0), .atMost(3600))
             try checkOption("status-every", statusEvery, .atLeast(0.1))
@@ -255,6 +263,7 @@ extension Seismic {
 
         func run() throws {
             if case .seedlink(let address) = source { return try runSeedLink(address) }
+            guard let model else { return }  // (validate requires it)
             Seismic.prepareEngine()
             let (net, card) = try Checkpoint.load(from: model)
             let trigger = try onTrigger.map { try TriggerCommand(program: $0, arguments: onTriggerArg) }
@@ -297,10 +306,18 @@ extension Seismic {
             }
             if listStreams {
                 for s in try SeedLinkClient.streams(host: address.host, port: address.port, settings: link) {
-                    print("\(s.seedID)  \(s.type)  \(s.beginTime) – \(s.endTime)")
+                    if json {
+                        let object = ["seed_id": s.seedID, "type": s.type, "begin_time": s.beginTime, "end_time": s.endTime]
+                        print(
+                            String(decoding: try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)
+                        )
+                    } else {
+                        print("\(s.seedID)  \(s.type)  \(s.beginTime) – \(s.endTime)")
+                    }
                 }
                 return
             }
+            guard let model else { return }  // (validate requires it)
             Seismic.prepareEngine()
             let (net, card) = try Checkpoint.load(from: model)
             var settings = NetworkMonitorSettings()

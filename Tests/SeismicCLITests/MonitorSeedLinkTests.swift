@@ -41,12 +41,19 @@ import Testing
         defer { server.shutdown() }
         let stations = Array(Set(segments.map { "\($0.id.network)_\($0.id.station)" })).sorted()
 
-        var list = try Seismic.parseAsRoot([
-            "monitor", "--model", "earthquake-real", "--source", "seedlink://127.0.0.1:\(server.port)?streams=\(stations[0])", "--list-streams"
-        ])
+        // No model needed to list; a model given is no harm.
+        var list = try Seismic.parseAsRoot(["monitor", "--source", "seedlink://127.0.0.1:\(server.port)", "--list-streams"])
         let listed = try capturingStandardOutput { try list.run() }.split(separator: "\n")
         #expect(listed.count == segments.count, "\(listed)")
         #expect(listed.contains { $0.hasPrefix("\(segments[0].id.description)  D") })
+        var listJSON = try Seismic.parseAsRoot([
+            "monitor", "--model", "earthquake-real", "--source", "seedlink://127.0.0.1:\(server.port)?streams=\(stations[0])", "--list-streams", "--json"
+        ])
+        let listedJSON = try capturingStandardOutput { try listJSON.run() }.split(separator: "\n")
+        let streams = try listedJSON.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]) }
+        #expect(streams.count == segments.count && streams.contains { $0["seed_id"] == segments[0].id.description && $0["type"] == "D" })
+        #expect(streams.allSatisfy { $0["begin_time"] != nil && $0["end_time"] != nil })
+        #expect(throws: (any Error).self) { try Seismic.parseAsRoot(["monitor", "--source", "seedlink://127.0.0.1:1?streams=XX_A"]) }
 
         let address = "seedlink://127.0.0.1:\(server.port)?streams=" + stations.map { "\($0):HN?" }.joined(separator: ",") + "&fetch"
         var command = try Seismic.parseAsRoot([

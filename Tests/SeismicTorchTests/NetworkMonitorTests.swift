@@ -85,6 +85,68 @@ import Testing
     }
 }
 
+@Suite struct ChannelMergeTests {
+    private func record(_ k: Int, channel: String, seconds: Double = 10) -> RecordOrder.Entry {
+        (
+            TraceSegment(
+                id: SEEDIdentifier("XX.A.00.\(channel)")!, startTime: 1000 + seconds * Double(k), samplingRateHz: 100,
+                samples: Array(repeating: Double(k), count: Int(seconds * 100))), 0
+        )
+    }
+
+    /// Whatever the order the three channels arrive in (each in its own time order: interleaved
+    /// at random, or all of one channel, then the next, as a replayed archive), once the last
+    /// record arrived every record is out (no wait, no flush), in time order.
+    @Test func anInstrumentsChannelsComeOutInterleavedByTime() {
+        var rng = SeededGenerator(seed: 9)
+        for trial in 0..<60 {
+            var queues = ["HNE", "HNN", "HNZ"].map { c in (0..<12).map { record($0, channel: c) } }
+            var arrivals: [RecordOrder.Entry] = []
+            if trial % 3 == 0 {
+                arrivals = queues.flatMap { $0 }  // channel by channel
+            } else {
+                while queues.contains(where: { !$0.isEmpty }) {
+                    let open = queues.indices.filter { !queues[$0].isEmpty }
+                    let k = open[Int(rng.next() % UInt64(open.count))]
+                    arrivals.append(queues[k].removeFirst())
+                }
+            }
+            let merge = ChannelMerge(waitSeconds: 100, maximumSpanSeconds: 1000)
+            var out: [TraceSegment] = []
+            for e in arrivals { out += merge.add(e).map(\.segment) }
+            #expect(out.count == arrivals.count && merge.heldCount == 0)
+            #expect(out.map(\.startTime) == out.map(\.startTime).sorted())
+            #expect(merge.releasedByWait == 0 && merge.releasedBySpan == 0)
+        }
+    }
+
+    /// A live feed's records go out as they arrive: a record waits only for the others to reach its start.
+    @Test func aLiveFeedIsNotHeld() {
+        let merge = ChannelMerge()
+        for k in 0..<20 {
+            for (i, c) in ["HNE", "HNN", "HNZ"].enumerated() {
+                let out = merge.add(record(k, channel: c))
+                // From the third channel's first record on, each goes out at once.
+                #expect(out.count == (k == 0 ? (i == 2 ? 3 : 0) : 1))
+            }
+        }
+    }
+
+    @Test func aMissingChannelIsWaitedForThenTheSpanIsCapped() {
+        var told: [String] = []
+        let merge = ChannelMerge(waitSeconds: 3, maximumSpanSeconds: 60)
+        merge.log = { told.append($0) }
+        #expect(merge.add(record(0, channel: "HNE")).isEmpty && merge.add(record(0, channel: "HNN")).isEmpty)
+        #expect(merge.due(now: 2.9).isEmpty)
+        #expect(merge.due(now: 3).count == 2 && merge.releasedByWait == 2)
+        // One channel far ahead of the others: beyond 60 s held, the oldest go out.
+        var out = 0
+        for k in 1...10 { out += merge.add(record(k, channel: "HNE")).count }
+        #expect(out == 4 && merge.releasedBySpan == 4 && merge.heldCount == 6)
+        #expect(told.count == 1 && told[0].contains("XX.A.00.HN?") && told[0].contains("seismic classify"))
+    }
+}
+
 @Suite struct RecordOrderTests {
     private func record(_ k: Int, channel: String = "HNZ") -> TraceSegment {
         TraceSegment(
@@ -190,9 +252,19 @@ struct RealNetwork {
     /// Streams the network from a server with `fault` (FETCH, so the session ends) and returns
     /// every output and the session.
     private func run(
-        _ network: RealNetwork, fault: LocalSeedLinkServer.Fault = .none, shuffle: Bool = false, scratch: String, events: String? = nil
+        _ network: RealNetwork, fault: LocalSeedLinkServer.Fault = .none, shuffle: Bool = false, channelByChannel: Bool = false,
+        version: SeedLinkVersion = .v3, scratch: String, events: String? = nil
     ) throws -> ([NetworkOutput], NetworkMonitorSession) {
         var frames = try LocalSeedLinkServer.frames(of: network.segments, scratch: scratch, encoding: .float32)
+        if channelByChannel {
+            // As a server replaying files: every record of a channel, then the next channel's.
+            frames = frames.enumerated().sorted {
+                ($0.element.stationKey, $0.element.location, $0.element.channel, $0.offset) < (
+                    $1.element.stationKey, $1.element.location, $1.element.channel, $1.offset
+                )
+            }.map(\.element)
+            for i in frames.indices { frames[i].sequence = i + 1 }
+        }
         if shuffle {
             // Out of order: every fifth record of each channel sent after the channel's next one;
             // every seventh record sent again under a new sequence number.
@@ -209,7 +281,7 @@ struct RealNetwork {
             frames = mixed
             for i in frames.indices { frames[i].sequence = i + 1 }
         }
-        let server = try LocalSeedLinkServer(frames: frames, fault: fault)
+        let server = try LocalSeedLinkServer(frames: frames, fault: fault, versions: version == .v4 ? [.v3, .v4] : [.v3])
         defer { server.shutdown() }
         let streams = Set(network.stations.map { s in s.split(separator: ".").prefix(2).joined(separator: "_") }).sorted().joined(separator: ",")
         // FETCH ends the session when the server closes, so a cut connection needs DATA: the run
@@ -231,6 +303,7 @@ struct RealNetwork {
         let started = Date()
         try session.run(stop: { !fetch && (session.client.statistics.records >= total || Date().timeIntervalSince(started) > 120) }) { outputs.append($0) }
         #expect(session.client.statistics.records == total, "\(session.client.statistics.records) of \(total) records")
+        #expect(session.client.sessionVersion == version)
         return (outputs, session)
     }
 
@@ -315,13 +388,7 @@ struct RealNetwork {
         let clean = Outputs(try run(network, scratch: scratch).0)
         let (outputs, session) = try run(network, fault: fault, shuffle: fault == .repeatFrames, scratch: scratch)
         let faulty = Outputs(outputs)
-        for station in network.stations {
-            let a = clean.windows[station] ?? [], b = faulty.windows[station] ?? []
-            #expect(a.map { ms($0.time) } == b.map { ms($0.time) }, "\(station): windows differ")
-            for (x, y) in zip(a, b) { #expect(zip(x.probabilities, y.probabilities).allSatisfy { abs($0 - $1) <= 1e-5 }, "\(station) at \(x.time)") }
-            #expect((clean.picks[station] ?? []).map(\.peakTime) == (faulty.picks[station] ?? []).map(\.peakTime), "\(station): picks differ")
-        }
-        #expect(faulty.events.count == clean.events.count)
+        expectSame(clean, faulty, stations: network.stations)
         let link = session.client.statistics
         switch fault {
         case .repeatFrames: #expect(link.duplicateRecords > 0 && session.monitor.order.reordered > 0)
@@ -330,6 +397,33 @@ struct RealNetwork {
         default: #expect(link.reconnects >= 1)
         }
         print("network with \(fault): \(session.summary)")
+    }
+
+    /// The windows, picks and events of two runs are the same (probabilities within 1e-5: the
+    /// same windows batched differently).
+    private func expectSame(_ clean: Outputs, _ other: Outputs, stations: [String]) {
+        for station in stations {
+            let a = clean.windows[station] ?? [], b = other.windows[station] ?? []
+            #expect(!a.isEmpty && a.map { ms($0.time) } == b.map { ms($0.time) }, "\(station): windows differ")
+            for (x, y) in zip(a, b) { #expect(zip(x.probabilities, y.probabilities).allSatisfy { abs($0 - $1) <= 1e-5 }, "\(station) at \(x.time)") }
+            #expect((clean.picks[station] ?? []).map(\.peakTime) == (other.picks[station] ?? []).map(\.peakTime), "\(station): picks differ")
+        }
+        #expect(other.events.count == clean.events.count)
+    }
+
+    /// A server replaying an archive channel by channel (each station's HNE whole, then HNN, then
+    /// HNZ), and a server speaking SeedLink 4.0, give exactly the windows, picks and events of the
+    /// interleaved 3.1 stream.
+    @Test(arguments: [(true, SeedLinkVersion.v3), (false, .v4)])
+    func channelByChannelOrVersion4ChangeNothing(_ channelByChannel: Bool, _ version: SeedLinkVersion) throws {
+        let network = try RealNetwork.load()
+        let scratch = try folder()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let clean = Outputs(try run(network, scratch: scratch).0)
+        let (outputs, session) = try run(network, channelByChannel: channelByChannel, version: version, scratch: scratch)
+        expectSame(clean, Outputs(outputs), stations: network.stations)
+        #expect(session.monitor.merge.releasedBySpan == 0 && session.monitor.merge.heldCount == 0)
+        print("network \(channelByChannel ? "channel by channel" : "interleaved"), SeedLink \(version.rawValue): \(session.summary)")
     }
 
     /// A session stopped part way and started again with the same --state file asks every station
@@ -408,6 +502,45 @@ struct RealNetwork {
 
 @Suite struct NetworkMonitorUnitsTests {
     /// A StationXML inventory for `channels`: (station, channel, counts per unit, unit).
+    /// The status names what became of each station asked for: refused by the server, accepted
+    /// but never heard (its selector matches nothing), heard with every record skipped (not in
+    /// the inventory); the others are live.
+    @Test func theStatusNamesStationsRefusedNeverHeardOrSkipped() throws {
+        let network = try RealNetwork.load()
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("network-status-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        // Three stations as XX.A, XX.B, XX.C (HN?), and XX.D with a BHZ only.
+        var segments: [TraceSegment] = []
+        for (name, station) in zip(["A", "B", "C"], network.stations) {
+            for var s in network.segments where s.id.stationID == station {
+                s.id = SEEDIdentifier(network: "XX", station: name, location: "00", channel: s.id.channel)
+                segments.append(s)
+            }
+        }
+        var d = segments[0]
+        d.id = SEEDIdentifier(network: "XX", station: "D", location: "00", channel: "BHZ")
+        segments.append(d)
+        let server = try LocalSeedLinkServer(frames: try LocalSeedLinkServer.frames(of: segments, scratch: scratch, encoding: .float32))
+        defer { server.shutdown() }
+        let inv = try inventory(["A", "B"].flatMap { st in ["HNE", "HNN", "HNZ"].map { (st, $0, 400_000.0, "M/S**2") } })
+        let (model, card) = try Checkpoint.load(from: "earthquake-real")
+        var settings = NetworkMonitorSettings()
+        settings.minimumStations = 2
+        let session = try NetworkMonitorSession(
+            model: model, card: card,
+            address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=XX_A,XX_B,XX_C,XX_NOPE,XX_D:HN?&fetch"),
+            settings: settings, units: UnitOptions(inventory: inv), trigger: nil, eventsFolder: nil, log: { _ in })
+        try session.run(stop: { false }) { _ in }
+        let missing = session.stationsMissing
+        #expect(missing.refused == ["XX_NOPE"] && missing.neverHeard == ["XX_D"] && missing.allSkipped == ["XX_C"], "\(missing)")
+        let summary = session.summary
+        #expect(
+            summary.contains("2 stations live") && summary.contains("1 refused by the server (XX_NOPE)")
+                && summary.contains("1 asked for and never heard (XX_D)") && summary.contains("1 with every record skipped (units or rate) (XX_C)"),
+            "\(summary)")
+    }
+
     private func inventory(_ channels: [(String, String, Double, String)], epochs: [(start: String, end: String?)] = [("2020-01-01T00:00:00Z", nil)]) throws
         -> Inventory
     {

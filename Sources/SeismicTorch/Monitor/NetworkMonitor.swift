@@ -93,6 +93,7 @@ public final class NetworkMonitor {
         self.settings = settings
         self.units = units
         self.log = log
+        merge.log = log
         classifier = Classifier(model: model, card: card)
         coincidence = CoincidenceTrigger(minimumStations: settings.minimumStations, windowSeconds: settings.coincidenceSeconds)
     }
@@ -110,19 +111,23 @@ public final class NetworkMonitor {
         }
     }
 
-    /// Puts each channel's records in time order first (`RecordOrder`).
+    /// Puts each channel's records in time order first (`RecordOrder`), then interleaves each
+    /// instrument's channels by time (`ChannelMerge`).
     public let order = RecordOrder()
+    public let merge = ChannelMerge()
 
     /// Takes one record (counts, as a SeedLink record arrives) received at `receivedUptime`;
-    /// records that arrive ahead of a missing one wait in `order` for it (see `releaseHeld`).
+    /// records that arrive ahead of a missing one wait in `order` for it, and records of a channel
+    /// ahead of its instrument's others wait in `merge` (see `releaseHeld`).
     public func handle(_ segment: TraceSegment, receivedUptime: Double) {
-        for e in order.add(segment, uptime: receivedUptime) { place(e.segment, receivedUptime: e.uptime) }
+        for e in order.add(segment, uptime: receivedUptime) { for m in merge.add(e) { place(m.segment, receivedUptime: m.uptime) } }
     }
 
     /// Delivers records held for a missing predecessor longer than `RecordOrder.waitSeconds` (call
     /// regularly), or all of them (`all`: a pause or the end of the stream).
     public func releaseHeld(all: Bool = false, now: Double = ProcessInfo.processInfo.systemUptime) {
-        for e in all ? order.flush() : order.due(now: now) { place(e.segment, receivedUptime: e.uptime) }
+        for e in all ? order.flush() : order.due(now: now) { for m in merge.add(e) { place(m.segment, receivedUptime: m.uptime) } }
+        for m in all ? merge.flush() : merge.due(now: now) { place(m.segment, receivedUptime: m.uptime) }
     }
 
     private func place(_ segment: TraceSegment, receivedUptime: Double) {

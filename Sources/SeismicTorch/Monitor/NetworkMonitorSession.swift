@@ -86,7 +86,8 @@ public final class NetworkMonitorSession {
                     path: eventsFolder, reason: (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription)
             }
         }
-        client = SeedLinkClient(address: address, settings: seedLink, resumeFrom: Self.readState(stateFile, log: log))
+        let resume = Self.readState(stateFile, log: log)
+        client = SeedLinkClient(address: address, settings: seedLink, resumeFrom: resume.sequences, numbering: resume.numbering)
         self.stateFile = stateFile
     }
 
@@ -112,7 +113,10 @@ public final class NetworkMonitorSession {
             let (records, end) = queue.popAll(timeout: 0.1)
             ended = end
             let now = ProcessInfo.processInfo.systemUptime
-            for r in records { monitor.handle(r.segment, receivedUptime: r.receivedUptime) }
+            for r in records {
+                heard.insert(r.stationKey)
+                monitor.handle(r.segment, receivedUptime: r.receivedUptime)
+            }
             monitor.releaseHeld(now: now)
             if !records.isEmpty || monitor.dueCount > 0 {
                 if !records.isEmpty { lastRecord = now }
@@ -134,7 +138,10 @@ public final class NetworkMonitorSession {
         client.stop()
         // Records received before the stop are monitored too: nothing received is lost.
         let (rest, _) = queue.popAll(timeout: 0)
-        for r in rest { monitor.handle(r.segment, receivedUptime: r.receivedUptime) }
+        for r in rest {
+            heard.insert(r.stationKey)
+            monitor.handle(r.segment, receivedUptime: r.receivedUptime)
+        }
         try emit(monitor.flush(), output)
         writeState()
         if let trigger, trigger.runningCount > 0 {
@@ -150,30 +157,41 @@ public final class NetworkMonitorSession {
         }
     }
 
-    /// The state file's sequence numbers ("NET_STA HEX" lines, as slinktool writes "NET STA SEQ");
-    /// none when there is no file yet (said), or it cannot be read (said; the stream starts afresh).
-    static func readState(_ path: String?, log: (String) -> Void) -> [String: Int] {
-        guard let path else { return [:] }
+    /// The state file's sequence numbers: "NET_STA HEX" lines for SeedLink 3.1 (as slinktool
+    /// writes "NET STA SEQ"), "NET_STA HEX 4.0" for 4.0's 64-bit numbers; none when there is no
+    /// file yet (said), or it cannot be read (said; the stream starts afresh). Lines of the other
+    /// version than the first line's are ignored (said).
+    static func readState(_ path: String?, log: (String) -> Void) -> (sequences: [String: Int], numbering: SeedLinkVersion) {
+        guard let path else { return ([:], .v3) }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             log("monitor: --state \(path): no state yet; it is written as records arrive")
-            return [:]
+            return ([:], .v3)
         }
         var out: [String: Int] = [:]
+        var numbering: SeedLinkVersion?
         for line in text.split(whereSeparator: \.isNewline) {
             let f = line.split(separator: " ")
-            guard f.count == 2, let seq = Int(f[1], radix: 16), (0...0xFF_FFFF).contains(seq) else {
-                log("monitor: --state \(path): line '\(line)' is not 'NET_STA HEX'; ignored")
+            let version = f.count == 3 ? SeedLinkVersion(rawValue: String(f[2])) : f.count == 2 ? .v3 : nil
+            guard let version, let seq = Int(f[1], radix: 16), seq >= 0, version == .v4 || seq <= 0xFF_FFFF else {
+                log("monitor: --state \(path): line '\(line)' is not 'NET_STA HEX' or 'NET_STA HEX 4.0'; ignored")
                 continue
             }
+            guard numbering == nil || numbering == version else {
+                log("monitor: --state \(path): line '\(line)' is of another SeedLink version than the lines before; ignored")
+                continue
+            }
+            numbering = version
             out[String(f[0])] = seq
         }
         log("monitor: --state \(path): resuming \(out.count) stations after their last records")
-        return out
+        return (out, numbering ?? .v3)
     }
 
     private func writeState() {
         guard let stateFile else { return }
-        let text = client.lastSequences.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%06X", $0.value))\n" }.joined()
+        let points = client.resumePoints
+        let suffix = points.numbering == .v4 ? " 4.0" : ""
+        let text = points.sequences.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%06X", $0.value))\(suffix)\n" }.joined()
         do { try AtomicFile.write(Data(text.utf8), to: stateFile) } catch { log("monitor: --state \(stateFile) could not be written: \(error)") }
     }
 
@@ -210,18 +228,28 @@ public final class NetworkMonitorSession {
         }
     }
 
-    /// One status line: stations live (a record within the last 60 s) and silent, latency of the
-    /// recent windows (median, 99th percentile), the client's reconnects and drops, the stations'
-    /// late and duplicate samples.
+    /// The stations ("NET_STA") records came from.
+    private var heard: Set<String> = []
+
+    /// What became of the stations asked for: refused by the server, accepted but never heard
+    /// from, and heard but with every record skipped (units or rate), each named.
+    public var stationsMissing: (refused: [String], neverHeard: [String], allSkipped: [String]) {
+        let refused = client.refusedStations
+        let never = address.stations.filter { s in !refused.contains(s.key) && !heard.contains { s.matches(stationKey: $0) } }.map(\.key)
+        let monitored = Set(monitor.stations.map { $0.traceID.split(separator: ".", omittingEmptySubsequences: false).prefix(2).joined(separator: "_") })
+        return (refused, never, heard.subtracting(monitored).sorted())
+    }
+
+    /// One status line: stations live (a record within the last 60 s) and silent, stations
+    /// refused, never heard, or with every record skipped (named), latency of the recent windows
+    /// (median, 99th percentile), the client's reconnects and drops, the stations' late and
+    /// duplicate samples.
     public var status: String {
         let now = ProcessInfo.processInfo.systemUptime
         let stations = monitor.stations
         let silent = stations.filter { now - $0.lastRecordUptime > silentSeconds }
-        let never = address.stations.filter { s in
-            !stations.contains { st in
-                s.matches(stationKey: st.traceID.split(separator: ".", omittingEmptySubsequences: false).prefix(2).joined(separator: "_"))
-            }
-        }
+        let missing = stationsMissing
+        func named(_ list: [String]) -> String { "(\(list.prefix(10).joined(separator: ", "))\(list.count > 10 ? ", …" : ""))" }
         let c = client.statistics
         let late = stations.reduce(0) { $0 + $1.statistics.late }, dup = stations.reduce(0) { $0 + $1.statistics.duplicates }
         let (median, p99) = Self.percentiles(monitor.latencies)
@@ -229,7 +257,9 @@ public final class NetworkMonitorSession {
         return
             "monitor: status after \(Int(now - started)) s: \(stations.count - silent.count) stations live, \(silent.count) silent (no record for \(String(format: "%g", silentSeconds)) s)"
             + (silent.isEmpty ? "" : " (\(silent.prefix(10).map(\.traceID).joined(separator: ", "))\(silent.count > 10 ? ", …" : ""))")
-            + (never.isEmpty ? "" : ", \(never.count) asked for and never heard")
+            + (missing.refused.isEmpty ? "" : ", \(missing.refused.count) refused by the server \(named(missing.refused))")
+            + (missing.neverHeard.isEmpty ? "" : ", \(missing.neverHeard.count) asked for and never heard \(named(missing.neverHeard))")
+            + (missing.allSkipped.isEmpty ? "" : ", \(missing.allSkipped.count) with every record skipped (units or rate) \(named(missing.allSkipped))")
             + "; latency (record received → window classified) median \(String(format: "%.1f", median * 1000)) ms, p99 \(String(format: "%.1f", p99 * 1000)) ms"
             + " over the last \(monitor.latencies.count) windows; age of a window's last sample when classified median \(String(format: "%.2f", ageMedian)) s, p99 \(String(format: "%.2f", ageP99)) s"
             + "; SeedLink: \(c.records) records, \(c.reconnects) reconnects, \(c.duplicateRecords) duplicate and \(c.undecodableRecords) undecodable records dropped, \(c.garbage) garbage, \(c.stalls) stalls"
