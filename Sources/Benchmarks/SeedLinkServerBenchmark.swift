@@ -8,6 +8,14 @@ import SeismicNN
 import TestSupport
 
 enum SeedLinkServerBenchmark {
+    static let usage = """
+        usage: seismic-bench seedlink-server STATIONS SECONDS
+          A SeedLink 3.1 and 4.0 server on 127.0.0.1 (a free port, printed as "port P") serving
+          STATIONS stations XX_S000… (HNE/HNN/HNZ at location 00, 100 Hz counts, Steim-2 records of
+          2 s released in real time, the last 60 s held) for SECONDS seconds; one line per minute.
+          scripts/bench_seedlink.sh runs `seismic monitor` against it.
+        """
+
     /// A standard normal draw (Box-Muller).
     static func normal(_ rng: inout SeededGenerator) -> Double {
         let u = max(Double(rng.nextUnitFloat()), 1e-12), v = Double(rng.nextUnitFloat())
@@ -16,13 +24,13 @@ enum SeedLinkServerBenchmark {
 
     /// Serves `stations` stations (XX_S000… with channels HNE/HNN/HNZ at location 00) until
     /// `seconds` have passed, `recordSeconds` of data per record (Steim-2; real servers hold 1-10 s
-    /// per 512-byte record at 100 Hz), the last 60 s held for clients that connect. Prints
-    /// "port P" then one line per minute (frames sent).
+    /// per 512-byte record at 100 Hz), the last 60 s held for clients that connect, in SeedLink 3.1
+    /// and 4.0 (clients choose). Prints "port P" then one line per minute (frames sent).
     static func run(stations: Int, seconds: Double, recordSeconds: Double = 2) throws {
         let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("seedlink-bench-\(UUID())").path
         try FileManager.default.createDirectory(atPath: scratch, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: scratch) }
-        let server = try LocalSeedLinkServer(frames: [])
+        let server = try LocalSeedLinkServer(frames: [], versions: [.v3, .v4])
         // Data time t is due at server uptime t − origin.
         let origin = Date().timeIntervalSince1970
         print("port \(server.port)")

@@ -74,8 +74,19 @@ case "classify-day":
             "\(Int(hours)) h record" as NSString, Double(result.predictions.count) / seconds, result.predictions.count, hours, seconds))
 case "seedlink-server":
     // seismic-bench seedlink-server STATIONS SECONDS: a live server for scripts/bench_seedlink.sh.
-    let numbers = args.dropFirst().compactMap { Double($0) }
-    try SeedLinkServerBenchmark.run(stations: Int(numbers.first ?? 20), seconds: numbers.dropFirst().first ?? 120)
+    let rest = Array(args.dropFirst())
+    if rest.contains(where: { $0 == "-h" || $0 == "--help" }) {
+        print(SeedLinkServerBenchmark.usage)
+        exit(0)
+    }
+    let numbers = rest.map { Double($0) }
+    guard numbers.count <= 2, numbers.allSatisfy({ $0 != nil && $0! >= 1 }) else {
+        FileHandle.standardError.write(
+            Data(("seismic-bench seedlink-server: STATIONS and SECONDS are numbers ≥ 1\n" + SeedLinkServerBenchmark.usage + "\n").utf8))
+        exit(64)
+    }
+    let values = numbers.compactMap { $0 }
+    try SeedLinkServerBenchmark.run(stations: Int(values.first ?? 20), seconds: values.dropFirst().first ?? 120)
 case "monitor-latency":
     // From the packet that completes a window to the classified line (parse excluded), 125 Hz, hop 1 s.
     let card = ModelCard.earthquakePretraining()

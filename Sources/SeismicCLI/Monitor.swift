@@ -33,8 +33,9 @@ extension Seismic {
                 --coincidence s. Output: a line per pick and per event (--json: one object per line \
                 with type pick, event or event_closed, SEED ids and UTC times; --windows adds every \
                 classified window); --on-trigger runs with each event's JSON; --events DIR writes each \
-                closed event's picks as QuakeML (event-ID.xml); a status line (stations live and silent, \
-                latency, reconnects, drops) goes to stderr every --status-every s and on SIGUSR1; \
+                closed event's picks as QuakeML (event-ID.xml); a status line (stations live, silent, \
+                refused, never heard, skipped; latency, reconnects, drops) goes to stderr every \
+                --status-every s and on SIGUSR1 (with --json: a JSON object of type status on stdout); \
                 --state FILE keeps each station's last sequence number, so a restart resumes there \
                 instead of taking the server's backlog again. --pga, --noise-max and --min-gap set the \
                 trigger flag of --windows lines only. --list-streams prints what the server offers \
@@ -149,7 +150,8 @@ extension Seismic {
             help: "SeedLink: pick thresholds per class, e.g. P=0.6,S=0.5 (as classify's; others 0.7).")
         var thresholds: String?
         @Option(help: "SeedLink: folder for each closed event's picks as QuakeML (event-ID.xml).") var events: String?
-        @Option(parsing: .unconditional, help: "SeedLink: seconds between status lines on stderr (also on SIGUSR1).") var statusEvery: Double?
+        @Option(parsing: .unconditional, help: "SeedLink: seconds between status lines on stderr, JSON on stdout with --json (also on SIGUSR1).")
+        var statusEvery: Double?
         @Option(help: "SeedLink: file of each station's last sequence number: a restart resumes there (as slinktool -x).") var state: String?
         @Option(parsing: .unconditional, help: "SeedLink: seconds without a byte before a keep-alive (INFO ID); twice: reconnect (default 30).")
         var keepalive: Double?
@@ -341,7 +343,16 @@ extension Seismic {
             installStopHandler()
             signal(SIGUSR1) { _ in Seismic.context.status.request() }  // kill -USR1 PID: a status line
             let status = Seismic.context.status
-            try session.run(stop: { Seismic.context.stop.isRequested }, statusSeconds: statusEvery, statusRequested: { status.take() }) { o in
+            // With --json the status is a JSON object (type status) among the output lines.
+            let report: ((NetworkStatus) -> Void)? =
+                json
+                ? { s in
+                    print(s.json)
+                    fflush(nil)
+                } : nil
+            try session.run(
+                stop: { Seismic.context.stop.isRequested }, statusSeconds: statusEvery, statusRequested: { status.take() }, reportStatus: report
+            ) { o in
                 if case .window = o, !windows { return }
                 print(json ? try NetworkMonitorSession.json(o) : NetworkMonitorSession.text(o))
                 fflush(nil)

@@ -42,11 +42,13 @@ struct TrainingOptions: ParsableArguments {
     }
 }
 
-/// Ctrl-C or SIGTERM: training finishes the epoch in progress, writes a consistent checkpoint and
-/// stops; the monitor classifies what is complete and prints its summary.
+/// Ctrl-C, SIGTERM or SIGHUP: training finishes the epoch in progress, writes a consistent
+/// checkpoint and stops; the monitor classifies what is complete, writes its state and prints
+/// its summary.
 func installStopHandler() {
     signal(SIGINT) { _ in Seismic.context.stop.request() }
     signal(SIGTERM) { _ in Seismic.context.stop.request() }  // a service manager's stop: the same orderly end
+    signal(SIGHUP) { _ in Seismic.context.stop.request() }  // the terminal closed: the same orderly end, nothing lost
 }
 
 /// A live in-epoch progress line on a terminal (silent in logs): windows done, rate, time left.

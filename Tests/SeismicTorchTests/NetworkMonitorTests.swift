@@ -539,6 +539,13 @@ struct RealNetwork {
             summary.contains("2 stations live") && summary.contains("1 refused by the server (XX_NOPE)")
                 && summary.contains("1 asked for and never heard (XX_D)") && summary.contains("1 with every record skipped (units or rate) (XX_C)"),
             "\(summary)")
+        // The same as JSON (monitor --json --status-every).
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(session.statusReport.json.utf8)) as? [String: Any])
+        #expect(json["type"] as? String == "status" && json["stations_live"] as? Int == 2)
+        #expect(json["refused"] as? [String] == ["XX_NOPE"] && json["never_heard"] as? [String] == ["XX_D"])
+        #expect(json["all_records_skipped"] as? [String] == ["XX_C"])
+        let link = try #require(json["seedlink"] as? [String: Any])
+        #expect(link["version"] as? String == "3.1" && (link["records"] as? Int ?? 0) == session.client.statistics.records)
     }
 
     private func inventory(_ channels: [(String, String, Double, String)], epochs: [(start: String, end: String?)] = [("2020-01-01T00:00:00Z", nil)]) throws

@@ -19,7 +19,12 @@ public enum QuakeML {
     /// - Throws: `EncodingError` from the XML encoder (not expected for finite times).
     /// `eventIDs`, when given (one per event), name the events (`smi:local/seismictorch/event/ID`)
     /// instead of their place in the document — a monitor's events, each in a file of its own.
-    public static func document(events: [[Pick]], eventIDs: [String]? = nil, author: String = "SeismicTorch") throws -> Data {
+    /// `creationTime` (UTC s), when given, goes into each creationInfo (left out by default, so the
+    /// same picks give the same document).
+    public static func document(events: [[Pick]], eventIDs: [String]? = nil, author: String = "SeismicTorch", creationTime: Double? = nil) throws
+        -> Data
+    {
+        let info = CreationInfo(author: author, creationTime: creationTime.map { UTCTime.iso8601($0) })
         precondition(eventIDs == nil || eventIDs!.count == events.count, "\(eventIDs!.count) event ids for \(events.count) events")
         let withStations = events.map { $0.filter { $0.traceID.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.isEmpty == false } }
         let kept = withStations.indices.filter { !withStations[$0].isEmpty }
@@ -41,9 +46,9 @@ public enum QuakeML {
                                     format: "peak probability %.4f; trigger %@ to %@", p.peakValue, UTCTime.iso8601(p.startTime),
                                     UTCTime.iso8601(p.endTime)))
                         ],
-                        creationInfo: CreationInfo(author: author))
+                        creationInfo: info)
                 },
-                creationInfo: CreationInfo(author: author))
+                creationInfo: info)
         }
         let root = Root(eventParameters: EventParameters(publicID: "smi:local/seismictorch/catalog", event: eventList))
         let encoder = XMLEncoder()
@@ -114,7 +119,10 @@ public enum QuakeML {
 
     private struct TimeQuantity: Encodable { var value: String }
     private struct Comment: Encodable { var text: String }
-    private struct CreationInfo: Encodable { var author: String }
+    private struct CreationInfo: Encodable {
+        var author: String
+        var creationTime: String?
+    }
 
     private struct WaveformStreamID: Encodable {
         @Attribute var networkCode: String

@@ -96,10 +96,12 @@ public final class NetworkMonitorSession {
 
     /// Streams until `stop` returns true (checked at least every 0.1 s), the client gives up, or a
     /// FETCH completes; every `statusSeconds` (nil: never) and whenever `statusRequested` returns
-    /// true, `status` goes to `log`. At the end the open windows, picks and events are flushed.
+    /// true, `statusReport` goes to `reportStatus` (by default its text to `log`). At the end the
+    /// open windows, picks and events are flushed.
     /// - Throws: what `output` throws; the client's `SeedLinkError` when it gave up (after the flush).
     public func run(
-        stop: () -> Bool, statusSeconds: Double? = nil, statusRequested: () -> Bool = { false }, output: (NetworkOutput) throws -> Void
+        stop: () -> Bool, statusSeconds: Double? = nil, statusRequested: () -> Bool = { false }, reportStatus: ((NetworkStatus) -> Void)? = nil,
+        output: (NetworkOutput) throws -> Void
     ) throws {
         let queue = self.queue
         client.start(onRecord: { queue.push($0) }, onEnd: { queue.finish($0) }, log: log)
@@ -131,7 +133,7 @@ public final class NetworkMonitorSession {
                 nextState = now + stateSeconds
             }
             if statusRequested() || (nextStatus.map { now >= $0 } ?? false) {
-                log(status)
+                if let reportStatus { reportStatus(statusReport) } else { log(status) }
                 if let s = statusSeconds { nextStatus = now + s }
             }
         }
@@ -221,7 +223,7 @@ public final class NetworkMonitorSession {
             return
         }
         do {
-            try AtomicFile.write(try QuakeML.document(events: [e.picks], eventIDs: [e.id]), to: path)
+            try AtomicFile.write(try QuakeML.document(events: [e.picks], eventIDs: [e.id], creationTime: Date().timeIntervalSince1970), to: path)
             quakeMLWritten += 1
         } catch {
             log("monitor: event \(e.id): \(path) could not be written: \(error)")
@@ -240,32 +242,28 @@ public final class NetworkMonitorSession {
         return (refused, never, heard.subtracting(monitored).sorted())
     }
 
-    /// One status line: stations live (a record within the last 60 s) and silent, stations
-    /// refused, never heard, or with every record skipped (named), latency of the recent windows
-    /// (median, 99th percentile), the client's reconnects and drops, the stations' late and
-    /// duplicate samples.
-    public var status: String {
+    /// The session's figures now: stations live (a record within `silentSeconds`) and silent,
+    /// refused, never heard, or with every record skipped (named); latency of the recent windows
+    /// (median, 99th percentile); the client's reconnects and drops; the stations' late and
+    /// duplicate samples; memory and CPU.
+    public var statusReport: NetworkStatus {
         let now = ProcessInfo.processInfo.systemUptime
         let stations = monitor.stations
         let silent = stations.filter { now - $0.lastRecordUptime > silentSeconds }
         let missing = stationsMissing
-        func named(_ list: [String]) -> String { "(\(list.prefix(10).joined(separator: ", "))\(list.count > 10 ? ", …" : ""))" }
-        let c = client.statistics
-        let late = stations.reduce(0) { $0 + $1.statistics.late }, dup = stations.reduce(0) { $0 + $1.statistics.duplicates }
         let (median, p99) = Self.percentiles(monitor.latencies)
         let (ageMedian, ageP99) = Self.percentiles(monitor.dataAges)
-        return
-            "monitor: status after \(Int(now - started)) s: \(stations.count - silent.count) stations live, \(silent.count) silent (no record for \(String(format: "%g", silentSeconds)) s)"
-            + (silent.isEmpty ? "" : " (\(silent.prefix(10).map(\.traceID).joined(separator: ", "))\(silent.count > 10 ? ", …" : ""))")
-            + (missing.refused.isEmpty ? "" : ", \(missing.refused.count) refused by the server \(named(missing.refused))")
-            + (missing.neverHeard.isEmpty ? "" : ", \(missing.neverHeard.count) asked for and never heard \(named(missing.neverHeard))")
-            + (missing.allSkipped.isEmpty ? "" : ", \(missing.allSkipped.count) with every record skipped (units or rate) \(named(missing.allSkipped))")
-            + "; latency (record received → window classified) median \(String(format: "%.1f", median * 1000)) ms, p99 \(String(format: "%.1f", p99 * 1000)) ms"
-            + " over the last \(monitor.latencies.count) windows; age of a window's last sample when classified median \(String(format: "%.2f", ageMedian)) s, p99 \(String(format: "%.2f", ageP99)) s"
-            + "; SeedLink: \(c.records) records, \(c.reconnects) reconnects, \(c.duplicateRecords) duplicate and \(c.undecodableRecords) undecodable records dropped, \(c.garbage) garbage, \(c.stalls) stalls"
-            + "; \(late) late and \(dup) duplicate samples; \(monitor.skippedRecords) records skipped (units or rate)"
-            + "; \(picksMade) picks, \(eventsDeclared) events; resident memory \(Self.residentMegabytes.map { String(format: "%.1f MB", $0) } ?? "unknown"), CPU \(String(format: "%.1f", Self.cpuSeconds)) s"
+        return NetworkStatus(
+            elapsedSeconds: now - started, live: stations.count - silent.count, silent: silent.map(\.traceID), silentSeconds: silentSeconds,
+            refused: missing.refused, neverHeard: missing.neverHeard, allSkipped: missing.allSkipped, latencyMedian: median, latencyP99: p99,
+            windows: monitor.latencies.count, dataAgeMedian: ageMedian, dataAgeP99: ageP99, link: client.statistics, version: client.sessionVersion,
+            lateSamples: stations.reduce(0) { $0 + $1.statistics.late }, duplicateSamples: stations.reduce(0) { $0 + $1.statistics.duplicates },
+            skippedRecords: monitor.skippedRecords, picks: picksMade, events: eventsDeclared, residentMegabytes: Self.residentMegabytes,
+            cpuSeconds: Self.cpuSeconds)
     }
+
+    /// `statusReport` as one line of text.
+    public var status: String { statusReport.text() }
 
     /// Seconds without a record after which a station counts as silent in `status`.
     public var silentSeconds = 60.0
@@ -325,15 +323,15 @@ public final class NetworkMonitorSession {
             let probs = zip(line.classNames, line.probabilities).map { String(format: "%@ %5.1f%%", $0 as NSString, $1 * 100) }.joined(separator: "  ")
             return "\(UTCTime.iso8601(line.time, fractionDigits: 3))  \(line.instrumentID)  \(probs)  PGA \(String(format: "%.3f", line.pgaGal)) gal"
         case .pick(let p, let instrument, let event):
-            return "PICK   \(UTCTime.iso8601(p.peakTime, fractionDigits: 2))  \(instrument)  \(p.phase)  p=\(String(format: "%.2f", p.peakValue))"
+            return "PICK   \(UTCTime.iso8601(p.peakTime, fractionDigits: 3))  \(instrument)  \(p.phase)  p=\(String(format: "%.2f", p.peakValue))"
                 + (event.map { "  event \($0)" } ?? "")
         case .event(let e):
-            return "EVENT  \(UTCTime.iso8601(e.time, fractionDigits: 2))  id \(e.id)  \(e.stations.count) stations: \(e.stations.joined(separator: ", "))"
+            return "EVENT  \(UTCTime.iso8601(e.time, fractionDigits: 3))  id \(e.id)  \(e.stations.count) stations: \(e.stations.joined(separator: ", "))"
         case .eventClosed(let e):
-            return "CLOSED \(UTCTime.iso8601(e.time, fractionDigits: 2))  id \(e.id)  \(e.stations.count) stations, \(e.picks.count) picks"
+            return "CLOSED \(UTCTime.iso8601(e.time, fractionDigits: 3))  id \(e.id)  \(e.stations.count) stations, \(e.picks.count) picks"
         }
     }
 
     /// One line accounting for the session (no line end).
-    public var summary: String { status.replacingOccurrences(of: "monitor: status after", with: "monitor: session of") }
+    public var summary: String { statusReport.text(lead: "session of") }
 }
