@@ -15,8 +15,9 @@ extension Seismic {
                 --source seedlink://HOST[:PORT]?streams=NET_STA:SELECTOR,… watches a network: a SeedLink \
                 client speaking 4.0 where the server offers it, else 3.1 (&protocol=3.1 or 4.0 chooses; \
                 port 18000 by default; selectors [LL]CCC[.T] with ? wildcards, e.g. \
-                TW_A001:HN?,TW_A002:HN?; !HNZ excludes; a station named without a selector: all its \
-                streams; wildcards in NET_STA where the server allows them; &fetch asks FETCH: the \
+                TW_A001:HN?,TW_A002:HN?; !HNZ excludes; several selectors: TW_A003:HN?+HH?; a station \
+                named without a selector: all its streams; --stream-list FILE adds stations from lines \
+                NET STA [SELECTOR …], as slinktool -l; wildcards in NET_STA where the server allows them; &fetch asks FETCH: the \
                 server sends what it has from the resume point and closes — on a first connection \
                 most servers start at the next new record) resumes each station at its next sequence \
                 number after a disconnect, a stall (--keepalive s without a byte: INFO ID; twice that: \
@@ -142,6 +143,8 @@ extension Seismic {
             transform: { try StreamSource(parsing: $0) })
         var source: StreamSource
         @Flag(help: "Print the streams a SeedLink server offers (INFO STREAMS) and exit.") var listStreams = false
+        @Option(help: "SeedLink: file of streams, a line per station: NET STA [SELECTOR …] (slinktool -l); with or instead of ?streams=.")
+        var streamList: String?
         @Option(parsing: .unconditional, help: "SeedLink: stations whose picks must switch on within --coincidence s to declare an event (default 3).")
         var minStations: Int?
         @Option(parsing: .unconditional, help: "SeedLink: seconds within which --min-stations picks make an event (default 10).") var coincidence: Double?
@@ -192,7 +195,7 @@ extension Seismic {
                 let given = [
                     (listStreams, "--list-streams"), (minStations != nil, "--min-stations"), (coincidence != nil, "--coincidence"),
                     (thresholds != nil, "--thresholds"), (events != nil, "--events"), (statusEvery != nil, "--status-every"),
-                    (keepalive != nil, "--keepalive"), (windows, "--windows"), (state != nil, "--state")
+                    (keepalive != nil, "--keepalive"), (windows, "--windows"), (state != nil, "--state"), (streamList != nil, "--stream-list")
                 ].filter(\.0).map(\.1)
                 if let first = given.first { throw ValidationError("\(first) applies to --source seedlink://… only: leave it out for \(source)") }
             } else {
@@ -204,16 +207,15 @@ extension Seismic {
                 ].filter(\.0)
                 if let (_, option, reason) = reasons.first { throw ValidationError("\(option) does not apply to a SeedLink source: \(reason)") }
                 if case .seedlink(let address) = source, !listStreams {
-                    if address.stations.isEmpty { throw ValidationError("--source \(address.host): \(SeedLinkAddress.noStreams)") }
+                    if address.stations.isEmpty, streamList == nil {
+                        throw ValidationError("--source \(address.host): \(SeedLinkAddress.noStreams), or give --stream-list FILE")
+                    }
                     if inventory == nil, units == nil || sensitivity == nil {
                         throw ValidationError(
                             "SeedLink records are counts: give --inventory station.xml, or --units with --sensitivity (counts per unit)"
                                 + (units != nil ? "; --units alone would take counts for \(units!.rawValue)" : ""))
                     }
-                    let named = address.stations.filter { !($0.network + $0.station).contains(where: { $0 == "*" || $0 == "?" }) }
-                    if let n = minStations, named.count == address.stations.count, n > named.count {
-                        throw ValidationError("--min-stations \(n) is more than the \(named.count) stations asked for: no event could ever be declared")
-                    }
+                    if streamList == nil { try Self.checkMinimumStations(minStations, address) }
                 }
             }
             try checkOption("gain", gain, .above(0))
@@ -240,6 +242,14 @@ extension Seismic {
                 throw ValidationError(
                     "--on-trigger takes the program alone, without a shell; give each argument with --on-trigger-arg, e.g. "
                         + "--on-trigger \(words[0]) " + words.dropFirst().map { "--on-trigger-arg '\($0)'" }.joined(separator: " "))
+            }
+        }
+
+        /// --min-stations more than the stations asked for (none with a wildcard) can never declare an event.
+        static func checkMinimumStations(_ minStations: Int?, _ address: SeedLinkAddress) throws {
+            let named = address.stations.filter { !($0.network + $0.station).contains(where: { $0 == "*" || $0 == "?" }) }
+            if let n = minStations, named.count == address.stations.count, n > named.count {
+                throw ValidationError("--min-stations \(n) is more than the \(named.count) stations asked for: no event could ever be declared")
             }
         }
 
@@ -300,7 +310,19 @@ extension Seismic {
             if let problem = session.inputProblem { throw problem }
         }
         /// --source seedlink://…: the streams on offer (--list-streams), or a network session.
-        func runSeedLink(_ address: SeedLinkAddress) throws {
+        func runSeedLink(_ given: SeedLinkAddress) throws {
+            var address = given
+            if let streamList, !listStreams {
+                let text: String
+                do { text = try String(contentsOfFile: streamList, encoding: .utf8) } catch {
+                    throw ValidationError("--stream-list \(streamList): \((error as NSError).localizedFailureReason ?? error.localizedDescription)")
+                }
+                do { address = address.adding(try SeedLinkAddress.stations(streamList: text, path: streamList)) } catch {
+                    throw ValidationError("--stream-list \(error)")
+                }
+                if address.stations.isEmpty { throw ValidationError("--stream-list \(streamList) names no station (a line per station: NET STA [SELECTOR …])") }
+                try Self.checkMinimumStations(minStations, address)
+            }
             var link = SeedLinkSettings()
             if let keepalive {
                 link.keepaliveSeconds = keepalive

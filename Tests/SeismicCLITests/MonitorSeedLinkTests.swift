@@ -80,6 +80,28 @@ import Testing
         #expect(sent?["id"] as? String == id && sent?["type"] as? String == "event")
         let quakeML = try String(contentsOfFile: folder + "/events/event-\(id).xml", encoding: .utf8)
         #expect(quakeML.contains("<pick") && quakeML.contains(segments[0].id.network) && quakeML.contains("smi:local/seismictorch/event/\(id)\""))
+        #expect(quakeML.contains("<creationTime>"))
+
+        // The same stations from a stream list file (slinktool -l): the same picks.
+        let listFile = folder + "/streams.txt"
+        try ("# the network\n" + stations.map { $0.replacingOccurrences(of: "_", with: " ") + " HN?\n" }.joined()).write(
+            toFile: listFile, atomically: true, encoding: .utf8)
+        var fromList = try Seismic.parseAsRoot([
+            "monitor", "--model", "earthquake-real", "--source", "seedlink://127.0.0.1:\(server.port)?fetch", "--stream-list", listFile, "--units", "m/s2",
+            "--sensitivity", "400000", "--hop", "0.5", "--min-stations", "3", "--json"
+        ])
+        let listLines = try capturingStandardOutput { try fromList.run() }.split(separator: "\n")
+        #expect(listLines.filter { $0.contains("\"pick\"") } == lines.filter { $0.contains("\"pick\"") })
+        try "TW A001 HN\n".write(toFile: listFile, atomically: true, encoding: .utf8)
+        var badList = try Seismic.parseAsRoot([
+            "monitor", "--model", "earthquake-real", "--source", "seedlink://127.0.0.1:\(server.port)", "--stream-list", listFile, "--units", "m/s2",
+            "--sensitivity", "400000"
+        ])
+        #expect {
+            try badList.run()
+        } throws: { error in
+            "\(Seismic.fullMessage(for: error))".contains("streams.txt, line 1: 'HN' is not a SeedLink selector")
+        }
     }
 
     /// Options a SeedLink session cannot work with are refused before anything starts.

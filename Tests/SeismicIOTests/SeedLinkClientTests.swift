@@ -82,6 +82,28 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         #expect((try SeedLinkAddress(parsing: "seedlink://h?streams=IU_ANMO&protocol=4")).version == .v4)
     }
 
+    @Test func severalSelectorsAndStreamListFiles() throws {
+        for text in ["seedlink://h?streams=TW_A1:HN?+HH?", "seedlink://h?streams=TW_A1:HN?%20HH?", "seedlink://h?streams=TW_A1:HN? HH?,TW_A1:HN?"] {
+            #expect(try SeedLinkAddress(parsing: text).stations == [SeedLinkStation(network: "TW", station: "A1", selectors: ["HN?", "HH?"])], "\(text)")
+        }
+        let list = "# stations\nTW A001 HN?\n\n  tw a002\nTW A001 00HH?.D  !HNZ\nTW A002 HN?\n"
+        let stations = try SeedLinkAddress.stations(streamList: list, path: "streams.txt")
+        #expect(
+            stations == [
+                SeedLinkStation(network: "TW", station: "A001", selectors: ["HN?", "00HH?.D", "!HNZ"]), SeedLinkStation(network: "TW", station: "A002")
+            ])
+        let address = try SeedLinkAddress(parsing: "seedlink://h?streams=TW_A002:HN?,TW_A003", requireStreams: false).adding(stations)
+        #expect(address.stations.map(\.key) == ["TW_A002", "TW_A003", "TW_A001"] && address.stations[0].selectors.isEmpty)
+        for (bad, line) in [("TW\n", 1), ("# c\nTW A001 HN\n", 2), ("TW TOOLONG\n", 1), ("T-W A1\n", 1)] {
+            #expect {
+                try SeedLinkAddress.stations(streamList: bad, path: "s.txt")
+            } throws: { error in
+                guard case .badStreamList("s.txt", line, _) = error as? SeedLinkError else { return false }
+                return "\(error)".contains("NET STA [SELECTOR")
+            }
+        }
+    }
+
     /// 3.1 selectors as 4.0 writes them (libslink's sl_v3to4selector).
     @Test(arguments: [
         ("HN?", "*_H_N_?"), ("00HNZ", "00_H_N_Z"), ("00BH?.D", "00_B_H_?.D"), ("--HNZ", "_H_N_Z"), ("!HNZ", "!*_H_N_Z"), ("??HN?", "??_H_N_?")
@@ -94,7 +116,8 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         "seedlink://host", "seedlink://host?streams=", "seedlink://:18000?streams=IU_ANMO", "seedlink://host:0?streams=IU_ANMO",
         "seedlink://host:99999?streams=IU_ANMO", "seedlink://host:x?streams=IU_ANMO", "seedlink://host?streams=IUANMO",
         "seedlink://host?streams=IU_ANMO:HN", "seedlink://host?streams=IU_ANMO:HN?Z??", "seedlink://host?streams=IU_TOOLONG",
-        "seedlink://host?streams=IU_ANMO&bogus", "udp://host?streams=IU_ANMO", "seedlink://host?streams=IU_ANMO&protocol=5.0"
+        "seedlink://host?streams=IU_ANMO&bogus", "udp://host?streams=IU_ANMO", "seedlink://host?streams=IU_ANMO&protocol=5.0",
+        "seedlink://host?streams=IU_ANMO:HN?+XYZW"
     ])
     func refusesBadAddressesSayingWhy(_ text: String) {
         #expect {

@@ -1,5 +1,8 @@
 // SeedLinkStreams: what a SeedLink client asks for — the server's address and, per station, the
-// stream selectors (`seedlink://HOST:PORT?streams=NET_STA:SELECTORS,…`, slinktool's -S list).
+// stream selectors (`seedlink://HOST:PORT?streams=NET_STA:SELECTORS,…`, slinktool's -S list, or
+// a stream list file as slinktool's -l reads).
+
+import Foundation
 
 /// One station a SeedLink client asks for, as the protocol's `STATION STA NET` command names it,
 /// with the `SELECT` patterns of its streams (SeedLink 3.1 selectors `[LL]CCC[.T]`: an optional
@@ -63,8 +66,8 @@ public struct SeedLinkStation: Hashable, Sendable, CustomStringConvertible {
 }
 
 /// A SeedLink server and the streams to request from it: `seedlink://HOST[:PORT]?streams=LIST`
-/// with LIST a comma-separated list of `NET_STA` or `NET_STA:SELECTOR` (a station named twice gets
-/// both selectors), as slinktool's `-S` list; port 18000 when not given. `&fetch` asks for FETCH
+/// with LIST a comma-separated list of `NET_STA` or `NET_STA:SELECTORS` (several selectors
+/// separated by spaces, `+` or `%20`; a station named twice gets both), as slinktool's `-S` list; port 18000 when not given. `&fetch` asks for FETCH
 /// instead of DATA: the server sends what it has from the resume point, then closes and the session
 /// ends (on a first connection most servers, ringserver among them, start at the next new record,
 /// so a first FETCH may bring nothing); DATA streams until stopped. `&protocol=3.1` or
@@ -166,20 +169,62 @@ public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
             }
             var selectors: [String] = []
             if fields.count == 2 {
-                let s = String(fields[1])
-                guard Self.isSelector(s) else {
+                let words = fields[1].replacingOccurrences(of: "%20", with: " ").split(whereSeparator: { $0 == " " || $0 == "+" }).map(String.init)
+                if let bad = words.first(where: { !Self.isSelector($0) }) ?? (words.isEmpty ? "" : nil) {
                     throw .badAddress(
-                        text, reason: "'\(s)' is not a SeedLink selector [LL]CCC[.T] (e.g. HN?, 00HN?, HN?.D; ? matches any character)")
+                        text, reason: "'\(bad)' is not a SeedLink selector [LL]CCC[.T] (e.g. HN?, 00HN?, HN?.D; ? matches any character)")
                 }
-                selectors = [s]
+                selectors = words
             }
-            let network = String(names[0]).uppercased(), station = String(names[1]).uppercased()
-            if let k = out.firstIndex(where: { $0.network == network && $0.station == station }) {
-                // A station named with and without selectors: all of its streams.
-                if out[k].selectors.isEmpty || selectors.isEmpty { out[k].selectors = [] } else { out[k].selectors += selectors }
-            } else {
-                out.append(SeedLinkStation(network: network, station: station, selectors: selectors))
+            merge(SeedLinkStation(network: String(names[0]).uppercased(), station: String(names[1]).uppercased(), selectors: selectors), into: &out)
+        }
+        return out
+    }
+
+    /// Adds `station` to `list`, or its selectors to the same station's (a station named with and
+    /// without selectors: all of its streams).
+    static func merge(_ station: SeedLinkStation, into list: inout [SeedLinkStation]) {
+        guard let k = list.firstIndex(where: { $0.network == station.network && $0.station == station.station }) else {
+            return list.append(station)
+        }
+        if list[k].selectors.isEmpty || station.selectors.isEmpty {
+            list[k].selectors = []
+        } else {
+            list[k].selectors += station.selectors.filter { !list[k].selectors.contains($0) }
+        }
+    }
+
+    /// The address with `more` stations asked for as well (merged as a list names them).
+    public func adding(_ more: [SeedLinkStation]) -> SeedLinkAddress {
+        var out = self
+        for s in more { Self.merge(s, into: &out.stations) }
+        return out
+    }
+
+    /// The stations of a stream list file as slinktool's `-l` reads it: a line per station,
+    /// `NET STA [SELECTOR …]` (selectors as in the address, separated by spaces), blank lines and
+    /// lines starting `#` skipped.
+    /// - Throws: `SeedLinkError.badStreamList` naming the file, the line and what is wrong.
+    public static func stations(streamList text: String, path: String) throws(SeedLinkError) -> [SeedLinkStation] {
+        var out: [SeedLinkStation] = []
+        for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            guard words.count >= 2 else {
+                throw .badStreamList(path: path, line: k + 1, reason: "'\(line)' is not NET STA [SELECTORS] (e.g. TW A001 HN?)")
             }
+            let (network, station) = (words[0].uppercased(), words[1].uppercased())
+            guard (1...2).contains(network.count), (1...5).contains(station.count),
+                (network + station).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "?" || $0 == "*") })
+            else {
+                throw .badStreamList(
+                    path: path, line: k + 1, reason: "'\(words[0]) \(words[1])' is not a network of 1-2 and a station of 1-5 letters or digits")
+            }
+            if let bad = words.dropFirst(2).first(where: { !isSelector($0) }) {
+                throw .badStreamList(path: path, line: k + 1, reason: "'\(bad)' is not a SeedLink selector [LL]CCC[.T] (e.g. HN?, 00HN?, HN?.D)")
+            }
+            merge(SeedLinkStation(network: network, station: station, selectors: Array(words.dropFirst(2))), into: &out)
         }
         return out
     }
@@ -219,6 +264,8 @@ public enum SeedLinkError: Error, CustomStringConvertible, Equatable {
     case unreachable(server: String, attempts: Int, reason: String)
     /// An INFO request that did not give the document asked for.
     case badInfo(server: String, reason: String)
+    /// A stream list file (slinktool -l form) with a line that is not `NET STA [SELECTORS]`.
+    case badStreamList(path: String, line: Int, reason: String)
     /// The address asks for a protocol version (`&protocol=`) the server does not offer.
     case versionNotOffered(server: String, version: SeedLinkVersion, offered: [String])
 
@@ -232,6 +279,8 @@ public enum SeedLinkError: Error, CustomStringConvertible, Equatable {
             return "\(server): no SeedLink session after \(attempts) attempt\(attempts == 1 ? "" : "s"): \(reason)"
         case .badInfo(let server, let reason):
             return "\(server): the INFO answer could not be read: \(reason)"
+        case .badStreamList(let path, let line, let reason):
+            return "\(path), line \(line): \(reason); a stream list has a line per station: NET STA [SELECTOR …], # for comments"
         case .versionNotOffered(let server, let version, let offered):
             return
                 "\(server) does not speak SeedLink \(version.rawValue) (it offers \(offered.isEmpty ? "3.1 only" : offered.joined(separator: ", "))); leave out &protocol= to use what it speaks"
