@@ -17,14 +17,15 @@ extension Seismic {
                 port 18000 by default; selectors [LL]CCC[.T] with ? wildcards, e.g. \
                 TW_A001:HN?,TW_A002:HN?; !HNZ excludes; several selectors: TW_A003:HN?+HH?; a station \
                 named without a selector: all its streams; --stream-list FILE adds stations from lines \
-                NET STA [SELECTOR …], as slinktool -l; wildcards in NET_STA where the server allows them; &fetch asks FETCH: the \
+                NET_STA [SELECTOR …], as slinktool -l; wildcards in NET_STA where the server allows them; &fetch asks FETCH: the \
                 server sends what it has from the resume point and closes — on a first connection \
                 most servers start at the next new record) resumes each station at its next sequence \
                 number after a disconnect, a stall (--keepalive s without a byte: INFO ID; twice that: \
                 reconnect) or garbage, waiting 1, 2, 4… up to 30 s between attempts; a server that answers \
                 but sends nothing for 5 minutes after a resume (restarted, renumbered) is asked for its \
                 newest records instead. A channel ahead of its instrument's others (a server replaying \
-                an archive channel by channel) waits for them, up to 10 minutes of data. SeedLink records \
+                an archive channel by channel) waits for them (up to 10 minutes of data, or 2 minutes of \
+                waiting). SeedLink records \
                 are counts: give --inventory station.xml (each channel's sensitivity at the record's \
                 time) or --units with --sensitivity (every stream). Every station (NET.STA.LOC) gets its \
                 own monitor (its accelerometer first, or --channels), the windows due at all stations \
@@ -136,14 +137,14 @@ extension Seismic {
                     --inventory TW.xml --min-stations 3 --events events/ --json
                 """)
 
-        @Option(help: "Checkpoint of a time-series model, or a built-in model's name (seismic models); required but with --list-streams.")
+        @Option(help: "Checkpoint of a time-series model, or a built-in model's name (seismic models); required except with --list-streams.")
         var model: String?
         @Option(
             help: "seedlink://HOST[:PORT]?streams=NET_STA:SELECTOR,…, udp://HOST:PORT, stdin, or replay:FILE (SAC or miniSEED).",
             transform: { try StreamSource(parsing: $0) })
         var source: StreamSource
         @Flag(help: "Print the streams a SeedLink server offers (INFO STREAMS) and exit.") var listStreams = false
-        @Option(help: "SeedLink: file of streams, a line per station: NET STA [SELECTOR …] (slinktool -l); with or instead of ?streams=.")
+        @Option(help: "SeedLink: file of streams, a line per station: NET_STA [SELECTOR …] (slinktool -l; NET STA too); with or instead of ?streams=.")
         var streamList: String?
         @Option(parsing: .unconditional, help: "SeedLink: stations whose picks must switch on within --coincidence s to declare an event (default 3).")
         var minStations: Int?
@@ -155,7 +156,8 @@ extension Seismic {
         @Option(help: "SeedLink: folder for each closed event's picks as QuakeML (event-ID.xml).") var events: String?
         @Option(parsing: .unconditional, help: "SeedLink: seconds between status lines on stderr, JSON on stdout with --json (also on SIGUSR1).")
         var statusEvery: Double?
-        @Option(help: "SeedLink: file of each station's last sequence number: a restart resumes there (as slinktool -x).") var state: String?
+        @Option(help: "SeedLink: file of each station's last sequence number: a restart resumes there (as slinktool -x does, in its own format).") var state:
+            String?
         @Option(parsing: .unconditional, help: "SeedLink: seconds without a byte before a keep-alive (INFO ID); twice: reconnect (default 30).")
         var keepalive: Double?
         @Flag(help: "SeedLink: also print every classified window of every station.") var windows = false
@@ -320,7 +322,7 @@ extension Seismic {
                 do { address = address.adding(try SeedLinkAddress.stations(streamList: text, path: streamList)) } catch {
                     throw ValidationError("--stream-list \(error)")
                 }
-                if address.stations.isEmpty { throw ValidationError("--stream-list \(streamList) names no station (a line per station: NET STA [SELECTOR …])") }
+                if address.stations.isEmpty { throw ValidationError("--stream-list \(streamList) names no station (a line per station: NET_STA [SELECTOR …])") }
                 try Self.checkMinimumStations(minStations, address)
             }
             var link = SeedLinkSettings()

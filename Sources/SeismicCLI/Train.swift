@@ -42,13 +42,15 @@ struct TrainingOptions: ParsableArguments {
     }
 }
 
-/// Ctrl-C, SIGTERM or SIGHUP: training finishes the epoch in progress, writes a consistent
+/// Ctrl-C, SIGTERM or SIGHUP (unless ignored, as under nohup): training finishes the epoch in progress, writes a consistent
 /// checkpoint and stops; the monitor classifies what is complete, writes its state and prints
 /// its summary.
 func installStopHandler() {
     signal(SIGINT) { _ in Seismic.context.stop.request() }
     signal(SIGTERM) { _ in Seismic.context.stop.request() }  // a service manager's stop: the same orderly end
-    signal(SIGHUP) { _ in Seismic.context.stop.request() }  // the terminal closed: the same orderly end, nothing lost
+    // The terminal closed: the same orderly end, nothing lost — unless SIGHUP is ignored (nohup).
+    let previous = signal(SIGHUP, SIG_IGN).map { unsafeBitCast($0, to: Int.self) }
+    if previous != unsafeBitCast(SIG_IGN, to: Int.self) { signal(SIGHUP) { _ in Seismic.context.stop.request() } }
 }
 
 /// A live in-epoch progress line on a terminal (silent in logs): windows done, rate, time left.

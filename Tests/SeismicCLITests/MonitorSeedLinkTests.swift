@@ -53,7 +53,12 @@ import Testing
         let streams = try listedJSON.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]) }
         #expect(streams.count == segments.count && streams.contains { $0["seed_id"] == segments[0].id.description && $0["type"] == "D" })
         #expect(streams.allSatisfy { $0["begin_time"] != nil && $0["end_time"] != nil })
-        #expect(throws: (any Error).self) { try Seismic.parseAsRoot(["monitor", "--source", "seedlink://127.0.0.1:1?streams=XX_A"]) }
+        // Anything but --list-streams needs a model.
+        #expect {
+            try Seismic.parseAsRoot(["monitor", "--source", "seedlink://127.0.0.1:1?streams=XX_A", "--units", "m/s2", "--sensitivity", "1"])
+        } throws: { error in
+            "\(Seismic.fullMessage(for: error))".contains("Missing expected argument '--model <model>'")
+        }
 
         let address = "seedlink://127.0.0.1:\(server.port)?streams=" + stations.map { "\($0):HN?" }.joined(separator: ",") + "&fetch"
         var command = try Seismic.parseAsRoot([

@@ -86,20 +86,22 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         for text in ["seedlink://h?streams=TW_A1:HN?+HH?", "seedlink://h?streams=TW_A1:HN?%20HH?", "seedlink://h?streams=TW_A1:HN? HH?,TW_A1:HN?"] {
             #expect(try SeedLinkAddress(parsing: text).stations == [SeedLinkStation(network: "TW", station: "A1", selectors: ["HN?", "HH?"])], "\(text)")
         }
-        let list = "# stations\nTW A001 HN?\n\n  tw a002\nTW A001 00HH?.D  !HNZ\nTW A002 HN?\n"
+        let list = "# stations\nTW A001 HN?\n\n  tw a002\nTW_A001 00HH?.D  !HNZ\nTW A002 HN?\nTW_A003\n"
         let stations = try SeedLinkAddress.stations(streamList: list, path: "streams.txt")
         #expect(
             stations == [
-                SeedLinkStation(network: "TW", station: "A001", selectors: ["HN?", "00HH?.D", "!HNZ"]), SeedLinkStation(network: "TW", station: "A002")
+                SeedLinkStation(network: "TW", station: "A001", selectors: ["HN?", "00HH?.D", "!HNZ"]), SeedLinkStation(network: "TW", station: "A002"),
+                SeedLinkStation(network: "TW", station: "A003")
             ])
         let address = try SeedLinkAddress(parsing: "seedlink://h?streams=TW_A002:HN?,TW_A003", requireStreams: false).adding(stations)
         #expect(address.stations.map(\.key) == ["TW_A002", "TW_A003", "TW_A001"] && address.stations[0].selectors.isEmpty)
-        for (bad, line) in [("TW\n", 1), ("# c\nTW A001 HN\n", 2), ("TW TOOLONG\n", 1), ("T-W A1\n", 1)] {
+        #expect(address.stations[1].selectors.isEmpty)
+        for (bad, line) in [("TW\n", 1), ("# c\nTW A001 HN\n", 2), ("TW TOOLONG\n", 1), ("T-W A1\n", 1), ("\nTW_A_B\n", 2), ("TW_ HN?\n", 1)] {
             #expect {
                 try SeedLinkAddress.stations(streamList: bad, path: "s.txt")
             } throws: { error in
                 guard case .badStreamList("s.txt", line, _) = error as? SeedLinkError else { return false }
-                return "\(error)".contains("NET STA [SELECTOR")
+                return "\(error)".contains("NET_STA (or NET STA) [SELECTOR")
             }
         }
     }
@@ -424,11 +426,12 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         #expect(!refused.commands.contains { $0.hasPrefix("STATION") })
     }
 
-    @Test func aRefusedStationIsLoggedAndTheOthersStream() throws {
+    @Test(arguments: SeedLinkVersion.allCases)
+    func aRefusedStationIsLoggedAndTheOthersStream(_ version: SeedLinkVersion) throws {
         let folder = try scratch()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let frames = try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 2, seconds: 20), scratch: folder)
-        let server = try LocalSeedLinkServer(frames: frames)
+        let server = try LocalSeedLinkServer(frames: frames, versions: version == .v4 ? [.v3, .v4] : [.v3])
         defer { server.shutdown() }
         let address = try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=XX_S000,XX_NOPE,XX_S001&fetch")
         let client = SeedLinkClient(address: address)
@@ -437,8 +440,75 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         #expect(got.wait { got.end != nil })
         client.stop()
         #expect(got.received.count == frames.count)
-        #expect(got.log.contains { $0.contains("refused XX_NOPE: STATION NOPE XX answered ERROR") })
-        #expect(got.log.contains { $0.contains("streaming 2 of 3 stations") })
+        let refusal = version == .v4 ? "refused XX_NOPE: STATION XX_NOPE answered ERROR ARGUMENTS" : "refused XX_NOPE: STATION NOPE XX answered ERROR"
+        #expect(got.log.contains { $0.contains(refusal) }, "\(got.log)")
+        #expect(got.log.contains { $0.contains("streaming 2 of 3 stations (SeedLink \(version.rawValue))") })
+        #expect(client.refusedStations == ["XX_NOPE"])
+    }
+
+    /// A quiet stream (nothing due yet): the keep-alive is answered (3.1 INFO frames, 4.0 JSON
+    /// packets), so the session stays, and with no resume point the renumbering check never fires.
+    @Test(arguments: SeedLinkVersion.allCases)
+    func aQuietServerAnsweringKeepAlivesIsKept(_ version: SeedLinkVersion) throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let frames = try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 1, seconds: 4), scratch: folder) { _ in 1e6 }
+        let server = try LocalSeedLinkServer(frames: frames, versions: version == .v4 ? [.v3, .v4] : [.v3])
+        defer { server.shutdown() }
+        var settings = SeedLinkSettings()
+        settings.keepaliveSeconds = 0.2
+        settings.stallSeconds = 1
+        settings.renumberedAfterSeconds = 0.3
+        let client = SeedLinkClient(address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=XX_S000"), settings: settings)
+        let got = SeedLinkCollector()
+        client.start(onRecord: got.add, onEnd: got.end, log: got.note)
+        #expect(got.wait { client.statistics.infoFrames >= 5 }, "\(client.statistics) \(got.log)")
+        let stats = client.statistics
+        client.stop()
+        #expect(stats.sessions == 1 && stats.reconnects == 0 && stats.stalls == 0 && stats.renumberings == 0 && stats.garbage == 0, "\(stats)")
+    }
+
+    /// The renumbering recovery's own session ends before a record: the old resume points stand
+    /// and are asked for again, nothing given up.
+    @Test func theResumePointsStandWhenTheRecoveryFindsNothing() throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let frames = try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 1, seconds: 20), scratch: folder)
+        // Sessions 1 and 2 close the connection before their first frame (session 1 sends none: it asks ahead).
+        let server = try LocalSeedLinkServer(frames: frames, fault: .disconnect(afterFrames: 0), faultSessions: 2)
+        defer { server.shutdown() }
+        var settings = SeedLinkSettings()
+        settings.renumberedAfterSeconds = 0.3
+        settings.keepaliveSeconds = 0.1
+        settings.firstReconnectDelaySeconds = 0.05
+        let client = SeedLinkClient(
+            address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=XX_S000"), settings: settings, resumeFrom: ["XX_S000": 0x70_0000]
+        )
+        let got = SeedLinkCollector()
+        client.start(onRecord: got.add, onEnd: got.end, log: got.note)
+        #expect(got.wait { got.received.count >= frames.count }, "\(got.log)")
+        let stats = client.statistics
+        client.stop()
+        let asked = server.commands.map { $0.filter { $0.hasPrefix("DATA") } }
+        #expect(asked.prefix(4) == [["DATA 700001"], ["DATA"], ["DATA 700001"], ["DATA"]], "\(asked)")
+        #expect(stats.renumberings == 2 && got.received.count == frames.count)
+    }
+
+    /// A server that offers 4.0 and then refuses SLPROTO 4.0 is spoken to in 3.1.
+    @Test func aRefusedSLPROTOFallsBackTo31() throws {
+        let folder = try scratch()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let frames = try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 1, seconds: 10), scratch: folder)
+        let server = try LocalSeedLinkServer(frames: frames, versions: [.v3, .v4], refusesSLPROTO: true)
+        defer { server.shutdown() }
+        let client = SeedLinkClient(address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=XX_S000&fetch"))
+        let got = SeedLinkCollector()
+        client.start(onRecord: got.add, onEnd: got.end, log: got.note)
+        #expect(got.wait { got.end != nil })
+        client.stop()
+        #expect(got.received.count == frames.count && client.sessionVersion == .v3)
+        #expect(server.commands[0].contains("SLPROTO 4.0") && server.commands[0].contains("STATION S000 XX"), "\(server.commands)")
+        #expect(got.log.contains { $0.contains("SLPROTO 4.0 answered") && $0.contains("speaking 3.1") })
     }
 
     @Test func everyStationRefusedEndsWithTheReasons() throws {

@@ -53,8 +53,9 @@ public final class LocalSeedLinkServer: Sendable {
 
     public let port: Int
     let fault: Fault
-    /// The protocol versions HELLO offers.
+    /// The protocol versions HELLO offers; whether SLPROTO is refused all the same (a faulty server).
     let versions: Set<SeedLinkVersion>
+    let refusesSLPROTO: Bool
     let faultSessions: Int
     let started = ProcessInfo.processInfo.systemUptime
     let state = NIOLockedValueBox(State())
@@ -62,9 +63,10 @@ public final class LocalSeedLinkServer: Sendable {
     private let channel: any Channel
 
     /// Starts serving on a free port of 127.0.0.1.
-    public init(frames: [Frame], fault: Fault = .none, faultSessions: Int = 1, versions: Set<SeedLinkVersion> = [.v3]) throws {
+    public init(frames: [Frame], fault: Fault = .none, faultSessions: Int = 1, versions: Set<SeedLinkVersion> = [.v3], refusesSLPROTO: Bool = false) throws {
         self.fault = fault
         self.versions = versions
+        self.refusesSLPROTO = refusesSLPROTO
         self.faultSessions = faultSessions
         group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         state.withLockedValue { $0.frames = frames }  // sent in this order
@@ -272,7 +274,7 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
                     "SeedLink v\(v4 ? "4.0" : "3.1") (2026.334 SeismicTorch test server) :: \(offered.joined(separator: " ")) CAP EXTREPLY NSWILDCARD\r\nSeismicTorch tests\r\n"
                         .utf8))
         case "SLPROTO" where words.count == 2:
-            guard let v = SeedLinkVersion(rawValue: words[1]), server.versions.contains(v) else {
+            guard let v = SeedLinkVersion(rawValue: words[1]), server.versions.contains(v), !server.refusesSLPROTO else {
                 return refuse("UNSUPPORTED", "protocol version not supported")
             }
             version = v

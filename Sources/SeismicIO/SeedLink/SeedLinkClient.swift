@@ -29,8 +29,11 @@ public struct SeedLinkSettings: Sendable {
     public var rememberedSequences = 1024
     /// Seconds without a data record, in a session that resumed by sequence number while the
     /// server answers, after which the client takes the server to have been restarted with new
-    /// sequence numbers (a server that does not hold the numbers asked for may send nothing): it
-    /// reconnects asking for the newest records instead. Nil: never.
+    /// sequence numbers (a server that does not hold the numbers asked for may send nothing;
+    /// ringserver instead starts at its next record, so there this fires only on a network quiet
+    /// that long, and costs one reconnection): it reconnects asking for the newest records
+    /// instead, keeping the old resume points should that session end before a record arrives.
+    /// Once per quiet spell (the new session resumes nothing). Nil: never.
     public var renumberedAfterSeconds: Double? = 300
     public init() {}
 }
@@ -115,6 +118,8 @@ public final class SeedLinkClient: @unchecked Sendable {
     /// The protocol of the session, and whether it asked for stations by sequence number; when it started streaming.
     private var version = SeedLinkVersion.v3
     private var resumedBySequence = false
+    /// The resume points a renumbering recovery cleared, restored if its session ends before a record arrives.
+    private var setAside: [String: Int]?
     private var streamingSince = 0.0
 
     private enum State { case closed, connecting, hello(lines: Int), negotiating, streaming }
@@ -131,7 +136,8 @@ public final class SeedLinkClient: @unchecked Sendable {
     ///   - resumeFrom: the last sequence number received per station ("NET_STA"), to resume a
     ///     session an earlier run ended;
     ///   - numbering: the protocol those numbers belong to (3.1: 24-bit, 4.0: 64-bit). A session
-    ///     keeps to 3.1 while it resumes 3.1 numbers, so no record is lost at the switch.
+    ///     keeps to 3.1 while it resumes 3.1 numbers, so no record is lost at a switch (a client
+    ///     resumed from 3.1 numbers, by a --state file, stays on 3.1 until the file is removed).
     public init(
         address: SeedLinkAddress, settings: SeedLinkSettings = SeedLinkSettings(), resumeFrom: [String: Int] = [:],
         numbering: SeedLinkVersion = .v3
@@ -300,17 +306,19 @@ public final class SeedLinkClient: @unchecked Sendable {
         self.version = version
         lock.lock()
         _sessionVersion = version
+        let dropped = version != _numbering && !_last.isEmpty ? _numbering : nil
         if version != _numbering {
-            if !_last.isEmpty {
-                log(
-                    "seedlink: \(server): the resume points are SeedLink \(_numbering.rawValue) sequence numbers, which a \(version.rawValue) session cannot use; streams start at the server's newest records"
-                )
-            }
             _last = [:]
             recent = [:]
+            setAside = nil
             _numbering = version
         }
         lock.unlock()
+        if let dropped {
+            log(
+                "seedlink: \(server): the resume points are SeedLink \(dropped.rawValue) sequence numbers, which a \(version.rawValue) session cannot use; streams start at the server's newest records"
+            )
+        }
         resumedBySequence = !lastSequences.isEmpty
         commands = negotiation(version)
         if version == .v4 {
@@ -424,9 +432,11 @@ public final class SeedLinkClient: @unchecked Sendable {
                 do { parsed = try SeedLinkV4Packet.parse(buffer[...]) } catch { return garbage("\(error)") }
                 guard let (packet, length) = parsed else { return }
                 buffer.removeFirst(length)
-                if packet.isMiniSEED, let sequence = packet.sequence {
-                    deliver(sequence: sequence, record: packet.payload, stationKey: packet.stationID.isEmpty ? nil : packet.stationID)
-                } else if packet.isMiniSEED {
+                if packet.isMiniSEED, packet.subformat == UInt8(ascii: "D"), let sequence = packet.sequence {
+                    // The header's station ("NET_STA"), or, when a server names it otherwise, the record's.
+                    let parts = packet.stationID.split(separator: "_", omittingEmptySubsequences: false)
+                    deliver(sequence: sequence, record: packet.payload, stationKey: parts.count == 2 && !parts.contains { $0.isEmpty } ? packet.stationID : nil)
+                } else if packet.isMiniSEED, packet.subformat == UInt8(ascii: "D") {
                     count { $0.undecodableRecords += 1 }
                 } else if packet.isInfo {
                     count { $0.infoFrames += 1 }
@@ -434,6 +444,7 @@ public final class SeedLinkClient: @unchecked Sendable {
                     count { $0.errorPackets += 1 }
                     log("seedlink: \(server): the server reports an error: \(String(decoding: packet.payload.prefix(300), as: UTF8.self))")
                 } else {
+                    // Events, calibrations, timing, logs, opaque and other formats: not waveform data.
                     count { $0.otherPackets += 1 }
                 }
             case .streaming:
@@ -515,6 +526,7 @@ public final class SeedLinkClient: @unchecked Sendable {
         deliveredThisSession = true
         lock.lock()
         failures = 0
+        setAside = nil
         lock.unlock()
         let t = now()
         for segment in volume.segments {
@@ -538,6 +550,11 @@ public final class SeedLinkClient: @unchecked Sendable {
         state = .closed
         lock.lock()
         if !deliveredThisSession, failed { failures += 1 }
+        if !deliveredThisSession, let points = setAside {
+            // The recovery's session ended before a record: the old resume points stand.
+            _last = points
+        }
+        setAside = nil
         _lastFailure = reason
         lock.unlock()
         guard failed else {
@@ -570,14 +587,17 @@ public final class SeedLinkClient: @unchecked Sendable {
                 t - streamingSince > renumbered, t - lastByte <= settings.stallSeconds, !address.fetch
             {
                 // The server answers but sends nothing of the numbers asked for: a restart that renumbered.
+                count { $0.renumberings += 1 }
+                let points = lastSequences
+                sessionEnded(
+                    "no record in \(String(format: "%g", renumbered)) s since asking for the records after the last sequence numbers, though the server answers: the server may have restarted with new sequence numbers; asking for its newest records (the resume points stand should that session end before a record)",
+                    failed: false)
+                // (After the end of this session, which must not restore them: the next one's HELLO is still to come.)
                 lock.lock()
+                setAside = points
                 _last = [:]
                 recent = [:]
                 lock.unlock()
-                count { $0.renumberings += 1 }
-                sessionEnded(
-                    "no record in \(String(format: "%g", renumbered)) s since asking for the records after the last sequence numbers, though the server answers: taken for a server restarted with new sequence numbers; asking for its newest records",
-                    failed: false)
             } else if t - lastByte > settings.stallSeconds {
                 count { $0.stalls += 1 }
                 sessionEnded("nothing received for \(String(format: "%g", settings.stallSeconds)) s (keep-alive unanswered): the server stalled")

@@ -160,10 +160,7 @@ public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
         var out: [SeedLinkStation] = []
         for item in list.split(separator: ",", omittingEmptySubsequences: false) {
             let fields = item.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
-            let names = fields[0].split(separator: "_", omittingEmptySubsequences: false)
-            guard names.count == 2, (1...2).contains(names[0].count), (1...5).contains(names[1].count),
-                (names[0] + names[1]).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "?" || $0 == "*") })
-            else {
+            guard let station = station(fields[0].split(separator: "_", omittingEmptySubsequences: false)) else {
                 throw .badAddress(
                     text, reason: "'\(item)' is not NET_STA or NET_STA:SELECTOR (network of 1-2 and station of 1-5 letters or digits, e.g. TW_A001:HN?)")
             }
@@ -171,12 +168,11 @@ public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
             if fields.count == 2 {
                 let words = fields[1].replacingOccurrences(of: "%20", with: " ").split(whereSeparator: { $0 == " " || $0 == "+" }).map(String.init)
                 if let bad = words.first(where: { !Self.isSelector($0) }) ?? (words.isEmpty ? "" : nil) {
-                    throw .badAddress(
-                        text, reason: "'\(bad)' is not a SeedLink selector [LL]CCC[.T] (e.g. HN?, 00HN?, HN?.D; ? matches any character)")
+                    throw .badAddress(text, reason: "'\(bad)' \(badSelectorReason)")
                 }
                 selectors = words
             }
-            merge(SeedLinkStation(network: String(names[0]).uppercased(), station: String(names[1]).uppercased(), selectors: selectors), into: &out)
+            merge(SeedLinkStation(network: station.network, station: station.station, selectors: selectors), into: &out)
         }
         return out
     }
@@ -201,33 +197,50 @@ public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
         return out
     }
 
-    /// The stations of a stream list file as slinktool's `-l` reads it: a line per station,
-    /// `NET STA [SELECTOR …]` (selectors as in the address, separated by spaces), blank lines and
-    /// lines starting `#` skipped.
+    /// The stations of a stream list file as libslink reads it (slinktool `-l`): a line per
+    /// station, `NET_STA [SELECTOR …]` (libslink 4) or `NET STA [SELECTOR …]` (libslink 2);
+    /// selectors as in the address (3.1 form), separated by spaces; blank lines and lines starting
+    /// `#` skipped.
     /// - Throws: `SeedLinkError.badStreamList` naming the file, the line and what is wrong.
     public static func stations(streamList text: String, path: String) throws(SeedLinkError) -> [SeedLinkStation] {
         var out: [SeedLinkStation] = []
         for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
-            let words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
-            guard words.count >= 2 else {
-                throw .badStreamList(path: path, line: k + 1, reason: "'\(line)' is not NET STA [SELECTORS] (e.g. TW A001 HN?)")
+            var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            // NET_STA, or NET and STA as two words.
+            let names: [Substring]
+            if words[0].contains("_") {
+                names = words[0].split(separator: "_", omittingEmptySubsequences: false)
+                words.removeFirst()
+            } else if words.count >= 2 {
+                names = [Substring(words[0]), Substring(words[1])]
+                words.removeFirst(2)
+            } else {
+                throw .badStreamList(path: path, line: k + 1, reason: "'\(line)' is not NET_STA [SELECTORS] (e.g. TW_A001 HN?)")
             }
-            let (network, station) = (words[0].uppercased(), words[1].uppercased())
-            guard (1...2).contains(network.count), (1...5).contains(station.count),
-                (network + station).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "?" || $0 == "*") })
-            else {
-                throw .badStreamList(
-                    path: path, line: k + 1, reason: "'\(words[0]) \(words[1])' is not a network of 1-2 and a station of 1-5 letters or digits")
+            guard let station = station(names) else {
+                throw .badStreamList(path: path, line: k + 1, reason: "'\(names.joined(separator: "_"))' \(badStationReason)")
             }
-            if let bad = words.dropFirst(2).first(where: { !isSelector($0) }) {
-                throw .badStreamList(path: path, line: k + 1, reason: "'\(bad)' is not a SeedLink selector [LL]CCC[.T] (e.g. HN?, 00HN?, HN?.D)")
+            if let bad = words.first(where: { !isSelector($0) }) {
+                throw .badStreamList(path: path, line: k + 1, reason: "'\(bad)' \(badSelectorReason)")
             }
-            merge(SeedLinkStation(network: network, station: station, selectors: Array(words.dropFirst(2))), into: &out)
+            merge(SeedLinkStation(network: station.network, station: station.station, selectors: words), into: &out)
         }
         return out
     }
+
+    /// The station of network and station codes (upper-cased), nil unless a network of 1-2 and a
+    /// station of 1-5 letters, digits or wildcards.
+    static func station(_ names: [Substring]) -> SeedLinkStation? {
+        guard names.count == 2, (1...2).contains(names[0].count), (1...5).contains(names[1].count),
+            (names[0] + names[1]).allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "?" || $0 == "*") })
+        else { return nil }
+        return SeedLinkStation(network: names[0].uppercased(), station: names[1].uppercased())
+    }
+
+    static let badStationReason = "is not NET_STA: a network of 1-2 and a station of 1-5 letters or digits (? and * as wildcards), e.g. TW_A001"
+    static let badSelectorReason = "is not a SeedLink selector [LL]CCC[.T] (e.g. HN?, 00HN?, HN?.D; ? matches any character)"
 
     /// Whether `s` is a SeedLink 3.1 selector: `[!][LL]CCC[.T]`, letters, digits, `?` and `-` (an
     /// empty location written "--"); a leading `!` excludes what it matches.
@@ -264,7 +277,7 @@ public enum SeedLinkError: Error, CustomStringConvertible, Equatable {
     case unreachable(server: String, attempts: Int, reason: String)
     /// An INFO request that did not give the document asked for.
     case badInfo(server: String, reason: String)
-    /// A stream list file (slinktool -l form) with a line that is not `NET STA [SELECTORS]`.
+    /// A stream list file (slinktool -l form) with a line that is not `NET_STA [SELECTORS]`.
     case badStreamList(path: String, line: Int, reason: String)
     /// The address asks for a protocol version (`&protocol=`) the server does not offer.
     case versionNotOffered(server: String, version: SeedLinkVersion, offered: [String])
@@ -280,7 +293,7 @@ public enum SeedLinkError: Error, CustomStringConvertible, Equatable {
         case .badInfo(let server, let reason):
             return "\(server): the INFO answer could not be read: \(reason)"
         case .badStreamList(let path, let line, let reason):
-            return "\(path), line \(line): \(reason); a stream list has a line per station: NET STA [SELECTOR …], # for comments"
+            return "\(path), line \(line): \(reason); a stream list has a line per station: NET_STA (or NET STA) [SELECTOR …], # for comments"
         case .versionNotOffered(let server, let version, let offered):
             return
                 "\(server) does not speak SeedLink \(version.rawValue) (it offers \(offered.isEmpty ? "3.1 only" : offered.joined(separator: ", "))); leave out &protocol= to use what it speaks"

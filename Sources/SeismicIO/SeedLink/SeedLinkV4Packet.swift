@@ -17,7 +17,8 @@
 public struct SeedLinkV4Packet: Sendable, Equatable {
     public var format: UInt8
     public var subformat: UInt8
-    /// The station's sequence number (64-bit; nil for packets that carry none, such as INFO answers, sent as UInt64.max).
+    /// The station's sequence number (64-bit). INFO and ERROR packets carry no meaningful one
+    /// (ringserver sends 0); nil is written, and read back, as UInt64.max.
     public var sequence: Int?
     /// "NET_STA" as the server names the station (may be empty for INFO and ERROR packets).
     public var stationID: String
@@ -62,7 +63,8 @@ public struct SeedLinkV4Packet: Sendable, Equatable {
         guard id.allSatisfy({ $0 > 32 && $0 < 127 }) else {
             throw .badHeader(SeedLinkPacket.show(bytes.prefix(headerLength + idLength), limit: 40) + " (a station id that is not ASCII)", version: .v4)
         }
-        guard sequence == .max || sequence <= UInt64(Int.max) else {
+        // (Int.max is refused too: the next number asked for must fit.)
+        guard sequence == .max || sequence < UInt64(Int.max) else {
             throw .badHeader(SeedLinkPacket.show(bytes.prefix(headerLength), limit: headerLength) + " (sequence number \(sequence))", version: .v4)
         }
         let packet = SeedLinkV4Packet(

@@ -12,9 +12,11 @@ import SeismicIO
 /// (ringserver scanning day files, a FETCH of an archive), has the leading channel held until the
 /// others catch up. An instrument seen with fewer than `components` channels holds its records
 /// too (the others may be on their way). Held records go out, in time order, once they are older
-/// than `waitSeconds` of wall time, or when an instrument's held records span more than
-/// `maximumSpanSeconds` of data (the oldest, until they span less; said once per instrument:
-/// the monitor sees the lead as a gap), or at `flush`. Records of one channel must come in time
+/// than `waitSeconds` of wall time (a replay may take that long between one channel and the
+/// next), or when an instrument's held records span more than `maximumSpanSeconds` of data (the
+/// oldest, until they span less; said once per instrument: the monitor sees the lead as a gap),
+/// or at `flush` (the end of the stream). A channel that stopped holds its instrument's others
+/// until then: the monitor's windows need every component anyway. Records of one channel must come in time
 /// order (`RecordOrder` before this).
 public final class ChannelMerge {
     public typealias Entry = RecordOrder.Entry
@@ -30,7 +32,7 @@ public final class ChannelMerge {
     /// Told once per instrument whose held records exceed `maximumSpanSeconds`.
     public var log: (String) -> Void = { _ in }
 
-    public init(components: Int = 3, waitSeconds: Double = 3, maximumSpanSeconds: Double = 600) {
+    public init(components: Int = 3, waitSeconds: Double = 120, maximumSpanSeconds: Double = 600) {
         self.components = components
         self.waitSeconds = waitSeconds
         self.maximumSpanSeconds = maximumSpanSeconds

@@ -80,8 +80,9 @@ public final class NetworkMonitor {
     /// (meaningful for live streams only).
     public private(set) var dataAges: [Double] = []
     /// Records whose channel could not be converted (not in the inventory, not acceleration…),
-    /// or whose sampling rate differs from their station's.
+    /// or whose sampling rate differs from their station's; the stations ("NET_STA") they came from.
     public private(set) var skippedRecords = 0
+    public private(set) var skippedStations: Set<String> = []
 
     /// - Throws: `MonitorError` when the hop does not fit the card's window.
     public init(model: ConvNet, card: ModelCard, settings: NetworkMonitorSettings, units: UnitOptions, log: @escaping (String) -> Void) throws {
@@ -125,15 +126,19 @@ public final class NetworkMonitor {
 
     /// Delivers records held for a missing predecessor longer than `RecordOrder.waitSeconds` (call
     /// regularly), or all of them (`all`: a pause or the end of the stream).
-    public func releaseHeld(all: Bool = false, now: Double = ProcessInfo.processInfo.systemUptime) {
-        for e in all ? order.flush() : order.due(now: now) { for m in merge.add(e) { place(m.segment, receivedUptime: m.uptime) } }
-        for m in all ? merge.flush() : merge.due(now: now) { place(m.segment, receivedUptime: m.uptime) }
+    /// `all` releases every record `order` holds (a pause: gaps taken as real); `merge` keeps
+    /// the channels that lead their instrument's others until `ending` (the end of the stream), its
+    /// wait or its span, so a replay that pauses between channels is still interleaved.
+    public func releaseHeld(all: Bool = false, ending: Bool = false, now: Double = ProcessInfo.processInfo.systemUptime) {
+        for e in all || ending ? order.flush() : order.due(now: now) { for m in merge.add(e) { place(m.segment, receivedUptime: m.uptime) } }
+        for m in ending ? merge.flush() : merge.due(now: now) { place(m.segment, receivedUptime: m.uptime) }
     }
 
     private func place(_ segment: TraceSegment, receivedUptime: Double) {
         let station = segment.id.stationID
         guard let factor = factor(of: segment.id, at: segment.startTime) else {
             skippedRecords += 1
+            skippedStations.insert("\(segment.id.network)_\(segment.id.station)")
             return
         }
         let runner = runners[station] ?? makeRunner(station, rate: segment.samplingRateHz)
@@ -146,6 +151,7 @@ public final class NetworkMonitor {
         status[station] = s
         guard let rate = runner.samplingRateHz, abs(rate - segment.samplingRateHz) <= 1e-6 * rate else {
             skippedRecords += 1
+            skippedStations.insert("\(segment.id.network)_\(segment.id.station)")
             log("monitor: \(segment.id): \(segment.samplingRateHz) Hz, not the station's \(runner.samplingRateHz ?? 0) Hz; record skipped")
             return
         }
@@ -254,7 +260,7 @@ public final class NetworkMonitor {
     /// The end of the stream: every station's complete windows, its open triggers' picks, every
     /// open event closed.
     public func flush() -> [NetworkOutput] {
-        releaseHeld(all: true)
+        releaseHeld(ending: true)
         for (station, runner) in runners {
             _ = runner.flush()
             collectDue(station, runner, uptime: ProcessInfo.processInfo.systemUptime)

@@ -159,11 +159,11 @@ public final class NetworkMonitorSession {
         }
     }
 
-    /// The state file's sequence numbers: "NET_STA HEX" lines for SeedLink 3.1 (as slinktool
-    /// writes "NET STA SEQ"), "NET_STA HEX 4.0" for 4.0's 64-bit numbers; none when there is no
+    /// The state file's sequence numbers (our own format, not slinktool's): "NET_STA HEX" lines
+    /// for SeedLink 3.1, "NET_STA HEX 4.0" for 4.0's 64-bit numbers; none when there is no
     /// file yet (said), or it cannot be read (said; the stream starts afresh). Lines of the other
     /// version than the first line's are ignored (said).
-    static func readState(_ path: String?, log: (String) -> Void) -> (sequences: [String: Int], numbering: SeedLinkVersion) {
+    public static func readState(_ path: String?, log: (String) -> Void) -> (sequences: [String: Int], numbering: SeedLinkVersion) {
         guard let path else { return ([:], .v3) }
         guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
             log("monitor: --state \(path): no state yet; it is written as records arrive")
@@ -174,7 +174,7 @@ public final class NetworkMonitorSession {
         for line in text.split(whereSeparator: \.isNewline) {
             let f = line.split(separator: " ")
             let version = f.count == 3 ? SeedLinkVersion(rawValue: String(f[2])) : f.count == 2 ? .v3 : nil
-            guard let version, let seq = Int(f[1], radix: 16), seq >= 0, version == .v4 || seq <= 0xFF_FFFF else {
+            guard let version, let seq = Int(f[1], radix: 16), seq >= 0, seq < Int.max, version == .v4 || seq <= 0xFF_FFFF else {
                 log("monitor: --state \(path): line '\(line)' is not 'NET_STA HEX' or 'NET_STA HEX 4.0'; ignored")
                 continue
             }
@@ -189,11 +189,17 @@ public final class NetworkMonitorSession {
         return (out, numbering ?? .v3)
     }
 
+    /// A sequence number in (at least six) upper-case hexadecimal digits, all 64 bits of it.
+    static func hex(_ value: Int) -> String {
+        let digits = String(value, radix: 16, uppercase: true)
+        return String(repeating: "0", count: max(0, 6 - digits.count)) + digits
+    }
+
     private func writeState() {
         guard let stateFile else { return }
         let points = client.resumePoints
         let suffix = points.numbering == .v4 ? " 4.0" : ""
-        let text = points.sequences.sorted { $0.key < $1.key }.map { "\($0.key) \(String(format: "%06X", $0.value))\(suffix)\n" }.joined()
+        let text = points.sequences.sorted { $0.key < $1.key }.map { "\($0.key) \(Self.hex($0.value))\(suffix)\n" }.joined()
         do { try AtomicFile.write(Data(text.utf8), to: stateFile) } catch { log("monitor: --state \(stateFile) could not be written: \(error)") }
     }
 
@@ -239,7 +245,8 @@ public final class NetworkMonitorSession {
         let refused = client.refusedStations
         let never = address.stations.filter { s in !refused.contains(s.key) && !heard.contains { s.matches(stationKey: $0) } }.map(\.key)
         let monitored = Set(monitor.stations.map { $0.traceID.split(separator: ".", omittingEmptySubsequences: false).prefix(2).joined(separator: "_") })
-        return (refused, never, heard.subtracting(monitored).sorted())
+        // (Records still held for ordering are neither monitored nor skipped yet.)
+        return (refused, never, monitor.skippedStations.subtracting(monitored).sorted())
     }
 
     /// The session's figures now: stations live (a record within `silentSeconds`) and silent,
