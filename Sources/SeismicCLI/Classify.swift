@@ -148,14 +148,13 @@ extension Seismic {
             try checkOutputFolder(plot, option: "--plot")
             let unitChoice = try unitOptions(inventory: try inventory.map { path throws in try Inventory.read(path) })
             let scan = try Classifier.inputs(expanding: records, sds: try sdsInputs())
-            for (path, reason) in scan.skipped { FileHandle.standardError.write(Data("skipped \(path): \(reason)\n".utf8)) }
+            for (path, reason) in scan.skipped { writeStandardError("skipped \(path): \(reason)\n") }
             if units != nil || sensitivity != nil || inventory != nil || channels != nil || scale != 1,
                 let dataset = scan.inputs.first(where: { if case .dataset = $0 { return true } else { return false } })
             {
-                FileHandle.standardError.write(
-                    Data(
-                        "note: \(dataset.path): --units, --sensitivity, --inventory, --scale and --channels do not apply to prepared datasets (their windows are already cut and in the dataset's units)\n"
-                            .utf8))
+                writeStandardError(
+                    "note: \(dataset.path): --units, --sensitivity, --inventory, --scale and --channels do not apply to prepared datasets (their windows are already cut and in the dataset's units)\n"
+                )
             }
             for (path, reason) in scan.failures { printFailure(path, reason) }
             var failures = scan.failures.count
@@ -166,9 +165,9 @@ extension Seismic {
             let (outcomes, _) = classifier.classify(inputs: scan.inputs, units: unitChoice) { path, outcome in
                 do {
                     let input = try outcome.get()
-                    for gap in input.gaps { FileHandle.standardError.write(Data("note: \(path): \(gap); the record is split there\n".utf8)) }
+                    for gap in input.gaps { writeStandardError("note: \(path): \(gap); the record is split there\n") }
                     let r = input.classification
-                    for note in notes(r) { FileHandle.standardError.write(Data("note: \(path): \(note)\n".utf8)) }
+                    for note in notes(r) { writeStandardError("note: \(path): \(note)\n") }
                     try emit(r, thresholds: pickThresholds)
                     if let plot, let w = input.waveform { try writePlot(r, waveform: w, folder: plot, taken: &plotNames) }
                     if format == .json { json.append(r.jsonObject(thresholds: pickThresholds)) }
@@ -189,10 +188,10 @@ extension Seismic {
             }
             if let quakeml { try AtomicFile.write(try QuakeML.document(events: allPicks), to: quakeml) }
             if picks != nil || quakeml != nil {
-                FileHandle.standardError.write(Data("\(allPicks.joined().count) picks, in \(allPicks.count) of the \(outcomes) records\n".utf8))
+                writeStandardError("\(allPicks.joined().count) picks, in \(allPicks.count) of the \(outcomes) records\n")
             }
             if failures > 0 {
-                FileHandle.standardError.write(Data("\(failures) of \(outcomes + scan.failures.count) records failed\n".utf8))
+                writeStandardError("\(failures) of \(outcomes + scan.failures.count) records failed\n")
                 throw ExitCode(1)
             }
         }

@@ -83,8 +83,7 @@ extension Seismic.DataCommand {
         func run() throws {
             let folder = to ?? SeisBenchRemote.defaultFolder(name: name)
             if !SeisBenchRemote.known.contains(where: { $0.name == name.lowercased() }) {
-                FileHandle.standardError.write(
-                    Data("note: \(name) is not among the datasets seismic knows by name (seismic data list); trying the host anyway\n".utf8))
+                writeStandardError("note: \(name) is not among the datasets seismic knows by name (seismic data list); trying the host anyway\n")
             }
             var download = HTTPDownload()
             download.idleTimeout = timeout

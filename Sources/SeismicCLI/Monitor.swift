@@ -25,7 +25,8 @@ extension Seismic {
                 but sends nothing for 5 minutes after a resume (restarted, renumbered) is asked for its \
                 newest records instead. A channel ahead of its instrument's others (a server replaying \
                 an archive channel by channel) waits for them (up to 10 minutes of data, or 2 minutes of \
-                waiting). SeedLink records \
+                waiting; events close on the newest data time of any station, so a replay that sends \
+                stations one after another may split an event in two). SeedLink records \
                 are counts: give --inventory station.xml (each channel's sensitivity at the record's \
                 time) or --units with --sensitivity (every stream). Every station (NET.STA.LOC) gets its \
                 own monitor (its accelerometer first, or --channels), the windows due at all stations \
@@ -38,8 +39,9 @@ extension Seismic {
                 closed event's picks as QuakeML (event-ID.xml); a status line (stations live, silent, \
                 refused, never heard, skipped; latency, reconnects, drops) goes to stderr every \
                 --status-every s and on SIGUSR1 (with --json: a JSON object of type status on stdout); \
-                --state FILE keeps each station's last sequence number, so a restart resumes there \
-                instead of taking the server's backlog again. --pga, --noise-max and --min-gap set the \
+                --state FILE keeps each station's last sequence number (written every second; one \
+                monitor per file), so a restart resumes there instead of taking the server's backlog \
+                again (the windows that span the stop, about one per station, are not classified). --pga, --noise-max and --min-gap set the \
                 trigger flag of --windows lines only. --list-streams prints what the server offers \
                 (INFO STREAMS; no ?streams= and no --model needed; --json: one object per stream) and exits. A session that never reaches the \
                 server fails (exit status 1) when stopped.
@@ -256,8 +258,15 @@ extension Seismic {
         }
 
         /// "EN?" or "EN" → "EN": two letters or digits; nil otherwise.
+        /// The reader of stdout has gone (a pipe closed): the session stops in order (state written), once.
+        static func stdoutClosed() {
+            guard !Seismic.context.stop.isRequested else { return }
+            note("monitor: stdout is closed (its reader has gone); stopping")
+            Seismic.context.stop.request()
+        }
+
         /// One note on stderr.
-        static func note(_ text: String) { FileHandle.standardError.write(Data((text + "\n").utf8)) }
+        static func note(_ text: String) { writeStandardError(text + "\n") }
 
         /// A classified hop as one line of text: UTC time, class probabilities, PGA, flags.
         static func text(_ line: MonitorLine, classNames: [String]) -> String {
@@ -304,9 +313,9 @@ extension Seismic {
                 throw ValidationError(error.description)
             }
             installStopHandler()
+            signal(SIGPIPE, SIG_IGN)
             try session.run(stop: { Seismic.context.stop.isRequested }) { line in
-                print(try json ? line.jsonText() : Self.text(line, classNames: card.classNames))
-                fflush(nil)
+                if !printLine(try json ? line.jsonText() : Self.text(line, classNames: card.classNames)) { Self.stdoutClosed() }
             }
             Self.note("monitor: " + session.summary)
             if let problem = session.inputProblem { throw problem }
@@ -365,21 +374,18 @@ extension Seismic {
                 model: net, card: card, address: address, settings: settings, units: units, seedLink: link, trigger: trigger, eventsFolder: events,
                 stateFile: state, log: Self.note)
             installStopHandler()
+            signal(SIGPIPE, SIG_IGN)  // a closed stdout or stderr is an error to handle, not a silent death without the state written
             signal(SIGUSR1) { _ in Seismic.context.status.request() }  // kill -USR1 PID: a status line
             let status = Seismic.context.status
             // With --json the status is a JSON object (type status) among the output lines.
             let report: ((NetworkStatus) -> Void)? =
                 json
-                ? { s in
-                    print(s.json)
-                    fflush(nil)
-                } : nil
+                ? { s in if !printLine(s.json) { Self.stdoutClosed() } } : nil
             try session.run(
                 stop: { Seismic.context.stop.isRequested }, statusSeconds: statusEvery, statusRequested: { status.take() }, reportStatus: report
             ) { o in
                 if case .window = o, !windows { return }
-                print(json ? try NetworkMonitorSession.json(o) : NetworkMonitorSession.text(o))
-                fflush(nil)
+                if !printLine(json ? try NetworkMonitorSession.json(o) : NetworkMonitorSession.text(o)) { Self.stdoutClosed() }
             }
             Self.note(session.summary)
         }

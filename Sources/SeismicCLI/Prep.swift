@@ -89,7 +89,7 @@ func finishQSIS(_ data: PreparedDataset, _ summary: PreparationSummary, output: 
 
 /// "error: FILE: reason" on stderr (the file named once, also when the reason already names it).
 func printFailure(_ path: String, _ reason: String) {
-    FileHandle.standardError.write(Data("error: \(reason.contains(path) ? reason : "\(path): \(reason)")\n".utf8))
+    writeStandardError("error: \(reason.contains(path) ? reason : "\(path): \(reason)")\n")
 }
 
 /// Each record that could not be read, on stderr with its reason; exit status 1 when there was any
@@ -97,7 +97,7 @@ func printFailure(_ path: String, _ reason: String) {
 func reportFailures(_ failures: [(path: String, reason: String)]) throws {
     guard !failures.isEmpty else { return }
     for (path, reason) in failures { printFailure(path, reason) }
-    FileHandle.standardError.write(Data("\(failures.count) records could not be read\n".utf8))
+    writeStandardError("\(failures.count) records could not be read\n")
     throw ExitCode(1)
 }
 

@@ -28,14 +28,14 @@ final class Progress: @unchecked Sendable {
         let line = String(format: "%@ %d/%d %@ (%.0f %@/s, %.0f s left)", label, done, total, unit, rate, unit, eta)
         if interactive {
             if Date().timeIntervalSince(lastDraw) > 0.1 || done == total {
-                FileHandle.standardError.write(Data(("\r\u{1B}[K" + line + (done == total ? "\n" : "")).utf8))
+                writeStandardError("\r\u{1B}[K" + line + (done == total ? "\n" : ""))
                 lastDraw = Date()
             }
         } else {
             let decile = total > 0 ? done * 10 / total : 10
             if decile != lastDecile {
                 lastDecile = decile
-                FileHandle.standardError.write(Data((line + "\n").utf8))
+                writeStandardError(line + "\n")
             }
         }
     }

@@ -35,7 +35,7 @@ extension Seismic.SAC {
                     for line in try FileSummary.sacLines(path: path) { print(line) }
                 } catch {
                     failed += 1
-                    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+                    writeStandardError("error: \(error)\n")
                 }
             }
             if failed > 0 { throw ExitCode(1) }

@@ -68,7 +68,7 @@ func batchProgress() -> (Int, Int) -> Void {
             : String(
                 format: "\r\u{1B}[K  %d/%d windows  %.0f windows/s  %.0f s left", done, total, rate,
                 Double(total - done) / max(rate, 1e-9))
-        FileHandle.standardError.write(Data(line.utf8))
+        writeStandardError(line)
     }
 }
 

@@ -58,6 +58,11 @@ import Testing
         #expect(refusal(head + channel() + tail) == nil)
         #expect(refusal(head + channel(start: "2020-01-01T00:00:00+00:00") + tail) == nil)
         #expect(refusal(head + channel(start: "last year") + tail)?.contains("startDate last year is not a UTC time") == true)
+        // No startDate (optional in the schema; ObsPy may leave it out): valid from the beginning.
+        let undated = head + channel().replacingOccurrences(of: #" startDate="2020-01-01T00:00:00""#, with: "") + tail
+        #expect(refusal(undated) == nil)
+        let inventory = try Inventory.read(data: Data(undated.utf8), path: "inv.xml")
+        #expect(inventory.sensitivity(of: SEEDIdentifier(network: "XX", station: "AB", location: "", channel: "HNZ"), at: 0)?.value == 1e5)
         #expect(refusal(head + channel(value: "0") + tail)?.contains("not a finite, non-zero number") == true)
         #expect(refusal(head + channel(value: "lots") + tail) != nil)
         #expect(refusal(head + tail)?.contains("no channel has a Response with an InstrumentSensitivity") == true)

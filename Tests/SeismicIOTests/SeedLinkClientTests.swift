@@ -93,6 +93,7 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
                 SeedLinkStation(network: "TW", station: "A001", selectors: ["HN?", "00HH?.D", "!HNZ"]), SeedLinkStation(network: "TW", station: "A002"),
                 SeedLinkStation(network: "TW", station: "A003")
             ])
+        #expect(try SeedLinkAddress.stations(streamList: list.replacingOccurrences(of: "\n", with: "\r\n"), path: "crlf.txt") == stations)
         let address = try SeedLinkAddress(parsing: "seedlink://h?streams=TW_A002:HN?,TW_A003", requireStreams: false).adding(stations)
         #expect(address.stations.map(\.key) == ["TW_A002", "TW_A003", "TW_A001"] && address.stations[0].selectors.isEmpty)
         #expect(address.stations[1].selectors.isEmpty)

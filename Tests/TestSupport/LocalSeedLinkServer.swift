@@ -413,9 +413,10 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
             sentThisSession += 1
             server.state.withLockedValue { $0.framesSent += 1 }
         }
-        // FETCH: close once everything held has been sent.
+        // FETCH: END, then close, once everything held has been sent (as ringserver does).
         if fetchDone, nextIndex - dropped >= frames.count, selections.contains(where: \.fetch) {
             timer?.cancel()
+            write(Array("END".utf8))
             channel?.close(promise: nil)
         }
     }

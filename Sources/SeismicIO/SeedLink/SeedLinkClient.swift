@@ -427,7 +427,19 @@ public final class SeedLinkClient: @unchecked Sendable {
                     everStreamed = true
                     log("seedlink: \(server): streaming \(accepted) of \(address.stations.count) stations (SeedLink \(version.rawValue))")
                 }
+            case .streaming where buffer.starts(with: Array("END".utf8)):
+                // The end of what FETCH asked for (ringserver sends END, then closes).
+                buffer.removeFirst(3)
+                if address.fetch { return finish(nil) }
+                return sessionEnded("the server ended the stream (END)")
+            case .streaming where buffer.starts(with: Array("ERROR".utf8)):
+                // An error reported in the stream (libslink logs it and goes on).
+                guard let line = takeLine() else { return }
+                count { $0.errorPackets += 1 }
+                log("seedlink: \(server): the server reports \(SeedLinkPacket.show(Array(line.utf8), limit: 200))")
             case .streaming where version == .v4:
+                // (The start of END or ERROR: wait for the rest.)
+                if buffer.count < 5, ["END", "ERROR"].contains(where: { Array($0.utf8).starts(with: buffer) }) { return }
                 let parsed: (packet: SeedLinkV4Packet, length: Int)?
                 do { parsed = try SeedLinkV4Packet.parse(buffer[...]) } catch { return garbage("\(error)") }
                 guard let (packet, length) = parsed else { return }
@@ -491,6 +503,10 @@ public final class SeedLinkClient: @unchecked Sendable {
     private func deliver(sequence: Int, record: [UInt8], stationKey: String? = nil) {
         guard let key = stationKey ?? SeedLinkPacket.stationKey(ofRecord: record) else {
             count { $0.undecodableRecords += 1 }
+            let n = statistics.undecodableRecords
+            if n <= 3 || n % 1000 == 0 {
+                log("seedlink: \(server): record \(sequence) is not miniSEED (\(SeedLinkPacket.show(record, limit: 24))); dropped (\(n) so far)")
+            }
             return
         }
         var seen = recent[key] ?? ([], [])

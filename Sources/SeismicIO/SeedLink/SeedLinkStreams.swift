@@ -204,7 +204,8 @@ public struct SeedLinkAddress: Hashable, Sendable, CustomStringConvertible {
     /// - Throws: `SeedLinkError.badStreamList` naming the file, the line and what is wrong.
     public static func stations(streamList text: String, path: String) throws(SeedLinkError) -> [SeedLinkStation] {
         var out: [SeedLinkStation] = []
-        for (k, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+        // (Any line end: "\r\n" is one Character, never equal to "\n".)
+        for (k, raw) in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).enumerated() {
             let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
             if line.isEmpty || line.hasPrefix("#") { continue }
             var words = line.split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)

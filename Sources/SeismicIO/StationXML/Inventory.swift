@@ -66,8 +66,11 @@ public struct Inventory: Sendable, Equatable {
                 for channel in station.channels ?? [] {
                     guard let s = channel.response?.instrumentSensitivity else { continue }  // no response: not convertible
                     let id = SEEDIdentifier(network: network.code, station: station.code, location: channel.locationCode ?? "", channel: channel.code)
-                    guard let start = Self.time(channel.startDate) else {
-                        throw .notStationXML(path: path, reason: "channel \(id): startDate \(channel.startDate) is not a UTC time")
+                    // startDate is optional in the schema (ObsPy may leave it out): then from the beginning.
+                    var start = -Double.infinity
+                    if let text = channel.startDate {
+                        guard let t = Self.time(text) else { throw .notStationXML(path: path, reason: "channel \(id): startDate \(text) is not a UTC time") }
+                        start = t
                     }
                     var end: Double? = nil
                     if let text = channel.endDate {
@@ -143,7 +146,7 @@ public struct Inventory: Sendable, Equatable {
     private struct Channel: Decodable {
         var code: String
         var locationCode: String?
-        var startDate: String
+        var startDate: String?
         var endDate: String?
         var response: Response?
         enum CodingKeys: String, CodingKey { case code, locationCode, startDate, endDate, response = "Response" }

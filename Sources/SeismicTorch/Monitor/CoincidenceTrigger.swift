@@ -50,6 +50,8 @@ public final class CoincidenceTrigger {
     private var recent: [StationTrigger] = []
     private var open: [NetworkEvent] = []
     private var openPicks: [String: Int] = [:]  // event id → triggers without a pick yet
+    /// Picks of triggers not (yet) in an event: a station's pick may end before enough stations trigger.
+    private var recentPicks: [Pick] = []
 
     public init(minimumStations: Int, windowSeconds: Double) {
         precondition(minimumStations >= 1 && windowSeconds >= 0, "minimumStations \(minimumStations), windowSeconds \(windowSeconds)")
@@ -80,10 +82,13 @@ public final class CoincidenceTrigger {
         }
         guard Set(best.map(\.traceID)).count >= minimumStations else { return nil }
         let time = best.map(\.time).min()!
-        let event = NetworkEvent(id: UTCTime.compact(time, fractionDigits: 2), time: time, triggers: best)
+        var event = NetworkEvent(id: UTCTime.compact(time, fractionDigits: 2), time: time, triggers: best)
         recent.removeAll { tr in best.contains(tr) }
+        // The picks its triggers already made.
+        event.picks = recentPicks.filter { p in best.contains { $0.traceID == p.traceID && $0.phase == p.phase && $0.time == p.startTime } }
+        recentPicks.removeAll { p in event.picks.contains(p) }
         open.append(event)
-        openPicks[event.id] = best.count
+        openPicks[event.id] = best.count - event.picks.count
         return event
     }
 
@@ -98,10 +103,12 @@ public final class CoincidenceTrigger {
     }
 
     /// Files a pick with the open event whose trigger made it (same station, phase and on-time);
-    /// returns that event's id, nil when it belongs to none.
+    /// returns that event's id, nil when it belongs to none yet (a pick of a trigger still
+    /// waiting for other stations is kept, and joins the event its trigger helps declare).
     @discardableResult
     public func addPick(_ p: Pick) -> String? {
         guard let k = openEvent(traceID: p.traceID, phase: p.phase, time: p.startTime) else {
+            if recent.contains(where: { $0.traceID == p.traceID && $0.phase == p.phase && $0.time == p.startTime }) { recentPicks.append(p) }
             return nil
         }
         open[k].picks.append(p)
@@ -113,6 +120,7 @@ public final class CoincidenceTrigger {
     /// than two windows.
     public func close(at time: Double) -> [NetworkEvent] {
         recent.removeAll { $0.time < time - 2 * windowSeconds - closeAfterSeconds }
+        recentPicks.removeAll { $0.startTime < time - 2 * windowSeconds - closeAfterSeconds }
         let done = open.filter { e in
             let last = e.triggers.map(\.time).max()!
             return (time > last + windowSeconds && (openPicks[e.id] ?? 0) <= 0) || time > last + closeAfterSeconds
@@ -124,7 +132,7 @@ public final class CoincidenceTrigger {
 
     /// Closes every open event (the end of the stream).
     public func closeAll() -> [NetworkEvent] {
-        defer { open = []; openPicks = [:] }
+        defer { open = []; openPicks = [:]; recentPicks = [] }
         return open
     }
 }

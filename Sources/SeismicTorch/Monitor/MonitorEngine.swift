@@ -89,6 +89,8 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     case seedLinkUnits
     /// The folder for events' QuakeML cannot be made.
     case eventsFolder(path: String, reason: String)
+    /// A --state file that cannot be used: a folder, not text, not writable, or in use by another monitor.
+    case stateFile(path: String, reason: String)
 
     /// Whether the error is about options that do not fit together or with the source (a usage
     /// error, exit status 64), rather than about the data.
@@ -142,6 +144,8 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
             return "SeedLink records are counts: give --inventory station.xml, or --units with --sensitivity (counts per unit)"
         case .eventsFolder(let path, let reason):
             return "--events \(path) cannot be made: \(reason)"
+        case .stateFile(let path, let reason):
+            return "--state \(path): \(reason)"
         case .instrumentWithoutChannels(let instrument):
             return "--channels \(instrument)? names an instrument, but stdin lines (time,x,y,z) carry no channel codes: leave out --channels"
         }

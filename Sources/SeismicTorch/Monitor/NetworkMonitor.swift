@@ -83,6 +83,7 @@ public final class NetworkMonitor {
     /// or whose sampling rate differs from their station's; the stations ("NET_STA") they came from.
     public private(set) var skippedRecords = 0
     public private(set) var skippedStations: Set<String> = []
+    private var rateWarned: Set<SEEDIdentifier> = []
 
     /// - Throws: `MonitorError` when the hop does not fit the card's window.
     public init(model: ConvNet, card: ModelCard, settings: NetworkMonitorSettings, units: UnitOptions, log: @escaping (String) -> Void) throws {
@@ -152,7 +153,11 @@ public final class NetworkMonitor {
         guard let rate = runner.samplingRateHz, abs(rate - segment.samplingRateHz) <= 1e-6 * rate else {
             skippedRecords += 1
             skippedStations.insert("\(segment.id.network)_\(segment.id.station)")
-            log("monitor: \(segment.id): \(segment.samplingRateHz) Hz, not the station's \(runner.samplingRateHz ?? 0) Hz; record skipped")
+            if rateWarned.insert(segment.id).inserted {
+                log(
+                    "monitor: \(segment.id): \(segment.samplingRateHz) Hz, not the station's \(runner.samplingRateHz ?? 0) Hz; its records are skipped (said once)"
+                )
+            }
             return
         }
         let packet = StreamPacket(channel: segment.id.channel, time: segment.startTime, samples: segment.samples.map { $0 * factor })

@@ -58,9 +58,10 @@ public final class NetworkMonitorSession {
     public let eventsFolder: String?
     /// Where the last sequence number of each station is kept (`--state`, as slinktool's -x): a
     /// restart resumes there instead of taking the server's backlog again (old events declared
-    /// twice); written every `stateSeconds` and at the end.
+    /// twice); written every `stateSeconds` and at the end (after a kill -9, the records of the
+    /// last `stateSeconds` come again).
     public let stateFile: String?
-    public var stateSeconds = 10.0
+    public var stateSeconds = 1.0
     private let queue = RecordQueue(capacity: 4096)
     private let log: @Sendable (String) -> Void
     private let started = ProcessInfo.processInfo.systemUptime
@@ -86,7 +87,8 @@ public final class NetworkMonitorSession {
                     path: eventsFolder, reason: (error as NSError).localizedFailureReason ?? (error as NSError).localizedDescription)
             }
         }
-        let resume = Self.readState(stateFile, log: log)
+        if let stateFile { stateLock = try Self.lockState(stateFile) }
+        let resume = try Self.readState(stateFile, log: log)
         client = SeedLinkClient(address: address, settings: seedLink, resumeFrom: resume.sequences, numbering: resume.numbering)
         self.stateFile = stateFile
     }
@@ -146,6 +148,10 @@ public final class NetworkMonitorSession {
         }
         try emit(monitor.flush(), output)
         writeState()
+        if stateLock >= 0 {
+            close(stateLock)
+            stateLock = -1
+        }
         if let trigger, trigger.runningCount > 0 {
             log(
                 "monitor: waiting for \(trigger.runningCount) --on-trigger command(s) to finish (at most \(Int(MonitorSession.triggerWaitSeconds)) s, then killed)"
@@ -161,13 +167,21 @@ public final class NetworkMonitorSession {
 
     /// The state file's sequence numbers (our own format, not slinktool's): "NET_STA HEX" lines
     /// for SeedLink 3.1, "NET_STA HEX 4.0" for 4.0's 64-bit numbers; none when there is no
-    /// file yet (said), or it cannot be read (said; the stream starts afresh). Lines of the other
-    /// version than the first line's are ignored (said).
-    public static func readState(_ path: String?, log: (String) -> Void) -> (sequences: [String: Int], numbering: SeedLinkVersion) {
+    /// file yet (said). Lines that are not such, or of the other version than the first line's,
+    /// are ignored (said).
+    /// - Throws: `MonitorError.stateFile` when the path is a folder or its file is not text
+    ///   (refused rather than overwritten).
+    public static func readState(_ path: String?, log: (String) -> Void) throws -> (sequences: [String: Int], numbering: SeedLinkVersion) {
         guard let path else { return ([:], .v3) }
-        guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
-            log("monitor: --state \(path): no state yet; it is written as records arrive")
+        var folder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &folder) else {
+            log("monitor: --state \(path): no state yet; it is written every second")
             return ([:], .v3)
+        }
+        if folder.boolValue { throw MonitorError.stateFile(path: path, reason: "is a folder; give a file's path") }
+        guard let data = FileManager.default.contents(atPath: path) else { throw MonitorError.stateFile(path: path, reason: "cannot be read") }
+        guard let text = String(data: data, encoding: .utf8), !data.contains(0) else {
+            throw MonitorError.stateFile(path: path, reason: "is not a state file (not text); move it away or give another path")
         }
         var out: [String: Int] = [:]
         var numbering: SeedLinkVersion?
@@ -185,8 +199,26 @@ public final class NetworkMonitorSession {
             numbering = version
             out[String(f[0])] = seq
         }
-        log("monitor: --state \(path): resuming \(out.count) stations after their last records")
+        log("monitor: --state \(path): resuming \(out.count) station\(out.count == 1 ? "" : "s") after their last records")
         return (out, numbering ?? .v3)
+    }
+
+    /// The lock held on `path + ".lock"` while the session runs (a second monitor on the same state
+    /// is refused); its descriptor, closed when the session is freed.
+    private var stateLock: Int32 = -1
+    deinit { if stateLock >= 0 { close(stateLock) } }
+
+    /// Takes the lock of a state file (creating `path.lock`), which also checks that its folder is writable.
+    /// - Throws: `MonitorError.stateFile` when the lock cannot be made or another process holds it.
+    static func lockState(_ path: String) throws -> Int32 {
+        let lockPath = path + ".lock"
+        let fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw MonitorError.stateFile(path: path, reason: "\(lockPath) cannot be made: \(String(cString: strerror(errno)))") }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            close(fd)
+            throw MonitorError.stateFile(path: path, reason: "in use by another monitor (it holds \(lockPath)); give each monitor its own state file")
+        }
+        return fd
     }
 
     /// A sequence number in (at least six) upper-case hexadecimal digits, all 64 bits of it.
@@ -255,16 +287,18 @@ public final class NetworkMonitorSession {
     /// duplicate samples; memory and CPU.
     public var statusReport: NetworkStatus {
         let now = ProcessInfo.processInfo.systemUptime
-        let stations = monitor.stations
+        let all = monitor.stations
+        let stations = all.filter { !$0.instrumentID.isEmpty }
         let silent = stations.filter { now - $0.lastRecordUptime > silentSeconds }
         let missing = stationsMissing
         let (median, p99) = Self.percentiles(monitor.latencies)
         let (ageMedian, ageP99) = Self.percentiles(monitor.dataAges)
         return NetworkStatus(
-            elapsedSeconds: now - started, live: stations.count - silent.count, silent: silent.map(\.traceID), silentSeconds: silentSeconds,
+            elapsedSeconds: now - started, live: stations.count - silent.count, silent: silent.map(\.traceID),
+            incomplete: all.filter { $0.instrumentID.isEmpty }.map(\.traceID), silentSeconds: silentSeconds,
             refused: missing.refused, neverHeard: missing.neverHeard, allSkipped: missing.allSkipped, latencyMedian: median, latencyP99: p99,
             windows: monitor.latencies.count, dataAgeMedian: ageMedian, dataAgeP99: ageP99, link: client.statistics, version: client.sessionVersion,
-            lateSamples: stations.reduce(0) { $0 + $1.statistics.late }, duplicateSamples: stations.reduce(0) { $0 + $1.statistics.duplicates },
+            lateSamples: all.reduce(0) { $0 + $1.statistics.late }, duplicateSamples: all.reduce(0) { $0 + $1.statistics.duplicates },
             skippedRecords: monitor.skippedRecords, picks: picksMade, events: eventsDeclared, residentMegabytes: Self.residentMegabytes,
             cpuSeconds: Self.cpuSeconds)
     }

@@ -9,9 +9,11 @@ import SeismicIO
 public struct NetworkStatus: Sendable {
     /// Seconds since the session started.
     public var elapsedSeconds: Double
-    /// Stations ("NET.STA.LOC") with a record within `silentSeconds`, and the others (named).
+    /// Stations ("NET.STA.LOC") monitored with a record within `silentSeconds`, and the others
+    /// (named); stations heard without an instrument of the components the model needs yet (named).
     public var live: Int
     public var silent: [String]
+    public var incomplete: [String]
     public var silentSeconds: Double
     /// Requests ("NET_STA") the server refused, accepted but never heard from, and stations heard
     /// with every record skipped (units or sampling rate).
@@ -34,6 +36,7 @@ public struct NetworkStatus: Sendable {
         return
             "monitor: \(lead) \(Int(elapsedSeconds)) s: \(live) stations live, \(silent.count) silent (no record for \(String(format: "%g", silentSeconds)) s)"
             + (silent.isEmpty ? "" : named(silent))
+            + (incomplete.isEmpty ? "" : ", \(incomplete.count) without the components the model needs" + named(incomplete))
             + (refused.isEmpty ? "" : ", \(refused.count) refused by the server" + named(refused))
             + (neverHeard.isEmpty ? "" : ", \(neverHeard.count) asked for and never heard" + named(neverHeard))
             + (allSkipped.isEmpty ? "" : ", \(allSkipped.count) with every record skipped (units or rate)" + named(allSkipped))
@@ -48,7 +51,8 @@ public struct NetworkStatus: Sendable {
     /// One JSON object, `type` "status" (seconds as numbers, station lists in full).
     public var json: String {
         let object: [String: Any] = [
-            "type": "status", "elapsed_seconds": elapsedSeconds, "stations_live": live, "stations_silent": silent, "silent_seconds": silentSeconds,
+            "type": "status", "elapsed_seconds": elapsedSeconds, "stations_live": live, "stations_silent": silent, "stations_incomplete": incomplete,
+            "silent_seconds": silentSeconds,
             "refused": refused, "never_heard": neverHeard, "all_records_skipped": allSkipped,
             "latency_median_seconds": latencyMedian, "latency_p99_seconds": latencyP99, "windows": windows,
             "data_age_median_seconds": dataAgeMedian, "data_age_p99_seconds": dataAgeP99,
