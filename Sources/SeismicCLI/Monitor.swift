@@ -38,7 +38,8 @@ extension Seismic {
                 classified window); --on-trigger runs with each event's JSON; --events DIR writes each \
                 closed event's picks as QuakeML (event-ID.xml); a status line (stations live, silent, \
                 refused, never heard, skipped; latency, reconnects, drops) goes to stderr every \
-                --status-every s and on SIGUSR1 (with --json: a JSON object of type status on stdout); \
+                --status-every s and on SIGUSR1 (with --json: a JSON object of type status on stdout, and \
+                one of type summary at the end); \
                 --state FILE keeps each station's last sequence number (written every second; one \
                 monitor per file), so a restart resumes there instead of taking the server's backlog \
                 again (the windows that span the stop, about one per station, are not classified). --pga, --noise-max and --min-gap set the \
@@ -388,6 +389,7 @@ extension Seismic {
                 if !printLine(json ? try NetworkMonitorSession.json(o) : NetworkMonitorSession.text(o)) { Self.stdoutClosed() }
             }
             Self.note(session.summary)
+            if json { printLine(session.statusReport.json(type: "summary")) }
         }
     }
 }

@@ -536,6 +536,15 @@ struct RealNetwork {
         }
         try Data([0x53, 0x00, 0xFF, 0xFE]).write(to: URL(fileURLWithPath: path))
         #expect(throws: MonitorError.self) { try NetworkMonitorSession.readState(path, log: { _ in }) }
+        // Text without one state line (a stream list given by mistake) is refused, not overwritten.
+        try "TW A001 HN?\nTW A002 HN?\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect {
+            try NetworkMonitorSession.readState(path, log: { _ in })
+        } throws: { error in
+            "\(error)".contains("holds no state line")
+        }
+        try "\n".write(toFile: path, atomically: true, encoding: .utf8)
+        #expect(try NetworkMonitorSession.readState(path, log: { _ in }).sequences.isEmpty)
     }
 
     /// Two monitors cannot share a state file: the second is refused while the first runs.
@@ -553,6 +562,13 @@ struct RealNetwork {
             _ = try session()
         } throws: { error in
             "\(error)".contains("in use by another monitor")
+        }
+        // Nor through a symbolic link to it.
+        try FileManager.default.createSymbolicLink(atPath: scratch + "/link", withDestinationPath: scratch + "/state")
+        #expect(throws: MonitorError.self) {
+            try NetworkMonitorSession(
+                model: model, card: card, address: try SeedLinkAddress(parsing: "seedlink://127.0.0.1:1?streams=XX_A"), settings: NetworkMonitorSettings(),
+                units: units, trigger: nil, eventsFolder: nil, stateFile: scratch + "/link", log: { _ in })
         }
         withExtendedLifetime(first) {}
         #expect(throws: MonitorError.self) {

@@ -223,6 +223,8 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
     var sentThisSession = 0
     var timer: RepeatedTask?
     var faultDone = false
+    /// FETCH: the frame index (over all frames ever held) at which the session ends.
+    var fetchUntil = 0
 
     init(server: SeedLinkServerBox) { box = server }
 
@@ -302,6 +304,9 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
         case "END",
             "ENDFETCH" where version == .v4:  // (binds to ENDFETCH)
             if verb == "ENDFETCH" { for k in selections.indices { selections[k].fetch = true } }
+            // FETCH sends what is held and released now (frames appended later are not waited for).
+            let now = ProcessInfo.processInfo.systemUptime - server.started
+            fetchUntil = server.state.withLockedValue { s in s.dropped + (s.frames.firstIndex { $0.releaseSeconds > now } ?? s.frames.count) }
             streaming = true
             timer = channel?.eventLoop.scheduleRepeatedTask(initialDelay: .milliseconds(1), delay: .milliseconds(5)) { [self] _ in
                 self.pump()
@@ -413,8 +418,8 @@ private final class SeedLinkSessionHandler: ChannelInboundHandler, @unchecked Se
             sentThisSession += 1
             server.state.withLockedValue { $0.framesSent += 1 }
         }
-        // FETCH: END, then close, once everything held has been sent (as ringserver does).
-        if fetchDone, nextIndex - dropped >= frames.count, selections.contains(where: \.fetch) {
+        // FETCH: END, then close, once everything held at the request has been sent (as ringserver does).
+        if selections.contains(where: \.fetch), nextIndex >= fetchUntil || (fetchDone && nextIndex - dropped >= frames.count) {
             timer?.cancel()
             write(Array("END".utf8))
             channel?.close(promise: nil)

@@ -84,6 +84,8 @@ public final class NetworkMonitor {
     public private(set) var skippedRecords = 0
     public private(set) var skippedStations: Set<String> = []
     private var rateWarned: Set<SEEDIdentifier> = []
+    /// Every station ("NET.STA.LOC") a record came from, held for ordering or placed.
+    public private(set) var receivedStations: Set<String> = []
 
     /// - Throws: `MonitorError` when the hop does not fit the card's window.
     public init(model: ConvNet, card: ModelCard, settings: NetworkMonitorSettings, units: UnitOptions, log: @escaping (String) -> Void) throws {
@@ -122,6 +124,7 @@ public final class NetworkMonitor {
     /// records that arrive ahead of a missing one wait in `order` for it, and records of a channel
     /// ahead of its instrument's others wait in `merge` (see `releaseHeld`).
     public func handle(_ segment: TraceSegment, receivedUptime: Double) {
+        receivedStations.insert(segment.id.stationID)
         for e in order.add(segment, uptime: receivedUptime) { for m in merge.add(e) { place(m.segment, receivedUptime: m.uptime) } }
     }
 

@@ -199,6 +199,10 @@ public final class NetworkMonitorSession {
             numbering = version
             out[String(f[0])] = seq
         }
+        if out.isEmpty, text.split(whereSeparator: \.isNewline).contains(where: { !$0.trimmingCharacters(in: .whitespaces).isEmpty }) {
+            // Not one state line: some other file given by mistake, which writing the state would destroy.
+            throw MonitorError.stateFile(path: path, reason: "holds no state line ('NET_STA HEX'); it looks like another file: give a new path")
+        }
         log("monitor: --state \(path): resuming \(out.count) station\(out.count == 1 ? "" : "s") after their last records")
         return (out, numbering ?? .v3)
     }
@@ -211,7 +215,8 @@ public final class NetworkMonitorSession {
     /// Takes the lock of a state file (creating `path.lock`), which also checks that its folder is writable.
     /// - Throws: `MonitorError.stateFile` when the lock cannot be made or another process holds it.
     static func lockState(_ path: String) throws -> Int32 {
-        let lockPath = path + ".lock"
+        // The file's real path: a symbolic link to a state file in use is the same state.
+        let lockPath = realPath(path) + ".lock"
         let fd = open(lockPath, O_CREAT | O_RDWR | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw MonitorError.stateFile(path: path, reason: "\(lockPath) cannot be made: \(String(cString: strerror(errno)))") }
         guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
@@ -219,6 +224,20 @@ public final class NetworkMonitorSession {
             throw MonitorError.stateFile(path: path, reason: "in use by another monitor (it holds \(lockPath)); give each monitor its own state file")
         }
         return fd
+    }
+
+    /// `path` with symbolic links followed, the last one included even when its target does not
+    /// exist yet (a state file not written yet), and its folder made absolute.
+    static func realPath(_ path: String) -> String {
+        var current = URL(fileURLWithPath: path).standardizedFileURL.path
+        for _ in 0..<16 {
+            guard let target = try? FileManager.default.destinationOfSymbolicLink(atPath: current) else { break }
+            let folder = (current as NSString).deletingLastPathComponent
+            current = target.hasPrefix("/") ? target : (folder as NSString).appendingPathComponent(target)
+        }
+        let folder = (current as NSString).deletingLastPathComponent
+        let resolved = URL(fileURLWithPath: folder).resolvingSymlinksInPath().path
+        return (resolved as NSString).appendingPathComponent((current as NSString).lastPathComponent)
     }
 
     /// A sequence number in (at least six) upper-case hexadecimal digits, all 64 bits of it.
@@ -295,7 +314,10 @@ public final class NetworkMonitorSession {
         let (ageMedian, ageP99) = Self.percentiles(monitor.dataAges)
         return NetworkStatus(
             elapsedSeconds: now - started, live: stations.count - silent.count, silent: silent.map(\.traceID),
-            incomplete: all.filter { $0.instrumentID.isEmpty }.map(\.traceID), silentSeconds: silentSeconds,
+            incomplete: monitor.receivedStations.subtracting(stations.map(\.traceID)).filter { id in
+                // (A station whose every record was skipped is named as such.)
+                !missing.allSkipped.contains(id.split(separator: ".", omittingEmptySubsequences: false).prefix(2).joined(separator: "_"))
+            }.sorted(), silentSeconds: silentSeconds,
             refused: missing.refused, neverHeard: missing.neverHeard, allSkipped: missing.allSkipped, latencyMedian: median, latencyP99: p99,
             windows: monitor.latencies.count, dataAgeMedian: ageMedian, dataAgeP99: ageP99, link: client.statistics, version: client.sessionVersion,
             lateSamples: all.reduce(0) { $0 + $1.statistics.late }, duplicateSamples: all.reduce(0) { $0 + $1.statistics.duplicates },

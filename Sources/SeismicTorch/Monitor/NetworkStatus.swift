@@ -49,9 +49,12 @@ public struct NetworkStatus: Sendable {
     }
 
     /// One JSON object, `type` "status" (seconds as numbers, station lists in full).
-    public var json: String {
+    public var json: String { json(type: "status") }
+
+    /// The same with another `type` ("summary" at the end of a session).
+    public func json(type: String) -> String {
         let object: [String: Any] = [
-            "type": "status", "elapsed_seconds": elapsedSeconds, "stations_live": live, "stations_silent": silent, "stations_incomplete": incomplete,
+            "type": type, "elapsed_seconds": elapsedSeconds, "stations_live": live, "stations_silent": silent, "stations_incomplete": incomplete,
             "silent_seconds": silentSeconds,
             "refused": refused, "never_heard": neverHeard, "all_records_skipped": allSkipped,
             "latency_median_seconds": latencyMedian, "latency_p99_seconds": latencyP99, "windows": windows,
