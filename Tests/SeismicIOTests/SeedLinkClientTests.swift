@@ -233,8 +233,7 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let segments = seedLinkTestSegments(stations: stations, seconds: seconds)
         let frames = try LocalSeedLinkServer.frames(of: segments, firstSequence: 0xFF_FFF0, scratch: folder)
-        // A 4.0 server speaks 3.1 too, as ringserver and SeisComP do; the client chooses 4.0.
-        let server = try LocalSeedLinkServer(frames: frames, fault: fault, versions: version == .v4 ? [.v3, .v4] : [.v3])
+        let server = try LocalSeedLinkServer(frames: frames, fault: fault, versions: LocalSeedLinkServer.versions(speaking: version))
         let names = streams ?? (0..<stations).map { String(format: "XX_S%03d:HN?", $0) }.joined(separator: ",")
         let address = try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=\(names)" + (fetch ? "&fetch" : ""))
         let client = SeedLinkClient(address: address, settings: settings)
@@ -369,7 +368,7 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         let folder = try scratch()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let frames = try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 2, seconds: 20), scratch: folder)
-        let server = try LocalSeedLinkServer(frames: frames, versions: version == .v4 ? [.v3, .v4] : [.v3])
+        let server = try LocalSeedLinkServer(frames: frames, versions: LocalSeedLinkServer.versions(speaking: version))
         defer { server.shutdown() }
         var settings = SeedLinkSettings()
         settings.renumberedAfterSeconds = 0.5
@@ -432,7 +431,7 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         let folder = try scratch()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let frames = try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 2, seconds: 20), scratch: folder)
-        let server = try LocalSeedLinkServer(frames: frames, versions: version == .v4 ? [.v3, .v4] : [.v3])
+        let server = try LocalSeedLinkServer(frames: frames, versions: LocalSeedLinkServer.versions(speaking: version))
         defer { server.shutdown() }
         let address = try SeedLinkAddress(parsing: "seedlink://127.0.0.1:\(server.port)?streams=XX_S000,XX_NOPE,XX_S001&fetch")
         let client = SeedLinkClient(address: address)
@@ -454,7 +453,7 @@ private func joined(_ records: [SeedLinkRecord]) -> [SEEDIdentifier: [Double]] {
         let folder = try scratch()
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let frames = try LocalSeedLinkServer.frames(of: seedLinkTestSegments(stations: 1, seconds: 4), scratch: folder) { _ in 1e6 }
-        let server = try LocalSeedLinkServer(frames: frames, versions: version == .v4 ? [.v3, .v4] : [.v3])
+        let server = try LocalSeedLinkServer(frames: frames, versions: LocalSeedLinkServer.versions(speaking: version))
         defer { server.shutdown() }
         var settings = SeedLinkSettings()
         settings.keepaliveSeconds = 0.2

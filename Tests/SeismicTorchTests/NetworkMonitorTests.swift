@@ -322,7 +322,7 @@ struct RealNetwork {
             frames = mixed
             for i in frames.indices { frames[i].sequence = i + 1 }
         }
-        let server = try LocalSeedLinkServer(frames: frames, fault: fault, versions: version == .v4 ? [.v3, .v4] : [.v3])
+        let server = try LocalSeedLinkServer(frames: frames, fault: fault, versions: LocalSeedLinkServer.versions(speaking: version))
         defer { server.shutdown() }
         let streams = Set(network.stations.map { s in s.split(separator: ".").prefix(2).joined(separator: "_") }).sorted().joined(separator: ",")
         // FETCH ends the session when the server closes, so a cut connection needs DATA: the run
@@ -487,9 +487,11 @@ struct RealNetwork {
         let network = try RealNetwork.load()
         let scratch = try folder()
         defer { try? FileManager.default.removeItem(atPath: scratch) }
+        // Released over 3 s (45 s of data at 15×), so the first run stops part way whatever the machine's speed.
         let frames = try LocalSeedLinkServer.frames(
-            of: network.segments, firstSequence: version == .v4 ? 0x1_0000_0000 - 500 : 1, scratch: scratch, encoding: .float32)
-        let server = try LocalSeedLinkServer(frames: frames, versions: version == .v4 ? [.v3, .v4] : [.v3])
+            of: network.segments, firstSequence: version == .v4 ? 0x1_0000_0000 - 500 : 1, scratch: scratch, encoding: .float32
+        ) { ($0 - RealNetwork.origin) / 15 }
+        let server = try LocalSeedLinkServer(frames: frames, versions: LocalSeedLinkServer.versions(speaking: version))
         defer { server.shutdown() }
         let streams = Set(network.stations.map { s in s.split(separator: ".").prefix(2).joined(separator: "_") }).sorted().joined(separator: ",")
         let (model, card) = try Checkpoint.load(from: "earthquake-real")

@@ -92,6 +92,10 @@ public final class LocalSeedLinkServer: Sendable {
         }
     }
 
+    /// The versions a server speaking `version` offers: a 4.0 server speaks 3.1 too, as ringserver
+    /// and SeisComP do (the client then chooses 4.0).
+    public static func versions(speaking version: SeedLinkVersion) -> Set<SeedLinkVersion> { version == .v4 ? [.v3, .v4] : [.v3] }
+
     /// The commands each session received, in order (one array per session).
     public var commands: [[String]] { state.withLockedValue { $0.commands } }
     public var sessions: Int { state.withLockedValue { $0.sessions } }

@@ -156,8 +156,7 @@ public final class SeedLinkClient: @unchecked Sendable {
     public var statistics: SeedLinkStatistics { lock.lock(); defer { lock.unlock() }; return _statistics }
     /// The last sequence number received per station ("NET_STA"), and the protocol they belong to.
     public var lastSequences: [String: Int] { lock.lock(); defer { lock.unlock() }; return _last }
-    public var numbering: SeedLinkVersion { lock.lock(); defer { lock.unlock() }; return _numbering }
-    /// Both at once (a state file needs the numbers with their version).
+    /// The last sequence numbers with the protocol they belong to (a state file needs both at once).
     public var resumePoints: (sequences: [String: Int], numbering: SeedLinkVersion) { lock.lock(); defer { lock.unlock() }; return (_last, _numbering) }
     /// The requests ("NET_STA", as asked) the server refused in the last negotiation.
     public var refusedStations: [String] { lock.lock(); defer { lock.unlock() }; return _refused }
@@ -297,7 +296,8 @@ public final class SeedLinkClient: @unchecked Sendable {
             return .success(wanted)
         }
         guard offered.contains(.v4) else { return .success(.v3) }
-        if numbering == .v3, !lastSequences.isEmpty, offered.contains(.v3) { return .success(.v3) }
+        let points = resumePoints
+        if points.numbering == .v3, !points.sequences.isEmpty, offered.contains(.v3) { return .success(.v3) }
         return .success(.v4)
     }
 

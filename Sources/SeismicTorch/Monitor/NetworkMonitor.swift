@@ -140,11 +140,7 @@ public final class NetworkMonitor {
 
     private func place(_ segment: TraceSegment, receivedUptime: Double) {
         let station = segment.id.stationID
-        guard let factor = factor(of: segment.id, at: segment.startTime) else {
-            skippedRecords += 1
-            skippedStations.insert("\(segment.id.network)_\(segment.id.station)")
-            return
-        }
+        guard let factor = factor(of: segment.id, at: segment.startTime) else { return skip(segment.id) }
         let runner = runners[station] ?? makeRunner(station, rate: segment.samplingRateHz)
         var s =
             status[station]
@@ -154,8 +150,7 @@ public final class NetworkMonitor {
         s.newestSampleTime = max(s.newestSampleTime, segment.endTime)
         status[station] = s
         guard let rate = runner.samplingRateHz, abs(rate - segment.samplingRateHz) <= 1e-6 * rate else {
-            skippedRecords += 1
-            skippedStations.insert("\(segment.id.network)_\(segment.id.station)")
+            skip(segment.id)
             if rateWarned.insert(segment.id).inserted {
                 log(
                     "monitor: \(segment.id): \(segment.samplingRateHz) Hz, not the station's \(runner.samplingRateHz ?? 0) Hz; its records are skipped (said once)"
@@ -166,6 +161,12 @@ public final class NetworkMonitor {
         let packet = StreamPacket(channel: segment.id.channel, time: segment.startTime, samples: segment.samples.map { $0 * factor })
         do { _ = try runner.handle(packet) } catch { log("monitor: \(station): \(error)") }
         collectDue(station, runner, uptime: receivedUptime)
+    }
+
+    /// Counts a record skipped, and its station.
+    private func skip(_ id: SEEDIdentifier) {
+        skippedRecords += 1
+        skippedStations.insert("\(id.network)_\(id.station)")
     }
 
     /// Holds the windows `runner` has made due, with the uptime their latency is counted from.

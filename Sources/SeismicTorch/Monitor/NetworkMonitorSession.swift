@@ -295,10 +295,13 @@ public final class NetworkMonitorSession {
     public var stationsMissing: (refused: [String], neverHeard: [String], allSkipped: [String]) {
         let refused = client.refusedStations
         let never = address.stations.filter { s in !refused.contains(s.key) && !heard.contains { s.matches(stationKey: $0) } }.map(\.key)
-        let monitored = Set(monitor.stations.map { $0.traceID.split(separator: ".", omittingEmptySubsequences: false).prefix(2).joined(separator: "_") })
+        let monitored = Set(monitor.stations.map { Self.stationKey(ofTraceID: $0.traceID) })
         // (Records still held for ordering are neither monitored nor skipped yet.)
         return (refused, never, monitor.skippedStations.subtracting(monitored).sorted())
     }
+
+    /// SeedLink's "NET_STA" of a trace id "NET.STA.LOC".
+    static func stationKey(ofTraceID id: String) -> String { id.split(separator: ".", omittingEmptySubsequences: false).prefix(2).joined(separator: "_") }
 
     /// The session's figures now: stations live (a record within `silentSeconds`) and silent,
     /// refused, never heard, or with every record skipped (named); latency of the recent windows
@@ -316,7 +319,7 @@ public final class NetworkMonitorSession {
             elapsedSeconds: now - started, live: stations.count - silent.count, silent: silent.map(\.traceID),
             incomplete: monitor.receivedStations.subtracting(stations.map(\.traceID)).filter { id in
                 // (A station whose every record was skipped is named as such.)
-                !missing.allSkipped.contains(id.split(separator: ".", omittingEmptySubsequences: false).prefix(2).joined(separator: "_"))
+                !missing.allSkipped.contains(Self.stationKey(ofTraceID: id))
             }.sorted(), silentSeconds: silentSeconds,
             refused: missing.refused, neverHeard: missing.neverHeard, allSkipped: missing.allSkipped, latencyMedian: median, latencyP99: p99,
             windows: monitor.latencies.count, dataAgeMedian: ageMedian, dataAgeP99: ageP99, link: client.statistics, version: client.sessionVersion,
