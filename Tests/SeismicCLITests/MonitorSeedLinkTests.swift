@@ -50,7 +50,11 @@ import Testing
             "monitor", "--model", "earthquake-real", "--source", "seedlink://127.0.0.1:\(server.port)?streams=\(stations[0])", "--list-streams", "--json"
         ])
         let listedJSON = try capturingStandardOutput { try listJSON.run() }.split(separator: "\n")
-        let streams = try listedJSON.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String]) }
+        // (The capture takes file descriptor 1 for the whole process: a line another test running
+        // meanwhile writes (Swift Testing's progress) can land in it; the command's own lines are JSON objects.)
+        let streams = try listedJSON.filter { $0.hasPrefix("{") }.map {
+            try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: String])
+        }
         #expect(streams.count == segments.count && streams.contains { $0["seed_id"] == segments[0].id.description && $0["type"] == "D" })
         #expect(streams.allSatisfy { $0["begin_time"] != nil && $0["end_time"] != nil })
         // Anything but --list-streams needs a model.
@@ -67,7 +71,7 @@ import Testing
             "--on-trigger", "cp", "--on-trigger-arg", "/dev/stdin", "--on-trigger-arg", folder + "/event.json"
         ])
         let lines = try capturingStandardOutput { try command.run() }.split(separator: "\n")
-        let objects = try lines.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
+        let objects = try lines.filter { $0.hasPrefix("{") }.map { try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]) }
         let kinds = objects.map { $0["type"] as? String ?? "" }
         #expect(kinds.filter { $0 == "window" }.count >= 5 * 80)
         #expect(
