@@ -5,5 +5,7 @@
 #include <string.h>
 
 #define SK_FN(name) name##_baseline
+// Product tiles of 2 rows × 16 channels: 8 of SSE2's 16 registers hold accumulators (4 rows spill).
+#define SK_GEMM_TILE_ROWS 2
 #include "bodies/elementwise.inc.h"
 #include "bodies/nhwc.inc.h"

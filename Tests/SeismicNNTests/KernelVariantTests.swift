@@ -42,14 +42,15 @@ import Testing
         #expect(InstructionSet.baseline.isSupported)
     }
 
-    /// out = bias + A·B for every variant, on shapes that hit every tile (8/4/2/1 rows, 16-channel
-    /// blocks and the leftover channels). Bound: the forward error of an inner product of n terms in
+    /// out = bias + A·B for every variant, on shapes that hit every tile (the main tile of each
+    /// variant, 8, 6 or 2 rows (`SK_GEMM_TILE_ROWS`), several times and with each 4/2/1-row tail;
+    /// 16-channel blocks and the leftover channels). Bound: the forward error of an inner product of n terms in
     /// any order, with or without fused multiply-adds, is at most γₙ·Σ|terms| with γₙ = n·u/(1 − n·u)
     /// (Higham, Accuracy and Stability of Numerical Algorithms, §3.1); here n = k + 1 with the bias.
     @Test func gemmBiasVariantsMatchTheReferenceWithinTheInnerProductBound() {
         var rng = SeededGenerator(seed: 11)
         for (isa, kernel) in Self.gemm where isa.isSupported {
-            for rows in [1, 2, 3, 5, 8, 13, 31] {
+            for rows in [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 31] {
                 for k in [1, 3, 9, 48, 130] {
                     for o in [1, 3, 16, 17, 48] {
                         let a = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }

@@ -287,7 +287,7 @@ void SK_FN(sk_conv_weight_gradient_add)(const float *restrict dm, ptrdiff_t o, p
                 for (ptrdiff_t q = 0; q < kw; q++) dw[((oc * c + ic) * kh + p) * kw + q] += dm[((p * kw + q) * c + ic) * o + oc];
 }
 
-// One tile of `tile` rows (a compile-time constant after inlining) × all output channels, 16 at a
+// One tile of `tile` ≤ SK_GEMM_TILE_ROWS rows (a compile-time constant after inlining) × all output channels, 16 at a
 // time, accumulators in registers.
 static inline __attribute__((always_inline)) void gemm_tile(const float *restrict a, ptrdiff_t rowStride,
                                                             const ptrdiff_t *restrict offsets, ptrdiff_t taps,
@@ -297,7 +297,7 @@ static inline __attribute__((always_inline)) void gemm_tile(const float *restric
     enum { L = 16 };
     ptrdiff_t t0 = 0;
     for (; t0 + L <= o; t0 += L) {
-        float acc[8][L];
+        float acc[SK_GEMM_TILE_ROWS][L];
         for (int rr = 0; rr < tile; rr++)
             for (int t = 0; t < L; t++) acc[rr][t] = bias[t0 + t];
         for (ptrdiff_t tap = 0; tap < taps; tap++) {
@@ -324,8 +324,10 @@ static inline __attribute__((always_inline)) void gemm_tile(const float *restric
 }
 
 // out[r, :] = bias + Σ_q A(r, q)·b[q, :] with A(r, tap·width + cc) = a[r·rowStride + offsets[tap] + cc]:
-// tiles of 8 rows × 16 output channels keep their accumulators in registers, each b row segment is
-// loaded once per tile; the last rows go in tiles of 4, 2 and 1. One tap of width k is an ordinary
+// tiles of SK_GEMM_TILE_ROWS rows (set per instruction set in variant_*.c: as many as the vector
+// registers hold) × 16 output channels keep their accumulators in registers, each b row segment is
+// loaded once per tile; the last rows go in tiles of 4, 2 and 1. Each output sums its terms in the
+// same order whatever the tile, so the tile size does not change results. One tap of width k is an ordinary
 // matrix; several taps read a convolution's input in place (kernel width 1, channels-last: tap p of
 // row t is the input row t + p·w).
 static inline __attribute__((always_inline)) void gemm_bias_taps(const float *restrict a, ptrdiff_t rows, ptrdiff_t rowStride,
@@ -333,9 +335,14 @@ static inline __attribute__((always_inline)) void gemm_bias_taps(const float *re
                                   const float *restrict b, ptrdiff_t o, const float *restrict bias,
                                   float *restrict out) {
     ptrdiff_t r0 = 0;
-    for (; r0 + 8 <= rows; r0 += 8) gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 8);
+    for (; r0 + SK_GEMM_TILE_ROWS <= rows; r0 += SK_GEMM_TILE_ROWS)
+        gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, SK_GEMM_TILE_ROWS);
+#if SK_GEMM_TILE_ROWS > 4
     if (r0 + 4 <= rows) { gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 4); r0 += 4; }
+#endif
+#if SK_GEMM_TILE_ROWS > 2
     if (r0 + 2 <= rows) { gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 2); r0 += 2; }
+#endif
     if (r0 < rows) gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 1);
 }
 
