@@ -84,7 +84,9 @@ let package = Package(
         .executableTarget(
             name: "Benchmarks",
             // TestSupport: the SeedLink server on loopback that `seedlink-server` runs live.
-            dependencies: ["SeismicTorch", "SeismicIO", "SeismicSignal", "SeismicNN", "TestSupport",
+            // CSeismicKernels and CBLAS: `gemm` measures the product kernel against sgemm's peak.
+            dependencies: ["SeismicTorch", "SeismicIO", "SeismicSignal", "SeismicNN", "TestSupport", "CSeismicKernels",
+                           .target(name: "CBLAS", condition: .when(platforms: [.linux])),
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Sources/Benchmarks"),
 

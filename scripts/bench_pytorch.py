@@ -1,8 +1,12 @@
 #!/usr/bin/env python3
 """Side-by-side speed: SeismicTorch (seismic-bench nn) vs PyTorch CPU and ONNX Runtime, same shapes.
 
-Prints windows/s (and µs for one window) for both models and the ratios Swift / reference.
-Usage: scripts/bench_pytorch.py [path/to/seismic-bench] [--quick] [--epoch]
+Prints the machine, its measured sgemm peak (OpenBLAS on every core at once, `seismic-bench gemm`),
+then for each kernel variant this CPU runs (SEISMIC_MAX_ISA avx512, avx2, baseline): windows/s (µs
+for one window), the arithmetic rate (convolutions and linear layers, torch.utils.flop_counter's
+count) as a fraction of that peak, the ratios against PyTorch and ONNX Runtime, and the goal of
+issue #18 for that measure. PyTorch and ONNX Runtime run once, with their own widest kernels.
+Usage: scripts/bench_pytorch.py [path/to/seismic-bench] [--quick] [--epoch] [--isa avx2,...]
   --epoch: end-to-end time of one EarthquakeCNN training epoch on 100,000 windows, both sides.
 """
 import os, re, subprocess, sys, tempfile, time
@@ -63,14 +67,28 @@ def measure(name, make, shape, classes, spectro):
         print(f"# ONNX Runtime skipped for {name}: {e}")
     return out, ort
 
-def swift_results():
+def swift_results(isa):
     args = [BENCH, "nn"] + (["--quick"] if QUICK else [])
-    text = subprocess.run(args, check=True, capture_output=True, text=True).stdout
+    text = subprocess.run(args, check=True, capture_output=True, text=True, env={**os.environ, "SEISMIC_MAX_ISA": isa}).stdout
     res = {}
     for line in text.splitlines():
-        m = re.match(r"(\S+)\s+(.+?)\s{2,}([\d.]+) (\S+)", line)
-        if m: res[(m.group(1), m.group(2).strip())] = float(m.group(3))
+        m = re.match(r"(\S+)\s+(.+?)\s{2,}([\d.]+) (\S+)(?:\s+\(([\d.]+) GFLOP/s\))?", line)
+        if m: res[(m.group(1), m.group(2).strip())] = (float(m.group(3)), float(m.group(5)) if m.group(5) else None)
     return res
+
+def machine():
+    """The machine line, the sgemm peak on every core (GFLOP/s) and the variants this CPU runs, widest first."""
+    text = subprocess.run([BENCH, "gemm"], check=True, capture_output=True, text=True).stdout
+    print(text.strip())
+    peak = max(float(m.group(1)) for m in re.finditer(r"OpenBLAS .* cores?\s+([\d.]+) GFLOP/s", text))
+    widest = re.search(r"widest this CPU runs: (\w+)", text).group(1)
+    order = ["avx512", "avx2", "baseline"]
+    return peak, order[order.index(widest):]
+
+# Issue #18's goals: (measure, reference, ratio at least).
+GOALS = {("EarthquakeCNN", "train batch 256"): ("PyTorch", 5), ("EarthquakeCNN", "inference batch 1024"): ("ORT", 1.5),
+         ("EarthquakeCNN", "latency 1 window"): ("ORT", 2), ("SpectrogramCNN", "train batch 256"): ("PyTorch", 2),
+         ("SpectrogramCNN", "inference batch 32"): ("ORT", 1), ("SpectrogramCNN", "latency 1 window"): ("ORT", 1)}
 
 def epoch():
     n = 20_000 if QUICK else 100_000
@@ -90,21 +108,35 @@ def epoch():
 def main():
     if "--epoch" in sys.argv:
         epoch(); return
-    swift = swift_results()
-    print(f"{'model':16} {'measure':26} {'Swift':>12} {'PyTorch':>12} {'ratio':>7} {'ONNX RT':>12} {'ratio':>7}")
+    peak, variants = machine()
+    if "--isa" in sys.argv:
+        variants = sys.argv[sys.argv.index("--isa") + 1].split(",")
+    references = {}
     for name, make, shape, classes, spectro in (("EarthquakeCNN", earthquake, (1, 80, 3), 3, False),
                                                 ("SpectrogramCNN", spectrogram, (3, 100, 150), 2, True)):
-        torch_res, ort_res = measure(name, make, shape, classes, spectro)
-        for metric, ref in torch_res.items():
-            s = swift.get((name, metric))
-            if s is None: continue
-            lower_better = metric.startswith("latency")
-            ratio = (ref / s) if lower_better else (s / ref)
-            o = ort_res.get(metric)
-            oratio = "" if o is None else f"{((o / s) if lower_better else (s / o)):6.2f}x"
-            ostr = "" if o is None else f"{o:12.1f}"
-            print(f"{name:16} {metric:26} {s:12.1f} {ref:12.1f} {ratio:6.2f}x {ostr:>12} {oratio:>7}")
-    print("(windows/s, or µs for latency; ratio > 1 means SeismicTorch is faster)")
+        references[name] = measure(name, make, shape, classes, spectro)
+    for isa in variants:
+        swift = swift_results(isa)
+        print(f"\nSeismicTorch kernels: {isa}    (peak: sgemm on every core, {peak:.1f} GFLOP/s)")
+        print(f"{'model':16} {'measure':26} {'Swift':>10} {'GFLOP/s':>8} {'peak':>5} {'PyTorch':>10} {'ratio':>7}"
+              f" {'ONNX RT':>10} {'ratio':>7}  goal")
+        for name, (torch_res, ort_res) in references.items():
+            for metric, ref in torch_res.items():
+                if (name, metric) not in swift: continue
+                s, gflops = swift[(name, metric)]
+                lower_better = metric.startswith("latency")
+                ratio = (ref / s) if lower_better else (s / ref)
+                o = ort_res.get(metric)
+                oratio = None if o is None else ((o / s) if lower_better else (s / o))
+                goal = ""
+                if (name, metric) in GOALS:
+                    who, target = GOALS[(name, metric)]
+                    got = ratio if who == "PyTorch" else oratio
+                    goal = f"≥ {target}× {who}: " + ("no ONNX RT" if got is None else ("met" if got >= target else "NOT met"))
+                rate = "" if gflops is None else f"{gflops:8.1f} {100 * gflops / peak:4.0f}%"
+                print(f"{name:16} {metric:26} {s:10.1f} {rate:>14} {ref:10.1f} {ratio:6.2f}x"
+                      f" {'' if o is None else f'{o:10.1f}':>10} {'' if oratio is None else f'{oratio:6.2f}x':>7}  {goal}")
+    print("(windows/s, or µs for latency; ratio > 1 means SeismicTorch is faster; peak: the Swift rate against the sgemm peak)")
 
 if __name__ == "__main__":
     main()

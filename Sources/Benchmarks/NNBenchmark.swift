@@ -9,6 +9,8 @@ struct NNResult {
     let metric: String
     let value: Double
     let unit: String
+    /// Arithmetic rate of the measure (convolutions and linear layers), when it has one.
+    var gflops: Double? = nil
 }
 
 enum NNBenchmark {
@@ -48,17 +50,24 @@ enum NNBenchmark {
             step()
             let iterations = spectrogram ? 1 : (batch == 256 ? 20 : 100)
             let s = time(iterations: iterations, rounds: spectrogram ? 1 : 3, step)
-            out.append(NNResult(model: arch.name, metric: "train batch \(b)", value: Double(b) / s, unit: "windows/s"))
+            out.append(
+                NNResult(
+                    model: arch.name, metric: "train batch \(b)", value: Double(b) / s, unit: "windows/s",
+                    gflops: 2 * Double(arch.trainingMultiplyAddsPerItem * b) / s / 1e9))
         }
         let inferBatch = spectrogram ? 32 : 1024
         let xi = randomInput(arch, batch: inferBatch, seed: 3)
         _ = model.forward(xi, training: false)
         let si = time(iterations: spectrogram ? 1 : 20, rounds: spectrogram ? 1 : 3) { _ = model.forward(xi, training: false) }
-        out.append(NNResult(model: arch.name, metric: "inference batch \(inferBatch)", value: Double(inferBatch) / si, unit: "windows/s"))
+        let forward = 2 * Double(arch.multiplyAddsPerItem)
+        out.append(
+            NNResult(
+                model: arch.name, metric: "inference batch \(inferBatch)", value: Double(inferBatch) / si, unit: "windows/s",
+                gflops: forward * Double(inferBatch) / si / 1e9))
         let x1 = randomInput(arch, batch: 1, seed: 4)
         _ = model.forward(x1, training: false)
         let s1 = time(iterations: spectrogram ? 3 : 2000, rounds: 3) { _ = model.forward(x1, training: false) }
-        out.append(NNResult(model: arch.name, metric: "latency 1 window", value: s1 * 1e6, unit: "µs"))
+        out.append(NNResult(model: arch.name, metric: "latency 1 window", value: s1 * 1e6, unit: "µs", gflops: forward / s1 / 1e9))
         return out
     }
 }

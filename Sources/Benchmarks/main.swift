@@ -13,9 +13,13 @@ let quick = args.contains("--quick")
 BLASThreads.useSingleThreadPerCall()
 Memory.keepLargeAllocations()
 
+/// `text` padded with spaces to `width` characters (Foundation's `%-16@` does not pad on Linux).
+func column(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+
 func printResults(_ results: [NNResult]) {
     for r in results {
-        print(String(format: "%-16@ %-26@ %14.1f %@", r.model as NSString, r.metric as NSString, r.value, r.unit as NSString))
+        let rate = r.gflops.map { String(format: "  (%.1f GFLOP/s)", $0) } ?? ""
+        print(column(r.model, 16) + " " + column(r.metric, 26) + String(format: " %14.1f ", r.value) + r.unit + rate)
     }
 }
 
@@ -37,6 +41,21 @@ case "infer-earthquake", "latency-earthquake", "latency-spectrogram":
         _ = model.forward(x, training: false)
     }
     print(batch == 1 ? "latency: \(s * 1e6) µs" : "inference batch \(batch): \(Int(Double(batch) / s)) windows/s")
+case "train-earthquake":
+    // Profiling aid: training steps of batch 256 only (forward, backward, Adam).
+    let arch = ConvNetArchitecture.earthquake()
+    let model = ConvNet(arch, seed: 1)
+    let adam = Adam(store: model.store)
+    let x = NNBenchmark.randomInput(arch, batch: 256, seed: 2)
+    let labels = (0..<256).map { $0 % arch.classCount }
+    let s = NNBenchmark.time(iterations: quick ? 50 : 500, rounds: 3) {
+        model.store.zeroGradients()
+        model.backward(CrossEntropy.loss(logits: model.forward(x, training: true), labels: labels).gradient)
+        adam.update()
+    }
+    print("train batch 256: \(Int(256 / s)) windows/s")
+case "gemm":
+    GemmBenchmark.run()
 case "prep":
     try PrepBenchmark.run(quick: quick)
 case "epoch":
@@ -114,6 +133,6 @@ case "monitor-latency":
 case "stead":
     try SteadBenchmark.run(quick: quick)
 default:
-    print("usage: seismic-bench [all|nn|prep|stead|nn-earthquake|infer-earthquake|latency-earthquake|latency-spectrogram] [--quick]")
+    print("usage: seismic-bench [all|nn|gemm|prep|stead|nn-earthquake|train-earthquake|infer-earthquake|latency-earthquake|latency-spectrogram] [--quick]")
     exit(2)
 }

@@ -126,6 +126,17 @@ private func runProtocol(
         #expect(ConvNetArchitecture.spectrogram().flattenedFeatures == 32_640)
     }
 
+    /// The arithmetic the benchmarks' FLOP/s figures count, against PyTorch's own counter
+    /// (scripts/make_flop_fixture.py writes the fixture with torch.utils.flop_counter).
+    @Test func multiplyAddsMatchPyTorchsFlopCounter() throws {
+        let counts = try #require(try Fixtures.json("flop_counts.json") as? [String: Any])
+        for architecture in [ConvNetArchitecture.earthquake(), .spectrogram()] {
+            let reference = try #require(counts[architecture.name] as? [String: Int])
+            #expect(architecture.multiplyAddsPerItem == reference["forward_multiply_adds_per_item"], "\(architecture.name)")
+            #expect(architecture.trainingMultiplyAddsPerItem == reference["training_multiply_adds_per_item"], "\(architecture.name)")
+        }
+    }
+
     @Test func earthquakeCNNMatchesPyTorch() throws {
         let c = "earthquake_cnn"
         let model = ConvNet(.earthquake())
