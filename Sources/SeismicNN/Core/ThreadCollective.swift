@@ -1,44 +1,78 @@
 // ThreadCollective: the Collective of data-parallel training among threads of one process.
 
+import CSeismicKernels
 import Foundation
+import Synchronization
 
 /// Threads that sum arrays together: each contribution is kept apart and the sum is formed in
 /// rank order, so every thread gets the same bits and runs repeat exactly.
+///
+/// A training step meets here about ten times (BatchNorm statistics of each block, forward and
+/// backward, and the gradient), so the wait is a barrier that spins first: a member that arrives
+/// early polls for up to `spinSeconds` (the other member is usually microseconds away, and waking a
+/// sleeping thread costs tens of microseconds) and then sleeps on a condition, so a member that is
+/// descheduled on a busy machine costs the others at most the spin.
 public final class ThreadGroup: @unchecked Sendable {
     public let size: Int
+    /// How long an early member polls before it sleeps (default 100 µs).
+    public var spinSeconds = 100e-6
     private let condition = NSCondition()
-    private var contributions: [[Double]]
-    private var result: [Double] = []
-    private var arrived = 0, generation = 0, leaving = 0
+    /// Rounds completed; a member waits for it to move past the round it joined.
+    private let generation = Atomic<Int>(0)
+    private let arrived = Atomic<Int>(0)
+    /// Each member's values for the current round, one slot per rank (raw storage: members write
+    /// their own slots at the same time).
+    private let contributions: UnsafeMutablePointer<[Double]>
+    /// The sums of the last two rounds (round g in slot g % 2): a member still copying round g's
+    /// sum holds up round g + 1, so round g + 2 (the next writer of the slot) cannot begin before it is done.
+    private let results: UnsafeMutablePointer<[Double]>
 
     public init(size: Int) {
         precondition(size >= 1, "a thread group needs at least one member")
         self.size = size
-        contributions = Array(repeating: [], count: size)
+        contributions = .allocate(capacity: size)
+        contributions.initialize(repeating: [], count: size)
+        results = .allocate(capacity: 2)
+        results.initialize(repeating: [], count: 2)
+    }
+
+    deinit {
+        contributions.deinitialize(count: size)
+        contributions.deallocate()
+        results.deinitialize(count: 2)
+        results.deallocate()
     }
 
     /// The element-wise sum over all members of their `values` (blocks until all have called).
     public func reduce(rank: Int, _ values: [Double]) -> [Double] {
-        condition.lock()
-        while leaving > 0 { condition.wait() }  // the previous round is still being read
+        let round = generation.load(ordering: .acquiring)
         contributions[rank] = values
-        arrived += 1
-        let myGeneration = generation
-        if arrived == size {
+        if arrived.add(1, ordering: .acquiringAndReleasing).newValue == size {
             var sum = contributions[0]
             for r in 1..<size { for i in sum.indices { sum[i] += contributions[r][i] } }
-            result = sum
-            generation += 1
-            leaving = size
+            results[round % 2] = sum
+            arrived.store(0, ordering: .relaxed)
+            generation.store(round + 1, ordering: .releasing)
+            condition.lock()
             condition.broadcast()
+            condition.unlock()
         } else {
-            while generation == myGeneration { condition.wait() }
+            waitPast(round)
         }
-        let out = result
-        leaving -= 1
-        if leaving == 0 { arrived = 0; condition.broadcast() }
+        return results[round % 2]
+    }
+
+    private func waitPast(_ round: Int) {
+        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(spinSeconds * 1e9)
+        var polls = 0
+        while generation.load(ordering: .acquiring) == round {
+            polls += 1
+            if polls % 64 == 0 && DispatchTime.now().uptimeNanoseconds >= deadline { break }
+            sk_spin_pause()
+        }
+        condition.lock()
+        while generation.load(ordering: .acquiring) == round { condition.wait() }
         condition.unlock()
-        return out
     }
 }
 
