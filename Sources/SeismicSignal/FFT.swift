@@ -70,8 +70,9 @@ public final class FFTPlan {
 final class KissPlan {
     let count: Int
     private let config: kiss_fft_cfg
-    private var input: [kiss_fft_cpx]
-    private var output: [kiss_fft_cpx]
+    /// KissFFT's input and output, reused by every call (raw storage: no copy-on-write or
+    /// exclusivity checks per element).
+    private let input: UnsafeMutablePointer<kiss_fft_cpx>, output: UnsafeMutablePointer<kiss_fft_cpx>
 
     init(count: Int, inverse: Bool) {
         self.count = count
@@ -79,18 +80,41 @@ final class KissPlan {
             preconditionFailure("kiss_fft_alloc(\(count)) failed")
         }
         config = cfg
-        input = [kiss_fft_cpx](repeating: kiss_fft_cpx(r: 0, i: 0), count: count)
-        output = input
+        input = .allocate(capacity: count)
+        input.initialize(repeating: kiss_fft_cpx(r: 0, i: 0), count: count)
+        output = .allocate(capacity: count)
+        output.initialize(repeating: kiss_fft_cpx(r: 0, i: 0), count: count)
     }
 
-    deinit { seismic_kiss_free(UnsafeMutableRawPointer(config)) }
+    deinit {
+        seismic_kiss_free(UnsafeMutableRawPointer(config))
+        input.deallocate()
+        output.deallocate()
+    }
 
     func transform(real: [Double], imaginary: [Double]?) -> (real: [Double], imaginary: [Double]) {
-        for k in 0..<count {
-            input[k] = kiss_fft_cpx(r: Float(real[k]), i: Float(imaginary?[k] ?? 0))
+        let n = count
+        real.withUnsafeBufferPointer { re in
+            if let imaginary {
+                imaginary.withUnsafeBufferPointer { im in
+                    for k in 0..<n { input[k] = kiss_fft_cpx(r: Float(re[k]), i: Float(im[k])) }
+                }
+            } else {
+                for k in 0..<n { input[k] = kiss_fft_cpx(r: Float(re[k]), i: 0) }
+            }
         }
-        kiss_fft(config, input, &output)
-        return (output.map { Double($0.r) }, output.map { Double($0.i) })
+        kiss_fft(config, input, output)
+        let out = output
+        return (
+            [Double](unsafeUninitializedCapacity: n) { b, c in
+                for k in 0..<n { b[k] = Double(out[k].r) }
+                c = n
+            },
+            [Double](unsafeUninitializedCapacity: n) { b, c in
+                for k in 0..<n { b[k] = Double(out[k].i) }
+                c = n
+            }
+        )
     }
 }
 

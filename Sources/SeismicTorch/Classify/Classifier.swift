@@ -31,19 +31,19 @@ public struct Classifier {
 
     /// Peak memory, in bytes, that `classify` of a record of `samples` per component takes at
     /// `samplingRateHz` (the reading of its files included): about 5.5 copies of the record in
-    /// float64 (read, scaled, and the record chain's input and output while each step runs) or,
-    /// when windows are many, the record once plus about 5.3 copies of the windows in float32
-    /// (cut, kept, normalised, quantised, normalised again) — whichever is larger — plus 50 MB for
-    /// the program. Measured peak resident memory of `seismic classify` on a 3 × 10⁷-sample
-    /// record at 100 Hz: 1.34 GB at a stride of 0.5 s, 1.33 GB at 1 and 2 s, 2.30 GB at 0.25 s
-    /// (this estimate: 1.37, 1.37 and 2.33 GB).
+    /// float64 (read, scaled, and the record chain's input and output while each step runs) or the
+    /// record once plus one chunk of windows (`windowsPerChunk`) in its 5.3 float32 copies (cut,
+    /// kept, normalised, quantised, normalised again) and about 120 bytes of bookkeeping and result
+    /// per window — whichever is larger — plus 50 MB for the program. Measured peak resident
+    /// memory of `seismic classify` on a day of 3 × 100 Hz miniSEED (8.64 × 10⁶ samples each):
+    /// 0.99 GB at a stride of 0.5 s and at 0.1 s (this estimate: 1.19 GB for both).
     public func estimatedPeakBytes(samples: Int, samplingRateHz: Double) -> Int {
         let components = card.architecture.inputShape[2]
         let recordBytes = Double(samples) * Double(components) * 8
         let step = max(1, (strideSeconds * samplingRateHz).rounded())
         let windows = Double(samples) / step
-        let windowBytes = windows * Double(card.windowSamples * components) * 4
-        let peak = 50e6 + max(5.5 * recordBytes, recordBytes + 5.3 * windowBytes)
+        let chunkBytes = min(windows, Double(max(1, windowsPerChunk))) * Double(card.windowSamples * components) * 4
+        let peak = 50e6 + max(5.5 * recordBytes, recordBytes + 5.3 * chunkBytes + 120 * windows)
         return peak < Double(Int.max) ? Int(peak) : Int.max
     }
 
@@ -93,27 +93,67 @@ public struct Classifier {
             while p < parts.count, parts[p].upperBound < start + sourceSamples { p += 1 }
             if p < parts.count, parts[p].lowerBound <= start { placement[w] = (p, start - parts[p].lowerBound) }
         }
-        let length = card.windowSamples
-        let size = length * comps
-        // Cut, resample and normalise windows in parallel chunks (one cutter per chunk); a window
-        // outside every part stays zeros and is set aside below.
-        var values = [Float](repeating: 0, count: starts.count * size)
-        values.withUnsafeMutableBufferPointer { out in
-            let base = UncheckedFloats(pointer: out.baseAddress!)
-            Parallel.forEachChunk(starts.count, minimumPerChunk: 64) { _, range in
-                let cutter = WindowCutter(sourceSamples: sourceSamples, targetSamples: length)
-                for w in range {
-                    guard let (part, start) = placement[w] else { continue }
-                    cutter.cut(prepared[part], start: start).withUnsafeBufferPointer { (base.pointer + w * size).update(from: $0.baseAddress!, count: size) }
-                }
+        // Windows go through cut → resample → signal check → amplitude chain → model a chunk at a
+        // time, so memory holds one chunk's windows whatever the record's length.
+        let windowStarts = starts.map { Double($0) / rate }
+        var predictions: [WindowPrediction] = [], silent: [Double] = []
+        var first = 0
+        while first < starts.count {
+            let chunk = first..<(first + min(max(1, windowsPerChunk), starts.count - first))
+            let (windows, kept) = preparedWindows(chunk, placement: placement, parts: prepared, sourceSamples: sourceSamples)
+            if !kept.isEmpty {
+                let rows = try predict(windows, context: "windows of \(source)")
+                predictions += zip(kept, rows).map { WindowPrediction(startSeconds: windowStarts[$0], probabilities: $1) }
             }
+            var keptIterator = kept.makeIterator()
+            var next = keptIterator.next()
+            for w in chunk {
+                if w == next { next = keptIterator.next() } else { silent.append(windowStarts[w]) }
+            }
+            first = chunk.upperBound
         }
-        let all = WindowBatch(values: values, count: starts.count, length: length, components: comps)
-        let flat = Set(starts.indices.filter { placement[$0] == nil })
-        let (predictions, silent) = try classify(all, starts: starts.map { Double($0) / rate }, source: source, flat: flat, units: units)
+        guard !predictions.isEmpty else { throw ClassifyError.noSignal(windows: starts.count, peak: Self.silentPeak, units: units) }
         return RecordClassification(
             source: source, instrumentID: instrumentID, startTime: waveform.startTime, windowSeconds: windowSeconds,
             strideSeconds: Double(step) / rate, classNames: card.classNames, predictions: predictions, silentWindowStarts: silent, units: units)
+    }
+
+    /// Windows classified a chunk at a time by `classify(_:source:instrumentID:units:)`: 16,384
+    /// windows of 2 s at 40 Hz and 3 components are 16 MB in float32.
+    public var windowsPerChunk = 16_384
+
+    /// The windows `chunk` (indices into `placement`: each window's part of the record and start in
+    /// it, nil for a window reaching into a flat run) cut from the record chain's output `parts`,
+    /// resampled, the silent ones set aside and the rest through the amplitude chain; in parallel
+    /// pieces of 1,024 windows. Returns the prepared windows and their indices (ascending).
+    private func preparedWindows(
+        _ chunk: Range<Int>, placement: [(part: Int, start: Int)?], parts: [Waveform], sourceSamples: Int
+    ) -> (windows: WindowBatch, kept: [Int]) {
+        let (length, comps) = (card.windowSamples, card.architecture.inputShape[2])
+        let size = length * comps
+        let pieceLength = 1_024
+        let pieces = Parallel.map((chunk.count + pieceLength - 1) / pieceLength) { p -> (values: [Float], kept: [Int]) in
+            let lower = chunk.lowerBound + p * pieceLength
+            let piece = lower..<min(lower + pieceLength, chunk.upperBound)
+            let cutter = WindowCutter(sourceSamples: sourceSamples, targetSamples: length)
+            var values = [Float](repeating: 0, count: piece.count * size)
+            values.withUnsafeMutableBufferPointer { out in
+                for (i, w) in piece.enumerated() {
+                    guard let (part, start) = placement[w] else { continue }
+                    cutter.cut(parts[part], start: start).withUnsafeBufferPointer {
+                        (out.baseAddress! + i * size).update(from: $0.baseAddress!, count: size)
+                    }
+                }
+            }
+            let batch = WindowBatch(values: values, count: piece.count, length: length, components: comps)
+            let kept = card.preprocessing.windowsWithSignal(batch).filter { placement[piece.lowerBound + $0] != nil }
+            return (card.preprocessing.prepareWindows(batch.selecting(kept)).values, kept.map { piece.lowerBound + $0 })
+        }
+        let kept = pieces.flatMap(\.kept)
+        var values = [Float]()
+        values.reserveCapacity(kept.count * size)
+        for piece in pieces { values += piece.values }
+        return (WindowBatch(values: values, count: kept.count, length: length, components: comps), kept)
     }
 
     /// Windows cut at `starts` (seconds) through the amplitude chain and the model; the silent ones
@@ -209,5 +249,3 @@ public struct Classifier {
         return rows
     }
 }
-
-private struct UncheckedFloats: @unchecked Sendable { let pointer: UnsafeMutablePointer<Float> }
