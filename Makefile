@@ -52,6 +52,7 @@ demo: build
 bench: deps
 	$(SWIFT) build -c release --product seismic-bench
 	$(SWIFT) build -c release --product seismic
+	$(BIN)/seismic-bench gemm
 	$(BIN)/seismic-bench all
 	$(BIN)/seismic-bench epoch
 	$(BIN)/seismic-bench classify-day
@@ -60,6 +61,7 @@ bench: deps
 		$(PYTHON) scripts/bench_pytorch.py $(BIN)/seismic-bench --epoch; fi
 	@if $(PYTHON) -c "import obspy" >/dev/null 2>&1; then $(PYTHON) scripts/bench_obspy.py $(BIN)/seismic-bench; fi
 	$(VENV_PY) scripts/bench_classify.py $(BIN)/seismic-bench $(BIN)/seismic
+	@if $(VENV_PY) -c "import seisbench" >/dev/null 2>&1; then $(VENV_PY) scripts/bench_station_day.py $(BIN)/seismic; fi
 	scripts/bench_mpi.sh
 
 # libFuzzer on the SAC, safetensors, NPY, CSV and HDF5 readers, the stream packet parser and the
