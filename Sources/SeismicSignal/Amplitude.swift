@@ -80,8 +80,42 @@ public struct WindowBatch: Equatable, Sendable {
     }
 
     /// Normalise → int16 → float → normalise: the amplitude steps every model input goes through.
+    /// The same operations in the same order as `normalized()`, `quantized()` and `normalized()`
+    /// one after the other (the same bits), done window by window in one buffer.
     public func quantizedNormalized() -> WindowBatch {
-        WindowBatch(values: normalized().quantized().map(Float.init), count: count, length: length, components: components).normalized()
+        var out = self
+        let n = windowSize
+        out.values.withUnsafeMutableBufferPointer { all in
+            for w in 0..<count {
+                let v = UnsafeMutableBufferPointer(rebasing: all[(w * n)..<((w + 1) * n)])
+                // normalized(): divide by the signed maximum (0 → 1).
+                var m = -Float.infinity
+                for x in v { m = max(m, x) }
+                if m == 0 { m = 1 }
+                var peak: Float = 0
+                for i in 0..<n {
+                    v[i] = v[i] / m
+                    peak = max(peak, abs(v[i]))
+                }
+                // quantized(): peak |x| to 32767, truncated to int16 (a window whose scale is not
+                // finite stays all zeros; a value that is not finite becomes 0).
+                let scale = Float(Int16.max) / peak
+                var m2 = -Float.infinity
+                for i in 0..<n {
+                    var q: Float = 0
+                    if scale.isFinite {
+                        let x = v[i] * scale
+                        q = x.isFinite ? Float(Int16(max(-32768, min(32767, x)))) : 0
+                    }
+                    v[i] = q
+                    m2 = max(m2, q)
+                }
+                // normalized() again.
+                if m2 == 0 { m2 = 1 }
+                for i in 0..<n { v[i] = v[i] / m2 }
+            }
+        }
+        return out
     }
 
 }

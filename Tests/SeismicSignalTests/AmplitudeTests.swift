@@ -34,6 +34,30 @@ private let pipeline = "signal/amplitude_pipeline"
         #expect(final.values == wantFinal, "final: \(maxRelativeError(final.values, wantFinal))")
     }
 
+    /// The one-pass chain gives the bits of its three steps run one after the other, on random
+    /// windows and on the awkward ones: all zeros, all negative, a single spike, tiny and huge
+    /// amplitudes, an infinity, a NaN.
+    @Test func oneBufferChainEqualsItsStepsBitForBit() {
+        var rng = TestRNG(seed: 21)
+        func unit() -> Float { Float.random(in: 0..<1, using: &rng) }
+        let (length, components) = (80, 3)
+        let size = length * components
+        var windows: [[Float]] = (0..<40).map { w in
+            let amplitude = [Float(1e-30), 1e-6, 1, 3e4, 1e30][w % 5]
+            return (0..<size).map { _ in (unit() * 2 - 1) * amplitude }
+        }
+        windows.append([Float](repeating: 0, count: size))
+        windows.append((0..<size).map { _ in -unit() - 0.1 })
+        windows.append((0..<size).map { $0 == 17 ? 5 : 0 })
+        windows.append((0..<size).map { $0 == 3 ? .infinity : unit() })
+        windows.append((0..<size).map { $0 == 9 ? .nan : unit() })
+        let b = WindowBatch(values: windows.flatMap { $0 }, count: windows.count, length: length, components: components)
+        let steps = WindowBatch(values: b.normalized().quantized().map(Float.init), count: b.count, length: length, components: components)
+            .normalized()
+        let fused = b.quantizedNormalized()
+        #expect(fused.values.map(\.bitPattern) == steps.values.map(\.bitPattern))
+    }
+
     @Test func normalizeDividesBySignedMaximumAndLeavesZerosAlone() {
         let b = WindowBatch(values: [-4, 2, 0, 0, 0, 0], count: 2, length: 3, components: 1).normalized()
         #expect(b.values == [-2, 1, 0, 0, 0, 0])
