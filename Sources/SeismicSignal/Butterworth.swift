@@ -16,68 +16,85 @@ public struct SOSFilter: Sendable, Equatable {
 
     /// Filters up to four equal-length series at once, one per SIMD lane: the recursion is
     /// latency-bound along time, so the lanes come for free. Same results as `apply` on each.
+    /// The series go through in blocks of `blockSamples` (the sections' states carried from block
+    /// to block, so the arithmetic is the same as in one pass): the lanes' buffer stays in cache,
+    /// and memory holds the outputs only.
     public func apply(components: [[Double]]) -> [[Double]] {
+        let blockSamples = 8_192
         var out: [[Double]] = []
         var start = 0
         while start < components.count {
             let group = Array(components[start..<min(start + 4, components.count)])
             let n = group[0].count
             precondition(group.allSatisfy { $0.count == n }, "series differ in length")
-            var lanes = [SIMD4<Double>](repeating: .zero, count: n)
-            lanes.withUnsafeMutableBytes { raw in
-                let p = raw.bindMemory(to: Double.self).baseAddress!
-                for (c, series) in group.enumerated() {
-                    series.withUnsafeBufferPointer { src in for i in 0..<n { p[i * 4 + c] = src[i] } }
-                }
-            }
-            lanes.withUnsafeMutableBufferPointer { buf in
-                // Sections two at a time in one pass: each recursion is latency-bound, and the
-                // second section's chain overlaps the first's.
-                var k = 0
-                while k < sections.count {
-                    let s = sections[k]
-                    let (b0, b1, b2, a1, a2) = (s[0], s[1], s[2], s[3], s[4])
-                    var z0 = SIMD4<Double>.zero, z1 = SIMD4<Double>.zero
-                    if k + 1 < sections.count {
-                        let t = sections[k + 1]
-                        let (c0, c1, c2, d1, d2) = (t[0], t[1], t[2], t[3], t[4])
-                        var w0 = SIMD4<Double>.zero, w1 = SIMD4<Double>.zero
-                        for i in 0..<buf.count {
-                            let xi = buf[i]
-                            let yi = b0 * xi + z0
-                            z0 = b1 * xi - a1 * yi + z1
-                            z1 = b2 * xi - a2 * yi
-                            let ui = c0 * yi + w0
-                            w0 = c1 * yi - d1 * ui + w1
-                            w1 = c2 * yi - d2 * ui
-                            buf[i] = ui
-                        }
-                        k += 2
-                    } else {
-                        for i in 0..<buf.count {
-                            let xi = buf[i]
-                            let yi = b0 * xi + z0
-                            z0 = b1 * xi - a1 * yi + z1
-                            z1 = b2 * xi - a2 * yi
-                            buf[i] = yi
-                        }
-                        k += 1
+            var outputs = group.map { _ in [Double](repeating: 0, count: n) }
+            // Each section's two state values, per lane.
+            var states = [SIMD4<Double>](repeating: .zero, count: 2 * sections.count)
+            var lanes = [SIMD4<Double>](repeating: .zero, count: min(n, blockSamples))
+            var first = 0
+            while first < n {
+                let count = min(blockSamples, n - first)
+                lanes.withUnsafeMutableBytes { raw in
+                    let p = raw.bindMemory(to: Double.self).baseAddress!
+                    for (c, series) in group.enumerated() {
+                        series.withUnsafeBufferPointer { src in for i in 0..<count { p[i * 4 + c] = src[first + i] } }
                     }
                 }
-            }
-            lanes.withUnsafeBytes { raw in
-                let p = raw.bindMemory(to: Double.self).baseAddress!
-                for c in 0..<group.count {
-                    out.append(
-                        [Double](unsafeUninitializedCapacity: n) { dst, count in
-                            for i in 0..<n { dst[i] = p[i * 4 + c] }
-                            count = n
-                        })
+                lanes.withUnsafeMutableBufferPointer { block in
+                    states.withUnsafeMutableBufferPointer { state in filter(UnsafeMutableBufferPointer(rebasing: block[0..<count]), state) }
                 }
+                lanes.withUnsafeBytes { raw in
+                    let p = raw.bindMemory(to: Double.self).baseAddress!
+                    for c in 0..<group.count {
+                        outputs[c].withUnsafeMutableBufferPointer { dst in for i in 0..<count { dst[first + i] = p[i * 4 + c] } }
+                    }
+                }
+                first += count
             }
+            out += outputs
             start += 4
         }
         return out
+    }
+
+    /// Runs the sections over `buf` in place, from and into `state` (section k's z0, z1 at 2k, 2k + 1).
+    private func filter(_ buf: UnsafeMutableBufferPointer<SIMD4<Double>>, _ state: UnsafeMutableBufferPointer<SIMD4<Double>>) {
+        // Sections two at a time in one pass: each recursion is latency-bound, and the second
+        // section's chain overlaps the first's.
+        var k = 0
+        while k < sections.count {
+            let s = sections[k]
+            let (b0, b1, b2, a1, a2) = (s[0], s[1], s[2], s[3], s[4])
+            var z0 = state[2 * k], z1 = state[2 * k + 1]
+            if k + 1 < sections.count {
+                let t = sections[k + 1]
+                let (c0, c1, c2, d1, d2) = (t[0], t[1], t[2], t[3], t[4])
+                var w0 = state[2 * k + 2], w1 = state[2 * k + 3]
+                for i in 0..<buf.count {
+                    let xi = buf[i]
+                    let yi = b0 * xi + z0
+                    z0 = b1 * xi - a1 * yi + z1
+                    z1 = b2 * xi - a2 * yi
+                    let ui = c0 * yi + w0
+                    w0 = c1 * yi - d1 * ui + w1
+                    w1 = c2 * yi - d2 * ui
+                    buf[i] = ui
+                }
+                (state[2 * k + 2], state[2 * k + 3]) = (w0, w1)
+                (state[2 * k], state[2 * k + 1]) = (z0, z1)
+                k += 2
+            } else {
+                for i in 0..<buf.count {
+                    let xi = buf[i]
+                    let yi = b0 * xi + z0
+                    z0 = b1 * xi - a1 * yi + z1
+                    z1 = b2 * xi - a2 * yi
+                    buf[i] = yi
+                }
+                (state[2 * k], state[2 * k + 1]) = (z0, z1)
+                k += 1
+            }
+        }
     }
 
     /// Filters `x` from zero initial conditions.

@@ -49,15 +49,19 @@ public enum Taper {
 
     /// Applies precomputed `sides` (from `obspyHannSides`) to both ends of `x`.
     public static func obspyHann(_ x: [Double], sides: [Double]) -> [Double] {
+        var out = x
+        obspyHann(&out, sides: sides)
+        return out
+    }
+
+    /// Applies precomputed `sides` to both ends of `x` in place (the middle is not touched).
+    public static func obspyHann(_ x: inout [Double], sides: [Double]) {
         let n = x.count
         let wlen = sides.count / 2
-        if wlen == 0 { return x }
-        var out = x
         for i in 0..<wlen {
-            out[i] *= sides[i]
-            out[n - wlen + i] *= sides[sides.count - wlen + i]
+            x[i] *= sides[i]
+            x[n - wlen + i] *= sides[sides.count - wlen + i]
         }
-        return out
     }
 
     /// The seed's `taper(A, alpha)`: the series times `tukey(npts, alpha)`.

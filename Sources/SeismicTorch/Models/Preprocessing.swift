@@ -3,6 +3,7 @@
 
 import Foundation
 import SeismicIO
+import SeismicNN
 import SeismicSignal
 
 /// How a record is detrended before tapering.
@@ -247,12 +248,19 @@ public struct RecordChain: Sendable {
     let highpass: SOSFilter
 
     /// Detrend → taper → high-pass of each component (each of the length the chain was made for).
+    /// Long records (a minute or more at 100 Hz) detrend and taper their components in parallel.
     public func apply(_ components: [[Double]]) -> [[Double]] {
-        let tapered = components.map { c -> [Double] in
+        func detrendAndTaper(_ c: [Double]) -> [Double] {
             switch detrend {
-            case .linear: return Taper.obspyHann(Detrend.linear(c), sides: taperSides)
+            case .linear:
+                var x = Detrend.linear(c)
+                Taper.obspyHann(&x, sides: taperSides)
+                return x
             }
         }
+        let tapered =
+            (components.first?.count ?? 0) >= 6_000
+            ? Parallel.map(components.count) { detrendAndTaper(components[$0]) } : components.map(detrendAndTaper)
         return highpass.apply(components: tapered)
     }
 }
