@@ -1,5 +1,7 @@
 // Resample: change the number of samples by Fourier interpolation (scipy.signal.resample).
 
+import Foundation
+
 /// Fourier-method resampling, as `scipy.signal.resample(x, num)` on real input: keep the
 /// lowest `min(n, num)` frequencies (the unpaired Nyquist bin doubled when downsampling to an
 /// even count, halved when upsampling) and transform back, scaled by `num / n`.
@@ -41,6 +43,45 @@ public struct FourierResampler {
         let (out, _) = backward.transform(real: yr, imaginary: yi)
         let scale = 1.0 / Double(n)
         return out.map { $0 * scale }
+    }
+
+    /// The resampling as the linear map it is: [outputCount, inputCount] row-major, row t holding
+    /// the weights of output t, so y = R·x is `callAsFunction(x)` up to rounding. Built in double
+    /// precision from exact DFTs of the unit vectors (angles reduced in integers), with the same
+    /// frequency bins kept, doubled or halved as `callAsFunction` keeps them; for many short
+    /// series of one length (the sliding windows of a record) one matrix product does them all.
+    public func matrix() -> [Double] {
+        let n = inputCount, num = outputCount
+        let m = min(n, num), half = m / 2 + 1
+        let (cosN, sinN) = Self.unitCircle(n), (cosM, sinM) = Self.unitCircle(num)
+        var r = [Double](repeating: 0, count: num * n)
+        var yr = [Double](repeating: 0, count: num), yi = yr
+        for j in 0..<n {
+            // Spectrum of the unit vector e_j: X_k = exp(−2πi·jk/n), the lowest bins kept.
+            for k in 0..<num { (yr[k], yi[k]) = (0, 0) }
+            for k in 0..<half { (yr[k], yi[k]) = (cosN[(j * k) % n], -sinN[(j * k) % n]) }
+            if m % 2 == 0 && num != n {
+                let f = num < n ? 2.0 : 0.5
+                yr[m / 2] *= f
+                yi[m / 2] *= f
+            }
+            if num % 2 == 0 { yi[num / 2] = 0 }
+            yi[0] = 0
+            for k in 1..<max(1, (num + 1) / 2) { (yr[num - k], yi[num - k]) = (yr[k], -yi[k]) }
+            // Back: y_t = Re Σ_k Y_k exp(2πi·kt/num) / n.
+            for t in 0..<num {
+                var sum = 0.0
+                for k in 0..<num { sum += yr[k] * cosM[(k * t) % num] - yi[k] * sinM[(k * t) % num] }
+                r[t * n + j] = sum / Double(n)
+            }
+        }
+        return r
+    }
+
+    /// cos and sin of 2π·q/count for q in 0..<count.
+    private static func unitCircle(_ count: Int) -> (cos: [Double], sin: [Double]) {
+        let angles = (0..<count).map { 2 * Double.pi * Double($0) / Double(count) }
+        return (angles.map { Foundation.cos($0) }, angles.map { Foundation.sin($0) })
     }
 
     /// One-shot convenience.

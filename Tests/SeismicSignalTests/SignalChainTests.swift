@@ -91,6 +91,25 @@ private func expectClose(_ got: [[Double]], _ want: [[Double]], _ what: String, 
         expectClose(window.map { FourierResampler.resample($0, to: want[0].count) }, want, "resample")
     }
 
+    /// The resampling's matrix, in double precision, applied to the windows gives SciPy's results
+    /// to the float32 storage of the fixture: within 2u of each value's scale (u = 2⁻²⁴ rounding
+    /// the reference, double arithmetic far below it).
+    @Test func resamplingMatrixMatchesSciPy() throws {
+        let window = try rows("window_200")
+        let want = try rows("resampled_80")
+        let (n, num) = (window[0].count, want[0].count)
+        let r = FourierResampler(from: n, to: num).matrix()
+        let got = window.map { x in (0..<num).map { t in (0..<n).reduce(0.0) { $0 + r[t * n + $1] * x[$1] } } }
+        expectClose(got, want, "resampling matrix", tolerance: 2 * 0x1p-24)
+        // Other lengths: the matrix agrees with the FFT path (KissFFT in float32, its bound above).
+        for (from, to) in [(200, 80), (80, 200), (101, 40), (7, 7), (9, 4), (4, 9)] {
+            let x = (0..<from).map { Double(($0 * 37) % 11) - 5 }
+            let m = FourierResampler(from: from, to: to).matrix()
+            let direct = (0..<to).map { t in (0..<from).reduce(0.0) { $0 + m[t * from + $1] * x[$1] } }
+            expectClose([direct], [FourierResampler.resample(x, to: to)], "matrix \(from) → \(to)")
+        }
+    }
+
     @Test func resampleIsIdentityAtSameLengthAndKeepsLowTones() {
         for n in [7, 64, 81, 200] {
             let x = (0..<n).map { Double($0 % 5) - 2 }

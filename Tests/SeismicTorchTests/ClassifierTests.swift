@@ -22,9 +22,11 @@ import Testing
         #expect(result.predictions.count == Int((60.0 - 2.0) / 0.5) + 1)
         #expect(result.predictions.allSatisfy { abs($0.probabilities.reduce(0, +) - 1) < 1e-5 })
         #expect(result.predictions[3].startSeconds == 1.5)
-        // Window 10 by hand: the record chain, 200 samples from 5 s, resampled to 80, normalise → int16 → normalise.
+        // Window 10 by hand: the record chain, 200 samples from 5 s, resampled to 80 (alone, where the
+        // classifier resampled it with its neighbours), normalise → int16 → normalise.
         let prepared = try card.preprocessing.prepareRecord(w)
-        let cut = prepared.slice(500..<700).resampled(to: 80).sampleMajorFloats()
+        var cut = [Float](repeating: 0, count: 240)
+        SlidingWindowCutter(sourceSamples: 200, targetSamples: 80).cut(prepared.components, first: 500, step: 1, count: 1, into: &cut)
         let chain = WindowBatch(values: cut, count: 1, length: 80, components: 3)
         let x = WindowBatch(values: chain.normalized().quantized().map(Float.init), count: 1, length: 80, components: 3).normalized()
         let p = CrossEntropy.softmax(model.forward(Tensor(shape: [1, 1, 80, 3], storage: x.values), training: false))
@@ -33,6 +35,38 @@ import Testing
         #expect(
             result.predictions[10].probabilities == p.storage,
             "window 10: \(maxRelativeError(result.predictions[10].probabilities, p.storage))")
+    }
+
+    /// Sliding windows resampled by one matrix product per component: every value within the
+    /// stated bound (γ_k + 2u)·Σ|R_tq·x_q| of the exact map (the matrix and samples in double),
+    /// for windows overlapping (hop 50 < 200), touching and apart, and at equal lengths a copy.
+    @Test func slidingWindowsAreResampledWithinTheBound() {
+        var rng = SeededGenerator(seed: 8)
+        let record = (0..<3).map { _ in (0..<9_000).map { _ in Double(rng.nextUnitFloat() * 2 - 1) * 1e-3 } }
+        let r = FourierResampler(from: 200, to: 80).matrix()
+        let u = 0x1p-24, gamma = Double(200) * u / (1 - Double(200) * u)
+        for (first, step, count) in [(0, 50, 150), (13, 200, 20), (7, 317, 9), (8_799, 1, 2)] {
+            var out = [Float](repeating: .nan, count: count * 240)
+            SlidingWindowCutter(sourceSamples: 200, targetSamples: 80).cut(record, first: first, step: step, count: count, into: &out)
+            var worst = 0.0
+            for w in 0..<count {
+                for c in 0..<3 {
+                    for t in 0..<80 {
+                        var exact = 0.0, magnitude = 0.0
+                        for q in 0..<200 {
+                            let term = r[t * 200 + q] * record[c][first + w * step + q]
+                            exact += term
+                            magnitude += abs(term)
+                        }
+                        worst = max(worst, abs(Double(out[(w * 80 + t) * 3 + c]) - exact) / ((gamma + 2 * u) * magnitude))
+                    }
+                }
+            }
+            #expect(worst <= 1, "first \(first), step \(step): error \(worst)× the bound")
+        }
+        var same = [Float](repeating: .nan, count: 2 * 120)
+        SlidingWindowCutter(sourceSamples: 40, targetSamples: 40).cut(record, first: 5, step: 10, count: 2, into: &same)
+        #expect(same == (0..<2).flatMap { w in (0..<40).flatMap { t in (0..<3).map { Float(record[$0][5 + w * 10 + t]) } } })
     }
 
     /// Windows go through the chain a chunk at a time (memory holds one chunk): any chunk size

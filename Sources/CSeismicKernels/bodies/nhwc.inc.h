@@ -352,6 +352,12 @@ void SK_FN(sk_gemm_bias)(const float *restrict a, ptrdiff_t rows, ptrdiff_t k, c
     gemm_bias_taps(a, rows, k, &zero, 1, k, b, o, bias, out);
 }
 
+void SK_FN(sk_gemm_bias_strided)(const float *restrict a, ptrdiff_t rows, ptrdiff_t rowStride, ptrdiff_t k,
+                                    const float *restrict b, ptrdiff_t o, const float *restrict bias, float *restrict out) {
+    const ptrdiff_t zero = 0;
+    gemm_bias_taps(a, rows, rowStride, &zero, 1, k, b, o, bias, out);
+}
+
 void SK_FN(sk_nhwc_conv_width1)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
                                    ptrdiff_t kh, const float *restrict b, ptrdiff_t o, const float *restrict bias,
                                    float *restrict out) {

@@ -16,6 +16,10 @@
               (const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, const float *bias,         \
                float *out),                                                                                         \
               (a, rows, k, b, o, bias, out))                                                                        \
+    SK_KERNEL(sk_gemm_bias_strided,                                                                                 \
+              (const float *a, ptrdiff_t rows, ptrdiff_t rowStride, ptrdiff_t k, const float *b, ptrdiff_t o,       \
+               const float *bias, float *out),                                                                      \
+              (a, rows, rowStride, k, b, o, bias, out))                                                             \
     SK_KERNEL(sk_nhwc_conv_width1,                                                                                  \
               (const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, const float *b,    \
                ptrdiff_t o, const float *bias, float *out),                                                         \

@@ -19,6 +19,10 @@ void sk_nhwc_col2im(const float *dcols, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, p
 /// call overhead that dominates one window. (Gradients keep OpenBLAS: aᵀ·b products stream rows.)
 void sk_gemm_bias(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, const float *bias,
                   float *out);
+/// sk_gemm_bias with row r of a at a + r·rowStride: rows may overlap (rowStride < k), so sliding
+/// windows of one series (rowStride = the hop) are read in place.
+void sk_gemm_bias_strided(const float *a, ptrdiff_t rows, ptrdiff_t rowStride, ptrdiff_t k, const float *b, ptrdiff_t o,
+                          const float *bias, float *out);
 /// The convolution of n channels-last samples with a kernel of width 1 (kh ≤ 64) without im2col:
 /// out [n·(h−kh+1)·w, o] = bias + the input rows read in place, b [kh·c, o] as for im2col.
 void sk_nhwc_conv_width1(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh,

@@ -97,10 +97,11 @@ public struct Classifier {
         // time, so memory holds one chunk's windows whatever the record's length.
         let windowStarts = starts.map { Double($0) / rate }
         var predictions: [WindowPrediction] = [], silent: [Double] = []
+        let cutter = SlidingWindowCutter(sourceSamples: sourceSamples, targetSamples: card.windowSamples)
         var first = 0
         while first < starts.count {
             let chunk = first..<(first + min(max(1, windowsPerChunk), starts.count - first))
-            let (windows, kept) = preparedWindows(chunk, placement: placement, parts: prepared, sourceSamples: sourceSamples)
+            let (windows, kept) = preparedWindows(chunk, placement: placement, parts: prepared, cutter: cutter, step: step)
             if !kept.isEmpty {
                 let rows = try predict(windows, context: "windows of \(source)")
                 predictions += zip(kept, rows).map { WindowPrediction(startSeconds: windowStarts[$0], probabilities: $1) }
@@ -124,10 +125,11 @@ public struct Classifier {
 
     /// The windows `chunk` (indices into `placement`: each window's part of the record and start in
     /// it, nil for a window reaching into a flat run) cut from the record chain's output `parts`,
-    /// resampled, the silent ones set aside and the rest through the amplitude chain; in parallel
-    /// pieces of 1,024 windows. Returns the prepared windows and their indices (ascending).
+    /// resampled (`SlidingWindowCutter`: one matrix product per run of windows in one part), the
+    /// silent ones set aside and the rest through the amplitude chain; in parallel pieces of 1,024
+    /// windows. Returns the prepared windows and their indices (ascending).
     private func preparedWindows(
-        _ chunk: Range<Int>, placement: [(part: Int, start: Int)?], parts: [Waveform], sourceSamples: Int
+        _ chunk: Range<Int>, placement: [(part: Int, start: Int)?], parts: [Waveform], cutter: SlidingWindowCutter, step: Int
     ) -> (windows: WindowBatch, kept: [Int]) {
         let (length, comps) = (card.windowSamples, card.architecture.inputShape[2])
         let size = length * comps
@@ -135,14 +137,21 @@ public struct Classifier {
         let pieces = Parallel.map((chunk.count + pieceLength - 1) / pieceLength) { p -> (values: [Float], kept: [Int]) in
             let lower = chunk.lowerBound + p * pieceLength
             let piece = lower..<min(lower + pieceLength, chunk.upperBound)
-            let cutter = WindowCutter(sourceSamples: sourceSamples, targetSamples: length)
             var values = [Float](repeating: 0, count: piece.count * size)
             values.withUnsafeMutableBufferPointer { out in
-                for (i, w) in piece.enumerated() {
-                    guard let (part, start) = placement[w] else { continue }
-                    cutter.cut(parts[part], start: start).withUnsafeBufferPointer {
-                        (out.baseAddress! + i * size).update(from: $0.baseAddress!, count: size)
+                // Runs of consecutive windows in one part, `step` apart there.
+                var w = piece.lowerBound
+                while w < piece.upperBound {
+                    guard let (part, start) = placement[w] else {
+                        w += 1
+                        continue
                     }
+                    var end = w + 1
+                    while end < piece.upperBound, let next = placement[end], next.part == part { end += 1 }
+                    cutter.cut(
+                        parts[part].components, first: start, step: step, count: end - w,
+                        into: out.baseAddress! + (w - piece.lowerBound) * size)
+                    w = end
                 }
             }
             let batch = WindowBatch(values: values, count: piece.count, length: length, components: comps)
