@@ -30,20 +30,21 @@ public struct Classifier {
     public var windowSeconds: Double { card.windowSeconds }
 
     /// Peak memory, in bytes, that `classify` of a record of `samples` per component takes at
-    /// `samplingRateHz` (the reading of its files included): about 5.5 copies of the record in
-    /// float64 (read, scaled, and the record chain's input and output while each step runs) or the
-    /// record once plus one chunk of windows (`windowsPerChunk`) in its 5.3 float32 copies (cut,
-    /// kept, normalised, quantised, normalised again) and about 120 bytes of bookkeeping and result
-    /// per window — whichever is larger — plus 50 MB for the program. Measured peak resident
-    /// memory of `seismic classify` on a day of 3 × 100 Hz miniSEED (8.64 × 10⁶ samples each):
-    /// 0.99 GB at a stride of 0.5 s and at 0.1 s (this estimate: 1.19 GB for both).
+    /// `samplingRateHz` (the reading of its files included): at most 4 copies of the record in
+    /// float64 (as read, a part cut from it, the part detrended and tapered in place, and filtered)
+    /// or the record once plus one chunk of windows (`windowsPerChunk`) in its 5.3 float32 copies
+    /// (cut, kept, normalised, quantised, normalised again) and about 120 bytes of bookkeeping and
+    /// result per window — whichever is larger — plus 50 MB for the program. Measured peak
+    /// resident memory of `seismic classify` on a day of 3 × 100 Hz samples (8.64 × 10⁶ each):
+    /// 0.69 GB from Steim-2 miniSEED, 0.71 GB from a SAC triple, at strides of 0.5 s and 0.1 s
+    /// (this estimate: 0.88 GB).
     public func estimatedPeakBytes(samples: Int, samplingRateHz: Double) -> Int {
         let components = card.architecture.inputShape[2]
         let recordBytes = Double(samples) * Double(components) * 8
         let step = max(1, (strideSeconds * samplingRateHz).rounded())
         let windows = Double(samples) / step
         let chunkBytes = min(windows, Double(max(1, windowsPerChunk))) * Double(card.windowSamples * components) * 4
-        let peak = 50e6 + max(5.5 * recordBytes, recordBytes + 5.3 * chunkBytes + 120 * windows)
+        let peak = 50e6 + max(4 * recordBytes, recordBytes + 5.3 * chunkBytes + 120 * windows)
         return peak < Double(Int.max) ? Int(peak) : Int.max
     }
 
