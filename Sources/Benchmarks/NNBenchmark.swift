@@ -48,8 +48,10 @@ enum NNBenchmark {
                 adam.update()
             }
             step()
-            let iterations = spectrogram ? 1 : (batch == 256 ? 20 : 100)
-            let s = time(iterations: iterations, rounds: spectrogram ? 1 : 3, step)
+            // (iterations, rounds) as scripts/bench_pytorch.py's TRAIN_REPEATS: rounds of half a
+            // second or more, the best counts.
+            let (iterations, rounds) = spectrogram ? (1, batch == 256 ? 2 : 3) : (batch == 256 ? 60 : 300, 5)
+            let s = time(iterations: iterations, rounds: rounds, step)
             out.append(
                 NNResult(
                     model: arch.name, metric: "train batch \(b)", value: Double(b) / s, unit: "windows/s",
@@ -58,7 +60,7 @@ enum NNBenchmark {
         let inferBatch = spectrogram ? 32 : 1024
         let xi = randomInput(arch, batch: inferBatch, seed: 3)
         _ = model.forward(xi, training: false)
-        let si = time(iterations: spectrogram ? 1 : 20, rounds: spectrogram ? 1 : 3) { _ = model.forward(xi, training: false) }
+        let si = time(iterations: spectrogram ? 3 : 60, rounds: spectrogram ? 3 : 5) { _ = model.forward(xi, training: false) }
         let forward = 2 * Double(arch.multiplyAddsPerItem)
         out.append(
             NNResult(
