@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Side-by-side speed: SeismicTorch (seismic-bench nn) vs PyTorch CPU and ONNX Runtime, same shapes.
 
-Prints the machine, its measured sgemm peak (OpenBLAS on every core at once, `seismic-bench gemm`),
+Prints the machine, its measured sgemm peak (BLAS on every core at once, `seismic-bench gemm`),
 then for each kernel variant this CPU runs (SEISMIC_MAX_ISA avx512, avx2, baseline): windows/s (µs
 for one window), the arithmetic rate (convolutions and linear layers, torch.utils.flop_counter's
 count) as a fraction of that peak, the ratios against PyTorch and ONNX Runtime, and the goal of
@@ -85,7 +85,7 @@ def machine():
     """The machine line, the sgemm peak on every core (GFLOP/s) and the variants this CPU runs, widest first."""
     text = subprocess.run([BENCH, "gemm"], check=True, capture_output=True, text=True).stdout
     print(text.strip())
-    peak = max(float(m.group(1)) for m in re.finditer(r"OpenBLAS .* cores?\s+([\d.]+) GFLOP/s", text))
+    peak = max(float(m.group(1)) for m in re.finditer(r"BLAS .* cores?\s+([\d.]+) GFLOP/s", text))
     widest = re.search(r"widest this CPU runs: (\w+)", text).group(1)
     order = ["avx512", "avx2", "baseline"]
     return peak, order[order.index(widest):]

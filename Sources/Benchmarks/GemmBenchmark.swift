@@ -1,5 +1,5 @@
-// GemmBenchmark: the machine's measured ceiling for the networks' arithmetic — OpenBLAS sgemm on one
-// core and on every core at once — and SeismicNN's own product kernel on the networks' shapes.
+// GemmBenchmark: the machine's measured ceiling for the networks' arithmetic — BLAS sgemm (OpenBLAS
+// on Linux, Accelerate on Apple platforms) on one core and on every core at once — and SeismicNN's own product kernel on the networks' shapes.
 
 import CSeismicKernels
 import Foundation
@@ -20,7 +20,7 @@ enum GemmBenchmark {
             ?? "unknown CPU"
     }
 
-    /// GFLOP/s of OpenBLAS sgemm, one thread per call, `size`³ (2·size³ FLOP a call), on `cores`
+    /// GFLOP/s of BLAS sgemm, one thread per call, `size`³ (2·size³ FLOP a call), on `cores`
     /// cores at once (each its own matrices): the best of 3 rounds.
     static func sgemmPeak(size: Int, cores: Int) -> Double {
         let count = size * size
@@ -61,8 +61,8 @@ enum GemmBenchmark {
         let line = { (who: String, what: String, value: Double) in
             print(column(who, 16) + " " + column(what, 26) + String(format: " %14.1f GFLOP/s", value))
         }
-        line("sgemm peak", "OpenBLAS 1536³, 1 core", sgemmPeak(size: 1536, cores: 1))
-        line("sgemm peak", "OpenBLAS 1536³, \(cores) cores", sgemmPeak(size: 1536, cores: cores))
+        line("sgemm peak", "BLAS 1536³, 1 core", sgemmPeak(size: 1536, cores: 1))
+        line("sgemm peak", "BLAS 1536³, \(cores) cores", sgemmPeak(size: 1536, cores: cores))
         // The convolutions' products: SpectrogramCNN conv2 (a 64-sample group of im2col rows) and
         // EarthquakeCNN conv3's shape.
         line("sk_gemm_bias", "4096×432×96, 1 core", kernelRate(rows: 4096, k: 432, o: 96))

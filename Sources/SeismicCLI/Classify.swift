@@ -61,9 +61,10 @@ extension Seismic {
                 which windows count as carrying no signal, not the probabilities of the others. The \
                 table and json give each record's units and where they came from.
 
-                Memory: at most about 100 bytes per sample time of a three-component record (0.9 GB \
-                for a day at 100 Hz; measured 0.7 GB): the record's copies while it is filtered; \
-                windows are cut and classified 16,384 at a time, so the stride adds little. A record that would not fit in the \
+                Memory: at most about 120 bytes per sample time of a three-component record (1.1 GB \
+                for a day at 100 Hz; measured 0.7 GB for counts without gaps): the record's copies \
+                while it is filtered. Windows are cut and classified 16,384 at a time; each window \
+                adds about 120 bytes of bookkeeping and result (21 MB for a day at 0.5 s). A record that would not fit in the \
                 memory available (the machine's, the cgroup's or ulimit -v) is refused before it is read.
 
                 --sds ROOT reads an SDS archive (ROOT/YEAR/NET/STA/CHA.D/NET.STA.LOC.CHA.D.YEAR.DAY, as \

@@ -9,12 +9,12 @@ import Testing
     /// Members call `reduce` round after round at uneven speeds (one of them sometimes sleeps, so
     /// the others' spin runs out and they sleep too); every member gets every round's exact sum,
     /// including when a fast member starts the next round while a slow one is still reading the
-    /// last. With no spin at all (always sleeping) and with a long spin (almost never sleeping).
-    @Test(arguments: [0.0, 100e-6, 0.05])
+    /// last. With no spin at all (always sleeping), a long spin (almost never sleeping), and
+    /// spins that make no sense (negative, NaN: no spin).
+    @Test(arguments: [0.0, 100e-6, 0.05, -1, .nan])
     func everyMemberGetsEveryRoundsSum(spinSeconds: Double) {
         let size = 3, rounds = 400
-        let group = ThreadGroup(size: size)
-        group.spinSeconds = spinSeconds
+        let group = ThreadGroup(size: size, spinSeconds: spinSeconds)
         let wrong = Locked(0)
         // One thread per member (a dispatch pool may run fewer at once than the group needs).
         let done = DispatchGroup()

@@ -38,13 +38,13 @@ import Testing
     }
 
     /// Sliding windows resampled by one matrix product per component: every value within the
-    /// stated bound (γ_k + 2u)·Σ|R_tq·x_q| of the exact map (the matrix and samples in double),
+    /// stated bound γ_{k+2}·Σ|R_tq·x_q| of the exact map (the matrix and samples in double),
     /// for windows overlapping (hop 50 < 200), touching and apart, and at equal lengths a copy.
     @Test func slidingWindowsAreResampledWithinTheBound() {
         var rng = SeededGenerator(seed: 8)
         let record = (0..<3).map { _ in (0..<9_000).map { _ in Double(rng.nextUnitFloat() * 2 - 1) * 1e-3 } }
         let r = FourierResampler(from: 200, to: 80).matrix()
-        let u = 0x1p-24, gamma = Double(200) * u / (1 - Double(200) * u)
+        let u = 0x1p-24, gamma = Double(202) * u / (1 - Double(202) * u)  // γ_{k+2}: k sums, R and x rounded
         for (first, step, count) in [(0, 50, 150), (13, 200, 20), (7, 317, 9), (8_799, 1, 2)] {
             var out = [Float](repeating: .nan, count: count * 240)
             SlidingWindowCutter(sourceSamples: 200, targetSamples: 80).cut(record, first: first, step: step, count: count, into: &out)
@@ -58,44 +58,52 @@ import Testing
                             exact += term
                             magnitude += abs(term)
                         }
-                        worst = max(worst, abs(Double(out[(w * 80 + t) * 3 + c]) - exact) / ((gamma + 2 * u) * magnitude))
+                        let ratio = abs(Double(out[(w * 80 + t) * 3 + c]) - exact) / (gamma * magnitude)
+                        worst = ratio <= worst ? worst : ratio  // a NaN (an output not written) is kept
                     }
                 }
             }
-            #expect(worst <= 1, "first \(first), step \(step): error \(worst)× the bound")
+            #expect(worst <= 1, "first \(first), step \(step): error \(worst)× the bound")  // false for NaN
         }
+        // Long windows go through transforms, window by window: FourierResampler's values.
+        var long = [Float](repeating: .nan, count: 2 * 300 * 3)
+        SlidingWindowCutter(sourceSamples: 1_000, targetSamples: 300).cut(record, first: 3, step: 500, count: 2, into: &long)
+        let resampler = FourierResampler(from: 1_000, to: 300)
+        let byWindow = (0..<2).map { w in (0..<3).map { c in resampler(Array(record[c][(3 + w * 500)..<(1_003 + w * 500)])) } }
+        #expect(long == (0..<2).flatMap { w in (0..<300).flatMap { t in (0..<3).map { Float(byWindow[w][$0][t]) } } })
         var same = [Float](repeating: .nan, count: 2 * 120)
         SlidingWindowCutter(sourceSamples: 40, targetSamples: 40).cut(record, first: 5, step: 10, count: 2, into: &same)
         #expect(same == (0..<2).flatMap { w in (0..<40).flatMap { t in (0..<3).map { Float(record[$0][5 + w * 10 + t]) } } })
     }
 
-    /// Windows go through the chain a chunk at a time (memory holds one chunk): any chunk size
-    /// gives the same predictions, bit for bit, and the same silent windows as one chunk for the
-    /// whole record, on a record with a flat run (a zero-filled gap) in it.
+    /// Windows go through the chain a chunk at a time (memory holds one chunk), each chunk in
+    /// pieces of 1,024 cut in parallel: any chunk size gives the same windows with predictions and
+    /// the same silent windows as one chunk for the whole record, on a record with a flat run (a
+    /// zero-filled gap) and 1,761 windows (two pieces); the probabilities agree to float rounding.
     @Test func anyChunkSizeGivesTheSameResult() throws {
         let card = ModelCard.earthquakePretraining()
         let model = ConvNet(card.architecture, seed: 3)
         var w = record(seconds: 90, seed: 5)
         for c in 0..<3 { for i in 2000..<3000 { w.components[c][i] = 0 } }
-        var whole = Classifier(model: model, card: card)
+        var whole = Classifier(model: model, card: card, strideSeconds: 0.05)
         whole.windowsPerChunk = .max
         let reference = try whole.classify(w, source: "x")
-        #expect(reference.predictions.count + reference.silentWindowStarts.count == Int((90.0 - 2.0) / 0.5) + 1)
-        #expect(reference.silentWindowStarts.count >= 20)
-        for chunk in [0, 1, 7, 64, 175] {
+        #expect(reference.predictions.count + reference.silentWindowStarts.count == Int((90.0 - 2.0) / 0.05) + 1)
+        #expect(reference.silentWindowStarts.count >= 200)
+        for chunk in [0, 1, 7, 64, 1_025, 1_500] {
             var c = whole
             c.windowsPerChunk = chunk
             let r = try c.classify(w, source: "x")
             #expect(r.predictions.map(\.startSeconds) == reference.predictions.map(\.startSeconds), "chunk \(chunk)")
+            #expect(r.silentWindowStarts == reference.silentWindowStarts, "chunk \(chunk)")
             // The model's products may sum in another order for another batch size (OpenBLAS picks
             // its kernels by the matrices' sizes; the windows a chunk keeps make the batch), so the
             // probabilities agree to float rounding: a few units in the last place of values ≤ 1.
-            let worst =
-                zip(r.predictions, reference.predictions).map { a, b in
-                    zip(a.probabilities, b.probabilities).map { abs($0 - $1) }.max() ?? 0
-                }.max() ?? 0
+            var worst: Float = 0
+            for (a, b) in zip(r.predictions, reference.predictions) {
+                for (x, y) in zip(a.probabilities, b.probabilities) { worst = abs(x - y) <= worst ? worst : abs(x - y) }
+            }
             #expect(worst <= 8 * Float.ulpOfOne, "chunk \(chunk): probabilities differ by \(worst)")
-            #expect(r.silentWindowStarts == reference.silentWindowStarts, "chunk \(chunk)")
         }
     }
 
@@ -121,9 +129,9 @@ import Testing
     }
 
     /// The memory estimate grows with the record; windows are held a chunk at a time, so a finer
-    /// stride adds only their bookkeeping (nothing visible at 0.1 s, more than the record's copies
+    /// stride adds only their bookkeeping (about 120 bytes a window, more than the record's copies
     /// at one window per sample); a day at 100 Hz at the default stride comes to the figure
-    /// `classify --help` states (about 0.9 GB).
+    /// `classify --help` states (about 1.1 GB).
     @Test func memoryEstimateGrowsWithTheRecordAndTheWindows() {
         let card = ModelCard.earthquakePretraining()
         let model = ConvNet(card.architecture)
@@ -131,10 +139,10 @@ import Testing
         let fine = Classifier(model: model, card: card, strideSeconds: 0.1)
         let everySample = Classifier(model: model, card: card, strideSeconds: 0.01)
         #expect(c.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100) < c.estimatedPeakBytes(samples: 4_000_000, samplingRateHz: 100))
-        #expect(c.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100) == fine.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100))
-        #expect(c.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100) < everySample.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100))
+        #expect(c.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100) <= fine.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100))
+        #expect(fine.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100) < everySample.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100))
         let day = Double(c.estimatedPeakBytes(samples: 8_640_000, samplingRateHz: 100))
-        #expect(day > 0.8e9 && day < 0.95e9)
+        #expect(day > 1.0e9 && day < 1.15e9)
         #expect(c.estimatedPeakBytes(samples: Int.max / 2, samplingRateHz: 1e-9) == Int.max)
     }
 

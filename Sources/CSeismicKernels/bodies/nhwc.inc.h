@@ -2,6 +2,10 @@
 // variant_*.c files, which define SK_FN (the name suffix) and the target first. See dispatch.c.
 
 
+#ifndef SK_GEMM_TILE_ROWS
+#error "variant_*.c sets SK_GEMM_TILE_ROWS (the product's tile rows for its instruction set) before including this body"
+#endif
+
 // Channel loops are short (16–192 values): one vector per iteration, no interleaving, so that 16
 // channels still run in the vector body. Inputs and outputs never overlap (callers' contract).
 #if defined(__clang__)

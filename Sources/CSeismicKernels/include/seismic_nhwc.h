@@ -13,8 +13,8 @@ void sk_nhwc_im2col(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdi
 /// The adjoint of im2col: dx [n, h, w, c] (overwritten) = the sum of dcols over every use of each input.
 void sk_nhwc_col2im(const float *dcols, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,
                     float *dx);
-/// out[r, o] = bias[o] + Σ_k a[r, k]·b[k, o] (a [rows, k], b [k, o]), register-blocked (8 rows ×
-/// 16 channels, full-width vectors): for the blocks' shapes (k = 3 … 864, o = 16 … 192) 1.4–3.5×
+/// out[r, o] = bias[o] + Σ_k a[r, k]·b[k, o] (a [rows, k], b [k, o]), register-blocked
+/// (SK_GEMM_TILE_ROWS rows — 8 for AVX-512, 6 for AVX2, 2 baseline — × 16 channels): for the blocks' shapes (k = 3 … 864, o = 16 … 192) 1.4–3.5×
 /// OpenBLAS 0.3.21's choice on this machine's AVX-512 cores (its Haswell kernel), and free of the
 /// call overhead that dominates one window. (Gradients keep OpenBLAS: aᵀ·b products stream rows.)
 void sk_gemm_bias(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, const float *bias,

@@ -14,8 +14,8 @@ import Synchronization
 /// descheduled on a busy machine costs the others at most the spin.
 public final class ThreadGroup: @unchecked Sendable {
     public let size: Int
-    /// How long an early member polls before it sleeps (default 100 µs).
-    public var spinSeconds = 100e-6
+    /// How long an early member polls before it sleeps.
+    public let spinSeconds: Double
     private let condition = NSCondition()
     /// Rounds completed; a member waits for it to move past the round it joined.
     private let generation = Atomic<Int>(0)
@@ -27,9 +27,12 @@ public final class ThreadGroup: @unchecked Sendable {
     /// sum holds up round g + 1, so round g + 2 (the next writer of the slot) cannot begin before it is done.
     private let results: UnsafeMutablePointer<[Double]>
 
-    public init(size: Int) {
+    /// A group of `size` members whose early arrivals poll for `spinSeconds` (default 100 µs; a
+    /// negative or non-finite value counts as 0) before they sleep.
+    public init(size: Int, spinSeconds: Double = 100e-6) {
         precondition(size >= 1, "a thread group needs at least one member")
         self.size = size
+        self.spinSeconds = spinSeconds.isFinite ? min(max(spinSeconds, 0), 1) : 0
         contributions = .allocate(capacity: size)
         contributions.initialize(repeating: [], count: size)
         results = .allocate(capacity: 2)

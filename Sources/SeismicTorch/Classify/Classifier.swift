@@ -30,21 +30,22 @@ public struct Classifier {
     public var windowSeconds: Double { card.windowSeconds }
 
     /// Peak memory, in bytes, that `classify` of a record of `samples` per component takes at
-    /// `samplingRateHz` (the reading of its files included): at most 4 copies of the record in
-    /// float64 (as read, a part cut from it, the part detrended and tapered in place, and filtered)
-    /// or the record once plus one chunk of windows (`windowsPerChunk`) in its 5.3 float32 copies
-    /// (cut, kept, normalised, quantised, normalised again) and about 120 bytes of bookkeeping and
-    /// result per window — whichever is larger — plus 50 MB for the program. Measured peak
-    /// resident memory of `seismic classify` on a day of 3 × 100 Hz samples (8.64 × 10⁶ each):
-    /// 0.69 GB from Steim-2 miniSEED, 0.71 GB from a SAC triple, at strides of 0.5 s and 0.1 s
-    /// (this estimate: 0.88 GB).
+    /// `samplingRateHz` (the reading of its files included): at most 5 copies of the record in
+    /// float64 (as read, converted to the model's units, a part cut from it at a flat run, the
+    /// part detrended and tapered in place, and filtered) or, while windows are classified, 3
+    /// copies plus one chunk of windows (`windowsPerChunk`) in its 5.3 float32 copies (cut, kept,
+    /// normalised, quantised, normalised again) plus about 120 bytes of bookkeeping and result per
+    /// window — whichever is larger — plus 50 MB for the program. Measured peak resident memory of
+    /// `seismic classify` on a day of 3 × 100 Hz samples (8.64 × 10⁶ each) in counts, without
+    /// gaps: 0.69 GB from Steim-2 miniSEED and 0.71 GB from a SAC triple at strides of 0.5 s and
+    /// 0.1 s (this estimate: 1.09 GB, which also covers a conversion and a flat run).
     public func estimatedPeakBytes(samples: Int, samplingRateHz: Double) -> Int {
         let components = card.architecture.inputShape[2]
         let recordBytes = Double(samples) * Double(components) * 8
         let step = max(1, (strideSeconds * samplingRateHz).rounded())
         let windows = Double(samples) / step
         let chunkBytes = min(windows, Double(max(1, windowsPerChunk))) * Double(card.windowSamples * components) * 4
-        let peak = 50e6 + max(4 * recordBytes, recordBytes + 5.3 * chunkBytes + 120 * windows)
+        let peak = 50e6 + max(5 * recordBytes, 3 * recordBytes + 5.3 * chunkBytes + 120 * windows)
         return peak < Double(Int.max) ? Int(peak) : Int.max
     }
 
@@ -104,7 +105,8 @@ public struct Classifier {
             let chunk = first..<(first + min(max(1, windowsPerChunk), starts.count - first))
             let (windows, kept) = preparedWindows(chunk, placement: placement, parts: prepared, cutter: cutter, step: step)
             if !kept.isEmpty {
-                let rows = try predict(windows, context: "windows of \(source)")
+                let span = String(format: "%.2f–%.2f s", windowStarts[kept.first!], windowStarts[kept.last!])
+                let rows = try predict(windows, context: "windows of \(source) starting \(span) after its first sample")
                 predictions += zip(kept, rows).map { WindowPrediction(startSeconds: windowStarts[$0], probabilities: $1) }
             }
             var keptIterator = kept.makeIterator()

@@ -8,11 +8,14 @@ import SeismicSignal
 /// component: the resampling is linear, so its matrix (`FourierResampler.matrix`, built in double
 /// precision, used in float32) applied to the windows read in place from the record replaces one
 /// pair of FFTs per window and component. Against the exact map (double precision throughout)
-/// each output is within (γ_k + 2u)·Σ_q |R_tq·x_q| (k = sourceSamples terms summed in float32,
-/// u = 2⁻²⁴ for rounding the matrix and the samples to float32).
+/// each output is within γ_{k+2}·Σ_q |R_tq·x_q| (k = sourceSamples terms summed in float32, and
+/// the matrix and the samples rounded to float32; γ_n = n·u/(1 − n·u), u = 2⁻²⁴). Long windows
+/// (sourceSamples · targetSamples² over 2²⁶, where building the matrix and its products cost more
+/// than transforms) are resampled window by window with `FourierResampler`, as `WindowCutter`.
 public struct SlidingWindowCutter: Sendable {
     public let sourceSamples: Int, targetSamples: Int
-    /// The resampling matrix transposed, [sourceSamples, targetSamples] float32 (nil: equal lengths).
+    /// The resampling matrix transposed, [sourceSamples, targetSamples] float32; nil at equal
+    /// lengths (windows copied) and for long windows (resampled by transforms).
     private let weights: [Float]?
     private let zeros: [Float]
 
@@ -21,13 +24,16 @@ public struct SlidingWindowCutter: Sendable {
         self.sourceSamples = sourceSamples
         self.targetSamples = targetSamples
         zeros = [Float](repeating: 0, count: targetSamples)
-        if sourceSamples == targetSamples {
+        if sourceSamples == targetSamples || Self.byTransforms(sourceSamples, targetSamples) {
             weights = nil
         } else {
             let r = FourierResampler(from: sourceSamples, to: targetSamples).matrix()
             weights = (0..<(sourceSamples * targetSamples)).map { i in Float(r[(i % targetSamples) * sourceSamples + i / targetSamples]) }
         }
     }
+
+    /// Whether windows of these lengths are resampled by transforms (n·num² over 2²⁶).
+    private static func byTransforms(_ n: Int, _ num: Int) -> Bool { n != num && n * num > (1 << 26) / num }
 
     /// `count` windows of `components` (equal lengths), the first at sample `first`, then every
     /// `step` samples, written sample-major at `out`: [count, targetSamples, components] float32,
@@ -43,18 +49,28 @@ public struct SlidingWindowCutter: Sendable {
             samples.deallocate()
             resampled.deallocate()
         }
+        // Transforms keep state: one resampler per call (calls run in parallel).
+        let transforms = Self.byTransforms(sourceSamples, targetSamples) ? FourierResampler(from: sourceSamples, to: targetSamples) : nil
         for (c, component) in components.enumerated() {
-            component.withUnsafeBufferPointer { x in for i in 0..<span { samples[i] = Float(x[first + i]) } }
-            if let weights {
-                weights.withUnsafeBufferPointer { b in
-                    zeros.withUnsafeBufferPointer { bias in
-                        MatrixProduct.slidingRows(
-                            samples, rows: count, rowStride: step, k: sourceSamples, times: b.baseAddress!, o: targetSamples,
-                            bias: bias.baseAddress!, into: resampled)
-                    }
+            if let transforms {
+                for w in 0..<count {
+                    let start = first + w * step
+                    let y = transforms(Array(component[start..<(start + sourceSamples)]))
+                    for t in 0..<targetSamples { resampled[w * targetSamples + t] = Float(y[t]) }
                 }
             } else {
-                for w in 0..<count { (resampled + w * targetSamples).update(from: samples + w * step, count: targetSamples) }
+                component.withUnsafeBufferPointer { x in for i in 0..<span { samples[i] = Float(x[first + i]) } }
+                if let weights {
+                    weights.withUnsafeBufferPointer { b in
+                        zeros.withUnsafeBufferPointer { bias in
+                            MatrixProduct.slidingRows(
+                                samples, rows: count, rowStride: step, k: sourceSamples, times: b.baseAddress!, o: targetSamples,
+                                bias: bias.baseAddress!, into: resampled)
+                        }
+                    }
+                } else {
+                    for w in 0..<count { (resampled + w * targetSamples).update(from: samples + w * step, count: targetSamples) }
+                }
             }
             for w in 0..<count {
                 let window = out + w * targetSamples * comps
