@@ -30,14 +30,14 @@ case "nn", "all":
     if what == "all" { try PrepBenchmark.run(quick: quick); try SteadBenchmark.run(quick: quick) }
 case "nn-earthquake":
     printResults(NNBenchmark.run(.earthquake(), quick: quick))
-case "infer-earthquake", "latency-earthquake", "latency-spectrogram":
+case "infer-earthquake", "infer-spectrogram", "latency-earthquake", "latency-spectrogram":
     // Profiling aids: batched inference, or one window, in evaluation mode only.
-    let arch: ConvNetArchitecture = what == "latency-spectrogram" ? .spectrogram() : .earthquake()
-    let batch = what == "infer-earthquake" ? 1024 : 1
+    let arch: ConvNetArchitecture = what.hasSuffix("spectrogram") ? .spectrogram() : .earthquake()
+    let batch = what == "infer-earthquake" ? 1024 : (what == "infer-spectrogram" ? 32 : 1)
     let model = ConvNet(arch, seed: 1)
     let x = NNBenchmark.randomInput(arch, batch: batch, seed: 2)
     _ = model.forward(x, training: false)
-    let s = NNBenchmark.time(iterations: what == "latency-spectrogram" ? 30 : (batch == 1 ? 20_000 : 100), rounds: 3) {
+    let s = NNBenchmark.time(iterations: what.hasSuffix("spectrogram") ? 10 : (batch == 1 ? 20_000 : 100), rounds: 3) {
         _ = model.forward(x, training: false)
     }
     print(batch == 1 ? "latency: \(s * 1e6) µs" : "inference batch \(batch): \(Int(Double(batch) / s)) windows/s")
@@ -133,6 +133,6 @@ case "monitor-latency":
 case "stead":
     try SteadBenchmark.run(quick: quick)
 default:
-    print("usage: seismic-bench [all|nn|gemm|prep|stead|nn-earthquake|train-earthquake|infer-earthquake|latency-earthquake|latency-spectrogram] [--quick]")
+    print("usage: seismic-bench [all|nn|gemm|prep|stead|nn-earthquake|train-earthquake|infer-earthquake|infer-spectrogram|latency-earthquake|latency-spectrogram] [--quick]")
     exit(2)
 }

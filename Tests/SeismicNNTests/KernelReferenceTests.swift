@@ -135,6 +135,11 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
             let inPlace = Tensor(shape: [n, ho, wo, o], storage: z1).channelsFirst()
             expectWithin("sk_nhwc_conv_width1", worstBoundRatio(inPlace.storage, reference.storage, bound: bound), shape)
         }
+        // Any kernel read in place, row by row: the same terms in the same order as im2col + the
+        // product, so the same bits.
+        var zTaps = [Float](repeating: .nan, count: n * ho * wo * o)
+        sk_nhwc_conv(xl, n, h, w, c, kh, kw, matrix, o, bias, &zTaps)
+        #expect(zTaps.map(\.bitPattern) == z.map(\.bitPattern), "sk_nhwc_conv \(shape): not the bits of im2col + sk_gemm_bias")
     }
 
     /// The block's convolution backward — dcols = dz·Wᵀ (sk_gemm_bias) folded back by sk_nhwc_col2im;

@@ -24,6 +24,10 @@
               (const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, const float *b,    \
                ptrdiff_t o, const float *bias, float *out),                                                         \
               (x, n, h, w, c, kh, b, o, bias, out))                                                                 \
+    SK_KERNEL(sk_nhwc_conv,                                                                                         \
+              (const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,      \
+               const float *b, ptrdiff_t o, const float *bias, float *out),                                         \
+              (x, n, h, w, c, kh, kw, b, o, bias, out))                                                             \
     SK_KERNEL(sk_column_sums, (const float *x, ptrdiff_t rows, ptrdiff_t c, double *sum), (x, rows, c, sum))        \
     SK_KERNEL(sk_column_squared_deviations,                                                                         \
               (const float *x, ptrdiff_t rows, ptrdiff_t c, const double *mean, double *m2), (x, rows, c, mean, m2)) \

@@ -27,6 +27,12 @@ void sk_gemm_bias_strided(const float *a, ptrdiff_t rows, ptrdiff_t rowStride, p
 /// out [n·(h−kh+1)·w, o] = bias + the input rows read in place, b [kh·c, o] as for im2col.
 void sk_nhwc_conv_width1(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh,
                          const float *b, ptrdiff_t o, const float *bias, float *out);
+/// The convolution of n channels-last samples with any kernel of kh·kw ≤ 64 taps without im2col,
+/// one output row at a time: out [n·(h−kh+1)·(w−kw+1), o] = bias + the input read in place,
+/// b [kh·kw·c, o] as for im2col. Each output sums its terms in im2col's order, so the results
+/// are those of sk_nhwc_im2col + sk_gemm_bias, bit for bit.
+void sk_nhwc_conv(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw,
+                  const float *b, ptrdiff_t o, const float *bias, float *out);
 /// sum[ch] += Σ_r x[r, ch] in double precision (x [rows, c]).
 void sk_column_sums(const float *x, ptrdiff_t rows, ptrdiff_t c, double *sum);
 /// m2[ch] += Σ_r (x[r, ch] − mean[ch])² in double precision.

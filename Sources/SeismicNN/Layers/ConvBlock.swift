@@ -150,8 +150,10 @@ public final class ConvBlock {
                     cols: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>
                 ) {
                     let convRows = inputRows - kh + 1
-                    if kw == 1 && kh <= 64 {  // (the in-place kernel takes up to 64 taps)
+                    if kw == 1 && kh <= 64 {  // (the in-place kernels take up to 64 taps)
                         sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights.pointer, o, bias, z)
+                    } else if kh * kw <= 64 {
+                        sk_nhwc_conv(input, count, inputRows, w, cin, kh, kw, weights.pointer, o, bias, z)
                     } else {
                         sk_nhwc_im2col(input, count, inputRows, w, cin, kh, kw, cols)
                         product(cols, rows: count * convRows * wo, weights.pointer, into: z)
