@@ -222,6 +222,37 @@ struct BatchNormBound {
         try expectEqual(pool.backward(try fixtureTensor(caseName, "dy")).storage, caseName, "dx")
     }
 
+    /// Every forward path of Linear — one or two rows (matrix-vector products), a few rows through
+    /// a large W (the kernels' product on Wᵀ's transpose), many rows (OpenBLAS) — within the
+    /// inner-product bound γ_{in+1}·Σ|terms| of the exact result, on a W of 1.2 million weights.
+    @Test(arguments: [1, 2, 3, 17, 64, 65, 130])
+    func linearForwardPathsAreWithinTheInnerProductBound(batch: Int) throws {
+        let (inputs, outputs) = (2_000, 600)
+        var rng = TestRNG(seed: UInt64(batch))
+        let store = ParameterStore(Linear.specs("fc", inFeatures: inputs, outFeatures: outputs))
+        let fc = Linear(store: store, prefix: "fc", inFeatures: inputs, outFeatures: outputs)
+        let w = (0..<(inputs * outputs)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let b = (0..<outputs).map { _ in Float.random(in: -1...1, using: &rng) }
+        try store.set("fc.weight", w, shape: [outputs, inputs])
+        try store.set("fc.bias", b, shape: [outputs])
+        let x = (0..<(batch * inputs)).map { _ in Float.random(in: -1...1, using: &rng) }
+        let y = fc.forward(Tensor(shape: [batch, inputs], storage: x), training: false).storage
+        var worst = 0.0
+        for row in 0..<batch {
+            for f in 0..<outputs {
+                var exact = Double(b[f]), magnitude = abs(Double(b[f]))
+                for q in 0..<inputs {
+                    let term = Double(x[row * inputs + q]) * Double(w[f * inputs + q])
+                    exact += term
+                    magnitude += abs(term)
+                }
+                let ratio = abs(Double(y[row * outputs + f]) - exact) / (float32Gamma(inputs + 1) * magnitude)
+                worst = ratio <= worst ? worst : ratio  // a NaN is kept
+            }
+        }
+        #expect(worst <= 1, "batch \(batch): error \(worst)× the bound")
+    }
+
     @Test func linearMatchesPyTorch() throws {
         let c = "layers/linear"
         let w = try fixtureTensor(c, "param_weight")

@@ -1,5 +1,7 @@
 // Linear: y = x Wᵀ + b with W [out, in] (reference: torch.nn.Linear), forward and backward.
 
+import CSeismicKernels
+
 /// Batched through sgemm; rows of the batch (forward, dx) and rows of W (dW) split across cores.
 public final class Linear: Layer {
     public let inFeatures: Int
@@ -44,6 +46,20 @@ public final class Linear: Layer {
                                 m: r.count, n: i, a: wp + r.lowerBound * i, lda: i, x: xp + row * i, beta: 1,
                                 y: yp + row * o + r.lowerBound)
                         }
+                    }
+                } else if n <= 64 && i * o >= 1_000_000 {
+                    // A few rows through a large W (SpectrogramCNN's fc1: 167 MB): yᵀ = W·xᵀ with the
+                    // kernels' product, W's rows split across cores and each read once from memory
+                    // (OpenBLAS packs all of W on every call).
+                    let xT = UnsafeMutablePointer<Float>.allocate(capacity: i * n)
+                    let zeros = [Float](repeating: 0, count: n)
+                    defer { xT.deallocate() }
+                    for row in 0..<n { for f in 0..<i { xT[f * n + row] = xp[row * i + f] } }
+                    Parallel.forEachChunk(o, minimumPerChunk: 16) { _, r in
+                        let yT = UnsafeMutablePointer<Float>.allocate(capacity: r.count * n)
+                        defer { yT.deallocate() }
+                        sk_gemm_bias(wp + r.lowerBound * i, r.count, i, xT, n, zeros, yT)
+                        for (k, f) in r.enumerated() { for row in 0..<n { yp[row * o + f] = yT[k * n + row] + bp[f] } }
                     }
                 } else if n * i * o < 65_536 {
                     for row in 0..<n { (yp + row * o).update(from: bp, count: o) }
