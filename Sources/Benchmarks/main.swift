@@ -133,6 +133,8 @@ case "monitor-latency":
 case "stead":
     try SteadBenchmark.run(quick: quick)
 default:
-    print("usage: seismic-bench [all|nn|gemm|prep|stead|nn-earthquake|train-earthquake|infer-earthquake|infer-spectrogram|latency-earthquake|latency-spectrogram] [--quick]")
+    print(
+        "usage: seismic-bench [all|nn|gemm|prep|stead|nn-earthquake|train-earthquake|infer-earthquake|infer-spectrogram|latency-earthquake|latency-spectrogram] [--quick]"
+    )
     exit(2)
 }

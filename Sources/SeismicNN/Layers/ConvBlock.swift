@@ -210,9 +210,19 @@ public final class ConvBlock {
                 var s0 = r.lowerBound
                 while s0 < r.upperBound {
                     let samples = min(group, r.upperBound - s0)
-                    let c = cols.map { $0.pointer + s0 * positions * k } ?? scratch!
-                    sk_nhwc_im2col(xp + s0 * h * w * cin, samples, h, w, cin, kh, kw, c)
-                    product(c, rows: samples * positions, weights.pointer, into: z.pointer + s0 * positions * o)
+                    if let cols {
+                        let c = cols.pointer + s0 * positions * k
+                        sk_nhwc_im2col(xp + s0 * h * w * cin, samples, h, w, cin, kh, kw, c)
+                        product(c, rows: samples * positions, weights.pointer, into: z.pointer + s0 * positions * o)
+                    } else if kh * kw <= 64 {
+                        // im2col rows not kept: the input read in place (the same bits).
+                        sk_nhwc_conv(
+                            xp + s0 * h * w * cin, samples, h, w, cin, kh, kw, weights.pointer, o, store.pointer(convolution.bias),
+                            z.pointer + s0 * positions * o)
+                    } else {
+                        sk_nhwc_im2col(xp + s0 * h * w * cin, samples, h, w, cin, kh, kw, scratch!)
+                        product(scratch!, rows: samples * positions, weights.pointer, into: z.pointer + s0 * positions * o)
+                    }
                     s0 += samples
                 }
                 sk_column_sums(z.pointer + r.lowerBound * positions * o, r.count * positions, o, sums.pointer + chunk * o)
