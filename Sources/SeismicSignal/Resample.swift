@@ -22,6 +22,17 @@ public struct FourierResampler {
     public func callAsFunction(_ x: [Double]) -> [Double] {
         precondition(x.count == inputCount, "expected \(inputCount) samples, got \(x.count)")
         let (re, im) = forward.transform(real: x)
+        let (yr, yi) = outputSpectrum(re, im)
+        let (out, _) = backward.transform(real: yr, imaginary: yi)
+        let scale = 1.0 / Double(inputCount)
+        return out.map { $0 * scale }
+    }
+
+    /// The output's spectrum (`outputCount` bins) from the input's (`inputCount` bins): the lowest
+    /// `min(n, num)` frequencies kept, the unpaired Nyquist bin doubled when downsampling to an
+    /// even count or halved when upsampling, and the Hermitian completion for a real result (an
+    /// even-length output's Nyquist bin real).
+    private func outputSpectrum(_ re: [Double], _ im: [Double]) -> (re: [Double], im: [Double]) {
         let n = inputCount, num = outputCount
         let m = min(n, num)
         let half = m / 2 + 1
@@ -33,41 +44,28 @@ public struct FourierResampler {
             yr[m / 2] *= f
             yi[m / 2] *= f
         }
-        // Hermitian completion for a real result; an even-length output's Nyquist bin is real.
         if num % 2 == 0 { yi[num / 2] = 0 }
         yi[0] = 0
-        for k in 1..<((num + 1) / 2) {
+        for k in 1..<max(1, (num + 1) / 2) {
             yr[num - k] = yr[k]
             yi[num - k] = -yi[k]
         }
-        let (out, _) = backward.transform(real: yr, imaginary: yi)
-        let scale = 1.0 / Double(n)
-        return out.map { $0 * scale }
+        return (yr, yi)
     }
 
     /// The resampling as the linear map it is: [outputCount, inputCount] row-major, row t holding
     /// the weights of output t, so y = R·x is `callAsFunction(x)` up to rounding. Built in double
-    /// precision from exact DFTs of the unit vectors (angles reduced in integers), with the same
-    /// frequency bins kept, doubled or halved as `callAsFunction` keeps them; for many short
-    /// series of one length (the sliding windows of a record) one matrix product does them all.
+    /// precision from exact DFTs of the unit vectors (angles reduced in integers) through the same
+    /// frequency bins as `callAsFunction` (`outputSpectrum`); for many short series of one length
+    /// (the sliding windows of a record) one matrix product does them all.
     public func matrix() -> [Double] {
         let n = inputCount, num = outputCount
-        let m = min(n, num), half = m / 2 + 1
         let (cosN, sinN) = Self.unitCircle(n), (cosM, sinM) = Self.unitCircle(num)
         var r = [Double](repeating: 0, count: num * n)
-        var yr = [Double](repeating: 0, count: num), yi = yr
         for j in 0..<n {
-            // Spectrum of the unit vector e_j: X_k = exp(−2πi·jk/n), the lowest bins kept.
-            for k in 0..<num { (yr[k], yi[k]) = (0, 0) }
-            for k in 0..<half { (yr[k], yi[k]) = (cosN[(j * k) % n], -sinN[(j * k) % n]) }
-            if m % 2 == 0 && num != n {
-                let f = num < n ? 2.0 : 0.5
-                yr[m / 2] *= f
-                yi[m / 2] *= f
-            }
-            if num % 2 == 0 { yi[num / 2] = 0 }
-            yi[0] = 0
-            for k in 1..<max(1, (num + 1) / 2) { (yr[num - k], yi[num - k]) = (yr[k], -yi[k]) }
+            // Spectrum of the unit vector e_j: X_k = exp(−2πi·jk/n).
+            let xr = (0..<n).map { cosN[(j * $0) % n] }, xi = (0..<n).map { -sinN[(j * $0) % n] }
+            let (yr, yi) = outputSpectrum(xr, xi)
             // Back: y_t = Re Σ_k Y_k exp(2πi·kt/num) / n.
             for t in 0..<num {
                 var sum = 0.0
