@@ -8,6 +8,7 @@ import SeismicCLI
 import SeismicIO
 import SeismicNN
 import SeismicTorch
+import TestSupport
 import Testing
 
 @Suite(.serialized) struct CommandRunTests {
@@ -28,7 +29,7 @@ import Testing
             "--pga", "0", "--noise-max", "1", "--min-gap", "1000", "--json",
             "--on-trigger", "/usr/bin/tee", "--on-trigger-arg", out
         ])
-        try command.run()  // returns once the trigger commands it started have finished
+        try withStandardOutput { try command.run() }  // returns once the trigger commands it started have finished
         let text = (try? String(contentsOfFile: out, encoding: .utf8)) ?? ""
         let json = try #require(try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any], "tee wrote '\(text)'")
         #expect(json["trigger"] as? Bool == true)
@@ -78,7 +79,7 @@ import Testing
         func failure(_ extra: [String], source: String = "replay:" + folder + "/short.HLZ.sac") -> String? {
             do {
                 var command = try Seismic.parseAsRoot(["monitor", "--model", model, "--source", source, "--speed", "0"] + extra)
-                try command.run()
+                try withStandardOutput { try command.run() }
                 return nil
             } catch {
                 return Seismic.message(for: error)
@@ -213,8 +214,13 @@ func folderWithUntrainedModel(_ prefix: String) throws -> String {
     return root
 }
 
-/// What `body` prints to standard output (through a file, so any amount fits).
+/// What `body` prints to standard output (through a file, so any amount fits), while no other
+/// test prints there (`withStandardOutput`).
 func capturingStandardOutput(_ body: () throws -> Void) throws -> String {
+    try withStandardOutput { try capturing(body) }
+}
+
+private func capturing(_ body: () throws -> Void) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("stdout-\(UUID())").path
     defer { try? FileManager.default.removeItem(atPath: path) }
     fflush(nil)
@@ -339,7 +345,7 @@ extension CommandRunTests {
         let before = try Data(contentsOf: URL(fileURLWithPath: record))
         #expect {
             var command = try Seismic.parseAsRoot(["prep", "qsis-events", "--folder", "/", "-o", record])
-            try command.run()
+            try withStandardOutput { try command.run() }
         } throws: { error in
             Seismic.exitCode(for: error) == .validationFailure && "\(Seismic.message(for: error))".contains("would destroy it")
         }

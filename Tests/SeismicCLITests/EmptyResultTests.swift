@@ -5,6 +5,7 @@ import Foundation
 import SeismicCLI
 import SeismicNN
 import SeismicTorch
+import TestSupport
 import Testing
 
 struct EmptyResultTests {
@@ -15,7 +16,7 @@ struct EmptyResultTests {
         let card = ModelCard.earthquakePretraining()
         try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: folder + "/m.safetensors")
         var classify = try Seismic.parseAsRoot(["classify", "--model", folder + "/m.safetensors", folder + "/none"])
-        #expect { try classify.run() } throws: { "\($0)".contains("no records found") }
+        #expect { try withStandardOutput { try classify.run() } } throws: { "\($0)".contains("no records found") }
 
         var rng = SeededGenerator(seed: 5)
         try FileManager.default.createDirectory(atPath: folder + "/ev", withIntermediateDirectories: true)
@@ -24,7 +25,7 @@ struct EmptyResultTests {
             "prep", "qsis-events", "--folder", folder + "/ev", "-o", folder + "/out.h5",
             "--min-samples", "100", "--min-pga", "1e300"
         ])
-        #expect { try prep.run() } throws: { "\($0)".contains("no windows") && "\($0)".contains("nothing written") }
+        #expect { try withStandardOutput { try prep.run() } } throws: { "\($0)".contains("no windows") && "\($0)".contains("nothing written") }
         #expect(!FileManager.default.fileExists(atPath: folder + "/out.h5"))
     }
 }

@@ -107,7 +107,7 @@ import Testing
             "--sensitivity", "400000"
         ])
         #expect {
-            try badList.run()
+            try withStandardOutput { try badList.run() }
         } throws: { error in
             "\(Seismic.fullMessage(for: error))".contains("streams.txt, line 1: 'HN' is not a SeedLink selector")
         }

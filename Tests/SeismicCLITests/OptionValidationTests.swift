@@ -6,6 +6,7 @@ import Foundation
 import SeismicCLI
 import SeismicNN
 import SeismicTorch
+import TestSupport
 import Testing
 
 /// The message and exit code the parser gives for `arguments`, or nil when they parse.
@@ -141,7 +142,7 @@ struct OptionValidationTests {
         try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: path)
         var command = try Seismic.parseAsRoot(["classify", "--model", path, "--stride", "2.5", "none.sac"])
         #expect {
-            try command.run()
+            try withStandardOutput { try command.run() }
         } throws: { error in
             Seismic.message(for: error) == "--stride must be at most the model's window, 2.0 s (got 2.5); longer strides skip samples"
                 && Seismic.exitCode(for: error) == .validationFailure

@@ -7,6 +7,7 @@ import SeismicCLI
 import SeismicIO
 import SeismicNN
 import SeismicTorch
+import TestSupport
 import Testing
 
 struct OutputIsInputTests {
@@ -33,7 +34,7 @@ struct OutputIsInputTests {
         let file = folder + "/ST03.ev.HLZ.sac"
         let before = try Data(contentsOf: URL(fileURLWithPath: file))
         var command = try Seismic.parseAsRoot(["sac", "prepare", file, "--out", folder + "/."])
-        #expect(throws: (any Error).self) { try command.run() }
+        #expect(throws: (any Error).self) { try withStandardOutput { try command.run() } }
         #expect(try Data(contentsOf: URL(fileURLWithPath: file)) == before)
     }
 }

@@ -91,7 +91,7 @@ import Testing
                 for _ in 0..<(1 + n % 7) { data[Int.random(in: 0..<data.count, using: &rng)] = UInt8.random(in: 0...255, using: &rng) }
             }
             if ProcessInfo.processInfo.environment["SEISMIC_FUZZ_TRACE"] != nil {
-                print("stationxml fuzz case \(n)")
+                diagnostic("stationxml fuzz case \(n)")
                 try data.write(to: URL(fileURLWithPath: "/tmp/stationxml-case.xml"))
             }
             do {

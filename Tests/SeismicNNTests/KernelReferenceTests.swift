@@ -18,7 +18,7 @@ private func expectWithin(
     _ kernel: String, _ ratio: (ratio: Double, index: Int), _ shape: String,
     sourceLocation: SourceLocation = #_sourceLocation
 ) {
-    print("KernelReferenceTests: \(kernel) \(shape): worst error/bound \(ratio.ratio)")
+    diagnostic("KernelReferenceTests: \(kernel) \(shape): worst error/bound \(ratio.ratio)")
     #expect(ratio.ratio <= 1, "\(kernel) \(shape): error \(ratio.ratio)× its bound at \(ratio.index)", sourceLocation: sourceLocation)
 }
 

@@ -37,7 +37,7 @@ import Testing
         let requested = ProcessInfo.processInfo.environment["SEISMIC_MAX_ISA"]
             .flatMap { name in InstructionSet.allCases.first { $0.description == name } }
         let expected = requested.map { InstructionSet(rawValue: min($0.rawValue, widest.rawValue))! } ?? widest
-        print("kernels run the \(InstructionSet.active) variant (widest on this CPU: \(widest))")
+        diagnostic("kernels run the \(InstructionSet.active) variant (widest on this CPU: \(widest))")
         #expect(InstructionSet.active == expected)
         #expect(InstructionSet.baseline.isSupported)
     }

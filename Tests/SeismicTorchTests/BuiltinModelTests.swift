@@ -40,7 +40,7 @@ import Testing
         let classifier = Classifier(model: model, card: card, strideSeconds: 0.1)
         let dataset = try SeisBenchDataset(path: Fixtures.repository("data/real-heldout"))
         let result = try PickEvaluation.run(classifier: classifier, dataset: dataset, split: "test", thresholds: PickThresholds())
-        print(result.table)
+        diagnostic(result.table)
         #expect(result.traces.count == 24 && result.skipped.isEmpty)
         #expect(result.pWithin >= 20.0 / 24 && result.sWithin >= 21.0 / 24)
         #expect(result.falsePicks <= 30)

@@ -169,7 +169,7 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         // How many the kernel drops depends on how fast the receiver is scheduled; that each one is
         // counted does not.
         #expect(queue.accounted == sent)
-        print(
+        diagnostic(
             "UDP bursts: \(sent) sent, \(queue.accepted) accepted, \(queue.dropped) dropped by the full queue, "
                 + "\(queue.kernelDropped) by the kernel, \(queue.malformed) markers")
     }

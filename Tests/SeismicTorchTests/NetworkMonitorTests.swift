@@ -403,7 +403,7 @@ struct RealNetwork {
             }
         }
         diffs.sort()
-        print(
+        diagnostic(
             "network: \(compared) clear classify picks compared; probability differences away from the ends: median \(diffs[diffs.count / 2]), 99th percentile \(diffs[diffs.count * 99 / 100]), max \(diffs.last!)"
         )
         #expect(compared >= 30)
@@ -416,7 +416,7 @@ struct RealNetwork {
         let quakeML = try String(contentsOfFile: scratch + "/events/event-\(event.id).xml", encoding: .utf8)
         #expect(quakeML.contains("<pick") && quakeML.contains("phaseHint"))
         #expect(session.monitor.stations.count == network.stations.count)
-        print("network: \(session.summary)")
+        diagnostic("network: \(session.summary)")
     }
 
     /// A cut connection, a stall, garbage, records out of order and sent twice: the session
@@ -437,7 +437,7 @@ struct RealNetwork {
         case .stall: #expect(link.stalls >= 1 && link.reconnects >= 1)
         default: #expect(link.reconnects >= 1)
         }
-        print("network with \(fault): \(session.summary)")
+        diagnostic("network with \(fault): \(session.summary)")
     }
 
     /// The windows, picks and events of two runs are the same (probabilities within 1e-5: the
@@ -457,7 +457,7 @@ struct RealNetwork {
             // Picks made after the first part closed and joining no second event stay out of both (they are output all the same).
             let picks: (Outputs) -> Set<String> = { Set($0.closed.flatMap(\.picks).map { "\($0.traceID) \($0.phase) \(ms($0.peakTime))" }) }
             #expect(picks(other).isSubset(of: picks(clean)))
-            print("network split: \(other.closed.count) events holding \(picks(other).count) of the \(picks(clean).count) picks of one")
+            diagnostic("network split: \(other.closed.count) events holding \(picks(other).count) of the \(picks(clean).count) picks of one")
         }
     }
 
@@ -476,7 +476,7 @@ struct RealNetwork {
         let (outputs, session) = try run(network, channelByChannel: channelByChannel, version: version, scratch: scratch)
         expectSame(clean, Outputs(outputs), stations: network.stations, sameEvents: !channelByChannel)
         #expect(session.monitor.merge.releasedBySpan == 0 && session.monitor.merge.heldCount == 0)
-        print("network \(channelByChannel ? "channel by channel" : "interleaved"), SeedLink \(version.rawValue): \(session.summary)")
+        diagnostic("network \(channelByChannel ? "channel by channel" : "interleaved"), SeedLink \(version.rawValue): \(session.summary)")
     }
 
     /// A session stopped part way and started again with the same --state file asks every station

@@ -63,7 +63,7 @@ import Testing
         let (trainIdx, valIdx) = data.split(validationFraction: 0.2, seed: 3)
         let trainer = Trainer(model: ConvNet(card.architecture, seed: 3), configuration: config)
         let result = trainer.fit(data, train: trainIdx, validation: valIdx)
-        print("real picks: trained on \(trainIdx.count) windows of \(train.count) records, validation accuracy \(result.bestValidationAccuracy)")
+        diagnostic("real picks: trained on \(trainIdx.count) windows of \(train.count) records, validation accuracy \(result.bestValidationAccuracy)")
 
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("real-picks-\(UUID())").path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
@@ -90,13 +90,13 @@ import Testing
         func within(_ r: [Double]) -> Double { Double(r.filter { abs($0) <= 0.5 }.count) / Double(test.count) }
         try #require(!residualP.isEmpty, "no P pick on any held-out record")
         let median = residualP.sorted()[residualP.count / 2]
-        print(
+        diagnostic(
             String(
                 format:
                     "real picks on %d held-out records: P within 0.5 s %.2f (median residual %+.2f s), S within 0.5 s %.2f, %d false picks in %.1f min of pre-event noise",
                 test.count, within(residualP), median, within(residualS), falsePicks, Double(test.count) * 19.5 / 60))
-        print("P residuals: \(residualP.map { String(format: "%+.2f", $0) }.joined(separator: " "))")
-        print("S residuals: \(residualS.map { String(format: "%+.2f", $0) }.joined(separator: " "))")
+        diagnostic("P residuals: \(residualP.map { String(format: "%+.2f", $0) }.joined(separator: " "))")
+        diagnostic("S residuals: \(residualS.map { String(format: "%+.2f", $0) }.joined(separator: " "))")
         #expect(abs(median) <= 0.5)
         #expect(within(residualP) >= 0.6)
         #expect(sAfterP >= withP - 1)

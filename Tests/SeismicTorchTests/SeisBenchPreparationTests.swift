@@ -213,6 +213,6 @@ import Testing
                 #expect(finite)
             }
         }
-        print("SeisBench metadata fuzz: \(prepared) prepared, \(refused) refused")
+        diagnostic("SeisBench metadata fuzz: \(prepared) prepared, \(refused) refused")
     }
 }
