@@ -20,6 +20,13 @@ enum NNBenchmark {
         return Tensor(shape: [batch] + arch.inputShape, storage: (0..<n).map { _ in rng.nextUnitFloat() * 2 - 1 })
     }
 
+    /// One training step: zero the gradients, forward, cross-entropy, backward, Adam.
+    static func trainingStep(_ model: ConvNet, _ adam: Adam, _ x: Tensor, _ labels: [Int]) {
+        model.store.zeroGradients()
+        model.backward(CrossEntropy.loss(logits: model.forward(x, training: true), labels: labels).gradient)
+        adam.update()
+    }
+
     /// Seconds per call of `body`, the best of `rounds` timings of `iterations` calls.
     static func time(iterations: Int, rounds: Int = 3, _ body: () -> Void) -> Double {
         var best = Double.infinity
@@ -41,12 +48,7 @@ enum NNBenchmark {
             let b = spectrogram && quick ? min(batch, 32) : batch
             let x = randomInput(arch, batch: b, seed: 2)
             let labels = (0..<b).map { $0 % arch.classCount }
-            let step = {
-                model.store.zeroGradients()
-                let logits = model.forward(x, training: true)
-                model.backward(CrossEntropy.loss(logits: logits, labels: labels).gradient)
-                adam.update()
-            }
+            let step = { trainingStep(model, adam, x, labels) }
             step()
             // (iterations, rounds) as scripts/bench_pytorch.py's TRAIN_REPEATS: rounds of half a
             // second or more, the best counts.

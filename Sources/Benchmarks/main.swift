@@ -48,11 +48,7 @@ case "train-earthquake":
     let adam = Adam(store: model.store)
     let x = NNBenchmark.randomInput(arch, batch: 256, seed: 2)
     let labels = (0..<256).map { $0 % arch.classCount }
-    let s = NNBenchmark.time(iterations: quick ? 50 : 500, rounds: 3) {
-        model.store.zeroGradients()
-        model.backward(CrossEntropy.loss(logits: model.forward(x, training: true), labels: labels).gradient)
-        adam.update()
-    }
+    let s = NNBenchmark.time(iterations: quick ? 50 : 500, rounds: 3) { NNBenchmark.trainingStep(model, adam, x, labels) }
     print("train batch 256: \(Int(256 / s)) windows/s")
 case "gemm":
     GemmBenchmark.run()

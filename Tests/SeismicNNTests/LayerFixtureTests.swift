@@ -237,19 +237,9 @@ struct BatchNormBound {
         try store.set("fc.bias", b, shape: [outputs])
         let x = (0..<(batch * inputs)).map { _ in Float.random(in: -1...1, using: &rng) }
         let y = fc.forward(Tensor(shape: [batch, inputs], storage: x), training: false).storage
-        var worst = 0.0
-        for row in 0..<batch {
-            for f in 0..<outputs {
-                var exact = Double(b[f]), magnitude = abs(Double(b[f]))
-                for q in 0..<inputs {
-                    let term = Double(x[row * inputs + q]) * Double(w[f * inputs + q])
-                    exact += term
-                    magnitude += abs(term)
-                }
-                let ratio = abs(Double(y[row * outputs + f]) - exact) / (float32Gamma(inputs + 1) * magnitude)
-                worst = ratio <= worst ? worst : ratio  // a NaN is kept
-            }
-        }
+        let (exact, magnitude) = TermMagnitudes.exactProduct(
+            x, TermMagnitudes.transposed(w, rows: outputs, cols: inputs), rows: batch, inner: inputs, cols: outputs, bias: b)
+        let worst = worstBoundRatio(y.map(Double.init), exact, bound: magnitude.map { float32Gamma(inputs + 1) * $0 }).ratio  // NaN: infinite
         #expect(worst <= 1, "batch \(batch): error \(worst)× the bound")
     }
 

@@ -94,15 +94,27 @@ enum TermMagnitudes {
 
     /// Σ|a[i, k]|·|b[k, j]| for a [rows, inner] and b [inner, cols] (row-major), plus |bias[j]| when given.
     static func matrixProduct(_ a: [Float], _ b: [Float], rows: Int, inner: Int, cols: Int, bias: [Float]? = nil) -> [Double] {
-        var m = [Double](repeating: 0, count: rows * cols)
+        exactProduct(a, b, rows: rows, inner: inner, cols: cols, bias: bias).magnitude
+    }
+
+    /// bias[j] + Σ a[i, k]·b[k, j] in float64 (the exact sum of the float32 products but for
+    /// float64 rounding) and its terms' Σ|·| (`matrixProduct`), for a [rows, inner], b [inner, cols].
+    static func exactProduct(_ a: [Float], _ b: [Float], rows: Int, inner: Int, cols: Int, bias: [Float]? = nil)
+        -> (exact: [Double], magnitude: [Double])
+    {
+        var exact = [Double](repeating: 0, count: rows * cols), magnitude = exact
         for r in 0..<rows {
             for j in 0..<cols {
-                var acc = bias.map { Double(abs($0[j])) } ?? 0
-                for k in 0..<inner { acc += Double(abs(a[r * inner + k])) * Double(abs(b[k * cols + j])) }
-                m[r * cols + j] = acc
+                var sum = bias.map { Double($0[j]) } ?? 0, acc = abs(sum)
+                for k in 0..<inner {
+                    let term = Double(a[r * inner + k]) * Double(b[k * cols + j])
+                    sum += term
+                    acc += abs(term)
+                }
+                (exact[r * cols + j], magnitude[r * cols + j]) = (sum, acc)
             }
         }
-        return m
+        return (exact, magnitude)
     }
 
     /// The transpose of a row-major [rows, cols] matrix.

@@ -365,9 +365,9 @@ void SK_FN(sk_gemm_bias_strided)(const float *restrict a, ptrdiff_t rows, ptrdif
 void SK_FN(sk_nhwc_conv_width1)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
                                    ptrdiff_t kh, const float *restrict b, ptrdiff_t o, const float *restrict bias,
                                    float *restrict out) {
-    ptrdiff_t offsets[64];
+    ptrdiff_t offsets[kh];  // one per tap (a stack array of the kernel's size)
     const ptrdiff_t positions = (h - kh + 1) * w;
-    for (ptrdiff_t p = 0; p < kh && p < 64; p++) offsets[p] = p * w * c;
+    for (ptrdiff_t p = 0; p < kh; p++) offsets[p] = p * w * c;
     for (ptrdiff_t s = 0; s < n; s++)
         gemm_bias_taps(x + s * h * w * c, positions, c, offsets, kh, c, b, o, bias, out + s * positions * o);
 }
@@ -375,10 +375,10 @@ void SK_FN(sk_nhwc_conv_width1)(const float *restrict x, ptrdiff_t n, ptrdiff_t 
 void SK_FN(sk_nhwc_conv)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh,
                             ptrdiff_t kw, const float *restrict b, ptrdiff_t o, const float *restrict bias,
                             float *restrict out) {
-    ptrdiff_t offsets[64];
+    ptrdiff_t offsets[kh * kw];  // one per tap (a stack array of the kernel's size)
     const ptrdiff_t ho = h - kh + 1, wo = w - kw + 1;
     for (ptrdiff_t p = 0; p < kh; p++)
-        for (ptrdiff_t q = 0; q < kw && p * kw + q < 64; q++) offsets[p * kw + q] = (p * w + q) * c;
+        for (ptrdiff_t q = 0; q < kw; q++) offsets[p * kw + q] = (p * w + q) * c;
     for (ptrdiff_t s = 0; s < n; s++)
         for (ptrdiff_t i = 0; i < ho; i++)
             gemm_bias_taps(x + (s * h + i) * w * c, wo, c, offsets, kh * kw, c, b, o, bias, out + (s * ho + i) * wo * o);

@@ -23,11 +23,13 @@ void sk_gemm_bias(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, p
 /// windows of one series (rowStride = the hop) are read in place.
 void sk_gemm_bias_strided(const float *a, ptrdiff_t rows, ptrdiff_t rowStride, ptrdiff_t k, const float *b, ptrdiff_t o,
                           const float *bias, float *out);
-/// The convolution of n channels-last samples with a kernel of width 1 (kh ≤ 64) without im2col:
-/// out [n·(h−kh+1)·w, o] = bias + the input rows read in place, b [kh·c, o] as for im2col.
+/// The convolution of n channels-last samples with a kernel of width 1 without im2col: out
+/// [n·(h−kh+1)·w, o] = bias + the input rows read in place, b [kh·c, o] as for im2col. (Both
+/// in-place convolutions keep one offset per tap on the stack: 32 KB for the 64 × 64 kernels
+/// model cards allow at most.)
 void sk_nhwc_conv_width1(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh,
                          const float *b, ptrdiff_t o, const float *bias, float *out);
-/// The convolution of n channels-last samples with any kernel of kh·kw ≤ 64 taps without im2col,
+/// The convolution of n channels-last samples with any kernel without im2col,
 /// one output row at a time: out [n·(h−kh+1)·(w−kw+1), o] = bias + the input read in place,
 /// b [kh·kw·c, o] as for im2col. Each output sums its terms in im2col's order, so the results
 /// are those of sk_nhwc_im2col + sk_gemm_bias, bit for bit.

@@ -23,9 +23,9 @@ public final class ThreadGroup: @unchecked Sendable {
     /// Each member's values for the current round, one slot per rank (raw storage: members write
     /// their own slots at the same time).
     private let contributions: UnsafeMutablePointer<[Double]>
-    /// The sums of the last two rounds (round g in slot g % 2): a member still copying round g's
-    /// sum holds up round g + 1, so round g + 2 (the next writer of the slot) cannot begin before it is done.
-    private let results: UnsafeMutablePointer<[Double]>
+    /// The last round's sum. A member reads it before it joins the next round, and the next sum
+    /// is written only once every member has joined, so no reader is overwritten.
+    private var result: [Double] = []
 
     /// A group of `size` members whose early arrivals poll for `spinSeconds` (default 100 µs; a
     /// negative or non-finite value counts as 0) before they sleep.
@@ -35,15 +35,11 @@ public final class ThreadGroup: @unchecked Sendable {
         self.spinSeconds = spinSeconds.isFinite ? min(max(spinSeconds, 0), 1) : 0
         contributions = .allocate(capacity: size)
         contributions.initialize(repeating: [], count: size)
-        results = .allocate(capacity: 2)
-        results.initialize(repeating: [], count: 2)
     }
 
     deinit {
         contributions.deinitialize(count: size)
         contributions.deallocate()
-        results.deinitialize(count: 2)
-        results.deallocate()
     }
 
     /// The element-wise sum over all members of their `values` (blocks until all have called).
@@ -53,7 +49,7 @@ public final class ThreadGroup: @unchecked Sendable {
         if arrived.add(1, ordering: .acquiringAndReleasing).newValue == size {
             var sum = contributions[0]
             for r in 1..<size { for i in sum.indices { sum[i] += contributions[r][i] } }
-            results[round % 2] = sum
+            result = sum
             arrived.store(0, ordering: .relaxed)
             generation.store(round + 1, ordering: .releasing)
             condition.lock()
@@ -62,7 +58,7 @@ public final class ThreadGroup: @unchecked Sendable {
         } else {
             waitPast(round)
         }
-        return results[round % 2]
+        return result
     }
 
     private func waitPast(_ round: Int) {

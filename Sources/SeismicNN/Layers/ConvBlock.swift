@@ -145,18 +145,16 @@ public final class ConvBlock {
             y.storage.withUnsafeMutableBufferPointer { yb in
                 let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
                 /// `count` samples of `inputRows` rows each (whole samples, or a band of one) → pooled output.
+                /// The convolution reads its input in place (no im2col copy).
                 func run(
                     _ input: UnsafePointer<Float>, count: Int, inputRows: Int, output: UnsafeMutablePointer<Float>,
-                    cols: UnsafeMutablePointer<Float>, z: UnsafeMutablePointer<Float>
+                    z: UnsafeMutablePointer<Float>
                 ) {
                     let convRows = inputRows - kh + 1
-                    if kw == 1 && kh <= 64 {  // (the in-place kernels take up to 64 taps)
+                    if kw == 1 {
                         sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights.pointer, o, bias, z)
-                    } else if kh * kw <= 64 {
-                        sk_nhwc_conv(input, count, inputRows, w, cin, kh, kw, weights.pointer, o, bias, z)
                     } else {
-                        sk_nhwc_im2col(input, count, inputRows, w, cin, kh, kw, cols)
-                        product(cols, rows: count * convRows * wo, weights.pointer, into: z)
+                        sk_nhwc_conv(input, count, inputRows, w, cin, kh, kw, weights.pointer, o, bias, z)
                     }
                     sk_nhwc_block_forward(z, count, convRows, wo, o, ph, pw, scale, shift, output, nil, nil, nil, nil)
                 }
@@ -164,24 +162,22 @@ public final class ConvBlock {
                     for sample in 0..<n {
                         Parallel.forEachChunk(hp) { _, rows in
                             let convRows = rows.count * ph
-                            let cols = UnsafeMutablePointer<Float>.allocate(capacity: convRows * wo * k)
                             let z = UnsafeMutablePointer<Float>.allocate(capacity: convRows * wo * o)
-                            defer { cols.deallocate(); z.deallocate() }
+                            defer { z.deallocate() }
                             run(
                                 xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
-                                output: yp + (sample * hp + rows.lowerBound) * wp * o, cols: cols, z: z)
+                                output: yp + (sample * hp + rows.lowerBound) * wp * o, z: z)
                         }
                     }
                     return
                 }
                 Parallel.forEachChunk(n, minimumPerChunk: max(1, 4_096 / max(positions * k, 1))) { _, range in
-                    let cols = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
                     let z = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * o)
-                    defer { cols.deallocate(); z.deallocate() }
+                    defer { z.deallocate() }
                     var s0 = range.lowerBound
                     while s0 < range.upperBound {
                         let count = min(group, range.upperBound - s0)
-                        run(xp + s0 * h * w * cin, count: count, inputRows: h, output: yp + s0 * pooled * o, cols: cols, z: z)
+                        run(xp + s0 * h * w * cin, count: count, inputRows: h, output: yp + s0 * pooled * o, z: z)
                         s0 += count
                     }
                 }
@@ -205,8 +201,6 @@ public final class ConvBlock {
         let input = x.storage.withUnsafeBufferPointer { xb in
             let xp = xb.baseAddress!
             Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
-                let scratch = cols == nil ? UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k) : nil
-                defer { scratch?.deallocate() }
                 var s0 = r.lowerBound
                 while s0 < r.upperBound {
                     let samples = min(group, r.upperBound - s0)
@@ -214,14 +208,11 @@ public final class ConvBlock {
                         let c = cols.pointer + s0 * positions * k
                         sk_nhwc_im2col(xp + s0 * h * w * cin, samples, h, w, cin, kh, kw, c)
                         product(c, rows: samples * positions, weights.pointer, into: z.pointer + s0 * positions * o)
-                    } else if kh * kw <= 64 {
+                    } else {
                         // im2col rows not kept: the input read in place (the same bits).
                         sk_nhwc_conv(
                             xp + s0 * h * w * cin, samples, h, w, cin, kh, kw, weights.pointer, o, store.pointer(convolution.bias),
                             z.pointer + s0 * positions * o)
-                    } else {
-                        sk_nhwc_im2col(xp + s0 * h * w * cin, samples, h, w, cin, kh, kw, scratch!)
-                        product(scratch!, rows: samples * positions, weights.pointer, into: z.pointer + s0 * positions * o)
                     }
                     s0 += samples
                 }

@@ -109,11 +109,7 @@ public struct Classifier {
                 let rows = try predict(windows, context: "windows of \(source) starting \(span) after its first sample")
                 predictions += zip(kept, rows).map { WindowPrediction(startSeconds: windowStarts[$0], probabilities: $1) }
             }
-            var keptIterator = kept.makeIterator()
-            var next = keptIterator.next()
-            for w in chunk {
-                if w == next { next = keptIterator.next() } else { silent.append(windowStarts[w]) }
-            }
+            silent += Self.silent(chunk, kept: kept).map { windowStarts[$0] }
             first = chunk.upperBound
         }
         guard !predictions.isEmpty else { throw ClassifyError.noSignal(windows: starts.count, peak: Self.silentPeak, units: units) }
@@ -158,7 +154,8 @@ public struct Classifier {
                 }
             }
             let batch = WindowBatch(values: values, count: piece.count, length: length, components: comps)
-            let kept = card.preprocessing.windowsWithSignal(batch).filter { placement[piece.lowerBound + $0] != nil }
+            // (A window reaching into a flat run was not cut: all zeros, it carries no signal.)
+            let kept = card.preprocessing.windowsWithSignal(batch)
             return (card.preprocessing.prepareWindows(batch.selecting(kept)).values, kept.map { piece.lowerBound + $0 })
         }
         let kept = pieces.flatMap(\.kept)
@@ -168,19 +165,26 @@ public struct Classifier {
         return (WindowBatch(values: values, count: kept.count, length: length, components: comps), kept)
     }
 
+    /// The windows of `range` not in `kept` (ascending, within `range`), in order.
+    private static func silent(_ range: Range<Int>, kept: [Int]) -> [Int] {
+        var keptIterator = kept.makeIterator()
+        var next = keptIterator.next()
+        return range.filter { w in
+            guard w == next else { return true }
+            next = keptIterator.next()
+            return false
+        }
+    }
+
     /// Windows cut at `starts` (seconds) through the amplitude chain and the model; the silent ones
-    /// (and the `flat` ones of the raw record) set aside. Throws `ClassifyError.noSignal` when all
-    /// are silent, `ModelOutputError`.
-    private func classify(
-        _ windows: WindowBatch, starts: [Double], source: String, flat: Set<Int> = [], units: String = ""
-    ) throws -> (predictions: [WindowPrediction], silent: [Double]) {
-        let kept = card.preprocessing.windowsWithSignal(windows).filter { !flat.contains($0) }
-        guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: windows.count, peak: Self.silentPeak, units: units) }
-        let keptSet = Set(kept)
+    /// set aside. Throws `ClassifyError.noSignal` when all are silent, `ModelOutputError`.
+    private func classify(_ windows: WindowBatch, starts: [Double], source: String) throws -> (predictions: [WindowPrediction], silent: [Double]) {
+        let kept = card.preprocessing.windowsWithSignal(windows)
+        guard !kept.isEmpty else { throw ClassifyError.noSignal(windows: windows.count, peak: Self.silentPeak, units: "") }
         let rows = try predict(card.preprocessing.prepareWindows(windows.selecting(kept)), context: "windows of \(source)")
         return (
             zip(kept, rows).map { WindowPrediction(startSeconds: starts[$0], probabilities: $1) },
-            starts.indices.filter { !keptSet.contains($0) }.map { starts[$0] }
+            Self.silent(starts.indices, kept: kept).map { starts[$0] }
         )
     }
 

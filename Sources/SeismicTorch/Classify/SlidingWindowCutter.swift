@@ -11,11 +11,11 @@ import SeismicSignal
 /// each output is within γ_{k+2}·Σ_q |R_tq·x_q| (k = sourceSamples terms summed in float32, and
 /// the matrix and the samples rounded to float32; γ_n = n·u/(1 − n·u), u = 2⁻²⁴). Long windows
 /// (sourceSamples · targetSamples² over 2²⁶, where building the matrix and its products cost more
-/// than transforms) are resampled window by window with `FourierResampler`, as `WindowCutter`.
+/// than transforms) and windows of equal lengths are cut one by one by `WindowCutter`.
 public struct SlidingWindowCutter: Sendable {
     public let sourceSamples: Int, targetSamples: Int
     /// The resampling matrix transposed, [sourceSamples, targetSamples] float32; nil at equal
-    /// lengths (windows copied) and for long windows (resampled by transforms).
+    /// lengths and for long windows, which `WindowCutter` cuts one by one.
     private let weights: [Float]?
     private let zeros: [Float]
 
@@ -24,16 +24,14 @@ public struct SlidingWindowCutter: Sendable {
         self.sourceSamples = sourceSamples
         self.targetSamples = targetSamples
         zeros = [Float](repeating: 0, count: targetSamples)
-        if sourceSamples == targetSamples || Self.byTransforms(sourceSamples, targetSamples) {
+        // n·num² over 2²⁶: building the matrix and its products cost more than transforms.
+        if sourceSamples == targetSamples || sourceSamples * targetSamples > (1 << 26) / targetSamples {
             weights = nil
         } else {
             let r = FourierResampler(from: sourceSamples, to: targetSamples).matrix()
             weights = (0..<(sourceSamples * targetSamples)).map { i in Float(r[(i % targetSamples) * sourceSamples + i / targetSamples]) }
         }
     }
-
-    /// Whether windows of these lengths are resampled by transforms (n·num² over 2²⁶).
-    private static func byTransforms(_ n: Int, _ num: Int) -> Bool { n != num && n * num > (1 << 26) / num }
 
     /// `count` windows of `components` (equal lengths), the first at sample `first`, then every
     /// `step` samples, written sample-major at `out`: [count, targetSamples, components] float32,
@@ -43,37 +41,34 @@ public struct SlidingWindowCutter: Sendable {
         let span = (count - 1) * step + sourceSamples
         let comps = components.count
         precondition(first >= 0 && step >= 1 && components.allSatisfy { first + span <= $0.count }, "windows leave the record")
+        let size = targetSamples * comps
+        guard let weights else {
+            // One window at a time (its transforms keep state: one cutter per call, calls run in parallel).
+            let one = WindowCutter(sourceSamples: sourceSamples, targetSamples: targetSamples)
+            for w in 0..<count {
+                one.cut(components: components, start: first + w * step).withUnsafeBufferPointer {
+                    (out + w * size).update(from: $0.baseAddress!, count: size)
+                }
+            }
+            return
+        }
         let samples = UnsafeMutablePointer<Float>.allocate(capacity: span)
         let resampled = UnsafeMutablePointer<Float>.allocate(capacity: count * targetSamples)
         defer {
             samples.deallocate()
             resampled.deallocate()
         }
-        // Transforms keep state: one resampler per call (calls run in parallel).
-        let transforms = Self.byTransforms(sourceSamples, targetSamples) ? FourierResampler(from: sourceSamples, to: targetSamples) : nil
         for (c, component) in components.enumerated() {
-            if let transforms {
-                for w in 0..<count {
-                    let start = first + w * step
-                    let y = transforms(Array(component[start..<(start + sourceSamples)]))
-                    for t in 0..<targetSamples { resampled[w * targetSamples + t] = Float(y[t]) }
-                }
-            } else {
-                component.withUnsafeBufferPointer { x in for i in 0..<span { samples[i] = Float(x[first + i]) } }
-                if let weights {
-                    weights.withUnsafeBufferPointer { b in
-                        zeros.withUnsafeBufferPointer { bias in
-                            MatrixProduct.slidingRows(
-                                samples, rows: count, rowStride: step, k: sourceSamples, times: b.baseAddress!, o: targetSamples,
-                                bias: bias.baseAddress!, into: resampled)
-                        }
-                    }
-                } else {
-                    for w in 0..<count { (resampled + w * targetSamples).update(from: samples + w * step, count: targetSamples) }
+            component.withUnsafeBufferPointer { x in for i in 0..<span { samples[i] = Float(x[first + i]) } }
+            weights.withUnsafeBufferPointer { b in
+                zeros.withUnsafeBufferPointer { bias in
+                    MatrixProduct.slidingRows(
+                        samples, rows: count, rowStride: step, k: sourceSamples, times: b.baseAddress!, o: targetSamples,
+                        bias: bias.baseAddress!, into: resampled)
                 }
             }
             for w in 0..<count {
-                let window = out + w * targetSamples * comps
+                let window = out + w * size
                 for t in 0..<targetSamples { window[t * comps + c] = resampled[w * targetSamples + t] }
             }
         }
