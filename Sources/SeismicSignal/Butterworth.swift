@@ -28,8 +28,7 @@ public struct SOSFilter: Sendable, Equatable {
             let n = group[0].count
             precondition(group.allSatisfy { $0.count == n }, "series differ in length")
             var outputs = group.map { _ in [Double](repeating: 0, count: n) }
-            // Each section's two state values, per lane.
-            var states = [SIMD4<Double>](repeating: .zero, count: 2 * sections.count)
+            var stream = Stream(self)
             var lanes = [SIMD4<Double>](repeating: .zero, count: min(n, blockSamples))
             var first = 0
             while first < n {
@@ -40,9 +39,7 @@ public struct SOSFilter: Sendable, Equatable {
                         series.withUnsafeBufferPointer { src in for i in 0..<count { p[i * 4 + c] = src[first + i] } }
                     }
                 }
-                lanes.withUnsafeMutableBufferPointer { block in
-                    states.withUnsafeMutableBufferPointer { state in filter(UnsafeMutableBufferPointer(rebasing: block[0..<count]), state) }
-                }
+                lanes.withUnsafeMutableBufferPointer { stream.run(UnsafeMutableBufferPointer(rebasing: $0[0..<count])) }
                 lanes.withUnsafeBytes { raw in
                     let p = raw.bindMemory(to: Double.self).baseAddress!
                     for c in 0..<group.count {
@@ -55,6 +52,26 @@ public struct SOSFilter: Sendable, Equatable {
             start += 4
         }
         return out
+    }
+
+    /// Up to four series filtered together, one per SIMD lane, a block at a time: the sections'
+    /// states are carried from block to block, so blocks give the same results as one pass.
+    public struct Stream: Sendable {
+        public let filter: SOSFilter
+        /// Each section's two state values, per lane (section k's z0, z1 at 2k, 2k + 1).
+        private var state: [SIMD4<Double>]
+
+        /// The filter from zero initial conditions.
+        public init(_ filter: SOSFilter) {
+            self.filter = filter
+            state = [SIMD4<Double>](repeating: .zero, count: 2 * filter.sections.count)
+        }
+
+        /// Filters `lanes` in place: the next samples of each series, series c in lane c.
+        public mutating func run(_ lanes: UnsafeMutableBufferPointer<SIMD4<Double>>) {
+            let f = filter
+            state.withUnsafeMutableBufferPointer { f.filter(lanes, $0) }
+        }
     }
 
     /// Runs the sections over `buf` in place, from and into `state` (section k's z0, z1 at 2k, 2k + 1).

@@ -9,6 +9,10 @@ public enum WindowFunction {
         tukey(m, alpha: 1, symmetric: symmetric)
     }
 
+    /// Value `k` of the symmetric Hann window of `m` ≥ 2 points: `hann(m)[k]`, one at a time.
+    @inline(__always)
+    public static func hannValue(_ k: Int, of m: Int) -> Double { 0.5 - 0.5 * cos(2 * Double.pi * Double(k) / Double(m - 1)) }
+
     /// `scipy.signal.windows.tukey(m, alpha, sym)`: flat top, cosine tapers of total fraction
     /// `alpha` (0 → rectangle, 1 → Hann).
     public static func tukey(_ m: Int, alpha: Double, symmetric: Bool = true) -> [Double] {
@@ -17,7 +21,7 @@ public enum WindowFunction {
         if !symmetric { return Array(tukey(m + 1, alpha: alpha, symmetric: true).prefix(m)) }
         if alpha <= 0 { return [Double](repeating: 1, count: m) }
         if alpha >= 1 {
-            return (0..<m).map { 0.5 - 0.5 * cos(2 * Double.pi * Double($0) / Double(m - 1)) }
+            return (0..<m).map { hannValue($0, of: m) }
         }
         let width = Int((alpha * Double(m - 1) / 2).rounded(.down))
         var w = [Double](repeating: 1, count: m)
@@ -68,5 +72,30 @@ public enum Taper {
     public static func tukey(_ x: [Double], alpha: Double) -> [Double] {
         let w = WindowFunction.tukey(x.count, alpha: alpha)
         return zip(x, w).map { $0 * $1 }
+    }
+}
+
+/// ObsPy's Hann taper of a series of `count` samples applied to it a block at a time, the flanks'
+/// values computed as they are needed (a long record needs no table of them): the same products
+/// as `Taper.obspyHann(_:sides:)` with `Taper.obspyHannSides(count:maxPercentage:)`.
+public struct ObspyHannTaper: Sendable, Equatable {
+    public let count: Int
+    /// Samples in each flank: `int(maxPercentage · count)`, at most half the series.
+    public let flank: Int
+    /// Points of the Hann window the flanks come from.
+    let points: Int
+
+    public init(count: Int, maxPercentage: Double) {
+        self.count = count
+        flank = min(Int(maxPercentage * Double(count)), count / 2)
+        points = 2 * flank == count ? 2 * flank : 2 * flank + 1
+    }
+
+    /// Tapers `block`, the series' samples `offset..<offset + block.count`.
+    public func apply(to block: UnsafeMutableBufferPointer<Double>, at offset: Int) {
+        guard flank > 0 else { return }
+        let end = offset + block.count
+        for i in offset..<max(offset, min(end, flank)) { block[i - offset] *= WindowFunction.hannValue(i, of: points) }
+        for i in max(offset, count - flank)..<max(end, count - flank) { block[i - offset] *= WindowFunction.hannValue(points - count + i, of: points) }
     }
 }

@@ -413,7 +413,13 @@ private func checkHDF5(_ bytes: Data) -> Outcome {
             let (bytes, what) = mutateSAC(n, &rng, bases: [n0.encoded(), n0.encoded(byteOrder: .bigEndian)])
             try bytes.write(to: URL(fileURLWithPath: "\(dir)/S.HHN.sac"))
             if traceCases { print("record seed 13 case \(n): \(what)") }
-            guard let (w, _, _) = try? ThreeComponentRecord.read("\(dir)/S.HHZ.sac") else { continue }
+            // Opened and read span by span (classify's way), the record loads exactly when it
+            // loads whole, with the same samples.
+            let read = try? ThreeComponentRecord.read("\(dir)/S.HHZ.sac")
+            let spans = try? Self.readInSpans("\(dir)/S.HHZ.sac")
+            #expect((read == nil) == (spans == nil), "record seed 13 case \(n) (\(what)): read \(read == nil ? "fails" : "loads"), spans the other")
+            if let read, let spans { #expect(read.waveform == spans, "record seed 13 case \(n) (\(what))") }
+            guard let (w, _, _) = read else { continue }
             loaded += 1
             let ok =
                 w.samplingRateHz.isFinite && w.samplingRateHz > 0 && w.startTime.isFinite
@@ -422,6 +428,19 @@ private func checkHDF5(_ bytes: Data) -> Outcome {
         }
         print("SAC record fuzz: \(loaded) of 400 loaded")
         #expect(loaded > 40 && loaded < 360)
+    }
+
+    /// The record `path` belongs to, opened (`ThreeComponentRecord.open`) and read in spans of 7.
+    private static func readInSpans(_ path: String) throws -> Waveform {
+        let record = try ThreeComponentRecord.open(path)
+        var components = [[Double]](repeating: [Double](repeating: 0, count: record.sampleCount), count: 3)
+        for c in 0..<3 {
+            for first in stride(from: 0, to: record.sampleCount, by: 7) {
+                let span = first..<min(first + 7, record.sampleCount)
+                try components[c].withUnsafeMutableBufferPointer { try record.read(component: c, span, into: UnsafeMutableBufferPointer(rebasing: $0[span])) }
+            }
+        }
+        return Waveform(components: components, componentCodes: record.componentCodes, samplingRateHz: record.samplingRateHz, startTime: record.startTime)
     }
 
     @Test func safetensorsMutationsLoadConsistentlyOrThrow() {

@@ -128,10 +128,10 @@ import Testing
         }
     }
 
-    /// The memory estimate grows with the record; windows are held a chunk at a time, so a finer
-    /// stride adds only their bookkeeping (about 120 bytes a window, more than the record's copies
-    /// at one window per sample); a day at 100 Hz at the default stride comes to the figure
-    /// `classify --help` states (about 1.1 GB).
+    /// The memory estimate grows with the windows of the record (their bookkeeping and results,
+    /// about 120 bytes a window); the windows and the stretch of the record they cover are held a
+    /// chunk at a time; a day at 100 Hz at the default stride comes to about 0.2 GB (measured
+    /// 0.17 GB, `classify --help`).
     @Test func memoryEstimateGrowsWithTheRecordAndTheWindows() {
         let card = ModelCard.earthquakePretraining()
         let model = ConvNet(card.architecture)
@@ -139,10 +139,9 @@ import Testing
         let fine = Classifier(model: model, card: card, strideSeconds: 0.1)
         let everySample = Classifier(model: model, card: card, strideSeconds: 0.01)
         #expect(c.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100) < c.estimatedPeakBytes(samples: 4_000_000, samplingRateHz: 100))
-        #expect(c.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100) <= fine.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100))
         #expect(fine.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100) < everySample.estimatedPeakBytes(samples: 2_000_000, samplingRateHz: 100))
         let day = Double(c.estimatedPeakBytes(samples: 8_640_000, samplingRateHz: 100))
-        #expect(day > 1.0e9 && day < 1.15e9)
+        #expect(day > 0.15e9 && day < 0.25e9)
         #expect(c.estimatedPeakBytes(samples: Int.max / 2, samplingRateHz: 1e-9) == Int.max)
     }
 

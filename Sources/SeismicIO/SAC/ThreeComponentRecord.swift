@@ -85,29 +85,11 @@ public enum ThreeComponentRecord {
         if InputPaths.isFolder(path) { throw SACError.cannotOpen(path: path, reason: InputPaths.folderReason(expected: "a SAC file")) }
         let paths = try siblingPaths(of: path)
         let traces = try paths.map { p throws(SACError) in try SACTrace(contentsOf: p) }
-        let counts = traces.map(\.samples.count)
-        guard Set(counts).count == 1 else {
-            throw RecordError.inconsistent(paths: paths, reason: "components differ in length: \(counts)")
-        }
-        let deltas = traces.map(\.header.delta)
-        guard deltas.allSatisfy({ abs($0 - deltas[0]) <= 1e-6 * deltas[0] }) else {
-            throw RecordError.inconsistent(paths: paths, reason: "components differ in sampling interval: \(deltas)")
-        }
-        let starts = traces.map { $0.header.startTime ?? Double($0.header.b ?? 0) }
-        // −30,610,224,000 s is 1000-01-01, 253,402,300,800 s is 10000-01-01 (UTC).
-        if let bad = starts.firstIndex(where: { !$0.isFinite || $0 < -30_610_224_000 || $0 >= 253_402_300_800 }) {
-            throw RecordError.nonFiniteStart(path: paths[bad], b: traces[bad].header.b ?? .nan)
-        }
-        guard starts.allSatisfy({ abs($0 - starts[0]) <= 0.5 * Double(deltas[0]) }) else {
-            throw RecordError.inconsistent(paths: paths, reason: "components start at different times: \(starts)")
-        }
-        let codes = zip(traces, paths).map { t, p in
-            t.header.channelCode ?? URL(fileURLWithPath: p).lastPathComponent
-        }
+        let (codes, start) = try agreement(traces.map(\.header), paths: paths)
         do {
             let waveform = try Waveform(
                 validating: traces.map { $0.samples.map(Double.init) }, componentCodes: codes,
-                samplingRateHz: traces[0].samplingRateHz, startTime: starts[0])
+                samplingRateHz: traces[0].samplingRateHz, startTime: start)
             return (waveform, traces, paths)
         } catch .nonFiniteSample(let code, let index, let value) {
             let file = codes.firstIndex(of: code).map { paths[$0] } ?? path
@@ -115,5 +97,43 @@ public enum ThreeComponentRecord {
         } catch {
             throw RecordError.inconsistent(paths: paths, reason: error.description)
         }
+    }
+
+    /// The record `path` belongs to, its headers read and checked as `read` checks them and its
+    /// samples left in the files, read span by span as they are needed (a non-finite sample is
+    /// refused when it is read). Throws `SACError` for a file that cannot be read and
+    /// `RecordError` for a set that cannot form one record.
+    public static func open(_ path: String) throws -> SACRecordSamples {
+        if InputPaths.isFolder(path) { throw SACError.cannotOpen(path: path, reason: InputPaths.folderReason(expected: "a SAC file")) }
+        let paths = try siblingPaths(of: path)
+        let heads = try paths.map { p throws(SACError) in try SACTrace.header(contentsOf: p) }
+        let (codes, start) = try agreement(heads.map(\.header), paths: paths)
+        return try SACRecordSamples(
+            paths: paths, headers: heads.map(\.header), byteOrders: heads.map(\.byteOrder), componentCodes: codes,
+            samplingRateHz: 1 / heads[0].header.samplingIntervalSeconds, startTime: start)
+    }
+
+    /// Checks that the components' `headers` (of the files `paths`) agree in length, sampling
+    /// interval and start time (to half a sample) and that each start time is finite; returns the
+    /// channel codes (the header's, else the file name) and the start time.
+    private static func agreement(_ headers: [SACHeader], paths: [String]) throws(RecordError) -> (codes: [String], start: Double) {
+        let counts = headers.map(\.npts)
+        guard Set(counts).count == 1 else {
+            throw RecordError.inconsistent(paths: paths, reason: "components differ in length: \(counts)")
+        }
+        let deltas = headers.map(\.delta)
+        guard deltas.allSatisfy({ abs($0 - deltas[0]) <= 1e-6 * deltas[0] }) else {
+            throw RecordError.inconsistent(paths: paths, reason: "components differ in sampling interval: \(deltas)")
+        }
+        let starts = headers.map { $0.startTime ?? Double($0.b ?? 0) }
+        // −30,610,224,000 s is 1000-01-01, 253,402,300,800 s is 10000-01-01 (UTC).
+        if let bad = starts.firstIndex(where: { !$0.isFinite || $0 < -30_610_224_000 || $0 >= 253_402_300_800 }) {
+            throw RecordError.nonFiniteStart(path: paths[bad], b: headers[bad].b ?? .nan)
+        }
+        guard starts.allSatisfy({ abs($0 - starts[0]) <= 0.5 * Double(deltas[0]) }) else {
+            throw RecordError.inconsistent(paths: paths, reason: "components start at different times: \(starts)")
+        }
+        let codes = zip(headers, paths).map { h, p in h.channelCode ?? URL(fileURLWithPath: p).lastPathComponent }
+        return (codes, starts[0])
     }
 }

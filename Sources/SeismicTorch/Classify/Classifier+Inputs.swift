@@ -7,7 +7,10 @@ import SeismicIO
 /// A record or prepared dataset classified by `Classifier.classify(inputs:units:each:)`.
 public struct ClassifiedInput {
     public var classification: RecordClassification
-    /// The record as read (unscaled), for plotting; nil for a prepared dataset.
+    /// The record as read (unscaled), for plotting (`RecordClassification.plot(waveform:)`): the
+    /// whole record when it was read into memory; for a SAC triple, read span by span, every k-th
+    /// sample (k = ⌊samples / 4000⌋) at 1/k of its rate, which is what the plot draws. Nil for a
+    /// prepared dataset.
     public var waveform: Waveform?
     /// For a miniSEED record: the instrument ("NET.STA.LOC.BI") and the gaps and overlaps of its
     /// channels (given with the instrument's first record), where the record was split.
@@ -186,8 +189,12 @@ extension Classifier {
             outcomes.append(
                 Result {
                     let w = record.waveform
+                    try MemoryBudget.current()?.check(
+                        neededBytes: estimatedPeakBytes(samples: w.sampleCount, samplingRateHz: w.samplingRateHz),
+                        for: "classifying \(path) \(record.instrumentID)")
                     let c = try classify(
-                        w, units: units, stated: stated, channels: record.channels, path: path, source: path, instrumentID: record.instrumentID)
+                        samples: w, units: units, stated: stated, channels: record.channels, path: path, source: path, instrumentID: record.instrumentID
+                    ).classification
                     return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID)
                 })
         }
@@ -246,9 +253,11 @@ extension Classifier {
                 Result {
                     let w = record.waveform
                     try MemoryBudget.current()?.check(
-                        neededBytes: estimatedPeakBytes(samples: w.sampleCount, samplingRateHz: w.samplingRateHz), for: "classifying \(source)")
+                        neededBytes: estimatedPeakBytes(samples: w.sampleCount, samplingRateHz: w.samplingRateHz),
+                        for: "classifying \(source)")
                     let c = try classify(
-                        w, units: units, stated: nil, channels: record.channels, path: source, source: path, instrumentID: record.instrumentID)
+                        samples: w, units: units, stated: nil, channels: record.channels, path: source, source: path, instrumentID: record.instrumentID
+                    ).classification
                     let gaps = gapsGiven.insert(record.instrumentID).inserted ? scan.gaps.filter { $0.id.instrumentID == record.instrumentID } : []
                     return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID, gaps: gaps)
                 })

@@ -29,23 +29,24 @@ public struct Classifier {
 
     public var windowSeconds: Double { card.windowSeconds }
 
-    /// Peak memory, in bytes, that `classify` of a record of `samples` per component takes at
-    /// `samplingRateHz` (the reading of its files included): at most 5 copies of the record in
-    /// float64 (as read, converted to the model's units, a part cut from it at a flat run, the
-    /// part detrended and tapered in place, and filtered) or, while windows are classified, 3
-    /// copies plus one chunk of windows (`windowsPerChunk`) in its 5.3 float32 copies (cut, kept,
-    /// normalised, quantised, normalised again) plus about 120 bytes of bookkeeping and result per
-    /// window — whichever is larger — plus 50 MB for the program. Measured peak resident memory of
-    /// `seismic classify` on a day of 3 × 100 Hz samples (8.64 × 10⁶ each) in counts, without
-    /// gaps: 0.69 GB from Steim-2 miniSEED and 0.71 GB from a SAC triple at strides of 0.5 s and
-    /// 0.1 s (this estimate: 1.09 GB, which also covers a conversion and a flat run).
+    /// Peak memory, in bytes, that `classify` of a record of `samples` per component at
+    /// `samplingRateHz` takes besides the record's samples (a SAC triple is read from its files
+    /// span by span and holds none of them; a miniSEED or SDS record is decoded into memory first):
+    /// one chunk of windows (`windowsPerChunk`) in its 5.3 float32 copies (cut, kept, normalised,
+    /// quantised, normalised again), twice the record chain's output over the span those windows
+    /// cover and the 8,192-sample blocks it reads (float64), about 120 bytes of bookkeeping and
+    /// result per window of the record, and 50 MB for the program. Measured peak resident memory of
+    /// `seismic classify` (table output) on 3 × 100 Hz records in counts at a 0.5 s stride: a day
+    /// (8.64 × 10⁶ samples each) from a SAC triple 0.17 GB (this estimate: 0.19 GB), 10⁸ samples
+    /// each (2.4 GB in float64) 0.33 GB (0.41 GB).
     public func estimatedPeakBytes(samples: Int, samplingRateHz: Double) -> Int {
-        let components = card.architecture.inputShape[2]
-        let recordBytes = Double(samples) * Double(components) * 8
+        let components = Double(card.architecture.inputShape[2])
         let step = max(1, (strideSeconds * samplingRateHz).rounded())
         let windows = Double(samples) / step
-        let chunkBytes = min(windows, Double(max(1, windowsPerChunk))) * Double(card.windowSamples * components) * 4
-        let peak = 50e6 + max(5 * recordBytes, 3 * recordBytes + 5.3 * chunkBytes + 120 * windows)
+        let chunkWindows = min(windows, Double(max(1, windowsPerChunk)))
+        let chunkBytes = chunkWindows * Double(card.windowSamples) * components * 4
+        let spanBytes = min(Double(samples), chunkWindows * step + windowSeconds * samplingRateHz + 8_192) * components * 8
+        let peak = 50e6 + 5.3 * chunkBytes + 2 * spanBytes + 120 * windows
         return peak < Double(Int.max) ? Int(peak) : Int.max
     }
 
@@ -75,60 +76,103 @@ public struct Classifier {
     /// sample; `instrumentID` ("NET.STA.LOC.BI") names the record in picks and annotations, `units`
     /// says what its samples were (`UnitConversion.description`).
     public func classify(_ waveform: Waveform, source: String = "", instrumentID: String = "", units: String = "") throws -> RecordClassification {
+        let none = UnitConversion(factors: [Double](repeating: 1, count: waveform.componentCount), description: units, unitsKnown: false)
+        return try classify(samples: waveform, conversion: none, path: source, source: source, instrumentID: instrumentID).classification
+    }
+
+    /// Predictions for every window of `record`, its samples brought to the card's units by
+    /// `conversion` as they are read (with the ±100 g check of `UnitConversion.converted`, naming
+    /// `path`), read span by span: a pass finds the flat runs (and the peak, and the plot's
+    /// samples), then each part between them goes through the record chain block by block
+    /// (`RecordChainStream`) as its windows are cut, so memory holds one chunk of windows and the
+    /// span of the record they cover, not the record. Also returns the record's samples at most
+    /// about 4,000 per component, every k-th one (k = ⌊n / 4000⌋), at 1/k of its rate: what
+    /// `RecordClassification.plot(waveform:)` draws of the whole record.
+    func classify(
+        samples record: some RecordSamples, conversion: UnitConversion, path: String, source: String, instrumentID: String
+    ) throws -> (classification: RecordClassification, plotSamples: Waveform) {
         let comps = card.architecture.inputShape[2]
-        guard waveform.componentCount == comps else { throw ClassifyError.components(found: waveform.componentCount, expected: comps) }
-        guard waveform.durationSeconds >= windowSeconds else { throw ClassifyError.tooShort(seconds: waveform.durationSeconds, window: windowSeconds) }
-        let rate = waveform.samplingRateHz
+        let rate = record.samplingRateHz
+        let n = record.sampleCount
+        guard record.componentCount == comps else { throw ClassifyError.components(found: record.componentCount, expected: comps) }
+        let duration = Double(n) / rate
+        guard duration >= windowSeconds else { throw ClassifyError.tooShort(seconds: duration, window: windowSeconds) }
         let sourceSamples = Int((windowSeconds * rate).rounded())
         let step = max(1, Int((strideSeconds * rate).rounded()))
-        let starts = Array(stride(from: 0, through: waveform.sampleCount - sourceSamples, by: step))
+        let windowCount = (n - sourceSamples) / step + 1
         // A flat run of a second or more (a zero-filled gap) splits the record: each part goes
         // through the record chain on its own, so the step at the run's edge never rings into the
         // windows beside it, and a window reaching into the run is not classified (no signal).
         // (At most a window long, so a window flat throughout always lies in such a run.)
-        let parts = Preprocessing.partsBetweenFlatRuns(in: waveform, minimumSamples: min(Int(rate.rounded()), sourceSamples))
-            .filter { $0.count >= sourceSamples }
-        let prepared = try parts.map { try card.preprocessing.prepareRecord(waveform.slice($0)) }
-        var placement = [(part: Int, start: Int)?](repeating: nil, count: starts.count)
-        var p = 0
-        for (w, start) in starts.enumerated() {
-            while p < parts.count, parts[p].upperBound < start + sourceSamples { p += 1 }
-            if p < parts.count, parts[p].lowerBound <= start { placement[w] = (p, start - parts[p].lowerBound) }
+        let scan = try RecordScan(record, factors: conversion.factors, flatRunSamples: min(Int(rate.rounded()), sourceSamples))
+        if conversion.unitsKnown, let model = card.units.acceleration {
+            try conversion.checkPlausible(peak: scan.peak, path: path, model: model)
         }
+        let parts = scan.parts.filter { $0.count >= sourceSamples }
+        let highpass = try parts.isEmpty ? nil : card.preprocessing.recordHighpass(samplingRateHz: rate)
         // Windows go through cut → resample → signal check → amplitude chain → model a chunk at a
-        // time, so memory holds one chunk's windows whatever the record's length.
-        let windowStarts = starts.map { Double($0) / rate }
+        // time; each part's chain runs as far as the chunk's windows need.
         var predictions: [WindowPrediction] = [], silent: [Double] = []
         let cutter = SlidingWindowCutter(sourceSamples: sourceSamples, targetSamples: card.windowSamples)
+        var chains: [Int: RecordChainStream] = [:]
+        var p = 0
         var first = 0
-        while first < starts.count {
-            let chunk = first..<(first + min(max(1, windowsPerChunk), starts.count - first))
-            let (windows, kept) = preparedWindows(chunk, placement: placement, parts: prepared, cutter: cutter, step: step)
-            if !kept.isEmpty {
-                let span = String(format: "%.2f–%.2f s", windowStarts[kept.first!], windowStarts[kept.last!])
-                let rows = try predict(windows, context: "windows of \(source) starting \(span) after its first sample")
-                predictions += zip(kept, rows).map { WindowPrediction(startSeconds: windowStarts[$0], probabilities: $1) }
+        while first < windowCount {
+            let chunk = first..<(first + min(max(1, windowsPerChunk), windowCount - first))
+            // Each window's part and start in it; nil for a window reaching into a flat run.
+            var placement = [(part: Int, start: Int)?](repeating: nil, count: chunk.count)
+            for w in chunk {
+                let start = w * step
+                while p < parts.count, parts[p].upperBound < start + sourceSamples { p += 1 }
+                if p < parts.count, parts[p].lowerBound <= start { placement[w - chunk.lowerBound] = (p, start - parts[p].lowerBound) }
             }
-            silent += Self.silent(chunk, kept: kept).map { windowStarts[$0] }
+            var needed: [Int: Range<Int>] = [:]
+            for case let (part, start)? in placement {
+                let r = needed[part] ?? start..<(start + sourceSamples)
+                needed[part] = min(r.lowerBound, start)..<max(r.upperBound, start + sourceSamples)
+            }
+            if let lowest = needed.keys.min() { chains = chains.filter { $0.key >= lowest } }
+            for (part, range) in needed {
+                if chains[part] == nil {
+                    chains[part] = try RecordChainStream(
+                        record: record, part: parts[part], factors: conversion.factors, preprocessing: card.preprocessing, highpass: highpass!)
+                }
+                chains[part]!.discard(before: range.lowerBound)
+                try chains[part]!.advance(to: range.upperBound)
+                chains[part]!.discard(before: range.lowerBound)
+            }
+            let spans = chains.mapValues { (samples: $0.buffer, start: $0.bufferStart) }
+            let (windows, kept) = preparedWindows(chunk, placement: placement, spans: spans, cutter: cutter, step: step)
+            let startSeconds = { (w: Int) in Double(w * step) / rate }
+            if !kept.isEmpty {
+                let span = String(format: "%.2f–%.2f s", startSeconds(kept.first!), startSeconds(kept.last!))
+                let rows = try predict(windows, context: "windows of \(source) starting \(span) after its first sample")
+                predictions += zip(kept, rows).map { WindowPrediction(startSeconds: startSeconds($0), probabilities: $1) }
+            }
+            silent += Self.silent(chunk, kept: kept).map(startSeconds)
             first = chunk.upperBound
         }
-        guard !predictions.isEmpty else { throw ClassifyError.noSignal(windows: starts.count, peak: Self.silentPeak, units: units) }
-        return RecordClassification(
-            source: source, instrumentID: instrumentID, startTime: waveform.startTime, windowSeconds: windowSeconds,
-            strideSeconds: Double(step) / rate, classNames: card.classNames, predictions: predictions, silentWindowStarts: silent, units: units)
+        guard !predictions.isEmpty else { throw ClassifyError.noSignal(windows: windowCount, peak: Self.silentPeak, units: conversion.description) }
+        let classification = RecordClassification(
+            source: source, instrumentID: instrumentID, startTime: record.startTime, windowSeconds: windowSeconds,
+            strideSeconds: Double(step) / rate, classNames: card.classNames, predictions: predictions, silentWindowStarts: silent,
+            units: conversion.description)
+        return (classification, scan.plotSamples(of: record))
     }
 
     /// Windows classified a chunk at a time by `classify(_:source:instrumentID:units:)`: 16,384
     /// windows of 2 s at 40 Hz and 3 components are 16 MB in float32.
     public var windowsPerChunk = 16_384
 
-    /// The windows `chunk` (indices into `placement`: each window's part of the record and start in
-    /// it, nil for a window reaching into a flat run) cut from the record chain's output `parts`,
+    /// The windows `chunk` (`placement[w - chunk.lowerBound]`: window w's part of the record and
+    /// start in it, nil for a window reaching into a flat run) cut from the record chain's output
+    /// `spans` (of each part, its samples from part-relative `start` on),
     /// resampled (`SlidingWindowCutter`: one matrix product per run of windows in one part), the
     /// silent ones set aside and the rest through the amplitude chain; in parallel pieces of 1,024
     /// windows. Returns the prepared windows and their indices (ascending).
     private func preparedWindows(
-        _ chunk: Range<Int>, placement: [(part: Int, start: Int)?], parts: [Waveform], cutter: SlidingWindowCutter, step: Int
+        _ chunk: Range<Int>, placement: [(part: Int, start: Int)?], spans: [Int: (samples: [[Double]], start: Int)], cutter: SlidingWindowCutter,
+        step: Int
     ) -> (windows: WindowBatch, kept: [Int]) {
         let (length, comps) = (card.windowSamples, card.architecture.inputShape[2])
         let size = length * comps
@@ -141,14 +185,15 @@ public struct Classifier {
                 // Runs of consecutive windows in one part, `step` apart there.
                 var w = piece.lowerBound
                 while w < piece.upperBound {
-                    guard let (part, start) = placement[w] else {
+                    guard let (part, start) = placement[w - chunk.lowerBound] else {
                         w += 1
                         continue
                     }
                     var end = w + 1
-                    while end < piece.upperBound, let next = placement[end], next.part == part { end += 1 }
+                    while end < piece.upperBound, let next = placement[end - chunk.lowerBound], next.part == part { end += 1 }
+                    let span = spans[part]!
                     cutter.cut(
-                        parts[part].components, first: start, step: step, count: end - w,
+                        span.samples, first: start - span.start, step: step, count: end - w,
                         into: out.baseAddress! + (w - piece.lowerBound) * size)
                     w = end
                 }
@@ -191,33 +236,37 @@ public struct Classifier {
     /// Predictions for the SAC record `path` belongs to (its sibling components found by name),
     /// its samples brought to the card's units as `units` says (`UnitOptions.conversion`: the units
     /// its header states, else the inventory, `--sensitivity`, `--units` or `--scale`); also returns
-    /// the record as read, unconverted. The header alone is read first, so a record that cannot fit
-    /// in memory (`estimatedPeakBytes` against `MemoryBudget`) is refused before its samples are.
+    /// the record's samples a plot draws (`classify(samples:…)`). The headers are read and checked
+    /// first, then the samples span by span from the files (`ThreeComponentRecord.open`): memory
+    /// holds a chunk of windows, not the record (`estimatedPeakBytes(…)`
+    /// against `MemoryBudget` before the samples are read).
     /// - Throws: `InsufficientMemoryError`, `SACError`/`RecordError` naming the file,
     ///   `AccelerationUnitError` for a header stating other than acceleration, `RecordUnitError`,
     ///   and what `classify(_:source:)` throws.
     public func classify(recordAt path: String, units: UnitOptions = UnitOptions()) throws -> (RecordClassification, Waveform) {
-        let (header, _) = try SACTrace.header(contentsOf: path)
+        let record = try ThreeComponentRecord.open(path)
         try MemoryBudget.current()?.check(
-            neededBytes: estimatedPeakBytes(samples: header.sampleCount, samplingRateHz: 1 / header.samplingIntervalSeconds),
+            neededBytes: estimatedPeakBytes(samples: record.sampleCount, samplingRateHz: record.samplingRateHz),
             for: "classifying \(path)")
-        let (w, traces, paths) = try ThreeComponentRecord.read(path)
-        let ids = paths.compactMap { try? SACTrace.seedIdentifier(path: $0) }
-        let c = try classify(
-            w, units: units, stated: statedUnits(traces, path: path), channels: ids, path: path, source: path, instrumentID: ids.first?.instrumentID ?? "")
-        return (c, w)
+        let ids = record.paths.compactMap { try? SACTrace.seedIdentifier(path: $0) }
+        let stated = card.units.acceleration != nil ? try AccelerationUnit.stated(by: record.headers, path: path) : nil
+        let (c, plot) = try classify(
+            samples: record, units: units, stated: stated, channels: ids, path: path, source: path, instrumentID: ids.first?.instrumentID ?? "")
+        return (c, plot)
     }
 
-    /// `w` (as read) brought to the card's units as `units` says (`UnitOptions.conversion`, then
-    /// the ±100 g check of `UnitConversion.converted`), then classified; `path` names it in unit
-    /// errors, `source` and `instrumentID` in the result.
+    /// `record` (as read) brought to the card's units as `units` says (`UnitOptions.conversion`,
+    /// then the ±100 g check of `UnitConversion.converted`) as it is read, then classified; `path`
+    /// names it in unit errors, `source` and `instrumentID` in the result.
     func classify(
-        _ w: Waveform, units: UnitOptions, stated: AccelerationUnit?, channels: [SEEDIdentifier], path: String, source: String, instrumentID: String
-    ) throws -> RecordClassification {
-        let model = card.units.acceleration
+        samples record: some RecordSamples, units: UnitOptions, stated: AccelerationUnit?, channels: [SEEDIdentifier], path: String, source: String,
+        instrumentID: String
+    ) throws -> (classification: RecordClassification, plotSamples: Waveform) {
+        let end = record.startTime + Double(max(record.sampleCount - 1, 0)) / record.samplingRateHz
         let conversion = try units.conversion(
-            stated: stated, channels: channels, components: w.componentCount, time: w.startTime, end: w.endTime, path: path, to: model)
-        return try classify(conversion.converted(w, path: path, model: model), source: source, instrumentID: instrumentID, units: conversion.description)
+            stated: stated, channels: channels, components: record.componentCount, time: record.startTime, end: end, path: path,
+            to: card.units.acceleration)
+        return try classify(samples: record, conversion: conversion, path: path, source: source, instrumentID: instrumentID)
     }
 
     /// The acceleration units SAC `traces` state (`AccelerationUnit.stated`), read only when the

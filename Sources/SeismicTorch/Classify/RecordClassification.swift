@@ -45,7 +45,7 @@ public struct RecordClassification: Sendable {
     public var classNames: [String]
     /// Predictions of the windows that carry signal, in time order.
     public var predictions: [WindowPrediction]
-    /// Starts (seconds from the first sample) of windows left unclassified because they carry no
+    /// Starts (seconds from the first sample, in time order) of windows left unclassified because they carry no
     /// signal: peak |x| ≤ `Classifier.silentPeak` after the record chain (a dead or constant
     /// record), or reaching into a run in which every component of the raw record holds one value
     /// (a zero-filled stretch: `Preprocessing.partsBetweenFlatRuns`). Training drops such windows (the seed's `remove_small_amplitude`), so the model has
@@ -109,11 +109,28 @@ extension RecordClassification {
     /// decimals) and the label; a window without signal has empty probabilities and the label
     /// `no_signal`.
     public func csvRows() -> [[String]] {
-        let rows =
-            predictions.map { p in (p.startSeconds, p.probabilities.map { String(format: "%.4f", $0) } + [classNames[p.label]]) }
-            + silentWindowStarts.map { s in (s, classNames.map { _ in "" } + ["no_signal"]) }
-        return rows.sorted { $0.0 < $1.0 }.map { start, values in
+        var rows: [[String]] = []
+        forEachCSVRow { rows.append($0) }
+        return rows
+    }
+
+    /// `csvRows` one row at a time, in time order, without holding them all (a long record's
+    /// rows take ten times its predictions' memory).
+    public func forEachCSVRow(_ body: ([String]) throws -> Void) rethrows {
+        func row(_ start: Double, _ values: [String]) -> [String] {
             [source, instrumentID, "\(windowIndex(start))", time(ofWindowStartingAt: start).map { UTCTime.iso8601($0) } ?? ""] + values
+        }
+        // Both lists are in time order, and no window is in both.
+        var p = 0, q = 0
+        while p < predictions.count || q < silentWindowStarts.count {
+            if q == silentWindowStarts.count || (p < predictions.count && predictions[p].startSeconds < silentWindowStarts[q]) {
+                let prediction = predictions[p]
+                try body(row(prediction.startSeconds, prediction.probabilities.map { String(format: "%.4f", $0) } + [classNames[prediction.label]]))
+                p += 1
+            } else {
+                try body(row(silentWindowStarts[q], classNames.map { _ in "" } + ["no_signal"]))
+                q += 1
+            }
         }
     }
 

@@ -58,12 +58,23 @@ public struct UnitConversion: Sendable, Equatable {
         let w = apply(to: waveform)
         guard unitsKnown, let model else { return w }
         var peak = 0.0
-        for component in w.components {
-            for x in component where !(abs(x) <= peak) { peak = x.isNaN ? .infinity : abs(x) }
-        }
+        for component in w.components { peak = Self.peak(component[...], from: peak) }
+        try checkPlausible(peak: peak, path: path, model: model)
+        return w
+    }
+
+    /// The largest of `start` and the samples' |x|; infinite when one is NaN.
+    public static func peak(_ samples: some Collection<Double>, from start: Double = 0) -> Double {
+        var peak = start
+        for x in samples where !(abs(x) <= peak) { peak = x.isNaN ? .infinity : abs(x) }
+        return peak
+    }
+
+    /// Throws `RecordUnitError.implausible` (naming `path`) when `peak`, the largest |x| of a
+    /// converted record in `model`'s unit, is beyond ±100 g.
+    public func checkPlausible(peak: Double, path: String, model: AccelerationUnit) throws(RecordUnitError) {
         let metres = peak * model.toMetersPerSecondSquared
         guard metres <= Self.plausibleMetersPerSecondSquared else { throw .implausible(path: path, peak: metres, units: description) }
-        return w
     }
 }
 

@@ -31,9 +31,13 @@ public enum AccelerationUnit: String, Sendable, CaseIterable {
     /// - Throws: `AccelerationUnitError` when the record is not acceleration (IDISP, IVEL, IVOLTS),
     ///   its unit word is not one of ours, or its components disagree.
     public static func stated(by traces: [SACTrace], path: String) throws(AccelerationUnitError) -> AccelerationUnit? {
+        try stated(by: traces.map(\.header), path: path)
+    }
+
+    /// `stated(by:path:)` from the files' headers alone.
+    public static func stated(by headers: [SACHeader], path: String) throws(AccelerationUnitError) -> AccelerationUnit? {
         var found: [AccelerationUnit?] = []
-        for t in traces {
-            let h = t.header
+        for h in headers {
             let idep = h.dependentVariable
             if let idep, idep != .acceleration, idep != .unknown {
                 throw .notAcceleration(path: path, idep: idep.name)

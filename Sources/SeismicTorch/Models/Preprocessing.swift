@@ -148,7 +148,13 @@ public struct Preprocessing: Codable, Equatable, Sendable {
         RecordChain(
             detrend: detrend,
             taperSides: Taper.obspyHannSides(count: count, maxPercentage: taperFraction),
-            highpass: try Butterworth.highpass(order: highpassCorners, cornerHz: highpassCornerHz, samplingRateHz: samplingRateHz))
+            highpass: try recordHighpass(samplingRateHz: samplingRateHz))
+    }
+
+    /// The record chain's high-pass for records sampled at `samplingRateHz`.
+    /// - Throws: `Butterworth.DesignError` when the corner does not fit the rate.
+    public func recordHighpass(samplingRateHz: Double) throws(Butterworth.DesignError) -> SOSFilter {
+        try Butterworth.highpass(order: highpassCorners, cornerHz: highpassCornerHz, samplingRateHz: samplingRateHz)
     }
 
     /// The record steps on a whole record: detrend → Hann taper → causal high-pass, each component
@@ -181,25 +187,9 @@ extension Preprocessing {
     /// disjoint sample ranges; the whole record when it has none. Such a run is a gap in disguise:
     /// classify treats it as one (`Classifier.classify(_:source:instrumentID:units:)`).
     public static func partsBetweenFlatRuns(in record: Waveform, minimumSamples: Int) -> [Range<Int>] {
-        let n = record.sampleCount
-        var parts: [Range<Int>] = []
-        var partStart = 0
-        var runStart = 0  // first sample of the current run of equal samples (on every component)
-        func closeRun(at end: Int) {  // the run is runStart..<end
-            guard end - runStart >= max(minimumSamples, 2) else { return }
-            if runStart > partStart { parts.append(partStart..<runStart) }
-            partStart = end
-        }
-        for i in 1..<max(n, 1) {
-            let same = record.components.allSatisfy { $0[i] == $0[i - 1] }
-            if !same {
-                closeRun(at: i)
-                runStart = i
-            }
-        }
-        closeRun(at: n)
-        if partStart < n { parts.append(partStart..<n) }
-        return parts
+        var finder = FlatRunFinder(minimumSamples: minimumSamples, components: record.componentCount)
+        record.components.withUnsafeBufferPointers { finder.add($0) }
+        return finder.parts
     }
 
     /// Indices of the windows [count, length, components] that carry signal (peak |x| above

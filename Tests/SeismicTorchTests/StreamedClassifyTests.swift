@@ -1,0 +1,151 @@
+// classify reads a record span by span: the record chain runs on each part between flat runs as its
+// windows need it (RecordChainStream) and a SAC triple is read from its files (SACRecordSamples).
+// The result is the whole-record computation's, whatever the chunk of windows.
+
+import Foundation
+import SeismicIO
+import SeismicNN
+import SeismicSignal
+import SeismicTorch
+import TestSupport
+import Testing
+
+@Suite struct StreamedClassifyTests {
+    /// A 120 s synthetic earthquake at 100 Hz in float32 values, with a 3 s zero-filled gap (a flat
+    /// run that splits the record), a 0.5 s constant stretch (too short to split) and a flat end.
+    private func record() -> Waveform {
+        var rng = SeededGenerator(seed: 17)
+        var w = SyntheticRecord.generate(kind: .earthquake, durationSeconds: 120, using: &rng).waveform
+        for c in 0..<3 {
+            for i in 3_000..<3_300 { w.components[c][i] = 0 }
+            for i in 5_000..<5_050 { w.components[c][i] = 7 }
+            for i in 11_850..<12_000 { w.components[c][i] = 0 }
+            w.components[c] = w.components[c].map { Double(Float($0 * 1e4)) }
+        }
+        return w
+    }
+
+    /// The computation classify replaced, on the whole record: the parts between flat runs each
+    /// through `Preprocessing.prepareRecord`, every window cut from its part on its own, the silent
+    /// ones set aside, the rest through the amplitude chain and the model in one batch.
+    private func wholeRecordReference(_ c: Classifier, _ w: Waveform) throws -> (predictions: [WindowPrediction], silent: [Double]) {
+        let rate = w.samplingRateHz
+        let source = Int((c.windowSeconds * rate).rounded()), step = max(1, Int((c.strideSeconds * rate).rounded()))
+        let parts = Preprocessing.partsBetweenFlatRuns(in: w, minimumSamples: min(Int(rate.rounded()), source)).filter { $0.count >= source }
+        let prepared = try parts.map { try c.card.preprocessing.prepareRecord(w.slice($0)) }
+        let cutter = SlidingWindowCutter(sourceSamples: source, targetSamples: c.card.windowSamples)
+        let size = c.card.windowSamples * 3
+        var values: [Float] = [], starts: [Double] = [], silent: [Double] = []
+        for s in stride(from: 0, through: w.sampleCount - source, by: step) {
+            guard let k = parts.firstIndex(where: { $0.lowerBound <= s && s + source <= $0.upperBound }) else {
+                silent.append(Double(s) / rate)
+                continue
+            }
+            var cut = [Float](repeating: 0, count: size)
+            cutter.cut(prepared[k].components, first: s - parts[k].lowerBound, step: step, count: 1, into: &cut)
+            values += cut
+            starts.append(Double(s) / rate)
+        }
+        let batch = WindowBatch(values: values, count: starts.count, length: c.card.windowSamples, components: 3)
+        let kept = c.card.preprocessing.windowsWithSignal(batch)
+        let keptSet = Set(kept)
+        silent += starts.indices.filter { !keptSet.contains($0) }.map { starts[$0] }
+        let rows = try c.predict(c.card.preprocessing.prepareWindows(batch.selecting(kept)), context: "reference")
+        return (zip(kept, rows).map { WindowPrediction(startSeconds: starts[$0], probabilities: $1) }, silent.sorted())
+    }
+
+    /// Writes `w` as a SAC triple T.HN{E,N,Z}.sac in `folder` (big-endian when asked); returns the Z file.
+    private func writeTriple(_ w: Waveform, folder: String, byteOrder: ByteOrder = .littleEndian) throws -> String {
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        for (c, letter) in ["E", "N", "Z"].enumerated() {
+            var t = SACTrace(samples: w.components[c].map(Float.init), delta: Float(1 / w.samplingRateHz))
+            t.header.setReferenceTime(1_600_000_000)
+            try t.write(to: "\(folder)/T.HN\(letter).sac", byteOrder: byteOrder)
+        }
+        return "\(folder)/T.HNZ.sac"
+    }
+
+    /// One chunk for the whole record: the streamed chain gives the whole-record result bit for
+    /// bit (the same batches reach the model); the record read from its SAC files span by span,
+    /// little- or big-endian, gives the same as the record in memory.
+    @Test func streamedChainEqualsTheWholeRecordComputation() throws {
+        let card = ModelCard.earthquakePretraining()
+        var c = Classifier(model: ConvNet(card.architecture, seed: 3), card: card, strideSeconds: 0.1)
+        c.windowsPerChunk = .max
+        let w = record()
+        let reference = try wholeRecordReference(c, w)
+        #expect(reference.silent.count > 40 && reference.predictions.count > 1_000)
+        let inMemory = try c.classify(w, source: "x")
+        #expect(inMemory.predictions == reference.predictions)
+        #expect(inMemory.silentWindowStarts == reference.silent)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("streamed-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        for order in [ByteOrder.littleEndian, .bigEndian] {
+            let path = try writeTriple(w, folder: folder, byteOrder: order)
+            // The rate from the header (1 / DELTA in float32) is not exactly 100 Hz: the reference
+            // runs on the record as `ThreeComponentRecord.read` reads it.
+            let asRead = try ThreeComponentRecord.read(path).waveform
+            let readReference = try wholeRecordReference(c, asRead)
+            let (fromFiles, plot) = try c.classify(recordAt: path)
+            #expect(fromFiles.predictions == readReference.predictions, "\(order)")
+            #expect(fromFiles.silentWindowStarts == readReference.silent, "\(order)")
+            // The plot's samples: every 3rd (⌊12,000 / 4,000⌋) at a third of the rate.
+            #expect(plot.samplingRateHz == asRead.samplingRateHz / 3)
+            #expect(plot.components[2] == stride(from: 0, to: 12_000, by: 3).map { asRead.components[2][$0] })
+        }
+    }
+
+    /// Chunks of any size: the chain of each part advances and forgets in steps of the chunks'
+    /// windows, across the flat runs (parts of 30 s, 89 s and none at the end); the same windows
+    /// and silent windows as the whole-record computation, the probabilities to float rounding (the
+    /// batches the model sees differ: `ClassifierTests.anyChunkSizeGivesTheSameResult`).
+    @Test func anyChunkSizeStreamsTheChainToTheSameResult() throws {
+        let card = ModelCard.earthquakePretraining()
+        var c = Classifier(model: ConvNet(card.architecture, seed: 3), card: card, strideSeconds: 0.25)
+        let w = record()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("chunks-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let path = try writeTriple(w, folder: folder)
+        let reference = try wholeRecordReference(c, try ThreeComponentRecord.read(path).waveform)
+        for chunk in [1, 7, 119, 120, 121, 300] {
+            c.windowsPerChunk = chunk
+            let r = try c.classify(recordAt: path).0
+            #expect(r.predictions.map(\.startSeconds) == reference.predictions.map(\.startSeconds), "chunk \(chunk)")
+            #expect(r.silentWindowStarts == reference.silent, "chunk \(chunk)")
+            var worst: Float = 0
+            for (a, b) in zip(r.predictions, reference.predictions) {
+                for (x, y) in zip(a.probabilities, b.probabilities) { worst = abs(x - y) <= worst ? worst : abs(x - y) }
+            }
+            #expect(worst <= 8 * Float.ulpOfOne, "chunk \(chunk): probabilities differ by \(worst)")
+        }
+    }
+
+    /// A SAC record read span by span fails cleanly: a NaN sample deep in a component names the
+    /// file, channel and index; a file cut short after it was opened is an error, not a crash.
+    @Test func unreadableSpansAreErrors() throws {
+        let card = ModelCard.earthquakePretraining()
+        let c = Classifier(model: ConvNet(card.architecture, seed: 3), card: card)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("spans-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var w = record()
+        w.components[1][9_999] = .nan
+        let path = try writeTriple(w, folder: folder)
+        #expect { try c.classify(recordAt: path) } throws: { error in
+            guard case RecordError.nonFiniteSample(let file, _, let index, let value) = error else { return false }
+            return file == "\(folder)/T.HNN.sac" && index == 9_999 && value.isNaN
+        }
+        // Opened, then the N file cut to half its samples: reading past its end throws.
+        w.components[1][9_999] = 0
+        _ = try writeTriple(w, folder: folder)
+        let record = try ThreeComponentRecord.open(path)
+        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: "\(folder)/T.HNN.sac"))
+        try handle.truncate(atOffset: UInt64(632 + 4 * 6_000))
+        try handle.close()
+        var buffer = [Double](repeating: 0, count: 100)
+        try buffer.withUnsafeMutableBufferPointer { try record.read(component: 1, 5_900..<6_000, into: $0) }
+        #expect(buffer[99] == w.components[1][5_999])
+        #expect { try buffer.withUnsafeMutableBufferPointer { try record.read(component: 1, 5_950..<6_050, into: $0) } } throws: {
+            "\($0)".contains("T.HNN.sac") && "\($0)".contains("ends before sample 6049")
+        }
+    }
+}
