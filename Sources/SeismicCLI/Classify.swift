@@ -164,7 +164,12 @@ extension Seismic {
             }
             for (path, reason) in scan.failures { printFailure(path, reason) }
             var failures = scan.failures.count
-            var json: [[String: Any]] = []
+            // The JSON document is written as it goes, a record at a time (a long record's windows
+            // in pieces): memory never holds the whole text.
+            var jsonRecords = 0
+            if format == .json {
+                print(RecordClassification.jsonDocumentHead(model: model, classNames: card.classNames, thresholds: pickThresholds), terminator: "")
+            }
             var plotNames = Set<String>(), annotationNames = Set<String>()
             var allPicks: [[Pick]] = []
             if format == .csv { print(CSVTable.record(RecordClassification.csvHeader(classNames: card.classNames))) }
@@ -176,7 +181,11 @@ extension Seismic {
                     for note in notes(r) { writeStandardError("note: \(path): \(note)\n") }
                     try emit(r, thresholds: pickThresholds)
                     if let plot, let w = input.waveform { try writePlot(r, waveform: w, folder: plot, taken: &plotNames) }
-                    if format == .json { json.append(r.jsonObject(thresholds: pickThresholds)) }
+                    if format == .json {
+                        print(jsonRecords == 0 ? "\n" + PrettyJSON.indent(2) : ",\n" + PrettyJSON.indent(2), terminator: "")
+                        r.writeJSON(thresholds: pickThresholds, level: 2) { print($0, terminator: "") }
+                        jsonRecords += 1
+                    }
                     let found = r.picks(thresholds: pickThresholds)
                     if !found.isEmpty { allPicks.append(found) }
                     if let annotations { try writeAnnotations(r, folder: annotations, taken: &annotationNames) }
@@ -186,7 +195,7 @@ extension Seismic {
                 }
             }
             if format == .json {
-                print(try RecordClassification.jsonDocument(model: model, classNames: card.classNames, thresholds: pickThresholds, records: json))
+                print(RecordClassification.jsonDocumentTail(records: jsonRecords))
             }
             if let picks {
                 try AtomicFile.write(

@@ -6,7 +6,9 @@ extension CSVTable {
     /// One field as RFC 4180 writes it: enclosed in double quotes, with each quote doubled, when it
     /// holds a comma, a double quote, CR or LF (a path with a comma stays one column); else as is.
     public static func field(_ text: String) -> String {
-        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) else { return text }
+        // Bytes, not characters: "\r\n" is one character but holds "\r".
+        guard text.utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
+        else { return text }
         return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 

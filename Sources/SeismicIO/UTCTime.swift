@@ -16,11 +16,20 @@ public enum UTCTime {
         var t = time_t(whole)
         var parts = tm()
         gmtime_r(&t, &parts)
-        var text = String(
-            format: "%04d-%02d-%02dT%02d:%02d:%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday), Int(parts.tm_hour),
-            Int(parts.tm_min), Int(parts.tm_sec))
-        if digits > 0 { text += "." + String(String(format: "%06lld", fraction).prefix(digits)) }
+        // As String(format: "%04d-%02d-%02dT%02d:%02d:%02d") and "%06lld", without the formatter
+        // (a long record's CSV formats a time per window).
+        var text = zeroPadded(Int(parts.tm_year) + 1900, 4) + "-" + zeroPadded(Int(parts.tm_mon) + 1, 2) + "-" + zeroPadded(Int(parts.tm_mday), 2)
+        text += "T" + zeroPadded(Int(parts.tm_hour), 2) + ":" + zeroPadded(Int(parts.tm_min), 2) + ":" + zeroPadded(Int(parts.tm_sec), 2)
+        if digits > 0 { text += "." + String(zeroPadded(Int(fraction), 6).prefix(digits)) }
         return text + "Z"
+    }
+
+    /// `n` as printf's "%0*d" writes it with `width`: zeros before the digits to `width`
+    /// characters, the sign counted.
+    public static func zeroPadded(_ n: Int, _ width: Int) -> String {
+        let digits = String(n.magnitude)
+        let sign = n < 0 ? "-" : ""
+        return sign + String(repeating: "0", count: max(0, width - sign.count - digits.count)) + digits
     }
 
     /// `iso8601` without "-" and ":", for file names and resource identifiers:

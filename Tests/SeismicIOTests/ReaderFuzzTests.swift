@@ -28,7 +28,7 @@ private func fuzz(
     var loaded = 0, refused = 0
     for n in 0..<cases {
         let (bytes, what) = make(n, &rng)
-        if traceCases { print("\(format) seed \(seed) case \(n): \(what)") }
+        if traceCases { diagnostic("\(format) seed \(seed) case \(n): \(what)") }
         switch check(bytes) {
         case .loaded: loaded += 1
         case .refused: refused += 1
@@ -396,7 +396,7 @@ private func checkHDF5(_ bytes: Data) -> Outcome {
     @Test func sacMutationsLoadConsistentlyOrThrow() {
         let (loaded, refused) = fuzz("SAC", seed: 12, cases: 4000, make: mutateSAC, check: checkSAC)
         // The mutations must exercise both outcomes, or they test nothing.
-        print("SAC fuzz: \(loaded) loaded, \(refused) refused")
+        diagnostic("SAC fuzz: \(loaded) loaded, \(refused) refused")
         #expect(loaded > 400 && refused > 400, "loaded \(loaded), refused \(refused)")
     }
 
@@ -412,7 +412,7 @@ private func checkHDF5(_ bytes: Data) -> Outcome {
             let n0 = builtSAC("N")
             let (bytes, what) = mutateSAC(n, &rng, bases: [n0.encoded(), n0.encoded(byteOrder: .bigEndian)])
             try bytes.write(to: URL(fileURLWithPath: "\(dir)/S.HHN.sac"))
-            if traceCases { print("record seed 13 case \(n): \(what)") }
+            if traceCases { diagnostic("record seed 13 case \(n): \(what)") }
             // Opened and read span by span (classify's way), the record loads exactly when it
             // loads whole, with the same samples.
             let read = try? ThreeComponentRecord.read("\(dir)/S.HHZ.sac")
@@ -426,7 +426,7 @@ private func checkHDF5(_ bytes: Data) -> Outcome {
                 && w.components.allSatisfy { $0.count == w.sampleCount && $0.allSatisfy(\.isFinite) }
             #expect(ok, "record seed 13 case \(n) (\(what)): rate \(w.samplingRateHz), start \(w.startTime)")
         }
-        print("SAC record fuzz: \(loaded) of 400 loaded")
+        diagnostic("SAC record fuzz: \(loaded) of 400 loaded")
         #expect(loaded > 40 && loaded < 360)
     }
 
@@ -445,13 +445,13 @@ private func checkHDF5(_ bytes: Data) -> Outcome {
 
     @Test func safetensorsMutationsLoadConsistentlyOrThrow() {
         let (loaded, refused) = fuzz("safetensors", seed: 21, cases: 4500, make: mutateSafeTensors, check: checkSafeTensors)
-        print("safetensors fuzz: \(loaded) loaded, \(refused) refused")
+        diagnostic("safetensors fuzz: \(loaded) loaded, \(refused) refused")
         #expect(loaded > 400 && refused > 2000, "loaded \(loaded), refused \(refused)")
     }
 
     @Test func npyMutationsLoadConsistentlyOrThrow() {
         let (loaded, refused) = fuzz("NPY", seed: 31, cases: 3500, make: mutateNPY, check: checkNPY)
-        print("NPY fuzz: \(loaded) loaded, \(refused) refused")
+        diagnostic("NPY fuzz: \(loaded) loaded, \(refused) refused")
         #expect(loaded > 300 && refused > 1000, "loaded \(loaded), refused \(refused)")
     }
 

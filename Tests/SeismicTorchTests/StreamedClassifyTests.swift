@@ -149,3 +149,44 @@ import Testing
         }
     }
 }
+
+@Suite struct ClassifyOutputTests {
+    /// Probabilities in CSV: `fourDecimals` is "%.4f", on random floats, exact ties (1/32 → 312.5
+    /// ten-thousandths) and the edges the fast path hands back (negative zero, NaN, infinity).
+    @Test func fourDecimalsIsPrintfs() {
+        var rng = TestRNG(seed: 73)
+        var values: [Float] = [0, -0.0, 1, 0.03125, 0.09375, 0.00005, 0.99995, 1e9, 9.99999e8, .nan, .infinity, -.infinity, -0.5, Float.leastNonzeroMagnitude]
+        values += (0..<20_000).map { _ in Float.random(in: 0...1, using: &rng) }
+        values += (0..<200).map { _ in Float(Int.random(in: 0..<640, using: &rng)) / 32 }
+        for x in values { #expect(RecordClassification.fourDecimals(x) == String(format: "%.4f", x), "\(x)") }
+    }
+
+    /// The JSON document written a record at a time, windows in pieces, is the text
+    /// JSONSerialization makes of the whole document, for two records (one with silent windows and
+    /// picks, more than 1,000 windows) and for none.
+    @Test func streamedJSONIsTheWholeDocument() throws {
+        let card = ModelCard.earthquakePretraining()
+        let c = Classifier(model: ConvNet(card.architecture, seed: 3), card: card, strideSeconds: 0.1)
+        var rng = SeededGenerator(seed: 9)
+        var w = SyntheticRecord.generate(kind: .earthquake, durationSeconds: 150, using: &rng).waveform
+        for k in 0..<3 { for i in 3_000..<3_300 { w.components[k][i] = 0 } }
+        let records = [try c.classify(w, source: "a/b \"c\"", instrumentID: "XX.ST.00.HN"), try c.classify(w.slice(0..<2_000), source: "short")]
+        #expect(records[0].predictions.count > 1_000 && !records[0].silentWindowStarts.isEmpty)
+        let thresholds = PickThresholds(byClass: ["P-wave": 0.3, "S-wave": 0.3])
+        for chosen in [records, []] {
+            var text = RecordClassification.jsonDocumentHead(model: "m.safetensors", classNames: card.classNames, thresholds: thresholds)
+            for (i, r) in chosen.enumerated() {
+                text += (i == 0 ? "\n" : ",\n") + PrettyJSON.indent(2)
+                r.writeJSON(thresholds: thresholds, level: 2) { text += $0 }
+            }
+            text += RecordClassification.jsonDocumentTail(records: chosen.count)
+            let document: [String: Any] = [
+                "model": "m.safetensors", "classes": card.classNames, "pick_thresholds": ["P-wave": 0.3, "S-wave": 0.3],
+                "time_convention": "a window's values are given at its centre (first sample + half the window), UTC ISO 8601",
+                "records": chosen.map { $0.jsonObject(thresholds: thresholds) }
+            ]
+            let reference = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+            #expect(text == String(decoding: reference, as: UTF8.self), "\(chosen.count) records")
+        }
+    }
+}

@@ -125,13 +125,21 @@ extension RecordClassification {
         while p < predictions.count || q < silentWindowStarts.count {
             if q == silentWindowStarts.count || (p < predictions.count && predictions[p].startSeconds < silentWindowStarts[q]) {
                 let prediction = predictions[p]
-                try body(row(prediction.startSeconds, prediction.probabilities.map { String(format: "%.4f", $0) } + [classNames[prediction.label]]))
+                try body(row(prediction.startSeconds, prediction.probabilities.map(Self.fourDecimals) + [classNames[prediction.label]]))
                 p += 1
             } else {
                 try body(row(silentWindowStarts[q], classNames.map { _ in "" } + ["no_signal"]))
                 q += 1
             }
         }
+    }
+
+    /// `x` as String(format: "%.4f", x) writes it. For 0 ≤ x < 10⁹ without the formatter: x·10⁴
+    /// is exact in Double (24 + 14 bits), so rounding it half to even is printf's rounding of x.
+    public static func fourDecimals(_ x: Float) -> String {
+        guard x.sign == .plus, x < 1e9 else { return String(format: "%.4f", x) }
+        let n = Int((Double(x) * 10_000).rounded(.toNearestOrEven))
+        return "\(n / 10_000)." + UTCTime.zeroPadded(n % 10_000, 4)
     }
 
     /// The index of the window starting `startSeconds` after the first sample.
@@ -141,8 +149,14 @@ extension RecordClassification {
     /// stride, the verdict and picks under `thresholds`, highest probabilities, the windows
     /// without signal and every classified window (index, centre time, probabilities, label).
     public func jsonObject(thresholds: PickThresholds) -> [String: Any] {
-        func utc(_ start: Double) -> Any { time(ofWindowStartingAt: start).map { UTCTime.iso8601($0) } ?? NSNull() }
-        return [
+        var object = jsonHead(thresholds: thresholds)
+        object["windows"] = predictions.map(jsonWindow)
+        return object
+    }
+
+    /// `jsonObject` without its windows (the last key).
+    private func jsonHead(thresholds: PickThresholds) -> [String: Any] {
+        [
             "record": source, "instrument": instrumentID, "start_time": isTimeSeries ? UTCTime.iso8601(startTime) : NSNull(),
             "window_seconds": windowSeconds, "stride_seconds": strideSeconds ?? NSNull(), "event": hasEvent(thresholds: thresholds),
             "units": units.isEmpty ? NSNull() : units,
@@ -153,32 +167,57 @@ extension RecordClassification {
                 ]
             },
             "max_probabilities": Dictionary(uniqueKeysWithValues: zip(classNames, maxProbabilities.map(Double.init))),
-            "silent_windows": silentWindowStarts.map { ["window": windowIndex($0), "time": utc($0)] },
-            "windows": predictions.map {
-                [
-                    "window": windowIndex($0.startSeconds), "time": utc($0.startSeconds), "probabilities": $0.probabilities.map(Double.init),
-                    "label": classNames[$0.label]
-                ]
-            }
+            "silent_windows": silentWindowStarts.map { ["window": windowIndex($0), "time": jsonTime($0)] }
         ]
     }
 
-    /// The JSON document of a classify run: the model, its classes, the time convention, the pick
-    /// thresholds and the records (`jsonObject` each), pretty-printed with sorted keys.
-    public static func jsonDocument(model: String, classNames: [String], thresholds: PickThresholds, records: [[String: Any]]) throws -> String {
-        let background = ModelCard.backgroundClass(of: classNames)
-        let document: [String: Any] = [
-            "model": model, "classes": classNames,
-            "time_convention": "a window's values are given at its centre (first sample + half the window), UTC ISO 8601",
-            "pick_thresholds": Dictionary(
-                uniqueKeysWithValues: classNames.enumerated().filter { $0.offset != background }.map {
-                    // Through the float's shortest decimal form: 0.7, not 0.699999988079071.
-                    ($0.element, Double("\(thresholds.threshold(forClass: $0.element))") ?? 0)
-                }),
-            "records": records
+    private func jsonTime(_ start: Double) -> Any { time(ofWindowStartingAt: start).map { UTCTime.iso8601($0) } ?? NSNull() }
+
+    private func jsonWindow(_ p: WindowPrediction) -> [String: Any] {
+        [
+            "window": windowIndex(p.startSeconds), "time": jsonTime(p.startSeconds), "probabilities": p.probabilities.map(Double.init),
+            "label": classNames[p.label]
         ]
-        let d = try JSONSerialization.data(withJSONObject: document, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
-        return String(decoding: d, as: UTF8.self)
+    }
+
+    /// `jsonObject` as JSON text nested `level` levels deep (`PrettyJSON`), handed to `write` in
+    /// pieces of at most 1,000 windows, so a long record's text is never held whole.
+    public func writeJSON(thresholds: PickThresholds, level: Int, to write: (String) throws -> Void) rethrows {
+        var head = PrettyJSON.text(jsonHead(thresholds: thresholds), level: level)
+        head.removeLast(1 + PrettyJSON.indent(level).count + 1)  // "\n" + indentation + "}"
+        try write(head + ",\n" + PrettyJSON.indent(level + 1) + PrettyJSON.key("windows") + "[\n")
+        var piece = ""
+        for (i, p) in predictions.enumerated() {
+            if i > 0 { piece += ",\n" }
+            piece += PrettyJSON.indent(level + 2) + PrettyJSON.text(jsonWindow(p), level: level + 2)
+            if i % 1_000 == 999 {
+                try write(piece)
+                piece = ""
+            }
+        }
+        try write(piece + "\n" + PrettyJSON.indent(level + 1) + "]\n" + PrettyJSON.indent(level) + "}")
+    }
+
+    /// The JSON document of a classify run, up to its records: the model, its classes and the
+    /// pick thresholds; then come the records (`writeJSON` at level 2, the first after "\n", the
+    /// others after ",\n"), then `jsonDocumentTail`. Together the layout of `JSONSerialization`
+    /// (pretty-printed, sorted keys) of the whole document.
+    public static func jsonDocumentHead(model: String, classNames: [String], thresholds: PickThresholds) -> String {
+        let background = ModelCard.backgroundClass(of: classNames)
+        let pickThresholds = Dictionary(
+            uniqueKeysWithValues: classNames.enumerated().filter { $0.offset != background }.map {
+                // Through the float's shortest decimal form: 0.7, not 0.699999988079071.
+                ($0.element, Double("\(thresholds.threshold(forClass: $0.element))") ?? 0)
+            })
+        return "{\n" + PrettyJSON.indent(1) + PrettyJSON.key("classes") + PrettyJSON.text(classNames, level: 1) + ",\n" + PrettyJSON.indent(1)
+            + PrettyJSON.key("model") + PrettyJSON.quoted(model) + ",\n" + PrettyJSON.indent(1) + PrettyJSON.key("pick_thresholds")
+            + PrettyJSON.text(pickThresholds, level: 1) + ",\n" + PrettyJSON.indent(1) + PrettyJSON.key("records") + "["
+    }
+
+    /// The end of the JSON document after `records` records: the time convention.
+    public static func jsonDocumentTail(records: Int) -> String {
+        (records == 0 ? "\n\n" : "\n") + PrettyJSON.indent(1) + "],\n" + PrettyJSON.indent(1) + PrettyJSON.key("time_convention")
+            + PrettyJSON.quoted("a window's values are given at its centre (first sample + half the window), UTC ISO 8601") + "\n}"
     }
 
     /// The record as a short text summary: the instrument and UTC span, the verdict under
