@@ -57,16 +57,20 @@ extension Seismic {
                 record's start: counts ÷ Value in its InputUnits, as ObsPy's remove_sensitivity), \
                 --units gal|m/s2|g with --sensitivity COUNTS (counts per that unit), or --units \
                 alone (samples already in that unit); with none they are taken as read and the output \
-                says "units not stated". Windows are normalised before the model, so units change \
+                says "units not stated". A model that takes counts (earthquake-real) takes every \
+                record as read and says when these options do not apply. Windows are normalised \
+                before the model, so units change \
                 which windows count as carrying no signal, not the probabilities of the others. The \
                 table and json give each record's units and where they came from.
 
                 Memory: windows are cut and classified 16,384 at a time, the record chain (detrend, \
                 taper, high-pass) running on the stretch of the record they cover; each window adds \
-                about 120 bytes of bookkeeping and result (21 MB for a day at 0.5 s). A SAC triple is \
-                read from its files as the windows need it, so its length does not matter (measured: \
-                0.17 GB for a day at 100 Hz, 0.33 GB for 10^8 samples a component); miniSEED and SDS \
-                records are decoded into memory first, 8 bytes a sample a channel (0.44 GB for a day \
+                about 120 bytes of bookkeeping and result (21 MB for a day at 0.5 s). A SAC file named \
+                as a record (with its siblings) is read from its files as the windows need it: its \
+                samples are never held, so memory grows only by the windows' 120 bytes (measured: \
+                0.17 GB for a day at 100 Hz, 0.33 GB for 10^8 samples a component at 0.5 s). SAC \
+                files found in a folder, miniSEED and SDS records are decoded into memory first, 8 \
+                bytes a sample a channel (0.44 GB for a day of miniSEED \
                 at 100 Hz). A record that would not fit in the memory available (the machine's, the \
                 cgroup's or ulimit -v) is refused before it is classified (a SAC triple or an SDS span \
                 before it is read).

@@ -99,10 +99,7 @@ import Testing
             // The model's products may sum in another order for another batch size (OpenBLAS picks
             // its kernels by the matrices' sizes; the windows a chunk keeps make the batch), so the
             // probabilities agree to float rounding: a few units in the last place of values ≤ 1.
-            var worst: Float = 0
-            for (a, b) in zip(r.predictions, reference.predictions) {
-                for (x, y) in zip(a.probabilities, b.probabilities) { worst = abs(x - y) <= worst ? worst : abs(x - y) }
-            }
+            let worst = largestProbabilityDifference(r.predictions, reference.predictions)
             #expect(worst <= 8 * Float.ulpOfOne, "chunk \(chunk): probabilities differ by \(worst)")
         }
     }
@@ -196,7 +193,8 @@ import Testing
         let path = QSIS.recordFiles(in: folder)[0]
         let card = ModelCard.earthquakePretraining()
         let c = Classifier(model: ConvNet(card.architecture, seed: 4), card: card)
-        let (converted, w) = try c.classify(recordAt: path)
+        let converted = try c.classify(recordAt: path).classification
+        let w = try ThreeComponentRecord.read(path).waveform
         let direct = try c.classify(w.mapComponents { $0.map { $0 * 0.01 } }, source: path)
         #expect(converted.predictions == direct.predictions)
         #expect { try c.classify(recordAt: path, units: UnitOptions(scale: 0.01)) } throws: { "\($0)".contains("states its samples are in gal") }

@@ -110,7 +110,7 @@ import Testing
 
 extension PickingTests {
     /// The parts between flat runs agree with a direct check on random records with flat
-    /// stretches, for any minimum run: a sample is left out exactly when it lies in a run of at
+    /// stretches, for any minimum run, whole or fed to `FlatRunFinder` in random blocks: a sample is left out exactly when it lies in a run of at
     /// least the minimum in which every component holds one value; the parts are the maximal
     /// stretches of the others.
     @Test func partsBetweenFlatRunsMatchADirectCheck() {
@@ -141,6 +141,18 @@ extension PickingTests {
                 direct.append(from..<k)
             }
             #expect(Preprocessing.partsBetweenFlatRuns(in: record, minimumSamples: minimum) == direct)
+            // Fed in random blocks (as classify reads a record), the same parts.
+            var finder = FlatRunFinder(minimumSamples: minimum, components: 3)
+            var first = 0
+            while first < n {
+                let end = min(n, first + Int.random(in: 1...9, using: &rng))
+                let blocks = components.map { Array($0[first..<end]) }
+                blocks[0].withUnsafeBufferPointer { a in
+                    blocks[1].withUnsafeBufferPointer { b in blocks[2].withUnsafeBufferPointer { c in finder.add([a, b, c]) } }
+                }
+                first = end
+            }
+            #expect(finder.parts == direct, "in blocks")
         }
     }
 

@@ -51,6 +51,12 @@ import Testing
         // A model in counts: windows are normalised, nothing is converted.
         let counts = try UnitOptions(inventory: inventory).conversion(stated: .gal, channels: hn, components: 3, time: in2017, path: "r", to: nil)
         #expect(counts.factors == [1, 1, 1] && !counts.unitsKnown)
+        // … and the options that would have converted are named as not applying.
+        #expect(counts.description == "as read (the model takes counts, so --inventory does not apply; windows are normalised)")
+        let both = try UnitOptions(units: .gal, sensitivity: 5).conversion(stated: nil, channels: hn, components: 3, time: in2017, path: "r", to: nil)
+        #expect(both.description == "as read (the model takes counts, so --units, --sensitivity do not apply; windows are normalised)")
+        let none = try UnitOptions(scale: 2).conversion(stated: nil, channels: hn, components: 3, time: in2017, path: "r", to: nil)
+        #expect(none.description == "as read, × 2.0 (--scale) (the model takes counts; windows are normalised)")
     }
 
     @Test func refusals() throws {

@@ -10,6 +10,8 @@ public enum SACError: Error, CustomStringConvertible, Equatable {
     case invalidDelta(path: String, delta: Float)
     case unevenlySampled(path: String, iftype: Int32, leven: Int32)
     case cannotWrite(path: String, reason: String)
+    /// Reading samples failed after the file was opened (an I/O error).
+    case cannotRead(path: String, reason: String)
     /// A reference time field (NZYEAR…NZMSEC) is defined but invalid by ObsPy's rules.
     case invalidReferenceTime(path: String, SACReferenceTimeError)
 
@@ -26,6 +28,7 @@ public enum SACError: Error, CustomStringConvertible, Equatable {
         case .unevenlySampled(let p, let t, let l):
             return "\(p): not an evenly sampled time series (IFTYPE = \(t), LEVEN = \(l)); only IFTYPE = 1 with LEVEN = 1 is supported"
         case .cannotWrite(let p, let r): return "\(p): cannot write: \(r)"
+        case .cannotRead(let p, let r): return "\(p): cannot read: \(r)"
         case .invalidReferenceTime(let p, let e): return "\(p): \(e)"
         }
     }

@@ -33,6 +33,13 @@ public final class SACRecordSamples: RecordSamples, @unchecked Sendable {
                 throw .cannotOpen(path: p, reason: reason)
             }
             fds.append(fd)
+            // The file opened is the one whose header was read: its size still fits the header.
+            var info = stat()
+            let expected = SACHeader.byteCount + 4 * headers[fds.count - 1].npts
+            if fstat(fd, &info) != 0 || Int(info.st_size) != expected {
+                for d in fds { close(d) }
+                throw .sizeMismatch(path: p, npts: headers[fds.count - 1].npts, expectedBytes: expected, actualBytes: Int(info.st_size))
+            }
         }
         self.paths = paths
         self.headers = headers
@@ -47,8 +54,8 @@ public final class SACRecordSamples: RecordSamples, @unchecked Sendable {
     deinit { for d in descriptors { close(d) } }
 
     /// Samples `range` of component `component`, float32 from the file widened to double.
-    /// - Throws: `SACError.cannotOpen` when the file cannot be read there (cut short since it was
-    ///   opened); `RecordError.nonFiniteSample` for a NaN or ±inf sample, naming the file, its
+    /// - Throws: `SACError.sizeMismatch` when the file has been cut short since it was opened,
+    ///   `.cannotRead` when reading fails; `RecordError.nonFiniteSample` for a NaN or ±inf sample, naming the file, its
     ///   channel and the sample's index.
     public func read(component: Int, _ range: Range<Int>, into buffer: UnsafeMutableBufferPointer<Double>) throws {
         precondition(range.lowerBound >= 0 && range.upperBound <= sampleCount && buffer.count >= range.count)
@@ -61,8 +68,12 @@ public final class SACRecordSamples: RecordSamples, @unchecked Sendable {
                 let n = pread(descriptors[component], bytes.baseAddress! + got, wanted - got, off_t(SACHeader.byteCount + 4 * range.lowerBound + got))
                 if n < 0, errno == EINTR { continue }
                 guard n > 0 else {
-                    let reason = n < 0 ? String(cString: strerror(errno)) : "the file ends before sample \(range.upperBound - 1) (changed since it was opened?)"
-                    throw SACError.cannotOpen(path: paths[component], reason: reason)
+                    if n < 0 { throw SACError.cannotRead(path: paths[component], reason: String(cString: strerror(errno))) }
+                    // Cut short since it was opened: say how long it is now.
+                    var info = stat()
+                    let size = fstat(descriptors[component], &info) == 0 ? Int(info.st_size) : SACHeader.byteCount + 4 * range.lowerBound + got
+                    throw SACError.sizeMismatch(
+                        path: paths[component], npts: sampleCount, expectedBytes: SACHeader.byteCount + 4 * sampleCount, actualBytes: size)
                 }
                 got += n
             }

@@ -57,18 +57,22 @@ extension Classifier {
             }
         }
         scan.inputs += sds
-        // A record named twice (a file and its folder, a path given twice) is read once: its picks
-        // would otherwise be counted twice.
+        // A record named twice (a file and its folder, a path given twice, two components of one
+        // SAC triple as `*.sac` names them) is read once: its picks would otherwise be counted
+        // twice. A SAC file stands for its triple; a folder's SAC group loses the files read before.
         var seen = Set<String>()
-        scan.inputs = scan.inputs.filter { input in
-            let files: [String]
+        func isNew(_ path: String) -> Bool { seen.insert(URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path).inserted }
+        scan.inputs = scan.inputs.compactMap { input in
             switch input {
-            case .sac(let paths, _): files = paths
-            case .sacFile(let p), .miniSEED(let p), .dataset(let p): files = [p]
-            case .sds: return true  // stations named twice are merged where they are parsed
+            case .sds: return input  // stations named twice are merged where they are parsed
+            case .sac(let paths, let instrument):
+                let fresh = paths.filter(isNew)
+                return fresh.isEmpty ? nil : .sac(paths: fresh, instrumentID: instrument)
+            case .sacFile(let p):
+                let triple = (try? ThreeComponentRecord.siblingPaths(of: p)) ?? [p]
+                return triple.map(isNew).contains(true) ? input : nil
+            case .miniSEED(let p), .dataset(let p): return isNew(p) ? input : nil
             }
-            let keys = files.map { URL(fileURLWithPath: $0).standardizedFileURL.resolvingSymlinksInPath().path }
-            return keys.map { seen.insert($0).inserted }.contains(true)
         }
         guard !scan.inputs.isEmpty || !scan.failures.isEmpty else { throw InputError.noRecords(paths, skipped: scan.skipped.count) }
         return scan

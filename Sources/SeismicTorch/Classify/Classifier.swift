@@ -236,14 +236,17 @@ public struct Classifier {
     /// Predictions for the SAC record `path` belongs to (its sibling components found by name),
     /// its samples brought to the card's units as `units` says (`UnitOptions.conversion`: the units
     /// its header states, else the inventory, `--sensitivity`, `--units` or `--scale`); also returns
-    /// the record's samples a plot draws (`classify(samples:…)`). The headers are read and checked
-    /// first, then the samples span by span from the files (`ThreeComponentRecord.open`): memory
-    /// holds a chunk of windows, not the record (`estimatedPeakBytes(…)`
-    /// against `MemoryBudget` before the samples are read).
-    /// - Throws: `InsufficientMemoryError`, `SACError`/`RecordError` naming the file,
-    ///   `AccelerationUnitError` for a header stating other than acceleration, `RecordUnitError`,
-    ///   and what `classify(_:source:)` throws.
-    public func classify(recordAt path: String, units: UnitOptions = UnitOptions()) throws -> (RecordClassification, Waveform) {
+    /// the record's samples a plot draws (`classify(samples:…)`: every k-th sample, not the record).
+    /// The headers are read and checked first, then the samples span by span from the files
+    /// (`ThreeComponentRecord.open`): memory holds a chunk of windows and their results, not the
+    /// record (`estimatedPeakBytes` against `MemoryBudget` before the samples are read).
+    /// - Throws: `SACError`/`RecordError` for the headers, `InsufficientMemoryError`,
+    ///   `AccelerationUnitError` for a header stating other than acceleration, `RecordUnitError`
+    ///   for the units asked for, `ClassifyError` for the components or a record shorter than a
+    ///   window; then, as the samples are read, `SACError`/`RecordError` for a file cut short or a
+    ///   non-finite sample (the first in time, the components read together),
+    ///   `RecordUnitError.implausible`, `ClassifyError.noSignal` and `ModelOutputError`.
+    public func classify(recordAt path: String, units: UnitOptions = UnitOptions()) throws -> (classification: RecordClassification, plotSamples: Waveform) {
         let record = try ThreeComponentRecord.open(path)
         try MemoryBudget.current()?.check(
             neededBytes: estimatedPeakBytes(samples: record.sampleCount, samplingRateHz: record.samplingRateHz),

@@ -142,7 +142,12 @@ extension UnitOptions {
             UnitConversion(factors: Array(repeating: f, count: components), description: text, unitsKnown: known)
         }
         let scaled = scale == 1 ? "" : ", × \(scale) (--scale)"
-        guard let model else { return uniform(scale, "as read\(scaled) (the model takes counts; windows are normalised)", known: false) }
+        guard let model else {
+            // Said, not silently dropped: the user asked for a conversion this model never makes.
+            let ignored = [(units != nil, "--units"), (sensitivity != nil, "--sensitivity"), (inventory != nil, "--inventory")].filter(\.0).map(\.1)
+            let note = ignored.isEmpty ? "" : ", so \(ignored.joined(separator: ", ")) \(ignored.count == 1 ? "does" : "do") not apply"
+            return uniform(scale, "as read\(scaled) (the model takes counts\(note); windows are normalised)", known: false)
+        }
         let target = SampleUnit.acceleration(model).name
         if let stated {
             if let units, units != stated { throw .contradicts(path: path, stated: stated, given: units) }

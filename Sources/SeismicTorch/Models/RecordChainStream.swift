@@ -10,27 +10,27 @@ import SeismicSignal
 /// for bit: the line is fitted in a first pass over the part (`Detrend.LineFit`), the taper's
 /// values computed as they are reached (`ObspyHannTaper`) and the causal high-pass carries its
 /// state from block to block (`SOSFilter.Stream`).
-struct RecordChainStream {
-    let record: any RecordSamples
+public struct RecordChainStream {
+    public let record: any RecordSamples
     /// The samples of `record` this chain runs on.
-    let part: Range<Int>
-    let factors: [Double]
+    public let part: Range<Int>
+    public let factors: [Double]
     private let lines: [Detrend.Line]
     private let taper: ObspyHannTaper
     /// One filter per group of four components (one per SIMD lane).
     private var filters: [SOSFilter.Stream]
     /// Part-relative index of `buffer`'s first sample.
-    private(set) var bufferStart = 0
+    public private(set) var bufferStart = 0
     /// Output of the chain, samples `bufferStart..<produced` of the part, per component.
-    private(set) var buffer: [[Double]]
-    var produced: Int { bufferStart + buffer[0].count }
+    public private(set) var buffer: [[Double]]
+    public var produced: Int { bufferStart + buffer[0].count }
 
     /// Samples read per component at a time: a multiple of 8 (`Detrend.LineFit`).
-    static let blockSamples = 8_192
+    public static let blockSamples = 8_192
 
     /// Fits each component's line in a pass over `part` of `record` (times `factors`).
     /// - Throws: what `record.read` throws.
-    init(record: any RecordSamples, part: Range<Int>, factors: [Double], preprocessing: Preprocessing, highpass: SOSFilter) throws {
+    public init(record: any RecordSamples, part: Range<Int>, factors: [Double], preprocessing: Preprocessing, highpass: SOSFilter) throws {
         precondition(factors.count == record.componentCount)
         self.record = record
         self.part = part
@@ -69,7 +69,7 @@ struct RecordChainStream {
     /// Runs the chain until the output holds the part's samples up to `end` (part-relative, at
     /// most `part.count`).
     /// - Throws: what `record.read` throws.
-    mutating func advance(to end: Int) throws {
+    public mutating func advance(to end: Int) throws {
         precondition(end <= part.count)
         let comps = record.componentCount
         var scratch = [Double](repeating: 0, count: Self.blockSamples)
@@ -102,7 +102,7 @@ struct RecordChainStream {
     }
 
     /// Forgets the output before part-relative sample `start` (what has been produced of it).
-    mutating func discard(before start: Int) {
+    public mutating func discard(before start: Int) {
         let k = min(start - bufferStart, buffer[0].count)
         guard k > 0 else { return }
         for c in buffer.indices { buffer[c].removeFirst(k) }
