@@ -65,22 +65,23 @@ extension Seismic {
 
                 Memory: windows are cut and classified 16,384 at a time, the record chain (detrend, \
                 taper, high-pass) running on the stretch of the record they cover; each window adds \
-                about 120 bytes of bookkeeping and result (21 MB for a day at 0.5 s). A SAC file named \
-                as a record (with its siblings) is read from its files as the windows need it: its \
-                samples are never held, so memory grows only by the windows' 120 bytes (measured: \
-                0.17 GB for a day at 100 Hz, 0.33 GB for 10^8 samples a component at 0.5 s). SAC \
-                files found in a folder, miniSEED and SDS records are decoded into memory first, 8 \
-                bytes a sample a channel (0.44 GB for a day of miniSEED \
-                at 100 Hz). A record that would not fit in the memory available (the machine's, the \
-                cgroup's or ulimit -v) is refused before it is classified (a SAC triple or an SDS span \
-                before it is read).
+                about 120 bytes of bookkeeping and result (21 MB for a day at 0.5 s). A record's \
+                samples are not held: a SAC file named as a record (with its siblings) is read from \
+                its files as the windows need it, and miniSEED files and SDS day files are indexed \
+                record by record and decoded as the windows need them, so memory grows only by the \
+                windows' 120 bytes (measured at 0.5 s: 0.17 GB for a day at 100 Hz, SAC or \
+                miniSEED; 0.22 GB for three SDS days; 0.33 GB for 10^8 SAC samples a component). A \
+                miniSEED file whose records of a channel are out of time order or overlap, and SAC \
+                files found in a folder, are decoded into memory first, 8 bytes a sample a channel. \
+                A record that would not fit in the memory available (the machine's, the cgroup's or \
+                ulimit -v) is refused before it is classified.
 
                 --sds ROOT reads an SDS archive (ROOT/YEAR/NET/STA/CHA.D/NET.STA.LOC.CHA.D.YEAR.DAY, as \
                 SeisComP and ObsPy's SDS client keep it): for each of --stations, the day files of \
                 every channel (or those --channels names, e.g. HH?) from --start to --end, cut to the \
                 span, a channel continuing across midnight joined; then as any miniSEED record, named \
-                "ROOT NET.STA". A span whose day files may not fit in memory is refused before they \
-                are read; a day file that cannot be read is reported and the others are used. A folder of day files given as RECORDS \
+                "ROOT NET.STA". Day files that must be decoded whole (records out of order) and may \
+                not fit in memory are refused before they are read; a day file that cannot be read is reported and the others are used. A folder of day files given as RECORDS \
                 is read one day at a time.
 
                 Examples:

@@ -19,6 +19,20 @@ private func segment(_ id: String, count: Int = 3000, rate: Double = 100, at tim
         samples: (0..<count).map { i in (amplitude * sin(Double(i * i) / 5000) + Double(i % 97) - 48).rounded() })
 }
 
+/// `MiniSEED.index` of `path` against `MiniSEED.read`: the same segments (ids, start times,
+/// rates and, decoded, samples), or nil; returns whether it indexed.
+@discardableResult
+private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bool {
+    let read = try MiniSEED.read(path).segments
+    guard let indexed = try MiniSEED.index(path) else { return false }
+    #expect(indexed.map(\.id) == read.map(\.id), "\(what)")
+    #expect(indexed.map(\.startTime) == read.map(\.startTime) && indexed.map(\.samplingRateHz) == read.map(\.samplingRateHz), "\(what)")
+    #expect(indexed.map(\.sampleCount) == read.map(\.samples.count), "\(what)")
+    // (Bit patterns: a NaN sample must come back as the same NaN.)
+    #expect(try indexed.map { try $0.decoded().map(\.bitPattern) } == read.map { $0.samples.map(\.bitPattern) }, "\(what)")
+    return true
+}
+
 @Suite struct MiniSEEDTests {
     /// Every encoding and two record lengths: the samples, SEED id, start time (to the
     /// microsecond) and rate come back; integer encodings exactly, float32 to its precision.
@@ -33,6 +47,7 @@ private func segment(_ id: String, count: Int = 3000, rate: Double = 100, at tim
                 #expect(v.segments.count == 1 && v.gaps.isEmpty, "\(encoding) \(length)")
                 let r = try #require(v.segments.first)
                 #expect(r.id == s.id && r.samplingRateHz == 100 && abs(r.startTime - start) < 1e-6)
+                #expect(try expectIndexMatchesRead(path, "\(encoding) \(length)"))
                 #expect(v.encodings == [encoding.rawValue])
                 if encoding == .float32 {
                     // float32 holds 24 bits: whole numbers up to 2^24 exactly, beyond within half an ulp.
@@ -59,6 +74,10 @@ private func segment(_ id: String, count: Int = 3000, rate: Double = 100, at tim
         try data.write(to: URL(fileURLWithPath: path))
         let v = try MiniSEED.read(path)
         #expect(v.segments.map(\.id.description) == ids.sorted())
+        // Records out of time order are not indexed: read joins them.
+        #expect(try !expectIndexMatchesRead(path, "shuffled"))
+        try MiniSEED.write(ids.map { segment($0) }, to: path, encoding: .steim2, recordLength: 512)
+        #expect(try expectIndexMatchesRead(path, "four channels in order"))
         #expect(v.segments.allSatisfy { $0.samples == segment($0.id.description).samples && abs($0.startTime - start) < 1e-6 })
         #expect(v.gaps.isEmpty)
     }
@@ -77,6 +96,15 @@ private func segment(_ id: String, count: Int = 3000, rate: Double = 100, at tim
         #expect(v.gaps.count == 2)
         #expect(abs(v.gaps[0].seconds - 2.5) < 1e-6 && abs(v.gaps[1].seconds - -1.0) < 1e-6)
         #expect(v.gaps[0].description.hasPrefix("XX.STA..BHZ gap of 2.500 s at 2019-07-06T03:20:03.040000Z"))
+        // An overlap is not indexed; gaps, a change of rate and a jitter under half a sample are.
+        #expect(try !expectIndexMatchesRead(path, "overlap"))
+        let jitter = segment("XX.STA..BHZ", count: 700, at: start + 10.004)
+        let slower = segment("XX.STA..BHZ", count: 300, rate: 50, at: start + 17.004)
+        let late = segment("XX.STA..BHZ", count: 500, at: start + 40)
+        for length in [256, 512, 4096] {
+            try MiniSEED.write([a, jitter, slower, late], to: path, encoding: .steim1, recordLength: length)
+            #expect(try expectIndexMatchesRead(path, "gaps, rate change, jitter, \(length)-byte records"))
+        }
     }
 
     /// Files of other formats are named by what they look like; folders, missing files, empty
@@ -170,15 +198,21 @@ private func segment(_ id: String, count: Int = 3000, rate: Double = 100, at tim
             default:  // truncated
                 d = d.prefix(Int.random(in: 0..<d.count, using: &rng))
             }
-            do {
-                let v = try MiniSEED.read(bytes: d, path: "case \(n)")
-                for s in v.segments {
-                    #expect(!s.samples.isEmpty && s.samplingRateHz > 0 && s.samplingRateHz.isFinite && s.startTime.isFinite, "case \(n)")
-                }
-                loaded += 1
-            } catch {
+            try d.write(to: URL(fileURLWithPath: path))
+            let v: MiniSEEDVolume
+            do { v = try MiniSEED.read(bytes: d, path: "case \(n)") } catch {
                 refused += 1
+                // What is refused whole is refused by the index or by a record decoded from it,
+                // or indexed without decoding what was refused (a text record): never a trap.
+                if let indexed = try? MiniSEED.index(path) { _ = indexed.map { try? $0.decoded() } }
+                continue
             }
+            for s in v.segments {
+                #expect(!s.samples.isEmpty && s.samplingRateHz > 0 && s.samplingRateHz.isFinite && s.startTime.isFinite, "case \(n)")
+            }
+            loaded += 1
+            // What reads whole indexes to the same segments (or is left to read): an error here fails the test.
+            try expectIndexMatchesRead(path, "case \(n)")
         }
         #expect(loaded > 100 && refused > 100, "loaded \(loaded), refused \(refused)")
     }

@@ -160,6 +160,37 @@ import Testing
         #expect(plot.components[0] == stride(from: 0, to: 70_000, by: 17).map { asRead.components[0][$0] })
     }
 
+    /// A miniSEED file is located record by record and its samples decoded as windows need them:
+    /// the same records (split at a gap), windows and predictions as the file decoded whole, and
+    /// so are SDS day files across midnight, cut to the span asked for.
+    @Test func miniSEEDDecodedAsReadEqualsTheFileReadWhole() throws {
+        let card = ModelCard.earthquakePretraining()
+        var c = Classifier(model: ConvNet(card.architecture, seed: 3), card: card, strideSeconds: 0.25)
+        c.windowsPerChunk = .max
+        let w = record()
+        let t0 = 1_600_000_000.0
+        func channel(_ k: Int, _ range: Range<Int>) -> TraceSegment {
+            TraceSegment(
+                id: SEEDIdentifier("XX.ST.00.HN" + ["E", "N", "Z"][k])!, startTime: t0 + Double(range.lowerBound) / 100, samplingRateHz: 100,
+                samples: w.components[k][range].map { $0.rounded() })
+        }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("indexed-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        // A 2 s gap at 60 s in every channel: two records.
+        let segments = (0..<3).flatMap { [channel($0, 0..<6_000), channel($0, 6_200..<12_000)] }
+        try MiniSEED.write(segments, to: folder + "/r.mseed", encoding: .steim2, recordLength: 512)
+        let eager = try MiniSEEDRecords.read(folder + "/r.mseed", componentOrder: card.componentOrder, minimumSeconds: 2).scan
+        #expect(try MiniSEEDRecords.readIndexed(folder + "/r.mseed", componentOrder: card.componentOrder, minimumSeconds: 2) != nil)
+        let outcomes = try c.classify(miniSEEDAt: folder + "/r.mseed").map { try $0.get() }
+        #expect(outcomes.count == 2 && eager.records.count == 2)
+        for (outcome, record) in zip(outcomes, eager.records) {
+            let whole = try c.classify(record.waveform, source: "x")
+            #expect(outcome.classification.predictions == whole.predictions && outcome.classification.silentWindowStarts == whole.silentWindowStarts)
+            #expect(outcome.classification.startTime == record.waveform.startTime)
+        }
+    }
+
     /// Two components of one SAC triple (`*.sac`), or a file and its folder, are one record: read
     /// once, its picks counted once.
     @Test func aTripleNamedTwiceIsReadOnce() throws {

@@ -19,8 +19,6 @@ public struct TraceSegment: Sendable, Equatable {
         self.samples = samples
     }
 
-    /// Time of the last sample (ObsPy `stats.endtime`).
-    public var endTime: Double { startTime + Double(max(samples.count - 1, 0)) / samplingRateHz }
 }
 
 /// A break between two segments of one channel: `seconds` > 0 is missing data (a gap), < 0 data
@@ -121,61 +119,30 @@ public enum MiniSEED {
     public static func read(bytes: Data, path: String) throws(MiniSEEDError) -> MiniSEEDVolume {
         let format = FileFormat.detect([UInt8](bytes.prefix(4096)), fileLength: bytes.count)
         guard format == .miniSEED2 else { throw .notMiniSEED(path: path, format: format) }
-        seismic_ms_quiet()
-        var buffer = [CChar](repeating: 0, count: bytes.count)
-        bytes.withUnsafeBytes { raw in buffer.withUnsafeMutableBytes { $0.copyMemory(from: raw) } }
         var record: UnsafeMutablePointer<MSRecord>? = nil
         var group: UnsafeMutablePointer<MSTraceGroup>? = mst_initgroup(nil)
         defer {
             msr_free(&record)
             mst_freegroup(&group)
         }
-        var records = 0
-        var encodings = Set<String>(), skipped: [String: Int] = [:]
-        try buffer.withUnsafeMutableBufferPointer { (all) throws(MiniSEEDError) in
-            var offset = 0
-            while offset < all.count {
-                let remaining = all.count - offset
-                let start = all.baseAddress! + offset
-                // Zeros after the last record are padding some writers leave.
-                if all[offset...].allSatisfy({ $0 == 0 }) { break }
-                guard remaining >= 48 else {
-                    throw .badRecord(path: path, offset: offset, reason: "\(remaining) bytes left, fewer than a record header (48)")
-                }
-                let length = Int(ms_detect(start, Int32(clamping: remaining)))
-                guard length > 0 else {
-                    throw .badRecord(
-                        path: path, offset: offset,
-                        reason: length == 0 ? "the record length cannot be told (no blockette 1000, no next record)" : "not a miniSEED data record header")
-                }
-                guard length <= remaining else {
-                    throw .badRecord(path: path, offset: offset, reason: "truncated: the record is \(length) bytes, \(remaining) remain")
-                }
-                // The header first: libmseed 2.19 decodes as many samples as the header claims,
-                // reading past the record when they do not fit (found by fuzzing), so the claim
-                // is checked against the record before any sample is decoded.
-                var status = msr_unpack(start, Int32(length), &record, 0, 0)
-                guard status == MS_NOERROR, let header = record else {
-                    throw .badRecord(path: path, offset: offset, reason: String(cString: ms_errorstr(status)))
-                }
-                if let problem = sampleSpaceProblem(header.pointee, recordLength: length) {
-                    throw .badRecord(path: path, offset: offset, reason: problem)
-                }
-                status = msr_unpack(start, Int32(length), &record, 1, 0)
-                guard status == MS_NOERROR, let r = record else {
-                    throw .badRecord(path: path, offset: offset, reason: String(cString: ms_errorstr(status)))
-                }
-                records += 1
-                offset += length
-                if r.pointee.sampletype == CChar(UInt8(ascii: "a")) { skipped["ASCII text record", default: 0] += 1; continue }
-                guard r.pointee.numsamples > 0 else { skipped["record without samples", default: 0] += 1; continue }
-                guard r.pointee.samprate.isFinite, r.pointee.samprate > 0 else { skipped["no sampling rate", default: 0] += 1; continue }
-                encodings.insert(MiniSEEDEncoding.name(of: r.pointee.encoding))
-                guard mst_addmsrtogroup(group, r, 0, -1, -1) != nil else {
-                    throw .badRecord(path: path, offset: offset - length, reason: "its samples could not be added to a trace")
+        var encodings = Set<String>()
+        // (Data.withUnsafeBytes rethrows untyped errors: the walk's typed error goes through a Result.)
+        let (records, skipped) = try bytes.withUnsafeBytes { all in
+            Result { () throws(MiniSEEDError) in
+                try forEachDataRecord(in: all, path: path) { (offset, length, copy, header) throws(MiniSEEDError) in
+                    let status = msr_unpack(copy, Int32(length), &record, 1, 0)
+                    guard status == MS_NOERROR, let r = record else {
+                        throw .badRecord(path: path, offset: offset, reason: String(cString: ms_errorstr(status)))
+                    }
+                    guard r.pointee.numsamples > 0 else { return false }
+                    encodings.insert(MiniSEEDEncoding.name(of: r.pointee.encoding))
+                    guard mst_addmsrtogroup(group, r, 0, -1, -1) != nil else {
+                        throw .badRecord(path: path, offset: offset, reason: "its samples could not be added to a trace")
+                    }
+                    return true
                 }
             }
-        }
+        }.get()
         mst_groupheal(group, -1, -1)
         mst_groupsort(group, 0)
         var segments: [TraceSegment] = []
@@ -191,6 +158,74 @@ public enum MiniSEED {
             throw .noData(path: path, reason: why)
         }
         return MiniSEEDVolume(path: path, segments: segments, gaps: gaps(in: segments), records: records, encodings: encodings, skippedRecords: skipped)
+    }
+
+    /// Walks the records of a miniSEED file held in `all` (`path` names it in errors): each
+    /// record's length is detected, its header decoded and checked (the samples it claims must fit
+    /// in it), and each data record — not text, with samples and a sampling rate — is handed to
+    /// `body` with its byte offset, length, a mutable copy of its bytes (libmseed's decoder takes
+    /// `char *`) and its decoded header; `body` returns false for a record it skips as without
+    /// samples. Zeros after the last record (padding some writers leave) end the walk.
+    /// - Returns: the number of records, and the records skipped by reason.
+    /// - Throws: `MiniSEEDError.badRecord` with the byte offset and the reason; what `body` throws.
+    static func forEachDataRecord(
+        in all: UnsafeRawBufferPointer, path: String,
+        _ body: (_ offset: Int, _ length: Int, _ copy: UnsafeMutablePointer<CChar>, _ header: MSRecord) throws(MiniSEEDError) -> Bool
+    ) throws(MiniSEEDError) -> (records: Int, skipped: [String: Int]) {
+        seismic_ms_quiet()
+        var header: UnsafeMutablePointer<MSRecord>? = nil
+        defer { msr_free(&header) }
+        var scratch = [CChar](repeating: 0, count: 0)
+        var records = 0
+        var skipped: [String: Int] = [:]
+        var offset = 0
+        let bytes = all.bindMemory(to: CChar.self)
+        while offset < bytes.count {
+            let remaining = bytes.count - offset
+            // Zeros after the last record are padding some writers leave.
+            if bytes[offset...].allSatisfy({ $0 == 0 }) { break }
+            guard remaining >= 48 else {
+                throw .badRecord(path: path, offset: offset, reason: "\(remaining) bytes left, fewer than a record header (48)")
+            }
+            let length = Int(ms_detect(bytes.baseAddress! + offset, Int32(clamping: remaining)))
+            guard length > 0 else {
+                throw .badRecord(
+                    path: path, offset: offset,
+                    reason: length == 0 ? "the record length cannot be told (no blockette 1000, no next record)" : "not a miniSEED data record header")
+            }
+            guard length <= remaining else {
+                throw .badRecord(path: path, offset: offset, reason: "truncated: the record is \(length) bytes, \(remaining) remain")
+            }
+            if scratch.count < length { scratch = [CChar](repeating: 0, count: length) }
+            let handled = try scratch.withUnsafeMutableBufferPointer { (copy) throws(MiniSEEDError) -> Bool? in
+                _ = copy.initialize(from: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)]))
+                // The header first: libmseed 2.19 decodes as many samples as the header claims,
+                // reading past the record when they do not fit (found by fuzzing), so the claim
+                // is checked against the record before any sample is decoded.
+                let status = msr_unpack(copy.baseAddress!, Int32(length), &header, 0, 0)
+                guard status == MS_NOERROR, let h = header else {
+                    throw .badRecord(path: path, offset: offset, reason: String(cString: ms_errorstr(status)))
+                }
+                if let problem = sampleSpaceProblem(h.pointee, recordLength: length) {
+                    throw .badRecord(path: path, offset: offset, reason: problem)
+                }
+                if Int32(h.pointee.encoding) == DE_ASCII { return nil }
+                guard h.pointee.samplecnt > 0 else { return false }
+                guard h.pointee.samprate.isFinite, h.pointee.samprate > 0 else {
+                    skipped["no sampling rate", default: 0] += 1
+                    return true
+                }
+                return try body(offset, length, copy.baseAddress!, h.pointee)
+            }
+            records += 1
+            offset += length
+            switch handled {
+            case nil: skipped["ASCII text record", default: 0] += 1
+            case false?: skipped["record without samples", default: 0] += 1
+            case true?: break
+            }
+        }
+        return (records, skipped)
     }
 
     /// Why the samples a record header claims cannot lie in the record (nil when they can): the
@@ -224,7 +259,7 @@ public enum MiniSEED {
     /// The gaps and overlaps between consecutive segments of each channel of `segments` (sorted by
     /// id, then time); a segment that continues the previous one (its first sample due within half
     /// a sample, as at midnight between two SDS day files) is neither.
-    public static func gaps(in segments: [TraceSegment]) -> [TraceGap] {
+    public static func gaps<Segment: ChannelSegment>(in segments: [Segment]) -> [TraceGap] {
         zip(segments, segments.dropFirst()).compactMap { a, b in
             guard a.id == b.id else { return nil }
             let period = 1 / a.samplingRateHz
@@ -257,7 +292,7 @@ public enum MiniSEED {
     }
 
     /// A NUL-terminated code of a libmseed header (char[11]), trimmed.
-    private static func code<T>(_ field: inout T) -> String {
+    static func code<T>(_ field: inout T) -> String {
         withUnsafeBytes(of: &field) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self).trimmingCharacters(in: .whitespaces)
         }

@@ -62,13 +62,37 @@ public enum MiniSEEDRecords {
     /// (`InstrumentRecords.assemble`, spans under `minimumSeconds` counted as skipped).
     /// - Returns: the scan and the files read.
     /// - Throws: `MiniSEEDError` for `path` or a sibling that cannot be read.
-    public static func read(_ path: String, componentOrder: [String], minimumSeconds: Double) throws(MiniSEEDError) -> (scan: InstrumentScan, files: [String]) {
+    public static func read(_ path: String, componentOrder: [String], minimumSeconds: Double) throws(MiniSEEDError) -> (
+        scan: InstrumentScan<Waveform>, files: [String]
+    ) {
         var segments = try MiniSEED.read(path).segments
         var files = [path]
         let instruments = Set(segments.map(\.id.instrumentID))
         if instruments.count == 1, Set(segments.map(\.id)).count < componentOrder.count {
             for sibling in siblingPaths(of: path) {
                 let more = try MiniSEED.read(sibling).segments.filter { instruments.contains($0.id.instrumentID) }
+                guard !more.isEmpty else { continue }
+                segments += more
+                files.append(sibling)
+            }
+        }
+        return (InstrumentRecords.assemble(segments, componentOrder: componentOrder, minimumSeconds: minimumSeconds), files)
+    }
+
+    /// `read` with the records located, not decoded (`MiniSEED.index`): the same records, their
+    /// samples decoded span by span as they are read (`MiniSEEDRecordSamples`). Nil when a file's
+    /// records of a channel are out of time order or overlap (`read` takes those).
+    /// - Throws: what `read` throws.
+    public static func readIndexed(
+        _ path: String, componentOrder: [String], minimumSeconds: Double
+    ) throws(MiniSEEDError) -> (scan: InstrumentScan<MiniSEEDRecordSamples>, files: [String])? {
+        guard var segments = try MiniSEED.index(path) else { return nil }
+        var files = [path]
+        let instruments = Set(segments.map(\.id.instrumentID))
+        if instruments.count == 1, Set(segments.map(\.id)).count < componentOrder.count {
+            for sibling in siblingPaths(of: path) {
+                guard let indexed = try MiniSEED.index(sibling) else { return nil }
+                let more = indexed.filter { instruments.contains($0.id.instrumentID) }
                 guard !more.isEmpty else { continue }
                 segments += more
                 files.append(sibling)

@@ -93,15 +93,45 @@ public struct SDSArchive: Sendable {
                 continue
             }
             for var s in volume.segments where station.matches(s.id) && reads(channel: s.id.channel) {
-                // Samples at times within [start, end] (to a thousandth of a sample: clock rounding).
-                let first = max(0, Int(((start - s.startTime) * s.samplingRateHz - 1e-3).rounded(.up)))
-                let last = min(s.samples.count - 1, Int(((end - s.startTime) * s.samplingRateHz + 1e-3).rounded(.down)))
-                guard first <= last else { continue }
+                guard let (first, last) = Self.span(start: start, end: end, of: s) else { continue }
                 s.samples = Array(s.samples[first...last])
                 s.startTime += Double(first) / s.samplingRateHz
                 segments.append(s)
             }
         }
         return (segments, files, unreadable)
+    }
+
+    /// `read` with the day files' records located, not decoded (`MiniSEED.index`): the same
+    /// segments, cut to the span, their samples decoded when they are read. Nil when a file's
+    /// records of a channel are out of time order or overlap (`read` takes those).
+    public func readIndexed(_ station: StationSelector, start: Double, end: Double) -> (
+        segments: [IndexedSegment], files: [String], unreadable: [MiniSEEDError]
+    )? {
+        let files = files(for: station, start: start, end: end)
+        var segments: [IndexedSegment] = [], unreadable: [MiniSEEDError] = []
+        for path in files {
+            let indexed: [IndexedSegment]
+            do {
+                guard let i = try MiniSEED.index(path) else { return nil }
+                indexed = i
+            } catch {
+                unreadable.append(error)
+                continue
+            }
+            for s in indexed where station.matches(s.id) && reads(channel: s.id.channel) {
+                guard let (first, last) = Self.span(start: start, end: end, of: s) else { continue }
+                segments.append(s.cut(first: first, count: last - first + 1))
+            }
+        }
+        return (segments, files, unreadable)
+    }
+
+    /// The samples of `s` at times within [start, end] (to a thousandth of a sample: clock
+    /// rounding), first and last; nil when none.
+    static func span(start: Double, end: Double, of s: some ChannelSegment) -> (first: Int, last: Int)? {
+        let first = max(0, Int(((start - s.startTime) * s.samplingRateHz - 1e-3).rounded(.up)))
+        let last = min(s.sampleCount - 1, Int(((end - s.startTime) * s.samplingRateHz + 1e-3).rounded(.down)))
+        return first <= last ? (first, last) : nil
     }
 }

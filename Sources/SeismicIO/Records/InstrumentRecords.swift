@@ -3,8 +3,47 @@
 
 import Foundation
 
+/// A contiguous run of samples of one channel, with or without its samples in memory: what
+/// `InstrumentRecords.assemble` groups, trims and cuts (`TraceSegment` holds its samples;
+/// `IndexedSegment` decodes them from miniSEED records when they are read).
+public protocol ChannelSegment: Sendable {
+    /// The record a span of such segments forms, one segment per component.
+    associatedtype Samples: RecordSamples & Sendable
+    var id: SEEDIdentifier { get }
+    /// Time of the first sample, seconds since 1970-01-01 UTC.
+    var startTime: Double { get set }
+    var samplingRateHz: Double { get }
+    var sampleCount: Int { get }
+    /// Drops the first `k` samples (`k` < `sampleCount`), the start time kept (the caller moves it).
+    mutating func removeFirst(_ k: Int)
+    /// Appends the samples of `next`, which continues this segment.
+    mutating func append(_ next: Self)
+    /// The record of `slices` (one per component: a segment and its first sample), `count` samples
+    /// each, named by `codes`, at `rate` from `start`.
+    /// - Throws: `WaveformError` when the samples cannot form a record (a non-finite sample).
+    static func record(_ slices: [(segment: Self, first: Int)], count: Int, codes: [String], rate: Double, start: Double) throws(WaveformError) -> Samples
+}
+
+extension ChannelSegment {
+    /// Time of the last sample (ObsPy `stats.endtime`).
+    public var endTime: Double { startTime + Double(max(sampleCount - 1, 0)) / samplingRateHz }
+}
+
+extension TraceSegment: ChannelSegment {
+    public var sampleCount: Int { samples.count }
+    public mutating func removeFirst(_ k: Int) { samples.removeFirst(k) }
+    public mutating func append(_ next: TraceSegment) { samples += next.samples }
+    public static func record(
+        _ slices: [(segment: TraceSegment, first: Int)], count: Int, codes: [String], rate: Double, start: Double
+    ) throws(WaveformError) -> Waveform {
+        try Waveform(
+            validating: slices.map { Array($0.segment.samples[$0.first..<($0.first + count)]) }, componentCodes: codes, samplingRateHz: rate,
+            startTime: start)
+    }
+}
+
 /// One instrument's components over a span where all of them have samples at one rate.
-public struct InstrumentRecord: Sendable {
+public struct InstrumentRecord<Samples: RecordSamples & Sendable>: Sendable {
     /// "NET.STA.LOC.BI", e.g. "CI.PASC..HH" (`SEEDIdentifier.instrumentID`).
     public var instrumentID: String
     /// The channels read, in the model's component order.
@@ -12,12 +51,20 @@ public struct InstrumentRecord: Sendable {
     /// The orientation set the channels form ("ZNE", "Z12", "Z23", "ZXY"; see `ComponentMapping`).
     public var orientationSet: String
     /// Samples [component × sample] in the model's order; `componentCodes` are the channel codes.
-    public var waveform: Waveform
+    public var samples: Samples
+}
+
+extension InstrumentRecord where Samples == Waveform {
+    /// The record's samples in memory.
+    public var waveform: Waveform {
+        get { samples }
+        set { samples = newValue }
+    }
 }
 
 /// What a scan of channels gave: the records, and everything it could not use with the reason.
-public struct InstrumentScan: Sendable {
-    public var records: [InstrumentRecord] = []
+public struct InstrumentScan<Samples: RecordSamples & Sendable>: Sendable {
+    public var records: [InstrumentRecord<Samples>] = []
     /// What could not be used: an instrument ("CI.PASC..HH") or a span of one, and why.
     public var skipped: [(what: String, reason: String)] = []
     /// Gaps and overlaps within each channel (their records are split there).
@@ -36,8 +83,10 @@ public enum InstrumentRecords {
     /// where all chosen channels have data at one sampling rate, sampled together (their sample
     /// times agree to a quarter of a sample). Instruments with a missing component, spans whose channels
     /// differ in rate or sample times, and short spans are in `skipped`.
-    public static func assemble(_ segments: [TraceSegment], componentOrder: [String], minimumSeconds: Double = 0) -> InstrumentScan {
-        var scan = InstrumentScan()
+    public static func assemble<Segment: ChannelSegment>(
+        _ segments: [Segment], componentOrder: [String], minimumSeconds: Double = 0
+    ) -> InstrumentScan<Segment.Samples> {
+        var scan = InstrumentScan<Segment.Samples>()
         let sorted = segments.sorted { ($0.id, $0.startTime) < ($1.id, $1.startTime) }
         scan.gaps = MiniSEED.gaps(in: sorted)
         let byInstrument = Dictionary(grouping: sorted, by: \.id.instrumentID)
@@ -60,8 +109,8 @@ public enum InstrumentRecords {
             for span in spans {
                 switch record(span, ids: ids, lists: lists) {
                 case .success(let w):
-                    if w.durationSeconds < minimumSeconds { short += 1; continue }
-                    scan.records.append(InstrumentRecord(instrumentID: instrument, channels: ids, orientationSet: chosen.set, waveform: w))
+                    if Double(w.sampleCount) / w.samplingRateHz < minimumSeconds { short += 1; continue }
+                    scan.records.append(InstrumentRecord(instrumentID: instrument, channels: ids, orientationSet: chosen.set, samples: w))
                 case .failure(let reason):
                     scan.skipped.append(("\(instrument) at \(UTCTime.iso8601(span.start))", reason.description))
                 }
@@ -77,19 +126,19 @@ public enum InstrumentRecords {
     /// one's end loses its samples up to that end (nothing left: dropped), and one that then
     /// continues the previous one (the next sample due, within half a sample, at the same rate)
     /// is joined to it.
-    static func withoutOverlaps(_ segments: [TraceSegment]) -> [TraceSegment] {
-        var out: [TraceSegment] = []
+    static func withoutOverlaps<Segment: ChannelSegment>(_ segments: [Segment]) -> [Segment] {
+        var out: [Segment] = []
         for var s in segments.sorted(by: { $0.startTime < $1.startTime }) {
             if let last = out.last {
                 let period = 1 / last.samplingRateHz
                 if s.startTime < last.endTime + 0.5 * period {
                     let skip = Int(((last.endTime + 0.5 * period - s.startTime) * s.samplingRateHz).rounded(.up))
-                    guard skip < s.samples.count else { continue }
-                    s.samples.removeFirst(skip)
+                    guard skip < s.sampleCount else { continue }
+                    s.removeFirst(skip)
                     s.startTime += Double(skip) / s.samplingRateHz
                 }
                 if abs(s.samplingRateHz - last.samplingRateHz) <= 1e-6 * last.samplingRateHz, abs(s.startTime - (last.endTime + period)) <= 0.5 * period {
-                    out[out.count - 1].samples += s.samples
+                    out[out.count - 1].append(s)
                     continue
                 }
             }
@@ -103,7 +152,7 @@ public enum InstrumentRecords {
 
     /// The spans where every channel of `lists` has a segment (each list sorted by time, without
     /// overlaps): a sweep over the lists, one channel at a time.
-    static func commonSpans(_ lists: [[TraceSegment]]) -> [Span] {
+    static func commonSpans<Segment: ChannelSegment>(_ lists: [[Segment]]) -> [Span] {
         var spans = lists[0].indices.map { Span(start: lists[0][$0].startTime, end: lists[0][$0].endTime, segment: [$0]) }
         for list in lists.dropFirst() {
             var next: [Span] = []
@@ -119,7 +168,7 @@ public enum InstrumentRecords {
     }
 
     /// The waveform of `span`, or why the channels cannot form one there.
-    static func record(_ span: Span, ids: [SEEDIdentifier], lists: [[TraceSegment]]) -> Result<Waveform, RecordSpanError> {
+    static func record<Segment: ChannelSegment>(_ span: Span, ids: [SEEDIdentifier], lists: [[Segment]]) -> Result<Segment.Samples, RecordSpanError> {
         let segs = span.segment.enumerated().map { lists[$0.offset][$0.element] }
         let rate = segs[0].samplingRateHz
         guard segs.allSatisfy({ abs($0.samplingRateHz - rate) <= 1e-6 * rate }) else {
@@ -137,13 +186,11 @@ public enum InstrumentRecords {
                     "channels not sampled together: their samples are \(String(format: "%.2f", ((times.max() ?? 0) - (times.min() ?? 0)) * rate)) of a sample apart (at most 0.25)"
                 ))
         }
-        let count = zip(segs, firsts).map { $0.samples.count - $1 }.min() ?? 0
+        let count = zip(segs, firsts).map { $0.sampleCount - $1 }.min() ?? 0
         guard count > 0 else { return .failure(RecordSpanError("no sample common to every channel")) }
         do {
-            let w = try Waveform(
-                validating: zip(segs, firsts).map { Array($0.samples[$1..<($1 + count)]) }, componentCodes: ids.map(\.channel),
-                samplingRateHz: rate, startTime: earliest)
-            return .success(w)
+            return .success(
+                try Segment.record(zip(segs, firsts).map { (segment: $0, first: $1) }, count: count, codes: ids.map(\.channel), rate: rate, start: earliest))
         } catch {
             return .failure(RecordSpanError(error.description))
         }

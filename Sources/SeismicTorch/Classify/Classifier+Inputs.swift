@@ -8,10 +8,12 @@ import SeismicIO
 public struct ClassifiedInput {
     public var classification: RecordClassification
     /// The record as read (unscaled), for plotting (`RecordClassification.plot(waveform:)`): the
-    /// whole record when it was read into memory; for a SAC triple, read span by span, every k-th
-    /// sample (k = ⌊samples / 4000⌋) at 1/k of its rate, which is what the plot draws. Nil for a
-    /// prepared dataset.
+    /// whole record when it was read into memory; for a record read span by span (a SAC triple, a
+    /// miniSEED file or SDS days decoded as read), every k-th sample (k = ⌊samples / 4000⌋) at 1/k
+    /// of its rate, which is what the plot draws. Nil for a prepared dataset.
     public var waveform: Waveform?
+    /// Samples per component of the record classified; nil for a prepared dataset.
+    public var sampleCount: Int? = nil
     /// For a miniSEED record: the instrument ("NET.STA.LOC.BI") and the gaps and overlaps of its
     /// channels (given with the instrument's first record), where the record was split.
     public var instrumentID: String? = nil
@@ -140,8 +142,8 @@ extension Classifier {
                 }
                 results = [
                     Result {
-                        let (classification, waveform) = try classify(recordAt: path, units: units)
-                        return ClassifiedInput(classification: classification, waveform: waveform)
+                        let (classification, waveform, count) = try classifyRecord(at: path, units: units)
+                        return ClassifiedInput(classification: classification, waveform: waveform, sampleCount: count)
                     }
                 ]
             }
@@ -199,7 +201,7 @@ extension Classifier {
                     let c = try classify(
                         samples: w, units: units, stated: stated, channels: record.channels, path: path, source: path, instrumentID: record.instrumentID
                     ).classification
-                    return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID)
+                    return ClassifiedInput(classification: c, waveform: w, sampleCount: w.sampleCount, instrumentID: record.instrumentID)
                 })
         }
         for (what, reason) in scan.skipped { outcomes.append(.failure(SkippedInstrument(path: paths[0], what: what, reason: reason))) }
@@ -214,6 +216,11 @@ extension Classifier {
     /// a span shorter than the window, is a failure outcome naming it and the reason.
     /// - Throws: `MiniSEEDError` when a file cannot be read at all.
     public func classify(miniSEEDAt path: String, units: UnitOptions = UnitOptions()) throws(MiniSEEDError) -> [Result<ClassifiedInput, Error>] {
+        // Records located, their samples decoded as the windows need them; a file whose records
+        // are out of order or overlap is read whole and joined by libmseed.
+        if let (scan, _) = try MiniSEEDRecords.readIndexed(path, componentOrder: card.componentOrder, minimumSeconds: windowSeconds) {
+            return classify(scan, source: path, units: units)
+        }
         let (scan, _) = try MiniSEEDRecords.read(path, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
         return classify(scan, source: path, units: units)
     }
@@ -229,6 +236,17 @@ extension Classifier {
         sds archive: SDSArchive, station: StationSelector, start: Double, end: Double, units: UnitOptions = UnitOptions()
     ) throws -> [Result<ClassifiedInput, Error>] {
         let source = "\(archive.root) \(station)"
+        // Day files whose records are in time order (as archives keep them) are located, not
+        // decoded: memory holds the windows, not the days.
+        if let (segments, files, unreadable) = archive.readIndexed(station, start: start, end: end) {
+            let failures: [Result<ClassifiedInput, Error>] = unreadable.map { .failure($0) }
+            guard !segments.isEmpty else {
+                guard failures.isEmpty else { return failures }
+                throw SDSError.noData(root: archive.root, station: station, start: start, end: end, files: files.count)
+            }
+            let scan = InstrumentRecords.assemble(segments, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
+            return failures + classify(scan, source: source, units: units)
+        }
         let bytes = archive.files(for: station, start: start, end: end).reduce(0) { total, path in
             total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
         }
@@ -247,7 +265,7 @@ extension Classifier {
     /// Each record of `scan` classified on its own, its samples brought to the model's units as
     /// `units` says (`UnitOptions.conversion`, nothing stated by the files); an instrument lacking a
     /// component, or a span shorter than the window, is a failure outcome naming it and the reason.
-    func classify(_ all: InstrumentScan, source path: String, units: UnitOptions) -> [Result<ClassifiedInput, Error>] {
+    func classify<Samples>(_ all: InstrumentScan<Samples>, source path: String, units: UnitOptions) -> [Result<ClassifiedInput, Error>] {
         let scan = chosen(all, source: path)
         var outcomes: [Result<ClassifiedInput, Error>] = []
         var gapsGiven = Set<String>()
@@ -255,15 +273,16 @@ extension Classifier {
             let source = "\(path) \(record.instrumentID)"
             outcomes.append(
                 Result {
-                    let w = record.waveform
+                    let w = record.samples
                     try MemoryBudget.current()?.check(
                         neededBytes: estimatedPeakBytes(samples: w.sampleCount, samplingRateHz: w.samplingRateHz),
                         for: "classifying \(source)")
-                    let c = try classify(
-                        samples: w, units: units, stated: nil, channels: record.channels, path: source, source: path, instrumentID: record.instrumentID
-                    ).classification
+                    let (c, plot) = try classify(
+                        samples: w, units: units, stated: nil, channels: record.channels, path: source, source: path, instrumentID: record.instrumentID)
                     let gaps = gapsGiven.insert(record.instrumentID).inserted ? scan.gaps.filter { $0.id.instrumentID == record.instrumentID } : []
-                    return ClassifiedInput(classification: c, waveform: w, instrumentID: record.instrumentID, gaps: gaps)
+                    // A record in memory is plotted from itself; one decoded as read, from its plot samples.
+                    return ClassifiedInput(
+                        classification: c, waveform: (w as? Waveform) ?? plot, sampleCount: w.sampleCount, instrumentID: record.instrumentID, gaps: gaps)
                 })
         }
         for (what, reason) in scan.skipped { outcomes.append(.failure(SkippedInstrument(path: path, what: what, reason: reason))) }
@@ -274,14 +293,14 @@ extension Classifier {
 extension Classifier {
     /// The records and skipped instruments of `scan` that `channels` chooses (an input holding
     /// none gives no outcome; `classify(inputs:units:each:)` reports when no input held any).
-    func chosen(_ scan: InstrumentScan, source: String) -> InstrumentScan {
+    func chosen<Samples>(_ scan: InstrumentScan<Samples>, source: String) -> InstrumentScan<Samples> {
         guard !channels.patterns.isEmpty else { return scan }
         // An instrument ("NET.STA.LOC.BI", perhaps followed by " at TIME") is chosen when a pattern matches one of its channels.
         func isChosen(_ instrument: Substring) -> Bool {
             let bandInstrument = instrument.split(separator: ".", omittingEmptySubsequences: false).last.map(String.init) ?? ""
             return "ZNE123XY".contains { channels.matches(bandInstrument + String($0)) }
         }
-        var out = InstrumentScan()
+        var out = InstrumentScan<Samples>()
         out.records = scan.records.filter { $0.channels.allSatisfy { channels.matches($0.channel) } }
         out.skipped = scan.skipped.filter { isChosen($0.what.split(separator: " ").first ?? "") }
         out.gaps = scan.gaps.filter { channels.matches($0.id.channel) }

@@ -247,15 +247,20 @@ public struct Classifier {
     ///   non-finite sample (the first in time, the components read together),
     ///   `RecordUnitError.implausible`, `ClassifyError.noSignal` and `ModelOutputError`.
     public func classify(recordAt path: String, units: UnitOptions = UnitOptions()) throws -> (classification: RecordClassification, plotSamples: Waveform) {
+        let (c, plot, _) = try classifyRecord(at: path, units: units)
+        return (c, plot)
+    }
+
+    /// `classify(recordAt:units:)` with the record's samples per component.
+    func classifyRecord(at path: String, units: UnitOptions) throws -> (RecordClassification, Waveform, sampleCount: Int) {
         let record = try ThreeComponentRecord.open(path)
         try MemoryBudget.current()?.check(
-            neededBytes: estimatedPeakBytes(samples: record.sampleCount, samplingRateHz: record.samplingRateHz),
-            for: "classifying \(path)")
+            neededBytes: estimatedPeakBytes(samples: record.sampleCount, samplingRateHz: record.samplingRateHz), for: "classifying \(path)")
         let ids = record.paths.compactMap { try? SACTrace.seedIdentifier(path: $0) }
         let stated = card.units.acceleration != nil ? try AccelerationUnit.stated(by: record.headers, path: path) : nil
         let (c, plot) = try classify(
             samples: record, units: units, stated: stated, channels: ids, path: path, source: path, instrumentID: ids.first?.instrumentID ?? "")
-        return (c, plot)
+        return (c, plot, record.sampleCount)
     }
 
     /// `record` (as read) brought to the card's units as `units` says (`UnitOptions.conversion`,

@@ -2,6 +2,7 @@
 // plot of it draws.
 
 import SeismicIO
+import SeismicNN
 
 /// What `Classifier` learns of a record in one pass before it classifies: the parts between its
 /// flat runs (`FlatRunFinder`) and the peak |x| (`UnitConversion.peak`) of each component times
@@ -23,20 +24,28 @@ struct RecordScan {
         var peak = 0.0
         let step = max(1, n / 4000)
         var plot = [[Double]](repeating: [], count: comps)
-        var blocks = [[Double]](repeating: [Double](repeating: 0, count: Self.blockSamples), count: comps)
         var first = 0
         while first < n {
             let count = min(Self.blockSamples, n - first)
-            for c in 0..<comps {
-                try blocks[c].withUnsafeMutableBufferPointer { b in
-                    try record.read(component: c, first..<(first + count), into: b)
+            // The components read (decoded) side by side.
+            let read = Parallel.map(comps) { c in
+                Result { () throws -> (block: [Double], plot: [Double]) in
+                    var block = [Double](repeating: 0, count: count)
+                    try block.withUnsafeMutableBufferPointer { try record.read(component: c, first..<(first + count), into: $0) }
                     // Samples first + i with (first + i) % step == 0, as read.
-                    plot[c] += stride(from: (step - first % step) % step, to: count, by: step).map { b[$0] }
-                    for i in 0..<count { b[i] *= factors[c] }
+                    let plot = stride(from: (step - first % step) % step, to: count, by: step).map { block[$0] }
+                    for i in 0..<count { block[i] *= factors[c] }
+                    return (block, plot)
                 }
-                peak = UnitConversion.peak(blocks[c][0..<count], from: peak)
             }
-            blocks.withUnsafeBufferPointers { whole in finder.add(whole.map { UnsafeBufferPointer(rebasing: $0[0..<count]) }) }
+            var blocks: [[Double]] = []
+            for (c, r) in read.enumerated() {
+                let (block, samples) = try r.get()
+                plot[c] += samples
+                peak = UnitConversion.peak(block, from: peak)
+                blocks.append(block)
+            }
+            blocks.withUnsafeBufferPointers { finder.add($0) }
             first += count
         }
         parts = finder.parts

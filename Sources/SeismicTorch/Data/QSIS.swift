@@ -258,7 +258,7 @@ public enum QSIS {
     /// from `--units`, as miniSEED states none). What gives no record is a skip with its reason.
     static func readRecords(_ path: String, settings: QSISSettings) -> (records: [PrepRecord], skips: [PrepSkip]) {
         if FileFormat.detect(path: path) == .miniSEED2 {
-            let scan: InstrumentScan
+            let scan: InstrumentScan<Waveform>
             do { scan = try MiniSEEDRecords.read(path, componentOrder: ["X", "Y", "Z"], minimumSeconds: 0).scan } catch {
                 return ([], [.unreadable("\(error)")])
             }

@@ -2,6 +2,7 @@
 // block as windows need its output, so memory holds the span they cover, not the record.
 
 import SeismicIO
+import SeismicNN
 import SeismicSignal
 
 /// The record steps of a `Preprocessing` on the samples `part` of `record` (each component times its
@@ -40,21 +41,25 @@ public struct RecordChainStream {
         buffer = [[Double]](repeating: [], count: record.componentCount)
         switch preprocessing.detrend {
         case .linear:
-            var fits = (0..<record.componentCount).map { _ in Detrend.LineFit(count: part.count) }
-            var scratch = [Double](repeating: 0, count: Self.blockSamples)
-            var first = 0
-            while first < part.count {
-                let count = min(Self.blockSamples, part.count - first)
-                for c in fits.indices {
-                    try scratch.withUnsafeMutableBufferPointer { block in
-                        let b = UnsafeMutableBufferPointer(rebasing: block[0..<count])
-                        try Self.read(record, component: c, part.lowerBound + first, count: count, factor: factors[c], into: b)
-                        fits[c].add(UnsafeBufferPointer(b), at: first)
+            // Each component's line in its own pass, the components side by side.
+            let fits = Parallel.map(record.componentCount) { c in
+                Result { () throws -> Detrend.LineFit in
+                    var fit = Detrend.LineFit(count: part.count)
+                    var scratch = [Double](repeating: 0, count: Self.blockSamples)
+                    var first = 0
+                    while first < part.count {
+                        let count = min(Self.blockSamples, part.count - first)
+                        try scratch.withUnsafeMutableBufferPointer { block in
+                            let b = UnsafeMutableBufferPointer(rebasing: block[0..<count])
+                            try Self.read(record, component: c, part.lowerBound + first, count: count, factor: factors[c], into: b)
+                            fit.add(UnsafeBufferPointer(b), at: first)
+                        }
+                        first += count
                     }
+                    return fit
                 }
-                first += count
             }
-            lines = fits.map(\.line)
+            lines = try fits.map { try $0.get().line }
         }
     }
 
@@ -72,24 +77,30 @@ public struct RecordChainStream {
     public mutating func advance(to end: Int) throws {
         precondition(end <= part.count)
         let comps = record.componentCount
-        var scratch = [Double](repeating: 0, count: Self.blockSamples)
         var lanes = [SIMD4<Double>](repeating: .zero, count: Self.blockSamples)
         for c in 0..<comps { buffer[c].reserveCapacity(buffer[c].count + max(0, end - produced)) }
         while produced < end {
             let first = produced
             let count = min(Self.blockSamples, end - first)
-            for g in filters.indices {
-                let group = (4 * g)..<min(4 * g + 4, comps)
-                for c in group {
-                    try scratch.withUnsafeMutableBufferPointer { block in
-                        let b = UnsafeMutableBufferPointer(rebasing: block[0..<count])
+            // Read, detrended and tapered side by side; filtered together, one lane each.
+            let tapered = Parallel.map(comps) { c in
+                Result { () throws -> [Double] in
+                    var block = [Double](repeating: 0, count: count)
+                    try block.withUnsafeMutableBufferPointer { b in
                         try Self.read(record, component: c, part.lowerBound + first, count: count, factor: factors[c], into: b)
                         lines[c].subtract(from: b, at: first)
                         taper.apply(to: b, at: first)
-                        lanes.withUnsafeMutableBytes { raw in
-                            let p = raw.bindMemory(to: Double.self).baseAddress!
-                            for i in 0..<count { p[i * 4 + c - group.lowerBound] = b[i] }
-                        }
+                    }
+                    return block
+                }
+            }
+            for g in filters.indices {
+                let group = (4 * g)..<min(4 * g + 4, comps)
+                for c in group {
+                    let block = try tapered[c].get()
+                    lanes.withUnsafeMutableBytes { raw in
+                        let p = raw.bindMemory(to: Double.self).baseAddress!
+                        for i in 0..<count { p[i * 4 + c - group.lowerBound] = block[i] }
                     }
                 }
                 lanes.withUnsafeMutableBufferPointer { filters[g].run(UnsafeMutableBufferPointer(rebasing: $0[0..<count])) }

@@ -1,0 +1,333 @@
+// IndexedSegment: a channel segment of miniSEED files located record by record, its samples decoded
+// when they are read (MiniSEED.index), so a long record or an archive's days need not be held.
+
+import CMiniSEED
+import Foundation
+
+/// A miniSEED file kept open for its records to be decoded on demand (`pread`, so several readers
+/// share it).
+public final class MiniSEEDRecordFile: @unchecked Sendable {
+    public let path: String
+    private let descriptor: Int32
+
+    init(path: String) throws(MiniSEEDError) {
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        self.path = path
+        descriptor = fd
+    }
+
+    deinit { close(descriptor) }
+
+    /// The samples of the record of `length` bytes at byte `offset`, decoded (`count` expected).
+    /// - Throws: `MiniSEEDError.badRecord` when it cannot be read or decoded as when it was indexed
+    ///   (the file changed).
+    func samples(offset: Int, length: Int, count: Int) throws(MiniSEEDError) -> [Double] {
+        var bytes = [CChar](unsafeUninitializedCapacity: length) { _, n in n = length }
+        var got = 0
+        while got < length {
+            let n = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress! + got, length - got, off_t(offset + got)) }
+            if n < 0, errno == EINTR { continue }
+            guard n > 0 else {
+                throw .badRecord(
+                    path: path, offset: offset, reason: n < 0 ? String(cString: strerror(errno)) : "the file ends inside it (changed since it was read?)")
+            }
+            got += n
+        }
+        seismic_ms_quiet()
+        var record: UnsafeMutablePointer<MSRecord>? = nil
+        defer { msr_free(&record) }
+        let status = bytes.withUnsafeMutableBufferPointer { msr_unpack($0.baseAddress!, Int32(length), &record, 1, 0) }
+        guard status == MS_NOERROR, let r = record, Int(r.pointee.numsamples) == count, let data = r.pointee.datasamples else {
+            throw .badRecord(
+                path: path, offset: offset,
+                reason: status == MS_NOERROR ? "not the record indexed there (changed since it was read?)" : String(cString: ms_errorstr(status)))
+        }
+        var out = [Double](repeating: 0, count: count)
+        switch UInt8(bitPattern: r.pointee.sampletype) {
+        case UInt8(ascii: "i"):
+            let p = data.assumingMemoryBound(to: Int32.self)
+            for i in 0..<count { out[i] = Double(p[i]) }
+        case UInt8(ascii: "f"):
+            let p = data.assumingMemoryBound(to: Float.self)
+            for i in 0..<count { out[i] = Double(p[i]) }
+        case UInt8(ascii: "d"):
+            let p = data.assumingMemoryBound(to: Double.self)
+            for i in 0..<count { out[i] = p[i] }
+        default:
+            throw .badRecord(path: path, offset: offset, reason: "sample type '\(UnicodeScalar(UInt8(bitPattern: r.pointee.sampletype)))' is not numeric")
+        }
+        return out
+    }
+}
+
+/// A contiguous run of samples of one channel held as the miniSEED records that carry them: the
+/// samples are decoded when a `MiniSEEDRecordSamples` reads them.
+public struct IndexedSegment: ChannelSegment {
+    /// Samples `first ..< first + count` of the `recordCount` samples of the record of `length`
+    /// bytes at byte `offset` of `file`.
+    struct Piece: Sendable {
+        var file: MiniSEEDRecordFile
+        var offset: Int, length: Int, recordCount: Int
+        var first: Int, count: Int
+    }
+
+    public var id: SEEDIdentifier
+    public var startTime: Double
+    public var samplingRateHz: Double
+    var pieces: [Piece]
+    public private(set) var sampleCount: Int
+
+    init(id: SEEDIdentifier, startTime: Double, samplingRateHz: Double, pieces: [Piece]) {
+        self.id = id
+        self.startTime = startTime
+        self.samplingRateHz = samplingRateHz
+        self.pieces = pieces
+        sampleCount = pieces.reduce(0) { $0 + $1.count }
+    }
+
+    public mutating func removeFirst(_ k: Int) {
+        precondition(k >= 0 && k <= sampleCount)
+        var left = k
+        while left > 0 {
+            if pieces[0].count <= left {
+                left -= pieces[0].count
+                pieces.removeFirst()
+            } else {
+                pieces[0].first += left
+                pieces[0].count -= left
+                left = 0
+            }
+        }
+        sampleCount -= k
+    }
+
+    /// Appends the samples of one more record.
+    mutating func append(_ piece: Piece) {
+        pieces.append(piece)
+        sampleCount += piece.count
+    }
+
+    public mutating func append(_ next: IndexedSegment) {
+        pieces += next.pieces
+        sampleCount += next.sampleCount
+    }
+
+    /// Samples `first ..< first + count` only, the start time moved to the first.
+    public func cut(first: Int, count: Int) -> IndexedSegment {
+        precondition(first >= 0 && count >= 0 && first + count <= sampleCount)
+        var s = self
+        s.removeFirst(first)
+        s.removeLast(s.sampleCount - count)
+        s.startTime = startTime + Double(first) / samplingRateHz
+        return s
+    }
+
+    mutating func removeLast(_ k: Int) {
+        var left = k
+        while left > 0 {
+            if pieces[pieces.count - 1].count <= left {
+                left -= pieces[pieces.count - 1].count
+                pieces.removeLast()
+            } else {
+                pieces[pieces.count - 1].count -= left
+                left = 0
+            }
+        }
+        sampleCount -= k
+    }
+
+    public static func record(
+        _ slices: [(segment: IndexedSegment, first: Int)], count: Int, codes: [String], rate: Double, start: Double
+    ) throws(WaveformError) -> MiniSEEDRecordSamples {
+        MiniSEEDRecordSamples(
+            components: slices.map { $0.segment.cut(first: $0.first, count: count) }, componentCodes: codes, samplingRateHz: rate, startTime: start)
+    }
+
+    /// The samples, decoded (for tests and small segments).
+    public func decoded() throws(MiniSEEDError) -> [Double] {
+        var out: [Double] = []
+        out.reserveCapacity(sampleCount)
+        for p in pieces { out += try p.file.samples(offset: p.offset, length: p.length, count: p.recordCount)[p.first..<(p.first + p.count)] }
+        return out
+    }
+}
+
+/// A record whose components are `IndexedSegment`s of one length: `read` decodes the records a
+/// span needs (the last one of each component kept for the next read; components may be read from
+/// different threads).
+public final class MiniSEEDRecordSamples: RecordSamples, @unchecked Sendable {
+    public let components: [IndexedSegment]
+    public let componentCodes: [String]
+    public let samplingRateHz: Double
+    public let startTime: Double
+    /// Per component, each piece's first sample in the component, then the sample after the last.
+    private let pieceStarts: [[Int]]
+    /// Per component, one lock and the last record decoded: its piece index and samples.
+    private let locks: [NSLock]
+    private var cache: [(piece: Int, samples: [Double])?]
+
+    public var componentCount: Int { components.count }
+    public var sampleCount: Int { components.first?.sampleCount ?? 0 }
+
+    init(components: [IndexedSegment], componentCodes: [String], samplingRateHz: Double, startTime: Double) {
+        self.components = components
+        self.componentCodes = componentCodes
+        self.samplingRateHz = samplingRateHz
+        self.startTime = startTime
+        pieceStarts = components.map { c in
+            var starts = [0]
+            for p in c.pieces { starts.append(starts[starts.count - 1] + p.count) }
+            return starts
+        }
+        locks = components.map { _ in NSLock() }
+        cache = Array(repeating: nil, count: components.count)
+    }
+
+    /// - Throws: `MiniSEEDError.badRecord` for a record that cannot be decoded now or holds a
+    ///   sample that is not finite (naming the file, the record's byte offset and the channel).
+    public func read(component: Int, _ range: Range<Int>, into buffer: UnsafeMutableBufferPointer<Double>) throws {
+        precondition(range.lowerBound >= 0 && range.upperBound <= sampleCount && buffer.count >= range.count)
+        guard !range.isEmpty else { return }
+        locks[component].lock()
+        defer { locks[component].unlock() }
+        try pieceStarts[component].withUnsafeBufferPointer { starts in
+            try components[component].pieces.withUnsafeBufferPointer { pieces in
+                // The last piece starting at or before the range.
+                var lo = 0, hi = pieces.count - 1
+                while lo < hi {
+                    let mid = (lo + hi + 1) / 2
+                    if starts[mid] <= range.lowerBound { lo = mid } else { hi = mid - 1 }
+                }
+                var k = lo, at = range.lowerBound
+                while at < range.upperBound {
+                    let samples = try decoded(component: component, piece: k, pieces[k])
+                    let first = pieces[k].first
+                    let from = at - starts[k], to = min(pieces[k].count, range.upperBound - starts[k])
+                    for i in from..<to {
+                        let x = samples[first + i]
+                        guard x.isFinite else {
+                            throw MiniSEEDError.badRecord(
+                                path: pieces[k].file.path, offset: pieces[k].offset,
+                                reason: "\(components[component].id): sample \(first + i) of the record is \(x); a record to process must have finite samples")
+                        }
+                        buffer[at - range.lowerBound + i - from] = x
+                    }
+                    at = starts[k] + to
+                    k += 1
+                }
+            }
+        }
+    }
+
+    /// The samples of piece `k` of `component` (its lock held).
+    private func decoded(component: Int, piece k: Int, _ p: IndexedSegment.Piece) throws(MiniSEEDError) -> [Double] {
+        if let c = cache[component], c.piece == k { return c.samples }
+        let samples = try p.file.samples(offset: p.offset, length: p.length, count: p.recordCount)
+        cache[component] = (k, samples)
+        return samples
+    }
+}
+
+extension MiniSEED {
+    /// The segments of the miniSEED file at `path` located record by record, their samples left in
+    /// the file (`IndexedSegment`): the same segments as `read` (ids, start times, rates, counts and,
+    /// once decoded, samples) when each channel's records come in time order without overlaps, as
+    /// archives and recorders write them; nil otherwise (`read` joins such records in memory).
+    /// Records join a segment as libmseed joins them: the next sample due within half a sample
+    /// period, the rate within 0.01 %.
+    /// - Throws: what `read` throws.
+    public static func index(_ path: String) throws(MiniSEEDError) -> [IndexedSegment]? {
+        if InputPaths.isFolder(path) { throw .cannotOpen(path: path, reason: InputPaths.folderReason(expected: "a miniSEED file")) }
+        let bytes: Data
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+            throw .cannotOpen(path: path, reason: FileManager.default.fileExists(atPath: path) ? "\((error as NSError).localizedDescription)" : "no such file")
+        }
+        let format = FileFormat.detect([UInt8](bytes.prefix(4096)), fileLength: bytes.count)
+        guard format == .miniSEED2 else { throw .notMiniSEED(path: path, format: format) }
+        let file = try MiniSEEDRecordFile(path: path)
+        /// A channel's current segment, its last record's end (hptime) and rate.
+        struct Open { var segment: IndexedSegment; var end: Int64; var rate: Double }
+        var open: [SEEDIdentifier: Open] = [:]
+        var names: [SEEDIdentifier: [UInt8]] = [:]
+        var done: [IndexedSegment] = []
+        var clean = true
+        // (Data.withUnsafeBytes rethrows untyped errors: the walk's typed error goes through a Result.)
+        let (_, skipped) = try bytes.withUnsafeBytes { all in
+            Result { () throws(MiniSEEDError) in
+                try forEachDataRecord(in: all, path: path) { (offset, length, _, header) throws(MiniSEEDError) in
+                    guard clean else { return true }
+                    var h = header
+                    let id = SEEDIdentifier(network: code(&h.network), station: code(&h.station), location: code(&h.location), channel: code(&h.channel))
+                    // libmseed tells channels apart, and sorts them, by their raw codes.
+                    let raw = [rawCode(&h.network), rawCode(&h.station), rawCode(&h.location), rawCode(&h.channel)].joined(separator: [95])
+                    if let known = names[id], known != Array(raw) {
+                        clean = false
+                        return true
+                    }
+                    names[id] = Array(raw)
+                    let count = Int(h.samplecnt), rate = h.samprate
+                    let piece = IndexedSegment.Piece(file: file, offset: offset, length: length, recordCount: count, first: 0, count: count)
+                    // libmseed's msr_endtime and mst_findadjacent, in its integer time.
+                    // Spans beyond its integer time (a rate near zero) are left to `read`.
+                    func integer(_ x: Double) -> Int64? { abs(x) < 1e18 ? Int64(x) : nil }
+                    guard let span = integer((Double(count - 1) / rate * Double(HPTMODULUS)) + 0.5),
+                        case (let end, false) = h.starttime.addingReportingOverflow(span)
+                    else {
+                        clean = false
+                        return true
+                    }
+                    // A leap second in the record changes libmseed's end time: left to `read`.
+                    if let fixed = h.fsdh, fixed.pointee.act_flags & 0x30 != 0 {
+                        clean = false
+                        return true
+                    }
+                    // (Taken out of the dictionary while it grows: a copy left there would make every
+                    // append copy the segment's pieces.)
+                    if var current = open.removeValue(forKey: id) {
+                        // The sample period of the record, as libmseed's mst_findadjacent takes it.
+                        guard let delta = integer(Double(HPTMODULUS) / rate),
+                            case (let behind, false) = h.starttime.subtractingReportingOverflow(current.end),
+                            case (let gap, false) = behind.subtractingReportingOverflow(delta)
+                        else {
+                            clean = false
+                            return true
+                        }
+                        let tolerance = Int64(0.5 * Double(delta))
+                        if gap < -tolerance {  // an overlap, or records out of time order
+                            clean = false
+                            return true
+                        }
+                        if gap <= tolerance, abs(1 - rate / current.rate) < 0.0001 {
+                            current.segment.append(piece)
+                            current.end = end
+                            open[id] = current
+                            return true
+                        }
+                        done.append(current.segment)
+                    }
+                    open[id] = Open(
+                        segment: IndexedSegment(id: id, startTime: Double(h.starttime) / Double(HPTMODULUS), samplingRateHz: rate, pieces: [piece]), end: end,
+                        rate: rate)
+                    return true
+                }
+            }
+        }.get()
+        guard clean else { return nil }
+        done += open.values.map(\.segment)
+        guard !done.isEmpty else {
+            let why =
+                skipped.isEmpty
+                ? "the file holds no data records" : "every record was skipped: " + skipped.map { "\($1) × \($0)" }.sorted().joined(separator: ", ")
+            throw .noData(path: path, reason: why)
+        }
+        // libmseed's order (mst_groupsort): the source name NET_STA_LOC_CHAN as bytes, then time.
+        return done.sorted { a, b in
+            let (x, y) = (names[a.id]!, names[b.id]!)
+            return x != y ? x.lexicographicallyPrecedes(y) : a.startTime < b.startTime
+        }
+    }
+}
+
+/// A NUL-terminated code of a libmseed header (char[11]) as its bytes.
+private func rawCode<T>(_ field: inout T) -> [UInt8] { withUnsafeBytes(of: &field) { Array($0.prefix { $0 != 0 }) } }
