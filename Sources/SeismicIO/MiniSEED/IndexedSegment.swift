@@ -43,18 +43,7 @@ public final class MiniSEEDRecordFile: @unchecked Sendable {
                 path: path, offset: offset,
                 reason: status == MS_NOERROR ? "not the record indexed there (changed since it was read?)" : String(cString: ms_errorstr(status)))
         }
-        var out = [Double](repeating: 0, count: count)
-        switch UInt8(bitPattern: r.pointee.sampletype) {
-        case UInt8(ascii: "i"):
-            let p = data.assumingMemoryBound(to: Int32.self)
-            for i in 0..<count { out[i] = Double(p[i]) }
-        case UInt8(ascii: "f"):
-            let p = data.assumingMemoryBound(to: Float.self)
-            for i in 0..<count { out[i] = Double(p[i]) }
-        case UInt8(ascii: "d"):
-            let p = data.assumingMemoryBound(to: Double.self)
-            for i in 0..<count { out[i] = p[i] }
-        default:
+        guard let out = MiniSEED.doubles(data, count: count, type: r.pointee.sampletype) else {
             throw .badRecord(path: path, offset: offset, reason: "sample type '\(UnicodeScalar(UInt8(bitPattern: r.pointee.sampletype)))' is not numeric")
         }
         return out

@@ -272,23 +272,28 @@ public enum MiniSEED {
         var t = t
         let id = SEEDIdentifier(
             network: code(&t.network), station: code(&t.station), location: code(&t.location), channel: code(&t.channel))
-        let n = Int(t.numsamples)
-        var samples = [Double](repeating: 0, count: n)
         guard let data = t.datasamples else { throw .noData(path: path, reason: "\(id): a trace without samples") }
-        switch UInt8(bitPattern: t.sampletype) {
-        case UInt8(ascii: "i"):
-            let p = data.assumingMemoryBound(to: Int32.self)
-            for i in 0..<n { samples[i] = Double(p[i]) }
-        case UInt8(ascii: "f"):
-            let p = data.assumingMemoryBound(to: Float.self)
-            for i in 0..<n { samples[i] = Double(p[i]) }
-        case UInt8(ascii: "d"):
-            let p = data.assumingMemoryBound(to: Double.self)
-            for i in 0..<n { samples[i] = p[i] }
-        default:
+        guard let samples = doubles(data, count: Int(t.numsamples), type: t.sampletype) else {
             throw .noData(path: path, reason: "\(id): sample type '\(UnicodeScalar(UInt8(bitPattern: t.sampletype)))' is not numeric")
         }
         return TraceSegment(id: id, startTime: Double(t.starttime) / Double(HPTMODULUS), samplingRateHz: t.samprate, samples: samples)
+    }
+
+    /// `count` samples libmseed decoded (`type` 'i' int32, 'f' float32, 'd' float64) as Double;
+    /// nil for another type (text).
+    static func doubles(_ data: UnsafeMutableRawPointer, count: Int, type: CChar) -> [Double]? {
+        switch UInt8(bitPattern: type) {
+        case UInt8(ascii: "i"):
+            let p = data.assumingMemoryBound(to: Int32.self)
+            return (0..<count).map { Double(p[$0]) }
+        case UInt8(ascii: "f"):
+            let p = data.assumingMemoryBound(to: Float.self)
+            return (0..<count).map { Double(p[$0]) }
+        case UInt8(ascii: "d"):
+            let p = data.assumingMemoryBound(to: Double.self)
+            return (0..<count).map { p[$0] }
+        default: return nil
+        }
     }
 
     /// A NUL-terminated code of a libmseed header (char[11]), trimmed.

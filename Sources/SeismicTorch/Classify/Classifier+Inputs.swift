@@ -226,10 +226,12 @@ extension Classifier {
     }
 
     /// The records of `station` from `start` to `end` (seconds since 1970-01-01 UTC) in the SDS
-    /// archive `archive`: its day files read and cut to the span (`SDSArchive.read`), channels that
+    /// archive `archive`: its day files read and cut to the span, channels that
     /// continue across midnight joined, then as `classify(miniSEEDAt:units:)`; each record is named
     /// "ROOT NET.STA[.LOC]". A day file that cannot be read is a failure outcome of its own.
-    /// - Throws: `InsufficientMemoryError` before reading, when the day files decoded (at most
+    /// Day files whose records are in time order are indexed, not decoded (`SDSArchive.readIndexed`).
+    /// - Throws: `InsufficientMemoryError` before reading day files that must be decoded whole
+    ///   (a channel's records out of order), when the day files decoded (at most
     ///   1.75 samples per byte with Steim-2, 8 bytes a sample) may not fit in the memory available;
     ///   `SDSError.noData` when the archive holds no samples of the station in the span.
     public func classify(
@@ -239,13 +241,7 @@ extension Classifier {
         // Day files whose records are in time order (as archives keep them) are located, not
         // decoded: memory holds the windows, not the days.
         if let (segments, files, unreadable) = archive.readIndexed(station, start: start, end: end) {
-            let failures: [Result<ClassifiedInput, Error>] = unreadable.map { .failure($0) }
-            guard !segments.isEmpty else {
-                guard failures.isEmpty else { return failures }
-                throw SDSError.noData(root: archive.root, station: station, start: start, end: end, files: files.count)
-            }
-            let scan = InstrumentRecords.assemble(segments, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
-            return failures + classify(scan, source: source, units: units)
+            return try classify(segments, files: files, unreadable: unreadable, of: archive, station: station, start: start, end: end, units: units)
         }
         let bytes = archive.files(for: station, start: start, end: end).reduce(0) { total, path in
             total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
@@ -253,13 +249,22 @@ extension Classifier {
         try MemoryBudget.current()?.check(
             neededBytes: bytes * 14, for: "reading \(source) from \(UTCTime.iso8601(start, fractionDigits: 3)) to \(UTCTime.iso8601(end, fractionDigits: 3))")
         let (segments, files, unreadable) = archive.read(station, start: start, end: end)
+        return try classify(segments, files: files, unreadable: unreadable, of: archive, station: station, start: start, end: end, units: units)
+    }
+
+    /// The SDS span's `segments` (read from `files`; `unreadable` day files are failure outcomes of
+    /// their own) assembled and classified as `classify(sds:…)` says.
+    private func classify<Segment: ChannelSegment>(
+        _ segments: [Segment], files: [String], unreadable: [MiniSEEDError], of archive: SDSArchive, station: StationSelector, start: Double,
+        end: Double, units: UnitOptions
+    ) throws -> [Result<ClassifiedInput, Error>] {
         let failures: [Result<ClassifiedInput, Error>] = unreadable.map { .failure($0) }
         guard !segments.isEmpty else {
             guard failures.isEmpty else { return failures }
             throw SDSError.noData(root: archive.root, station: station, start: start, end: end, files: files.count)
         }
         let scan = InstrumentRecords.assemble(segments, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
-        return failures + classify(scan, source: source, units: units)
+        return failures + classify(scan, source: "\(archive.root) \(station)", units: units)
     }
 
     /// Each record of `scan` classified on its own, its samples brought to the model's units as
