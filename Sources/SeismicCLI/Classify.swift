@@ -69,10 +69,12 @@ extension Seismic {
                 samples are not held: a SAC file named as a record (with its siblings) is read from \
                 its files as the windows need it, and miniSEED files and SDS day files are indexed \
                 record by record and decoded as the windows need them, so memory grows only by the \
-                windows' 120 bytes (measured at 0.5 s: 0.17 GB for a day at 100 Hz, SAC or \
-                miniSEED; 0.22 GB for three SDS days; 0.33 GB for 10^8 SAC samples a component). A \
-                miniSEED file whose records of a channel are out of time order or overlap, and SAC \
-                files found in a folder, are decoded into memory first, 8 bytes a sample a channel. \
+                windows' 120 bytes (measured at 0.5 s, a day at 100 Hz: 0.17 GB from SAC, 0.18 GB \
+                from miniSEED; 0.22 GB for three SDS days; 0.33 GB for 10^8 SAC samples a component). A \
+                miniSEED file whose records of a channel are out of time order or overlap, or that \
+                holds a record that does not decode, and SAC files found in a folder, are decoded \
+                into memory first, 8 bytes a sample a channel; in an SDS span one such day file \
+                makes every day file of the span decode so. \
                 A record that would not fit in the memory available (the machine's, the cgroup's or \
                 ulimit -v) is refused before it is classified.
 

@@ -161,8 +161,8 @@ import Testing
     }
 
     /// A miniSEED file is located record by record and its samples decoded as windows need them:
-    /// the same records (split at a gap), windows and predictions as the file decoded whole, and
-    /// so are SDS day files across midnight, cut to the span asked for.
+    /// the same records (split at a gap), windows and predictions as the file decoded whole
+    /// (SDS day files across midnight: `MiniSEEDClassifyTests.sdsArchiveAcrossMidnight`).
     @Test func miniSEEDDecodedAsReadEqualsTheFileReadWhole() throws {
         let card = ModelCard.earthquakePretraining()
         var c = Classifier(model: ConvNet(card.architecture, seed: 3), card: card, strideSeconds: 0.25)

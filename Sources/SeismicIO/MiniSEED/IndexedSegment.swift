@@ -4,25 +4,26 @@
 import CMiniSEED
 import Foundation
 
-/// A miniSEED file kept open for its records to be decoded on demand (`pread`, so several readers
-/// share it).
-public final class MiniSEEDRecordFile: @unchecked Sendable {
+/// A miniSEED file whose records are decoded on demand. It holds no descriptor: a reader opens it
+/// while it reads it (`MiniSEEDRecordSamples` keeps one open per component), so an archive of many
+/// day files never holds a descriptor per file.
+public final class MiniSEEDRecordFile: Sendable {
     public let path: String
-    private let descriptor: Int32
 
-    init(path: String) throws(MiniSEEDError) {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
+    init(path: String) { self.path = path }
+
+    /// A descriptor of the file, read-only; the caller closes it.
+    /// - Throws: `MiniSEEDError.cannotOpen`.
+    func open() throws(MiniSEEDError) -> Int32 {
+        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
-        self.path = path
-        descriptor = fd
+        return fd
     }
-
-    deinit { close(descriptor) }
 
     /// The samples of the record of `length` bytes at byte `offset`, decoded (`count` expected).
     /// - Throws: `MiniSEEDError.badRecord` when it cannot be read or decoded as when it was indexed
     ///   (the file changed).
-    func samples(offset: Int, length: Int, count: Int) throws(MiniSEEDError) -> [Double] {
+    func samples(offset: Int, length: Int, count: Int, descriptor: Int32) throws(MiniSEEDError) -> [Double] {
         var bytes = [CChar](unsafeUninitializedCapacity: length) { _, n in n = length }
         var got = 0
         while got < length {
@@ -137,14 +138,19 @@ public struct IndexedSegment: ChannelSegment {
     public func decoded() throws(MiniSEEDError) -> [Double] {
         var out: [Double] = []
         out.reserveCapacity(sampleCount)
-        for p in pieces { out += try p.file.samples(offset: p.offset, length: p.length, count: p.recordCount)[p.first..<(p.first + p.count)] }
+        for p in pieces {
+            let fd = try p.file.open()
+            defer { close(fd) }
+            out += try p.file.samples(offset: p.offset, length: p.length, count: p.recordCount, descriptor: fd)[p.first..<(p.first + p.count)]
+        }
         return out
     }
 }
 
 /// A record whose components are `IndexedSegment`s of one length: `read` decodes the records a
-/// span needs (the last one of each component kept for the next read; components may be read from
-/// different threads).
+/// span needs. Each component has its own slot — a lock, the last record decoded (kept for the
+/// next read) and a descriptor of the file it is reading — so components may be read from
+/// different threads and at most one descriptor per component is open.
 public final class MiniSEEDRecordSamples: RecordSamples, @unchecked Sendable {
     public let components: [IndexedSegment]
     public let componentCodes: [String]
@@ -152,9 +158,16 @@ public final class MiniSEEDRecordSamples: RecordSamples, @unchecked Sendable {
     public let startTime: Double
     /// Per component, each piece's first sample in the component, then the sample after the last.
     private let pieceStarts: [[Int]]
-    /// Per component, one lock and the last record decoded: its piece index and samples.
-    private let locks: [NSLock]
-    private var cache: [(piece: Int, samples: [Double])?]
+    private let slots: [Slot]
+
+    /// One component's reading state, guarded by its lock.
+    private final class Slot: @unchecked Sendable {
+        let lock = NSLock()
+        var cache: (piece: Int, samples: [Double])?
+        var file: MiniSEEDRecordFile?
+        var descriptor: Int32 = -1
+        deinit { if descriptor >= 0 { close(descriptor) } }
+    }
 
     public var componentCount: Int { components.count }
     public var sampleCount: Int { components.first?.sampleCount ?? 0 }
@@ -169,17 +182,18 @@ public final class MiniSEEDRecordSamples: RecordSamples, @unchecked Sendable {
             for p in c.pieces { starts.append(starts[starts.count - 1] + p.count) }
             return starts
         }
-        locks = components.map { _ in NSLock() }
-        cache = Array(repeating: nil, count: components.count)
+        slots = components.map { _ in Slot() }
     }
 
-    /// - Throws: `MiniSEEDError.badRecord` for a record that cannot be decoded now or holds a
-    ///   sample that is not finite (naming the file, the record's byte offset and the channel).
+    /// - Throws: `MiniSEEDError.cannotOpen` for a file that cannot be opened now,
+    ///   `.badRecord` for a record that cannot be decoded now or holds a sample that is not finite
+    ///   (naming the file, the record's byte offset and the channel).
     public func read(component: Int, _ range: Range<Int>, into buffer: UnsafeMutableBufferPointer<Double>) throws {
         precondition(range.lowerBound >= 0 && range.upperBound <= sampleCount && buffer.count >= range.count)
         guard !range.isEmpty else { return }
-        locks[component].lock()
-        defer { locks[component].unlock() }
+        let slot = slots[component]
+        slot.lock.lock()
+        defer { slot.lock.unlock() }
         try pieceStarts[component].withUnsafeBufferPointer { starts in
             try components[component].pieces.withUnsafeBufferPointer { pieces in
                 // The last piece starting at or before the range.
@@ -190,7 +204,7 @@ public final class MiniSEEDRecordSamples: RecordSamples, @unchecked Sendable {
                 }
                 var k = lo, at = range.lowerBound
                 while at < range.upperBound {
-                    let samples = try decoded(component: component, piece: k, pieces[k])
+                    let samples = try decoded(slot, piece: k, pieces[k])
                     let first = pieces[k].first
                     let from = at - starts[k], to = min(pieces[k].count, range.upperBound - starts[k])
                     for i in from..<to {
@@ -209,11 +223,19 @@ public final class MiniSEEDRecordSamples: RecordSamples, @unchecked Sendable {
         }
     }
 
-    /// The samples of piece `k` of `component` (its lock held).
-    private func decoded(component: Int, piece k: Int, _ p: IndexedSegment.Piece) throws(MiniSEEDError) -> [Double] {
-        if let c = cache[component], c.piece == k { return c.samples }
-        let samples = try p.file.samples(offset: p.offset, length: p.length, count: p.recordCount)
-        cache[component] = (k, samples)
+    /// The samples of piece `k` (the slot's lock held): the file it lies in opened when the
+    /// component moves to it, the previous one closed.
+    private func decoded(_ slot: Slot, piece k: Int, _ p: IndexedSegment.Piece) throws(MiniSEEDError) -> [Double] {
+        if let c = slot.cache, c.piece == k { return c.samples }
+        if slot.file !== p.file {
+            if slot.descriptor >= 0 { close(slot.descriptor) }
+            slot.descriptor = -1
+            slot.file = nil
+            slot.descriptor = try p.file.open()
+            slot.file = p.file
+        }
+        let samples = try p.file.samples(offset: p.offset, length: p.length, count: p.recordCount, descriptor: slot.descriptor)
+        slot.cache = (k, samples)
         return samples
     }
 }
@@ -229,14 +251,15 @@ extension MiniSEED {
     public static func index(_ path: String) throws(MiniSEEDError) -> [IndexedSegment]? {
         if InputPaths.isFolder(path) { throw .cannotOpen(path: path, reason: InputPaths.folderReason(expected: "a miniSEED file")) }
         let bytes: Data
-        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path), options: .alwaysMapped) } catch {
+        // Read, not mapped: a file cut short while it is walked must be an error, not a SIGBUS.
+        do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw .cannotOpen(path: path, reason: FileManager.default.fileExists(atPath: path) ? "\((error as NSError).localizedDescription)" : "no such file")
         }
         let format = FileFormat.detect([UInt8](bytes.prefix(4096)), fileLength: bytes.count)
         guard format == .miniSEED2 else { throw .notMiniSEED(path: path, format: format) }
-        let file = try MiniSEEDRecordFile(path: path)
+        let file = MiniSEEDRecordFile(path: path)
         /// A channel's current segment, its last record's end (hptime) and rate.
-        struct Open { var segment: IndexedSegment; var end: Int64; var rate: Double }
+        struct Open { var segment: IndexedSegment; var end: Int64; var rate: Double; var kind: UInt8 }
         var open: [SEEDIdentifier: Open] = [:]
         var names: [SEEDIdentifier: [UInt8]] = [:]
         var done: [IndexedSegment] = []
@@ -266,6 +289,7 @@ extension MiniSEED {
                         clean = false
                         return true
                     }
+                    let kind: UInt8 = Int32(h.encoding) == DE_FLOAT32 ? 1 : Int32(h.encoding) == DE_FLOAT64 ? 2 : 0
                     // A leap second in the record changes libmseed's end time: left to `read`.
                     if let fixed = h.fsdh, fixed.pointee.act_flags & 0x30 != 0 {
                         clean = false
@@ -288,6 +312,12 @@ extension MiniSEED {
                             return true
                         }
                         if gap <= tolerance, abs(1 - rate / current.rate) < 0.0001 {
+                            // libmseed cannot join samples of another type (int, float32, float64):
+                            // read refuses the file.
+                            guard kind == current.kind else {
+                                clean = false
+                                return true
+                            }
                             current.segment.append(piece)
                             current.end = end
                             open[id] = current
@@ -297,13 +327,14 @@ extension MiniSEED {
                     }
                     open[id] = Open(
                         segment: IndexedSegment(id: id, startTime: Double(h.starttime) / Double(HPTMODULUS), samplingRateHz: rate, pieces: [piece]), end: end,
-                        rate: rate)
+                        rate: rate, kind: kind)
                     return true
                 }
             }
         }.get()
         guard clean else { return nil }
         done += open.values.map(\.segment)
+        guard !mayHeal(done) else { return nil }
         guard !done.isEmpty else {
             let why =
                 skipped.isEmpty
@@ -320,3 +351,22 @@ extension MiniSEED {
 
 /// A NUL-terminated code of a libmseed header (char[11]) as its bytes.
 private func rawCode<T>(_ field: inout T) -> [UInt8] { withUnsafeBytes(of: &field) { Array($0.prefix { $0 != 0 }) } }
+
+extension MiniSEED {
+    /// Whether libmseed's `mst_groupheal`, which `read` runs, might join two segments of a channel
+    /// that the index keeps apart: it takes its time tolerance from the first pair it compares, so
+    /// a slower channel's half period can join a faster channel's short gap. Conservatively: a
+    /// channel's consecutive segments at rates it deems alike, within half the period of the
+    /// slowest channel that has a gap.
+    static func mayHeal(_ segments: [IndexedSegment]) -> Bool {
+        let channels = Dictionary(grouping: segments, by: \.id).values.filter { $0.count > 1 }
+        guard let slowest = channels.flatMap({ $0.map(\.samplingRateHz) }).min() else { return false }
+        let tolerance = 0.5 / slowest + 1e-6
+        return channels.contains { list in
+            let sorted = list.sorted { $0.startTime < $1.startTime }
+            return zip(sorted, sorted.dropFirst()).contains { a, b in
+                abs(1 - b.samplingRateHz / a.samplingRateHz) < 0.0001 && abs(b.startTime - a.endTime - 1 / a.samplingRateHz) <= tolerance
+            }
+        }
+    }
+}

@@ -219,7 +219,8 @@ extension Classifier {
         // Records located, their samples decoded as the windows need them; a file whose records
         // are out of order or overlap is read whole and joined by libmseed.
         if let (scan, _) = try MiniSEEDRecords.readIndexed(path, componentOrder: card.componentOrder, minimumSeconds: windowSeconds) {
-            return classify(scan, source: path, units: units)
+            let outcomes = classify(scan, source: path, units: units)
+            if !Self.foundCorruptRecords(outcomes) { return outcomes }
         }
         let (scan, _) = try MiniSEEDRecords.read(path, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
         return classify(scan, source: path, units: units)
@@ -241,7 +242,9 @@ extension Classifier {
         // Day files whose records are in time order (as archives keep them) are located, not
         // decoded: memory holds the windows, not the days.
         if let (segments, files, unreadable) = archive.readIndexed(station, start: start, end: end) {
-            return try classify(segments, files: files, unreadable: unreadable, of: archive, station: station, start: start, end: end, units: units)
+            let outcomes = try classify(segments, files: files, unreadable: unreadable, of: archive, station: station, start: start, end: end, units: units)
+            // (The day files that could not be indexed come first; read whole, they fail alike.)
+            if !Self.foundCorruptRecords(Array(outcomes.dropFirst(unreadable.count))) { return outcomes }
         }
         let bytes = archive.files(for: station, start: start, end: end).reduce(0) { total, path in
             total + ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? 0)
@@ -250,6 +253,17 @@ extension Classifier {
             neededBytes: bytes * 14, for: "reading \(source) from \(UTCTime.iso8601(start, fractionDigits: 3)) to \(UTCTime.iso8601(end, fractionDigits: 3))")
         let (segments, files, unreadable) = archive.read(station, start: start, end: end)
         return try classify(segments, files: files, unreadable: unreadable, of: archive, station: station, start: start, end: end, units: units)
+    }
+
+    /// Whether classifying indexed records met a record that does not decode (or a file that no
+    /// longer opens): the index does not decode the records, so such a file is read whole instead,
+    /// where it is refused up front (an SDS day file: reported, the other days classified) as
+    /// before the records were indexed.
+    static func foundCorruptRecords(_ outcomes: [Result<ClassifiedInput, Error>]) -> Bool {
+        outcomes.contains {
+            if case .failure(let error) = $0, error is MiniSEEDError { return true }
+            return false
+        }
     }
 
     /// The SDS span's `segments` (read from `files`; `unreadable` day files are failure outcomes of
