@@ -65,18 +65,7 @@ public enum MiniSEEDRecords {
     public static func read(_ path: String, componentOrder: [String], minimumSeconds: Double) throws(MiniSEEDError) -> (
         scan: InstrumentScan<Waveform>, files: [String]
     ) {
-        var segments = try MiniSEED.read(path).segments
-        var files = [path]
-        let instruments = Set(segments.map(\.id.instrumentID))
-        if instruments.count == 1, Set(segments.map(\.id)).count < componentOrder.count {
-            for sibling in siblingPaths(of: path) {
-                let more = try MiniSEED.read(sibling).segments.filter { instruments.contains($0.id.instrumentID) }
-                guard !more.isEmpty else { continue }
-                segments += more
-                files.append(sibling)
-            }
-        }
-        return (InstrumentRecords.assemble(segments, componentOrder: componentOrder, minimumSeconds: minimumSeconds), files)
+        try withSiblings(path, componentOrder: componentOrder, minimumSeconds: minimumSeconds) { p throws(MiniSEEDError) in try MiniSEED.read(p).segments }!
     }
 
     /// `read` with the records located, not decoded (`MiniSEED.index`): the same records, their
@@ -86,13 +75,21 @@ public enum MiniSEEDRecords {
     public static func readIndexed(
         _ path: String, componentOrder: [String], minimumSeconds: Double
     ) throws(MiniSEEDError) -> (scan: InstrumentScan<MiniSEEDRecordSamples>, files: [String])? {
-        guard var segments = try MiniSEED.index(path) else { return nil }
+        try withSiblings(path, componentOrder: componentOrder, minimumSeconds: minimumSeconds) { p throws(MiniSEEDError) in try MiniSEED.index(p) }
+    }
+
+    /// The segments `load` gives for `path` and, as `read` says, its siblings, assembled; nil when
+    /// `load` gives nil for one of the files.
+    private static func withSiblings<Segment: ChannelSegment>(
+        _ path: String, componentOrder: [String], minimumSeconds: Double, load: (String) throws(MiniSEEDError) -> [Segment]?
+    ) throws(MiniSEEDError) -> (scan: InstrumentScan<Segment.Samples>, files: [String])? {
+        guard var segments = try load(path) else { return nil }
         var files = [path]
         let instruments = Set(segments.map(\.id.instrumentID))
         if instruments.count == 1, Set(segments.map(\.id)).count < componentOrder.count {
             for sibling in siblingPaths(of: path) {
-                guard let indexed = try MiniSEED.index(sibling) else { return nil }
-                let more = indexed.filter { instruments.contains($0.id.instrumentID) }
+                guard let loaded = try load(sibling) else { return nil }
+                let more = loaded.filter { instruments.contains($0.id.instrumentID) }
                 guard !more.isEmpty else { continue }
                 segments += more
                 files.append(sibling)

@@ -84,22 +84,7 @@ public struct SDSArchive: Sendable {
     public func read(_ station: StationSelector, start: Double, end: Double) -> (
         segments: [TraceSegment], files: [String], unreadable: [MiniSEEDError]
     ) {
-        let files = files(for: station, start: start, end: end)
-        var segments: [TraceSegment] = [], unreadable: [MiniSEEDError] = []
-        for path in files {
-            let volume: MiniSEEDVolume
-            do { volume = try MiniSEED.read(path) } catch {
-                unreadable.append(error)
-                continue
-            }
-            for var s in volume.segments where station.matches(s.id) && reads(channel: s.id.channel) {
-                guard let (first, last) = Self.span(start: start, end: end, of: s) else { continue }
-                s.samples = Array(s.samples[first...last])
-                s.startTime += Double(first) / s.samplingRateHz
-                segments.append(s)
-            }
-        }
-        return (segments, files, unreadable)
+        read(station, start: start, end: end) { p throws(MiniSEEDError) in try MiniSEED.read(p).segments }!
     }
 
     /// `read` with the day files' records located, not decoded (`MiniSEED.index`): the same
@@ -108,18 +93,26 @@ public struct SDSArchive: Sendable {
     public func readIndexed(_ station: StationSelector, start: Double, end: Double) -> (
         segments: [IndexedSegment], files: [String], unreadable: [MiniSEEDError]
     )? {
+        read(station, start: start, end: end) { p throws(MiniSEEDError) in try MiniSEED.index(p) }
+    }
+
+    /// The segments `load` gives for the day files, cut to the span, as `read` says; nil when
+    /// `load` gives nil for one of them.
+    private func read<Segment: ChannelSegment>(
+        _ station: StationSelector, start: Double, end: Double, load: (String) throws(MiniSEEDError) -> [Segment]?
+    ) -> (segments: [Segment], files: [String], unreadable: [MiniSEEDError])? {
         let files = files(for: station, start: start, end: end)
-        var segments: [IndexedSegment] = [], unreadable: [MiniSEEDError] = []
+        var segments: [Segment] = [], unreadable: [MiniSEEDError] = []
         for path in files {
-            let indexed: [IndexedSegment]
+            let loaded: [Segment]
             do {
-                guard let i = try MiniSEED.index(path) else { return nil }
-                indexed = i
+                guard let l = try load(path) else { return nil }
+                loaded = l
             } catch {
                 unreadable.append(error)
                 continue
             }
-            for s in indexed where station.matches(s.id) && reads(channel: s.id.channel) {
+            for s in loaded where station.matches(s.id) && reads(channel: s.id.channel) {
                 guard let (first, last) = Self.span(start: start, end: end, of: s) else { continue }
                 segments.append(s.cut(first: first, count: last - first + 1))
             }

@@ -18,6 +18,8 @@ public protocol ChannelSegment: Sendable {
     mutating func removeFirst(_ k: Int)
     /// Appends the samples of `next`, which continues this segment.
     mutating func append(_ next: Self)
+    /// Samples `first ..< first + count` only, the start time moved to the first.
+    func cut(first: Int, count: Int) -> Self
     /// The record of `slices` (one per component: a segment and its first sample), `count` samples
     /// each, named by `codes`, at `rate` from `start`.
     /// - Throws: `WaveformError` when the samples cannot form a record (a non-finite sample).
@@ -33,6 +35,12 @@ extension TraceSegment: ChannelSegment {
     public var sampleCount: Int { samples.count }
     public mutating func removeFirst(_ k: Int) { samples.removeFirst(k) }
     public mutating func append(_ next: TraceSegment) { samples += next.samples }
+    public func cut(first: Int, count: Int) -> TraceSegment {
+        var s = self
+        s.samples = Array(samples[first..<(first + count)])
+        s.startTime += Double(first) / samplingRateHz
+        return s
+    }
     public static func record(
         _ slices: [(segment: TraceSegment, first: Int)], count: Int, codes: [String], rate: Double, start: Double
     ) throws(WaveformError) -> Waveform {
