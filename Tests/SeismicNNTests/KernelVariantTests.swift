@@ -50,7 +50,7 @@ import Testing
     @Test func gemmBiasVariantsMatchTheReferenceWithinTheInnerProductBound() {
         var rng = SeededGenerator(seed: 11)
         for (isa, kernel) in Self.gemm where isa.isSupported {
-            for rows in [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 31] {
+            for rows in [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 31, 40] {
                 for k in [1, 3, 9, 48, 130] {
                     for o in [1, 3, 16, 17, 48] {
                         let a = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
@@ -64,6 +64,29 @@ import Testing
                         #expect(worstRatio <= 1, "\(isa) sk_gemm_bias rows \(rows) k \(k) o \(o): error \(worstRatio)× the bound")
                     }
                 }
+            }
+        }
+    }
+
+    /// The product packs b into contiguous 16-channel panels when the rows repay the copy (four
+    /// tiles or more) and reads b in place otherwise; both sum the same terms in the same order, so
+    /// a product computed in one call must have the bits of the same rows computed one at a time.
+    @Test func gemmBiasPackedPanelsGiveTheBitsOfTheUnpackedProduct() {
+        var rng = SeededGenerator(seed: 12)
+        for (isa, kernel) in Self.gemm where isa.isSupported {
+            for (rows, k, o) in [(40, 48, 48), (53, 130, 33), (96, 9, 16)] {
+                let a = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                let b = (0..<(k * o)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                let bias = (0..<o).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                var whole = [Float](repeating: .nan, count: rows * o)
+                kernel(a, rows, k, b, o, bias, &whole)
+                var byRow = [Float](repeating: .nan, count: rows * o)
+                a.withUnsafeBufferPointer { ap in
+                    byRow.withUnsafeMutableBufferPointer { op in
+                        for r in 0..<rows { kernel(ap.baseAddress! + r * k, 1, k, b, o, bias, op.baseAddress! + r * o) }
+                    }
+                }
+                #expect(whole.map(\.bitPattern) == byRow.map(\.bitPattern), "\(isa) sk_gemm_bias rows \(rows) k \(k) o \(o)")
             }
         }
     }

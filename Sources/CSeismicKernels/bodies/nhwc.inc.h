@@ -292,23 +292,26 @@ void SK_FN(sk_conv_weight_gradient_add)(const float *restrict dm, ptrdiff_t o, p
 }
 
 // One tile of `tile` ≤ SK_GEMM_TILE_ROWS rows (a compile-time constant after inlining) × all output channels, 16 at a
-// time, accumulators in registers.
+// time, accumulators in registers. Channel block t0 reads b[(tap·width + q)·o + t0 …], or, when `packed` is given
+// (pack_panels), the same 16 values at packed[t0·K + (tap·width + q)·16 …]: one contiguous panel per block.
 static inline __attribute__((always_inline)) void gemm_tile(const float *restrict a, ptrdiff_t rowStride,
                                                             const ptrdiff_t *restrict offsets, ptrdiff_t taps,
                                                             ptrdiff_t width, const float *restrict b, ptrdiff_t o,
-                                                            const float *restrict bias, float *restrict out,
-                                                            const int tile) {
+                                                            const float *restrict packed, const float *restrict bias,
+                                                            float *restrict out, const int tile) {
     enum { L = 16 };
+    const ptrdiff_t bs = packed ? L : o, kTotal = taps * width;
     ptrdiff_t t0 = 0;
     for (; t0 + L <= o; t0 += L) {
         float acc[SK_GEMM_TILE_ROWS][L];
+        const float *block = packed ? packed + t0 * kTotal : b + t0;
         for (int rr = 0; rr < tile; rr++)
             for (int t = 0; t < L; t++) acc[rr][t] = bias[t0 + t];
         for (ptrdiff_t tap = 0; tap < taps; tap++) {
             const float *at = a + offsets[tap];
-            const float *bt = b + tap * width * o + t0;
+            const float *bt = block + tap * width * bs;
             for (ptrdiff_t q = 0; q < width; q++) {
-                const float *bq = bt + q * o;
+                const float *bq = bt + q * bs;
                 for (int rr = 0; rr < tile; rr++) {
                     const float av = at[rr * rowStride + q];
                     for (int t = 0; t < L; t++) acc[rr][t] += av * bq[t];
@@ -327,39 +330,60 @@ static inline __attribute__((always_inline)) void gemm_tile(const float *restric
         }
 }
 
+// b [k, o] row-major copied as o/16 panels of k × 16 (panel j: b's columns 16j … 16j + 15, row after row), so a tile
+// reads each block's weights as one contiguous stream (the hardware prefetcher follows it; strided rows of a wide b
+// stalled the AVX2 product on its weight loads, measured on Zen 3). NULL when o < 16, when the rows are too few to
+// repay the copy, or when the memory is not there: the product then reads b in place, with the same results (the
+// values and their order are the same).
+static float *pack_panels(const float *restrict b, ptrdiff_t k, ptrdiff_t o, ptrdiff_t rows) {
+    enum { L = 16 };
+    const ptrdiff_t blocks = o / L;
+    if (blocks == 0 || rows < 4 * SK_GEMM_TILE_ROWS) return NULL;
+    size_t bytes = sizeof(float) * (size_t)(blocks * k * L);
+    float *packed = aligned_alloc(64, (bytes + 63) / 64 * 64);
+    if (!packed) return NULL;
+    for (ptrdiff_t j = 0; j < blocks; j++)
+        for (ptrdiff_t r = 0; r < k; r++) memcpy(packed + (j * k + r) * L, b + r * o + j * L, sizeof(float) * L);
+    return packed;
+}
+
 // out[r, :] = bias + Σ_q A(r, q)·b[q, :] with A(r, tap·width + cc) = a[r·rowStride + offsets[tap] + cc]:
 // tiles of SK_GEMM_TILE_ROWS rows (set per instruction set in variant_*.c: as many as the vector
 // registers hold) × 16 output channels keep their accumulators in registers, each b row segment is
 // loaded once per tile; the last rows go in tiles of 4, 2 and 1. Each output sums its terms in the
 // same order whatever the tile, so the tile size does not change results. One tap of width k is an ordinary
 // matrix; several taps read a convolution's input in place (kernel width 1, channels-last: tap p of
-// row t is the input row t + p·w).
+// row t is the input row t + p·w). `packed`: b as pack_panels made it, or NULL.
 static inline __attribute__((always_inline)) void gemm_bias_taps(const float *restrict a, ptrdiff_t rows, ptrdiff_t rowStride,
                                   const ptrdiff_t *restrict offsets, ptrdiff_t taps, ptrdiff_t width,
-                                  const float *restrict b, ptrdiff_t o, const float *restrict bias,
-                                  float *restrict out) {
+                                  const float *restrict b, ptrdiff_t o, const float *restrict packed,
+                                  const float *restrict bias, float *restrict out) {
     ptrdiff_t r0 = 0;
     for (; r0 + SK_GEMM_TILE_ROWS <= rows; r0 += SK_GEMM_TILE_ROWS)
-        gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, SK_GEMM_TILE_ROWS);
+        gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, packed, bias, out + r0 * o, SK_GEMM_TILE_ROWS);
 #if SK_GEMM_TILE_ROWS > 4
-    if (r0 + 4 <= rows) { gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 4); r0 += 4; }
+    if (r0 + 4 <= rows) { gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, packed, bias, out + r0 * o, 4); r0 += 4; }
 #endif
 #if SK_GEMM_TILE_ROWS > 2
-    if (r0 + 2 <= rows) { gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 2); r0 += 2; }
+    if (r0 + 2 <= rows) { gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, packed, bias, out + r0 * o, 2); r0 += 2; }
 #endif
-    if (r0 < rows) gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, bias, out + r0 * o, 1);
+    if (r0 < rows) gemm_tile(a + r0 * rowStride, rowStride, offsets, taps, width, b, o, packed, bias, out + r0 * o, 1);
 }
 
 void SK_FN(sk_gemm_bias)(const float *restrict a, ptrdiff_t rows, ptrdiff_t k, const float *restrict b, ptrdiff_t o,
                             const float *restrict bias, float *restrict out) {
     const ptrdiff_t zero = 0;
-    gemm_bias_taps(a, rows, k, &zero, 1, k, b, o, bias, out);
+    float *packed = pack_panels(b, k, o, rows);
+    gemm_bias_taps(a, rows, k, &zero, 1, k, b, o, packed, bias, out);
+    free(packed);
 }
 
 void SK_FN(sk_gemm_bias_strided)(const float *restrict a, ptrdiff_t rows, ptrdiff_t rowStride, ptrdiff_t k,
                                     const float *restrict b, ptrdiff_t o, const float *restrict bias, float *restrict out) {
     const ptrdiff_t zero = 0;
-    gemm_bias_taps(a, rows, rowStride, &zero, 1, k, b, o, bias, out);
+    float *packed = pack_panels(b, k, o, rows);
+    gemm_bias_taps(a, rows, rowStride, &zero, 1, k, b, o, packed, bias, out);
+    free(packed);
 }
 
 void SK_FN(sk_nhwc_conv_width1)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
@@ -368,8 +392,10 @@ void SK_FN(sk_nhwc_conv_width1)(const float *restrict x, ptrdiff_t n, ptrdiff_t 
     ptrdiff_t offsets[kh];  // one per tap (a stack array of the kernel's size)
     const ptrdiff_t positions = (h - kh + 1) * w;
     for (ptrdiff_t p = 0; p < kh; p++) offsets[p] = p * w * c;
+    float *packed = pack_panels(b, kh * c, o, n * positions);
     for (ptrdiff_t s = 0; s < n; s++)
-        gemm_bias_taps(x + s * h * w * c, positions, c, offsets, kh, c, b, o, bias, out + s * positions * o);
+        gemm_bias_taps(x + s * h * w * c, positions, c, offsets, kh, c, b, o, packed, bias, out + s * positions * o);
+    free(packed);
 }
 
 void SK_FN(sk_nhwc_conv)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh,
@@ -379,7 +405,9 @@ void SK_FN(sk_nhwc_conv)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrd
     const ptrdiff_t ho = h - kh + 1, wo = w - kw + 1;
     for (ptrdiff_t p = 0; p < kh; p++)
         for (ptrdiff_t q = 0; q < kw; q++) offsets[p * kw + q] = (p * w + q) * c;
+    float *packed = pack_panels(b, kh * kw * c, o, n * ho * wo);
     for (ptrdiff_t s = 0; s < n; s++)
         for (ptrdiff_t i = 0; i < ho; i++)
-            gemm_bias_taps(x + (s * h + i) * w * c, wo, c, offsets, kh * kw, c, b, o, bias, out + (s * ho + i) * wo * o);
+            gemm_bias_taps(x + (s * h + i) * w * c, wo, c, offsets, kh * kw, c, b, o, packed, bias, out + (s * ho + i) * wo * o);
+    free(packed);
 }
