@@ -22,17 +22,41 @@ public struct TraceSegment: Sendable, Equatable {
 }
 
 /// A break between two segments of one channel: `seconds` > 0 is missing data (a gap), < 0 data
-/// covered twice (an overlap), as ObsPy's `Stream.get_gaps` reports them.
+/// covered twice (an overlap), as ObsPy's `Stream.get_gaps` reports them; or a change of sampling
+/// rate, with or without a gap (ObsPy's `get_gaps` does not list one where the times join).
 public struct TraceGap: Sendable, Equatable, CustomStringConvertible {
     public var id: SEEDIdentifier
     /// When the next sample after the first segment was due.
     public var from: Double
     /// The first sample of the next segment.
     public var to: Double
+    /// The sampling rates (Hz) of the segment before and of the segment after.
+    public var rateBeforeHz: Double, rateAfterHz: Double
     public var seconds: Double { to - from }
 
+    public init(id: SEEDIdentifier, from: Double, to: Double, rateBeforeHz: Double, rateAfterHz: Double) {
+        (self.id, self.from, self.to, self.rateBeforeHz, self.rateAfterHz) = (id, from, to, rateBeforeHz, rateAfterHz)
+    }
+
+    /// Whether the rate changes (by more than one part in a million, libmseed's tolerance).
+    public var isRateChange: Bool { abs(rateAfterHz - rateBeforeHz) > 1e-6 * rateBeforeHz }
+
+    /// "XX.STA..BHZ gap of 2.500 s at …", "… overlap of …", or "XX.STA..BHZ sampling rate changes
+    /// from 100 Hz to 50 Hz at …" (", after a gap of 2.500 s" when the times do not join either).
     public var description: String {
-        String(format: "%@ %@ of %.3f s at %@", id.description, seconds >= 0 ? "gap" : "overlap", abs(seconds), UTCTime.iso8601(from))
+        let breakText = String(format: "%@ of %.3f s", seconds >= 0 ? "gap" : "overlap", abs(seconds))
+        guard isRateChange else { return "\(id) \(breakText) at \(UTCTime.iso8601(from))" }
+        let joins = abs(seconds) <= 0.5 / rateBeforeHz
+        return "\(id) sampling rate changes from \(Self.hertz(rateBeforeHz)) to \(Self.hertz(rateAfterHz)) at \(UTCTime.iso8601(to))"
+            + (joins ? "" : ", after a \(breakText)")
+    }
+
+    /// "100 Hz", "0.1 Hz", "33.333333 Hz": up to six decimals, trailing zeros dropped.
+    static func hertz(_ rate: Double) -> String {
+        var text = String(format: "%.6f", rate)
+        while text.hasSuffix("0") { text.removeLast() }
+        if text.hasSuffix(".") { text.removeLast() }
+        return text + " Hz"
     }
 }
 
@@ -264,7 +288,7 @@ public enum MiniSEED {
             guard a.id == b.id else { return nil }
             let period = 1 / a.samplingRateHz
             if abs(b.startTime - (a.endTime + period)) <= 0.5 * period, abs(b.samplingRateHz - a.samplingRateHz) <= 1e-6 * a.samplingRateHz { return nil }
-            return TraceGap(id: a.id, from: a.endTime + 1 / a.samplingRateHz, to: b.startTime)
+            return TraceGap(id: a.id, from: a.endTime + 1 / a.samplingRateHz, to: b.startTime, rateBeforeHz: a.samplingRateHz, rateAfterHz: b.samplingRateHz)
         }
     }
 
