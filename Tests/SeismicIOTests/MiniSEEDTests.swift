@@ -161,12 +161,14 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
             ("quakeml", Array("<?xml version='1.0'?><q:quakeml xmlns:q=\"http://quakeml.org/xmlns/quakeml/1.2\">".utf8), .quakeML),
             ("gse2", Array("BEGIN GSE2.0\nMSG_TYPE DATA\n".utf8), .gse2),
             ("segy", [0xC3, 0x40, 0xF1, 0x40] + [UInt8](repeating: 0x40, count: 3600), .segy),
-            ("text", Array("time,x,y,z\n1,2,3,4\n".utf8), .text)
+            ("text", Array("time,x,y,z\n1,2,3,4\n".utf8), .text),
+            ("empty", [], .empty)
         ]
         for (name, bytes, format) in samples {
             #expect(FileFormat.detect(bytes, fileLength: bytes.count) == format, "\(name)")
             #expect(throws: MiniSEEDError.notMiniSEED(path: name, format: format)) { try MiniSEED.read(bytes: Data(bytes), path: name) }
         }
+        #expect { try MiniSEED.read(bytes: Data(), path: "day.mseed") } throws: { "\($0)" == "day.mseed: not miniSEED 2: the file is empty (0 bytes)" }
         #expect { try MiniSEED.read(FileManager.default.temporaryDirectory.path) } throws: { "\($0)".contains("it is a folder") }
         #expect { try MiniSEED.read("/nonexistent/x.mseed") } throws: { "\($0)" == "/nonexistent/x.mseed: cannot open: no such file" }
 

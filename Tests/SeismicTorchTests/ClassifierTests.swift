@@ -168,6 +168,11 @@ import Testing
         #expect(outcomes == 4 && failures == 2)
         #expect(seen.map(\.1) == [true, true, false, false])
         #expect { try Classifier.inputs(expanding: [folder + "/empty"]) } throws: { "\($0)".contains("no records found in \(folder)/empty") }
+        // An empty file named on the command line is said to be empty (not sent to the SAC reader,
+        // which looked for its sibling components first).
+        try Data().write(to: URL(fileURLWithPath: folder + "/x.mseed"))
+        let empty = try Classifier.inputs(expanding: [folder + "/x.mseed", folder + "/records"])
+        #expect(empty.failures.map(\.0) == [folder + "/x.mseed"] && empty.failures.first?.1 == "the file is empty (0 bytes)")
     }
 
     /// `Classifier.load` refuses a stride longer than the window and an image model, naming them.

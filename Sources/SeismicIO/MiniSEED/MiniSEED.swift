@@ -87,6 +87,7 @@ public enum MiniSEEDError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .cannotOpen(let p, let r): return "\(p): cannot open: \(r)"
+        case .notMiniSEED(let p, .empty): return "\(p): not miniSEED 2: the file is empty (0 bytes)"
         case .notMiniSEED(let p, let f): return "\(p): not miniSEED 2: the file looks like \(f.rawValue)"
         case .badRecord(let p, let o, let r): return "\(p): miniSEED record at byte \(o): \(r)"
         case .noData(let p, let r): return "\(p): no samples: \(r)"
