@@ -22,6 +22,20 @@ import Testing
             classNames: ["P-wave", "S-wave", "Noise"], predictions: predictions, silentWindowStarts: silent)
     }
 
+    /// Plot names: a file's name without its extension, an SDS span's archive folder (its source is
+    /// "ROOT NET.STA"), then the instrument and the UTC start; never a space.
+    @Test func plotNamesHaveNoSpaces() {
+        func name(_ source: String, _ instrument: String) -> String {
+            RecordClassification(
+                source: source, instrumentID: instrument, startTime: 1_577_836_800, windowSeconds: 2, strideSeconds: 0.5,
+                classNames: ["P-wave", "S-wave", "Noise"], predictions: []
+            ).plotName(startTime: 1_577_836_800)
+        }
+        #expect(name("/data/ST01.HLX.sac", "") == "ST01.HLX_20200101T000000.000Z")
+        #expect(name("/archive/ARC XX.DAY", "XX.DAY..HN") == "ARC_XX.DAY..HN_20200101T000000.000Z")
+        #expect(name("/my archives/SDS root XX.DAY", "XX.DAY..HN") == "SDS_root_XX.DAY..HN_20200101T000000.000Z")
+    }
+
     @Test func aTriggerGivesOnePickAtItsPeakWindowCentre() {
         let r = record(p: [0.1, 0.8, 0.95, 0.5, 0.2, 0.1, 0.1, 0.1], s: [0, 0, 0, 0.3, 0.72, 0.9, 0.4, 0.1])
         let picks = r.picks(thresholds: PickThresholds())

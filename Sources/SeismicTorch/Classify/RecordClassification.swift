@@ -291,10 +291,17 @@ extension RecordClassification {
 
     /// A plot's file name (without .svg) that records with the same file name from different
     /// folders or days do not share: the record's name and its UTC start ("ST01.HLX_20200101T000000.000Z").
+    /// An SDS span (source "ROOT NET.STA", no file of that name) is named after the archive's
+    /// folder ("ARC_XX.DAY..HN_…"); spaces become underscores.
     public func plotName(startTime: Double) -> String {
-        var name = ((source as NSString).lastPathComponent as NSString).deletingPathExtension
+        var name: String
+        if let space = source.lastIndex(of: " "), !FileManager.default.fileExists(atPath: source) {
+            name = (String(source[..<space]) as NSString).lastPathComponent
+        } else {
+            name = ((source as NSString).lastPathComponent as NSString).deletingPathExtension
+        }
         if !instrumentID.isEmpty, !name.contains(instrumentID) { name += "_" + instrumentID }
         if startTime > 0 { name += "_" + UTCTime.compact(startTime) }
-        return name
+        return String(name.map { $0.isWhitespace ? "_" : $0 })
     }
 }
