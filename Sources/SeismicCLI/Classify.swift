@@ -18,7 +18,7 @@ extension Seismic {
                 windows are numbered, without time). A miniSEED file gives one record per instrument \
                 (NET.STA.LOC + band and instrument code, its channels mapped to the model's components: \
                 Z vertical, N/1/Y north-like, E/2/X east-like) and per span where every component has \
-                data: a gap splits the record (said on stderr), nothing is filled in; a file holding one \
+                data: a gap splits the record, data covered twice (an overlap) keeps the earlier samples (both said on stderr), nothing is filled in; a file holding one \
                 channel (an SDS day file NET.STA.LOC.CHA.D.YEAR.DAY) is read with its sibling channels. \
                 The checkpoint's card supplies the window (2 s), the sampling rate it \
                 resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \
@@ -183,7 +183,7 @@ extension Seismic {
             let (outcomes, _) = classifier.classify(inputs: scan.inputs, units: unitChoice) { path, outcome in
                 do {
                     let input = try outcome.get()
-                    for gap in input.gaps { writeStandardError("note: \(path): \(gap); the record is split there\n") }
+                    for gap in input.gaps { writeStandardError("note: \(path): \(gap); \(gap.outcome)\n") }
                     let r = input.classification
                     for note in notes(r) { writeStandardError("note: \(path): \(note)\n") }
                     try emit(r, thresholds: pickThresholds)

@@ -96,18 +96,22 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
         #expect(v.gaps.count == 2)
         #expect(abs(v.gaps[0].seconds - 2.5) < 1e-6 && abs(v.gaps[1].seconds - -1.0) < 1e-6)
         #expect(v.gaps[0].description.hasPrefix("XX.STA..BHZ gap of 2.500 s at 2019-07-06T03:20:03.040000Z"))
+        #expect(v.gaps[1].description == "XX.STA..BHZ overlap of 1.000 s from 2019-07-06T03:20:14.540000Z")
+        #expect(v.gaps.map(\.outcome) == ["the record is split there", "the earlier samples are kept"])
         // A change of sampling rate where the times join is named as such, not as a gap of 0 s;
         // with a gap as well, both.
         let joined = segment("XX.STA..BHZ", count: 500, rate: 50, at: start + 10)
         let afterGap = segment("XX.STA..BHZ", count: 500, rate: 50, at: start + 12.5)
+        let early = segment("XX.STA..BHZ", count: 500, rate: 50, at: start + 9)
         for (second, expected) in [
             (joined, "XX.STA..BHZ sampling rate changes from 100 Hz to 50 Hz at 2019-07-06T03:20:03.040000Z"),
-            (afterGap, "XX.STA..BHZ sampling rate changes from 100 Hz to 50 Hz at 2019-07-06T03:20:05.540000Z, after a gap of 2.500 s")
+            (afterGap, "XX.STA..BHZ sampling rate changes from 100 Hz to 50 Hz at 2019-07-06T03:20:05.540000Z, after a gap of 2.500 s"),
+            (early, "XX.STA..BHZ sampling rate changes from 100 Hz to 50 Hz at 2019-07-06T03:20:02.040000Z, overlapping the earlier segment by 1.000 s")
         ] {
             try MiniSEED.write([a, second], to: path, encoding: .int32)
             let rates = try MiniSEED.read(path)
             #expect(rates.segments.count == 2 && rates.gaps.count == 1)
-            #expect(rates.gaps.first?.description == expected)
+            #expect(rates.gaps.first?.description == expected && rates.gaps.first?.outcome == "the record is split there")
         }
         try MiniSEED.write([a, b, c], to: path, encoding: .int32)
         // An overlap is not indexed; gaps, a change of rate and a jitter under half a sample are.

@@ -23,7 +23,7 @@ public struct TraceSegment: Sendable, Equatable {
 
 /// A break between two segments of one channel: `seconds` > 0 is missing data (a gap), < 0 data
 /// covered twice (an overlap), as ObsPy's `Stream.get_gaps` reports them; or a change of sampling
-/// rate, with or without a gap (ObsPy's `get_gaps` does not list one where the times join).
+/// rate, with or without a gap (where the times join, `get_gaps` lists it as a gap of 0 samples).
 public struct TraceGap: Sendable, Equatable, CustomStringConvertible {
     public var id: SEEDIdentifier
     /// When the next sample after the first segment was due.
@@ -38,18 +38,28 @@ public struct TraceGap: Sendable, Equatable, CustomStringConvertible {
         (self.id, self.from, self.to, self.rateBeforeHz, self.rateAfterHz) = (id, from, to, rateBeforeHz, rateAfterHz)
     }
 
-    /// Whether the rate changes (by more than one part in a million, libmseed's tolerance).
+    /// Whether the rate changes (by more than one part in a million: the tolerance `gaps(in:)`
+    /// joins segments by).
     public var isRateChange: Bool { abs(rateAfterHz - rateBeforeHz) > 1e-6 * rateBeforeHz }
 
-    /// "XX.STA..BHZ gap of 2.500 s at …", "… overlap of …", or "XX.STA..BHZ sampling rate changes
-    /// from 100 Hz to 50 Hz at …" (", after a gap of 2.500 s" when the times do not join either).
+    /// "XX.STA..BHZ gap of 2.500 s at …" (when the missing sample was due), "… overlap of 1.000 s
+    /// from …" (where the data covered twice begins: the later segment's start), or "XX.STA..BHZ
+    /// sampling rate changes from 100 Hz to 50 Hz at …" (", after a gap of 2.500 s" when the times
+    /// do not join either).
     public var description: String {
         let breakText = String(format: "%@ of %.3f s", seconds >= 0 ? "gap" : "overlap", abs(seconds))
-        guard isRateChange else { return "\(id) \(breakText) at \(UTCTime.iso8601(from))" }
+        guard isRateChange else { return "\(id) \(breakText) \(seconds >= 0 ? "at \(UTCTime.iso8601(from))" : "from \(UTCTime.iso8601(to))")" }
         let joins = abs(seconds) <= 0.5 / rateBeforeHz
+        let after =
+            seconds >= 0
+            ? ", after a gap of \(String(format: "%.3f", seconds)) s" : ", overlapping the earlier segment by \(String(format: "%.3f", -seconds)) s"
         return "\(id) sampling rate changes from \(Self.hertz(rateBeforeHz)) to \(Self.hertz(rateAfterHz)) at \(UTCTime.iso8601(to))"
-            + (joins ? "" : ", after a \(breakText)")
+            + (joins ? "" : after)
     }
+
+    /// What a record assembled across this break gets (`InstrumentRecords`' policy): an overlap
+    /// keeps the earlier samples; a gap or a change of rate splits the record.
+    public var outcome: String { seconds < 0 && !isRateChange ? "the earlier samples are kept" : "the record is split there" }
 
     /// "100 Hz", "0.1 Hz", "33.333333 Hz": up to six decimals, trailing zeros dropped.
     static func hertz(_ rate: Double) -> String {
@@ -87,8 +97,7 @@ public enum MiniSEEDError: Error, CustomStringConvertible, Equatable {
     public var description: String {
         switch self {
         case .cannotOpen(let p, let r): return "\(p): cannot open: \(r)"
-        case .notMiniSEED(let p, .empty): return "\(p): not miniSEED 2: the file is empty (0 bytes)"
-        case .notMiniSEED(let p, let f): return "\(p): not miniSEED 2: the file looks like \(f.rawValue)"
+        case .notMiniSEED(let p, let f): return "\(p): not miniSEED 2: the file \(f.phrase)"
         case .badRecord(let p, let o, let r): return "\(p): miniSEED record at byte \(o): \(r)"
         case .noData(let p, let r): return "\(p): no samples: \(r)"
         case .cannotWrite(let p, let r): return "\(p): cannot write miniSEED: \(r)"
