@@ -22,13 +22,16 @@ public enum FileFormat: String, Sendable, CaseIterable {
     /// A FIFO, device, socket or folder: never opened (opening a FIFO waits for a writer).
     case notRegularFile = "a FIFO, device or socket, not a regular file"
 
-    /// The format of `bytes`, the start of a file (4 KiB is enough); `.empty` for no bytes (and a
-    /// `fileLength` of 0 or not given). miniSEED 2 is recognised
+    /// What a message says of a file of this format: "is empty (0 bytes)" or "looks like X".
+    public var phrase: String { self == .empty ? "is empty (0 bytes)" : "looks like \(rawValue)" }
+
+    /// The format of `bytes`, the start of a file (4 KiB is enough); `.empty` for a `fileLength`
+    /// of 0 (no bytes of a length not known are `.unknown`). miniSEED 2 is recognised
     /// by its fixed header (sequence number of digits or spaces, quality D/R/Q/M, a channel
     /// code) and a plausible record start; SAC by its header version NVHDR = 6 (either byte order)
     /// and a file length that fits; the others by their signatures.
     public static func detect(_ bytes: [UInt8], fileLength: Int? = nil) -> FileFormat {
-        if bytes.isEmpty, (fileLength ?? 0) == 0 { return .empty }
+        if bytes.isEmpty, fileLength == 0 { return .empty }
         func ascii(_ range: Range<Int>) -> String? {
             guard range.upperBound <= bytes.count else { return nil }
             return String(bytes: bytes[range], encoding: .ascii)

@@ -7,7 +7,7 @@ public enum FileSummary {
     public struct NotAWaveformFile: Error, CustomStringConvertible {
         public var path: String
         public var format: FileFormat
-        public var description: String { "\(path): the file looks like \(format.rawValue), not miniSEED 2 or SAC" }
+        public var description: String { "\(path): the file \(format.phrase), not miniSEED 2 or SAC" }
     }
 
     /// Lines describing the file at `path`, by its content (`FileFormat`): miniSEED 2 (records,
@@ -19,7 +19,7 @@ public enum FileSummary {
         case .miniSEED2: return try miniSEEDLines(MiniSEED.read(path))
         case .sac: return try sacLines(path: path)
         case let format:
-            // A folder, a missing file or an empty one: the SAC reader's message names it.
+            // A folder or a missing file: the SAC reader's message names it.
             if InputPaths.isFolder(path) || !FileManager.default.fileExists(atPath: path) { return try sacLines(path: path) }
             throw NotAWaveformFile(path: path, format: format)
         }

@@ -106,7 +106,7 @@ import Testing
         #expect(throws: AccelerationUnitError.self) { try session(settings) }
         // A file of another format is refused by what it looks like.
         let inventoryPath = Fixtures.path("stationxml/inventory.xml")
-        #expect(throws: MonitorError.replayFormat(path: inventoryPath, format: "StationXML")) {
+        #expect(throws: MonitorError.replayFormat(path: inventoryPath, format: .stationXML)) {
             try StreamSources.replayedRecord(inventoryPath, componentOrder: card.componentOrder, windowSeconds: 2, instrument: nil, units: UnitOptions())
         }
         // Two instruments, neither an accelerometer: the user must choose.

@@ -89,7 +89,7 @@ public enum RecordFolder {
             case .hdf5 where path.hasSuffix(".h5"):
                 scan.inputs.append(.dataset(path: path))
             case let format:
-                scan.skipped.append((path, "not a record: the file looks like \(format.rawValue)"))
+                scan.skipped.append((path, "not a record: the file \(format.phrase)"))
             }
         }
         for (id, paths) in sacGroups { scan.inputs.append(.sac(paths: paths, instrumentID: id)) }

@@ -55,7 +55,7 @@ extension Classifier {
                 case .miniSEED2: scan.inputs.append(.miniSEED(path: p))
                 case .sac, .unknown: scan.inputs.append(.sacFile(path: p))  // unknown: missing or unreadable, the SAC reader names why
                 case .empty: scan.failures.append((p, "the file is empty (0 bytes)"))
-                case let format: scan.failures.append((p, "not a record: the file looks like \(format.rawValue), not miniSEED 2 or SAC"))
+                case let format: scan.failures.append((p, "not a record: the file \(format.phrase), not miniSEED 2 or SAC"))
                 }
             }
         }

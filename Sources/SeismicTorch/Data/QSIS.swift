@@ -133,7 +133,7 @@ public enum QSIS {
             case .miniSEED2:
                 if miniSEEDSets.insert(MiniSEEDRecords.siblingKey(of: path)).inserted { miniSEEDFiles.append(path) }
             case let format:
-                skipped.append((path, "not a SAC or miniSEED record: the file looks like \(format.rawValue)"))
+                skipped.append((path, "not a SAC or miniSEED record: the file \(format.phrase)"))
             }
         }
         // miniSEED files after the SAC triples: a triple's place in the list, which seeds its random

@@ -70,7 +70,7 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     /// components, or several and `--channels` not choosing).
     case replayInstruments(path: String, found: [String], skipped: [String], wanted: String?)
     /// A file to replay that is neither miniSEED 2 nor SAC (`format` says what it looks like).
-    case replayFormat(path: String, format: String)
+    case replayFormat(path: String, format: FileFormat)
     /// A replayed instrument whose spans have different sampling rates.
     case replayRates(path: String, rates: [Double])
     /// An instrument named for stdin lines, which carry no channel codes.
@@ -124,7 +124,7 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
             return
                 "\(path) holds \(found.count) instruments (\(found.joined(separator: ", "))): choose one with --channels, e.g. --channels \(found[0].split(separator: ".", omittingEmptySubsequences: false).last ?? "")?"
         case .replayFormat(let path, let format):
-            return "\(path): not a record to replay: the file looks like \(format), not miniSEED 2 or SAC"
+            return "\(path): not a record to replay: the file \(format.phrase), not miniSEED 2 or SAC"
         case .replayRates(let path, let rates):
             return
                 "\(path): the instrument's spans have different sampling rates (\(rates.map { "\($0) Hz" }.joined(separator: ", "))); a replay plays one rate"

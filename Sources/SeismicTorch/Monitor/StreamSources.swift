@@ -305,7 +305,7 @@ public enum StreamSources {
             notes += scan.skipped.map { "\($0.what): \($0.reason)" }
         } else {
             let format = FileFormat.detect(path: path)
-            guard [.sac, .unknown].contains(format) else { throw MonitorError.replayFormat(path: path, format: format.rawValue) }
+            guard [.sac, .unknown].contains(format) else { throw MonitorError.replayFormat(path: path, format: format) }
             let (w, traces, paths) = try ThreeComponentRecord.read(path)
             guard w.durationSeconds >= windowSeconds else {
                 throw MonitorError.recordTooShort(path: path, seconds: w.durationSeconds, windowSeconds: windowSeconds)
