@@ -34,6 +34,9 @@ import Testing
         #expect(name("/data/ST01.HLX.sac", "") == "ST01.HLX_20200101T000000.000Z")
         #expect(name("/archive/ARC XX.DAY", "XX.DAY..HN") == "ARC_XX.DAY..HN_20200101T000000.000Z")
         #expect(name("/my archives/SDS root XX.DAY", "XX.DAY..HN") == "SDS_root_XX.DAY..HN_20200101T000000.000Z")
+        // A relative root ("--sds ."): the folder's own name, never a hidden "._…" file.
+        let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).lastPathComponent
+        #expect(name(". XX.DAY", "XX.DAY..HN") == String("\(here)_XX.DAY..HN_20200101T000000.000Z".map { $0.isWhitespace ? "_" : $0 }))
     }
 
     @Test func aTriggerGivesOnePickAtItsPeakWindowCentre() {

@@ -296,7 +296,7 @@ extension RecordClassification {
     public func plotName(startTime: Double) -> String {
         var name: String
         if let space = source.lastIndex(of: " "), !FileManager.default.fileExists(atPath: source) {
-            name = (String(source[..<space]) as NSString).lastPathComponent
+            name = URL(fileURLWithPath: String(source[..<space])).standardizedFileURL.lastPathComponent  // "." → the folder's name
         } else {
             name = ((source as NSString).lastPathComponent as NSString).deletingPathExtension
         }
