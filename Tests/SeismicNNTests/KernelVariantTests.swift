@@ -73,6 +73,7 @@ import Testing
     /// a product computed in one call must have the bits of the same rows computed one at a time.
     @Test func gemmBiasPackedPanelsGiveTheBitsOfTheUnpackedProduct() {
         var rng = SeededGenerator(seed: 12)
+        for (isa, _) in Self.gemm where !isa.isSupported { diagnostic("sk_gemm_bias \(isa) not run: this CPU lacks it") }
         for (isa, kernel) in Self.gemm where isa.isSupported {
             for (rows, k, o) in [(40, 48, 48), (53, 130, 33), (96, 9, 16)] {
                 let a = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
