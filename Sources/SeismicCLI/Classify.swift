@@ -189,8 +189,7 @@ extension Seismic {
                     try emit(r, thresholds: pickThresholds)
                     if let plot, let w = input.waveform { try writePlot(r, waveform: w, folder: plot, taken: &plotNames) }
                     if format == .json {
-                        print(jsonRecords == 0 ? "\n" + PrettyJSON.indent(2) : ",\n" + PrettyJSON.indent(2), terminator: "")
-                        r.writeJSON(thresholds: pickThresholds, level: 2) { print($0, terminator: "") }
+                        r.writeJSONRecord(jsonRecords, thresholds: pickThresholds) { print($0, terminator: "") }
                         jsonRecords += 1
                     }
                     let found = r.picks(thresholds: pickThresholds)

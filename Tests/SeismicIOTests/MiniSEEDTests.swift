@@ -144,10 +144,10 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
         let paths = (0..<40).map { temporaryPath("fd\($0).mseed") }
         defer { for p in paths { try? FileManager.default.removeItem(atPath: p) } }
         for p in paths { try MiniSEED.write([segment("XX.STA..BHZ", count: 500)], to: p, encoding: .steim2) }
-        let open = { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count) ?? 0 }
-        let before = open()
+        let open = { try #require(try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count, "/proc/self/fd lists open descriptors (Linux)") }
+        let before = try open()
         let segments = try paths.compactMap { try MiniSEED.index($0) }
-        #expect(segments.count == 40 && open() <= before + 2)  // (other tests may open a file meanwhile)
+        #expect(try segments.count == 40 && open() <= before + 2)  // (other tests may open a file meanwhile)
     }
 
     /// Files of other formats are named by what they look like; folders, missing files, empty

@@ -260,10 +260,7 @@ import Testing
         let thresholds = PickThresholds(byClass: ["P-wave": 0.3, "S-wave": 0.3])
         for chosen in [records, []] {
             var text = RecordClassification.jsonDocumentHead(model: "m.safetensors", classNames: card.classNames, thresholds: thresholds)
-            for (i, r) in chosen.enumerated() {
-                text += (i == 0 ? "\n" : ",\n") + PrettyJSON.indent(2)
-                r.writeJSON(thresholds: thresholds, level: 2) { text += $0 }
-            }
+            for (i, r) in chosen.enumerated() { r.writeJSONRecord(i, thresholds: thresholds) { text += $0 } }
             text += RecordClassification.jsonDocumentTail(records: chosen.count)
             let document: [String: Any] = [
                 "model": "m.safetensors", "classes": card.classNames, "pick_thresholds": ["P-wave": 0.3, "S-wave": 0.3],

@@ -76,7 +76,8 @@ public struct IndexedSegment: ChannelSegment {
         sampleCount = pieces.reduce(0) { $0 + $1.count }
     }
 
-    public mutating func removeFirst(_ k: Int) {
+    /// Drops the first `k` samples, the start time kept (`cut` moves it).
+    mutating func removeFirst(_ k: Int) {
         precondition(k >= 0 && k <= sampleCount)
         var left = k
         while left > 0 {

@@ -11,11 +11,9 @@ public protocol ChannelSegment: Sendable {
     associatedtype Samples: RecordSamples & Sendable
     var id: SEEDIdentifier { get }
     /// Time of the first sample, seconds since 1970-01-01 UTC.
-    var startTime: Double { get set }
+    var startTime: Double { get }
     var samplingRateHz: Double { get }
     var sampleCount: Int { get }
-    /// Drops the first `k` samples (`k` < `sampleCount`), the start time kept (the caller moves it).
-    mutating func removeFirst(_ k: Int)
     /// Appends the samples of `next`, which continues this segment.
     mutating func append(_ next: Self)
     /// Samples `first ..< first + count` only, the start time moved to the first.
@@ -33,7 +31,6 @@ extension ChannelSegment {
 
 extension TraceSegment: ChannelSegment {
     public var sampleCount: Int { samples.count }
-    public mutating func removeFirst(_ k: Int) { samples.removeFirst(k) }
     public mutating func append(_ next: TraceSegment) { samples += next.samples }
     public func cut(first: Int, count: Int) -> TraceSegment {
         var s = self
@@ -142,8 +139,7 @@ public enum InstrumentRecords {
                 if s.startTime < last.endTime + 0.5 * period {
                     let skip = Int(((last.endTime + 0.5 * period - s.startTime) * s.samplingRateHz).rounded(.up))
                     guard skip < s.sampleCount else { continue }
-                    s.removeFirst(skip)
-                    s.startTime += Double(skip) / s.samplingRateHz
+                    s = s.cut(first: skip, count: s.sampleCount - skip)
                 }
                 if abs(s.samplingRateHz - last.samplingRateHz) <= 1e-6 * last.samplingRateHz, abs(s.startTime - (last.endTime + period)) <= 0.5 * period {
                     out[out.count - 1].append(s)

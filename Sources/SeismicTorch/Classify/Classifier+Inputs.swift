@@ -181,7 +181,7 @@ extension Classifier {
         }
         guard !segments.isEmpty else { return failures }
         let stated: AccelerationUnit?
-        do { stated = try statedUnits(traces, path: paths[0]) } catch { return failures + [.failure(error)] }
+        do { stated = try statedUnits(traces.map(\.header), path: paths[0]) } catch { return failures + [.failure(error)] }
         let scan = chosen(
             InstrumentRecords.assemble(segments.map(\.segment), componentOrder: card.componentOrder, minimumSeconds: windowSeconds), source: paths[0])
         var outcomes = failures

@@ -257,7 +257,7 @@ public struct Classifier {
         try MemoryBudget.current()?.check(
             neededBytes: estimatedPeakBytes(samples: record.sampleCount, samplingRateHz: record.samplingRateHz), for: "classifying \(path)")
         let ids = record.paths.compactMap { try? SACTrace.seedIdentifier(path: $0) }
-        let stated = card.units.acceleration != nil ? try AccelerationUnit.stated(by: record.headers, path: path) : nil
+        let stated = try statedUnits(record.headers, path: path)
         let (c, plot) = try classify(
             samples: record, units: units, stated: stated, channels: ids, path: path, source: path, instrumentID: ids.first?.instrumentID ?? "")
         return (c, plot, record.sampleCount)
@@ -277,11 +277,11 @@ public struct Classifier {
         return try classify(samples: record, conversion: conversion, path: path, source: source, instrumentID: instrumentID)
     }
 
-    /// The acceleration units SAC `traces` state (`AccelerationUnit.stated`), read only when the
+    /// The acceleration units SAC `headers` state (`AccelerationUnit.stated`), read only when the
     /// model takes acceleration: for a model in counts the header's units do not matter.
-    func statedUnits(_ traces: [SACTrace], path: String) throws -> AccelerationUnit? {
+    func statedUnits(_ headers: [SACHeader], path: String) throws -> AccelerationUnit? {
         guard card.units.acceleration != nil else { return nil }
-        return try AccelerationUnit.stated(by: traces, path: path)
+        return try AccelerationUnit.stated(by: headers, path: path)
     }
 
     /// Predictions for the windows of a prepared dataset (already cut and resampled): the

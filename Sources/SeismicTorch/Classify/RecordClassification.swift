@@ -198,9 +198,15 @@ extension RecordClassification {
         try write(piece + "\n" + PrettyJSON.indent(level + 1) + "]\n" + PrettyJSON.indent(level) + "}")
     }
 
+    /// This record as record `index` (from 0) of the classify document: its separator ("\n" before
+    /// the first, ",\n" before the others) and `writeJSON` at the records' level.
+    public func writeJSONRecord(_ index: Int, thresholds: PickThresholds, to write: (String) throws -> Void) rethrows {
+        try write((index == 0 ? "\n" : ",\n") + PrettyJSON.indent(2))
+        try writeJSON(thresholds: thresholds, level: 2, to: write)
+    }
+
     /// The JSON document of a classify run, up to its records: the model, its classes and the
-    /// pick thresholds; then come the records (`writeJSON` at level 2, the first after "\n", the
-    /// others after ",\n"), then `jsonDocumentTail`. Together the layout of `JSONSerialization`
+    /// pick thresholds; then come the records (`writeJSONRecord` each), then `jsonDocumentTail`. Together the layout of `JSONSerialization`
     /// (pretty-printed, sorted keys) of the whole document.
     public static func jsonDocumentHead(model: String, classNames: [String], thresholds: PickThresholds) -> String {
         let background = ModelCard.backgroundClass(of: classNames)
@@ -265,7 +271,7 @@ extension RecordClassification {
     /// probabilities at the window centres, both against seconds after the record's first sample
     /// (its UTC time in the axis label), titled with the instrument.
     public func plot(waveform w: Waveform) -> LinePlot {
-        let step = max(1, w.sampleCount / 4000)
+        let step = Self.plotStep(sampleCount: w.sampleCount)
         let idx = Array(Swift.stride(from: 0, to: w.sampleCount, by: step))
         let t = idx.map { Double($0) / w.samplingRateHz }
         let centres = predictions.map { $0.startSeconds + windowSeconds / 2 }
@@ -288,6 +294,10 @@ extension RecordClassification {
         plot.panelHeight = 180
         return plot
     }
+
+    /// Every how many samples a plot of a record of `sampleCount` samples draws one (about 4,000
+    /// points a trace); `RecordScan` keeps exactly those samples of a streamed record.
+    public static func plotStep(sampleCount: Int) -> Int { max(1, sampleCount / 4000) }
 
     /// A plot's file name (without .svg) that records with the same file name from different
     /// folders or days do not share: the record's name and its UTC start ("ST01.HLX_20200101T000000.000Z").

@@ -22,7 +22,7 @@ struct RecordScan {
         let comps = record.componentCount, n = record.sampleCount
         var finder = FlatRunFinder(minimumSamples: flatRunSamples, components: comps)
         var peak = 0.0
-        let step = max(1, n / 4000)
+        let step = RecordClassification.plotStep(sampleCount: n)
         var plot = [[Double]](repeating: [], count: comps)
         var first = 0
         while first < n {
