@@ -243,6 +243,38 @@ struct BatchNormBound {
         #expect(worst <= 1, "batch \(batch): error \(worst)× the bound")
     }
 
+    /// Evaluation with a weight under `Linear.rowIndependentLimit`: every row of a batch has the
+    /// bits of the same row run alone (one product, each output summed in one order whatever the
+    /// batch), for batches on both sides of the inline/parallel switch and output counts that are
+    /// and are not multiples of 16 (vector blocks and the remainder). The rows are also within the
+    /// inner-product bound γ_{in+1}·Σ|terms| of the exact result, and a new weight written to the
+    /// store is used by the next call (the cached Wᵀ follows the store's version).
+    @Test(arguments: [(384, 64), (64, 16), (16, 3), (100, 19)])
+    func linearEvaluationRowsDoNotDependOnTheBatch(inputs: Int, outputs: Int) throws {
+        var rng = TestRNG(seed: UInt64(inputs * 1_000 + outputs))
+        let store = ParameterStore(Linear.specs("fc", inFeatures: inputs, outFeatures: outputs))
+        let fc = Linear(store: store, prefix: "fc", inFeatures: inputs, outFeatures: outputs)
+        let rows = 300
+        let x = (0..<(rows * inputs)).map { _ in Float.random(in: -1...1, using: &rng) }
+        for round in 0..<2 {
+            let w = (0..<(inputs * outputs)).map { _ in Float.random(in: -1...1, using: &rng) }
+            let b = (0..<outputs).map { _ in Float.random(in: -1...1, using: &rng) }
+            try store.set("fc.weight", w, shape: [outputs, inputs])
+            try store.set("fc.bias", b, shape: [outputs])
+            let alone = (0..<rows).flatMap { r in
+                fc.forward(Tensor(shape: [1, inputs], storage: Array(x[(r * inputs)..<((r + 1) * inputs)])), training: false).storage
+            }
+            for batch in [2, 3, 7, 64, 300] {
+                let y = fc.forward(Tensor(shape: [batch, inputs], storage: Array(x[0..<(batch * inputs)])), training: false).storage
+                #expect(y.map(\.bitPattern) == alone[0..<(batch * outputs)].map(\.bitPattern), "round \(round), batch \(batch)")
+            }
+            let (exact, magnitude) = TermMagnitudes.exactProduct(
+                x, TermMagnitudes.transposed(w, rows: outputs, cols: inputs), rows: rows, inner: inputs, cols: outputs, bias: b)
+            let worst = worstBoundRatio(alone.map(Double.init), exact, bound: magnitude.map { float32Gamma(inputs + 1) * $0 }).ratio
+            #expect(worst <= 1, "round \(round): error \(worst)× the bound")
+        }
+    }
+
     @Test func linearMatchesPyTorch() throws {
         let c = "layers/linear"
         let w = try fixtureTensor(c, "param_weight")

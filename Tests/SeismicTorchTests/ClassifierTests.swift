@@ -79,7 +79,7 @@ import Testing
     /// Windows go through the chain a chunk at a time (memory holds one chunk), each chunk in
     /// pieces of 1,024 cut in parallel: any chunk size gives the same windows with predictions and
     /// the same silent windows as one chunk for the whole record, on a record with a flat run (a
-    /// zero-filled gap) and 1,761 windows (two pieces); the probabilities agree to float rounding.
+    /// zero-filled gap) and 1,761 windows (two pieces); the same probabilities, bit for bit.
     @Test func anyChunkSizeGivesTheSameResult() throws {
         let card = ModelCard.earthquakePretraining()
         let model = ConvNet(card.architecture, seed: 3)
@@ -96,11 +96,10 @@ import Testing
             let r = try c.classify(w, source: "x")
             #expect(r.predictions.map(\.startSeconds) == reference.predictions.map(\.startSeconds), "chunk \(chunk)")
             #expect(r.silentWindowStarts == reference.silentWindowStarts, "chunk \(chunk)")
-            // The model's products may sum in another order for another batch size (OpenBLAS picks
-            // its kernels by the matrices' sizes; the windows a chunk keeps make the batch), so the
-            // probabilities agree to float rounding: a few units in the last place of values ≤ 1.
+            // The windows a chunk keeps make the model's batch; every layer gives a window the same
+            // bits whatever its batch (`Linear.rowIndependentLimit`), so the probabilities are equal.
             let worst = largestProbabilityDifference(r.predictions, reference.predictions)
-            #expect(worst <= 8 * Float.ulpOfOne, "chunk \(chunk): probabilities differ by \(worst)")
+            #expect(worst == 0, "chunk \(chunk): probabilities differ by \(worst)")
         }
     }
 

@@ -97,7 +97,7 @@ import Testing
 
     /// Chunks of any size: the chain of each part advances and forgets in steps of the chunks'
     /// windows, across the flat runs (parts of 30 s, 85.5 s and none at the end); the same windows
-    /// and silent windows as the whole-record computation, the probabilities to float rounding (the
+    /// and silent windows as the whole-record computation, the same probabilities bit for bit (the
     /// batches the model sees differ: `ClassifierTests.anyChunkSizeGivesTheSameResult`).
     @Test func anyChunkSizeStreamsTheChainToTheSameResult() throws {
         let card = ModelCard.earthquakePretraining()
@@ -113,7 +113,7 @@ import Testing
             #expect(r.predictions.map(\.startSeconds) == reference.predictions.map(\.startSeconds), "chunk \(chunk)")
             #expect(r.silentWindowStarts == reference.silent, "chunk \(chunk)")
             let worst = largestProbabilityDifference(r.predictions, reference.predictions)
-            #expect(worst <= 8 * Float.ulpOfOne, "chunk \(chunk): probabilities differ by \(worst)")
+            #expect(worst == 0, "chunk \(chunk): probabilities differ by \(worst)")
         }
     }
 

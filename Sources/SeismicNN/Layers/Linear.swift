@@ -3,7 +3,14 @@
 import CSeismicKernels
 
 /// Batched through sgemm; rows of the batch (forward, dx) and rows of W (dW) split across cores.
+/// Evaluation with a weight of fewer than `rowIndependentLimit` values (all of EarthquakeCNN's,
+/// SpectrogramCNN's fc2 and fc3) runs every batch size through one product, `sk_gemm_bias` on a
+/// cached Wᵀ: each output row is bias + Σ x·Wᵀ in the same order whatever the batch, so a window's
+/// scores do not depend on which windows share its call (a live monitor batches what is due).
 public final class Linear: Layer {
+    /// Weights with fewer values take the batch-independent evaluation product (above); larger ones
+    /// (SpectrogramCNN's fc1, 41.8 M values) keep BLAS's paths, whose rounding depends on the batch size.
+    public static let rowIndependentLimit = 1_000_000
     public let inFeatures: Int
     public let outFeatures: Int
     public let weight: StateEntry, bias: StateEntry
@@ -30,6 +37,20 @@ public final class Linear: Layer {
         var y = Tensor(uninitialized: [n, outFeatures])
         let (i, o) = (inFeatures, outFeatures)
         let wp = UnsafePointer(store.pointer(weight)), bp = store.pointer(bias)
+        if !training && i * o < Self.rowIndependentLimit {
+            let wt = UnsafePointer(transposedWeight().pointer)
+            x.storage.withUnsafeBufferPointer { xb in
+                y.storage.withUnsafeMutableBufferPointer { yb in
+                    let xp = xb.baseAddress!, yp = yb.baseAddress!
+                    // Rows are independent: any split gives the same bits; small products run inline.
+                    let chunks = n * i * o < 65_536 ? 1 : Parallel.effectiveWorkers
+                    Parallel.forEachChunk(n, chunks: chunks) { _, r in
+                        sk_gemm_bias(xp + r.lowerBound * i, r.count, i, wt, o, bp, yp + r.lowerBound * o)
+                    }
+                }
+            }
+            return y
+        }
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
                 let xp = xb.baseAddress!, yp = yb.baseAddress!
@@ -83,6 +104,18 @@ public final class Linear: Layer {
         }
         return y
     }
+
+    /// Wᵀ [in, out], rebuilt when the store's parameter version moved since it was built (every
+    /// write of a parameter advances it), as `ConvBlock`'s weight matrices.
+    private func transposedWeight() -> Buffer<Float> {
+        if let t = transposed, t.version == store.version { return t.values }
+        let (i, o) = (inFeatures, outFeatures)
+        let w = store.pointer(weight), t = Buffer<Float>(count: i * o)
+        for f in 0..<o { for q in 0..<i { t[q * o + f] = w[f * i + q] } }
+        transposed = (store.version, t)
+        return t
+    }
+    private var transposed: (version: UInt64, values: Buffer<Float>)?
 
     public func backward(_ dy: Tensor) -> Tensor {
         guard let x = input else { preconditionFailure("Linear.backward before forward") }
