@@ -191,6 +191,61 @@ import Testing
         }
     }
 
+    /// SAC files found in a folder are located by their headers and read span by span
+    /// (`SACFileSegment`): each channel split over files at its own points (E at 50 s, N at 70 s),
+    /// Z starting 1 s later, give one record over the span all three cover, with the predictions of
+    /// that span classified in memory, bit for bit; a NaN deep in one file fails that record,
+    /// naming the file and the sample's index in it.
+    @Test func sacFilesInAFolderAreReadSpanBySpan() throws {
+        let card = ModelCard.earthquakePretraining()
+        var c = Classifier(model: ConvNet(card.architecture, seed: 3), card: card, strideSeconds: 0.25)
+        c.windowsPerChunk = .max
+        var w = record()
+        let t0 = 1_600_000_000.0
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("sacfolder-\(UUID())").path
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let pieces: [(letter: String, ranges: [Range<Int>])] = [
+            ("E", [0..<5_000, 5_000..<12_000]), ("N", [0..<7_000, 7_000..<12_000]), ("Z", [100..<12_000])
+        ]
+        func write() throws {
+            for (k, (letter, ranges)) in pieces.enumerated() {
+                for (part, range) in ranges.enumerated() {
+                    var t = SACTrace(samples: w.components[k][range].map(Float.init), delta: 0.01)
+                    t.header.setReferenceTime(t0 + Double(range.lowerBound) / 100)
+                    try t.write(to: "\(folder)/XX.ST.00.HN\(letter).\(part).sac", byteOrder: part == 0 ? .littleEndian : .bigEndian)
+                }
+            }
+        }
+        try write()
+        func outcomes() throws -> [Result<ClassifiedInput, Error>] {
+            var all: [Result<ClassifiedInput, Error>] = []
+            c.classify(inputs: try Classifier.inputs(expanding: [folder]).inputs) { all.append($1) }
+            return all
+        }
+        let found = try outcomes()
+        #expect(found.count == 1)
+        let outcome = try #require(try found.first?.get())
+        var span = w.slice(100..<12_000)
+        span.startTime = t0 + 1
+        let inMemory = try c.classify(span, source: "x")
+        #expect(outcome.sampleCount == 11_900 && outcome.classification.startTime == t0 + 1)
+        #expect(outcome.classification.predictions == inMemory.predictions)
+        #expect(outcome.classification.silentWindowStarts == inMemory.silentWindowStarts)
+        #expect(inMemory.predictions.count > 300)
+
+        w.components[1][8_000] = .nan
+        try write()
+        let failed = try outcomes()
+        #expect(failed.count == 1)
+        #expect {
+            try failed.first?.get()
+        } throws: { error in
+            guard case RecordError.nonFiniteSample(let file, _, let index, let value) = error else { return false }
+            return file == "\(folder)/XX.ST.00.HNN.1.sac" && index == 1_000 && value.isNaN
+        }
+    }
+
     /// Two components of one SAC triple (`*.sac`), or a file and its folder, are one record: read
     /// once, its picks counted once.
     @Test func aTripleNamedTwiceIsReadOnce() throws {

@@ -53,93 +53,53 @@ public final class MiniSEEDRecordFile: Sendable {
 
 /// A contiguous run of samples of one channel held as the miniSEED records that carry them: the
 /// samples are decoded when a `MiniSEEDRecordSamples` reads them.
-public struct IndexedSegment: ChannelSegment {
+public struct IndexedSegment: PieceSegment {
     /// Samples `first ..< first + count` of the `recordCount` samples of the record of `length`
     /// bytes at byte `offset` of `file`.
-    struct Piece: Sendable {
+    public struct Piece: SegmentPiece {
         var file: MiniSEEDRecordFile
         var offset: Int, length: Int, recordCount: Int
-        var first: Int, count: Int
+        public var first: Int, count: Int
     }
 
     public var id: SEEDIdentifier
     public var startTime: Double
     public var samplingRateHz: Double
-    var pieces: [Piece]
-    public private(set) var sampleCount: Int
+    public typealias Reader = MiniSEEDPieceReader
+    public private(set) var run: SegmentPieces<Piece>
+    public var sampleCount: Int { run.sampleCount }
 
     init(id: SEEDIdentifier, startTime: Double, samplingRateHz: Double, pieces: [Piece]) {
         self.id = id
         self.startTime = startTime
         self.samplingRateHz = samplingRateHz
-        self.pieces = pieces
-        sampleCount = pieces.reduce(0) { $0 + $1.count }
-    }
-
-    /// Drops the first `k` samples, the start time kept (`cut` moves it).
-    mutating func removeFirst(_ k: Int) {
-        precondition(k >= 0 && k <= sampleCount)
-        var left = k
-        while left > 0 {
-            if pieces[0].count <= left {
-                left -= pieces[0].count
-                pieces.removeFirst()
-            } else {
-                pieces[0].first += left
-                pieces[0].count -= left
-                left = 0
-            }
-        }
-        sampleCount -= k
+        run = SegmentPieces(pieces)
     }
 
     /// Appends the samples of one more record.
-    mutating func append(_ piece: Piece) {
-        pieces.append(piece)
-        sampleCount += piece.count
-    }
+    mutating func append(_ piece: Piece) { run.append(piece) }
 
-    public mutating func append(_ next: IndexedSegment) {
-        pieces += next.pieces
-        sampleCount += next.sampleCount
-    }
+    public mutating func append(_ next: IndexedSegment) { run.append(contentsOf: next.run) }
 
     /// Samples `first ..< first + count` only, the start time moved to the first.
     public func cut(first: Int, count: Int) -> IndexedSegment {
-        precondition(first >= 0 && count >= 0 && first + count <= sampleCount)
         var s = self
-        s.removeFirst(first)
-        s.removeLast(s.sampleCount - count)
+        s.run = run.cut(first: first, count: count)
         s.startTime = startTime + Double(first) / samplingRateHz
         return s
-    }
-
-    mutating func removeLast(_ k: Int) {
-        var left = k
-        while left > 0 {
-            if pieces[pieces.count - 1].count <= left {
-                left -= pieces[pieces.count - 1].count
-                pieces.removeLast()
-            } else {
-                pieces[pieces.count - 1].count -= left
-                left = 0
-            }
-        }
-        sampleCount -= k
     }
 
     public static func record(
         _ slices: [(segment: IndexedSegment, first: Int)], count: Int, codes: [String], rate: Double, start: Double
     ) throws(WaveformError) -> MiniSEEDRecordSamples {
-        MiniSEEDRecordSamples(
-            components: slices.map { $0.segment.cut(first: $0.first, count: count) }, componentCodes: codes, samplingRateHz: rate, startTime: start)
+        MiniSEEDRecordSamples(slices, count: count, codes: codes, rate: rate, start: start)
     }
 
     /// The samples, decoded (for tests and small segments).
     public func decoded() throws(MiniSEEDError) -> [Double] {
         var out: [Double] = []
         out.reserveCapacity(sampleCount)
-        for p in pieces {
+        for p in run.pieces {
             let fd = try p.file.open()
             defer { close(fd) }
             out += try p.file.samples(offset: p.offset, length: p.length, count: p.recordCount, descriptor: fd)[p.first..<(p.first + p.count)]
@@ -148,95 +108,51 @@ public struct IndexedSegment: ChannelSegment {
     }
 }
 
-/// A record whose components are `IndexedSegment`s of one length: `read` decodes the records a
-/// span needs. Each component has its own slot — a lock, the last record decoded (kept for the
-/// next read) and a descriptor of the file it is reading — so components may be read from
-/// different threads and at most one descriptor per component is open.
-public final class MiniSEEDRecordSamples: RecordSamples, @unchecked Sendable {
-    public let components: [IndexedSegment]
-    public let componentCodes: [String]
-    public let samplingRateHz: Double
-    public let startTime: Double
-    /// Per component, each piece's first sample in the component, then the sample after the last.
-    private let pieceStarts: [[Int]]
-    private let slots: [Slot]
+/// A record whose components are `IndexedSegment`s: `read` decodes the records a span needs
+/// (`MiniSEEDPieceReader`).
+public typealias MiniSEEDRecordSamples = SegmentRecordSamples<IndexedSegment>
 
-    /// One component's reading state, guarded by its lock.
-    private final class Slot: @unchecked Sendable {
-        let lock = NSLock()
-        var cache: (piece: Int, samples: [Double])?
-        var file: MiniSEEDRecordFile?
-        var descriptor: Int32 = -1
-        deinit { if descriptor >= 0 { close(descriptor) } }
-    }
+/// Reads one component's miniSEED records: the last record decoded is kept for the next read, and
+/// a descriptor of the file it is reading (opened when the component moves to another file).
+public final class MiniSEEDPieceReader: PieceReader {
+    private var cache: (piece: Int, samples: [Double])?
+    private var file: MiniSEEDRecordFile?
+    private var descriptor: Int32 = -1
 
-    public var componentCount: Int { components.count }
-    public var sampleCount: Int { components.first?.sampleCount ?? 0 }
+    public init() {}
+    deinit { if descriptor >= 0 { close(descriptor) } }
 
-    init(components: [IndexedSegment], componentCodes: [String], samplingRateHz: Double, startTime: Double) {
-        self.components = components
-        self.componentCodes = componentCodes
-        self.samplingRateHz = samplingRateHz
-        self.startTime = startTime
-        pieceStarts = components.map { c in
-            var starts = [0]
-            for p in c.pieces { starts.append(starts[starts.count - 1] + p.count) }
-            return starts
-        }
-        slots = components.map { _ in Slot() }
-    }
-
-    /// - Throws: `MiniSEEDError.cannotOpen` for a file that cannot be opened now,
-    ///   `.badRecord` for a record that cannot be decoded now or holds a sample that is not finite
-    ///   (naming the file, the record's byte offset and the channel).
-    public func read(component: Int, _ range: Range<Int>, into buffer: UnsafeMutableBufferPointer<Double>) throws {
-        precondition(range.lowerBound >= 0 && range.upperBound <= sampleCount && buffer.count >= range.count)
-        guard !range.isEmpty else { return }
-        let slot = slots[component]
-        slot.lock.lock()
-        defer { slot.lock.unlock() }
-        try pieceStarts[component].withUnsafeBufferPointer { starts in
-            try components[component].pieces.withUnsafeBufferPointer { pieces in
-                // The last piece starting at or before the range.
-                var lo = 0, hi = pieces.count - 1
-                while lo < hi {
-                    let mid = (lo + hi + 1) / 2
-                    if starts[mid] <= range.lowerBound { lo = mid } else { hi = mid - 1 }
-                }
-                var k = lo, at = range.lowerBound
-                while at < range.upperBound {
-                    let samples = try decoded(slot, piece: k, pieces[k])
-                    let first = pieces[k].first
-                    let from = at - starts[k], to = min(pieces[k].count, range.upperBound - starts[k])
-                    for i in from..<to {
-                        let x = samples[first + i]
-                        guard x.isFinite else {
-                            throw MiniSEEDError.badRecord(
-                                path: pieces[k].file.path, offset: pieces[k].offset,
-                                reason: "\(components[component].id): sample \(first + i) of the record is \(x); a record to process must have finite samples")
-                        }
-                        buffer[at - range.lowerBound + i - from] = x
-                    }
-                    at = starts[k] + to
-                    k += 1
-                }
+    /// - Throws: `MiniSEEDError.cannotOpen` for a file that cannot be opened now, `.badRecord` for
+    ///   a record that cannot be decoded now or holds a sample that is not finite (naming the file,
+    ///   the record's byte offset and the channel).
+    public func read(
+        _ piece: IndexedSegment.Piece, index: Int, samples wanted: Range<Int>, channel: SEEDIdentifier, into buffer: UnsafeMutableBufferPointer<Double>
+    ) throws {
+        let samples = try decoded(piece, index: index)
+        for i in wanted {
+            let x = samples[i]
+            guard x.isFinite else {
+                throw MiniSEEDError.badRecord(
+                    path: piece.file.path, offset: piece.offset,
+                    reason: "\(channel): sample \(i) of the record is \(x); a record to process must have finite samples")
             }
+            buffer[i - wanted.lowerBound] = x
         }
     }
 
-    /// The samples of piece `k` (the slot's lock held): the file it lies in opened when the
-    /// component moves to it, the previous one closed.
-    private func decoded(_ slot: Slot, piece k: Int, _ p: IndexedSegment.Piece) throws(MiniSEEDError) -> [Double] {
-        if let c = slot.cache, c.piece == k { return c.samples }
-        if slot.file !== p.file {
-            if slot.descriptor >= 0 { close(slot.descriptor) }
-            slot.descriptor = -1
-            slot.file = nil
-            slot.descriptor = try p.file.open()
-            slot.file = p.file
+    /// The samples of piece `index`: the file it lies in opened when the component moves to it,
+    /// the previous one closed.
+    private func decoded(_ p: IndexedSegment.Piece, index: Int) throws(MiniSEEDError) -> [Double] {
+        if let c = cache, c.piece == index { return c.samples }
+        if file !== p.file {
+            if descriptor >= 0 { close(descriptor) }
+            descriptor = -1
+            file = nil
+            descriptor = try p.file.open()
+            file = p.file
         }
-        let samples = try p.file.samples(offset: p.offset, length: p.length, count: p.recordCount, descriptor: slot.descriptor)
-        slot.cache = (k, samples)
+        let samples = try p.file.samples(offset: p.offset, length: p.length, count: p.recordCount, descriptor: descriptor)
+        cache = (index, samples)
         return samples
     }
 }

@@ -116,11 +116,4 @@ extension SACTrace {
         }
         throw RecordError.noComponentCode(path: path)
     }
-
-    /// The file as one channel's segment (its samples from the start time B after the reference
-    /// time, or B alone when the reference time is undefined), named `id`.
-    public func segment(id: SEEDIdentifier) -> TraceSegment {
-        TraceSegment(
-            id: id, startTime: header.startTime ?? Double(header.b ?? 0), samplingRateHz: samplingRateHz, samples: samples.map(Double.init))
-    }
 }

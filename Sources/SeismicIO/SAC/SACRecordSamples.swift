@@ -25,20 +25,10 @@ public final class SACRecordSamples: RecordSamples, @unchecked Sendable {
         paths: [String], headers: [SACHeader], byteOrders: [ByteOrder], componentCodes: [String], samplingRateHz: Double, startTime: Double
     ) throws(SACError) {
         var fds: [Int32] = []
-        for p in paths {
-            let fd = Foundation.open(p, O_RDONLY | O_CLOEXEC)
-            guard fd >= 0 else {
-                let reason = String(cString: strerror(errno))
+        for (p, header) in zip(paths, headers) {
+            do { fds.append(try Self.open(p, npts: header.npts)) } catch {
                 for d in fds { close(d) }
-                throw .cannotOpen(path: p, reason: reason)
-            }
-            fds.append(fd)
-            // The file opened is the one whose header was read: its size still fits the header.
-            var info = stat()
-            let expected = SACHeader.byteCount + 4 * headers[fds.count - 1].npts
-            if fstat(fd, &info) != 0 || Int(info.st_size) != expected {
-                for d in fds { close(d) }
-                throw .sizeMismatch(path: p, npts: headers[fds.count - 1].npts, expectedBytes: expected, actualBytes: Int(info.st_size))
+                throw error
             }
         }
         self.paths = paths
@@ -59,30 +49,58 @@ public final class SACRecordSamples: RecordSamples, @unchecked Sendable {
     ///   channel and the sample's index.
     public func read(component: Int, _ range: Range<Int>, into buffer: UnsafeMutableBufferPointer<Double>) throws {
         precondition(range.lowerBound >= 0 && range.upperBound <= sampleCount && buffer.count >= range.count)
+        try Self.readSpan(
+            descriptor: descriptors[component], path: paths[component], npts: sampleCount, byteOrder: byteOrders[component], range,
+            channel: componentCodes[component], into: buffer)
+    }
+
+    /// A read-only descriptor of the SAC file `path`, checked to be the file whose header was read
+    /// (its size still 632 + 4 × `npts` bytes); the caller closes it.
+    /// - Throws: `SACError.cannotOpen`, `.sizeMismatch`.
+    static func open(_ path: String, npts: Int) throws(SACError) -> Int32 {
+        let fd = Foundation.open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw .cannotOpen(path: path, reason: String(cString: strerror(errno))) }
+        var info = stat()
+        let expected = SACHeader.byteCount + 4 * npts
+        guard fstat(fd, &info) == 0, Int(info.st_size) == expected else {
+            close(fd)
+            throw .sizeMismatch(path: path, npts: npts, expectedBytes: expected, actualBytes: Int(info.st_size))
+        }
+        return fd
+    }
+
+    /// Samples `range` of the SAC file open as `descriptor` (`path`, of `npts` samples in
+    /// `byteOrder`), float32 widened to double, into `buffer`.
+    /// - Throws: `SACError.sizeMismatch` when the file is shorter than its header says (cut short
+    ///   since it was opened), `.cannotRead` when reading fails; `RecordError.nonFiniteSample` for a
+    ///   NaN or ±inf sample, naming the file, its channel `channel` and the sample's index.
+    static func readSpan(
+        descriptor: Int32, path: String, npts: Int, byteOrder: ByteOrder, _ range: Range<Int>, channel: String,
+        into buffer: UnsafeMutableBufferPointer<Double>
+    ) throws {
         guard !range.isEmpty else { return }
         var raw = [UInt32](repeating: 0, count: range.count)
         let wanted = 4 * range.count
         var got = 0
         try raw.withUnsafeMutableBytes { bytes in
             while got < wanted {
-                let n = pread(descriptors[component], bytes.baseAddress! + got, wanted - got, off_t(SACHeader.byteCount + 4 * range.lowerBound + got))
+                let n = pread(descriptor, bytes.baseAddress! + got, wanted - got, off_t(SACHeader.byteCount + 4 * range.lowerBound + got))
                 if n < 0, errno == EINTR { continue }
                 guard n > 0 else {
-                    if n < 0 { throw SACError.cannotRead(path: paths[component], reason: String(cString: strerror(errno))) }
+                    if n < 0 { throw SACError.cannotRead(path: path, reason: String(cString: strerror(errno))) }
                     // Cut short since it was opened: say how long it is now.
                     var info = stat()
-                    let size = fstat(descriptors[component], &info) == 0 ? Int(info.st_size) : SACHeader.byteCount + 4 * range.lowerBound + got
-                    throw SACError.sizeMismatch(
-                        path: paths[component], npts: sampleCount, expectedBytes: SACHeader.byteCount + 4 * sampleCount, actualBytes: size)
+                    let size = fstat(descriptor, &info) == 0 ? Int(info.st_size) : SACHeader.byteCount + 4 * range.lowerBound + got
+                    throw SACError.sizeMismatch(path: path, npts: npts, expectedBytes: SACHeader.byteCount + 4 * npts, actualBytes: size)
                 }
                 got += n
             }
         }
-        let little = byteOrders[component] == .littleEndian
+        let little = byteOrder == .littleEndian
         for i in 0..<range.count {
             let x = Double(Float(bitPattern: little ? UInt32(littleEndian: raw[i]) : UInt32(bigEndian: raw[i])))
             guard x.isFinite else {
-                throw RecordError.nonFiniteSample(path: paths[component], component: componentCodes[component], index: range.lowerBound + i, value: x)
+                throw RecordError.nonFiniteSample(path: path, component: channel, index: range.lowerBound + i, value: x)
             }
             buffer[i] = x
         }

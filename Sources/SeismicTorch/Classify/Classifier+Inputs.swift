@@ -8,8 +8,8 @@ import SeismicIO
 public struct ClassifiedInput {
     public var classification: RecordClassification
     /// The record as read (unscaled), for plotting (`RecordClassification.plot(waveform:)`): the
-    /// whole record when it was read into memory; for a record read span by span (a SAC triple, a
-    /// miniSEED file or SDS days decoded as read), every k-th sample (k = ⌊samples / 4000⌋) at 1/k
+    /// whole record when it was read into memory; for a record read span by span (a SAC triple,
+    /// SAC files found in a folder, a miniSEED file or SDS days decoded as read), every k-th sample (k = ⌊samples / 4000⌋) at 1/k
     /// of its rate, which is what the plot draws. Nil for a prepared dataset.
     public var waveform: Waveform?
     /// Samples per component of the record classified; nil for a prepared dataset.
@@ -163,46 +163,47 @@ extension Classifier {
     }
 
     /// The records of SAC files of one instrument (`RecordFolder` groups them by their headers'
-    /// SEED ids): their channels as segments, assembled per span where every component has data
+    /// SEED ids): their channels as segments located by the headers (`SACFileSegment`: the
+    /// samples stay in the files and are read as the windows need them, so memory holds the
+    /// windows, not the records), assembled per span where every component has data
     /// (`InstrumentRecords.assemble`, as for miniSEED), brought to the card's units as `units`
     /// says (`UnitOptions.conversion`: the units the headers state first), each span classified on
-    /// its own and named by the file its first sample comes from.
+    /// its own and named by the file its first sample comes from. A sample that is not finite
+    /// fails its record's outcome when it is read (`RecordError.nonFiniteSample`).
     public func classify(sacFiles paths: [String], units: UnitOptions = UnitOptions()) -> [Result<ClassifiedInput, Error>] {
-        var traces: [SACTrace] = [], segments: [(segment: TraceSegment, path: String)] = []
+        var headers: [SACHeader] = [], segments: [(segment: SACFileSegment, path: String)] = []
         var failures: [Result<ClassifiedInput, Error>] = []
         for path in paths {
             do {
-                let t = try SACTrace(contentsOf: path)
-                traces.append(t)
-                segments.append((t.segment(id: try SACTrace.seedIdentifier(path: path)), path))
+                let (header, order) = try SACTrace.header(contentsOf: path)
+                headers.append(header)
+                segments.append((SACFileSegment(path: path, header: header, byteOrder: order, id: try SACTrace.seedIdentifier(path: path)), path))
             } catch {
                 failures.append(.failure(error))
             }
         }
         guard !segments.isEmpty else { return failures }
         let stated: AccelerationUnit?
-        do { stated = try statedUnits(traces.map(\.header), path: paths[0]) } catch { return failures + [.failure(error)] }
+        do { stated = try statedUnits(headers, path: paths[0]) } catch { return failures + [.failure(error)] }
         let scan = chosen(
             InstrumentRecords.assemble(segments.map(\.segment), componentOrder: card.componentOrder, minimumSeconds: windowSeconds), source: paths[0])
         var outcomes = failures
         for record in scan.records {
+            let w = record.samples
             // The file of the record's first channel that holds its first sample names it.
             let first = record.channels[0]
             let path =
                 segments.first {
-                    $0.segment.id == first && $0.segment.startTime <= record.waveform.startTime + 0.5 / record.waveform.samplingRateHz
-                        && $0.segment.endTime >= record.waveform.startTime
+                    $0.segment.id == first && $0.segment.startTime <= w.startTime + 0.5 / w.samplingRateHz && $0.segment.endTime >= w.startTime
                 }?.path ?? paths[0]
             outcomes.append(
                 Result {
-                    let w = record.waveform
                     try MemoryBudget.current()?.check(
                         neededBytes: estimatedPeakBytes(samples: w.sampleCount, samplingRateHz: w.samplingRateHz),
                         for: "classifying \(path) \(record.instrumentID)")
-                    let c = try classify(
-                        samples: w, units: units, stated: stated, channels: record.channels, path: path, source: path, instrumentID: record.instrumentID
-                    ).classification
-                    return ClassifiedInput(classification: c, waveform: w, sampleCount: w.sampleCount, instrumentID: record.instrumentID)
+                    let (c, plot) = try classify(
+                        samples: w, units: units, stated: stated, channels: record.channels, path: path, source: path, instrumentID: record.instrumentID)
+                    return ClassifiedInput(classification: c, waveform: plot, sampleCount: w.sampleCount, instrumentID: record.instrumentID)
                 })
         }
         for (what, reason) in scan.skipped { outcomes.append(.failure(SkippedInstrument(path: paths[0], what: what, reason: reason))) }

@@ -30,8 +30,9 @@ public struct Classifier {
     public var windowSeconds: Double { card.windowSeconds }
 
     /// Peak memory, in bytes, that `classify` of a record of `samples` per component at
-    /// `samplingRateHz` takes besides the record's samples (a SAC triple is read from its files
-    /// span by span and holds none of them; a miniSEED or SDS record is decoded into memory first):
+    /// `samplingRateHz` takes besides the record's samples (SAC files and indexed miniSEED or SDS
+    /// records are read span by span and hold none of them; a miniSEED file that cannot be indexed
+    /// is decoded into memory first):
     /// one chunk of windows (`windowsPerChunk`) in its 5.3 float32 copies (cut, kept, normalised,
     /// quantised, normalised again), twice the record chain's output over the span those windows
     /// cover and the 8,192-sample blocks it reads (float64), about 120 bytes of bookkeeping and
