@@ -66,13 +66,13 @@ extension Seismic {
                 Memory: windows are cut and classified 16,384 at a time, the record chain (detrend, \
                 taper, high-pass) running on the stretch of the record they cover; each window adds \
                 about 120 bytes of bookkeeping and result (21 MB for a day at 0.5 s). A record's \
-                samples are not held: a SAC file named as a record (with its siblings) is read from \
-                its files as the windows need it, and miniSEED files and SDS day files are indexed \
+                samples are not held: SAC files (named as a record with its siblings, or found in a \
+                folder) are read as the windows need them, and miniSEED files and SDS day files are indexed \
                 record by record and decoded as the windows need them, so memory grows only by the \
                 windows' 120 bytes (measured at 0.5 s, a day at 100 Hz: 0.17 GB from SAC, 0.18 GB \
                 from miniSEED; 0.22 GB for three SDS days; 0.33 GB for 10^8 SAC samples a component). A \
                 miniSEED file whose records of a channel are out of time order or overlap, or that \
-                holds a record that does not decode, and SAC files found in a folder, are decoded \
+                holds a record that does not decode, is decoded \
                 into memory first, 8 bytes a sample a channel; in an SDS span one such day file \
                 makes every day file of the span decode so. \
                 A record that would not fit in the memory available (the machine's, the cgroup's or \

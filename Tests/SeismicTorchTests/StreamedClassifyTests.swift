@@ -230,9 +230,29 @@ import Testing
         span.startTime = t0 + 1
         let inMemory = try c.classify(span, source: "x")
         #expect(outcome.sampleCount == 11_900 && outcome.classification.startTime == t0 + 1)
+        // Named by the file of the first component (E) that holds the record's first sample.
+        #expect(outcome.classification.source == "\(folder)/XX.ST.00.HNE.0.sac")
         #expect(outcome.classification.predictions == inMemory.predictions)
         #expect(outcome.classification.silentWindowStarts == inMemory.silentWindowStarts)
         #expect(inMemory.predictions.count > 300)
+
+        // A read opens the files it needs and closes them before it returns: records waiting
+        // their turn hold no descriptors (a folder of many events must not run out of them).
+        func descriptorsOpenInFolder() throws -> Int {
+            let fds = try #require(try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd"), "/proc/self/fd lists open descriptors (Linux)")
+            return fds.filter { (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/fd/" + $0))?.hasPrefix(folder) == true }.count
+        }
+        let segments = try FileManager.default.contentsOfDirectory(atPath: folder).sorted().map { name in
+            let (header, order) = try SACTrace.header(contentsOf: "\(folder)/\(name)")
+            return SACFileSegment(path: "\(folder)/\(name)", header: header, byteOrder: order, id: try SACTrace.seedIdentifier(path: "\(folder)/\(name)"))
+        }
+        let assembled = try #require(InstrumentRecords.assemble(segments, componentOrder: card.componentOrder).records.first?.samples)
+        var buffer = [Double](repeating: 0, count: 11_900)
+        for k in 0..<3 {
+            try buffer.withUnsafeMutableBufferPointer { try assembled.read(component: k, 0..<11_900, into: $0) }
+            #expect(buffer == span.components[k], "component \(k)")
+        }
+        #expect(try descriptorsOpenInFolder() == 0)
 
         w.components[1][8_000] = .nan
         try write()

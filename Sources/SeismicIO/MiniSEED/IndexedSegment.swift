@@ -66,7 +66,8 @@ public struct IndexedSegment: PieceSegment {
     public var startTime: Double
     public var samplingRateHz: Double
     public typealias Reader = MiniSEEDPieceReader
-    public private(set) var run: SegmentPieces<Piece>
+    public var run: SegmentPieces<Piece>
+    public typealias Samples = MiniSEEDRecordSamples
     public var sampleCount: Int { run.sampleCount }
 
     init(id: SEEDIdentifier, startTime: Double, samplingRateHz: Double, pieces: [Piece]) {
@@ -78,22 +79,6 @@ public struct IndexedSegment: PieceSegment {
 
     /// Appends the samples of one more record.
     mutating func append(_ piece: Piece) { run.append(piece) }
-
-    public mutating func append(_ next: IndexedSegment) { run.append(contentsOf: next.run) }
-
-    /// Samples `first ..< first + count` only, the start time moved to the first.
-    public func cut(first: Int, count: Int) -> IndexedSegment {
-        var s = self
-        s.run = run.cut(first: first, count: count)
-        s.startTime = startTime + Double(first) / samplingRateHz
-        return s
-    }
-
-    public static func record(
-        _ slices: [(segment: IndexedSegment, first: Int)], count: Int, codes: [String], rate: Double, start: Double
-    ) throws(WaveformError) -> MiniSEEDRecordSamples {
-        MiniSEEDRecordSamples(slices, count: count, codes: codes, rate: rate, start: start)
-    }
 
     /// The samples, decoded (for tests and small segments).
     public func decoded() throws(MiniSEEDError) -> [Double] {
@@ -112,15 +97,21 @@ public struct IndexedSegment: PieceSegment {
 /// (`MiniSEEDPieceReader`).
 public typealias MiniSEEDRecordSamples = SegmentRecordSamples<IndexedSegment>
 
-/// Reads one component's miniSEED records: the last record decoded is kept for the next read, and
-/// a descriptor of the file it is reading (opened when the component moves to another file).
+/// Reads one component's miniSEED records: the last record decoded is kept for the next read; the
+/// file a read needs is opened once for that read (`closeFiles` after it).
 public final class MiniSEEDPieceReader: PieceReader {
     private var cache: (piece: Int, samples: [Double])?
     private var file: MiniSEEDRecordFile?
     private var descriptor: Int32 = -1
 
     public init() {}
-    deinit { if descriptor >= 0 { close(descriptor) } }
+    deinit { closeFiles() }
+
+    public func closeFiles() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        file = nil
+    }
 
     /// - Throws: `MiniSEEDError.cannotOpen` for a file that cannot be opened now, `.badRecord` for
     ///   a record that cannot be decoded now or holds a sample that is not finite (naming the file,
@@ -144,10 +135,8 @@ public final class MiniSEEDPieceReader: PieceReader {
     /// the previous one closed.
     private func decoded(_ p: IndexedSegment.Piece, index: Int) throws(MiniSEEDError) -> [Double] {
         if let c = cache, c.piece == index { return c.samples }
-        if file !== p.file {
-            if descriptor >= 0 { close(descriptor) }
-            descriptor = -1
-            file = nil
+        if file !== p.file || descriptor < 0 {
+            closeFiles()
             descriptor = try p.file.open()
             file = p.file
         }

@@ -105,7 +105,29 @@ public struct SegmentPieces<Piece: SegmentPiece>: Sendable {
 /// are `SegmentRecordSamples`, which read the pieces with its `Reader`.
 public protocol PieceSegment: ChannelSegment {
     associatedtype Reader: PieceReader
-    var run: SegmentPieces<Reader.Piece> { get }
+    var run: SegmentPieces<Reader.Piece> { get set }
+    var startTime: Double { get set }
+}
+
+extension PieceSegment {
+    public mutating func append(_ next: Self) { run.append(contentsOf: next.run) }
+
+    /// Samples `first ..< first + count` only, the start time moved to the first.
+    public func cut(first: Int, count: Int) -> Self {
+        var s = self
+        s.run = run.cut(first: first, count: count)
+        s.startTime = startTime + Double(first) / samplingRateHz
+        return s
+    }
+}
+
+extension PieceSegment where Samples == SegmentRecordSamples<Self> {
+    public static func record(
+        _ slices: [(segment: Self, first: Int)], count: Int, codes: [String], rate: Double, start: Double
+    ) throws(WaveformError) -> SegmentRecordSamples<Self> {
+        SegmentRecordSamples(
+            components: slices.map { $0.segment.cut(first: $0.first, count: count) }, componentCodes: codes, samplingRateHz: rate, startTime: start)
+    }
 }
 
 /// How one component's pieces are read, and what is kept between reads (an open file, the last
@@ -118,4 +140,6 @@ public protocol PieceReader: AnyObject {
     /// - Throws: when the file cannot be read as it was when the piece was made, or a sample is
     ///   not finite.
     func read(_ piece: Piece, index: Int, samples: Range<Int>, channel: SEEDIdentifier, into buffer: UnsafeMutableBufferPointer<Double>) throws
+    /// Closes the file the reader has open, if any (the next read opens it again).
+    func closeFiles()
 }

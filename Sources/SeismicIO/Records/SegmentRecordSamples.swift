@@ -4,9 +4,10 @@
 import Foundation
 
 /// A record whose components are `PieceSegment`s of one length: `read` reads the pieces a span
-/// touches with the component's reader. Each component has its own lock and reader (an open file,
-/// the last record decoded), so components may be read from different threads and at most one
-/// descriptor per component is open.
+/// touches with the component's reader. Each component has its own lock and reader (the last
+/// record decoded), so components may be read from different threads; a read opens the files it
+/// needs and closes them before it returns, so records waiting their turn (a folder of event
+/// files, an archive's spans) hold no descriptors.
 public final class SegmentRecordSamples<Segment: PieceSegment>: RecordSamples, @unchecked Sendable {
     public let components: [Segment]
     public let componentCodes: [String]
@@ -28,19 +29,15 @@ public final class SegmentRecordSamples<Segment: PieceSegment>: RecordSamples, @
         slots = components.map { _ in (NSLock(), Segment.Reader()) }
     }
 
-    /// The record of `slices` (one per component: a segment and its first sample), `count`
-    /// samples each, as `ChannelSegment.record` makes it.
-    convenience init(_ slices: [(segment: Segment, first: Int)], count: Int, codes: [String], rate: Double, start: Double) {
-        self.init(
-            components: slices.map { $0.segment.cut(first: $0.first, count: count) }, componentCodes: codes, samplingRateHz: rate, startTime: start)
-    }
-
     /// - Throws: what the segment's reader throws (`IndexedSegment`, `SACFileSegment`).
     public func read(component: Int, _ range: Range<Int>, into buffer: UnsafeMutableBufferPointer<Double>) throws {
         precondition(range.lowerBound >= 0 && range.upperBound <= sampleCount && buffer.count >= range.count)
         let (lock, reader) = slots[component]
         lock.lock()
-        defer { lock.unlock() }
+        defer {
+            reader.closeFiles()
+            lock.unlock()
+        }
         let segment = components[component]
         try segment.run.forEachPiece(in: range, starts: pieceStarts[component]) { (k, piece, wanted, at) throws in
             try reader.read(

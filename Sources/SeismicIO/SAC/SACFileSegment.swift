@@ -19,7 +19,8 @@ public struct SACFileSegment: PieceSegment {
     public var startTime: Double
     public var samplingRateHz: Double
     public typealias Reader = SACPieceReader
-    public private(set) var run: SegmentPieces<Piece>
+    public var run: SegmentPieces<Piece>
+    public typealias Samples = SACSegmentSamples
     public var sampleCount: Int { run.sampleCount }
 
     /// The samples of the SAC file `path` whose header and byte order are `header` and `byteOrder`,
@@ -34,35 +35,26 @@ public struct SACFileSegment: PieceSegment {
 
     /// The files the samples lie in, in order.
     public var paths: [String] { run.pieces.map(\.path) }
-
-    public mutating func append(_ next: SACFileSegment) { run.append(contentsOf: next.run) }
-
-    public func cut(first: Int, count: Int) -> SACFileSegment {
-        var s = self
-        s.run = run.cut(first: first, count: count)
-        s.startTime = startTime + Double(first) / samplingRateHz
-        return s
-    }
-
-    public static func record(
-        _ slices: [(segment: SACFileSegment, first: Int)], count: Int, codes: [String], rate: Double, start: Double
-    ) throws(WaveformError) -> SACSegmentSamples {
-        SACSegmentSamples(slices, count: count, codes: codes, rate: rate, start: start)
-    }
 }
 
 /// A record whose components are `SACFileSegment`s: `read` reads the spans asked for from the
 /// files with `pread` (`SACPieceReader`).
 public typealias SACSegmentSamples = SegmentRecordSamples<SACFileSegment>
 
-/// Reads one component's SAC files: a descriptor of the file it is reading, opened (and its size
-/// checked against its header) when the component moves to another file.
+/// Reads one component's SAC files: the file a read needs is opened (its size checked against its
+/// header) once for that read (`closeFiles` after it).
 public final class SACPieceReader: PieceReader {
     private var path: String?
     private var descriptor: Int32 = -1
 
     public init() {}
-    deinit { if descriptor >= 0 { close(descriptor) } }
+    deinit { closeFiles() }
+
+    public func closeFiles() {
+        if descriptor >= 0 { close(descriptor) }
+        descriptor = -1
+        path = nil
+    }
 
     /// - Throws: `SACError.cannotOpen` for a file that cannot be opened now, `.sizeMismatch` for
     ///   one whose size no longer fits its header (changed since it was read), `.cannotRead`;
@@ -77,9 +69,7 @@ public final class SACPieceReader: PieceReader {
 
     private func open(_ piece: SACFileSegment.Piece) throws(SACError) -> Int32 {
         if path == piece.path, descriptor >= 0 { return descriptor }
-        if descriptor >= 0 { close(descriptor) }
-        descriptor = -1
-        path = nil
+        closeFiles()
         let fd = try SACRecordSamples.open(piece.path, npts: piece.npts)
         descriptor = fd
         path = piece.path

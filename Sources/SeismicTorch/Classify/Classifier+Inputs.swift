@@ -8,8 +8,8 @@ import SeismicIO
 public struct ClassifiedInput {
     public var classification: RecordClassification
     /// The record as read (unscaled), for plotting (`RecordClassification.plot(waveform:)`): the
-    /// whole record when it was read into memory; for a record read span by span (a SAC triple,
-    /// SAC files found in a folder, a miniSEED file or SDS days decoded as read), every k-th sample (k = ⌊samples / 4000⌋) at 1/k
+    /// whole record when it was read into memory; for a record read span by span (SAC files, a
+    /// miniSEED file or SDS days decoded as read), every k-th sample (k = ⌊samples / 4000⌋) at 1/k
     /// of its rate, which is what the plot draws. Nil for a prepared dataset.
     public var waveform: Waveform?
     /// Samples per component of the record classified; nil for a prepared dataset.
@@ -168,16 +168,18 @@ extension Classifier {
     /// windows, not the records), assembled per span where every component has data
     /// (`InstrumentRecords.assemble`, as for miniSEED), brought to the card's units as `units`
     /// says (`UnitOptions.conversion`: the units the headers state first), each span classified on
-    /// its own and named by the file its first sample comes from. A sample that is not finite
-    /// fails its record's outcome when it is read (`RecordError.nonFiniteSample`).
+    /// its own and named by the file its first sample comes from. A file that cannot be read or
+    /// parsed as SAC is a failure outcome of its own; a sample that is not finite, or a file
+    /// changed or removed after its header was read, fails the outcome of the record it is in
+    /// when the windows reach it (`RecordError.nonFiniteSample`, `SACError`).
     public func classify(sacFiles paths: [String], units: UnitOptions = UnitOptions()) -> [Result<ClassifiedInput, Error>] {
-        var headers: [SACHeader] = [], segments: [(segment: SACFileSegment, path: String)] = []
+        var headers: [SACHeader] = [], segments: [SACFileSegment] = []
         var failures: [Result<ClassifiedInput, Error>] = []
         for path in paths {
             do {
                 let (header, order) = try SACTrace.header(contentsOf: path)
                 headers.append(header)
-                segments.append((SACFileSegment(path: path, header: header, byteOrder: order, id: try SACTrace.seedIdentifier(path: path)), path))
+                segments.append(SACFileSegment(path: path, header: header, byteOrder: order, id: try SACTrace.seedIdentifier(path: path)))
             } catch {
                 failures.append(.failure(error))
             }
@@ -186,16 +188,12 @@ extension Classifier {
         let stated: AccelerationUnit?
         do { stated = try statedUnits(headers, path: paths[0]) } catch { return failures + [.failure(error)] }
         let scan = chosen(
-            InstrumentRecords.assemble(segments.map(\.segment), componentOrder: card.componentOrder, minimumSeconds: windowSeconds), source: paths[0])
+            InstrumentRecords.assemble(segments, componentOrder: card.componentOrder, minimumSeconds: windowSeconds), source: paths[0])
         var outcomes = failures
         for record in scan.records {
             let w = record.samples
             // The file of the record's first channel that holds its first sample names it.
-            let first = record.channels[0]
-            let path =
-                segments.first {
-                    $0.segment.id == first && $0.segment.startTime <= w.startTime + 0.5 / w.samplingRateHz && $0.segment.endTime >= w.startTime
-                }?.path ?? paths[0]
+            let path = w.components[0].paths.first ?? paths[0]
             outcomes.append(
                 Result {
                     try MemoryBudget.current()?.check(
