@@ -14,11 +14,14 @@ extension Seismic {
             abstract: "Classify new records: sliding windows, class probabilities over time, picks per phase, a summary per record.",
             discussion: """
                 RECORDS are miniSEED files, SAC files (any component of a triple; its siblings are found \
-                by name), folders of SAC triples, or prepared datasets (.h5, from seismic prep: their \
-                windows are numbered, without time). A miniSEED file gives one record per instrument \
+                by name), folders (SAC files grouped by the SEED id their headers or NET.STA.LOC.CHA \
+                names give, a channel's consecutive files joined), or prepared datasets (.h5, from seismic \
+                prep: their windows are numbered, without time). A miniSEED file gives one record per instrument \
                 (NET.STA.LOC + band and instrument code, its channels mapped to the model's components: \
                 Z vertical, N/1/Y north-like, E/2/X east-like) and per span where every component has \
-                data: a gap splits the record, data covered twice (an overlap) keeps the earlier samples (both said on stderr), nothing is filled in; a file holding one \
+                data: a gap splits the record, data covered twice (an overlap) keeps the earlier samples (both said on stderr), nothing is filled in; SAC files \
+                likewise. A miniSEED record that does not parse or decode is skipped, its samples a gap, \
+                and the bytes skipped are reported as a failure (exit status 1); a file holding one \
                 channel (an SDS day file NET.STA.LOC.CHA.D.YEAR.DAY) is read with its sibling channels. \
                 The checkpoint's card supplies the window (2 s), the sampling rate it \
                 resamples to, and the preprocessing (detrend, taper, high-pass, normalise → int16 → \

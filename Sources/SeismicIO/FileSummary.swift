@@ -16,7 +16,7 @@ public enum FileSummary {
     /// - Throws: `MiniSEEDError`, `SACError`, `NotAWaveformFile` naming what the file looks like.
     public static func lines(for path: String) throws -> [String] {
         switch FileFormat.detect(path: path) {
-        case .miniSEED2: return try miniSEEDLines(MiniSEED.read(path))
+        case .miniSEED2: return try miniSEEDLines(MiniSEED.read(path, skippingCorrupt: true))
         case .sac: return try sacLines(path: path)
         case let format:
             // A folder or a missing file: the SAC reader's message names it.
@@ -26,7 +26,8 @@ public enum FileSummary {
     }
 
     /// A miniSEED volume in lines: "PATH: miniSEED 2, N records (Steim-2), K segments of C channels",
-    /// one line per segment, then the gaps and overlaps and what was skipped.
+    /// one line per segment, then the gaps and overlaps and what was skipped (corrupt bytes: each
+    /// run with its offset and the reason).
     public static func miniSEEDLines(_ v: MiniSEEDVolume) -> [String] {
         let channels = Set(v.segments.map(\.id)).count
         var lines = [
@@ -39,6 +40,7 @@ public enum FileSummary {
         }
         for g in v.gaps { lines.append("  \(g)") }
         for (reason, n) in v.skippedRecords.sorted(by: { $0.key < $1.key }) { lines.append("  skipped \(n) × \(reason)") }
+        for c in v.corrupt { lines.append("  skipped bytes \(c.offset)–\(c.offset + c.length - 1) (\(c.length) bytes), corrupt: \(c.reason)") }
         return lines
     }
 

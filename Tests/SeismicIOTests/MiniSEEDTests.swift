@@ -193,6 +193,48 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
         #expect(padded.segments.first?.samples.count == 5000)
     }
 
+    /// Skipping corrupt records (`read(_:skippingCorrupt:)`): a record whose header is overwritten,
+    /// one claiming more samples than it holds and a last record cut short are skipped and listed
+    /// (offset, length, reason; the overwritten header and the data after it up to the next record
+    /// as one run of 512 bytes), and the samples are those of the file with those records removed:
+    /// the channel has a gap where they were. `seismic info` lists the runs.
+    @Test func corruptRecordsAreSkippedAsGaps() throws {
+        let path = temporaryPath("corrupt.mseed")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try MiniSEED.write([segment("CI.PASC..HHZ", count: 5000)], to: path, encoding: .steim2, recordLength: 512)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(whole.count >= 8 * 512)
+        func removing(_ records: [Int]) -> Data {
+            var d = Data()
+            for k in 0..<(whole.count / 512) where !records.contains(k) { d += whole[(k * 512)..<((k + 1) * 512)] }
+            return d
+        }
+        var broken = whole
+        broken.replaceSubrange(1024..<1072, with: [UInt8](repeating: 0x41, count: 48))  // record 2's header
+        broken[2048 + 30] = 0xFF  // record 4 claims 65,535 samples
+        broken[2048 + 31] = 0xFF
+        broken = broken.prefix(broken.count - 200)  // the last record cut short
+        let last = whole.count / 512 - 1
+        let v = try MiniSEED.read(bytes: broken, path: "broken", skippingCorrupt: true)
+        #expect(v.corrupt.map(\.offset) == [1024, 2048, last * 512] && v.corrupt.map(\.length) == [512, 512, 312])
+        #expect(v.corrupt.allSatisfy { $0.path == "broken" && !$0.reason.isEmpty })
+        #expect(v.corrupt[2].reason == "truncated: the record is 512 bytes, 312 remain")
+        let expected = try MiniSEED.read(bytes: removing([2, 4, last]), path: "expected")
+        #expect(v.segments == expected.segments && v.segments.count == 3 && v.gaps.count == 2)
+        #expect(v.records == expected.records)
+        // Not skipping: the first corrupt record refuses the file, as before.
+        #expect { try MiniSEED.read(bytes: broken, path: "broken") } throws: { "\($0)".hasPrefix("broken: miniSEED record at byte 1024: ") }
+        // Nothing but corrupt bytes: no data, saying so.
+        #expect { try MiniSEED.read(bytes: Data(whole.prefix(48)) + Data(repeating: 0x41, count: 1000), path: "junk", skippingCorrupt: true) } throws: {
+            guard case MiniSEEDError.noData(_, let reason) = $0 else { return false }
+            return reason.contains("corrupt bytes (at byte 0: ")
+        }
+        try broken.write(to: URL(fileURLWithPath: path))
+        let lines = try FileSummary.lines(for: path)
+        #expect(lines.contains { $0.hasPrefix("  skipped bytes 1024–1535 (512 bytes), corrupt: ") })
+        #expect(lines.contains("  skipped bytes \(last * 512)–\(last * 512 + 311) (312 bytes), corrupt: truncated: the record is 512 bytes, 312 remain"))
+    }
+
     /// Writing refuses what it cannot write exactly: fractions or out-of-range values in an
     /// integer encoding, codes longer than SEED's fields, bad record lengths.
     @Test func writingRefusesWhatItCannotWriteExactly() throws {
@@ -252,6 +294,16 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
                 d = d.prefix(Int.random(in: 0..<d.count, using: &rng))
             }
             try d.write(to: URL(fileURLWithPath: path))
+            // Skipping corrupt records never refuses a record: what is left is valid samples,
+            // and a file read whole without skipping reads the same.
+            let skipping: MiniSEEDVolume?
+            do { skipping = try MiniSEED.read(bytes: d, path: "case \(n)", skippingCorrupt: true) } catch {
+                skipping = nil
+                if case .badRecord = error { Issue.record("case \(n): skipping corrupt records still refused one: \(error)") }
+            }
+            for s in skipping?.segments ?? [] {
+                #expect(!s.samples.isEmpty && s.samplingRateHz > 0 && s.samplingRateHz.isFinite && s.startTime.isFinite, "case \(n)")
+            }
             let v: MiniSEEDVolume
             do { v = try MiniSEED.read(bytes: d, path: "case \(n)") } catch {
                 refused += 1
@@ -263,6 +315,9 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
             for s in v.segments {
                 #expect(!s.samples.isEmpty && s.samplingRateHz > 0 && s.samplingRateHz.isFinite && s.startTime.isFinite, "case \(n)")
             }
+            // (Bit patterns: a NaN sample must come back as the same NaN.)
+            func same(_ a: [TraceSegment]) -> [String] { a.map { "\($0.id) \($0.startTime) \($0.samplingRateHz) \($0.samples.map(\.bitPattern))" } }
+            #expect(same(skipping?.segments ?? []) == same(v.segments) && skipping?.corrupt == [], "case \(n)")
             loaded += 1
             // What reads whole indexes to the same segments (or is left to read): an error here fails the test.
             if try expectIndexMatchesRead(path, "case \(n)") { indexed += 1 }

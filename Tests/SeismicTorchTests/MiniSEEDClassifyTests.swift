@@ -118,6 +118,36 @@ private func temporaryFolder() throws -> String {
         #expect(fromSAC.predictions == fromMiniSEED.predictions)
     }
 
+    /// A record whose header is overwritten in the middle of a file: the file is classified with
+    /// that record's samples missing — the same records and predictions as the file without the
+    /// record (its channel has a gap, which splits the instrument's record) — and the bytes skipped
+    /// are one failure outcome naming the file, the byte range and the reason.
+    @Test func corruptRecordsAreSkippedAndSaid() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let r = try RealRecord.load("BK_BRIB_2008092115164635")
+        try MiniSEED.write(r.segments(), to: folder + "/whole.mseed", encoding: .float32, recordLength: 512)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.mseed"))
+        let bad = 20  // a record in the middle of the first channel
+        var broken = whole
+        broken.replaceSubrange((bad * 512)..<(bad * 512 + 48), with: [UInt8](repeating: 0x41, count: 48))
+        try broken.write(to: URL(fileURLWithPath: folder + "/broken.mseed"))
+        try (whole.prefix(bad * 512) + whole.suffix(from: (bad + 1) * 512)).write(to: URL(fileURLWithPath: folder + "/without.mseed"))
+        let got = outcomes([folder + "/broken.mseed"]).map(\.1)
+        let expected = try outcomes([folder + "/without.mseed"]).map { try $0.1.get() }
+        #expect(expected.count == 2 && got.count == 3)
+        for (g, e) in zip(got, expected) {
+            let input = try g.get()
+            #expect(input.classification.predictions == e.classification.predictions && input.classification.startTime == e.classification.startTime)
+            #expect(input.gaps == e.gaps)
+        }
+        #expect { try got.last?.get() } throws: { error in
+            guard let skipped = error as? CorruptRecordsSkipped else { return false }
+            return skipped.corrupt.map { [$0.path, "\($0.offset)", "\($0.length)"] } == [[folder + "/broken.mseed", "\(bad * 512)", "512"]]
+                && "\(error)".contains("\(folder)/broken.mseed: bytes \(bad * 512)–\(bad * 512 + 511) skipped (512 bytes): ")
+        }
+    }
+
     /// An SDS archive's day files, one channel each (NET.STA.LOC.CHA.D.YEAR.DAY): naming one finds
     /// its siblings; Z/1/2 channels feed N from 1 and E from 2 (the orientation rule).
     @Test func sdsDayFilesAndZ12Channels() throws {
@@ -316,6 +346,18 @@ extension MiniSEEDClassifyTests {
         try Data("broken".utf8).write(to: URL(fileURLWithPath: "\(root)/2008/BK/BRIB/HHZ.D/BK.BRIB..HHZ.D.2008.264"))
         let withBroken = try classifier.classify(sds: SDSArchive(root: root), station: station, start: start - 10, end: start + 100)
         #expect(withBroken.count == 2 && withBroken.filter { (try? $0.get()) != nil }.count == 1, "\(withBroken)")
+        // A record of a day file overwritten: the day is read whole with that record skipped (a
+        // gap in HHE, which splits the record in two) and the bytes skipped said.
+        let day266 = "\(root)/2008/BK/BRIB/HHE.D/BK.BRIB..HHE.D.2008.266"
+        var damaged = try Data(contentsOf: URL(fileURLWithPath: day266))
+        let length = damaged.count / 5  // 4,501 float32 samples in 4,096-byte records: 5 of them
+        #expect(damaged.count == 5 * 4_096, "\(damaged.count) bytes")
+        damaged.replaceSubrange((2 * length)..<(2 * length + 48), with: [UInt8](repeating: 0x41, count: 48))
+        try damaged.write(to: URL(fileURLWithPath: day266))
+        let withCorrupt = try classifier.classify(sds: SDSArchive(root: root), station: station, start: start - 10, end: start + 100)
+        #expect(withCorrupt.count == 4 && withCorrupt.filter { (try? $0.get()) != nil }.count == 2, "\(withCorrupt)")
+        #expect((try? withCorrupt[1].get())?.gaps.map(\.id.channel) == ["HHE"])
+        #expect { try withCorrupt[3].get() } throws: { "\($0)".contains("\(day266): bytes 8192–12287 skipped (4096 bytes): ") }
         #expect {
             try classifier.classify(sds: SDSArchive(root: root), station: station, start: start + 200, end: start + 300)
         } throws: { "\($0)".contains("hold no samples") }

@@ -231,7 +231,7 @@ import Testing
         let inMemory = try c.classify(span, source: "x")
         #expect(outcome.sampleCount == 11_900 && outcome.classification.startTime == t0 + 1)
         // Named by the file of the first component (E) that holds the record's first sample.
-        #expect(outcome.classification.source == "\(folder)/XX.ST.00.HNE.0.sac")
+        #expect(outcome.classification.source == "\(folder)/XX.ST.00.HNE.0.sac" && outcome.gaps.isEmpty)
         #expect(outcome.classification.predictions == inMemory.predictions)
         #expect(outcome.classification.silentWindowStarts == inMemory.silentWindowStarts)
         #expect(inMemory.predictions.count > 300)
@@ -264,6 +264,21 @@ import Testing
             guard case RecordError.nonFiniteSample(let file, _, let index, let value) = error else { return false }
             return file == "\(folder)/XX.ST.00.HNN.1.sac" && index == 1_000 && value.isNaN
         }
+
+        // N's second file starting 1 s late: a gap, said with the instrument's first record, which
+        // ends there; the second record is named by the file it starts in.
+        w.components[1][8_000] = 0
+        try write()
+        try FileManager.default.removeItem(atPath: "\(folder)/XX.ST.00.HNN.1.sac")
+        var late = SACTrace(samples: w.components[1][7_100..<12_000].map(Float.init), delta: 0.01)
+        late.header.setReferenceTime(t0 + 71)
+        try late.write(to: "\(folder)/XX.ST.00.HNN.1.sac")
+        let split = try outcomes().map { try $0.get() }
+        #expect(split.count == 2)
+        #expect(split.first?.gaps.count == 1 && split.first?.gaps.first?.id.channel == "HNN" && split.last?.gaps.isEmpty == true)
+        // (Times near 1.6·10⁹ s round to a few units of t0's ulp, 2.4·10⁻⁷ s.)
+        #expect(split.first?.gaps.first.map { abs($0.seconds - 1) <= 4 * t0.ulp } == true)
+        #expect(split.last?.classification.source == "\(folder)/XX.ST.00.HNE.1.sac")
     }
 
     /// Two components of one SAC triple (`*.sac`), or a file and its folder, are one record: read

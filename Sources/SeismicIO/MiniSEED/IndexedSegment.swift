@@ -171,7 +171,7 @@ extension MiniSEED {
         var done: [IndexedSegment] = []
         var clean = true
         // (Data.withUnsafeBytes rethrows untyped errors: the walk's typed error goes through a Result.)
-        let (_, skipped) = try bytes.withUnsafeBytes { all in
+        let (_, skipped, _) = try bytes.withUnsafeBytes { all in
             Result { () throws(MiniSEEDError) in
                 try forEachDataRecord(in: all, path: path) { (offset, length, _, header) throws(MiniSEEDError) in
                     guard clean else { return true }

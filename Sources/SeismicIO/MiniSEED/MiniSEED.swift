@@ -82,6 +82,20 @@ public struct MiniSEEDVolume: Sendable {
     public var encodings: Set<String>
     /// Records without samples to use, counted by reason ("ASCII text record", "no sampling rate").
     public var skippedRecords: [String: Int]
+    /// Bytes skipped as corrupt (`read(_:skippingCorrupt:)`; empty otherwise): their samples are gaps.
+    public var corrupt: [CorruptBytes] = []
+}
+
+/// Bytes of a miniSEED file skipped because they do not parse or decode as a record (a record
+/// damaged on disk or in transfer, a digitiser's garbage block): the samples they held are missing,
+/// and the channel's record is split there like at any gap.
+public struct CorruptBytes: Sendable, Equatable, CustomStringConvertible {
+    public var path: String
+    /// The first byte skipped and how many.
+    public var offset: Int, length: Int
+    /// Why the first record there was refused (libmseed's words or the check's).
+    public var reason: String
+    public var description: String { "\(path): bytes \(offset)–\(offset + length - 1) skipped (\(length) bytes): \(reason)" }
 }
 
 /// A miniSEED file that cannot be read or written.
@@ -135,22 +149,25 @@ public enum MiniSEED {
     /// meeting within half a sample at the same rate are one segment (libmseed's default
     /// tolerances, as ObsPy's `read` + `merge` of contiguous data). Whatever does not join is
     /// another segment, listed in `gaps`. Text (ASCII) records and records without a sampling
-    /// rate are skipped and counted.
+    /// rate are skipped and counted. `skippingCorrupt`: a record that does not parse or decode
+    /// is skipped and listed in `corrupt` (its samples are a gap; ObsPy warns and skips bytes
+    /// that are not a record, and refuses a record that does not decode) instead of refusing the
+    /// file.
     /// - Throws: `MiniSEEDError.notMiniSEED` naming the format the file looks like,
-    ///   `.badRecord` with the byte offset and the reason, `.noData` when no record has
-    ///   samples, `.cannotOpen`.
-    public static func read(_ path: String) throws(MiniSEEDError) -> MiniSEEDVolume {
+    ///   `.badRecord` with the byte offset and the reason (not when skipping), `.noData` when no
+    ///   record has samples, `.cannotOpen`.
+    public static func read(_ path: String, skippingCorrupt: Bool = false) throws(MiniSEEDError) -> MiniSEEDVolume {
         if InputPaths.isFolder(path) { throw .cannotOpen(path: path, reason: InputPaths.folderReason(expected: "a miniSEED file")) }
         let bytes: Data
         do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw .cannotOpen(path: path, reason: FileManager.default.fileExists(atPath: path) ? "\((error as NSError).localizedDescription)" : "no such file")
         }
-        return try read(bytes: bytes, path: path)
+        return try read(bytes: bytes, path: path, skippingCorrupt: skippingCorrupt)
     }
 
     /// `read(_:)` on bytes in memory (a file's, or records received over the network); `path`
     /// names them in errors.
-    public static func read(bytes: Data, path: String) throws(MiniSEEDError) -> MiniSEEDVolume {
+    public static func read(bytes: Data, path: String, skippingCorrupt: Bool = false) throws(MiniSEEDError) -> MiniSEEDVolume {
         let format = FileFormat.detect([UInt8](bytes.prefix(4096)), fileLength: bytes.count)
         guard format == .miniSEED2 else { throw .notMiniSEED(path: path, format: format) }
         var record: UnsafeMutablePointer<MSRecord>? = nil
@@ -161,9 +178,9 @@ public enum MiniSEED {
         }
         var encodings = Set<String>()
         // (Data.withUnsafeBytes rethrows untyped errors: the walk's typed error goes through a Result.)
-        let (records, skipped) = try bytes.withUnsafeBytes { all in
+        let (records, skipped, corrupt) = try bytes.withUnsafeBytes { all in
             Result { () throws(MiniSEEDError) in
-                try forEachDataRecord(in: all, path: path) { (offset, length, copy, header) throws(MiniSEEDError) in
+                try forEachDataRecord(in: all, path: path, skippingCorrupt: skippingCorrupt) { (offset, length, copy, header) throws(MiniSEEDError) in
                     let status = msr_unpack(copy, Int32(length), &record, 1, 0)
                     guard status == MS_NOERROR, let r = record else {
                         throw .badRecord(path: path, offset: offset, reason: String(cString: ms_errorstr(status)))
@@ -186,12 +203,13 @@ public enum MiniSEED {
             trace = t.pointee.next
         }
         guard !segments.isEmpty else {
-            let why =
-                skipped.isEmpty
-                ? "the file holds no data records" : "every record was skipped: " + skipped.map { "\($1) × \($0)" }.sorted().joined(separator: ", ")
-            throw .noData(path: path, reason: why)
+            var reasons = skipped.map { "\($1) × \($0)" }.sorted()
+            if let first = corrupt.first { reasons.append("\(corrupt.reduce(0) { $0 + $1.length }) corrupt bytes (at byte \(first.offset): \(first.reason))") }
+            throw .noData(
+                path: path, reason: reasons.isEmpty ? "the file holds no data records" : "every record was skipped: " + reasons.joined(separator: ", "))
         }
-        return MiniSEEDVolume(path: path, segments: segments, gaps: gaps(in: segments), records: records, encodings: encodings, skippedRecords: skipped)
+        return MiniSEEDVolume(
+            path: path, segments: segments, gaps: gaps(in: segments), records: records, encodings: encodings, skippedRecords: skipped, corrupt: corrupt)
     }
 
     /// Walks the records of a miniSEED file held in `all` (`path` names it in errors): each
@@ -200,66 +218,87 @@ public enum MiniSEED {
     /// `body` with its byte offset, length, a mutable copy of its bytes (libmseed's decoder takes
     /// `char *`) and its decoded header; `body` returns false for a record it skips as without
     /// samples. Zeros after the last record (padding some writers leave) end the walk.
-    /// - Returns: the number of records, and the records skipped by reason.
-    /// - Throws: `MiniSEEDError.badRecord` with the byte offset and the reason; what `body` throws.
+    /// `skippingCorrupt`: a record that does not parse, or that `body` refuses (`.badRecord`), is
+    /// skipped instead — its length when its header told it, else 128 bytes (the shortest record)
+    /// at a time until a record is found again, as libmseed's readers resynchronise — and the bytes
+    /// skipped are returned, adjacent ones as one run with the first reason.
+    /// - Returns: the number of records, the records skipped by reason, the corrupt bytes skipped.
+    /// - Throws: `MiniSEEDError.badRecord` with the byte offset and the reason (not when
+    ///   skipping); what `body` throws.
     static func forEachDataRecord(
-        in all: UnsafeRawBufferPointer, path: String,
+        in all: UnsafeRawBufferPointer, path: String, skippingCorrupt: Bool = false,
         _ body: (_ offset: Int, _ length: Int, _ copy: UnsafeMutablePointer<CChar>, _ header: MSRecord) throws(MiniSEEDError) -> Bool
-    ) throws(MiniSEEDError) -> (records: Int, skipped: [String: Int]) {
+    ) throws(MiniSEEDError) -> (records: Int, skipped: [String: Int], corrupt: [CorruptBytes]) {
         seismic_ms_quiet()
         var header: UnsafeMutablePointer<MSRecord>? = nil
         defer { msr_free(&header) }
         var scratch = [CChar](repeating: 0, count: 0)
         var records = 0
         var skipped: [String: Int] = [:]
+        var corrupt: [CorruptBytes] = []
         var offset = 0
         let bytes = all.bindMemory(to: CChar.self)
         while offset < bytes.count {
             let remaining = bytes.count - offset
             // Zeros after the last record are padding some writers leave.
             if bytes[offset...].allSatisfy({ $0 == 0 }) { break }
-            guard remaining >= 48 else {
-                throw .badRecord(path: path, offset: offset, reason: "\(remaining) bytes left, fewer than a record header (48)")
-            }
-            let length = Int(ms_detect(bytes.baseAddress! + offset, Int32(clamping: remaining)))
-            guard length > 0 else {
-                throw .badRecord(
-                    path: path, offset: offset,
-                    reason: length == 0 ? "the record length cannot be told (no blockette 1000, no next record)" : "not a miniSEED data record header")
-            }
-            guard length <= remaining else {
-                throw .badRecord(path: path, offset: offset, reason: "truncated: the record is \(length) bytes, \(remaining) remain")
-            }
-            if scratch.count < length { scratch = [CChar](repeating: 0, count: length) }
-            let handled = try scratch.withUnsafeMutableBufferPointer { (copy) throws(MiniSEEDError) -> Bool? in
-                _ = copy.initialize(from: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)]))
-                // The header first: libmseed 2.19 decodes as many samples as the header claims,
-                // reading past the record when they do not fit (found by fuzzing), so the claim
-                // is checked against the record before any sample is decoded.
-                let status = msr_unpack(copy.baseAddress!, Int32(length), &header, 0, 0)
-                guard status == MS_NOERROR, let h = header else {
-                    throw .badRecord(path: path, offset: offset, reason: String(cString: ms_errorstr(status)))
+            var known: Int? = nil  // the record's length, once told
+            do throws(MiniSEEDError) {
+                guard remaining >= 48 else {
+                    known = remaining
+                    throw .badRecord(path: path, offset: offset, reason: "\(remaining) bytes left, fewer than a record header (48)")
                 }
-                if let problem = sampleSpaceProblem(h.pointee, recordLength: length) {
-                    throw .badRecord(path: path, offset: offset, reason: problem)
+                let length = Int(ms_detect(bytes.baseAddress! + offset, Int32(clamping: remaining)))
+                guard length > 0 else {
+                    throw .badRecord(
+                        path: path, offset: offset,
+                        reason: length == 0 ? "the record length cannot be told (no blockette 1000, no next record)" : "not a miniSEED data record header")
                 }
-                if Int32(h.pointee.encoding) == DE_ASCII { return nil }
-                guard h.pointee.samplecnt > 0 else { return false }
-                guard h.pointee.samprate.isFinite, h.pointee.samprate > 0 else {
-                    skipped["no sampling rate", default: 0] += 1
-                    return true
+                guard length <= remaining else {
+                    known = remaining
+                    throw .badRecord(path: path, offset: offset, reason: "truncated: the record is \(length) bytes, \(remaining) remain")
                 }
-                return try body(offset, length, copy.baseAddress!, h.pointee)
-            }
-            records += 1
-            offset += length
-            switch handled {
-            case nil: skipped["ASCII text record", default: 0] += 1
-            case false?: skipped["record without samples", default: 0] += 1
-            case true?: break
+                known = length
+                if scratch.count < length { scratch = [CChar](repeating: 0, count: length) }
+                let handled = try scratch.withUnsafeMutableBufferPointer { (copy) throws(MiniSEEDError) -> Bool? in
+                    _ = copy.initialize(from: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)]))
+                    // The header first: libmseed 2.19 decodes as many samples as the header claims,
+                    // reading past the record when they do not fit (found by fuzzing), so the claim
+                    // is checked against the record before any sample is decoded.
+                    let status = msr_unpack(copy.baseAddress!, Int32(length), &header, 0, 0)
+                    guard status == MS_NOERROR, let h = header else {
+                        throw .badRecord(path: path, offset: offset, reason: String(cString: ms_errorstr(status)))
+                    }
+                    if let problem = sampleSpaceProblem(h.pointee, recordLength: length) {
+                        throw .badRecord(path: path, offset: offset, reason: problem)
+                    }
+                    if Int32(h.pointee.encoding) == DE_ASCII { return nil }
+                    guard h.pointee.samplecnt > 0 else { return false }
+                    guard h.pointee.samprate.isFinite, h.pointee.samprate > 0 else {
+                        skipped["no sampling rate", default: 0] += 1
+                        return true
+                    }
+                    return try body(offset, length, copy.baseAddress!, h.pointee)
+                }
+                records += 1
+                offset += length
+                switch handled {
+                case nil: skipped["ASCII text record", default: 0] += 1
+                case false?: skipped["record without samples", default: 0] += 1
+                case true?: break
+                }
+            } catch {
+                guard skippingCorrupt, case .badRecord(_, _, let reason) = error else { throw error }
+                let skip = min(known ?? 128, remaining)
+                if let last = corrupt.last, last.offset + last.length == offset {
+                    corrupt[corrupt.count - 1].length += skip
+                } else {
+                    corrupt.append(CorruptBytes(path: path, offset: offset, length: skip, reason: reason))
+                }
+                offset += skip
             }
         }
-        return (records, skipped)
+        return (records, skipped, corrupt)
     }
 
     /// Why the samples a record header claims cannot lie in the record (nil when they can): the

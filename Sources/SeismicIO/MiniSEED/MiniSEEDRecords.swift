@@ -68,6 +68,21 @@ public enum MiniSEEDRecords {
         try withSiblings(path, componentOrder: componentOrder, minimumSeconds: minimumSeconds) { p throws(MiniSEEDError) in try MiniSEED.read(p).segments }!
     }
 
+    /// `read` with records that do not parse or decode skipped (`MiniSEED.read(_:skippingCorrupt:)`):
+    /// their samples are gaps, and the bytes skipped in each file are returned.
+    /// - Throws: `MiniSEEDError` for `path` or a sibling that cannot be read at all.
+    public static func readSkippingCorrupt(_ path: String, componentOrder: [String], minimumSeconds: Double) throws(MiniSEEDError) -> (
+        scan: InstrumentScan<Waveform>, files: [String], corrupt: [CorruptBytes]
+    ) {
+        var corrupt: [CorruptBytes] = []
+        let (scan, files) = try withSiblings(path, componentOrder: componentOrder, minimumSeconds: minimumSeconds) { p throws(MiniSEEDError) in
+            let volume = try MiniSEED.read(p, skippingCorrupt: true)
+            corrupt += volume.corrupt
+            return volume.segments
+        }!
+        return (scan, files, corrupt)
+    }
+
     /// `read` with the records located, not decoded (`MiniSEED.index`): the same records, their
     /// samples decoded span by span as they are read (`MiniSEEDRecordSamples`). Nil when a file's
     /// records of a channel are out of time order or overlap (`read` takes those).

@@ -78,13 +78,21 @@ public struct SDSArchive: Sendable {
     /// `station`'s segments from `start` to `end`: the day files (`files(for:start:end:)`) read
     /// and each segment cut to the samples within the span (a segment running past midnight into
     /// the next day's file is joined to it by `InstrumentRecords.assemble`, as it continues it).
-    /// - Returns: the segments (none when the archive holds nothing there), the files read, and
-    /// the day files that could not be read with the reason (the others are read regardless: a
-    /// day file still being written does not hide the rest).
+    /// Records that do not parse or decode are skipped (`MiniSEED.read(_:skippingCorrupt:)`):
+    /// their samples are gaps.
+    /// - Returns: the segments (none when the archive holds nothing there), the files read, the
+    /// day files that could not be read with the reason (the others are read regardless: a day
+    /// file still being written does not hide the rest), and the corrupt bytes skipped.
     public func read(_ station: StationSelector, start: Double, end: Double) -> (
-        segments: [TraceSegment], files: [String], unreadable: [MiniSEEDError]
+        segments: [TraceSegment], files: [String], unreadable: [MiniSEEDError], corrupt: [CorruptBytes]
     ) {
-        read(station, start: start, end: end) { p throws(MiniSEEDError) in try MiniSEED.read(p).segments }!
+        var corrupt: [CorruptBytes] = []
+        let (segments, files, unreadable) = read(station, start: start, end: end) { p throws(MiniSEEDError) in
+            let volume = try MiniSEED.read(p, skippingCorrupt: true)
+            corrupt += volume.corrupt
+            return volume.segments
+        }!
+        return (segments, files, unreadable, corrupt)
     }
 
     /// `read` with the day files' records located, not decoded (`MiniSEED.index`): the same

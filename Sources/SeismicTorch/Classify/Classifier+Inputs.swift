@@ -28,6 +28,17 @@ public struct NoInstrumentChosen: Error, CustomStringConvertible {
     }
 }
 
+/// Bytes of miniSEED files that do not parse or decode as records, skipped while the rest was
+/// classified: the samples they held are missing (the records are split there).
+public struct CorruptRecordsSkipped: Error, CustomStringConvertible {
+    public var corrupt: [CorruptBytes]
+    public var description: String {
+        let shown = corrupt.prefix(5).map(\.description).joined(separator: "; ")
+        let more = corrupt.count > 5 ? "; and \(corrupt.count - 5) more runs" : ""
+        return "corrupt records skipped, their samples missing (the records are split there): \(shown)\(more)"
+    }
+}
+
 /// An instrument in a miniSEED file that gives no record, and why.
 public struct SkippedInstrument: Error, CustomStringConvertible {
     public var path: String
@@ -168,7 +179,8 @@ extension Classifier {
     /// windows, not the records), assembled per span where every component has data
     /// (`InstrumentRecords.assemble`, as for miniSEED), brought to the card's units as `units`
     /// says (`UnitOptions.conversion`: the units the headers state first), each span classified on
-    /// its own and named by the file its first sample comes from. A file that cannot be read or
+    /// its own and named by the file its first sample comes from, the gaps and overlaps of its
+    /// channels given with the instrument's first record (as for miniSEED). A file that cannot be read or
     /// parsed as SAC is a failure outcome of its own; a sample that is not finite, or a file
     /// changed or removed after its header was read, fails the outcome of the record it is in
     /// when the windows reach it (`RecordError.nonFiniteSample`, `SACError`).
@@ -187,25 +199,9 @@ extension Classifier {
         guard !segments.isEmpty else { return failures }
         let stated: AccelerationUnit?
         do { stated = try statedUnits(headers, path: paths[0]) } catch { return failures + [.failure(error)] }
-        let scan = chosen(
-            InstrumentRecords.assemble(segments, componentOrder: card.componentOrder, minimumSeconds: windowSeconds), source: paths[0])
-        var outcomes = failures
-        for record in scan.records {
-            let w = record.samples
-            // The file of the record's first channel that holds its first sample names it.
-            let path = w.components[0].paths.first ?? paths[0]
-            outcomes.append(
-                Result {
-                    try MemoryBudget.current()?.check(
-                        neededBytes: estimatedPeakBytes(samples: w.sampleCount, samplingRateHz: w.samplingRateHz),
-                        for: "classifying \(path) \(record.instrumentID)")
-                    let (c, plot) = try classify(
-                        samples: w, units: units, stated: stated, channels: record.channels, path: path, source: path, instrumentID: record.instrumentID)
-                    return ClassifiedInput(classification: c, waveform: plot, sampleCount: w.sampleCount, instrumentID: record.instrumentID)
-                })
-        }
-        for (what, reason) in scan.skipped { outcomes.append(.failure(SkippedInstrument(path: paths[0], what: what, reason: reason))) }
-        return outcomes
+        let scan = InstrumentRecords.assemble(segments, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
+        // The file of the record's first channel that holds its first sample names it.
+        return failures + classify(scan, source: paths[0], units: units, stated: stated) { $0.samples.components[0].paths.first ?? paths[0] }
     }
 
     /// The records of the miniSEED file at `path` (with its sibling files when it holds one
@@ -213,24 +209,32 @@ extension Classifier {
     /// model takes has data classified on its own (gaps split records; nothing is invented), its
     /// samples brought to the model's units as `units` says (miniSEED does not state units: the
     /// inventory, `--sensitivity`, `--units` or `--scale`). An instrument lacking a component, or
-    /// a span shorter than the window, is a failure outcome naming it and the reason.
+    /// a span shorter than the window, is a failure outcome naming it and the reason. Records that
+    /// do not parse or decode are skipped — their samples are gaps, where the records split — and
+    /// the bytes skipped are a failure outcome of their own (`CorruptRecordsSkipped`).
     /// - Throws: `MiniSEEDError` when a file cannot be read at all.
     public func classify(miniSEEDAt path: String, units: UnitOptions = UnitOptions()) throws(MiniSEEDError) -> [Result<ClassifiedInput, Error>] {
         // Records located, their samples decoded as the windows need them; a file whose records
-        // are out of order or overlap is read whole and joined by libmseed.
-        if let (scan, _) = try MiniSEEDRecords.readIndexed(path, componentOrder: card.componentOrder, minimumSeconds: windowSeconds) {
-            let outcomes = classify(scan, source: path, units: units)
-            if !Self.foundCorruptRecords(outcomes) { return outcomes }
+        // are out of order or overlap, or that holds a corrupt record, is read whole (libmseed
+        // joins the records, corrupt ones are skipped).
+        do throws(MiniSEEDError) {
+            if let (scan, _) = try MiniSEEDRecords.readIndexed(path, componentOrder: card.componentOrder, minimumSeconds: windowSeconds) {
+                let outcomes = classify(scan, source: path, units: units)
+                if !Self.foundCorruptRecords(outcomes) { return outcomes }
+            }
+        } catch {
+            guard Self.isCorrupt(error) else { throw error }
         }
-        let (scan, _) = try MiniSEEDRecords.read(path, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
-        return classify(scan, source: path, units: units)
+        let (scan, _, corrupt) = try MiniSEEDRecords.readSkippingCorrupt(path, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
+        return classify(scan, source: path, units: units) + (corrupt.isEmpty ? [] : [.failure(CorruptRecordsSkipped(corrupt: corrupt))])
     }
 
     /// The records of `station` from `start` to `end` (seconds since 1970-01-01 UTC) in the SDS
     /// archive `archive`: its day files read and cut to the span, channels that
     /// continue across midnight joined, then as `classify(miniSEEDAt:units:)`; each record is named
     /// "ROOT NET.STA[.LOC]". A day file that cannot be read is a failure outcome of its own.
-    /// Day files whose records are in time order are indexed, not decoded (`SDSArchive.readIndexed`).
+    /// Day files whose records are in time order are indexed, not decoded (`SDSArchive.readIndexed`);
+    /// records that do not parse or decode are skipped and said as in `classify(miniSEEDAt:units:)`.
     /// - Throws: `InsufficientMemoryError` before reading day files that must be decoded whole
     ///   (a channel's records out of order), when the day files decoded (at most
     ///   1.75 samples per byte with Steim-2, 8 bytes a sample) may not fit in the memory available;
@@ -240,8 +244,9 @@ extension Classifier {
     ) throws -> [Result<ClassifiedInput, Error>] {
         let source = "\(archive.root) \(station)"
         // Day files whose records are in time order (as archives keep them) are located, not
-        // decoded: memory holds the windows, not the days.
-        if let (segments, files, unreadable) = archive.readIndexed(station, start: start, end: end) {
+        // decoded: memory holds the windows, not the days. A day file holding a record that does
+        // not parse is read whole, with such records skipped.
+        if let (segments, files, unreadable) = archive.readIndexed(station, start: start, end: end), !unreadable.contains(where: Self.isCorrupt) {
             let outcomes = try classify(segments, files: files, unreadable: unreadable, of: archive, station: station, start: start, end: end, units: units)
             // (The day files that could not be indexed come first; read whole, they fail alike.)
             if !Self.foundCorruptRecords(Array(outcomes.dropFirst(unreadable.count))) { return outcomes }
@@ -251,8 +256,15 @@ extension Classifier {
         }
         try MemoryBudget.current()?.check(
             neededBytes: bytes * 14, for: "reading \(source) from \(UTCTime.iso8601(start, fractionDigits: 3)) to \(UTCTime.iso8601(end, fractionDigits: 3))")
-        let (segments, files, unreadable) = archive.read(station, start: start, end: end)
+        let (segments, files, unreadable, corrupt) = archive.read(station, start: start, end: end)
         return try classify(segments, files: files, unreadable: unreadable, of: archive, station: station, start: start, end: end, units: units)
+            + (corrupt.isEmpty ? [] : [.failure(CorruptRecordsSkipped(corrupt: corrupt))])
+    }
+
+    /// Whether `error` is a record that does not parse or decode (which a whole read skips).
+    static func isCorrupt(_ error: MiniSEEDError) -> Bool {
+        if case .badRecord = error { return true }
+        return false
     }
 
     /// Whether classifying indexed records met a record that does not decode (or a file that no
@@ -281,14 +293,20 @@ extension Classifier {
         return failures + classify(scan, source: "\(archive.root) \(station)", units: units)
     }
 
-    /// Each record of `scan` classified on its own, its samples brought to the model's units as
-    /// `units` says (`UnitOptions.conversion`, nothing stated by the files); an instrument lacking a
-    /// component, or a span shorter than the window, is a failure outcome naming it and the reason.
-    func classify<Samples>(_ all: InstrumentScan<Samples>, source path: String, units: UnitOptions) -> [Result<ClassifiedInput, Error>] {
+    /// Each record of `scan` (read from `path`) classified on its own, its samples brought to the
+    /// model's units as `units` says (`UnitOptions.conversion`: `stated`, the units the files
+    /// state, first), named by `recordSource` (default: `path`), the gaps and overlaps of its
+    /// instrument given with the instrument's first record; an instrument lacking a component, or a
+    /// span shorter than the window, is a failure outcome naming it and the reason.
+    func classify<Samples>(
+        _ all: InstrumentScan<Samples>, source path: String, units: UnitOptions, stated: AccelerationUnit? = nil,
+        recordSource: ((InstrumentRecord<Samples>) -> String)? = nil
+    ) -> [Result<ClassifiedInput, Error>] {
         let scan = chosen(all, source: path)
         var outcomes: [Result<ClassifiedInput, Error>] = []
         var gapsGiven = Set<String>()
         for record in scan.records {
+            let path = recordSource?(record) ?? path
             let source = "\(path) \(record.instrumentID)"
             outcomes.append(
                 Result {
@@ -297,7 +315,7 @@ extension Classifier {
                         neededBytes: estimatedPeakBytes(samples: w.sampleCount, samplingRateHz: w.samplingRateHz),
                         for: "classifying \(source)")
                     let (c, plot) = try classify(
-                        samples: w, units: units, stated: nil, channels: record.channels, path: source, source: path, instrumentID: record.instrumentID)
+                        samples: w, units: units, stated: stated, channels: record.channels, path: source, source: path, instrumentID: record.instrumentID)
                     let gaps = gapsGiven.insert(record.instrumentID).inserted ? scan.gaps.filter { $0.id.instrumentID == record.instrumentID } : []
                     // A record in memory is plotted from itself; one decoded as read, from its plot samples.
                     return ClassifiedInput(
