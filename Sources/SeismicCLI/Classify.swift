@@ -173,7 +173,7 @@ extension Seismic {
                 )
             }
             for (path, reason) in scan.failures { printFailure(path, reason) }
-            var failures = scan.failures.count
+            var failures = scan.failures.count, damagedFiles = 0
             // The JSON document is written as it goes, a record at a time (a long record's windows
             // in pieces): memory never holds the whole text.
             var jsonRecords = 0
@@ -199,7 +199,8 @@ extension Seismic {
                     if !found.isEmpty { allPicks.append(found) }
                     if let annotations { try writeAnnotations(r, folder: annotations, taken: &annotationNames) }
                 } catch {
-                    failures += 1
+                    // Corrupt bytes skipped are not a record: counted apart.
+                    if error is CorruptRecordsSkipped { damagedFiles += 1 } else { failures += 1 }
                     printFailure(path, "\(error)")
                 }
             }
@@ -211,13 +212,15 @@ extension Seismic {
                     ([Pick.csvHeader] + allPicks.joined().sorted().map(\.csvRow)).map(CSVTable.record).joined(separator: "\n") + "\n", to: picks)
             }
             if let quakeml { try AtomicFile.write(try QuakeML.document(events: allPicks), to: quakeml) }
+            let records = outcomes - damagedFiles
             if picks != nil || quakeml != nil {
-                writeStandardError("\(allPicks.joined().count) picks, in \(allPicks.count) of the \(outcomes) records\n")
+                writeStandardError("\(allPicks.joined().count) picks, in \(allPicks.count) of the \(records) records\n")
             }
-            if failures > 0 {
-                writeStandardError("\(failures) of \(outcomes + scan.failures.count) records failed\n")
-                throw ExitCode(1)
+            if damagedFiles > 0 {
+                writeStandardError("corrupt miniSEED records skipped in \(damagedFiles) file\(damagedFiles == 1 ? "" : "s"): their samples are missing\n")
             }
+            if failures > 0 { writeStandardError("\(failures) of \(records + scan.failures.count) records failed\n") }
+            if failures > 0 || damagedFiles > 0 { throw ExitCode(1) }
         }
 
         /// What --units, --sensitivity, --inventory (read as `inventory`) and --scale say about

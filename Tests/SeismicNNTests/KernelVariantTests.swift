@@ -44,7 +44,7 @@ import Testing
 
     /// out = bias + A·B for every variant, on shapes that hit every tile (the main tile of each
     /// variant, 8, 6 or 2 rows (`SK_GEMM_TILE_ROWS`), several times and with each 4/2/1-row tail;
-    /// 16-channel blocks and the leftover channels). Bound: the forward error of an inner product of n terms in
+    /// 16-channel blocks, a lone row's groups of four blocks and the leftover channels). Bound: the forward error of an inner product of n terms in
     /// any order, with or without fused multiply-adds, is at most γₙ·Σ|terms| with γₙ = n·u/(1 − n·u)
     /// (Higham, Accuracy and Stability of Numerical Algorithms, §3.1); here n = k + 1 with the bias.
     @Test func gemmBiasVariantsMatchTheReferenceWithinTheInnerProductBound() {
@@ -52,7 +52,7 @@ import Testing
         for (isa, kernel) in Self.gemm where isa.isSupported {
             for rows in [1, 2, 3, 4, 5, 6, 7, 8, 11, 12, 13, 31, 40] {
                 for k in [1, 3, 9, 48, 130] {
-                    for o in [1, 3, 16, 17, 48] {
+                    for o in [1, 3, 16, 17, 48, 64, 81] {
                         let a = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
                         let b = (0..<(k * o)).map { _ in rng.nextUnitFloat() * 2 - 1 }
                         let bias = (0..<o).map { _ in rng.nextUnitFloat() * 2 - 1 }
@@ -75,7 +75,9 @@ import Testing
         var rng = SeededGenerator(seed: 12)
         for (isa, _) in Self.gemm where !isa.isSupported { diagnostic("sk_gemm_bias \(isa) not run: this CPU lacks it") }
         for (isa, kernel) in Self.gemm where isa.isSupported {
-            for (rows, k, o) in [(40, 48, 48), (53, 130, 33), (96, 9, 16)] {
+            // (o ≥ 64: a lone row takes four 16-channel blocks at a time, packed — the last row of
+            // 53 = 8·6 + 4 + 1 — and unpacked, row by row.)
+            for (rows, k, o) in [(40, 48, 48), (53, 130, 33), (96, 9, 16), (53, 48, 64), (25, 130, 97), (7, 20, 150)] {
                 let a = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
                 let b = (0..<(k * o)).map { _ in rng.nextUnitFloat() * 2 - 1 }
                 let bias = (0..<o).map { _ in rng.nextUnitFloat() * 2 - 1 }

@@ -299,9 +299,28 @@ static inline __attribute__((always_inline)) void gemm_tile(const float *restric
                                                             ptrdiff_t width, const float *restrict b, ptrdiff_t o,
                                                             const float *restrict packed, const float *restrict bias,
                                                             float *restrict out, const int tile) {
-    enum { L = 16 };
+    enum { L = 16, G = 4 };
     const ptrdiff_t bs = packed ? L : o, kTotal = taps * width;
     ptrdiff_t t0 = 0;
+    // One row alone (a single window through a fully connected layer, a tile's last row): G blocks
+    // at a time, so G·16 accumulators are in flight instead of 16 — a lone row's sums are chains of
+    // dependent multiply-adds, and more chains hide their latency. Same terms, same order per output.
+    if (tile == 1)
+        for (; t0 + G * L <= o; t0 += G * L) {
+            float acc[G * L];
+            for (int t = 0; t < G * L; t++) acc[t] = bias[t0 + t];
+            for (ptrdiff_t tap = 0; tap < taps; tap++) {
+                const float *at = a + offsets[tap];
+                for (ptrdiff_t q = 0; q < width; q++) {
+                    const float av = at[q];
+                    for (int g = 0; g < G; g++) {
+                        const float *bq = (packed ? packed + (t0 + g * L) * kTotal : b + t0 + g * L) + (tap * width + q) * bs;
+                        for (int t = 0; t < L; t++) acc[g * L + t] += av * bq[t];
+                    }
+                }
+            }
+            for (int t = 0; t < G * L; t++) out[t0 + t] = acc[t];
+        }
     for (; t0 + L <= o; t0 += L) {
         float acc[SK_GEMM_TILE_ROWS][L];
         const float *block = packed ? packed + t0 * kTotal : b + t0;

@@ -105,6 +105,9 @@ public enum MiniSEEDError: Error, CustomStringConvertible, Equatable {
     case notMiniSEED(path: String, format: FileFormat)
     /// A record that libmseed cannot decode, starting at byte `offset`.
     case badRecord(path: String, offset: Int, reason: String)
+    /// A record that decodes but cannot join its channel's samples (libmseed joins samples of one
+    /// type: integers, float32 or float64), starting at byte `offset`: not corrupt, never skipped.
+    case cannotJoin(path: String, offset: Int, reason: String)
     case noData(path: String, reason: String)
     case cannotWrite(path: String, reason: String)
 
@@ -112,7 +115,7 @@ public enum MiniSEEDError: Error, CustomStringConvertible, Equatable {
         switch self {
         case .cannotOpen(let p, let r): return "\(p): cannot open: \(r)"
         case .notMiniSEED(let p, let f): return "\(p): not miniSEED 2: the file \(f.phrase)"
-        case .badRecord(let p, let o, let r): return "\(p): miniSEED record at byte \(o): \(r)"
+        case .badRecord(let p, let o, let r), .cannotJoin(let p, let o, let r): return "\(p): miniSEED record at byte \(o): \(r)"
         case .noData(let p, let r): return "\(p): no samples: \(r)"
         case .cannotWrite(let p, let r): return "\(p): cannot write miniSEED: \(r)"
         }
@@ -186,9 +189,18 @@ public enum MiniSEED {
                         throw .badRecord(path: path, offset: offset, reason: String(cString: ms_errorstr(status)))
                     }
                     guard r.pointee.numsamples > 0 else { return false }
+                    // Skipping corrupt records, a float record holding NaN or ±inf (garbage decoded
+                    // as floats) is one: its samples could not be processed anyway.
+                    if skippingCorrupt, let data = r.pointee.datasamples,
+                        let bad = firstNonFinite(data, count: Int(r.pointee.numsamples), type: r.pointee.sampletype)
+                    {
+                        throw .badRecord(path: path, offset: offset, reason: "sample \(bad.index) of the record is \(bad.value.isNaN ? "NaN" : "\(bad.value)")")
+                    }
                     encodings.insert(MiniSEEDEncoding.name(of: r.pointee.encoding))
                     guard mst_addmsrtogroup(group, r, 0, -1, -1) != nil else {
-                        throw .badRecord(path: path, offset: offset, reason: "its samples could not be added to a trace")
+                        throw .cannotJoin(
+                            path: path, offset: offset,
+                            reason: "its samples could not be added to a trace (samples of another type than the channel's before it?)")
                     }
                     return true
                 }
@@ -219,9 +231,11 @@ public enum MiniSEED {
     /// `char *`) and its decoded header; `body` returns false for a record it skips as without
     /// samples. Zeros after the last record (padding some writers leave) end the walk.
     /// `skippingCorrupt`: a record that does not parse, or that `body` refuses (`.badRecord`), is
-    /// skipped instead — its length when its header told it, else 128 bytes (the shortest record)
-    /// at a time until a record is found again, as libmseed's readers resynchronise — and the bytes
-    /// skipped are returned, adjacent ones as one run with the first reason.
+    /// skipped instead, a byte at a time until a record is found again — not by the length its
+    /// header claims (a damaged header can claim good records after it), nor 128 bytes at a time
+    /// as ObsPy's reader does (which loses every record after garbage of another length) — and the
+    /// bytes skipped are returned, adjacent ones as one run with the first reason (a run reaching
+    /// the trailing zeros takes them in).
     /// - Returns: the number of records, the records skipped by reason, the corrupt bytes skipped.
     /// - Throws: `MiniSEEDError.badRecord` with the byte offset and the reason (not when
     ///   skipping); what `body` throws.
@@ -238,14 +252,13 @@ public enum MiniSEED {
         var corrupt: [CorruptBytes] = []
         var offset = 0
         let bytes = all.bindMemory(to: CChar.self)
-        while offset < bytes.count {
+        // Zeros after the last record are padding some writers leave: the walk ends where they begin.
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == 0 { end -= 1 }
+        while offset < end {
             let remaining = bytes.count - offset
-            // Zeros after the last record are padding some writers leave.
-            if bytes[offset...].allSatisfy({ $0 == 0 }) { break }
-            var known: Int? = nil  // the record's length, once told
             do throws(MiniSEEDError) {
                 guard remaining >= 48 else {
-                    known = remaining
                     throw .badRecord(path: path, offset: offset, reason: "\(remaining) bytes left, fewer than a record header (48)")
                 }
                 let length = Int(ms_detect(bytes.baseAddress! + offset, Int32(clamping: remaining)))
@@ -255,10 +268,8 @@ public enum MiniSEED {
                         reason: length == 0 ? "the record length cannot be told (no blockette 1000, no next record)" : "not a miniSEED data record header")
                 }
                 guard length <= remaining else {
-                    known = remaining
                     throw .badRecord(path: path, offset: offset, reason: "truncated: the record is \(length) bytes, \(remaining) remain")
                 }
-                known = length
                 if scratch.count < length { scratch = [CChar](repeating: 0, count: length) }
                 let handled = try scratch.withUnsafeMutableBufferPointer { (copy) throws(MiniSEEDError) -> Bool? in
                     _ = copy.initialize(from: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)]))
@@ -289,7 +300,7 @@ public enum MiniSEED {
                 }
             } catch {
                 guard skippingCorrupt, case .badRecord(_, _, let reason) = error else { throw error }
-                let skip = min(known ?? 128, remaining)
+                let skip = remaining < 48 ? remaining : 1
                 if let last = corrupt.last, last.offset + last.length == offset {
                     corrupt[corrupt.count - 1].length += skip
                 } else {
@@ -298,6 +309,9 @@ public enum MiniSEED {
                 offset += skip
             }
         }
+        // A corrupt run reaching the zeros at the end (a record cut short whose last frames were
+        // zeros) takes them too: they were its bytes.
+        if let last = corrupt.last, last.offset + last.length == end { corrupt[corrupt.count - 1].length = bytes.count - last.offset }
         return (records, skipped, corrupt)
     }
 
@@ -337,7 +351,10 @@ public enum MiniSEED {
             guard a.id == b.id else { return nil }
             let period = 1 / a.samplingRateHz
             if abs(b.startTime - (a.endTime + period)) <= 0.5 * period, abs(b.samplingRateHz - a.samplingRateHz) <= 1e-6 * a.samplingRateHz { return nil }
-            return TraceGap(id: a.id, from: a.endTime + 1 / a.samplingRateHz, to: b.startTime, rateBeforeHz: a.samplingRateHz, rateAfterHz: b.samplingRateHz)
+            // An overlap is at most the later segment's span, as ObsPy's get_gaps caps it (a segment
+            // lying wholly inside the one before is covered twice for its own length only).
+            let from = min(a.endTime, b.endTime) + period
+            return TraceGap(id: a.id, from: from, to: b.startTime, rateBeforeHz: a.samplingRateHz, rateAfterHz: b.samplingRateHz)
         }
     }
 
@@ -350,6 +367,20 @@ public enum MiniSEED {
             throw .noData(path: path, reason: "\(id): sample type '\(UnicodeScalar(UInt8(bitPattern: t.sampletype)))' is not numeric")
         }
         return TraceSegment(id: id, startTime: Double(t.starttime) / Double(HPTMODULUS), samplingRateHz: t.samprate, samples: samples)
+    }
+
+    /// The first of `count` float samples libmseed decoded (`type` 'f' float32, 'd' float64) that
+    /// is NaN or ±inf, with its index; nil when all are finite or the samples are not floats.
+    static func firstNonFinite(_ data: UnsafeMutableRawPointer, count: Int, type: CChar) -> (index: Int, value: Double)? {
+        switch UInt8(bitPattern: type) {
+        case UInt8(ascii: "f"):
+            let p = data.assumingMemoryBound(to: Float.self)
+            return (0..<count).first { !p[$0].isFinite }.map { ($0, Double(p[$0])) }
+        case UInt8(ascii: "d"):
+            let p = data.assumingMemoryBound(to: Double.self)
+            return (0..<count).first { !p[$0].isFinite }.map { ($0, p[$0]) }
+        default: return nil
+        }
     }
 
     /// `count` samples libmseed decoded (`type` 'i' int32, 'f' float32, 'd' float64) as Double;

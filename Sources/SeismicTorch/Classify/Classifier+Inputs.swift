@@ -205,7 +205,7 @@ extension Classifier {
     }
 
     /// The records of the miniSEED file at `path` (with its sibling files when it holds one
-    /// channel: `MiniSEEDRecords.read`), each span of an instrument where every component the
+    /// channel: `MiniSEEDRecords.readIndexed`, else `.readSkippingCorrupt`), each span of an instrument where every component the
     /// model takes has data classified on its own (gaps split records; nothing is invented), its
     /// samples brought to the model's units as `units` says (miniSEED does not state units: the
     /// inventory, `--sensitivity`, `--units` or `--scale`). An instrument lacking a component, or
@@ -267,10 +267,9 @@ extension Classifier {
         return false
     }
 
-    /// Whether classifying indexed records met a record that does not decode (or a file that no
-    /// longer opens): the index does not decode the records, so such a file is read whole instead,
-    /// where it is refused up front (an SDS day file: reported, the other days classified) as
-    /// before the records were indexed.
+    /// Whether classifying indexed records met a record that does not decode or holds a sample
+    /// that is not finite (or a file that no longer opens): the index does not decode the records,
+    /// so such a file is read whole instead, where corrupt records are skipped and said.
     static func foundCorruptRecords(_ outcomes: [Result<ClassifiedInput, Error>]) -> Bool {
         outcomes.contains {
             if case .failure(let error) = $0, error is MiniSEEDError { return true }
