@@ -12,7 +12,9 @@ extension Seismic {
                 Each file is told apart by its content, not its name. miniSEED 2: the records and their \
                 encodings, one line per contiguous segment (SEED id NET.STA.LOC.CHA, sampling rate, \
                 first and last sample in UTC, samples), then every gap and overlap between a channel's \
-                segments (where classify splits records). SAC: the main header values (as seismic sac \
+                segments (where classify splits records), and the bytes skipped as corrupt records \
+                (each run with its byte range and the reason; their samples are missing, and classify \
+                skips them too). SAC: the main header values (as seismic sac \
                 info). A file of another format is named by what it looks like (miniSEED 3, StationXML, \
                 SEG-Y, …); the exit status is 1 when any file could not be read.
 
