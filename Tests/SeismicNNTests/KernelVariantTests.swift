@@ -76,8 +76,9 @@ import Testing
         for (isa, _) in Self.gemm where !isa.isSupported { diagnostic("sk_gemm_bias \(isa) not run: this CPU lacks it") }
         for (isa, kernel) in Self.gemm where isa.isSupported {
             // (o ≥ 64: a lone row takes four 16-channel blocks at a time, packed — the last row of
-            // 53 = 8·6 + 4 + 1 — and unpacked, row by row.)
-            for (rows, k, o) in [(40, 48, 48), (53, 130, 33), (96, 9, 16), (53, 48, 64), (25, 130, 97), (7, 20, 150)] {
+            // 53 = 8·6 + 4 + 1 or 6·8 + 4 + 1, packed for every variant (≥ 4 tiles) — and unpacked,
+            // row by row; o = 150: two groups of four blocks, a block of 16 and 6 single channels.)
+            for (rows, k, o) in [(40, 48, 48), (53, 130, 33), (96, 9, 16), (53, 48, 64), (53, 130, 97), (53, 20, 150), (7, 20, 150)] {
                 let a = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
                 let b = (0..<(k * o)).map { _ in rng.nextUnitFloat() * 2 - 1 }
                 let bias = (0..<o).map { _ in rng.nextUnitFloat() * 2 - 1 }

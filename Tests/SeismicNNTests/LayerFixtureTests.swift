@@ -245,7 +245,8 @@ struct BatchNormBound {
 
     /// Evaluation with a weight under `Linear.rowIndependentLimit`: every row of a batch has the
     /// bits of the same row run alone (one product, each output summed in one order whatever the
-    /// batch), for batches on both sides of the inline/parallel switch and output counts that are
+    /// batch), for batches on both sides of the inline/parallel switch (when there is more than one
+    /// worker) and output counts that are
     /// and are not multiples of 16 (vector blocks and the remainder). The rows are also within the
     /// inner-product bound γ_{in+1}·Σ|terms| of the exact result, and a new weight written to the
     /// store is used by the next call (the cached Wᵀ follows the store's version).

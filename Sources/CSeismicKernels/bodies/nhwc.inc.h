@@ -292,7 +292,7 @@ void SK_FN(sk_conv_weight_gradient_add)(const float *restrict dm, ptrdiff_t o, p
 }
 
 // One tile of `tile` ≤ SK_GEMM_TILE_ROWS rows (a compile-time constant after inlining) × all output channels, 16 at a
-// time, accumulators in registers. Channel block t0 reads b[(tap·width + q)·o + t0 …], or, when `packed` is given
+// time (64 for a lone row), accumulators in registers. Channel block t0 reads b[(tap·width + q)·o + t0 …], or, when `packed` is given
 // (pack_panels), the same 16 values at packed[t0·K + (tap·width + q)·16 …]: one contiguous panel per block.
 static inline __attribute__((always_inline)) void gemm_tile(const float *restrict a, ptrdiff_t rowStride,
                                                             const ptrdiff_t *restrict offsets, ptrdiff_t taps,

@@ -5,8 +5,8 @@ import CMiniSEED
 import Foundation
 
 /// A miniSEED file whose records are decoded on demand. It holds no descriptor: a reader opens it
-/// while it reads it (`MiniSEEDRecordSamples` keeps one open per component), so an archive of many
-/// day files never holds a descriptor per file.
+/// for a read and closes it after (`MiniSEEDPieceReader`), so an archive of many day files never
+/// holds a descriptor per file.
 public final class MiniSEEDRecordFile: Sendable {
     public let path: String
 
