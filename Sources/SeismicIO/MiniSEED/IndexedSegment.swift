@@ -101,17 +101,12 @@ public typealias MiniSEEDRecordSamples = SegmentRecordSamples<IndexedSegment>
 /// file a read needs is opened once for that read (`closeFiles` after it).
 public final class MiniSEEDPieceReader: PieceReader {
     private var cache: (piece: Int, samples: [Double])?
-    private var file: MiniSEEDRecordFile?
-    private var descriptor: Int32 = -1
+    private var file = HeldDescriptor()
 
     public init() {}
-    deinit { closeFiles() }
+    deinit { file.close() }
 
-    public func closeFiles() {
-        if descriptor >= 0 { close(descriptor) }
-        descriptor = -1
-        file = nil
-    }
+    public func closeFiles() { file.close() }
 
     /// - Throws: `MiniSEEDError.cannotOpen` for a file that cannot be opened now, `.badRecord` for
     ///   a record that cannot be decoded now or holds a sample that is not finite (naming the file,
@@ -135,11 +130,7 @@ public final class MiniSEEDPieceReader: PieceReader {
     /// the previous one closed.
     private func decoded(_ p: IndexedSegment.Piece, index: Int) throws(MiniSEEDError) -> [Double] {
         if let c = cache, c.piece == index { return c.samples }
-        if file !== p.file || descriptor < 0 {
-            closeFiles()
-            descriptor = try p.file.open()
-            file = p.file
-        }
+        let descriptor = try file.descriptor(for: p.file.path) { () throws(MiniSEEDError) in try p.file.open() }
         let samples = try p.file.samples(offset: p.offset, length: p.length, count: p.recordCount, descriptor: descriptor)
         cache = (index, samples)
         return samples

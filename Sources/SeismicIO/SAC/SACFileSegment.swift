@@ -44,17 +44,12 @@ public typealias SACSegmentSamples = SegmentRecordSamples<SACFileSegment>
 /// Reads one component's SAC files: the file a read needs is opened (its size checked against its
 /// header) once for that read (`closeFiles` after it).
 public final class SACPieceReader: PieceReader {
-    private var path: String?
-    private var descriptor: Int32 = -1
+    private var file = HeldDescriptor()
 
     public init() {}
-    deinit { closeFiles() }
+    deinit { file.close() }
 
-    public func closeFiles() {
-        if descriptor >= 0 { close(descriptor) }
-        descriptor = -1
-        path = nil
-    }
+    public func closeFiles() { file.close() }
 
     /// - Throws: `SACError.cannotOpen` for a file that cannot be opened now, `.sizeMismatch` for
     ///   one whose size no longer fits its header (changed since it was read), `.cannotRead`;
@@ -64,15 +59,7 @@ public final class SACPieceReader: PieceReader {
         _ piece: SACFileSegment.Piece, index: Int, samples: Range<Int>, channel: SEEDIdentifier, into buffer: UnsafeMutableBufferPointer<Double>
     ) throws {
         try SACRecordSamples.readSpan(
-            descriptor: try open(piece), path: piece.path, npts: piece.npts, byteOrder: piece.byteOrder, samples, channel: channel.channel, into: buffer)
-    }
-
-    private func open(_ piece: SACFileSegment.Piece) throws(SACError) -> Int32 {
-        if path == piece.path, descriptor >= 0 { return descriptor }
-        closeFiles()
-        let fd = try SACRecordSamples.open(piece.path, npts: piece.npts)
-        descriptor = fd
-        path = piece.path
-        return fd
+            descriptor: try file.descriptor(for: piece.path) { () throws(SACError) in try SACRecordSamples.open(piece.path, npts: piece.npts) },
+            path: piece.path, npts: piece.npts, byteOrder: piece.byteOrder, samples, channel: channel.channel, into: buffer)
     }
 }
