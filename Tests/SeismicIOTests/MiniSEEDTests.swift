@@ -244,6 +244,21 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
         let z = try MiniSEED.read(bytes: zeros, path: "zeros", skippingCorrupt: true)
         #expect(z.corrupt.map(\.offset) == [1536] && z.corrupt.map(\.length) == [1 << 20] && z.segments == g.segments)
 
+        // A damaged blockette 1000 claiming 4096 bytes on a record that still decodes: the records
+        // inside the claimed length are not hidden (as they are in ObsPy). The record is corrupt for
+        // its own 512 bytes, where the next header starts; read strictly, the file is refused.
+        var claiming = whole
+        let firstBlockette = 3 * 512 + Int(claiming[3 * 512 + 46]) << 8 + Int(claiming[3 * 512 + 47])
+        #expect(claiming[firstBlockette] == 0x03 && claiming[firstBlockette + 1] == 0xE8, "blockette 1000 first")
+        claiming[firstBlockette + 6] = 12  // record length 2¹² = 4096
+        let c = try MiniSEED.read(bytes: claiming, path: "claiming", skippingCorrupt: true)
+        #expect(c.corrupt.map(\.offset) == [1536] && c.corrupt.map(\.length) == [512])
+        #expect(c.corrupt.first?.reason == "the record claims 4096 bytes, but a record header starts 512 bytes in")
+        #expect(c.segments == (try MiniSEED.read(bytes: removing([3]), path: "expected")).segments && c.segments.count == 2)
+        #expect { try MiniSEED.read(bytes: claiming, path: "claiming") } throws: {
+            "\($0)".hasPrefix("claiming: miniSEED record at byte 1536: the record claims 4096 bytes")
+        }
+
         // A float32 record decoding to NaN (garbage read as floats) is corrupt when skipping; read
         // strictly, its NaNs are samples (refused later, when a record is made of them).
         try MiniSEED.write([segment("CI.PASC..HHZ", count: 1000)], to: path, encoding: .float32, recordLength: 512)

@@ -270,6 +270,10 @@ public enum MiniSEED {
                 guard length <= remaining else {
                     throw .badRecord(path: path, offset: offset, reason: "truncated: the record is \(length) bytes, \(remaining) remain")
                 }
+                if let inner = innerHeader(bytes.baseAddress! + offset, length: length) {
+                    throw .badRecord(
+                        path: path, offset: offset, reason: "the record claims \(length) bytes, but a record header starts \(inner) bytes in")
+                }
                 if scratch.count < length { scratch = [CChar](repeating: 0, count: length) }
                 let handled = try scratch.withUnsafeMutableBufferPointer { (copy) throws(MiniSEEDError) -> Bool? in
                     _ = copy.initialize(from: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)]))
@@ -313,6 +317,22 @@ public enum MiniSEED {
         // zeros) takes them too: they were its bytes.
         if let last = corrupt.last, last.offset + last.length == end { corrupt[corrupt.count - 1].length = bytes.count - last.offset }
         return (records, skipped, corrupt)
+    }
+
+    /// The offset of a record header inside a record said to be `length` bytes long, at one of the
+    /// lengths a record can have (128 · 2ᵏ) below it; nil when there is none. A damaged blockette
+    /// 1000 claiming more than the record's length would otherwise hide the records after it
+    /// inside the claimed length (ObsPy's reader loses them so, silently), even when the damaged
+    /// record still decodes. (Compressed frames or zero padding do not pass for a header: six
+    /// digits, spaces or NULs, a quality indicator D, R, Q or M, a space and hour, minute and
+    /// second in range.)
+    private static func innerHeader(_ record: UnsafePointer<CChar>, length: Int) -> Int? {
+        var inner = 128
+        while inner + 48 <= length {
+            if seismic_ms_is_header(record + inner) != 0 { return inner }
+            inner *= 2
+        }
+        return nil
     }
 
     /// Why the samples a record header claims cannot lie in the record (nil when they can): the
