@@ -81,41 +81,73 @@ public struct WindowBatch: Equatable, Sendable {
 
     /// Normalise → int16 → float → normalise: the amplitude steps every model input goes through.
     /// The same operations in the same order as `normalized()`, `quantized()` and `normalized()`
-    /// one after the other (the same bits), done window by window in one buffer.
+    /// one after the other (the same bits), done window by window in one buffer, eight values at a
+    /// time (a maximum ignores NaN as `max` does; truncation toward zero then + 0 is `Int16(_:)`'s
+    /// value as a float, −0 made +0).
     public func quantizedNormalized() -> WindowBatch {
         var out = self
         let n = windowSize
         out.values.withUnsafeMutableBufferPointer { all in
             for w in 0..<count {
-                let v = UnsafeMutableBufferPointer(rebasing: all[(w * n)..<((w + 1) * n)])
-                // normalized(): divide by the signed maximum (0 → 1).
-                var m = -Float.infinity
-                for x in v { m = max(m, x) }
-                if m == 0 { m = 1 }
-                var peak: Float = 0
-                for i in 0..<n {
-                    v[i] = v[i] / m
-                    peak = max(peak, abs(v[i]))
-                }
-                // quantized(): peak |x| to 32767, truncated to int16 (a window whose scale is not
-                // finite stays all zeros; a value that is not finite becomes 0).
-                let scale = Float(Int16.max) / peak
-                var m2 = -Float.infinity
-                for i in 0..<n {
-                    var q: Float = 0
-                    if scale.isFinite {
-                        let x = v[i] * scale
-                        q = x.isFinite ? Float(Int16(max(-32768, min(32767, x)))) : 0
-                    }
-                    v[i] = q
-                    m2 = max(m2, q)
-                }
-                // normalized() again.
-                if m2 == 0 { m2 = 1 }
-                for i in 0..<n { v[i] = v[i] / m2 }
+                Self.quantizeNormalize(all.baseAddress! + w * n, count: n)
             }
         }
         return out
+    }
+
+    private typealias Lanes = SIMD8<Float>
+
+    /// One window of `quantizedNormalized()`, in place.
+    private static func quantizeNormalize(_ v: UnsafeMutablePointer<Float>, count n: Int) {
+        let whole = n - n % Lanes.scalarCount
+        func load(_ i: Int) -> Lanes { UnsafeRawPointer(v + i).loadUnaligned(as: Lanes.self) }
+        func store(_ x: Lanes, _ i: Int) { UnsafeMutableRawPointer(v + i).storeBytes(of: x, as: Lanes.self) }
+        /// The largest of v[0..<n] by `>` (NaN never replaces), from `start`.
+        func largest(_ start: Float, _ f: (Float) -> Float, _ lanes: (Lanes) -> Lanes) -> Float {
+            var m = Lanes(repeating: start)
+            for i in stride(from: 0, to: whole, by: Lanes.scalarCount) {
+                let x = lanes(load(i))
+                m.replace(with: x, where: x .> m)
+            }
+            var r = start
+            for k in 0..<Lanes.scalarCount where m[k] > r { r = m[k] }
+            for i in whole..<n where f(v[i]) > r { r = f(v[i]) }
+            return r
+        }
+        func divide(by d: Float) {
+            let dv = Lanes(repeating: d)
+            for i in stride(from: 0, to: whole, by: Lanes.scalarCount) { store(load(i) / dv, i) }
+            for i in whole..<n { v[i] = v[i] / d }
+        }
+        // normalized(): divide by the signed maximum (0 → 1).
+        var m = largest(-.infinity, { $0 }, { $0 })
+        if m == 0 { m = 1 }
+        divide(by: m)
+        // quantized(): peak |x| to 32767, truncated to int16 (a window whose scale is not finite
+        // stays all zeros; a value that is not finite becomes 0).
+        let peak = largest(0, { abs($0) }, { $0.replacing(with: -$0, where: $0 .< 0) })
+        let scale = Float(Int16.max) / peak
+        if scale.isFinite {
+            let s = Lanes(repeating: scale), top = Lanes(repeating: 32767), bottom = Lanes(repeating: -32768)
+            let limit = Lanes(repeating: .greatestFiniteMagnitude)
+            for i in stride(from: 0, to: whole, by: Lanes.scalarCount) {
+                let x = load(i) * s
+                var c = x.replacing(with: top, where: x .> top)
+                c.replace(with: bottom, where: c .< bottom)
+                let q = c.rounded(.towardZero) + Lanes(repeating: 0)
+                store(q.replacing(with: 0, where: .!((x .>= -limit) .& (x .<= limit))), i)
+            }
+            for i in whole..<n {
+                let x = v[i] * scale
+                v[i] = x.isFinite ? Float(Int16(max(-32768, min(32767, x)))) : 0
+            }
+        } else {
+            (v).update(repeating: 0, count: n)
+        }
+        // normalized() again.
+        var m2 = largest(-.infinity, { $0 }, { $0 })
+        if m2 == 0 { m2 = 1 }
+        divide(by: m2)
     }
 
 }
