@@ -83,8 +83,9 @@ public struct Classifier {
 
     /// Predictions for every window of `record`, its samples brought to the card's units by
     /// `conversion` as they are read (with the ±100 g check of `UnitConversion.converted`, naming
-    /// `path`), read span by span: a pass finds the flat runs (and the peak, and the plot's
-    /// samples), then each part between them goes through the record chain block by block
+    /// `path`), read span by span: a pass finds the flat runs (and the peak, the plot's samples and,
+    /// for a record without flat runs, the detrend's line), then each part between them goes
+    /// through the record chain block by block
     /// (`RecordChainStream`) as its windows are cut, so memory holds one chunk of windows and the
     /// span of the record they cover, not the record. Also returns the record's samples at most
     /// about 4,000 per component, every k-th one (k = ⌊n / 4000⌋), at 1/k of its rate: what
@@ -136,7 +137,8 @@ public struct Classifier {
             for (part, range) in needed {
                 if chains[part] == nil {
                     chains[part] = try RecordChainStream(
-                        record: record, part: parts[part], factors: conversion.factors, preprocessing: card.preprocessing, highpass: highpass!)
+                        record: record, part: parts[part], factors: conversion.factors, preprocessing: card.preprocessing, highpass: highpass!,
+                        lines: parts[part] == 0..<n ? scan.wholeRecordLines : nil)
                 }
                 chains[part]!.discard(before: range.lowerBound)
                 try chains[part]!.advance(to: range.upperBound)

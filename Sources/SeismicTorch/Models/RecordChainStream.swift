@@ -29,9 +29,13 @@ public struct RecordChainStream {
     /// Samples read per component at a time: a multiple of 8 (`Detrend.LineFit`).
     public static let blockSamples = 8_192
 
-    /// Fits each component's line in a pass over `part` of `record` (times `factors`).
+    /// Fits each component's line in a pass over `part` of `record` (times `factors`), unless
+    /// `lines` gives them (fitted so over the same part, by a pass that read it anyway).
     /// - Throws: what `record.read` throws.
-    public init(record: any RecordSamples, part: Range<Int>, factors: [Double], preprocessing: Preprocessing, highpass: SOSFilter) throws {
+    public init(
+        record: any RecordSamples, part: Range<Int>, factors: [Double], preprocessing: Preprocessing, highpass: SOSFilter,
+        lines: [Detrend.Line]? = nil
+    ) throws {
         precondition(factors.count == record.componentCount)
         self.record = record
         self.part = part
@@ -41,6 +45,11 @@ public struct RecordChainStream {
         buffer = [[Double]](repeating: [], count: record.componentCount)
         switch preprocessing.detrend {
         case .linear:
+            if let given = lines {
+                precondition(given.count == record.componentCount)
+                self.lines = given
+                return
+            }
             // Each component's line in its own pass, the components side by side.
             let fits = Parallel.map(record.componentCount) { c in
                 Result { () throws -> Detrend.LineFit in
@@ -59,7 +68,7 @@ public struct RecordChainStream {
                     return fit
                 }
             }
-            lines = try fits.map { try $0.get().line }
+            self.lines = try fits.map { try $0.get().line }
         }
     }
 
