@@ -283,6 +283,47 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
         }
     }
 
+    /// Valid records whose samples or text look like a record header where a shorter record would
+    /// end (found by a helper's attack on the check for a damaged blockette 1000): an int16 record
+    /// whose bytes 128… read "\0\0\0\0\0\0D\0" with small hour, minute and second bytes, and
+    /// a text record holding the line "000123D  status: ok" at byte 128. Both are read whole, nothing
+    /// skipped: the search starts where a record's samples end.
+    @Test func samplesThatLookLikeAHeaderAreSamples() throws {
+        let path = temporaryPath("lookalike.mseed")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let probe = segment("XX.FP..HHZ", count: 10)
+        try MiniSEED.write([probe], to: path, encoding: .int16, recordLength: 512)
+        let header = try Data(contentsOf: URL(fileURLWithPath: path))
+        let dataOffset = Int(header[44]) << 8 | Int(header[45])
+        #expect(header[48] == 0x03 && header[49] == 0xE8 && dataOffset < 128, "blockette 1000 at byte 48, data before byte 128")
+        let perRecord = (512 - dataOffset) / 2, at = (128 - dataOffset) / 2
+        var samples = (0..<2000).map { Double($0 % 50) }
+        let k = 2 * perRecord + at  // record 2, byte 128
+        for i in k..<(k + 3) { samples[i] = 0 }
+        samples[k + 3] = 17408  // 0x4400: "D", NUL
+        samples[k + 12] = 5  // hour 0, minute 5
+        samples[k + 13] = 7  // second 0
+        let lookalike = TraceSegment(id: probe.id, startTime: start, samplingRateHz: 100, samples: samples)
+        try MiniSEED.write([lookalike], to: path, encoding: .int16, recordLength: 512)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        #expect(bytes[(1024 + 128)..<(1024 + 136)] == Data([0, 0, 0, 0, 0, 0, 0x44, 0]), "the header-like bytes where the test puts them")
+        let v = try MiniSEED.read(bytes: bytes, path: "int16")
+        #expect(v.corrupt.isEmpty && v.segments.map(\.samples) == [samples])
+
+        // A text record: the int16 file's first record turned into 456 characters of text.
+        var text = Data(bytes.prefix(512))
+        text[52] = 0  // blockette 1000's encoding: text
+        // (Bytes 24–26 after the line's start, "\n12", pass for hour 10, minute 49, second 50.)
+        let line = Data("\n000123D  status: ok     \n12:00 uptime 3 days\n".utf8)
+        var characters = Data(repeating: UInt8(ascii: "#"), count: 512 - dataOffset)
+        characters.replaceSubrange((128 - dataOffset - 1)..<(128 - dataOffset - 1 + line.count), with: line)
+        text.replaceSubrange(dataOffset..<512, with: characters)
+        text[30] = UInt8((512 - dataOffset) >> 8)  // the sample count: every character
+        text[31] = UInt8((512 - dataOffset) & 0xFF)
+        let t = try MiniSEED.read(bytes: text + bytes, path: "text")
+        #expect(t.corrupt.isEmpty && t.skippedRecords == ["ASCII text record": 1] && t.segments.map(\.samples) == [samples])
+    }
+
     /// An overlap is at most the later segment's span (ObsPy's get_gaps): a segment lying wholly
     /// inside the one before is covered twice for its own length, not from its start to the end of
     /// the first.

@@ -270,10 +270,6 @@ public enum MiniSEED {
                 guard length <= remaining else {
                     throw .badRecord(path: path, offset: offset, reason: "truncated: the record is \(length) bytes, \(remaining) remain")
                 }
-                if let inner = innerHeader(bytes.baseAddress! + offset, length: length) {
-                    throw .badRecord(
-                        path: path, offset: offset, reason: "the record claims \(length) bytes, but a record header starts \(inner) bytes in")
-                }
                 if scratch.count < length { scratch = [CChar](repeating: 0, count: length) }
                 let handled = try scratch.withUnsafeMutableBufferPointer { (copy) throws(MiniSEEDError) -> Bool? in
                     _ = copy.initialize(from: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)]))
@@ -286,6 +282,10 @@ public enum MiniSEED {
                     }
                     if let problem = sampleSpaceProblem(h.pointee, recordLength: length) {
                         throw .badRecord(path: path, offset: offset, reason: problem)
+                    }
+                    if let inner = innerHeader(copy.baseAddress!, length: length, samplesEnd: samplesEnd(h.pointee)) {
+                        throw .badRecord(
+                            path: path, offset: offset, reason: "the record claims \(length) bytes, but a record header starts \(inner) bytes in")
                     }
                     if Int32(h.pointee.encoding) == DE_ASCII { return nil }
                     guard h.pointee.samplecnt > 0 else { return false }
@@ -320,19 +320,47 @@ public enum MiniSEED {
     }
 
     /// The offset of a record header inside a record said to be `length` bytes long, at one of the
-    /// lengths a record can have (128 · 2ᵏ) below it; nil when there is none. A damaged blockette
-    /// 1000 claiming more than the record's length would otherwise hide the records after it
-    /// inside the claimed length (ObsPy's reader loses them so, silently), even when the damaged
-    /// record still decodes. (Compressed frames or zero padding do not pass for a header: six
-    /// digits, spaces or NULs, a quality indicator D, R, Q or M, a space and hour, minute and
-    /// second in range.)
-    private static func innerHeader(_ record: UnsafePointer<CChar>, length: Int) -> Int? {
+    /// lengths a record can have (128 · 2ᵏ) below it and at or after `samplesEnd`, where its
+    /// samples end at the least; nil when there is none. A damaged blockette 1000 claiming more
+    /// than the record's length would otherwise hide the records after it inside the claimed
+    /// length (ObsPy's reader loses them so, silently), even when the damaged record still
+    /// decodes. A header is libmseed's test (six digits, spaces or NULs, a quality indicator D, R,
+    /// Q or M, a space or NUL, hour, minute and second in range) and a length libmseed can tell
+    /// (a blockette 1000, or a next header): uncompressed samples or text could pass the first
+    /// alone (a helper built an int16 record and a log line that did), and are not searched.
+    private static func innerHeader(_ record: UnsafeMutablePointer<CChar>, length: Int, samplesEnd: Int) -> Int? {
         var inner = 128
         while inner + 48 <= length {
-            if seismic_ms_is_header(record + inner) != 0 { return inner }
+            if inner >= samplesEnd, seismic_ms_is_header(record + inner) != 0,
+                ms_detect(record + inner, Int32(clamping: length - inner)) > 0
+            {
+                return inner
+            }
             inner *= 2
         }
         return nil
+    }
+
+    /// Where a record's samples end at the least: its data offset (48, the fixed header, without
+    /// one) plus the bytes its samples take — 1 per character of text, 2, 4 or 8 per sample, a
+    /// 64-byte frame per 60 (Steim-1) or 105 (Steim-2) samples at the most.
+    private static func samplesEnd(_ r: MSRecord) -> Int {
+        let dataOffset = max(48, Int(r.fsdh?.pointee.data_offset ?? 0))
+        return dataOffset + (minimumDataBytes(encoding: r.encoding, samples: max(0, Int(r.samplecnt))) ?? 0)
+    }
+
+    /// The bytes `samples` samples take in `encoding` at the least (nil for an encoding this
+    /// reader does not decode).
+    private static func minimumDataBytes(encoding: Int8, samples n: Int) -> Int? {
+        switch Int32(encoding) {
+        case DE_INT16: 2 * n
+        case DE_INT32, DE_FLOAT32: 4 * n
+        case DE_FLOAT64: 8 * n
+        case DE_STEIM1: (n + 59) / 60 * 64
+        case DE_STEIM2: (n + 104) / 105 * 64
+        case DE_ASCII: n
+        default: nil
+        }
     }
 
     /// Why the samples a record header claims cannot lie in the record (nil when they can): the
@@ -348,18 +376,12 @@ public enum MiniSEED {
         }
         let room = recordLength - dataOffset
         let n = Int(r.samplecnt)
-        let fits: Bool
-        switch Int32(r.encoding) {
-        case DE_INT16: fits = 2 * n <= room
-        case DE_INT32, DE_FLOAT32: fits = 4 * n <= room
-        case DE_FLOAT64: fits = 8 * n <= room
-        case DE_STEIM1: fits = n <= (room / 64) * 60
-        case DE_STEIM2: fits = n <= (room / 64) * 105
-        case DE_ASCII: fits = n <= room
-        default:
-            // Older encodings (GEOSCOPE, CDSN, SRO, DWWSSN…) are refused rather than trusted.
+        // Older encodings (GEOSCOPE, CDSN, SRO, DWWSSN…) are refused rather than trusted.
+        guard let needed = minimumDataBytes(encoding: r.encoding, samples: n) else {
             return "encoding \(r.encoding) is not one this reader decodes (Steim-1/2, int16/32, float32/64, text)"
         }
+        // (Steim frames are whole: the room counts its whole frames.)
+        let fits = needed <= (Int32(r.encoding) == DE_STEIM1 || Int32(r.encoding) == DE_STEIM2 ? room / 64 * 64 : room)
         return fits ? nil : "the header claims \(n) samples in \(MiniSEEDEncoding.name(of: r.encoding)), more than the \(room) data bytes of the record hold"
     }
 
