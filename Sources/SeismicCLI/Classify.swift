@@ -72,8 +72,8 @@ extension Seismic {
                 samples are not held: SAC files (named as a record with its siblings, or found in a \
                 folder) are read as the windows need them, and miniSEED files and SDS day files are indexed \
                 record by record and decoded as the windows need them, so memory grows only by the \
-                windows' 120 bytes (measured at 0.5 s, a day at 100 Hz: 0.17 GB from SAC, 0.18 GB \
-                from miniSEED; 0.22 GB for three SDS days; 0.33 GB for 10^8 SAC samples a component). A \
+                windows' 120 bytes (measured at 0.5 s, a day at 100 Hz: 0.20 GB from SAC or from \
+                miniSEED; 0.23 GB for three SDS days; 0.35 GB for 10^8 SAC samples a component). A \
                 miniSEED file whose records of a channel are out of time order or overlap, or that \
                 holds a record that does not decode, is decoded \
                 into memory first, 8 bytes a sample a channel; in an SDS span one such day file \

@@ -25,4 +25,38 @@ import Testing
             #expect(seen.allSatisfy { $0 == 1 })
         }
     }
+
+    private struct Failure: Error, Equatable { let who: String }
+
+    /// `overlapping`: both results; the background on a thread of its own with the caller's
+    /// workers (its kernels share the job's cores); the foreground's error first, as if it ran
+    /// first, then the background's, thrown only once both are done (the background's state is
+    /// never abandoned mid-run); with one worker, one after the other on the calling thread (a
+    /// foreground error then ends the call before the background runs).
+    @Test(arguments: [1, 2])
+    func overlappingRunsBothAndOrdersTheirErrors(workers: Int) throws {
+        try Parallel.withWorkers(workers) {
+            let caller = Thread.current
+            let (a, b) = try Parallel.overlapping(
+                { (Thread.current === caller, 6 * 7) }, background: { (Thread.current === caller, Parallel.effectiveWorkers) })
+            #expect(a == (true, 42) && b.1 == workers)
+            #expect(b.0 == (workers == 1), "the background runs beside the caller unless one worker")
+
+            var backgroundFinished = false
+            #expect(throws: Failure(who: "foreground")) {
+                try Parallel.overlapping(
+                    { () throws -> Int in throw Failure(who: "foreground") },
+                    background: { () throws -> Int in
+                        Thread.sleep(forTimeInterval: 0.02)
+                        backgroundFinished = true
+                        throw Failure(who: "background")
+                    })
+            }
+            // (With one worker the foreground runs first and its error ends the call.)
+            #expect(backgroundFinished == (workers > 1), "the call returned before its background finished")
+            #expect(throws: Failure(who: "background")) {
+                try Parallel.overlapping({ 1 }, background: { () throws -> Int in throw Failure(who: "background") })
+            }
+        }
+    }
 }

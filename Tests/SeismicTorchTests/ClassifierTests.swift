@@ -127,7 +127,7 @@ import Testing
     /// The memory estimate grows with the windows of the record (their bookkeeping and results,
     /// about 120 bytes a window); the windows and the stretch of the record they cover are held a
     /// chunk at a time; a day at 100 Hz at the default stride comes to about 0.2 GB (measured
-    /// 0.17 GB, `classify --help`).
+    /// 0.20 GB, `classify --help`).
     @Test func memoryEstimateGrowsWithTheRecordAndTheWindows() {
         let card = ModelCard.earthquakePretraining()
         let model = ConvNet(card.architecture)
@@ -140,7 +140,7 @@ import Testing
         // chunk covers; for short records the span can dominate, so this is a day's law).
         #expect(c.estimatedPeakBytes(samples: 8_640_000, samplingRateHz: 100) <= fine.estimatedPeakBytes(samples: 8_640_000, samplingRateHz: 100))
         let day = Double(c.estimatedPeakBytes(samples: 8_640_000, samplingRateHz: 100))
-        #expect(day > 0.18e9 && day < 0.21e9)  // 0.194 GB by the formula
+        #expect(day > 0.2e9 && day < 0.23e9)  // 0.214 GB by the formula
         #expect(c.estimatedPeakBytes(samples: Int.max / 2, samplingRateHz: 1e-9) == Int.max)
     }
 

@@ -70,6 +70,31 @@ public enum Parallel {
         }
     }
 
+    /// `foreground()` on this thread while `background()` runs on a thread of its own (with this
+    /// thread's `effectiveWorkers`), both results once both are done: a serial stage beside
+    /// parallel work (the next span of a record read and filtered while the model classifies this
+    /// one's windows). `background` must touch nothing `foreground` does. With one worker (a job
+    /// given one core) they run one after the other on this thread. Errors: the foreground's
+    /// first, as if it ran first, then the background's; thrown once both are done (with one
+    /// worker, a foreground error ends the call before the background runs).
+    public static func overlapping<A, B>(_ foreground: () throws -> A, background: () throws -> B) throws -> (A, B) {
+        let workers = effectiveWorkers
+        guard workers > 1 else { return (try foreground(), try background()) }
+        return try withoutActuallyEscaping(background) { escaping in
+            // The box carries the closure to the thread and its result back; the semaphore orders both.
+            let box = OverlapBox(run: escaping)
+            let done = DispatchSemaphore(value: 0)
+            Thread {
+                withWorkers(workers) { box.result = Result { try box.run!() } }
+                box.run = nil  // released before the wait ends: it must not outlive this call
+                done.signal()
+            }.start()
+            let front = Result { try foreground() }
+            done.wait()
+            return (try front.get(), try box.result!.get())
+        }
+    }
+
     /// How many chunks `forEachChunk` will use.
     public static func chunkCount(_ count: Int, requested: Int? = nil, minimumPerChunk: Int = 1) -> Int {
         max(1, min(requested ?? effectiveWorkers, count / max(minimumPerChunk, 1)))
@@ -79,6 +104,13 @@ public enum Parallel {
     static func range(of i: Int, chunks: Int, count: Int) -> Range<Int> {
         (i * count / chunks)..<((i + 1) * count / chunks)
     }
+}
+
+/// `overlapping`'s background closure and its result, handed between two threads in order.
+private final class OverlapBox<B>: @unchecked Sendable {
+    var run: (() throws -> B)?
+    var result: Result<B, any Error>?
+    init(run: @escaping () throws -> B) { self.run = run }
 }
 
 private struct UncheckedBody: @unchecked Sendable {

@@ -34,12 +34,13 @@ public struct Classifier {
     /// records are read span by span and hold none of them; a miniSEED file that cannot be indexed
     /// is decoded into memory first):
     /// one chunk of windows (`windowsPerChunk`) in its 5.3 float32 copies (cut, kept, normalised,
-    /// quantised, normalised again), twice the record chain's output over the span those windows
-    /// cover and the 8,192-sample blocks it reads (float64), about 120 bytes of bookkeeping and
+    /// quantised, normalised again), three times the record chain's output over the span those
+    /// windows cover and the 8,192-sample blocks it reads (float64: the next chunk's is staged
+    /// while this one is classified), about 120 bytes of bookkeeping and
     /// result per window of the record, and 50 MB for the program. Measured peak resident memory of
     /// `seismic classify` (table output) on 3 × 100 Hz records in counts at a 0.5 s stride: a day
-    /// (8.64 × 10⁶ samples each) from a SAC triple 0.17 GB (this estimate: 0.19 GB), 10⁸ samples
-    /// each (2.4 GB in float64) 0.33 GB (0.41 GB).
+    /// (8.64 × 10⁶ samples each) from a SAC triple 0.20 GB (this estimate: 0.21 GB), 10⁸ samples
+    /// each (2.4 GB in float64) 0.35 GB (0.43 GB).
     public func estimatedPeakBytes(samples: Int, samplingRateHz: Double) -> Int {
         let components = Double(card.architecture.inputShape[2])
         let step = max(1, (strideSeconds * samplingRateHz).rounded())
@@ -47,7 +48,7 @@ public struct Classifier {
         let chunkWindows = min(windows, Double(max(1, windowsPerChunk)))
         let chunkBytes = chunkWindows * Double(card.windowSamples) * components * 4
         let spanBytes = min(Double(samples), chunkWindows * step + windowSeconds * samplingRateHz + 8_192) * components * 8
-        let peak = 50e6 + 5.3 * chunkBytes + 2 * spanBytes + 120 * windows
+        let peak = 50e6 + 5.3 * chunkBytes + 3 * spanBytes + 120 * windows
         return peak < Double(Int.max) ? Int(peak) : Int.max
     }
 
@@ -118,10 +119,9 @@ public struct Classifier {
         let cutter = SlidingWindowCutter(sourceSamples: sourceSamples, targetSamples: card.windowSamples)
         var chains: [Int: RecordChainStream] = [:]
         var p = 0
-        var first = 0
-        while first < windowCount {
-            let chunk = first..<(first + min(max(1, windowsPerChunk), windowCount - first))
-            // Each window's part and start in it; nil for a window reaching into a flat run.
+        /// The windows `chunk` placed (each window's part and start in it; nil for a window reaching
+        /// into a flat run) and the chain output they cover, each part's chain advanced so far.
+        func stage(_ chunk: Range<Int>) throws -> (placement: [(part: Int, start: Int)?], spans: [Int: (samples: [[Double]], start: Int)]) {
             var placement = [(part: Int, start: Int)?](repeating: nil, count: chunk.count)
             for w in chunk {
                 let start = w * step
@@ -144,16 +144,41 @@ public struct Classifier {
                 try chains[part]!.advance(to: range.upperBound)
                 chains[part]!.discard(before: range.lowerBound)
             }
-            let spans = chains.mapValues { (samples: $0.buffer, start: $0.bufferStart) }
-            let (windows, kept) = preparedWindows(chunk, placement: placement, spans: spans, cutter: cutter, step: step)
-            let startSeconds = { (w: Int) in Double(w * step) / rate }
+            return (placement, chains.mapValues { (samples: $0.buffer, start: $0.bufferStart) })
+        }
+        let startSeconds = { (w: Int) in Double(w * step) / rate }
+        /// The staged windows of `chunk` cut, prepared and classified: their predictions and the
+        /// starts of the silent ones.
+        func classified(
+            _ chunk: Range<Int>, _ staged: (placement: [(part: Int, start: Int)?], spans: [Int: (samples: [[Double]], start: Int)])
+        ) throws -> (predictions: [WindowPrediction], silent: [Double]) {
+            let (windows, kept) = preparedWindows(chunk, placement: staged.placement, spans: staged.spans, cutter: cutter, step: step)
+            var predictions: [WindowPrediction] = []
             if !kept.isEmpty {
                 let span = String(format: "%.2f–%.2f s", startSeconds(kept.first!), startSeconds(kept.last!))
                 let rows = try predict(windows, context: "windows of \(source) starting \(span) after its first sample")
-                predictions += zip(kept, rows).map { WindowPrediction(startSeconds: startSeconds($0), probabilities: $1) }
+                predictions = zip(kept, rows).map { WindowPrediction(startSeconds: startSeconds($0), probabilities: $1) }
             }
-            silent += Self.silent(chunk, kept: kept).map(startSeconds)
-            first = chunk.upperBound
+            return (predictions, Self.silent(chunk, kept: kept).map(startSeconds))
+        }
+        // Chunk after chunk; the next one is staged (read, chain advanced) while this one is classified.
+        func chunk(from first: Int) -> Range<Int> { first..<(first + min(max(1, windowsPerChunk), windowCount - first)) }
+        var current = chunk(from: 0)
+        var staged = try stage(current)
+        while true {
+            let (now, next) =
+                current.upperBound < windowCount
+                ? try Parallel.overlapping(
+                    { try classified(current, staged) },
+                    background: { () throws -> (Range<Int>, _)? in
+                        let next = chunk(from: current.upperBound)
+                        return (next, try stage(next))
+                    })
+                : (try classified(current, staged), nil)
+            predictions += now.predictions
+            silent += now.silent
+            guard let (nextChunk, nextStaged) = next else { break }
+            (current, staged) = (nextChunk, nextStaged)
         }
         guard !predictions.isEmpty else { throw ClassifyError.noSignal(windows: windowCount, peak: Self.silentPeak, units: conversion.description) }
         let classification = RecordClassification(
