@@ -337,10 +337,16 @@ extension MiniSEEDClassifyTests {
         #expect {
             try classifier.classify(sds: SDSArchive(root: root), station: #require(StationSelector("BK.NONE")), start: start, end: start + 10)
         } throws: { "\($0)".contains("no day files of BK.NONE") }
-        // --channels: a pattern that matches no channel folder reads nothing.
-        #expect {
-            try classifier.classify(sds: SDSArchive(root: root, channels: ["BH?"]), station: station, start: start, end: start + 10)
-        } throws: { "\($0)".contains("no day files of BK.BRIB") }
+        // --channels: a pattern that matches no channel folder reads nothing, and says which
+        // folders were there ("HH" is no pattern for HHZ).
+        for patterns in [["BH?"], ["HH"]] {
+            #expect {
+                try classifier.classify(sds: SDSArchive(root: root, channels: patterns), station: station, start: start, end: start + 10)
+            } throws: {
+                "\($0)".contains("no day files of BK.BRIB")
+                    && "\($0)".contains(": --channels \(patterns[0]) chooses none of its channel folders HHE.D, HHN.D, HHZ.D (")
+            }
+        }
         #expect(try classifier.classify(sds: SDSArchive(root: root, channels: ["H*"]), station: station, start: start, end: start + 10).count == 1)
         // A day file that cannot be read is a failure of its own; the rest is still used.
         try Data("broken".utf8).write(to: URL(fileURLWithPath: "\(root)/2008/BK/BRIB/HHZ.D/BK.BRIB..HHZ.D.2008.264"))

@@ -75,6 +75,28 @@ public struct SDSArchive: Sendable {
         return files
     }
 
+    /// The channel folders (CHA.D) of `station` in the years from `start` to `end` that `channels`
+    /// does not select, sorted and named once: what a request that found no day file can point
+    /// to when its patterns chose none ("HN" is no pattern for HNZ: "HN?" is).
+    public func unselectedChannelFolders(of station: StationSelector, start: Double, end: Double) -> [String] {
+        guard !channels.isEmpty else { return [] }
+        func year(_ t: Double) -> Int {
+            var seconds = time_t((t / 86_400).rounded(.down) * 86_400)
+            var parts = tm()
+            gmtime_r(&seconds, &parts)
+            return Int(parts.tm_year) + 1900
+        }
+        var folders = Set<String>()
+        for y in year(start - 86_400)...year(end) {
+            let folder = "\(root)/\(y)/\(station.network)/\(station.station)"
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
+            where name.hasSuffix(".D") && !reads(channel: String(name.dropLast(2))) {
+                folders.insert(name)
+            }
+        }
+        return folders.sorted()
+    }
+
     /// `station`'s segments from `start` to `end`: the day files (`files(for:start:end:)`) read
     /// and each segment cut to the samples within the span (a segment running past midnight into
     /// the next day's file is joined to it by `InstrumentRecords.assemble`, as it continues it).

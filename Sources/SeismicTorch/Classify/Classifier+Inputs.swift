@@ -286,7 +286,10 @@ extension Classifier {
         let failures: [Result<ClassifiedInput, Error>] = unreadable.map { .failure($0) }
         guard !segments.isEmpty else {
             guard failures.isEmpty else { return failures }
-            throw SDSError.noData(root: archive.root, station: station, start: start, end: end, files: files.count)
+            throw SDSError.noData(
+                root: archive.root, station: station, start: start, end: end, files: files.count,
+                unselected: files.isEmpty ? archive.unselectedChannelFolders(of: station, start: start, end: end) : [],
+                patterns: archive.channels)
         }
         let scan = InstrumentRecords.assemble(segments, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
         return failures + classify(scan, source: "\(archive.root) \(station)", units: units)
@@ -344,16 +347,20 @@ extension Classifier {
     }
 }
 
-/// An SDS archive request that found nothing.
+/// An SDS archive request that found nothing: no day file (`unselected`: the station's channel
+/// folders there that the channel `patterns` did not choose), or day files without samples in
+/// the span.
 public enum SDSError: Error, CustomStringConvertible, Equatable {
-    case noData(root: String, station: StationSelector, start: Double, end: Double, files: Int)
+    case noData(root: String, station: StationSelector, start: Double, end: Double, files: Int, unselected: [String], patterns: [String])
     public var description: String {
         switch self {
-        case .noData(let root, let station, let start, let end, let files):
+        case .noData(let root, let station, let start, let end, let files, let unselected, let patterns):
             let span = "\(UTCTime.iso8601(start, fractionDigits: 3)) to \(UTCTime.iso8601(end, fractionDigits: 3))"
-            return files == 0
-                ? "\(root): no day files of \(station) for \(span) (looked for \(root)/YEAR/\(station.network)/\(station.station)/CHA.D/\(station.network).\(station.station).LOC.CHA.D.YEAR.DAY)"
-                : "\(root): \(files) day files of \(station) hold no samples from \(span)"
+            guard files == 0 else { return "\(root): \(files) day files of \(station) hold no samples from \(span)" }
+            let looked = "looked for \(root)/YEAR/\(station.network)/\(station.station)/CHA.D/\(station.network).\(station.station).LOC.CHA.D.YEAR.DAY"
+            guard !unselected.isEmpty else { return "\(root): no day files of \(station) for \(span) (\(looked))" }
+            return "\(root): no day files of \(station) for \(span): --channels \(patterns.joined(separator: ",")) chooses none of its channel "
+                + "folders \(unselected.joined(separator: ", ")) (patterns match whole channel codes, with ? and *: HN? for HNZ, HNN, HNE)"
         }
     }
 }
