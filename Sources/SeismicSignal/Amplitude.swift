@@ -142,7 +142,7 @@ public struct WindowBatch: Equatable, Sendable {
                 v[i] = x.isFinite ? Float(Int16(max(-32768, min(32767, x)))) : 0
             }
         } else {
-            (v).update(repeating: 0, count: n)
+            v.update(repeating: 0, count: n)
         }
         // normalized() again.
         var m2 = largest(-.infinity, { $0 }, { $0 })

@@ -347,6 +347,12 @@ extension MiniSEEDClassifyTests {
                     && "\($0)".contains(": --channels \(patterns[0]) chooses none of its channel folders HHE.D, HHN.D, HHZ.D (")
             }
         }
+        // A pattern that chose a folder without day files in the span is not told it chose none.
+        try FileManager.default.createDirectory(atPath: "\(root)/2008/BK/BRIB/BHZ.D", withIntermediateDirectories: true)
+        #expect {
+            try classifier.classify(sds: SDSArchive(root: root, channels: ["BH?"]), station: station, start: start, end: start + 10)
+        } throws: { "\($0)".contains("no day files of BK.BRIB") && !"\($0)".contains("chooses none") && "\($0)".contains("(looked for ") }
+        try FileManager.default.removeItem(atPath: "\(root)/2008/BK/BRIB/BHZ.D")
         #expect(try classifier.classify(sds: SDSArchive(root: root, channels: ["H*"]), station: station, start: start, end: start + 10).count == 1)
         // A day file that cannot be read is a failure of its own; the rest is still used.
         try Data("broken".utf8).write(to: URL(fileURLWithPath: "\(root)/2008/BK/BRIB/HHZ.D/BK.BRIB..HHZ.D.2008.264"))

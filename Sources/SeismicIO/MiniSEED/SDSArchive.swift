@@ -52,12 +52,7 @@ public struct SDSArchive: Sendable {
     /// to the day of `end`; the files that exist, sorted.
     public func files(for station: StationSelector, start: Double, end: Double) -> [String] {
         var files: [String] = []
-        var day = (start / 86_400).rounded(.down) - 1
-        while day <= (end / 86_400).rounded(.down) {
-            var t = time_t(day * 86_400)
-            var parts = tm()
-            gmtime_r(&t, &parts)
-            let year = Int(parts.tm_year) + 1900, doy = Int(parts.tm_yday) + 1
+        for (year, doy) in Self.days(from: start, to: end) {
             let folder = "\(root)/\(year)/\(station.network)/\(station.station)"
             for channelFolder in ((try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []).sorted()
             where channelFolder.hasSuffix(".D") && reads(channel: String(channelFolder.dropLast(2))) {
@@ -70,31 +65,33 @@ public struct SDSArchive: Sendable {
                     if station.location == nil || station.location == location { files.append("\(folder)/\(channelFolder)/\(name)") }
                 }
             }
-            day += 1
         }
         return files
     }
 
-    /// The channel folders (CHA.D) of `station` in the years from `start` to `end` that `channels`
-    /// does not select, sorted and named once: what a request that found no day file can point
-    /// to when its patterns chose none ("HN" is no pattern for HNZ: "HN?" is).
-    public func unselectedChannelFolders(of station: StationSelector, start: Double, end: Double) -> [String] {
-        guard !channels.isEmpty else { return [] }
-        func year(_ t: Double) -> Int {
-            var seconds = time_t((t / 86_400).rounded(.down) * 86_400)
+    /// The days whose files may hold samples from `start` to `end`: from the day before `start`
+    /// to the day of `end`, as (year, day of the year from 1), UTC.
+    private static func days(from start: Double, to end: Double) -> [(year: Int, dayOfYear: Int)] {
+        stride(from: (start / 86_400).rounded(.down) - 1, through: (end / 86_400).rounded(.down), by: 1).map { day in
+            var t = time_t(day * 86_400)
             var parts = tm()
-            gmtime_r(&seconds, &parts)
-            return Int(parts.tm_year) + 1900
+            gmtime_r(&t, &parts)
+            return (Int(parts.tm_year) + 1900, Int(parts.tm_yday) + 1)
         }
-        var folders = Set<String>()
-        for y in year(start - 86_400)...year(end) {
-            let folder = "\(root)/\(y)/\(station.network)/\(station.station)"
-            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder)) ?? []
-            where name.hasSuffix(".D") && !reads(channel: String(name.dropLast(2))) {
-                folders.insert(name)
+    }
+
+    /// The channel folders (CHA.D) of `station` in the years of the days `files(for:start:end:)`
+    /// looks at, whether `channels` selects them or not, sorted and named once: what a request
+    /// that found no day file can point to when its patterns chose none ("HN" is no pattern for
+    /// HNZ: "HN?" is).
+    public func channelFolders(of station: StationSelector, start: Double, end: Double) -> [String] {
+        let years = Set(Self.days(from: start, to: end).map(\.year))
+        return Set(
+            years.flatMap { year in
+                ((try? FileManager.default.contentsOfDirectory(atPath: "\(root)/\(year)/\(station.network)/\(station.station)")) ?? [])
+                    .filter { $0.hasSuffix(".D") }
             }
-        }
-        return folders.sorted()
+        ).sorted()
     }
 
     /// `station`'s segments from `start` to `end`: the day files (`files(for:start:end:)`) read

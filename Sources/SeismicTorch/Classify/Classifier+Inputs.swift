@@ -286,10 +286,11 @@ extension Classifier {
         let failures: [Result<ClassifiedInput, Error>] = unreadable.map { .failure($0) }
         guard !segments.isEmpty else {
             guard failures.isEmpty else { return failures }
+            // No day file, and --channels chose none of the channel folders there: say which are.
+            let folders = files.isEmpty && !archive.channels.isEmpty ? archive.channelFolders(of: station, start: start, end: end) : []
+            let unselected = folders.contains { archive.reads(channel: String($0.dropLast(2))) } ? [] : folders
             throw SDSError.noData(
-                root: archive.root, station: station, start: start, end: end, files: files.count,
-                unselected: files.isEmpty ? archive.unselectedChannelFolders(of: station, start: start, end: end) : [],
-                patterns: archive.channels)
+                root: archive.root, station: station, start: start, end: end, files: files.count, unselected: unselected, patterns: archive.channels)
         }
         let scan = InstrumentRecords.assemble(segments, componentOrder: card.componentOrder, minimumSeconds: windowSeconds)
         return failures + classify(scan, source: "\(archive.root) \(station)", units: units)
@@ -348,8 +349,8 @@ extension Classifier {
 }
 
 /// An SDS archive request that found nothing: no day file (`unselected`: the station's channel
-/// folders there that the channel `patterns` did not choose), or day files without samples in
-/// the span.
+/// folders there when the channel `patterns` chose none of them, else empty), or day files
+/// without samples in the span.
 public enum SDSError: Error, CustomStringConvertible, Equatable {
     case noData(root: String, station: StationSelector, start: Double, end: Double, files: Int, unselected: [String], patterns: [String])
     public var description: String {
