@@ -76,6 +76,53 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
             "rows \(rows) k \(k) o \(o)")
     }
 
+    /// out += aᵀ·b (the weight gradient's product) against float64 sums: out's old value and `rows`
+    /// products summed in float32 in any order are within γ_(rows)·(|out| + Σ|terms|) of the exact
+    /// sum, and the float64 reference's own error is far below that. Rows past 256 cross the
+    /// kernel's register blocks; o not a multiple of 16 takes its one-channel path.
+    @Test(arguments: 0..<8)
+    func gradientProductMatchesFloat64Sums(seed: Int) {
+        var rng = TestRNG(seed: UInt64(350 + seed))
+        let (rows, k, o) = (Int.random(in: 1...700, using: &rng), Int.random(in: 1...40, using: &rng), Int.random(in: 1...70, using: &rng))
+        let a = uniform(rows * k, &rng), b = uniform(rows * o, &rng), start = uniform(k * o, &rng)
+        var out = start
+        sk_gemm_at_b_add(a, rows, k, b, o, &out)
+        var exact = [Double](repeating: 0, count: k * o), bound = [Double](repeating: 0, count: k * o)
+        for q in 0..<k {
+            for j in 0..<o {
+                var sum = Double(start[q * o + j]), magnitude = abs(sum)
+                for r in 0..<rows {
+                    let term = Double(a[r * k + q]) * Double(b[r * o + j])
+                    sum += term
+                    magnitude += abs(term)
+                }
+                exact[q * o + j] = sum
+                bound[q * o + j] = float32Gamma(rows + 1) * magnitude
+            }
+        }
+        expectWithin("sk_gemm_at_b_add", worstBoundRatio(out.map(Double.init), exact, bound: bound), "rows \(rows) k \(k) o \(o)")
+    }
+
+    /// The kernel-width-1 weight gradient reads the input in place: the bits of im2col followed by
+    /// sk_gemm_at_b_add, its rows crossing samples in the same blocks.
+    @Test(arguments: 0..<6)
+    func widthOneWeightGradientIsIm2colAndTheProduct(seed: Int) {
+        var rng = TestRNG(seed: UInt64(370 + seed))
+        let (n, c, o) = (Int.random(in: 1...9, using: &rng), Int.random(in: 1...33, using: &rng), Int.random(in: 1...40, using: &rng))
+        let kh = Int.random(in: 1...4, using: &rng)
+        let (h, w) = (kh + Int.random(in: 0...60, using: &rng), Int.random(in: 1...4, using: &rng))
+        let (positions, k) = ((h - kh + 1) * w, kh * c)
+        let x = uniform(n * h * w * c, &rng), dz = uniform(n * positions * o, &rng), start = uniform(k * o, &rng)
+        var cols = [Float](repeating: .nan, count: n * positions * k)
+        sk_nhwc_im2col(x, n, h, w, c, kh, 1, &cols)
+        var viaColumns = start, inPlace = start
+        sk_gemm_at_b_add(cols, n * positions, k, dz, o, &viaColumns)
+        sk_nhwc_conv_width1_weight_gradient(x, n, h, w, c, kh, dz, o, &inPlace)
+        #expect(
+            inPlace.map(\.bitPattern) == viaColumns.map(\.bitPattern),
+            "[\(n),\(h),\(w),\(c)]→\(o) kh \(kh): not the bits of im2col + sk_gemm_at_b_add")
+    }
+
     /// The block's convolution — weight matrix, im2col and GEMM, or the in-place kernel-width-1
     /// product — against the reference Conv2d: 2γₙ·Σ|terms| with n = C_in·kH·kW + 1; im2col itself
     /// and the weight matrix are copies, equal to the index formulas exactly.
@@ -143,7 +190,7 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
     }
 
     /// The block's convolution backward — dcols = dz·Wᵀ (sk_gemm_bias) folded back by sk_nhwc_col2im;
-    /// the weight gradient added through sk_conv_weight_gradient_add; the bias gradient by
+    /// the weight gradient's product by sk_gemm_at_b_add, added through sk_conv_weight_gradient_add; the bias gradient by
     /// sk_column_sums_float — against Conv2d.backward. Input gradient: the fused side sums C_out
     /// products, then kH·kW of those (γ_(C_out + kH·kW − 1) ≤ γ_(C_out·kH·kW)), the reference all
     /// C_out·kH·kW in one sum: 2γ_(C_out·kH·kW)·Σ|terms|. Parameter gradients: N·Ho·Wo terms each.
@@ -177,11 +224,11 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
                 Tensor(shape: [n, h, w, c], storage: dxl).channelsFirst().storage,
                 dx.storage, bound: input.magnitude.map { 2 * float32Gamma(input.terms) * $0 }), shape)
 
-        // dm [K, C_out] = colsᵀ·dz (OpenBLAS in the block; a plain loop here), then into [C_out, C_in, kH, kW].
+        // dm [K, C_out] = colsᵀ·dz (sk_gemm_at_b_add, as the block), then into [C_out, C_in, kH, kW].
         var cols = [Float](repeating: .nan, count: rows * k)
         sk_nhwc_im2col(x.channelsLast().storage, n, h, w, c, kh, kw, &cols)
         var dm = [Float](repeating: 0, count: k * o)
-        for r in 0..<rows { for q in 0..<k { for f in 0..<o { dm[q * o + f] += cols[r * k + q] * dz[r * o + f] } } }
+        sk_gemm_at_b_add(cols, rows, k, dz, o, &dm)
         var gw = [Float](repeating: 0, count: o * k), gb = [Float](repeating: 0, count: o)
         sk_conv_weight_gradient_add(dm, o, c, kh, kw, &gw)
         sk_column_sums_float(dz, rows, o, &gb)
@@ -355,7 +402,13 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         let arg = (0..<(rows * c)).map { _ in Int32.random(in: 0..<Int32(ph * pw), using: &rng) }
         let k = uniform(c, &rng), a = uniform(c, &rng, scale: 0.1), b = uniform(c, &rng, scale: 0.1)
         var dz = [Float](repeating: .nan, count: n * h * w * c)
-        sk_nhwc_block_backward_dx(z, n, h, w, c, ph, pw, dv, arg, mean, istd, k, a, b, &dz)
+        var dbias = uniform(c, &rng), noBias = [Float](repeating: .nan, count: n * h * w * c)
+        var sums = dbias
+        sk_nhwc_block_backward_dx(z, n, h, w, c, ph, pw, dv, arg, mean, istd, k, a, b, &dz, &dbias)
+        sk_nhwc_block_backward_dx(z, n, h, w, c, ph, pw, dv, arg, mean, istd, k, a, b, &noBias, nil)
+        sk_column_sums_float(dz, n * h * w, c, &sums)
+        #expect(noBias.map(\.bitPattern) == dz.map(\.bitPattern), "sk_nhwc_block_backward_dx \(shape): dz depends on dbias")
+        #expect(dbias.map(\.bitPattern) == sums.map(\.bitPattern), "sk_nhwc_block_backward_dx \(shape): dbias is not sk_column_sums_float of dz")
         var exactDz = [Double](), boundDz = [Double]()
         for s in 0..<n {
             for yy in 0..<h {

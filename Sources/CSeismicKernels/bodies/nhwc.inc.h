@@ -167,12 +167,15 @@ void SK_FN(sk_nhwc_block_forward)(const float *restrict z, ptrdiff_t n, ptrdiff_
                     continue;
                 }
                 // Training: the winner of GELU(z·scale + shift) over the window (first maximum; a NaN
-                // wins), its z and its offset p·pw + q, every candidate evaluated.
+                // wins), its z and its offset p·pw + q, every candidate evaluated. The winner's erf is
+                // kept (in gain, until its factor replaces it) for GELU' at the end.
                 int32_t *ao = arg + at * c;
                 float *zo = zwin + at * c, *go = gain + at * c;
                 SK_CHANNELS
                 for (ptrdiff_t t = 0; t < c; t++) {
-                    out[t] = sk_gelu(first[t] * scale[t] + shift[t]);
+                    const float v = first[t] * scale[t] + shift[t], e = sk_erf(sk_gelu_erf_argument(v));
+                    out[t] = sk_gelu_from_erf(v, e);
+                    go[t] = e;
                     zo[t] = first[t];
                     ao[t] = 0;
                 }
@@ -184,12 +187,14 @@ void SK_FN(sk_nhwc_block_forward)(const float *restrict z, ptrdiff_t n, ptrdiff_
                         SK_CHANNELS
                         for (ptrdiff_t t = 0; t < c; t++) {
                             // Values loaded first: selecting between two addresses makes a gather.
-                            const float v = cand[t], best = out[t], bz = zo[t];
+                            const float z1 = cand[t], best = out[t], bz = zo[t], be = go[t];
                             const int32_t ba = ao[t];
-                            float g = sk_gelu(v * scale[t] + shift[t]);
+                            const float v = z1 * scale[t] + shift[t], e = sk_erf(sk_gelu_erf_argument(v));
+                            float g = sk_gelu_from_erf(v, e);
                             int take = (g > best) | (g != g);
                             out[t] = take ? g : best;
-                            zo[t] = take ? v : bz;
+                            go[t] = take ? e : be;
+                            zo[t] = take ? z1 : bz;
                             ao[t] = take ? offset : ba;
                         }
                     }
@@ -200,11 +205,11 @@ void SK_FN(sk_nhwc_block_forward)(const float *restrict z, ptrdiff_t n, ptrdiff_
                     for (ptrdiff_t t = 0; t < c; t++) {
                         float m = sk_dropout_keep((uint64_t)(base + (int64_t)t * pooled), key, threshold) ? keepScale : 0.0f;
                         out[t] *= m;
-                        go[t] = sk_gelu_derivative(zo[t] * scale[t] + shift[t]) * m;
+                        go[t] = sk_gelu_derivative_from_erf(zo[t] * scale[t] + shift[t], go[t]) * m;
                     }
                 } else {
                     SK_CHANNELS
-                    for (ptrdiff_t t = 0; t < c; t++) go[t] = sk_gelu_derivative(zo[t] * scale[t] + shift[t]);
+                    for (ptrdiff_t t = 0; t < c; t++) go[t] = sk_gelu_derivative_from_erf(zo[t] * scale[t] + shift[t], go[t]);
                 }
             }
 }
@@ -240,15 +245,25 @@ void SK_FN(sk_nhwc_block_backward_dx)(const float *restrict z, ptrdiff_t n, ptrd
                                          ptrdiff_t ph, ptrdiff_t pw, const float *restrict dv,
                                          const int32_t *restrict arg, const float *restrict mean,
                                          const float *restrict istd, const float *restrict k,
-                                         const float *restrict a, const float *restrict b, float *restrict dz) {
+                                         const float *restrict a, const float *restrict b, float *restrict dz,
+                                         float *restrict dbias) {
     const ptrdiff_t ho = h / ph, wo = w / pw;
     for (ptrdiff_t s = 0; s < n; s++)
         for (ptrdiff_t yy = 0; yy < h; yy++)
             for (ptrdiff_t xx = 0; xx < w; xx++) {
                 const ptrdiff_t o = ((s * h + yy) * w + xx) * c;
-                if (yy < ho * ph && xx < wo * pw) {
-                    const ptrdiff_t at = ((s * ho + yy / ph) * wo + xx / pw) * c;
-                    const int32_t offset = (int32_t)((yy % ph) * pw + xx % pw);
+                const int pooledHere = yy < ho * ph && xx < wo * pw;
+                const ptrdiff_t at = pooledHere ? ((s * ho + yy / ph) * wo + xx / pw) * c : 0;
+                const int32_t offset = (int32_t)((yy % ph) * pw + xx % pw);
+                if (pooledHere && dbias) {
+                    SK_CHANNELS
+                    for (ptrdiff_t t = 0; t < c; t++) {
+                        float d = arg[at + t] == offset ? dv[at + t] : 0.0f;
+                        float g = k[t] * (d - a[t] - (z[o + t] - mean[t]) * istd[t] * b[t]);
+                        dz[o + t] = g;
+                        dbias[t] += g;
+                    }
+                } else if (pooledHere) {
                     SK_CHANNELS
                     for (ptrdiff_t t = 0; t < c; t++) {
                         float d = arg[at + t] == offset ? dv[at + t] : 0.0f;
@@ -256,7 +271,11 @@ void SK_FN(sk_nhwc_block_backward_dx)(const float *restrict z, ptrdiff_t n, ptrd
                     }
                 } else {
                     SK_CHANNELS
-                    for (ptrdiff_t t = 0; t < c; t++) dz[o + t] = k[t] * (0.0f - a[t] - (z[o + t] - mean[t]) * istd[t] * b[t]);
+                    for (ptrdiff_t t = 0; t < c; t++) {
+                        float g = k[t] * (0.0f - a[t] - (z[o + t] - mean[t]) * istd[t] * b[t]);
+                        dz[o + t] = g;
+                        if (dbias) dbias[t] += g;
+                    }
                 }
             }
 }
@@ -403,6 +422,110 @@ void SK_FN(sk_gemm_bias_strided)(const float *restrict a, ptrdiff_t rows, ptrdif
     float *packed = pack_panels(b, k, o, rows);
     gemm_bias_taps(a, rows, rowStride, &zero, 1, k, b, o, packed, bias, out);
     free(packed);
+}
+
+// Weight-gradient products out[q, :] += Σ_r A(r, q)·b[r, :] (Aᵀ·B) over the rows of n samples: row t of sample s
+// has A(r, q) = a[s·sampleStride + t·rowStride + at[q]] and b row b[(s·positions + t)·o …]. A tile of `tile` ≤
+// SK_GEMM_TILE_ROWS values of q × 16 channels keeps its sums in registers over SK_GRADIENT_ROWS rows (crossing
+// samples), then adds them to out: each output sums its rows in order, in blocks of SK_GRADIENT_ROWS, whatever the
+// tile, so the tile size does not change results.
+enum { SK_GRADIENT_ROWS = 256 };
+static inline __attribute__((always_inline)) void gradient_tile(const float *restrict a, ptrdiff_t n, ptrdiff_t positions,
+                                                                ptrdiff_t sampleStride, ptrdiff_t rowStride,
+                                                                const ptrdiff_t *restrict at, const float *restrict b,
+                                                                ptrdiff_t o, ptrdiff_t t0, float *restrict out,
+                                                                const int tile) {
+    // 16 channels as one value of the vector extension (one AVX-512 register, two AVX2, four SSE2),
+    // loaded unaligned: the row loop then keeps every sum in registers on each variant.
+    typedef float v16 __attribute__((vector_size(64), aligned(4)));
+    ptrdiff_t s = 0, t = 0;
+    while (s < n) {
+        v16 acc[SK_GEMM_TILE_ROWS];
+        for (int u = 0; u < tile; u++) acc[u] = (v16){0};
+        // SK_GRADIENT_ROWS rows, as runs of consecutive rows of one sample.
+        for (ptrdiff_t left = SK_GRADIENT_ROWS; left > 0 && s < n;) {
+            const ptrdiff_t run = positions - t < left ? positions - t : left;
+            const float *ar = a + s * sampleStride + t * rowStride, *br = b + (s * positions + t) * o + t0;
+            for (ptrdiff_t r = 0; r < run; r++) {
+                const v16 bv = *(const v16 *)(br + r * o);
+                for (int u = 0; u < tile; u++) acc[u] += ar[r * rowStride + at[u]] * bv;
+            }
+            left -= run;
+            t += run;
+            if (t == positions) { t = 0; s++; }
+        }
+        for (int u = 0; u < tile; u++) {
+            v16 sum = *(v16 *)(out + u * o + t0);
+            sum += acc[u];
+            *(v16 *)(out + u * o + t0) = sum;
+        }
+    }
+}
+
+// The same sums for one output channel t0 (channels past the last block of 16).
+static void gradient_column(const float *restrict a, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t sampleStride,
+                            ptrdiff_t rowStride, ptrdiff_t aq, const float *restrict b, ptrdiff_t o, ptrdiff_t t0,
+                            float *restrict out) {
+    ptrdiff_t s = 0, t = 0;
+    while (s < n) {
+        float acc = 0;
+        for (ptrdiff_t done = 0; done < SK_GRADIENT_ROWS && s < n; done++) {
+            acc += a[s * sampleStride + t * rowStride + aq] * b[(s * positions + t) * o + t0];
+            if (++t == positions) { t = 0; s++; }
+        }
+        *out += acc;
+    }
+}
+
+// out [k, o] += Σ over n samples of positions rows: A(r, q)·b (see gradient_tile), q tiles of SK_GEMM_TILE_ROWS, then 4,
+// 2 and 1, each over every block of 16 channels.
+static void gradient_product(const float *restrict a, ptrdiff_t n, ptrdiff_t positions, ptrdiff_t sampleStride,
+                             ptrdiff_t rowStride, const ptrdiff_t *restrict at, ptrdiff_t k, const float *restrict b,
+                             ptrdiff_t o, float *restrict out) {
+    const ptrdiff_t o16 = o - o % 16;
+    for (ptrdiff_t t0 = 0; t0 < o16; t0 += 16) {
+        ptrdiff_t q = 0;
+        for (; q + SK_GEMM_TILE_ROWS <= k; q += SK_GEMM_TILE_ROWS)
+            gradient_tile(a, n, positions, sampleStride, rowStride, at + q, b, o, t0, out + q * o, SK_GEMM_TILE_ROWS);
+#if SK_GEMM_TILE_ROWS > 4
+        if (q + 4 <= k) { gradient_tile(a, n, positions, sampleStride, rowStride, at + q, b, o, t0, out + q * o, 4); q += 4; }
+#endif
+#if SK_GEMM_TILE_ROWS > 2
+        if (q + 2 <= k) { gradient_tile(a, n, positions, sampleStride, rowStride, at + q, b, o, t0, out + q * o, 2); q += 2; }
+#endif
+        for (; q < k; q++) gradient_tile(a, n, positions, sampleStride, rowStride, at + q, b, o, t0, out + q * o, 1);
+    }
+    for (ptrdiff_t t0 = o16; t0 < o; t0++)
+        for (ptrdiff_t q = 0; q < k; q++)
+            gradient_column(a, n, positions, sampleStride, rowStride, at[q], b, o, t0, out + q * o + t0);
+}
+
+// The callers give gradient_product the offsets of at most SK_GRADIENT_SLICE values of q at a time, from the stack.
+enum { SK_GRADIENT_SLICE = 256 };
+
+void SK_FN(sk_gemm_at_b_add)(const float *restrict a, ptrdiff_t rows, ptrdiff_t k, const float *restrict b, ptrdiff_t o,
+                                float *restrict out) {
+    if (rows <= 0) return;
+    ptrdiff_t at[SK_GRADIENT_SLICE];
+    for (ptrdiff_t q0 = 0; q0 < k; q0 += SK_GRADIENT_SLICE) {
+        const ptrdiff_t kk = k - q0 < SK_GRADIENT_SLICE ? k - q0 : SK_GRADIENT_SLICE;
+        for (ptrdiff_t q = 0; q < kk; q++) at[q] = q0 + q;
+        gradient_product(a, 1, rows, 0, k, at, kk, b, o, out + q0 * o);
+    }
+}
+
+void SK_FN(sk_nhwc_conv_width1_weight_gradient)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w,
+                                                   ptrdiff_t c, ptrdiff_t kh, const float *restrict dz, ptrdiff_t o,
+                                                   float *restrict out) {
+    const ptrdiff_t positions = (h - kh + 1) * w, k = kh * c;
+    if (n <= 0 || positions <= 0) return;
+    ptrdiff_t at[SK_GRADIENT_SLICE];
+    for (ptrdiff_t q0 = 0; q0 < k; q0 += SK_GRADIENT_SLICE) {
+        const ptrdiff_t kk = k - q0 < SK_GRADIENT_SLICE ? k - q0 : SK_GRADIENT_SLICE;
+        // q = p·c + cc: tap p, input channel cc, read at input row t + p·w.
+        for (ptrdiff_t q = 0; q < kk; q++) at[q] = (q0 + q) / c * w * c + (q0 + q) % c;
+        gradient_product(x, n, positions, h * w * c, c, at, kk, dz, o, out + q0 * o);
+    }
 }
 
 void SK_FN(sk_nhwc_conv_width1)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,

@@ -20,6 +20,13 @@
               (const float *a, ptrdiff_t rows, ptrdiff_t rowStride, ptrdiff_t k, const float *b, ptrdiff_t o,       \
                const float *bias, float *out),                                                                      \
               (a, rows, rowStride, k, b, o, bias, out))                                                             \
+    SK_KERNEL(sk_gemm_at_b_add,                                                                                     \
+              (const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, float *out),               \
+              (a, rows, k, b, o, out))                                                                              \
+    SK_KERNEL(sk_nhwc_conv_width1_weight_gradient,                                                                  \
+              (const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, const float *dz,   \
+               ptrdiff_t o, float *out),                                                                            \
+              (x, n, h, w, c, kh, dz, o, out))                                                                      \
     SK_KERNEL(sk_nhwc_conv_width1,                                                                                  \
               (const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh, const float *b,    \
                ptrdiff_t o, const float *bias, float *out),                                                         \
@@ -44,8 +51,8 @@
     SK_KERNEL(sk_nhwc_block_backward_dx,                                                                            \
               (const float *z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t ph, ptrdiff_t pw,      \
                const float *dv, const int32_t *arg, const float *mean, const float *istd, const float *k,           \
-               const float *a, const float *b, float *dz),                                                          \
-              (z, n, h, w, c, ph, pw, dv, arg, mean, istd, k, a, b, dz))                                            \
+               const float *a, const float *b, float *dz, float *dbias),                                            \
+              (z, n, h, w, c, ph, pw, dv, arg, mean, istd, k, a, b, dz, dbias))                                     \
     SK_KERNEL(sk_conv_weight_matrix, (const float *w, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw, float *m), \
               (w, o, c, kh, kw, m))                                                                                 \
     SK_KERNEL(sk_conv_weight_gradient_add,                                                                          \

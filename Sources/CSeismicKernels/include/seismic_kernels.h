@@ -52,11 +52,17 @@ static inline float sk_exp(float v) {
     return p * s.f;
 }
 
-/// GELU(x) = x Φ(x) = ½ x (1 + erf(x/√2)) and its derivative Φ(x) + x φ(x).
-static inline float sk_gelu(float x) { return 0.5f * x * (1.0f + sk_erf(x * 0.70710678118654752f)); }
-static inline float sk_gelu_derivative(float x) {
-    return 0.5f * (1.0f + sk_erf(x * 0.70710678118654752f)) + x * sk_exp(-0.5f * x * x) * 0.39894228040143268f;
+/// GELU(x) = x Φ(x) = ½ x (1 + erf(x/√2)) and its derivative Φ(x) + x φ(x). The `_from_erf` forms
+/// take e = sk_erf(x/√2) already computed (the fused block keeps its pooling winner's), with the
+/// same bits as the plain forms.
+static inline float sk_gelu_erf_argument(float x) { return x * 0.70710678118654752f; }
+static inline float sk_gelu_from_erf(float x, float e) { return 0.5f * x * (1.0f + e); }
+static inline float sk_gelu_derivative_from_erf(float x, float e) {
+    const float cdf = 0.5f * (1.0f + e);
+    return cdf + x * sk_exp(-0.5f * x * x) * 0.39894228040143268f;
 }
+static inline float sk_gelu(float x) { return sk_gelu_from_erf(x, sk_erf(sk_gelu_erf_argument(x))); }
+static inline float sk_gelu_derivative(float x) { return sk_gelu_derivative_from_erf(x, sk_erf(sk_gelu_erf_argument(x))); }
 
 /// y[i] = GELU(x[i]) = x Φ(x) (exact-erf form).
 void sk_gelu_forward(const float *x, float *y, ptrdiff_t n);

@@ -16,9 +16,14 @@ void sk_nhwc_col2im(const float *dcols, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, p
 /// out[r, o] = bias[o] + Σ_k a[r, k]·b[k, o] (a [rows, k], b [k, o]), register-blocked
 /// (SK_GEMM_TILE_ROWS rows — 8 for AVX-512, 6 for AVX2, 2 baseline — × 16 channels): for the blocks' shapes (k = 3 … 864, o = 16 … 192) 1.4–3.5×
 /// OpenBLAS 0.3.21's choice on this machine's AVX-512 cores (its Haswell kernel), and free of the
-/// call overhead that dominates one window. (Gradients keep OpenBLAS: aᵀ·b products stream rows.)
+/// call overhead that dominates one window.
 void sk_gemm_bias(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, const float *bias,
                   float *out);
+/// The weight gradient's product out [k, o] += aᵀ·b (a [rows, k], b [rows, o]; as cblas_sgemm with
+/// transA and beta 1): tiles of SK_GEMM_TILE_ROWS rows of out × 16 channels sum in registers over
+/// 256 rows of a and b at a time, then add into out. Each output sums its rows in order, in those
+/// blocks, whatever the variant's tile, so its error is at most γ_rows·Σ|terms| (with out's value).
+void sk_gemm_at_b_add(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, float *out);
 /// sk_gemm_bias with row r of a at a + r·rowStride: rows may overlap (rowStride < k), so sliding
 /// windows of one series (rowStride = the hop) are read in place.
 void sk_gemm_bias_strided(const float *a, ptrdiff_t rows, ptrdiff_t rowStride, ptrdiff_t k, const float *b, ptrdiff_t o,
@@ -29,6 +34,11 @@ void sk_gemm_bias_strided(const float *a, ptrdiff_t rows, ptrdiff_t rowStride, p
 /// model cards allow at most.)
 void sk_nhwc_conv_width1(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t kh,
                          const float *b, ptrdiff_t o, const float *bias, float *out);
+/// The weight gradient of sk_nhwc_conv_width1 without im2col: out [kh·c, o] += colsᵀ·dz, the rows of
+/// cols read in place from x [n, h, w, c] and dz [n·(h−kh+1)·w, o]: the bits of sk_nhwc_im2col +
+/// sk_gemm_at_b_add on the same n samples.
+void sk_nhwc_conv_width1_weight_gradient(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
+                                         ptrdiff_t kh, const float *dz, ptrdiff_t o, float *out);
 /// The convolution of n channels-last samples with any kernel without im2col,
 /// one output row at a time: out [n·(h−kh+1)·(w−kw+1), o] = bias + the input read in place,
 /// b [kh·kw·c, o] as for im2col. Each output sums its terms in im2col's order, so the results
@@ -57,10 +67,12 @@ void sk_nhwc_block_forward(const float *z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w
 void sk_nhwc_block_backward_sums(const float *dy, const float *gain, const float *zwin, ptrdiff_t rows, ptrdiff_t c,
                                  const float *mean, const float *istd, float *dv, double *sumDy, double *sumDyXhat);
 /// Backward, second half: the BatchNorm input gradient dz [n, h, w, c] =
-/// k·(dv at the winner, else 0) − k·(a + (z − mean)·istd·b), per channel coefficients.
+/// k·(dv at the winner, else 0) − k·(a + (z − mean)·istd·b), per channel coefficients; and, when
+/// dbias is not NULL, the convolution's bias gradient dbias[ch] += Σ dz[·, ch] as it is written: the
+/// bits of sk_column_sums_float over dz afterwards, without reading dz again.
 void sk_nhwc_block_backward_dx(const float *z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t ph,
                                ptrdiff_t pw, const float *dv, const int32_t *arg, const float *mean, const float *istd,
-                               const float *k, const float *a, const float *b, float *dz);
+                               const float *k, const float *a, const float *b, float *dz, float *dbias);
 
 /// A convolution weight [o, c, kh, kw] as the matrix m [kh·kw·c, o] (rows in im2col order p, q, c),
 /// and the reverse accumulation dw [o, c, kh, kw] += dm (the weight gradient).

@@ -30,8 +30,8 @@ public final class ConvBlock {
     /// What backward needs from a training-mode forward.
     private struct Cache {
         var inputShape: [Int]
-        /// The block's input when its im2col rows are not kept (`cols` nil).
-        var x: Buffer<Float>?
+        /// The block's input when its im2col rows are not kept (`cols` nil): the caller's tensor, shared, not copied.
+        var x: Tensor?
         var cols: Buffer<Float>?
         /// Convolution output; per pooled value the winner's offset, backward factor and z.
         var z: Buffer<Float>, winners: Buffer<Int32>, gains: Buffer<Float>, winnerInputs: Buffer<Float>
@@ -40,6 +40,7 @@ public final class ConvBlock {
 
     /// im2col values kept from forward to backward at most (default 8 Mi values, 32 MB): memory
     /// against time. Beyond it, backward rebuilds them from the kept input, a few samples at a time.
+    /// A kernel of width 1 (EarthquakeCNN's) keeps none: its products read the input in place.
     public var keptColumnsLimit = 8 << 20
 
     /// Samples per im2col group so that a group's rows stay near 4 MB.
@@ -191,14 +192,15 @@ public final class ConvBlock {
         let (n, h, w, cin, kh, kw, o, ho, wo, ph, pw, k, positions, os, pooled) = geometry(x.shape)
         let count = n * positions
         let (weights, weightsByOutput) = weightMatrices()
-        // im2col rows are kept for the weight gradient when small (EarthquakeCNN); large ones
-        // (SpectrogramCNN: gigabytes at batch 256) are rebuilt in backward from the kept input.
-        let cols = count * k <= keptColumnsLimit ? Buffer<Float>(count: count * k) : nil
+        // im2col rows are kept for the weight gradient when small; large ones (SpectrogramCNN:
+        // gigabytes at batch 256) are rebuilt in backward from the kept input, and a kernel of width
+        // 1 (EarthquakeCNN) needs none: its convolution and weight gradient read the input in place.
+        let cols = kw > 1 && count * k <= keptColumnsLimit ? Buffer<Float>(count: count * k) : nil
         let z = Buffer<Float>(count: count * o)
         let chunks = Parallel.chunkCount(n)
         let sums = Buffer<Double>(repeating: 0, count: chunks * o), deviations = Buffer<Double>(repeating: 0, count: chunks * o)
         let group = groupSize(positions * k)
-        let input = x.storage.withUnsafeBufferPointer { xb in
+        x.storage.withUnsafeBufferPointer { xb in
             let xp = xb.baseAddress!
             Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
                 var s0 = r.lowerBound
@@ -208,6 +210,11 @@ public final class ConvBlock {
                         let c = cols.pointer + s0 * positions * k
                         sk_nhwc_im2col(xp + s0 * h * w * cin, samples, h, w, cin, kh, kw, c)
                         product(c, rows: samples * positions, weights.pointer, into: z.pointer + s0 * positions * o)
+                    } else if kw == 1 {
+                        // The input read in place (the bits of im2col + product).
+                        sk_nhwc_conv_width1(
+                            xp + s0 * h * w * cin, samples, h, w, cin, kh, weights.pointer, o, store.pointer(convolution.bias),
+                            z.pointer + s0 * positions * o)
                     } else {
                         // im2col rows not kept: the input read in place (the same bits).
                         sk_nhwc_conv(
@@ -218,7 +225,6 @@ public final class ConvBlock {
                 }
                 sk_column_sums(z.pointer + r.lowerBound * positions * o, r.count * positions, o, sums.pointer + chunk * o)
             }
-            return cols == nil ? Buffer(copying: xp, count: x.count) : nil
         }
         // Two-pass batch moments per channel, chunk partials summed in chunk order.
         var mean = [Double](repeating: 0, count: o), squared = [Double](repeating: 0, count: o)
@@ -250,7 +256,7 @@ public final class ConvBlock {
             }
         }
         cache = Cache(
-            inputShape: x.shape, x: input, cols: cols, z: z, winners: winners, gains: gains,
+            inputShape: x.shape, x: cols == nil ? x : nil, cols: cols, z: z, winners: winners, gains: gains,
             winnerInputs: winnerInputs, weightsByOutput: weightsByOutput)
         return y
     }
@@ -292,29 +298,36 @@ public final class ConvBlock {
         let zeros = [Float](repeating: 0, count: k)
         let group = groupSize(positions * k)
         var dx = Tensor(zeros: [n, h, w, cin])
+        let input = cache.x
         dx.storage.withUnsafeMutableBufferPointer { xb in
             let dxp = xb.baseAddress!
             Parallel.forEachChunk(n, chunks: chunks) { chunk, r in
                 let zc = r.lowerBound * positions * o, pc = r.lowerBound * pooled * o
+                let dW = parameterPartial.pointer + chunk * (k * o + o), dB = dW + k * o
+                // dz and the bias gradient (its column sums) in one pass.
                 sk_nhwc_block_backward_dx(
                     cache.z.pointer + zc, r.count, ho, wo, o, ph, pw, dv.pointer + pc, cache.winners.pointer + pc,
-                    mean, istd, kk, aa, bb, dz.pointer + zc)
-                let dW = parameterPartial.pointer + chunk * (k * o + o), dB = dW + k * o
-                sk_column_sums_float(dz.pointer + zc, r.count * positions, o, dB)
+                    mean, istd, kk, aa, bb, dz.pointer + zc, dB)
                 let scratch = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * k)
                 defer { scratch.deallocate() }
                 var s0 = r.lowerBound
                 while s0 < r.upperBound {
                     let samples = min(group, r.upperBound - s0), rows = samples * positions
                     let dzs = dz.pointer + s0 * positions * o
-                    // dW += colsᵀ · dz, the rows kept or rebuilt from the input.
-                    var c = UnsafePointer(scratch)
+                    // dW += colsᵀ · dz, the rows kept, read in place (width 1) or rebuilt from the input.
                     if let cols = cache.cols {
-                        c = UnsafePointer(cols.pointer) + s0 * positions * k
+                        sk_gemm_at_b_add(cols.pointer + s0 * positions * k, rows, k, dzs, o, dW)
                     } else {
-                        sk_nhwc_im2col(cache.x!.pointer + s0 * h * w * cin, samples, h, w, cin, kh, kw, scratch)
+                        input!.storage.withUnsafeBufferPointer { xb in
+                            let xs = xb.baseAddress! + s0 * h * w * cin
+                            if kw == 1 {
+                                sk_nhwc_conv_width1_weight_gradient(xs, samples, h, w, cin, kh, dzs, o, dW)
+                            } else {
+                                sk_nhwc_im2col(xs, samples, h, w, cin, kh, kw, scratch)
+                                sk_gemm_at_b_add(scratch, rows, k, dzs, o, dW)
+                            }
+                        }
                     }
-                    sgemm(transA: true, transB: false, m: k, n: o, k: rows, a: c, lda: k, b: dzs, ldb: o, beta: 1, c: dW, ldc: o)
                     if computeInputGradient {
                         // dcols = dz · weightsᵀ (into the scratch), then back to the input's pixels.
                         sk_gemm_bias(dzs, rows, o, cache.weightsByOutput.pointer, k, zeros, scratch)
