@@ -64,27 +64,25 @@ public final class BatchNormStatistics {
     public func normalisation(batchMoments: (mean: [Double], squaredDeviations: [Double], count: Int)?)
         -> (scale: [Float], shift: [Float])
     {
+        guard let (localMean, squaredDeviations, count) = batchMoments else { return evaluationNormalisation() }
         let c = channels
-        let training = batchMoments != nil
-        var statistics: [(mean: Double, variance: Double)] = []
-        var m = 0.0
-        if let (localMean, squaredDeviations, count) = batchMoments {
-            precondition(localMean.count == c && squaredDeviations.count == c, "BatchNorm(\(c)) got \(localMean.count) moments")
-            statistics = (0..<c).map { (localMean[$0], squaredDeviations[$0] / Double(max(count, 1))) }
-            m = Double(count)
-            if let col = collective {
-                var flat = [Double](repeating: 0, count: 2 * c + 1)
-                for ch in 0..<c {
-                    flat[2 * ch] = localMean[ch] * m
-                    flat[2 * ch + 1] = squaredDeviations[ch] + m * localMean[ch] * localMean[ch]
-                }
-                flat[2 * c] = m
-                flat.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2 * c + 1) }
-                m = flat[2 * c]
-                statistics = (0..<c).map { ch in
-                    let mean = flat[2 * ch] / m
-                    return (mean, max(flat[2 * ch + 1] / m - mean * mean, 0))
-                }
+        precondition(localMean.count == c && squaredDeviations.count == c, "BatchNorm(\(c)) got \(localMean.count) moments")
+        var statistics: [(mean: Double, variance: Double)] = (0..<c).map {
+            (localMean[$0], squaredDeviations[$0] / Double(max(count, 1)))
+        }
+        var m = Double(count)
+        if let col = collective {
+            var flat = [Double](repeating: 0, count: 2 * c + 1)
+            for ch in 0..<c {
+                flat[2 * ch] = localMean[ch] * m
+                flat[2 * ch + 1] = squaredDeviations[ch] + m * localMean[ch] * localMean[ch]
+            }
+            flat[2 * c] = m
+            flat.withUnsafeMutableBufferPointer { col.sum($0.baseAddress!, count: 2 * c + 1) }
+            m = flat[2 * c]
+            statistics = (0..<c).map { ch in
+                let mean = flat[2 * ch] / m
+                return (mean, max(flat[2 * ch + 1] / m - mean * mean, 0))
             }
         }
         globalCount = Int(m)
@@ -94,17 +92,10 @@ public final class BatchNormStatistics {
         store.withMutableValues(of: runningMean) { rm in
             store.withMutableValues(of: runningVar) { rv in
                 for ch in 0..<c {
-                    var mean: Float, variance: Float
-                    if training {
-                        mean = Float(statistics[ch].mean)
-                        variance = Float(statistics[ch].variance)
-                        let unbiased = m > 1 ? Float(statistics[ch].variance * m / (m - 1)) : variance
-                        rm[ch] = (1 - momentum) * rm[ch] + momentum * mean
-                        rv[ch] = (1 - momentum) * rv[ch] + momentum * unbiased
-                    } else {
-                        mean = rm[ch]
-                        variance = rv[ch]
-                    }
+                    let mean = Float(statistics[ch].mean), variance = Float(statistics[ch].variance)
+                    let unbiased = m > 1 ? Float(statistics[ch].variance * m / (m - 1)) : variance
+                    rm[ch] = (1 - momentum) * rm[ch] + momentum * mean
+                    rv[ch] = (1 - momentum) * rv[ch] + momentum * unbiased
                     let istd = 1 / (variance + eps).squareRoot()
                     means[ch] = mean
                     inv[ch] = istd
@@ -114,10 +105,32 @@ public final class BatchNormStatistics {
                 }
             }
         }
-        if training { store.counters[batchesTracked.offset] += 1 }
+        store.counters[batchesTracked.offset] += 1
         batchMean = means
         invStd = inv
-        trainedBatch = training
+        trainedBatch = true
+        return (scale, shift)
+    }
+
+    /// `normalisation(batchMoments: nil)`: the running statistics read in place, nothing written but
+    /// the kept mean and 1/σ (one window's latency is a few microseconds: this runs per block per call).
+    private func evaluationNormalisation() -> (scale: [Float], shift: [Float]) {
+        let c = channels
+        let g = store.pointer(weight), b = store.pointer(bias)
+        let rm = store.pointer(runningMean), rv = store.pointer(runningVar)
+        var scale = [Float](repeating: 0, count: c), shift = [Float](repeating: 0, count: c)
+        var inv = [Float](repeating: 0, count: c)
+        for ch in 0..<c {
+            let mean = rm[ch], variance = rv[ch]
+            let istd = 1 / (variance + eps).squareRoot()
+            inv[ch] = istd
+            scale[ch] = istd * g[ch]
+            shift[ch] = b[ch] - mean * istd * g[ch]
+        }
+        globalCount = 0
+        batchMean = Array(UnsafeBufferPointer(start: rm, count: c))
+        invStd = inv
+        trainedBatch = false
         return (scale, shift)
     }
 
