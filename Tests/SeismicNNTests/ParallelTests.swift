@@ -26,6 +26,62 @@ import Testing
         }
     }
 
+    /// The kept workers under many calls back to back (a training step's pattern): every chunk of
+    /// every call runs once, with its own range, before the call returns — a worker that wakes late
+    /// must not claim a chunk of a later call, nor run one twice. Chunk counts past the workers'
+    /// 16-bit ticket (70,000) run too (on Dispatch's threads).
+    @Test func everyChunkOfEveryCallRunsOnceBeforeItReturns() {
+        let count = 257
+        var seen = [Int](repeating: 0, count: count)
+        var starts = [Int](repeating: -1, count: 18)
+        for call in 0..<3_000 {
+            let chunks = 2 + call % 17
+            seen.withUnsafeMutableBufferPointer { buf in
+                starts.withUnsafeMutableBufferPointer { first in
+                    let (base, firstOf) = (buf.baseAddress!, first.baseAddress!)
+                    Parallel.forEachChunk(count, chunks: chunks) { chunk, r in
+                        firstOf[chunk] = r.lowerBound
+                        for i in r { base[i] += 1 }
+                    }
+                }
+            }
+            guard seen.allSatisfy({ $0 == call + 1 }) else {
+                Issue.record("call \(call) (\(chunks) chunks): counts \(Set(seen))")
+                return
+            }
+            #expect((0..<chunks).allSatisfy { starts[$0] == $0 * count / chunks }, "call \(call): chunk ranges \(starts.prefix(chunks))")
+        }
+        var many = [UInt8](repeating: 0, count: 70_000)
+        many.withUnsafeMutableBufferPointer { buf in
+            let base = buf.baseAddress!
+            Parallel.forEachChunk(70_000, chunks: 70_000) { _, r in for i in r { base[i] += 1 } }
+        }
+        #expect(many.allSatisfy { $0 == 1 })
+    }
+
+    /// Several threads calling at once, each chunk calling again inside itself: one call holds the
+    /// kept workers, the others (and the nested calls) run on Dispatch's threads; all finish, each
+    /// chunk once.
+    @Test func concurrentAndNestedCallsAllFinish() {
+        let callers = 4, calls = 200, count = 64
+        // Parallel.map's threads are the callers (as many at once as there are cores).
+        let finished = Parallel.map(callers) { _ -> Bool in
+            var cells = [Int](repeating: 0, count: count * 4)
+            for _ in 0..<calls {
+                cells.withUnsafeMutableBufferPointer { buf in
+                    let base = buf.baseAddress!
+                    Parallel.forEachChunk(count, chunks: 3) { _, r in
+                        for i in r {
+                            Parallel.forEachChunk(4, chunks: 2) { _, inner in for j in inner { base[i * 4 + j] += 1 } }
+                        }
+                    }
+                }
+            }
+            return cells.allSatisfy { $0 == calls }
+        }
+        #expect(finished == [Bool](repeating: true, count: callers))
+    }
+
     private struct Failure: Error, Equatable { let who: String }
 
     /// `overlapping`: both results; the background on a thread of its own with the caller's

@@ -37,7 +37,8 @@ public enum Parallel {
         pthread_getspecific(workersKey).map { Int(bitPattern: $0) } ?? machineWorkers
     }
 
-    /// Calls `body(chunk, range)` for `chunks` contiguous pieces of `0..<count`, concurrently.
+    /// Calls `body(chunk, range)` for `chunks` contiguous pieces of `0..<count`, concurrently: on
+    /// this thread and the kept `ChunkWorkers`, or on Dispatch's threads while those are in use.
     @inline(__always)
     public static func forEachChunk(
         _ count: Int, chunks requested: Int? = nil, minimumPerChunk: Int = 1,
@@ -48,6 +49,8 @@ public enum Parallel {
             if count > 0 { body(0, 0..<count) }
             return
         }
+        // The kept workers; while another call holds them, Dispatch's.
+        if ChunkWorkers.shared.run(chunks: chunks, { i in body(i, range(of: i, chunks: chunks, count: count)) }) { return }
         withoutActuallyEscaping(body) { escaping in
             // Chunks touch disjoint memory by construction; the box only crosses the Sendable check.
             let box = UncheckedBody(run: escaping)
