@@ -51,6 +51,16 @@ import Testing
             }
             #expect((0..<chunks).allSatisfy { starts[$0] == $0 * count / chunks }, "call \(call): chunk ranges \(starts.prefix(chunks))")
         }
+        // Calls far enough apart that the workers have gone to sleep (their poll is 100 µs): each
+        // call wakes them or finishes without them; either way every chunk runs once.
+        for call in 0..<20 {
+            Thread.sleep(forTimeInterval: 0.002)
+            seen.withUnsafeMutableBufferPointer { buf in
+                let base = buf.baseAddress!
+                Parallel.forEachChunk(count, chunks: 2 + call % 3) { _, r in for i in r { base[i] += 1 } }
+            }
+        }
+        #expect(seen.allSatisfy { $0 == 3_020 })
         var many = [UInt8](repeating: 0, count: 70_000)
         many.withUnsafeMutableBufferPointer { buf in
             let base = buf.baseAddress!
@@ -59,9 +69,9 @@ import Testing
         #expect(many.allSatisfy { $0 == 1 })
     }
 
-    /// Several threads calling at once, each chunk calling again inside itself: one call holds the
-    /// kept workers, the others (and the nested calls) run on Dispatch's threads; all finish, each
-    /// chunk once.
+    /// Callers on every core at once (Parallel.map's threads), each chunk calling again inside
+    /// itself: one call holds the kept workers, the others (and the nested calls) run on Dispatch's
+    /// threads; all finish, each chunk once.
     @Test func concurrentAndNestedCallsAllFinish() {
         let callers = 4, calls = 200, count = 64
         // Parallel.map's threads are the callers (as many at once as there are cores).

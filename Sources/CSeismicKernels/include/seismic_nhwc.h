@@ -22,7 +22,7 @@ void sk_gemm_bias(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, p
 /// The weight gradient's product out [k, o] += aᵀ·b (a [rows, k], b [rows, o]; as cblas_sgemm with
 /// transA and beta 1): tiles of SK_GEMM_TILE_ROWS rows of out × 16 channels sum in registers over
 /// 256 rows of a and b at a time, then add into out. Each output sums its rows in order, in those
-/// blocks, whatever the variant's tile, so its error is at most γ_rows·Σ|terms| (with out's value).
+/// blocks, whatever the variant's tile, so its error is at most γ_(rows+1)·(|out| + Σ|terms|).
 void sk_gemm_at_b_add(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, float *out);
 /// sk_gemm_bias with row r of a at a + r·rowStride: rows may overlap (rowStride < k), so sliding
 /// windows of one series (rowStride = the hop) are read in place.

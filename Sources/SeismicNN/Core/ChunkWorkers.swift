@@ -7,9 +7,12 @@ import Synchronization
 /// Threads kept for `Parallel.forEachChunk` (one fewer than the machine's cores). A call posts its
 /// chunks and takes chunks itself; each chunk is claimed once, by whichever thread gets to it first,
 /// so a caller never waits for a sleeping worker to wake: it waits only for chunks already begun.
+/// A call uses as many workers as its caller's share of the cores allows (`Parallel.effectiveWorkers`
+/// less one: a job or an MPI rank given part of the machine keeps to it); the others stay asleep.
 /// A worker that finds nothing to do polls for `spinSeconds` before it sleeps on a condition: a
 /// training step makes about twenty calls in a few milliseconds, and waking a sleeping thread costs
-/// tens of microseconds each time (as `ThreadGroup`'s barrier).
+/// tens of microseconds each time (as `ThreadGroup`'s barrier). A caller whose chunks outlast the
+/// spin sleeps too, woken by the last chunk.
 ///
 /// One call at a time uses the workers: a call made while they are in use (another thread's, or a
 /// chunk's own nested call) gets `false` and runs its chunks another way. Which thread runs a chunk
@@ -19,16 +22,19 @@ final class ChunkWorkers: @unchecked Sendable {
     static let shared = ChunkWorkers(threads: max(Parallel.machineWorkers - 1, 0))
 
     let threads: Int
-    /// How long an idle worker polls before it sleeps, and a caller before it yields its core.
+    /// How long an idle worker polls before it sleeps, and a waiting caller before it sleeps.
     let spinSeconds: Double
     /// The current job as one word: generation (high 32 bits), chunk count (16 bits) and the next
     /// chunk to claim (low 16 bits). A claim is a compare-and-swap of the whole word, so a worker
-    /// that wakes late can claim only a chunk of the job it saw, and only while it runs.
+    /// that wakes late can claim only a chunk of the current job, and only while it runs.
     private let ticket = Atomic<UInt64>(0)
+    /// Workers (by index) that may claim chunks of the current job; set before its ticket is posted.
+    private let helpers = Atomic<Int>(0)
     /// Chunks of the current job finished.
     private let finished = Atomic<Int>(0)
     private let inUse = Atomic<Bool>(false)
-    private let condition = NSCondition()
+    /// Workers sleep on `condition` for the next job; a caller sleeps on `done` for its last chunk.
+    private let condition = NSCondition(), done = NSCondition()
     /// The current job's body; set before its ticket is published, cleared once it has finished.
     private var job: ((Int) -> Void)?
     private let startOnce = Mutex<Bool>(false)
@@ -44,12 +50,14 @@ final class ChunkWorkers: @unchecked Sendable {
     /// Runs `body(i)` for every i in 0..<chunks, on this thread and the workers, and returns once all
     /// have finished; `false`, having run nothing, when the workers are in use or there are none.
     func run(chunks: Int, _ body: (Int) -> Void) -> Bool {
-        guard threads > 0, chunks > 1, chunks <= Self.maximumChunks,
+        let share = min(chunks, Parallel.effectiveWorkers, threads + 1) - 1
+        guard share > 0, chunks <= Self.maximumChunks,
             inUse.compareExchange(expected: false, desired: true, ordering: .acquiring).exchanged
         else { return false }
         startIfNeeded()
         withoutActuallyEscaping(body) { escaping in
             job = escaping
+            helpers.store(share, ordering: .relaxed)
             finished.store(0, ordering: .relaxed)
             let generation = ((ticket.load(ordering: .relaxed) >> 32) &+ 1) & 0xFFFF_FFFF
             let posted = (generation << 32) | (UInt64(chunks) << 16)
@@ -62,9 +70,12 @@ final class ChunkWorkers: @unchecked Sendable {
             var polls = 0
             while finished.load(ordering: .acquiring) < chunks {
                 polls += 1
-                // Past the spin, a worker still on its chunk may be waiting for this core.
-                if polls % 64 == 0 && DispatchTime.now().uptimeNanoseconds >= deadline { sched_yield() } else { sk_spin_pause() }
+                if polls % 64 == 0 && DispatchTime.now().uptimeNanoseconds >= deadline { break }
+                sk_spin_pause()
             }
+            done.lock()
+            while finished.load(ordering: .acquiring) < chunks { done.wait() }
+            done.unlock()
             job = nil
         }
         inUse.store(false, ordering: .releasing)
@@ -79,7 +90,12 @@ final class ChunkWorkers: @unchecked Sendable {
             guard t >> 32 == generation, next < count else { return }
             guard ticket.compareExchange(expected: t, desired: t + 1, ordering: .acquiringAndReleasing).exchanged else { continue }
             job!(Int(next))
-            finished.add(1, ordering: .releasing)
+            if finished.add(1, ordering: .acquiringAndReleasing).newValue == Int(count) {
+                // The last chunk: the caller may be asleep (a stale wake-up is harmless: it re-checks).
+                done.lock()
+                done.broadcast()
+                done.unlock()
+            }
         }
     }
 
@@ -87,30 +103,35 @@ final class ChunkWorkers: @unchecked Sendable {
         startOnce.withLock { started in
             guard !started else { return }
             started = true
-            for _ in 0..<threads {
-                let thread = Thread { self.serve() }
+            for index in 0..<threads {
+                let thread = Thread { self.serve(index: index) }
                 thread.stackSize = 8 << 20
                 thread.start()
             }
         }
     }
 
-    /// A worker: waits for each new job (polling, then asleep) and claims its chunks.
-    private func serve() {
+    /// Worker `index`: waits for each new job (polling after a job it helped with, else asleep)
+    /// and claims its chunks when the job's share includes it.
+    private func serve(index: Int) {
         var seen = ticket.load(ordering: .acquiring) >> 32
+        var helped = false
         while true {
-            let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(spinSeconds * 1e9)
-            var polls = 0
-            while ticket.load(ordering: .acquiring) >> 32 == seen {
-                polls += 1
-                if polls % 64 == 0 && DispatchTime.now().uptimeNanoseconds >= deadline { break }
-                sk_spin_pause()
+            if helped {
+                let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(spinSeconds * 1e9)
+                var polls = 0
+                while ticket.load(ordering: .acquiring) >> 32 == seen {
+                    polls += 1
+                    if polls % 64 == 0 && DispatchTime.now().uptimeNanoseconds >= deadline { break }
+                    sk_spin_pause()
+                }
             }
             condition.lock()
             while ticket.load(ordering: .acquiring) >> 32 == seen { condition.wait() }
             condition.unlock()
             seen = ticket.load(ordering: .acquiring) >> 32
-            claimChunks(of: seen)
+            helped = index < helpers.load(ordering: .relaxed)
+            if helped { claimChunks(of: seen) }
         }
     }
 }

@@ -112,8 +112,9 @@ public final class BatchNormStatistics {
         return (scale, shift)
     }
 
-    /// `normalisation(batchMoments: nil)`: the running statistics read in place, nothing written but
-    /// the kept mean and 1/σ (one window's latency is a few microseconds: this runs per block per call).
+    /// `normalisation(batchMoments: nil)`: the running statistics read in place, no state written but
+    /// this object's record of the last normalisation (one window's latency is a few microseconds:
+    /// this runs per block per call).
     private func evaluationNormalisation() -> (scale: [Float], shift: [Float]) {
         let c = channels
         let g = store.pointer(weight), b = store.pointer(bias)
