@@ -95,6 +95,28 @@ import Testing
         }
     }
 
+    /// The AVX-512 and AVX2 products differ in tile shape only (8 rows × 32 channels against 6 × 16,
+    /// with fused multiply-adds on both) and sum each output's terms in the same order: the same
+    /// bits, so a model gives the same numbers on either generation.
+    @Test func gemmBiasGivesTheSameBitsOnAVX512AndAVX2() {
+        guard InstructionSet.avx512.isSupported else {
+            diagnostic("sk_gemm_bias avx512 against avx2 not run: this CPU lacks AVX-512")
+            return
+        }
+        #if arch(x86_64)
+            var rng = SeededGenerator(seed: 13)
+            for (rows, k, o) in [(53, 48, 64), (17, 96, 32), (40, 27, 48), (9, 130, 33), (64, 864, 192), (3, 20, 150), (1, 384, 64)] {
+                let a = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                let b = (0..<(k * o)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                let bias = (0..<o).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                var wide = [Float](repeating: .nan, count: rows * o), narrow = wide
+                sk_gemm_bias_avx512(a, rows, k, b, o, bias, &wide)
+                sk_gemm_bias_avx2(a, rows, k, b, o, bias, &narrow)
+                #expect(wide.map(\.bitPattern) == narrow.map(\.bitPattern), "sk_gemm_bias rows \(rows) k \(k) o \(o)")
+            }
+        #endif
+    }
+
     /// GELU(x) = x·Φ(x) for every variant against the double-precision function. Bound: the erf
     /// approximation's error (< 5e-7 absolute, FastMathTests) times ½|x|, plus the rounding of the
     /// four float operations around it (x/√2, 1 + erf, ½x, the product): 4u relative to |x|.

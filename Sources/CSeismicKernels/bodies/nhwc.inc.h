@@ -340,6 +340,30 @@ static inline __attribute__((always_inline)) void gemm_tile(const float *restric
             }
             for (int t = 0; t < G * L; t++) out[t0 + t] = acc[t];
         }
+#if SK_GEMM_BLOCKS > 1
+    // Two blocks of 16 channels per tile where the registers hold both (AVX-512): each broadcast of
+    // a feeds two multiply-adds. Same terms, same order per output.
+    for (; t0 + 2 * L <= o; t0 += 2 * L) {
+        float acc[SK_GEMM_TILE_ROWS][2 * L];
+        const float *block0 = packed ? packed + t0 * kTotal : b + t0;
+        const float *block1 = packed ? packed + (t0 + L) * kTotal : b + t0 + L;
+        for (int rr = 0; rr < tile; rr++)
+            for (int t = 0; t < 2 * L; t++) acc[rr][t] = bias[t0 + t];
+        for (ptrdiff_t tap = 0; tap < taps; tap++) {
+            const float *at = a + offsets[tap];
+            for (ptrdiff_t q = 0; q < width; q++) {
+                const float *bq0 = block0 + (tap * width + q) * bs, *bq1 = block1 + (tap * width + q) * bs;
+                for (int rr = 0; rr < tile; rr++) {
+                    const float av = at[rr * rowStride + q];
+                    for (int t = 0; t < L; t++) acc[rr][t] += av * bq0[t];
+                    for (int t = 0; t < L; t++) acc[rr][L + t] += av * bq1[t];
+                }
+            }
+        }
+        for (int rr = 0; rr < tile; rr++)
+            for (int t = 0; t < 2 * L; t++) out[rr * o + t0 + t] = acc[rr][t];
+    }
+#endif
     for (; t0 + L <= o; t0 += L) {
         float acc[SK_GEMM_TILE_ROWS][L];
         const float *block = packed ? packed + t0 * kTotal : b + t0;
