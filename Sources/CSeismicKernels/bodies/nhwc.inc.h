@@ -252,30 +252,16 @@ void SK_FN(sk_nhwc_block_backward_dx)(const float *restrict z, ptrdiff_t n, ptrd
         for (ptrdiff_t yy = 0; yy < h; yy++)
             for (ptrdiff_t xx = 0; xx < w; xx++) {
                 const ptrdiff_t o = ((s * h + yy) * w + xx) * c;
+                // Positions past the last whole pooling window had no winner: their d is 0.
                 const int pooledHere = yy < ho * ph && xx < wo * pw;
                 const ptrdiff_t at = pooledHere ? ((s * ho + yy / ph) * wo + xx / pw) * c : 0;
-                const int32_t offset = (int32_t)((yy % ph) * pw + xx % pw);
-                if (pooledHere && dbias) {
-                    SK_CHANNELS
-                    for (ptrdiff_t t = 0; t < c; t++) {
-                        float d = arg[at + t] == offset ? dv[at + t] : 0.0f;
-                        float g = k[t] * (d - a[t] - (z[o + t] - mean[t]) * istd[t] * b[t]);
-                        dz[o + t] = g;
-                        dbias[t] += g;
-                    }
-                } else if (pooledHere) {
-                    SK_CHANNELS
-                    for (ptrdiff_t t = 0; t < c; t++) {
-                        float d = arg[at + t] == offset ? dv[at + t] : 0.0f;
-                        dz[o + t] = k[t] * (d - a[t] - (z[o + t] - mean[t]) * istd[t] * b[t]);
-                    }
-                } else {
-                    SK_CHANNELS
-                    for (ptrdiff_t t = 0; t < c; t++) {
-                        float g = k[t] * (0.0f - a[t] - (z[o + t] - mean[t]) * istd[t] * b[t]);
-                        dz[o + t] = g;
-                        if (dbias) dbias[t] += g;
-                    }
+                const int32_t offset = pooledHere ? (int32_t)((yy % ph) * pw + xx % pw) : -1;
+                SK_CHANNELS
+                for (ptrdiff_t t = 0; t < c; t++) {
+                    float d = pooledHere && arg[at + t] == offset ? dv[at + t] : 0.0f;
+                    float g = k[t] * (d - a[t] - (z[o + t] - mean[t]) * istd[t] * b[t]);
+                    dz[o + t] = g;
+                    if (dbias) dbias[t] += g;
                 }
             }
 }
@@ -310,6 +296,40 @@ void SK_FN(sk_conv_weight_gradient_add)(const float *restrict dm, ptrdiff_t o, p
                 for (ptrdiff_t q = 0; q < kw; q++) dw[((oc * c + ic) * kh + p) * kw + q] += dm[((p * kw + q) * c + ic) * o + oc];
 }
 
+#ifndef SK_GEMM_BLOCKS
+#define SK_GEMM_BLOCKS 1
+#endif
+
+// Rows [0, tile) × channels [t0, t0 + blocks·16) of the product, accumulators in registers (`tile` and `blocks`
+// compile-time constants after inlining). Block g reads b's columns t0 + 16g … in place, or its packed panel.
+static inline __attribute__((always_inline)) void gemm_blocks(const float *restrict a, ptrdiff_t rowStride,
+                                                              const ptrdiff_t *restrict offsets, ptrdiff_t taps,
+                                                              ptrdiff_t width, const float *restrict b, ptrdiff_t o,
+                                                              const float *restrict packed, const float *restrict bias,
+                                                              float *restrict out, const int tile, ptrdiff_t t0,
+                                                              const int blocks) {
+    enum { L = 16 };
+    const ptrdiff_t bs = packed ? L : o, kTotal = taps * width;
+    float acc[SK_GEMM_TILE_ROWS][SK_GEMM_BLOCKS * L];
+    for (int rr = 0; rr < tile; rr++)
+        for (int t = 0; t < blocks * L; t++) acc[rr][t] = bias[t0 + t];
+    for (ptrdiff_t tap = 0; tap < taps; tap++) {
+        const float *at = a + offsets[tap];
+        for (ptrdiff_t q = 0; q < width; q++) {
+            const ptrdiff_t row = (tap * width + q) * bs;
+            for (int rr = 0; rr < tile; rr++) {
+                const float av = at[rr * rowStride + q];
+                for (int g = 0; g < blocks; g++) {
+                    const float *bq = (packed ? packed + (t0 + g * L) * kTotal : b + t0 + g * L) + row;
+                    for (int t = 0; t < L; t++) acc[rr][g * L + t] += av * bq[t];
+                }
+            }
+        }
+    }
+    for (int rr = 0; rr < tile; rr++)
+        for (int t = 0; t < blocks * L; t++) out[rr * o + t0 + t] = acc[rr][t];
+}
+
 // One tile of `tile` ≤ SK_GEMM_TILE_ROWS rows (a compile-time constant after inlining) × all output channels, 16 at a
 // time (64 for a lone row), accumulators in registers. Channel block t0 reads b[(tap·width + q)·o + t0 …], or, when `packed` is given
 // (pack_panels), the same 16 values at packed[t0·K + (tap·width + q)·16 …]: one contiguous panel per block.
@@ -340,49 +360,11 @@ static inline __attribute__((always_inline)) void gemm_tile(const float *restric
             }
             for (int t = 0; t < G * L; t++) out[t0 + t] = acc[t];
         }
-#if SK_GEMM_BLOCKS > 1
-    // Two blocks of 16 channels per tile where the registers hold both (AVX-512): each broadcast of
-    // a feeds two multiply-adds. Same terms, same order per output.
-    for (; t0 + 2 * L <= o; t0 += 2 * L) {
-        float acc[SK_GEMM_TILE_ROWS][2 * L];
-        const float *block0 = packed ? packed + t0 * kTotal : b + t0;
-        const float *block1 = packed ? packed + (t0 + L) * kTotal : b + t0 + L;
-        for (int rr = 0; rr < tile; rr++)
-            for (int t = 0; t < 2 * L; t++) acc[rr][t] = bias[t0 + t];
-        for (ptrdiff_t tap = 0; tap < taps; tap++) {
-            const float *at = a + offsets[tap];
-            for (ptrdiff_t q = 0; q < width; q++) {
-                const float *bq0 = block0 + (tap * width + q) * bs, *bq1 = block1 + (tap * width + q) * bs;
-                for (int rr = 0; rr < tile; rr++) {
-                    const float av = at[rr * rowStride + q];
-                    for (int t = 0; t < L; t++) acc[rr][t] += av * bq0[t];
-                    for (int t = 0; t < L; t++) acc[rr][L + t] += av * bq1[t];
-                }
-            }
-        }
-        for (int rr = 0; rr < tile; rr++)
-            for (int t = 0; t < 2 * L; t++) out[rr * o + t0 + t] = acc[rr][t];
-    }
-#endif
-    for (; t0 + L <= o; t0 += L) {
-        float acc[SK_GEMM_TILE_ROWS][L];
-        const float *block = packed ? packed + t0 * kTotal : b + t0;
-        for (int rr = 0; rr < tile; rr++)
-            for (int t = 0; t < L; t++) acc[rr][t] = bias[t0 + t];
-        for (ptrdiff_t tap = 0; tap < taps; tap++) {
-            const float *at = a + offsets[tap];
-            const float *bt = block + tap * width * bs;
-            for (ptrdiff_t q = 0; q < width; q++) {
-                const float *bq = bt + q * bs;
-                for (int rr = 0; rr < tile; rr++) {
-                    const float av = at[rr * rowStride + q];
-                    for (int t = 0; t < L; t++) acc[rr][t] += av * bq[t];
-                }
-            }
-        }
-        for (int rr = 0; rr < tile; rr++)
-            for (int t = 0; t < L; t++) out[rr * o + t0 + t] = acc[rr][t];
-    }
+    // SK_GEMM_BLOCKS blocks of 16 channels per tile where the output has them (each broadcast of a
+    // feeds that many multiply-adds), then single blocks.
+    for (; t0 + SK_GEMM_BLOCKS * L <= o; t0 += SK_GEMM_BLOCKS * L)
+        gemm_blocks(a, rowStride, offsets, taps, width, b, o, packed, bias, out, tile, t0, SK_GEMM_BLOCKS);
+    for (; t0 + L <= o; t0 += L) gemm_blocks(a, rowStride, offsets, taps, width, b, o, packed, bias, out, tile, t0, 1);
     for (; t0 < o; t0++)
         for (int rr = 0; rr < tile; rr++) {
             float acc = bias[t0];

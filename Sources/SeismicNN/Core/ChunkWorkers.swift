@@ -1,6 +1,5 @@
 // ChunkWorkers: the threads that run `Parallel.forEachChunk`'s chunks, kept between calls.
 
-import CSeismicKernels
 import Foundation
 import Synchronization
 
@@ -66,16 +65,7 @@ final class ChunkWorkers: @unchecked Sendable {
             condition.broadcast()
             condition.unlock()
             claimChunks(of: generation)
-            let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(spinSeconds * 1e9)
-            var polls = 0
-            while finished.load(ordering: .acquiring) < chunks {
-                polls += 1
-                if polls % 64 == 0 && DispatchTime.now().uptimeNanoseconds >= deadline { break }
-                sk_spin_pause()
-            }
-            done.lock()
-            while finished.load(ordering: .acquiring) < chunks { done.wait() }
-            done.unlock()
+            waitPollingFirst(until: { finished.load(ordering: .acquiring) >= chunks }, spinSeconds: spinSeconds, on: done)
             job = nil
         }
         inUse.store(false, ordering: .releasing)
@@ -117,18 +107,9 @@ final class ChunkWorkers: @unchecked Sendable {
         var seen = ticket.load(ordering: .acquiring) >> 32
         var helped = false
         while true {
-            if helped {
-                let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(spinSeconds * 1e9)
-                var polls = 0
-                while ticket.load(ordering: .acquiring) >> 32 == seen {
-                    polls += 1
-                    if polls % 64 == 0 && DispatchTime.now().uptimeNanoseconds >= deadline { break }
-                    sk_spin_pause()
-                }
-            }
-            condition.lock()
-            while ticket.load(ordering: .acquiring) >> 32 == seen { condition.wait() }
-            condition.unlock()
+            // Poll only after a job this worker helped with: the next is likely microseconds away.
+            waitPollingFirst(
+                until: { ticket.load(ordering: .acquiring) >> 32 != seen }, spinSeconds: helped ? spinSeconds : 0, on: condition)
             seen = ticket.load(ordering: .acquiring) >> 32
             helped = index < helpers.load(ordering: .relaxed)
             if helped { claimChunks(of: seen) }

@@ -1,6 +1,5 @@
 // ThreadCollective: the Collective of data-parallel training among threads of one process.
 
-import CSeismicKernels
 import Foundation
 import Synchronization
 
@@ -62,16 +61,7 @@ public final class ThreadGroup: @unchecked Sendable {
     }
 
     private func waitPast(_ round: Int) {
-        let deadline = DispatchTime.now().uptimeNanoseconds + UInt64(spinSeconds * 1e9)
-        var polls = 0
-        while generation.load(ordering: .acquiring) == round {
-            polls += 1
-            if polls % 64 == 0 && DispatchTime.now().uptimeNanoseconds >= deadline { break }
-            sk_spin_pause()
-        }
-        condition.lock()
-        while generation.load(ordering: .acquiring) == round { condition.wait() }
-        condition.unlock()
+        waitPollingFirst(until: { generation.load(ordering: .acquiring) != round }, spinSeconds: spinSeconds, on: condition)
     }
 }
 
