@@ -16,5 +16,6 @@
 #define SK_GEMM_BLOCKS 2
 #include "bodies/elementwise.inc.h"
 #include "bodies/nhwc.inc.h"
+#include "bodies/gemv.inc.h"
 #pragma clang attribute pop
 #endif

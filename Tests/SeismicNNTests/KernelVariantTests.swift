@@ -15,6 +15,10 @@ import Testing
         UnsafeMutablePointer<Float>?
     ) -> Void
     typealias Elementwise = (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void
+    typealias Gemv = (
+        UnsafePointer<Float>?, Int, Int, UnsafePointer<Float>?, Int, UnsafePointer<Float>?,
+        UnsafeMutablePointer<Float>?, Int
+    ) -> Void
 
     #if arch(x86_64)
         nonisolated(unsafe) static let gemm: [(InstructionSet, Gemm)] = [
@@ -25,9 +29,13 @@ import Testing
             (.baseline, sk_gelu_forward_baseline),
             (.avx2, sk_gelu_forward_avx2), (.avx512, sk_gelu_forward_avx512)
         ]
+        nonisolated(unsafe) static let gemv: [(InstructionSet, Gemv)] = [
+            (.baseline, sk_gemv_bias_baseline), (.avx2, sk_gemv_bias_avx2), (.avx512, sk_gemv_bias_avx512)
+        ]
     #else
         nonisolated(unsafe) static let gemm: [(InstructionSet, Gemm)] = [(.baseline, sk_gemm_bias_baseline)]
         nonisolated(unsafe) static let gelu: [(InstructionSet, Elementwise)] = [(.baseline, sk_gelu_forward_baseline)]
+        nonisolated(unsafe) static let gemv: [(InstructionSet, Gemv)] = [(.baseline, sk_gemv_bias_baseline)]
     #endif
 
     static let u = float32UnitRoundoff
@@ -115,6 +123,76 @@ import Testing
                 #expect(wide.map(\.bitPattern) == narrow.map(\.bitPattern), "sk_gemm_bias rows \(rows) k \(k) o \(o)")
             }
         #endif
+    }
+
+    /// y = x·wᵀ + bias through the matrix-vector product, for every variant, on shapes that hit each
+    /// tile (four rows of w, then single rows; x rows in pairs, then a lone one) and each part of the
+    /// sum (16-lane blocks and the k mod 16 tail). y's rows are wider than the output (ldy = rows + 3):
+    /// the gaps must stay untouched. Bound as for sk_gemm_bias: γ_(k+1)·Σ|terms| (Higham §3.1).
+    @Test func gemvBiasVariantsMatchTheReferenceWithinTheInnerProductBound() {
+        var rng = SeededGenerator(seed: 14)
+        for (isa, kernel) in Self.gemv where isa.isSupported {
+            for rows in [1, 2, 3, 4, 5, 7, 8, 9, 13] {
+                for k in [1, 15, 16, 17, 48, 130, 384] {
+                    for n in [1, 2, 3, 5] {
+                        let w = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                        let x = (0..<(n * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                        let bias = (0..<rows).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                        let ldy = rows + 3
+                        var y = [Float](repeating: .nan, count: n * ldy)
+                        kernel(w, rows, k, x, n, bias, &y, ldy)
+                        let wT = TermMagnitudes.transposed(w, rows: rows, cols: k)
+                        let (exact, magnitude) = TermMagnitudes.exactProduct(x, wT, rows: n, inner: k, cols: rows, bias: bias)
+                        let written = (0..<n).flatMap { s in y[(s * ldy)..<(s * ldy + rows)] }
+                        let gaps = (0..<n).flatMap { s in y[(s * ldy + rows)..<(s * ldy + ldy)] }
+                        let worstRatio = worstBoundRatio(written.map(Double.init), exact, bound: magnitude.map { float32Gamma(k + 1) * $0 }).ratio
+                        #expect(worstRatio <= 1, "\(isa) sk_gemv_bias rows \(rows) k \(k) n \(n): error \(worstRatio)× the bound")
+                        #expect(gaps.allSatisfy { $0.isNaN }, "\(isa) sk_gemv_bias rows \(rows) k \(k) n \(n) wrote outside its rows")
+                    }
+                }
+            }
+        }
+    }
+
+    /// Each output of the matrix-vector product sums its terms in one order whatever the tile and the
+    /// pairing of x's rows: a whole call must give the bits of the same outputs computed one row of w
+    /// and one row of x at a time, so a window's scores do not depend on what shares its call; and
+    /// AVX-512 and AVX2 (fused multiply-adds in the same order) give the same bits.
+    @Test func gemvBiasGivesTheSameBitsWhateverTheTileThePairingAndAVX512OrAVX2() {
+        var rng = SeededGenerator(seed: 15)
+        for (isa, kernel) in Self.gemv where isa.isSupported {
+            for (rows, k, n) in [(13, 130, 2), (8, 384, 3), (5, 17, 1), (9, 1000, 5)] {
+                let w = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                let x = (0..<(n * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                let bias = (0..<rows).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                var whole = [Float](repeating: .nan, count: n * rows), single = whole
+                kernel(w, rows, k, x, n, bias, &whole, rows)
+                w.withUnsafeBufferPointer { wp in
+                    x.withUnsafeBufferPointer { xp in
+                        bias.withUnsafeBufferPointer { bp in
+                            single.withUnsafeMutableBufferPointer { yp in
+                                for r in 0..<rows {
+                                    for s in 0..<n {
+                                        kernel(
+                                            wp.baseAddress! + r * k, 1, k, xp.baseAddress! + s * k, 1, bp.baseAddress! + r, yp.baseAddress! + s * rows + r, rows
+                                        )
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                #expect(whole.map(\.bitPattern) == single.map(\.bitPattern), "\(isa) sk_gemv_bias rows \(rows) k \(k) n \(n)")
+                #if arch(x86_64)
+                    if isa == .avx512 {
+                        var narrow = [Float](repeating: .nan, count: n * rows)
+                        sk_gemv_bias_avx2(w, rows, k, x, n, bias, &narrow, rows)
+                        #expect(whole.map(\.bitPattern) == narrow.map(\.bitPattern), "sk_gemv_bias avx512 against avx2: rows \(rows) k \(k) n \(n)")
+                    }
+                #endif
+            }
+        }
+        if !InstructionSet.avx512.isSupported { diagnostic("sk_gemv_bias avx512 against avx2 not run: this CPU lacks AVX-512") }
     }
 
     /// GELU(x) = x·Φ(x) for every variant against the double-precision function. Bound: the erf

@@ -20,6 +20,10 @@
               (const float *a, ptrdiff_t rows, ptrdiff_t rowStride, ptrdiff_t k, const float *b, ptrdiff_t o,       \
                const float *bias, float *out),                                                                      \
               (a, rows, rowStride, k, b, o, bias, out))                                                             \
+    SK_KERNEL(sk_gemv_bias,                                                                                         \
+              (const float *w, ptrdiff_t rows, ptrdiff_t k, const float *x, ptrdiff_t n, const float *bias, float *y, \
+               ptrdiff_t ldy),                                                                                      \
+              (w, rows, k, x, n, bias, y, ldy))                                                                     \
     SK_KERNEL(sk_gemm_at_b_add,                                                                                     \
               (const float *a, ptrdiff_t rows, ptrdiff_t k, const float *b, ptrdiff_t o, float *out),               \
               (a, rows, k, b, o, out))                                                                              \

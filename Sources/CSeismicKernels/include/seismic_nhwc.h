@@ -28,6 +28,12 @@ void sk_gemm_at_b_add(const float *a, ptrdiff_t rows, ptrdiff_t k, const float *
 /// windows of one series (rowStride = the hop) are read in place.
 void sk_gemm_bias_strided(const float *a, ptrdiff_t rows, ptrdiff_t rowStride, ptrdiff_t k, const float *b, ptrdiff_t o,
                           const float *bias, float *out);
+/// y[s, r] = bias[r] + Σ_q w[r, q]·x[s, q] for r < rows, s < n (w [rows, k] as torch.nn.Linear's
+/// weight, x [n, k], y rows ldy apart): x·wᵀ + bias for one or two rows of x, w read once from memory
+/// (see bodies/gemv.inc.h). Each output sums its terms in one order whatever n, rows and the variant
+/// (AVX-512 and AVX2 give the same bits), so its error is at most γ_(k+1)·(|bias| + Σ|terms|).
+void sk_gemv_bias(const float *w, ptrdiff_t rows, ptrdiff_t k, const float *x, ptrdiff_t n, const float *bias, float *y,
+                  ptrdiff_t ldy);
 /// The convolution of n channels-last samples with a kernel of width 1 without im2col: out
 /// [n·(h−kh+1)·w, o] = bias + the input rows read in place, b [kh·c, o] as for im2col. (Both
 /// in-place convolutions keep one offset per tap on the stack: 32 KB for the 64 × 64 kernels

@@ -19,16 +19,6 @@ func sgemm(
         Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
 }
 
-/// Row-major y = A·x + beta·y with A m×n (one row through a Linear layer: no packing, unlike sgemm).
-@inline(__always)
-func sgemv(
-    m: Int, n: Int, a: UnsafePointer<Float>, lda: Int, x: UnsafePointer<Float>, beta: Float,
-    y: UnsafeMutablePointer<Float>
-) {
-    if m == 0 { return }
-    cblas_sgemv(CblasRowMajor, CblasNoTrans, Int32(m), Int32(n), 1, a, Int32(lda), x, 1, beta, y, 1)
-}
-
 /// BLAS threading: SeismicNN splits work across cores itself, so each BLAS call runs on one thread.
 public enum BLASThreads {
     public static func useSingleThreadPerCall() {
