@@ -5,13 +5,14 @@ Prints the machine, its measured sgemm peak (BLAS on every core at once, `seismi
 then for each kernel variant this CPU runs (SEISMIC_MAX_ISA avx512, avx2, baseline): windows/s (µs
 for one window), the arithmetic rate (convolutions and linear layers, torch.utils.flop_counter's
 count) as a fraction of that peak, the ratios against PyTorch and ONNX Runtime, and the goal of
-issue #18 for that measure. PyTorch and ONNX Runtime run once, with their own widest kernels.
+issue #18 for that measure. PyTorch and ONNX Runtime run once a pass, with their own widest kernels.
 Usage: scripts/bench_pytorch.py [path/to/seismic-bench] [--quick] [--epoch] [--isa avx2,...] [--passes N]
   --epoch: end-to-end time of one EarthquakeCNN training epoch on 100,000 windows, both sides.
   --isa: the kernel variants to run (default: every one this CPU runs, widest first).
   --passes N: N alternating passes (PyTorch and ONNX Runtime, then each variant of ours), so that
     both sides meet the same spells of load on a shared host; each figure is the best of its N, and
-    the last column gives the range of the ratio taken within each pass.
+    the last column gives the range of the goal's ratio (against ONNX Runtime for inference, PyTorch
+    for training) taken within each pass.
 """
 import os, re, subprocess, sys, tempfile, time
 import numpy as np
@@ -141,10 +142,14 @@ def main():
     passes = option("--passes", "1")
     if not passes.isdigit() or int(passes) < 1: sys.exit(f"--passes {passes}: give a whole number, 1 or more")
     passes = int(passes)
-    peak, variants = machine()
-    variants = option("--isa", ",".join(variants)).split(",")
-    unknown = [v for v in variants if v not in ("avx512", "avx2", "baseline")]
+    requested = option("--isa", None)
+    unknown = [v for v in (requested or "").split(",") if requested and v not in ("avx512", "avx2", "baseline")]
     if unknown: sys.exit(f"--isa: {','.join(unknown)} is not avx512, avx2 or baseline")
+    peak, variants = machine()
+    if requested:
+        missing = [v for v in requested.split(",") if v not in variants]
+        if missing: sys.exit(f"--isa: this CPU does not run {','.join(missing)} (it runs {','.join(variants)})")
+        variants = requested.split(",")
     models = (("EarthquakeCNN", earthquake, (1, 80, 3), 3, False), ("SpectrogramCNN", spectrogram, (3, 100, 150), 2, True))
     # Per (model, metric): the best figure of each side over the passes, and each pass's ratios.
     best_torch, best_ort, best_swift, ratios = {}, {}, {}, {}
@@ -159,14 +164,15 @@ def main():
                 name, metric = key
                 old = best_swift.get((isa, key))
                 if old is None or better(metric, old[0], v) == v: best_swift[(isa, key)] = (v, gflops)
-                if metric not in references.get(name, ({}, {}))[0]: continue
-                t, o = references[name][0][metric], references[name][1].get(metric)
-                ratios.setdefault((isa, key), []).append(speedup(metric, v, o if o is not None else t))
+                # The goal's reference in this pass (none when it did not run the measure this time).
+                who = GOALS.get(key, ("PyTorch", 0))[0]
+                ref = references.get(name, ({}, {}))[0 if who == "PyTorch" else 1].get(metric)
+                if ref is not None: ratios.setdefault((isa, key), []).append(speedup(metric, v, ref))
     for isa in variants:
         print(f"\nSeismicTorch kernels: {isa}    (peak: sgemm on every core, {peak:.1f} GFLOP/s)"
               + (f"; best of {passes} alternating passes" if passes > 1 else ""))
         print(f"{'model':16} {'measure':26} {'Swift':>10} {'GFLOP/s':>8} {'peak':>5} {'PyTorch':>10} {'ratio':>7}"
-              f" {'ONNX RT':>10} {'ratio':>7}  goal" + ("  (ratio within each pass)" if passes > 1 else ""))
+              f" {'ONNX RT':>10} {'ratio':>7}  goal")
         for (name, metric), ref in best_torch.items():
             if (isa, (name, metric)) not in best_swift: continue
             s, gflops = best_swift[(isa, (name, metric))]
@@ -179,7 +185,8 @@ def main():
                 got = ratio if who == "PyTorch" else oratio
                 goal = f"≥ {target}× {who}: " + ("no ONNX RT" if got is None else ("met" if got >= target else "NOT met"))
             spread = ratios.get((isa, (name, metric)), [])
-            within = f"  ({min(spread):.2f}–{max(spread):.2f}x)" if passes > 1 and spread else ""
+            who = GOALS.get((name, metric), ("PyTorch", 0))[0]
+            within = f"  (per pass vs {who}: {min(spread):.2f}–{max(spread):.2f}x)" if passes > 1 and spread else ""
             rate = "" if gflops is None else f"{gflops:8.1f} {100 * gflops / peak:4.0f}%"
             print(f"{name:16} {metric:26} {s:10.1f} {rate:>14} {ref:10.1f} {ratio:6.2f}x"
                   f" {'' if o is None else f'{o:10.1f}':>10} {'' if oratio is None else f'{oratio:6.2f}x':>7}  {goal}{within}")

@@ -128,7 +128,7 @@ import Testing
     /// y = x·wᵀ + bias through the matrix-vector product, for every variant, on shapes that hit each
     /// tile (four rows of w, then single rows; x rows in pairs, then a lone one) and each part of the
     /// sum (16-lane blocks and the k mod 16 tail). y's rows are wider than the output (ldy = rows + 3):
-    /// the gaps must stay untouched. Bound as for sk_gemm_bias: γ_(k+1)·Σ|terms| (Higham §3.1).
+    /// the gaps, and guard cells before and after y, must stay untouched. Bound as for sk_gemm_bias: γ_(k+1)·Σ|terms| (Higham §3.1).
     @Test func gemvBiasVariantsMatchTheReferenceWithinTheInnerProductBound() {
         var rng = SeededGenerator(seed: 14)
         for (isa, kernel) in Self.gemv where isa.isSupported {
@@ -138,13 +138,16 @@ import Testing
                         let w = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
                         let x = (0..<(n * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
                         let bias = (0..<rows).map { _ in rng.nextUnitFloat() * 2 - 1 }
-                        let ldy = rows + 3
-                        var y = [Float](repeating: .nan, count: n * ldy)
-                        kernel(w, rows, k, x, n, bias, &y, ldy)
+                        // y starts `guardCells` into a NaN buffer that runs as far past its end.
+                        let ldy = rows + 3, guardCells = 8
+                        var buffer = [Float](repeating: .nan, count: n * ldy + 2 * guardCells)
+                        buffer.withUnsafeMutableBufferPointer { kernel(w, rows, k, x, n, bias, $0.baseAddress! + guardCells, ldy) }
+                        let y = Array(buffer[guardCells..<(guardCells + n * ldy)])
                         let wT = TermMagnitudes.transposed(w, rows: rows, cols: k)
                         let (exact, magnitude) = TermMagnitudes.exactProduct(x, wT, rows: n, inner: k, cols: rows, bias: bias)
                         let written = (0..<n).flatMap { s in y[(s * ldy)..<(s * ldy + rows)] }
-                        let gaps = (0..<n).flatMap { s in y[(s * ldy + rows)..<(s * ldy + ldy)] }
+                        var gaps: [Float] = Array(buffer[..<guardCells]) + Array(buffer[(guardCells + n * ldy)...])
+                        for s in 0..<n { gaps += y[(s * ldy + rows)..<(s * ldy + ldy)] }
                         let worstRatio = worstBoundRatio(written.map(Double.init), exact, bound: magnitude.map { float32Gamma(k + 1) * $0 }).ratio
                         #expect(worstRatio <= 1, "\(isa) sk_gemv_bias rows \(rows) k \(k) n \(n): error \(worstRatio)× the bound")
                         #expect(gaps.allSatisfy { $0.isNaN }, "\(isa) sk_gemv_bias rows \(rows) k \(k) n \(n) wrote outside its rows")
@@ -161,7 +164,7 @@ import Testing
     @Test func gemvBiasGivesTheSameBitsWhateverTheTileThePairingAndAVX512OrAVX2() {
         var rng = SeededGenerator(seed: 15)
         for (isa, kernel) in Self.gemv where isa.isSupported {
-            for (rows, k, n) in [(13, 130, 2), (8, 384, 3), (5, 17, 1), (9, 1000, 5)] {
+            for (rows, k, n) in [(13, 130, 2), (8, 384, 3), (5, 17, 1), (9, 1000, 5), (6, 7, 4)] {
                 let w = (0..<(rows * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
                 let x = (0..<(n * k)).map { _ in rng.nextUnitFloat() * 2 - 1 }
                 let bias = (0..<rows).map { _ in rng.nextUnitFloat() * 2 - 1 }

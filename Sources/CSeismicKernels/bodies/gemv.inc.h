@@ -3,10 +3,13 @@
 // (the name suffix) and the target first. See dispatch.c.
 //
 // Such a product reads every weight once and does one multiply-add with it: it is bound by memory,
-// and what matters is how fast the weights stream in. Rows of W are read as SK_GEMV_ROWS concurrent
-// contiguous streams, 16 values at a time, each sum kept as 16 lane sums in registers. OpenBLAS's
-// sgemv reached 26 GB/s on SpectrogramCNN's fc1 (1280 × 32640, 167 MB) on both cores of a Zen 4
-// host whose cores read 48–51 GB/s; this loop reached 43 GB/s there (AVX-512; AVX2 38–41 GB/s).
+// and what matters is how fast the weights stream in. For one row of x, rows of W are read as
+// SK_GEMV_ROWS concurrent contiguous streams (two for a pair of x rows), 16 values at a time, each
+// sum kept as 16 lane sums in registers. On SpectrogramCNN's fc1 (1280 × 32640, 167 MB), one row,
+// both cores of a Zen 4 host (2 vCPUs) whose cores read 48–51 GB/s together: OpenBLAS 0.3.21's
+// sgemv 26–27 GB/s, this loop 43–51 GB/s with AVX-512 and 38–41 GB/s with AVX2 (best of 20–30
+// calls, C harness, three runs). The equal bits of AVX-512 and AVX2 rest on both fusing each
+// multiply-add (-ffp-contract=fast permits it, KernelVariantTests checks it on AVX-512 hosts).
 
 enum { SK_GEMV_ROWS = 4 };
 
@@ -43,7 +46,7 @@ static inline __attribute__((always_inline)) void gemv_tile(const float *restric
 }
 
 // Rows of x two at a time (one pass over w serves both; the tile's rows of w two at a time then, so
-// that AVX2's 16 registers hold the eight 16-lane sums), then a last lone row.
+// that the four 16-lane sums fit AVX2's 16 registers, as eight), then a last lone row.
 static inline __attribute__((always_inline)) void gemv_rows(const float *restrict w, ptrdiff_t k,
                                                             const float *restrict x, ptrdiff_t n,
                                                             const float *restrict bias, float *restrict y,

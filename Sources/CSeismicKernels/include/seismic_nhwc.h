@@ -30,8 +30,9 @@ void sk_gemm_bias_strided(const float *a, ptrdiff_t rows, ptrdiff_t rowStride, p
                           const float *bias, float *out);
 /// y[s, r] = bias[r] + Σ_q w[r, q]·x[s, q] for r < rows, s < n (w [rows, k] as torch.nn.Linear's
 /// weight, x [n, k], y rows ldy apart): x·wᵀ + bias for one or two rows of x, w read once from memory
-/// (see bodies/gemv.inc.h). Each output sums its terms in one order whatever n, rows and the variant
-/// (AVX-512 and AVX2 give the same bits), so its error is at most γ_(k+1)·(|bias| + Σ|terms|).
+/// (see bodies/gemv.inc.h). Each output sums its terms in one order whatever n and rows, so a row's
+/// result does not depend on what shares the call, and AVX-512 and AVX2 give the same bits (the
+/// baseline, without fused multiply-adds, rounds otherwise). Error at most γ_(k+1)·(|bias| + Σ|terms|).
 void sk_gemv_bias(const float *w, ptrdiff_t rows, ptrdiff_t k, const float *x, ptrdiff_t n, const float *bias, float *y,
                   ptrdiff_t ldy);
 /// The convolution of n channels-last samples with a kernel of width 1 without im2col: out

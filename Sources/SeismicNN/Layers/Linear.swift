@@ -2,14 +2,15 @@
 
 import CSeismicKernels
 
-/// Batched through sgemm; rows of the batch (forward, dx) and rows of W (dW) split across cores.
-/// Evaluation with a weight of fewer than `rowIndependentLimit` values (all of EarthquakeCNN's,
+/// Batched through sgemm; rows of the batch (forward, dx) and rows of W (dW) split across cores;
+/// one or two rows through `sk_gemv_bias`, which reads W once at the memory's speed. Evaluation with a weight of fewer than `rowIndependentLimit` values (all of EarthquakeCNN's,
 /// SpectrogramCNN's fc2 and fc3) runs every batch size through one product, `sk_gemm_bias` on a
 /// cached Wᵀ: each output row is bias + Σ x·Wᵀ in the same order whatever the batch, so a window's
 /// scores do not depend on which windows share its call (a live monitor batches what is due).
 public final class Linear: Layer {
     /// Weights with fewer values take the batch-independent evaluation product (above); larger ones
-    /// (SpectrogramCNN's fc1, 41.8 M values) keep BLAS's paths, whose rounding depends on the batch size.
+    /// (SpectrogramCNN's fc1, 41.8 M values) take a path by batch size (one or two rows, a few, many),
+    /// so their rounding depends on the batch size beyond two rows.
     public static let rowIndependentLimit = 1_000_000
     public let inFeatures: Int
     public let outFeatures: Int
