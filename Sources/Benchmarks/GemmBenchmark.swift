@@ -1,5 +1,7 @@
 // GemmBenchmark: the machine's measured ceiling for the networks' arithmetic — BLAS sgemm (OpenBLAS
-// on Linux, Accelerate on Apple platforms) on one core and on every core at once — and SeismicNN's own product kernel on the networks' shapes.
+// on Linux, Accelerate on Apple platforms) on one core and on every core at once — and SeismicNN's own product kernel on the networks' shapes;
+// and, for the one product bound by memory (one image through SpectrogramCNN's fc1), the rate at which every core together
+// reads memory, against which that product's rate is stated.
 
 import CSeismicKernels
 import Foundation
@@ -54,6 +56,42 @@ enum GemmBenchmark {
         return flop / seconds / 1e9
     }
 
+    /// GB/s at which `cores` cores together read `megabytes` of floats (far more than the caches
+    /// hold), each core summing its share into four 16-lane sums: the best of 3 rounds of 2 reads.
+    static func readRate(megabytes: Int, cores: Int) -> Double {
+        let blocks = megabytes * 1_000_000 / 256  // 64 floats each
+        let data = Buffer<Float>(repeating: 1, count: blocks * 64)
+        let sums = Buffer<Float>(repeating: 0, count: cores)
+        let seconds = NNBenchmark.time(iterations: 2) {
+            Parallel.forEachChunk(blocks, chunks: cores) { core, r in
+                let base = UnsafeRawPointer(data.pointer + r.lowerBound * 64)
+                var (s0, s1, s2, s3) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+                for block in 0..<r.count {
+                    let p = base + block * 256
+                    s0 += p.loadUnaligned(as: SIMD16<Float>.self)
+                    s1 += p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
+                    s2 += p.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
+                    s3 += p.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
+                }
+                sums.pointer[core] = (s0 + s1 + s2 + s3).sum()
+            }
+        }
+        return Double(blocks * 256) / seconds / 1e9
+    }
+
+    /// GB/s of weights read by `sk_gemv_bias` for one row through a rows × k weight (SpectrogramCNN's
+    /// fc1: 1280 × 32640, 167 MB), its rows split across `cores` cores as `Linear` splits them.
+    static func gemvRate(rows: Int, k: Int, cores: Int) -> Double {
+        let w = Buffer<Float>(repeating: 0.5, count: rows * k), x = Buffer<Float>(repeating: 0.25, count: k)
+        let bias = Buffer<Float>(repeating: 0, count: rows), y = Buffer<Float>(count: rows)
+        let seconds = NNBenchmark.time(iterations: 5) {
+            Parallel.forEachChunk(rows, chunks: cores) { _, r in
+                sk_gemv_bias(w.pointer + r.lowerBound * k, r.count, k, x.pointer, 1, bias.pointer + r.lowerBound, y.pointer + r.lowerBound, rows)
+            }
+        }
+        return Double(rows * k * 4) / seconds / 1e9
+    }
+
     static func run() {
         let cores = Parallel.machineWorkers
         let widest = InstructionSet.allCases.last { $0.isSupported } ?? .baseline
@@ -67,5 +105,10 @@ enum GemmBenchmark {
         // EarthquakeCNN conv3's shape.
         line("sk_gemm_bias", "4096×432×96, 1 core", kernelRate(rows: 4096, k: 432, o: 96))
         line("sk_gemm_bias", "2048×96×64, 1 core", kernelRate(rows: 2048, k: 96, o: 64))
+        let read = readRate(megabytes: 256, cores: cores), gemv = gemvRate(rows: 1280, k: 32640, cores: cores)
+        print(column("memory read", 16) + " " + column("256 MB, \(cores) cores", 26) + String(format: " %14.1f GB/s", read))
+        print(
+            column("sk_gemv_bias", 16) + " " + column("1280×32640 (fc1), \(cores) cores", 26)
+                + String(format: " %14.1f GB/s  (%.0f %% of the read rate)", gemv, 100 * gemv / read))
     }
 }

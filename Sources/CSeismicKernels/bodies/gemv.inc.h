@@ -6,9 +6,10 @@
 // and what matters is how fast the weights stream in. For one row of x, rows of W are read as
 // SK_GEMV_ROWS concurrent contiguous streams (two for a pair of x rows), 16 values at a time, each
 // sum kept as 16 lane sums in registers. On SpectrogramCNN's fc1 (1280 × 32640, 167 MB), one row,
-// both cores of a Zen 4 host (2 vCPUs) whose cores read 48–51 GB/s together: OpenBLAS 0.3.21's
-// sgemv 26–27 GB/s, this loop 43–51 GB/s with AVX-512 and 38–41 GB/s with AVX2 (best of 20–30
-// calls, C harness, three runs). The equal bits of AVX-512 and AVX2 rest on both fusing each
+// both cores of a Zen 4 host (2 vCPUs), best of 20–30 calls in a C harness: while its cores read
+// 48–51 GB/s together, OpenBLAS 0.3.21's sgemv read 26–27 GB/s and this loop 43–51 GB/s with AVX-512
+// (38–41 GB/s with AVX2); when the host's memory was busy (a plain read at 27 GB/s), both ran at
+// about the read rate. `seismic-bench gemm` states this loop's rate against a plain read's. The equal bits of AVX-512 and AVX2 rest on both fusing each
 // multiply-add (-ffp-contract=fast permits it, KernelVariantTests checks it on AVX-512 hosts).
 
 enum { SK_GEMV_ROWS = 4 };

@@ -59,7 +59,7 @@ public final class Linear: Layer {
                 // run inline when the product is too small to pay for waking a thread.
                 if n <= 2 {
                     // One or two windows (latency): a matrix-vector product bound by reading W once
-                    // (sk_gemv_bias: 1.6× OpenBLAS's sgemv on fc1); a large W (SpectrogramCNN's fc1,
+                    // (sk_gemv_bias, at the rate the cores read memory); a large W (SpectrogramCNN's fc1,
                     // 167 MB) is read by all cores, a row range each.
                     let split = i * o >= 1_000_000 ? Parallel.effectiveWorkers : 1
                     Parallel.forEachChunk(o, chunks: split) { _, r in
