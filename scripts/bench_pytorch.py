@@ -7,7 +7,9 @@ for one window), the arithmetic rate (convolutions and linear layers, torch.util
 count) as a fraction of that peak, the ratios against PyTorch and ONNX Runtime, and the goal of
 issue #18 for that measure. PyTorch and ONNX Runtime run once a pass, with their own widest kernels.
 Usage: scripts/bench_pytorch.py [path/to/seismic-bench] [--quick] [--epoch] [--isa avx2,...] [--passes N]
-  --epoch: end-to-end time of one EarthquakeCNN training epoch on 100,000 windows, both sides.
+  --quick: fewer iterations and smaller batches (a check that everything runs, not a measurement).
+  --epoch: end-to-end time of one EarthquakeCNN training epoch on 100,000 windows, both sides
+    (the widest kernels; SEISMIC_MAX_ISA caps them).
   --isa: the kernel variants to run (default: every one this CPU runs, widest first).
   --passes N: N alternating passes (PyTorch and ONNX Runtime, then each variant of ours), so that
     both sides meet the same spells of load on a shared host; each figure is the best of its N, and
@@ -92,8 +94,10 @@ def machine():
     """The machine line, the sgemm peak on every core (GFLOP/s) and the variants this CPU runs, widest first."""
     text = subprocess.run([BENCH, "gemm"], check=True, capture_output=True, text=True).stdout
     print(text.strip())
-    peak = max(float(m.group(1)) for m in re.finditer(r"BLAS .* cores?\s+([\d.]+) GFLOP/s", text))
-    widest = re.search(r"widest this CPU runs: (\w+)", text).group(1)
+    peaks = [float(m.group(1)) for m in re.finditer(r"BLAS .* cores?\s+([\d.]+) GFLOP/s", text)]
+    widest = re.search(r"widest this CPU runs: (\w+)", text)
+    if not peaks or not widest: sys.exit(f"{BENCH} gemm printed no sgemm peak: is it seismic-bench?")
+    peak, widest = max(peaks), widest.group(1)
     order = ["avx512", "avx2", "baseline"]
     return peak, order[order.index(widest):]
 
@@ -135,7 +139,13 @@ def better(metric, a, b):
 def main():
     if "--help" in sys.argv or "-h" in sys.argv:
         print(__doc__.strip()); return
-    if not os.access(BENCH, os.X_OK):
+    options = {"--quick", "--epoch", "--isa", "--passes"}
+    unknown = [a for i, a in enumerate(sys.argv[1:], 1)
+               if a.startswith("-") and a not in options and sys.argv[i - 1] not in ("--isa", "--passes")]
+    if unknown: sys.exit(f"unknown option {unknown[0]} (see --help)")
+    if "--epoch" in sys.argv and ("--isa" in sys.argv or "--passes" in sys.argv):
+        sys.exit("--epoch takes neither --isa nor --passes (SEISMIC_MAX_ISA caps its kernels)")
+    if not (os.path.isfile(BENCH) and os.access(BENCH, os.X_OK)):
         sys.exit(f"{BENCH}: no seismic-bench there; build it first (swift build -c release --product seismic-bench)")
     if "--epoch" in sys.argv:
         epoch(); return

@@ -7,8 +7,37 @@ import SeismicNN
 import SeismicSignal
 import SeismicTorch
 
+let usage = """
+    usage: seismic-bench COMMAND [--quick]
+      all                  nn, then prep and stead (long; several GB of memory)
+      nn                   both networks: training (batch 256, 32), inference, one window
+      nn-earthquake        EarthquakeCNN only
+      train-earthquake     EarthquakeCNN training steps of batch 256 (a profiling aid)
+      infer-earthquake     EarthquakeCNN inference of batch 1024 (a profiling aid)
+      infer-spectrogram    SpectrogramCNN inference of batch 32 (a profiling aid)
+      latency-earthquake   EarthquakeCNN, one window at a time (a profiling aid)
+      latency-spectrogram  SpectrogramCNN, one image at a time (a profiling aid)
+      epoch                one EarthquakeCNN training epoch of 100,000 windows
+      gemm                 the machine's ceiling: BLAS sgemm on one core and every core, our product
+                           on the convolutions' shapes, memory read on every core and our
+                           matrix-vector product on SpectrogramCNN's fc1 against it
+      prep                 reading and preparing a folder of 480 s three-component SAC records
+      stead                preparing a synthetic STEAD file: traces/s and peak memory
+      classify-day         a day of one 100 Hz three-component station, classified
+      monitor-latency      the live loop, from the packet that completes a window to its line
+      seedlink-server STATIONS SECONDS
+                           a SeedLink server on loopback for scripts/bench_seedlink.sh
+    --quick: fewer iterations. SEISMIC_MAX_ISA=avx2|baseline caps the kernels' instruction set.
+    Side by side with PyTorch, ONNX Runtime, ObsPy and SeisBench: scripts/bench_*.py (README).
+    """
 let args = Array(CommandLine.arguments.dropFirst())
-let what = args.first ?? "all"
+guard let what = args.first, !what.hasPrefix("-") else {
+    // No command, or an option where the command goes: --help is asked for, anything else is a mistake.
+    let asked = args.first == "--help" || args.first == "-h"
+    FileHandle.standardError.write(Data((asked ? "" : "seismic-bench: name a command\n").utf8))
+    if asked { print(usage, terminator: "") } else { FileHandle.standardError.write(Data(usage.utf8)) }
+    exit(asked ? 0 : 2)
+}
 let quick = args.contains("--quick")
 BLASThreads.useSingleThreadPerCall()
 Memory.keepLargeAllocations()
@@ -128,9 +157,9 @@ case "monitor-latency":
             "packet → classified line" as NSString, latencies[latencies.count / 2], latencies[latencies.count * 99 / 100], latencies.count))
 case "stead":
     try SteadBenchmark.run(quick: quick)
+case "help":
+    print(usage, terminator: "")
 default:
-    print(
-        "usage: seismic-bench [all|nn|gemm|prep|stead|nn-earthquake|train-earthquake|infer-earthquake|infer-spectrogram|latency-earthquake|latency-spectrogram] [--quick]"
-    )
+    FileHandle.standardError.write(Data("seismic-bench: unknown command '\(what)'\n\(usage)".utf8))
     exit(2)
 }
