@@ -20,9 +20,10 @@ import os, re, subprocess, sys, tempfile, time
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
-# The one argument that is neither an option nor an option's value (--isa and --passes take one).
+# Options: flags, and those that take a value. BENCH: the one argument that is neither.
+FLAGS, VALUED = ("--quick", "--epoch"), ("--isa", "--passes")
 BENCH = next((a for i, a in enumerate(sys.argv[1:], 1)
-              if not a.startswith("-") and sys.argv[i - 1] not in ("--isa", "--passes")), ".build/release/seismic-bench")
+              if not a.startswith("-") and sys.argv[i - 1] not in VALUED), ".build/release/seismic-bench")
 QUICK = "--quick" in sys.argv
 torch.set_num_threads(os.cpu_count() or 2)
 
@@ -139,9 +140,8 @@ def better(metric, a, b):
 def main():
     if "--help" in sys.argv or "-h" in sys.argv:
         print(__doc__.strip()); return
-    options = {"--quick", "--epoch", "--isa", "--passes"}
     unknown = [a for i, a in enumerate(sys.argv[1:], 1)
-               if a.startswith("-") and a not in options and sys.argv[i - 1] not in ("--isa", "--passes")]
+               if a.startswith("-") and a not in FLAGS + VALUED and sys.argv[i - 1] not in VALUED]
     if unknown: sys.exit(f"unknown option {unknown[0]} (see --help)")
     if "--epoch" in sys.argv and ("--isa" in sys.argv or "--passes" in sys.argv):
         sys.exit("--epoch takes neither --isa nor --passes (SEISMIC_MAX_ISA caps its kernels)")

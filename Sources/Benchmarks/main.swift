@@ -33,10 +33,12 @@ let usage = """
 let args = Array(CommandLine.arguments.dropFirst())
 guard let what = args.first, !what.hasPrefix("-") else {
     // No command, or an option where the command goes: --help is asked for, anything else is a mistake.
-    let asked = args.first == "--help" || args.first == "-h"
-    FileHandle.standardError.write(Data((asked ? "" : "seismic-bench: name a command\n").utf8))
-    if asked { print(usage, terminator: "") } else { FileHandle.standardError.write(Data(usage.utf8)) }
-    exit(asked ? 0 : 2)
+    if args.first == "--help" || args.first == "-h" {
+        print(usage, terminator: "")
+        exit(0)
+    }
+    FileHandle.standardError.write(Data("seismic-bench: name a command\n\(usage)".utf8))
+    exit(2)
 }
 let quick = args.contains("--quick")
 BLASThreads.useSingleThreadPerCall()

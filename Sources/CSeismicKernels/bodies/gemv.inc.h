@@ -9,8 +9,9 @@
 // both cores of a Zen 4 host (2 vCPUs), best of 20–30 calls in a C harness: while its cores read
 // 48–51 GB/s together, OpenBLAS 0.3.21's sgemv read 26–27 GB/s and this loop 43–51 GB/s with AVX-512
 // (38–41 GB/s with AVX2); when the host's memory was busy (a plain read at 27 GB/s), both ran at
-// about the read rate. `seismic-bench gemm` states this loop's rate against a plain read's. The equal bits of AVX-512 and AVX2 rest on both fusing each
-// multiply-add (-ffp-contract=fast permits it, KernelVariantTests checks it on AVX-512 hosts).
+// about the read rate. `seismic-bench gemm` states this loop's rate against a plain read's. The equal
+// bits of AVX-512 and AVX2 rest on both fusing each multiply-add (-ffp-contract=fast permits it,
+// KernelVariantTests checks it on AVX-512 hosts).
 
 enum { SK_GEMV_ROWS = 4 };
 

@@ -3,7 +3,8 @@
 import CSeismicKernels
 
 /// Batched through sgemm; rows of the batch (forward, dx) and rows of W (dW) split across cores;
-/// one or two rows through `sk_gemv_bias`, which reads W once at the memory's speed. Evaluation with a weight of fewer than `rowIndependentLimit` values (all of EarthquakeCNN's,
+/// one or two rows through `sk_gemv_bias`, which reads W once at the memory's speed. Evaluation
+/// with a weight of fewer than `rowIndependentLimit` values (all of EarthquakeCNN's,
 /// SpectrogramCNN's fc2 and fc3) runs every batch size through one product, `sk_gemm_bias` on a
 /// cached Wᵀ: each output row is bias + Σ x·Wᵀ in the same order whatever the batch, so a window's
 /// scores do not depend on which windows share its call (a live monitor batches what is due).
