@@ -13,6 +13,7 @@
 #define SK_GEMM_TILE_ROWS 6
 #include "bodies/elementwise.inc.h"
 #include "bodies/nhwc.inc.h"
+#include "bodies/winograd.inc.h"
 #include "bodies/gemv.inc.h"
 #pragma clang attribute pop
 #endif

@@ -16,6 +16,7 @@
 #define SK_GEMM_BLOCKS 2
 #include "bodies/elementwise.inc.h"
 #include "bodies/nhwc.inc.h"
+#include "bodies/winograd.inc.h"
 #include "bodies/gemv.inc.h"
 #pragma clang attribute pop
 #endif

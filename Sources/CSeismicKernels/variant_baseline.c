@@ -10,4 +10,5 @@
 #define SK_GEMM_TILE_ROWS 2
 #include "bodies/elementwise.inc.h"
 #include "bodies/nhwc.inc.h"
+#include "bodies/winograd.inc.h"
 #include "bodies/gemv.inc.h"

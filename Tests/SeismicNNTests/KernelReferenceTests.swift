@@ -193,6 +193,99 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         #expect(zTaps.map(\.bitPattern) == z.map(\.bitPattern), "sk_nhwc_conv \(shape): not the bits of im2col + sk_gemm_bias")
     }
 
+    /// Winograd F(2×2, 3×3) against the exact convolution (float64). Each output is a sum of
+    /// monomials coefficient·g·d, each through at most 2 roundings of the input transform, 4 of the
+    /// weight transform (the ½ is exact), C_in of the product (fused or not: C_in + 1), 4 of the
+    /// output transform and 1 of the bias: c + 12 in all. So the error is at most γ_(c+12) times the
+    /// pipeline of absolute values, |Aᵀ|((|G||g||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A| summed over the input
+    /// channels, plus |bias| (Higham §3.1's argument, term by term). Shapes: odd and even output
+    /// sizes (a tile's last row or column dropped), channel counts off the vector width, and more
+    /// tiles than one block of SK_WINOGRAD_TILES.
+    @Test(arguments: 0..<8)
+    func winogradConvolutionMatchesTheExactConvolution(seed: Int) {
+        var rng = TestRNG(seed: UInt64(450 + seed))
+        let (n, c, o) = (Int.random(in: 1...3, using: &rng), Int.random(in: 1...40, using: &rng), Int.random(in: 1...40, using: &rng))
+        let (h, w) =
+            seed < 2
+            ? (Int.random(in: 17...22, using: &rng), Int.random(in: 17...22, using: &rng))
+            : (Int.random(in: 3...12, using: &rng), Int.random(in: 3...12, using: &rng))
+        let (ho, wo) = (h - 2, w - 2)
+        let shape = "[\(n),\(c),\(h),\(w)]→\(o)"
+        let (_, store) = randomConvolution(c: c, o: o, kernel: (3, 3), &rng)
+        let weight = store.tensor("conv.weight").storage, bias = store.tensor("conv.bias").storage
+        let x = uniform(n * h * w * c, &rng)  // channels-last [n, h, w, c]
+        var matrix = [Float](repeating: .nan, count: 9 * c * o), transformed = [Float](repeating: .nan, count: 16 * c * o)
+        sk_conv_weight_matrix(weight, o, c, 3, 3, &matrix)
+        sk_winograd_weights(matrix, c, o, &transformed)
+        var out = [Float](repeating: .nan, count: n * ho * wo * o)
+        var scratch = [Float](repeating: .nan, count: sk_winograd_scratch(c, o))
+        sk_nhwc_conv3x3_winograd(x, n, h, w, c, transformed, o, bias, &out, &scratch)
+
+        // |Bᵀ|, |G| and |Aᵀ| (the transforms' entries in absolute value).
+        let bT: [[Double]] = [[1, 0, 1, 0], [0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 0, 1]]
+        let g: [[Double]] = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [0, 0, 1]]
+        let aT: [[Double]] = [[1, 1, 1, 0], [0, 1, 1, 1]]
+        // |G||g||Gᵀ| per (input, output) channel: [ci][oc][16].
+        var weightMagnitude = [[[Double]]](repeating: [[Double]](repeating: [], count: o), count: c)
+        for ci in 0..<c {
+            for oc in 0..<o {
+                var m = [Double](repeating: 0, count: 16)
+                for i in 0..<4 {
+                    for j in 0..<4 {
+                        for p in 0..<3 {
+                            for q in 0..<3 { m[4 * i + j] += g[i][p] * Double(abs(weight[((oc * c + ci) * 3 + p) * 3 + q])) * g[j][q] }
+                        }
+                    }
+                }
+                weightMagnitude[ci][oc] = m
+            }
+        }
+        var exact = [Double](repeating: 0, count: out.count), bound = exact
+        let gamma = float32Gamma(c + 12)
+        for s in 0..<n {
+            for oi in 0..<ho {
+                for oj in 0..<wo {
+                    let (ti, tj, a, b) = (oi / 2, oj / 2, oi % 2, oj % 2)
+                    // |Bᵀ||d||B| of this output's tile, per input channel (rows and columns past the
+                    // image meet only zero coefficients of |Aᵀ| for an output inside it).
+                    var inputMagnitude = [[Double]](repeating: [Double](repeating: 0, count: 16), count: c)
+                    for ci in 0..<c {
+                        for i in 0..<4 {
+                            for j in 0..<4 {
+                                var sum = 0.0
+                                for p in 0..<4 where 2 * ti + p < h && bT[i][p] != 0 {
+                                    for q in 0..<4 where 2 * tj + q < w && bT[j][q] != 0 {
+                                        sum += Double(abs(x[((s * h + 2 * ti + p) * w + 2 * tj + q) * c + ci]))
+                                    }
+                                }
+                                inputMagnitude[ci][4 * i + j] = sum
+                            }
+                        }
+                    }
+                    for oc in 0..<o {
+                        var value = Double(bias[oc]), magnitude = Double(abs(bias[oc]))
+                        for ci in 0..<c {
+                            for p in 0..<3 {
+                                for q in 0..<3 {
+                                    value += Double(weight[((oc * c + ci) * 3 + p) * 3 + q]) * Double(x[((s * h + oi + p) * w + oj + q) * c + ci])
+                                }
+                            }
+                            for i in 0..<4 where aT[a][i] != 0 {
+                                for j in 0..<4 where aT[b][j] != 0 {
+                                    magnitude += weightMagnitude[ci][oc][4 * i + j] * inputMagnitude[ci][4 * i + j]
+                                }
+                            }
+                        }
+                        let at = ((s * ho + oi) * wo + oj) * o + oc
+                        exact[at] = value
+                        bound[at] = gamma * magnitude
+                    }
+                }
+            }
+        }
+        expectWithin("sk_nhwc_conv3x3_winograd", worstBoundRatio(out.map(Double.init), exact, bound: bound), shape)
+    }
+
     /// The block's convolution backward — dcols = dz·Wᵀ (sk_gemm_bias) folded back by sk_nhwc_col2im;
     /// the weight gradient's product by sk_gemm_at_b_add, added through sk_conv_weight_gradient_add; the bias gradient by
     /// sk_column_sums_float — against Conv2d.backward. Input gradient: the fused side sums C_out

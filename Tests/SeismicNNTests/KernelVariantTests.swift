@@ -125,6 +125,33 @@ import Testing
         #endif
     }
 
+    /// Winograd's transforms are additions and exact halvings, and its 16 products are the product
+    /// kernel's (the same bits on AVX-512 and AVX2, above): so the whole convolution has the same
+    /// bits on both, over several blocks of tiles and odd output sizes.
+    @Test func winogradGivesTheSameBitsOnAVX512AndAVX2() {
+        guard InstructionSet.avx512.isSupported else {
+            diagnostic("sk_nhwc_conv3x3_winograd avx512 against avx2 not run: this CPU lacks AVX-512")
+            return
+        }
+        #if arch(x86_64)
+            var rng = SeededGenerator(seed: 14)
+            for (n, h, w, c, o) in [(2, 21, 19, 48, 96), (1, 9, 12, 17, 33), (3, 5, 3, 16, 16)] {
+                let x = (0..<(n * h * w * c)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                let b = (0..<(9 * c * o)).map { _ in rng.nextUnitFloat() - 0.5 }
+                let bias = (0..<o).map { _ in rng.nextUnitFloat() - 0.5 }
+                var uWide = [Float](repeating: .nan, count: 16 * c * o), uNarrow = uWide
+                sk_winograd_weights_avx512(b, c, o, &uWide)
+                sk_winograd_weights_avx2(b, c, o, &uNarrow)
+                #expect(uWide.map(\.bitPattern) == uNarrow.map(\.bitPattern), "sk_winograd_weights c \(c) o \(o)")
+                var scratch = [Float](repeating: .nan, count: sk_winograd_scratch(c, o))
+                var wide = [Float](repeating: .nan, count: n * (h - 2) * (w - 2) * o), narrow = wide
+                sk_nhwc_conv3x3_winograd_avx512(x, n, h, w, c, uWide, o, bias, &wide, &scratch)
+                sk_nhwc_conv3x3_winograd_avx2(x, n, h, w, c, uNarrow, o, bias, &narrow, &scratch)
+                #expect(wide.map(\.bitPattern) == narrow.map(\.bitPattern), "sk_nhwc_conv3x3_winograd [\(n),\(h),\(w),\(c)]→\(o)")
+            }
+        #endif
+    }
+
     /// y = x·wᵀ + bias through the matrix-vector product, for every variant, on shapes that hit each
     /// tile (four rows of w, then single rows; x rows in pairs, then a lone one) and each part of the
     /// sum (16-lane blocks and the k mod 16 tail). y's rows are wider than the output (ldy = rows + 3):

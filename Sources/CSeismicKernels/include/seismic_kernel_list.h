@@ -57,6 +57,11 @@
                const float *dv, const int32_t *arg, const float *mean, const float *istd, const float *k,           \
                const float *a, const float *b, float *dz, float *dbias),                                            \
               (z, n, h, w, c, ph, pw, dv, arg, mean, istd, k, a, b, dz, dbias))                                     \
+    SK_KERNEL(sk_winograd_weights, (const float *b, ptrdiff_t c, ptrdiff_t o, float *u), (b, c, o, u))             \
+    SK_KERNEL(sk_nhwc_conv3x3_winograd,                                                                             \
+              (const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, const float *u, ptrdiff_t o,     \
+               const float *bias, float *out, float *scratch),                                                      \
+              (x, n, h, w, c, u, o, bias, out, scratch))                                                            \
     SK_KERNEL(sk_conv_weight_matrix, (const float *w, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw, float *m), \
               (w, o, c, kh, kw, m))                                                                                 \
     SK_KERNEL(sk_conv_weight_gradient_add,                                                                          \
