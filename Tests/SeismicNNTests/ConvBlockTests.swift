@@ -57,7 +57,8 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
     /// convolution products as Conv2d in another order, so each convolution output differs by at most
     /// 2γₙ·Σ|terms| (n = cin·kh·kw + 1 ≤ 49 for the direct convolutions here: 2γ₄₉ = 5.8e-6 of
     /// Σ|terms|); evaluation's Winograd convolutions (3×3 on 16 or more inputs) are within
-    /// γ_(cin+12) of their absolute pipeline (KernelReferenceTests), a few times Σ|terms|. BatchNorm's
+    /// γ_(cin+11) of their absolute pipeline (KernelReferenceTests), which counts the monomials that
+    /// cancel too (7× Σ|terms| on average for random data, 22× at worst per channel). BatchNorm's
     /// moments are summed in double on both sides (their difference is that of their inputs); the
     /// affine, GELU (1.13-Lipschitz) and max pool carry it through with a few u more. Measured worst,
     /// under the avx512, avx2 and baseline kernels alike: forward 3.8e-7 (6.3e-7 through Winograd,
@@ -114,17 +115,20 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
         }
     }
 
-    /// A NaN in the input poisons exactly the pooled values whose windows it reaches, as in PyTorch.
-    @Test func nanPropagatesLikeTheLayers() {
-        let c = BlockCase(n: 2, cin: 3, h: 12, w: 10, cout: 17, kernel: (3, 3), pool: (2, 2), dropout: 0)
+    /// A NaN in the input poisons exactly the pooled values whose windows it reaches, as in PyTorch
+    /// (3 input channels: the direct convolution; 16: Winograd's, whose transforms mix a tile's
+    /// inputs yet reach only the outputs the direct one does).
+    @Test(arguments: [3, 16])
+    func nanPropagatesLikeTheLayers(inputChannels: Int) {
+        let c = BlockCase(n: 2, cin: inputChannels, h: 12, w: 10, cout: 17, kernel: (3, 3), pool: (2, 2), dropout: 0)
         var rng = TestRNG(seed: 5)
         let ref = makeStore(c, seed: 9), fused = makeStore(c, seed: 9)
-        let conv = Conv2d(store: ref, prefix: "conv", inChannels: 3, outChannels: 17, kernel: (3, 3))
+        let conv = Conv2d(store: ref, prefix: "conv", inChannels: c.cin, outChannels: 17, kernel: (3, 3))
         let bn = BatchNorm2d(store: ref, prefix: "bn", channels: 17)
         let block = ConvBlock(
-            store: fused, convolution: "conv", normalisation: "bn", inChannels: 3, outChannels: 17,
+            store: fused, convolution: "conv", normalisation: "bn", inChannels: c.cin, outChannels: 17,
             kernel: (3, 3), pool: (2, 2), dropout: 0, seed: 1)
-        var x = randomTensor([2, 3, 12, 10], &rng)
+        var x = randomTensor([2, c.cin, 12, 10], &rng)
         x.storage[37] = .nan
         let y = MaxPool2d(kernel: (2, 2)).forward(
             GELU().forward(
@@ -140,9 +144,11 @@ private func makeStore(_ c: BlockCase, seed: UInt64) -> ParameterStore {
     /// The block's weight-matrix cache is keyed on the store's version: after a forward has built it,
     /// every public way of writing parameters (set, scoped writes of one entry or of all, copyState,
     /// SGD and Adam steps, BatchNorm's reset) must give what a block built afresh from the new values
-    /// computes — bit for bit, and not the old answer.
-    @Test func theWeightCacheFollowsEveryWriteOfTheParameters() throws {
-        let c = BlockCase(n: 3, cin: 4, h: 11, w: 9, cout: 20, kernel: (3, 3), pool: (2, 2), dropout: 0)
+    /// computes — bit for bit, and not the old answer (4 input channels: the weight matrices; 16:
+    /// Winograd's transformed weights too).
+    @Test(arguments: [4, 16])
+    func theWeightCacheFollowsEveryWriteOfTheParameters(inputChannels: Int) throws {
+        let c = BlockCase(n: 3, cin: inputChannels, h: 11, w: 9, cout: 20, kernel: (3, 3), pool: (2, 2), dropout: 0)
         var rng = TestRNG(seed: 21)
         let x = randomTensor([c.n, c.h, c.w, c.cin], &rng)
         let store = makeStore(c, seed: 1)

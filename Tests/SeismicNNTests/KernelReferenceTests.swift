@@ -195,26 +195,29 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
 
     /// Winograd F(2×2, 3×3) against the exact convolution (float64). Each output is a sum of
     /// monomials coefficient·g·d, each through at most 2 roundings of the input transform, 4 of the
-    /// weight transform (the ½ is exact), C_in of the product (fused or not: C_in + 1), 4 of the
-    /// output transform and 1 of the bias: c + 12 in all. So the error is at most γ_(c+12) times the
-    /// pipeline of absolute values, |Aᵀ|((|G||g||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A| summed over the input
-    /// channels, plus |bias| (Higham §3.1's argument, term by term). Shapes: odd and even output
-    /// sizes (a tile's last row or column dropped), channel counts off the vector width, and more
-    /// tiles than one block of SK_WINOGRAD_TILES.
-    @Test(arguments: 0..<8)
+    /// weight transform (the ½ is exact), C_in of the product (it starts from an exact zero, so the
+    /// first term is rounded once, fused or not), 4 of the output transform and 1 of the bias:
+    /// c + 11 in all. So the error is at most γ_(c+11) times the pipeline of absolute values,
+    /// |Aᵀ|((|G||g||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A| summed over the input channels, plus |bias| (Higham
+    /// §3.1's argument, term by term). Random shapes (channel counts off the vector width, more
+    /// tiles than one block of SK_WINOGRAD_TILES), then fixed ones: the smallest image, both output
+    /// sizes odd (a corner tile keeps one output of four), one channel in and out.
+    @Test(arguments: 0..<11)
     func winogradConvolutionMatchesTheExactConvolution(seed: Int) {
         var rng = TestRNG(seed: UInt64(450 + seed))
-        let (n, c, o) = (Int.random(in: 1...3, using: &rng), Int.random(in: 1...40, using: &rng), Int.random(in: 1...40, using: &rng))
-        let (h, w) =
+        let fixed = [(1, 1, 1, 3, 3), (2, 1, 5, 7, 9), (1, 17, 16, 9, 11)]
+        var (n, c, o) = (Int.random(in: 1...3, using: &rng), Int.random(in: 1...40, using: &rng), Int.random(in: 1...40, using: &rng))
+        var (h, w) =
             seed < 2
             ? (Int.random(in: 17...22, using: &rng), Int.random(in: 17...22, using: &rng))
             : (Int.random(in: 3...12, using: &rng), Int.random(in: 3...12, using: &rng))
+        if seed >= 8 { (n, c, o, h, w) = fixed[seed - 8] }
         let (ho, wo) = (h - 2, w - 2)
         let shape = "[\(n),\(c),\(h),\(w)]→\(o)"
         let (_, store) = randomConvolution(c: c, o: o, kernel: (3, 3), &rng)
         let weight = store.tensor("conv.weight").storage, bias = store.tensor("conv.bias").storage
         let x = uniform(n * h * w * c, &rng)  // channels-last [n, h, w, c]
-        var matrix = [Float](repeating: .nan, count: 9 * c * o), transformed = [Float](repeating: .nan, count: 16 * c * o)
+        var matrix = [Float](repeating: .nan, count: 9 * c * o), transformed = [Float](repeating: .nan, count: sk_winograd_weight_count(c, o))
         sk_conv_weight_matrix(weight, o, c, 3, 3, &matrix)
         sk_winograd_weights(matrix, c, o, &transformed)
         var out = [Float](repeating: .nan, count: n * ho * wo * o)
@@ -241,7 +244,7 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
             }
         }
         var exact = [Double](repeating: 0, count: out.count), bound = exact
-        let gamma = float32Gamma(c + 12)
+        let gamma = float32Gamma(c + 11)
         for s in 0..<n {
             for oi in 0..<ho {
                 for oj in 0..<wo {

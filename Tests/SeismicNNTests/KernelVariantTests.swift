@@ -139,7 +139,7 @@ import Testing
                 let x = (0..<(n * h * w * c)).map { _ in rng.nextUnitFloat() * 2 - 1 }
                 let b = (0..<(9 * c * o)).map { _ in rng.nextUnitFloat() - 0.5 }
                 let bias = (0..<o).map { _ in rng.nextUnitFloat() - 0.5 }
-                var uWide = [Float](repeating: .nan, count: 16 * c * o), uNarrow = uWide
+                var uWide = [Float](repeating: .nan, count: sk_winograd_weight_count(c, o)), uNarrow = uWide
                 sk_winograd_weights_avx512(b, c, o, &uWide)
                 sk_winograd_weights_avx2(b, c, o, &uNarrow)
                 #expect(uWide.map(\.bitPattern) == uNarrow.map(\.bitPattern), "sk_winograd_weights c \(c) o \(o)")

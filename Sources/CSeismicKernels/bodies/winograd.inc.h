@@ -6,7 +6,8 @@
 //   Bᵀ = [1 0 −1 0; 0 1 1 0; 0 −1 1 0; 0 1 0 −1]   G = [1 0 0; ½ ½ ½; ½ −½ ½; 0 0 1]
 //   Aᵀ = [1 1 1 0; 0 1 −1 −1]
 
-// G·(a0, a1, a2) → four values; the ½ multiplies a sum (exact), so no product is fused into an add.
+// G·(a0, a1, a2) → four values. The ½ multiplies a sum and is exact (but for subnormals), so whether
+// the compiler fuses it into a later add changes no bit.
 #define SK_WINOGRAD_G(a0, a1, a2, r0, r1, r2, r3)                                                      \
     do {                                                                                               \
         (r0) = (a0);                                                                                   \
@@ -32,6 +33,15 @@ void SK_FN(sk_winograd_weights)(const float *restrict b, ptrdiff_t c, ptrdiff_t 
             u[(4 * r + 3) * plane + at] = v3;
         }
     }
+    // Then each u[e]'s full 16-channel blocks again as contiguous panels (pack_panels' layout), so
+    // the products stream their weights instead of striding through rows of o.
+    const ptrdiff_t wide = o - o % 16;
+    float *restrict panels = u + 16 * plane;
+    for (int e = 0; e < 16; e++)
+        for (ptrdiff_t j = 0; j < wide / 16; j++)
+            for (ptrdiff_t r = 0; r < c; r++)
+                for (int l = 0; l < 16; l++)
+                    panels[e * c * wide + (j * c + r) * 16 + l] = u[(e * c + r) * o + j * 16 + l];
 }
 
 void SK_FN(sk_nhwc_conv3x3_winograd)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
@@ -39,7 +49,7 @@ void SK_FN(sk_nhwc_conv3x3_winograd)(const float *restrict x, ptrdiff_t n, ptrdi
                                         float *restrict out, float *restrict scratch) {
     enum { TB = SK_WINOGRAD_TILES };
     const ptrdiff_t ho = h - 2, wo = w - 2, th = (ho + 1) / 2, tw = (wo + 1) / 2, tiles = n * th * tw;
-    const ptrdiff_t zeroOffset = 0;
+    const ptrdiff_t zeroOffset = 0, wide = o - o % 16;
     // scratch: v [16][TB][c] (transformed inputs), m [16][TB][o] (products), a zero bias [o].
     float *restrict v = scratch, *restrict m = scratch + 16 * TB * c, *restrict zero = m + 16 * TB * o;
     for (ptrdiff_t t = 0; t < o; t++) zero[t] = 0;
@@ -77,14 +87,15 @@ void SK_FN(sk_nhwc_conv3x3_winograd)(const float *restrict x, ptrdiff_t n, ptrdi
                 }
             }
         }
-        // M[e] = V[e]·U[e]: 16 products of [nt, c]·[c, o] (the kernels' product, b read in place).
+        // M[e] = V[e]·U[e]: 16 products of [nt, c]·[c, o] (the kernels' product, U[e]'s panels).
         for (int e = 0; e < 16; e++)
-            gemm_bias_taps(v + e * TB * c, nt, c, &zeroOffset, 1, c, u + e * c * o, o, NULL, zero, m + e * TB * o);
+            gemm_bias_taps(v + e * TB * c, nt, c, &zeroOffset, 1, c, u + e * c * o, o,
+                           wide ? u + 16 * c * o + e * c * wide : NULL, zero, m + e * TB * o);
         // Y = Aᵀ M A + bias, the outputs inside the image written.
         for (ptrdiff_t k = 0; k < nt; k++) {
             const ptrdiff_t tile = t0 + k, s = tile / (th * tw), ti = tile / tw % th, tj = tile % tw;
             const int lowerRow = 2 * ti + 1 < ho, rightColumn = 2 * tj + 1 < wo;
-            float *y0 = out + ((s * ho + 2 * ti) * wo + 2 * tj) * o, *y1 = y0 + wo * o;
+            float *y0 = out + ((s * ho + 2 * ti) * wo + 2 * tj) * o;
             const float *mk = m + k * o;
             SK_CHANNELS
             for (ptrdiff_t t = 0; t < o; t++) {
@@ -98,6 +109,7 @@ void SK_FN(sk_nhwc_conv3x3_winograd)(const float *restrict x, ptrdiff_t n, ptrdi
                 y0[t] = bias[t] + (r[0][0] + r[0][1] + r[0][2]);
                 if (rightColumn) y0[o + t] = bias[t] + (r[0][1] - r[0][2] - r[0][3]);
                 if (lowerRow) {
+                    float *y1 = y0 + wo * o;
                     y1[t] = bias[t] + (r[1][0] + r[1][1] + r[1][2]);
                     if (rightColumn) y1[o + t] = bias[t] + (r[1][1] - r[1][2] - r[1][3]);
                 }

@@ -83,14 +83,19 @@ void sk_nhwc_block_backward_dx(const float *z, ptrdiff_t n, ptrdiff_t h, ptrdiff
 
 /// Winograd F(2×2, 3×3) (Lavin & Gray 2016; bodies/winograd.inc.h), evaluation's 3×3 convolutions
 /// with 2.25× fewer multiply-adds than sk_nhwc_conv. sk_winograd_weights: u [16, c, o] = G·g·Gᵀ of
-/// each 3×3 kernel g, read from b [9·c, o] (sk_conv_weight_matrix's im2col order).
+/// each 3×3 kernel g, read from b [9·c, o] (sk_conv_weight_matrix's im2col order), followed by each
+/// u[e]'s full 16-channel blocks as contiguous panels: sk_winograd_weight_count(c, o) floats.
 /// sk_nhwc_conv3x3_winograd: out [n, h−2, w−2, o] = bias + the 3×3 convolution of x [n, h, w, c]
 /// (h, w ≥ 3), the same values as sk_nhwc_conv with another rounding: each output within
 /// γ_(c+11)·(the pipeline of absolute values: |Aᵀ|((|G||g||Gᵀ|) ⊙ (|Bᵀ||d||B|))|A| summed over c,
-/// plus |bias|) of the exact convolution (KernelReferenceTests). `scratch` holds
+/// plus |bias|) of the exact convolution (KernelReferenceTests). A NaN input reaches the outputs the
+/// direct convolution's would; an infinite one gives NaN where the direct gives ±∞ (its transforms
+/// subtract it from itself). The tiles start at row and column 0 of x, so a call on a band of rows
+/// starting at an odd row rounds differently from one on the whole image. `scratch` holds
 /// sk_winograd_scratch(c, o) floats; nothing else is allocated.
 enum { SK_WINOGRAD_TILES = 64 };
 static inline ptrdiff_t sk_winograd_scratch(ptrdiff_t c, ptrdiff_t o) { return 16 * SK_WINOGRAD_TILES * (c + o) + o; }
+static inline ptrdiff_t sk_winograd_weight_count(ptrdiff_t c, ptrdiff_t o) { return 16 * c * (2 * o - o % 16); }
 void sk_winograd_weights(const float *b, ptrdiff_t c, ptrdiff_t o, float *u);
 void sk_nhwc_conv3x3_winograd(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, const float *u,
                               ptrdiff_t o, const float *bias, float *out, float *scratch);

@@ -116,8 +116,9 @@ public final class ConvBlock {
     private var matrices: (version: UInt64, byInput: Buffer<Float>, byOutput: Buffer<Float>)?
 
     /// Evaluation takes a 3×3 convolution by Winograd F(2×2, 3×3) (sk_nhwc_conv3x3_winograd) from
-    /// this many input channels: 2.25× fewer multiply-adds, which outweighs the transforms from about
-    /// 16 channels (1.5–1.8× faster on SpectrogramCNN's 48 and 96, slower on its first layer's 3).
+    /// this many input channels: 2.25× fewer multiply-adds against its transforms, measured 2.4× slower
+    /// on SpectrogramCNN's first layer (3 inputs), 1.9–2.2× faster on 20 inputs (13×11 images) and
+    /// 1.5–1.8× on its 48 and 96 (C harness, one core, Zen 4).
     static let winogradInputChannels = 16
 
     /// Whether evaluation uses Winograd: a 3×3 kernel on enough input channels.
@@ -126,12 +127,12 @@ public final class ConvBlock {
         return conv.kernelHeight == 3 && conv.kernelWidth == 3 && conv.inChannels >= Self.winogradInputChannels
     }
 
-    /// The weights transformed for Winograd (sk_winograd_weights: [16, C_in, C_out]), rebuilt when the
+    /// The weights transformed for Winograd (sk_winograd_weights: [16, C_in, C_out] and its panels), rebuilt when the
     /// store's parameter version moved, as `weightMatrices`.
     private func winogradWeights() -> Buffer<Float> {
         if let t = transformed, t.version == store.version { return t.values }
         let conv = convolution
-        let values = Buffer<Float>(count: 16 * conv.inChannels * conv.outChannels)
+        let values = Buffer<Float>(count: sk_winograd_weight_count(conv.inChannels, conv.outChannels))
         sk_winograd_weights(weightMatrices().byInput.pointer, conv.inChannels, conv.outChannels, values.pointer)
         transformed = (store.version, values)
         return values
@@ -166,7 +167,13 @@ public final class ConvBlock {
         let (hp, wp) = (os[1], os[2])
         // Fewer samples than cores and a large image (one spectrogram): split each sample's
         // pooled rows across the cores instead, each part computed from its own input rows.
-        let splitRows = n < Parallel.effectiveWorkers && hp > 1 && positions * k * o >= 2_000_000
+        // Winograd's tiles start at a band's first row: with an odd pool height a band could start
+        // on an odd row and round differently from the whole image, so the split is kept to even
+        // starts and the results do not depend on the number of cores.
+        let splitRows =
+            n < Parallel.effectiveWorkers && hp > 1 && positions * k * o >= 2_000_000 && (winograd == nil || ph % 2 == 0)
+        /// Winograd's working memory, one per thread.
+        func newScratch() -> Buffer<Float>? { winograd.map { _ in Buffer<Float>(count: sk_winograd_scratch(cin, o)) } }
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
                 let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
@@ -174,11 +181,10 @@ public final class ConvBlock {
                 /// The convolution reads its input in place (no im2col copy).
                 func run(
                     _ input: UnsafePointer<Float>, count: Int, inputRows: Int, output: UnsafeMutablePointer<Float>,
-                    z: UnsafeMutablePointer<Float>
+                    z: UnsafeMutablePointer<Float>, scratch: Buffer<Float>?
                 ) {
                     let convRows = inputRows - kh + 1
-                    if let winograd {
-                        let scratch = Buffer<Float>(count: sk_winograd_scratch(cin, o))
+                    if let winograd, let scratch {
                         sk_nhwc_conv3x3_winograd(input, count, inputRows, w, cin, winograd.pointer, o, bias, z, scratch.pointer)
                     } else if kw == 1 {
                         sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights.pointer, o, bias, z)
@@ -195,7 +201,7 @@ public final class ConvBlock {
                             defer { z.deallocate() }
                             run(
                                 xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
-                                output: yp + (sample * hp + rows.lowerBound) * wp * o, z: z)
+                                output: yp + (sample * hp + rows.lowerBound) * wp * o, z: z, scratch: newScratch())
                         }
                     }
                     return
@@ -203,10 +209,11 @@ public final class ConvBlock {
                 Parallel.forEachChunk(n, minimumPerChunk: max(1, 4_096 / max(positions * k, 1))) { _, range in
                     let z = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * o)
                     defer { z.deallocate() }
+                    let scratch = newScratch()
                     var s0 = range.lowerBound
                     while s0 < range.upperBound {
                         let count = min(group, range.upperBound - s0)
-                        run(xp + s0 * h * w * cin, count: count, inputRows: h, output: yp + s0 * pooled * o, z: z)
+                        run(xp + s0 * h * w * cin, count: count, inputRows: h, output: yp + s0 * pooled * o, z: z, scratch: scratch)
                         s0 += count
                     }
                 }
