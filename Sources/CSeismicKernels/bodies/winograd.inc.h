@@ -44,6 +44,13 @@ void SK_FN(sk_winograd_weights)(const float *restrict b, ptrdiff_t c, ptrdiff_t 
                     panels[e * c * wide + (j * c + r) * 16 + l] = u[(e * c + r) * o + j * 16 + l];
 }
 
+// Tile `tile` of n samples' th × tw tiles: its sample s and tile row and column (ti, tj).
+static inline void winograd_tile(ptrdiff_t tile, ptrdiff_t th, ptrdiff_t tw, ptrdiff_t *s, ptrdiff_t *ti, ptrdiff_t *tj) {
+    *s = tile / (th * tw);
+    *ti = tile / tw % th;
+    *tj = tile % tw;
+}
+
 void SK_FN(sk_nhwc_conv3x3_winograd)(const float *restrict x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
                                         const float *restrict u, ptrdiff_t o, const float *restrict bias,
                                         float *restrict out, float *restrict scratch) {
@@ -59,7 +66,8 @@ void SK_FN(sk_nhwc_conv3x3_winograd)(const float *restrict x, ptrdiff_t n, ptrdi
         // reads the last row or column again instead: those inputs reach only the outputs dropped
         // below (output row 0 of a tile uses input rows 0–2 only, exactly, as does column 0).
         for (ptrdiff_t k = 0; k < nt; k++) {
-            const ptrdiff_t tile = t0 + k, s = tile / (th * tw), ti = tile / tw % th, tj = tile % tw;
+            ptrdiff_t s, ti, tj;
+            winograd_tile(t0 + k, th, tw, &s, &ti, &tj);
             const float *rows[4];
             ptrdiff_t cols[4];
             for (int i = 0; i < 4; i++) {
@@ -93,7 +101,8 @@ void SK_FN(sk_nhwc_conv3x3_winograd)(const float *restrict x, ptrdiff_t n, ptrdi
                            wide ? u + 16 * c * o + e * c * wide : NULL, zero, m + e * TB * o);
         // Y = Aᵀ M A + bias, the outputs inside the image written.
         for (ptrdiff_t k = 0; k < nt; k++) {
-            const ptrdiff_t tile = t0 + k, s = tile / (th * tw), ti = tile / tw % th, tj = tile % tw;
+            ptrdiff_t s, ti, tj;
+            winograd_tile(t0 + k, th, tw, &s, &ti, &tj);
             const int lowerRow = 2 * ti + 1 < ho, rightColumn = 2 * tj + 1 < wo;
             float *y0 = out + ((s * ho + 2 * ti) * wo + 2 * tj) * o;
             const float *mk = m + k * o;

@@ -172,8 +172,10 @@ public final class ConvBlock {
         // starts and the results do not depend on the number of cores.
         let splitRows =
             n < Parallel.effectiveWorkers && hp > 1 && positions * k * o >= 2_000_000 && (winograd == nil || ph % 2 == 0)
-        /// Winograd's working memory, one per thread.
-        func newScratch() -> Buffer<Float>? { winograd.map { _ in Buffer<Float>(count: sk_winograd_scratch(cin, o)) } }
+        /// Winograd's transformed weights with working memory of the calling thread's own, or nil.
+        func winogradWork() -> (weights: Buffer<Float>, scratch: Buffer<Float>)? {
+            winograd.map { ($0, Buffer<Float>(count: sk_winograd_scratch(cin, o))) }
+        }
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
                 let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
@@ -181,11 +183,12 @@ public final class ConvBlock {
                 /// The convolution reads its input in place (no im2col copy).
                 func run(
                     _ input: UnsafePointer<Float>, count: Int, inputRows: Int, output: UnsafeMutablePointer<Float>,
-                    z: UnsafeMutablePointer<Float>, scratch: Buffer<Float>?
+                    z: UnsafeMutablePointer<Float>, winograd: (weights: Buffer<Float>, scratch: Buffer<Float>)?
                 ) {
                     let convRows = inputRows - kh + 1
-                    if let winograd, let scratch {
-                        sk_nhwc_conv3x3_winograd(input, count, inputRows, w, cin, winograd.pointer, o, bias, z, scratch.pointer)
+                    if let winograd {
+                        sk_nhwc_conv3x3_winograd(
+                            input, count, inputRows, w, cin, winograd.weights.pointer, o, bias, z, winograd.scratch.pointer)
                     } else if kw == 1 {
                         sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights.pointer, o, bias, z)
                     } else {
@@ -201,7 +204,7 @@ public final class ConvBlock {
                             defer { z.deallocate() }
                             run(
                                 xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
-                                output: yp + (sample * hp + rows.lowerBound) * wp * o, z: z, scratch: newScratch())
+                                output: yp + (sample * hp + rows.lowerBound) * wp * o, z: z, winograd: winogradWork())
                         }
                     }
                     return
@@ -209,11 +212,11 @@ public final class ConvBlock {
                 Parallel.forEachChunk(n, minimumPerChunk: max(1, 4_096 / max(positions * k, 1))) { _, range in
                     let z = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * o)
                     defer { z.deallocate() }
-                    let scratch = newScratch()
+                    let work = winogradWork()
                     var s0 = range.lowerBound
                     while s0 < range.upperBound {
                         let count = min(group, range.upperBound - s0)
-                        run(xp + s0 * h * w * cin, count: count, inputRows: h, output: yp + s0 * pooled * o, z: z, scratch: scratch)
+                        run(xp + s0 * h * w * cin, count: count, inputRows: h, output: yp + s0 * pooled * o, z: z, winograd: work)
                         s0 += count
                     }
                 }
