@@ -6,11 +6,14 @@
 #include <string.h>
 
 #if defined(__x86_64__) && defined(__clang__)
+#include <immintrin.h>
 #pragma clang attribute push(__attribute__((target("avx2,fma"))), apply_to = function)
 #define SK_FN(name) name##_avx2
 // Product tiles of 6 rows × 16 channels: 12 of the 16 vector registers hold accumulators, leaving
 // room for the weight row and the broadcast (8 rows spilled: 1.8× slower on Zen 4, 58 vs 105 GFLOP/s).
 #define SK_GEMM_TILE_ROWS 6
+// The set-aside list of the evaluation's pooled GELU (bodies/nhwc.inc.h) appends by AVX2 permutation.
+#define SK_LOWER_LANES_AVX2
 #include "bodies/elementwise.inc.h"
 #include "bodies/nhwc.inc.h"
 #include "bodies/winograd.inc.h"

@@ -40,6 +40,38 @@ private func geluDerivativeError(_ x: Double) -> Double {
 /// sup |GELU'| = 1.1289 and sup |GELU''| = 2φ(0) = 0.7979: how an input error moves GELU and GELU'.
 private let geluLipschitz = 1.13, geluDerivativeLipschitz = 0.8
 
+/// Max pooling of GELU(z·scale + shift) in float64, per pooled value (s, i, j, ch) in that order
+/// (z [n, h, w, c], candidates in row-then-column order): the best and second-best GELU, the
+/// first best's offset p·pw + q and its v, and the largest bound on a candidate's float32 error
+/// (GELU's own plus the affine map's, 2u·(|z·scale| + |shift|), through GELU's Lipschitz constant).
+private func pooledGELUReference(
+    _ z: [Float], n: Int, h: Int, w: Int, c: Int, pool: (Int, Int), scale: [Float], shift: [Float]
+) -> [(best: Double, second: Double, at: Int32, largest: Double, v: Double)] {
+    let (ph, pw) = pool
+    var out = [(best: Double, second: Double, at: Int32, largest: Double, v: Double)]()
+    for s in 0..<n {
+        for i in 0..<(h / ph) {
+            for j in 0..<(w / pw) {
+                for ch in 0..<c {
+                    var best = -Double.infinity, second = -Double.infinity, at: Int32 = 0, largest = 0.0, vBest = 0.0
+                    for p in 0..<ph {
+                        for q in 0..<pw {
+                            let zv = Double(z[((s * h + i * ph + p) * w + j * pw + q) * c + ch])
+                            let v = zv * Double(scale[ch]) + Double(shift[ch])
+                            let delta = 2 * u * (abs(zv * Double(scale[ch])) + abs(Double(shift[ch])))
+                            largest = max(largest, geluLipschitz * delta + geluError(abs(v) + delta))
+                            let g = gelu(v)
+                            if g > best { second = best; best = g; at = Int32(p * pw + q); vBest = v } else { second = max(second, g) }
+                        }
+                    }
+                    out.append((best, second, at, largest, vBest))
+                }
+            }
+        }
+    }
+    return out
+}
+
 /// A reference Conv2d over a fresh store with random weight and bias.
 private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout TestRNG)
     -> (conv: Conv2d, store: ParameterStore)
@@ -408,34 +440,17 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
             mask.map { sk_dropout_params(key: $0.key, threshold: $0.threshold, scale: $0.scale, first: Int64($0.first), stride: Int64($0.stride)) }
             ?? sk_dropout_params()
 
-        // Reference, per pooled value (s, i, j, ch): candidates in row-then-column order.
-        var exact = [Double](), bound = [Double](), winner = [Int32](), leads = [Bool](), factors = [Double](), winnerV = [Double]()
-        for s in 0..<n {
-            for i in 0..<ho {
-                for j in 0..<wo {
-                    for ch in 0..<c {
-                        var best = -Double.infinity, second = -Double.infinity, at: Int32 = 0, largest = 0.0, vBest = 0.0
-                        for p in 0..<ph {
-                            for q in 0..<pw {
-                                let zv = Double(z[((s * h + i * ph + p) * w + j * pw + q) * c + ch])
-                                let v = zv * Double(scale[ch]) + Double(shift[ch])
-                                let delta = 2 * u * (abs(zv * Double(scale[ch])) + abs(Double(shift[ch])))
-                                largest = max(largest, geluLipschitz * delta + geluError(abs(v) + delta))
-                                let g = gelu(v)
-                                if g > best { second = best; best = g; at = Int32(p * pw + q); vBest = v } else { second = max(second, g) }
-                            }
-                        }
-                        let factor = Double(mask?.factor(s * pooled * c + ch * pooled + i * wo + j) ?? 1)
-                        exact.append(best * factor)
-                        bound.append(largest * factor + u * abs(best * factor) + 0x1p-149)
-                        winner.append(at)
-                        leads.append(best - second > 2 * largest)
-                        factors.append(factor)
-                        winnerV.append(vBest)
-                    }
-                }
-            }
+        let reference = pooledGELUReference(z, n: n, h: h, w: w, c: c, pool: (ph, pw), scale: scale, shift: shift)
+        var exact = [Double](), bound = [Double](), factors = [Double]()
+        for (t, r) in reference.enumerated() {
+            let (s, ch) = (t / (pooled * c), t % c)
+            let factor = Double(mask?.factor(s * pooled * c + ch * pooled + (t / c) % pooled) ?? 1)
+            exact.append(r.best * factor)
+            bound.append(r.largest * factor + u * abs(r.best * factor) + 0x1p-149)
+            factors.append(factor)
         }
+        let winner = reference.map(\.at), winnerV = reference.map(\.v)
+        let leads = reference.map { $0.best - $0.second > 2 * $0.largest }
 
         var y = [Float](repeating: .nan, count: n * pooled * c)
         sk_nhwc_block_forward(z, n, h, w, c, ph, pw, scale, shift, &y, nil, nil, nil, &drop)
@@ -460,6 +475,51 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         #expect(sameWinners, "sk_nhwc_block_forward \(shape): a clear winner not chosen, or its z not kept")
         #expect(exactGains.count * 2 >= y.count, "\(shape): only \(exactGains.count) of \(y.count) winners clear")
         expectWithin("sk_nhwc_block_forward (backward factor)", worstBoundRatio(keptGains, exactGains, bound: gainBounds), shape)
+    }
+
+    /// The evaluation's pooled GELU where most windows need both candidates' GELUs (lo < m < hi < 0,
+    /// m = GELU's minimum): the narrower variants set those aside and take them in a second pass,
+    /// flushed every 1024 values, so these samples hold 1,900–12,800 pooled values, most of them set
+    /// aside. Shapes reach each form of the kernel: a one-column window over rows of w·c ≤ 512 values
+    /// (pooled as one window), (2, 2) with a channel tail, (2, 1) over rows too wide for that, and a
+    /// single column. Scale takes both signs; a NaN input makes its pooled value NaN. Bounds as above.
+    @Test(arguments: 0..<4)
+    func blockEvaluationTakesBothCandidatesWhereNeeded(seed: Int) {
+        var rng = TestRNG(seed: UInt64(900 + seed))
+        let shapes = [(2, 121, 3, 16, 3, 1), (2, 24, 21, 17, 2, 2), (1, 40, 20, 32, 2, 1), (2, 90, 1, 40, 3, 1)]
+        let (n, h, w, c, ph, pw) = shapes[seed]
+        let shape = "n \(n) [\(h),\(w)]×\(c) pool (\(ph),\(pw))"
+        let scale = (0..<c).map { $0 % 2 == 0 ? Float(1) : -1 }, shift = scale.map { $0 > 0 ? Float(0) : -1.5 }
+        // v = z·scale + shift in [−1.45, −0.05] for either sign of scale.
+        var z = uniform(n * h * w * c, &rng, scale: 0.7, offset: -0.75)
+        let poisoned = [(0, 1), (n - 1, c - 1)].map { s, ch in (s * h * w + w / pw * pw - 1) * c + ch }
+        for at in poisoned { z[at] = .nan }
+        let reference = pooledGELUReference(z, n: n, h: h, w: w, c: c, pool: (ph, pw), scale: scale, shift: shift)
+        var y = [Float](repeating: 0, count: reference.count)
+        var drop = sk_dropout_params()
+        sk_nhwc_block_forward(z, n, h, w, c, ph, pw, scale, shift, &y, nil, nil, nil, &drop)
+
+        // Where the NaN went: (s, 0, last column's window, ch) of the pooled tensor.
+        let (ho, wo) = (h / ph, w / pw)
+        let nanAt = Set([(0, 1), (n - 1, c - 1)].map { s, ch in (s * ho * wo + wo - 1) * c + ch })
+        #expect(nanAt.allSatisfy { y[$0].isNaN }, "\(shape): a window holding a NaN did not give NaN")
+        let kept = y.indices.filter { !nanAt.contains($0) }
+        let m = -0.7517915246935646
+        let both = kept.filter { t in
+            let (s, ch, pixel) = (t / (ho * wo * c), t % c, (t / c) % (ho * wo))
+            let (i, j) = (pixel / wo, pixel % wo)
+            var vs = [Double]()
+            for p in 0..<ph {
+                for q in 0..<pw { vs.append(Double(z[((s * h + i * ph + p) * w + j * pw + q) * c + ch]) * Double(scale[ch]) + Double(shift[ch])) }
+            }
+            return vs.min()! < m && vs.max()! > m && vs.max()! < 0
+        }
+        #expect(both.count * 3 > kept.count && both.count > 1024, "\(shape): only \(both.count) of \(kept.count) need both")
+        expectWithin(
+            "sk_nhwc_block_forward (evaluation, both candidates)",
+            worstBoundRatio(
+                kept.map { Double(y[$0]) }, kept.map { reference[$0].best },
+                bound: kept.map { reference[$0].largest + u * abs(reference[$0].best) + 0x1p-149 }), shape)
     }
 
     /// The block's backward through the tail and BatchNorm. Sums: dv = dy·gain is one product (equal
