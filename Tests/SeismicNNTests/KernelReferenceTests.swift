@@ -479,30 +479,43 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
 
     /// The evaluation's pooled GELU where most windows need both candidates' GELUs (lo < m < hi < 0,
     /// m = GELU's minimum): the narrower variants set those aside and take them in a second pass,
-    /// flushed every 1024 values, so these samples hold 1,900–12,800 pooled values, most of them set
-    /// aside. Shapes reach each form of the kernel: a one-column window over rows of w·c ≤ 512 values
-    /// (pooled as one window), (2, 2) with a channel tail, (2, 1) over rows too wide for that, and a
-    /// single column. Scale takes both signs; a NaN input makes its pooled value NaN. Bounds as above.
-    @Test(arguments: 0..<4)
+    /// the list emptied every ~1,000 values, so these samples hold 1,020–12,800 pooled values, a
+    /// half or more of them set aside. Shapes reach each form of the kernel: one-column windows
+    /// (3, 1) and (2, 1) over rows of w·c ≤ 512 values (pooled as one window), with and without a
+    /// tail of fewer than 16 lanes; (2, 2) with a channel tail; (2, 1) over rows too wide for that;
+    /// and a single column. Scale takes both signs. A NaN input makes its pooled value NaN, and so
+    /// does −∞ (GELU(−∞) is NaN, as PyTorch's), whether the window's largest is above m or not.
+    /// Bounds as above.
+    @Test(arguments: 0..<6)
     func blockEvaluationTakesBothCandidatesWhereNeeded(seed: Int) {
         var rng = TestRNG(seed: UInt64(900 + seed))
-        let shapes = [(2, 121, 3, 16, 3, 1), (2, 24, 21, 17, 2, 2), (1, 40, 20, 32, 2, 1), (2, 90, 1, 40, 3, 1)]
+        let shapes = [
+            (2, 121, 3, 16, 3, 1), (2, 24, 21, 17, 2, 2), (1, 40, 20, 32, 2, 1), (2, 90, 1, 40, 3, 1), (2, 80, 5, 17, 2, 1),
+            (2, 60, 3, 17, 3, 1)
+        ]
         let (n, h, w, c, ph, pw) = shapes[seed]
+        let (ho, wo) = (h / ph, w / pw)
         let shape = "n \(n) [\(h),\(w)]×\(c) pool (\(ph),\(pw))"
-        let scale = (0..<c).map { $0 % 2 == 0 ? Float(1) : -1 }, shift = scale.map { $0 > 0 ? Float(0) : -1.5 }
-        // v = z·scale + shift in [−1.45, −0.05] for either sign of scale.
-        var z = uniform(n * h * w * c, &rng, scale: 0.7, offset: -0.75)
-        let poisoned = [(0, 1), (n - 1, c - 1)].map { s, ch in (s * h * w + w / pw * pw - 1) * c + ch }
-        for at in poisoned { z[at] = .nan }
+        let scale = (0..<c).map { $0 % 2 == 0 ? Float(1) : -1 }, shift = scale.map { $0 > 0 ? Float(0) : -1.35 }
+        // v = z·scale + shift in [−1.45, 0.1] for either sign of scale.
+        var z = uniform(n * h * w * c, &rng, scale: 0.775, offset: -0.675)
+        // Windows (s, i, j, ch) given a NaN; −∞ with the rest above m; −∞ with the rest below m.
+        let poisoned = [(0, 0, wo - 1, 1), (n - 1, 0, wo - 1, c - 1), (0, ho - 1, 0, 0)]
+        for (k, (s, i, j, ch)) in poisoned.enumerated() {
+            for p in 0..<ph {
+                for q in 0..<pw {
+                    let v: Float = p + q == 0 ? (k == 0 ? .nan : -.infinity) : (k == 1 ? -0.3 : -1.2)
+                    z[((s * h + i * ph + p) * w + j * pw + q) * c + ch] = (v - shift[ch]) * scale[ch]
+                }
+            }
+        }
         let reference = pooledGELUReference(z, n: n, h: h, w: w, c: c, pool: (ph, pw), scale: scale, shift: shift)
         var y = [Float](repeating: 0, count: reference.count)
         var drop = sk_dropout_params()
         sk_nhwc_block_forward(z, n, h, w, c, ph, pw, scale, shift, &y, nil, nil, nil, &drop)
 
-        // Where the NaN went: (s, 0, last column's window, ch) of the pooled tensor.
-        let (ho, wo) = (h / ph, w / pw)
-        let nanAt = Set([(0, 1), (n - 1, c - 1)].map { s, ch in (s * ho * wo + wo - 1) * c + ch })
-        #expect(nanAt.allSatisfy { y[$0].isNaN }, "\(shape): a window holding a NaN did not give NaN")
+        let nanAt = Set(poisoned.map { s, i, j, ch in ((s * ho + i) * wo + j) * c + ch })
+        for at in nanAt.sorted() { #expect(y[at].isNaN, "\(shape): a window holding a NaN or −∞ gave \(y[at]), not NaN") }
         let kept = y.indices.filter { !nanAt.contains($0) }
         let m = -0.7517915246935646
         let both = kept.filter { t in

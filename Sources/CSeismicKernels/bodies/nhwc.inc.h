@@ -6,7 +6,7 @@
 #error "variant_*.c sets SK_GEMM_TILE_ROWS (the product's tile rows for its instruction set) before including this body"
 #endif
 
-// Channel loops are short (16–192 values): one vector per iteration, no interleaving, so that 16
+// Channel loops are short (16–512 values): one vector per iteration, no interleaving, so that 16
 // channels still run in the vector body. Inputs and outputs never overlap (callers' contract).
 #if defined(__clang__)
 #define SK_CHANNELS _Pragma("clang loop vectorize(assume_safety) interleave_count(1)")
@@ -108,14 +108,16 @@ void SK_FN(sk_column_sums_float)(const float *restrict x, ptrdiff_t rows, ptrdif
 // More exactly, it is GELU(hi) when lo ≥ m or hi ≥ 0 (GELU(hi) ≥ 0 ≥ GELU(lo)), GELU(lo) when
 // hi ≤ m, and the larger of the two only when lo < m < hi < 0: 5–10 % of EarthquakeCNN's pooled
 // values (trained and fresh weights, random windows). The narrower variants take one GELU per value
-// and set those few aside (their lo and their index) for a second, batched pass. Measured on Zen 5
+// and set those few aside (their lo and their index) for a second, batched pass, with any lo = −∞
+// (GELU(−∞) is NaN, as PyTorch's, and a NaN wins the window as in training). Measured on Zen 5
 // (C harness over this kernel on the models' layer shapes, one core, alternating runs), one GELU
 // against two in the same kernel: AVX2 5–10 % faster (EarthquakeCNN's layers; SpectrogramCNN's 3–8 %),
 // the baseline 0–13 %, AVX-512 6–45 % slower (its second GELU costs less than the set-aside and the
 // extra pass over the values).
 #define SK_GELU_ARGMIN (-0.75179154f)
-// The set-aside list: flushed when it holds more than SK_LOWER_CAPACITY; 16 more slots take one
-// vector's whole store past the count.
+// The set-aside list: the values waiting for their GELU are taken (and the list emptied) once they
+// pass SK_LOWER_CAPACITY − 16, so the list, at most one entry per value, never holds more than
+// SK_LOWER_CAPACITY; 16 more slots take one vector's whole store past the count.
 enum { SK_LOWER_CAPACITY = 1024 };
 typedef struct {
     float lo[SK_LOWER_CAPACITY + 16];
@@ -140,7 +142,8 @@ static const uint64_t sk_lane_order[256] = {SK_LANES64(0u), SK_LANES64(64u), SK_
 static const uint8_t sk_lane_count[256] = {SK_COUNT64(0u), SK_COUNT64(64u), SK_COUNT64(128u), SK_COUNT64(192u)};
 #endif
 
-// Appends to `list` from position k the lanes u < count with lo[u] < m < hi[u] < 0: lo[u] and at + u.
+// Appends to `list` from position k the lanes u < count with lo[u] < m < hi[u] and hi[u] < 0 or
+// lo[u] = −∞: lo[u] and at + u.
 // Returns the new count. Branch-free: AVX2 moves a vector's lanes into place by the permutation
 // sk_lane_order gives and stores it whole (slots past the count are scratch).
 static inline __attribute__((always_inline)) ptrdiff_t set_aside_lower(const float *restrict hi,
@@ -149,11 +152,11 @@ static inline __attribute__((always_inline)) ptrdiff_t set_aside_lower(const flo
                                                                        ptrdiff_t k) {
 #if defined(SK_LOWER_LANES_AVX2)
     if (count == 16) {
-        const __m256 m = _mm256_set1_ps(SK_GELU_ARGMIN), zero = _mm256_setzero_ps();
+        const __m256 m = _mm256_set1_ps(SK_GELU_ARGMIN), zero = _mm256_setzero_ps(), minusInf = _mm256_set1_ps(-__builtin_inff());
         for (int half = 0; half < 2; half++) {
             const __m256 l = _mm256_loadu_ps(lo + 8 * half), g = _mm256_loadu_ps(hi + 8 * half);
-            const __m256 both = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(l, m, _CMP_LT_OQ), _mm256_cmp_ps(g, m, _CMP_GT_OQ)),
-                                              _mm256_cmp_ps(g, zero, _CMP_LT_OQ));
+            const __m256 negative = _mm256_or_ps(_mm256_cmp_ps(g, zero, _CMP_LT_OQ), _mm256_cmp_ps(l, minusInf, _CMP_EQ_OQ));
+            const __m256 both = _mm256_and_ps(_mm256_and_ps(_mm256_cmp_ps(l, m, _CMP_LT_OQ), _mm256_cmp_ps(g, m, _CMP_GT_OQ)), negative);
             const int bits = _mm256_movemask_ps(both);
             const __m256i order = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)&sk_lane_order[bits]));
             _mm256_storeu_ps(list->lo + k, _mm256_permutevar8x32_ps(l, order));
@@ -166,13 +169,13 @@ static inline __attribute__((always_inline)) ptrdiff_t set_aside_lower(const flo
     for (ptrdiff_t u = 0; u < count; u++) {
         list->lo[k] = lo[u];
         list->at[k] = at + (int32_t)u;
-        k += (lo[u] < SK_GELU_ARGMIN) & (hi[u] > SK_GELU_ARGMIN) & (hi[u] < 0.0f);
+        k += (lo[u] < SK_GELU_ARGMIN) & (hi[u] > SK_GELU_ARGMIN) & ((hi[u] < 0.0f) | (lo[u] == -__builtin_inff()));
     }
     return k;
 }
 
 // Without SK_POOLED_GELU_TWICE: GELU of out[0, count), in place, then the set-aside values (k of them): out[at] = the larger of it
-// and GELU(lo), as max(GELU(hi), GELU(lo)) with GELU(lo) first (neither is NaN here). One long loop
+// and GELU(lo), NaN winning (GELU(−∞) is NaN, as PyTorch's). One long loop
 // of independent GELUs, not one per window: a GELU is a chain of ~20 dependent operations, and a
 // window's 16 channels alone leave the machine waiting on it.
 static void pooled_gelu(float *restrict out, ptrdiff_t count, sk_lower_list *restrict list, ptrdiff_t k) {
@@ -183,7 +186,7 @@ static void pooled_gelu(float *restrict out, ptrdiff_t count, sk_lower_list *res
     for (ptrdiff_t u = 0; u < k; u++) list->lo[u] = sk_gelu(list->lo[u]);
     for (ptrdiff_t u = 0; u < k; u++) {
         const float g = list->lo[u], o = out[list->at[u]];
-        out[list->at[u]] = g > o ? g : o;
+        out[list->at[u]] = ((g > o) | (g != g)) ? g : o;
     }
 #endif
 }
@@ -223,7 +226,7 @@ static inline __attribute__((always_inline)) ptrdiff_t window_argument(const flo
     SK_CHANNELS
     for (ptrdiff_t u = 0; u < t1 - t0; u++) {
         const float gh = sk_gelu(hi[u]), gl = sk_gelu(lo[u]);
-        out[t0 + u] = gl > gh ? gl : gh;
+        out[t0 + u] = ((gl > gh) | (gl != gl)) ? gl : gh;
     }
     return k;
 #else
@@ -266,6 +269,17 @@ static inline __attribute__((always_inline)) void evaluation_body(const float *r
     }
 }
 
+// A one-column window's rows of w·c values: scale and shift repeated w times, up to SK_ROW_LIMIT.
+enum { SK_ROW_LIMIT = 512 };
+static void repeat_per_column(const float *restrict scale, const float *restrict shift, ptrdiff_t w, ptrdiff_t c,
+                              float *restrict scaleRow, float *restrict shiftRow) {
+    for (ptrdiff_t j = 0; j < w; j++)
+        for (ptrdiff_t t = 0; t < c; t++) {
+            scaleRow[j * c + t] = scale[t];
+            shiftRow[j * c + t] = shift[t];
+        }
+}
+
 // The evaluation's forward. The models' pooling windows, (3, 1) and (2, 2), as constants: their
 // candidate loops unroll and a window's largest and smallest stay in registers. A window of one
 // column (pw = 1) pools the rows of [h, w·c] as it pools those of [h, w, c], with scale and shift
@@ -273,14 +287,9 @@ static inline __attribute__((always_inline)) void evaluation_body(const float *r
 static void block_forward_evaluation(const float *restrict z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
                                      ptrdiff_t ph, ptrdiff_t pw, const float *restrict scale,
                                      const float *restrict shift, float *restrict y, const sk_dropout_params *drop) {
-    enum { SK_ROW_LIMIT = 512 };
     if (pw == 1 && w > 1 && w * c <= SK_ROW_LIMIT) {
         float scaleRow[SK_ROW_LIMIT], shiftRow[SK_ROW_LIMIT];
-        for (ptrdiff_t j = 0; j < w; j++)
-            for (ptrdiff_t t = 0; t < c; t++) {
-                scaleRow[j * c + t] = scale[t];
-                shiftRow[j * c + t] = shift[t];
-            }
+        repeat_per_column(scale, shift, w, c, scaleRow, shiftRow);
         if (ph == 3) evaluation_body(z, n, h, 1, w * c, 3, 1, scaleRow, shiftRow, y);
         else evaluation_body(z, n, h, 1, w * c, ph, 1, scaleRow, shiftRow, y);
     } else if (ph == 2 && pw == 2) {
@@ -304,6 +313,54 @@ static void block_forward_evaluation(const float *restrict z, ptrdiff_t n, ptrdi
     }
 }
 
+// Training's windows of sample s: the winner of GELU(z·scale + shift) over each window (first
+// maximum; a NaN wins), its z and its offset p·pw + q, every candidate evaluated. The winner's erf
+// is kept in gain (the caller turns it into the backward factor). Inlined with constant windows
+// (see block_forward_evaluation; a one-column window pools rows of w·c values the same way, with the
+// same offsets p).
+static inline __attribute__((always_inline)) void training_windows(const float *restrict z, ptrdiff_t s, ptrdiff_t h,
+                                                                    ptrdiff_t w, ptrdiff_t c, ptrdiff_t ph,
+                                                                    ptrdiff_t pw, const float *restrict scale,
+                                                                    const float *restrict shift, float *restrict y,
+                                                                    int32_t *restrict arg, float *restrict gain,
+                                                                    float *restrict zwin) {
+    const ptrdiff_t ho = h / ph, wo = w / pw, rowStep = w * c;
+    for (ptrdiff_t i = 0; i < ho; i++)
+        for (ptrdiff_t j = 0; j < wo; j++) {
+            const ptrdiff_t at = ((s * ho + i) * wo + j) * c;
+            const float *first = z + ((s * h + i * ph) * w + j * pw) * c;
+            float *restrict out = y + at, *restrict zo = zwin + at, *restrict go = gain + at;
+            int32_t *restrict ao = arg + at;
+            SK_CHANNELS
+            for (ptrdiff_t t = 0; t < c; t++) {
+                const float v = first[t] * scale[t] + shift[t], e = sk_erf(sk_gelu_erf_argument(v));
+                out[t] = sk_gelu_from_erf(v, e);
+                go[t] = e;
+                zo[t] = first[t];
+                ao[t] = 0;
+            }
+            for (ptrdiff_t p = 0; p < ph; p++)
+                for (ptrdiff_t q = 0; q < pw; q++) {
+                    if (p == 0 && q == 0) continue;
+                    const float *cand = first + p * rowStep + q * c;
+                    const int32_t offset = (int32_t)(p * pw + q);
+                    SK_CHANNELS
+                    for (ptrdiff_t t = 0; t < c; t++) {
+                        // Values loaded first: selecting between two addresses makes a gather.
+                        const float z1 = cand[t], best = out[t], bz = zo[t], be = go[t];
+                        const int32_t ba = ao[t];
+                        const float v = z1 * scale[t] + shift[t], e = sk_erf(sk_gelu_erf_argument(v));
+                        float g = sk_gelu_from_erf(v, e);
+                        int take = (g > best) | (g != g);
+                        out[t] = take ? g : best;
+                        go[t] = take ? e : be;
+                        zo[t] = take ? z1 : bz;
+                        ao[t] = take ? offset : ba;
+                    }
+                }
+        }
+}
+
 void SK_FN(sk_nhwc_block_forward)(const float *restrict z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
                                      ptrdiff_t ph, ptrdiff_t pw, const float *restrict scale,
                                      const float *restrict shift, float *restrict y, int32_t *restrict arg,
@@ -312,66 +369,39 @@ void SK_FN(sk_nhwc_block_forward)(const float *restrict z, ptrdiff_t n, ptrdiff_
         block_forward_evaluation(z, n, h, w, c, ph, pw, scale, shift, y, drop);
         return;
     }
-    const ptrdiff_t ho = h / ph, wo = w / pw, pooled = ho * wo;
-    const ptrdiff_t rowStep = w * c;
+    const ptrdiff_t pooled = (h / ph) * (w / pw);
     const int dropping = drop != NULL && drop->threshold != 0;
     // Dropout parameters as locals: a select between a loaded field and a constant becomes a gather.
     const uint64_t key = dropping ? drop->key : 0;
     const uint32_t threshold = dropping ? drop->threshold : 0;
     const float keepScale = dropping ? drop->scale : 1.0f;
     const int64_t maskFirst = dropping ? drop->first : 0, maskStride = dropping ? drop->stride : 0;
-    for (ptrdiff_t s = 0; s < n; s++)
-        for (ptrdiff_t i = 0; i < ho; i++)
-            for (ptrdiff_t j = 0; j < wo; j++) {
-                const ptrdiff_t at = (s * ho + i) * wo + j;
-                const float *first = z + ((s * h + i * ph) * w + j * pw) * c;
-                float *out = y + at * c;
-                // Training: the winner of GELU(z·scale + shift) over the window (first maximum; a NaN
-                // wins), its z and its offset p·pw + q, every candidate evaluated. The winner's erf is
-                // kept (in gain, until its factor replaces it) for GELU' at the end.
-                int32_t *ao = arg + at * c;
-                float *zo = zwin + at * c, *go = gain + at * c;
+    const int rows = pw == 1 && w > 1 && w * c <= SK_ROW_LIMIT;
+    float scaleRow[SK_ROW_LIMIT], shiftRow[SK_ROW_LIMIT];
+    if (rows) repeat_per_column(scale, shift, w, c, scaleRow, shiftRow);
+    for (ptrdiff_t s = 0; s < n; s++) {
+        if (rows && ph == 3) training_windows(z, s, h, 1, w * c, 3, 1, scaleRow, shiftRow, y, arg, gain, zwin);
+        else if (rows) training_windows(z, s, h, 1, w * c, ph, 1, scaleRow, shiftRow, y, arg, gain, zwin);
+        else if (ph == 2 && pw == 2) training_windows(z, s, h, w, c, 2, 2, scale, shift, y, arg, gain, zwin);
+        else training_windows(z, s, h, w, c, ph, pw, scale, shift, y, arg, gain, zwin);
+        // The backward factor at each winner: dropout factor · GELU'(pre-activation).
+        for (ptrdiff_t at = 0; at < pooled; at++) {
+            float *restrict out = y + (s * pooled + at) * c, *restrict go = gain + (s * pooled + at) * c;
+            const float *restrict zo = zwin + (s * pooled + at) * c;
+            if (dropping) {
+                const int64_t base = maskFirst + (int64_t)s * maskStride + (int64_t)at;
                 SK_CHANNELS
                 for (ptrdiff_t t = 0; t < c; t++) {
-                    const float v = first[t] * scale[t] + shift[t], e = sk_erf(sk_gelu_erf_argument(v));
-                    out[t] = sk_gelu_from_erf(v, e);
-                    go[t] = e;
-                    zo[t] = first[t];
-                    ao[t] = 0;
+                    float m = sk_dropout_keep((uint64_t)(base + (int64_t)t * pooled), key, threshold) ? keepScale : 0.0f;
+                    out[t] *= m;
+                    go[t] = sk_gelu_derivative_from_erf(zo[t] * scale[t] + shift[t], go[t]) * m;
                 }
-                for (ptrdiff_t p = 0; p < ph; p++)
-                    for (ptrdiff_t q = 0; q < pw; q++) {
-                        if (p == 0 && q == 0) continue;
-                        const float *cand = first + p * rowStep + q * c;
-                        const int32_t offset = (int32_t)(p * pw + q);
-                        SK_CHANNELS
-                        for (ptrdiff_t t = 0; t < c; t++) {
-                            // Values loaded first: selecting between two addresses makes a gather.
-                            const float z1 = cand[t], best = out[t], bz = zo[t], be = go[t];
-                            const int32_t ba = ao[t];
-                            const float v = z1 * scale[t] + shift[t], e = sk_erf(sk_gelu_erf_argument(v));
-                            float g = sk_gelu_from_erf(v, e);
-                            int take = (g > best) | (g != g);
-                            out[t] = take ? g : best;
-                            go[t] = take ? e : be;
-                            zo[t] = take ? z1 : bz;
-                            ao[t] = take ? offset : ba;
-                        }
-                    }
-                // The backward factor at each winner: dropout factor · GELU'(pre-activation).
-                if (dropping) {
-                    const int64_t base = maskFirst + (int64_t)s * maskStride + (int64_t)(i * wo + j);
-                    SK_CHANNELS
-                    for (ptrdiff_t t = 0; t < c; t++) {
-                        float m = sk_dropout_keep((uint64_t)(base + (int64_t)t * pooled), key, threshold) ? keepScale : 0.0f;
-                        out[t] *= m;
-                        go[t] = sk_gelu_derivative_from_erf(zo[t] * scale[t] + shift[t], go[t]) * m;
-                    }
-                } else {
-                    SK_CHANNELS
-                    for (ptrdiff_t t = 0; t < c; t++) go[t] = sk_gelu_derivative_from_erf(zo[t] * scale[t] + shift[t], go[t]);
-                }
+            } else {
+                SK_CHANNELS
+                for (ptrdiff_t t = 0; t < c; t++) go[t] = sk_gelu_derivative_from_erf(zo[t] * scale[t] + shift[t], go[t]);
             }
+        }
+    }
 }
 
 void SK_FN(sk_nhwc_block_backward_sums)(const float *restrict dy, const float *restrict gain,

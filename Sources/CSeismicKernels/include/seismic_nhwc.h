@@ -65,7 +65,9 @@ void sk_column_sums_float(const float *x, ptrdiff_t rows, ptrdiff_t c, float *su
 /// z [n, h, w, c] → y [n, h/ph, w/pw, c]. Training (arg, gain, zwin not NULL, laid out as y): the
 /// winner's offset p·pw + q in its window, dropout factor · GELU'(v winner), and z at the winner.
 /// Evaluation (arg NULL) needs only the value: GELU falls then rises, so the largest GELU of a window
-/// is that of its smallest or largest input — two evaluations per window.
+/// is that of its smallest or largest input — at most two evaluations per window (one for most on
+/// the AVX2 and baseline variants; see bodies/nhwc.inc.h). GELU(±∞) as the erf formula gives it:
+/// NaN for −∞ (as PyTorch), +∞ for +∞.
 void sk_nhwc_block_forward(const float *z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t ph,
                            ptrdiff_t pw, const float *scale, const float *shift, float *y, int32_t *arg, float *gain,
                            float *zwin, const sk_dropout_params *drop);
