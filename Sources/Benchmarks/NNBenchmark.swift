@@ -1,4 +1,4 @@
-// NNBenchmark: training and inference throughput of both models (windows/s), single-window latency.
+// NNBenchmark: training and inference throughput of both models (windows/s, images/s), one input's latency.
 
 import Foundation
 import SeismicNN
@@ -44,6 +44,7 @@ enum NNBenchmark {
         let model = ConvNet(arch, seed: 1)
         let adam = Adam(store: model.store)
         let spectrogram = arch.name == "SpectrogramCNN"
+        let item = spectrogram ? "image" : "window"  // what one input of the model is
         for batch in [256, 32] {
             let b = spectrogram && quick ? min(batch, 32) : batch
             let x = randomInput(arch, batch: b, seed: 2)
@@ -56,7 +57,7 @@ enum NNBenchmark {
             let s = time(iterations: iterations, rounds: rounds, step)
             out.append(
                 NNResult(
-                    model: arch.name, metric: "train batch \(b)", value: Double(b) / s, unit: "windows/s",
+                    model: arch.name, metric: "train batch \(b)", value: Double(b) / s, unit: "\(item)s/s",
                     gflops: 2 * Double(arch.trainingMultiplyAddsPerItem * b) / s / 1e9))
         }
         let inferBatch = spectrogram ? 32 : 1024
@@ -66,12 +67,12 @@ enum NNBenchmark {
         let forward = 2 * Double(arch.multiplyAddsPerItem)
         out.append(
             NNResult(
-                model: arch.name, metric: "inference batch \(inferBatch)", value: Double(inferBatch) / si, unit: "windows/s",
+                model: arch.name, metric: "inference batch \(inferBatch)", value: Double(inferBatch) / si, unit: "\(item)s/s",
                 gflops: forward * Double(inferBatch) / si / 1e9))
         let x1 = randomInput(arch, batch: 1, seed: 4)
         _ = model.forward(x1, training: false)
         let s1 = time(iterations: spectrogram ? 3 : 2000, rounds: 3) { _ = model.forward(x1, training: false) }
-        out.append(NNResult(model: arch.name, metric: "latency 1 window", value: s1 * 1e6, unit: "µs", gflops: forward / s1 / 1e9))
+        out.append(NNResult(model: arch.name, metric: "latency 1 \(item)", value: s1 * 1e6, unit: "µs", gflops: forward / s1 / 1e9))
         return out
     }
 }
