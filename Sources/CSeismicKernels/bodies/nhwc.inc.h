@@ -174,10 +174,17 @@ static inline __attribute__((always_inline)) ptrdiff_t set_aside_lower(const flo
     return k;
 }
 
-// Without SK_POOLED_GELU_TWICE: GELU of out[0, count), in place, then the set-aside values (k of them): out[at] = the larger of it
-// and GELU(lo), NaN winning (GELU(−∞) is NaN, as PyTorch's). One long loop
-// of independent GELUs, not one per window: a GELU is a chain of ~20 dependent operations, and a
-// window's 16 channels alone leave the machine waiting on it.
+// Whether the variant sets values aside (one GELU per pooled value) or takes two GELUs per window.
+#if defined(SK_POOLED_GELU_TWICE)
+enum { SK_SETS_ASIDE = 0 };
+#else
+enum { SK_SETS_ASIDE = 1 };
+#endif
+
+// When setting aside: GELU of out[0, count), in place, then the set-aside values (k of them):
+// out[at] = the larger of it and GELU(lo), NaN winning (GELU(−∞) is NaN, as PyTorch's). One long
+// loop of independent GELUs, not one per window: a GELU is a chain of ~20 dependent operations, and
+// a window's 16 channels alone leave the machine waiting on it.
 static void pooled_gelu(float *restrict out, ptrdiff_t count, sk_lower_list *restrict list, ptrdiff_t k) {
 #if defined(SK_POOLED_GELU_TWICE)
     (void)out, (void)count, (void)list, (void)k;  // window_argument wrote the pooled values
@@ -258,7 +265,7 @@ static inline __attribute__((always_inline)) void evaluation_body(const float *r
                     const int32_t at = (int32_t)(o - pending);
                     k = t0 < c16 ? window_argument(first, rowStep, c, ph, pw, t0, t0 + 16, scale, shift, ys + o, at, &list, k)
                                  : window_argument(first, rowStep, c, ph, pw, t0, t0 + 1, scale, shift, ys + o, at, &list, k);
-                    if (o + t1 - pending > SK_LOWER_CAPACITY - 16) {
+                    if (SK_SETS_ASIDE && o + t1 - pending > SK_LOWER_CAPACITY - 16) {
                         pooled_gelu(ys + pending, o + t1 - pending, &list, k);
                         k = 0;
                         pending = o + t1;
@@ -271,6 +278,7 @@ static inline __attribute__((always_inline)) void evaluation_body(const float *r
 
 // A one-column window's rows of w·c values: scale and shift repeated w times, up to SK_ROW_LIMIT.
 enum { SK_ROW_LIMIT = 512 };
+static inline int pools_rows(ptrdiff_t w, ptrdiff_t c, ptrdiff_t pw) { return pw == 1 && w > 1 && w * c <= SK_ROW_LIMIT; }
 static void repeat_per_column(const float *restrict scale, const float *restrict shift, ptrdiff_t w, ptrdiff_t c,
                               float *restrict scaleRow, float *restrict shiftRow) {
     for (ptrdiff_t j = 0; j < w; j++)
@@ -287,7 +295,7 @@ static void repeat_per_column(const float *restrict scale, const float *restrict
 static void block_forward_evaluation(const float *restrict z, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c,
                                      ptrdiff_t ph, ptrdiff_t pw, const float *restrict scale,
                                      const float *restrict shift, float *restrict y, const sk_dropout_params *drop) {
-    if (pw == 1 && w > 1 && w * c <= SK_ROW_LIMIT) {
+    if (pools_rows(w, c, pw)) {
         float scaleRow[SK_ROW_LIMIT], shiftRow[SK_ROW_LIMIT];
         repeat_per_column(scale, shift, w, c, scaleRow, shiftRow);
         if (ph == 3) evaluation_body(z, n, h, 1, w * c, 3, 1, scaleRow, shiftRow, y);
@@ -376,7 +384,7 @@ void SK_FN(sk_nhwc_block_forward)(const float *restrict z, ptrdiff_t n, ptrdiff_
     const uint32_t threshold = dropping ? drop->threshold : 0;
     const float keepScale = dropping ? drop->scale : 1.0f;
     const int64_t maskFirst = dropping ? drop->first : 0, maskStride = dropping ? drop->stride : 0;
-    const int rows = pw == 1 && w > 1 && w * c <= SK_ROW_LIMIT;
+    const int rows = pools_rows(w, c, pw);
     float scaleRow[SK_ROW_LIMIT], shiftRow[SK_ROW_LIMIT];
     if (rows) repeat_per_column(scale, shift, w, c, scaleRow, shiftRow);
     for (ptrdiff_t s = 0; s < n; s++) {
