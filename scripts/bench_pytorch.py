@@ -7,7 +7,11 @@ product kernel, each on every core at once), then for each kernel variant this C
 count, i.e. the direct convolution's; SpectrogramCNN's evaluation takes its 3×3 layers on 48 and 96
 inputs by Winograd with 2.25× fewer, so its inference can pass 100 %) as a fraction of that peak,
 the ratios against PyTorch and ONNX Runtime, and the goal of
-issue #18 for that measure. PyTorch and ONNX Runtime run once a pass, with their own widest kernels.
+issue #18 for that measure. PyTorch runs once a pass for each of our variants, capped to the same
+instruction set (ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA: avx2 → avx2 / AVX2, baseline → default /
+SSE41; avx512 uncapped), as it would run on a CPU of that generation. ONNX Runtime has no such cap
+(MLAS reads CPUID): it runs once a pass with its widest kernels, so a narrower variant's ratio against
+it is the harder comparison, not the one an older CPU would see.
 Usage: scripts/bench_pytorch.py [path/to/seismic-bench] [--quick] [--epoch] [--isa avx2,...] [--passes N]
   --quick: fewer iterations and smaller batches (a check that everything runs, not a measurement).
   --epoch: end-to-end time of one EarthquakeCNN training epoch on 100,000 windows, both sides
@@ -18,12 +22,14 @@ Usage: scripts/bench_pytorch.py [path/to/seismic-bench] [--quick] [--epoch] [--i
     the last column gives the range of the goal's ratio (against ONNX Runtime for inference, PyTorch
     for training) taken within each pass.
 """
-import os, re, subprocess, sys, tempfile, time, warnings
+import json, os, re, subprocess, sys, tempfile, time, warnings
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
 # Options: flags, and those that take a value. BENCH: the one argument that is neither.
 FLAGS, VALUED = ("--quick", "--epoch"), ("--isa", "--passes")
+# Internal: a child run that measures the references under its environment's caps and prints JSON.
+REFERENCES, WITH_ORT = "--references", "--with-onnx-runtime"
 BENCH = next((a for i, a in enumerate(sys.argv[1:], 1)
               if not a.startswith("-") and sys.argv[i - 1] not in VALUED), ".build/release/seismic-bench")
 QUICK = "--quick" in sys.argv
@@ -52,7 +58,7 @@ def best_time(fn, iterations, rounds=3):
         best = min(best, (time.perf_counter() - t0) / iterations)
     return best
 
-def measure(name, make, shape, classes, spectro):
+def measure(name, make, shape, classes, spectro, with_ort=True):
     out, item = {}, "image" if spectro else "window"
     m = make(); opt = torch.optim.Adam(m.parameters(), lr=1e-3); m.train()
     for b in (256, 32):
@@ -69,6 +75,7 @@ def measure(name, make, shape, classes, spectro):
         x1 = torch.randn(1, *shape)
         out[f"latency 1 {item}"] = best_time(lambda: m(x1), 3 if spectro else 2000) * 1e6
     ort = {}
+    if not with_ort: return out, ort
     try:
         import onnxruntime as rt
         with tempfile.TemporaryDirectory() as d:
@@ -83,8 +90,29 @@ def measure(name, make, shape, classes, spectro):
             ort[f"inference batch {nb}"] = nb / best_time(lambda: sess.run(None, {"modelInput": xb}), *INFER_REPEATS[spectro])
             ort[f"latency 1 {item}"] = best_time(lambda: sess.run(None, {"modelInput": x1}), 3 if spectro else 2000) * 1e6
     except Exception as e:  # ONNX Runtime missing or export failed: report, keep going
-        print(f"# ONNX Runtime skipped for {name}: {e}")
+        print(f"# ONNX Runtime skipped for {name}: {e}", file=sys.stderr)
     return out, ort
+
+# Each variant's PyTorch: capped to the same instruction set (None: PyTorch's own widest).
+CAPS = {"avx512": {}, "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
+        "baseline": {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41"}}
+MODELS = (("EarthquakeCNN", earthquake, (1, 80, 3), 3, False), ("SpectrogramCNN", spectrogram, (3, 100, 150), 2, True))
+
+def references_child():
+    """The child's work: both models in PyTorch (and ONNX Runtime if asked) as JSON on stdout."""
+    res = {"capability": torch.backends.cpu.get_cpu_capability(), "torch": {}, "ort": {}}
+    for name, make, shape, classes, spectro in MODELS:
+        res["torch"][name], res["ort"][name] = measure(name, make, shape, classes, spectro, WITH_ORT in sys.argv)
+    print(json.dumps(res))
+
+def references(isa, with_ort):
+    """PyTorch capped as our variant `isa` (and ONNX Runtime, uncapped, if with_ort), in a child process:
+    PyTorch reads its caps once, when it loads."""
+    args = [sys.executable, os.path.abspath(__file__), REFERENCES] + (["--quick"] if QUICK else []) + ([WITH_ORT] if with_ort else [])
+    env = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")}
+    done = subprocess.run(args, check=True, capture_output=True, text=True, env={**env, **CAPS[isa]})
+    sys.stderr.write(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
 
 def swift_results(isa):
     args = [BENCH, "nn"] + (["--quick"] if QUICK else [])
@@ -146,6 +174,8 @@ def better(metric, a, b):
     return min(a, b) if metric.startswith("latency") else max(a, b)
 
 def main():
+    if REFERENCES in sys.argv:
+        references_child(); return
     if "--help" in sys.argv or "-h" in sys.argv:
         print(__doc__.strip()); return
     unknown = [a for i, a in enumerate(sys.argv[1:], 1)
@@ -168,31 +198,37 @@ def main():
         missing = [v for v in requested.split(",") if v not in variants]
         if missing: sys.exit(f"--isa: this CPU does not run {','.join(missing)} (it runs {','.join(variants)})")
         variants = requested.split(",")
-    models = (("EarthquakeCNN", earthquake, (1, 80, 3), 3, False), ("SpectrogramCNN", spectrogram, (3, 100, 150), 2, True))
-    # Per (model, metric): the best figure of each side over the passes, and each pass's ratios.
-    best_torch, best_ort, best_swift, ratios = {}, {}, {}, {}
+    # Per (variant, model, metric): the best figure of each side over the passes (PyTorch's capped as
+    # that variant; ONNX Runtime's the same for all), and each pass's ratios.
+    best_torch, best_ort, best_swift, ratios, capability = {}, {}, {}, {}, {}
     for n in range(passes):
         if passes > 1: print(f"# pass {n + 1} of {passes}", file=sys.stderr, flush=True)
-        references = {name: measure(name, make, shape, classes, spectro) for name, make, shape, classes, spectro in models}
-        for name, (torch_res, ort_res) in references.items():
-            for metric, v in torch_res.items(): best_torch[(name, metric)] = better(metric, best_torch.get((name, metric)), v)
-            for metric, v in ort_res.items(): best_ort[(name, metric)] = better(metric, best_ort.get((name, metric)), v)
+        ort_pass = None
         for isa in variants:
+            ref = references(isa, with_ort=ort_pass is None)
+            capability[isa] = ref["capability"]
+            if ort_pass is None: ort_pass = ref["ort"]
+            for name, res in ref["torch"].items():
+                for metric, v in res.items(): best_torch[(isa, name, metric)] = better(metric, best_torch.get((isa, name, metric)), v)
             for key, (v, gflops) in swift_results(isa).items():
                 name, metric = key
                 old = best_swift.get((isa, key))
                 if old is None or better(metric, old[0], v) == v: best_swift[(isa, key)] = (v, gflops)
                 # The goal's reference in this pass (none when it did not run the measure this time).
                 who = GOALS.get(key, ("PyTorch", 0))[0]
-                ref = references.get(name, ({}, {}))[0 if who == "PyTorch" else 1].get(metric)
-                if ref is not None: ratios.setdefault((isa, key), []).append(speedup(metric, v, ref))
+                theirs = (ref["torch"] if who == "PyTorch" else ort_pass).get(name, {}).get(metric)
+                if theirs is not None: ratios.setdefault((isa, key), []).append(speedup(metric, v, theirs))
+        for name, res in ort_pass.items():
+            for metric, v in res.items(): best_ort[(name, metric)] = better(metric, best_ort.get((name, metric)), v)
     for isa in variants:
         print(f"\nSeismicTorch kernels: {isa}    (peak: the faster of sgemm and our product on every core, {peak:.1f} GFLOP/s)"
               + (f"; best of {passes} alternating passes" if passes > 1 else ""))
-        print(f"{'model':16} {'measure':26} {'Swift':>10} {'GFLOP/s':>8} {'peak':>5} {'PyTorch':>10} {'ratio':>7}"
+        caps = ", ".join(f"{k}={v}" for k, v in CAPS[isa].items()) or "uncapped"
+        print(f"PyTorch: {caps} (its kernels: {capability[isa]}); ONNX Runtime: its widest kernels (it has no cap)")
+        print(f"{'model':16} {'measure':26} {'SeismicTorch':>12} {'GFLOP/s':>8} {'peak':>5} {'PyTorch':>10} {'ratio':>7}"
               f" {'ONNX RT':>10} {'ratio':>7}  goal")
-        for (name, metric), ref in best_torch.items():
-            if (isa, (name, metric)) not in best_swift: continue
+        for (torch_isa, name, metric), ref in best_torch.items():
+            if torch_isa != isa or (isa, (name, metric)) not in best_swift: continue
             s, gflops = best_swift[(isa, (name, metric))]
             ratio = speedup(metric, s, ref)
             o = best_ort.get((name, metric))
@@ -206,9 +242,9 @@ def main():
             who = GOALS.get((name, metric), ("PyTorch", 0))[0]
             within = f"  (per pass vs {who}: {min(spread):.2f}–{max(spread):.2f}x)" if passes > 1 and spread else ""
             rate = "" if gflops is None else f"{gflops:8.1f} {100 * gflops / peak:4.0f}%"
-            print(f"{name:16} {metric:26} {s:10.1f} {rate:>14} {ref:10.1f} {ratio:6.2f}x"
+            print(f"{name:16} {metric:26} {s:12.1f} {rate:>14} {ref:10.1f} {ratio:6.2f}x"
                   f" {'' if o is None else f'{o:10.1f}':>10} {'' if oratio is None else f'{oratio:6.2f}x':>7}  {goal}{within}")
-    print("(windows/s or images/s, or µs for latency; ratio > 1 means SeismicTorch is faster; peak: the Swift rate against that peak)")
+    print("(windows/s or images/s, or µs for latency; ratio > 1 means SeismicTorch is faster; peak: the SeismicTorch rate against that peak)")
 
 if __name__ == "__main__":
     main()

@@ -73,34 +73,28 @@ enum GemmBenchmark {
     }
 
     /// GB/s at which `cores` cores together read `megabytes` of floats (far more than the caches
-    /// hold), each core summing its share into four 16-lane sums: the best of 3 rounds of 2 reads.
+    /// hold), each core its share through BLAS sasum (a sum of magnitudes, vectorised for the CPU by
+    /// the library: our own Swift loop of 16-lane sums read slower than sk_gemv_bias streams): the
+    /// fastest of 9 reads (a loaded host slows some reads, rarely all).
     static func readRate(megabytes: Int, cores: Int) -> Double {
-        let blocks = megabytes * 1_000_000 / 256  // 64 floats each
-        let data = Buffer<Float>(repeating: 1, count: blocks * 64)
+        let count = megabytes * 1_000_000 / 4
+        let data = Buffer<Float>(repeating: 1, count: count)
         let sums = Buffer<Float>(repeating: 0, count: cores)
-        let seconds = NNBenchmark.time(iterations: 2) {
-            Parallel.forEachChunk(blocks, chunks: cores) { core, r in
-                let base = UnsafeRawPointer(data.pointer + r.lowerBound * 64)
-                var (s0, s1, s2, s3) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
-                for block in 0..<r.count {
-                    let p = base + block * 256
-                    s0 += p.loadUnaligned(as: SIMD16<Float>.self)
-                    s1 += p.loadUnaligned(fromByteOffset: 64, as: SIMD16<Float>.self)
-                    s2 += p.loadUnaligned(fromByteOffset: 128, as: SIMD16<Float>.self)
-                    s3 += p.loadUnaligned(fromByteOffset: 192, as: SIMD16<Float>.self)
-                }
-                sums.pointer[core] = (s0 + s1 + s2 + s3).sum()
+        let seconds = NNBenchmark.time(iterations: 1, rounds: 9) {
+            Parallel.forEachChunk(count, chunks: cores) { core, r in
+                sums.pointer[core] = cblas_sasum(Int32(r.count), data.pointer + r.lowerBound, 1)
             }
         }
-        return Double(blocks * 256) / seconds / 1e9
+        return Double(count * 4) / seconds / 1e9
     }
 
     /// GB/s of weights read by `sk_gemv_bias` for one row through a rows × k weight (SpectrogramCNN's
-    /// fc1: 1280 × 32640, 167 MB), its rows split across `cores` cores as `Linear` splits them.
+    /// fc1: 1280 × 32640, 167 MB), its rows split across `cores` cores as `Linear` splits them: the
+    /// fastest of 9 calls, as the read rate.
     static func gemvRate(rows: Int, k: Int, cores: Int) -> Double {
         let w = Buffer<Float>(repeating: 0.5, count: rows * k), x = Buffer<Float>(repeating: 0.25, count: k)
         let bias = Buffer<Float>(repeating: 0, count: rows), y = Buffer<Float>(count: rows)
-        let seconds = NNBenchmark.time(iterations: 5) {
+        let seconds = NNBenchmark.time(iterations: 1, rounds: 9) {
             Parallel.forEachChunk(rows, chunks: cores) { _, r in
                 sk_gemv_bias(w.pointer + r.lowerBound * k, r.count, k, x.pointer, 1, bias.pointer + r.lowerBound, y.pointer + r.lowerBound, rows)
             }

@@ -71,7 +71,8 @@ case "infer-earthquake", "infer-spectrogram", "latency-earthquake", "latency-spe
     let s = NNBenchmark.time(iterations: what.hasSuffix("spectrogram") ? 10 : (batch == 1 ? 20_000 : 100), rounds: 3) {
         _ = model.forward(x, training: false)
     }
-    print(batch == 1 ? "latency: \(s * 1e6) µs" : "inference batch \(batch): \(Int(Double(batch) / s)) windows/s")
+    let item = what.hasSuffix("spectrogram") ? "images" : "windows"
+    print(batch == 1 ? "latency: \(s * 1e6) µs" : "inference batch \(batch): \(Int(Double(batch) / s)) \(item)/s")
 case "train-earthquake":
     // Profiling aid: training steps of batch 256 only (forward, backward, Adam).
     let arch = ConvNetArchitecture.earthquake()
