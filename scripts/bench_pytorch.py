@@ -7,22 +7,25 @@ product kernel, each on every core at once), then for each kernel variant this C
 count, i.e. the direct convolution's; SpectrogramCNN's evaluation takes its 3×3 layers on 48 and 96
 inputs by Winograd with 2.25× fewer, so its inference can pass 100 %) as a fraction of that peak,
 the ratios against PyTorch and ONNX Runtime, and the goal of
-issue #18 for that measure. PyTorch runs once a pass for each of our variants, capped to the same
-instruction set (ATEN_CPU_CAPABILITY and ONEDNN_MAX_CPU_ISA: avx2 → avx2 / AVX2, baseline → default /
-SSE41; avx512 uncapped), as it would run on a CPU of that generation. ONNX Runtime has no such cap
-(MLAS reads CPUID): it runs once a pass with its widest kernels, so a narrower variant's ratio against
-it is the harder comparison, not the one an older CPU would see.
+issue #18 for that measure. PyTorch runs once a pass for each of our variants (a child process each),
+capped on x86-64 to the same instruction set, as it would run on a CPU of that generation: ATen,
+oneDNN and MKL by ATEN_CPU_CAPABILITY, ONEDNN_MAX_CPU_ISA and MKL_ENABLE_INSTRUCTIONS (avx2 → avx2,
+AVX2, AVX2; baseline → default, SSE41, SSE4_2, the lowest each offers; avx512 uncapped). ONNX
+Runtime has no such cap (MLAS reads CPUID): it runs once a pass with its widest kernels, so a
+narrower variant's ratio against it is the harder comparison, not the one an older CPU would see.
+Each variant thus adds a PyTorch run to a pass (make bench, which runs every variant, takes minutes more).
 Usage: scripts/bench_pytorch.py [path/to/seismic-bench] [--quick] [--epoch] [--isa avx2,...] [--passes N]
   --quick: fewer iterations and smaller batches (a check that everything runs, not a measurement).
   --epoch: end-to-end time of one EarthquakeCNN training epoch on 100,000 windows, both sides
-    (the widest kernels; SEISMIC_MAX_ISA caps them).
+    (the widest kernels; SEISMIC_MAX_ISA caps ours, PyTorch is not capped here).
   --isa: the kernel variants to run (default: every one this CPU runs, widest first).
-  --passes N: N alternating passes (PyTorch and ONNX Runtime, then each variant of ours), so that
-    both sides meet the same spells of load on a shared host; each figure is the best of its N, and
-    the last column gives the range of the goal's ratio (against ONNX Runtime for inference, PyTorch
+  --passes N: N alternating passes (for each variant of ours: PyTorch capped as it, ONNX Runtime with
+    the first variant only, then ours), so that both sides meet the same spells of load on a shared
+    host (ONNX Runtime's figure, taken once a pass, is minutes older for a later variant); each
+    figure is the best of its N, and the last column gives the range of the goal's ratio (against ONNX Runtime for inference, PyTorch
     for training) taken within each pass.
 """
-import json, os, re, subprocess, sys, tempfile, time, warnings
+import json, os, platform, re, subprocess, sys, tempfile, time, warnings
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
@@ -93,26 +96,38 @@ def measure(name, make, shape, classes, spectro, with_ort=True):
         print(f"# ONNX Runtime skipped for {name}: {e}", file=sys.stderr)
     return out, ort
 
-# Each variant's PyTorch: capped to the same instruction set (None: PyTorch's own widest).
-CAPS = {"avx512": {}, "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2"},
-        "baseline": {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41"}}
+# Each variant's PyTorch, capped to the same instruction set on x86-64 ({}: its own widest): ATen's
+# kernels, oneDNN's (convolutions) and MKL's (linear layers, small convolutions), each the lowest it
+# offers for baseline (ours: SSE2). Elsewhere (arm64: baseline is NEON) PyTorch is not capped.
+CAPS = {"avx512": {},
+        "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
+        "baseline": {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}}
+if platform.machine().lower() not in ("x86_64", "amd64"): CAPS = {isa: {} for isa in CAPS}
+# What else would cap (or change) those libraries if the caller had set it: cleared in every child.
+CAP_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ONEDNN_CPU_ISA_HINTS", "DNNL_CPU_ISA_HINTS",
+                 "MKL_ENABLE_INSTRUCTIONS", "MKL_CBWR", "MKL_VERBOSE", "ONEDNN_VERBOSE", "DNNL_VERBOSE")
 MODELS = (("EarthquakeCNN", earthquake, (1, 80, 3), 3, False), ("SpectrogramCNN", spectrogram, (3, 100, 150), 2, True))
 
-def references_child():
-    """The child's work: both models in PyTorch (and ONNX Runtime if asked) as JSON on stdout."""
+def references_child(path):
+    """The child's work: both models in PyTorch (and ONNX Runtime if asked), as JSON in the file `path`."""
     res = {"capability": torch.backends.cpu.get_cpu_capability(), "torch": {}, "ort": {}}
     for name, make, shape, classes, spectro in MODELS:
         res["torch"][name], res["ort"][name] = measure(name, make, shape, classes, spectro, WITH_ORT in sys.argv)
-    print(json.dumps(res))
+    with open(path, "w") as f: json.dump(res, f)
 
 def references(isa, with_ort):
     """PyTorch capped as our variant `isa` (and ONNX Runtime, uncapped, if with_ort), in a child process:
-    PyTorch reads its caps once, when it loads."""
-    args = [sys.executable, os.path.abspath(__file__), REFERENCES] + (["--quick"] if QUICK else []) + ([WITH_ORT] if with_ort else [])
-    env = {k: v for k, v in os.environ.items() if k not in ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA")}
-    done = subprocess.run(args, check=True, capture_output=True, text=True, env={**env, **CAPS[isa]})
-    sys.stderr.write(done.stderr)
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    PyTorch reads its caps once, when it loads. The child's messages pass through as they come."""
+    with tempfile.TemporaryDirectory() as d:
+        path = f"{d}/references.json"
+        args = ([sys.executable, os.path.abspath(__file__), REFERENCES, path] + (["--quick"] if QUICK else [])
+                + ([WITH_ORT] if with_ort else []))
+        env = {k: v for k, v in os.environ.items() if k not in CAP_VARIABLES}
+        done = subprocess.run(args, env={**env, **CAPS[isa]})
+        if done.returncode != 0 or not os.path.isfile(path):
+            sys.exit(f"PyTorch capped as {isa} ({', '.join(f'{k}={v}' for k, v in CAPS[isa].items()) or 'uncapped'}) "
+                     f"failed (exit status {done.returncode}; its messages above)")
+        with open(path) as f: return json.load(f)
 
 def swift_results(isa):
     args = [BENCH, "nn"] + (["--quick"] if QUICK else [])
@@ -125,7 +140,9 @@ def swift_results(isa):
 
 def machine():
     """The machine line, the peak on every core (GFLOP/s) and the variants this CPU runs, widest first."""
-    text = subprocess.run([BENCH, "gemm"], check=True, capture_output=True, text=True).stdout
+    # The machine's ceiling whatever the caller caps: SEISMIC_MAX_ISA cleared.
+    env = {k: v for k, v in os.environ.items() if k != "SEISMIC_MAX_ISA"}
+    text = subprocess.run([BENCH, "gemm"], check=True, capture_output=True, text=True, env=env).stdout
     print(text.strip())
     # The machine's ceiling: the faster of BLAS sgemm and our own product, each on every core at once
     # (OpenBLAS may run narrower kernels than ours, e.g. its Haswell ones on an AVX-512 machine).
@@ -175,7 +192,8 @@ def better(metric, a, b):
 
 def main():
     if REFERENCES in sys.argv:
-        references_child(); return
+        i = sys.argv.index(REFERENCES)
+        references_child(sys.argv[i + 1]); return
     if "--help" in sys.argv or "-h" in sys.argv:
         print(__doc__.strip()); return
     unknown = [a for i, a in enumerate(sys.argv[1:], 1)
