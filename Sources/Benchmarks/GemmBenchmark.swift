@@ -72,34 +72,51 @@ enum GemmBenchmark {
         return flop * Double(calls * cores) / seconds / 1e9
     }
 
-    /// GB/s at which `cores` cores together read `megabytes` of floats (far more than the caches
-    /// hold), each core its share through BLAS sasum (a sum of magnitudes, vectorised for the CPU by
-    /// the library: our own Swift loop of 16-lane sums read slower than sk_gemv_bias streams): the
-    /// fastest of 9 reads (a loaded host slows some reads, rarely all).
-    static func readRate(megabytes: Int, cores: Int) -> Double {
-        let count = megabytes * 1_000_000 / 4
-        let data = Buffer<Float>(repeating: 1, count: count)
-        let sums = Buffer<Float>(repeating: 0, count: cores)
-        let seconds = NNBenchmark.time(iterations: 1, rounds: 9) {
-            Parallel.forEachChunk(count, chunks: cores) { core, r in
-                sums.pointer[core] = cblas_sasum(Int32(r.count), data.pointer + r.lowerBound, 1)
-            }
-        }
-        return Double(count * 4) / seconds / 1e9
-    }
-
-    /// GB/s of weights read by `sk_gemv_bias` for one row through a rows × k weight (SpectrogramCNN's
-    /// fc1: 1280 × 32640, 167 MB), its rows split across `cores` cores as `Linear` splits them: the
-    /// fastest of 9 calls, as the read rate.
-    static func gemvRate(rows: Int, k: Int, cores: Int) -> Double {
-        let w = Buffer<Float>(repeating: 0.5, count: rows * k), x = Buffer<Float>(repeating: 0.25, count: k)
+    /// GB/s at which `cores` cores together read memory, and at which `sk_gemv_bias` reads the
+    /// weights of one row through a rows × k weight (SpectrogramCNN's fc1: 1280 × 32640, 167 MB), its
+    /// rows split across the cores as `Linear` splits them. The read takes as many floats as the
+    /// weights (far more than the caches hold; the same size keeps the same share in a last-level
+    /// cache that retains part of a buffer streamed again: 256 MB read 6–17 % slower than 167 MB on
+    /// Zen 5's 32 MB L3), each core its share as four concurrent streams (its quarters, summed into
+    /// 16-lane sums), as sk_gemv_bias streams four rows at a time (one stream a core, BLAS sasum's
+    /// or ours, read slower than the product). A shared host's memory moved between 37 and 72 GB/s
+    /// within seconds on Zen 5, so the two alternate, a read then a product, 9 times: each the fastest
+    /// of its 9, both having met the same spells of load.
+    static func readAndGemvRates(rows: Int, k: Int, cores: Int) -> (read: Double, gemv: Double) {
+        let count = rows * k, blocks = count / 16  // 16 floats each
+        let data = Buffer<Float>(repeating: 1, count: blocks * 16), sums = Buffer<Float>(repeating: 0, count: cores)
+        let w = Buffer<Float>(repeating: 0.5, count: count), x = Buffer<Float>(repeating: 0.25, count: k)
         let bias = Buffer<Float>(repeating: 0, count: rows), y = Buffer<Float>(count: rows)
-        let seconds = NNBenchmark.time(iterations: 1, rounds: 9) {
-            Parallel.forEachChunk(rows, chunks: cores) { _, r in
-                sk_gemv_bias(w.pointer + r.lowerBound * k, r.count, k, x.pointer, 1, bias.pointer + r.lowerBound, y.pointer + r.lowerBound, rows)
-            }
+        var (read, gemv) = (Double.infinity, Double.infinity)
+        for _ in 0..<9 {
+            read = min(
+                read,
+                NNBenchmark.time(iterations: 1, rounds: 1) {
+                    Parallel.forEachChunk(blocks, chunks: cores) { core, r in
+                        let base = UnsafeRawPointer(data.pointer + r.lowerBound * 16), quarter = r.count / 4
+                        var (s0, s1, s2, s3) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+                        for block in 0..<quarter {
+                            let p = base + block * 64
+                            s0 += p.loadUnaligned(as: SIMD16<Float>.self)
+                            s1 += p.loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self)
+                            s2 += p.loadUnaligned(fromByteOffset: 2 * quarter * 64, as: SIMD16<Float>.self)
+                            s3 += p.loadUnaligned(fromByteOffset: 3 * quarter * 64, as: SIMD16<Float>.self)
+                        }
+                        for block in 4 * quarter..<r.count { s0 += (base + block * 64).loadUnaligned(as: SIMD16<Float>.self) }
+                        sums.pointer[core] = (s0 + s1 + s2 + s3).sum()
+                    }
+                })
+            gemv = min(
+                gemv,
+                NNBenchmark.time(iterations: 1, rounds: 1) {
+                    Parallel.forEachChunk(rows, chunks: cores) { _, r in
+                        sk_gemv_bias(
+                            w.pointer + r.lowerBound * k, r.count, k, x.pointer, 1, bias.pointer + r.lowerBound,
+                            y.pointer + r.lowerBound, rows)
+                    }
+                })
         }
-        return Double(rows * k * 4) / seconds / 1e9
+        return (Double(blocks * 64) / read / 1e9, Double(count * 4) / gemv / 1e9)
     }
 
     static func run() {
@@ -116,8 +133,8 @@ enum GemmBenchmark {
         line("sk_gemm_bias", "4096×432×96, 1 core", kernelRate(rows: 4096, k: 432, o: 96))
         line("sk_gemm_bias", "2048×96×64, 1 core", kernelRate(rows: 2048, k: 96, o: 64))
         line("sk_gemm_bias", "4096×432×96, \(cores) cores", kernelRate(rows: 4096, k: 432, o: 96, cores: cores))
-        let read = readRate(megabytes: 256, cores: cores), gemv = gemvRate(rows: 1280, k: 32640, cores: cores)
-        print(column("memory read", 16) + " " + column("256 MB, \(cores) cores", 26) + String(format: " %14.1f GB/s", read))
+        let (read, gemv) = readAndGemvRates(rows: 1280, k: 32640, cores: cores)
+        print(column("memory read", 16) + " " + column("167 MB, \(cores) cores", 26) + String(format: " %14.1f GB/s", read))
         print(
             column("sk_gemv_bias", 16) + " " + column("1280×32640 (fc1), \(cores) cores", 26)
                 + String(format: " %14.1f GB/s  (%.0f %% of the read rate)", gemv, 100 * gemv / read))
