@@ -1,14 +1,15 @@
 // Instruction-set dispatch for the kernels: each is compiled three times (variant_*.c) and the
 // public function calls the variant chosen once, when the library is loaded: the widest the CPU
-// supports, capped by the environment variable SEISMIC_MAX_ISA (avx512, avx2 or baseline, as
-// oneDNN's ONEDNN_MAX_CPU_ISA), so a machine of one generation can run the other generations'
-// code paths — the test suite does (Makefile `test`). An unknown value is reported on standard
-// error and ignored; a value above what the CPU has is capped to what it has.
+// supports, capped by the environment variable SEISMIC_MAX_ISA (avx512, avx2 or baseline, in
+// either case, as oneDNN's ONEDNN_MAX_CPU_ISA), so a machine of one generation can run the other
+// generations' code paths — the test suite does (Makefile `test`). An unknown value is reported
+// on standard error and ignored; a value above what the CPU has is capped to what it has.
 #include "seismic_variants.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #if defined(__x86_64__) && defined(__clang__)
 #define SK_HAS_X86_VARIANTS 1
@@ -40,9 +41,9 @@ __attribute__((constructor)) static void sk_choose_isa(void) {
     int cap = SK_ISA_AVX512;
     const char *requested = getenv("SEISMIC_MAX_ISA");
     if (requested && *requested) {
-        if (strcmp(requested, "avx512") == 0) cap = SK_ISA_AVX512;
-        else if (strcmp(requested, "avx2") == 0) cap = SK_ISA_AVX2;
-        else if (strcmp(requested, "baseline") == 0) cap = SK_ISA_BASELINE;
+        if (strcasecmp(requested, "avx512") == 0) cap = SK_ISA_AVX512;
+        else if (strcasecmp(requested, "avx2") == 0) cap = SK_ISA_AVX2;
+        else if (strcasecmp(requested, "baseline") == 0) cap = SK_ISA_BASELINE;
         else fprintf(stderr, "seismic: SEISMIC_MAX_ISA=%s is not avx512, avx2 or baseline; ignored\n", requested);
     }
     int level = cap;
