@@ -71,8 +71,11 @@ case "infer-earthquake", "infer-spectrogram", "latency-earthquake", "latency-spe
     let s = NNBenchmark.time(iterations: what.hasSuffix("spectrogram") ? 10 : (batch == 1 ? 20_000 : 100), rounds: 3) {
         _ = model.forward(x, training: false)
     }
-    let item = what.hasSuffix("spectrogram") ? "images" : "windows"
-    print(batch == 1 ? "latency: \(s * 1e6) µs" : "inference batch \(batch): \(Int(Double(batch) / s)) \(item)/s")
+    let item = what.hasSuffix("spectrogram") ? "image" : "window"
+    print(
+        batch == 1
+            ? String(format: "latency 1 %@: %.2f µs", item, s * 1e6)
+            : "inference batch \(batch): \(Int(Double(batch) / s)) \(item)s/s")
 case "train-earthquake":
     // Profiling aid: training steps of batch 256 only (forward, backward, Adam).
     let arch = ConvNetArchitecture.earthquake()
