@@ -23,8 +23,9 @@ Usage: scripts/bench_pytorch.py [path/to/seismic-bench] [--quick] [--epoch] [--i
   --passes N: N alternating passes (for each variant of ours: PyTorch capped as it, ONNX Runtime with
     the first variant only, then ours), so that both sides meet the same spells of load on a shared
     host (ONNX Runtime's figure, taken once a pass, is minutes older for a later variant); each
-    figure is the best of its N (the peak too, measured again each pass), and the last column gives the range of the goal's ratio (against ONNX Runtime for inference, PyTorch
-    for training) taken within each pass.
+    figure is the best of its N (the peak too, measured again each pass), and the last column gives
+    the range of the goal's ratio (against ONNX Runtime for inference, PyTorch for training) taken
+    within each pass.
 """
 import json, os, platform, re, subprocess, sys, tempfile, time, warnings
 # What would cap (or change) ATen, oneDNN or MKL if the caller had set it: cleared in every child that
@@ -32,15 +33,20 @@ import json, os, platform, re, subprocess, sys, tempfile, time, warnings
 # them before PyTorch loads (it reads them once, then).
 CAP_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ONEDNN_CPU_ISA_HINTS", "DNNL_CPU_ISA_HINTS",
                  "MKL_ENABLE_INSTRUCTIONS", "MKL_CBWR", "MKL_VERBOSE", "ONEDNN_VERBOSE", "DNNL_VERBOSE")
+
+def environment_without(names):
+    """This process's environment but for `names`."""
+    return {k: v for k, v in os.environ.items() if k not in names}
+
 if "--epoch" in sys.argv and __name__ == "__main__" and any(v in os.environ for v in CAP_VARIABLES):
-    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + sys.argv[1:],
-              {k: v for k, v in os.environ.items() if k not in CAP_VARIABLES})
+    os.execve(sys.executable, [sys.executable, os.path.abspath(__file__)] + sys.argv[1:], environment_without(CAP_VARIABLES))
 import numpy as np
 import torch, torch.nn as nn, torch.nn.functional as F
 
 # Options: flags, and those that take a value. BENCH: the one argument that is neither.
 FLAGS, VALUED = ("--quick", "--epoch"), ("--isa", "--passes")
-# Internal: a child run that measures the references under its environment's caps and prints JSON.
+# Internal: a child run that measures the references under its environment's caps, its results as
+# JSON in the file named after REFERENCES; WITH_ORT: ONNX Runtime too.
 REFERENCES, WITH_ORT = "--references", "--with-onnx-runtime"
 BENCH = next((a for i, a in enumerate(sys.argv[1:], 1)
               if not a.startswith("-") and sys.argv[i - 1] not in VALUED), ".build/release/seismic-bench")
@@ -112,6 +118,10 @@ CAPS = {"avx512": {},
         "avx2": {"ATEN_CPU_CAPABILITY": "avx2", "ONEDNN_MAX_CPU_ISA": "AVX2", "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
         "baseline": {"ATEN_CPU_CAPABILITY": "default", "ONEDNN_MAX_CPU_ISA": "SSE41", "MKL_ENABLE_INSTRUCTIONS": "SSE4_2"}}
 if platform.machine().lower() not in ("x86_64", "amd64"): CAPS = {isa: {} for isa in CAPS}
+def caps_text(isa):
+    """The caps PyTorch runs under for our variant `isa`, as set in its environment."""
+    return ", ".join(f"{k}={v}" for k, v in CAPS[isa].items()) or "uncapped"
+
 MODELS = (("EarthquakeCNN", earthquake, (1, 80, 3), 3, False), ("SpectrogramCNN", spectrogram, (3, 100, 150), 2, True))
 
 def references_child(path):
@@ -128,11 +138,9 @@ def references(isa, with_ort):
         path = f"{d}/references.json"
         args = ([sys.executable, os.path.abspath(__file__), REFERENCES, path] + (["--quick"] if QUICK else [])
                 + ([WITH_ORT] if with_ort else []))
-        env = {k: v for k, v in os.environ.items() if k not in CAP_VARIABLES}
-        done = subprocess.run(args, env={**env, **CAPS[isa]})
+        done = subprocess.run(args, env={**environment_without(CAP_VARIABLES), **CAPS[isa]})
         if done.returncode != 0 or not os.path.isfile(path):
-            sys.exit(f"PyTorch capped as {isa} ({', '.join(f'{k}={v}' for k, v in CAPS[isa].items()) or 'uncapped'}) "
-                     f"failed (exit status {done.returncode}; its messages above)")
+            sys.exit(f"PyTorch capped as {isa} ({caps_text(isa)}) failed (exit status {done.returncode}; its messages above)")
         with open(path) as f: return json.load(f)
 
 def run_bench(args, env=None):
@@ -155,8 +163,7 @@ def machine(quiet=False):
     """The machine line (printed unless quiet), the peak on every core (GFLOP/s) and the variants this CPU
     runs, widest first."""
     # The machine's ceiling whatever the caller caps: SEISMIC_MAX_ISA cleared.
-    env = {k: v for k, v in os.environ.items() if k != "SEISMIC_MAX_ISA"}
-    text = run_bench([BENCH, "gemm"], env=env)
+    text = run_bench([BENCH, "gemm"], env=environment_without(("SEISMIC_MAX_ISA",)))
     if not quiet: print(text.strip())
     # The machine's ceiling: the faster of BLAS sgemm and our own product, each on every core at once
     # (OpenBLAS may run narrower kernels than ours, e.g. its Haswell ones on an AVX-512 machine).
@@ -263,8 +270,7 @@ def main():
     for isa in variants:
         print(f"\nSeismicTorch kernels: {isa}    (peak: the faster of sgemm and our product on every core, {peak:.1f} GFLOP/s)"
               + (f"; best of {passes} alternating passes" if passes > 1 else ""))
-        caps = ", ".join(f"{k}={v}" for k, v in CAPS[isa].items()) or "uncapped"
-        print(f"PyTorch: {caps} (ATen's kernels: {capability[isa]}); ONNX Runtime: its widest kernels (it has no cap)")
+        print(f"PyTorch: {caps_text(isa)} (ATen's kernels: {capability[isa]}); ONNX Runtime: its widest kernels (it has no cap)")
         print(f"{'model':16} {'measure':26} {'SeismicTorch':>12} {'GFLOP/s':>8} {'peak':>5} {'PyTorch':>10} {'ratio':>7}"
               f" {'ONNX RT':>10} {'ratio':>7}  goal")
         for (torch_isa, name, metric), ref in best_torch.items():

@@ -87,34 +87,32 @@ enum GemmBenchmark {
         let data = Buffer<Float>(repeating: 1, count: blocks * 16), sums = Buffer<Float>(repeating: 0, count: cores)
         let w = Buffer<Float>(repeating: 0.5, count: count), x = Buffer<Float>(repeating: 0.25, count: k)
         let bias = Buffer<Float>(repeating: 0, count: rows), y = Buffer<Float>(count: rows)
+        let readOnce = {
+            Parallel.forEachChunk(blocks, chunks: cores) { core, r in
+                let base = UnsafeRawPointer(data.pointer + r.lowerBound * 16), quarter = r.count / 4
+                var (s0, s1, s2, s3) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
+                for block in 0..<quarter {
+                    let p = base + block * 64
+                    s0 += p.loadUnaligned(as: SIMD16<Float>.self)
+                    s1 += p.loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self)
+                    s2 += p.loadUnaligned(fromByteOffset: 2 * quarter * 64, as: SIMD16<Float>.self)
+                    s3 += p.loadUnaligned(fromByteOffset: 3 * quarter * 64, as: SIMD16<Float>.self)
+                }
+                for block in 4 * quarter..<r.count { s0 += (base + block * 64).loadUnaligned(as: SIMD16<Float>.self) }
+                sums.pointer[core] = (s0 + s1 + s2 + s3).sum()
+            }
+        }
+        let gemvOnce = {
+            Parallel.forEachChunk(rows, chunks: cores) { _, r in
+                sk_gemv_bias(
+                    w.pointer + r.lowerBound * k, r.count, k, x.pointer, 1, bias.pointer + r.lowerBound, y.pointer + r.lowerBound,
+                    rows)
+            }
+        }
         var (read, gemv) = (Double.infinity, Double.infinity)
         for _ in 0..<9 {
-            read = min(
-                read,
-                NNBenchmark.time(iterations: 1, rounds: 1) {
-                    Parallel.forEachChunk(blocks, chunks: cores) { core, r in
-                        let base = UnsafeRawPointer(data.pointer + r.lowerBound * 16), quarter = r.count / 4
-                        var (s0, s1, s2, s3) = (SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>(), SIMD16<Float>())
-                        for block in 0..<quarter {
-                            let p = base + block * 64
-                            s0 += p.loadUnaligned(as: SIMD16<Float>.self)
-                            s1 += p.loadUnaligned(fromByteOffset: quarter * 64, as: SIMD16<Float>.self)
-                            s2 += p.loadUnaligned(fromByteOffset: 2 * quarter * 64, as: SIMD16<Float>.self)
-                            s3 += p.loadUnaligned(fromByteOffset: 3 * quarter * 64, as: SIMD16<Float>.self)
-                        }
-                        for block in 4 * quarter..<r.count { s0 += (base + block * 64).loadUnaligned(as: SIMD16<Float>.self) }
-                        sums.pointer[core] = (s0 + s1 + s2 + s3).sum()
-                    }
-                })
-            gemv = min(
-                gemv,
-                NNBenchmark.time(iterations: 1, rounds: 1) {
-                    Parallel.forEachChunk(rows, chunks: cores) { _, r in
-                        sk_gemv_bias(
-                            w.pointer + r.lowerBound * k, r.count, k, x.pointer, 1, bias.pointer + r.lowerBound,
-                            y.pointer + r.lowerBound, rows)
-                    }
-                })
+            read = min(read, NNBenchmark.time(iterations: 1, rounds: 1, readOnce))
+            gemv = min(gemv, NNBenchmark.time(iterations: 1, rounds: 1, gemvOnce))
         }
         return (Double(blocks * 64) / read / 1e9, Double(count * 4) / gemv / 1e9)
     }

@@ -39,12 +39,15 @@ enum NNBenchmark {
         return best
     }
 
+    /// What one input of the model is called: "image" (SpectrogramCNN) or "window".
+    static func inputName(_ arch: ConvNetArchitecture) -> String { arch.name == "SpectrogramCNN" ? "image" : "window" }
+
     static func run(_ arch: ConvNetArchitecture, quick: Bool) -> [NNResult] {
         var out: [NNResult] = []
         let model = ConvNet(arch, seed: 1)
         let adam = Adam(store: model.store)
         let spectrogram = arch.name == "SpectrogramCNN"
-        let item = spectrogram ? "image" : "window"  // what one input of the model is
+        let item = inputName(arch)
         for batch in [256, 32] {
             let b = spectrogram && quick ? min(batch, 32) : batch
             let x = randomInput(arch, batch: b, seed: 2)

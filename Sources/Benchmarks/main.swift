@@ -71,7 +71,7 @@ case "infer-earthquake", "infer-spectrogram", "latency-earthquake", "latency-spe
     let s = NNBenchmark.time(iterations: what.hasSuffix("spectrogram") ? 10 : (batch == 1 ? 20_000 : 100), rounds: 3) {
         _ = model.forward(x, training: false)
     }
-    let item = what.hasSuffix("spectrogram") ? "image" : "window"
+    let item = NNBenchmark.inputName(arch)
     print(
         batch == 1
             ? String(format: "latency 1 %@: %.2f µs", item, s * 1e6)
