@@ -14,9 +14,14 @@
 #define SK_GEMM_TILE_ROWS 6
 // The set-aside list of the evaluation's pooled GELU (bodies/nhwc.inc.h) appends by AVX2 permutation.
 #define SK_LOWER_LANES_AVX2
+// Winograd along rows (bodies/winograd_rows.inc.h) from 16 input channels: EarthquakeCNN's layer 2
+// 1.26× faster by F(4, 3), layer 3 1.29× by F(2, 3) for 64 windows (0.95× and 0.98× for one; C
+// harness, one core, Zen 5, best of 5 alternating runs); the network's batched inference 1.09–1.15×
+// (seismic-bench, best of 6 alternating runs, three sessions).
 #include "bodies/elementwise.inc.h"
 #include "bodies/nhwc.inc.h"
 #include "bodies/winograd.inc.h"
+#include "bodies/winograd_rows.inc.h"
 #include "bodies/gemv.inc.h"
 #pragma clang attribute pop
 #endif

@@ -321,6 +321,105 @@ private func randomConvolution(c: Int, o: Int, kernel: (Int, Int), _ rng: inout 
         expectWithin("sk_nhwc_conv3x3_winograd", worstBoundRatio(out.map(Double.init), exact, bound: bound), shape)
     }
 
+    /// Winograd F(m, 3) along rows (kernel 3×1) against the exact convolution (float64), m = 2 on even
+    /// seeds and 4 on odd ones. Each output is a sum of monomials coefficient·g·d, each through at most
+    /// 4 roundings of the weight transform (F(4, 3): the constant ⅙, its product and 2 additions; F(2,
+    /// 3): 2 additions, the ½ exact), 3 of the input transform (F(4, 3): −5·d and 2 additions; F(2, 3):
+    /// 1), C_in of the product (from an exact zero), 4 of the output transform (F(4, 3): the factors
+    /// 2, 4, 8 exact; F(2, 3): 2) and 1 of the bias: c + 12 for m = 4, c + 6 for m = 2. So the error is
+    /// at most γ of that count times the pipeline of absolute values |Aᵀ|((|G||g|) ⊙ (|Bᵀ||d|)) summed
+    /// over the input channels, plus |bias| (Higham §3.1, term by term). Random shapes (output heights
+    /// m does not divide, whose last tile reads zeros past the input; widths past one block of tiles),
+    /// then fixed ones: the smallest input, EarthquakeCNN's layers 2 and 3 as evaluation calls them
+    /// (64 windows), a width of 70 (more than SK_WINOGRAD_TILES tiles in one row). Reads past the input
+    /// and writes past the output or the working memory are caught by guards.
+    @Test(arguments: 0..<14)
+    func winogradRowsConvolutionMatchesTheExactConvolution(seed: Int) {
+        var rng = TestRNG(seed: UInt64(470 + seed))
+        let m = seed % 2 == 0 ? 2 : 4
+        let fixed = [
+            (1, 1, 3, 1, 1), (1, 1, 3, 1, 1), (64, 16, 26, 3, 32), (64, 16, 26, 3, 32), (64, 32, 8, 3, 64),
+            (2, 5, 11, 70, 17)
+        ]
+        var (n, c, o) = (Int.random(in: 1...3, using: &rng), Int.random(in: 1...40, using: &rng), Int.random(in: 1...40, using: &rng))
+        var (h, w) = (Int.random(in: 3...30, using: &rng), Int.random(in: 1...6, using: &rng))
+        if seed >= 8 { (n, c, h, w, o) = fixed[seed - 8] }
+        let ho = h - 2
+        let shape = "[\(n),\(c),\(h),\(w)]→\(o) m \(m)"
+        let (_, store) = randomConvolution(c: c, o: o, kernel: (3, 1), &rng)
+        let weight = store.tensor("conv.weight").storage, bias = store.tensor("conv.bias").storage
+        let x = uniform(n * h * w * c, &rng)  // channels-last [n, h, w, c]
+        var matrix = [Float](repeating: .nan, count: 3 * c * o)
+        var transformed = [Float](repeating: .nan, count: sk_winograd_rows_weight_count(c, o, m))
+        sk_conv_weight_matrix(weight, o, c, 3, 1, &matrix)
+        sk_winograd_rows_weights(matrix, c, o, m, &transformed)
+        // Guards: NaN rows after the input (a read past it would poison the outputs), and a sentinel
+        // after the output and after working memory sized for more samples than the call has (as
+        // ConvBlock sizes it for its largest group), which must stay untouched.
+        let guarded = x + [Float](repeating: .nan, count: 6 * w * c), sentinel: Float = 7.25
+        var out = [Float](repeating: .nan, count: n * ho * w * o) + [Float](repeating: sentinel, count: 16)
+        var scratch =
+            [Float](repeating: .nan, count: sk_winograd_rows_scratch(n + 2, h, w, c, o, m)) + [Float](repeating: sentinel, count: 16)
+        sk_nhwc_conv3x1_winograd(guarded, n, h, w, c, m, transformed, o, bias, &out, &scratch)
+        #expect(out.suffix(16).allSatisfy { $0 == sentinel } && scratch.suffix(16).allSatisfy { $0 == sentinel }, "\(shape): wrote past")
+        out.removeLast(16)
+
+        // |Bᵀ|, |G| and |Aᵀ| (the transforms' entries in absolute value).
+        let bT: [[Double]], g: [[Double]], aT: [[Double]]
+        if m == 2 {
+            bT = [[1, 0, 1, 0], [0, 1, 1, 0], [0, 1, 1, 0], [0, 1, 0, 1]]
+            g = [[1, 0, 0], [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], [0, 0, 1]]
+            aT = [[1, 1, 1, 0], [0, 1, 1, 1]]
+        } else {
+            bT = [
+                [4, 0, 5, 0, 1, 0], [0, 4, 4, 1, 1, 0], [0, 4, 4, 1, 1, 0], [0, 2, 1, 2, 1, 0], [0, 2, 1, 2, 1, 0],
+                [0, 4, 0, 5, 0, 1]
+            ]
+            g = [
+                [0.25, 0, 0], [1 / 6, 1 / 6, 1 / 6], [1 / 6, 1 / 6, 1 / 6], [1 / 24, 1 / 12, 1 / 6], [1 / 24, 1 / 12, 1 / 6],
+                [0, 0, 1]
+            ]
+            aT = [[1, 1, 1, 1, 1, 0], [0, 1, 1, 2, 2, 0], [0, 1, 1, 4, 4, 0], [0, 1, 1, 8, 8, 1]]
+        }
+        let a = m + 2
+        let gamma = float32Gamma(c + (m == 4 ? 12 : 6))
+        var exact = [Double](repeating: 0, count: out.count), bound = exact
+        for s in 0..<n {
+            for oi in 0..<ho {
+                let (ti, r) = (oi / m, oi % m)
+                for j in 0..<w {
+                    // |Bᵀ||d| of this output's tile per input channel (rows past the input are zeros).
+                    var inputMagnitude = [[Double]](repeating: [Double](repeating: 0, count: a), count: c)
+                    for ci in 0..<c {
+                        for e in 0..<a {
+                            for i in 0..<a where m * ti + i < h {
+                                inputMagnitude[ci][e] += bT[e][i] * Double(abs(x[((s * h + m * ti + i) * w + j) * c + ci]))
+                            }
+                        }
+                    }
+                    for oc in 0..<o {
+                        var value = Double(bias[oc]), magnitude = Double(abs(bias[oc]))
+                        for ci in 0..<c {
+                            var kernel = [Double](repeating: 0, count: 3)
+                            for p in 0..<3 {
+                                kernel[p] = Double(weight[(oc * c + ci) * 3 + p])
+                                value += kernel[p] * Double(x[((s * h + oi + p) * w + j) * c + ci])
+                            }
+                            for e in 0..<a where aT[r][e] != 0 {
+                                let weightMagnitude = (0..<3).reduce(0.0) { $0 + g[e][$1] * abs(kernel[$1]) }
+                                magnitude += aT[r][e] * weightMagnitude * inputMagnitude[ci][e]
+                            }
+                        }
+                        let at = ((s * ho + oi) * w + j) * o + oc
+                        exact[at] = value
+                        bound[at] = gamma * magnitude
+                    }
+                }
+            }
+        }
+        expectWithin("sk_nhwc_conv3x1_winograd", worstBoundRatio(out.map(Double.init), exact, bound: bound), shape)
+    }
+
     /// The block's convolution backward — dcols = dz·Wᵀ (sk_gemm_bias) folded back by sk_nhwc_col2im;
     /// the weight gradient's product by sk_gemm_at_b_add, added through sk_conv_weight_gradient_add; the bias gradient by
     /// sk_column_sums_float — against Conv2d.backward. Input gradient: the fused side sums C_out

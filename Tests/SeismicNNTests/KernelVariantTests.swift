@@ -103,14 +103,19 @@ import Testing
         }
     }
 
+    /// Whether this CPU runs AVX-512, so that `kernel`'s AVX-512 and AVX2 variants can be compared; if
+    /// not, says so in the test log.
+    private func canCompareAVX512WithAVX2(_ kernel: String) -> Bool {
+        if !InstructionSet.avx512.isSupported { diagnostic("\(kernel) avx512 against avx2 not run: this CPU lacks AVX-512") }
+        return InstructionSet.avx512.isSupported
+    }
+
     /// The AVX-512 and AVX2 products differ in tile shape only (8 rows × 32 channels against 6 × 16,
     /// with fused multiply-adds on both) and sum each output's terms in the same order: the same
-    /// bits, so a model gives the same numbers on either generation.
+    /// bits, so a product gives the same numbers on either generation (a model too, but where the
+    /// variants take different algorithms: EarthquakeCNN's evaluation, Winograd along rows on AVX2).
     @Test func gemmBiasGivesTheSameBitsOnAVX512AndAVX2() {
-        guard InstructionSet.avx512.isSupported else {
-            diagnostic("sk_gemm_bias avx512 against avx2 not run: this CPU lacks AVX-512")
-            return
-        }
+        guard canCompareAVX512WithAVX2("sk_gemm_bias") else { return }
         #if arch(x86_64)
             var rng = SeededGenerator(seed: 13)
             for (rows, k, o) in [(53, 48, 64), (17, 96, 32), (40, 27, 48), (9, 130, 33), (64, 864, 192), (3, 20, 150), (1, 384, 64)] {
@@ -129,10 +134,7 @@ import Testing
     /// kernel's (the same bits on AVX-512 and AVX2, above): so the whole convolution has the same
     /// bits on both, over several blocks of tiles and odd output sizes.
     @Test func winogradGivesTheSameBitsOnAVX512AndAVX2() {
-        guard InstructionSet.avx512.isSupported else {
-            diagnostic("sk_nhwc_conv3x3_winograd avx512 against avx2 not run: this CPU lacks AVX-512")
-            return
-        }
+        guard canCompareAVX512WithAVX2("sk_nhwc_conv3x3_winograd") else { return }
         #if arch(x86_64)
             var rng = SeededGenerator(seed: 14)
             for (n, h, w, c, o) in [(2, 21, 19, 48, 96), (1, 9, 12, 17, 33), (3, 5, 3, 16, 16)] {
@@ -150,6 +152,63 @@ import Testing
                 #expect(wide.map(\.bitPattern) == narrow.map(\.bitPattern), "sk_nhwc_conv3x3_winograd [\(n),\(h),\(w),\(c)]→\(o)")
             }
         #endif
+    }
+
+    /// Winograd along rows: the weight transform's constants and the input transform's products are
+    /// contracted alike under AVX-512 and AVX2 (both fuse multiply-adds), and the products are the product
+    /// kernel's: the same bits on both for F(2, 3) and F(4, 3), over several blocks of tiles, an output
+    /// height neither m divides, and a width of more than one block.
+    @Test func winogradRowsGivesTheSameBitsOnAVX512AndAVX2() {
+        guard canCompareAVX512WithAVX2("sk_nhwc_conv3x1_winograd") else { return }
+        #if arch(x86_64)
+            var rng = SeededGenerator(seed: 15)
+            for (n, h, w, c, o) in [(64, 26, 3, 16, 32), (64, 8, 3, 32, 64), (3, 13, 5, 17, 33), (1, 9, 70, 16, 16)] {
+                for m in [2, 4] {
+                    let x = (0..<(n * h * w * c)).map { _ in rng.nextUnitFloat() * 2 - 1 }
+                    let b = (0..<(3 * c * o)).map { _ in rng.nextUnitFloat() - 0.5 }
+                    let bias = (0..<o).map { _ in rng.nextUnitFloat() - 0.5 }
+                    var uWide = [Float](repeating: .nan, count: sk_winograd_rows_weight_count(c, o, m)), uNarrow = uWide
+                    sk_winograd_rows_weights_avx512(b, c, o, m, &uWide)
+                    sk_winograd_rows_weights_avx2(b, c, o, m, &uNarrow)
+                    #expect(uWide.map(\.bitPattern) == uNarrow.map(\.bitPattern), "sk_winograd_rows_weights c \(c) o \(o) m \(m)")
+                    var scratch = [Float](repeating: .nan, count: sk_winograd_rows_scratch(n, h, w, c, o, m))
+                    var wide = [Float](repeating: .nan, count: n * (h - 2) * w * o), narrow = wide
+                    sk_nhwc_conv3x1_winograd_avx512(x, n, h, w, c, m, uWide, o, bias, &wide, &scratch)
+                    sk_nhwc_conv3x1_winograd_avx2(x, n, h, w, c, m, uNarrow, o, bias, &narrow, &scratch)
+                    #expect(
+                        wide.map(\.bitPattern) == narrow.map(\.bitPattern), "sk_nhwc_conv3x1_winograd [\(n),\(h),\(w),\(c)]→\(o) m \(m)")
+                }
+            }
+        #endif
+    }
+
+    /// Which m each variant takes along rows (sk_winograd_rows_tile): AVX2 and the baseline from 16
+    /// input channels, 4 when the output rows are a multiple of 4, else 2, none for fewer than 3 rows;
+    /// AVX-512 never (its direct product is at the core's peak). An m other than 2 or 4 writes nothing.
+    @Test func winogradRowsTileFollowsEachVariantsThreshold() {
+        #if arch(x86_64)
+            typealias Tile = (Int, Int, UnsafeMutablePointer<Int>?) -> Void
+            let cases = [(26, 16, 4), (8, 32, 2), (26, 15, 0), (2, 16, 0), (3, 16, 2), (6, 64, 4), (10, 1 << 20, 4)]
+            let variants: [(InstructionSet, Tile)] = [
+                (.baseline, sk_winograd_rows_tile_baseline), (.avx2, sk_winograd_rows_tile_avx2),
+                (.avx512, sk_winograd_rows_tile_avx512)
+            ]
+            for (isa, tile) in variants where isa.isSupported {
+                for (h, c, expected) in cases {
+                    var m = -1
+                    tile(h, c, &m)
+                    #expect(m == (isa == .avx512 ? 0 : expected), "sk_winograd_rows_tile \(isa) h \(h) c \(c)")
+                }
+            }
+        #endif
+        var out = [Float](repeating: .nan, count: 4 * 16)
+        var u = [Float](repeating: 0, count: sk_winograd_rows_weight_count(16, 16, 4))
+        var scratch = [Float](repeating: 0, count: sk_winograd_rows_scratch(1, 6, 1, 16, 16, 4))
+        let x = [Float](repeating: 1, count: 6 * 16), bias = [Float](repeating: 0, count: 16)
+        sk_winograd_rows_weights([Float](repeating: 1, count: 3 * 16 * 16), 16, 16, 3, &u)
+        #expect(u.allSatisfy { $0 == 0 }, "sk_winograd_rows_weights m 3 wrote")
+        sk_nhwc_conv3x1_winograd(x, 1, 6, 1, 16, 3, u, 16, bias, &out, &scratch)
+        #expect(out.allSatisfy { $0.isNaN }, "sk_nhwc_conv3x1_winograd m 3 wrote")
     }
 
     /// y = x·wᵀ + bias through the matrix-vector product, for every variant, on shapes that hit each
@@ -222,7 +281,7 @@ import Testing
                 #endif
             }
         }
-        if !InstructionSet.avx512.isSupported { diagnostic("sk_gemv_bias avx512 against avx2 not run: this CPU lacks AVX-512") }
+        _ = canCompareAVX512WithAVX2("sk_gemv_bias")
     }
 
     /// GELU(x) = x·Φ(x) for every variant against the double-precision function. Bound: the erf

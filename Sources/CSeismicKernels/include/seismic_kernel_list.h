@@ -62,6 +62,13 @@
               (const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, const float *u, ptrdiff_t o,     \
                const float *bias, float *out, float *scratch),                                                      \
               (x, n, h, w, c, u, o, bias, out, scratch))                                                            \
+    SK_KERNEL(sk_winograd_rows_tile, (ptrdiff_t h, ptrdiff_t c, ptrdiff_t *m), (h, c, m))                            \
+    SK_KERNEL(sk_winograd_rows_weights, (const float *b, ptrdiff_t c, ptrdiff_t o, ptrdiff_t m, float *u),            \
+              (b, c, o, m, u))                                                                                      \
+    SK_KERNEL(sk_nhwc_conv3x1_winograd,                                                                             \
+              (const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t m, const float *u,     \
+               ptrdiff_t o, const float *bias, float *out, float *scratch),                                         \
+              (x, n, h, w, c, m, u, o, bias, out, scratch))                                                         \
     SK_KERNEL(sk_conv_weight_matrix, (const float *w, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw, float *m), \
               (w, o, c, kh, kw, m))                                                                                 \
     SK_KERNEL(sk_conv_weight_gradient_add,                                                                          \

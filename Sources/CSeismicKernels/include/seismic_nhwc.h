@@ -102,6 +102,48 @@ void sk_winograd_weights(const float *b, ptrdiff_t c, ptrdiff_t o, float *u);
 void sk_nhwc_conv3x3_winograd(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, const float *u,
                               ptrdiff_t o, const float *bias, float *out, float *scratch);
 
+/// Winograd F(m, 3) along rows (Lavin & Gray 2016, the 1-D case; bodies/winograd_rows.inc.h),
+/// evaluation's convolutions with a kernel of 3 rows × 1 column: m + 2 products where sk_nhwc_conv_width1
+/// has 3m (F(4, 3): 2× fewer multiply-adds, F(2, 3): 1.5×). sk_winograd_rows_tile(h, c, &m): the m
+/// the chosen instruction set takes for input height h and c input channels: 0 (the direct
+/// convolution) below its variant's SK_WINOGRAD_ROWS_INPUTS channels (16 for AVX2 and the baseline;
+/// never for AVX-512, whose direct product is at the core's peak) or for h < 3, else 4 when the h − 2
+/// output rows are a multiple of 4, else 2 (the baseline's also on arm64, not measured there). So
+/// EarthquakeCNN's evaluation rounds differently with AVX2 and the baseline than with AVX-512, within
+/// the bound below. sk_winograd_rows_weights: u [m + 2, c, o] =
+/// G·g of each kernel column g, read from b [3·c, o] (sk_conv_weight_matrix's order), followed by each
+/// u[e]'s full 16-channel blocks as contiguous panels: sk_winograd_rows_weight_count(c, o, m) floats.
+/// sk_nhwc_conv3x1_winograd: out [n, h−2, w, o] = bias + the 3×1 convolution of x [n, h, w, c]
+/// (h ≥ 3), the values of sk_nhwc_conv_width1 with another rounding: each output within
+/// γ_(c+12) (m = 4; γ_(c+6) for m = 2) of the pipeline of absolute values |Aᵀ|((|G||g|) ⊙ (|Bᵀ||d|))
+/// summed over c, plus |bias|, from the exact convolution (KernelReferenceTests). Rows past the input
+/// (an output height m does not divide) are read as zeros. A NaN input reaches, with F(2, 3), the
+/// outputs the direct convolution's would (rows r − 2 … r of its column for input row r); with
+/// F(4, 3) more: in each tile holding row r (output rows 4t … 4t + 3 from input rows 4t … 4t + 5)
+/// at i = r − 4t, output row 4t if i = 0, 4t + 3 if i = 5, all four if i = 1 … 4. An infinite input
+/// gives NaN where the direct gives ±∞. The tiles start at row 0 of each sample; w ≥ 1. `scratch` holds sk_winograd_rows_scratch(n, h, w, c, o, m) floats; nothing else is
+/// allocated. Any m other than 2 and 4 writes nothing.
+/// Tiles per block of the products for a call on n samples of h rows and w columns: whole rows of w
+/// tiles, about SK_WINOGRAD_TILES, or all the call has (F(2, 3)'s count, the larger), so a single
+/// window's working memory stays small.
+static inline ptrdiff_t sk_winograd_rows_block(ptrdiff_t n, ptrdiff_t h, ptrdiff_t w) {
+    if (w < 1) return 1;
+    const ptrdiff_t perBlock = SK_WINOGRAD_TILES / w > 0 ? SK_WINOGRAD_TILES / w : 1, all = n * ((h - 1) / 2);
+    return (all < perBlock ? (all > 0 ? all : 1) : perBlock) * w;
+}
+/// Working memory of a call with tiles of m rows on at most n samples of h rows.
+static inline ptrdiff_t sk_winograd_rows_scratch(ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t o,
+                                                 ptrdiff_t m) {
+    return (m + 2) * sk_winograd_rows_block(n, h, w) * (c + o) + o + w * o;
+}
+static inline ptrdiff_t sk_winograd_rows_weight_count(ptrdiff_t c, ptrdiff_t o, ptrdiff_t m) {
+    return (m + 2) * c * (2 * o - o % 16);
+}
+void sk_winograd_rows_tile(ptrdiff_t h, ptrdiff_t c, ptrdiff_t *m);
+void sk_winograd_rows_weights(const float *b, ptrdiff_t c, ptrdiff_t o, ptrdiff_t m, float *u);
+void sk_nhwc_conv3x1_winograd(const float *x, ptrdiff_t n, ptrdiff_t h, ptrdiff_t w, ptrdiff_t c, ptrdiff_t m,
+                              const float *u, ptrdiff_t o, const float *bias, float *out, float *scratch);
+
 /// A convolution weight [o, c, kh, kw] as the matrix m [kh·kw·c, o] (rows in im2col order p, q, c),
 /// and the reverse accumulation dw [o, c, kh, kw] += dm (the weight gradient).
 void sk_conv_weight_matrix(const float *w, ptrdiff_t o, ptrdiff_t c, ptrdiff_t kh, ptrdiff_t kw, float *m);

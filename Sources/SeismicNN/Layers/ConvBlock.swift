@@ -115,29 +115,53 @@ public final class ConvBlock {
     }
     private var matrices: (version: UInt64, byInput: Buffer<Float>, byOutput: Buffer<Float>)?
 
-    /// Evaluation takes a 3×3 convolution by Winograd F(2×2, 3×3) (sk_nhwc_conv3x3_winograd) from
-    /// this many input channels: 2.25× fewer multiply-adds against its transforms, measured 2.4× slower
-    /// on SpectrogramCNN's first layer (3 inputs), 1.9–2.2× faster on 20 inputs (13×11 images) and
-    /// 1.5–1.8× on its 48 and 96 (C harness, one core, Zen 4).
+    /// Evaluation takes a 3×3 convolution by Winograd F(2×2, 3×3) (sk_nhwc_conv3x3_winograd) from this
+    /// many input channels: 2.25× fewer multiply-adds against its transforms, measured 2.4× slower on
+    /// SpectrogramCNN's first layer (3 inputs), 1.9–2.2× faster on 20 inputs (13×11 images) and 1.5–1.8×
+    /// on its 48 and 96 (C harness, one core, Zen 4). A 3×1 convolution by F(m, 3) along rows
+    /// (sk_nhwc_conv3x1_winograd) where the instruction set's kernels choose it (sk_winograd_rows_tile).
     static let winogradInputChannels = 16
 
-    /// Whether evaluation uses Winograd: a 3×3 kernel on enough input channels.
-    var usesWinograd: Bool {
+    /// Evaluation's Winograd forms: a 3×3 kernel's two-dimensional, or a 3×1 kernel's along rows
+    /// with tiles of m output rows.
+    enum WinogradForm: Equatable { case square, rows(m: Int) }
+
+    /// Evaluation's Winograd form of this convolution for inputs of `height` rows, or nil (the direct
+    /// convolution): 3×3 on `winogradInputChannels` or more inputs; 3×1 where the instruction set's
+    /// kernels give an m (sk_winograd_rows_tile: EarthquakeCNN's layers 2 and 3 with AVX2 and the
+    /// baseline, F(4, 3) and F(2, 3); never with AVX-512, whose direct product is at the core's peak —
+    /// see variant_*.c for the measurements). The form depends on the input's height, never on the
+    /// batch: a window gets the same bits alone or batched.
+    func winogradForm(height: Int) -> WinogradForm? {
         let conv = convolution
-        return conv.kernelHeight == 3 && conv.kernelWidth == 3 && conv.inChannels >= Self.winogradInputChannels
+        guard conv.kernelHeight == 3 else { return nil }
+        if conv.kernelWidth == 3 { return conv.inChannels >= Self.winogradInputChannels ? .square : nil }
+        guard conv.kernelWidth == 1 else { return nil }
+        var m = 0
+        sk_winograd_rows_tile(height, conv.inChannels, &m)
+        return m > 0 ? .rows(m: m) : nil
     }
 
-    /// The weights transformed for Winograd (sk_winograd_weights: [16, C_in, C_out] and its panels), rebuilt when the
-    /// store's parameter version moved, as `weightMatrices`.
-    private func winogradWeights() -> Buffer<Float> {
-        if let t = transformed, t.version == store.version { return t.values }
+    /// The weights transformed for `form`, rebuilt when the store's parameter version or the form moved,
+    /// as `weightMatrices`: sk_winograd_weights ([16, C_in, C_out] and its panels) for `.square`,
+    /// sk_winograd_rows_weights ([m + 2, C_in, C_out] and its panels) for `.rows`.
+    private func winogradWeights(_ form: WinogradForm) -> Buffer<Float> {
+        if let t = transformed, t.version == store.version, t.form == form { return t.values }
         let conv = convolution
-        let values = Buffer<Float>(count: sk_winograd_weight_count(conv.inChannels, conv.outChannels))
-        sk_winograd_weights(weightMatrices().byInput.pointer, conv.inChannels, conv.outChannels, values.pointer)
-        transformed = (store.version, values)
+        let (c, o, b) = (conv.inChannels, conv.outChannels, weightMatrices().byInput.pointer)
+        let values: Buffer<Float>
+        switch form {
+        case .square:
+            values = Buffer<Float>(count: sk_winograd_weight_count(c, o))
+            sk_winograd_weights(b, c, o, values.pointer)
+        case .rows(let m):
+            values = Buffer<Float>(count: sk_winograd_rows_weight_count(c, o, m))
+            sk_winograd_rows_weights(b, c, o, m, values.pointer)
+        }
+        transformed = (store.version, form, values)
         return values
     }
-    private var transformed: (version: UInt64, values: Buffer<Float>)?
+    private var transformed: (version: UInt64, form: WinogradForm, values: Buffer<Float>)?
 
     /// z [rows, C_out] = cols [rows, K] · weights [K, C_out] + bias.
     private func product(
@@ -154,11 +178,12 @@ public final class ConvBlock {
     }
 
     /// Evaluation: running statistics; each group of samples goes convolution → tail while it is in cache.
-    /// A 3×3 convolution on `winogradInputChannels` or more inputs is taken by Winograd F(2×2, 3×3).
+    /// A 3×3 or 3×1 convolution may be taken by Winograd (`winogradForm`).
     private func evaluationForward(_ x: Tensor) -> Tensor {
         let (n, h, w, cin, kh, kw, o, _, wo, ph, pw, k, positions, os, pooled) = geometry(x.shape)
         let weights = weightMatrices().byInput
-        let winograd = usesWinograd ? winogradWeights() : nil
+        let form = winogradForm(height: h)
+        let winograd = form.map { winogradWeights($0) }
         var y = Tensor(uninitialized: os)
         cache = nil
         let (scale, shift) = normalisation.normalisation(batchMoments: nil)
@@ -169,12 +194,22 @@ public final class ConvBlock {
         // pooled rows across the cores instead, each part computed from its own input rows.
         // Winograd's tiles start at a band's first row: with an odd pool height a band could start
         // on an odd row and round differently from the whole image, so the split is kept to even
-        // starts and the results do not depend on the number of cores.
+        // starts and the results do not depend on the number of cores. Along rows (3×1) a band's
+        // height would also choose its own m: not split.
         let splitRows =
-            n < Parallel.effectiveWorkers && hp > 1 && positions * k * o >= 2_000_000 && (winograd == nil || ph % 2 == 0)
-        /// Winograd's transformed weights with working memory of the calling thread's own, or nil.
-        func winogradWork() -> (weights: Buffer<Float>, scratch: Buffer<Float>)? {
-            winograd.map { ($0, Buffer<Float>(count: sk_winograd_scratch(cin, o))) }
+            n < Parallel.effectiveWorkers && hp > 1 && positions * k * o >= 2_000_000
+            && (form == nil || (form == .square && ph % 2 == 0))
+        /// Winograd's transformed weights with working memory of the calling thread's own for calls on at
+        /// most `samples` samples of `rows` rows, or nil.
+        func winogradWork(samples: Int, rows: Int) -> (weights: Buffer<Float>, scratch: Buffer<Float>)? {
+            winograd.map {
+                let count: Int
+                switch form {
+                case .rows(let m): count = sk_winograd_rows_scratch(samples, rows, w, cin, o, m)
+                default: count = sk_winograd_scratch(cin, o)
+                }
+                return ($0, Buffer<Float>(count: count))
+            }
         }
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
@@ -186,7 +221,10 @@ public final class ConvBlock {
                     z: UnsafeMutablePointer<Float>, winograd: (weights: Buffer<Float>, scratch: Buffer<Float>)?
                 ) {
                     let convRows = inputRows - kh + 1
-                    if let winograd {
+                    if let winograd, case .rows(let m) = form {
+                        sk_nhwc_conv3x1_winograd(
+                            input, count, inputRows, w, cin, m, winograd.weights.pointer, o, bias, z, winograd.scratch.pointer)
+                    } else if let winograd {
                         sk_nhwc_conv3x3_winograd(
                             input, count, inputRows, w, cin, winograd.weights.pointer, o, bias, z, winograd.scratch.pointer)
                     } else if kw == 1 {
@@ -204,7 +242,8 @@ public final class ConvBlock {
                             defer { z.deallocate() }
                             run(
                                 xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
-                                output: yp + (sample * hp + rows.lowerBound) * wp * o, z: z, winograd: winogradWork())
+                                output: yp + (sample * hp + rows.lowerBound) * wp * o, z: z,
+                                winograd: winogradWork(samples: 1, rows: convRows + kh - 1))
                         }
                     }
                     return
@@ -212,7 +251,7 @@ public final class ConvBlock {
                 Parallel.forEachChunk(n, minimumPerChunk: max(1, 4_096 / max(positions * k, 1))) { _, range in
                     let z = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * o)
                     defer { z.deallocate() }
-                    let work = winogradWork()
+                    let work = winogradWork(samples: min(group, range.count), rows: h)
                     var s0 = range.lowerBound
                     while s0 < range.upperBound {
                         let count = min(group, range.upperBound - s0)
