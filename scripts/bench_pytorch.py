@@ -19,7 +19,7 @@ Usage: scripts/bench_pytorch.py [path/to/seismic-bench] [--quick] [--epoch] [--i
     SpectrogramCNN trains batch 32 only, so its training goal is not shown).
   --epoch: end-to-end time of one EarthquakeCNN training epoch on 100,000 windows, both sides
     (the widest kernels; SEISMIC_MAX_ISA caps ours, PyTorch is not capped here).
-  --isa: the kernel variants to run (default: every one this CPU runs, widest first).
+  --isa: the kernel variants to run (default: every one this CPU runs, widest first); --isa=V too.
   --passes N: N alternating passes (for each variant of ours: PyTorch capped as it, ONNX Runtime with
     the first variant only, then ours), so that both sides meet the same spells of load on a shared
     host (ONNX Runtime's figure, taken once a pass, is minutes older for a later variant); each
@@ -33,6 +33,10 @@ import json, os, platform, re, subprocess, sys, tempfile, time, warnings
 # them before PyTorch loads (it reads them once, then).
 CAP_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ONEDNN_CPU_ISA_HINTS", "DNNL_CPU_ISA_HINTS",
                  "MKL_ENABLE_INSTRUCTIONS", "MKL_CBWR", "MKL_VERBOSE", "ONEDNN_VERBOSE", "DNNL_VERBOSE")
+
+# "--isa=avx2" as well as "--isa avx2" (both forms of argparse and of our seismic CLI).
+sys.argv = sys.argv[:1] + [part for a in sys.argv[1:]
+                           for part in (a.split("=", 1) if a.startswith(("--isa=", "--passes=")) else [a])]
 
 def environment_without(names):
     """This process's environment but for `names`."""
@@ -231,6 +235,7 @@ def main():
     if not passes.isdigit() or int(passes) < 1: sys.exit(f"--passes {passes}: give a whole number, 1 or more")
     passes = int(passes)
     requested = option("--isa", None)
+    if requested == "": sys.exit("--isa needs a value: avx512, avx2 or baseline, comma-separated (see --help)")
     unknown = [v for v in (requested or "").split(",") if requested and v not in ("avx512", "avx2", "baseline")]
     if unknown: sys.exit(f"--isa: {','.join(unknown)} is not avx512, avx2 or baseline")
     peak, variants = machine()
