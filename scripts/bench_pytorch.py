@@ -34,9 +34,11 @@ import json, os, platform, re, subprocess, sys, tempfile, time, warnings
 CAP_VARIABLES = ("ATEN_CPU_CAPABILITY", "ONEDNN_MAX_CPU_ISA", "DNNL_MAX_CPU_ISA", "ONEDNN_CPU_ISA_HINTS", "DNNL_CPU_ISA_HINTS",
                  "MKL_ENABLE_INSTRUCTIONS", "MKL_CBWR", "MKL_VERBOSE", "ONEDNN_VERBOSE", "DNNL_VERBOSE")
 
-# "--isa=avx2" as well as "--isa avx2" (both forms of argparse and of our seismic CLI).
-sys.argv = sys.argv[:1] + [part for a in sys.argv[1:]
-                           for part in (a.split("=", 1) if a.startswith(("--isa=", "--passes=")) else [a])]
+# "--isa=avx2" as well as "--isa avx2" (both forms of argparse and of our seismic CLI); only when run,
+# not when imported (bench_station_day.py imports the networks and parses its own arguments).
+if __name__ == "__main__":
+    sys.argv = sys.argv[:1] + [part for a in sys.argv[1:]
+                               for part in (a.split("=", 1) if a.startswith(("--isa=", "--passes=")) else [a])]
 
 def environment_without(names):
     """This process's environment but for `names`."""

@@ -572,6 +572,14 @@ static inline __attribute__((always_inline)) void gemm_tile(const float *restric
         }
 }
 
+// b [k, o] row-major into `panels` as o/16 panels of k × 16 (panel j: b's columns 16j … 16j + 15, row after row),
+// (o − o % 16)·k floats: the layout the product reads when given `packed` (pack_panels, the Winograd weights).
+static void copy_panels(const float *restrict b, ptrdiff_t k, ptrdiff_t o, float *restrict panels) {
+    enum { L = 16 };
+    for (ptrdiff_t j = 0; j < o / L; j++)
+        for (ptrdiff_t r = 0; r < k; r++) memcpy(panels + (j * k + r) * L, b + r * o + j * L, sizeof(float) * L);
+}
+
 // b [k, o] row-major copied as o/16 panels of k × 16 (panel j: b's columns 16j … 16j + 15, row after row), so a tile
 // reads each block's weights as one contiguous stream (the hardware prefetcher follows it; strided rows of a wide b
 // stalled the AVX2 product on its weight loads, measured on Zen 3). NULL when o < 16, when the rows are too few to
@@ -584,8 +592,7 @@ static float *pack_panels(const float *restrict b, ptrdiff_t k, ptrdiff_t o, ptr
     size_t bytes = sizeof(float) * (size_t)(blocks * k * L);
     float *packed = aligned_alloc(64, (bytes + 63) / 64 * 64);
     if (!packed) return NULL;
-    for (ptrdiff_t j = 0; j < blocks; j++)
-        for (ptrdiff_t r = 0; r < k; r++) memcpy(packed + (j * k + r) * L, b + r * o + j * L, sizeof(float) * L);
+    copy_panels(b, k, o, packed);
     return packed;
 }
 

@@ -36,12 +36,7 @@ void SK_FN(sk_winograd_weights)(const float *restrict b, ptrdiff_t c, ptrdiff_t 
     // Then each u[e]'s full 16-channel blocks again as contiguous panels (pack_panels' layout), so
     // the products stream their weights instead of striding through rows of o.
     const ptrdiff_t wide = o - o % 16;
-    float *restrict panels = u + 16 * plane;
-    for (int e = 0; e < 16; e++)
-        for (ptrdiff_t j = 0; j < wide / 16; j++)
-            for (ptrdiff_t r = 0; r < c; r++)
-                for (int l = 0; l < 16; l++)
-                    panels[e * c * wide + (j * c + r) * 16 + l] = u[(e * c + r) * o + j * 16 + l];
+    for (int e = 0; e < 16; e++) copy_panels(u + e * plane, c, o, u + 16 * plane + e * c * wide);
 }
 
 // Tile `tile` of n samples' th × tw tiles: its sample s and tile row and column (ti, tj).

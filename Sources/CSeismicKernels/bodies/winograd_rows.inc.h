@@ -53,11 +53,19 @@ void SK_FN(sk_winograd_rows_weights)(const float *restrict b, ptrdiff_t c, ptrdi
             u[e * plane + at] = v;
         }
     // Then each u[e]'s full 16-channel blocks again as contiguous panels (pack_panels' layout).
-    float *restrict panels = u + a * plane;
-    for (int e = 0; e < a; e++)
-        for (ptrdiff_t j = 0; j < wide / 16; j++)
-            for (ptrdiff_t r = 0; r < c; r++)
-                for (int l = 0; l < 16; l++) panels[e * c * wide + (j * c + r) * 16 + l] = u[(e * c + r) * o + j * 16 + l];
+    for (int e = 0; e < a; e++) copy_panels(u + e * plane, c, o, u + a * plane + e * c * wide);
+}
+
+// V[e][t] = Σ_i Bᵀ[e][i]·d[i] for one column t of a tile (`f`, `a` compile-time constants after inlining).
+static inline __attribute__((always_inline)) void rows_input_column(const float *restrict d, float *restrict v,
+                                                                    ptrdiff_t stride, ptrdiff_t t, const int f,
+                                                                    const int a) {
+    for (int e = 0; e < a; e++) {
+        float acc = 0;
+        for (int i = 0; i < a; i++)
+            if (sk_rows_bt[f][e][i] != 0) acc += sk_rows_bt[f][e][i] * d[i];
+        v[e * stride + t] = acc;
+    }
 }
 
 // V = Bᵀ d for one row of tiles: the `values` = w·c inputs of each of rows x0[i·values …], i < m + 2,
@@ -71,24 +79,14 @@ static inline __attribute__((always_inline)) void rows_input_transform(const flo
         for (ptrdiff_t t = 0; t < values; t++) {
             float d[6];
             for (int i = 0; i < a; i++) d[i] = x0[i * values + t];
-            for (int e = 0; e < a; e++) {
-                float acc = 0;
-                for (int i = 0; i < a; i++)
-                    if (sk_rows_bt[f][e][i] != 0) acc += sk_rows_bt[f][e][i] * d[i];
-                v[e * stride + t] = acc;
-            }
+            rows_input_column(d, v, stride, t, f, a);
         }
         return;
     }
     for (ptrdiff_t t = 0; t < values; t++) {
         float d[6];
         for (int i = 0; i < a; i++) d[i] = i < inside ? x0[i * values + t] : 0.f;
-        for (int e = 0; e < a; e++) {
-            float acc = 0;
-            for (int i = 0; i < a; i++)
-                if (sk_rows_bt[f][e][i] != 0) acc += sk_rows_bt[f][e][i] * d[i];
-            v[e * stride + t] = acc;
-        }
+        rows_input_column(d, v, stride, t, f, a);
     }
 }
 
