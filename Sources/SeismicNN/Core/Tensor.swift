@@ -21,6 +21,15 @@ public struct Tensor: Equatable, Sendable {
         self.init(shape: shape, storage: [Float](unsafeUninitializedCapacity: n) { _, count in count = n })
     }
 
+    /// Makes this tensor an output of `newShape` for a kernel that overwrites every element: the
+    /// storage is kept when it holds as many values (its values then unspecified), else replaced.
+    /// Outputs reused from call to call this way allocate nothing once their size settles.
+    public mutating func prepareOutput(shape newShape: [Int]) {
+        let n = newShape.reduce(1, *)
+        if storage.count != n { storage = [Float](unsafeUninitializedCapacity: n) { _, count in count = n } }
+        if shape != newShape { shape = newShape }
+    }
+
     public var count: Int { storage.count }
     public var rank: Int { shape.count }
     /// Size of the first axis (the batch).

@@ -26,6 +26,8 @@ public final class ConvBlock {
     /// and `backward` then returns zeros).
     public var computeInputGradient = true
     private var cache: Cache?
+    /// Evaluation's working memory (convolution output and Winograd scratch), kept while small.
+    private let workspace = ScratchArena()
 
     /// What backward needs from a training-mode forward.
     private struct Cache {
@@ -174,17 +176,23 @@ public final class ConvBlock {
 
     /// [N, H, W, C_in] → [N, H', W', C_out]; training mode keeps what `backward` needs.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
-        training ? trainingForward(x) : evaluationForward(x)
+        if training { return trainingForward(x) }
+        var y = Tensor(uninitialized: outputShape(x.shape))
+        evaluate(x, into: &y)
+        return y
     }
 
-    /// Evaluation: running statistics; each group of samples goes convolution → tail while it is in cache.
-    /// A 3×3 or 3×1 convolution may be taken by Winograd (`winogradForm`).
-    private func evaluationForward(_ x: Tensor) -> Tensor {
+    /// Evaluation, `forward(x, training: false)`, into `output` [N, H', W', C_out]
+    /// (`Tensor.prepareOutput`: its storage reused when it holds as many values, so a caller that
+    /// keeps it between calls allocates none). Running statistics; each group of samples goes
+    /// convolution → tail while it is in cache. A 3×3 or 3×1 convolution may be taken by Winograd
+    /// (`winogradForm`).
+    public func evaluate(_ x: Tensor, into output: inout Tensor) {
         let (n, h, w, cin, kh, kw, o, _, wo, ph, pw, k, positions, os, pooled) = geometry(x.shape)
         let weights = weightMatrices().byInput
         let form = winogradForm(height: h)
         let winograd = form.map { winogradWeights($0) }
-        var y = Tensor(uninitialized: os)
+        output.prepareOutput(shape: os)
         cache = nil
         let (scale, shift) = normalisation.normalisation(batchMoments: nil)
         let group = max(1, min(64, 16_384 / max(positions, 1)))
@@ -199,34 +207,29 @@ public final class ConvBlock {
         let splitRows =
             n < Parallel.effectiveWorkers && hp > 1 && positions * k * o >= 2_000_000
             && (form == nil || (form == .square && ph % 2 == 0))
-        /// Winograd's transformed weights with working memory of the calling thread's own for calls on at
-        /// most `samples` samples of `rows` rows, or nil.
-        func winogradWork(samples: Int, rows: Int) -> (weights: Buffer<Float>, scratch: Buffer<Float>)? {
-            winograd.map {
-                let count: Int
-                switch form {
-                case .rows(let m): count = sk_winograd_rows_scratch(samples, rows, w, cin, o, m)
-                default: count = sk_winograd_scratch(cin, o)
-                }
-                return ($0, Buffer<Float>(count: count))
+        /// Winograd's working memory for calls on at most `samples` samples of `rows` rows (none without).
+        func winogradScratchCount(samples: Int, rows: Int) -> Int {
+            switch form {
+            case .rows(let m)?: return sk_winograd_rows_scratch(samples, rows, w, cin, o, m)
+            case .square?: return sk_winograd_scratch(cin, o)
+            case nil: return 0
             }
         }
+        let transformed = winograd?.pointer
         x.storage.withUnsafeBufferPointer { xb in
-            y.storage.withUnsafeMutableBufferPointer { yb in
+            output.storage.withUnsafeMutableBufferPointer { yb in
                 let (xp, yp) = (xb.baseAddress!, yb.baseAddress!)
-                /// `count` samples of `inputRows` rows each (whole samples, or a band of one) → pooled output.
-                /// The convolution reads its input in place (no im2col copy).
+                /// `count` samples of `inputRows` rows each (whole samples, or a band of one) → pooled output,
+                /// through z and (Winograd) `scratch`. The convolution reads its input in place (no im2col copy).
                 func run(
                     _ input: UnsafePointer<Float>, count: Int, inputRows: Int, output: UnsafeMutablePointer<Float>,
-                    z: UnsafeMutablePointer<Float>, winograd: (weights: Buffer<Float>, scratch: Buffer<Float>)?
+                    z: UnsafeMutablePointer<Float>, scratch: UnsafeMutablePointer<Float>
                 ) {
                     let convRows = inputRows - kh + 1
-                    if let winograd, case .rows(let m) = form {
-                        sk_nhwc_conv3x1_winograd(
-                            input, count, inputRows, w, cin, m, winograd.weights.pointer, o, bias, z, winograd.scratch.pointer)
-                    } else if let winograd {
-                        sk_nhwc_conv3x3_winograd(
-                            input, count, inputRows, w, cin, winograd.weights.pointer, o, bias, z, winograd.scratch.pointer)
+                    if let transformed, case .rows(let m) = form {
+                        sk_nhwc_conv3x1_winograd(input, count, inputRows, w, cin, m, transformed, o, bias, z, scratch)
+                    } else if let transformed {
+                        sk_nhwc_conv3x3_winograd(input, count, inputRows, w, cin, transformed, o, bias, z, scratch)
                     } else if kw == 1 {
                         sk_nhwc_conv_width1(input, count, inputRows, w, cin, kh, weights.pointer, o, bias, z)
                     } else {
@@ -238,30 +241,38 @@ public final class ConvBlock {
                     for sample in 0..<n {
                         Parallel.forEachChunk(hp) { _, rows in
                             let convRows = rows.count * ph
-                            let z = UnsafeMutablePointer<Float>.allocate(capacity: convRows * wo * o)
-                            defer { z.deallocate() }
+                            let z = Buffer<Float>(count: convRows * wo * o)
+                            let scratch = Buffer<Float>(count: winogradScratchCount(samples: 1, rows: convRows + kh - 1))
                             run(
                                 xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
-                                output: yp + (sample * hp + rows.lowerBound) * wp * o, z: z,
-                                winograd: winogradWork(samples: 1, rows: convRows + kh - 1))
+                                output: yp + (sample * hp + rows.lowerBound) * wp * o, z: z.pointer, scratch: scratch.pointer)
                         }
                     }
                     return
                 }
-                Parallel.forEachChunk(n, minimumPerChunk: max(1, 4_096 / max(positions * k, 1))) { _, range in
-                    let z = UnsafeMutablePointer<Float>.allocate(capacity: group * positions * o)
-                    defer { z.deallocate() }
-                    let work = winogradWork(samples: min(group, range.count), rows: h)
-                    var s0 = range.lowerBound
-                    while s0 < range.upperBound {
-                        let count = min(group, range.upperBound - s0)
-                        run(xp + s0 * h * w * cin, count: count, inputRows: h, output: yp + s0 * pooled * o, z: z, winograd: work)
-                        s0 += count
+                // Each chunk's z and Winograd scratch, sized by the most samples a chunk has (one
+                // window's: a few kilobytes, kept in `workspace` between calls; a whole group's z, a
+                // megabyte on EarthquakeCNN's first layer, cost a lone window a fresh mapping and its
+                // page faults on every call).
+                let chunks = Parallel.chunkCount(n, minimumPerChunk: max(1, 4_096 / max(positions * k, 1)))
+                let groupSamples = min(group, (n + chunks - 1) / chunks)
+                let zCount = ScratchArena.lineRounded(groupSamples * positions * o)
+                let perChunk = zCount + ScratchArena.lineRounded(winogradScratchCount(samples: groupSamples, rows: h))
+                workspace.withValues(chunks * perChunk) { base in
+                    Parallel.forEachChunk(n, chunks: chunks) { chunk, range in
+                        let z = base + chunk * perChunk
+                        var s0 = range.lowerBound
+                        while s0 < range.upperBound {
+                            let count = min(group, range.upperBound - s0)
+                            run(
+                                xp + s0 * h * w * cin, count: count, inputRows: h, output: yp + s0 * pooled * o, z: z,
+                                scratch: z + zCount)
+                            s0 += count
+                        }
                     }
                 }
             }
         }
-        return y
     }
 
     /// Training: batch statistics (synchronised across processes when the BatchNorm has a collective).

@@ -13,6 +13,19 @@ public final class GELU: Layer {
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         input = training ? x : nil
         var y = Tensor(uninitialized: x.shape)
+        apply(x, into: &y)
+        return y
+    }
+
+    /// Evaluation, `forward(x, training: false)`, into `output` of x's shape (`Tensor.prepareOutput`:
+    /// its storage reused when it holds as many values).
+    public func evaluate(_ x: Tensor, into output: inout Tensor) {
+        input = nil
+        output.prepareOutput(shape: x.shape)
+        apply(x, into: &output)
+    }
+
+    private func apply(_ x: Tensor, into y: inout Tensor) {
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
                 let xp = xb.baseAddress!, yp = yb.baseAddress!
@@ -21,7 +34,6 @@ public final class GELU: Layer {
                 }
             }
         }
-        return y
     }
 
     /// ∂L/∂x = ∂L/∂y · GELU'(x), in a fresh tensor.

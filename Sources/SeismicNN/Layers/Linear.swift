@@ -33,10 +33,25 @@ public final class Linear: Layer {
     }
 
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
+        input = x
+        var y = Tensor(uninitialized: [x.batch, outFeatures])
+        product(x, training: training, into: &y)
+        return y
+    }
+
+    /// Evaluation, `forward(x, training: false)`, into `output` [N, out] (`Tensor.prepareOutput`: its
+    /// storage reused when it holds as many values), without keeping `x`: no `backward` may follow
+    /// (a network's inference, whose activations are reused from call to call).
+    public func evaluate(_ x: Tensor, into output: inout Tensor) {
+        input = nil
+        output.prepareOutput(shape: [x.batch, outFeatures])
+        product(x, training: false, into: &output)
+    }
+
+    /// y [N, out] = x [N, in] · Wᵀ + b into `y`, already of that shape.
+    private func product(_ x: Tensor, training: Bool, into y: inout Tensor) {
         let n = x.batch
         precondition(x.itemSize == inFeatures, "Linear(\(inFeatures)→\(outFeatures)) got \(x.shape)")
-        input = x
-        var y = Tensor(uninitialized: [n, outFeatures])
         let (i, o) = (inFeatures, outFeatures)
         let wp = UnsafePointer(store.pointer(weight)), bp = store.pointer(bias)
         if !training && i * o < Self.rowIndependentLimit {
@@ -51,7 +66,7 @@ public final class Linear: Layer {
                     }
                 }
             }
-            return y
+            return
         }
         x.storage.withUnsafeBufferPointer { xb in
             y.storage.withUnsafeMutableBufferPointer { yb in
@@ -100,7 +115,6 @@ public final class Linear: Layer {
                 }
             }
         }
-        return y
     }
 
     /// Wᵀ [in, out], rebuilt when the store's parameter version moved since it was built (every

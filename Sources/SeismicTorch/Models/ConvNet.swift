@@ -183,6 +183,7 @@ public final class ConvNet {
         precondition(
             Array(x.shape.dropFirst()) == architecture.inputShape,
             "\(architecture.name) expects [N, \(architecture.inputShape.map(String.init).joined(separator: ", "))], got \(x.shape)")
+        if !training { return evaluate(x) }
         // The blocks work channels-last; the head sees PyTorch's flattening order (C, H, W).
         var h = x.channelsLast()
         for block in blocks { h = block.forward(h, training: training) }
@@ -194,6 +195,55 @@ public final class ConvNet {
             if i < headActivations.count { h = headActivations[i].forward(h, training: training) }
         }
         return h
+    }
+
+    /// Evaluation's activations between the layers, kept from call to call so that a run of calls
+    /// of one batch size (a live monitor's windows one at a time) allocates none of them; dropped
+    /// after a call whose activations exceed `keptActivationLimit` values.
+    private var activations: [Tensor] = []
+
+    /// Values of activations kept between evaluation calls at most (1 Mi values, 4 MB: EarthquakeCNN's
+    /// are 2,944 values per window, so batches of up to 356 windows; SpectrogramCNN's 321,504 per
+    /// image, up to 3 images). Larger batches allocate theirs per call, where the allocation is small
+    /// against the arithmetic.
+    public static let keptActivationLimit = 1 << 20
+
+    /// Values of evaluation's activations held between calls now (4 bytes each).
+    public var keptActivationValues: Int { activations.reduce(0) { $0 + $1.count } }
+
+    /// `forward(x, training: false)`: the same kernels and bits, each layer writing into its kept
+    /// activation (`activations`); the logits are a fresh tensor the caller owns. No layer keeps a
+    /// reference to an activation past the call, so each is uniquely held here and rewritten in place.
+    private func evaluate(_ x: Tensor) -> Tensor {
+        let count = blocks.count + 1 + headActivations.count * 2
+        if activations.count != count { activations = Array(repeating: Tensor(zeros: [0]), count: count) }
+        // The blocks work channels-last; the head sees PyTorch's flattening order (C, H, W), which
+        // Linear takes as [N, C·H·W].
+        var h = x.channelsLast()
+        var slot = 0
+        for block in blocks {
+            block.evaluate(h, into: &activations[slot])
+            h = activations[slot]
+            slot += 1
+        }
+        lastConvShape = h.shape
+        h.channelsFirst(into: &activations[slot])
+        h = activations[slot]
+        slot += 1
+        for i in linears.indices.dropLast() {
+            linears[i].evaluate(h, into: &activations[slot])
+            h = activations[slot]
+            slot += 1
+            if i < headActivations.count {
+                headActivations[i].evaluate(h, into: &activations[slot])
+                h = activations[slot]
+                slot += 1
+            }
+        }
+        var logits = Tensor(uninitialized: [x.batch, architecture.classCount])
+        linears[linears.count - 1].evaluate(h, into: &logits)
+        if keptActivationValues > Self.keptActivationLimit { activations = [] }
+        return logits
     }
 
     /// Back-propagates ∂L/∂logits, accumulating every parameter's gradient in `store`.
