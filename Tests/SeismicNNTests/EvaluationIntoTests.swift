@@ -92,8 +92,14 @@ private func address(_ t: Tensor) -> UnsafeRawPointer? { t.storage.withUnsafeBuf
     ]
 
     /// One output tensor through batches of 1, 5 (a larger output), 1 again (its storage reused) and
-    /// 2: every call the bits of `forward(_:training: false)` on a block of its own.
-    @Test(arguments: blocks) private func convBlockEvaluateIntoAKeptOutputEqualsForward(_ s: BlockShape) {
+    /// 2: every call the bits of `forward(_:training: false)` on a block of its own. With one worker
+    /// and with three (three chunks, each with its own area of the kept working memory, whatever
+    /// the machine's cores).
+    @Test(arguments: blocks, [1, 3]) private func convBlockEvaluateIntoAKeptOutputEqualsForward(_ s: BlockShape, workers: Int) {
+        Parallel.withWorkers(workers) { evaluateIntoAKeptOutput(s) }
+    }
+
+    private func evaluateIntoAKeptOutput(_ s: BlockShape) {
         let specs = ConvBlock.specs(convolution: "conv", normalisation: "bn", inChannels: s.cin, outChannels: s.cout, kernel: s.kernel)
         func block(_ store: ParameterStore) -> ConvBlock {
             ConvBlock(

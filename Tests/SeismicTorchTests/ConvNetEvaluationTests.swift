@@ -19,24 +19,26 @@ private func freshCopy(of net: ConvNet) -> ConvNet {
 }
 
 @Suite struct ConvNetEvaluationTests {
-    /// Batches 1, 3, 1, 2 on one network: each call's logits are a fresh network's, and the logits a
-    /// caller kept from an earlier call are not touched by a later one.
+    /// Batches 1, 3, 1, 2 on one network: each call's logits are a fresh network's.
     @Test(arguments: ["EarthquakeCNN", "SpectrogramCNN"])
     func keptActivationsGiveAFreshNetworksBits(_ name: String) {
         let arch: ConvNetArchitecture = name == "EarthquakeCNN" ? .earthquake() : .spectrogram()
         let net = ConvNet(arch, seed: 5)
         net.dropoutProbability = 0.1
         var rng = TestRNG(seed: 6)
-        var earlier: [(logits: Tensor, copy: [Float])] = []
         for n in name == "EarthquakeCNN" ? [1, 3, 1, 2] : [1, 2, 1] {
             let x = randomInput(arch, batch: n, &rng)
             let logits = net.forward(x, training: false)
             #expect(logits.shape == [n, arch.classCount])
             #expect(logits.storage == freshCopy(of: net).forward(x, training: false).storage, "\(name) batch \(n)")
-            #expect(net.keptActivationValues > 0 && net.keptActivationValues <= ConvNet.keptActivationLimit)
-            earlier.append((logits, logits.storage))
+            #expect(net.keptActivationValues == n * net.activationValuesPerItem)
         }
-        for (logits, copy) in earlier { #expect(logits.storage == copy) }
+    }
+
+    /// The per-input activation counts `keptActivationLimit`'s documentation states.
+    @Test func activationValuesPerItemAreTheDocumentedCounts() {
+        #expect(ConvNet(.earthquake(), seed: 1).activationValuesPerItem == 2_944)
+        #expect(ConvNet(.spectrogram(), seed: 1).activationValuesPerItem == 321_504)
     }
 
     /// Evaluation, a training step (new weights and running statistics), evaluation again, then a
@@ -67,8 +69,8 @@ private func freshCopy(of net: ConvNet) -> ConvNet {
         #expect(net.forward(x, training: false).storage == freshCopy(of: net).forward(x, training: false).storage)
     }
 
-    /// A batch whose activations exceed the limit holds none of them after its call; a small batch
-    /// after it keeps its own again, with a fresh network's bits throughout.
+    /// A batch whose activations would exceed the limit keeps none (and drops those kept before); a
+    /// small batch after it keeps its own again, with a fresh network's bits throughout.
     @Test func aLargeBatchKeepsNoActivations() {
         let arch = ConvNetArchitecture.earthquake()
         let net = ConvNet(arch, seed: 9)

@@ -10,7 +10,7 @@ public final class ScratchArena {
     /// Values kept between calls at most (default 64 Ki values, 256 kB).
     public let keptLimit: Int
     private var kept: UnsafeMutableRawPointer?
-    /// Values held between calls (0 until a call within the limit).
+    /// Values held between calls (0 until a call within the limit; at least 1 after one).
     public private(set) var keptCount = 0
 
     public init(keptLimit: Int = 1 << 16) { self.keptLimit = keptLimit }

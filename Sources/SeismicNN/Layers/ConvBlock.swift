@@ -7,7 +7,8 @@ import CSeismicKernels
 /// through the models, against PyTorch). The block owns its state: the convolution's weight and bias
 /// (`convolution`), the BatchNorm's parameters, running statistics and collective (`normalisation`),
 /// the pool's kernel and the dropout's generator (`dropout`), all in one `ParameterStore` under
-/// PyTorch's names.
+/// PyTorch's names. One call at a time: the block keeps per-call state (training's cache,
+/// evaluation's working memory).
 ///
 /// Activations are channels-last, [N, H, W, C]: the convolution is im2col + one GEMM whose output
 /// rows are pixels and columns channels, so BatchNorm, GELU, pooling and dropout run as one pass of
@@ -184,7 +185,7 @@ public final class ConvBlock {
 
     /// Evaluation, `forward(x, training: false)`, into `output` [N, H', W', C_out]
     /// (`Tensor.prepareOutput`: its storage reused when it holds as many values, so a caller that
-    /// keeps it between calls allocates none). Running statistics; each group of samples goes
+    /// keeps it between calls allocates no output). Running statistics; each group of samples goes
     /// convolution → tail while it is in cache. A 3×3 or 3×1 convolution may be taken by Winograd
     /// (`winogradForm`).
     public func evaluate(_ x: Tensor, into output: inout Tensor) {
@@ -243,9 +244,11 @@ public final class ConvBlock {
                             let convRows = rows.count * ph
                             let z = Buffer<Float>(count: convRows * wo * o)
                             let scratch = Buffer<Float>(count: winogradScratchCount(samples: 1, rows: convRows + kh - 1))
-                            run(
-                                xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
-                                output: yp + (sample * hp + rows.lowerBound) * wp * o, z: z.pointer, scratch: scratch.pointer)
+                            withExtendedLifetime((z, scratch)) {
+                                run(
+                                    xp + (sample * h + rows.lowerBound * ph) * w * cin, count: 1, inputRows: convRows + kh - 1,
+                                    output: yp + (sample * hp + rows.lowerBound) * wp * o, z: z.pointer, scratch: scratch.pointer)
+                            }
                         }
                     }
                     return

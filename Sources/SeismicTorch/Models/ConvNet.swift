@@ -91,7 +91,9 @@ public struct ConvNetArchitecture: Codable, Equatable, Sendable {
     }
 }
 
-/// One of the reference's networks, with forward and backward through every layer.
+/// One of the reference's networks, with forward and backward through every layer. One call at a
+/// time: a network keeps per-call state (the blocks' caches, evaluation's activations and working
+/// memory), so threads that classify concurrently each need their own copy.
 public final class ConvNet {
     public let architecture: ConvNetArchitecture
     public let store: ParameterStore
@@ -119,6 +121,7 @@ public final class ConvNet {
             inC = c
         }
         self.blocks = blocks
+        activationValuesPerItem = Self.activationValues(architecture, blocks: blocks)
         // Nothing needs the gradient with respect to the input data.
         blocks[0].computeInputGradient = false
         let widths = [architecture.flattenedFeatures] + architecture.hidden + [architecture.classCount]
@@ -198,51 +201,82 @@ public final class ConvNet {
     }
 
     /// Evaluation's activations between the layers, kept from call to call so that a run of calls
-    /// of one batch size (a live monitor's windows one at a time) allocates none of them; dropped
-    /// after a call whose activations exceed `keptActivationLimit` values.
+    /// of one batch size (a live monitor's windows one at a time) allocates none of them after the
+    /// first; kept only for batches within `keptActivationLimit` values.
     private var activations: [Tensor] = []
 
     /// Values of activations kept between evaluation calls at most (1 Mi values, 4 MB: EarthquakeCNN's
     /// are 2,944 values per window, so batches of up to 356 windows; SpectrogramCNN's 321,504 per
-    /// image, up to 3 images). Larger batches allocate theirs per call, where the allocation is small
+    /// image, up to 3 images). A larger batch keeps none and holds at most two activations at a time
+    /// during its call, each freed as the next layer is done with it, where the allocation is small
     /// against the arithmetic.
     public static let keptActivationLimit = 1 << 20
 
     /// Values of evaluation's activations held between calls now (4 bytes each).
     public var keptActivationValues: Int { activations.reduce(0) { $0 + $1.count } }
 
+    /// Values of the activations between the layers for one input (`keptActivationLimit`'s measure):
+    /// each block's output, the flattened features, and each hidden layer's output before and after
+    /// its activation.
+    public let activationValuesPerItem: Int
+
+    private static func activationValues(_ architecture: ConvNetArchitecture, blocks: [ConvBlock]) -> Int {
+        var shape = [1, architecture.inputShape[1], architecture.inputShape[2], architecture.inputShape[0]]
+        var values = 0
+        for block in blocks {
+            shape = block.outputShape(shape)
+            values += shape.reduce(1, *)
+        }
+        return values + shape.reduce(1, *) + 2 * architecture.hidden.reduce(0, +)
+    }
+
     /// `forward(x, training: false)`: the same kernels and bits, each layer writing into its kept
-    /// activation (`activations`); the logits are a fresh tensor the caller owns. No layer keeps a
-    /// reference to an activation past the call, so each is uniquely held here and rewritten in place.
+    /// activation (`activations`) or, for a batch past the limit, into a fresh one; the logits are
+    /// always a fresh tensor the caller owns. No layer keeps a reference to an activation past the
+    /// call, so each kept one is uniquely held here and rewritten in place. One call at a time.
     private func evaluate(_ x: Tensor) -> Tensor {
         let count = blocks.count + 1 + headActivations.count * 2
-        if activations.count != count { activations = Array(repeating: Tensor(zeros: [0]), count: count) }
+        let keep = x.batch * activationValuesPerItem <= Self.keptActivationLimit
+        if !keep {
+            activations = []
+        } else if activations.count != count {
+            activations = Array(repeating: Tensor(zeros: [0]), count: count)
+        }
+        /// The output of the layer at `slot`, written by `body` into the kept activation or a fresh one.
+        func stage(_ slot: Int, _ body: (inout Tensor) -> Void) -> Tensor {
+            guard keep else {
+                var fresh = Tensor(zeros: [0])
+                body(&fresh)
+                return fresh
+            }
+            body(&activations[slot])
+            return activations[slot]
+        }
         // The blocks work channels-last; the head sees PyTorch's flattening order (C, H, W), which
         // Linear takes as [N, C·H·W].
         var h = x.channelsLast()
         var slot = 0
         for block in blocks {
-            block.evaluate(h, into: &activations[slot])
-            h = activations[slot]
+            let input = h
+            h = stage(slot) { block.evaluate(input, into: &$0) }
             slot += 1
         }
         lastConvShape = h.shape
-        h.channelsFirst(into: &activations[slot])
-        h = activations[slot]
+        let features = h
+        h = stage(slot) { features.channelsFirst(into: &$0) }
         slot += 1
         for i in linears.indices.dropLast() {
-            linears[i].evaluate(h, into: &activations[slot])
-            h = activations[slot]
+            let input = h
+            h = stage(slot) { linears[i].evaluate(input, into: &$0) }
             slot += 1
             if i < headActivations.count {
-                headActivations[i].evaluate(h, into: &activations[slot])
-                h = activations[slot]
+                let hidden = h
+                h = stage(slot) { headActivations[i].evaluate(hidden, into: &$0) }
                 slot += 1
             }
         }
         var logits = Tensor(uninitialized: [x.batch, architecture.classCount])
         linears[linears.count - 1].evaluate(h, into: &logits)
-        if keptActivationValues > Self.keptActivationLimit { activations = [] }
         return logits
     }
 
