@@ -178,7 +178,7 @@ public final class ConvBlock {
     /// [N, H, W, C_in] → [N, H', W', C_out]; training mode keeps what `backward` needs.
     public func forward(_ x: Tensor, training: Bool) -> Tensor {
         if training { return trainingForward(x) }
-        var y = Tensor(uninitialized: outputShape(x.shape))
+        var y = Tensor(zeros: [0])  // shaped by `evaluate` (prepareOutput), which computes the shape once
         evaluate(x, into: &y)
         return y
     }
