@@ -17,7 +17,10 @@
 // Winograd along rows (bodies/winograd_rows.inc.h) from 16 input channels: EarthquakeCNN's layer 2
 // 1.26× faster by F(4, 3), layer 3 1.29× by F(2, 3) for 64 windows (0.95× and 0.98× for one; C
 // harness, one core, Zen 5, best of 5 alternating runs); the network's batched inference 1.09–1.15×
-// (seismic-bench, best of 6 alternating runs, three sessions).
+// (seismic-bench, best of 6 alternating runs, three sessions). F(6, 3) on layer 3 (8 input rows,
+// one tile; points 0, ±1, ±2, ±½) was tried and not taken: 1.04× F(2, 3) for 64 windows, 0.87× for
+// one, with 5× the error (6.5e-7 against 1.2e-7 of Σ|terms|; C harness, one core, Zen 5, best of 7):
+// its transforms, not its 1.5× fewer products, set the time.
 #include "bodies/elementwise.inc.h"
 #include "bodies/nhwc.inc.h"
 #include "bodies/winograd.inc.h"

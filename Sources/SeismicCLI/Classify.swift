@@ -157,6 +157,8 @@ extension Seismic {
             try refuseOverwriting(inputs: records + [model], with: picks, quakeml)
             try checkOutputFile(picks, option: "--picks")
             try checkOutputFile(quakeml, option: "--quakeml")
+            try refuseWritingOverData(picks, writing: "the picks")
+            try refuseWritingOverData(quakeml, writing: "the picks")
             if let picks, let quakeml, OutputPaths.sameFile(picks, quakeml) {
                 throw ValidationError("--picks and --quakeml name the same file, \(picks); give each its own")
             }
@@ -330,7 +332,7 @@ extension Seismic {
         func writeAnnotations(_ r: RecordClassification, folder: String, taken: inout Set<String>) throws {
             guard let segments = r.annotationSegments() else { return }  // no station: said by `notes`
             try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-            let unique = uniqueName(r.instrumentID + "_" + UTCTime.compact(r.startTime), taken: &taken)
+            let unique = uniqueName(OutputPaths.fileName(r.instrumentID + "_" + UTCTime.compact(r.startTime)), taken: &taken)
             try MiniSEED.write(segments, to: "\(folder)/\(unique).mseed", encoding: .float32)
         }
     }

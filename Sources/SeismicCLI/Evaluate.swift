@@ -71,6 +71,7 @@ extension Seismic {
                 plots.map { $0 + "/pick_residuals.svg" })
             try checkOutputFolder(plots, option: "--plots", inputs: [seisbench].compactMap { $0 })
             try checkOutputFile(json, option: "--json")
+            try refuseWritingOverData(json, writing: "the evaluation")
             guard !split.isEmpty else { throw ValidationError("--split is empty: give a value of the split column (train, dev, test) or all") }
             if let json, let seisbench, OutputPaths.resolve(json).hasPrefix(OutputPaths.resolve(seisbench) + "/") {
                 throw ValidationError("--json \(json) is inside the dataset folder \(seisbench); write it elsewhere")

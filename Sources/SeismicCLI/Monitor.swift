@@ -242,6 +242,7 @@ extension Seismic {
                 throw ValidationError("--channels must be a band and an instrument code followed by ?, e.g. EN? (got '\(channels)')")
             }
             if !onTriggerArg.isEmpty && onTrigger == nil { throw ValidationError("--on-trigger-arg needs --on-trigger PROGRAM") }
+            try refuseWritingOverData(state, writing: "the stations' sequence numbers")
             if let program = onTrigger, onTriggerArg.isEmpty, program.contains(" "), !FileManager.default.isExecutableFile(atPath: program) {
                 let words = program.split(separator: " ")
                 throw ValidationError(

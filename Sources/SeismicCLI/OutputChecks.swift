@@ -66,12 +66,19 @@ func nearestExistingPath(_ path: String) -> String {
     return existing
 }
 
-/// Refuses (as a usage error, before any work) an output that is an existing record — a SAC or
-/// miniSEED file, which a dataset written there would destroy — without scanning the input
-/// folders (they may be whole archives).
-func refuseWritingOverARecord(_ output: String) throws {
+/// Refuses (as a usage error, before any work) an output file that already holds data the project
+/// reads: a record (SAC, miniSEED 2 or 3, SEG-Y, GSE2), station metadata (StationXML) or, unless
+/// `datasets` is false (a command whose output is itself a dataset, which a rerun rewrites), a
+/// dataset (HDF5, NumPy archive). Such a file may be an input the command finds by itself — a
+/// sibling component of a SAC file, a file in an input folder, an SDS day file — which comparing
+/// paths with the command line cannot see, and the input folders are not scanned for it (they may be
+/// whole archives). `what` names what would be written ("the picks").
+func refuseWritingOverData(_ output: String?, writing what: String, datasets: Bool = true) throws {
+    guard let output else { return }
+    var protected: Set<FileFormat> = [.sac, .miniSEED2, .miniSEED3, .segy, .gse2, .stationXML]
+    if datasets { protected.formUnion([.hdf5, .npz]) }
     let format = FileFormat.detect(path: output)
-    guard format != .sac, format != .miniSEED2 else {
-        throw ValidationError("\(output) is a \(format.rawValue) record: writing the dataset there would destroy it; choose another output")
+    guard !protected.contains(format) else {
+        throw ValidationError("\(output) is a \(format.rawValue) file: writing \(what) there would destroy it; choose another output")
     }
 }

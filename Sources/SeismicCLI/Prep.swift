@@ -32,7 +32,7 @@ struct QSISOptions: ParsableArguments {
         guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDir), isDir.boolValue else {
             throw ValidationError("--folder \(folder) is not a folder")
         }
-        try refuseWritingOverARecord(output)
+        try refuseWritingOverData(output, writing: "the dataset", datasets: false)
     }
 
     /// Settings from these options (units parsed by `parseUnits`), adjusted by `configure`, run over the folder with progress,
@@ -214,7 +214,7 @@ extension Seismic.Prep {
             for (_, folder) in c where !FileManager.default.fileExists(atPath: folder) {
                 throw ValidationError("\(folder) does not exist")
             }
-            try refuseWritingOverARecord(output)
+            try refuseWritingOverData(output, writing: "the dataset", datasets: false)
         }
 
         func run() throws {
@@ -249,7 +249,7 @@ extension Seismic.Prep {
         func validate() throws {
             try checkOption("min-samples", minSamples, .atLeast(1))
             _ = try parseUnits(units)
-            try refuseWritingOverARecord(output)
+            try refuseWritingOverData(output, writing: "the dataset", datasets: false)
         }
 
         func run() throws {

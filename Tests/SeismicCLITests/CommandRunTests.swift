@@ -272,7 +272,12 @@ extension CommandRunTests {
         try SyntheticRecord.generate(event: true, durationSeconds: 10, using: &rng).writeSAC(folder: folder, name: "SY.ST02..HL", station: "ST02")
         let file = folder + "/SY.ST02..HL.HLZ.sac"
         let base = ["classify", "--model", root + "/m.safetensors", file]
+        // The other components are inputs found by name, not given: an output there is refused by what it holds.
+        let siblings = [folder + "/SY.ST02..HL.HLX.sac", folder + "/SY.ST02..HL.HLY.sac"]
+        let siblingBytes = try siblings.map { try Data(contentsOf: URL(fileURLWithPath: $0)) }
         for (extra, message) in [
+            (["--picks", siblings[0]], "SAC (binary) file: writing the picks there would destroy it"),
+            (["--quakeml", siblings[1]], "SAC (binary) file: writing the picks there would destroy it"),
             (["--picks", root], "is a folder"), (["--picks", root + "/none/p.csv"], "does not exist"),
             (["--picks", root + "/x", "--quakeml", root + "/x"], "the same file"),
             (["--picks", root + "/new.csv", "--quakeml", root + "/./new.csv"], "the same file"),
@@ -287,6 +292,7 @@ extension CommandRunTests {
                 Seismic.exitCode(for: error) == .validationFailure && "\(Seismic.message(for: error))".contains(message)
             }
         }
+        #expect(try siblings.map { try Data(contentsOf: URL(fileURLWithPath: $0)) } == siblingBytes)
         // Thresholds low enough for a random model: every window is above them.
         var command = try Seismic.parseAsRoot(
             base + [

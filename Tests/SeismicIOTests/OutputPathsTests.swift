@@ -24,4 +24,24 @@ import Testing
         try OutputPaths.refuseInputs(dir + "/other", inputs: [input])
         try OutputPaths.refuseInputs(dir + "/new.onnx", inputs: [input])
     }
+
+    /// A file name made from header codes stays one name in its folder: no "/", no control
+    /// character or white space, never "." or ".." (nor empty); other text is kept as it is.
+    @Test func fileNamesFromHeaderCodesStayInTheirFolder() {
+        #expect(OutputPaths.fileName("BG.ACR..DP_20120825T051459.600Z") == "BG.ACR..DP_20120825T051459.600Z")
+        #expect(OutputPaths.fileName("BG./../../x..DP") == "BG._.._.._x..DP")
+        #expect(OutputPaths.fileName("a b\tc\u{1}d\u{7f}é") == "a_b_c_d_é")
+        #expect(OutputPaths.fileName("..") == "_.")
+        #expect(OutputPaths.fileName(".") == "_")
+        #expect(OutputPaths.fileName("") == "_")
+        // Every text of up to 3 characters from an alphabet of the troublesome ones.
+        let alphabet = Array("./ \t\n\u{0}aZ9_-é").map { String($0) }
+        var texts = [""]
+        for length in 1...3 { texts += texts.filter { $0.count == length - 1 }.flatMap { t in alphabet.map { t + $0 } } }
+        for text in texts {
+            let name = OutputPaths.fileName(text)
+            #expect(!name.isEmpty && name != "." && name != ".." && !name.contains("/"), "\(text.debugDescription) → \(name.debugDescription)")
+            #expect(!name.contains(where: { $0.isWhitespace || ($0.asciiValue.map { $0 < 0x20 } ?? false) }), "\(text.debugDescription)")
+        }
+    }
 }

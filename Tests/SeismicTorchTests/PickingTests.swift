@@ -37,6 +37,8 @@ import Testing
         // A relative root ("--sds ."): the folder's own name, never a hidden "._…" file.
         let here = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).lastPathComponent
         #expect(name(". XX.DAY", "XX.DAY..HN") == String("\(here)_XX.DAY..HN_20200101T000000.000Z".map { $0.isWhitespace ? "_" : $0 }))
+        // Codes from a SAC header (KSTNM "/../../x") never make a path out of the plot's folder.
+        #expect(name("/data/DPZ.sac", "BG./../../x..DP") == "DPZ_BG._.._.._x..DP_20200101T000000.000Z")
     }
 
     @Test func aTriggerGivesOnePickAtItsPeakWindowCentre() {

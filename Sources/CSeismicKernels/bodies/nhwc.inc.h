@@ -113,7 +113,11 @@ void SK_FN(sk_column_sums_float)(const float *restrict x, ptrdiff_t rows, ptrdif
 // (C harness over this kernel on the models' layer shapes, one core, alternating runs), one GELU
 // against two in the same kernel: AVX2 5–10 % faster (EarthquakeCNN's layers; SpectrogramCNN's 3–8 %),
 // the baseline 0–13 %, AVX-512 6–45 % slower (its second GELU costs less than the set-aside and the
-// extra pass over the values).
+// extra pass over the values). Where AVX2's tail goes (EarthquakeCNN's layer 1, Zen 5, same harness):
+// about 35 % in the GELUs, bound by the multiply pipes (15 multiplies or multiply-adds per 8 values),
+// the rest in the pooling and the set-aside. Tried there and not taken, each within the runs' 2–5 %
+// spread: a bitmap of the set-aside lanes scanned afterwards instead of the permutation below, and
+// the pooling's NaN test moved from every candidate to one scaled sum per window.
 #define SK_GELU_ARGMIN (-0.75179154f)
 // The set-aside list: the values waiting for their GELU are taken (and the list emptied) once they
 // pass SK_LOWER_CAPACITY − 16, so the list, at most one entry per value, never holds more than

@@ -302,7 +302,8 @@ extension RecordClassification {
     /// A plot's file name (without .svg) that records with the same file name from different
     /// folders or days do not share: the record's name and its UTC start ("ST01.HLX_20200101T000000.000Z").
     /// An SDS span (source "ROOT NET.STA", no file of that name) is named after the archive's
-    /// folder ("ARC_XX.DAY..HN_…"); spaces become underscores.
+    /// folder ("ARC_XX.DAY..HN_…"); spaces, "/" and control characters become underscores
+    /// (`OutputPaths.fileName`: codes from a record's headers never name another folder).
     public func plotName(startTime: Double) -> String {
         var name: String
         if let space = source.lastIndex(of: " "), !FileManager.default.fileExists(atPath: source) {
@@ -312,6 +313,6 @@ extension RecordClassification {
         }
         if !instrumentID.isEmpty, !name.contains(instrumentID) { name += "_" + instrumentID }
         if startTime > 0 { name += "_" + UTCTime.compact(startTime) }
-        return String(name.map { $0.isWhitespace ? "_" : $0 })
+        return OutputPaths.fileName(name)
     }
 }
