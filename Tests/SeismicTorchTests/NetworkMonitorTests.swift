@@ -32,6 +32,7 @@ import Testing
                 source: "x", instrumentID: "XX.STA.00.HN", startTime: 1_700_000_000, windowSeconds: 2, strideSeconds: stride, classNames: names,
                 predictions: predictions)
             let picker = StreamPicker(traceID: "XX.STA.00", classNames: names, backgroundClass: 2, thresholds: thresholds, strideSeconds: stride)
+            picker.instrumentID = "XX.STA.00.HN"
             var picks: [Pick] = []
             var ons: [Double] = []
             for w in predictions {

@@ -47,7 +47,10 @@ import Testing
         #expect(picks.map(\.phase) == ["P", "S"])
         // Window 2 starts 1 s after the first sample; its centre is 1 s later.
         #expect(
-            picks[0] == Pick(traceID: "CI.PASC.", startTime: 1_600_000_001.5, peakTime: 1_600_000_002, endTime: 1_600_000_002.5, peakValue: 0.95, phase: "P"))
+            picks[0]
+                == Pick(
+                    traceID: "CI.PASC.", startTime: 1_600_000_001.5, peakTime: 1_600_000_002, endTime: 1_600_000_002.5, peakValue: 0.95, phase: "P",
+                    instrumentID: "CI.PASC..HH"))
         #expect(picks[1].peakTime == 1_600_000_003.5 && picks[1].startTime == 1_600_000_003 && picks[1].endTime == 1_600_000_004)
         #expect(r.hasEvent(thresholds: PickThresholds()))
         // Thresholds per phase: S at 0.95 is never reached.
@@ -124,6 +127,27 @@ import Testing
         }
         #expect(xml.components(separatedBy: "<event ").count == 2 && xml.components(separatedBy: "<pick ").count == 2)
         #expect(try QuakeML.document(events: [[pick]]) == QuakeML.document(events: [[pick]]))  // the same picks, the same bytes
+    }
+
+    /// Two instruments at one station and location (a broadband HH and a strong-motion HN) share a
+    /// trace id: their picks get resource identifiers of their own, named by the instrument, and the
+    /// same pick given twice (a record named twice) gets a second identifier, not the first again.
+    @Test func quakeMLIdentifiersAreUniqueAcrossInstrumentsAndRepeats() throws {
+        func pick(_ instrument: String) -> Pick {
+            Pick(
+                traceID: "BK.TCHL.", startTime: 1_403_670_612, peakTime: 1_403_670_613.35, endTime: 1_403_670_614, peakValue: 0.9, phase: "P",
+                instrumentID: instrument)
+        }
+        let xml = String(
+            decoding: try QuakeML.document(events: [[pick("BK.TCHL..HH"), pick("BK.TCHL..HN")], [pick("BK.TCHL..HH")], [pick("")]]),
+            as: UTF8.self)
+        let ids = xml.components(separatedBy: "<pick publicID=\"").dropFirst().map { String($0.prefix { $0 != "\"" }) }
+        #expect(
+            ids == [
+                "smi:local/seismictorch/pick/BK.TCHL..HH/P/20140625T043013.350000Z", "smi:local/seismictorch/pick/BK.TCHL..HN/P/20140625T043013.350000Z",
+                "smi:local/seismictorch/pick/BK.TCHL..HH/P/20140625T043013.350000Z-2", "smi:local/seismictorch/pick/BK.TCHL./P/20140625T043013.350000Z"
+            ], "\(ids)")
+        #expect(xml.contains("instrument BK.TCHL..HN"))
     }
 }
 

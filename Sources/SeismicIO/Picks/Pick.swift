@@ -15,19 +15,28 @@ public struct Pick: Sendable, Equatable, Comparable {
     public var peakValue: Float
     /// The phase: "P", "S", or the class name for other classes.
     public var phase: String
+    /// The instrument the pick was made on, "NET.STA.LOC.BI" (band and instrument code, as
+    /// `SEEDIdentifier.instrumentID`), or empty when not known: what tells apart the picks of two
+    /// instruments at one station and location (a broadband HH and a strong-motion HN), which
+    /// share `traceID`. Not one of SeisBench's fields: QuakeML's resource identifiers use it.
+    public var instrumentID: String
 
-    public init(traceID: String, startTime: Double, peakTime: Double, endTime: Double, peakValue: Float, phase: String) {
+    public init(
+        traceID: String, startTime: Double, peakTime: Double, endTime: Double, peakValue: Float, phase: String, instrumentID: String = ""
+    ) {
         self.traceID = traceID
         self.startTime = startTime
         self.peakTime = peakTime
         self.endTime = endTime
         self.peakValue = peakValue
         self.phase = phase
+        self.instrumentID = instrumentID
     }
 
-    /// Picks in time order (peak, then station, then phase), as SeisBench sorts a `PickList`.
+    /// Picks in time order (peak, then station, then phase, then instrument), as SeisBench sorts a
+    /// `PickList`.
     public static func < (a: Pick, b: Pick) -> Bool {
-        (a.peakTime, a.traceID, a.phase) < (b.peakTime, b.traceID, b.phase)
+        (a.peakTime, a.traceID, a.phase, a.instrumentID) < (b.peakTime, b.traceID, b.phase, b.instrumentID)
     }
 
     /// The columns of a pick table: SeisBench's `Pick` fields.

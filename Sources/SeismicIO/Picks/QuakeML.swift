@@ -14,7 +14,8 @@ public enum QuakeML {
     /// The document for `events` (each a list of picks, written in time order; picks whose trace
     /// id names no station are left out, as QuakeML requires a station code, and events left
     /// empty with them), with resource identifiers under `smi:local/seismictorch/` made from the
-    /// station, phase and time (the same picks give the same document). `author` goes into each
+    /// instrument (`Pick.instrumentID`, named in the comment too; the station when it is not known),
+    /// phase and time, unique in the document (the same picks give the same document). `author` goes into each
     /// item's creationInfo.
     /// - Throws: `EncodingError` from the XML encoder (not expected for finite times).
     /// `eventIDs`, when given (one per event), name the events (`smi:local/seismictorch/event/ID`)
@@ -28,13 +29,24 @@ public enum QuakeML {
         precondition(eventIDs == nil || eventIDs!.count == events.count, "\(eventIDs!.count) event ids for \(events.count) events")
         let withStations = events.map { $0.filter { $0.traceID.split(separator: ".", omittingEmptySubsequences: false).dropFirst().first?.isEmpty == false } }
         let kept = withStations.indices.filter { !withStations[$0].isEmpty }
+        var used = Set<String>()
+        /// A pick's identifier: its instrument (its station when that is not known), phase and time,
+        /// with "-2", "-3"… for one already used in the document (the same record given twice).
+        func pickID(_ p: Pick) -> String {
+            let base =
+                "smi:local/seismictorch/pick/\(p.instrumentID.isEmpty ? p.traceID : p.instrumentID)/\(p.phase)/"
+                + UTCTime.compact(p.peakTime, fractionDigits: 6)
+            var id = base, k = 2
+            while !used.insert(id).inserted { id = "\(base)-\(k)"; k += 1 }
+            return id
+        }
         let eventList = kept.enumerated().map { k, index in
             let sorted = withStations[index].sorted()
             return Event(
                 publicID: "smi:local/seismictorch/event/\(eventIDs?[index] ?? String(k + 1))",
                 pick: sorted.map { p in
                     Event.PickElement(
-                        publicID: "smi:local/seismictorch/pick/\(p.traceID)/\(p.phase)/\(UTCTime.compact(p.peakTime, fractionDigits: 6))",
+                        publicID: pickID(p),
                         time: TimeQuantity(value: UTCTime.iso8601(p.peakTime)),
                         waveformID: WaveformStreamID(fromTraceID: p.traceID),
                         phaseHint: p.phase,
@@ -44,7 +56,7 @@ public enum QuakeML {
                             Comment(
                                 text: String(
                                     format: "peak probability %.4f; trigger %@ to %@", p.peakValue, UTCTime.iso8601(p.startTime),
-                                    UTCTime.iso8601(p.endTime)))
+                                    UTCTime.iso8601(p.endTime)) + (p.instrumentID.isEmpty ? "" : "; instrument \(p.instrumentID)"))
                         ],
                         creationInfo: info)
                 },

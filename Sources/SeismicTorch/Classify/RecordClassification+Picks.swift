@@ -57,7 +57,7 @@ extension RecordClassification {
                     Pick(
                         traceID: traceID, startTime: trace.time(at: t.lowerBound), peakTime: trace.time(at: peak),
                         endTime: trace.time(at: t.upperBound), peakValue: trace.values[peak],
-                        phase: PickThresholds.phase(ofClass: classNames[trace.classIndex])))
+                        phase: PickThresholds.phase(ofClass: classNames[trace.classIndex]), instrumentID: instrumentID))
             }
         }
         return picks.sorted()

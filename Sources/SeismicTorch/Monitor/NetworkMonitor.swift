@@ -246,7 +246,11 @@ public final class NetworkMonitor {
             switch o {
             case .on(let phase, let time):
                 if let e = coincidence.add(StationTrigger(traceID: station, phase: phase, time: time)) { out.append(.event(e)) }
-            case .pick(let p):
+            case .pick(var p):
+                // The instrument, once the station's records have named it ("NET.STA.LOC.BI").
+                if p.instrumentID.isEmpty, instrumentID.split(separator: ".", omittingEmptySubsequences: false).count == 4 {
+                    p.instrumentID = instrumentID
+                }
                 out.append(.pick(p, instrumentID: instrumentID, eventID: coincidence.addPick(p)))
             }
         }

@@ -21,6 +21,8 @@ public final class StreamPicker {
     }
 
     public let traceID: String
+    /// The instrument its picks name (`Pick.instrumentID`, "NET.STA.LOC.BI"), empty when not known.
+    public var instrumentID = ""
     public let classNames: [String]
     public let backgroundClass: Int
     public let thresholds: PickThresholds
@@ -72,7 +74,8 @@ public final class StreamPicker {
 
     private func pick(_ c: Int, _ t: (start: Double, peak: Double, peakValue: Float, last: Double)) -> Pick {
         Pick(
-            traceID: traceID, startTime: t.start, peakTime: t.peak, endTime: t.last, peakValue: t.peakValue, phase: PickThresholds.phase(ofClass: classNames[c])
-        )
+            traceID: traceID, startTime: t.start, peakTime: t.peak, endTime: t.last, peakValue: t.peakValue,
+            phase: PickThresholds.phase(ofClass: classNames[c]),
+            instrumentID: instrumentID)
     }
 }
