@@ -198,6 +198,39 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
     /// (offset, length, reason; the overwritten header and the data after it up to the next record
     /// as one run of 512 bytes), and the samples are those of the file with those records removed:
     /// the channel has a gap where they were. `seismic info` lists the runs.
+    /// Steim's integrity check (libmseed logs it; ObsPy warns): a record whose forward constant X0
+    /// or reverse constant Xn was overwritten decodes to samples that do not end on Xn. It is a
+    /// corrupt record — skipped and listed with the reason when skipping, refusing the file when not,
+    /// and an error when an indexed record is decoded — never samples. Steim-1 and Steim-2, records
+    /// in the middle (2) and first (0).
+    @Test(arguments: [MiniSEEDEncoding.steim1, .steim2])
+    func aRecordFailingSteimsIntegrityCheckIsCorrupt(encoding: MiniSEEDEncoding) throws {
+        let path = temporaryPath("steim-check.mseed")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        try MiniSEED.write([segment("CI.PASC..HHZ", count: 5000)], to: path, encoding: encoding, recordLength: 512)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: path))
+        func dataOffset(_ k: Int) -> Int { Int(whole[k * 512 + 44]) << 8 | Int(whole[k * 512 + 45]) }
+        for (record, constant) in [(2, 4), (0, 8)] {  // X0 at bytes 4–7 of the first frame, Xn at 8–11
+            var broken = whole
+            let at = record * 512 + dataOffset(record) + constant
+            broken[at] ^= 0x7F  // the constant's high byte
+            let v = try MiniSEED.read(bytes: broken, path: "broken", skippingCorrupt: true)
+            #expect(v.corrupt.map(\.offset) == [record * 512] && v.corrupt.map(\.length) == [512], "record \(record)")
+            #expect(v.corrupt.first?.reason.contains("integrity check failed: the last sample decodes to") == true, "\(v.corrupt)")
+            var kept = Data()
+            for k in 0..<(whole.count / 512) where k != record { kept += whole[(k * 512)..<((k + 1) * 512)] }
+            #expect(v.segments == (try MiniSEED.read(bytes: kept, path: "kept")).segments)
+            #expect { try MiniSEED.read(bytes: broken, path: "broken") } throws: { "\($0)".contains("integrity check failed") }
+            try broken.write(to: URL(fileURLWithPath: path))
+            let indexed = try #require(try MiniSEED.index(path))
+            #expect { try indexed.map { try $0.decoded() } } throws: { "\($0)".contains("integrity check failed") }
+        }
+        // The intact file passes: read and indexed alike.
+        try whole.write(to: URL(fileURLWithPath: path))
+        #expect(try MiniSEED.read(path).corrupt.isEmpty)
+        #expect(try expectIndexMatchesRead(path, "intact \(encoding)"))
+    }
+
     @Test func corruptRecordsAreSkippedAsGaps() throws {
         let path = temporaryPath("corrupt.mseed")
         defer { try? FileManager.default.removeItem(atPath: path) }

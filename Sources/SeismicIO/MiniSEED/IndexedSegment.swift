@@ -44,6 +44,9 @@ public final class MiniSEEDRecordFile: Sendable {
                 path: path, offset: offset,
                 reason: status == MS_NOERROR ? "not the record indexed there (changed since it was read?)" : String(cString: ms_errorstr(status)))
         }
+        if let problem = bytes.withUnsafeBytes({ MiniSEED.steimIntegrityProblem(r.pointee, record: $0.baseAddress!, length: length) }) {
+            throw .badRecord(path: path, offset: offset, reason: problem)
+        }
         guard let out = MiniSEED.doubles(data, count: count, type: r.pointee.sampletype) else {
             throw .badRecord(path: path, offset: offset, reason: "sample type '\(UnicodeScalar(UInt8(bitPattern: r.pointee.sampletype)))' is not numeric")
         }

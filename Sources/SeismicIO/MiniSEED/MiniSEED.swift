@@ -188,6 +188,9 @@ public enum MiniSEED {
                     guard status == MS_NOERROR, let r = record else {
                         throw .badRecord(path: path, offset: offset, reason: String(cString: ms_errorstr(status)))
                     }
+                    if let problem = steimIntegrityProblem(r.pointee, record: copy, length: length) {
+                        throw .badRecord(path: path, offset: offset, reason: problem)
+                    }
                     guard r.pointee.numsamples > 0 else { return false }
                     // Skipping corrupt records, a float record holding NaN or ±inf (garbage decoded
                     // as floats) is one: its samples could not be processed anyway.
@@ -413,6 +416,27 @@ public enum MiniSEED {
 
     /// The first of `count` float samples libmseed decoded (`type` 'f' float32, 'd' float64) that
     /// is NaN or ±inf, with its index; nil when all are finite or the samples are not floats.
+    /// libmseed's Steim integrity check, which it only logs (silenced here; ObsPy warns "Data
+    /// integrity check for Steim2 failed"): the last sample a Steim-1 or Steim-2 record decodes to
+    /// must equal the reverse integration constant Xn its first frame holds (bytes 8–11 of the data
+    /// section, in the record's byte order). A record that fails it decoded into wrong samples — a
+    /// corrupt forward constant X0 shifts every one, a corrupt difference every one after it — so it
+    /// is a bad record, not data. Nil for a record that passes, or of another encoding.
+    static func steimIntegrityProblem(_ r: MSRecord, record: UnsafeRawPointer, length: Int) -> String? {
+        let encoding = Int32(r.encoding)
+        guard encoding == DE_STEIM1 || encoding == DE_STEIM2, r.numsamples > 0, let data = r.datasamples,
+            UInt8(bitPattern: r.sampletype) == UInt8(ascii: "i"), let fixed = r.fsdh
+        else { return nil }
+        let xnAt = Int(fixed.pointee.data_offset) + 8
+        guard xnAt >= 48, xnAt + 4 <= length else { return nil }
+        let raw = record.loadUnaligned(fromByteOffset: xnAt, as: UInt32.self)
+        let xn = Int32(bitPattern: r.byteorder == 0 ? UInt32(littleEndian: raw) : UInt32(bigEndian: raw))
+        let last = data.assumingMemoryBound(to: Int32.self)[Int(r.numsamples) - 1]
+        guard last != xn else { return nil }
+        return "\(MiniSEEDEncoding.name(of: r.encoding)) integrity check failed: the last sample decodes to \(last), the record's reverse "
+            + "integration constant Xn is \(xn) (a corrupt record: its samples are wrong)"
+    }
+
     static func firstNonFinite(_ data: UnsafeMutableRawPointer, count: Int, type: CChar) -> (index: Int, value: Double)? {
         switch UInt8(bitPattern: type) {
         case UInt8(ascii: "f"):
