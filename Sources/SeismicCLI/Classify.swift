@@ -192,13 +192,15 @@ extension Seismic {
                     let r = input.classification
                     for note in notes(r) { writeStandardError("note: \(path): \(note)\n") }
                     try emit(r, thresholds: pickThresholds)
-                    if let plot, let w = input.waveform { try writePlot(r, waveform: w, folder: plot, taken: &plotNames) }
                     if format == .json {
                         r.writeJSONRecord(jsonRecords, thresholds: pickThresholds) { print($0, terminator: "") }
                         jsonRecords += 1
                     }
+                    // The picks are kept before the files of the record are written: a plot or
+                    // annotation that cannot be written fails the record, not its picks.
                     let found = r.picks(thresholds: pickThresholds)
                     if !found.isEmpty { allPicks.append(found) }
+                    if let plot, let w = input.waveform { try writePlot(r, waveform: w, folder: plot, taken: &plotNames) }
                     if let annotations { try writeAnnotations(r, folder: annotations, taken: &annotationNames) }
                 } catch {
                     // Corrupt bytes skipped are not a record: counted apart.

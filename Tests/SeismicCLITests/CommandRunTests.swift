@@ -307,6 +307,14 @@ extension CommandRunTests {
         #expect(table.rows.map { $0[5] }.sorted() == ["P", "S"])
         #expect(try String(contentsOfFile: root + "/p.xml", encoding: .utf8).contains("stationCode=\"ST02\""))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/ann").count == 1)
+        // A plot that cannot be written (a folder holds its name) fails the record, not its picks.
+        var plotted = try Seismic.parseAsRoot(base + ["--plot", root + "/plotted"])
+        _ = try capturingStandardOutput { try plotted.run() }
+        let plotName = try #require(try FileManager.default.contentsOfDirectory(atPath: root + "/plotted").first)
+        try FileManager.default.createDirectory(atPath: root + "/plots/" + plotName, withIntermediateDirectories: true)
+        var plotting = try Seismic.parseAsRoot(base + ["--thresholds", "P=0.01,S=0.01", "--picks", root + "/q.csv", "--plot", root + "/plots"])
+        #expect(throws: ExitCode(1)) { _ = try capturingStandardOutput { try plotting.run() } }
+        #expect(try CSVTable(contentsOf: root + "/q.csv", requiring: Pick.csvHeader).rows.map { $0[5] }.sorted() == ["P", "S"])
     }
 }
 
