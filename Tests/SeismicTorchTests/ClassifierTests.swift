@@ -217,6 +217,14 @@ import Testing
         #expect(
             try raw.classify(recordAt: path, units: UnitOptions(scale: 3)).0.predictions
                 == (try raw.classify(w.mapComponents { $0.map { $0 * 3 } }, source: path)).predictions)
+        // A scale that takes the samples past float32 is refused as such, not read as windows
+        // without signal (the overflowed ones looked dead); the largest within range is not.
+        let peak = w.components.flatMap { $0 }.map(abs).max()!
+        #expect { try raw.classify(recordAt: path, units: UnitOptions(scale: Double(Float.greatestFiniteMagnitude) / peak * 4)) } throws: {
+            "\($0)".contains("beyond float32's range")
+        }
+        #expect { try raw.classify(recordAt: path, units: UnitOptions(scale: .greatestFiniteMagnitude)) } throws: { "\($0)".contains("beyond float32's range") }
+        _ = try raw.classify(recordAt: path, units: UnitOptions(scale: Double(Float.greatestFiniteMagnitude) / peak / 2))
     }
 
     /// A file named on its own is taken by its content: another format is a failure naming what

@@ -61,8 +61,16 @@ public struct Classifier {
         case tooShort(seconds: Double, window: Double)
         /// Every window of the record is silent (see `RecordClassification.silentWindowStarts`).
         case noSignal(windows: Int, peak: Float, units: String)
+        /// The record's samples times their unit factors (`--scale`, a sensitivity) pass float32's
+        /// range, which the model computes in: its windows would be infinite, not data.
+        case beyondFloat32(peak: Double, units: String)
         public var description: String {
             switch self {
+            case .beyondFloat32(let peak, let units):
+                return String(
+                    format:
+                        "the record's samples reach |x| = %g after their unit factors (samples: %@), beyond float32's range (3.4e38), which the model computes in: check the scale or sensitivity",
+                    peak, units)
             case .noSignal(let n, let peak, let units):
                 return
                     "all \(n) windows carry no signal (peak |x| ≤ \(peak) in the model's units after detrend, taper and high-pass): a dead or constant record is not classified"
@@ -108,6 +116,8 @@ public struct Classifier {
         // windows beside it, and a window reaching into the run is not classified (no signal).
         // (At most a window long, so a window flat throughout always lies in such a run.)
         let scan = try RecordScan(record, factors: conversion.factors, flatRunSamples: min(Int(rate.rounded()), sourceSamples))
+        // (The samples as read are finite, or reading refused them: a peak past float32 is the factors'.)
+        guard scan.peak <= Double(Float.greatestFiniteMagnitude) else { throw ClassifyError.beyondFloat32(peak: scan.peak, units: conversion.description) }
         if conversion.unitsKnown, let model = card.units.acceleration {
             try conversion.checkPlausible(peak: scan.peak, path: path, model: model)
         }
