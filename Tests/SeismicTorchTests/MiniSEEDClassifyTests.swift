@@ -284,7 +284,11 @@ private func temporaryFolder() throws -> String {
             if case .failure(let error) = outcome { failures.append("\(path): \(error)") }
         }
         #expect(none == (1, 1))
-        #expect(failures == ["--channels BH?,LH*: no instrument of the inputs has channels matching BH?,LH* (seismic info FILE lists a file's channels)"])
+        #expect(
+            failures == [
+                "--channels BH?,LH*: no instrument of the inputs has channels matching BH?,LH* for every component the model takes "
+                    + "(a pattern chooses all of an instrument's components, e.g. HH?, not HHZ alone; seismic info FILE lists a file's channels)"
+            ])
     }
 }
 

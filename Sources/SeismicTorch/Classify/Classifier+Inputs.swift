@@ -24,7 +24,8 @@ public struct ClassifiedInput {
 public struct NoInstrumentChosen: Error, CustomStringConvertible {
     public var patterns: [String]
     public var description: String {
-        "no instrument of the inputs has channels matching \(patterns.joined(separator: ",")) (seismic info FILE lists a file's channels)"
+        "no instrument of the inputs has channels matching \(patterns.joined(separator: ",")) for every component the model takes "
+            + "(a pattern chooses all of an instrument's components, e.g. HH?, not HHZ alone; seismic info FILE lists a file's channels)"
     }
 }
 
