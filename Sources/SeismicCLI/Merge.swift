@@ -17,6 +17,7 @@ extension Seismic {
         func validate() throws {
             guard inputs.count >= 1 else { throw ValidationError("name at least one dataset to merge") }
             try refuseOverwriting(inputs: inputs, with: output)
+            try refuseWritingOverData(output, writing: "the dataset", datasets: false)
         }
 
         func run() throws {

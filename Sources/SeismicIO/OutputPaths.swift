@@ -37,8 +37,9 @@ public enum OutputPaths {
     }
 
     /// `text` as one file name inside an output folder: every "/", control character and white
-    /// space becomes "_", and a name of only dots (".", "..") or none becomes "_". Names made from
-    /// codes a record's headers give (a SAC KSTNM of "/../../x") can then never leave the folder.
+    /// space becomes "_", and in a name of only dots (".", "..") or none the first becomes "_"
+    /// ("_", "_."). Names made from codes a record's headers give (a SAC KSTNM of "/../../x") can
+    /// then never leave the folder.
     public static func fileName(_ text: String) -> String {
         let safe = String(text.map { $0 == "/" || $0.isWhitespace || ($0.asciiValue.map { $0 < 0x20 || $0 == 0x7f } ?? false) ? "_" : $0 })
         return safe.allSatisfy { $0 == "." } ? "_" + safe.dropFirst() : safe

@@ -193,11 +193,6 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
         #expect(padded.segments.first?.samples.count == 5000)
     }
 
-    /// Skipping corrupt records (`read(_:skippingCorrupt:)`): a record whose header is overwritten,
-    /// one claiming more samples than it holds and a last record cut short are skipped and listed
-    /// (offset, length, reason; the overwritten header and the data after it up to the next record
-    /// as one run of 512 bytes), and the samples are those of the file with those records removed:
-    /// the channel has a gap where they were. `seismic info` lists the runs.
     /// Steim's integrity check (libmseed logs it; ObsPy warns): a record whose forward constant X0
     /// or reverse constant Xn was overwritten decodes to samples that do not end on Xn. It is a
     /// corrupt record — skipped and listed with the reason when skipping, refusing the file when not,
@@ -231,6 +226,34 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
         #expect(try expectIndexMatchesRead(path, "intact \(encoding)"))
     }
 
+    /// The check reads Xn in the byte order libmseed decodes the data in: blockette 1000's word
+    /// order, else the header's. Little-endian Steim-1 and Steim-2 files written by ObsPy
+    /// (Fixtures/mseed-byteorder) read whole with the samples written; without blockette 1000
+    /// (libmseed takes Steim-1 in the header's order) every record a next one follows reads too,
+    /// none failing the check; an X0 overwritten in the little-endian Steim-2 file still fails it.
+    @Test func steimsCheckReadsXnInTheDataByteOrder() throws {
+        let folder = Fixtures.path("mseed-byteorder")
+        let written = segment("CI.PASC..HHZ", count: 5000).samples
+        for name in ["le_STEIM1", "le_STEIM2"] {
+            let v = try MiniSEED.read(folder + "/\(name).mseed")
+            #expect(v.corrupt.isEmpty && v.segments.count == 1 && v.segments.first?.samples == written, "\(name)")
+        }
+        let stripped = try MiniSEED.read(folder + "/le_STEIM1_no1000.mseed", skippingCorrupt: true)
+        #expect(!stripped.corrupt.contains { $0.reason.contains("integrity") }, "\(stripped.corrupt)")
+        let samples = try #require(stripped.segments.first?.samples)
+        #expect(samples.count >= 4_500 && samples == Array(written.prefix(samples.count)))
+        var broken = try Data(contentsOf: URL(fileURLWithPath: folder + "/le_STEIM2.mseed"))
+        let dataOffset = Int(broken[45]) << 8 | Int(broken[44])  // little-endian
+        broken[dataOffset + 4] ^= 0x7F  // record 0's X0, its low byte first
+        let b = try MiniSEED.read(bytes: broken, path: "broken", skippingCorrupt: true)
+        #expect(b.corrupt.map(\.offset) == [0] && b.corrupt.first?.reason.contains("integrity check failed") == true, "\(b.corrupt)")
+    }
+
+    /// Skipping corrupt records (`read(_:skippingCorrupt:)`): a record whose header is overwritten,
+    /// one claiming more samples than it holds and a last record cut short are skipped and listed
+    /// (offset, length, reason; the overwritten header and the data after it up to the next record
+    /// as one run of 512 bytes), and the samples are those of the file with those records removed:
+    /// the channel has a gap where they were. `seismic info` lists the runs.
     @Test func corruptRecordsAreSkippedAsGaps() throws {
         let path = temporaryPath("corrupt.mseed")
         defer { try? FileManager.default.removeItem(atPath: path) }

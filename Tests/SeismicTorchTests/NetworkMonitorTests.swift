@@ -357,7 +357,11 @@ struct RealNetwork {
             for o in outputs {
                 switch o {
                 case .window(let l): windows[l.traceID, default: []].append(l)
-                case .pick(let p, _, _): picks[p.traceID, default: []].append(p)
+                case .pick(let p, let instrument, _):
+                    // A pick names the instrument the monitor took, once its records named it.
+                    #expect(p.instrumentID == instrument || instrument.split(separator: ".", omittingEmptySubsequences: false).count != 4)
+                    #expect(p.instrumentID.isEmpty || p.instrumentID.hasPrefix(p.traceID + "."), "\(p.instrumentID) of \(p.traceID)")
+                    picks[p.traceID, default: []].append(p)
                 case .event(let e): events.append(e)
                 case .eventClosed(let e): closed.append(e)
                 }
@@ -384,6 +388,9 @@ struct RealNetwork {
         defer { try? FileManager.default.removeItem(atPath: scratch) }
         let (outputs, session) = try run(network, scratch: scratch, events: scratch + "/events")
         let out = Outputs(outputs)
+        // Every pick names its instrument (NET.STA.LOC.BI), as classify's do.
+        let named = out.picks.values.joined().map(\.instrumentID)
+        #expect(!named.isEmpty && named.allSatisfy { $0.split(separator: ".", omittingEmptySubsequences: false).count == 4 }, "\(Set(named))")
         let (model, card) = try Checkpoint.load(from: "earthquake-real")
         let reference = try network.classified(Classifier(model: model, card: card, strideSeconds: 0.5), units: units, folder: scratch)
         var diffs: [Double] = [], compared = 0

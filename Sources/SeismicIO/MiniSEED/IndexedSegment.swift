@@ -22,7 +22,7 @@ public final class MiniSEEDRecordFile: Sendable {
 
     /// The samples of the record of `length` bytes at byte `offset`, decoded (`count` expected).
     /// - Throws: `MiniSEEDError.badRecord` when it cannot be read or decoded as when it was indexed
-    ///   (the file changed).
+    ///   (the file changed), or fails Steim's integrity check (`MiniSEED.steimIntegrityProblem`).
     func samples(offset: Int, length: Int, count: Int, descriptor: Int32) throws(MiniSEEDError) -> [Double] {
         var bytes = [CChar](unsafeUninitializedCapacity: length) { _, n in n = length }
         var got = 0

@@ -414,29 +414,42 @@ public enum MiniSEED {
         return TraceSegment(id: id, startTime: Double(t.starttime) / Double(HPTMODULUS), samplingRateHz: t.samprate, samples: samples)
     }
 
-    /// The first of `count` float samples libmseed decoded (`type` 'f' float32, 'd' float64) that
-    /// is NaN or ±inf, with its index; nil when all are finite or the samples are not floats.
     /// libmseed's Steim integrity check, which it only logs (silenced here; ObsPy warns "Data
     /// integrity check for Steim2 failed"): the last sample a Steim-1 or Steim-2 record decodes to
     /// must equal the reverse integration constant Xn its first frame holds (bytes 8–11 of the data
-    /// section, in the record's byte order). A record that fails it decoded into wrong samples — a
-    /// corrupt forward constant X0 shifts every one, a corrupt difference every one after it — so it
-    /// is a bad record, not data. Nil for a record that passes, or of another encoding.
+    /// section, in the byte order libmseed decodes the data in: blockette 1000's when the record has
+    /// one, else its header's). A record that fails it decoded into wrong samples — a corrupt forward
+    /// constant X0 shifts every one, a corrupt difference every one after it — so it is a bad
+    /// record, not data. An Xn of 0 is taken as never written (some recorders leave it so, as the
+    /// GT.BDFB records of ObsPy's issue 962), not as a failure. Nil for a record that passes, or of
+    /// another encoding.
     static func steimIntegrityProblem(_ r: MSRecord, record: UnsafeRawPointer, length: Int) -> String? {
         let encoding = Int32(r.encoding)
         guard encoding == DE_STEIM1 || encoding == DE_STEIM2, r.numsamples > 0, let data = r.datasamples,
-            UInt8(bitPattern: r.sampletype) == UInt8(ascii: "i"), let fixed = r.fsdh
+            UInt8(bitPattern: r.sampletype) == UInt8(ascii: "i"), let fixed = r.fsdh, length >= 48
         else { return nil }
         let xnAt = Int(fixed.pointee.data_offset) + 8
         guard xnAt >= 48, xnAt + 4 <= length else { return nil }
+        let littleEndian: Bool
+        if r.Blkt1000 != nil {
+            littleEndian = r.byteorder == 0
+        } else {
+            // The header's order, as libmseed finds it: a year and day valid when read little-endian
+            // (its MS_ISVALIDYEARDAY: 1900–2100, 1–366) mean a little-endian header.
+            let year = UInt16(littleEndian: record.loadUnaligned(fromByteOffset: 20, as: UInt16.self))
+            let day = UInt16(littleEndian: record.loadUnaligned(fromByteOffset: 22, as: UInt16.self))
+            littleEndian = (1900...2100).contains(year) && (1...366).contains(day)
+        }
         let raw = record.loadUnaligned(fromByteOffset: xnAt, as: UInt32.self)
-        let xn = Int32(bitPattern: r.byteorder == 0 ? UInt32(littleEndian: raw) : UInt32(bigEndian: raw))
+        let xn = Int32(bitPattern: littleEndian ? UInt32(littleEndian: raw) : UInt32(bigEndian: raw))
         let last = data.assumingMemoryBound(to: Int32.self)[Int(r.numsamples) - 1]
-        guard last != xn else { return nil }
+        guard last != xn, xn != 0 else { return nil }
         return "\(MiniSEEDEncoding.name(of: r.encoding)) integrity check failed: the last sample decodes to \(last), the record's reverse "
             + "integration constant Xn is \(xn) (a corrupt record: its samples are wrong)"
     }
 
+    /// The first of `count` float samples libmseed decoded (`type` 'f' float32, 'd' float64) that
+    /// is NaN or ±inf, with its index; nil when all are finite or the samples are not floats.
     static func firstNonFinite(_ data: UnsafeMutableRawPointer, count: Int, type: CChar) -> (index: Int, value: Double)? {
         switch UInt8(bitPattern: type) {
         case UInt8(ascii: "f"):

@@ -56,20 +56,27 @@ public struct Classifier {
     /// `remove_small_amplitude` threshold, which training applies too).
     public static let silentPeak = Preprocessing.silentPeak
 
+    /// The largest |x| of a record's samples times their unit factors that is classified: float32's
+    /// largest value / 1024, a margin far beyond what the record chain can add (a fitted line
+    /// removed, a taper, a high-pass filter's and a resampling's overshoot, each a few times the
+    /// peak at most); larger is `ClassifyError.beyondFloat32`. Real records are many orders below it.
+    public static let largestPeak = Double(Float.greatestFiniteMagnitude) / 1024
+
     public enum ClassifyError: Error, CustomStringConvertible {
         case components(found: Int, expected: Int)
         case tooShort(seconds: Double, window: Double)
         /// Every window of the record is silent (see `RecordClassification.silentWindowStarts`).
         case noSignal(windows: Int, peak: Float, units: String)
-        /// The record's samples times their unit factors (`--scale`, a sensitivity) pass float32's
-        /// range, which the model computes in: its windows would be infinite, not data.
+        /// The record's samples times their unit factors (`--scale`, a sensitivity) pass
+        /// `largestPeak`: the record chain (detrend, taper, high-pass, resampling) could take its
+        /// windows past float32's range, which the model computes in — infinite, not data.
         case beyondFloat32(peak: Double, units: String)
         public var description: String {
             switch self {
             case .beyondFloat32(let peak, let units):
                 return String(
                     format:
-                        "the record's samples reach |x| = %g after their unit factors (samples: %@), beyond float32's range (3.4e38), which the model computes in: check the scale or sensitivity",
+                        "the record's samples reach |x| = %g after their unit factors, too near float32's range (3.4e38), which the model computes in: check the scale or sensitivity; samples: %@",
                     peak, units)
             case .noSignal(let n, let peak, let units):
                 return
@@ -116,8 +123,8 @@ public struct Classifier {
         // windows beside it, and a window reaching into the run is not classified (no signal).
         // (At most a window long, so a window flat throughout always lies in such a run.)
         let scan = try RecordScan(record, factors: conversion.factors, flatRunSamples: min(Int(rate.rounded()), sourceSamples))
-        // (The samples as read are finite, or reading refused them: a peak past float32 is the factors'.)
-        guard scan.peak <= Double(Float.greatestFiniteMagnitude) else { throw ClassifyError.beyondFloat32(peak: scan.peak, units: conversion.description) }
+        // (The samples as read are finite, or reading refused them: a peak this large is the factors'.)
+        guard scan.peak <= Self.largestPeak else { throw ClassifyError.beyondFloat32(peak: scan.peak, units: conversion.description) }
         if conversion.unitsKnown, let model = card.units.acceleration {
             try conversion.checkPlausible(peak: scan.peak, path: path, model: model)
         }
@@ -283,7 +290,8 @@ public struct Classifier {
     ///   for the units asked for, `ClassifyError` for the components or a record shorter than a
     ///   window; then, as the samples are read, `SACError`/`RecordError` for a file cut short or a
     ///   non-finite sample (the first in time, the components read together),
-    ///   `RecordUnitError.implausible`, `ClassifyError.noSignal` and `ModelOutputError`.
+    ///   `RecordUnitError.implausible`, `ClassifyError.beyondFloat32` (samples × factors past
+    ///   `largestPeak`), `ClassifyError.noSignal` and `ModelOutputError`.
     public func classify(recordAt path: String, units: UnitOptions = UnitOptions()) throws -> (classification: RecordClassification, plotSamples: Waveform) {
         let (c, plot, _) = try classifyRecord(at: path, units: units)
         return (c, plot)

@@ -51,7 +51,8 @@ extension PreparedSACRecord {
         guard !segments.isEmpty else { throw PreparedSACRecordError(path: path, reason: "the file holds no samples; nothing written") }
         var traces: [(target: String, trace: SACTrace)] = []
         for segment in segments {
-            let target = (folder as NSString).appendingPathComponent("\(segment.id).\(UTCTime.compact(segment.startTime)).sac")
+            // (Codes from a record's header never name another folder: OutputPaths.fileName.)
+            let target = (folder as NSString).appendingPathComponent(OutputPaths.fileName("\(segment.id).\(UTCTime.compact(segment.startTime)).sac"))
             try OutputPaths.refuseInputs(target, inputs: [path])
             let w = Waveform(
                 components: [segment.samples.map { $0 * scale }], componentCodes: [segment.id.channel], samplingRateHz: segment.samplingRateHz,
