@@ -426,10 +426,10 @@ public enum MiniSEED {
     static func steimIntegrityProblem(_ r: MSRecord, record: UnsafeRawPointer, length: Int) -> String? {
         let encoding = Int32(r.encoding)
         guard encoding == DE_STEIM1 || encoding == DE_STEIM2, r.numsamples > 0, let data = r.datasamples,
-            UInt8(bitPattern: r.sampletype) == UInt8(ascii: "i"), let fixed = r.fsdh, length >= 48
+            UInt8(bitPattern: r.sampletype) == UInt8(ascii: "i"), let fixed = r.fsdh
         else { return nil }
         let xnAt = Int(fixed.pointee.data_offset) + 8
-        guard xnAt >= 48, xnAt + 4 <= length else { return nil }
+        guard xnAt >= 48, xnAt + 4 <= length else { return nil }  // (so the header's 48 bytes are there too)
         let littleEndian: Bool
         if r.Blkt1000 != nil {
             littleEndian = r.byteorder == 0

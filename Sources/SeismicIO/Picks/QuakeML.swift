@@ -15,8 +15,8 @@ public enum QuakeML {
     /// id names no station are left out, as QuakeML requires a station code, and events left
     /// empty with them), with resource identifiers under `smi:local/seismictorch/` made from the
     /// instrument (`Pick.instrumentID`, named in the comment too; the station when it is not known),
-    /// phase and time, unique in the document (the same picks give the same document). `author` goes into each
-    /// item's creationInfo.
+    /// phase and time, unique in the document (the same picks give the same document). `author`
+    /// goes into each item's creationInfo.
     /// - Throws: `EncodingError` from the XML encoder (not expected for finite times).
     /// `eventIDs`, when given (one per event), name the events (`smi:local/seismictorch/event/ID`)
     /// instead of their place in the document — a monitor's events, each in a file of its own.

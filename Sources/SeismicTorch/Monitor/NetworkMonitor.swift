@@ -225,7 +225,10 @@ public final class NetworkMonitor {
         for (k, d) in due.enumerated() {
             guard var line = d.engine.complete(d.window, probabilities: probabilities[k]) else { continue }
             line.traceID = d.station
-            if let group = d.runner.monitoredInstrument { line.instrumentID = "\(d.station).\(group)" }
+            if let group = d.runner.monitoredInstrument {
+                line.instrumentID = "\(d.station).\(group)"
+                pickers[d.station]!.instrumentID = line.instrumentID  // its picks name the instrument
+            }
             if latencies.count >= Self.latencyMemory { latencies.removeFirst(latencies.count / 2) }
             latencies.append(now - d.uptime)
             if dataAges.count >= Self.latencyMemory { dataAges.removeFirst(dataAges.count / 2) }
@@ -246,11 +249,7 @@ public final class NetworkMonitor {
             switch o {
             case .on(let phase, let time):
                 if let e = coincidence.add(StationTrigger(traceID: station, phase: phase, time: time)) { out.append(.event(e)) }
-            case .pick(var p):
-                // The instrument, once the station's records have named it ("NET.STA.LOC.BI").
-                if p.instrumentID.isEmpty, instrumentID.split(separator: ".", omittingEmptySubsequences: false).count == 4 {
-                    p.instrumentID = instrumentID
-                }
+            case .pick(let p):
                 out.append(.pick(p, instrumentID: instrumentID, eventID: coincidence.addPick(p)))
             }
         }
@@ -280,8 +279,9 @@ public final class NetworkMonitor {
         }
         var out = classifyDue()
         for station in pickers.keys.sorted() {
-            let instrument = runners[station]?.monitoredInstrument.map { "\(station).\($0)" } ?? station
-            out += picks(pickers[station]!.close(), station: station, instrumentID: instrument)
+            let instrument = runners[station]?.monitoredInstrument.map { "\(station).\($0)" }
+            if let instrument { pickers[station]!.instrumentID = instrument }
+            out += picks(pickers[station]!.close(), station: station, instrumentID: instrument ?? station)
         }
         return out + coincidence.closeAll().map { .eventClosed($0) }
     }
