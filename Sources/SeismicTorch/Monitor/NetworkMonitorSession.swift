@@ -307,8 +307,12 @@ public final class NetworkMonitorSession {
     /// refused, never heard, or with every record skipped (named); latency of the recent windows
     /// (median, 99th percentile); the client's reconnects and drops; the stations' late and
     /// duplicate samples; memory and CPU.
-    public var statusReport: NetworkStatus {
-        let now = ProcessInfo.processInfo.systemUptime
+    public var statusReport: NetworkStatus { report(at: ProcessInfo.processInfo.systemUptime) }
+
+    /// `statusReport` as of `now` (seconds of `ProcessInfo.systemUptime`): which stations had a
+    /// record within `silentSeconds` before it. (A test takes it at the last record's arrival,
+    /// so that how late the records were processed does not matter.)
+    public func report(at now: Double) -> NetworkStatus {
         let all = monitor.stations
         let stations = all.filter { !$0.instrumentID.isEmpty }
         let silent = stations.filter { now - $0.lastRecordUptime > silentSeconds }
