@@ -4,6 +4,7 @@
 A record written by ObsPy as miniSEED (three channels XX.CHK.00.HH[ZNE], 60 s at 100 Hz) is
 classified by `seismic classify` with a checkpoint from `seismic checkpoint init` and thresholds low
 enough (0.01) that every class but Noise is picked. Then:
+- the CSV has SeisBench's pick columns and instrument (XX.CHK.00.HH, the band and instrument code);
 - the QuakeML must pass ObsPy's QuakeML 1.2 schema validation and `obspy.read_events` must read
   back exactly the picks of the CSV (station codes, phase, time to the microsecond);
 - the annotations must be miniSEED ObsPy reads: one channel per class (MXP, MXS, MXN at a 0.5 s
@@ -34,7 +35,8 @@ with tempfile.TemporaryDirectory() as d:
         "--quakeml", f"{d}/picks.xml", "--annotations", f"{d}/annotations", f"{d}/record.mseed")
 
     rows = list(csv.DictReader(open(f"{d}/picks.csv")))
-    assert list(rows[0].keys()) == ["trace_id", "start_time", "peak_time", "end_time", "peak_value", "phase"], rows[0].keys()
+    assert list(rows[0].keys()) == ["trace_id", "start_time", "peak_time", "end_time", "peak_value", "phase", "instrument"], rows[0].keys()
+    assert all(r["instrument"] == "XX.CHK.00.HH" for r in rows), rows
     assert sorted(r["phase"] for r in rows) == ["P", "S"], rows
     assert validate_quakeml(f"{d}/picks.xml"), "the QuakeML does not validate against ObsPy's QuakeML 1.2 schema"
     catalog = obspy.read_events(f"{d}/picks.xml")

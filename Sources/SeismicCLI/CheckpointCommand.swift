@@ -38,7 +38,17 @@ extension Seismic.CheckpointCommand {
     }
 
     struct Info: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show a checkpoint's model card and tensors.")
+        static let configuration = CommandConfiguration(
+            abstract: "Show a checkpoint's model card and tensors.",
+            discussion: """
+                Prints the architecture and parameter count, the model card (classes, sampling rate, \
+                window, components, units, preprocessing, training summary) and every tensor with its \
+                PyTorch name, type and shape.
+
+                Examples:
+                  seismic checkpoint info runs/qsis/best.safetensors
+                  seismic checkpoint info earthquake-real
+                """)
 
         @Argument(help: "Checkpoint file, or a built-in model's name (seismic models).") var path: String
 
@@ -72,9 +82,22 @@ extension Seismic.CheckpointCommand {
                     "\(input): shape \(x.shape) does not fit \(card.architecture.name), which takes [N, \(card.architecture.inputShape.map(String.init).joined(separator: ", "))]"
                 )
             }
-            let logits = net.forward(Tensor(shape: x.shape, storage: x.floats), training: false)
+            let batch = Tensor(shape: x.shape, storage: x.floats)
+            let logits = net.forward(batch, training: false)
             try NPYArray(float32: logits.storage, shape: logits.shape).write(to: output)
             print("wrote \(output) \(logits.shape)")
+            // Written as computed (as PyTorch would give them), but never silently: rows that are not finite are named.
+            let bad = ModelOutputError.nonFiniteRows(logits)
+            if !bad.isEmpty {
+                let badInputs = Set(ModelOutputError.nonFiniteRows(batch))
+                let fromFinite = bad.filter { !badInputs.contains($0) }.count
+                let listed = bad.prefix(10).map(String.init).joined(separator: ", ") + (bad.count > 10 ? ", …" : "")
+                let cause =
+                    fromFinite == 0
+                    ? "their inputs hold NaN or ±inf"
+                    : "\(fromFinite) of them from finite inputs: the arithmetic overflows float32 (weights or input magnitudes)"
+                writeStandardError("warning: \(bad.count) of \(logits.shape[0]) rows of logits are not finite (NaN or ±inf; rows \(listed)); \(cause)\n")
+            }
         }
     }
 }

@@ -45,7 +45,8 @@ extension Seismic {
                 out of QuakeML, and no annotations; one without a reference time counts from 1970 (a note \
                 says so for both). --picks writes SeisBench's \
                 pick columns (trace_id NET.STA.LOC, start_time, peak_time, end_time, peak_value, \
-                phase) as CSV; --quakeml writes them as QuakeML 1.2 (one event per record with \
+                phase) and instrument (NET.STA.LOC + band and instrument code, e.g. CI.PASC..HN: it tells \
+                a station's HH and HN picks apart) as CSV; --quakeml writes them as QuakeML 1.2 (one event per record with \
                 picks, evaluation mode automatic), which ObsPy's read_events reads; --annotations \
                 writes the probability traces as miniSEED, one file per record, one channel per \
                 class (band code of the trace's rate, X, the class initial: MXP, MXS, MXN at a 0.5 s \
@@ -85,7 +86,10 @@ extension Seismic {
                 SeisComP and ObsPy's SDS client keep it): for each of --stations, the day files of \
                 every channel (or those --channels names, e.g. HH?) from --start to --end, cut to the \
                 span, a channel continuing across midnight joined; then as any miniSEED record, named \
-                "ROOT NET.STA". Day files that must be decoded whole (records out of order) and may \
+                "ROOT NET.STA": each record's windows start at its first sample (the first at or after \
+                --start where every component has data, and again after a gap) and follow every --stride, \
+                so runs whose --start differ by other than a multiple of --stride give window times, and \
+                picks, up to a stride apart. Day files that must be decoded whole (records out of order) and may \
                 not fit in memory are refused before they are read; a day file that cannot be read is reported and the others are used. A folder of day files given as RECORDS \
                 is read one day at a time.
 
@@ -131,7 +135,7 @@ extension Seismic {
             parsing: .unconditional, help: "Pick thresholds per class, e.g. P=0.6,S=0.5 (by phase or class name, each once; others 0.7; Noise is never picked)."
         )
         var thresholds: String?
-        @Option(help: "Write the picks as CSV (SeisBench's columns, UTC times) to this file.") var picks: String?
+        @Option(help: "Write the picks as CSV (SeisBench's columns and instrument, UTC times) to this file.") var picks: String?
         @Option(help: "Write the picks as QuakeML 1.2 to this file.") var quakeml: String?
         @Option(help: "Write each record's probability traces as miniSEED into this folder.") var annotations: String?
 

@@ -16,7 +16,14 @@ extension Seismic {
 extension Seismic.DataCommand {
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "List the SeisBench datasets known by name, with their documented sizes (name first).")
+            abstract: "List the SeisBench datasets known by name, with their documented sizes (name first).",
+            discussion: """
+                A name in the first column is what seismic data fetch takes.
+
+                Examples:
+                  seismic data list
+                  seismic data fetch ethz --to data/ethz
+                """)
 
         func run() throws {
             let width = SeisBenchRemote.known.map(\.name.count).max() ?? 0

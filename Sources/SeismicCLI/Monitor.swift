@@ -54,7 +54,8 @@ extension Seismic {
                 one instrument in a miniSEED file (an SDS day file finds its sibling channels; --channels \
                 chooses when the file holds several, else its accelerometer; spans are played at their own \
                 times, so a gap is a gap to the monitor, which bridges holes of up to a quarter window and \
-                counts them; spans shorter than a window are not played, said on stderr). --gain applies to UDP only and --speed to a replay \
+                counts them; spans shorter than a window are not played, and records that do not decode are played as gaps, both said on stderr; the latter \
+                fails the command, exit status 1, after its summary, as classify does). --gain applies to UDP only and --speed to a replay \
                 only; either is refused elsewhere. Every --hop (at most the window) the last window is detrended, tapered, \
                 high-passed, resampled and classified; a trigger fires when PGA ≥ --pga gal and P(Noise) ≤ --noise-max, at most \
                 once per --min-gap s (also across a restart at a new rate). Ctrl-C or SIGTERM classifies what is complete and prints a summary (windows, triggers, drops, packets held \
@@ -88,7 +89,8 @@ extension Seismic {
                 record's units come from its SAC header (IDEP = IACC with the unit, gal, m/s2 or g, in \
                 KUSER0, as `seismic synth` writes; --units must agree with it); else from --inventory \
                 station.xml (each channel's InstrumentSensitivity), --units with --sensitivity (counts per \
-                that unit), or --units alone — one of them is required (miniSEED never states units). \
+                that unit), or --units alone — one of them is required (miniSEED never states units), \
+                also for a model that takes counts (earthquake-real): PGA and triggers are in gal. \
                 stdin lines are in --units, else in the model card's units.
 
                 Instrument: channels are grouped as SEED does, by band + instrument code (ENE, ENN, ENZ \

@@ -1,6 +1,7 @@
 // seismic: the SeismicTorch command-line tool. Each subcommand lives in its own file.
 
 import ArgumentParser
+import Foundation
 import SeismicNN
 import SeismicTorch
 
@@ -34,7 +35,39 @@ public struct Seismic: ParsableCommand {
     /// Parses the command line and runs the command in `context` (its kernels on `context.workers` cores).
     public static func main(context: JobContext) {
         Self.context = context
-        context.run { main() }
+        context.run { runCommandLine(nil) }
+    }
+
+    /// As ArgumentParser's `main`, except that a `ValidationError` a command throws from `run()`
+    /// (options found not to fit together once its files are read) is reported with that
+    /// command's usage, as one thrown by `validate()` is, not the root command's (exit status 64).
+    static func runCommandLine(_ arguments: [String]?) {
+        var command: ParsableCommand
+        do { command = try parseAsRoot(arguments) } catch { exit(withError: error) }
+        do {
+            try command.run()
+        } catch let error as ValidationError {
+            writeStandardError(usageError(error, command: Swift.type(of: command)))
+            Foundation.exit(ExitCode.validationFailure.rawValue)
+        } catch {
+            exit(withError: error)
+        }
+    }
+
+    /// The report of a `ValidationError` thrown by `command`'s `run()`: the message, then the
+    /// command's usage and where its help is (lines ending in a line end).
+    public static func usageError(_ error: ValidationError, command: ParsableCommand.Type) -> String {
+        let names = commandPath(to: command)?.joined(separator: " ") ?? command._commandName
+        return "Error: \(error.message)\nUsage: \(usageString(for: command))\n  See '\(names) --help' for more information.\n"
+    }
+
+    /// The command names from the root to `type` ("seismic data list"); nil when it is not a subcommand.
+    public static func commandPath(to type: ParsableCommand.Type, from root: ParsableCommand.Type = Seismic.self) -> [String]? {
+        if root == type { return [root._commandName] }
+        for sub in root.configuration.subcommands {
+            if let rest = commandPath(to: type, from: sub) { return [root._commandName] + rest }
+        }
+        return nil
     }
 
     /// Settings every compute-heavy subcommand applies before it starts.

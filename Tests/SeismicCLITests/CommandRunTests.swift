@@ -36,6 +36,31 @@ import Testing
         #expect((json["pga_gal"] as? Double ?? 0) > 0)
     }
 
+    /// Options found not to fit once the model is read (run(), not validate()) are reported with
+    /// the command's own usage, as a parse error is, not the root command's.
+    @Test func aUsageErrorFoundWhileRunningShowsTheCommandsUsage() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("monitor-usage-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        var rng = SeededGenerator(seed: 4)
+        let record = SyntheticRecord.generate(event: false, durationSeconds: 10, magnitude: 0, distanceRangeKm: 10...20, using: &rng)
+        try record.writeSAC(folder: folder, name: "ST01.noise", station: "ST01")
+        var command = try Seismic.parseAsRoot([
+            "monitor", "--model", "earthquake-real", "--source", "replay:" + folder + "/ST01.noise.HLZ.sac", "--speed", "0", "--window", "3"
+        ])
+        do {
+            try withStandardOutput { try command.run() }
+            Issue.record("a window other than the card's was taken")
+        } catch let error as ValidationError {
+            let text = Seismic.usageError(error, command: type(of: command))
+            #expect(text.hasPrefix("Error: --window 3.0 s differs from the model card's window"))
+            #expect(text.contains("\nUsage: seismic monitor [<options>] --source <source>"))
+            #expect(text.hasSuffix("See 'seismic monitor --help' for more information.\n"))
+        }
+        #expect(Seismic.commandPath(to: type(of: try Seismic.parseAsRoot(["data", "list"]))) == ["seismic", "data", "list"])
+        #expect(Seismic.commandPath(to: Seismic.self) == ["seismic"])
+    }
+
     @Test func aCommandLineInOnTriggerIsRefusedWithTheArgumentForm() throws {
         let failure = try #require(parseFailure(["monitor", "--model", "m", "--source", "stdin", "--on-trigger", "notify-send quake now"]))
         #expect(
@@ -305,6 +330,7 @@ extension CommandRunTests {
         #expect(picks.count == 2 && picks.allSatisfy { $0["peak_value"] is Double && $0["trace_id"] as? String == "SY.ST02." })
         let table = try CSVTable(contentsOf: root + "/p.csv", requiring: Pick.csvHeader)
         #expect(table.rows.map { $0[5] }.sorted() == ["P", "S"])
+        #expect(table.rows.allSatisfy { $0[6] == "SY.ST02..HL" })  // the instrument, which tells a station's HH and HN picks apart
         #expect(try String(contentsOfFile: root + "/p.xml", encoding: .utf8).contains("stationCode=\"ST02\""))
         #expect(try FileManager.default.contentsOfDirectory(atPath: root + "/ann").count == 1)
         // A plot that cannot be written (a folder holds its name) fails the record, not its picks.

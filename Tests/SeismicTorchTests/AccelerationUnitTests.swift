@@ -71,6 +71,12 @@ struct AccelerationUnitTests {
         } catch {
             #expect("\(error)".contains(gal) && "\(error)".contains("--units gal"))
         }
+        // A model in counts would take the record as read, but PGA and triggers need gal: the refusal says why.
+        #expect(throws: AccelerationUnitError.missingForPGA(source: gal)) {
+            try StreamSources.replayedRecord(
+                gal, componentOrder: card.componentOrder, windowSeconds: 2, instrument: nil, units: UnitOptions(), modelUnits: .counts)
+        }
+        #expect("\(AccelerationUnitError.missingForPGA(source: gal))".contains("The model takes counts as read, but the monitor's PGA and triggers are in gal"))
         // stdin has no metadata: the user's units, else the card's (EarthquakeCNN cards say m/s^2).
         #expect(try AccelerationUnit.resolve(given: .gal, source: .stdin, card: card)?.units == .gal)
         #expect(card.units == .metersPerSecondSquared)

@@ -148,6 +148,44 @@ private func temporaryFolder() throws -> String {
         }
     }
 
+    /// A monitor replay skips a corrupt record as classify does: the spans are those of the file
+    /// without the record (the gap is a gap to the monitor), and the notes name the bytes skipped.
+    @Test func aReplaySkipsCorruptRecordsAndSaysSo() throws {
+        let folder = try temporaryFolder()
+        defer { try? FileManager.default.removeItem(atPath: folder) }
+        let r = try RealRecord.load("CI_MLAC_2017042709015422")
+        try MiniSEED.write(r.segments(), to: folder + "/whole.mseed", encoding: .float32, recordLength: 512)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.mseed"))
+        let bad = 20
+        var broken = whole
+        broken.replaceSubrange((bad * 512)..<(bad * 512 + 48), with: [UInt8](repeating: 0x41, count: 48))
+        try broken.write(to: URL(fileURLWithPath: folder + "/broken.mseed"))
+        try (whole.prefix(bad * 512) + whole.suffix(from: (bad + 1) * 512)).write(to: URL(fileURLWithPath: folder + "/without.mseed"))
+        func replayed(_ name: String) throws -> StreamSources.ReplayedRecord {
+            try StreamSources.replayedRecord(
+                folder + "/" + name, componentOrder: card.componentOrder, windowSeconds: 2, instrument: nil,
+                units: UnitOptions(units: .mps2, sensitivity: 1024))
+        }
+        let got = try replayed("broken.mseed")
+        let expected = try replayed("without.mseed")
+        #expect(got.spans.count == expected.spans.count && got.spans.count >= 2)
+        #expect(zip(got.spans, expected.spans).allSatisfy { $0.components == $1.components && $0.startTime == $1.startTime })
+        #expect(got.corrupt.map { [$0.offset, $0.length] } == [[bad * 512, 512]] && expected.corrupt.isEmpty)
+        #expect(got.notes.contains { $0.hasPrefix("bytes \(bad * 512)–\(bad * 512 + 511) (512) skipped, their samples played as a gap: ") })
+        #expect(!expected.notes.contains { $0.contains("skipped") })
+        // The session plays the rest and reports the lost bytes as a failure at the end (exit status 1), as classify does.
+        var settings = MonitorSettings()
+        settings.replaySpeed = 0
+        settings.units = .mps2
+        settings.sensitivity = 1024
+        let session = try MonitorSession(
+            model: ConvNet(card.architecture, seed: 0), card: card, source: .replay(path: folder + "/broken.mseed"), settings: settings, trigger: nil,
+            log: { _ in })
+        var lines = 0
+        try session.run(stop: { false }) { _ in lines += 1 }
+        #expect(lines > 0 && session.inputProblem == .corruptRecordsSkipped(path: folder + "/broken.mseed", runs: 1, bytes: 512))
+    }
+
     /// An SDS archive's day files, one channel each (NET.STA.LOC.CHA.D.YEAR.DAY): naming one finds
     /// its siblings; Z/1/2 channels feed N from 1 and E from 2 (the orientation rule).
     @Test func sdsDayFilesAndZ12Channels() throws {

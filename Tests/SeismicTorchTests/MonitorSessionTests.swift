@@ -104,6 +104,13 @@ import Testing
         #expect(reported <= peakGal * 1.05 && reported >= peakGal * 0.3, "reported \(reported) gal, record peak \(peakGal) gal")
         settings.inventory = nil
         #expect(throws: AccelerationUnitError.self) { try session(settings) }
+        // A model that takes counts (earthquake-real) would read the record as it is, but PGA and
+        // triggers are in gal: the refusal says so.
+        let (counts, countsCard) = try Checkpoint.load(from: "earthquake-real")
+        #expect(countsCard.units == .counts)
+        #expect(throws: AccelerationUnitError.missingForPGA(source: path)) {
+            try MonitorSession(model: counts, card: countsCard, source: .replay(path: path), settings: settings, trigger: nil, log: { _ in })
+        }
         // A file of another format is refused by what it looks like.
         let inventoryPath = Fixtures.path("stationxml/inventory.xml")
         #expect(throws: MonitorError.replayFormat(path: inventoryPath, format: .stationXML)) {

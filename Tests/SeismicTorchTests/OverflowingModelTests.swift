@@ -27,6 +27,19 @@ import Testing
         }
     }
 
+    /// `checkpoint logits` names the rows that are not finite: a NaN input poisons its own row only.
+    @Test func nonFiniteRowsAreTheRowsHoldingNaNOrInfinity() throws {
+        let model = ConvNet(.earthquake(classCount: 3), seed: 1)
+        var rng = SeededGenerator(seed: 5)
+        var x = Tensor(shape: [4, 1, 80, 3], storage: (0..<960).map { _ in Float.random(in: -1...1, using: &rng) })
+        x.storage[2 * 240 + 17] = .nan
+        x.storage[3 * 240] = .infinity
+        #expect(ModelOutputError.nonFiniteRows(x) == [2, 3])
+        let logits = model.forward(x, training: false)
+        #expect(ModelOutputError.nonFiniteRows(logits) == [2, 3])
+        #expect(ModelOutputError.nonFiniteRows(Tensor(shape: [0, 3], storage: [])).isEmpty)
+    }
+
     @Test func aDivergingTrainingStopsWithAnErrorAndWritesNoNaNEpoch() throws {
         let data = RunFilesTestData.dataset()
         var config = TrainingConfiguration()

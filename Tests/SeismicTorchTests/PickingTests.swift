@@ -114,9 +114,14 @@ import Testing
     /// CSV rows carry SeisBench's columns with UTC times; QuakeML holds one event per record, each
     /// pick with its time, station codes and phase (read back by ObsPy in scripts/check_quakeml.py).
     @Test func picksAsCSVAndQuakeML() throws {
-        let pick = Pick(traceID: "CI.PASC.", startTime: 1_600_000_001.5, peakTime: 1_600_000_002.25, endTime: 1_600_000_003, peakValue: 0.93, phase: "P")
-        #expect(Pick.csvHeader == ["trace_id", "start_time", "peak_time", "end_time", "peak_value", "phase"])
-        #expect(pick.csvRow == ["CI.PASC.", "2020-09-13T12:26:41.500000Z", "2020-09-13T12:26:42.250000Z", "2020-09-13T12:26:43.000000Z", "0.9300", "P"])
+        let pick = Pick(
+            traceID: "CI.PASC.", startTime: 1_600_000_001.5, peakTime: 1_600_000_002.25, endTime: 1_600_000_003, peakValue: 0.93, phase: "P",
+            instrumentID: "CI.PASC..HN")
+        #expect(Pick.csvHeader == ["trace_id", "start_time", "peak_time", "end_time", "peak_value", "phase", "instrument"])
+        #expect(
+            pick.csvRow == [
+                "CI.PASC.", "2020-09-13T12:26:41.500000Z", "2020-09-13T12:26:42.250000Z", "2020-09-13T12:26:43.000000Z", "0.9300", "P", "CI.PASC..HN"
+            ])
         let xml = String(decoding: try QuakeML.document(events: [[pick]]), as: UTF8.self)
         for part in [
             "<q:quakeml xmlns=\"http://quakeml.org/xmlns/bed/1.2\" xmlns:q=\"http://quakeml.org/xmlns/quakeml/1.2\">",

@@ -18,7 +18,8 @@ public struct Pick: Sendable, Equatable, Comparable {
     /// The instrument the pick was made on, "NET.STA.LOC.BI" (band and instrument code, as
     /// `SEEDIdentifier.instrumentID`), or empty when not known: what tells apart the picks of two
     /// instruments at one station and location (a broadband HH and a strong-motion HN), which
-    /// share `traceID`. Not one of SeisBench's fields: QuakeML's resource identifiers use it.
+    /// share `traceID`. Not one of SeisBench's fields: the CSV's last column and QuakeML's resource
+    /// identifiers carry it.
     public var instrumentID: String
 
     public init(
@@ -39,15 +40,17 @@ public struct Pick: Sendable, Equatable, Comparable {
         (a.peakTime, a.traceID, a.phase, a.instrumentID) < (b.peakTime, b.traceID, b.phase, b.instrumentID)
     }
 
-    /// The columns of a pick table: SeisBench's `Pick` fields.
-    public static let csvHeader = ["trace_id", "start_time", "peak_time", "end_time", "peak_value", "phase"]
+    /// The columns of a pick table: SeisBench's `Pick` fields, then `instrument` (`instrumentID`,
+    /// which tells apart two instruments of one station and location; empty when not known, and
+    /// when `traceID` is empty: a record naming no station gets no made-up codes).
+    public static let csvHeader = ["trace_id", "start_time", "peak_time", "end_time", "peak_value", "phase", "instrument"]
 
     /// The pick as a row under `csvHeader`: times in UTC ISO 8601 to the microsecond (ObsPy's
     /// `str(UTCDateTime)`), the probability to 4 decimals.
     public var csvRow: [String] {
         [
             traceID, UTCTime.iso8601(startTime), UTCTime.iso8601(peakTime), UTCTime.iso8601(endTime), String(format: "%.4f", peakValue),
-            phase
+            phase, traceID.isEmpty ? "" : instrumentID
         ]
     }
 }

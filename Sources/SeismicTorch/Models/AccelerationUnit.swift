@@ -93,6 +93,9 @@ public enum AccelerationUnitError: Error, CustomStringConvertible, Equatable {
     case componentsDisagree(path: String, units: [String])
     case notForUDP(given: String)
     case missing(source: String, hint: String)
+    /// A replayed record without units for a model that takes counts: the model would take it as
+    /// read, but the monitor's PGA and triggers are acceleration.
+    case missingForPGA(source: String)
 
     public var description: String {
         let choices = AccelerationUnit.allCases.map(\.rawValue).joined(separator: ", ")
@@ -107,6 +110,11 @@ public enum AccelerationUnitError: Error, CustomStringConvertible, Equatable {
             return "--units \(g) does not apply to udp:// sources: Raspberry Shake packets are counts, converted by --gain"
         case .missing(let s, let h):
             return "the units of \(s) are unknown: \(h). Pass them, e.g. --units gal (one of \(choices))"
+        case .missingForPGA(let s):
+            return "the units of \(s) are unknown (SAC IDEP = IACC with the unit in KUSER0 states them; miniSEED never does). "
+                + "The model takes counts as read, but the monitor's PGA and triggers are in gal: give --inventory station.xml, "
+                + "or --units m/s2 with --sensitivity (counts per m/s2) — an accelerometer's channels: a velocity sensor's records "
+                + "give no acceleration. seismic classify picks a record as read."
         }
     }
 }

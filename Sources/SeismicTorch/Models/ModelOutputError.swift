@@ -15,6 +15,13 @@ public struct ModelOutputError: Error, CustomStringConvertible, Equatable {
             + "— the checkpoint is unusable"
     }
 
+    /// The indices along the first axis of `tensor` (`[N, …]`) whose values include NaN or ±inf.
+    public static func nonFiniteRows(_ tensor: Tensor) -> [Int] {
+        guard let n = tensor.shape.first, n > 0 else { return [] }
+        let width = tensor.storage.count / n
+        return (0..<n).filter { i in !tensor.storage[(i * width)..<((i + 1) * width)].allSatisfy(\.isFinite) }
+    }
+
     /// Throws when any value of `output` (logits or probabilities) is NaN or ±inf.
     public static func check(_ output: Tensor, model: String, context: @autoclosure () -> String) throws(ModelOutputError) {
         guard output.storage.allSatisfy(\.isFinite) else { throw ModelOutputError(model: model, context: context()) }

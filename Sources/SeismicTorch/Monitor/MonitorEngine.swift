@@ -91,6 +91,9 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
     case eventsFolder(path: String, reason: String)
     /// A --state file that cannot be used: a folder, not text, not writable, or in use by another monitor.
     case stateFile(path: String, reason: String)
+    /// A replayed miniSEED file held records that do not parse or decode: played without them
+    /// (their samples a gap), reported as a failure at the end, as classify does.
+    case corruptRecordsSkipped(path: String, runs: Int, bytes: Int)
 
     /// Whether the error is about options that do not fit together or with the source (a usage
     /// error, exit status 64), rather than about the data.
@@ -146,6 +149,9 @@ public enum MonitorError: Error, CustomStringConvertible, Equatable {
             return "--events \(path) cannot be made: \(reason)"
         case .stateFile(let path, let reason):
             return "--state \(path): \(reason)"
+        case .corruptRecordsSkipped(let path, let runs, let bytes):
+            return "\(path): \(bytes) bytes in \(runs) run\(runs == 1 ? "" : "s") did not decode as miniSEED records and were skipped; "
+                + "their samples were played as gaps (the notes above say where)"
         case .instrumentWithoutChannels(let instrument):
             return "--channels \(instrument)? names an instrument, but stdin lines (time,x,y,z) carry no channel codes: leave out --channels"
         }

@@ -99,6 +99,8 @@ public final class MonitorSession {
     /// "NET.STA.LOC" the lines carry (`MonitorLine.traceID`): the replayed record's, or `--station`.
     public let stationID: String
     private var stopUDP: (@Sendable () -> Void)?
+    /// The replayed file's corrupt bytes, skipped (`inputProblem`).
+    private var replayCorrupt: [CorruptBytes] = []
 
     /// Checks the settings against the model, opens the source and builds the runner.
     /// - Throws: `MonitorError` (a window other than the card's, a hop longer than it, a replayed
@@ -167,7 +169,7 @@ public final class MonitorSession {
         case .replay(let path):
             let record = try StreamSources.replayedRecord(
                 path, componentOrder: card.componentOrder, windowSeconds: windowSeconds, instrument: settings.instrument,
-                units: UnitOptions(units: settings.units, sensitivity: settings.sensitivity, inventory: settings.inventory))
+                units: UnitOptions(units: settings.units, sensitivity: settings.sensitivity, inventory: settings.inventory), modelUnits: card.units)
             let recordRate = record.spans[0].samplingRateHz
             if let given = settings.samplingRateHz, abs(given - recordRate) > 1e-9 * recordRate {
                 throw MonitorError.rateDiffersFromRecord(path: path, given: given, record: recordRate)
@@ -177,6 +179,7 @@ public final class MonitorSession {
             scale = 1  // the replay sends m/s²
             log("monitor: samples in \(record.units.description)")
             for note in record.notes { log("monitor: \(path): \(note)") }
+            replayCorrupt = record.corrupt
             StreamSources.replay(record.spans, speed: settings.replaySpeed ?? 1, into: queue)
             unitSource = nil
         case .seedlink:
@@ -253,10 +256,14 @@ public final class MonitorSession {
     }
 
     /// After `run`: why the session had nothing to monitor, if so — standard input that was empty,
-    /// or none of whose lines could be read (the first refused line was described in the log). A
-    /// front end reports it as a failure after the summary; nil when lines were read (or for
-    /// UDP, which may legitimately receive nothing, and replays).
+    /// or none of whose lines could be read (the first refused line was described in the log) —
+    /// or lost data: a replayed miniSEED file's corrupt records, skipped. A front end reports it
+    /// as a failure after the summary; nil when lines were read (or for UDP, which may
+    /// legitimately receive nothing, and whole replays).
     public var inputProblem: MonitorError? {
+        if case .replay(let path) = source, !replayCorrupt.isEmpty {
+            return .corruptRecordsSkipped(path: path, runs: replayCorrupt.count, bytes: replayCorrupt.reduce(0) { $0 + $1.length })
+        }
         guard case .stdin = source, queue.accepted == 0 else { return nil }
         return .nothingReadable(lines: queue.received, refused: queue.malformed)
     }

@@ -256,13 +256,15 @@ public enum StreamSources {
         public var units: UnitConversion
         /// "NET.STA.LOC" from the record's SEED ids (SAC header or file name, miniSEED); "" when none.
         public var stationID: String
-        /// What was read but is not played (short spans, instruments without a record).
+        /// What was read but is not played (short spans, instruments without a record, corrupt records).
         public var notes: [String] = []
+        /// Bytes of the miniSEED files that did not parse or decode as records, skipped: their samples are gaps.
+        public var corrupt: [CorruptBytes] = []
     }
 
     /// Reads the record at `path` for a replay: a SAC triple (siblings found by name) or the
-    /// records of one instrument in a miniSEED file (`MiniSEEDRecords.read`: a day file finds its
-    /// sibling channels), its spans in time order — `instrument` (band + instrument code, e.g.
+    /// records of one instrument in a miniSEED file (`MiniSEEDRecords.readSkippingCorrupt`: a day file finds its
+    /// sibling channels; records that do not parse or decode are skipped, listed in `corrupt` and said in `notes`), its spans in time order — `instrument` (band + instrument code, e.g.
     /// "HN") chooses when the file holds several, else its one accelerometer (instrument code N). Its samples are converted to m/s² as `units` says
     /// (`UnitOptions.conversion`: the SAC header's units first, then the inventory,
     /// `--sensitivity`, `--units`).
@@ -271,16 +273,27 @@ public enum StreamSources {
     /// - Throws: the record's read error; `MonitorError.recordTooShort` (no span as long as
     ///   `windowSeconds`), `.replayInstruments` (no instrument with the model's components, or
     ///   several and none chosen); `AccelerationUnitError` (the header's units unusable, or the
-    ///   units unknown), `RecordUnitError`.
+    ///   units unknown: the monitor's PGA and triggers need acceleration even when the model, `modelUnits`
+    ///   `.counts`, would take the samples as read), `RecordUnitError`.
     public static func replayedRecord(
-        _ path: String, componentOrder: [String], windowSeconds: Double, instrument: String?, units: UnitOptions
+        _ path: String, componentOrder: [String], windowSeconds: Double, instrument: String?, units: UnitOptions,
+        modelUnits: SampleUnit = .metersPerSecondSquared
     ) throws -> ReplayedRecord {
         var spans: [Waveform] = []
         var channels: [SEEDIdentifier] = []
         var stated: AccelerationUnit? = nil
         var notes: [String] = []
+        var corrupt: [CorruptBytes] = []
         if FileFormat.detect(path: path) == .miniSEED2 {
-            let (scan, _) = try MiniSEEDRecords.read(path, componentOrder: componentOrder, minimumSeconds: 0)
+            // A record that does not parse or decode is skipped, as classify skips it: its samples are a gap the monitor sees.
+            let scan: InstrumentScan<Waveform>
+            (scan, _, corrupt) = try MiniSEEDRecords.readSkippingCorrupt(path, componentOrder: componentOrder, minimumSeconds: 0)
+            for run in corrupt.prefix(5) {
+                notes.append(
+                    "\(run.path == path ? "" : run.path + ": ")bytes \(run.offset)–\(run.offset + run.length - 1) (\(run.length)) skipped, their samples played as a gap: \(run.reason)"
+                )
+            }
+            if corrupt.count > 5 { notes.append("and \(corrupt.count - 5) more runs of corrupt bytes skipped") }
             let wanted = instrument.map { $0.uppercased() }
             var records = scan.records.filter { wanted == nil || $0.channels[0].bandInstrument == wanted }
             // Several instruments and none named: the accelerometer (instrument code N) when there is one, as for live streams.
@@ -319,6 +332,8 @@ public enum StreamSources {
             stated: stated, channels: channels, components: first.componentCount, time: first.startTime, end: spans.last?.endTime, path: path,
             to: .mps2)
         guard conversion.unitsKnown else {
+            // A model in counts would take the record as read (its windows are normalised), but PGA and the trigger are in gal.
+            if modelUnits == .counts { throw AccelerationUnitError.missingForPGA(source: path) }
             throw AccelerationUnitError.missing(
                 source: path,
                 hint:
@@ -337,7 +352,7 @@ public enum StreamSources {
             if w.componentCodes.count == letters.count { w.componentCodes = zip(w.componentCodes, letters).map { String($0.dropLast()) + $1 } }
             return w
         }
-        return ReplayedRecord(spans: converted, units: conversion, stationID: channels.first.map(\.stationID) ?? "", notes: notes)
+        return ReplayedRecord(spans: converted, units: conversion, stationID: channels.first.map(\.stationID) ?? "", notes: notes, corrupt: corrupt)
     }
 
     /// Plays `spans` (in time order, samples in m/s²) as packets of `packetSeconds` per component,
