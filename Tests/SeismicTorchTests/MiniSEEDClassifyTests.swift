@@ -118,6 +118,21 @@ private func temporaryFolder() throws -> String {
         #expect(fromSAC.predictions == fromMiniSEED.predictions)
     }
 
+    /// Writes the real record `name` into `folder` as float32 miniSEED of 512-byte records:
+    /// whole.mseed; broken.mseed, whose record 20 (in the middle of the first channel) has its
+    /// header overwritten; without.mseed, the file without that record. Returns the record's index.
+    func writeWithACorruptRecord(_ name: String, in folder: String) throws -> Int {
+        let r = try RealRecord.load(name)
+        try MiniSEED.write(r.segments(), to: folder + "/whole.mseed", encoding: .float32, recordLength: 512)
+        let whole = try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.mseed"))
+        let bad = 20
+        var broken = whole
+        broken.replaceSubrange((bad * 512)..<(bad * 512 + 48), with: [UInt8](repeating: 0x41, count: 48))
+        try broken.write(to: URL(fileURLWithPath: folder + "/broken.mseed"))
+        try (whole.prefix(bad * 512) + whole.suffix(from: (bad + 1) * 512)).write(to: URL(fileURLWithPath: folder + "/without.mseed"))
+        return bad
+    }
+
     /// A record whose header is overwritten in the middle of a file: the file is classified with
     /// that record's samples missing — the same records and predictions as the file without the
     /// record (its channel has a gap, which splits the instrument's record) — and the bytes skipped
@@ -125,14 +140,7 @@ private func temporaryFolder() throws -> String {
     @Test func corruptRecordsAreSkippedAndSaid() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let r = try RealRecord.load("BK_BRIB_2008092115164635")
-        try MiniSEED.write(r.segments(), to: folder + "/whole.mseed", encoding: .float32, recordLength: 512)
-        let whole = try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.mseed"))
-        let bad = 20  // a record in the middle of the first channel
-        var broken = whole
-        broken.replaceSubrange((bad * 512)..<(bad * 512 + 48), with: [UInt8](repeating: 0x41, count: 48))
-        try broken.write(to: URL(fileURLWithPath: folder + "/broken.mseed"))
-        try (whole.prefix(bad * 512) + whole.suffix(from: (bad + 1) * 512)).write(to: URL(fileURLWithPath: folder + "/without.mseed"))
+        let bad = try writeWithACorruptRecord("BK_BRIB_2008092115164635", in: folder)
         let got = outcomes([folder + "/broken.mseed"]).map(\.1)
         let expected = try outcomes([folder + "/without.mseed"]).map { try $0.1.get() }
         #expect(expected.count == 2 && got.count == 3)
@@ -153,14 +161,7 @@ private func temporaryFolder() throws -> String {
     @Test func aReplaySkipsCorruptRecordsAndSaysSo() throws {
         let folder = try temporaryFolder()
         defer { try? FileManager.default.removeItem(atPath: folder) }
-        let r = try RealRecord.load("CI_MLAC_2017042709015422")
-        try MiniSEED.write(r.segments(), to: folder + "/whole.mseed", encoding: .float32, recordLength: 512)
-        let whole = try Data(contentsOf: URL(fileURLWithPath: folder + "/whole.mseed"))
-        let bad = 20
-        var broken = whole
-        broken.replaceSubrange((bad * 512)..<(bad * 512 + 48), with: [UInt8](repeating: 0x41, count: 48))
-        try broken.write(to: URL(fileURLWithPath: folder + "/broken.mseed"))
-        try (whole.prefix(bad * 512) + whole.suffix(from: (bad + 1) * 512)).write(to: URL(fileURLWithPath: folder + "/without.mseed"))
+        let bad = try writeWithACorruptRecord("CI_MLAC_2017042709015422", in: folder)
         func replayed(_ name: String) throws -> StreamSources.ReplayedRecord {
             try StreamSources.replayedRecord(
                 folder + "/" + name, componentOrder: card.componentOrder, windowSeconds: 2, instrument: nil,
