@@ -68,7 +68,8 @@ extension Seismic.CheckpointCommand {
             discussion: "Example: seismic checkpoint logits --model best.safetensors --input x.npy -o logits.npy")
 
         @Option(help: "Checkpoint file, or a built-in model's name (seismic models).") var model: String
-        @Option(help: "float32 .npy of shape [N, C, H, W] matching the model.") var input: String
+        @Option(help: ".npy of shape [N, C, H, W] matching the model (float32, or float64 and integers, converted), already prepared as the model's input.")
+        var input: String
         @Option(name: [.short, .customLong("output")], help: "Where to write the [N, classes] logits (.npy).") var output: String
 
         func validate() throws { try refuseOverwriting(inputs: [model, input], with: output) }
@@ -94,7 +95,7 @@ extension Seismic.CheckpointCommand {
                 let listed = bad.prefix(10).map(String.init).joined(separator: ", ") + (bad.count > 10 ? ", …" : "")
                 let cause =
                     fromFinite == 0
-                    ? "their inputs hold NaN or ±inf"
+                    ? "their inputs hold NaN or ±inf (as float32: larger float64 values become ±inf)"
                     : "\(fromFinite) of them from finite inputs: the arithmetic overflows float32 (weights or input magnitudes)"
                 writeStandardError("warning: \(bad.count) of \(logits.shape[0]) rows of logits are not finite (NaN or ±inf; rows \(listed)); \(cause)\n")
             }

@@ -89,7 +89,8 @@ extension Seismic {
                 "ROOT NET.STA": each record's windows start at its first sample (the first at or after \
                 --start where every component has data, and again after a gap) and follow every --stride, \
                 so runs whose --start differ by other than a multiple of --stride give window times, and \
-                picks, up to a stride apart. Day files that must be decoded whole (records out of order) and may \
+                picks, up to a stride apart, and a phase above its threshold for less than a stride may be \
+                picked in one run and not in the other (a finer --stride, e.g. 0.1, makes picks steadier). Day files that must be decoded whole (records out of order) and may \
                 not fit in memory are refused before they are read; a day file that cannot be read is reported and the others are used. A folder of day files given as RECORDS \
                 is read one day at a time.
 

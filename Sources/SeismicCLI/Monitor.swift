@@ -68,8 +68,10 @@ extension Seismic {
                 replayed record's SEED ids, or --station for UDP and stdin) and instrument \
                 (NET.STA.LOC + band and instrument code). Each window goes through the record chain on \
                 its own, as the reference's live loop does, where classify filters the whole record: \
-                the same window's probabilities differ slightly between the two (up to 0.0014 on a \
-                real 90 s record with an untrained model). stdin times are seconds \
+                the same window's probabilities differ between the two, most where the signal changes \
+                (earthquake-real on the 90 s record CI.MLAC: 6 of 89 windows by more than 0.01, up to \
+                0.72 at the P arrival and in the record's first windows), so the monitor can miss a pick \
+                that classify makes: for picks on a record, use classify. stdin times are seconds \
                 since 1970 (UTC); blank lines and lines whose first non-blank character is # are skipped; if no line can be \
                 used (or stdin is empty) the command fails after its summary.
 
@@ -272,15 +274,6 @@ extension Seismic {
         /// One note on stderr.
         static func note(_ text: String) { writeStandardError(text + "\n") }
 
-        /// A classified hop as one line of text: UTC time, class probabilities, PGA, flags.
-        static func text(_ line: MonitorLine, classNames: [String]) -> String {
-            let probs = zip(classNames, line.probabilities).map { String(format: "%@ %5.1f%%", $0 as NSString, $1 * 100) }.joined(separator: "  ")
-            return String(
-                format: "%@  %@%@  PGA %7.3f gal%@%@", UTCTime.iso8601(line.time, fractionDigits: 3) as NSString,
-                line.instrumentID.isEmpty ? "" : "\(line.instrumentID)  ", probs as NSString, line.pgaGal,
-                line.bridgedSamples > 0 ? " (bridged \(line.bridgedSamples))" : "", line.trigger ? "  TRIGGER" : "")
-        }
-
         static func instrument(_ pattern: String) -> String? {
             var p = pattern.uppercased()
             if p.hasSuffix("?") { p.removeLast() }
@@ -319,7 +312,7 @@ extension Seismic {
             installStopHandler()
             signal(SIGPIPE, SIG_IGN)
             try session.run(stop: { Seismic.context.stop.isRequested }) { line in
-                if !printLine(try json ? line.jsonText() : Self.text(line, classNames: card.classNames)) { Self.stdoutClosed() }
+                if !printLine(try json ? line.jsonText() : line.text) { Self.stdoutClosed() }
             }
             Self.note("monitor: " + session.summary)
             if let problem = session.inputProblem { throw problem }

@@ -25,11 +25,13 @@ public enum FileFormat: String, Sendable, CaseIterable {
     /// What a message says of a file of this format: "is empty (0 bytes)" or "looks like X".
     public var phrase: String { self == .empty ? "is empty (0 bytes)" : "looks like \(rawValue)" }
 
-    /// The format of `bytes`, the start of a file (4 KiB is enough); `.empty` for a `fileLength`
-    /// of 0 (no bytes of a length not known are `.unknown`). miniSEED 2 is recognised
-    /// by its fixed header (sequence number of digits or spaces, quality D/R/Q/M, a channel
-    /// code) and a plausible record start; SAC by its header version NVHDR = 6 (either byte order)
-    /// and a file length that fits; the others by their signatures.
+    /// The format of `bytes`, the start of a file (`headBytes`; 4 KiB is enough but for a miniSEED
+    /// file whose first record is damaged); `.empty` for a `fileLength` of 0 (no bytes of a
+    /// length not known are `.unknown`). miniSEED 2 is recognised by its fixed header (sequence
+    /// number of digits or spaces, quality D/R/Q/M, a channel code) and a plausible record start,
+    /// or, when nothing else fits, by such a header at a later record boundary (a multiple of 128
+    /// bytes: the first record damaged, the reader skips it); SAC by its header version NVHDR = 6
+    /// (either byte order) and a file length that fits; the others by their signatures.
     public static func detect(_ bytes: [UInt8], fileLength: Int? = nil) -> FileFormat {
         if bytes.isEmpty, fileLength == 0 { return .empty }
         func ascii(_ range: Range<Int>) -> String? {
@@ -54,16 +56,33 @@ public enum FileFormat: String, Sendable, CaseIterable {
             if fileLength.map({ $0 >= 3600 }) ?? true { return .segy }
         }
         if isText(bytes) { return .text }
+        if hasLaterMiniSEED2Record(bytes, wholeFile: fileLength.map { $0 <= bytes.count } ?? false) { return .miniSEED2 }
         return .unknown
     }
 
-    /// The format of the file at `path` (its first 4 KiB); `.unknown` when it cannot be read.
+    /// Bytes `detect(path:)` reads: enough to reach the second record of a miniSEED file of
+    /// 4096-byte records (and several of 512), whose first record may be damaged.
+    public static let headBytes = 65_536
+
+    /// A miniSEED 2 record header at a multiple of 128 bytes past the start (which is no header)
+    /// and, so that chance bytes do not pass, another at a multiple of 128 after it — or none
+    /// after it when `b` is the whole file (one good record after the damaged one).
+    static func hasLaterMiniSEED2Record(_ b: [UInt8], wholeFile: Bool) -> Bool {
+        var headers = 0
+        for offset in stride(from: 128, to: b.count - 47, by: 128) where isMiniSEED2(Array(b[offset..<(offset + 48)])) {
+            headers += 1
+            if headers == 2 { return true }
+        }
+        return headers == 1 && wholeFile
+    }
+
+    /// The format of the file at `path` (its first `headBytes`); `.unknown` when it cannot be read.
     public static func detect(path: String) -> FileFormat {
         var info = stat()
         if stat(path, &info) == 0, info.st_mode & S_IFMT != S_IFREG { return .notRegularFile }
         guard let handle = FileHandle(forReadingAtPath: path) else { return .unknown }
         defer { try? handle.close() }
-        let bytes = [UInt8]((try? handle.read(upToCount: 4096)) ?? Data())
+        let bytes = [UInt8]((try? handle.read(upToCount: headBytes)) ?? Data())
         let length = (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil
         return detect(bytes, fileLength: length)
     }

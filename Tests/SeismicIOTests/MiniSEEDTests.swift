@@ -290,6 +290,32 @@ private func expectIndexMatchesRead(_ path: String, _ what: String) throws -> Bo
         #expect(lines.contains { $0.hasPrefix("  skipped bytes 1024–1535 (512 bytes), corrupt: ") })
         #expect(lines.contains("  skipped bytes \(last * 512)–\(last * 512 + 311) (312 bytes), corrupt: truncated: the record is 512 bytes, 312 remain"))
 
+        // The first record's header overwritten: still miniSEED by the headers after it (a file of
+        // 4096-byte records too), read without that record when skipping, refused at byte 0 when not.
+        var firstBroken = whole
+        firstBroken.replaceSubrange(0..<48, with: [UInt8](repeating: 0x41, count: 48))
+        #expect(FileFormat.detect([UInt8](firstBroken), fileLength: firstBroken.count) == .miniSEED2)
+        let first = try MiniSEED.read(bytes: firstBroken, path: "first", skippingCorrupt: true)
+        #expect(first.corrupt.map(\.offset) == [0] && first.corrupt.map(\.length) == [512])
+        #expect(first.segments == (try MiniSEED.read(bytes: removing([0]), path: "expected")).segments)
+        #expect { try MiniSEED.read(bytes: firstBroken, path: "first") } throws: { "\($0)".hasPrefix("first: miniSEED record at byte 0: ") }
+        let bigPath = temporaryPath("first-4096.mseed")
+        defer { try? FileManager.default.removeItem(atPath: bigPath) }
+        try MiniSEED.write([segment("CI.PASC..HHZ", count: 20000)], to: bigPath, encoding: .steim2, recordLength: 4096)
+        var big = try Data(contentsOf: URL(fileURLWithPath: bigPath))
+        big.replaceSubrange(0..<48, with: [UInt8](repeating: 0x41, count: 48))
+        try big.write(to: URL(fileURLWithPath: bigPath))
+        #expect(FileFormat.detect(path: bigPath) == .miniSEED2)
+        // Bytes that are no miniSEED stay unknown; one header-like run at a record boundary is not enough.
+        var rng = SystemRandomNumberGenerator()
+        var noise = (0..<8192).map { _ in UInt8.random(in: 0...255, using: &rng) }
+        noise[0] = 0xFF
+        #expect(FileFormat.detect(noise, fileLength: 100_000) == .unknown)
+        noise.replaceSubrange(1024..<1072, with: [UInt8](whole[0..<48]))
+        #expect(FileFormat.detect(noise, fileLength: 100_000) == .unknown)
+        // A whole file of a damaged record and one good one is miniSEED.
+        #expect(FileFormat.detect([UInt8](firstBroken.prefix(1024)), fileLength: 1024) == .miniSEED2)
+
         // Garbage of a length that is no multiple of 128, and a megabyte of zeros, between records:
         // skipped a byte at a time until the next record, which is read, as every one after it.
         let garbage = whole[0..<1536] + Data(repeating: 0x55, count: 77) + whole[1536...]

@@ -227,6 +227,18 @@ private func packets(_ w: Waveform, start: Double = 1_700_000_000, countsPerUnit
         #expect(lines.map(\.pgaGal).max()! > 2)
     }
 
+    /// A text line names the instrument, else the station (a stdin stream named by --station).
+    @Test func textLinesNameTheInstrumentElseTheStation() {
+        var line = MonitorLine(
+            time: 1_600_000_000.5, endTime: 1_600_000_001.49, probabilities: [0.25, 0.25, 0.5], classNames: ["P-wave", "S-wave", "Noise"],
+            pgaGal: 2.5, trigger: true, bridgedSamples: 3)
+        #expect(line.text == "2020-09-13T12:26:40.500Z  P-wave  25.0%  S-wave  25.0%  Noise  50.0%  PGA   2.500 gal (bridged 3)  TRIGGER")
+        line.traceID = "BK.BRIB."
+        #expect(line.text.hasPrefix("2020-09-13T12:26:40.500Z  BK.BRIB.  P-wave  25.0%"))
+        line.instrumentID = "BK.BRIB..HN"
+        #expect(line.text.hasPrefix("2020-09-13T12:26:40.500Z  BK.BRIB..HN  P-wave  25.0%"))
+    }
+
     @Test func triggerCommandGetsTheEventAsJSONWithoutAShell() throws {
         let out = FileManager.default.temporaryDirectory.appendingPathComponent("trigger; x \(UUID()).json").path
         defer { try? FileManager.default.removeItem(atPath: out) }

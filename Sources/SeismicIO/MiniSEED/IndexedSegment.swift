@@ -155,7 +155,7 @@ extension MiniSEED {
         do { bytes = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw .cannotOpen(path: path, reason: FileManager.default.fileExists(atPath: path) ? "\((error as NSError).localizedDescription)" : "no such file")
         }
-        let format = FileFormat.detect([UInt8](bytes.prefix(4096)), fileLength: bytes.count)
+        let format = FileFormat.detect([UInt8](bytes.prefix(FileFormat.headBytes)), fileLength: bytes.count)
         guard format == .miniSEED2 else { throw .notMiniSEED(path: path, format: format) }
         let file = MiniSEEDRecordFile(path: path)
         /// A channel's current segment, its last record's end (hptime) and rate.

@@ -171,7 +171,7 @@ public enum MiniSEED {
     /// `read(_:)` on bytes in memory (a file's, or records received over the network); `path`
     /// names them in errors.
     public static func read(bytes: Data, path: String, skippingCorrupt: Bool = false) throws(MiniSEEDError) -> MiniSEEDVolume {
-        let format = FileFormat.detect([UInt8](bytes.prefix(4096)), fileLength: bytes.count)
+        let format = FileFormat.detect([UInt8](bytes.prefix(FileFormat.headBytes)), fileLength: bytes.count)
         guard format == .miniSEED2 else { throw .notMiniSEED(path: path, format: format) }
         var record: UnsafeMutablePointer<MSRecord>? = nil
         var group: UnsafeMutablePointer<MSTraceGroup>? = mst_initgroup(nil)

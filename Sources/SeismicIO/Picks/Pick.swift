@@ -41,8 +41,8 @@ public struct Pick: Sendable, Equatable, Comparable {
     }
 
     /// The columns of a pick table: SeisBench's `Pick` fields, then `instrument` (`instrumentID`,
-    /// which tells apart two instruments of one station and location; empty when not known, and
-    /// when `traceID` is empty: a record naming no station gets no made-up codes).
+    /// the record's own codes, which tell apart two instruments of one station and location, and
+    /// the instruments of a record naming no station, whose `traceID` is empty; empty when not known).
     public static let csvHeader = ["trace_id", "start_time", "peak_time", "end_time", "peak_value", "phase", "instrument"]
 
     /// The pick as a row under `csvHeader`: times in UTC ISO 8601 to the microsecond (ObsPy's
@@ -50,7 +50,7 @@ public struct Pick: Sendable, Equatable, Comparable {
     public var csvRow: [String] {
         [
             traceID, UTCTime.iso8601(startTime), UTCTime.iso8601(peakTime), UTCTime.iso8601(endTime), String(format: "%.4f", peakValue),
-            phase, traceID.isEmpty ? "" : instrumentID
+            phase, instrumentID
         ]
     }
 }

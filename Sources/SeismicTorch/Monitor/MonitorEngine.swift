@@ -47,6 +47,16 @@ public struct MonitorLine: Sendable {
         ]
     }
 
+    /// The line as text, without a line end: UTC time (milliseconds), the instrument (else the
+    /// station, as --station names a stdin stream), class probabilities, PGA, flags.
+    public var text: String {
+        let probs = zip(classNames, probabilities).map { String(format: "%@ %5.1f%%", $0 as NSString, $1 * 100) }.joined(separator: "  ")
+        let name = instrumentID.isEmpty ? traceID : instrumentID
+        return String(
+            format: "%@  %@%@  PGA %7.3f gal%@%@", UTCTime.iso8601(time, fractionDigits: 3) as NSString, name.isEmpty ? "" : "\(name)  ",
+            probs as NSString, pgaGal, bridgedSamples > 0 ? " (bridged \(bridgedSamples))" : "", trigger ? "  TRIGGER" : "")
+    }
+
     /// `json` as one compact line of text (sorted keys, slashes not escaped), without a line end.
     public func jsonText() throws -> String {
         String(decoding: try JSONSerialization.data(withJSONObject: json, options: [.sortedKeys, .withoutEscapingSlashes]), as: UTF8.self)

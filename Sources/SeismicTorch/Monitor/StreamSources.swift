@@ -306,6 +306,8 @@ public enum StreamSources {
                 throw MonitorError.replayInstruments(
                     path: path, found: instruments, skipped: scan.skipped.map { "\($0.what): \($0.reason)" }, wanted: wanted)
             }
+            let notPlayed = Set(scan.records.map(\.instrumentID)).subtracting(instruments).sorted()
+            if !notPlayed.isEmpty { notes.append("not played: \(notPlayed.joined(separator: ", ")) (one instrument is monitored; --channels chooses)") }
             channels = records[0].channels
             // Spans shorter than a window give no window: said, not played (a live stream's short stretches are bridged instead).
             let all = records.map(\.waveform).sorted { $0.startTime < $1.startTime }
