@@ -6,7 +6,8 @@ classified by `seismic classify` with a checkpoint from `seismic checkpoint init
 enough (0.01) that every class but Noise is picked. Then:
 - the CSV has SeisBench's pick columns and instrument (XX.CHK.00.HH, the band and instrument code);
 - the QuakeML must pass ObsPy's QuakeML 1.2 schema validation and `obspy.read_events` must read
-  back exactly the picks of the CSV (station codes, phase, time to the microsecond);
+  back exactly the picks of the CSV (station codes, phase, time to the microsecond), the channel
+  code being the instrument's band and instrument code with "?" (XX.CHK.00.HH?);
 - the annotations must be miniSEED ObsPy reads: one channel per class (MXP, MXS, MXN at a 0.5 s
   stride), starting at the first window's centre (record start + 1 s), sampled every 0.5 s, and
   each CSV pick's peak value must be the annotation's value at its peak time.
@@ -46,6 +47,8 @@ with tempfile.TemporaryDirectory() as d:
     want = sorted(tuple(r["trace_id"].split(".")) + (r["phase"], str(obspy.UTCDateTime(r["peak_time"]))) for r in rows)
     assert got == want, (got, want)
     assert all(p.evaluation_mode == "automatic" for p in picks)
+    # The instrument as the channel code with "?": the pick was made on its three components.
+    assert all(p.waveform_id.get_seed_string() == "XX.CHK.00.HH?" for p in picks), [p.waveform_id for p in picks]
 
     files = os.listdir(f"{d}/annotations")
     assert len(files) == 1, files

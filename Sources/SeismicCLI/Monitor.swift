@@ -306,8 +306,8 @@ extension Seismic {
                 session = try MonitorSession(model: net, card: card, source: source, settings: settings, trigger: trigger, log: Self.note)
             } catch let error as MonitorError where error.isUsageError {
                 throw ValidationError(error.description)  // options that do not fit together: exit status 64
-            } catch let error as AccelerationUnitError where error == .notForUDP(given: units?.rawValue ?? "") {
-                throw ValidationError(error.description)
+            } catch let error as AccelerationUnitError where error.isUsageError {
+                throw ValidationError(error.description)  // units refused, or missing where an option must give them: exit status 64
             }
             installStopHandler()
             signal(SIGPIPE, SIG_IGN)

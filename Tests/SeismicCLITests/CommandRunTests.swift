@@ -58,6 +58,20 @@ import Testing
             #expect(text.hasSuffix("See 'seismic monitor --help' for more information.\n"))
         }
         #expect(Seismic.commandPath(to: type(of: try Seismic.parseAsRoot(["data", "list"]))) == ["seismic", "data", "list"])
+        // Units only an option can give (a miniSEED replay for the counts model's PGA): a usage error too.
+        let mseed = folder + "/XX.ST01..HN.mseed"
+        try MiniSEED.write(
+            ["E", "N", "Z"].map { c in
+                TraceSegment(
+                    id: SEEDIdentifier(network: "XX", station: "ST01", location: "", channel: "HN" + c), startTime: 1_600_000_000, samplingRateHz: 100,
+                    samples: (0..<1000).map { Double(($0 * 7919) % 201 - 100) })
+            }, to: mseed)
+        var noUnits = try Seismic.parseAsRoot(["monitor", "--model", "earthquake-real", "--source", "replay:" + mseed, "--speed", "0"])
+        #expect {
+            try withStandardOutput { try noUnits.run() }
+        } throws: { error in
+            error is ValidationError && "\(error)".contains("the monitor's PGA and triggers are in gal")
+        }
         #expect(Seismic.commandPath(to: Seismic.self) == ["seismic"])
     }
 

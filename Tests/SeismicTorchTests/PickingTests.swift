@@ -125,7 +125,7 @@ import Testing
         let xml = String(decoding: try QuakeML.document(events: [[pick]]), as: UTF8.self)
         for part in [
             "<q:quakeml xmlns=\"http://quakeml.org/xmlns/bed/1.2\" xmlns:q=\"http://quakeml.org/xmlns/quakeml/1.2\">",
-            "<value>2020-09-13T12:26:42.250000Z</value>", "networkCode=\"CI\"", "stationCode=\"PASC\"", "locationCode=\"\"",
+            "<value>2020-09-13T12:26:42.250000Z</value>", "networkCode=\"CI\"", "stationCode=\"PASC\"", "locationCode=\"\"", "channelCode=\"HN?\"",
             "<phaseHint>P</phaseHint>", "<evaluationMode>automatic</evaluationMode>"
         ] {
             #expect(xml.contains(part), "\(part) in \(xml)")
@@ -153,6 +153,10 @@ import Testing
                 "smi:local/seismictorch/pick/BK.TCHL..HH/P/20140625T043013.350000Z-2", "smi:local/seismictorch/pick/BK.TCHL./P/20140625T043013.350000Z"
             ], "\(ids)")
         #expect(xml.contains("instrument BK.TCHL..HN"))
+        // The waveform ids tell the instruments apart too (channel code: band and instrument code, "?");
+        // a pick of an unknown instrument has none.
+        #expect(xml.components(separatedBy: "channelCode=\"HH?\"").count == 3 && xml.components(separatedBy: "channelCode=\"HN?\"").count == 2)
+        #expect(xml.components(separatedBy: "channelCode=").count == 4)
     }
 }
 

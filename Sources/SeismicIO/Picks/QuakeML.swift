@@ -6,7 +6,8 @@ import XMLCoder
 /// Writes picks as QuakeML 1.2 (the FDSN's event exchange format, https://quake.ml): one `event`
 /// per group of picks (a record's picks — they are not associated to an origin, so the event holds
 /// picks only, as an automatic detection), each `pick` with its time (the peak time), the station
-/// as `waveformID` (network, station and location codes), the phase as `phaseHint`,
+/// as `waveformID` (network, station and location codes, and the instrument's band and
+/// instrument code with "?" as the channel code when it is known), the phase as `phaseHint`,
 /// `evaluationMode` automatic, `evaluationStatus` preliminary, and the peak probability and
 /// trigger span in a comment. Element order follows ObsPy's QuakeML writer; the document is read
 /// back by `obspy.read_events` (checked by scripts/check_quakeml.py in `make test`).
@@ -48,7 +49,7 @@ public enum QuakeML {
                     Event.PickElement(
                         publicID: pickID(p),
                         time: TimeQuantity(value: UTCTime.iso8601(p.peakTime)),
-                        waveformID: WaveformStreamID(fromTraceID: p.traceID),
+                        waveformID: WaveformStreamID(fromTraceID: p.traceID, instrumentID: p.instrumentID),
                         phaseHint: p.phase,
                         evaluationMode: "automatic",
                         evaluationStatus: "preliminary",
@@ -140,12 +141,18 @@ public enum QuakeML {
         @Attribute var networkCode: String
         @Attribute var stationCode: String
         @Attribute var locationCode: String
-        /// From "NET.STA.LOC" (a missing field is empty).
-        init(fromTraceID id: String) {
+        /// The instrument's band and instrument code with "?" for its components ("HN?": the pick
+        /// was made on all of them; ObsPy's `Stream.select(id=…)` takes the SEED id as a pattern);
+        /// left out when the instrument is not known.
+        @Attribute var channelCode: String?
+        /// From "NET.STA.LOC" (a missing field is empty) and "NET.STA.LOC.BI" (or "").
+        init(fromTraceID id: String, instrumentID: String) {
             let f = id.split(separator: ".", omittingEmptySubsequences: false).map(String.init)
             _networkCode = Attribute(f.first ?? "")
             _stationCode = Attribute(f.count > 1 ? f[1] : "")
             _locationCode = Attribute(f.count > 2 ? f[2] : "")
+            let instrument = instrumentID.split(separator: ".", omittingEmptySubsequences: false)
+            _channelCode = Attribute(instrument.count == 4 && instrument[3].count == 2 ? instrument[3] + "?" : nil)
         }
     }
 }

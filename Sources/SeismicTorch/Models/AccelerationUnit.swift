@@ -97,6 +97,15 @@ public enum AccelerationUnitError: Error, CustomStringConvertible, Equatable {
     /// read, but the monitor's PGA and triggers are acceleration.
     case missingForPGA(source: String)
 
+    /// Whether options are what is wrong (units given where they do not apply, or missing where
+    /// only an option can give them: a usage error, exit status 64), rather than the record.
+    public var isUsageError: Bool {
+        switch self {
+        case .notForUDP, .missing, .missingForPGA: return true
+        case .notAcceleration, .unknownUnitWord, .componentsDisagree: return false
+        }
+    }
+
     public var description: String {
         let choices = AccelerationUnit.allCases.map(\.rawValue).joined(separator: ", ")
         switch self {
