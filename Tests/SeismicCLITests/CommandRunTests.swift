@@ -15,8 +15,7 @@ import Testing
     /// A trigger program's arguments arrive exactly as given (a space and a semicolon inside one),
     /// with the event as JSON on its stdin.
     @Test func onTriggerArgumentsArriveAsGivenWithoutAShell() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("monitor-cli-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolder("monitor-cli")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let card = ModelCard.earthquakePretraining()
         try Checkpoint.save(model: ConvNet(card.architecture, seed: 0), card: card, to: folder + "/m.safetensors")
@@ -39,8 +38,7 @@ import Testing
     /// Options found not to fit once the model is read (run(), not validate()) are reported with
     /// the command's own usage, as a parse error is, not the root command's.
     @Test func aUsageErrorFoundWhileRunningShowsTheCommandsUsage() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("monitor-usage-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolder("monitor-usage")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         var rng = SeededGenerator(seed: 4)
         let record = SyntheticRecord.generate(event: false, durationSeconds: 10, magnitude: 0, distanceRangeKm: 10...20, using: &rng)
@@ -107,8 +105,7 @@ import Testing
     /// Before any monitoring: a --window other than the card's, a record shorter than one window,
     /// and an --on-trigger program that cannot run are refused with what is wrong.
     @Test func monitorRefusesAWrongWindowAShortRecordAndAMissingTriggerProgram() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("monitor-refuse-\(UUID())").path
-        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let folder = try scratchFolder("monitor-refuse")
         defer { try? FileManager.default.removeItem(atPath: folder) }
         let card = ModelCard.earthquakePretraining()
         let model = folder + "/m.safetensors"
